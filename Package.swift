@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Kernel-heavy targets are optimized even in debug builds: plain-Swift loops run 10-100x slower
+// at -Onone, which would make the test suite and the reference oracle impractically slow.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+let package = Package(
+  name: "WNet",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "wnet", targets: ["wnet"]),
+    .library(name: "StereoTensor", targets: ["StereoTensor"]),
+    .library(name: "StereoNN", targets: ["StereoNN"]),
+    .library(name: "StereoData", targets: ["StereoData"]),
+    .library(name: "StereoDepth", targets: ["StereoDepth"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - Native shims
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+    .target(
+      name: "CImageCodecs",
+      path: "Sources/CImageCodecs",
+      cSettings: [.unsafeFlags(["-O2"])],
+      linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+
+    // MARK: - Public API
+    .target(name: "StereoTensor", dependencies: ["CDNNL"], swiftSettings: optimizedInDebug),
+    .target(name: "StereoNN", dependencies: ["StereoTensor"], swiftSettings: optimizedInDebug),
+    .target(
+      name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"],
+      swiftSettings: optimizedInDebug),
+    .target(
+      name: "StereoDepth", dependencies: ["StereoNN", "StereoData"],
+      swiftSettings: optimizedInDebug),
+
+    // MARK: - Tools
+    .executableTarget(
+      name: "wnet",
+      dependencies: [
+        "StereoDepth",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .target(
+      name: "_StereoTestSupport", dependencies: ["StereoTensor", "StereoNN"],
+      swiftSettings: optimizedInDebug),
+
+    // MARK: - Tests
+    .testTarget(name: "StereoTensorTests", dependencies: ["StereoTensor", "_StereoTestSupport"]),
+    .testTarget(name: "StereoNNTests", dependencies: ["StereoNN", "_StereoTestSupport"]),
+    .testTarget(name: "StereoDataTests", dependencies: ["StereoData", "_StereoTestSupport"]),
+    .testTarget(name: "StereoDepthTests", dependencies: ["StereoDepth", "_StereoTestSupport"]),
+    .testTarget(name: "WNetCLITests", dependencies: ["wnet"]),
+  ]
+)

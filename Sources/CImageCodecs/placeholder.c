@@ -1,0 +1,1 @@
+int wnet_codecs_placeholder(void) { return 0; }

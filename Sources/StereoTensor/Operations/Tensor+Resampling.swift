@@ -1,0 +1,38 @@
+/// Max-pooling and bilinear resizing of `[N, H, W, C]` activations.
+extension Tensor {
+  /// Max-pooling over `size`×`size` windows with stride `size`.
+  ///
+  /// - Returns: `[N, ⌊H/size⌋, ⌊W/size⌋, C]`.
+  ///
+  /// The corresponding oneDNN primitive is `dnnl_pooling_v2_forward` (`pooling_max`).
+  public func maxPooled(size: Int = 2) -> Tensor {
+    let (_, h, w, _) = nhwc("maxPooled")
+    precondition(size > 0 && h >= size && w >= size, "Max-pool window \(size) does not fit input \(shape)")
+    let (output, workspace) = Backends.current.maxPool2D(self, size: size)
+    let input = self
+    return Tensor.record(output, inputs: [self]) { g in
+      [Backends.current.maxPool2DBackward(g, input: input.detached, workspace: workspace, size: size)]
+    }
+  }
+
+  /// Bilinear resizing to `height`×`width` with half-pixel centres (PyTorch
+  /// `align_corners=False`, no antialiasing).
+  ///
+  /// The corresponding oneDNN primitive is `dnnl_resampling_forward` (`resampling_linear`).
+  public func resizedBilinear(height: Int, width: Int) -> Tensor {
+    let (_, h, w, _) = nhwc("resizedBilinear")
+    precondition(height > 0 && width > 0 && h > 0 && w > 0, "Cannot resize \(shape) to \(height)x\(width)")
+    if h == height && w == width { return self }
+    let result = Backends.current.resizeBilinear(self, height: height, width: width)
+    let inputShape = shape
+    return Tensor.record(result, inputs: [self]) { g in
+      [Backends.current.resizeBilinearBackward(g, inputShape: inputShape)]
+    }
+  }
+
+  /// Bilinear ×2 up-sampling: `[N, H, W, C]` → `[N, 2H, 2W, C]`.
+  public func upsampled2x() -> Tensor {
+    let (_, h, w, _) = nhwc("upsampled2x")
+    return resizedBilinear(height: 2 * h, width: 2 * w)
+  }
+}

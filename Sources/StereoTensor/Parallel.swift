@@ -1,0 +1,52 @@
+import Dispatch
+import Foundation
+
+/// Splits loops across threads for the hand-written kernels.
+///
+/// The thread count follows `OMP_NUM_THREADS`, like oneDNN's OpenMP runtime, and defaults to all
+/// cores. Work is cut into at most ``threadCount`` contiguous chunks so that each thread streams
+/// through memory once.
+public enum Parallel {
+  /// The number of threads kernels use.
+  public static let threadCount: Int = {
+    if let value = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"], let count = Int(value),
+      count > 0
+    {
+      return count
+    }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+  }()
+
+  /// Calls `body` on disjoint ranges that cover `0..<count`, in parallel when the work is large.
+  ///
+  /// - Parameters:
+  ///   - count: The number of items.
+  ///   - minimumChunk: The fewest items worth handing to a thread of their own.
+  ///   - body: Processes one range; called concurrently, so it must only write its own items.
+  @inlinable
+  public static func forEachRange(
+    _ count: Int, minimumChunk: Int = 16_384, _ body: (Range<Int>) -> Void
+  ) {
+    guard count > 0 else { return }
+    let chunks = min(threadCount, max(1, count / max(1, minimumChunk)))
+    if chunks <= 1 {
+      body(0..<count)
+      return
+    }
+    withoutActuallyEscaping(body) { escapable in
+      // The chunks are disjoint, so sharing `body` across threads is safe by construction.
+      let shared = UncheckedSendable(escapable)
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        shared.value(start..<end)
+      }
+    }
+  }
+}
+
+/// Hands a value to concurrent code that the caller has made safe by construction (disjoint writes).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+  public let value: Value
+  @inlinable public init(_ value: Value) { self.value = value }
+}
