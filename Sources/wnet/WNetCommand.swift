@@ -1,10 +1,26 @@
 import ArgumentParser
-import StereoTensor
+import Foundation
 
+/// The `wnet` command: self-supervised stereo depth from the command line.
 @main
-struct WNetCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "wnet", abstract: "Self-supervised stereo depth.")
-  func run() throws {
-    print(Backends.current.name)
+struct WNetCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "wnet",
+    abstract: "Learn depth from rectified stereo pairs without ground truth, and use it.",
+    discussion: """
+      WNet trains a W-net on stereo pairs or side-by-side 3D video by rendering each view from \
+      the other, then gives disparity, metric depth, confidence and point clouds.
+      """,
+    subcommands: [
+      Version.self,
+    ])
+}
+
+extension WNetCommand {
+  struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the versions of WNet and oneDNN.")
+    func run() throws {
+      print("wnet 0.1.0")
+    }
   }
 }
