@@ -35,7 +35,8 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
   /// - Throws: ``DNNLError`` when oneDNN cannot create a CPU engine.
   public static func shared() throws(DNNLError) -> DNNLBackend { try sharedResult.get() }
 
-  private init() throws(DNNLError) {
+  /// Creates a backend with its own engine and caches; ``shared()`` is the one to use.
+  init() throws(DNNLError) {
     var engine: dnnl_engine_t?
     try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
     self.engine = engine!

@@ -30,9 +30,12 @@ enum VectorMath {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_12e-1
     p = p * r2 + r + 1
-    // k ≥ −126 here, so 2ᵏ is a normal number: build it from its bits.
-    let scale = Float(bitPattern: UInt32(bitPattern: (exponent &+ 127) << 23))
-    let result = p * scale
+    // k ∈ [−126, 128]; 2ᵏ as two normal factors 2^⌊k/2⌋·2^(k−⌊k/2⌋), built from their bits,
+    // so that k = 128 (x just below the overflow threshold) does not overflow the scale.
+    let half = exponent >> 1
+    let scale1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
+    let scale2 = Float(bitPattern: UInt32(bitPattern: (exponent &- half &+ 127) << 23))
+    let result = p * scale1 * scale2
     let underflowed = x < -87.336_54 ? 0 : result
     let overflowed = x > 88.722_83 ? Float.infinity : underflowed
     return x.isNaN ? x : overflowed
