@@ -263,7 +263,7 @@ struct DNNLBackendTests {
     ([1, 1, 1, 3], 2, 2), ([2, 3, 5, 4], 6, 10), ([1, 7, 4, 16], 14, 8), ([1, 6, 9, 2], 12, 18),
     ([2, 9, 7, 3], 4, 3), ([1, 5, 3, 5], 7, 11), ([1, 8, 8, 1], 3, 5), ([1, 4, 4, 2], 4, 9),
   ])
-  func resize(shape: [Int], height: Int, width: Int) {
+  func resize(shape: [Int], height: Int, width: Int) throws {
     let input = randomTensor(shape, seed: UInt64(height * 100 + width))
     expectClose(
       dnnl.resizeBilinear(input, height: height, width: width),
@@ -274,7 +274,25 @@ struct DNNLBackendTests {
       dnnl.resizeBilinearBackward(outputGradient, inputShape: shape),
       reference.resizeBilinearBackward(outputGradient, inputShape: shape), .forSums(of: terms),
       "backward")
+    // oneDNN's backward, kept as the benchmarks' alternative to the Swift kernel.
+    expectClose(
+      try dnnl.dnnlResizeBilinearBackward(outputGradient, inputShape: shape),
+      reference.resizeBilinearBackward(outputGradient, inputShape: shape), .forSums(of: terms),
+      "oneDNN backward")
     expectNoFallback()
+  }
+
+  @Test("oneDNN softmax, the benchmarks' alternative to the Swift kernel", arguments: [
+    [2, 3, 4, 7], [1, 5, 6, 48], [3, 53],
+  ])
+  func softmax(shape: [Int]) throws {
+    let input = randomTensor(shape, seed: 21, in: -8...8)
+    let output = reference.softmax(input)
+    expectClose(try dnnl.dnnlSoftmax(input), output, .normalized, "forward")
+    let gradient = randomTensor(shape, seed: 22)
+    expectClose(
+      try dnnl.dnnlSoftmaxBackward(gradient, output: output),
+      reference.softmaxBackward(gradient, output: output), .normalized, "backward")
   }
 
   @Test("Cached reordered filters never go stale when the filter changes in place")

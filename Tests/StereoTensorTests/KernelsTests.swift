@@ -67,7 +67,8 @@ struct KernelsTests {
   @Test("Vectorised exp and log over their whole range, with special values")
   func vectorMath() {
     var values: [Float] = [
-      0, -0, 1, -1, 88.7, -87.3, 89, -88, -104, 1e-30, 1e-40, .leastNormalMagnitude,
+      0, -0, 1, -1, 88.7, -87.3, 89, -88, -104, 1e-30, .leastNonzeroMagnitude, .leastNormalMagnitude,
+      .leastNormalMagnitude / 3,
       .greatestFiniteMagnitude, .infinity, -.infinity, .nan, 0.5, 2, 3.4e38,
     ]
     var generator = SeededGenerator(seed: 11)

@@ -58,6 +58,10 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
   /// The number of primitives created so far (each is created once per shape).
   public var cachedPrimitiveCount: Int { primitives.count }
 
+  /// One line per cached primitive: its kind, shapes, and the implementation oneDNN picked
+  /// (e.g. `jit:avx512_core`, as `DNNL_VERBOSE=1` prints it).
+  public var primitiveDescriptions: [String] { primitives.descriptions }
+
   /// Runs the oneDNN path, or on a oneDNN failure records it and runs the reference.
   func withFallback<R>(
     _ fast: () throws(DNNLError) -> R, else slow: () -> R

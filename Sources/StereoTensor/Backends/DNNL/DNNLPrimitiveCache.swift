@@ -20,6 +20,8 @@ struct DNNLPrimitiveKey: Hashable, Sendable {
     case maxPoolBackward
     case resamplingForward
     case resamplingBackward
+    case softmaxForward
+    case softmaxBackward
     /// A reorder between our plain layout and the layout `primitive` chose for `argument`.
     case reorder(primitive: DNNLPrimitiveKey, argument: Int32, toPlain: Bool)
   }
@@ -55,4 +57,11 @@ final class DNNLPrimitiveCache: Sendable {
 
   /// The number of cached primitives.
   var count: Int { entries.withLock { $0.count } }
+
+  /// Each cached primitive's kind, shape values and the implementation oneDNN picked.
+  var descriptions: [String] {
+    entries.withLock { entries in
+      entries.map { key, primitive in "\(key.kind) \(key.values): \(primitive.implementation)" }
+    }.sorted()
+  }
 }

@@ -10,9 +10,10 @@ extension DNNLBackend {
   /// - Parameters:
   ///   - filter: `[C_out, KH, KW, C_in/groups]`.
   ///   - key: The key `primitive` is cached under.
+  ///   - cached: Whether to use the cache; `false` reorders on every call (for benchmarks).
   func filterBuffer(
     _ filter: Tensor, groups: Int, for primitive: DNNLPrimitive, key: DNNLPrimitiveKey,
-    argument: Int32
+    argument: Int32, cached: Bool = true
   ) throws(DNNLError) -> Tensor {
     let plain = try DNNLMemoryDescriptor.filter(filter.shape, groups: groups)
     let wanted = primitive.layout(of: argument)
@@ -25,11 +26,24 @@ extension DNNLBackend {
         engine: engine,
         candidates: [DNNL_ARG_FROM, DNNL_ARG_TO])
     }
-    return weightCache.reordered(filter, by: reorderKey) {
+    func reorderNow() -> Tensor {
       let copy = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
       reorder.execute([DNNL_ARG_FROM: filter.unsafePointer, DNNL_ARG_TO: copy.unsafePointer])
       return copy
     }
+    return cached ? weightCache.reordered(filter, by: reorderKey, make: reorderNow) : reorderNow()
+  }
+
+  /// Reorders `filter` into the layout of the forward convolution of `inputShape`, bypassing the
+  /// cache: what every call would pay without ``DNNLWeightCache``. For benchmarks.
+  func uncachedForwardFilter(_ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry)
+    throws(DNNLError) -> Tensor
+  {
+    let (primitive, key) = try convolutionForwardPrimitive(
+      input: inputShape, filter: filter.shape, geometry: geometry, bias: true)
+    return try filterBuffer(
+      filter, groups: geometry.groups, for: primitive, key: key, argument: DNNL_ARG_WEIGHTS,
+      cached: false)
   }
 
   /// A filter-shaped result that `primitive` writes as `argument`, in our plain layout.
