@@ -27,10 +27,8 @@ extension DNNLBackend {
       source = try DNNLMemoryDescriptor.activation(input)
       destination = try DNNLMemoryDescriptor.activation(
         DNNLBackend.transposedConvolutionOutputShape(input: input, filter: filter, stride: stride))
-      weights =
-        DNNLLayoutPolicy.current.filtersAny
-        ? try DNNLMemoryDescriptor.any(DNNLMemoryDescriptor.filterDimensions(filter, groups: 1))
-        : try DNNLMemoryDescriptor.filter(filter, groups: 1)
+      // Filters chosen by the primitive, as for convolutions (plain OHWI finds only `ref:any`).
+      weights = try DNNLMemoryDescriptor.any(DNNLMemoryDescriptor.filterDimensions(filter, groups: 1))
       self.bias = bias ? try DNNLMemoryDescriptor.vector(filter[0]) : dnnl_memory_desc_t()
       strides = [Int64(stride), Int64(stride)]
     }
@@ -148,8 +146,9 @@ extension DNNLBackend {
         candidates: [DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS])
     }
     let biasGradient = includeBias ? Tensor(uninitializedShape: [filterShape[0]]) : nil
-    let filterGradient = try plainFilter(
-      shape: filterShape, groups: 1, from: primitive, key: key, argument: DNNL_ARG_DIFF_WEIGHTS
+    let filterGradient = try plainResult(
+      shape: filterShape, plain: DNNLMemoryDescriptor.filter(filterShape, groups: 1),
+      from: primitive, key: key, argument: DNNL_ARG_DIFF_WEIGHTS
     ) { diffWeights in
       var buffers: [Int32: UnsafePointer<Float>] = [
         DNNL_ARG_SRC: input.unsafePointer, DNNL_ARG_DIFF_DST: outputGradient.unsafePointer,

@@ -5,9 +5,7 @@ import Synchronization
 struct DNNLPrimitiveKey: Hashable, Sendable {
   /// The primitive families and directions WNet uses.
   indirect enum Kind: Hashable, Sendable {
-    case convolutionForward(bias: Bool)
-    case convolutionBackwardData
-    case convolutionBackwardWeights(bias: Bool)
+    case convolution(ConvolutionDirection, bias: Bool)
     case deconvolutionForward(bias: Bool)
     case deconvolutionBackwardData
     case deconvolutionBackwardWeights(bias: Bool)

@@ -1,37 +1,137 @@
 internal import CDNNL
 
-/// Moving filters between our plain layout and the layouts convolution primitives choose.
+/// How a filter is rearranged before a primitive reads it.
+enum FilterTransform: Hashable, Sendable {
+  /// As stored: `[C_out, KH, KW, C_in/groups]`.
+  case none
+  /// Flipped in space, input and output channels swapped within each group:
+  /// `w′[g·Cig + i, ky, kx, o] = w[g·Cog + o, KH−1−ky, KW−1−kx, i]`, of shape
+  /// `[C_in, KH, KW, C_out/groups]`. Convolving the output gradient with `w′` (stride 1) is the
+  /// input gradient; see ``DNNLBackend/dnnlConvolutionBackwardData(_:filter:inputShape:geometry:)``.
+  case flippedTransposed(groups: Int)
+
+  /// The shape of the transformed filter.
+  func shape(of filter: [Int]) -> [Int] {
+    switch self {
+    case .none: filter
+    case .flippedTransposed(let groups):
+      [filter[3] * groups, filter[1], filter[2], filter[0] / groups]
+    }
+  }
+
+  /// The transformed filter, a plain Swift copy (filters are small).
+  func apply(to filter: Tensor) -> Tensor {
+    guard case .flippedTransposed(let groups) = self else { return filter }
+    let (o, kh, kw, i) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
+    let outputsPerGroup = o / groups
+    let result = Tensor(uninitializedShape: shape(of: filter.shape))
+    let source = filter.unsafePointer, destination = result.unsafeMutablePointer
+    for group in 0..<groups {
+      for output in 0..<outputsPerGroup {
+        for ky in 0..<kh {
+          for kx in 0..<kw {
+            for input in 0..<i {
+              let from = (((group * outputsPerGroup + output) * kh + ky) * kw + kx) * i + input
+              let to =
+                (((group * i + input) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)) * outputsPerGroup
+                + output
+              destination[to] = source[from]
+            }
+          }
+        }
+      }
+    }
+    return withExtendedLifetime(filter) { result }
+  }
+}
+
+/// Moving arguments between our plain layouts (NHWC activations, OHWI filters) and the layouts
+/// primitives choose (`dnnl_format_tag_any`).
 ///
 /// The corresponding oneDNN primitive is `dnnl_reorder`.
 extension DNNLBackend {
-  /// `filter` in the layout `primitive` wants for `argument`: the tensor itself when that layout
-  /// is our plain one, otherwise a reordered copy from ``DNNLWeightCache``.
+  private func reorderPrimitive(
+    from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, key: DNNLPrimitiveKey
+  ) throws(DNNLError) -> DNNLPrimitive {
+    try primitives.primitive(key) { () throws(DNNLError) in
+      try DNNLPrimitive(
+        descriptor: DNNLPrimitive.makeReorderDescriptor(from: source, to: destination, engine: engine),
+        engine: engine, candidates: [DNNL_ARG_FROM, DNNL_ARG_TO])
+    }
+  }
+
+  /// `tensor`, whose layout is `plain`, in the layout `primitive` wants for `argument`: the
+  /// tensor itself when the two agree, otherwise a reordered copy.
+  ///
+  /// Activations are reordered on every call (a copy of a 25 MB activation would double its
+  /// memory); filters go through ``filterBuffer(_:transform:groups:for:key:argument:cached:)``.
+  func argumentBuffer(
+    _ tensor: Tensor, plain: dnnl_memory_desc_t, for primitive: DNNLPrimitive,
+    key: DNNLPrimitiveKey, argument: Int32
+  ) throws(DNNLError) -> Tensor {
+    let wanted = primitive.layout(of: argument)
+    if DNNLMemoryDescriptor.equal(plain, wanted) { return tensor }
+    let reorder = try reorderPrimitive(
+      from: plain, to: wanted,
+      key: DNNLPrimitiveKey(
+        kind: .reorder(primitive: key, argument: argument, toPlain: false), values: []))
+    let copy = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
+    reorder.execute([DNNL_ARG_FROM: tensor.unsafePointer, DNNL_ARG_TO: copy.unsafePointer])
+    return withExtendedLifetime(tensor) { copy }
+  }
+
+  /// `filter`, transformed by `transform`, in the layout `primitive` wants for `argument`; from
+  /// ``DNNLWeightCache`` unless it is plain and untransformed (then the filter itself).
   ///
   /// - Parameters:
   ///   - filter: `[C_out, KH, KW, C_in/groups]`.
   ///   - key: The key `primitive` is cached under.
   ///   - cached: Whether to use the cache; `false` reorders on every call (for benchmarks).
   func filterBuffer(
-    _ filter: Tensor, groups: Int, for primitive: DNNLPrimitive, key: DNNLPrimitiveKey,
-    argument: Int32, cached: Bool = true
+    _ filter: Tensor, transform: FilterTransform = .none, groups: Int, for primitive: DNNLPrimitive,
+    key: DNNLPrimitiveKey, argument: Int32, cached: Bool = true
   ) throws(DNNLError) -> Tensor {
-    let plain = try DNNLMemoryDescriptor.filter(filter.shape, groups: groups)
+    let plain = try DNNLMemoryDescriptor.filter(transform.shape(of: filter.shape), groups: groups)
     let wanted = primitive.layout(of: argument)
-    if DNNLMemoryDescriptor.equal(plain, wanted) { return filter }
+    let isPlain = DNNLMemoryDescriptor.equal(plain, wanted)
+    if isPlain && transform == .none { return filter }
     let reorderKey = DNNLPrimitiveKey(
       kind: .reorder(primitive: key, argument: argument, toPlain: false), values: [])
-    let reorder = try primitives.primitive(reorderKey) { () throws(DNNLError) in
-      try DNNLPrimitive(
-        descriptor: DNNLPrimitive.makeReorderDescriptor(from: plain, to: wanted, engine: engine),
-        engine: engine,
-        candidates: [DNNL_ARG_FROM, DNNL_ARG_TO])
-    }
-    func reorderNow() -> Tensor {
+    let reorder = isPlain ? nil : try reorderPrimitive(from: plain, to: wanted, key: reorderKey)
+    func make() -> Tensor {
+      let source = transform.apply(to: filter)
+      guard let reorder else { return source }
       let copy = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
-      reorder.execute([DNNL_ARG_FROM: filter.unsafePointer, DNNL_ARG_TO: copy.unsafePointer])
-      return copy
+      reorder.execute([DNNL_ARG_FROM: source.unsafePointer, DNNL_ARG_TO: copy.unsafePointer])
+      return withExtendedLifetime(source) { copy }
     }
-    return cached ? weightCache.reordered(filter, by: reorderKey, make: reorderNow) : reorderNow()
+    return cached
+      ? weightCache.reordered(filter, by: reorderKey, transform: transform, make: make) : make()
+  }
+
+  /// A result that `primitive` writes as `argument`, in our plain layout `plain` with `shape`.
+  ///
+  /// When the primitive's layout is plain, `write` fills the result directly; otherwise it fills a
+  /// scratch buffer that is then reordered into the result.
+  ///
+  /// - Parameter write: Runs the primitive with the given destination buffer.
+  func plainResult(
+    shape: [Int], plain: dnnl_memory_desc_t, from primitive: DNNLPrimitive,
+    key: DNNLPrimitiveKey, argument: Int32, _ write: (UnsafePointer<Float>) -> Void
+  ) throws(DNNLError) -> Tensor {
+    let produced = primitive.layout(of: argument)
+    let result = Tensor(uninitializedShape: shape)
+    if DNNLMemoryDescriptor.equal(plain, produced) {
+      write(result.unsafePointer)
+      return result
+    }
+    let reorder = try reorderPrimitive(
+      from: produced, to: plain,
+      key: DNNLPrimitiveKey(kind: .reorder(primitive: key, argument: argument, toPlain: true), values: []))
+    let scratch = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
+    write(scratch.unsafePointer)
+    reorder.execute([DNNL_ARG_FROM: scratch.unsafePointer, DNNL_ARG_TO: result.unsafePointer])
+    return result
   }
 
   /// Reorders `filter` into the layout of the forward convolution of `inputShape`, bypassing the
@@ -39,43 +139,10 @@ extension DNNLBackend {
   func uncachedForwardFilter(_ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry)
     throws(DNNLError) -> Tensor
   {
-    let (primitive, key) = try convolutionForwardPrimitive(
-      input: inputShape, filter: filter.shape, geometry: geometry, bias: true)
+    let (primitive, key) = try convolutionPrimitive(
+      .forward, input: inputShape, filter: filter.shape, geometry: geometry, bias: true)
     return try filterBuffer(
       filter, groups: geometry.groups, for: primitive, key: key, argument: DNNL_ARG_WEIGHTS,
       cached: false)
-  }
-
-  /// A filter-shaped result that `primitive` writes as `argument`, in our plain layout.
-  ///
-  /// When the primitive's layout is plain, `write` fills the result directly; otherwise it fills a
-  /// scratch buffer that is then reordered into the result.
-  ///
-  /// - Parameters:
-  ///   - shape: `[C_out, KH, KW, C_in/groups]`.
-  ///   - write: Runs the primitive with the given destination buffer.
-  func plainFilter(
-    shape: [Int], groups: Int, from primitive: DNNLPrimitive, key: DNNLPrimitiveKey,
-    argument: Int32, _ write: (UnsafePointer<Float>) -> Void
-  ) throws(DNNLError) -> Tensor {
-    let plain = try DNNLMemoryDescriptor.filter(shape, groups: groups)
-    let produced = primitive.layout(of: argument)
-    let result = Tensor(uninitializedShape: shape)
-    if DNNLMemoryDescriptor.equal(plain, produced) {
-      write(result.unsafePointer)
-      return result
-    }
-    let reorderKey = DNNLPrimitiveKey(
-      kind: .reorder(primitive: key, argument: argument, toPlain: true), values: [])
-    let reorder = try primitives.primitive(reorderKey) { () throws(DNNLError) in
-      try DNNLPrimitive(
-        descriptor: DNNLPrimitive.makeReorderDescriptor(from: produced, to: plain, engine: engine),
-        engine: engine,
-        candidates: [DNNL_ARG_FROM, DNNL_ARG_TO])
-    }
-    let scratch = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
-    write(scratch.unsafePointer)
-    reorder.execute([DNNL_ARG_FROM: scratch.unsafePointer, DNNL_ARG_TO: result.unsafePointer])
-    return result
   }
 }

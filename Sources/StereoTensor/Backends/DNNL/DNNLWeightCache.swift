@@ -18,6 +18,7 @@ final class DNNLWeightCache: Sendable {
   private struct Key: Hashable {
     let storage: ObjectIdentifier
     let reorder: DNNLPrimitiveKey
+    let transform: FilterTransform
   }
 
   private struct Entry {
@@ -41,11 +42,13 @@ final class DNNLWeightCache: Sendable {
     self.capacityBytes = capacityBytes
   }
 
-  /// The copy of `filter` that `reorder` makes, from the cache or made now by `make`.
+  /// The copy of `filter` that `transform` then `reorder` make, from the cache or made now by
+  /// `make`.
   func reordered(
-    _ filter: Tensor, by reorder: DNNLPrimitiveKey, make: () -> Tensor
+    _ filter: Tensor, by reorder: DNNLPrimitiveKey, transform: FilterTransform,
+    make: () -> Tensor
   ) -> Tensor {
-    let key = Key(storage: ObjectIdentifier(filter.storage), reorder: reorder)
+    let key = Key(storage: ObjectIdentifier(filter.storage), reorder: reorder, transform: transform)
     let cached: Tensor? = state.withLock { state in
       guard var entry = state.entries[key] else { return nil }
       state.clock += 1

@@ -33,12 +33,6 @@ enum NegateFunction: UnaryFunction {
 enum AbsFunction: UnaryFunction {
   @inline(__always) static func apply(_ x: Float) -> Float { Swift.abs(x) }
 }
-enum ExpFunction: UnaryFunction {
-  @inline(__always) static func apply(_ x: Float) -> Float { VectorMath.exp(x) }
-}
-enum LogFunction: UnaryFunction {
-  @inline(__always) static func apply(_ x: Float) -> Float { VectorMath.log(x) }
-}
 enum SquareRootFunction: UnaryFunction {
   @inline(__always) static func apply(_ x: Float) -> Float { x.squareRoot() }
 }
@@ -135,13 +129,26 @@ extension Kernels {
     switch operation {
     case .negate: unary(NegateFunction.self, input)
     case .abs: unary(AbsFunction.self, input)
-    case .exp: unary(ExpFunction.self, input)
-    case .log: unary(LogFunction.self, input)
+    case .exp: map(input, VectorMath.exp(_:into:count:))
+    case .log: map(input, VectorMath.log(_:into:count:))
     case .sqrt: unary(SquareRootFunction.self, input)
     case .square: unary(SquareFunction.self, input)
     case .sign: unary(SignFunction.self, input)
     case .reciprocal: unary(ReciprocalFunction.self, input)
     }
+  }
+
+  /// Applies a buffer function of ``VectorMath`` in parallel chunks.
+  private static func map(
+    _ input: Tensor,
+    _ function: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+  ) -> Tensor {
+    let output = Tensor(uninitializedShape: input.shape)
+    let x = input.unsafePointer, y = output.unsafeMutablePointer
+    Parallel.forEachRange(input.count, minimumChunk: grain) { range in
+      function(x + range.lowerBound, y + range.lowerBound, range.count)
+    }
+    return withExtendedLifetime(input) { output }
   }
 
   private static func unary<F: UnaryFunction>(_ function: F.Type, _ input: Tensor) -> Tensor {

@@ -15,7 +15,7 @@ extension Kernels {
       for row in rows {
         let (xs, ys) = (x + row * length, y + row * length)
         let peak = rowMaximum(xs, length)
-        for k in 0..<length { ys[k] = VectorMath.expOfNonPositive(xs[k] - peak) }
+        VectorMath.exp(xs, minus: peak, into: ys, count: length)
         let scale = 1 / rowSum(UnsafePointer(ys), length)
         for k in 0..<length { ys[k] *= scale }
       }

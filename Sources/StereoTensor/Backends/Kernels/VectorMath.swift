@@ -5,6 +5,11 @@
 /// `1.5·2²³` trick rather than `rounded()`, which compiles to a `rintf` call on baseline x86-64.
 /// Both are the Cephes single-precision algorithms: relative error below 2e-7 (about 2 ulp) over
 /// the whole range, checked against `Double` in the tests.
+///
+/// Kernels call the buffer functions at the end of this file rather than the scalar ones: the
+/// loops must sit in the same file as the scalar functions for them to inline in debug builds
+/// (which compile file by file), and an `exp` that is called rather than inlined does not
+/// vectorise.
 enum VectorMath {
   /// Adding then subtracting `1.5·2²³` rounds a `Float` of magnitude below 2²² to an integer.
   @usableFromInline static let roundingMagic: Float = 12_582_912
@@ -98,5 +103,22 @@ enum VectorMath {
     let special =
       x == 0 ? -Float.infinity : (x < 0 || x.isNaN ? Float.nan : Float.infinity)
     return x > 0 && x < Float.infinity ? result : special
+  }
+
+  /// `y[k] = eˣ⁽ᵏ⁾` for `k < count`.
+  static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    for k in 0..<count { y[k] = exp(x[k]) }
+  }
+
+  /// `y[k] = ln x[k]` for `k < count`.
+  static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    for k in 0..<count { y[k] = log(x[k]) }
+  }
+
+  /// `y[k] = e^(x[k] − shift)` for `k < count`, where every `x[k] ≤ shift` (softmax).
+  static func exp(
+    _ x: UnsafePointer<Float>, minus shift: Float, into y: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    for k in 0..<count { y[k] = expOfNonPositive(x[k] - shift) }
   }
 }
