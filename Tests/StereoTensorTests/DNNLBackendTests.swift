@@ -53,6 +53,11 @@ struct DNNLBackendTests {
       ConvolutionCase(input: [1, 9, 11, 64], filter: [64, 3, 3, 64], geometry: .init(padding: 1)),
       ConvolutionCase(input: [2, 9, 11, 64], filter: [64, 3, 3, 1], geometry: .init(padding: 1, groups: 64)),
       ConvolutionCase(input: [2, 9, 11, 64], filter: [48, 1, 1, 64], geometry: .init()),
+      // Padding as wide as the kernel: the input gradient takes oneDNN's backward-data primitive
+      // instead of a forward convolution with the flipped filter.
+      ConvolutionCase(input: [1, 4, 5, 3], filter: [2, 1, 1, 3], geometry: .init(padding: 1)),
+      // Winograd-eligible but for the padding (2 > 1): the direct plan.
+      ConvolutionCase(input: [1, 7, 6, 16], filter: [16, 3, 3, 16], geometry: .init(padding: 2)),
     ]
     // Random geometries from a fixed seed.
     var generator = SeededGenerator(seed: 2024)

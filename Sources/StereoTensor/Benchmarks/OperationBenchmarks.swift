@@ -30,24 +30,35 @@ public struct OperationTiming: Codable, Sendable, Equatable {
 public struct OperationBenchmarks: Sendable {
   /// Sizes and repetitions.
   public struct Configuration: Sendable {
+    /// `N` of the activations.
     public var batch = 6
+    /// `H` of the activations (the transposed convolution and the resize start from `H/2`).
     public var height = 96
+    /// `W` of the activations.
     public var width = 168
+    /// `C` of the activations, and the filters' input and output channels.
     public var channels = 64
-    /// The softmax's extent: W-net's full-resolution disparity logits.
+    /// `H` of the softmax input: W-net's full-resolution disparity logits.
     public var softmaxHeight = 192
+    /// `W` of the softmax input.
     public var softmaxWidth = 336
+    /// The softmax's length: the number of candidate disparities.
     public var softmaxChannels = 48
+    /// Untimed calls per direction before timing.
     public var warmupRuns = 3
+    /// Timed calls per direction; the median is reported.
     public var timedRuns = 10
     /// Only operations whose name contains this text, or all when `nil`.
     public var filter: String?
 
+    /// The W-net sizes above.
     public init() {}
   }
 
+  /// Sizes and repetitions.
   public var configuration: Configuration
 
+  /// A benchmark with the given sizes and repetitions.
   public init(configuration: Configuration = Configuration()) {
     self.configuration = configuration
   }
