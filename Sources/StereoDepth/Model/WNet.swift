@@ -10,6 +10,13 @@ public struct WNetOutput {
   /// For the consistency loss: the right disparity carried to the left grid by the left
   /// distribution, and the other way round; `nil` unless asked for.
   public var warpedDisparities: (left: Tensor, right: Tensor)?
+
+  /// Creates an output from its parts.
+  public init(left: SelectionOutput, right: SelectionOutput, warpedDisparities: (left: Tensor, right: Tensor)? = nil) {
+    self.left = left
+    self.right = right
+    self.warpedDisparities = warpedDisparities
+  }
 }
 
 /// A W-net: the network that scores candidate disparities for both views, and the two
