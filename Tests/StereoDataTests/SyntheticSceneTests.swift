@@ -119,7 +119,9 @@ struct SyntheticSceneTests {
     #expect(controlMean > 4 * mean, "a wrong disparity must match worse: \(controlMean) vs \(mean)")
   }
 
-  /// Random scenes: the tolerances come from the rendering model (box-filtered texture with
+  /// Random scenes, ranges 0…47, −16…15 and 0…16.
+  ///
+  /// The tolerances come from the rendering model (box-filtered texture with
   /// 2.5 px or coarser grain, resampled linearly), not from the code under test; pixels whose
   /// box straddles an occlusion edge blend two surfaces, so the tail is bounded by the 90th
   /// percentile rather than the maximum. A disparity off by 1.5 px must do several times worse.
@@ -157,11 +159,14 @@ struct SyntheticSceneTests {
         let d = pair.leftDisparity[y, x, 0]
         let target = Float(x) - d
         let x0 = min(Int(target.rounded(.down)), 118)
-        guard x0 >= 0, pair.rightNonOccluded[y, x0, 0] == 1, pair.rightNonOccluded[y, x0 + 1, 0] == 1,
-          abs(pair.rightDisparity[y, x0, 0] - d) < 0.5, abs(pair.rightDisparity[y, x0 + 1, 0] - d) < 0.5
+        guard x0 >= 0, pair.rightNonOccluded[y, x0, 0] == 1,
+          pair.rightNonOccluded[y, x0 + 1, 0] == 1,
+          abs(pair.rightDisparity[y, x0, 0] - d) < 0.5,
+          abs(pair.rightDisparity[y, x0 + 1, 0] - d) < 0.5
         else { continue }
         let t = target - Float(x0)
-        let resampled = (1 - t) * pair.rightDisparity[y, x0, 0] + t * pair.rightDisparity[y, x0 + 1, 0]
+        let resampled =
+          (1 - t) * pair.rightDisparity[y, x0, 0] + t * pair.rightDisparity[y, x0 + 1, 0]
         #expect(abs(resampled - d) < 2e-3, "right d at \(target) vs left d at (\(x), \(y))")
         checked += 1
       }
@@ -209,7 +214,8 @@ struct SyntheticSceneTests {
       #expect(values.allSatisfy { ($0.min() >= 0) && ($0.max() <= 1) })
       let grey = values.map { ($0.x + $0.y + $0.z) / 3 }
       let mean = grey.reduce(0, +) / Float(grey.count)
-      let spread = (grey.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(grey.count)).squareRoot()
+      let spread = (grey.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(grey.count))
+        .squareRoot()
       #expect(spread > 0.03, "\(pattern): standard deviation \(spread)")
       #expect(texture.color(u: 3.25, v: -7.5) == texture.color(u: 3.25, v: -7.5))
     }

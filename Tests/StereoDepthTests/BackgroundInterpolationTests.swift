@@ -2,7 +2,9 @@ import StereoData
 import StereoDepth
 import Testing
 
-/// The devkit's fill-in on maps small enough to do by hand. Expected values follow the two passes
+/// The devkit's fill-in on maps small enough to do by hand.
+///
+/// Expected values follow the two passes
 /// described in `BackgroundInterpolation` (rows: interior runs take the smaller neighbour, border
 /// runs the nearest known value; columns: extrapolate to top and bottom only).
 @Suite("KITTI background interpolation")

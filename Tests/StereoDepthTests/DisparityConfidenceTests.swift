@@ -6,7 +6,8 @@ import Testing
 
 @Suite("Confidence from disparity distributions")
 struct DisparityConfidenceTests {
-  /// Five pixels with D = 4:
+  /// Five pixels with D = 4.
+  ///
   ///
   ///     weights          peak   1 − H/log 4
   ///     ½ ½ 0 0          ½      1 − log 2 / log 4 = ½

@@ -142,10 +142,15 @@ struct DisparityMetricsCrossCheckTests {
         let noise = uniform() < 0.2 ? 20 * (uniform() - 0.5) : 3 * (uniform() - 0.5)
         estimate[index] = reference + noise
         let hole = uniform()
-        if hole < 0.06 { estimate[index] = .nan }
-        else if hole < 0.09 { estimate[index] = .infinity }
-        else if hole < 0.11 { estimate[index] = -.infinity }
-        else if hole < 0.15 { estimate[index] = -2 * uniform() }
+        if hole < 0.06 {
+          estimate[index] = .nan
+        } else if hole < 0.09 {
+          estimate[index] = .infinity
+        } else if hole < 0.11 {
+          estimate[index] = -.infinity
+        } else if hole < 0.15 {
+          estimate[index] = -2 * uniform()
+        }
         if x < leadingHole || x >= width - trailingHole || emptyRows.contains(y) {
           estimate[index] = .nan
         }

@@ -10,7 +10,8 @@ struct DisparityMetricsTests {
     return Image(width: width, height: values.count / width, channels: 1, pixels: values)
   }
 
-  /// One row, computed by hand (ε = |g − e|):
+  /// One row, computed by hand (ε = |g − e|).
+  ///
   ///
   ///     x   g     e      ε     D1 (ε > 3 and ε/g > 5 %)   >1 >2 >3 >4
   ///     0   10    12.5   2.5   no                          y  y  n  n
@@ -58,8 +59,9 @@ struct DisparityMetricsTests {
     #expect(metrics.bad4Pixels == 0 && metrics.bad3Pixels == 1)
   }
 
-  /// 2×2, mask [1, 0, 128/255, 1]: only pixels 0 and 3 count (grey 128 is MiddEval3's
-  /// "occluded"). Errors 1.5 and 10 (10/20 → D1): n = 2, D1 1/2, EPE 5.75, bad-1 2, bad-4 1.
+  /// A 2×2 map with mask [1, 0, 128/255, 1].
+  ///
+  /// Only pixels 0 and 3 count (grey 128 is MiddEval3's "occluded"). Errors 1.5 and 10 (10/20 → D1): n = 2, D1 1/2, EPE 5.75, bad-1 2, bad-4 1.
   @Test("Only pixels where the mask is white are scored")
   func mask() {
     let metrics = DisparityMetrics(
@@ -71,6 +73,8 @@ struct DisparityMetricsTests {
     #expect(metrics.bad1Pixels == 2 && metrics.bad4Pixels == 1)
   }
 
+  /// Negative estimates, missing or not.
+  ///
   /// With the default configuration -2 is missing and is filled by the border rule from 5;
   /// with `minimumEstimate = -∞` it is an estimate. Ground truth [-2, 5]:
   /// default → e = [5, 5], ε = [7, 0], D1 (7/2) 1, density ½; -∞ → ε = [0, 0], density 1.
@@ -119,9 +123,11 @@ struct DisparityMetricsTests {
   func table() {
     let a = DisparityMetrics(estimate: map([20]), groundTruth: map([10]))
     let b = DisparityMetrics(estimate: map([10, 10, 10]), groundTruth: map([10, 10, 10]))
-    let table = DisparityMetricsReport(rows: [.init(name: "a", metrics: a), .init(name: "bb", metrics: b)])
-      .addingTotal()
-      .formattedTable()
+    let table = DisparityMetricsReport(rows: [
+      .init(name: "a", metrics: a), .init(name: "bb", metrics: b),
+    ])
+    .addingTotal()
+    .formattedTable()
     let expected = """
       name    pixels density     D1  bad-1  bad-2  bad-3  bad-4     EPE
       a            1  100.00 100.00 100.00 100.00 100.00 100.00  10.000
@@ -139,7 +145,8 @@ struct DisparityMetricsTests {
     let url = directory.appendingPathComponent("metrics.json")
     try Data("old".utf8).write(to: url)
     let report = DisparityMetricsReport(
-      rows: [.init(name: "x", metrics: DisparityMetrics(estimate: map([1]), groundTruth: map([1])))])
+      rows: [.init(name: "x", metrics: DisparityMetrics(estimate: map([1]), groundTruth: map([1])))]
+    )
     try report.writeJSON(to: url)
     #expect(try Data(contentsOf: url) == (try report.jsonData()))
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["metrics.json"])

@@ -21,7 +21,8 @@ struct PointCloudTests {
     #expect(shifted.depth(fromDisparity: -2).isNaN)
   }
 
-  /// Depth 2×3 with f = 100, cx = 1, cy = 0.5, maximum depth 8:
+  /// Depth 2×3 with f = 100, cx = 1, cy = 0.5, maximum depth 8.
+  ///
   ///
   ///     (u, v)   Z     X = (u − 1)·Z/100   Y = (v − 0.5)·Z/100   colour
   ///     (0, 0)   2     −0.02               −0.01                 (0, 0.5, 1) → (0, 128, 255)

@@ -13,7 +13,8 @@ enum PythonSupport {
   }()
 
   /// The note shown when the cross-checks are skipped.
-  static let skipNote: Comment = "python3 with NumPy not found; the independent cross-check is skipped"
+  static let skipNote: Comment =
+    "python3 with NumPy not found; the independent cross-check is skipped"
 
   /// Runs `python3` with `arguments`; returns its exit status, standard output and error.
   static func run(arguments: [String]) throws -> (status: Int32, output: Data, error: String) {

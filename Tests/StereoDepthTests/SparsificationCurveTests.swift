@@ -5,8 +5,10 @@ import Testing
 
 @Suite("Error against density")
 struct SparsificationCurveTests {
+  /// Four pixels whose order is set by confidence.
+  ///
   /// Ground truth 10 everywhere; errors [4, 0, 2, 6]; confidence [0.1, 0.9, 0.5, NaN].
-  /// Order by confidence: x = 1, 2, 0, then 3 (NaN last). n = 4, k = ⌊ρ·4 + ½⌋:
+  /// Order by confidence: x = 1, 2, 0, then 3 (NaN last). n = 4, k = ⌊ρ·4 + ½⌋.
   ///
   ///     ρ      k  pixels      EPE              D1 (ε > 3 and > 5 %)
   ///     0.1    0  —           0 (empty)        0

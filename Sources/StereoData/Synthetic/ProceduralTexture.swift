@@ -61,9 +61,13 @@ public struct ProceduralTexture: Sendable, Equatable {
   }
 
   /// A random texture: palette, scales and one of the four patterns drawn from `generator`.
-  public static func random(using generator: inout some RandomNumberGenerator) -> ProceduralTexture {
-    func uniform(_ range: ClosedRange<Float>) -> Float { Float.random(in: range, using: &generator) }
-    let palette = (0..<3).map { _ in SIMD3(uniform(0.05...0.95), uniform(0.05...0.95), uniform(0.05...0.95)) }
+  public static func random(using generator: inout some RandomNumberGenerator) -> Self {
+    func uniform(_ range: ClosedRange<Float>) -> Float {
+      Float.random(in: range, using: &generator)
+    }
+    let palette = (0..<3).map { _ in
+      SIMD3(uniform(0.05...0.95), uniform(0.05...0.95), uniform(0.05...0.95))
+    }
     let angle = uniform(0...Float.pi)
     let pattern: Pattern
     switch Int.random(in: 0..<4, using: &generator) {
@@ -97,7 +101,8 @@ public struct ProceduralTexture: Sendable, Equatable {
     case .none:
       return 0
     case .stripes(let period, let angle):
-      let along = u * Float(Foundation.cos(Double(angle))) + v * Float(Foundation.sin(Double(angle)))
+      let along =
+        u * Float(Foundation.cos(Double(angle))) + v * Float(Foundation.sin(Double(angle)))
       return 0.5 + 0.5 * Float(Foundation.sin(Double(2 * Float.pi * along / period)))
     case .checker(let size, let angle):
       let cosine = Float(Foundation.cos(Double(angle)))
@@ -106,7 +111,8 @@ public struct ProceduralTexture: Sendable, Equatable {
       let q = (-sine * u + cosine * v) / size
       // sin(πp)·sin(πq) changes sign at the square edges; steepening and clamping it gives
       // squares with edges about a tenth of a square wide.
-      let product = Float(Foundation.sin(Double(Float.pi * p)) * Foundation.sin(Double(Float.pi * q)))
+      let product = Float(
+        Foundation.sin(Double(Float.pi * p)) * Foundation.sin(Double(Float.pi * q)))
       return 0.5 + 0.5 * min(max(8 * product, -1), 1)
     case .blobs(let scale):
       let n = Self.fractalNoise(u: u, v: v, scale: scale, octaves: 2, seed: seed &+ 0xB10B)
@@ -124,7 +130,8 @@ public struct ProceduralTexture: Sendable, Equatable {
     var total: Float = 0
     var frequency = 1 / scale
     for octave in 0..<octaves {
-      sum += amplitude * valueNoise(u * frequency, v * frequency, seed: seed &+ UInt64(octave) &* 0x9E37)
+      sum +=
+        amplitude * valueNoise(u * frequency, v * frequency, seed: seed &+ UInt64(octave) &* 0x9E37)
       total += amplitude
       amplitude *= 0.5
       frequency *= 2

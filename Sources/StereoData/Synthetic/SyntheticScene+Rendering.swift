@@ -17,6 +17,8 @@ extension SyntheticScene {
   ///   - view: The view the point belongs to.
   ///   - x: The column in that view (pixel centres at integers).
   ///   - y: The row.
+  /// - Returns: The seen surface's index in ``surfaces``, the left-view column of the point hit,
+  ///   and its disparity; `nil` when no surface covers the ray.
   public func nearestSurface(
     in view: View, x: Float, y: Float
   ) -> (index: Int, leftX: Float, disparity: Float)? {
@@ -43,7 +45,9 @@ extension SyntheticScene {
     var mask = [Float](repeating: 0, count: width * height)
     let other: View = view == .left ? .right : .left
     // Sample offsets inside a pixel: the centres of an evenly divided grid.
-    let offsetsX = (0..<horizontalSamples).map { (Float($0) + 0.5) / Float(horizontalSamples) - 0.5 }
+    let offsetsX = (0..<horizontalSamples).map {
+      (Float($0) + 0.5) / Float(horizontalSamples) - 0.5
+    }
     let offsetsY = (0..<verticalSamples).map { (Float($0) + 0.5) / Float(verticalSamples) - 0.5 }
     let sampleWeight = 1 / Float(horizontalSamples * verticalSamples)
     let lastColumn = Float(width - 1)

@@ -69,6 +69,7 @@ public struct SyntheticScene: Sendable, Equatable {
   ///   - height: Rows.
   ///   - disparity: The constant disparity, in pixels (fractional allowed).
   ///   - texture: The plane's paint.
+  /// - Returns: A one-surface scene with the default 4×2 samples per pixel.
   public static func constantShift(
     width: Int, height: Int, disparity: Float, texture: ProceduralTexture
   ) -> SyntheticScene {

@@ -144,7 +144,9 @@ public struct SyntheticStereoGenerator: Sendable {
     slope.x = min(max(slope.x, -0.5), 0.5)
     func extremes(_ slope: SIMD2<Float>) -> (Float, Float) {
       // An affine function's extremes over a box are at its corners.
-      let spreadX = [columns.lowerBound - centre.x, columns.upperBound - centre.x].map { slope.x * $0 }
+      let spreadX = [columns.lowerBound - centre.x, columns.upperBound - centre.x].map {
+        slope.x * $0
+      }
       let spreadY = [rows.lowerBound - centre.y, rows.upperBound - centre.y].map { slope.y * $0 }
       return (
         disparity + (spreadX.min() ?? 0) + (spreadY.min() ?? 0),

@@ -32,7 +32,8 @@ public enum BackgroundInterpolation {
   ///     ignored.
   /// - Returns: The filled map; values at known pixels are unchanged.
   public static func filling(_ disparity: Image, isMissing: [Bool]) -> Image {
-    precondition(disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
+    precondition(
+      disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
     let width = disparity.width
     let height = disparity.height
     precondition(

@@ -28,8 +28,10 @@ import StereoData
 public struct DisparityMetrics: Sendable, Equatable {
   /// How estimates are read.
   public struct Configuration: Sendable, Equatable, Codable {
-    /// The smallest value that counts as an estimate: values below it (and non-finite values)
-    /// are missing. KITTI: 0. Use `-.infinity` for rigs whose disparities can be negative.
+    /// The smallest value that counts as an estimate.
+    ///
+    /// Values below it, and non-finite values, are missing. KITTI: 0. Use `-.infinity` for rigs
+    /// whose disparities can be negative.
     public var minimumEstimate: Float
 
     /// Creates a configuration.
@@ -48,8 +50,10 @@ public struct DisparityMetrics: Sendable, Equatable {
   public static let d1AbsoluteThreshold: Double = 3.0
   /// KITTI's relative D1 threshold (`REL_THRESH`).
   public static let d1RelativeThreshold: Double = 0.05
-  /// Mask values at or above this count as inside the mask: white (255) in an 8-bit mask file
-  /// read as [0, 1], or 1 in a float mask. MiddEval3's grey (128) for occluded pixels is outside.
+  /// Mask values at or above this count as inside the mask.
+  ///
+  /// That is white (255) in an 8-bit mask file read as [0, 1], or 1 in a float mask; MiddEval3's
+  /// grey (128) for occluded pixels is outside.
   public static let maskThreshold: Float = 0.999
 
   /// Pixels scored: ground truth known and inside the mask (`n`).
@@ -151,6 +155,7 @@ public struct DisparityMetrics: Sendable, Equatable {
   /// - Parameters:
   ///   - groundTruth: The true disparity `g`.
   ///   - estimate: The (filled) estimate `e`.
+  /// - Returns: Whether `|g − e| > 3` and `|g − e| / |g| > 0.05`.
   @inlinable
   public static func isD1Outlier(groundTruth: Float, estimate: Float) -> Bool {
     let error = abs(groundTruth - estimate)
@@ -174,17 +179,22 @@ struct ScoredPixels {
 
   var pixels: [Pixel]
 
-  init(estimate: Image, groundTruth: Image, mask: Image?, configuration: DisparityMetrics.Configuration) {
+  init(
+    estimate: Image, groundTruth: Image, mask: Image?, configuration: DisparityMetrics.Configuration
+  ) {
     precondition(
       estimate.channels == 1 && groundTruth.channels == 1,
-      "Disparity maps have 1 channel: estimate \(estimate.channels), ground truth \(groundTruth.channels)")
+      "Disparity maps have 1 channel: estimate \(estimate.channels), ground truth \(groundTruth.channels)"
+    )
     precondition(
       estimate.width == groundTruth.width && estimate.height == groundTruth.height,
-      "Estimate is \(estimate.width)x\(estimate.height), ground truth \(groundTruth.width)x\(groundTruth.height)")
+      "Estimate is \(estimate.width)x\(estimate.height), ground truth \(groundTruth.width)x\(groundTruth.height)"
+    )
     if let mask {
       precondition(
         mask.channels == 1 && mask.width == estimate.width && mask.height == estimate.height,
-        "Mask is \(mask.width)x\(mask.height)x\(mask.channels), maps are \(estimate.width)x\(estimate.height)x1")
+        "Mask is \(mask.width)x\(mask.height)x\(mask.channels), maps are \(estimate.width)x\(estimate.height)x1"
+      )
     }
     let isMissing = estimate.pixels.map {
       DisparityMetrics.Configuration.isMissing($0, minimumEstimate: configuration.minimumEstimate)
@@ -208,7 +218,8 @@ struct ScoredPixels {
     for position in positions {
       let pixel = pixels[position]
       let error = abs(pixel.groundTruth - pixel.estimate)
-      let outlier = DisparityMetrics.isD1Outlier(groundTruth: pixel.groundTruth, estimate: pixel.estimate)
+      let outlier = DisparityMetrics.isD1Outlier(
+        groundTruth: pixel.groundTruth, estimate: pixel.estimate)
       result.evaluatedPixels += 1
       if outlier { result.d1Outliers += 1 }
       if pixel.isEstimated {

@@ -56,7 +56,8 @@ public struct SparsificationCurve: Sendable, Equatable, Codable {
     precondition(
       confidence.channels == 1 && confidence.width == estimate.width
         && confidence.height == estimate.height,
-      "Confidence is \(confidence.width)x\(confidence.height)x\(confidence.channels), estimate \(estimate.width)x\(estimate.height)x1")
+      "Confidence is \(confidence.width)x\(confidence.height)x\(confidence.channels), estimate \(estimate.width)x\(estimate.height)x1"
+    )
     for density in densities {
       precondition(density >= 0 && density <= 1, "Density \(density) is outside [0, 1]")
     }

@@ -32,7 +32,8 @@ public struct DisparityColorizer: Sendable, Equatable {
 
   /// Creates a colorizer; by default the scale runs from the 1st to the 99th percentile and
   /// unknown pixels are black.
-  public init(range: Range = .percentiles(lower: 1, upper: 99), unknownColor: SIMD3<Float> = .zero) {
+  public init(range: Range = .percentiles(lower: 1, upper: 99), unknownColor: SIMD3<Float> = .zero)
+  {
     if case .percentiles(let lower, let upper) = range {
       precondition(
         lower >= 0 && upper <= 100 && lower <= upper,
@@ -45,6 +46,7 @@ public struct DisparityColorizer: Sendable, Equatable {
   /// The scale `[lo, hi]` for `map`; `nil` when a percentile range finds no finite value.
   ///
   /// - Parameter map: A `[H, W, 1]` map.
+  /// - Returns: The scale's ends.
   public func resolvedRange(for map: Image) -> (minimum: Float, maximum: Float)? {
     switch range {
     case .fixed(let minimum, let maximum):
@@ -61,14 +63,16 @@ public struct DisparityColorizer: Sendable, Equatable {
   /// - Parameter map: A `[H, W, 1]` map, unknown values non-finite.
   /// - Returns: A `[H, W, 3]` image in [0, 1].
   public func colorized(_ map: Image) -> Image {
-    precondition(map.channels == 1, "Colorizing needs a 1-channel map, got \(map.channels) channels")
+    precondition(
+      map.channels == 1, "Colorizing needs a 1-channel map, got \(map.channels) channels")
     var result = Image(width: map.width, height: map.height, channels: 3)
     let scale = resolvedRange(for: map)
     for index in map.pixels.indices {
       let value = map.pixels[index]
       var color = unknownColor
       if value.isFinite, let scale {
-        let t = scale.maximum > scale.minimum
+        let t =
+          scale.maximum > scale.minimum
           ? (value - scale.minimum) / (scale.maximum - scale.minimum) : 0.5
         color = TurboColormap.color(at: t)
       }

@@ -46,9 +46,11 @@ package struct NetpbmEncoder: ImageFileEncoder {
 
   package func encode(_ image: Image) throws -> Data {
     guard image.channels == 1 || image.channels == 3 else {
-      throw UnsupportedImageError(description: "Netpbm stores 1 or 3 channels, not \(image.channels)")
+      throw UnsupportedImageError(
+        description: "Netpbm stores 1 or 3 channels, not \(image.channels)")
     }
-    var data = Data("\(image.channels == 1 ? "P5" : "P6")\n\(image.width) \(image.height)\n255\n".utf8)
+    var data = Data(
+      "\(image.channels == 1 ? "P5" : "P6")\n\(image.width) \(image.height)\n255\n".utf8)
     data.append(
       contentsOf: image.pixels.map { value -> UInt8 in
         value.isFinite ? UInt8((255 * min(max(value, 0), 1)).rounded()) : 0
@@ -57,9 +59,10 @@ package struct NetpbmEncoder: ImageFileEncoder {
   }
 }
 
-/// Portable float map: `Pf` (1 channel) or `PF` (3), little-endian 32-bit floats, rows stored
-/// bottom to top, as Middlebury's `disp0GT.pfm`. Non-finite values (unknown) are kept, so
-/// Middlebury's `inf` for unknown survives.
+/// Portable float map, as Middlebury's `disp0GT.pfm`.
+///
+/// `Pf` (1 channel) or `PF` (3), little-endian 32-bit floats, rows stored bottom to top.
+/// Non-finite values (unknown) are kept, so Middlebury's `inf` for unknown survives.
 package struct PFMEncoder: ImageFileEncoder {
   package init() {}
 
@@ -70,7 +73,8 @@ package struct PFMEncoder: ImageFileEncoder {
       throw UnsupportedImageError(description: "PFM stores 1 or 3 channels, not \(image.channels)")
     }
     // A negative scale marks little-endian data.
-    var data = Data("\(image.channels == 1 ? "Pf" : "PF")\n\(image.width) \(image.height)\n-1\n".utf8)
+    var data = Data(
+      "\(image.channels == 1 ? "Pf" : "PF")\n\(image.width) \(image.height)\n-1\n".utf8)
     let rowLength = image.width * image.channels
     data.reserveCapacity(data.count + 4 * image.pixels.count)
     for y in stride(from: image.height - 1, through: 0, by: -1) {

@@ -58,7 +58,8 @@ public struct PointCloud: Sendable, Equatable {
     precondition(
       colors.width == depth.width && colors.height == depth.height
         && (colors.channels == 3 || colors.channels == 1),
-      "Colours are \(colors.width)x\(colors.height)x\(colors.channels), depth \(depth.width)x\(depth.height)x1")
+      "Colours are \(colors.width)x\(colors.height)x\(colors.channels), depth \(depth.width)x\(depth.height)x1"
+    )
     func byte(_ value: Float) -> UInt8 {
       value.isFinite ? UInt8((255 * min(max(value, 0), 1)).rounded()) : 0
     }

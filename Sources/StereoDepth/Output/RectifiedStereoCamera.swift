@@ -50,7 +50,8 @@ public struct RectifiedStereoCamera: Sendable, Equatable, Codable {
   /// - Parameter disparity: `[H, W, 1]`, in pixels; unknown values non-finite.
   /// - Returns: `[H, W, 1]` depth `Z` in the units of ``baseline``; NaN where unknown.
   public func depth(fromDisparity disparity: Image) -> Image {
-    precondition(disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
+    precondition(
+      disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
     return Image(
       width: disparity.width, height: disparity.height, channels: 1,
       pixels: disparity.pixels.map { depth(fromDisparity: $0) })

@@ -11,7 +11,9 @@
 /// Reference: A. Mikhailov, "Turbo, An Improved Rainbow Colormap for Visualization", Google AI
 /// Blog, 2019.
 public enum TurboColormap {
-  /// The colour of `t`, each channel in [0, 1]. `t` is clamped to [0, 1]; NaN gives `t = 0`.
+  /// The colour of `t`, each channel in [0, 1].
+  ///
+  /// `t` is clamped to [0, 1]; NaN gives `t = 0`.
   ///
   /// - Parameter t: The position along the map.
   /// - Returns: Red, green and blue.
