@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoTensor
 import Testing
 
 @Suite("Disparity metrics on hand-computed cases")
@@ -100,6 +101,28 @@ struct DisparityMetricsTests {
     #expect(total.evaluatedPixels == 4)
     #expect(total.d1 == 0.25)
     #expect(total.endPointError == 2.5)
+  }
+
+  /// A synthetic pair's own ground truth, with the mask the generator gives: shifting it by
+  /// 0.5 px makes EPE exactly 0.5 and no pixel bad; by 3.5 px every pixel with `g < 70` fails D1.
+  @Test("Scores a synthetic scene's ground truth against itself and shifted copies")
+  func syntheticGroundTruth() {
+    var generator = SeededGenerator(seed: 21)
+    let pair = SyntheticStereoGenerator(
+      configuration: .init(width: 64, height: 40, minimumDisparity: 4, maximumDisparity: 40)
+    ).makePair(using: &generator)
+    let truth = pair.leftDisparity
+    let visible = Int(pair.leftNonOccluded.pixels.reduce(0, +))
+    let exact = DisparityMetrics(
+      estimate: truth, groundTruth: truth, mask: pair.leftNonOccluded)
+    #expect(exact.evaluatedPixels == visible && exact.d1Outliers == 0 && exact.endPointError == 0)
+    var shifted = truth
+    shifted.pixels = truth.pixels.map { $0 + 0.5 }
+    let half = DisparityMetrics(estimate: shifted, groundTruth: truth, mask: pair.leftNonOccluded)
+    #expect(abs(half.endPointError - 0.5) < 1e-5 && half.bad1Pixels == 0)
+    shifted.pixels = truth.pixels.map { $0 + 3.5 }
+    let far = DisparityMetrics(estimate: shifted, groundTruth: truth, mask: pair.leftNonOccluded)
+    #expect(far.d1Outliers == visible && far.bad3Pixels == visible && far.bad4Pixels == 0)
   }
 
   @Test("JSON holds counts and rates and decodes back")

@@ -62,6 +62,17 @@ struct PointCloudTests {
     }
   }
 
+  /// f = 100, B = 0.5, cx = cy = 0: d = 25 → Z = 2 at (1, 0): X = 0.02; d = 0 → no point.
+  @Test("Clouds from disparity go through depth")
+  func fromDisparity() {
+    let camera = RectifiedStereoCamera(
+      focalLength: 100, principalPointX: 0, principalPointY: 0, baseline: 0.5)
+    let cloud = PointCloud(
+      disparity: Image(width: 2, height: 1, channels: 1, pixels: [0, 25]),
+      colors: Image(width: 2, height: 1, channels: 1, pixels: [0.2, 0.6]), camera: camera)
+    #expect(cloud.points == [ColoredPoint(x: 0.02, y: 0, z: 2, red: 153, green: 153, blue: 153)])
+  }
+
   /// A PLY reader written for this test: header lines up to `end_header`, then 15-byte records.
   static func parse(_ data: Data) throws -> [ColoredPoint] {
     let marker = Data("end_header\n".utf8)

@@ -41,11 +41,15 @@ struct SparsificationCurveTests {
     #expect(curve.points.count == 10)
     let last = curve.points.last?.metrics
     #expect(last == DisparityMetrics(estimate: image(estimate), groundTruth: image(truth)))
-    // Confidence = −|error| is the oracle: its EPE never decreases with density.
-    let oracle = SparsificationCurve(
-      estimate: image(estimate), groundTruth: image(truth),
-      confidence: image(zip(truth, estimate).map { -abs($0 - $1) }))
+    // The oracle keeps the smallest errors: its EPE never decreases with density, and no other
+    // confidence beats it at any density.
+    let oracle = SparsificationCurve.oracle(estimate: image(estimate), groundTruth: image(truth))
     let errors = oracle.points.map { $0.metrics.endPointError }
     #expect(zip(errors, errors.dropFirst()).allSatisfy { $0 <= $1 }, "\(errors)")
+    for (point, best) in zip(curve.points, oracle.points) {
+      #expect(point.metrics.endPointError >= best.metrics.endPointError - 1e-9)
+    }
+    #expect(oracle.points.last?.metrics == last)
+    #expect(errors[0] < 0.5 * errors[9], "oracle at 10 % \(errors[0]) vs 100 % \(errors[9])")
   }
 }

@@ -11,8 +11,8 @@ import StereoData
 ///     k = ⌊ρ·n + ½⌋        (n evaluated pixels)
 ///
 /// pixels are scored. A useful confidence gives errors that grow with density; a constant one
-/// gives the pixel-order prefix. The curve with `confidence = −|error|` is the best any
-/// confidence can do (the "oracle" curve).
+/// gives the pixel-order prefix. ``oracle(estimate:groundTruth:mask:densities:configuration:)``
+/// is the best any confidence can do.
 public struct SparsificationCurve: Sendable, Equatable, Codable {
   /// The metrics at one density.
   public struct Point: Sendable, Equatable, Codable {
@@ -76,6 +76,33 @@ public struct SparsificationCurve: Sendable, Equatable, Codable {
       let kept = Int((density * count + 0.5).rounded(.down))
       return Point(density: density, metrics: scored.metrics(of: order.prefix(kept)))
     }
+  }
+
+  /// The best curve any confidence can give: pixels ordered by their own error, smallest first.
+  ///
+  /// Its confidence is `−|g − e|` with `e` the filled estimate, so at every density it keeps the
+  /// `k` smallest errors and its EPE is the lowest possible. The gap between a curve and the
+  /// oracle measures how well a confidence ranks errors.
+  ///
+  /// - Parameters:
+  ///   - estimate: The estimated disparity, `[H, W, 1]`.
+  ///   - groundTruth: The true disparity, `[H, W, 1]`, unknown non-finite.
+  ///   - mask: An optional `[H, W, 1]` mask, as in ``DisparityMetrics``.
+  ///   - densities: Fractions in [0, 1].
+  ///   - configuration: Which estimates count as missing.
+  /// - Returns: The oracle curve.
+  public static func oracle(
+    estimate: Image, groundTruth: Image, mask: Image? = nil,
+    densities: [Double] = SparsificationCurve.defaultDensities,
+    configuration: DisparityMetrics.Configuration = DisparityMetrics.Configuration()
+  ) -> SparsificationCurve {
+    let filled = BackgroundInterpolation.filling(
+      estimate, minimumEstimate: configuration.minimumEstimate)
+    var confidence = groundTruth
+    confidence.pixels = zip(groundTruth.pixels, filled.pixels).map { -abs($0 - $1) }
+    return SparsificationCurve(
+      estimate: estimate, groundTruth: groundTruth, confidence: confidence, mask: mask,
+      densities: densities, configuration: configuration)
   }
 
   /// The curve as an aligned text table (rates in percent, EPE in pixels).

@@ -79,6 +79,25 @@ public struct PointCloud: Sendable, Equatable {
     self.points = points
   }
 
+  /// Back-projects a disparity map.
+  ///
+  /// Depth comes first, `Z = f·B / (d + doffs)` (unknown where `d + doffs ≤ 0`, see
+  /// ``RectifiedStereoCamera``), then points as ``init(depth:colors:camera:maximumDepth:)``.
+  ///
+  /// - Parameters:
+  ///   - disparity: `[H, W, 1]` disparity of the left view, in pixels; unknown non-finite.
+  ///   - colors: `[H, W, 3]` or `[H, W, 1]` in [0, 1], usually the left view.
+  ///   - camera: The left camera.
+  ///   - maximumDepth: Points farther than this are left out.
+  public init(
+    disparity: Image, colors: Image, camera: RectifiedStereoCamera,
+    maximumDepth: Float = .infinity
+  ) {
+    self.init(
+      depth: camera.depth(fromDisparity: disparity), colors: colors, camera: camera,
+      maximumDepth: maximumDepth)
+  }
+
   /// The cloud as a binary little-endian PLY file.
   ///
   /// One `vertex` element with properties `float x, float y, float z, uchar red, uchar green,
