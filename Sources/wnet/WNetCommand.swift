@@ -13,6 +13,7 @@ struct WNetCommand: AsyncParsableCommand {
       """,
     subcommands: [
       Version.self,
+      Synth.self,
     ])
 }
 
