@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoTensor
 import Testing
 
 @Suite("Netpbm and PFM encoders")
@@ -40,8 +41,11 @@ struct ImageFileEncoderTests {
     let url = try NetpbmEncoder().write(grey, toBase: directory.appendingPathComponent("mask"))
     #expect(url.lastPathComponent == "mask.pgm")
     #expect(try Data(contentsOf: url) == Data("P5\n1 1\n255\n".utf8) + Data([255]))
-    #expect(throws: OutputFileError.self) {
-      try AtomicFile.write(Data(), to: directory.appendingPathComponent("missing/dir/file"))
+    // A regular file where a directory should be: the write cannot succeed.
+    let blocker = directory.appendingPathComponent("blocker")
+    try Data([1]).write(to: blocker)
+    #expect(throws: AtomicFile.WriteError.self) {
+      try AtomicFile.write(Data(), to: blocker.appendingPathComponent("file"))
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 
 /// Named ``DisparityMetrics``, one row per image or data set, as a text table or JSON.
 ///
@@ -71,7 +72,7 @@ public struct DisparityMetricsReport: Sendable, Equatable, Codable {
 
   /// Writes ``jsonData()`` to `url` atomically.
   ///
-  /// - Throws: Encoding errors, and ``OutputFileError`` when the file cannot be written.
+  /// - Throws: Encoding errors, and ``AtomicFile/WriteError`` when the file cannot be written.
   public func writeJSON(to url: URL) throws {
     try AtomicFile.write(try jsonData(), to: url)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 import StereoData
 
 /// Turns an ``Image`` into the bytes of an image file: the hook through which outputs are saved.
@@ -22,7 +23,7 @@ extension ImageFileEncoder {
   ///   - image: The image.
   ///   - base: The destination without extension, e.g. `out/scene/left`.
   /// - Returns: The file written.
-  /// - Throws: Encoding errors and ``OutputFileError``.
+  /// - Throws: Encoding errors and ``AtomicFile/WriteError``.
   @discardableResult
   public func write(_ image: Image, toBase base: URL) throws -> URL {
     let url = base.appendingPathExtension(fileExtension(for: image))

@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 import StereoData
 
 /// A coloured 3-D point: position in the left camera frame and an 8-bit sRGB colour.
@@ -130,7 +131,7 @@ public struct PointCloud: Sendable, Equatable {
 
   /// Writes ``plyData()`` to `url` atomically.
   ///
-  /// - Throws: ``OutputFileError`` when the file cannot be written.
+  /// - Throws: ``AtomicFile/WriteError`` when the file cannot be written.
   public func writePLY(to url: URL) throws {
     try AtomicFile.write(plyData(), to: url)
   }
