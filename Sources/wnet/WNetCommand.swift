@@ -12,6 +12,7 @@ struct WNetCommand: AsyncParsableCommand {
       the other, then gives disparity, metric depth, confidence and point clouds.
       """,
     subcommands: [
+      Train.self,
       Version.self,
       Synth.self,
     ])
