@@ -35,6 +35,7 @@ let package = Package(
       swiftSettings: optimizedInDebug),
     .target(
       name: "StereoDepth", dependencies: ["StereoNN", "StereoData"],
+      resources: [.copy("Resources/wnet-realtime.safetensors")],
       swiftSettings: optimizedInDebug),
 
     // MARK: - Tools

@@ -13,6 +13,7 @@ struct WNetCommand: AsyncParsableCommand {
       """,
     subcommands: [
       Train.self,
+      Infer.self,
       Version.self,
       Synth.self,
     ])
