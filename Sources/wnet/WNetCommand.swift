@@ -14,6 +14,7 @@ struct WNetCommand: AsyncParsableCommand {
     subcommands: [
       Train.self,
       Infer.self,
+      Demo.self,
       Version.self,
       Synth.self,
     ])
