@@ -44,12 +44,14 @@ private final class BatchPipeline: @unchecked Sendable {
   private var delivered: Int  // guarded by condition
   private var closed = false  // guarded by condition
   private var failure: Error?  // guarded by condition
+  private var reserved: Int  // batches claimed or about to be; guarded by condition
 
   private let claimLock = NSLock()
   private var nextBatch: Int  // guarded by claimLock
   private let scheduler: SampleScheduler  // guarded by claimLock
 
-  private let slots: DispatchSemaphore
+  /// The most batches claimed ahead of the consumer.
+  private let capacity: Int
 
   init(dataset: StereoDataset, configuration: StereoLoaderConfiguration, startBatch: Int) {
     precondition(startBatch >= 0, "Start batch must not be negative, got \(startBatch)")
@@ -61,7 +63,8 @@ private final class BatchPipeline: @unchecked Sendable {
       dataset: dataset, seed: configuration.seed,
       shuffleBufferFrames: configuration.shuffleBufferFrames,
       startPosition: startBatch * configuration.batchSize)
-    self.slots = DispatchSemaphore(value: max(configuration.prefetchBatches, configuration.workerCount))
+    self.reserved = startBatch
+    self.capacity = max(configuration.prefetchBatches, configuration.workerCount)
   }
 
   func start() {
@@ -73,16 +76,19 @@ private final class BatchPipeline: @unchecked Sendable {
     }
   }
 
-  private var isClosed: Bool {
+  /// Waits for room in the queue and reserves it; false once the stream is closed.
+  private func reserve() -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    return closed
+    while !closed && reserved >= delivered + capacity { condition.wait() }
+    guard !closed else { return false }
+    reserved += 1
+    return true
   }
 
   private func work() {
     while true {
-      slots.wait()
-      if isClosed { return }
+      guard reserve() else { return }
       claimLock.lock()
       let batch = nextBatch
       nextBatch += 1
@@ -140,18 +146,15 @@ private final class BatchPipeline: @unchecked Sendable {
     let result = results.removeValue(forKey: delivered) ?? .failure(CancellationError())
     delivered += 1
     if case .failure(let error) = result { failure = error }
+    condition.broadcast()  // room for another batch
     condition.unlock()
-    slots.signal()
     return try result.get()
   }
 
   func close() {
     condition.lock()
-    let wasClosed = closed
     closed = true
+    condition.broadcast()  // wake workers waiting for room, so that they return
     condition.unlock()
-    guard !wasClosed else { return }
-    // Wake every worker waiting for a slot so that it sees `closed` and returns.
-    for _ in 0..<configuration.workerCount { slots.signal() }
   }
 }
