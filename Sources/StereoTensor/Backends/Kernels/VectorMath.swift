@@ -5,9 +5,9 @@
 /// `1.5·2²³` trick rather than `rounded()`, which compiles to a `rintf` call on baseline x86-64.
 /// Both are the Cephes single-precision algorithms: relative error below 2e-7 (about 2 ulp) over
 /// the whole range, checked against `Double` in the tests.
-enum VectorMath {
+public enum VectorMath {
   /// Adding then subtracting `1.5·2²³` rounds a `Float` of magnitude below 2²² to an integer.
-  @usableFromInline static let roundingMagic: Float = 12_582_912
+  public static let roundingMagic: Float = 12_582_912
 
   /// `eˣ`.
   ///
@@ -15,7 +15,7 @@ enum VectorMath {
   /// product), `|r| ≤ ln2/2`, and `eʳ` a degree-7 polynomial. Below −87.34 the result is 0
   /// (instead of a subnormal), above 88.72 it is `+∞`; NaN stays NaN.
   @inline(__always)
-  static func exp(_ x: Float) -> Float {
+  public static func exp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.336_54), 88.722_83)
     let shifted = clamped * 1.442_695_04 + roundingMagic
     let k = shifted - roundingMagic
@@ -46,7 +46,7 @@ enum VectorMath {
   /// `x = m·2ᵉ` with `m ∈ [√½, √2)`, `ln x = e·ln2 + ln m`, `ln m` a degree-9 polynomial in
   /// `m − 1`. Subnormal inputs are scaled by 2²³ first.
   @inline(__always)
-  static func log(_ x: Float) -> Float {
+  public static func log(_ x: Float) -> Float {
     let isSubnormal = x < Float.leastNormalMagnitude
     let scaled = isSubnormal ? x * 8_388_608 : x
     let bits = Int32(bitPattern: scaled.bitPattern)
