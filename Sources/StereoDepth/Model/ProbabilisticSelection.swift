@@ -83,6 +83,10 @@ public struct ProbabilisticSelection: Sendable {
   ///   - source: `[N, H, W, C]`, the other view (or any map to carry across, e.g. the other view's
   ///     disparity for left-right consistency).
   public func callAsFunction(logits: Tensor, source: Tensor) -> SelectionOutput {
+    Profiler.measure("selection") { render(logits: logits, source: source) }
+  }
+
+  func render(logits: Tensor, source: Tensor) -> SelectionOutput {
     let (n, h, w, c) = checkShapes(logits, source)
     let d = candidateCount
     var probabilities = Tensor(uninitializedShape: [n, h, w, d])
@@ -120,9 +124,11 @@ public struct ProbabilisticSelection: Sendable {
     }
     let outputs = Tensor.record(outputs: [reconstruction, disparity], inputs: [logits, source]) {
       gradients in
-      self.backward(
-        probabilities: probabilities, source: source, viewGradient: gradients[0],
-        disparityGradient: gradients[1], needsSource: source.requiresGradient)
+      Profiler.measure("selection.bwd") {
+        self.backward(
+          probabilities: probabilities, source: source, viewGradient: gradients[0],
+          disparityGradient: gradients[1], needsSource: source.requiresGradient)
+      }
     }
     return SelectionOutput(
       reconstruction: outputs[0], disparity: outputs[1], validity: validity,
