@@ -13,6 +13,16 @@ public struct SplitPolicy: Sendable, Hashable, Codable {
   /// The seed of the random choice.
   public var seed: UInt64
 
+  /// Creates a policy: the named sources, and a random fraction of all sources, are held out.
+  public init(heldOutSources: [String]?, validationFraction: Double?, seed: UInt64) {
+    precondition(
+      (0..<1).contains(validationFraction ?? 0),
+      "Validation fraction must be in [0, 1), got \(validationFraction ?? 0)")
+    self.heldOutSources = heldOutSources
+    self.validationFraction = validationFraction
+    self.seed = seed
+  }
+
   /// Holds out nothing: everything is training data.
   public static let none = SplitPolicy(heldOutSources: nil, validationFraction: nil, seed: 0)
 
@@ -24,8 +34,7 @@ public struct SplitPolicy: Sendable, Hashable, Codable {
   /// Holds out `round(fraction · count)` sources (at least 1, and at least 1 left to train on)
   /// chosen by a generator seeded with `seed`.
   public static func fraction(_ fraction: Double, seed: UInt64) -> SplitPolicy {
-    precondition(fraction >= 0 && fraction < 1, "Validation fraction must be in [0, 1), got \(fraction)")
-    return SplitPolicy(heldOutSources: nil, validationFraction: fraction, seed: seed)
+    SplitPolicy(heldOutSources: nil, validationFraction: fraction, seed: seed)
   }
 }
 

@@ -13,6 +13,8 @@ struct WNetCommand: AsyncParsableCommand {
       """,
     subcommands: [
       Version.self,
+      Extract.self,
+      Dataset.self,
     ])
 }
 
