@@ -46,6 +46,8 @@ private final class BatchPipeline: @unchecked Sendable {
   private var failure: Error?  // guarded by condition
   private var reserved: Int  // batches claimed or about to be; guarded by condition
 
+  private let cache: PairCache
+
   private let claimLock = NSLock()
   private var nextBatch: Int  // guarded by claimLock
   private let scheduler: SampleScheduler  // guarded by claimLock
@@ -63,6 +65,7 @@ private final class BatchPipeline: @unchecked Sendable {
       dataset: dataset, seed: configuration.seed,
       shuffleBufferFrames: configuration.shuffleBufferFrames,
       startPosition: startBatch * configuration.batchSize)
+    self.cache = PairCache(capacityBytes: configuration.cacheMegabytes << 20)
     self.reserved = startBatch
     self.capacity = max(configuration.prefetchBatches, configuration.workerCount)
   }
@@ -113,7 +116,8 @@ private final class BatchPipeline: @unchecked Sendable {
     for (item, position) in items {
       let sample: StereoSample
       switch item {
-      case .pair(let index): sample = try dataset.sample(at: index, groundTruth: false)
+      case .pair(let index):
+        sample = try cache.pair(index) { try dataset.sample(at: index, groundTruth: false) }
       case .frame(let frame, let source): sample = frame.stereoSample(source: source)
       }
       var generator = SeededGenerator(

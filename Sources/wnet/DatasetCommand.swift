@@ -32,11 +32,14 @@ extension WNetCommand {
     @Option(help: "Loader threads for '--benchmark'.")
     var workers = 2
 
+    @Option(help: "Memory for decoded pairs kept by the loader, in megabytes (0 = none).")
+    var cacheMegabytes = 1024
+
     @Option(help: "Seed of the loader's random choices.")
     var seed: UInt64 = 0
 
     func validate() throws {
-      guard (benchmark ?? 1) > 0, batchSize > 0, height > 0, width > 0, workers > 0 else {
+      guard (benchmark ?? 1) > 0, batchSize > 0, height > 0, width > 0, workers > 0, cacheMegabytes >= 0 else {
         throw ValidationError("'--benchmark', '--batch-size', '--height', '--width' and '--workers' must be positive.")
       }
     }
@@ -77,7 +80,8 @@ extension WNetCommand {
       let loader = try StereoBatchLoader(
         dataset: dataset,
         configuration: StereoLoaderConfiguration(
-          batchSize: batchSize, height: height, width: width, seed: seed, workerCount: workers))
+          batchSize: batchSize, height: height, width: width, seed: seed, workerCount: workers,
+          cacheMegabytes: cacheMegabytes))
       let stream = loader.trainingBatches()
       defer { stream.close() }
       _ = try stream.next()  // warm-up: threads start, first decodes
