@@ -93,6 +93,19 @@ import Testing
     #expect(batch.left.scalars != Image(width: 16, height: 16, channels: 3).pixels + [])
   }
 
+  @Test("Gamma by table is within 1.1e-4 of pow")
+  func gammaTable() {
+    var generator = SeededGenerator(seed: 2)
+    var plan = AugmentationPlan(
+      configuration: .cropOnly, imageWidth: 8, imageHeight: 8, cropWidth: 8, cropHeight: 8, using: &generator)
+    plan.gamma = 0.8
+    let ramp = Image(width: 1000, height: 1, channels: 3, pixels: (0..<3000).map { Float($0) / 2999 })
+    // Contrast 1 and gains 1 leave only the gamma.
+    let (left, _) = plan.apply(to: StereoSample(left: ramp, right: ramp, source: "s", identifier: "s"), cropWidth: 1000, cropHeight: 1)
+    let worst = zip(left.pixels, ramp.pixels).map { abs($0 - pow($1, 0.8)) }.max() ?? 1
+    #expect(worst < 1.1e-4, "largest error \(worst)")
+  }
+
   @Test("Crop scales stay between fitting the crop and the coverage limit")
   func scaleRange() {
     var generator = SeededGenerator(seed: 1)
