@@ -28,6 +28,8 @@ public final class VideoFrameReader {
   public let framesPerSecond: Double
   /// Where reading starts, in seconds.
   public let start: Double
+  /// How many seconds are read; to the end when `nil`.
+  public let duration: Double?
   /// What ffprobe reported.
   public let info: VideoInfo
 
@@ -54,6 +56,7 @@ public final class VideoFrameReader {
     self.layout = layout
     self.framesPerSecond = framesPerSecond
     self.start = start
+    self.duration = duration
     self.info = info
 
     var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-noautorotate"]
@@ -84,7 +87,7 @@ public final class VideoFrameReader {
 
   /// The number of frames the reader should produce, from the duration ffprobe reported
   /// (`nil` when unknown). ffmpeg may give one more or one fewer.
-  public func expectedFrameCount(duration: Double? = nil) -> Int? {
+  public var expectedFrameCount: Int? {
     guard let total = info.duration else { return nil }
     let span = min(duration ?? .infinity, max(total - start, 0))
     return Int((span * framesPerSecond).rounded())

@@ -91,8 +91,8 @@ extension WNetCommand {
       let seconds = (clock.now - started) / .seconds(1)
       let pairs = Double(batches * batchSize)
       print(String(
-        format: "loader: %d batches of %dx%dx%d in %.2f s: %.1f pairs/s (%d workers)",
-        batches, batchSize, height, width, seconds, pairs / seconds, workers))
+        format: "loader: %d batches of %dx%dx%d in %.2f s: %.1f pairs/s (%d workers, cache %d MB)",
+        batches, batchSize, height, width, seconds, pairs / seconds, workers, cacheMegabytes))
     }
   }
 }

@@ -64,6 +64,7 @@ struct VideoTests {
     var frames: [VideoFrame] = []
     while let frame = try reader.next() { frames.append(frame) }
     try #require(frames.count == Self.frameCount)
+    #expect(reader.expectedFrameCount == Self.frameCount)
     for (frame, pair) in zip(frames, pairs) {
       let (left, right) = frame.views()
       #expect(left == pair.0, "left view of frame \(frame.index)")
