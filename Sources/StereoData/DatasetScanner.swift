@@ -129,7 +129,8 @@ struct DatasetScanner {
       }
     }
     if accepts(.video) {
-      for name in entries.sortedFiles where format == .video || Self.isVideo(URL(fileURLWithPath: name)) {
+      // In folders, only files named like videos; a video named on its own may have any name.
+      for name in entries.sortedFiles where Self.isVideo(URL(fileURLWithPath: name)) {
         try addVideo(folder.appendingPathComponent(name), source: Self.join(relative, name))
       }
     }
