@@ -142,11 +142,11 @@ private final class BatchPipeline: @unchecked Sendable {
       condition.unlock()
       throw failure
     }
+    while results[delivered] == nil && !closed { condition.wait() }
     if closed {
       condition.unlock()
       throw StereoDataError(.invalidRequest, dataset.root, "the batch stream was closed")
     }
-    while results[delivered] == nil { condition.wait() }
     let result = results.removeValue(forKey: delivered) ?? .failure(CancellationError())
     delivered += 1
     if case .failure(let error) = result { failure = error }

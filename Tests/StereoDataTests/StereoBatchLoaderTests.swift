@@ -154,6 +154,13 @@ import Testing
       #expect(error.description.hasSuffix("scene01/right.png: not a PNG file (bad signature)"))
     }
     #expect(throws: StereoDataError.self) { try stream.next() }
+    let healthy = try StereoBatchLoader(
+      dataset: try StereoDataset(contentsOf: folder.url).restricted(to: ["scene00"]),
+      configuration: .init(batchSize: 1, height: 8, width: 8)
+    ).trainingBatches()
+    _ = try healthy.next()
+    healthy.close()
+    #expect(throws: StereoDataError.self) { try healthy.next() }  // closed
     #expect(throws: StereoDataError.self) {
       try StereoBatchLoader(dataset: StereoDataset(root: folder.url, samples: []), configuration: .init(batchSize: 1, height: 8, width: 8))
     }
