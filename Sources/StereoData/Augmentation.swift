@@ -41,10 +41,15 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
     brightness: ClosedRange<Float> = 0.8...1.2, contrast: ClosedRange<Float> = 0.8...1.2,
     gamma: ClosedRange<Float> = 0.8...1.2, channelGain: ClosedRange<Float> = 0.9...1.1
   ) {
-    precondition(minimumCoverage > 0 && minimumCoverage <= 1, "minimumCoverage must be in (0, 1], got \(minimumCoverage)")
-    precondition((0...1).contains(flipProbability), "flipProbability must be in [0, 1], got \(flipProbability)")
     precondition(
-      brightness.lowerBound > 0 && contrast.lowerBound >= 0 && gamma.lowerBound > 0 && channelGain.lowerBound > 0,
+      minimumCoverage > 0 && minimumCoverage <= 1,
+      "minimumCoverage must be in (0, 1], got \(minimumCoverage)")
+    precondition(
+      (0...1).contains(flipProbability), "flipProbability must be in [0, 1], got \(flipProbability)"
+    )
+    precondition(
+      brightness.lowerBound > 0 && contrast.lowerBound >= 0 && gamma.lowerBound > 0
+        && channelGain.lowerBound > 0,
       "Jitter ranges must be positive")
     self.minimumCoverage = minimumCoverage
     self.flipProbability = flipProbability
@@ -76,7 +81,9 @@ struct AugmentationPlan {
 
   /// The scale at which a `cropWidth × cropHeight` window just fits an `imageWidth × imageHeight`
   /// image.
-  static func fittingScale(imageWidth: Int, imageHeight: Int, cropWidth: Int, cropHeight: Int) -> Float {
+  static func fittingScale(imageWidth: Int, imageHeight: Int, cropWidth: Int, cropHeight: Int)
+    -> Float
+  {
     max(Float(cropHeight) / Float(imageHeight), Float(cropWidth) / Float(imageWidth))
   }
 
@@ -90,17 +97,23 @@ struct AugmentationPlan {
     cropHeight: Int, using generator: inout SeededGenerator
   ) {
     let fit = Self.fittingScale(
-      imageWidth: imageWidth, imageHeight: imageHeight, cropWidth: cropWidth, cropHeight: cropHeight)
-    let covering = (Float(cropWidth * cropHeight) / (configuration.minimumCoverage * Float(imageWidth * imageHeight)))
+      imageWidth: imageWidth, imageHeight: imageHeight, cropWidth: cropWidth, cropHeight: cropHeight
+    )
+    let covering =
+      (Float(cropWidth * cropHeight)
+      / (configuration.minimumCoverage * Float(imageWidth * imageHeight)))
       .squareRoot()
     let largest = max(fit, min(1, covering))
     // Log-uniform: shrinking by 2 is as likely as by 1/2 of that.
-    let logScale = largest > fit ? Float.random(in: log(fit)...log(largest), using: &generator) : log(fit)
+    let logScale =
+      largest > fit ? Float.random(in: log(fit)...log(largest), using: &generator) : log(fit)
     scale = min(max(exp(logScale), fit), largest)
     originX = Int.random(
-      in: 0...Self.maximumOrigin(length: imageWidth, scale: scale, crop: cropWidth), using: &generator)
+      in: 0...Self.maximumOrigin(length: imageWidth, scale: scale, crop: cropWidth),
+      using: &generator)
     originY = Int.random(
-      in: 0...Self.maximumOrigin(length: imageHeight, scale: scale, crop: cropHeight), using: &generator)
+      in: 0...Self.maximumOrigin(length: imageHeight, scale: scale, crop: cropHeight),
+      using: &generator)
     flip = Float.random(in: 0..<1, using: &generator) < configuration.flipProbability
     gamma = Float.random(in: configuration.gamma, using: &generator)
     contrast = Float.random(in: configuration.contrast, using: &generator)
@@ -114,9 +127,15 @@ struct AugmentationPlan {
   }
 
   /// The augmented `[cropHeight, cropWidth, 3]` views.
-  func apply(to sample: StereoSample, cropWidth: Int, cropHeight: Int) -> (left: Image, right: Image) {
-    var left = Self.cut(sample.left, scale: scale, originX: originX, originY: originY, width: cropWidth, height: cropHeight)
-    var right = Self.cut(sample.right, scale: scale, originX: originX, originY: originY, width: cropWidth, height: cropHeight)
+  func apply(to sample: StereoSample, cropWidth: Int, cropHeight: Int) -> (
+    left: Image, right: Image
+  ) {
+    var left = Self.cut(
+      sample.left, scale: scale, originX: originX, originY: originY, width: cropWidth,
+      height: cropHeight)
+    var right = Self.cut(
+      sample.right, scale: scale, originX: originX, originY: originY, width: cropWidth,
+      height: cropHeight)
     if flip { (left, right) = (right.flippedHorizontally(), left.flippedHorizontally()) }
     if !isPhotometricIdentity { jitter(&left, &right) }
     return (left, right)
@@ -124,7 +143,9 @@ struct AugmentationPlan {
 
   /// A `width × height` window at `(originX, originY)` of `image` scaled by `scale`, antialiased
   /// when shrinking by more than 2.
-  static func cut(_ image: Image, scale: Float, originX: Int, originY: Int, width: Int, height: Int) -> Image {
+  static func cut(_ image: Image, scale: Float, originX: Int, originY: Int, width: Int, height: Int)
+    -> Image
+  {
     var source = image
     var sourceScale = scale
     while sourceScale < 0.5 && source.width > 1 && source.height > 1 {
@@ -205,18 +226,22 @@ extension StereoSample {
     let scale = AugmentationPlan.fittingScale(
       imageWidth: self.width, imageHeight: self.height, cropWidth: width, cropHeight: height)
     let originX = AugmentationPlan.maximumOrigin(length: self.width, scale: scale, crop: width) / 2
-    let originY = AugmentationPlan.maximumOrigin(length: self.height, scale: scale, crop: height) / 2
+    let originY =
+      AugmentationPlan.maximumOrigin(length: self.height, scale: scale, crop: height) / 2
     func cutMap(_ map: Image?, disparity: Bool) -> Image? {
-      guard var result = map?.resampledNearest(
-        width: width, height: height, scaleX: scale, scaleY: scale, originX: Float(originX),
-        originY: Float(originY))
+      guard
+        var result = map?.resampledNearest(
+          width: width, height: height, scaleX: scale, scaleY: scale, originX: Float(originX),
+          originY: Float(originY))
       else { return nil }
       if disparity { for index in result.pixels.indices { result.pixels[index] *= scale } }
       return result
     }
     return StereoSample(
-      left: AugmentationPlan.cut(left, scale: scale, originX: originX, originY: originY, width: width, height: height),
-      right: AugmentationPlan.cut(right, scale: scale, originX: originX, originY: originY, width: width, height: height),
+      left: AugmentationPlan.cut(
+        left, scale: scale, originX: originX, originY: originY, width: width, height: height),
+      right: AugmentationPlan.cut(
+        right, scale: scale, originX: originX, originY: originY, width: width, height: height),
       disparity: cutMap(disparity, disparity: true),
       nonOccludedMask: cutMap(nonOccludedMask, disparity: false),
       evaluationMask: cutMap(evaluationMask, disparity: false),

@@ -93,7 +93,8 @@ extension StereoDataset {
       let known = Set(all)
       for name in names where !known.contains(name) {
         let listed = all.prefix(8).joined(separator: ", ") + (all.count > 8 ? ", …" : "")
-        throw StereoDataError(.invalidRequest, root, "unknown source '\(name)' (the sources are: \(listed))")
+        throw StereoDataError(
+          .invalidRequest, root, "unknown source '\(name)' (the sources are: \(listed))")
       }
       heldOut.formUnion(names)
     }
@@ -109,7 +110,8 @@ extension StereoDataset {
       heldOut.formUnion(all.shuffled(using: &generator).prefix(count))
     }
     guard heldOut.count < all.count || all.isEmpty else {
-      throw StereoDataError(.invalidRequest, root, "holding out every source leaves nothing to train on")
+      throw StereoDataError(
+        .invalidRequest, root, "holding out every source leaves nothing to train on")
     }
     let split = DatasetSplit(
       policy: policy, trainingSources: all.filter { !heldOut.contains($0) },
@@ -121,7 +123,9 @@ extension StereoDataset {
   /// The training and validation parts of this dataset under an existing split (e.g. one read
   /// from a checkpoint). Sources the split does not name go to training; the validation side
   /// never grows.
-  public func applying(_ split: DatasetSplit) -> (training: StereoDataset, validation: StereoDataset) {
+  public func applying(_ split: DatasetSplit) -> (
+    training: StereoDataset, validation: StereoDataset
+  ) {
     let validation = Set(split.validationSources)
     return (
       restricted(to: Set(sources).subtracting(validation)),

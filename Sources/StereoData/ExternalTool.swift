@@ -38,7 +38,8 @@ public enum ExternalTool: String, Sendable {
     do {
       try process.run()
     } catch {
-      throw StereoDataError(.tool, path: rawValue, "cannot be started (\(error.localizedDescription))")
+      throw StereoDataError(
+        .tool, path: rawValue, "cannot be started (\(error.localizedDescription))")
     }
     errors.start()
     let data = output.fileHandleForReading.readDataToEndOfFile()

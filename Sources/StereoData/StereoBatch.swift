@@ -45,9 +45,12 @@ public struct StereoLoaderConfiguration: Sendable, Hashable, Codable {
     seed: UInt64 = 0, workerCount: Int = 2, prefetchBatches: Int = 4, shuffleBufferFrames: Int = 32,
     cacheMegabytes: Int = 1024
   ) {
-    precondition(batchSize > 0 && height > 0 && width > 0, "Bad batch shape \(batchSize)x\(height)x\(width)")
-    precondition(workerCount > 0 && prefetchBatches > 0 && shuffleBufferFrames > 0,
-      "workerCount \(workerCount), prefetchBatches \(prefetchBatches) and shuffleBufferFrames \(shuffleBufferFrames) must be positive")
+    precondition(
+      batchSize > 0 && height > 0 && width > 0, "Bad batch shape \(batchSize)x\(height)x\(width)")
+    precondition(
+      workerCount > 0 && prefetchBatches > 0 && shuffleBufferFrames > 0,
+      "workerCount \(workerCount), prefetchBatches \(prefetchBatches) and shuffleBufferFrames \(shuffleBufferFrames) must be positive"
+    )
     self.batchSize = batchSize
     self.height = height
     self.width = width
@@ -70,8 +73,10 @@ extension StereoBatch {
       var scalars: [Float] = []
       scalars.reserveCapacity(images.count * height * width * channels)
       for image in images {
-        precondition(image.width == width && image.height == height && image.channels == channels,
-          "Batch images differ: \(image.width)x\(image.height)x\(image.channels) vs \(width)x\(height)x\(channels)")
+        precondition(
+          image.width == width && image.height == height && image.channels == channels,
+          "Batch images differ: \(image.width)x\(image.height)x\(image.channels) vs \(width)x\(height)x\(channels)"
+        )
         scalars.append(contentsOf: image.pixels)
       }
       return Tensor(shape: [images.count, height, width, channels], scalars: scalars)

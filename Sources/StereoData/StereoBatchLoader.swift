@@ -56,7 +56,8 @@ public struct StereoBatchLoader: Sendable {
     // Decode image pairs in parallel; keep order.
     let fittedPairs = ResultSlots<StereoSample>(count: pairCount)
     DispatchQueue.concurrentPerform(iterations: pairCount) { index in
-      fittedPairs.set(index, Result { try dataset.sample(at: index).fitted(width: width, height: height) })
+      fittedPairs.set(
+        index, Result { try dataset.sample(at: index).fitted(width: width, height: height) })
     }
     var samples = try fittedPairs.values()
     let frameBudget = maximumSamples - samples.count
@@ -70,7 +71,8 @@ public struct StereoBatchLoader: Sendable {
         var taken = 0
         while taken < perVideo, samples.count < maximumSamples, let frame = try reader.next() {
           guard frame.index % stride == 0 else { continue }
-          samples.append(frame.stereoSample(source: video.source).fitted(width: width, height: height))
+          samples.append(
+            frame.stereoSample(source: video.source).fitted(width: width, height: height))
           taken += 1
         }
       }

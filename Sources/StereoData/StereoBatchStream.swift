@@ -109,7 +109,8 @@ private final class BatchPipeline: @unchecked Sendable {
     }
   }
 
-  private func assemble(_ batch: Int, _ items: [(SampleScheduler.Item, Int)]) throws -> StereoBatch {
+  private func assemble(_ batch: Int, _ items: [(SampleScheduler.Item, Int)]) throws -> StereoBatch
+  {
     var lefts: [Image] = []
     var rights: [Image] = []
     var identifiers: [String] = []
@@ -127,7 +128,8 @@ private final class BatchPipeline: @unchecked Sendable {
         configuration: configuration.augmentation, imageWidth: sample.width,
         imageHeight: sample.height, cropWidth: configuration.width,
         cropHeight: configuration.height, using: &generator)
-      let (left, right) = plan.apply(to: sample, cropWidth: configuration.width, cropHeight: configuration.height)
+      let (left, right) = plan.apply(
+        to: sample, cropWidth: configuration.width, cropHeight: configuration.height)
       lefts.append(left)
       rights.append(right)
       identifiers.append(sample.identifier)

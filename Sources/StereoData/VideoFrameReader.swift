@@ -48,8 +48,12 @@ public final class VideoFrameReader {
     url: URL, layout: StereoVideoLayout, framesPerSecond: Double, start: Double = 0,
     duration: Double? = nil, info: VideoInfo? = nil
   ) throws {
-    precondition(framesPerSecond > 0 && framesPerSecond.isFinite, "Frame rate must be positive, got \(framesPerSecond)")
-    precondition(start >= 0 && (duration ?? 1) > 0, "Bad segment: start \(start), duration \(String(describing: duration))")
+    precondition(
+      framesPerSecond > 0 && framesPerSecond.isFinite,
+      "Frame rate must be positive, got \(framesPerSecond)")
+    precondition(
+      start >= 0 && (duration ?? 1) > 0,
+      "Bad segment: start \(start), duration \(String(describing: duration))")
     let info = try info ?? VideoInfo.probe(url)
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     self.url = url
@@ -78,7 +82,8 @@ public final class VideoFrameReader {
     do {
       try process.run()
     } catch {
-      throw StereoDataError(.tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
+      throw StereoDataError(
+        .tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
     }
     errors.start()
   }
@@ -137,7 +142,8 @@ public final class VideoFrameReader {
   }
 
   /// Reads until `buffer` is full or the pipe ends; returns the bytes read.
-  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int {
+  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int
+  {
     guard let base = buffer.baseAddress else { return 0 }
     var total = 0
     while total < buffer.count {

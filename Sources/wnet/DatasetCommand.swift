@@ -39,8 +39,11 @@ extension WNetCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-      guard (benchmark ?? 1) > 0, batchSize > 0, height > 0, width > 0, workers > 0, cacheMegabytes >= 0 else {
-        throw ValidationError("'--benchmark', '--batch-size', '--height', '--width' and '--workers' must be positive.")
+      guard (benchmark ?? 1) > 0, batchSize > 0, height > 0, width > 0, workers > 0,
+        cacheMegabytes >= 0
+      else {
+        throw ValidationError(
+          "'--benchmark', '--batch-size', '--height', '--width' and '--workers' must be positive.")
       }
     }
 
@@ -52,7 +55,8 @@ extension WNetCommand {
       print("pairs: \(dataset.samples.count) (\(withTruth) with ground truth)")
       if !dataset.videos.isEmpty {
         let frames = dataset.videos.compactMap(\.expectedFrameCount).reduce(0, +)
-        print("videos: \(dataset.videos.count) (about \(frames) frames at \(data.framesPerSecond) fps)")
+        print(
+          "videos: \(dataset.videos.count) (about \(frames) frames at \(data.framesPerSecond) fps)")
       }
       print("sources: \(dataset.sources.count)")
       let (training, _, split) = try dataset.split(data.splitPolicy)
@@ -90,9 +94,11 @@ extension WNetCommand {
       for _ in 0..<batches { _ = try stream.next() }
       let seconds = (clock.now - started) / .seconds(1)
       let pairs = Double(batches * batchSize)
-      print(String(
-        format: "loader: %d batches of %dx%dx%d in %.2f s: %.1f pairs/s (%d workers, cache %d MB)",
-        batches, batchSize, height, width, seconds, pairs / seconds, workers, cacheMegabytes))
+      print(
+        String(
+          format:
+            "loader: %d batches of %dx%dx%d in %.2f s: %.1f pairs/s (%d workers, cache %d MB)",
+          batches, batchSize, height, width, seconds, pairs / seconds, workers, cacheMegabytes))
     }
   }
 }

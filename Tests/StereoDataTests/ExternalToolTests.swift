@@ -10,7 +10,10 @@ import Testing
       Issue.record("ffmpeg was found in an empty search path")
     } catch let error as StereoDataError {
       #expect(error.kind == .tool)
-      #expect(error.description == "ffmpeg: not found on PATH; install FFmpeg (e.g. apt-get install ffmpeg) to read video")
+      #expect(
+        error.description
+          == "ffmpeg: not found on PATH; install FFmpeg (e.g. apt-get install ffmpeg) to read video"
+      )
     }
   }
 }

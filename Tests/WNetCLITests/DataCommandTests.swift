@@ -14,8 +14,12 @@ import Testing
     ])
     #expect(command.video == "movie.mkv" && command.layout == .halfSideBySide)
     #expect(command.framesPerSecond == 2 && command.output == "frames" && command.maxFrames == 10)
-    #expect(throws: (any Error).self) { try WNetCommand.Extract.parse(["movie.mkv", "--layout", "sideways", "-o", "x"]) }
-    #expect(throws: (any Error).self) { try WNetCommand.Extract.parse(["movie.mkv", "--layout", "sbs", "-o", "x", "--fps", "0"]) }
+    #expect(throws: (any Error).self) {
+      try WNetCommand.Extract.parse(["movie.mkv", "--layout", "sideways", "-o", "x"])
+    }
+    #expect(throws: (any Error).self) {
+      try WNetCommand.Extract.parse(["movie.mkv", "--layout", "sbs", "-o", "x", "--fps", "0"])
+    }
   }
 
   @Test("Data options give a dataset configuration and a split policy")
@@ -27,15 +31,23 @@ import Testing
     let configuration = options.datasetConfiguration
     #expect(configuration.path == "movie.mkv" && configuration.videoLayout == .sideBySide)
     #expect(configuration.framesPerSecond == 0.5 && configuration.segmentDuration == 60)
-    #expect(options.splitPolicy == SplitPolicy(heldOutSources: ["a", "b", "c"], validationFraction: 0.1, seed: 3))
-    #expect(throws: (any Error).self) { try DataOptions.parse(["--data", "x", "--validation-fraction", "1"]) }
-    #expect(throws: (any Error).self) { try DataOptions.parse(["--data", "x", "--format", "video"]) }
+    #expect(
+      options.splitPolicy
+        == SplitPolicy(heldOutSources: ["a", "b", "c"], validationFraction: 0.1, seed: 3))
+    #expect(throws: (any Error).self) {
+      try DataOptions.parse(["--data", "x", "--validation-fraction", "1"])
+    }
+    #expect(throws: (any Error).self) {
+      try DataOptions.parse(["--data", "x", "--format", "video"])
+    }
   }
 
   @Test("Malformed input makes the commands throw a one-line data error")
   func malformedInput() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wnet-cli-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: folder.appendingPathComponent("scene"), withIntermediateDirectories: true)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-cli-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("scene"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     try Data("not an image".utf8).write(to: folder.appendingPathComponent("scene/left.png"))
     try Data("not an image".utf8).write(to: folder.appendingPathComponent("scene/right.png"))

@@ -15,13 +15,17 @@ struct DataOptions: ParsableArguments {
       valueName: "path"))
   var path: String
 
-  @Option(help: "The dataset layout: \(StereoDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(
+    help:
+      "The dataset layout: \(StereoDatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))."
+  )
   var format: StereoDatasetFormat = .automatic
 
   @Option(help: "How 3D videos pack their views: sbs, half-sbs, tb or half-tb (left eye first).")
   var layout: StereoVideoLayout?
 
-  @Option(name: .customLong("fps"), help: "The rate at which frames are taken from videos, per second.")
+  @Option(
+    name: .customLong("fps"), help: "The rate at which frames are taken from videos, per second.")
   var framesPerSecond: Double = 1
 
   @Option(
@@ -47,7 +51,9 @@ struct DataOptions: ParsableArguments {
     guard framesPerSecond > 0, framesPerSecond.isFinite else {
       throw ValidationError("'--fps' must be positive.")
     }
-    guard (segmentDuration ?? 1) > 0 else { throw ValidationError("'--segment-seconds' must be positive.") }
+    guard (segmentDuration ?? 1) > 0 else {
+      throw ValidationError("'--segment-seconds' must be positive.")
+    }
     guard validationFraction >= 0, validationFraction < 1 else {
       throw ValidationError("'--validation-fraction' must be at least 0 and below 1.")
     }
