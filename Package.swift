@@ -43,6 +43,7 @@ let package = Package(
       name: "wnet",
       dependencies: [
         "StereoDepth",
+        "StereoData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(

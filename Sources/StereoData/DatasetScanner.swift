@@ -41,12 +41,14 @@ struct DatasetScanner {
       try visit(root, relative: "", depth: 0)
     } else {
       guard accepts(.video) else {
-        throw StereoDataError(.unreadable, root, "is a file, but the \(format.rawValue) layout is a folder")
+        throw StereoDataError(
+          .unreadable, root, "is a file, but the \(format.rawValue) layout is a folder")
       }
       guard format == .video || Self.isVideo(root) else {
         throw StereoDataError(
           .unsupported, root,
-          "is neither a dataset folder nor a video file (.\(Self.videoExtensions.sorted().joined(separator: ", .")))")
+          "is neither a dataset folder nor a video file (.\(Self.videoExtensions.sorted().joined(separator: ", .")))"
+        )
       }
       try addVideo(root, source: root.lastPathComponent)
     }
@@ -60,7 +62,9 @@ struct DatasetScanner {
     }
   }
 
-  static func isVideo(_ url: URL) -> Bool { videoExtensions.contains(url.pathExtension.lowercased()) }
+  static func isVideo(_ url: URL) -> Bool {
+    videoExtensions.contains(url.pathExtension.lowercased())
+  }
 
   private func sourceName(_ relative: String) -> String {
     relative.isEmpty ? root.lastPathComponent : relative
@@ -71,18 +75,25 @@ struct DatasetScanner {
   }
 
   /// The non-hidden entries of `folder`, sorted, split into files and folders.
-  private func listing(_ folder: URL) throws -> (files: Set<String>, sortedFiles: [String], folders: [String]) {
+  private func listing(_ folder: URL) throws -> (
+    files: Set<String>, sortedFiles: [String], folders: [String]
+  ) {
     let names: [String]
     do {
-      names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+      names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+        !$0.hasPrefix(".")
+      }.sorted()
     } catch {
-      throw StereoDataError(.unreadable, folder, "cannot list the folder (\(error.localizedDescription))")
+      throw StereoDataError(
+        .unreadable, folder, "cannot list the folder (\(error.localizedDescription))")
     }
     var files: [String] = []
     var folders: [String] = []
     for name in names {
       var isFolder: ObjCBool = false
-      if FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder) {
+      if FileManager.default.fileExists(
+        atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder)
+      {
         if isFolder.boolValue { folders.append(name) } else { files.append(name) }
       }
     }
@@ -103,17 +114,22 @@ struct DatasetScanner {
         return
       }
     }
-    if accepts(.middlebury) && entries.files.contains("im0.png") && entries.files.contains("im1.png") {
+    if accepts(.middlebury) && entries.files.contains("im0.png")
+      && entries.files.contains("im1.png")
+    {
       try addMiddlebury(folder, relative: relative, files: entries.files)
       return
     }
-    if accepts(.middlebury2001) && entries.files.contains("imL.png") && entries.files.contains("imR.png") {
+    if accepts(.middlebury2001) && entries.files.contains("imL.png")
+      && entries.files.contains("imR.png")
+    {
       try addMiddlebury2001(folder, relative: relative, files: entries.files)
       return
     }
     if accepts(.folder) {
       if folders.contains("left") && folders.contains("right") {
-        try addLeftRightFolders(folder, relative: relative, hasDisparity: folders.contains("disparity"))
+        try addLeftRightFolders(
+          folder, relative: relative, hasDisparity: folders.contains("disparity"))
         return
       }
       let leftName = Self.viewExtensions.map { "left." + $0 }.first { entries.files.contains($0) }
@@ -129,13 +145,15 @@ struct DatasetScanner {
       }
     }
     if accepts(.video) {
-      for name in entries.sortedFiles where format == .video || Self.isVideo(URL(fileURLWithPath: name)) {
+      // In folders, only files named like videos; a video named on its own may have any name.
+      for name in entries.sortedFiles where Self.isVideo(URL(fileURLWithPath: name)) {
         try addVideo(folder.appendingPathComponent(name), source: Self.join(relative, name))
       }
     }
     guard depth < configuration.searchDepth else { return }
     for name in entries.folders {
-      try visit(folder.appendingPathComponent(name), relative: Self.join(relative, name), depth: depth + 1)
+      try visit(
+        folder.appendingPathComponent(name), relative: Self.join(relative, name), depth: depth + 1)
     }
   }
 
@@ -158,11 +176,15 @@ struct DatasetScanner {
         right: folder.appendingPathComponent(right), disparity: disparity))
   }
 
-  private mutating func addLeftRightFolders(_ folder: URL, relative: String, hasDisparity: Bool) throws {
+  private mutating func addLeftRightFolders(_ folder: URL, relative: String, hasDisparity: Bool)
+    throws
+  {
     formats.insert(.folder)
     let leftFolder = folder.appendingPathComponent("left")
     let rightFolder = folder.appendingPathComponent("right")
-    let isView = { (name: String) in Self.viewExtensions.contains((name as NSString).pathExtension.lowercased()) }
+    let isView = { (name: String) in
+      Self.viewExtensions.contains((name as NSString).pathExtension.lowercased())
+    }
     let leftNames = try listing(leftFolder).sortedFiles.filter(isView)
     let rightNames = try listing(rightFolder).sortedFiles.filter(isView)
     guard !leftNames.isEmpty else {
@@ -179,20 +201,24 @@ struct DatasetScanner {
         .mismatch, leftFolder.appendingPathComponent(unmatched),
         "is missing (the left view of right/\(unmatched))")
     }
-    let disparityNames = hasDisparity ? try listing(folder.appendingPathComponent("disparity")).files : []
+    let disparityNames =
+      hasDisparity ? try listing(folder.appendingPathComponent("disparity")).files : []
     let source = sourceName(relative)
     for name in leftNames {
       let stem = (name as NSString).deletingPathExtension
       var disparity: StereoSampleFiles.DisparityFile?
       if disparityNames.contains(stem + ".pfm") {
-        disparity = .init(url: folder.appendingPathComponent("disparity/\(stem).pfm"), encoding: .pfm)
+        disparity = .init(
+          url: folder.appendingPathComponent("disparity/\(stem).pfm"), encoding: .pfm)
       } else if disparityNames.contains(stem + ".png") {
-        disparity = .init(url: folder.appendingPathComponent("disparity/\(stem).png"), encoding: .kitti)
+        disparity = .init(
+          url: folder.appendingPathComponent("disparity/\(stem).png"), encoding: .kitti)
       }
       samples.append(
         StereoSampleFiles(
           identifier: source + "/" + stem, source: source,
-          left: leftFolder.appendingPathComponent(name), right: rightFolder.appendingPathComponent(name),
+          left: leftFolder.appendingPathComponent(name),
+          right: rightFolder.appendingPathComponent(name),
           disparity: disparity))
     }
   }
@@ -208,9 +234,12 @@ struct DatasetScanner {
     let rightFolder = folder.appendingPathComponent(views.right)
     let leftNames = try listing(leftFolder).sortedFiles.filter { $0.lowercased().hasSuffix(".png") }
     let rightNames = try listing(rightFolder).files
-    guard !leftNames.isEmpty else { throw StereoDataError(.empty, leftFolder, "holds no PNG images") }
+    guard !leftNames.isEmpty else {
+      throw StereoDataError(.empty, leftFolder, "holds no PNG images")
+    }
     let occluded = (try? listing(folder.appendingPathComponent(groundTruth.occluded)).files) ?? []
-    let nonOccluded = (try? listing(folder.appendingPathComponent(groundTruth.nonOccluded)).files) ?? []
+    let nonOccluded =
+      (try? listing(folder.appendingPathComponent(groundTruth.nonOccluded)).files) ?? []
     var calibrations: [String: StereoCalibration?] = [:]
     for name in leftNames {
       guard rightNames.contains(name) else {
@@ -226,7 +255,8 @@ struct DatasetScanner {
       }
       var sample = StereoSampleFiles(
         identifier: Self.join(relative, stem), source: Self.join(relative, sequence),
-        left: leftFolder.appendingPathComponent(name), right: rightFolder.appendingPathComponent(name),
+        left: leftFolder.appendingPathComponent(name),
+        right: rightFolder.appendingPathComponent(name),
         calibration: calibrations[sequence] ?? nil)
       if occluded.contains(name) {
         sample.disparity = .init(
@@ -240,10 +270,16 @@ struct DatasetScanner {
     }
   }
 
-  private func kittiCalibration(_ folder: URL, sequence: String, stem: String) throws -> StereoCalibration? {
-    for candidate in ["calib_cam_to_cam/\(sequence).txt", "calib/\(sequence).txt", "calib/\(stem).txt"] {
+  private func kittiCalibration(_ folder: URL, sequence: String, stem: String) throws
+    -> StereoCalibration?
+  {
+    for candidate in [
+      "calib_cam_to_cam/\(sequence).txt", "calib/\(sequence).txt", "calib/\(stem).txt",
+    ] {
       let url = folder.appendingPathComponent(candidate)
-      if FileManager.default.fileExists(atPath: url.path) { return try StereoCalibration.readKITTI(url) }
+      if FileManager.default.fileExists(atPath: url.path) {
+        return try StereoCalibration.readKITTI(url)
+      }
     }
     return nil
   }
@@ -254,7 +290,9 @@ struct DatasetScanner {
   /// three resolutions (`trainingQ/Scene`, `trainingH/Scene`, …): all are one source.
   private static func middleburySource(_ source: String) -> String {
     var components = source.split(separator: "/").map(String.init)
-    components.removeAll { $0.range(of: #"^(training|test)[QHF]$"#, options: .regularExpression) != nil }
+    components.removeAll {
+      $0.range(of: #"^(training|test)[QHF]$"#, options: .regularExpression) != nil
+    }
     if var last = components.popLast() {
       for suffix in ["-perfect", "-imperfect"] where last.hasSuffix(suffix) {
         last.removeLast(suffix.count)
@@ -269,7 +307,8 @@ struct DatasetScanner {
     let identifier = sourceName(relative)
     var sample = StereoSampleFiles(
       identifier: identifier, source: Self.middleburySource(identifier),
-      left: folder.appendingPathComponent("im0.png"), right: folder.appendingPathComponent("im1.png"))
+      left: folder.appendingPathComponent("im0.png"),
+      right: folder.appendingPathComponent("im1.png"))
     if let name = ["disp0GT.pfm", "disp0.pfm"].first(where: files.contains) {
       sample.disparity = .init(url: folder.appendingPathComponent(name), encoding: .pfm)
     }
@@ -277,12 +316,15 @@ struct DatasetScanner {
       sample.nonOccludedMask = .image(folder.appendingPathComponent("mask0nocc.png"))
     }
     if files.contains("calib.txt") {
-      sample.calibration = try StereoCalibration.readMiddlebury(folder.appendingPathComponent("calib.txt"))
+      sample.calibration = try StereoCalibration.readMiddlebury(
+        folder.appendingPathComponent("calib.txt"))
     }
     samples.append(sample)
   }
 
-  private mutating func addMiddlebury2001(_ folder: URL, relative: String, files: Set<String>) throws {
+  private mutating func addMiddlebury2001(_ folder: URL, relative: String, files: Set<String>)
+    throws
+  {
     formats.insert(.middlebury2001)
     let source = sourceName(relative)
     var sample = StereoSampleFiles(
@@ -291,7 +333,8 @@ struct DatasetScanner {
     if files.contains("groundtruth.png") {
       let info = folder.appendingPathComponent("info.txt")
       guard files.contains("info.txt") else {
-        throw StereoDataError(.unreadable, info, "no such file (it holds the scale of groundtruth.png)")
+        throw StereoDataError(
+          .unreadable, info, "no such file (it holds the scale of groundtruth.png)")
       }
       let text = String(decoding: try AtomicFile.read(info), as: UTF8.self)
       guard let line = text.split(whereSeparator: \.isNewline).first,
@@ -299,11 +342,18 @@ struct DatasetScanner {
       else {
         throw StereoDataError(.corrupt, info, "the first line must be the positive disparity scale")
       }
-      sample.disparity = .init(url: folder.appendingPathComponent("groundtruth.png"), encoding: .scaledPNG(scale: scale))
+      sample.disparity = .init(
+        url: folder.appendingPathComponent("groundtruth.png"), encoding: .scaledPNG(scale: scale))
     }
-    if files.contains("nonocc.png") { sample.nonOccludedMask = .image(folder.appendingPathComponent("nonocc.png")) }
-    if files.contains("all.png") { sample.evaluationMask = .image(folder.appendingPathComponent("all.png")) }
-    if files.contains("disc.png") { sample.discontinuityMask = .image(folder.appendingPathComponent("disc.png")) }
+    if files.contains("nonocc.png") {
+      sample.nonOccludedMask = .image(folder.appendingPathComponent("nonocc.png"))
+    }
+    if files.contains("all.png") {
+      sample.evaluationMask = .image(folder.appendingPathComponent("all.png"))
+    }
+    if files.contains("disc.png") {
+      sample.discontinuityMask = .image(folder.appendingPathComponent("disc.png"))
+    }
     samples.append(sample)
   }
 
@@ -313,14 +363,18 @@ struct DatasetScanner {
     guard let layout = configuration.videoLayout else {
       throw StereoDataError(
         .invalidRequest, url,
-        "a 3D video needs a layout (\(StereoVideoLayout.allCases.map(\.rawValue).joined(separator: ", ")))")
+        "a 3D video needs a layout (\(StereoVideoLayout.allCases.map(\.rawValue).joined(separator: ", ")))"
+      )
     }
     formats.insert(.video)
     let info = try VideoInfo.probe(url)
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     let rate = configuration.framesPerSecond
-    guard let segment = configuration.segmentDuration, let total = info.duration, total > segment else {
-      videos.append(StereoVideoSource(url: url, layout: layout, framesPerSecond: rate, info: info, source: source))
+    guard let segment = configuration.segmentDuration, let total = info.duration, total > segment
+    else {
+      videos.append(
+        StereoVideoSource(
+          url: url, layout: layout, framesPerSecond: rate, info: info, source: source))
       return
     }
     let count = Int((total / segment).rounded(.up))

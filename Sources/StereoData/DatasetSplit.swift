@@ -13,6 +13,16 @@ public struct SplitPolicy: Sendable, Hashable, Codable {
   /// The seed of the random choice.
   public var seed: UInt64
 
+  /// Creates a policy: the named sources, and a random fraction of all sources, are held out.
+  public init(heldOutSources: [String]?, validationFraction: Double?, seed: UInt64) {
+    precondition(
+      (0..<1).contains(validationFraction ?? 0),
+      "Validation fraction must be in [0, 1), got \(validationFraction ?? 0)")
+    self.heldOutSources = heldOutSources
+    self.validationFraction = validationFraction
+    self.seed = seed
+  }
+
   /// Holds out nothing: everything is training data.
   public static let none = SplitPolicy(heldOutSources: nil, validationFraction: nil, seed: 0)
 
@@ -24,8 +34,7 @@ public struct SplitPolicy: Sendable, Hashable, Codable {
   /// Holds out `round(fraction · count)` sources (at least 1, and at least 1 left to train on)
   /// chosen by a generator seeded with `seed`.
   public static func fraction(_ fraction: Double, seed: UInt64) -> SplitPolicy {
-    precondition(fraction >= 0 && fraction < 1, "Validation fraction must be in [0, 1), got \(fraction)")
-    return SplitPolicy(heldOutSources: nil, validationFraction: fraction, seed: seed)
+    SplitPolicy(heldOutSources: nil, validationFraction: fraction, seed: seed)
   }
 }
 
@@ -84,7 +93,8 @@ extension StereoDataset {
       let known = Set(all)
       for name in names where !known.contains(name) {
         let listed = all.prefix(8).joined(separator: ", ") + (all.count > 8 ? ", …" : "")
-        throw StereoDataError(.invalidRequest, root, "unknown source '\(name)' (the sources are: \(listed))")
+        throw StereoDataError(
+          .invalidRequest, root, "unknown source '\(name)' (the sources are: \(listed))")
       }
       heldOut.formUnion(names)
     }
@@ -100,7 +110,8 @@ extension StereoDataset {
       heldOut.formUnion(all.shuffled(using: &generator).prefix(count))
     }
     guard heldOut.count < all.count || all.isEmpty else {
-      throw StereoDataError(.invalidRequest, root, "holding out every source leaves nothing to train on")
+      throw StereoDataError(
+        .invalidRequest, root, "holding out every source leaves nothing to train on")
     }
     let split = DatasetSplit(
       policy: policy, trainingSources: all.filter { !heldOut.contains($0) },
@@ -112,7 +123,9 @@ extension StereoDataset {
   /// The training and validation parts of this dataset under an existing split (e.g. one read
   /// from a checkpoint). Sources the split does not name go to training; the validation side
   /// never grows.
-  public func applying(_ split: DatasetSplit) -> (training: StereoDataset, validation: StereoDataset) {
+  public func applying(_ split: DatasetSplit) -> (
+    training: StereoDataset, validation: StereoDataset
+  ) {
     let validation = Set(split.validationSources)
     return (
       restricted(to: Set(sources).subtracting(validation)),

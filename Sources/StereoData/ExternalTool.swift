@@ -9,11 +9,12 @@ public enum ExternalTool: String, Sendable {
   /// Whether the tool is installed on `PATH`.
   public var isAvailable: Bool { (try? location()) != nil }
 
-  /// The tool's executable.
+  /// The tool's executable, found in the folders of `searchPath` (`PATH` by default).
   ///
-  /// - Throws: ``StereoDataError`` of kind `.tool` when it is not on `PATH`.
-  public func location() throws -> URL {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+  /// - Throws: ``StereoDataError`` of kind `.tool` when it is not there.
+  public func location(searchPath: String? = nil) throws -> URL {
+    let path =
+      searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     for folder in path.split(separator: ":") where !folder.isEmpty {
       let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(rawValue)
       if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
@@ -37,7 +38,8 @@ public enum ExternalTool: String, Sendable {
     do {
       try process.run()
     } catch {
-      throw StereoDataError(.tool, path: rawValue, "cannot be started (\(error.localizedDescription))")
+      throw StereoDataError(
+        .tool, path: rawValue, "cannot be started (\(error.localizedDescription))")
     }
     errors.start()
     let data = output.fileHandleForReading.readDataToEndOfFile()

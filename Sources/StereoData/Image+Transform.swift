@@ -60,12 +60,17 @@ extension Image {
     precondition(width > 0 && height > 0, "Cannot resize an empty \(width)x\(height) image")
     var source = self
     if antialiased {
-      while source.width >= 2 * newWidth && source.width > 1 { source = source.halved(horizontally: true) }
-      while source.height >= 2 * newHeight && source.height > 1 { source = source.halved(horizontally: false) }
+      while source.width >= 2 * newWidth && source.width > 1 {
+        source = source.halved(horizontally: true)
+      }
+      while source.height >= 2 * newHeight && source.height > 1 {
+        source = source.halved(horizontally: false)
+      }
     }
     return source.resampled(
       width: newWidth, height: newHeight,
-      scaleX: Float(newWidth) / Float(source.width), scaleY: Float(newHeight) / Float(source.height),
+      scaleX: Float(newWidth) / Float(source.width),
+      scaleY: Float(newHeight) / Float(source.height),
       originX: 0, originY: 0)
   }
 
@@ -109,7 +114,8 @@ extension Image {
                 + wx * (input[topRow + right[x] + channel] - input[topRow + left[x] + channel])
               let lower =
                 input[bottomRow + left[x] + channel]
-                + wx * (input[bottomRow + right[x] + channel] - input[bottomRow + left[x] + channel])
+                + wx
+                * (input[bottomRow + right[x] + channel] - input[bottomRow + left[x] + channel])
               output[target] = upper + bottomWeight * (lower - upper)
               target += 1
             }
@@ -129,7 +135,8 @@ extension Image {
     for y in 0..<newHeight {
       for x in 0..<newWidth {
         let (x0, y0) = horizontally ? (2 * x, y) : (x, 2 * y)
-        let (x1, y1) = horizontally ? (min(2 * x + 1, width - 1), y) : (x, min(2 * y + 1, height - 1))
+        let (x1, y1) =
+          horizontally ? (min(2 * x + 1, width - 1), y) : (x, min(2 * y + 1, height - 1))
         for channel in 0..<channels {
           values[(y * newWidth + x) * channels + channel] =
             0.5 * (self[y0, x0, channel] + self[y1, x1, channel])

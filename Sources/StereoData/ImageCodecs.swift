@@ -31,8 +31,10 @@ enum ImageCodecs {
 
   private static func decode(
     _ data: Data, url: URL, format: String,
-    decoder: (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<wnet_decoded_image>?,
-      UnsafeMutablePointer<CChar>?, Int) -> Int32
+    decoder: (
+      UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<wnet_decoded_image>?,
+      UnsafeMutablePointer<CChar>?, Int
+    ) -> Int32
   ) throws -> DecodedSamples {
     var decoded = wnet_decoded_image()
     var message = [CChar](repeating: 0, count: messageCapacity)
@@ -110,14 +112,16 @@ enum ImageCodecs {
   private static func error(
     status: Int32, message: [CChar], url: URL, format: String, writing: Bool = false
   ) -> StereoDataError {
-    let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let text = String(
+      decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let detail = text.isEmpty ? "unknown error" : text
     switch Int(status) {
     case Int(WNET_CODEC_UNSUPPORTED):
       return StereoDataError(.unsupported, url, "unsupported \(format) file (\(detail))")
     case Int(WNET_CODEC_OUT_OF_MEMORY):
       return StereoDataError(
-        writing ? .unwritable : .unsupported, url, "\(format) \(writing ? "encoding" : "decoding") failed (\(detail))")
+        writing ? .unwritable : .unsupported, url,
+        "\(format) \(writing ? "encoding" : "decoding") failed (\(detail))")
     case Int(WNET_CODEC_BAD_ARGUMENT):
       return StereoDataError(.unwritable, url, detail)
     default:

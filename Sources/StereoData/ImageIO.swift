@@ -21,7 +21,9 @@ public enum ImageIO {
   /// The format `data` is in, from its first bytes, or `nil`.
   public static func fileFormat(of data: Data) -> FileFormat? {
     let bytes = [UInt8](data.prefix(8))
-    if bytes.count >= 8 && bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .png }
+    if bytes.count >= 8 && bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] {
+      return .png
+    }
     if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
     if PFM.matches(data) { return .pfm }
     return nil
@@ -82,7 +84,8 @@ public enum ImageIO {
       let decoded = try decodeSamples(data, url: url)
       guard decoded.bitDepth == 16 else {
         throw StereoDataError(
-          .unsupported, url, "a KITTI disparity map must be a 16-bit PNG, found \(decoded.bitDepth)-bit")
+          .unsupported, url,
+          "a KITTI disparity map must be a 16-bit PNG, found \(decoded.bitDepth)-bit")
       }
       return try scaledDisparity(decoded, scale: DisparityEncoding.kittiScale, url: url)
     case .scaledPNG(let scale):
@@ -165,16 +168,19 @@ public enum ImageIO {
     precondition(
       image.channels == 1 || image.channels == 3,
       "PNG writing takes 1 or 3 channels, got \(image.channels)")
-    precondition((0...9).contains(compressionLevel), "Compression level \(compressionLevel) is not 0-9")
+    precondition(
+      (0...9).contains(compressionLevel), "Compression level \(compressionLevel) is not 0-9")
     let data: Data
     if bitDepth == 8 {
       data = try ImageCodecs.encodePNG(
         quantized(image.pixels, levels: 255, as: UInt8.self), width: image.width,
-        height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url)
+        height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url
+      )
     } else {
       data = try ImageCodecs.encodePNG(
         quantized(image.pixels, levels: 65535, as: UInt16.self), width: image.width,
-        height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url)
+        height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url
+      )
     }
     try AtomicFile.write(data, to: url)
   }
@@ -207,7 +213,8 @@ public enum ImageIO {
   ///
   /// - Throws: ``StereoDataError`` of kind `.unwritable`.
   public static func writeKITTIDisparity(_ disparity: Image, to url: URL) throws {
-    precondition(disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
+    precondition(
+      disparity.channels == 1, "A disparity map has 1 channel, got \(disparity.channels)")
     let samples = disparity.pixels.map { value -> UInt16 in
       guard value.isFinite, value > 0 else { return 0 }
       return UInt16(min(max((value * DisparityEncoding.kittiScale).rounded(), 1), 65535))

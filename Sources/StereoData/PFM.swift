@@ -73,7 +73,8 @@ enum PFM {
     precondition(
       image.channels == 1 || image.channels == 3,
       "PFM holds 1 or 3 channels, got \(image.channels)")
-    var data = Data("\(image.channels == 3 ? "PF" : "Pf")\n\(image.width) \(image.height)\n-1\n".utf8)
+    var data = Data(
+      "\(image.channels == 3 ? "PF" : "Pf")\n\(image.width) \(image.height)\n-1\n".utf8)
     let rowCount = image.width * image.channels
     var body = [UInt32](repeating: 0, count: rowCount * image.height)
     for storedRow in 0..<image.height {

@@ -43,7 +43,8 @@ final class SampleScheduler {
     self.bufferCapacity = dataset.videos.isEmpty ? 0 : shuffleBufferFrames
     self.position = startPosition
     self.bufferGenerator = SeededGenerator(
-      seed: SeedDerivation.seed(seed, purpose: SeedDerivation.bufferPurpose, index: UInt64(startPosition)))
+      seed: SeedDerivation.seed(
+        seed, purpose: SeedDerivation.bufferPurpose, index: UInt64(startPosition)))
   }
 
   deinit { reader?.0.close() }

@@ -36,15 +36,21 @@ public struct StereoLoaderConfiguration: Sendable, Hashable, Codable {
   public var prefetchBatches: Int
   /// How many video frames are mixed before one is drawn (frames of a video arrive in order).
   public var shuffleBufferFrames: Int
+  /// Memory for decoded image pairs kept between passes, in megabytes (0 = decode every time).
+  public var cacheMegabytes: Int
 
   /// Creates a configuration.
   public init(
     batchSize: Int, height: Int, width: Int, augmentation: AugmentationConfiguration = .standard,
-    seed: UInt64 = 0, workerCount: Int = 2, prefetchBatches: Int = 4, shuffleBufferFrames: Int = 32
+    seed: UInt64 = 0, workerCount: Int = 2, prefetchBatches: Int = 4, shuffleBufferFrames: Int = 32,
+    cacheMegabytes: Int = 1024
   ) {
-    precondition(batchSize > 0 && height > 0 && width > 0, "Bad batch shape \(batchSize)x\(height)x\(width)")
-    precondition(workerCount > 0 && prefetchBatches > 0 && shuffleBufferFrames > 0,
-      "workerCount \(workerCount), prefetchBatches \(prefetchBatches) and shuffleBufferFrames \(shuffleBufferFrames) must be positive")
+    precondition(
+      batchSize > 0 && height > 0 && width > 0, "Bad batch shape \(batchSize)x\(height)x\(width)")
+    precondition(
+      workerCount > 0 && prefetchBatches > 0 && shuffleBufferFrames > 0,
+      "workerCount \(workerCount), prefetchBatches \(prefetchBatches) and shuffleBufferFrames \(shuffleBufferFrames) must be positive"
+    )
     self.batchSize = batchSize
     self.height = height
     self.width = width
@@ -53,6 +59,8 @@ public struct StereoLoaderConfiguration: Sendable, Hashable, Codable {
     self.workerCount = workerCount
     self.prefetchBatches = prefetchBatches
     self.shuffleBufferFrames = shuffleBufferFrames
+    precondition(cacheMegabytes >= 0, "cacheMegabytes must not be negative, got \(cacheMegabytes)")
+    self.cacheMegabytes = cacheMegabytes
   }
 }
 
@@ -65,8 +73,10 @@ extension StereoBatch {
       var scalars: [Float] = []
       scalars.reserveCapacity(images.count * height * width * channels)
       for image in images {
-        precondition(image.width == width && image.height == height && image.channels == channels,
-          "Batch images differ: \(image.width)x\(image.height)x\(image.channels) vs \(width)x\(height)x\(channels)")
+        precondition(
+          image.width == width && image.height == height && image.channels == channels,
+          "Batch images differ: \(image.width)x\(image.height)x\(image.channels) vs \(width)x\(height)x\(channels)"
+        )
         scalars.append(contentsOf: image.pixels)
       }
       return Tensor(shape: [images.count, height, width, channels], scalars: scalars)

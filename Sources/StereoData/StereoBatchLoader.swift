@@ -34,6 +34,9 @@ public struct StereoBatchLoader: Sendable {
   /// An endless stream of shuffled, augmented `[N, H, W, 3]` batches, starting at batch
   /// `startBatch` (to resume a run: for image pairs the stream continues exactly; for videos it
   /// restarts reading with a generator derived from `startBatch`).
+  ///
+  /// ``StereoBatchStream/next()`` blocks until its batch is ready (normally at once: the workers
+  /// run ahead); from Swift concurrency, call it where blocking a thread is acceptable.
   public func trainingBatches(startingAt startBatch: Int = 0) -> StereoBatchStream {
     StereoBatchStream(dataset: dataset, configuration: configuration, startBatch: startBatch)
   }
@@ -43,17 +46,18 @@ public struct StereoBatchLoader: Sendable {
   /// augmentation, in batches of at most `N` (the last may be smaller), with ground-truth
   /// disparity when every pair of a batch has it.
   ///
-  /// - Parameter maximumSamples: the most pairs to return; image pairs come first, then video
-  ///   frames shared evenly among the videos.
+  /// - Parameter maximumSamples: the most pairs to return (each takes `H · W · 24` bytes: 3 MB at
+  ///   512×256); image pairs come first, then video frames shared evenly among the videos.
   /// - Throws: ``StereoDataError`` when a file or video is malformed.
-  public func validationBatches(maximumSamples: Int = .max) throws -> [StereoBatch] {
+  public func validationBatches(maximumSamples: Int = 256) throws -> [StereoBatch] {
     precondition(maximumSamples > 0, "maximumSamples must be positive")
     let (width, height) = (configuration.width, configuration.height)
     let pairCount = min(dataset.samples.count, maximumSamples)
     // Decode image pairs in parallel; keep order.
     let fittedPairs = ResultSlots<StereoSample>(count: pairCount)
     DispatchQueue.concurrentPerform(iterations: pairCount) { index in
-      fittedPairs.set(index, Result { try dataset.sample(at: index).fitted(width: width, height: height) })
+      fittedPairs.set(
+        index, Result { try dataset.sample(at: index).fitted(width: width, height: height) })
     }
     var samples = try fittedPairs.values()
     let frameBudget = maximumSamples - samples.count
@@ -67,7 +71,8 @@ public struct StereoBatchLoader: Sendable {
         var taken = 0
         while taken < perVideo, samples.count < maximumSamples, let frame = try reader.next() {
           guard frame.index % stride == 0 else { continue }
-          samples.append(frame.stereoSample(source: video.source).fitted(width: width, height: height))
+          samples.append(
+            frame.stereoSample(source: video.source).fitted(width: width, height: height))
           taken += 1
         }
       }

@@ -46,6 +46,8 @@ private final class BatchPipeline: @unchecked Sendable {
   private var failure: Error?  // guarded by condition
   private var reserved: Int  // batches claimed or about to be; guarded by condition
 
+  private let cache: PairCache
+
   private let claimLock = NSLock()
   private var nextBatch: Int  // guarded by claimLock
   private let scheduler: SampleScheduler  // guarded by claimLock
@@ -63,6 +65,7 @@ private final class BatchPipeline: @unchecked Sendable {
       dataset: dataset, seed: configuration.seed,
       shuffleBufferFrames: configuration.shuffleBufferFrames,
       startPosition: startBatch * configuration.batchSize)
+    self.cache = PairCache(capacityBytes: configuration.cacheMegabytes << 20)
     self.reserved = startBatch
     self.capacity = max(configuration.prefetchBatches, configuration.workerCount)
   }
@@ -106,14 +109,16 @@ private final class BatchPipeline: @unchecked Sendable {
     }
   }
 
-  private func assemble(_ batch: Int, _ items: [(SampleScheduler.Item, Int)]) throws -> StereoBatch {
+  private func assemble(_ batch: Int, _ items: [(SampleScheduler.Item, Int)]) throws -> StereoBatch
+  {
     var lefts: [Image] = []
     var rights: [Image] = []
     var identifiers: [String] = []
     for (item, position) in items {
       let sample: StereoSample
       switch item {
-      case .pair(let index): sample = try dataset.sample(at: index, groundTruth: false)
+      case .pair(let index):
+        sample = try cache.pair(index) { try dataset.sample(at: index, groundTruth: false) }
       case .frame(let frame, let source): sample = frame.stereoSample(source: source)
       }
       var generator = SeededGenerator(
@@ -123,7 +128,8 @@ private final class BatchPipeline: @unchecked Sendable {
         configuration: configuration.augmentation, imageWidth: sample.width,
         imageHeight: sample.height, cropWidth: configuration.width,
         cropHeight: configuration.height, using: &generator)
-      let (left, right) = plan.apply(to: sample, cropWidth: configuration.width, cropHeight: configuration.height)
+      let (left, right) = plan.apply(
+        to: sample, cropWidth: configuration.width, cropHeight: configuration.height)
       lefts.append(left)
       rights.append(right)
       identifiers.append(sample.identifier)
@@ -138,11 +144,11 @@ private final class BatchPipeline: @unchecked Sendable {
       condition.unlock()
       throw failure
     }
+    while results[delivered] == nil && !closed { condition.wait() }
     if closed {
       condition.unlock()
       throw StereoDataError(.invalidRequest, dataset.root, "the batch stream was closed")
     }
-    while results[delivered] == nil { condition.wait() }
     let result = results.removeValue(forKey: delivered) ?? .failure(CancellationError())
     delivered += 1
     if case .failure(let error) = result { failure = error }

@@ -63,7 +63,8 @@ public struct StereoDataset: Sendable {
   /// - Throws: ``StereoDataError`` when a file is missing or malformed or the views differ in
   ///   size.
   public func sample(at index: Int, groundTruth: Bool = true) throws -> StereoSample {
-    precondition(samples.indices.contains(index), "Sample \(index) out of range 0..<\(samples.count)")
+    precondition(
+      samples.indices.contains(index), "Sample \(index) out of range 0..<\(samples.count)")
     return try samples[index].load(groundTruth: groundTruth)
   }
 

@@ -23,7 +23,9 @@ public struct StereoDatasetConfiguration: Sendable, Hashable, Codable {
     path: String, format: StereoDatasetFormat = .automatic, videoLayout: StereoVideoLayout? = nil,
     framesPerSecond: Double = 1, segmentDuration: Double? = nil, searchDepth: Int = 3
   ) {
-    precondition(framesPerSecond > 0 && framesPerSecond.isFinite, "Frame rate must be positive, got \(framesPerSecond)")
+    precondition(
+      framesPerSecond > 0 && framesPerSecond.isFinite,
+      "Frame rate must be positive, got \(framesPerSecond)")
     precondition((segmentDuration ?? 1) > 0, "Segment duration must be positive")
     precondition(searchDepth >= 0, "Search depth must not be negative")
     self.path = path

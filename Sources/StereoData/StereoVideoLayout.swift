@@ -24,12 +24,14 @@ public enum StereoVideoLayout: String, Sendable, Hashable, Codable, CaseIterable
   public var isHalf: Bool { self == .halfSideBySide || self == .halfTopBottom }
 
   /// The size of each packed half of a `width × height` frame.
-  public func halfSize(frameWidth width: Int, frameHeight height: Int) -> (width: Int, height: Int) {
+  public func halfSize(frameWidth width: Int, frameHeight height: Int) -> (width: Int, height: Int)
+  {
     isSideBySide ? (width / 2, height) : (width, height / 2)
   }
 
   /// The size of each view as readers return it, for a `width × height` frame.
-  public func viewSize(frameWidth width: Int, frameHeight height: Int) -> (width: Int, height: Int) {
+  public func viewSize(frameWidth width: Int, frameHeight height: Int) -> (width: Int, height: Int)
+  {
     let half = halfSize(frameWidth: width, frameHeight: height)
     guard isHalf else { return half }
     return isSideBySide ? (half.width * 2, half.height) : (half.width, half.height * 2)

@@ -45,14 +45,17 @@ public enum VideoExtraction {
         try FileManager.default.createDirectory(at: subfolder, withIntermediateDirectories: true)
       }
     } catch {
-      throw StereoDataError(.unwritable, folder, "cannot create the output folder (\(error.localizedDescription))")
+      throw StereoDataError(
+        .unwritable, folder, "cannot create the output folder (\(error.localizedDescription))")
     }
     var written = 0
     while written < (maximumFrames ?? .max), let frame = try reader.next() {
       let (left, right) = frame.views()
       let name = String(format: "%06d.png", frame.index)
-      try ImageIO.writePNG(left, to: leftFolder.appendingPathComponent(name), compressionLevel: compressionLevel)
-      try ImageIO.writePNG(right, to: rightFolder.appendingPathComponent(name), compressionLevel: compressionLevel)
+      try ImageIO.writePNG(
+        left, to: leftFolder.appendingPathComponent(name), compressionLevel: compressionLevel)
+      try ImageIO.writePNG(
+        right, to: rightFolder.appendingPathComponent(name), compressionLevel: compressionLevel)
       written += 1
       progress(written)
     }

@@ -16,8 +16,12 @@ public struct VideoFrame: Sendable {
   public var rgb: [UInt8]
 
   /// Creates a frame; `rgb` must hold `width · height · 3` bytes.
-  public init(index: Int, time: Double, layout: StereoVideoLayout, width: Int, height: Int, rgb: [UInt8]) {
-    precondition(rgb.count == width * height * 3, "\(rgb.count) bytes do not fill a \(width)x\(height) RGB frame")
+  public init(
+    index: Int, time: Double, layout: StereoVideoLayout, width: Int, height: Int, rgb: [UInt8]
+  ) {
+    precondition(
+      rgb.count == width * height * 3,
+      "\(rgb.count) bytes do not fill a \(width)x\(height) RGB frame")
     self.index = index
     self.time = time
     self.layout = layout
@@ -56,7 +60,9 @@ public struct VideoFrame: Sendable {
       for row in 0..<viewHeight {
         let source = ((y + row) * width + x) * 3
         let target = row * viewWidth * 3
-        for index in 0..<(viewWidth * 3) { values[target + index] = Float(bytes[source + index]) / 255 }
+        for index in 0..<(viewWidth * 3) {
+          values[target + index] = Float(bytes[source + index]) / 255
+        }
       }
     }
     return Image(width: viewWidth, height: viewHeight, channels: 3, pixels: values)

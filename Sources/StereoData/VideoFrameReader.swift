@@ -28,6 +28,8 @@ public final class VideoFrameReader {
   public let framesPerSecond: Double
   /// Where reading starts, in seconds.
   public let start: Double
+  /// How many seconds are read; to the end when `nil`.
+  public let duration: Double?
   /// What ffprobe reported.
   public let info: VideoInfo
 
@@ -46,14 +48,19 @@ public final class VideoFrameReader {
     url: URL, layout: StereoVideoLayout, framesPerSecond: Double, start: Double = 0,
     duration: Double? = nil, info: VideoInfo? = nil
   ) throws {
-    precondition(framesPerSecond > 0 && framesPerSecond.isFinite, "Frame rate must be positive, got \(framesPerSecond)")
-    precondition(start >= 0 && (duration ?? 1) > 0, "Bad segment: start \(start), duration \(String(describing: duration))")
+    precondition(
+      framesPerSecond > 0 && framesPerSecond.isFinite,
+      "Frame rate must be positive, got \(framesPerSecond)")
+    precondition(
+      start >= 0 && (duration ?? 1) > 0,
+      "Bad segment: start \(start), duration \(String(describing: duration))")
     let info = try info ?? VideoInfo.probe(url)
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     self.url = url
     self.layout = layout
     self.framesPerSecond = framesPerSecond
     self.start = start
+    self.duration = duration
     self.info = info
 
     var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-noautorotate"]
@@ -75,7 +82,8 @@ public final class VideoFrameReader {
     do {
       try process.run()
     } catch {
-      throw StereoDataError(.tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
+      throw StereoDataError(
+        .tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
     }
     errors.start()
   }
@@ -84,7 +92,7 @@ public final class VideoFrameReader {
 
   /// The number of frames the reader should produce, from the duration ffprobe reported
   /// (`nil` when unknown). ffmpeg may give one more or one fewer.
-  public func expectedFrameCount(duration: Double? = nil) -> Int? {
+  public var expectedFrameCount: Int? {
     guard let total = info.duration else { return nil }
     let span = min(duration ?? .infinity, max(total - start, 0))
     return Int((span * framesPerSecond).rounded())
@@ -134,7 +142,8 @@ public final class VideoFrameReader {
   }
 
   /// Reads until `buffer` is full or the pipe ends; returns the bytes read.
-  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int {
+  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int
+  {
     guard let base = buffer.baseAddress else { return 0 }
     var total = 0
     while total < buffer.count {

@@ -28,7 +28,9 @@ public struct VideoInfo: Sendable, Hashable, Codable {
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
       throw StereoDataError(.unreadable, url, "no such file")
     }
-    guard !isFolder.boolValue else { throw StereoDataError(.unreadable, url, "is a folder, not a video") }
+    guard !isFolder.boolValue else {
+      throw StereoDataError(.unreadable, url, "is a folder, not a video")
+    }
     let result = try ExternalTool.ffprobe.run([
       "-v", "error", "-select_streams", "v:0",
       "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,duration:format=duration",
@@ -37,7 +39,9 @@ public struct VideoInfo: Sendable, Hashable, Codable {
     guard result.status == 0 else {
       let reason = StandardErrorCollector.lastLine(of: result.errors)
       throw StereoDataError(
-        .corrupt, url, "not a video ffprobe can read (\(reason.isEmpty ? "exit status \(result.status)" : reason))")
+        .corrupt, url,
+        "not a video ffprobe can read (\(reason.isEmpty ? "exit status \(result.status)" : reason))"
+      )
     }
     struct Report: Decodable {
       struct Stream: Decodable {
@@ -60,7 +64,8 @@ public struct VideoInfo: Sendable, Hashable, Codable {
     guard let width = stream.width, let height = stream.height, width > 0, height > 0 else {
       throw StereoDataError(.unsupported, url, "the video stream has no frame size")
     }
-    let rate = [stream.avg_frame_rate, stream.r_frame_rate].compactMap { $0.flatMap(rational) }
+    let rate =
+      [stream.avg_frame_rate, stream.r_frame_rate].compactMap { $0.flatMap(rational) }
       .first { $0 > 0 } ?? 0
     let duration = [stream.duration, report.format?.duration].compactMap { $0.flatMap(Double.init) }
       .first { $0 > 0 }

@@ -18,6 +18,8 @@ struct WNetCommand: AsyncParsableCommand {
       BenchModel.self,
       Version.self,
       Synth.self,
+      Extract.self,
+      Dataset.self,
     ])
 }
 

@@ -7,11 +7,17 @@ import Testing
 @Suite("Corrupt files") struct CorruptFileTests {
   private func written(_ image: Image, as name: String, in folder: TemporaryFolder) throws -> Data {
     let url = try folder.file(name)
-    if name.hasSuffix(".png") { try ImageIO.writePNG(image, to: url) } else { try ImageIO.writeJPEG(image, to: url) }
+    if name.hasSuffix(".png") {
+      try ImageIO.writePNG(image, to: url)
+    } else {
+      try ImageIO.writeJPEG(image, to: url)
+    }
     return try Data(contentsOf: url)
   }
 
-  private func expectError(_ data: Data, name: String, in folder: TemporaryFolder, containing text: String) throws {
+  private func expectError(
+    _ data: Data, name: String, in folder: TemporaryFolder, containing text: String
+  ) throws {
     let url = try folder.file(name)
     try data.write(to: url)
     do {
@@ -28,14 +34,20 @@ import Testing
   func truncatedPNG(fraction: Double) throws {
     let folder = try TemporaryFolder()
     let data = try written(TestImages.pattern(width: 64, height: 48), as: "full.png", in: folder)
-    try expectError(data.prefix(Int(Double(data.count) * fraction)), name: "cut.png", in: folder, containing: "PNG")
+    try expectError(
+      data.prefix(Int(Double(data.count) * fraction)), name: "cut.png", in: folder,
+      containing: "PNG")
   }
 
-  @Test("Truncated JPEG files throw instead of exiting or filling with grey", arguments: [0.2, 0.5, 0.9])
+  @Test(
+    "Truncated JPEG files throw instead of exiting or filling with grey",
+    arguments: [0.2, 0.5, 0.9])
   func truncatedJPEG(fraction: Double) throws {
     let folder = try TemporaryFolder()
     let data = try written(TestImages.pattern(width: 64, height: 48), as: "full.jpg", in: folder)
-    try expectError(data.prefix(Int(Double(data.count) * fraction)), name: "cut.jpg", in: folder, containing: "JPEG")
+    try expectError(
+      data.prefix(Int(Double(data.count) * fraction)), name: "cut.jpg", in: folder,
+      containing: "JPEG")
   }
 
   @Test("Corrupted PNG pixel data throws")
@@ -57,11 +69,17 @@ import Testing
   @Test("Files that are not images throw")
   func notImages() throws {
     let folder = try TemporaryFolder()
-    try expectError(Data("hello, world".utf8), name: "text.png", in: folder, containing: "not a PNG file")
-    try expectError(Data("hello, world".utf8), name: "text.jpg", in: folder, containing: "not a JPEG file")
-    try expectError(Data("Pf\n4 4\n-1\n".utf8) + Data(count: 10), name: "short.pfm", in: folder, containing: "truncated")
+    try expectError(
+      Data("hello, world".utf8), name: "text.png", in: folder, containing: "not a PNG file")
+    try expectError(
+      Data("hello, world".utf8), name: "text.jpg", in: folder, containing: "not a JPEG file")
+    try expectError(
+      Data("Pf\n4 4\n-1\n".utf8) + Data(count: 10), name: "short.pfm", in: folder,
+      containing: "truncated")
     try expectError(Data(), name: "empty.png", in: folder, containing: "empty")
-    #expect(throws: StereoDataError.self) { try ImageIO.read(folder.url.appendingPathComponent("absent.png")) }
+    #expect(throws: StereoDataError.self) {
+      try ImageIO.read(folder.url.appendingPathComponent("absent.png"))
+    }
     #expect(throws: StereoDataError.self) { try ImageIO.read(folder.url) }
   }
 }

@@ -10,7 +10,9 @@ import Testing
     for source in 0..<10 {
       for frame in 0..<(1 + source % 3) {
         let url = URL(fileURLWithPath: "/data/s\(source)/\(frame).png")
-        samples.append(StereoSampleFiles(identifier: "s\(source)/\(frame)", source: "s\(source)", left: url, right: url))
+        samples.append(
+          StereoSampleFiles(
+            identifier: "s\(source)/\(frame)", source: "s\(source)", left: url, right: url))
       }
     }
     return StereoDataset(root: URL(fileURLWithPath: "/data"), samples: samples.reversed())
@@ -25,12 +27,16 @@ import Testing
     #expect(training.samples.count + validation.samples.count == data.samples.count)
     // Every pair of a held-out source is held out.
     for source in split.validationSources {
-      #expect(validation.samples.filter { $0.source == source }.count == data.samples.filter { $0.source == source }.count)
+      #expect(
+        validation.samples.filter { $0.source == source }.count
+          == data.samples.filter { $0.source == source }.count)
     }
     // Same seed, same split, whatever the scanning order; another seed differs.
     let reordered = StereoDataset(root: data.root, samples: data.samples.shuffled())
     #expect(try reordered.split(.fraction(0.3, seed: 7)).split == split)
-    let others = try (1...5).map { try data.split(.fraction(0.3, seed: UInt64(100 + $0))).split.validationSources }
+    let others = try (1...5).map {
+      try data.split(.fraction(0.3, seed: UInt64(100 + $0))).split.validationSources
+    }
     #expect(others.contains { $0 != split.validationSources })
   }
 
@@ -58,7 +64,8 @@ import Testing
     #expect(decoded == split)
     var grown = data
     let url = URL(fileURLWithPath: "/data/new/0.png")
-    grown.samples.append(StereoSampleFiles(identifier: "new/0", source: "new", left: url, right: url))
+    grown.samples.append(
+      StereoSampleFiles(identifier: "new/0", source: "new", left: url, right: url))
     let (training, validation) = grown.applying(decoded)
     #expect(Set(validation.samples.map(\.source)) == Set(split.validationSources))
     #expect(training.samples.contains { $0.source == "new" })

@@ -19,7 +19,9 @@ import Testing
   func png16RoundTrip(channels: Int) throws {
     let folder = try TemporaryFolder()
     var image = Image(width: 11, height: 7, channels: channels)
-    for index in image.pixels.indices { image.pixels[index] = Float((index * 2_741) % 65_536) / 65_535 }
+    for index in image.pixels.indices {
+      image.pixels[index] = Float((index * 2_741) % 65_536) / 65_535
+    }
     let url = try folder.file("image16.png")
     try ImageIO.writePNG(image, to: url, bitDepth: 16)
     let read = try ImageIO.read(url)
@@ -57,7 +59,9 @@ import Testing
     let folder = try TemporaryFolder()
     // Written by hand: 2x2, big endian (scale +1), bottom row [3, 4] first.
     var data = Data("Pf\n2 2\n1.0\n".utf8)
-    for value: Float in [3, 4, 1, 2] { withUnsafeBytes(of: value.bitPattern.bigEndian) { data.append(contentsOf: $0) } }
+    for value: Float in [3, 4, 1, 2] {
+      withUnsafeBytes(of: value.bitPattern.bigEndian) { data.append(contentsOf: $0) }
+    }
     let url = try folder.file("handmade.pfm")
     try data.write(to: url)
     let map = try ImageIO.read(url)
@@ -108,7 +112,10 @@ import Testing
     #expect(worst < 6.0 / 255, "largest JPEG error \(worst * 255) levels")
     let grey = TestImages.smooth(width: 16, height: 8).cropped(x: 0, y: 0, width: 16, height: 8)
     let greyURL = try folder.file("grey.jpeg")
-    try ImageIO.writeJPEG(Image(width: 16, height: 8, channels: 1, pixels: stride(from: 0, to: grey.pixels.count, by: 3).map { grey.pixels[$0] }), to: greyURL)
+    try ImageIO.writeJPEG(
+      Image(
+        width: 16, height: 8, channels: 1,
+        pixels: stride(from: 0, to: grey.pixels.count, by: 3).map { grey.pixels[$0] }), to: greyURL)
     #expect(try ImageIO.read(greyURL).channels == 1)
   }
 
@@ -122,7 +129,9 @@ import Testing
     #expect(names == ["out.png"])
     #expect(try ImageIO.read(url).width == 5)
     #expect(throws: StereoDataError.self) {
-      try ImageIO.writePNG(TestImages.pattern(width: 4, height: 4), to: folder.url.appendingPathComponent("missing/out.png"))
+      try ImageIO.writePNG(
+        TestImages.pattern(width: 4, height: 4),
+        to: folder.url.appendingPathComponent("missing/out.png"))
     }
   }
 }

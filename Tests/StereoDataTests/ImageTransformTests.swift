@@ -17,7 +17,10 @@ import Testing
     let image = TestImages.pattern(width: 7, height: 5)
     #expect(image.resized(width: 7, height: 5) == image)
     // Antialiased shrinking by 4 averages blocks of 4.
-    #expect(row([0, 1, 2, 3, 4, 5, 6, 7]).resized(width: 2, height: 1, antialiased: true).pixels == [1.5, 5.5])
+    #expect(
+      row([0, 1, 2, 3, 4, 5, 6, 7]).resized(width: 2, height: 1, antialiased: true).pixels == [
+        1.5, 5.5,
+      ])
   }
 
   @Test("Disparity resizing: nearest, values scaled by the width ratio, unknown stays unknown")
@@ -25,7 +28,8 @@ import Testing
     let map = row([1, .infinity, 3, 4])
     // Halving takes input pixels 1 and 3, the nearest to output centres 1.0 and 3.0 (ties go up).
     #expect(map.resizedDisparity(width: 2, height: 1).pixels == [.infinity, 2])
-    #expect(map.resizedDisparity(width: 8, height: 1).pixels == [2, 2, .infinity, .infinity, 6, 6, 8, 8])
+    #expect(
+      map.resizedDisparity(width: 8, height: 1).pixels == [2, 2, .infinity, .infinity, 6, 6, 8, 8])
   }
 
   @Test("Crop and flip")

@@ -6,17 +6,27 @@ import Testing
 
 @Suite("Batch loader") struct StereoBatchLoaderTests {
   /// `count` scenes of `width × height` pairs with a disparity map each.
-  private func makeDataset(_ folder: TemporaryFolder, count: Int = 5, width: Int = 40, height: Int = 30) throws -> StereoDataset {
+  private func makeDataset(
+    _ folder: TemporaryFolder, count: Int = 5, width: Int = 40, height: Int = 30
+  ) throws -> StereoDataset {
     for index in 0..<count {
       let scene = String(format: "scene%02d", index)
-      try ImageIO.writePNG(TestImages.pattern(width: width, height: height, seed: UInt64(index)), to: try folder.file("\(scene)/left.png"))
-      try ImageIO.writePNG(TestImages.pattern(width: width, height: height, seed: UInt64(index + 50)), to: try folder.file("\(scene)/right.png"))
-      try ImageIO.writePFM(Image(width: width, height: height, channels: 1, repeating: Float(index + 1)), to: try folder.file("\(scene)/disparity.pfm"))
+      try ImageIO.writePNG(
+        TestImages.pattern(width: width, height: height, seed: UInt64(index)),
+        to: try folder.file("\(scene)/left.png"))
+      try ImageIO.writePNG(
+        TestImages.pattern(width: width, height: height, seed: UInt64(index + 50)),
+        to: try folder.file("\(scene)/right.png"))
+      try ImageIO.writePFM(
+        Image(width: width, height: height, channels: 1, repeating: Float(index + 1)),
+        to: try folder.file("\(scene)/disparity.pfm"))
     }
     return try StereoDataset(contentsOf: folder.url)
   }
 
-  private func batches(_ loader: StereoBatchLoader, count: Int, from start: Int = 0) throws -> [StereoBatch] {
+  private func batches(_ loader: StereoBatchLoader, count: Int, from start: Int = 0) throws
+    -> [StereoBatch]
+  {
     let stream = loader.trainingBatches(startingAt: start)
     defer { stream.close() }
     return try (0..<count).map { _ in try stream.next() }
@@ -26,7 +36,8 @@ import Testing
   func deterministic() throws {
     let folder = try TemporaryFolder()
     let dataset = try makeDataset(folder)
-    let base = StereoLoaderConfiguration(batchSize: 3, height: 16, width: 24, seed: 11, workerCount: 1, prefetchBatches: 1)
+    let base = StereoLoaderConfiguration(
+      batchSize: 3, height: 16, width: 24, seed: 11, workerCount: 1, prefetchBatches: 1)
     var parallel = base
     parallel.workerCount = 3
     parallel.prefetchBatches = 5
@@ -67,7 +78,8 @@ import Testing
     var augmentation = AugmentationConfiguration.cropOnly
     augmentation.flipProbability = 1
     let loader = try StereoBatchLoader(
-      dataset: dataset, configuration: .init(batchSize: 1, height: 16, width: 24, augmentation: augmentation))
+      dataset: dataset,
+      configuration: .init(batchSize: 1, height: 16, width: 24, augmentation: augmentation))
     let batch = try batches(loader, count: 1)[0]
     let sample = try dataset.sample(at: 0)
     #expect(Image(batch.left) == sample.right.flippedHorizontally())
@@ -75,7 +87,8 @@ import Testing
 
     augmentation.flipProbability = 0
     let plain = try StereoBatchLoader(
-      dataset: dataset, configuration: .init(batchSize: 1, height: 16, width: 24, augmentation: augmentation))
+      dataset: dataset,
+      configuration: .init(batchSize: 1, height: 16, width: 24, augmentation: augmentation))
     #expect(Image(try batches(plain, count: 1)[0].left) == sample.left)
   }
 
@@ -91,6 +104,23 @@ import Testing
     let batch = try batches(loader, count: 1)[0]
     #expect(batch.left.scalars == batch.right.scalars)
     #expect(batch.left.scalars != Image(width: 16, height: 16, channels: 3).pixels + [])
+  }
+
+  @Test("Gamma by table is within 1.1e-4 of pow")
+  func gammaTable() {
+    var generator = SeededGenerator(seed: 2)
+    var plan = AugmentationPlan(
+      configuration: .cropOnly, imageWidth: 8, imageHeight: 8, cropWidth: 8, cropHeight: 8,
+      using: &generator)
+    plan.gamma = 0.8
+    let ramp = Image(
+      width: 1000, height: 1, channels: 3, pixels: (0..<3000).map { Float($0) / 2999 })
+    // Contrast 1 and gains 1 leave only the gamma.
+    let (left, _) = plan.apply(
+      to: StereoSample(left: ramp, right: ramp, source: "s", identifier: "s"), cropWidth: 1000,
+      cropHeight: 1)
+    let worst = zip(left.pixels, ramp.pixels).map { abs($0 - pow($1, 0.8)) }.max() ?? 1
+    #expect(worst < 1.1e-4, "largest error \(worst)")
   }
 
   @Test("Crop scales stay between fitting the crop and the coverage limit")
@@ -114,13 +144,15 @@ import Testing
   func validation() throws {
     let folder = try TemporaryFolder()
     let dataset = try makeDataset(folder, count: 5, width: 40, height: 30)
-    let loader = try StereoBatchLoader(dataset: dataset, configuration: .init(batchSize: 2, height: 15, width: 10))
+    let loader = try StereoBatchLoader(
+      dataset: dataset, configuration: .init(batchSize: 2, height: 15, width: 10))
     let batches = try loader.validationBatches()
     #expect(batches.map(\.count) == [2, 2, 1])
     #expect(batches.flatMap(\.identifiers) == dataset.samples.map(\.identifier))
     // Fitting a 10x15 window into 40x30 scales by 0.5; disparity 1 becomes 0.5.
     let disparity = try #require(batches[0].disparity)
-    #expect(disparity.shape == [2, 15, 10, 1] && disparity.scalars.allSatisfy { $0 == 0.5 || $0 == 1 })
+    #expect(
+      disparity.shape == [2, 15, 10, 1] && disparity.scalars.allSatisfy { $0 == 0.5 || $0 == 1 })
     #expect(try loader.validationBatches().map(\.left.scalars) == batches.map(\.left.scalars))
     #expect(try loader.validationBatches(maximumSamples: 3).flatMap(\.identifiers).count == 3)
   }
@@ -131,7 +163,8 @@ import Testing
     _ = try makeDataset(folder, count: 2)
     try Data("junk".utf8).write(to: try folder.file("scene01/right.png"))
     let loader = try StereoBatchLoader(
-      dataset: try StereoDataset(contentsOf: folder.url), configuration: .init(batchSize: 2, height: 8, width: 8))
+      dataset: try StereoDataset(contentsOf: folder.url),
+      configuration: .init(batchSize: 2, height: 8, width: 8))
     let stream = loader.trainingBatches()
     defer { stream.close() }
     do {
@@ -141,28 +174,44 @@ import Testing
       #expect(error.description.hasSuffix("scene01/right.png: not a PNG file (bad signature)"))
     }
     #expect(throws: StereoDataError.self) { try stream.next() }
+    let healthy = try StereoBatchLoader(
+      dataset: try StereoDataset(contentsOf: folder.url).restricted(to: ["scene00"]),
+      configuration: .init(batchSize: 1, height: 8, width: 8)
+    ).trainingBatches()
+    _ = try healthy.next()
+    healthy.close()
+    #expect(throws: StereoDataError.self) { try healthy.next() }  // closed
     #expect(throws: StereoDataError.self) {
-      try StereoBatchLoader(dataset: StereoDataset(root: folder.url, samples: []), configuration: .init(batchSize: 1, height: 8, width: 8))
+      try StereoBatchLoader(
+        dataset: StereoDataset(root: folder.url, samples: []),
+        configuration: .init(batchSize: 1, height: 8, width: 8))
     }
   }
 
   @Test(
     "Batches stream from a video, reproducibly",
-    .enabled(if: ExternalTool.ffmpeg.isAvailable && ExternalTool.ffprobe.isAvailable, "ffmpeg is not installed"))
+    .enabled(
+      if: ExternalTool.ffmpeg.isAvailable && ExternalTool.ffprobe.isAvailable,
+      "ffmpeg is not installed"))
   func video() throws {
     let folder = try TemporaryFolder()
     let video = folder.url.appendingPathComponent("clip.mkv")
     let process = Process()
     process.executableURL = try ExternalTool.ffmpeg.location()
-    process.arguments = ["-y", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x24:d=3:r=8", "-c:v", "ffv1", video.path]
+    process.arguments = [
+      "-y", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x24:d=3:r=8", "-c:v",
+      "ffv1", video.path,
+    ]
     try process.run()
     process.waitUntilExit()
     try #require(process.terminationStatus == 0)
-    var configuration = StereoDatasetConfiguration(path: video.path, videoLayout: .sideBySide, framesPerSecond: 4, segmentDuration: 1)
+    var configuration = StereoDatasetConfiguration(
+      path: video.path, videoLayout: .sideBySide, framesPerSecond: 4, segmentDuration: 1)
     let dataset = try StereoDataset(configuration: configuration)
     #expect(dataset.sources == ["clip.mkv#0", "clip.mkv#1", "clip.mkv#2"])
     let loader = try StereoBatchLoader(
-      dataset: dataset, configuration: .init(batchSize: 3, height: 16, width: 16, seed: 9, shuffleBufferFrames: 4))
+      dataset: dataset,
+      configuration: .init(batchSize: 3, height: 16, width: 16, seed: 9, shuffleBufferFrames: 4))
     let first = try batches(loader, count: 6)  // 18 pairs: more than one pass of 12 frames
     let second = try batches(loader, count: 6)
     #expect(first.map(\.left.scalars) == second.map(\.left.scalars))

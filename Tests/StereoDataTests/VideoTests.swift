@@ -5,7 +5,9 @@ import Testing
 
 /// Builds small 3D videos with ffmpeg from pairs made here, then reads them back.
 @Suite(
-  "3D video", .enabled(if: ExternalTool.ffmpeg.isAvailable && ExternalTool.ffprobe.isAvailable,
+  "3D video",
+  .enabled(
+    if: ExternalTool.ffmpeg.isAvailable && ExternalTool.ffprobe.isAvailable,
     "ffmpeg and ffprobe are not installed: skipping the video tests"))
 struct VideoTests {
   static let frameCount = 6
@@ -35,7 +37,8 @@ struct VideoTests {
     process.arguments = ["-y", "-nostdin", "-v", "error"] + arguments
     try process.run()
     process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "ffmpeg \(arguments.joined(separator: " ")) failed")
+    try #require(
+      process.terminationStatus == 0, "ffmpeg \(arguments.joined(separator: " ")) failed")
   }
 
   private func distinctPairs(width: Int, height: Int) -> [(Image, Image)] {
@@ -60,10 +63,12 @@ struct VideoTests {
     #expect(info.width == 40 && info.height == 12)
     #expect(abs(info.framesPerSecond - Double(Self.inputRate)) < 1e-6)
 
-    let reader = try VideoFrameReader(url: video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
+    let reader = try VideoFrameReader(
+      url: video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
     var frames: [VideoFrame] = []
     while let frame = try reader.next() { frames.append(frame) }
     try #require(frames.count == Self.frameCount)
+    #expect(reader.expectedFrameCount == Self.frameCount)
     for (frame, pair) in zip(frames, pairs) {
       let (left, right) = frame.views()
       #expect(left == pair.0, "left view of frame \(frame.index)")
@@ -100,7 +105,8 @@ struct VideoTests {
     let folder = try TemporaryFolder()
     let pairs = distinctPairs(width: 16, height: 10)
     let video = try makeVideo("tb.mkv", in: folder, pack: "[0][1]vstack", pairs: pairs)
-    let reader = try VideoFrameReader(url: video, layout: .topBottom, framesPerSecond: Double(Self.inputRate))
+    let reader = try VideoFrameReader(
+      url: video, layout: .topBottom, framesPerSecond: Double(Self.inputRate))
     let frame = try #require(try reader.next())
     let (left, right) = frame.views()
     #expect(left == pairs[0].0 && right == pairs[0].1)
@@ -124,8 +130,10 @@ struct VideoTests {
     let squeeze = layout == .halfSideBySide ? "scale=iw/2:ih" : "scale=iw:ih/2"
     let stack = layout == .halfSideBySide ? "hstack" : "vstack"
     let video = try makeVideo(
-      "half.mkv", in: folder, pack: "[0]\(squeeze)[l];[1]\(squeeze)[r];[l][r]\(stack)", pairs: pairs)
-    let reader = try VideoFrameReader(url: video, layout: layout, framesPerSecond: Double(Self.inputRate))
+      "half.mkv", in: folder, pack: "[0]\(squeeze)[l];[1]\(squeeze)[r];[l][r]\(stack)", pairs: pairs
+    )
+    let reader = try VideoFrameReader(
+      url: video, layout: layout, framesPerSecond: Double(Self.inputRate))
     var count = 0
     while let frame = try reader.next() {
       let (left, right) = frame.views()
@@ -149,7 +157,9 @@ struct VideoTests {
     let folder = try TemporaryFolder()
     let odd = folder.url.appendingPathComponent("odd.mkv")
     try runFFmpeg(["-f", "lavfi", "-i", "testsrc=s=21x8:d=1:r=2", "-c:v", "ffv1", odd.path])
-    #expect(throws: StereoDataError.self) { try VideoFrameReader(url: odd, layout: .sideBySide, framesPerSecond: 1) }
+    #expect(throws: StereoDataError.self) {
+      try VideoFrameReader(url: odd, layout: .sideBySide, framesPerSecond: 1)
+    }
     _ = try VideoFrameReader(url: odd, layout: .topBottom, framesPerSecond: 1)  // 8 rows split fine
 
     let audio = folder.url.appendingPathComponent("tone.wav")
@@ -175,13 +185,15 @@ struct VideoTests {
   @Test("A truncated video ends early or throws, and never traps")
   func truncatedVideo() throws {
     let folder = try TemporaryFolder()
-    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: distinctPairs(width: 20, height: 12))
+    let video = try makeVideo(
+      "sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: distinctPairs(width: 20, height: 12))
     let data = try Data(contentsOf: video)
     let cut = folder.url.appendingPathComponent("cut.mkv")
     try data.prefix(data.count * 2 / 3).write(to: cut)
     var frames = 0
     do {
-      let reader = try VideoFrameReader(url: cut, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
+      let reader = try VideoFrameReader(
+        url: cut, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
       while try reader.next() != nil { frames += 1 }
     } catch is StereoDataError {}
     #expect(frames < Self.frameCount)
@@ -190,8 +202,10 @@ struct VideoTests {
   @Test("Closing a reader early stops ffmpeg")
   func closeEarly() throws {
     let folder = try TemporaryFolder()
-    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: distinctPairs(width: 20, height: 12))
-    let reader = try VideoFrameReader(url: video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
+    let video = try makeVideo(
+      "sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: distinctPairs(width: 20, height: 12))
+    let reader = try VideoFrameReader(
+      url: video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate))
     _ = try reader.next()
     reader.close()
     #expect(try reader.next() == nil)
