@@ -14,6 +14,7 @@ struct WNetCommand: AsyncParsableCommand {
     subcommands: [
       Version.self,
       Synth.self,
+      Export.self,
     ])
 }
 
