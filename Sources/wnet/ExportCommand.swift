@@ -35,13 +35,17 @@ extension WNetCommand {
     @Option(help: "Without '--model': the seed of the fresh model's initial weights.")
     var seed: UInt64?
 
-    @Flag(help: "Also output 'probabilities', [N, D, H, W]: the left view's distribution over the D candidates.")
+    @Flag(
+      help:
+        "Also output 'probabilities', [N, D, H, W]: the left view's distribution over the D candidates."
+    )
     var probabilities = false
 
     func validate() throws {
       guard !onnx.isEmpty else { throw ValidationError("'--onnx' needs a file name.") }
       if model != nil && preset != nil {
-        throw ValidationError("'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
+        throw ValidationError(
+          "'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
       }
       if model != nil && seed != nil {
         throw ValidationError("'--seed' only applies to a fresh model, not to '--model'.")
@@ -63,7 +67,9 @@ extension WNetCommand {
     func loadModel() throws -> (model: WNet, source: String) {
       if let model {
         let loaded = try WNetCheckpoint.loadModel(URL(fileURLWithPath: model))
-        return (loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)")
+        return (
+          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)"
+        )
       }
       let preset = preset ?? .realtime
       let seed = seed ?? 0

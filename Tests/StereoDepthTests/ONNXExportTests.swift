@@ -41,7 +41,10 @@ struct ONNXExportTests {
     let configuration = model.configuration
     let (h, w) = (testCase.height, testCase.width)
     // Sample 0: uniform noise; sample 1: a ray-cast synthetic scene inside the candidate range.
-    let noise = (left: randomTensor([1, h, w, 3], seed: 1, in: 0...1), right: randomTensor([1, h, w, 3], seed: 2, in: 0...1))
+    let noise = (
+      left: randomTensor([1, h, w, 3], seed: 1, in: 0...1),
+      right: randomTensor([1, h, w, 3], seed: 2, in: 0...1)
+    )
     let scene = syntheticPair(height: h, width: w, disparities: configuration, seed: 3)
     let left = Tensor.concatenate([noise.left, scene.left], axis: 0)
     let right = Tensor.concatenate([noise.right, scene.right], axis: 0)
@@ -55,7 +58,9 @@ struct ONNXExportTests {
     #expect(report.opsets == ["ai.onnx": ONNXExporter.opsetVersion])
     #expect(report.inputs == ["left": ["N", "3", "H", "W"], "right": ["N", "3", "H", "W"]])
     var outputs = ["disparity": ["N", "1", "H", "W"]]
-    if testCase.includesProbabilities { outputs["probabilities"] = ["N", "\(configuration.candidateCount)", "H", "W"] }
+    if testCase.includesProbabilities {
+      outputs["probabilities"] = ["N", "\(configuration.candidateCount)", "H", "W"]
+    }
     #expect(report.outputs == outputs)
     #expect(report.outputShapes["disparity"] == [2, 1, h, w])
     #expect(!report.opTypes.contains("Dropout"))
@@ -69,7 +74,9 @@ struct ONNXExportTests {
       return zip(disparity[range], reference[range]).map { abs($0 - $1) }.max() ?? .infinity
     }
     let spread = (reference.max() ?? 0) - (reference.min() ?? 0)
-    print("ONNX \(testCase.testDescription): max |Δ disparity| random \(perSample[0]), synthetic \(perSample[1]) px (disparity spread \(spread) px)")
+    print(
+      "ONNX \(testCase.testDescription): max |Δ disparity| random \(perSample[0]), synthetic \(perSample[1]) px (disparity spread \(spread) px)"
+    )
     #expect(perSample[0] <= Self.disparityTolerance, "random input")
     #expect(perSample[1] <= Self.disparityTolerance, "synthetic scene")
 
@@ -77,7 +84,8 @@ struct ONNXExportTests {
       let probabilities = try #require(run.outputs["probabilities"])
       let referenceProbabilities = ONNXRuntimeSupport.nchw(expected.probabilities)
       try #require(probabilities.count == referenceProbabilities.count)
-      let difference = zip(probabilities, referenceProbabilities).map { abs($0 - $1) }.max() ?? .infinity
+      let difference =
+        zip(probabilities, referenceProbabilities).map { abs($0 - $1) }.max() ?? .infinity
       print("ONNX \(testCase.testDescription): max |Δ probability| \(difference)")
       #expect(difference <= Self.probabilityTolerance)
     }
@@ -102,9 +110,13 @@ struct ONNXExportTests {
       inputs: ["left", "right"].map {
         ONNXValueInfo(name: $0, shape: [.symbolic("N"), .fixed(3), .symbolic("H"), .symbolic("W")])
       },
-      outputs: [ONNXValueInfo(name: "disparity", shape: [.symbolic("N"), .fixed(3), .symbolic("H2"), .symbolic("W2")])])
+      outputs: [
+        ONNXValueInfo(
+          name: "disparity", shape: [.symbolic("N"), .fixed(3), .symbolic("H2"), .symbolic("W2")])
+      ])
     let model = ONNXModel(
-      irVersion: ONNXExporter.irVersion, opsetVersion: ONNXExporter.opsetVersion, producerName: "test",
+      irVersion: ONNXExporter.irVersion, opsetVersion: ONNXExporter.opsetVersion,
+      producerName: "test",
       producerVersion: "0", graph: graph)
     let input = randomTensor([1, h, w, 3], seed: 5, in: 0...1)
     let run = try ONNXRuntimeSupport.run(model, left: input, right: input)
@@ -126,7 +138,8 @@ struct ONNXExportTests {
     let expected = swiftInference(model, left: left, right: right)
     let run = try ONNXRuntimeSupport.run(ONNXExporter().makeModel(model), left: left, right: right)
     let disparity = try #require(run.outputs["disparity"])
-    let difference = zip(disparity, expected.disparity.scalars).map { abs($0 - $1) }.max() ?? .infinity
+    let difference =
+      zip(disparity, expected.disparity.scalars).map { abs($0 - $1) }.max() ?? .infinity
     print("ONNX realtime on Tsukuba 144x192: max |Δ disparity| \(difference) px")
     #expect(difference <= Self.disparityTolerance)
   }
@@ -157,7 +170,9 @@ func makePerturbedModel(_ preset: WNetPreset, seed: UInt64) -> WNet {
   }
   // Sharpen the distributions: untrained logits are nearly equal, which would average errors away.
   for name in ["head.filter", "head.left.conv.pointwise.filter"] {
-    if let filter = model.parameters[name] { filter.value = filter.value * headSharpening[preset, default: 1] }
+    if let filter = model.parameters[name] {
+      filter.value = filter.value * headSharpening[preset, default: 1]
+    }
   }
   return model
 }
@@ -169,7 +184,9 @@ let headSharpening: [WNetPreset: Float] = [.realtime: 6, .original: 24]
 /// Our inference path: the network in inference mode, then the left selection layer.
 ///
 /// - Returns: disparity `[N, H, W, 1]` and probabilities `[N, H, W, D]`.
-func swiftInference(_ model: WNet, left: Tensor, right: Tensor) -> (disparity: Tensor, probabilities: Tensor) {
+func swiftInference(_ model: WNet, left: Tensor, right: Tensor) -> (
+  disparity: Tensor, probabilities: Tensor
+) {
   withoutGradients {
     var context = ForwardContext.inference
     let input = Tensor.concatenate([left, right], axis: 3)
@@ -181,7 +198,9 @@ func swiftInference(_ model: WNet, left: Tensor, right: Tensor) -> (disparity: T
 
 /// A ray-cast synthetic pair, `[1, H, W, 3]` each, with disparities inside the model's
 /// candidates.
-func syntheticPair(height: Int, width: Int, disparities: WNetConfiguration, seed: UInt64) -> (left: Tensor, right: Tensor) {
+func syntheticPair(height: Int, width: Int, disparities: WNetConfiguration, seed: UInt64) -> (
+  left: Tensor, right: Tensor
+) {
   let generator = SyntheticStereoGenerator(
     configuration: SyntheticStereoGenerator.Configuration(
       width: width, height: height, minimumDisparity: Float(max(disparities.minimumDisparity, -8)),
@@ -260,7 +279,10 @@ enum TsukubaPair {
     let names = ["imL", "imR"]
     var arguments: [String] = []
     for name in names {
-      arguments += [directory.appendingPathComponent("\(name).png").path, temporary.appendingPathComponent("\(name).f32").path]
+      arguments += [
+        directory.appendingPathComponent("\(name).png").path,
+        temporary.appendingPathComponent("\(name).f32").path,
+      ]
     }
     let output = try PythonSupport.runScript(script, arguments: arguments)
     let shapes = try JSONDecoder().decode([[Int]].self, from: output)
@@ -270,5 +292,58 @@ enum TsukubaPair {
         scalars: try ONNXRuntimeSupport.readFloats(temporary.appendingPathComponent("\(name).f32")))
     }
     return (tensors[0], tensors[1])
+  }
+}
+
+/// What the exported graphs contain, without running them.
+@Suite("ONNX export graph structure")
+struct ONNXExportStructureTests {
+  func initializerShape(_ model: ONNXModel, _ name: String) -> [Int]? {
+    model.graph.initializers.first { $0.name == name }?.shape
+  }
+
+  @Test("realtime: batch norm folded, the head's left half only, no slicing")
+  func realtime() {
+    let wnet = WNet(configuration: WNetConfiguration(preset: .realtime), seed: 1)
+    let model = ONNXExporter().makeModel(wnet)
+    let opTypes = Set(model.graph.nodes.map(\.opType))
+    #expect(
+      opTypes == ["Concat", "Conv", "Relu", "MaxPool", "Resize", "Softmax", "Mul", "ReduceSum"])
+    // stem 1 + stem block 2 + encoder 3×2×2 + decoder 3×2×2 + head 1.
+    #expect(model.graph.nodes.filter { $0.opType == "Conv" }.count == 28)
+    #expect(initializerShape(model, "head.weight") == [48, 32, 1, 1])
+    #expect(initializerShape(model, "head.bias") == [48])
+    #expect(initializerShape(model, "encoder.0.0.depthwise.conv.weight") == [32, 1, 3, 3])
+    #expect(initializerShape(model, "selection.candidates") == [1, 48, 1, 1])
+    #expect(model.graph.inputs.map(\.name) == ["left", "right"])
+    #expect(
+      model.graph.inputs[0].shape == [.symbolic("N"), .fixed(3), .symbolic("H"), .symbolic("W")])
+    #expect(model.graph.outputs.map(\.name) == ["disparity"])
+    #expect(model.irVersion == 8 && model.opsetVersion == 17)
+  }
+
+  @Test("original: left head only, ConvTranspose weights [C_in, C_out, s, s], no dropout")
+  func original() {
+    let wnet = WNet(configuration: WNetConfiguration(preset: .original), seed: 1)
+    let model = ONNXExporter(includesProbabilities: true).makeModel(wnet)
+    let opTypes = Set(model.graph.nodes.map(\.opType))
+    #expect(
+      opTypes.isSuperset(of: ["ConvTranspose", "BatchNormalization", "Slice", "Add", "MaxPool"]))
+    #expect(!opTypes.contains("Dropout"))
+    #expect(initializerShape(model, "decoder.0.up.weight") == [512, 256, 2, 2])
+    #expect(initializerShape(model, "head.left.up4.weight") == [128, 32, 16, 16])
+    #expect(initializerShape(model, "head.left.conv.pointwise.weight") == [32, 32, 1, 1])
+    #expect(!model.graph.nodes.contains { $0.name.contains("right") })
+    #expect(model.graph.outputs.map(\.name) == ["disparity", "probabilities"])
+    #expect(
+      model.graph.outputs[1].shape == [.symbolic("N"), .fixed(32), .symbolic("H"), .symbolic("W")])
+  }
+
+  @Test("Serialization is deterministic and starts with ir_version")
+  func deterministic() {
+    let wnet = WNet(configuration: WNetConfiguration(preset: .realtime), seed: 2)
+    let first = ONNXExporter().serializedModel(wnet)
+    #expect(first == ONNXExporter().serializedModel(wnet))
+    #expect(Array(first.prefix(2)) == [0x08, 0x08])
   }
 }

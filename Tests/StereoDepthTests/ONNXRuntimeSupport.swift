@@ -106,7 +106,9 @@ enum ONNXRuntimeSupport {
     for ni in 0..<n {
       for y in 0..<h {
         for x in 0..<w {
-          for ci in 0..<c { result[((ni * c + ci) * h + y) * w + x] = values[((ni * h + y) * w + x) * c + ci] }
+          for ci in 0..<c {
+            result[((ni * c + ci) * h + y) * w + x] = values[((ni * h + y) * w + x) * c + ci]
+          }
         }
       }
     }

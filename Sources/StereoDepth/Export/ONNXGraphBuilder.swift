@@ -66,7 +66,9 @@ struct ONNXGraphBuilder {
   }
 
   /// `ConvTranspose` with kernel = stride and no padding; `weight` is `[C_in, C_out, s, s]`.
-  mutating func convTranspose(_ x: String, weight: String, bias: String?, stride: Int, prefix: String)
+  mutating func convTranspose(
+    _ x: String, weight: String, bias: String?, stride: Int, prefix: String
+  )
     -> String
   {
     node(
@@ -141,7 +143,8 @@ struct ONNXGraphBuilder {
 
   /// `Softmax` over the channels.
   mutating func softmaxChannels(_ x: String, prefix: String, output: String? = nil) -> String {
-    node("Softmax", [x], attributes: [ONNXAttribute("axis", .int(1))], prefix: prefix, output: output)
+    node(
+      "Softmax", [x], attributes: [ONNXAttribute("axis", .int(1))], prefix: prefix, output: output)
   }
 
   /// `ReduceSum` over the channels, keeping the axis: `[N, C, H, W]` → `[N, 1, H, W]`.

@@ -50,7 +50,7 @@ public struct ONNXAttribute: ProtobufMessage, Equatable {
 /// Fields written: `input` = 1, `output` = 2, `name` = 3, `op_type` = 4, `attribute` = 5. An
 /// empty input name marks an optional input left out (as `Resize`'s `roi`).
 public struct ONNXNode: ProtobufMessage, Equatable {
-  /// The operator, e.g. `Conv`.
+  /// The operator, such as `Conv`.
   public var opType: String
   /// The node's unique name.
   public var name: String

@@ -26,7 +26,9 @@ public struct ONNXTensor: ProtobufMessage, Equatable {
   ///   - shape: The dimensions; their product must equal `floats.count`.
   ///   - floats: The values in row-major order.
   public init(name: String, shape: [Int], floats: [Float]) {
-    precondition(shape.reduce(1, *) == floats.count, "Tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) values, got \(floats.count)")
+    precondition(
+      shape.reduce(1, *) == floats.count,
+      "Tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) values, got \(floats.count)")
     self.name = name
     self.shape = shape
     elementType = .float
@@ -34,7 +36,9 @@ public struct ONNXTensor: ProtobufMessage, Equatable {
     rawData.reserveCapacity(4 * floats.count)
     for value in floats {
       let bits = value.bitPattern
-      for shift in stride(from: 0, to: 32, by: 8) { rawData.append(UInt8(truncatingIfNeeded: bits >> shift)) }
+      for shift in stride(from: 0, to: 32, by: 8) {
+        rawData.append(UInt8(truncatingIfNeeded: bits >> shift))
+      }
     }
   }
 
@@ -45,7 +49,10 @@ public struct ONNXTensor: ProtobufMessage, Equatable {
   ///   - shape: The dimensions; their product must equal `integers.count`.
   ///   - integers: The values in row-major order.
   public init(name: String, shape: [Int], integers: [Int64]) {
-    precondition(shape.reduce(1, *) == integers.count, "Tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) values, got \(integers.count)")
+    precondition(
+      shape.reduce(1, *) == integers.count,
+      "Tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) values, got \(integers.count)"
+    )
     self.name = name
     self.shape = shape
     elementType = .int64
@@ -53,7 +60,9 @@ public struct ONNXTensor: ProtobufMessage, Equatable {
     rawData.reserveCapacity(8 * integers.count)
     for value in integers {
       let bits = UInt64(bitPattern: value)
-      for shift in stride(from: 0, to: 64, by: 8) { rawData.append(UInt8(truncatingIfNeeded: bits >> shift)) }
+      for shift in stride(from: 0, to: 64, by: 8) {
+        rawData.append(UInt8(truncatingIfNeeded: bits >> shift))
+      }
     }
   }
 

@@ -55,7 +55,9 @@ public struct ProtobufWriter: Sendable {
   public mutating func writeFloat(_ field: Int, _ value: Float) {
     writeTag(field, .fixed32)
     let bits = value.bitPattern
-    for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> shift)) }
+    for shift in stride(from: 0, to: 32, by: 8) {
+      bytes.append(UInt8(truncatingIfNeeded: bits >> shift))
+    }
   }
 
   /// Writes a `bytes` field.

@@ -6,7 +6,9 @@ extension ONNXGraphBuilder {
   /// ``RealtimeWNet`` up to the left logits, every batch norm folded into its convolution, and
   /// only the first `D` outputs of the 1×1 head (the left view's).
   ///
-  /// - Parameter input: `[N, 6, H, W]`.
+  /// - Parameters:
+  ///   - network: The network, read in inference mode.
+  ///   - input: `[N, 6, H, W]`.
   /// - Returns: The left logits, `[N, D, H, W]`.
   mutating func leftLogits(_ network: RealtimeWNet, input: String) -> String {
     // Stage: stem at full resolution.
@@ -16,7 +18,9 @@ extension ONNXGraphBuilder {
     // Stage: encoder, halving the resolution per level.
     for (level, blocks) in network.encoder.enumerated() {
       x = maxPool(x, size: 2, prefix: "encoder.\(level).pool")
-      for (index, unit) in blocks.enumerated() { x = block(x, unit, prefix: "encoder.\(level).\(index)") }
+      for (index, unit) in blocks.enumerated() {
+        x = block(x, unit, prefix: "encoder.\(level).\(index)")
+      }
       skips.append(x)
     }
     // Stage: decoder, doubling it back and joining the skip of the same size.
@@ -24,10 +28,13 @@ extension ONNXGraphBuilder {
     for (level, blocks) in network.decoder.enumerated() {
       let up = upsample2x(x, prefix: "decoder.\(level).up")
       x = concatChannels([up, skips.removeLast()], prefix: "decoder.\(level).concat")
-      for (index, unit) in blocks.enumerated() { x = block(x, unit, prefix: "decoder.\(level).\(index)") }
+      for (index, unit) in blocks.enumerated() {
+        x = block(x, unit, prefix: "decoder.\(level).\(index)")
+      }
     }
     // Stage: the head's left half.
-    return convolution(x, network.head, outputChannels: 0..<network.configuration.candidateCount, prefix: "head")
+    return convolution(
+      x, network.head, outputChannels: 0..<network.configuration.candidateCount, prefix: "head")
   }
 
   /// ``ConvBatchNormReLU`` as a `Conv` with the batch norm folded in, then `Relu`.
@@ -37,12 +44,16 @@ extension ONNXGraphBuilder {
 
   /// ``DepthwiseSeparableBlock``: the depthwise unit, then the pointwise unit.
   mutating func block(_ x: String, _ block: DepthwiseSeparableBlock, prefix: String) -> String {
-    unit(unit(x, block.depthwise, prefix: "\(prefix).depthwise"), block.pointwise, prefix: "\(prefix).pointwise")
+    unit(
+      unit(x, block.depthwise, prefix: "\(prefix).depthwise"), block.pointwise,
+      prefix: "\(prefix).pointwise")
   }
 
   /// ``OriginalWNet`` up to the left logits, without dropout and without the right head.
   ///
-  /// - Parameter input: `[N, 6, H, W]`.
+  /// - Parameters:
+  ///   - network: The network, read in inference mode.
+  ///   - input: `[N, 6, H, W]`.
   /// - Returns: The left logits, `[N, D, H, W]`.
   mutating func leftLogits(_ network: OriginalWNet, input: String) -> String {
     // Stage: encoder; keep each level's output (for skips) and each pooled map (for the heads).
@@ -50,7 +61,9 @@ extension ONNXGraphBuilder {
     var levels: [String] = []
     var pooled: [String] = []
     for (level, units) in network.encoder.enumerated() {
-      for (index, unit) in units.enumerated() { x = self.unit(x, unit, prefix: "encoder.\(level).\(index)") }
+      for (index, unit) in units.enumerated() {
+        x = self.unit(x, unit, prefix: "encoder.\(level).\(index)")
+      }
       levels.append(x)
       if level < network.encoder.count - 1 {
         x = maxPool(x, size: 2, prefix: "encoder.\(level).pool")
@@ -62,7 +75,9 @@ extension ONNXGraphBuilder {
       let skip = levels[levels.count - 2 - stage]
       let up = transposedConvolution(x, network.upsamplers[stage], prefix: "decoder.\(stage).up")
       x = concatChannels([up, skip], prefix: "decoder.\(stage).concat")
-      for (index, unit) in units.enumerated() { x = self.unit(x, unit, prefix: "decoder.\(stage).\(index)") }
+      for (index, unit) in units.enumerated() {
+        x = self.unit(x, unit, prefix: "decoder.\(stage).\(index)")
+      }
     }
     // Stage: the left head: the first half of the decoder output and the second halves of
     // pool2, pool3, pool4 (pooled[1...3]), brought to full size and averaged.
@@ -70,7 +85,8 @@ extension ONNXGraphBuilder {
     var sum = sliceChannels(x, 0..<(decoderChannels / 2), prefix: "head.left.decoder_half")
     for (index, upsampler) in network.headUpsamplers[0].enumerated() {
       let channels = 2 * upsampler.filter.shape[3]
-      let half = sliceChannels(pooled[index + 1], (channels / 2)..<channels, prefix: "head.left.pool\(index + 2)_half")
+      let half = sliceChannels(
+        pooled[index + 1], (channels / 2)..<channels, prefix: "head.left.pool\(index + 2)_half")
       let up = transposedConvolution(half, upsampler, prefix: "head.left.up\(index + 2)")
       sum = add(sum, up, prefix: "head.left.sum")
     }
