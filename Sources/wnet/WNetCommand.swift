@@ -20,6 +20,7 @@ struct WNetCommand: AsyncParsableCommand {
       Synth.self,
       Extract.self,
       Dataset.self,
+      Export.self,
     ])
 }
 
