@@ -21,7 +21,7 @@ public final class ConvBatchNormReLU: Layer {
   }
 
   public func callAsFunction(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-    norm(conv(input), context: context).relu()
+    norm.normalizedReLU(conv(input), context: context)
   }
 
   public var parameters: Parameters {

@@ -53,6 +53,19 @@ public final class BatchNorm: Layer {
     }
   }
 
+  /// `max(0, BN(x))`, fused into one pass: `[N, H, W, C]` → `[N, H, W, C]`.
+  public func normalizedReLU(_ input: Tensor, context: ForwardContext) -> Tensor {
+    guard context.isTraining else {
+      return input.batchNormalizedReLU(
+        scale: scale.tracked, shift: shift.tracked, mean: runningMean.value,
+        variance: runningVariance.value, epsilon: epsilon)
+    }
+    let (output, mean, variance) = input.batchNormalizedReLU(
+      scale: scale.tracked, shift: shift.tracked, epsilon: epsilon)
+    updateRunningStatistics(mean: mean, variance: variance, count: input.count / input.shape[3])
+    return output
+  }
+
   public var parameters: Parameters {
     Parameters([
       "scale": scale, "shift": shift, "running_mean": runningMean,

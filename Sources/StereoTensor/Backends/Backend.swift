@@ -156,6 +156,22 @@ public protocol Backend: AnyObject, Sendable {
     variance: Tensor, epsilon: Float
   ) -> (input: Tensor, scale: Tensor, shift: Tensor)
 
+  /// Training-mode batch norm followed by ReLU, in one pass: `y = max(0, γ·(x − μ)/√(σ² + ε) + β)`.
+  /// - Returns: `y`, the batch `μ` and `σ²`, and whatever backward needs besides the input (the
+  ///   ReLU mask; may be `nil`).
+  func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+  /// The gradients of ``batchNormReLUTraining(_:scale:shift:epsilon:)`` with respect to `x`, `γ`
+  /// and `β`: the ReLU mask applied to the output gradient, then batch norm's backward.
+  func batchNormReLUBackward(
+    _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
+    variance: Tensor, workspace: Tensor?, epsilon: Float
+  ) -> (input: Tensor, scale: Tensor, shift: Tensor)
+  /// Inference-mode batch norm followed by ReLU, in one pass.
+  func batchNormReLUInference(
+    _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+  ) -> Tensor
+
   // MARK: Activations
 
   /// Applies `activation` element-wise.

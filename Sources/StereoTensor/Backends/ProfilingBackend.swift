@@ -44,6 +44,15 @@ public final class ProfilingBackend: Backend, @unchecked Sendable {
   public func batchNormBackward(_ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float) -> (input: Tensor, scale: Tensor, shift: Tensor) {
     time("batchnorm.bwd") { wrapped.batchNormBackward(outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon) }
   }
+  public func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?) {
+    time("batchnorm+relu") { wrapped.batchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon) }
+  }
+  public func batchNormReLUBackward(_ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?, epsilon: Float) -> (input: Tensor, scale: Tensor, shift: Tensor) {
+    time("batchnorm+relu.bwd") { wrapped.batchNormReLUBackward(outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance, workspace: workspace, epsilon: epsilon) }
+  }
+  public func batchNormReLUInference(_ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float) -> Tensor {
+    time("batchnorm+relu.inference") { wrapped.batchNormReLUInference(input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon) }
+  }
   public func activation(_ activation: Activation, _ input: Tensor) -> Tensor {
     time(activation.rawValue) { wrapped.activation(activation, input) }
   }

@@ -116,6 +116,43 @@ extension DNNLBackend {
     }
   }
 
+  public func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+  {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    } else: {
+      fallback.batchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    }
+  }
+
+  public func batchNormReLUBackward(
+    _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
+    variance: Tensor, workspace: Tensor?, epsilon: Float
+  ) -> (input: Tensor, scale: Tensor, shift: Tensor) {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormReLUBackward(
+        outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        workspace: workspace, epsilon: epsilon)
+    } else: {
+      fallback.batchNormReLUBackward(
+        outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        workspace: workspace, epsilon: epsilon)
+    }
+  }
+
+  public func batchNormReLUInference(
+    _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+  ) -> Tensor {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormInference(
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, fusedReLU: true)
+    } else: {
+      fallback.batchNormReLUInference(
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+    }
+  }
+
   // MARK: Activations
 
   public func activation(_ activation: Activation, _ input: Tensor) -> Tensor {
