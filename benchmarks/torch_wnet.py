@@ -123,21 +123,43 @@ class OriginalWNet(nn.Module):
         return outs[0], outs[1]
 
 
-def select(logits, source, dmin, direction):
-    """The probabilistic selection layer as a PyTorch user writes it: softmax, then a loop over
-    the candidates of (probability x shifted source), edges replicated."""
+def select_loop(logits, source, dmin, direction):
+    """The probabilistic selection layer as a loop over the candidates of (probability x shifted
+    source), edges replicated."""
     p = torch.softmax(logits, 1)
     n, d, h, w = p.shape
     pad = max(dmin + d - 1, -dmin, 0)
     padded = F.pad(source, (pad, pad, 0, 0), mode="replicate")
     view = 0
-    columns = torch.arange(w, device=p.device)
-    validity = 0
     for k in range(d):
         shift = direction * (dmin + k)
         view = view + p[:, k:k + 1] * padded[..., pad + shift: pad + shift + w]
-        inside = ((columns + shift >= 0) & (columns + shift < w)).to(p.dtype)
-        validity = validity + p[:, k:k + 1].detach() * inside
+    return p, view
+
+
+def select_stack(logits, source, dmin, direction):
+    """The same layer vectorised: the D shifted copies of the source gathered from one strided
+    `unfold` view into a [N, C, H, D, W] stack, contracted with P by einsum."""
+    p = torch.softmax(logits, 1)
+    n, d, h, w = p.shape
+    pad = max(dmin + d - 1, -dmin, 0)
+    padded = F.pad(source, (pad, pad, 0, 0), mode="replicate")
+    windows = padded.unfold(3, w, 1)  # [N, C, H, 2·pad + 1, W], a view
+    starts = torch.tensor([pad + direction * (dmin + k) for k in range(d)])
+    stack = windows.index_select(3, starts)  # [N, C, H, D, W]
+    return p, torch.einsum("nchdw,ndhw->nchw", stack, p)
+
+
+SELECT = {"loop": select_loop, "stack": select_stack}
+
+
+def select(logits, source, dmin, direction, variant="stack"):
+    p, view = SELECT[variant](logits, source, dmin, direction)
+    n, d, h, w = p.shape
+    columns = torch.arange(w)
+    shifts = torch.tensor([direction * (dmin + k) for k in range(d)]).view(d, 1)
+    inside = ((columns + shifts >= 0) & (columns + shifts < w)).to(p.dtype).view(1, d, 1, w)
+    validity = (p.detach() * inside).sum(1, keepdim=True)
     candidates = torch.arange(dmin, dmin + d, dtype=p.dtype).view(1, d, 1, 1)
     disparity = (p * candidates).sum(1, keepdim=True)
     return view, disparity, validity
@@ -163,10 +185,10 @@ def smooth2017(disp, img):
     return (gradient2017(disp) * (1 - gradient2017(gray))).mean()
 
 
-def loss_fn(preset, left, right, logits, dmin):
+def loss_fn(preset, left, right, logits, dmin, variant):
     total = 0
     for side, (lg, img, src, direction) in enumerate(((logits[0], left, right, -1), (logits[1], right, left, 1))):
-        view, disparity, validity = select(lg, src, dmin, direction)
+        view, disparity, validity = select(lg, src, dmin, direction, variant)
         err = (view - img).abs().mean(1, keepdim=True)
         total = total + (err * validity).sum() / validity.sum().clamp_min(1e-6)
         if preset == "realtime":
@@ -188,6 +210,8 @@ def main():
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--warmup", type=int, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--selection", choices=["stack", "loop"], default="stack",
+                        help="how the twin implements the selection layer (stack: vectorised; loop: per candidate)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -208,7 +232,7 @@ def main():
             start = time.perf_counter()
             optimizer.zero_grad(set_to_none=True)
             logits = model(torch.cat([left, right], 1))
-            loss = loss_fn(args.preset, left, right, logits, dmin)
+            loss = loss_fn(args.preset, left, right, logits, dmin, args.selection)
             loss.backward()
             optimizer.step()
             if i >= warmup:
@@ -226,7 +250,7 @@ def main():
                     times.append(time.perf_counter() - start)
     median = statistics.median(times)
     result = {
-        "implementation": "pytorch-" + args.layout,
+        "implementation": "pytorch-" + args.layout + ("-" + args.selection if args.train else ""),
         "torch": torch.__version__,
         "preset": args.preset,
         "mode": "train" if args.train else "infer",

@@ -74,4 +74,32 @@ public struct StereoDataset: Sendable {
       root: root, samples: samples.filter { sources.contains($0.source) },
       videos: videos.filter { sources.contains($0.source) }, formats: formats)
   }
+
+  /// One dataset made of several; with more than one, every source is prefixed with its root's
+  /// folder name (`eth3d-two-view/playground_1l`) so that sources stay distinct.
+  public init(merging datasets: [StereoDataset]) {
+    precondition(!datasets.isEmpty, "Merging needs at least one dataset")
+    guard datasets.count > 1 else {
+      self = datasets[0]
+      return
+    }
+    var samples: [StereoSampleFiles] = []
+    var videos: [StereoVideoSource] = []
+    var formats: Set<StereoDatasetFormat> = []
+    for dataset in datasets {
+      let prefix = dataset.root.lastPathComponent
+      samples += dataset.samples.map { sample in
+        var renamed = sample
+        renamed.source = "\(prefix)/\(sample.source)"
+        return renamed
+      }
+      videos += dataset.videos.map { video in
+        var renamed = video
+        renamed.source = "\(prefix)/\(video.source)"
+        return renamed
+      }
+      formats.formUnion(dataset.formats)
+    }
+    self.init(root: datasets[0].root, samples: samples, videos: videos, formats: formats)
+  }
 }

@@ -58,7 +58,7 @@ extension WNetCommand {
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
       } else {
-        print(String(format: "%@ %@, batch %d at %dx%d, %d threads: median %.1f ms, %.1f frames/s, peak RSS %.0f MiB", result.preset, result.mode, result.batch, result.width, result.height, result.threads, result.median_ms, result.fps, result.peak_rss_mb))
+        print(String(format: "%@ %@, batch %d at %dx%d, %d threads: median %.1f ms, %.1f frames/s, peak RSS %.0f MiB (live tensors %.0f MiB)", result.preset, result.mode, result.batch, result.width, result.height, result.threads, result.median_ms, result.fps, result.peak_rss_mb, result.peak_tensor_mb))
       }
       if profile {
         let total = entries.reduce(0) { $0 + $1.seconds }

@@ -48,7 +48,8 @@ extension WNetCommand {
     }
 
     func run() throws {
-      let dataset = try StereoDataset(configuration: data.datasetConfiguration)
+      guard !data.paths.isEmpty else { throw ValidationError("Name a dataset with '--data'.") }
+      let dataset = try data.loadDataset()
       let withTruth = dataset.samples.filter { $0.disparity != nil }.count
       print("root: \(dataset.root.path)")
       print("layouts: \(dataset.formats.map(\.rawValue).sorted().joined(separator: ", "))")

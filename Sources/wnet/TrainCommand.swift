@@ -58,6 +58,12 @@ extension WNetCommand {
     @Flag(help: "Add the left-right consistency loss (weight 1).")
     var consistency = false
 
+    @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
+    var data: DataOptions
+
+    @Option(help: "With --data, the share of each batch made of synthetic scenes (0 for real pairs only).")
+    var syntheticShare: Double = 0.5
+
     func validate() throws {
       guard steps > 0 else { throw ValidationError("'--steps' must be positive.") }
       guard batchSize > 0 else { throw ValidationError("'--batch-size' must be positive.") }
@@ -67,6 +73,7 @@ extension WNetCommand {
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height).")
       }
+      guard (0...1).contains(syntheticShare) else { throw ValidationError("'--synthetic-share' must lie in [0, 1].") }
       if let low = minDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).lowerBound),
         let high = maxDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).upperBound), high <= low
       {
@@ -74,7 +81,7 @@ extension WNetCommand {
       }
     }
 
-    var trainingConfiguration: TrainingConfiguration {
+    func trainingConfiguration(data record: [String: String]) -> TrainingConfiguration {
       let model = WNetConfiguration(preset: preset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
       var loss = LossConfiguration.preset(preset)
       if ssim { loss.ssimWeight = 0.85 }
@@ -82,7 +89,7 @@ extension WNetCommand {
       return TrainingConfiguration(
         model: model, loss: loss, batchSize: batchSize, height: height, width: width, learningRate: learningRate,
         steps: steps, checkpointInterval: checkpointEvery, validationInterval: validateEvery, seed: seed,
-        data: ["kind": "synthetic"])
+        data: record)
     }
 
     func run() throws {
@@ -98,15 +105,16 @@ extension WNetCommand {
         guard !exists else {
           throw CLIError("\(directory.path) already holds a training run; pass --resume to continue it, or choose another --output")
         }
-        trainer = try Trainer(configuration: trainingConfiguration)
+        let split = try TrainingData.split(options: data)
+        let record = try TrainingData.record(options: data, syntheticShare: data.paths.isEmpty ? 1 : syntheticShare, split: split?.split)
+        trainer = try Trainer(configuration: trainingConfiguration(data: record))
       }
       let configuration = trainer.configuration
-      let source = SyntheticBatchSource.source(for: configuration)
-      let validation = SyntheticBatchSource.validation(for: configuration)
-      let session = try TrainingSession(trainer: trainer, source: source, validation: validation, directory: directory)
+      let trainingData = try TrainingData(configuration: configuration, startingAt: trainer.step)
+      let session = try TrainingSession(trainer: trainer, source: trainingData.source, validation: trainingData.validation, directory: directory)
       session.notes = ["command": CommandLine.arguments.joined(separator: " ")]
       Console.note(
-        "Training \(configuration.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(configuration.model.minimumDisparity)…\(configuration.model.maximumDisparity)) on \(configuration.data["kind"] ?? "data"), batch \(configuration.batchSize) at \(configuration.width)x\(configuration.height), \(Parallel.threadCount) threads, \(Backends.current.name).")
+        "Training \(configuration.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(configuration.model.minimumDisparity)…\(configuration.model.maximumDisparity)) on \(trainingData.summary), batch \(configuration.batchSize) at \(configuration.width)x\(configuration.height), \(Parallel.threadCount) threads, \(Backends.current.name).")
       var bar = ProgressBar(total: configuration.steps)
       var lastValidation = ""
       try session.run { event in

@@ -18,6 +18,8 @@ public struct ModelBenchmark: Sendable {
     public var peak_rss_mb: Double
     public var threads: Int
     public var runs: Int
+    /// The most memory held by live tensors at once (the buffer pool's high-water mark), in MiB.
+    public var peak_tensor_mb: Double
   }
 
   public var preset: WNetPreset
@@ -74,7 +76,8 @@ public struct ModelBenchmark: Sendable {
     let result = Result(
       preset: preset.rawValue, mode: training ? "train" : "infer", batch: batch, height: height, width: width,
       median_ms: (median * 1000).rounded() / 1000, fps: (Double(batch) / (median / 1000) * 100).rounded() / 100,
-      peak_rss_mb: Self.peakResidentMegabytes(), threads: Parallel.threadCount, runs: runs)
+      peak_rss_mb: Self.peakResidentMegabytes(), threads: Parallel.threadCount, runs: runs,
+      peak_tensor_mb: (Double(BufferPool.shared.statistics.peakLiveBytes) / 1_048_576 * 10).rounded() / 10)
     return (result, entries)
   }
 

@@ -10,11 +10,14 @@ import StereoTensor
 public enum SyntheticBatchSource {
   /// The generator configuration for training at `width × height` with the model's candidates,
   /// leaving a margin of 2 px at each end of the range so that the truth is never at the edge.
+  /// Two colour samples per pixel across (not 4×2): training never reads the ground truth, and
+  /// this renders a scene four times faster (about 25 ms instead of 100 at 336×192).
   public static func generatorConfiguration(width: Int, height: Int, model: WNetConfiguration) -> SyntheticStereoGenerator.Configuration {
     let low = Float(model.minimumDisparity), high = Float(model.maximumDisparity)
     let margin = min(2, (high - low) / 8)
     return SyntheticStereoGenerator.Configuration(
-      width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin)
+      width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin,
+      horizontalSamples: 2, verticalSamples: 1)
   }
 
   /// The pair for scene `index` of `step`.

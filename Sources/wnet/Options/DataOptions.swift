@@ -10,10 +10,10 @@ struct DataOptions: ParsableArguments {
   @Option(
     name: .customLong("data"),
     help: ArgumentHelp(
-      "A dataset folder or a 3D video file.",
-      discussion: "Folders are searched for each layout's files; see docs/DATA.md.",
+      "A dataset folder or a 3D video file (repeatable).",
+      discussion: "Folders are searched for each layout's files; see docs/DATA.md. With several, their sources are prefixed with each root's name.",
       valueName: "path"))
-  var path: String
+  var paths: [String] = []
 
   @Option(
     help:
@@ -62,11 +62,18 @@ struct DataOptions: ParsableArguments {
     }
   }
 
-  /// The dataset these options name.
-  var datasetConfiguration: StereoDatasetConfiguration {
-    StereoDatasetConfiguration(
-      path: path, format: format, videoLayout: layout, framesPerSecond: framesPerSecond,
-      segmentDuration: segmentDuration)
+  /// The datasets these options name, one per `--data`.
+  var datasetConfigurations: [StereoDatasetConfiguration] {
+    paths.map {
+      StereoDatasetConfiguration(
+        path: $0, format: format, videoLayout: layout, framesPerSecond: framesPerSecond,
+        segmentDuration: segmentDuration)
+    }
+  }
+
+  /// Scans every `--data` path and joins them into one dataset.
+  func loadDataset() throws -> StereoDataset {
+    try StereoDataset(merging: datasetConfigurations.map { try StereoDataset(configuration: $0) })
   }
 
   /// The split these options ask for.
