@@ -58,6 +58,9 @@ extension WNetCommand {
     @Flag(help: "Add the left-right consistency loss (weight 1).")
     var consistency = false
 
+    @Option(help: "The weight of the smoothness term per view (default: the preset's, 0.1 for realtime, 0.001 for original).")
+    var smoothnessWeight: Float?
+
     @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
     var data: DataOptions
 
@@ -73,6 +76,7 @@ extension WNetCommand {
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height).")
       }
+      if let smoothnessWeight, !(smoothnessWeight >= 0) { throw ValidationError("'--smoothness-weight' must be non-negative.") }
       guard (0...1).contains(syntheticShare) else { throw ValidationError("'--synthetic-share' must lie in [0, 1].") }
       if let low = minDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).lowerBound),
         let high = maxDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).upperBound), high <= low
@@ -86,6 +90,7 @@ extension WNetCommand {
       var loss = LossConfiguration.preset(preset)
       if ssim { loss.ssimWeight = 0.85 }
       if consistency { loss.consistencyWeight = 1 }
+      if let smoothnessWeight { loss.smoothnessWeight = smoothnessWeight }
       return TrainingConfiguration(
         model: model, loss: loss, batchSize: batchSize, height: height, width: width, learningRate: learningRate,
         steps: steps, checkpointInterval: checkpointEvery, validationInterval: validateEvery, seed: seed,
