@@ -37,6 +37,9 @@ extension WNetCommand {
     @Option(help: "Adam's learning rate.")
     var learningRate: Float = 1e-4
 
+    @Option(parsing: .upToNextOption, help: "Steps at which the learning rate drops tenfold.")
+    var learningRateDrops: [Int] = []
+
     @Option(help: "The seed of everything random: weights, data order, augmentation, dropout.")
     var seed: UInt64 = 0
 
@@ -71,6 +74,9 @@ extension WNetCommand {
       guard steps > 0 else { throw ValidationError("'--steps' must be positive.") }
       guard batchSize > 0 else { throw ValidationError("'--batch-size' must be positive.") }
       guard learningRate > 0 else { throw ValidationError("'--learning-rate' must be positive.") }
+      guard learningRateDrops == learningRateDrops.sorted(), learningRateDrops.allSatisfy({ $0 > 0 }) else {
+        throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
+      }
       guard checkpointEvery > 0 else { throw ValidationError("'--checkpoint-every' must be positive.") }
       let multiple = WNetConfiguration(preset: preset).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -93,6 +99,7 @@ extension WNetCommand {
       if let smoothnessWeight { loss.smoothnessWeight = smoothnessWeight }
       return TrainingConfiguration(
         model: model, loss: loss, batchSize: batchSize, height: height, width: width, learningRate: learningRate,
+        schedule: LearningRateSchedule(milestones: learningRateDrops),
         steps: steps, checkpointInterval: checkpointEvery, validationInterval: validateEvery, seed: seed,
         data: record)
     }

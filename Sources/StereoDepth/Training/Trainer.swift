@@ -71,6 +71,7 @@ public final class Trainer {
   public func train(on batch: StereoBatchTensors) throws -> LossTerms {
     let parameters = model.parameters
     parameters.zeroGradients()
+    optimizer.learningRate = configuration.schedule.rate(atStep: step, base: configuration.learningRate)
     var context = ForwardContext(isTraining: true, generator: generator(forStep: step))
     let output = model(left: batch.left, right: batch.right, context: &context, warpingDisparities: loss.configuration.consistencyWeight > 0)
     let (total, terms) = loss(output, left: batch.left, right: batch.right)

@@ -12,6 +12,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var width: Int
   /// Adam's learning rate (W-net: 1e-4).
   public var learningRate: Float
+  /// Tenfold drops of the learning rate.
+  public var schedule: LearningRateSchedule
   /// The step count to stop at.
   public var steps: Int
   /// Save a checkpoint every this many steps (and at the end).
@@ -26,7 +28,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   /// Creates a configuration with W-net's defaults.
   public init(
     model: WNetConfiguration, loss: LossConfiguration? = nil, batchSize: Int = 6, height: Int = 192,
-    width: Int = 336, learningRate: Float = 1e-4, steps: Int = 10_000, checkpointInterval: Int = 500,
+    width: Int = 336, learningRate: Float = 1e-4, schedule: LearningRateSchedule = LearningRateSchedule(),
+    steps: Int = 10_000, checkpointInterval: Int = 500,
     validationInterval: Int = 500, seed: UInt64 = 0, data: [String: String] = [:]
   ) {
     self.model = model
@@ -35,6 +38,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     self.height = height
     self.width = width
     self.learningRate = learningRate
+    self.schedule = schedule
     self.steps = steps
     self.checkpointInterval = checkpointInterval
     self.validationInterval = validationInterval
