@@ -15,6 +15,7 @@ struct WNetCommand: AsyncParsableCommand {
       Train.self,
       Infer.self,
       Demo.self,
+      Eval.self,
       BenchModel.self,
       Version.self,
       Synth.self,

@@ -18,6 +18,8 @@ public struct DisparityPrediction: Sendable {
   public var workingHeight: Int
   /// Input pixels per working pixel, horizontally (disparities were multiplied by it).
   public var disparityScale: Float
+  /// With test-time adaptation, the self-supervised loss before and after it.
+  public var adaptationLosses: (before: Float, after: Float)?
 }
 
 /// A problem with an inference input, in one line.
@@ -64,7 +66,10 @@ public final class DisparityEstimator {
   ///   - maximumDisparity: The largest disparity expected, in input pixels.
   ///   - keepProbabilities: Keep the working-resolution distribution in the result.
   /// - Throws: ``InferenceError`` for views of different sizes or empty images.
-  public func predict(left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false) throws -> DisparityPrediction {
+  public func predict(
+    left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
+    adaptation: TestTimeAdaptation? = nil
+  ) throws -> DisparityPrediction {
     guard left.width == right.width, left.height == right.height else {
       throw InferenceError("the left view is \(left.width)x\(left.height) but the right view is \(right.width)x\(right.height); rectified pairs must have the same size")
     }
@@ -74,19 +79,18 @@ public final class DisparityEstimator {
     if let maximumDisparity, !(maximumDisparity > 0) {
       throw InferenceError("the maximum disparity must be positive, got \(maximumDisparity)")
     }
+    let (width, height) = workingSize(width: left.width, height: left.height, maximumDisparity: maximumDisparity)
+    var model = self.model
+    var adaptationLosses: (before: Float, after: Float)?
+    if let adaptation, adaptation.steps > 0 {
+      let (l, r) = withoutGradients { (prepare(left, width: width, height: height), prepare(right, width: width, height: height)) }
+      let result = try adaptation.adapted(model, left: l, right: r)
+      model = result.model
+      adaptationLosses = (result.before, result.after)
+    }
     return withoutGradients {
-      let (width, height) = workingSize(width: left.width, height: left.height, maximumDisparity: maximumDisparity)
-      let multiple = model.configuration.sizeMultiple
-      let paddedWidth = (width + multiple - 1) / multiple * multiple
-      let paddedHeight = (height + multiple - 1) / multiple * multiple
-      func prepare(_ image: Image) -> Tensor {
-        var tensor = Self.rgb(image).tensor
-        tensor = tensor.resizedBilinear(height: height, width: width)
-        return tensor.padded(axis: 1, before: 0, after: paddedHeight - height, mode: .replicate)
-          .padded(axis: 2, before: 0, after: paddedWidth - width, mode: .replicate)
-      }
       var context = ForwardContext.inference
-      let input = Tensor.concatenate([prepare(left), prepare(right)], axis: 3)
+      let input = Tensor.concatenate([prepare(left, width: width, height: height), prepare(right, width: width, height: height)], axis: 3)
       let logits = model.network.logits(input, context: &context).left
       let selection = model.leftSelection(logits: logits, source: input.slice(axis: 3, 3..<6))
       func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width) }
@@ -100,8 +104,19 @@ public final class DisparityEstimator {
       return DisparityPrediction(
         disparity: Image(disparity), peakProbability: full(peak), entropyConfidence: full(entropyConfidence),
         probabilities: keepProbabilities ? probabilities : nil, workingWidth: width, workingHeight: height,
-        disparityScale: scale)
+        disparityScale: scale, adaptationLosses: adaptationLosses)
     }
+  }
+
+  /// An image as the network's input: resized to `width × height`, then edge-padded to the model's
+  /// size multiple, `[1, H', W', 3]`.
+  func prepare(_ image: Image, width: Int, height: Int) -> Tensor {
+    let multiple = model.configuration.sizeMultiple
+    let paddedWidth = (width + multiple - 1) / multiple * multiple
+    let paddedHeight = (height + multiple - 1) / multiple * multiple
+    return Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
+      .padded(axis: 1, before: 0, after: paddedHeight - height, mode: .replicate)
+      .padded(axis: 2, before: 0, after: paddedWidth - width, mode: .replicate)
   }
 
   /// The image as 3 channels (grey repeated).

@@ -59,4 +59,27 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     if checkpointInterval < 1 { problems.append("the checkpoint interval must be positive, got \(checkpointInterval)") }
     return problems
   }
+
+  private enum CodingKeys: String, CodingKey {
+    case model, loss, batchSize, height, width, learningRate, schedule, steps, checkpointInterval
+    case validationInterval, seed, data
+  }
+
+  /// Decodes a configuration; fields added after a checkpoint was written take their defaults, so
+  /// older checkpoints keep loading.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    model = try container.decode(WNetConfiguration.self, forKey: .model)
+    loss = try container.decode(LossConfiguration.self, forKey: .loss)
+    batchSize = try container.decode(Int.self, forKey: .batchSize)
+    height = try container.decode(Int.self, forKey: .height)
+    width = try container.decode(Int.self, forKey: .width)
+    learningRate = try container.decode(Float.self, forKey: .learningRate)
+    schedule = try container.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? LearningRateSchedule()
+    steps = try container.decode(Int.self, forKey: .steps)
+    checkpointInterval = try container.decode(Int.self, forKey: .checkpointInterval)
+    validationInterval = try container.decode(Int.self, forKey: .validationInterval)
+    seed = try container.decode(UInt64.self, forKey: .seed)
+    data = try container.decodeIfPresent([String: String].self, forKey: .data) ?? [:]
+  }
 }
