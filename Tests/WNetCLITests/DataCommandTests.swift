@@ -28,7 +28,7 @@ import Testing
       "--data", "movie.mkv", "--layout", "sbs", "--fps", "0.5", "--segment-seconds", "60",
       "--hold-out", "a,b", "--hold-out", "c", "--validation-fraction", "0.1", "--split-seed", "3",
     ])
-    let configuration = options.datasetConfiguration
+    let configuration = try #require(options.datasetConfigurations.first)
     #expect(configuration.path == "movie.mkv" && configuration.videoLayout == .sideBySide)
     #expect(configuration.framesPerSecond == 0.5 && configuration.segmentDuration == 60)
     #expect(
