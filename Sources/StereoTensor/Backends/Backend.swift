@@ -124,6 +124,12 @@ public protocol Backend: AnyObject, Sendable {
     includeBias: Bool
   ) -> (filter: Tensor, bias: Tensor?)
 
+  /// Inference convolution with an optional activation fused into the same pass:
+  /// `act(conv(x) + b)`. No backward (the inference path builds no graph).
+  func convolution2DInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+  ) -> Tensor
+
   // MARK: Transposed convolution
 
   /// The transpose of a stride-`s`, unpadded, ungrouped convolution:

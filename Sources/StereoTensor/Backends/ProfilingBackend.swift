@@ -26,6 +26,9 @@ public final class ProfilingBackend: Backend, @unchecked Sendable {
   public func convolution2DBackwardFilter(_ outputGradient: Tensor, input: Tensor, filterShape: [Int], geometry: ConvolutionGeometry, includeBias: Bool) -> (filter: Tensor, bias: Tensor?) {
     time(Self.convolutionKey("conv.bwd-weights", filter: filterShape, geometry: geometry)) { wrapped.convolution2DBackwardFilter(outputGradient, input: input, filterShape: filterShape, geometry: geometry, includeBias: includeBias) }
   }
+  public func convolution2DInference(_ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?) -> Tensor {
+    time(Self.convolutionKey("conv.inference", filter: filter.shape, geometry: geometry)) { wrapped.convolution2DInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation) }
+  }
   public func transposedConvolution2D(_ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int) -> Tensor {
     time("deconv") { wrapped.transposedConvolution2D(input, filter: filter, bias: bias, stride: stride) }
   }

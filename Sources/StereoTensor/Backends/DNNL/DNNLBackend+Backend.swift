@@ -77,6 +77,16 @@ extension DNNLBackend {
     }
   }
 
+  public func convolution2DInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+  ) -> Tensor {
+    withFallback { () throws(DNNLError) in
+      try dnnlConvolutionInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+    } else: {
+      fallback.convolution2DInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+    }
+  }
+
   // MARK: Batch normalisation
 
   public func batchNormTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
