@@ -35,6 +35,7 @@ let package = Package(
       swiftSettings: optimizedInDebug),
     .target(
       name: "StereoDepth", dependencies: ["StereoNN", "StereoData"],
+      resources: [.copy("Resources/wnet-realtime.safetensors")],
       swiftSettings: optimizedInDebug),
 
     // MARK: - Tools
@@ -42,6 +43,7 @@ let package = Package(
       name: "wnet",
       dependencies: [
         "StereoDepth",
+        "StereoData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(

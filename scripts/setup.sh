@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries and tools WNet needs on Debian 12 (idempotent; skips what is there).
 set -euo pipefail
+command -v swift >/dev/null || { echo "error: WNet needs the Swift 6 toolchain (swift.org/install) on PATH" >&2; exit 1; }
 packages=(libdnnl-dev libpng-dev libjpeg62-turbo-dev ffmpeg)
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds and runs the test suite on 2 threads. Set WNET_SLOW_TESTS=1 for the slow checks.
+# The README's second command: installs what this machine lacks, then builds and runs the test
+# suite on 2 threads. WNET_SLOW_TESTS=1 adds the slow checks (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 swift build --build-tests
 swift test --skip-build

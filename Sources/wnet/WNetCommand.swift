@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StereoTensor
 
 /// The `wnet` command: self-supervised stereo depth from the command line.
 @main
@@ -12,16 +13,26 @@ struct WNetCommand: AsyncParsableCommand {
       the other, then gives disparity, metric depth, confidence and point clouds.
       """,
     subcommands: [
+      Train.self,
+      Infer.self,
+      Demo.self,
+      Eval.self,
+      BenchModel.self,
       Version.self,
+      Synth.self,
+      Extract.self,
+      Dataset.self,
+      Export.self,
       Bench.self,
     ])
 }
 
 extension WNetCommand {
   struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the versions of WNet and oneDNN.")
+    static let configuration = CommandConfiguration(abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
     func run() throws {
       print("wnet 0.1.0")
+      print("oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)")
     }
   }
 }

@@ -1,4 +1,83 @@
+// PNG and JPEG codecs for WNet, in memory, with every libpng/libjpeg error turned into a return
+// code and a message (never a longjmp into Swift, never exit()).
+//
+// Internal to the StereoData module: Swift code imports this target `internal` and wraps it in
+// thrown errors. Pixels are row-major with channels interleaved: 8-bit samples are uint8_t,
+// 16-bit samples are uint16_t in host byte order.
 #ifndef WNET_CIMAGECODECS_H
 #define WNET_CIMAGECODECS_H
-int wnet_codecs_placeholder(void);
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Return codes of every codec function.
+enum {
+  WNET_CODEC_OK = 0,
+  /// The data is not a valid file of the format (bad signature, truncated, corrupt).
+  WNET_CODEC_CORRUPT = 1,
+  /// A valid file using a feature these codecs do not read (e.g. a CMYK JPEG).
+  WNET_CODEC_UNSUPPORTED = 2,
+  /// An allocation failed or the image is too large.
+  WNET_CODEC_OUT_OF_MEMORY = 3,
+  /// A caller error: bad size, channel count or bit depth.
+  WNET_CODEC_BAD_ARGUMENT = 4,
+};
+
+/// A decoded image. `pixels` is allocated by the decoder; release it with `wnet_codec_free`.
+typedef struct {
+  int32_t width;
+  int32_t height;
+  /// 1 (grey) or 3 (RGB): alpha is dropped, palettes are expanded to RGB.
+  int32_t channels;
+  /// 8 or 16.
+  int32_t bit_depth;
+  /// `width * height * channels` samples of `bit_depth` bits.
+  void *pixels;
+} wnet_decoded_image;
+
+/// An encoded file in memory. `bytes` is allocated by the encoder; release it with
+/// `wnet_codec_free`.
+typedef struct {
+  uint8_t *bytes;
+  size_t count;
+} wnet_encoded_data;
+
+/// Releases memory returned by a codec function. Accepts NULL.
+void wnet_codec_free(void *pointer);
+
+/// Decodes a PNG file held in memory, exactly: no gamma or colour conversion.
+///
+/// Grey (1, 2, 4, 8, 16 bits) gives 1 channel; RGB and palette images give 3 channels; alpha
+/// channels and tRNS transparency are dropped. Bit depths below 8 are expanded to 8.
+/// On failure, writes a one-line message to `message` (NUL-terminated, at most `capacity` bytes).
+int wnet_png_decode(const uint8_t *data, size_t size, wnet_decoded_image *image,
+                    char *message, size_t capacity);
+
+/// Encodes 1 (grey) or 3 (RGB) channels of 8 or 16 bits as a PNG file in memory.
+///
+/// `compression_level` is zlib's 0 (none) to 9 (smallest).
+int wnet_png_encode(const void *pixels, int32_t width, int32_t height, int32_t channels,
+                    int32_t bit_depth, int32_t compression_level, wnet_encoded_data *output,
+                    char *message, size_t capacity);
+
+/// Decodes a baseline or progressive JPEG file held in memory to 8-bit grey (1 channel) or RGB.
+///
+/// Corrupt-data warnings (including a premature end of file) are treated as errors, so a
+/// truncated file fails instead of decoding to a grey-filled image.
+int wnet_jpeg_decode(const uint8_t *data, size_t size, wnet_decoded_image *image,
+                     char *message, size_t capacity);
+
+/// Encodes 8-bit grey or RGB as a JPEG file in memory, at `quality` 1-100, without chroma
+/// subsampling (4:4:4).
+int wnet_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
+                     int32_t quality, wnet_encoded_data *output, char *message, size_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

@@ -124,6 +124,12 @@ public protocol Backend: AnyObject, Sendable {
     includeBias: Bool
   ) -> (filter: Tensor, bias: Tensor?)
 
+  /// Inference convolution with an optional activation fused into the same pass:
+  /// `act(conv(x) + b)`. No backward (the inference path builds no graph).
+  func convolution2DInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+  ) -> Tensor
+
   // MARK: Transposed convolution
 
   /// The transpose of a stride-`s`, unpadded, ungrouped convolution:
@@ -155,6 +161,22 @@ public protocol Backend: AnyObject, Sendable {
     _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
     variance: Tensor, epsilon: Float
   ) -> (input: Tensor, scale: Tensor, shift: Tensor)
+
+  /// Training-mode batch norm followed by ReLU, in one pass: `y = max(0, γ·(x − μ)/√(σ² + ε) + β)`.
+  /// - Returns: `y`, the batch `μ` and `σ²`, and whatever backward needs besides the input (the
+  ///   ReLU mask; may be `nil`).
+  func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+  /// The gradients of ``batchNormReLUTraining(_:scale:shift:epsilon:)`` with respect to `x`, `γ`
+  /// and `β`: the ReLU mask applied to the output gradient, then batch norm's backward.
+  func batchNormReLUBackward(
+    _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
+    variance: Tensor, workspace: Tensor?, epsilon: Float
+  ) -> (input: Tensor, scale: Tensor, shift: Tensor)
+  /// Inference-mode batch norm followed by ReLU, in one pass.
+  func batchNormReLUInference(
+    _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+  ) -> Tensor
 
   // MARK: Activations
 

@@ -55,4 +55,43 @@ extension Tensor {
       ]
     }
   }
+
+  /// Training-mode batch normalisation followed by ReLU, fused: `max(0, γ·(x − μ)/√(σ² + ε) + β)`
+  /// with the batch's statistics. One pass instead of two, and backward keeps a bit mask rather
+  /// than the activation.
+  ///
+  /// The corresponding oneDNN primitive is `dnnl_batch_normalization_forward` with
+  /// `dnnl_fuse_norm_relu`.
+  public func batchNormalizedReLU(scale: Tensor, shift: Tensor, epsilon: Float = 1e-5)
+    -> (output: Tensor, mean: Tensor, variance: Tensor)
+  {
+    let (_, _, _, c) = nhwc("batchNormalizedReLU")
+    precondition(scale.shape == [c] && shift.shape == [c], "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
+    precondition(count / Swift.max(c, 1) > 0, "Batch norm needs at least one value per channel, got shape \(shape)")
+    let (output, mean, variance, workspace) = Backends.current.batchNormReLUTraining(
+      self, scale: scale, shift: shift, epsilon: epsilon)
+    let input = self
+    let recorded = Tensor.record(output, inputs: [self, scale, shift]) { g in
+      let gradients = Backends.current.batchNormReLUBackward(
+        g, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        workspace: workspace, epsilon: epsilon)
+      return [gradients.input, gradients.scale, gradients.shift]
+    }
+    return (recorded, mean, variance)
+  }
+
+  /// Inference-mode batch normalisation followed by ReLU, fused; differentiable in `x`, γ and β.
+  public func batchNormalizedReLU(
+    scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float = 1e-5
+  ) -> Tensor {
+    guard node != nil || scale.node != nil || shift.node != nil else {
+      let (_, _, _, c) = nhwc("batchNormalizedReLU")
+      for (name, vector) in [("scale", scale), ("shift", shift), ("mean", mean), ("variance", variance)] {
+        precondition(vector.shape == [c], "Batch-norm \(name) \(vector.shape) must be [\(c)] for input \(shape)")
+      }
+      return Backends.current.batchNormReLUInference(
+        self, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+    }
+    return batchNormalized(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon).relu()
+  }
 }

@@ -77,6 +77,16 @@ extension DNNLBackend {
     }
   }
 
+  public func convolution2DInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+  ) -> Tensor {
+    withFallback { () throws(DNNLError) in
+      try dnnlConvolutionInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+    } else: {
+      fallback.convolution2DInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+    }
+  }
+
   // MARK: Batch normalisation
 
   public func batchNormTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
@@ -113,6 +123,43 @@ extension DNNLBackend {
       fallback.batchNormBackward(
         outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
         epsilon: epsilon)
+    }
+  }
+
+  public func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+  {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    } else: {
+      fallback.batchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    }
+  }
+
+  public func batchNormReLUBackward(
+    _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
+    variance: Tensor, workspace: Tensor?, epsilon: Float
+  ) -> (input: Tensor, scale: Tensor, shift: Tensor) {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormReLUBackward(
+        outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        workspace: workspace, epsilon: epsilon)
+    } else: {
+      fallback.batchNormReLUBackward(
+        outputGradient, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        workspace: workspace, epsilon: epsilon)
+    }
+  }
+
+  public func batchNormReLUInference(
+    _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+  ) -> Tensor {
+    withFallback { () throws(DNNLError) in
+      try dnnlBatchNormInference(
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, fusedReLU: true)
+    } else: {
+      fallback.batchNormReLUInference(
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
     }
   }
 

@@ -38,9 +38,9 @@ final class DNNLPrimitive: @unchecked Sendable {
   ///   - hint: The forward primitive's descriptor, for backward primitives.
   static func makeDescriptor(
     _ operation: UnsafeRawPointer, engine: dnnl_engine_t, hint: dnnl_primitive_desc_t? = nil,
-    name: @autoclosure () -> String
+    postActivation: Activation? = nil, name: @autoclosure () -> String
   ) throws(DNNLError) -> dnnl_primitive_desc_t {
-    let attributes = try makeAttributes()
+    let attributes = try makeAttributes(postActivation: postActivation)
     defer { dnnl_primitive_attr_destroy(attributes) }
     var descriptor: dnnl_primitive_desc_t?
     try check(
@@ -64,13 +64,23 @@ final class DNNLPrimitive: @unchecked Sendable {
     return descriptor!
   }
 
-  private static func makeAttributes() throws(DNNLError) -> dnnl_primitive_attr_t {
+  /// - Parameter postActivation: An activation applied to the result in the same pass (an eltwise
+  ///   post-op: `dst = act(op(src))`).
+  private static func makeAttributes(postActivation: Activation? = nil) throws(DNNLError) -> dnnl_primitive_attr_t {
     var attributes: dnnl_primitive_attr_t?
     try check(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
     do {
       try check(
         dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
         "primitive_attr_set_scratchpad_mode(user)")
+      if let postActivation {
+        var postOps: dnnl_post_ops_t?
+        try check(dnnl_post_ops_create(&postOps), "post_ops_create")
+        defer { dnnl_post_ops_destroy(postOps) }
+        let algorithm = postActivation == .relu ? dnnl_eltwise_relu : dnnl_eltwise_elu
+        try check(dnnl_post_ops_append_eltwise(postOps, 1, algorithm, postActivation == .relu ? 0 : 1, 0), "post_ops_append_eltwise")
+        try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "primitive_attr_set_post_ops")
+      }
     } catch {
       dnnl_primitive_attr_destroy(attributes)
       throw error

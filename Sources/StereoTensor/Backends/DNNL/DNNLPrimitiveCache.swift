@@ -6,6 +6,7 @@ struct DNNLPrimitiveKey: Hashable, Sendable {
   /// The primitive families and directions WNet uses.
   indirect enum Kind: Hashable, Sendable {
     case convolution(ConvolutionDirection, bias: Bool)
+    case convolutionInference(bias: Bool, activation: Activation?)
     case deconvolutionForward(bias: Bool)
     case deconvolutionBackwardData
     case deconvolutionBackwardWeights(bias: Bool)

@@ -10,9 +10,9 @@
 /// loops must sit in the same file as the scalar functions for them to inline in debug builds
 /// (which compile file by file), and an `exp` that is called rather than inlined does not
 /// vectorise.
-enum VectorMath {
+public enum VectorMath {
   /// Adding then subtracting `1.5·2²³` rounds a `Float` of magnitude below 2²² to an integer.
-  @usableFromInline static let roundingMagic: Float = 12_582_912
+  public static let roundingMagic: Float = 12_582_912
 
   /// `eˣ`.
   ///
@@ -20,7 +20,7 @@ enum VectorMath {
   /// product), `|r| ≤ ln2/2`, and `eʳ` a degree-7 polynomial. Below −87.34 the result is 0
   /// (instead of a subnormal), above 88.72 it is `+∞`; NaN stays NaN.
   @inline(__always)
-  static func exp(_ x: Float) -> Float {
+  public static func exp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.336_54), 88.722_83)
     let shifted = clamped * 1.442_695_04 + roundingMagic
     let k = shifted - roundingMagic
@@ -49,7 +49,7 @@ enum VectorMath {
   /// `eˣ` for `x ≤ 0` (softmax's `x − max x`): ``exp(_:)`` without the overflow and NaN
   /// handling, half its instructions. Below −87.34 the result is 0.
   @inline(__always)
-  static func expOfNonPositive(_ x: Float) -> Float {
+  public static func expOfNonPositive(_ x: Float) -> Float {
     let clamped = x < -87.336_54 ? -87.336_54 : x
     let shifted = clamped * 1.442_695_04 + roundingMagic
     let k = shifted - roundingMagic
@@ -74,7 +74,7 @@ enum VectorMath {
   /// `x = m·2ᵉ` with `m ∈ [√½, √2)`, `ln x = e·ln2 + ln m`, `ln m` a degree-9 polynomial in
   /// `m − 1`. Subnormal inputs are scaled by 2²³ first.
   @inline(__always)
-  static func log(_ x: Float) -> Float {
+  public static func log(_ x: Float) -> Float {
     let isSubnormal = x < Float.leastNormalMagnitude
     let scaled = isSubnormal ? x * 8_388_608 : x
     let bits = Int32(bitPattern: scaled.bitPattern)
@@ -106,17 +106,17 @@ enum VectorMath {
   }
 
   /// `y[k] = eˣ⁽ᵏ⁾` for `k < count`.
-  static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+  public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     for k in 0..<count { y[k] = exp(x[k]) }
   }
 
   /// `y[k] = ln x[k]` for `k < count`.
-  static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+  public static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     for k in 0..<count { y[k] = log(x[k]) }
   }
 
   /// `y[k] = e^(x[k] − shift)` for `k < count`, where every `x[k] ≤ shift` (softmax).
-  static func exp(
+  public static func exp(
     _ x: UnsafePointer<Float>, minus shift: Float, into y: UnsafeMutablePointer<Float>, count: Int
   ) {
     for k in 0..<count { y[k] = expOfNonPositive(x[k] - shift) }

@@ -36,6 +36,13 @@ extension ReferenceBackend {
     return Tensor(shape: outShape, scalars: y)
   }
 
+  public func convolution2DInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+  ) -> Tensor {
+    let output = convolution2D(input, filter: filter, bias: bias, geometry: geometry)
+    return activation.map { self.activation($0, output) } ?? output
+  }
+
   public func convolution2DBackwardInput(
     _ outputGradient: Tensor, filter: Tensor, inputShape: [Int], geometry g: ConvolutionGeometry
   ) -> Tensor {

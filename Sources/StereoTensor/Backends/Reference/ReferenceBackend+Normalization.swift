@@ -68,6 +68,29 @@ extension ReferenceBackend {
     )
   }
 
+  public func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+  {
+    let (normalized, mean, variance) = batchNormTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    return (activation(.relu, normalized), mean, variance, nil)
+  }
+
+  /// Recomputes the batch-norm output to find where the ReLU passed the gradient.
+  public func batchNormReLUBackward(
+    _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
+    variance: Tensor, workspace: Tensor?, epsilon: Float
+  ) -> (input: Tensor, scale: Tensor, shift: Tensor) {
+    let normalized = batchNormInference(input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+    let masked = activationBackward(.relu, outputGradient, output: activation(.relu, normalized))
+    return batchNormBackward(masked, input: input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+  }
+
+  public func batchNormReLUInference(
+    _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+  ) -> Tensor {
+    activation(.relu, batchNormInference(input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon))
+  }
+
   public func activation(_ activation: Activation, _ input: Tensor) -> Tensor {
     let y = input.scalars.map { x -> Float in
       switch activation {

@@ -1,0 +1,5 @@
+#include <stdlib.h>
+
+#include "CImageCodecs.h"
+
+void wnet_codec_free(void *pointer) { free(pointer); }

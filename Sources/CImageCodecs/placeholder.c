@@ -1,1 +1,0 @@
-int wnet_codecs_placeholder(void) { return 0; }

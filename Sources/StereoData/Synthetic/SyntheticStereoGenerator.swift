@@ -1,0 +1,167 @@
+/// Draws random synthetic scenes: a slanted background plane and nearer occluding rectangles and
+/// ellipses, each with its own procedural texture.
+///
+/// Every ground-truth disparity, in both views, lies in
+/// [``Configuration/minimumDisparity``, ``Configuration/maximumDisparity``]. With range
+/// `r = max − min`:
+///
+/// - **Background**: covers everything; disparity `min + (0.05…0.35)·r` at the image centre,
+///   slanted by up to `±0.25·r` across the width and the height.
+/// - **Objects** (``Configuration/objectCount``): a rectangle (half of them rotated) or a rotated
+///   ellipse, 10–40 % of the image across, centred in the middle 80 %; disparity drawn between
+///   `0.1·r` in front of the background at its centre and `max`; half are fronto-parallel, half
+///   slanted by up to `±0.1·r` across themselves.
+///
+/// Each plane is then shifted (and, if steeper than the range allows, flattened) so that its
+/// disparity stays in range wherever a pixel of either view can see it: for the background every
+/// left-view column in `[min(0, dmin), W − 1 + max(0, dmax)]` (a right pixel at `x` sees left
+/// column `x + d`), for an object its bounding box. (Within Float rounding: a few ulps.)
+///
+/// All randomness comes from the generator passed in: the same seed gives the same scenes.
+public struct SyntheticStereoGenerator: Sendable {
+  /// Scene size, disparity range and complexity.
+  public struct Configuration: Sendable, Equatable, Codable {
+    /// Columns.
+    public var width: Int
+    /// Rows.
+    public var height: Int
+    /// The smallest disparity in the ground truth, in pixels (may be negative).
+    public var minimumDisparity: Float
+    /// The largest disparity in the ground truth, in pixels.
+    public var maximumDisparity: Float
+    /// How many occluding objects a scene has.
+    public var objectCount: ClosedRange<Int>
+    /// Colour samples per pixel across (anti-aliasing).
+    public var horizontalSamples: Int
+    /// Colour samples per pixel down.
+    public var verticalSamples: Int
+
+    /// Creates a configuration.
+    public init(
+      width: Int, height: Int, minimumDisparity: Float, maximumDisparity: Float,
+      objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 4, verticalSamples: Int = 2
+    ) {
+      precondition(width > 1 && height > 1, "Bad scene size \(width)x\(height)")
+      precondition(
+        minimumDisparity <= maximumDisparity,
+        "Disparity range [\(minimumDisparity), \(maximumDisparity)] is empty")
+      precondition(objectCount.lowerBound >= 0, "Object count \(objectCount) is negative")
+      self.width = width
+      self.height = height
+      self.minimumDisparity = minimumDisparity
+      self.maximumDisparity = maximumDisparity
+      self.objectCount = objectCount
+      self.horizontalSamples = horizontalSamples
+      self.verticalSamples = verticalSamples
+    }
+  }
+
+  /// The configuration.
+  public var configuration: Configuration
+
+  /// Creates a generator.
+  public init(configuration: Configuration) {
+    self.configuration = configuration
+  }
+
+  /// Draws one scene.
+  public func makeScene(using generator: inout some RandomNumberGenerator) -> SyntheticScene {
+    let width = Float(configuration.width)
+    let height = Float(configuration.height)
+    let low = configuration.minimumDisparity
+    let high = configuration.maximumDisparity
+    let range = high - low
+    func uniform(_ bounds: ClosedRange<Float>) -> Float {
+      Float.random(in: bounds, using: &generator)
+    }
+    // Left-view columns that some pixel of either view sees.
+    let visibleColumns = min(0, low)...(width - 1 + max(0, high))
+    let rows: ClosedRange<Float> = 0...(height - 1)
+
+    // Stage 1: the background.
+    let centre = SIMD2((width - 1) / 2, (height - 1) / 2)
+    let backgroundPlane = fitted(
+      centre: centre, disparity: low + uniform(0.05...0.35) * range,
+      slope: SIMD2(
+        uniform(-0.25...0.25) * range / width, uniform(-0.25...0.25) * range / height),
+      columns: visibleColumns, rows: rows)
+    var surfaces = [
+      SyntheticSurface(
+        plane: backgroundPlane, shape: .everywhere,
+        texture: .random(using: &generator))
+    ]
+
+    // Stage 2: occluding objects, nearer than the background at their centres.
+    let count = Int.random(in: configuration.objectCount, using: &generator)
+    for _ in 0..<count {
+      let objectCentre = SIMD2(uniform(0.1...0.9) * width, uniform(0.1...0.9) * height)
+      let half = SIMD2(uniform(0.05...0.2) * width, uniform(0.05...0.2) * height)
+      let shape: SyntheticShape
+      if Bool.random(using: &generator) {
+        let angle = Bool.random(using: &generator) ? 0 : uniform(-Float.pi / 4...Float.pi / 4)
+        shape = .rectangle(center: objectCentre, halfSize: half, angle: angle)
+      } else {
+        shape = .ellipse(center: objectCentre, radii: half, angle: uniform(0...Float.pi))
+      }
+      let behind = backgroundPlane.disparity(x: objectCentre.x, y: objectCentre.y)
+      let nearest = min(behind + 0.1 * range, high)
+      let disparity = uniform(nearest...high)
+      let slope =
+        Bool.random(using: &generator)
+        ? SIMD2<Float>(0, 0)
+        : SIMD2(
+          uniform(-0.05...0.05) * range / max(half.x, 1),
+          uniform(-0.05...0.05) * range / max(half.y, 1))
+      // Either view sees only the object's own points, all inside its box.
+      let bounds = shape.bounds ?? (SIMD2(0, 0), SIMD2(width, height))
+      let plane = fitted(
+        centre: objectCentre, disparity: disparity, slope: slope,
+        columns: bounds.minimum.x...bounds.maximum.x, rows: bounds.minimum.y...bounds.maximum.y)
+      surfaces.append(
+        SyntheticSurface(plane: plane, shape: shape, texture: .random(using: &generator)))
+    }
+    return SyntheticScene(
+      width: configuration.width, height: configuration.height, surfaces: surfaces,
+      horizontalSamples: configuration.horizontalSamples,
+      verticalSamples: configuration.verticalSamples)
+  }
+
+  /// Draws and renders one scene.
+  public func makePair(using generator: inout some RandomNumberGenerator) -> SyntheticStereoPair {
+    makeScene(using: &generator).render()
+  }
+
+  /// The plane through `disparity` at `centre` with gradient `slope`, flattened if its spread
+  /// over the box exceeds the range and shifted so that it stays in range over the box.
+  private func fitted(
+    centre: SIMD2<Float>, disparity: Float, slope: SIMD2<Float>, columns: ClosedRange<Float>,
+    rows: ClosedRange<Float>
+  ) -> DisparityPlane {
+    let low = configuration.minimumDisparity
+    let high = configuration.maximumDisparity
+    var slope = slope
+    // ∂d/∂x < 1 keeps the plane visible from the right camera; stay well below.
+    slope.x = min(max(slope.x, -0.5), 0.5)
+    func extremes(_ slope: SIMD2<Float>) -> (Float, Float) {
+      // An affine function's extremes over a box are at its corners.
+      let spreadX = [columns.lowerBound - centre.x, columns.upperBound - centre.x].map {
+        slope.x * $0
+      }
+      let spreadY = [rows.lowerBound - centre.y, rows.upperBound - centre.y].map { slope.y * $0 }
+      return (
+        disparity + (spreadX.min() ?? 0) + (spreadY.min() ?? 0),
+        disparity + (spreadX.max() ?? 0) + (spreadY.max() ?? 0)
+      )
+    }
+    var (lowest, highest) = extremes(slope)
+    if highest - lowest > high - low {
+      slope *= (high - low) / (highest - lowest) * 0.99
+      (lowest, highest) = extremes(slope)
+    }
+    var shift: Float = 0
+    if lowest < low { shift = low - lowest }
+    if highest + shift > high { shift = high - highest }
+    return DisparityPlane(
+      a: slope.x, b: slope.y, c: disparity + shift - slope.x * centre.x - slope.y * centre.y)
+  }
+}

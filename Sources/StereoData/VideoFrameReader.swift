@@ -1,0 +1,161 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Streams the frames of a 3D video at a chosen rate, decoded by an `ffmpeg` child process that
+/// writes raw RGB to a pipe.
+///
+/// The command is `ffmpeg -noautorotate [-ss start] -i VIDEO [-t duration] -map 0:v:0
+/// -vf fps=N -f rawvideo -pix_fmt rgb24 -`: the `fps` filter picks, for each output time
+/// `k / N`, the input frame nearest to it. Frames come out packed (``VideoFrame``); unpack them
+/// with ``VideoFrame/views()``.
+///
+/// Not thread-safe: one reader serves one consumer. ``close()`` (or deinitialisation) stops
+/// ffmpeg.
+///
+///     let reader = try VideoFrameReader(url: movie, layout: .sideBySide, framesPerSecond: 1)
+///     while let frame = try reader.next() { let (left, right) = frame.views() … }
+public final class VideoFrameReader {
+  /// The video.
+  public let url: URL
+  /// How its frames pack the views.
+  public let layout: StereoVideoLayout
+  /// The rate frames are taken at.
+  public let framesPerSecond: Double
+  /// Where reading starts, in seconds.
+  public let start: Double
+  /// How many seconds are read; to the end when `nil`.
+  public let duration: Double?
+  /// What ffprobe reported.
+  public let info: VideoInfo
+
+  private let process: Process
+  private let output: Pipe
+  private let errors: StandardErrorCollector
+  private var nextIndex = 0
+  private var finished = false
+
+  /// Starts decoding `url` from `start` seconds for `duration` seconds (to the end when `nil`).
+  ///
+  /// - Parameter info: the video's ffprobe report, when the caller already has it.
+  /// - Throws: ``StereoDataError`` when ffmpeg or ffprobe is missing, the file is not a video
+  ///   or has no video stream, or its frames do not split into equal halves.
+  public init(
+    url: URL, layout: StereoVideoLayout, framesPerSecond: Double, start: Double = 0,
+    duration: Double? = nil, info: VideoInfo? = nil
+  ) throws {
+    precondition(
+      framesPerSecond > 0 && framesPerSecond.isFinite,
+      "Frame rate must be positive, got \(framesPerSecond)")
+    precondition(
+      start >= 0 && (duration ?? 1) > 0,
+      "Bad segment: start \(start), duration \(String(describing: duration))")
+    let info = try info ?? VideoInfo.probe(url)
+    try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
+    self.url = url
+    self.layout = layout
+    self.framesPerSecond = framesPerSecond
+    self.start = start
+    self.duration = duration
+    self.info = info
+
+    var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-noautorotate"]
+    if start > 0 { arguments += ["-ss", String(start)] }
+    arguments += ["-i", url.path]
+    if let duration { arguments += ["-t", String(duration)] }
+    arguments += [
+      "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", "fps=\(framesPerSecond)",
+      "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+    ]
+    process = Process()
+    process.executableURL = try ExternalTool.ffmpeg.location()
+    process.arguments = arguments
+    output = Pipe()
+    errors = StandardErrorCollector()
+    process.standardOutput = output
+    process.standardError = errors.pipe
+    process.standardInput = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      throw StereoDataError(
+        .tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
+    }
+    errors.start()
+  }
+
+  deinit { close() }
+
+  /// The number of frames the reader should produce, from the duration ffprobe reported
+  /// (`nil` when unknown). ffmpeg may give one more or one fewer.
+  public var expectedFrameCount: Int? {
+    guard let total = info.duration else { return nil }
+    let span = min(duration ?? .infinity, max(total - start, 0))
+    return Int((span * framesPerSecond).rounded())
+  }
+
+  /// The next frame, or `nil` at the end of the video (or segment).
+  ///
+  /// - Throws: ``StereoDataError`` when ffmpeg fails or the stream ends inside a frame.
+  public func next() throws -> VideoFrame? {
+    guard !finished else { return nil }
+    let byteCount = info.width * info.height * 3
+    var rgb = [UInt8](repeating: 0, count: byteCount)
+    let received = rgb.withUnsafeMutableBytes { buffer in
+      readFully(into: buffer, from: output.fileHandleForReading.fileDescriptor)
+    }
+    if received < byteCount {
+      finished = true
+      process.waitUntilExit()
+      let messages = errors.finish()
+      if process.terminationStatus != 0 || received > 0 {
+        let reason = StandardErrorCollector.lastLine(of: messages)
+        let detail = reason.isEmpty ? "exit status \(process.terminationStatus)" : reason
+        throw StereoDataError(
+          .corrupt, url,
+          received > 0
+            ? "video stream ended inside frame \(nextIndex) (\(received) of \(byteCount) bytes; \(detail))"
+            : "ffmpeg could not decode the video (\(detail))")
+      }
+      return nil
+    }
+    let frame = VideoFrame(
+      index: nextIndex, time: start + Double(nextIndex) / framesPerSecond, layout: layout,
+      width: info.width, height: info.height, rgb: rgb)
+    nextIndex += 1
+    return frame
+  }
+
+  /// Stops ffmpeg and releases the pipes. Safe to call more than once.
+  public func close() {
+    if process.isRunning { process.terminate() }
+    if !finished {
+      finished = true
+      try? output.fileHandleForReading.close()
+      process.waitUntilExit()
+      _ = errors.finish()
+    }
+  }
+
+  /// Reads until `buffer` is full or the pipe ends; returns the bytes read.
+  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int
+  {
+    guard let base = buffer.baseAddress else { return 0 }
+    var total = 0
+    while total < buffer.count {
+      let count = read(descriptor, base + total, buffer.count - total)
+      if count > 0 {
+        total += count
+      } else if count < 0 && errno == EINTR {
+        continue
+      } else {
+        break
+      }
+    }
+    return total
+  }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import StereoNN
+import StereoTensor
+
+/// Times a W-net preset end to end: inference (from two decoded images to the disparity map) or a
+/// whole training step (forward, loss, backward, Adam), after warm-up, as the median of many runs.
+public struct ModelBenchmark: Sendable {
+  /// What one benchmark measured; `--json` prints it as one object.
+  public struct Result: Codable, Sendable {
+    public var implementation = "wnet"
+    public var preset: String
+    public var mode: String
+    public var batch: Int
+    public var height: Int
+    public var width: Int
+    public var median_ms: Double
+    public var fps: Double
+    public var peak_rss_mb: Double
+    public var threads: Int
+    public var runs: Int
+    /// The most memory held by live tensors at once (the buffer pool's high-water mark), in MiB.
+    public var peak_tensor_mb: Double
+  }
+
+  public var preset: WNetPreset
+  public var height: Int
+  public var width: Int
+  public var batch: Int
+  public var training: Bool
+  public var runs: Int
+  public var warmup: Int
+
+  public init(preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil, training: Bool = false, runs: Int? = nil, warmup: Int? = nil) {
+    self.preset = preset
+    self.height = height
+    self.width = width
+    self.batch = batch ?? (training ? 6 : 1)
+    self.training = training
+    self.runs = runs ?? (training ? 10 : 50)
+    self.warmup = warmup ?? (training ? 2 : 5)
+  }
+
+  /// Runs the benchmark; with `profile`, also returns how time split across operations (over the
+  /// timed runs only).
+  public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
+    let configuration = WNetConfiguration(preset: preset)
+    var generator = SeededGenerator(seed: 1)
+    let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
+    let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
+    var times: [Double] = []
+    var entries: [Profiler.Entry] = []
+    let backend = profile ? ProfilingBackend(wrapping: Backends.current) : Backends.current
+    try withBackend(backend) {
+      if training {
+        let trainer = try Trainer(configuration: TrainingConfiguration(model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2))
+        let batchTensors = StereoBatchTensors(left: left, right: right)
+        for index in 0..<(warmup + runs) {
+          if index == warmup && profile { Profiler.start() }
+          let start = DispatchTime.now().uptimeNanoseconds
+          try trainer.train(on: batchTensors)
+          if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+        }
+      } else {
+        let estimator = InferencePipeline(model: WNet(configuration: configuration, seed: 1))
+        for index in 0..<(warmup + runs) {
+          if index == warmup && profile { Profiler.start() }
+          let start = DispatchTime.now().uptimeNanoseconds
+          _ = estimator.disparity(left: left, right: right)
+          if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+        }
+      }
+      if profile { entries = Profiler.stop() }
+    }
+    times.sort()
+    let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    let result = Result(
+      preset: preset.rawValue, mode: training ? "train" : "infer", batch: batch, height: height, width: width,
+      median_ms: (median * 1000).rounded() / 1000, fps: (Double(batch) / (median / 1000) * 100).rounded() / 100,
+      peak_rss_mb: Self.peakResidentMegabytes(), threads: Parallel.threadCount, runs: runs,
+      peak_tensor_mb: (Double(BufferPool.shared.statistics.peakLiveBytes) / 1_048_576 * 10).rounded() / 10)
+    return (result, entries)
+  }
+
+  /// The process's peak resident set (`VmHWM` in /proc/self/status), in MiB.
+  public static func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+      let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+      return (kilobytes / 1024 * 10).rounded() / 10
+    }
+    return 0
+  }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import StereoNN
+import StereoTensor
+
+/// Test-time self-supervised adaptation: a few optimisation steps of the training loss (rendering
+/// each view from the other) on the very pair to be inferred, starting from a trained model.
+///
+/// The model is copied first, so the original stays as it was. Batch norm stays in inference mode
+/// (its statistics frozen), which keeps one pair from dragging the running averages; convolution
+/// weights and batch norm's γ and β adapt. No ground truth is used.
+public struct TestTimeAdaptation: Sendable {
+  /// Optimisation steps.
+  public var steps: Int
+  /// Adam's learning rate.
+  public var learningRate: Float
+  /// The objective (the model's own training loss by default).
+  public var loss: LossConfiguration?
+
+  public init(steps: Int, learningRate: Float = 5e-4, loss: LossConfiguration? = nil) {
+    precondition(steps >= 0 && learningRate > 0, "Adaptation needs non-negative steps and a positive rate, got \(steps), \(learningRate)")
+    self.steps = steps
+    self.learningRate = learningRate
+    self.loss = loss
+  }
+
+  /// A copy of `model` adapted to the pair `left`, `right` (`[N, h, w, 3]`, at the network's
+  /// working resolution).
+  ///
+  /// - Returns: the adapted copy and the loss before and after adapting.
+  public func adapted(_ model: WNet, left: Tensor, right: Tensor) throws -> (model: WNet, before: Float, after: Float) {
+    let copy = model.copy()
+    let objective = StereoLoss(
+      configuration: loss ?? LossConfiguration.preset(model.configuration.preset),
+      minimumDisparity: model.configuration.minimumDisparity)
+    let optimizer = Adam(learningRate: learningRate)
+    let parameters = copy.parameters
+    func evaluate() -> Float {
+      withoutGradients {
+        var context = ForwardContext.inference
+        return objective(copy(left: left, right: right, context: &context), left: left, right: right).terms.total
+      }
+    }
+    let before = evaluate()
+    for step in 0..<steps {
+      parameters.zeroGradients()
+      var context = ForwardContext.inference
+      let output = copy(left: left, right: right, context: &context, warpingDisparities: objective.configuration.consistencyWeight > 0)
+      let (total, terms) = objective(output, left: left, right: right)
+      guard terms.total.isFinite else {
+        throw InferenceError("test-time adaptation diverged at step \(step + 1) (loss \(terms.total)); try a lower --adapt-learning-rate")
+      }
+      total.backward()
+      optimizer.update(parameters)
+    }
+    parameters.zeroGradients()
+    return (copy, before, evaluate())
+  }
+}
+
+extension WNet {
+  /// An independent copy with the same configuration and parameter values.
+  public func copy() -> WNet {
+    let copy = WNet(configuration: configuration)
+    for ((_, source), (_, target)) in zip(parameters.entries, copy.parameters.entries) {
+      target.value = source.value
+    }
+    return copy
+  }
+}

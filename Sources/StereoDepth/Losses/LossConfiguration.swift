@@ -1,0 +1,45 @@
+/// The self-supervised objective: what it is made of and how the terms are weighted.
+public struct LossConfiguration: Codable, Equatable, Sendable {
+  /// The form of the smoothness term.
+  public enum Smoothness: String, Codable, Sendable {
+    /// `|∂d|·exp(−|∂I|)` on mean-normalised disparity (Monodepth, Godard et al. 2017/2019).
+    case edgeAware
+    /// The 2017 W-net form: `0.25·√(Σ of the four squared neighbour differences)` of the
+    /// disparity, weighted by `1 − |∇gray|/max gray`, 2-pixel border cropped.
+    case gradient2017
+  }
+
+  /// The smoothness form.
+  public var smoothness: Smoothness
+  /// The weight of the smoothness term, per view.
+  public var smoothnessWeight: Float
+  /// α of the SSIM+L1 appearance term, `α·(1 − SSIM)/2 + (1 − α)·L1`; 0 gives plain L1.
+  public var ssimWeight: Float
+  /// The weight of the left-right consistency term `|d_L − warp(d_R)|`; 0 turns it off.
+  public var consistencyWeight: Float
+  /// Whether to weight each pixel's reconstruction error by the in-bounds probability mass, which
+  /// leaves out pixels whose match falls outside the other view.
+  public var masksOutOfBounds: Bool
+
+  /// Creates a configuration.
+  public init(
+    smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
+    consistencyWeight: Float = 0, masksOutOfBounds: Bool = true
+  ) {
+    precondition(smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight), "Loss weights must be non-negative and α in [0, 1]")
+    self.smoothness = smoothness
+    self.smoothnessWeight = smoothnessWeight
+    self.ssimWeight = ssimWeight
+    self.consistencyWeight = consistencyWeight
+    self.masksOutOfBounds = masksOutOfBounds
+  }
+
+  /// The loss each preset carries: `original` the 2017 form at 0.001 per view, `realtime`
+  /// edge-aware smoothness at 0.1.
+  public static func preset(_ preset: WNetPreset) -> LossConfiguration {
+    switch preset {
+    case .original: LossConfiguration(smoothness: .gradient2017, smoothnessWeight: 0.001)
+    case .realtime: LossConfiguration(smoothness: .edgeAware, smoothnessWeight: 0.1)
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import StereoNN
+import StereoTensor
+
+/// A bias-free convolution, batch norm and ReLU: `[N, H, W, C_in]` → `[N, H, W, C_out]`.
+///
+/// The unit `realtime` is built from. The convolution has no bias because batch norm's shift
+/// replaces it.
+public final class ConvBatchNormReLU: Layer {
+  public let conv: Conv2D
+  public let norm: BatchNorm
+
+  /// Creates a unit with He-normal filters (ReLU follows).
+  public init(
+    inputChannels: Int, outputChannels: Int, kernelSize: Int, groups: Int = 1,
+    using generator: inout some RandomNumberGenerator
+  ) {
+    conv = Conv2D(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      groups: groups, useBias: false, initializer: .heNormal, using: &generator)
+    norm = BatchNorm(channels: outputChannels)
+  }
+
+  public func callAsFunction(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+    norm.normalizedReLU(conv(input), context: context)
+  }
+
+  public var parameters: Parameters {
+    var result = Parameters()
+    result.append("conv", conv.parameters)
+    result.append("bn", norm.parameters)
+    return result
+  }
+}
+
+/// DS(a→b): a depthwise 3×3 unit then a pointwise 1×1 unit, each with batch norm and ReLU.
+///
+/// `[N, H, W, a]` → `[N, H, W, b]`; parameters `9a + ab` plus batch norm's `2(a + b)`.
+public final class DepthwiseSeparableBlock: Layer {
+  public let depthwise: ConvBatchNormReLU
+  public let pointwise: ConvBatchNormReLU
+
+  /// Creates a block.
+  public init(inputChannels: Int, outputChannels: Int, using generator: inout some RandomNumberGenerator) {
+    depthwise = ConvBatchNormReLU(
+      inputChannels: inputChannels, outputChannels: inputChannels, kernelSize: 3,
+      groups: inputChannels, using: &generator)
+    pointwise = ConvBatchNormReLU(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, using: &generator)
+  }
+
+  public func callAsFunction(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+    pointwise(depthwise(input, context: &context), context: &context)
+  }
+
+  public var parameters: Parameters {
+    var result = Parameters()
+    result.append("depthwise", depthwise.parameters)
+    result.append("pointwise", pointwise.parameters)
+    return result
+  }
+}

@@ -1,0 +1,53 @@
+/// The two shipped architectures.
+public enum WNetPreset: String, Codable, Sendable, CaseIterable {
+  /// The default: a light U-Net of depthwise-separable blocks for CPU speed, 48 candidates 0…47.
+  case realtime
+  /// The 2017 W-net as published (Keras `w_net_v11.py`), 32 candidates −16…15.
+  case original
+}
+
+/// What defines a W-net: its architecture and its candidate disparities.
+///
+/// The candidates are the integers `minimumDisparity…maximumDisparity`, in pixels at the
+/// network's input resolution. Convention: a point at column x of the left view is at x − d in
+/// the right view. 3D movies need both signs (`original`, −16…15); rigs like KITTI only
+/// non-negative ones (`realtime`, 0…47). Stored in every checkpoint.
+public struct WNetConfiguration: Codable, Equatable, Sendable {
+  /// The architecture.
+  public var preset: WNetPreset
+  /// The smallest candidate disparity, in pixels.
+  public var minimumDisparity: Int
+  /// The largest candidate disparity, in pixels (inclusive).
+  public var maximumDisparity: Int
+
+  /// Creates a configuration; the range defaults to the preset's.
+  public init(preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil) {
+    let defaults = WNetConfiguration.defaultRange(for: preset)
+    self.preset = preset
+    self.minimumDisparity = minimumDisparity ?? defaults.lowerBound
+    self.maximumDisparity = maximumDisparity ?? defaults.upperBound
+    precondition(self.maximumDisparity > self.minimumDisparity, "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates")
+  }
+
+  /// The preset's own range.
+  public static func defaultRange(for preset: WNetPreset) -> ClosedRange<Int> {
+    switch preset {
+    case .realtime: 0...47
+    case .original: -16...15
+    }
+  }
+
+  /// D, the number of candidates.
+  public var candidateCount: Int { maximumDisparity - minimumDisparity + 1 }
+
+  /// The candidates as floats, `[D]`.
+  public var candidates: [Float] { (minimumDisparity...maximumDisparity).map(Float.init) }
+
+  /// Height and width must be multiples of this (the product of the pooling strides).
+  public var sizeMultiple: Int {
+    switch preset {
+    case .realtime: 8
+    case .original: 16
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import StereoTensor
+
+/// Where training batches come from.
+public protocol TrainingBatchSource: AnyObject {
+  /// The batch for step `step` (counting from 0). Deterministic in the run's seed and `step`,
+  /// so that a resumed run sees the same data as an uninterrupted one.
+  func batch(forStep step: Int) throws -> StereoBatchTensors
+}
+
+/// What a running session reports.
+public enum TrainingEvent {
+  /// After each step.
+  case step(step: Int, of: Int, loss: LossTerms, imagesPerSecond: Double, secondsRemaining: Double)
+  /// After each held-out evaluation.
+  case validation(step: Int, loss: LossTerms)
+  /// After each checkpoint.
+  case checkpoint(step: Int, url: URL)
+}
+
+/// A training run on disk: the loop, the held-out evaluations, the JSONL log, the SVG loss curve
+/// and the checkpoints, all in one output directory:
+///
+///     DIR/checkpoint.safetensors   the latest state (weights, optimizer, configuration); --resume reads it
+///     DIR/log.jsonl                one record per step and per validation
+///     DIR/loss.svg                 the loss curve
+///
+/// Checkpoints are written atomically every ``TrainingConfiguration/checkpointInterval`` steps and
+/// at the end, so a run killed at any moment resumes from the last one with nothing corrupt.
+public final class TrainingSession {
+  public let trainer: Trainer
+  public let source: any TrainingBatchSource
+  public let validation: [StereoBatchTensors]
+  public let directory: URL
+  public let log: TrainingLog
+  /// Extra provenance stored in every checkpoint.
+  public var notes: [String: String] = [:]
+
+  /// The checkpoint file of a run directory.
+  public static func checkpointURL(in directory: URL) -> URL {
+    directory.appendingPathComponent("checkpoint.safetensors")
+  }
+
+  /// Prepares a session; the log keeps records up to the trainer's current step.
+  public init(trainer: Trainer, source: any TrainingBatchSource, validation: [StereoBatchTensors], directory: URL) throws {
+    self.trainer = trainer
+    self.source = source
+    self.validation = validation
+    self.directory = directory
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    log = try TrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingUpTo: trainer.step)
+  }
+
+  /// The mean loss over the held-out batches (batch norm in inference mode).
+  public func validate() -> LossTerms? {
+    guard !validation.isEmpty else { return nil }
+    var sum = LossTerms(total: 0, reconstruction: 0, smoothness: 0, consistency: 0)
+    for batch in validation {
+      let terms = trainer.evaluate(on: batch)
+      sum.total += terms.total
+      sum.reconstruction += terms.reconstruction
+      sum.smoothness += terms.smoothness
+      sum.consistency += terms.consistency
+    }
+    let count = Float(validation.count)
+    return LossTerms(total: sum.total / count, reconstruction: sum.reconstruction / count, smoothness: sum.smoothness / count, consistency: sum.consistency / count)
+  }
+
+  /// Trains until the configured step count, reporting as it goes.
+  public func run(_ report: (TrainingEvent) -> Void = { _ in }) throws {
+    let configuration = trainer.configuration
+    let start = Date()
+    var windowStart = Date()
+    var windowSteps = 0
+    var rate = 0.0
+    while trainer.step < configuration.steps {
+      let batch = try source.batch(forStep: trainer.step)
+      let loss = try trainer.train(on: batch)
+      windowSteps += 1
+      let now = Date()
+      let windowSeconds = now.timeIntervalSince(windowStart)
+      if windowSeconds > 2 || windowSteps >= 20 || rate == 0 {
+        rate = Double(windowSteps * configuration.batchSize) / max(windowSeconds, 1e-9)
+        windowStart = now
+        windowSteps = 0
+      }
+      let step = trainer.step
+      try log.append(TrainingRecord(kind: "train", step: step, loss: loss, imagesPerSecond: rate, elapsedSeconds: now.timeIntervalSince(start)))
+      let remaining = Double((configuration.steps - step) * configuration.batchSize) / max(rate, 1e-9)
+      report(.step(step: step, of: configuration.steps, loss: loss, imagesPerSecond: rate, secondsRemaining: remaining))
+      let atEnd = step == configuration.steps
+      if configuration.validationInterval > 0 && step % configuration.validationInterval == 0 || atEnd {
+        if let held = validate() {
+          try log.append(TrainingRecord(kind: "validation", step: step, loss: held, imagesPerSecond: nil, elapsedSeconds: Date().timeIntervalSince(start)))
+          report(.validation(step: step, loss: held))
+        }
+      }
+      if step % configuration.checkpointInterval == 0 || atEnd {
+        let url = Self.checkpointURL(in: directory)
+        try trainer.saveCheckpoint(to: url, notes: notes)
+        try AtomicFile.write(Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))
+        report(.checkpoint(step: step, url: url))
+      }
+    }
+  }
+}

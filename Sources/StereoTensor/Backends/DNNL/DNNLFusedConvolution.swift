@@ -1,0 +1,73 @@
+internal import CDNNL
+
+/// Inference convolutions with the bias and an activation fused into one pass (an eltwise
+/// post-op), for the planned inference path where batch norm is folded into the filters.
+///
+/// Built for the same ``ConvolutionPlan`` as training convolutions (Winograd where it fits and
+/// oneDNN accepts the post-op, else direct on NHWC).
+///
+/// The corresponding oneDNN primitive is `dnnl_convolution_forward` (`forward_inference`) with a
+/// `dnnl_post_ops_append_eltwise` attribute.
+extension DNNLBackend {
+  private func makeInferenceConvolution(
+    input: [Int], filter: [Int], geometry: ConvolutionGeometry, bias: Bool,
+    activation: Activation?, plan: ConvolutionPlan
+  ) throws(DNNLError) -> DNNLPrimitive {
+    var descriptors = try ConvolutionDescriptors(
+      input: input, filter: filter, geometry: geometry, bias: bias, plan: plan)
+    var operation = dnnl_convolution_desc_t()
+    try check(
+      dnnl_convolution_forward_desc_init(
+        &operation, dnnl_forward_inference, descriptors.algorithm, &descriptors.source,
+        &descriptors.weights, &descriptors.bias, &descriptors.destination, descriptors.strides,
+        descriptors.paddingBefore, descriptors.paddingAfter),
+      "convolution_forward_desc_init(inference)")
+    return try DNNLPrimitive(
+      descriptor: DNNLPrimitive.makeDescriptor(
+        &operation, engine: engine, postActivation: activation,
+        name: "fused convolution \(plan)"),
+      engine: engine, candidates: [DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST])
+  }
+
+  func dnnlConvolutionInference(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+    activation: Activation?
+  ) throws(DNNLError) -> Tensor {
+    let key = DNNLPrimitiveKey(
+      kind: .convolutionInference(bias: bias != nil, activation: activation),
+      values: Self.convolutionValues(input: input.shape, filter: filter.shape, geometry: geometry))
+    let primitive = try primitives.primitive(key) { () throws(DNNLError) in
+      let plans = ConvolutionPlan.candidates(
+        input: input.shape, filter: filter.shape, geometry: geometry)
+      for plan in plans.dropLast() {
+        if let made = try? makeInferenceConvolution(
+          input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
+          activation: activation, plan: plan)
+        {
+          return made
+        }
+      }
+      return try makeInferenceConvolution(
+        input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
+        activation: activation, plan: .direct)
+    }
+    let source = try argumentBuffer(
+      input, plain: DNNLMemoryDescriptor.activation(input.shape), for: primitive, key: key,
+      argument: DNNL_ARG_SRC)
+    let weights = try filterBuffer(
+      filter, groups: geometry.groups, for: primitive, key: key, argument: DNNL_ARG_WEIGHTS)
+    let outputShape = geometry.outputShape(input: input.shape, filter: filter.shape)
+    let output = try plainResult(
+      shape: outputShape, plain: DNNLMemoryDescriptor.activation(outputShape), from: primitive,
+      key: key, argument: DNNL_ARG_DST
+    ) { destination in
+      var buffers: [Int32: UnsafePointer<Float>] = [
+        DNNL_ARG_SRC: source.unsafePointer, DNNL_ARG_WEIGHTS: weights.unsafePointer,
+        DNNL_ARG_DST: destination,
+      ]
+      if let bias { buffers[DNNL_ARG_BIAS] = bias.unsafePointer }
+      primitive.execute(buffers)
+    }
+    return withExtendedLifetime((source, weights, bias)) { output }
+  }
+}

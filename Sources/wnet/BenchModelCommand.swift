@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import StereoDepth
+import StereoTensor
+
+extension WNetCommand {
+  struct BenchModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "model",
+      abstract: "Time a W-net preset: inference, or a whole training step with --train.",
+      discussion: """
+        Warms up, then reports the median over many runs, the frames per second and the peak \
+        resident memory. Inference goes from two decoded images to the disparity map. Threads \
+        follow OMP_NUM_THREADS. --profile adds how the time splits across operations.
+        """)
+
+    @Option(help: "The preset to time.")
+    var preset: WNetPreset = .realtime
+
+    @Option(help: "Input height.")
+    var height = 192
+
+    @Option(help: "Input width.")
+    var width = 336
+
+    @Option(help: "Pairs per run (default: 1 for inference, 6 for training).")
+    var batch: Int?
+
+    @Flag(help: "Time training steps instead of inference.")
+    var train = false
+
+    @Option(help: "Timed runs (default: 50 for inference, 10 for training).")
+    var runs: Int?
+
+    @Option(help: "Untimed warm-up runs.")
+    var warmup: Int?
+
+    @Flag(help: "Print one JSON object on standard output.")
+    var json = false
+
+    @Flag(help: "Also report how time splits across operations.")
+    var profile = false
+
+    func validate() throws {
+      let multiple = WNetConfiguration(preset: preset).sizeMultiple
+      guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
+        throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset.")
+      }
+      if let batch, batch < 1 { throw ValidationError("'--batch' must be positive.") }
+      if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
+    }
+
+    func run() throws {
+      let benchmark = ModelBenchmark(preset: preset, height: height, width: width, batch: batch, training: train, runs: runs, warmup: warmup)
+      let (result, entries) = try benchmark.run(profile: profile)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+      } else {
+        print(String(format: "%@ %@, batch %d at %dx%d, %d threads: median %.1f ms, %.1f frames/s, peak RSS %.0f MiB (live tensors %.0f MiB)", result.preset, result.mode, result.batch, result.width, result.height, result.threads, result.median_ms, result.fps, result.peak_rss_mb, result.peak_tensor_mb))
+      }
+      if profile {
+        let total = entries.reduce(0) { $0 + $1.seconds }
+        var rows = [["operation", "calls/run", "ms/run", "share"]]
+        for entry in entries {
+          rows.append([entry.name, String(format: "%.0f", Double(entry.calls) / Double(result.runs)), String(format: "%.2f", entry.seconds * 1000 / Double(result.runs)), String(format: "%.1f%%", entry.seconds / max(total, 1e-12) * 100)])
+        }
+        let text = Table.format(rows)
+        if json { Console.note(text) } else { print(text) }
+      }
+    }
+  }
+}

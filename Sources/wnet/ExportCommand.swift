@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import StereoDepth
+import StereoTensor
+
+extension WNetCommand {
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Export a W-net to ONNX, for onnxruntime and other inference engines.",
+      discussion: """
+        The ONNX graph (IR version \(ONNXExporter.irVersion), opset \(ONNXExporter.opsetVersion)) takes 'left' and 'right', float32 [N, 3, H, W] \
+        rectified RGB in [0, 1] (NCHW), with H and W multiples of 8 (realtime) or 16 \
+        (original), and gives 'disparity', [N, 1, H, W]: the left view's expected disparity in \
+        pixels. It runs the network in inference mode and leaves out resizing, padding and the \
+        rendering used for training. Without '--model', a freshly initialised (untrained) model \
+        of '--preset' is exported, seeded by '--seed'.
+        """)
+
+    @Option(help: ArgumentHelp("The ONNX file to write.", valueName: "file"))
+    var onnx: String
+
+    @Option(
+      help: ArgumentHelp(
+        "A checkpoint (.safetensors) to export; its preset and disparity range are used.",
+        valueName: "checkpoint"))
+    var model: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Without '--model': the architecture of the fresh model, 'realtime' (default) or 'original'.",
+        valueName: "preset"),
+      transform: Self.parsePreset)
+    var preset: WNetPreset?
+
+    @Option(help: "Without '--model': the seed of the fresh model's initial weights.")
+    var seed: UInt64?
+
+    @Flag(
+      help:
+        "Also output 'probabilities', [N, D, H, W]: the left view's distribution over the D candidates."
+    )
+    var probabilities = false
+
+    func validate() throws {
+      guard !onnx.isEmpty else { throw ValidationError("'--onnx' needs a file name.") }
+      if model != nil && preset != nil {
+        throw ValidationError(
+          "'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
+      }
+      if model != nil && seed != nil {
+        throw ValidationError("'--seed' only applies to a fresh model, not to '--model'.")
+      }
+    }
+
+    func run() throws {
+      let (wnet, source) = try loadModel()
+      let url = URL(fileURLWithPath: onnx)
+      let data = ONNXExporter(includesProbabilities: probabilities).serializedModel(wnet)
+      try AtomicFile.write(data, to: url)
+      let configuration = wnet.configuration
+      print(
+        "wrote \(url.path): \(source), candidates \(configuration.minimumDisparity)...\(configuration.maximumDisparity), "
+          + "H and W multiples of \(configuration.sizeMultiple), \(data.count) bytes")
+    }
+
+    /// The model to export and a few words on where it came from.
+    func loadModel() throws -> (model: WNet, source: String) {
+      if let model {
+        let loaded = try WNetCheckpoint.loadModel(URL(fileURLWithPath: model))
+        return (
+          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)"
+        )
+      }
+      let preset = preset ?? .realtime
+      let seed = seed ?? 0
+      let wnet = WNet(configuration: WNetConfiguration(preset: preset), seed: seed)
+      return (wnet, "untrained '\(preset.rawValue)' model, seed \(seed)")
+    }
+
+    /// Reads a preset name; a one-line error lists the valid ones.
+    static func parsePreset(_ name: String) throws -> WNetPreset {
+      guard let preset = WNetPreset(rawValue: name) else {
+        let names = WNetPreset.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        throw ValidationError("unknown preset '\(name)'; expected one of \(names).")
+      }
+      return preset
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import StereoData
+
+extension WNetCommand {
+  struct Extract: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Extract stereo pairs from a 3D video into the folder layout.",
+      discussion: """
+        Decodes the video with ffmpeg at the given rate and writes OUTPUT/left/000000.png and \
+        OUTPUT/right/000000.png, and so on. Half layouts are stretched back to full aspect. \
+        Extract each video into its own folder: a folder is one source when splitting.
+        """)
+
+    @Argument(help: "The 3D video.")
+    var video: String
+
+    @Option(help: "How the video packs its views: sbs, half-sbs, tb or half-tb (left eye first).")
+    var layout: StereoVideoLayout
+
+    @Option(name: .customLong("fps"), help: "The rate at which frames are taken, per second.")
+    var framesPerSecond: Double = 1
+
+    @Option(name: .shortAndLong, help: "The folder to write left/ and right/ into.")
+    var output: String
+
+    @Option(help: "Where to start, in seconds.")
+    var start: Double = 0
+
+    @Option(help: "How many seconds to extract (default: to the end).")
+    var duration: Double?
+
+    @Option(help: "Stop after this many pairs.")
+    var maxFrames: Int?
+
+    @Flag(help: "Replace frames already in the output folder.")
+    var overwrite = false
+
+    func validate() throws {
+      guard framesPerSecond > 0, framesPerSecond.isFinite else {
+        throw ValidationError("'--fps' must be positive.")
+      }
+      guard start >= 0 else { throw ValidationError("'--start' must not be negative.") }
+      guard (duration ?? 1) > 0 else { throw ValidationError("'--duration' must be positive.") }
+      guard (maxFrames ?? 1) > 0 else { throw ValidationError("'--max-frames' must be positive.") }
+    }
+
+    func run() throws {
+      let folder = URL(fileURLWithPath: output)
+      let count = try VideoExtraction.extract(
+        URL(fileURLWithPath: video), layout: layout, framesPerSecond: framesPerSecond, to: folder,
+        start: start, duration: duration, maximumFrames: maxFrames, overwrite: overwrite
+      ) { written in
+        if written % 25 == 0 { FileHandle.standardError.write(Data("\(written) pairs\n".utf8)) }
+      }
+      print("wrote \(count) pairs to \(folder.path)")
+    }
+  }
+}

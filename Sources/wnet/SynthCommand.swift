@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import StereoData
+import StereoDepth
+import StereoTensor
+
+extension WNetCommand {
+  struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Render synthetic rectified stereo pairs with exact ground truth.",
+      discussion: """
+        Each scene is a slanted, textured background plane with nearer textured rectangles and \
+        ellipses in front of it, ray-cast into both views. DIR/scene-NNNN/ receives the left and \
+        right views, the left disparity 'disp0GT.pfm' (PFM, pixels; a left pixel at x matches \
+        the right view at x - d) and the non-occluded mask 'mask0nocc' (255 = visible in the \
+        right view, 128 = occluded, as in Middlebury 2014). The same seed gives the same scenes, \
+        and scene k does not depend on --count.
+        """)
+
+    @Option(help: "The number of scenes.")
+    var count = 10
+
+    @Option(help: "The width of each view, in pixels.")
+    var width = 640
+
+    @Option(help: "The height of each view, in pixels.")
+    var height = 480
+
+    @Option(
+      parsing: .unconditional,
+      help: "The smallest ground-truth disparity, in pixels (may be negative).")
+    var minDisparity: Float = 0
+
+    @Option(parsing: .unconditional, help: "The largest ground-truth disparity, in pixels.")
+    var maxDisparity: Float = 47
+
+    @Option(help: "The fewest occluding objects per scene.")
+    var minObjects = 2
+
+    @Option(help: "The most occluding objects per scene.")
+    var maxObjects = 6
+
+    @Option(help: "The random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "The directory to write the scenes into; created if missing.")
+    var output: String
+
+    func validate() throws {
+      guard count > 0 else { throw ValidationError("'--count' must be positive.") }
+      guard width >= 2 && height >= 2 else {
+        throw ValidationError("'--width' and '--height' must be at least 2.")
+      }
+      guard minDisparity.isFinite && maxDisparity.isFinite && minDisparity <= maxDisparity else {
+        throw ValidationError("'--min-disparity' must not exceed '--max-disparity'.")
+      }
+      guard maxDisparity - minDisparity < Float(width) else {
+        throw ValidationError("The disparity range must be narrower than '--width'.")
+      }
+      guard minObjects >= 0 && minObjects <= maxObjects else {
+        throw ValidationError("'--min-objects' must be between 0 and '--max-objects'.")
+      }
+    }
+
+    func run() throws {
+      let root = URL(fileURLWithPath: output, isDirectory: true)
+      let generator = SyntheticStereoGenerator(configuration: generatorConfiguration)
+      var random = SeededGenerator(seed: seed)
+      for index in 0..<count {
+        // One independent stream per scene, drawn in order.
+        var sceneRandom = random.split()
+        let pair = generator.makePair(using: &sceneRandom)
+        let directory = root.appendingPathComponent(String(format: "scene-%04d", index))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.writeImage(pair.left, kind: .color, named: "left", in: directory)
+        try Self.writeImage(pair.right, kind: .color, named: "right", in: directory)
+        try Self.writeImage(pair.leftDisparity, kind: .disparity, named: "disp0GT", in: directory)
+        try Self.writeImage(pair.leftNonOccluded, kind: .mask, named: "mask0nocc", in: directory)
+        let visible = pair.leftNonOccluded.pixels.reduce(0, +) / Float(width * height)
+        print(
+          "\(directory.path)  non-occluded \(String(format: "%.1f", 100 * visible))%")
+      }
+    }
+
+    var generatorConfiguration: SyntheticStereoGenerator.Configuration {
+      SyntheticStereoGenerator.Configuration(
+        width: width, height: height, minimumDisparity: minDisparity,
+        maximumDisparity: maxDisparity, objectCount: minObjects...maxObjects)
+    }
+
+    /// What an image holds, which decides its file format.
+    enum ImageKind {
+      /// RGB in [0, 1].
+      case color
+      /// Disparity in pixels.
+      case disparity
+      /// 1 = non-occluded, 0 = occluded.
+      case mask
+    }
+
+    /// Writes one image of a scene, atomically; returns the file written.
+    ///
+    /// Lead: switch to ImageIO — colour and mask as PNG (`left.png`, `right.png`,
+    /// `mask0nocc.png`), disparity as PFM. Until the shared codecs land, colour goes to binary
+    /// PPM and the mask to PGM, with the same pixel values.
+    @discardableResult
+    static func writeImage(
+      _ image: Image, kind: ImageKind, named name: String, in directory: URL
+    ) throws -> URL {
+      let base = directory.appendingPathComponent(name)
+      switch kind {
+      case .color:
+        return try NetpbmEncoder().write(image, toBase: base)
+      case .disparity:
+        return try PFMEncoder().write(image, toBase: base)
+      case .mask:
+        // Middlebury 2014's mask values: 255 visible, 128 occluded.
+        var grey = image
+        grey.pixels = image.pixels.map { $0 >= 0.5 ? 1 : 128.0 / 255 }
+        return try NetpbmEncoder().write(grey, toBase: base)
+      }
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Testing
+
+@testable import StereoData
+
+/// Each layout, read from small fixtures written into a temporary folder.
+@Suite("Dataset layouts") struct StereoDatasetTests {
+  private func writePair(
+    _ folder: TemporaryFolder, _ left: String, _ right: String, width: Int = 12, height: Int = 8,
+    seed: UInt64 = 1
+  ) throws {
+    let leftURL = try folder.file(left)
+    let rightURL = try folder.file(right)
+    let write = { (image: Image, url: URL) in
+      if url.pathExtension == "jpg" {
+        try ImageIO.writeJPEG(image, to: url)
+      } else {
+        try ImageIO.writePNG(image, to: url)
+      }
+    }
+    try write(TestImages.pattern(width: width, height: height, seed: seed), leftURL)
+    try write(TestImages.pattern(width: width, height: height, seed: seed + 100), rightURL)
+  }
+
+  private func disparityMap(width: Int = 12, height: Int = 8) -> Image {
+    var map = Image(width: width, height: height, channels: 1, repeating: 3.5)
+    map[0, 0, 0] = .infinity
+    return map
+  }
+
+  @Test("Folder layout: <scene>/left + right, PNG and JPEG, with optional disparity")
+  func sceneFolders() throws {
+    let folder = try TemporaryFolder()
+    try writePair(folder, "alpha/left.png", "alpha/right.png")
+    try writePair(folder, "beta/left.jpg", "beta/right.jpg", seed: 5)
+    try ImageIO.writePFM(disparityMap(), to: try folder.file("alpha/disparity.pfm"))
+    let dataset = try StereoDataset(contentsOf: folder.url)
+    #expect(dataset.samples.map(\.identifier) == ["alpha", "beta"])
+    #expect(dataset.sources == ["alpha", "beta"])
+    #expect(dataset.formats == [.folder])
+    let alpha = try dataset.sample(at: 0)
+    #expect(alpha.left == TestImages.pattern(width: 12, height: 8, seed: 1))
+    #expect(alpha.right == TestImages.pattern(width: 12, height: 8, seed: 101))
+    #expect(alpha.disparity?.pixels[0] == .infinity && alpha.disparity?.pixels[1] == 3.5)
+    let beta = try dataset.sample(at: 1)
+    #expect(beta.disparity == nil && beta.left.channels == 3)
+  }
+
+  @Test("Folder layout: left/ and right/ folders with matching names form one source")
+  func leftRightFolders() throws {
+    let folder = try TemporaryFolder()
+    for name in ["000000.png", "000001.png", "000002.jpg"] {
+      try writePair(folder, "clip/left/\(name)", "clip/right/\(name)")
+    }
+    try ImageIO.writeKITTIDisparity(
+      disparityMap(), to: try folder.file("clip/disparity/000001.png"))
+    let dataset = try StereoDataset(contentsOf: folder.url.appendingPathComponent("clip"))
+    #expect(dataset.samples.map(\.identifier) == ["clip/000000", "clip/000001", "clip/000002"])
+    #expect(dataset.sources == ["clip"])
+    #expect(dataset.samples[1].disparity?.encoding == .kitti)
+    #expect(try dataset.sample(at: 1).disparity?.pixels[5] == 3.5)
+
+    // A left view without its right partner is an error naming the missing file.
+    try writePair(folder, "clip/left/000003.png", "elsewhere/000003.png")
+    do {
+      _ = try StereoDataset(contentsOf: folder.url)
+      Issue.record("an unmatched view was accepted")
+    } catch let error as StereoDataError {
+      #expect(
+        error.description.hasSuffix(
+          "clip/right/000003.png: is missing (the right view of left/000003.png)"))
+    }
+  }
+
+  @Test("KITTI 2015 and 2012: views, occluded and non-occluded ground truth, calibration")
+  func kitti() throws {
+    let folder = try TemporaryFolder()
+    for name in ["000000_10.png", "000000_11.png", "000001_10.png"] {
+      try writePair(folder, "kitti15/training/image_2/\(name)", "kitti15/training/image_3/\(name)")
+      try writePair(
+        folder, "kitti12/training/colored_0/\(name)", "kitti12/training/colored_1/\(name)")
+    }
+    var occluded = disparityMap()
+    occluded[1, 1, 0] = 7.25
+    var nonOccluded = occluded
+    nonOccluded[1, 1, 0] = .infinity
+    for (occ, noc) in [
+      ("kitti15/training/disp_occ_0", "kitti15/training/disp_noc_0"),
+      ("kitti12/training/disp_occ", "kitti12/training/disp_noc"),
+    ] {
+      try ImageIO.writeKITTIDisparity(occluded, to: try folder.file("\(occ)/000000_10.png"))
+      try ImageIO.writeKITTIDisparity(nonOccluded, to: try folder.file("\(noc)/000000_10.png"))
+    }
+    let calibration =
+      "P_rect_02: 721.5377 0 609.5593 44.85728 0 721.5377 172.854 0.2163791 0 0 1 0.002745884\n"
+      + "P_rect_03: 721.5377 0 609.5593 -339.5242 0 721.5377 172.854 2.199936 0 0 1 0.002729905\n"
+    try Data(calibration.utf8).write(
+      to: try folder.file("kitti15/training/calib_cam_to_cam/000000.txt"))
+
+    let dataset = try StereoDataset(contentsOf: folder.url, format: .kitti)
+    #expect(dataset.samples.count == 6)
+    #expect(dataset.formats == [.kitti])
+    #expect(
+      dataset.sources == [
+        "kitti12/training/000000", "kitti12/training/000001", "kitti15/training/000000",
+        "kitti15/training/000001",
+      ])
+    let index = try #require(
+      dataset.samples.firstIndex { $0.identifier == "kitti15/training/000000_10" })
+    let sample = try dataset.sample(at: index)
+    #expect(sample.disparity?[1, 1, 0] == 7.25 && sample.disparity?[0, 0, 0] == .infinity)
+    #expect(sample.nonOccludedMask?[1, 1, 0] == 0 && sample.nonOccludedMask?[2, 2, 0] == 1)
+    let rig = try #require(sample.calibration)
+    #expect(abs(rig.focalLength - 721.5377) < 1e-3 && abs(rig.baseline - 0.5327) < 1e-3)
+    #expect(try dataset.sample(at: index + 1).disparity == nil)  // the _11 frame has none
+  }
+
+  @Test("Middlebury 2014 / ETH3D: im0, im1, disp0GT.pfm, mask0nocc.png, calib.txt")
+  func middlebury() throws {
+    let folder = try TemporaryFolder()
+    for scene in ["trainingQ/Adirondack", "trainingH/Adirondack", "trainingQ/Jadeplant"] {
+      try writePair(folder, "\(scene)/im0.png", "\(scene)/im1.png")
+    }
+    try ImageIO.writePFM(disparityMap(), to: try folder.file("trainingQ/Adirondack/disp0GT.pfm"))
+    var mask = Image(width: 12, height: 8, channels: 1, repeating: 1)
+    mask[0, 1, 0] = 128.0 / 255
+    try ImageIO.writePNG(mask, to: try folder.file("trainingQ/Adirondack/mask0nocc.png"))
+    let calib =
+      "cam0=[1000.5 0 300; 0 1000.5 200; 0 0 1]\ncam1=[1000.5 0 310; 0 1000.5 200; 0 0 1]\n"
+      + "doffs=10\nbaseline=176.25\nwidth=12\nheight=8\nndisp=64\n"
+    try Data(calib.utf8).write(to: try folder.file("trainingQ/Adirondack/calib.txt"))
+
+    let dataset = try StereoDataset(contentsOf: folder.url)
+    #expect(dataset.formats == [.middlebury])
+    // Two resolutions of one scene are one source.
+    #expect(dataset.sources == ["Adirondack", "Jadeplant"])
+    let index = try #require(dataset.samples.firstIndex { $0.identifier == "trainingQ/Adirondack" })
+    let sample = try dataset.sample(at: index)
+    #expect(sample.disparity?[0, 0, 0] == .infinity && sample.disparity?[0, 1, 0] == 3.5)
+    #expect(sample.nonOccludedMask?[0, 1, 0] == 0 && sample.nonOccludedMask?[0, 2, 0] == 1)
+    #expect(
+      sample.calibration
+        == StereoCalibration(focalLength: 1000.5, baseline: 0.17625, disparityOffset: 10))
+    #expect(abs((sample.calibration?.depth(disparity: 90) ?? 0) - 1000.5 * 0.17625 / 100) < 1e-5)
+  }
+
+  @Test("Middlebury 2001-2003: groundtruth.png / scale from info.txt, three masks")
+  func middlebury2001() throws {
+    let folder = try TemporaryFolder()
+    try writePair(folder, "venus/imL.png", "venus/imR.png")
+    var truth = Image(width: 12, height: 8, channels: 1, repeating: 40.0 / 255)
+    truth[0, 0, 0] = 0
+    try ImageIO.writePNG(truth, to: try folder.file("venus/groundtruth.png"))
+    try Data("8\n19".utf8).write(to: try folder.file("venus/info.txt"))
+    for name in ["nonocc", "all", "disc"] {
+      try ImageIO.writePNG(
+        Image(width: 12, height: 8, channels: 1, repeating: 1),
+        to: try folder.file("venus/\(name).png"))
+    }
+    let dataset = try StereoDataset(contentsOf: folder.url)
+    #expect(dataset.formats == [.middlebury2001])
+    let sample = try dataset.sample(at: 0)
+    #expect(sample.disparity?[0, 0, 0] == .infinity && sample.disparity?[0, 1, 0] == 5)
+    #expect(
+      sample.nonOccludedMask != nil && sample.evaluationMask != nil
+        && sample.discontinuityMask != nil)
+
+    try Data("eight\n".utf8).write(to: try folder.file("venus/info.txt"))
+    #expect(throws: StereoDataError.self) { try StereoDataset(contentsOf: folder.url) }
+  }
+
+  @Test("Malformed data: views of different sizes, empty folders, missing paths, corrupt views")
+  func malformed() throws {
+    let folder = try TemporaryFolder()
+    try ImageIO.writePNG(
+      TestImages.pattern(width: 12, height: 8), to: try folder.file("scene/left.png"))
+    try ImageIO.writePNG(
+      TestImages.pattern(width: 10, height: 8), to: try folder.file("scene/right.png"))
+    let dataset = try StereoDataset(contentsOf: folder.url)
+    do {
+      _ = try dataset.sample(at: 0)
+      Issue.record("views of different sizes were accepted")
+    } catch let error as StereoDataError {
+      #expect(error.kind == .mismatch)
+      #expect(
+        error.description.hasSuffix(
+          "scene/right.png: right view is 10x8 but the left view left.png is 12x8"))
+    }
+
+    let empty = try TemporaryFolder()
+    try FileManager.default.createDirectory(
+      at: empty.url.appendingPathComponent("nothing/here"), withIntermediateDirectories: true)
+    #expect(throws: StereoDataError.self) { try StereoDataset(contentsOf: empty.url) }
+    try FileManager.default.createDirectory(
+      at: empty.url.appendingPathComponent("clip/left"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: empty.url.appendingPathComponent("clip/right"), withIntermediateDirectories: true)
+    do {
+      _ = try StereoDataset(contentsOf: empty.url.appendingPathComponent("clip"))
+      Issue.record("an empty left/ folder was accepted")
+    } catch let error as StereoDataError {
+      #expect(
+        error.kind == .empty && error.description.contains("clip/left: holds no PNG or JPEG images")
+      )
+    }
+    #expect(throws: StereoDataError.self) {
+      try StereoDataset(contentsOf: empty.url.appendingPathComponent("absent"))
+    }
+
+    try Data("garbage".utf8).write(to: try folder.file("broken/left.png"))
+    try ImageIO.writePNG(
+      TestImages.pattern(width: 12, height: 8), to: try folder.file("broken/right.png"))
+    let withBroken = try StereoDataset(contentsOf: folder.url)
+    let broken = try #require(withBroken.samples.firstIndex { $0.identifier == "broken" })
+    #expect(throws: StereoDataError.self) { try withBroken.sample(at: broken) }
+
+    // A video in a folder needs a layout.
+    try Data().write(to: try folder.file("movies/film.mkv"))
+    #expect(throws: StereoDataError.self) {
+      try StereoDataset(contentsOf: folder.url.appendingPathComponent("movies"))
+    }
+  }
+
+  @Test(
+    "The shared development data is recognised",
+    .enabled(if: sharedDataRoot != nil, "../shared/data is absent"))
+  func sharedData() throws {
+    let root = try #require(sharedDataRoot)
+    let dataset = try StereoDataset(contentsOf: root)
+    #expect(dataset.formats == [.folder, .middlebury2001])
+    #expect(dataset.samples.count == 3 + 13 + 27)
+    let tsukubaIndex = try #require(
+      dataset.samples.firstIndex { $0.identifier == "middlebury-2001-2003/tsukuba" })
+    let tsukuba = try dataset.sample(at: tsukubaIndex)
+    #expect(tsukuba.width == 384 && tsukuba.height == 288)
+    // tsukuba's groundtruth.png is a 4-bit palette of greys with scale 16; 0 = unknown.
+    let disparity = try #require(tsukuba.disparity)
+    let known = disparity.pixels.filter(\.isFinite)
+    #expect(known.count > disparity.pixels.count * 3 / 4)  // an 18-pixel border is unknown
+    #expect(known.min() ?? 0 >= 5 && known.max() ?? 99 <= 14)
+    let mask = try #require(tsukuba.nonOccludedMask)
+    #expect(Set(mask.pixels) == [0, 1])
+    #expect(tsukuba.evaluationMask != nil && tsukuba.discontinuityMask != nil)
+  }
+}

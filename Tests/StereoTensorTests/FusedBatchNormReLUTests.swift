@@ -1,0 +1,41 @@
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+@Suite("Fused batch norm + ReLU")
+struct FusedBatchNormReLUTests {
+  @Test("Gradients match finite differences", arguments: [Backends.reference, Backends.defaultBackend] as [any Backend])
+  func finiteDifferences(backend: any Backend) {
+    let inputs = [
+      randomTensor([2, 3, 5, 4], seed: 40), randomTensor([4], seed: 41, in: 0.5...1.5),
+      randomTensor([4], seed: 42, in: -0.3...0.3),
+    ]
+    // A small step: normalised values can lie close to the ReLU's kink.
+    let checks = withBackend(backend) {
+      checkGradients(at: inputs, step: 1e-3) { x in x[0].batchNormalizedReLU(scale: x[1], shift: x[2]).output }
+    }
+    for check in checks { #expect(check.worstError < 2e-2, "\(backend.name): \(check)") }
+  }
+
+  @Test("oneDNN equals the reference, forward and backward, on odd shapes", arguments: [[2, 5, 7, 3], [1, 9, 4, 16], [3, 2, 3, 33]])
+  func dnnlMatchesReference(shape: [Int]) throws {
+    let c = shape[3]
+    let x = randomTensor(shape, seed: 50), scale = randomTensor([c], seed: 51, in: 0.5...1.5)
+    let shift = randomTensor([c], seed: 52), g = randomTensor(shape, seed: 53)
+    func run(_ backend: any Backend) -> [Tensor] {
+      withBackend(backend) {
+        let (y, mean, variance, workspace) = backend.batchNormReLUTraining(x, scale: scale, shift: shift, epsilon: 1e-5)
+        let (dx, dScale, dShift) = backend.batchNormReLUBackward(g, input: x, scale: scale, shift: shift, mean: mean, variance: variance, workspace: workspace, epsilon: 1e-5)
+        let inference = backend.batchNormReLUInference(x, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: 1e-5)
+        return [y, mean, variance, dx, dScale, dShift, inference]
+      }
+    }
+    let fast = run(Backends.defaultBackend), reference = run(Backends.reference)
+    for (index, (a, b)) in zip(fast, reference).enumerated() {
+      #expect(toleranceRatio(a, b, absolute: 1e-5, relative: 1e-4) <= 1, "output \(index) differs: max |Δ| \(maximumAbsoluteDifference(a, b))")
+    }
+    // The fused forward equals batch norm then ReLU.
+    let unfused = Backends.reference.activation(.relu, Backends.reference.batchNormTraining(x, scale: scale, shift: shift, epsilon: 1e-5).output)
+    #expect(maximumAbsoluteDifference(fast[0], unfused) < 1e-5)
+  }
+}

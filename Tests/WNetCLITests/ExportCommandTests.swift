@@ -1,0 +1,100 @@
+import Foundation
+import StereoDepth
+import Testing
+
+@testable import wnet
+
+@Suite("wnet export")
+struct ExportCommandTests {
+  @Test("Parses the defaults: a fresh realtime model, disparity only")
+  func defaults() throws {
+    let command = try WNetCommand.Export.parse(["--onnx", "m.onnx"])
+    #expect(command.onnx == "m.onnx")
+    #expect(command.model == nil && command.preset == nil && command.seed == nil)
+    #expect(!command.probabilities)
+  }
+
+  @Test("Parses a preset, a seed and probabilities; or a checkpoint")
+  func options() throws {
+    let fresh = try WNetCommand.Export.parse([
+      "--onnx", "m.onnx", "--preset", "original", "--seed", "3", "--probabilities",
+    ])
+    #expect(fresh.preset == .original && fresh.seed == 3 && fresh.probabilities)
+    let trained = try WNetCommand.Export.parse(["--onnx", "m.onnx", "--model", "c.safetensors"])
+    #expect(trained.model == "c.safetensors")
+  }
+
+  @Test(
+    "Rejects a missing --onnx, an unknown preset, and --model with --preset or --seed",
+    arguments: [
+      [] as [String], ["--onnx", "m.onnx", "--preset", "fast"],
+      ["--onnx", "m.onnx", "--model", "c.safetensors", "--preset", "realtime"],
+      ["--onnx", "m.onnx", "--model", "c.safetensors", "--seed", "1"],
+    ])
+  func rejects(arguments: [String]) {
+    #expect(throws: (any Error).self) { try WNetCommand.Export.parse(arguments) }
+  }
+
+  @Test("Writes an ONNX file; the same seed gives the same bytes")
+  func writes() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-export-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var files: [Data] = []
+    for name in ["a", "b"] {
+      let url = directory.appendingPathComponent("\(name)/model.onnx")
+      try WNetCommand.Export.parse(["--onnx", url.path, "--seed", "4"]).run()
+      files.append(try Data(contentsOf: url))
+    }
+    #expect(files[0] == files[1])
+    #expect(Array(files[0].prefix(2)) == [0x08, 0x08], "ModelProto.ir_version = 8 comes first")
+    let names = try FileManager.default.contentsOfDirectory(
+      atPath: directory.appendingPathComponent("a").path)
+    #expect(names == ["model.onnx"], "no temporary file is left behind")
+  }
+
+  @Test("Exports a checkpoint's own weights and disparity range")
+  func exportsCheckpoint() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-export-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let configuration = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 23)
+    let checkpoint = directory.appendingPathComponent("model.safetensors")
+    try WNetCheckpoint.save(
+      WNet(configuration: configuration, seed: 9), optimizer: nil,
+      metadata: CheckpointMetadata(configuration: configuration, step: 0, training: nil),
+      to: checkpoint)
+    let output = directory.appendingPathComponent("model.onnx")
+    try WNetCommand.Export.parse([
+      "--onnx", output.path, "--model", checkpoint.path, "--probabilities",
+    ]).run()
+    let loaded = try WNetCheckpoint.loadModel(checkpoint).model
+    let expected = ONNXExporter(includesProbabilities: true).serializedModel(loaded)
+    #expect(try Data(contentsOf: output) == expected)
+    let fresh = ONNXExporter(includesProbabilities: true).serializedModel(
+      WNet(configuration: configuration, seed: 0))
+    #expect(expected != fresh, "the checkpoint's weights, not a fresh model's")
+  }
+
+  @Test(
+    "A missing or corrupt checkpoint is a one-line error naming the file", arguments: [false, true])
+  func unreadableCheckpoint(exists: Bool) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-export-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let checkpoint = directory.appendingPathComponent("bad.safetensors")
+    if exists { try Data("not a checkpoint".utf8).write(to: checkpoint) }
+    let output = directory.appendingPathComponent("model.onnx")
+    let command = try WNetCommand.Export.parse(["--onnx", output.path, "--model", checkpoint.path])
+    do {
+      try command.run()
+      Issue.record("Exporting \(exists ? "a corrupt" : "a missing") checkpoint succeeded")
+    } catch {
+      let message = String(describing: error)
+      #expect(message.contains(checkpoint.path) && !message.contains("\n"), "\(message)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: output.path))
+  }
+}
