@@ -126,6 +126,27 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
+  @Test("Inference convolution with a fused activation, Winograd-eligible and not", arguments: [
+    ConvolutionCase(input: [1, 9, 11, 32], filter: [16, 3, 3, 32], geometry: .init(padding: 1)),
+    ConvolutionCase(input: [2, 7, 9, 5], filter: [6, 3, 3, 5], geometry: .init(stride: 2, padding: 1)),
+    ConvolutionCase(input: [1, 6, 7, 8], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 8)),
+  ])
+  func inferenceConvolution(_ testCase: ConvolutionCase) {
+    let input = randomTensor(testCase.input, seed: 60)
+    let filter = randomTensor(testCase.filter, seed: 61)
+    let bias = randomTensor([testCase.filter[0]], seed: 62)
+    let terms = testCase.filter[1] * testCase.filter[2] * testCase.filter[3]
+    for activation in [nil] + Activation.allCases.map(Optional.some) {
+      expectClose(
+        dnnl.convolution2DInference(
+          input, filter: filter, bias: bias, geometry: testCase.geometry, activation: activation),
+        reference.convolution2DInference(
+          input, filter: filter, bias: bias, geometry: testCase.geometry, activation: activation),
+        .forSums(of: terms), "activation \(activation.map(\.rawValue) ?? "none")")
+    }
+    expectNoFallback()
+  }
+
   @Test(
     "Transposed convolution, stride = kernel 2, 4, 8, 16 and general kernels",
     arguments: [(2, 2), (4, 4), (8, 8), (16, 16), (2, 3), (3, 2), (1, 3), (2, 5)])

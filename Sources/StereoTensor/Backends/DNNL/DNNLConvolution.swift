@@ -108,20 +108,40 @@ extension DNNLBackend {
       for plan in plans.dropLast() {
         // A plan oneDNN does not implement for this shape falls through to the next.
         if let made = try? makeConvolutionPrimitive(
-          direction, input: input, filter: filter, geometry: geometry, bias: bias, plan: plan)
+          direction, key: key, input: input, filter: filter, geometry: geometry, bias: bias,
+          plan: plan)
         {
           return made
         }
       }
       return try makeConvolutionPrimitive(
-        direction, input: input, filter: filter, geometry: geometry, bias: bias, plan: .direct)
+        direction, key: key, input: input, filter: filter, geometry: geometry, bias: bias,
+        plan: .direct)
     }
     return (primitive, key)
   }
 
+  /// The plain layouts of a convolution's arguments, split into those it reads and writes.
+  static func plainLayouts(
+    _ direction: ConvolutionDirection, input: [Int], filter: [Int], geometry: ConvolutionGeometry
+  ) throws(DNNLError) -> (inputs: [Int32: dnnl_memory_desc_t], outputs: [Int32: dnnl_memory_desc_t]) {
+    let source = try DNNLMemoryDescriptor.activation(input)
+    let destination = try DNNLMemoryDescriptor.activation(
+      geometry.outputShape(input: input, filter: filter))
+    let weights = try DNNLMemoryDescriptor.filter(filter, groups: geometry.groups)
+    switch direction {
+    case .forward:
+      return ([DNNL_ARG_SRC: source, DNNL_ARG_WEIGHTS: weights], [DNNL_ARG_DST: destination])
+    case .backwardData:
+      return ([DNNL_ARG_DIFF_DST: destination, DNNL_ARG_WEIGHTS: weights], [DNNL_ARG_DIFF_SRC: source])
+    case .backwardWeights:
+      return ([DNNL_ARG_SRC: source, DNNL_ARG_DIFF_DST: destination], [DNNL_ARG_DIFF_WEIGHTS: weights])
+    }
+  }
+
   private func makeConvolutionPrimitive(
-    _ direction: ConvolutionDirection, input: [Int], filter: [Int], geometry: ConvolutionGeometry,
-    bias: Bool, plan: ConvolutionPlan
+    _ direction: ConvolutionDirection, key: DNNLPrimitiveKey, input: [Int], filter: [Int],
+    geometry: ConvolutionGeometry, bias: Bool, plan: ConvolutionPlan
   ) throws(DNNLError) -> DNNLPrimitive {
     var descriptors = try ConvolutionDescriptors(
       input: input, filter: filter, geometry: geometry, bias: bias, plan: plan)
@@ -133,10 +153,13 @@ extension DNNLBackend {
       hint = try DNNLPrimitive.makeDescriptor(&forward, engine: engine, name: "convolution hint")
     }
     var operation = try descriptors.operation(direction)
-    return try DNNLPrimitive(
+    let primitive = try DNNLPrimitive(
       descriptor: DNNLPrimitive.makeDescriptor(
         &operation, engine: engine, hint: hint, name: "convolution \(direction) \(plan)"),
       engine: engine, candidates: Self.candidates(direction))
+    let plain = try Self.plainLayouts(direction, input: input, filter: filter, geometry: geometry)
+    try prepareReorders(for: primitive, key: key, inputs: plain.inputs, outputs: plain.outputs)
+    return primitive
   }
 
   func dnnlConvolution(

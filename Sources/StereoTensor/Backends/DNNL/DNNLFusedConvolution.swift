@@ -3,30 +3,37 @@ internal import CDNNL
 /// Inference convolutions with the bias and an activation fused into one pass (an eltwise
 /// post-op), for the planned inference path where batch norm is folded into the filters.
 ///
-/// Built for the same ``ConvolutionPlan`` as training convolutions (Winograd where it fits and
-/// oneDNN accepts the post-op, else direct on NHWC).
+/// Built for the same ``ConvolutionPlan`` as training convolutions: Winograd where it fits and
+/// oneDNN accepts the post-op (none or ReLU; not ELU), else direct on NHWC.
 ///
 /// The corresponding oneDNN primitive is `dnnl_convolution_forward` (`forward_inference`) with a
 /// `dnnl_post_ops_append_eltwise` attribute.
 extension DNNLBackend {
   private func makeInferenceConvolution(
-    input: [Int], filter: [Int], geometry: ConvolutionGeometry, bias: Bool,
+    key: DNNLPrimitiveKey, input: [Int], filter: [Int], geometry: ConvolutionGeometry, bias: Bool,
     activation: Activation?, plan: ConvolutionPlan
   ) throws(DNNLError) -> DNNLPrimitive {
     var descriptors = try ConvolutionDescriptors(
       input: input, filter: filter, geometry: geometry, bias: bias, plan: plan)
     var operation = dnnl_convolution_desc_t()
+    // Winograd's inference variant wants pre-transformed weights that no reorder from OHWI
+    // produces; its training variant takes blocked weights and computes the same values.
     try check(
       dnnl_convolution_forward_desc_init(
-        &operation, dnnl_forward_inference, descriptors.algorithm, &descriptors.source,
+        &operation, plan == .winograd ? dnnl_forward_training : dnnl_forward_inference,
+        descriptors.algorithm, &descriptors.source,
         &descriptors.weights, &descriptors.bias, &descriptors.destination, descriptors.strides,
         descriptors.paddingBefore, descriptors.paddingAfter),
       "convolution_forward_desc_init(inference)")
-    return try DNNLPrimitive(
+    let primitive = try DNNLPrimitive(
       descriptor: DNNLPrimitive.makeDescriptor(
         &operation, engine: engine, postActivation: activation,
         name: "fused convolution \(plan)"),
       engine: engine, candidates: [DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST])
+    // A plan whose layouts cannot be reached from ours fails here, and the next is tried.
+    let plain = try Self.plainLayouts(.forward, input: input, filter: filter, geometry: geometry)
+    try prepareReorders(for: primitive, key: key, inputs: plain.inputs, outputs: plain.outputs)
+    return primitive
   }
 
   func dnnlConvolutionInference(
@@ -41,14 +48,14 @@ extension DNNLBackend {
         input: input.shape, filter: filter.shape, geometry: geometry)
       for plan in plans.dropLast() {
         if let made = try? makeInferenceConvolution(
-          input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
+          key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
           activation: activation, plan: plan)
         {
           return made
         }
       }
       return try makeInferenceConvolution(
-        input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
+        key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
         activation: activation, plan: .direct)
     }
     let source = try argumentBuffer(

@@ -60,6 +60,36 @@ extension DNNLBackend {
     }
   }
 
+  /// Creates (and caches) the reorders between our plain layouts and the layouts `primitive`
+  /// chose, so that a primitive whose arguments cannot be reordered fails at creation, where
+  /// another plan can be tried, rather than at its first call. (oneDNN 2.6 has, for instance, no
+  /// reorder from OHWI filters into the pre-transformed weights of its Winograd inference kernel.)
+  ///
+  /// - Parameters:
+  ///   - inputs: The plain layout of each argument the primitive reads.
+  ///   - outputs: The plain layout of each argument the primitive writes.
+  func prepareReorders(
+    for primitive: DNNLPrimitive, key: DNNLPrimitiveKey, inputs: [Int32: dnnl_memory_desc_t],
+    outputs: [Int32: dnnl_memory_desc_t]
+  ) throws(DNNLError) {
+    for (argument, plain) in inputs where primitive.takes(argument) {
+      let wanted = primitive.layout(of: argument)
+      guard !DNNLMemoryDescriptor.equal(plain, wanted) else { continue }
+      _ = try reorderPrimitive(
+        from: plain, to: wanted,
+        key: DNNLPrimitiveKey(
+          kind: .reorder(primitive: key, argument: argument, toPlain: false), values: []))
+    }
+    for (argument, plain) in outputs where primitive.takes(argument) {
+      let produced = primitive.layout(of: argument)
+      guard !DNNLMemoryDescriptor.equal(plain, produced) else { continue }
+      _ = try reorderPrimitive(
+        from: produced, to: plain,
+        key: DNNLPrimitiveKey(
+          kind: .reorder(primitive: key, argument: argument, toPlain: true), values: []))
+    }
+  }
+
   /// `tensor`, whose layout is `plain`, in the layout `primitive` wants for `argument`: the
   /// tensor itself when the two agree, otherwise a reordered copy.
   ///
