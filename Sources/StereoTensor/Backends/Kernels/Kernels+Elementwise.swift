@@ -85,42 +85,59 @@ extension Kernels {
     if rank == 1 {
       Parallel.forEachRange(inner, minimumChunk: grain) { range in
         let start = range.lowerBound
-        binaryRow(F.self, a + start * innerA, innerA, b + start * innerB, innerB, y + start, range.count)
+        binaryRows(
+          F.self, a + start * innerA, 0, innerA, b + start * innerB, 0, innerB, y + start,
+          rows: 0..<1, count: range.count)
+      }
+    } else if rank == 2 {
+      let (outerA, outerB) = (shape.strides[0][0], shape.strides[1][0])
+      Parallel.forEachRange(shape.extents[0], minimumChunk: Swift.max(1, grain / inner)) { rows in
+        binaryRows(F.self, a, outerA, innerA, b, outerB, innerB, y, rows: rows, count: inner)
       }
     } else {
       let rows = output.count / inner
       Parallel.forEachRange(rows, minimumChunk: Swift.max(1, grain / inner)) { range in
         var offsets = [0, 0]
         for row in range {
-          if rank == 2 {
-            offsets[0] = row * shape.strides[0][0]
-            offsets[1] = row * shape.strides[1][0]
-          } else {
-            rowOffsets(row, shape, into: &offsets)
-          }
-          binaryRow(F.self, a + offsets[0], innerA, b + offsets[1], innerB, y + row * inner, inner)
+          rowOffsets(row, shape, into: &offsets)
+          binaryRows(
+            F.self, a + offsets[0], 0, innerA, b + offsets[1], 0, innerB, y + row * inner,
+            rows: 0..<1, count: inner)
         }
       }
     }
     return withExtendedLifetime((lhs, rhs)) { output }
   }
 
+  /// `y[r·count + k] = op(a[r·outerA + k·innerA], b[r·outerB + k·innerB])` for the rows `rows`;
+  /// the inner loop specialised on the inner strides (both 1, or one of them 0).
   @inline(__always)
-  private static func binaryRow<F: BinaryFunction>(
-    _ function: F.Type, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>,
-    _ strideB: Int, _ y: UnsafeMutablePointer<Float>, _ count: Int
+  private static func binaryRows<F: BinaryFunction>(
+    _ function: F.Type, _ a: UnsafePointer<Float>, _ outerA: Int, _ innerA: Int,
+    _ b: UnsafePointer<Float>, _ outerB: Int, _ innerB: Int, _ y: UnsafeMutablePointer<Float>,
+    rows: Range<Int>, count: Int
   ) {
-    switch (strideA, strideB) {
+    switch (innerA, innerB) {
     case (1, 1):
-      for index in 0..<count { y[index] = F.apply(a[index], b[index]) }
+      for row in rows {
+        let (x, z, out) = (a + row * outerA, b + row * outerB, y + row * count)
+        for index in 0..<count { out[index] = F.apply(x[index], z[index]) }
+      }
     case (1, 0):
-      let value = b[0]
-      for index in 0..<count { y[index] = F.apply(a[index], value) }
+      for row in rows {
+        let (x, value, out) = (a + row * outerA, b[row * outerB], y + row * count)
+        for index in 0..<count { out[index] = F.apply(x[index], value) }
+      }
     case (0, 1):
-      let value = a[0]
-      for index in 0..<count { y[index] = F.apply(value, b[index]) }
+      for row in rows {
+        let (value, z, out) = (a[row * outerA], b + row * outerB, y + row * count)
+        for index in 0..<count { out[index] = F.apply(value, z[index]) }
+      }
     default:
-      for index in 0..<count { y[index] = F.apply(a[index * strideA], b[index * strideB]) }
+      for row in rows {
+        let (x, z, out) = (a + row * outerA, b + row * outerB, y + row * count)
+        for index in 0..<count { out[index] = F.apply(x[index * innerA], z[index * innerB]) }
+      }
     }
   }
 
