@@ -219,6 +219,19 @@ public struct OperationBenchmarks: Sendable {
             ("backward", { [backend.activationBackward(activation, gradient, output: output)] }),
           ]
         })
+      if let dnnl = backend as? DNNLBackend {
+        // oneDNN's backward, the alternative to the Swift kernel, kept for comparison.
+        cases.append(
+          Case(operation: "\(activation.rawValue)-onednn", shape: "\(activationShape)") {
+            let x = random(activationShape, seed: 1), gradient = random(activationShape, seed: 2)
+            let output = backend.activation(activation, x)
+            return [
+              ("backward", {
+                [(try? dnnl.dnnlActivationBackward(activation, gradient, output: output)) ?? output]
+              })
+            ]
+          })
+      }
     }
 
     // Stage: pooling and resizing.

