@@ -2,13 +2,16 @@ internal import CDNNL
 import Foundation
 import Synchronization
 
-/// The fast backend: oneDNN 2.6 for convolutions, transposed convolutions, batch norm, ReLU/ELU,
-/// max-pooling and bilinear resizing, and tuned Swift kernels for the rest.
+/// The fast backend: oneDNN 2.6 for convolutions, transposed convolutions, batch norm, ReLU/ELU
+/// forward, max-pooling and bilinear resizing forward, and tuned Swift ``Kernels`` for the rest
+/// and wherever they measured faster (bilinear and activation backward passes; BENCHMARKS.md,
+/// "Operations").
 ///
 /// Primitives are created once per shape and cached (creating one costs 3-100 ms); memory objects
 /// wrap tensor storage without copying. Activations are NHWC (plain NCHW falls back to kernels
-/// 2-12x slower). Threads follow `OMP_NUM_THREADS` (oneDNN's OpenMP runtime and ``Parallel``
-/// alike), all cores by default.
+/// 2-12x slower); wide 3×3 convolutions run Winograd on blocked copies (``ConvolutionPlan``).
+/// Threads follow `OMP_NUM_THREADS` (oneDNN's OpenMP runtime and ``Parallel`` alike), all cores
+/// by default.
 ///
 /// Results agree with ``ReferenceBackend`` to a relative error of about 1e-5 (convolutions, which
 /// sum hundreds of products in `Float`, to about 1e-4), never bit for bit: they depend on the
