@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+
+@testable import wnet
+
+@Suite("wnet bench ops")
+struct BenchCommandTests {
+  @Test("Parses every option through the root command")
+  func parsing() throws {
+    let parsed = try WNetCommand.parseAsRoot([
+      "bench", "ops", "--json", "--runs", "3", "--warmup", "1", "--filter", "conv", "--batch", "2",
+      "--height", "16", "--width", "24", "--channels", "8",
+    ])
+    let command = try #require(parsed as? WNetCommand.BenchOps)
+    #expect(command.json && command.runs == 3 && command.warmup == 1 && command.filter == "conv")
+    #expect(command.batch == 2 && command.height == 16 && command.width == 24 && command.channels == 8)
+    #expect(!command.reference)
+  }
+
+  @Test("Rejects non-positive runs and sizes")
+  func validation() {
+    #expect(throws: (any Error).self) { try WNetCommand.BenchOps.parse(["--runs", "0"]) }
+    #expect(throws: (any Error).self) { try WNetCommand.BenchOps.parse(["--channels", "0"]) }
+  }
+}
