@@ -55,7 +55,8 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     return "\(version.pointee.major).\(version.pointee.minor).\(version.pointee.patch)"
   }
 
-  /// The oneDNN failures that made calls fall back to the reference backend, oldest first.
+  /// The distinct oneDNN failures that made calls fall back to the reference backend, oldest
+  /// first (each kind once).
   public var errors: [DNNLError] { recordedErrors.withLock { $0 } }
 
   /// The number of primitives created so far (each is created once per shape).
@@ -73,8 +74,10 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
       return try fast()
     } catch {
       let isNew = recordedErrors.withLock { errors in
-        defer { errors.append(error) }
-        return !errors.contains { $0.operation == error.operation && $0.status == error.status }
+        guard !errors.contains(where: { $0.operation == error.operation && $0.status == error.status })
+        else { return false }
+        errors.append(error)
+        return true
       }
       if isNew {
         FileHandle.standardError.write(
