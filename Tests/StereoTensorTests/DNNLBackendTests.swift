@@ -23,7 +23,10 @@ struct DNNLBackendTests {
 
   @Test("Creates a CPU engine (CDNNL smoke test)")
   func engine() throws {
-    _ = try DNNLBackend.shared()
+    // A fresh backend: `dnnl_engine_create` on CPU engine 0 and nothing else.
+    let backend = try DNNLBackend()
+    #expect(backend.cachedPrimitiveCount == 0)
+    #expect(backend.errors.isEmpty)
     #expect(DNNLBackend.version.hasPrefix("2."), "oneDNN \(DNNLBackend.version)")
   }
 
