@@ -153,7 +153,7 @@ struct DNNLBackendTests {
   @Test(
     "Transposed convolution, stride = kernel 2, 4, 8, 16 and general kernels",
     arguments: [(2, 2), (4, 4), (8, 8), (16, 16), (2, 3), (3, 2), (1, 3), (2, 5)])
-  func transposedConvolution(stride: Int, kernel: Int) {
+  func transposedConvolution(stride: Int, kernel: Int) throws {
     let seed = UInt64(stride * 100 + kernel)
     let inputChannels = stride >= 8 ? 4 : 5
     let input = randomTensor([2, 3, 4, inputChannels], seed: seed)
@@ -188,6 +188,23 @@ struct DNNLBackendTests {
         expectClose(fastBias, slowBias, .forSums(of: output.count / 3), "backward bias")
       }
       #expect((fast.bias == nil) == !includeBias)
+    }
+    if stride == kernel {
+      // oneDNN's deconvolution primitives, which the blockwise 1×1 path replaces here.
+      expectClose(
+        try dnnl.dnnlTransposedConvolution(
+          input, filter: filter, bias: bias, stride: stride, blockwise: false),
+        reference.transposedConvolution2D(input, filter: filter, bias: bias, stride: stride),
+        .forSums(of: terms), "oneDNN forward")
+      let fast = try dnnl.dnnlTransposedConvolutionBackwardFilter(
+        outputGradient, input: input, filterShape: filter.shape, stride: stride, includeBias: true,
+        blockwise: false)
+      let slow = reference.transposedConvolution2DBackwardFilter(
+        outputGradient, input: input, filterShape: filter.shape, stride: stride, includeBias: true)
+      expectClose(fast.filter, slow.filter, .forSums(of: 24), "oneDNN backward weights")
+      if let fastBias = fast.bias, let slowBias = slow.bias {
+        expectClose(fastBias, slowBias, .forSums(of: output.count / 3), "oneDNN backward bias")
+      }
     }
     expectNoFallback()
   }

@@ -190,6 +190,29 @@ public struct OperationBenchmarks: Sendable {
         ]
       })
 
+    if let dnnl = backend as? DNNLBackend {
+      // oneDNN's deconvolution primitives, the alternative to the blockwise 1×1 convolution.
+      cases.append(
+        Case(operation: "deconv2x2s2-onednn", shape: "\(half) → \(upShape)") {
+          let input = random(half, seed: 5), gradient = random(upShape, seed: 6)
+          let filter = random([c.channels, 2, 2, c.channels], seed: 7)
+          let bias = random([c.channels], seed: 8)
+          return [
+            ("forward", {
+              [(try? dnnl.dnnlTransposedConvolution(
+                input, filter: filter, bias: bias, stride: 2, blockwise: false)) ?? input]
+            }),
+            ("backward-data", { [backend.transposedConvolution2DBackwardInput(
+              gradient, filter: filter, inputShape: half, stride: 2)] }),
+            ("backward-weights", {
+              [(try? dnnl.dnnlTransposedConvolutionBackwardFilter(
+                gradient, input: input, filterShape: filter.shape, stride: 2, includeBias: true,
+                blockwise: false))?.filter ?? input]
+            }),
+          ]
+        })
+    }
+
     // Stage: normalisation and activations.
     cases.append(
       Case(operation: "batchnorm", shape: "\(activationShape)") {

@@ -80,9 +80,21 @@ extension DNNLBackend {
     return (primitive, key)
   }
 
-  func dnnlTransposedConvolution(_ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int)
-    throws(DNNLError) -> Tensor
-  {
+  /// Whether the kernel equals the stride (W-net's up-sampling): then output blocks do not
+  /// overlap, and the transposed convolution is a 1×1 convolution to `KH·KW·C_out` channels
+  /// followed by a depth-to-space (``FilterTransform/kernelAsChannels``).
+  static func isBlockwise(filter: [Int], stride: Int) -> Bool {
+    filter[1] == stride && filter[2] == stride
+  }
+
+  func dnnlTransposedConvolution(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int, blockwise: Bool? = nil
+  ) throws(DNNLError) -> Tensor {
+    if blockwise ?? Self.isBlockwise(filter: filter.shape, stride: stride) {
+      let blocks = try dnnlConvolution(
+        input, filter: filter, bias: nil, geometry: ConvolutionGeometry(), transform: .kernelAsChannels)
+      return Kernels.depthToSpace(blocks, block: stride, bias: bias)
+    }
     let (primitive, key) = try deconvolutionForwardPrimitive(
       input: input.shape, filter: filter.shape, stride: stride, bias: bias != nil)
     let weights = try filterBuffer(
@@ -127,8 +139,22 @@ extension DNNLBackend {
   }
 
   func dnnlTransposedConvolutionBackwardFilter(
-    _ outputGradient: Tensor, input: Tensor, filterShape: [Int], stride: Int, includeBias: Bool
+    _ outputGradient: Tensor, input: Tensor, filterShape: [Int], stride: Int, includeBias: Bool,
+    blockwise: Bool? = nil
   ) throws(DNNLError) -> (filter: Tensor, bias: Tensor?) {
+    if blockwise ?? Self.isBlockwise(filter: filterShape, stride: stride) {
+      let blockGradient = Kernels.spaceToDepth(outputGradient, block: stride)
+      let pointwise = try dnnlConvolutionBackwardFilter(
+        blockGradient, input: input, filterShape: FilterTransform.kernelAsChannels.shape(of: filterShape),
+        geometry: ConvolutionGeometry(), includeBias: includeBias)
+      let filterGradient = FilterTransform.channelsAsKernel(pointwise.filter, filterShape: filterShape)
+      // The bias gradient of each block position, summed over the positions.
+      let biasGradient = pointwise.bias.map {
+        Kernels.reduce(.sum, $0.reshaped(to: [stride * stride, filterShape[0]]), axes: [0])
+          .reshaped(to: [filterShape[0]])
+      }
+      return (filterGradient, biasGradient)
+    }
     let (forward, _) = try deconvolutionForwardPrimitive(
       input: input.shape, filter: filterShape, stride: stride, bias: includeBias)
     let key = DNNLPrimitiveKey(

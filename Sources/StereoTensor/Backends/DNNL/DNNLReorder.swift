@@ -1,50 +1,5 @@
 internal import CDNNL
 
-/// How a filter is rearranged before a primitive reads it.
-enum FilterTransform: Hashable, Sendable {
-  /// As stored: `[C_out, KH, KW, C_in/groups]`.
-  case none
-  /// Flipped in space, input and output channels swapped within each group:
-  /// `w′[g·Cig + i, ky, kx, o] = w[g·Cog + o, KH−1−ky, KW−1−kx, i]`, of shape
-  /// `[C_in, KH, KW, C_out/groups]`. Convolving the output gradient with `w′` (stride 1) is the
-  /// input gradient; see ``DNNLBackend/dnnlConvolutionBackwardData(_:filter:inputShape:geometry:)``.
-  case flippedTransposed(groups: Int)
-
-  /// The shape of the transformed filter.
-  func shape(of filter: [Int]) -> [Int] {
-    switch self {
-    case .none: filter
-    case .flippedTransposed(let groups):
-      [filter[3] * groups, filter[1], filter[2], filter[0] / groups]
-    }
-  }
-
-  /// The transformed filter, a plain Swift copy (filters are small).
-  func apply(to filter: Tensor) -> Tensor {
-    guard case .flippedTransposed(let groups) = self else { return filter }
-    let (o, kh, kw, i) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
-    let outputsPerGroup = o / groups
-    let result = Tensor(uninitializedShape: shape(of: filter.shape))
-    let source = filter.unsafePointer, destination = result.unsafeMutablePointer
-    for group in 0..<groups {
-      for output in 0..<outputsPerGroup {
-        for ky in 0..<kh {
-          for kx in 0..<kw {
-            for input in 0..<i {
-              let from = (((group * outputsPerGroup + output) * kh + ky) * kw + kx) * i + input
-              let to =
-                (((group * i + input) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)) * outputsPerGroup
-                + output
-              destination[to] = source[from]
-            }
-          }
-        }
-      }
-    }
-    return withExtendedLifetime(filter) { result }
-  }
-}
-
 /// Moving arguments between our plain layouts (NHWC activations, OHWI filters) and the layouts
 /// primitives choose (`dnnl_format_tag_any`).
 ///
