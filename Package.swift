@@ -21,6 +21,7 @@ let package = Package(
   targets: [
     // MARK: - Native shims
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+    .systemLibrary(name: "COpenMP", path: "Sources/COpenMP"),
     .target(
       name: "CImageCodecs",
       path: "Sources/CImageCodecs",
@@ -28,7 +29,7 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
     // MARK: - Public API
-    .target(name: "StereoTensor", dependencies: ["CDNNL"], swiftSettings: optimizedInDebug),
+    .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP"], swiftSettings: optimizedInDebug),
     .target(name: "StereoNN", dependencies: ["StereoTensor"], swiftSettings: optimizedInDebug),
     .target(
       name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"],

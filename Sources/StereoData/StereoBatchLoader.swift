@@ -21,6 +21,7 @@ public struct StereoBatchLoader: Sendable {
     guard !dataset.isEmpty else {
       throw StereoDataError(.empty, dataset.root, "no stereo pairs or videos to load")
     }
+    AllocatorTuning.apply
     self.dataset = dataset
     self.configuration = configuration
   }

@@ -11,8 +11,8 @@ extension WNetCommand {
       discussion: """
         Each scene is a slanted, textured background plane with nearer textured rectangles and \
         ellipses in front of it, ray-cast into both views. DIR/scene-NNNN/ receives the left and \
-        right views, the left disparity 'disp0GT.pfm' (PFM, pixels; a left pixel at x matches \
-        the right view at x - d) and the non-occluded mask 'mask0nocc' (255 = visible in the \
+        right views 'im0.png' and 'im1.png', the left disparity 'disp0GT.pfm' (PFM, pixels; a left pixel at x matches \
+        the right view at x - d) and the non-occluded mask 'mask0nocc.png' (255 = visible in the \
         right view, 128 = occluded, as in Middlebury 2014). The same seed gives the same scenes, \
         and scene k does not depend on --count.
         """)
@@ -72,8 +72,8 @@ extension WNetCommand {
         let pair = generator.makePair(using: &sceneRandom)
         let directory = root.appendingPathComponent(String(format: "scene-%04d", index))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Self.writeImage(pair.left, kind: .color, named: "left", in: directory)
-        try Self.writeImage(pair.right, kind: .color, named: "right", in: directory)
+        try Self.writeImage(pair.left, kind: .color, named: "im0", in: directory)
+        try Self.writeImage(pair.right, kind: .color, named: "im1", in: directory)
         try Self.writeImage(pair.leftDisparity, kind: .disparity, named: "disp0GT", in: directory)
         try Self.writeImage(pair.leftNonOccluded, kind: .mask, named: "mask0nocc", in: directory)
         let visible = pair.leftNonOccluded.pixels.reduce(0, +) / Float(width * height)
@@ -100,9 +100,9 @@ extension WNetCommand {
 
     /// Writes one image of a scene, atomically; returns the file written.
     ///
-    /// Lead: switch to ImageIO — colour and mask as PNG (`left.png`, `right.png`,
-    /// `mask0nocc.png`), disparity as PFM. Until the shared codecs land, colour goes to binary
-    /// PPM and the mask to PGM, with the same pixel values.
+    /// Writes one file of a scene in the Middlebury 2014 layout, which `wnet eval` and `wnet train`
+    /// read: colour views as 8-bit PNG (`im0.png`, `im1.png`), the disparity as PFM, the mask as
+    /// an 8-bit PNG with 255 = visible and 128 = occluded.
     @discardableResult
     static func writeImage(
       _ image: Image, kind: ImageKind, named name: String, in directory: URL
@@ -110,14 +110,20 @@ extension WNetCommand {
       let base = directory.appendingPathComponent(name)
       switch kind {
       case .color:
-        return try NetpbmEncoder().write(image, toBase: base)
+        let url = base.appendingPathExtension("png")
+        try ImageIO.writePNG(image, to: url)
+        return url
       case .disparity:
-        return try PFMEncoder().write(image, toBase: base)
+        let url = base.appendingPathExtension("pfm")
+        try ImageIO.writePFM(image, to: url)
+        return url
       case .mask:
         // Middlebury 2014's mask values: 255 visible, 128 occluded.
         var grey = image
         grey.pixels = image.pixels.map { $0 >= 0.5 ? 1 : 128.0 / 255 }
-        return try NetpbmEncoder().write(grey, toBase: base)
+        let url = base.appendingPathExtension("png")
+        try ImageIO.writePNG(grey, to: url)
+        return url
       }
     }
   }

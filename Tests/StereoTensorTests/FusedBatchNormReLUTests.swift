@@ -38,4 +38,33 @@ struct FusedBatchNormReLUTests {
     let unfused = Backends.reference.activation(.relu, Backends.reference.batchNormTraining(x, scale: scale, shift: shift, epsilon: 1e-5).output)
     #expect(maximumAbsoluteDifference(fast[0], unfused) < 1e-5)
   }
+
+  @Test("conv(ReLU(BN(z))) with recomputation equals the composition, forward and backward", arguments: [Backends.reference, Backends.defaultBackend] as [any Backend])
+  func normalizedConvolutionMatchesComposition(backend: any Backend) {
+    let z = randomTensor([2, 5, 6, 4], seed: 60), scale = randomTensor([4], seed: 61, in: 0.5...1.5)
+    let shift = randomTensor([4], seed: 62, in: -0.3...0.3), filter = randomTensor([3, 3, 3, 4], seed: 63)
+    let bias = randomTensor([3], seed: 64), weights = randomTensor([2, 5, 6, 3], seed: 65)
+    let geometry = ConvolutionGeometry(padding: 1)
+    func run(fused: Bool) -> [Tensor] {
+      withBackend(backend) {
+        let parameters = [z, scale, shift, filter, bias].map { Parameter($0) }
+        let x = parameters.map(\.tracked)
+        let output = fused
+          ? x[0].normalizedReLUConvolved(scale: x[1], shift: x[2], filter: x[3], bias: x[4], geometry: geometry).output
+          : x[0].batchNormalizedReLU(scale: x[1], shift: x[2]).output.convolved2D(with: x[3], bias: x[4], geometry: geometry)
+        (output * weights).sum().backward()
+        return [output] + parameters.map { $0.gradient! }
+      }
+    }
+    let fused = run(fused: true), composed = run(fused: false)
+    for (index, (a, b)) in zip(fused, composed).enumerated() {
+      #expect(toleranceRatio(a, b, absolute: 1e-5, relative: 1e-4) <= 1, "\(backend.name) output \(index): max |Δ| \(maximumAbsoluteDifference(a, b))")
+    }
+    let checks = withBackend(backend) {
+      checkGradients(at: [z, scale, shift, filter, bias], step: 1e-3) { x in
+        x[0].normalizedReLUConvolved(scale: x[1], shift: x[2], filter: x[3], bias: x[4], geometry: geometry).output
+      }
+    }
+    for check in checks { #expect(check.worstError < 2e-2, "\(backend.name): \(check)") }
+  }
 }

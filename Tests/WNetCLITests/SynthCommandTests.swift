@@ -1,4 +1,5 @@
 import Foundation
+import StereoData
 import Testing
 
 @testable import wnet
@@ -42,11 +43,14 @@ struct SynthCommandTests {
     for scene in ["scene-0000", "scene-0001"] {
       let directory = root.appendingPathComponent("a").appendingPathComponent(scene)
       let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-      #expect(files == ["disp0GT.pfm", "left.ppm", "mask0nocc.pgm", "right.ppm"])
+      #expect(files == ["disp0GT.pfm", "im0.png", "im1.png", "mask0nocc.png"])
       let disparity = try Data(contentsOf: directory.appendingPathComponent("disp0GT.pfm"))
       #expect(disparity.count == "Pf\n40 24\n-1\n".utf8.count + 4 * 40 * 24)
-      let mask = try Data(contentsOf: directory.appendingPathComponent("mask0nocc.pgm"))
-      #expect(Set(mask.suffix(40 * 24)).isSubset(of: [128, 255]))
+      let mask = try ImageIO.read(directory.appendingPathComponent("mask0nocc.png"))
+      #expect(Set(mask.pixels.map { Int(($0 * 255).rounded()) }).isSubset(of: [128, 255]))
+      // The folder reads back as a Middlebury-layout dataset with ground truth and mask.
+      let sample = try StereoDataset(contentsOf: root.appendingPathComponent("a")).sample(at: 0)
+      #expect(sample.disparity != nil && sample.nonOccludedMask != nil)
       for file in files {
         let again = root.appendingPathComponent("b").appendingPathComponent(scene)
           .appendingPathComponent(file)

@@ -80,4 +80,8 @@ int wnet_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t height, int32
 }
 #endif
 
+/// Fixes glibc's mmap threshold at `bytes` (which also turns off its dynamic adjustment), so that
+/// large blocks go back to the system when freed. Returns 1 on success.
+int wnet_fix_mmap_threshold(int bytes);
+
 #endif

@@ -44,6 +44,16 @@ public final class DisparityEstimator {
   ///
   /// - Parameter defaultDisparityFraction: For a model trained on crops of width `w` with `D`
   ///   candidates, `(d_max) / w` makes the default working width equal the training width.
+  private var cachedPlan: RealtimeInferencePlan?
+
+  /// The compiled plan of the estimator's own model (built on first use).
+  func plan(for network: RealtimeWNet) -> RealtimeInferencePlan {
+    if let cachedPlan { return cachedPlan }
+    let plan = RealtimeInferencePlan(network)
+    cachedPlan = plan
+    return plan
+  }
+
   public init(model: WNet, defaultDisparityFraction: Float? = nil) {
     self.model = model
     self.defaultDisparityFraction = defaultDisparityFraction ?? Float(model.configuration.maximumDisparity) / 336
@@ -88,19 +98,31 @@ public final class DisparityEstimator {
       model = result.model
       adaptationLosses = (result.before, result.after)
     }
+    let scale = Float(left.width) / Float(width)
+    func full(_ map: Tensor) -> Image { Image(map.resizedBilinear(height: left.height, width: left.width)) }
+    func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width) }
+    if !keepProbabilities, let network = model.network as? RealtimeWNet {
+      return withoutGradients {
+        // The planned path: folded, fused, no distribution stored.
+        let plan = model === self.model ? self.plan(for: network) : RealtimeInferencePlan(network)
+        let input = Tensor.concatenate([prepare(left, width: width, height: height), prepare(right, width: width, height: height)], axis: 3)
+        let (disparity, peak, confidence) = plan(input)
+        return DisparityPrediction(
+          disparity: Image(crop(disparity).resizedBilinear(height: left.height, width: left.width) * scale),
+          peakProbability: full(crop(peak)), entropyConfidence: full(crop(confidence)), probabilities: nil,
+          workingWidth: width, workingHeight: height, disparityScale: scale, adaptationLosses: adaptationLosses)
+      }
+    }
     return withoutGradients {
       var context = ForwardContext.inference
       let input = Tensor.concatenate([prepare(left, width: width, height: height), prepare(right, width: width, height: height)], axis: 3)
       let logits = model.network.logits(input, context: &context).left
       let selection = model.leftSelection(logits: logits, source: input.slice(axis: 3, 3..<6))
-      func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width) }
       let probabilities = crop(selection.probabilities)
-      let scale = Float(left.width) / Float(width)
       let disparity = crop(selection.disparity).resizedBilinear(height: left.height, width: left.width) * scale
       let peak = probabilities.max(axes: [3], keepingDimensions: true)
       let entropy = -(probabilities * (probabilities + 1e-12).log()).sum(axes: [3], keepingDimensions: true)
       let entropyConfidence = 1 - entropy / Float(Foundation.log(Double(model.configuration.candidateCount)))
-      func full(_ map: Tensor) -> Image { Image(map.resizedBilinear(height: left.height, width: left.width)) }
       return DisparityPrediction(
         disparity: Image(disparity), peakProbability: full(peak), entropyConfidence: full(entropyConfidence),
         probabilities: keepProbabilities ? probabilities : nil, workingWidth: width, workingHeight: height,

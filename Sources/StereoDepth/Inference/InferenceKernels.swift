@@ -55,40 +55,47 @@ enum InferenceKernels {
     let pointers = UncheckedSendable((logits.unsafePointer, disparity.unsafeMutablePointer, peak.unsafeMutablePointer, confidence.unsafeMutablePointer))
     Parallel.forEachRange(n * h * w, minimumChunk: 2048) { pixels in
       let (x, disparities, peaks, confidences) = pointers.value
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: d + 8)
-      defer { scratch.deallocate() }
-      var indices = [Float](repeating: 0, count: d)
-      for k in 0..<d { indices[k] = Float(k) }
-      indices.withUnsafeBufferPointer { indexBuffer in
-        let k = indexBuffer.baseAddress!
-        for pixel in pixels {
-          let row = x + pixel * d
-          var peakLogit = -Float.greatestFiniteMagnitude
-          for j in 0..<d { peakLogit = Swift.max(peakLogit, row[j]) }
-          for j in 0..<d { scratch[j] = row[j] - peakLogit }
-          // scratch = x − max; then e = exp(scratch) in place, keeping x − max for the entropy.
-          var sum: Float = 0, weighted: Float = 0, entropyTerm: Float = 0
-          var j = 0
-          while j + 8 <= d {
-            let shifted = VectorMath.load8(scratch + j)
-            let e = VectorMath.exp(shifted)
-            sum += e.sum()
-            weighted += (e * VectorMath.load8(k + j)).sum()
-            entropyTerm += (e * shifted).sum()
-            j += 8
-          }
-          while j < d {
-            let e = VectorMath.exp(scratch[j])
-            sum += e
-            weighted += e * k[j]
-            entropyTerm += e * scratch[j]
-            j += 1
-          }
-          let inverse = 1 / sum
-          disparities[pixel] = Float(minimumDisparity) + weighted * inverse
-          peaks[pixel] = inverse
-          confidences[pixel] = 1 - (VectorMath.log(sum) - entropyTerm * inverse) * inverseLogD
+      // Candidate indices 0, 1, 2, … as vectors, and the tail of D that does not fill a vector.
+      let vectorEnd = d / 8 * 8
+      for pixel in pixels {
+        let row = x + pixel * d
+        var peaksVector = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
+        var j = 0
+        while j < vectorEnd {
+          peaksVector = VectorMath.simdMax(peaksVector, VectorMath.load8(row + j))
+          j += 8
         }
+        var peakLogit = peaksVector.max()
+        while j < d {
+          peakLogit = Swift.max(peakLogit, row[j])
+          j += 1
+        }
+        let shift = SIMD8<Float>(repeating: peakLogit)
+        var sums = SIMD8<Float>(), weighted = SIMD8<Float>(), entropyTerms = SIMD8<Float>()
+        var index = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+        j = 0
+        while j < vectorEnd {
+          let shifted = VectorMath.load8(row + j) - shift
+          let e = VectorMath.exp(shifted)
+          sums += e
+          weighted += e * index
+          entropyTerms += e * shifted
+          index += 8
+          j += 8
+        }
+        var sum = sums.sum(), weightedSum = weighted.sum(), entropySum = entropyTerms.sum()
+        while j < d {
+          let shifted = row[j] - peakLogit
+          let e = VectorMath.exp(shifted)
+          sum += e
+          weightedSum += e * Float(j)
+          entropySum += e * shifted
+          j += 1
+        }
+        let inverse = 1 / sum
+        disparities[pixel] = Float(minimumDisparity) + weightedSum * inverse
+        peaks[pixel] = inverse
+        confidences[pixel] = 1 - (VectorMath.log(sum) - entropySum * inverse) * inverseLogD
       }
     }
     return withExtendedLifetime(logits) { (disparity, peak, confidence) }

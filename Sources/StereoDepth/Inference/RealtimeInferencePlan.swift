@@ -73,7 +73,10 @@ public final class RealtimeInferencePlan: @unchecked Sendable {
   /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of 8.
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − H/ln D`.
   public func callAsFunction(_ input: Tensor) -> (disparity: Tensor, peak: Tensor, confidence: Tensor) {
-    InferenceKernels.expectedDisparity(logits(input), minimumDisparity: configuration.minimumDisparity)
+    let logits = logits(input)
+    return Profiler.measure("softmax+expectation") {
+      InferenceKernels.expectedDisparity(logits, minimumDisparity: configuration.minimumDisparity)
+    }
   }
 
   /// The left view's logits, `[N, H, W, D]`.
@@ -89,7 +92,9 @@ public final class RealtimeInferencePlan: @unchecked Sendable {
       }
       skips.removeLast()
       for level in decoder {
-        x = level.reduce(InferenceKernels.upsampleConcatenate(x, skips.removeLast())) { $1($0) }
+        let skip = skips.removeLast()
+        let joined = Profiler.measure("upsample+concat") { InferenceKernels.upsampleConcatenate(x, skip) }
+        x = level.reduce(joined) { $1($0) }
       }
       return head(x)
     }

@@ -54,23 +54,33 @@ public final class RealtimeWNet: StereoNetwork {
 
   public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
     validateInput(input)
-    // Stage: stem at full resolution.
-    var x = stemBlock(stem(input, context: &context), context: &context)
+    // Each unit's batch norm + ReLU is applied lazily: a `PreActivation` holds a convolution's
+    // output and the norm still to apply. Where the activation feeds one convolution, the two run
+    // as one operation that recomputes the activation in backward instead of keeping it; it is
+    // materialised only where it branches (skips, pooling).
+    var pre = PreActivation(stem.conv(input), stem.norm)
+    pre = pre.then(stemBlock, context: &context)
+    var x = pre.materialized(context: context)
     var skips = [x]
     // Stage: encoder, halving the resolution per level.
     for blocks in encoder {
-      x = x.maxPooled(size: 2)
-      for block in blocks { x = block(x, context: &context) }
+      pre = PreActivation(blocks[0].depthwise.conv(x.maxPooled(size: 2)), blocks[0].depthwise.norm)
+      pre = pre.then(blocks[0].pointwise, context: context)
+      pre = pre.then(blocks[1], context: &context)
+      x = pre.materialized(context: context)
       skips.append(x)
     }
     // Stage: decoder, doubling it back and joining the skip of the same size.
     skips.removeLast()
-    for blocks in decoder {
+    for (level, blocks) in decoder.enumerated() {
       x = Tensor.concatenate([x.upsampled2x(), skips.removeLast()], axis: 3)
-      for block in blocks { x = block(x, context: &context) }
+      pre = PreActivation(blocks[0].depthwise.conv(x), blocks[0].depthwise.norm)
+      pre = pre.then(blocks[0].pointwise, context: context)
+      pre = pre.then(blocks[1], context: &context)
+      if level < decoder.count - 1 { x = pre.materialized(context: context) }
     }
     // Stage: the head gives D scores per view.
-    let scores = head(x)
+    let scores = pre.norm.normalizedReLUConvolved(pre.value, by: head, context: context)
     let d = configuration.candidateCount
     return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
   }
@@ -91,5 +101,29 @@ public final class RealtimeWNet: StereoNetwork {
     }
     result.append("head", head.parameters)
     return result
+  }
+}
+
+/// A convolution's output whose batch norm and ReLU are still to be applied.
+struct PreActivation {
+  let value: Tensor
+  let norm: BatchNorm
+
+  init(_ value: Tensor, _ norm: BatchNorm) {
+    self.value = value
+    self.norm = norm
+  }
+
+  /// `max(0, BN(value))`.
+  func materialized(context: ForwardContext) -> Tensor { norm.normalizedReLU(value, context: context) }
+
+  /// The next unit's convolution applied to this activation, fused.
+  func then(_ unit: ConvBatchNormReLU, context: ForwardContext) -> PreActivation {
+    PreActivation(norm.normalizedReLUConvolved(value, by: unit.conv, context: context), unit.norm)
+  }
+
+  /// Through both units of a depthwise-separable block.
+  func then(_ block: DepthwiseSeparableBlock, context: inout ForwardContext) -> PreActivation {
+    then(block.depthwise, context: context).then(block.pointwise, context: context)
   }
 }

@@ -66,6 +66,17 @@ public final class BatchNorm: Layer {
     return output
   }
 
+  /// `conv(max(0, BN(z)))`: this batch norm and ReLU, then `conv`, with the activation recomputed
+  /// in backward rather than kept (``Tensor/normalizedReLUConvolved(scale:shift:epsilon:filter:bias:geometry:)``).
+  public func normalizedReLUConvolved(_ input: Tensor, by conv: Conv2D, context: ForwardContext) -> Tensor {
+    guard context.isTraining else { return conv(normalizedReLU(input, context: context)) }
+    let (output, mean, variance) = input.normalizedReLUConvolved(
+      scale: scale.tracked, shift: shift.tracked, epsilon: epsilon, filter: conv.filter.tracked,
+      bias: conv.bias?.tracked, geometry: conv.geometry)
+    updateRunningStatistics(mean: mean, variance: variance, count: input.count / input.shape[3])
+    return output
+  }
+
   public var parameters: Parameters {
     Parameters([
       "scale": scale, "shift": shift, "running_mean": runningMean,
