@@ -82,7 +82,10 @@ extension DNNLBackend {
 
   /// Whether the kernel equals the stride (W-net's up-sampling): then output blocks do not
   /// overlap, and the transposed convolution is a 1×1 convolution to `KH·KW·C_out` channels
-  /// followed by a depth-to-space (``FilterTransform/kernelAsChannels``).
+  /// followed by a depth-to-space (``FilterTransform/kernelAsChannels``). Forward and filter
+  /// gradient take that path: 6.1 + 7.1 ms against 12.0 + 18.8 ms for oneDNN's deconvolution
+  /// primitives, 64→64 from `[6, 48, 84, 64]` with stride 2 (BENCHMARKS.md, "Operations"); the
+  /// input gradient stays with oneDNN's (already a fast `brgconv` kernel).
   static func isBlockwise(filter: [Int], stride: Int) -> Bool {
     filter[1] == stride && filter[2] == stride
   }
