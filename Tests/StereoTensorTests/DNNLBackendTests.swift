@@ -65,7 +65,7 @@ struct DNNLBackendTests {
     // Random geometries from a fixed seed.
     var generator = SeededGenerator(seed: 2024)
     for _ in 0..<6 {
-      let groups = [1, 1, 2, 3].randomElement(using: &generator)!
+      let groups = [1, 1, 2, 3][Int.random(in: 0..<4, using: &generator)]
       let perGroupIn = Int.random(in: 1...4, using: &generator)
       let perGroupOut = Int.random(in: 1...3, using: &generator)
       let kh = Int.random(in: 1...4, using: &generator), kw = Int.random(in: 1...4, using: &generator)

@@ -42,7 +42,7 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
   init() throws(DNNLError) {
     var engine: dnnl_engine_t?
     try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
-    self.engine = engine!
+    self.engine = created(engine, "engine_create")
   }
 
   deinit {

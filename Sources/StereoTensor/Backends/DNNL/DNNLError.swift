@@ -27,3 +27,11 @@ func mustSucceed(_ status: dnnl_status_t, _ operation: @autoclosure () -> String
     preconditionFailure("\(error)")
   }
 }
+
+/// The handle a successful oneDNN create call wrote; oneDNN sets it whenever it returns success,
+/// so `nil` here is a bug.
+@inline(__always)
+func created<Handle>(_ handle: Handle?, _ operation: @autoclosure () -> String) -> Handle {
+  guard let handle else { preconditionFailure("oneDNN \(operation()) succeeded without a handle") }
+  return handle
+}

@@ -46,7 +46,7 @@ final class DNNLPrimitive: @unchecked Sendable {
     try check(
       dnnl_primitive_desc_create(&descriptor, operation, attributes, engine, hint),
       "primitive_desc_create(\(name()))")
-    return descriptor!
+    return created(descriptor, "primitive_desc_create")
   }
 
   /// Creates the descriptor of a reorder from one layout to another.
@@ -61,7 +61,7 @@ final class DNNLPrimitive: @unchecked Sendable {
       dnnl_reorder_primitive_desc_create(
         &descriptor, &source, engine, &destination, engine, attributes),
       "reorder_primitive_desc_create")
-    return descriptor!
+    return created(descriptor, "reorder_primitive_desc_create")
   }
 
   /// - Parameter postActivation: An activation applied to the result in the same pass (an eltwise
@@ -85,7 +85,7 @@ final class DNNLPrimitive: @unchecked Sendable {
       dnnl_primitive_attr_destroy(attributes)
       throw error
     }
-    return attributes!
+    return created(attributes, "primitive_attr_create")
   }
 
   /// Creates the primitive of `descriptor`, taking ownership of the descriptor (it is destroyed
@@ -99,11 +99,11 @@ final class DNNLPrimitive: @unchecked Sendable {
   init(descriptor: dnnl_primitive_desc_t, engine: dnnl_engine_t, candidates: [Int32])
     throws(DNNLError)
   {
-    var created: [dnnl_memory_t] = []
+    var memoriesMade: [dnnl_memory_t] = []
     var primitive: dnnl_primitive_t?
     var stream: dnnl_stream_t?
     func cleanUp() {
-      for memory in created { dnnl_memory_destroy(memory) }
+      for memory in memoriesMade { dnnl_memory_destroy(memory) }
       if let stream { dnnl_stream_destroy(stream) }
       if let primitive { dnnl_primitive_destroy(primitive) }
       dnnl_primitive_desc_destroy(descriptor)
@@ -120,7 +120,7 @@ final class DNNLPrimitive: @unchecked Sendable {
         else { continue }
         arguments[argument] = md.pointee
         let memory = try Self.makeMemory(md, engine: engine)
-        created.append(memory)
+        memoriesMade.append(memory)
         memories[argument] = memory
       }
       var scratchpad: dnnl_memory_t?
@@ -130,8 +130,9 @@ final class DNNLPrimitive: @unchecked Sendable {
       {
         scratchpadByteCount = Int(dnnl_memory_desc_get_size(md))
         if scratchpadByteCount > 0 {
-          scratchpad = try Self.makeMemory(md, engine: engine)
-          created.append(scratchpad!)
+          let memory = try Self.makeMemory(md, engine: engine)
+          scratchpad = memory
+          memoriesMade.append(memory)
         }
       }
       var name: UnsafePointer<CChar>?
@@ -139,13 +140,13 @@ final class DNNLPrimitive: @unchecked Sendable {
         dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, $0)
       }
       self.descriptor = descriptor
-      self.primitive = primitive!
+      self.primitive = created(primitive, "primitive_create")
       self.implementation = name.map { String(cString: $0) } ?? "unknown"
       self.arguments = arguments
       self.scratchpadByteCount = scratchpadByteCount
       self.memories = memories
       self.scratchpad = scratchpad
-      self.stream = stream!
+      self.stream = created(stream, "stream_create")
     } catch {
       cleanUp()
       throw error
@@ -157,7 +158,7 @@ final class DNNLPrimitive: @unchecked Sendable {
   {
     var memory: dnnl_memory_t?
     try check(dnnl_memory_create(&memory, md, engine, wnet_dnnl_memory_none()), "memory_create")
-    return memory!
+    return created(memory, "memory_create")
   }
 
   deinit {
