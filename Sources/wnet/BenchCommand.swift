@@ -6,8 +6,9 @@ extension WNetCommand {
   /// `wnet bench`: performance measurements.
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure how fast WNet's building blocks run on this machine.",
-      subcommands: [BenchOps.self])
+      abstract: "Measure how fast WNet runs on this machine: a whole model (default) or each primitive.",
+      discussion: "'wnet bench [--preset P] [--train] [--json]' times a model; 'wnet bench ops' times each primitive.",
+      subcommands: [BenchModel.self, BenchOps.self], defaultSubcommand: BenchModel.self)
   }
 
   /// `wnet bench ops`: each primitive at W-net's sizes.

@@ -17,7 +17,6 @@ struct WNetCommand: AsyncParsableCommand {
       Infer.self,
       Demo.self,
       Eval.self,
-      BenchModel.self,
       Version.self,
       Synth.self,
       Extract.self,

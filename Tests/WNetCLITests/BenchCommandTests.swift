@@ -23,3 +23,15 @@ struct BenchCommandTests {
     #expect(throws: (any Error).self) { try WNetCommand.BenchOps.parse(["--channels", "0"]) }
   }
 }
+
+@Suite("wnet bench (model)")
+struct BenchModelCommandTests {
+  @Test("Parses the model benchmark's options and rejects bad sizes")
+  func parse() throws {
+    let command = try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "64", "--width", "96", "--batch", "2", "--train", "--json", "--profile"])
+    #expect(command.preset == .original && command.height == 64 && command.width == 96 && command.batch == 2)
+    #expect(command.train && command.json && command.profile)
+    #expect(throws: (any Error).self) { try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "40"]) }
+    #expect(throws: (any Error).self) { try WNetCommand.BenchModel.parse(["--batch", "0"]) }
+  }
+}
