@@ -12,8 +12,9 @@ public final class AutodiffNode: @unchecked Sendable {
   public let order: Int
   /// The nodes of the inputs that need a gradient, with their position among the operation's inputs.
   let inputs: [(position: Int, node: AutodiffNode)]
-  /// Maps the gradient of the output to the gradients of all inputs (`nil` for none).
-  let backward: ((Tensor) -> [Tensor?])?
+  /// Maps the gradient of the output to the gradients of all inputs (`nil` for none). Released
+  /// once it has run, which frees the tensors it saved: a graph is differentiated once.
+  var backward: ((Tensor) -> [Tensor?])?
   /// For a leaf: the parameter that receives the gradient.
   let parameter: Parameter?
   /// The shape of the tensor this node produced; gradients must match it.
@@ -72,6 +73,10 @@ extension Tensor {
   /// Runs reverse-mode differentiation from this tensor and adds the gradients into the
   /// ``Parameter/gradient`` of every parameter it depends on.
   ///
+  /// Each node's backward function is released as soon as it has run, so the activations it saved
+  /// are freed while backward proceeds rather than at the end: the peak memory is not all
+  /// activations plus all gradients. A graph can therefore be differentiated only once.
+  ///
   /// - Parameter seed: The gradient of the final objective with respect to this tensor; by default
   ///   ones (so for a scalar loss, d loss / d loss = 1).
   public func backward(seed: Tensor? = nil) {
@@ -99,6 +104,7 @@ extension Tensor {
           continue
         }
         guard let backward = current.backward else { continue }
+        current.backward = nil
         let inputGradients = backward(gradient)
         for (position, input) in current.inputs {
           guard position < inputGradients.count, let inputGradient = inputGradients[position] else {
