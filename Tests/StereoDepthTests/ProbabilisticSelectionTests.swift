@@ -100,4 +100,30 @@ struct ProbabilisticSelectionTests {
     }
     for check in checks { #expect(check.worstError < 1e-2, "\(check)") }
   }
+
+  @Test("Both views from one score tensor equal two separate layers, forward and backward")
+  func pairMatchesSeparateLayers() {
+    let (d, range) = (7, -2...4)
+    let left = ProbabilisticSelection(minimumDisparity: range.lowerBound, maximumDisparity: range.upperBound, side: .left)
+    let right = ProbabilisticSelection(minimumDisparity: range.lowerBound, maximumDisparity: range.upperBound, side: .right)
+    let scores = randomTensor([2, 3, 9, 2 * d], seed: 21, in: -3...3)
+    let leftImage = randomTensor([2, 3, 9, 3], seed: 22), rightImage = randomTensor([2, 3, 9, 3], seed: 23)
+    let weights = (0..<4).map { randomTensor($0 % 2 == 0 ? [2, 3, 9, 3] : [2, 3, 9, 1], seed: 30 + UInt64($0)) }
+    func run(pair: Bool) -> [Tensor] {
+      let parameters = [scores, leftImage, rightImage].map { Parameter($0) }
+      let x = parameters.map(\.tracked)
+      let outputs: (SelectionOutput, SelectionOutput)
+      if pair {
+        outputs = ProbabilisticSelection.renderPair(scores: x[0], left: left, right: right, leftImage: x[1], rightImage: x[2])
+      } else {
+        outputs = (left(logits: x[0].slice(axis: 3, 0..<d), source: x[2]), right(logits: x[0].slice(axis: 3, d..<(2 * d)), source: x[1]))
+      }
+      let all = [outputs.0.reconstruction, outputs.0.disparity, outputs.1.reconstruction, outputs.1.disparity]
+      zip(all, weights).map { ($0 * $1).sum() }.reduce(Tensor(0), +).backward()
+      return all + parameters.map { $0.gradient! }
+    }
+    for (index, (a, b)) in zip(run(pair: true), run(pair: false)).enumerated() {
+      #expect(maximumAbsoluteDifference(a, b) < 1e-5, "output \(index)")
+    }
+  }
 }

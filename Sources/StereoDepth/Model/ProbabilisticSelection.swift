@@ -87,16 +87,81 @@ public struct ProbabilisticSelection: Sendable {
   }
 
   func render(logits: Tensor, source: Tensor) -> SelectionOutput {
-    let (n, h, w, c) = checkShapes(logits, source)
+    _ = checkShapes(logits, source)
+    let forward = forwardKernel(logits: logits, channelOffset: 0, source: source)
+    let outputs = Tensor.record(outputs: [forward.reconstruction, forward.disparity], inputs: [logits, source]) {
+      gradients in
+      Profiler.measure("selection.bwd") {
+        let logitsGradient = Tensor(uninitializedShape: logits.shape)
+        let sourceGradient = self.backwardKernel(
+          probabilities: forward.probabilities, source: source, viewGradient: gradients[0],
+          disparityGradient: gradients[1], needsSource: source.requiresGradient,
+          into: logitsGradient, channelOffset: 0)
+        return [logitsGradient, sourceGradient]
+      }
+    }
+    return SelectionOutput(
+      reconstruction: outputs[0], disparity: outputs[1], validity: forward.validity,
+      probabilities: forward.probabilities)
+  }
+
+  /// Both views at once from one `[N, H, W, 2D]` score tensor (left view's logits in channels
+  /// `0..<D`, right view's in `D..<2D`), as the `realtime` head produces them: the kernels read
+  /// their channels in place and backward writes one gradient, with no slicing, padding or adding.
+  ///
+  /// - Parameters:
+  ///   - left: The left view's layer (renders from `right image`).
+  ///   - right: The right view's layer (renders from `left image`).
+  public static func renderPair(
+    scores: Tensor, left: ProbabilisticSelection, right: ProbabilisticSelection, leftImage: Tensor, rightImage: Tensor
+  ) -> (left: SelectionOutput, right: SelectionOutput) {
+    let (n, h, w, c) = scores.nhwc("renderPair")
+    let d = left.candidateCount
+    precondition(right.candidateCount == d && c == 2 * d, "Scores \(scores.shape) must hold 2 × \(d) channels")
+    precondition(leftImage.shape == rightImage.shape && Array(leftImage.shape.prefix(3)) == [n, h, w], "Images \(leftImage.shape), \(rightImage.shape) do not match scores \(scores.shape)")
+    let (leftForward, rightForward) = Profiler.measure("selection") {
+      (left.forwardKernel(logits: scores, channelOffset: 0, source: rightImage),
+       right.forwardKernel(logits: scores, channelOffset: d, source: leftImage))
+    }
+    let outputs = Tensor.record(
+      outputs: [leftForward.reconstruction, leftForward.disparity, rightForward.reconstruction, rightForward.disparity],
+      inputs: [scores, rightImage, leftImage]
+    ) { gradients in
+      Profiler.measure("selection.bwd") {
+        let scoresGradient = Tensor(uninitializedShape: scores.shape)
+        let rightImageGradient = left.backwardKernel(
+          probabilities: leftForward.probabilities, source: rightImage, viewGradient: gradients[0],
+          disparityGradient: gradients[1], needsSource: rightImage.requiresGradient, into: scoresGradient, channelOffset: 0)
+        let leftImageGradient = right.backwardKernel(
+          probabilities: rightForward.probabilities, source: leftImage, viewGradient: gradients[2],
+          disparityGradient: gradients[3], needsSource: leftImage.requiresGradient, into: scoresGradient, channelOffset: d)
+        return [scoresGradient, rightImageGradient, leftImageGradient]
+      }
+    }
+    return (
+      SelectionOutput(reconstruction: outputs[0], disparity: outputs[1], validity: leftForward.validity, probabilities: leftForward.probabilities),
+      SelectionOutput(reconstruction: outputs[2], disparity: outputs[3], validity: rightForward.validity, probabilities: rightForward.probabilities)
+    )
+  }
+
+  /// The forward kernel: reads this layer's `D` logits at `channelOffset` of each pixel of
+  /// `logits` (whose last extent is the channel stride).
+  func forwardKernel(logits: Tensor, channelOffset: Int, source: Tensor)
+    -> (probabilities: Tensor, reconstruction: Tensor, disparity: Tensor, validity: Tensor)
+  {
+    let (n, h, w, stride) = logits.nhwc("ProbabilisticSelection logits")
+    let c = source.shape[3]
     let d = candidateCount
-    var probabilities = Tensor(uninitializedShape: [n, h, w, d])
-    var reconstruction = Tensor(uninitializedShape: [n, h, w, c])
-    var disparity = Tensor(uninitializedShape: [n, h, w, 1])
-    var validity = Tensor(uninitializedShape: [n, h, w, 1])
+    precondition(channelOffset >= 0 && channelOffset + d <= stride, "Channels \(channelOffset)..<\(channelOffset + d) out of range for \(logits.shape)")
+    let probabilities = Tensor(uninitializedShape: [n, h, w, d])
+    let reconstruction = Tensor(uninitializedShape: [n, h, w, c])
+    let disparity = Tensor(uninitializedShape: [n, h, w, 1])
+    let validity = Tensor(uninitializedShape: [n, h, w, 1])
     let geometry = RowGeometry(layer: self, width: w, channels: c)
     let pointers = UncheckedSendable((
-      logits.unsafePointer, source.unsafePointer, probabilities.unsafeMutablePointer,
+      logits.unsafePointer + channelOffset, source.unsafePointer, probabilities.unsafeMutablePointer,
       reconstruction.unsafeMutablePointer, disparity.unsafeMutablePointer, validity.unsafeMutablePointer))
+    let minimum = Float(minimumDisparity)
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
       let (logitsBase, sourceBase, pBase, viewBase, disparityBase, validityBase) = pointers.value
       let planes = UnsafeMutablePointer<Float>.allocate(capacity: geometry.planeLength * c)
@@ -106,7 +171,7 @@ public struct ProbabilisticSelection: Sendable {
         for x in 0..<w {
           let pixel = row * w + x
           let p = pBase + pixel * d
-          p.update(from: logitsBase + pixel * d, count: d)
+          p.update(from: logitsBase + pixel * stride, count: d)
           VectorMath.softmaxInPlace(p, count: d)
           let base = geometry.base(x)
           for channel in 0..<c {
@@ -114,7 +179,7 @@ public struct ProbabilisticSelection: Sendable {
           }
           var expected: Float = 0
           for k in 0..<d { expected += Float(k) * p[k] }
-          disparityBase[pixel] = Float(minimumDisparity) + expected
+          disparityBase[pixel] = minimum + expected
           let inside = geometry.insideRange(base)
           var mass: Float = 0
           for k in inside { mass += p[k] }
@@ -122,32 +187,25 @@ public struct ProbabilisticSelection: Sendable {
         }
       }
     }
-    let outputs = Tensor.record(outputs: [reconstruction, disparity], inputs: [logits, source]) {
-      gradients in
-      Profiler.measure("selection.bwd") {
-        self.backward(
-          probabilities: probabilities, source: source, viewGradient: gradients[0],
-          disparityGradient: gradients[1], needsSource: source.requiresGradient)
-      }
-    }
-    return SelectionOutput(
-      reconstruction: outputs[0], disparity: outputs[1], validity: validity,
-      probabilities: probabilities)
+    return withExtendedLifetime((logits, source)) { (probabilities, reconstruction, disparity, validity) }
   }
 
-  func backward(
+  /// The backward kernel: writes the gradient of this layer's logits into channels
+  /// `channelOffset..<channelOffset + D` of `logitsGradient` (whose last extent is the stride)
+  /// and returns the source's gradient if asked for.
+  func backwardKernel(
     probabilities: Tensor, source: Tensor, viewGradient: Tensor?, disparityGradient: Tensor?,
-    needsSource: Bool
-  ) -> [Tensor?] {
+    needsSource: Bool, into logitsGradient: Tensor, channelOffset: Int
+  ) -> Tensor? {
     let (n, h, w, d) = (probabilities.shape[0], probabilities.shape[1], probabilities.shape[2], candidateCount)
+    let stride = logitsGradient.shape[3]
     let c = source.shape[3]
-    var logitsGradient = Tensor(uninitializedShape: probabilities.shape)
-    var sourceGradient = needsSource ? Tensor.zeros(source.shape) : nil
+    let sourceGradient = needsSource ? Tensor.zeros(source.shape) : nil
     let geometry = RowGeometry(layer: self, width: w, channels: c)
     let minimum = Float(minimumDisparity)
     let pointers = UncheckedSendable((
       probabilities.unsafePointer, source.unsafePointer, viewGradient?.unsafePointer,
-      disparityGradient?.unsafePointer, logitsGradient.unsafeMutablePointer,
+      disparityGradient?.unsafePointer, logitsGradient.unsafeMutablePointer + channelOffset,
       sourceGradient?.unsafeMutablePointer))
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
       let (pBase, sourceBase, gViewBase, gDisparityBase, gLogitsBase, gSourceBase) = pointers.value
@@ -180,13 +238,13 @@ public struct ProbabilisticSelection: Sendable {
             }
           }
           let mean = VectorMath.dot(p, a, count: d)
-          let gLogits = gLogitsBase + pixel * d
+          let gLogits = gLogitsBase + pixel * stride
           for k in 0..<d { gLogits[k] = p[k] * (a[k] - mean) }
         }
         if let gSourceBase { geometry.foldPlaneGradients(planeGradients, into: gSourceBase + row * w * c) }
       }
     }
-    return [logitsGradient, sourceGradient]
+    return withExtendedLifetime((probabilities, source, viewGradient, disparityGradient, logitsGradient)) { sourceGradient }
   }
 
   /// The same layer as a composition of tensor operations (shift by padding and slicing, multiply,

@@ -53,6 +53,13 @@ public final class RealtimeWNet: StereoNetwork {
   }
 
   public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
+    let scores = stackedLogits(input, context: &context)
+    let d = configuration.candidateCount
+    return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
+  }
+
+  /// The head's output as it is: left logits in channels `0..<D`, right in `D..<2D`.
+  public func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor {
     validateInput(input)
     // Each unit's batch norm + ReLU is applied lazily: a `PreActivation` holds a convolution's
     // output and the norm still to apply. Where the activation feeds one convolution, the two run
@@ -80,9 +87,7 @@ public final class RealtimeWNet: StereoNetwork {
       if level < decoder.count - 1 { x = pre.materialized(context: context) }
     }
     // Stage: the head gives D scores per view.
-    let scores = pre.norm.normalizedReLUConvolved(pre.value, by: head, context: context)
-    let d = configuration.candidateCount
-    return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
+    return pre.norm.normalizedReLUConvolved(pre.value, by: head, context: context)
   }
 
   public var parameters: Parameters {

@@ -12,6 +12,18 @@ public protocol StereoNetwork: Layer {
   ///   multiples of ``WNetConfiguration/sizeMultiple``.
   /// - Returns: logits `[N, H, W, D]` for the left view and for the right view.
   func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor)
+
+  /// Both views' scores in one tensor, `[N, H, W, 2D]`: the left view's in channels `0..<D`, the
+  /// right view's in `D..<2D`.
+  func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor
+}
+
+extension StereoNetwork {
+  /// By default the two views' logits, concatenated.
+  public func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+    let (left, right) = logits(input, context: &context)
+    return Tensor.concatenate([left, right], axis: 3)
+  }
 }
 
 extension StereoNetwork {

@@ -63,14 +63,15 @@ public final class WNet {
   ) -> WNetOutput {
     precondition(left.shape == right.shape, "Left \(left.shape) and right \(right.shape) views differ in size")
     let input = Tensor.concatenate([left, right], axis: 3)
-    let logits = network.logits(input, context: &context)
-    let leftOutput = leftSelection(logits: logits.left, source: right)
-    let rightOutput = rightSelection(logits: logits.right, source: left)
+    let scores = network.stackedLogits(input, context: &context)
+    let (leftOutput, rightOutput) = ProbabilisticSelection.renderPair(
+      scores: scores, left: leftSelection, right: rightSelection, leftImage: left, rightImage: right)
     var output = WNetOutput(left: leftOutput, right: rightOutput)
     if warpingDisparities {
+      let d = configuration.candidateCount
       output.warpedDisparities = (
-        leftSelection(logits: logits.left, source: rightOutput.disparity).reconstruction,
-        rightSelection(logits: logits.right, source: leftOutput.disparity).reconstruction
+        leftSelection(logits: scores.slice(axis: 3, 0..<d), source: rightOutput.disparity).reconstruction,
+        rightSelection(logits: scores.slice(axis: 3, d..<(2 * d)), source: leftOutput.disparity).reconstruction
       )
     }
     return output
