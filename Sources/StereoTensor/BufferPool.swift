@@ -1,12 +1,18 @@
 import Foundation
 import Synchronization
 
-/// A process-wide pool of 64-byte-aligned `Float` buffers, keyed by element count.
+/// A process-wide pool of 64-byte-aligned `Float` buffers, in size classes.
 ///
 /// Training repeats the same shapes every step, so buffers released by one step are handed straight
 /// to the next. This matters: a fresh 25 MB allocation page-faults its way in and costs more than the
 /// convolution that fills it (measured 10-17 ms per fresh reorder against 0.56 ms on a reused
 /// buffer). Buffers smaller than ``minimumPooledCount`` go to `malloc` directly.
+///
+/// Requests are rounded up to a size class `m·2ᵉ` with `m` in 8…15 (at most 12.5% more), so that
+/// tensors of different shapes share buffers: backward's gradients reuse what forward's
+/// activations freed. Keyed by exact element count instead, a training step at batch 6 kept
+/// ~930 MB of idle buffers beside 1.7 GB of live tensors; with classes the resident memory stays
+/// close to the live peak.
 ///
 /// The pool keeps at most ``capacityBytes`` of idle memory (default 4 GiB, or
 /// `WNET_POOL_MB` megabytes); beyond that, released buffers are freed.
@@ -23,7 +29,7 @@ public final class BufferPool: Sendable {
   public let capacityBytes: Int
 
   private struct State {
-    var idle: [Int: [Int]] = [:]  // element count → addresses (bit patterns: Sendable)
+    var idle: [Int: [Int]] = [:]  // size class (elements) → addresses (bit patterns: Sendable)
     var idleBytes = 0
     var liveBytes = 0
     var peakLiveBytes = 0
@@ -36,37 +42,64 @@ public final class BufferPool: Sendable {
     self.capacityBytes = capacityBytes
   }
 
-  /// Returns an uninitialised buffer of `count` floats, 64-byte aligned.
-  public func allocate(count: Int) -> UnsafeMutablePointer<Float> {
-    let byteCount = max(count, 1) * MemoryLayout<Float>.stride
-    if count >= Self.minimumPooledCount {
-      let reused: Int? = state.withLock { state in
-        state.liveBytes += byteCount
-        state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
-        guard var list = state.idle[count], let pointer = list.popLast() else { return nil }
-        state.idle[count] = list.isEmpty ? nil : list
-        state.idleBytes -= byteCount
-        return pointer
-      }
-      if let reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: reused) { return pointer }
-    }
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-    return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+  /// The number of elements actually allocated for a request of `count`: `count` itself below
+  /// ``minimumPooledCount``, else the smallest `m·2ᵉ ≥ count` with `m` in 8…15.
+  @inlinable
+  public static func sizeClass(_ count: Int) -> Int {
+    guard count >= minimumPooledCount else { return max(count, 1) }
+    let exponent = (Int.bitWidth - 1 - count.leadingZeroBitCount) - 3
+    let unit = 1 << exponent
+    return (count + unit - 1) / unit * unit
   }
 
-  /// Returns a buffer obtained from ``allocate(count:)`` with the same `count`.
-  public func release(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+  /// Returns an uninitialised buffer of at least `count` floats, 64-byte aligned, and its actual
+  /// capacity (pass both back to ``release(_:capacity:)``).
+  ///
+  /// An idle buffer of the request's size class is reused first; failing that, the smallest idle
+  /// buffer of up to twice the size: different classes peak at different moments of a step
+  /// (activations in forward, gradients in backward), and lending across classes keeps the memory
+  /// held close to the live peak instead of the sum of every class's own peak.
+  public func allocate(count: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+    let wanted = Self.sizeClass(count)
+    if count >= Self.minimumPooledCount {
+      let reused: (Int, Int)? = state.withLock { state in
+        var candidate = wanted
+        while candidate <= 2 * wanted {
+          if var list = state.idle[candidate], let address = list.popLast() {
+            state.idle[candidate] = list.isEmpty ? nil : list
+            let byteCount = candidate * MemoryLayout<Float>.stride
+            state.idleBytes -= byteCount
+            state.liveBytes += byteCount
+            state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
+            return (address, candidate)
+          }
+          candidate = Self.sizeClass(candidate + 1)
+        }
+        state.liveBytes += wanted * MemoryLayout<Float>.stride
+        state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
+        return nil
+      }
+      if let (address, capacity) = reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: address) {
+        return (pointer, capacity)
+      }
+    }
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: wanted * MemoryLayout<Float>.stride, alignment: 64)
+    return (raw.bindMemory(to: Float.self, capacity: wanted), wanted)
+  }
+
+  /// Returns a buffer obtained from ``allocate(count:)``, with the capacity it reported.
+  public func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
     let raw = UnsafeMutableRawPointer(pointer)
-    guard count >= Self.minimumPooledCount else {
+    guard capacity >= Self.minimumPooledCount else {
       raw.deallocate()
       return
     }
-    let byteCount = count * MemoryLayout<Float>.stride
+    let byteCount = capacity * MemoryLayout<Float>.stride
     let address = Int(bitPattern: raw)
     let kept = state.withLock { state -> Bool in
       state.liveBytes -= byteCount
       guard state.idleBytes + byteCount <= capacityBytes else { return false }
-      state.idle[count, default: []].append(address)
+      state.idle[capacity, default: []].append(address)
       state.idleBytes += byteCount
       return true
     }

@@ -7,15 +7,17 @@ public final class TensorStorage: @unchecked Sendable {
   public let pointer: UnsafeMutablePointer<Float>
   /// The number of elements.
   public let count: Int
+  /// The buffer's actual size in elements (the pool's size class), at least `count`.
+  let capacity: Int
 
   /// Creates uninitialised storage for `count` floats.
   public init(uninitializedCount count: Int) {
     precondition(count >= 0, "A tensor cannot hold \(count) elements")
     self.count = count
-    self.pointer = BufferPool.shared.allocate(count: count)
+    (self.pointer, self.capacity) = BufferPool.shared.allocate(count: count)
   }
 
   deinit {
-    BufferPool.shared.release(pointer, count: count)
+    BufferPool.shared.release(pointer, capacity: capacity)
   }
 }

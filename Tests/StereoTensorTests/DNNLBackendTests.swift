@@ -280,12 +280,12 @@ struct DNNLBackendTests {
     #expect(fast.workspace != nil, "training forward returns oneDNN's workspace")
     let outputGradient = randomTensor(slow.output.shape, seed: 3)
     let expected = reference.maxPool2DBackward(
-      outputGradient, input: input, workspace: nil, size: size)
+      outputGradient, inputShape: input.shape, input: input, workspace: nil, size: size)
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, input: input, workspace: fast.workspace, size: size),
+      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: fast.workspace, size: size),
       expected, .elementwise, "backward with the workspace")
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, input: input, workspace: nil, size: size),
+      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: nil, size: size),
       expected, .elementwise, "backward without a workspace")
     expectNoFallback()
   }
@@ -296,8 +296,8 @@ struct DNNLBackendTests {
     let outputGradient = randomTensor([1, 2, 2, 2], seed: 9)
     let workspace = dnnl.maxPool2D(input, size: 2).workspace
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, input: input, workspace: workspace, size: 2),
-      reference.maxPool2DBackward(outputGradient, input: input, workspace: nil, size: 2),
+      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: workspace, size: 2),
+      reference.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: nil, size: 2),
       .elementwise, "ties")
   }
 

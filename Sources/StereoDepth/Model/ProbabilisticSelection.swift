@@ -89,10 +89,11 @@ public struct ProbabilisticSelection: Sendable {
   func render(logits: Tensor, source: Tensor) -> SelectionOutput {
     _ = checkShapes(logits, source)
     let forward = forwardKernel(logits: logits, channelOffset: 0, source: source)
+    let logitsShape = logits.shape  // not the logits: backward needs only the probabilities
     let outputs = Tensor.record(outputs: [forward.reconstruction, forward.disparity], inputs: [logits, source]) {
       gradients in
       Profiler.measure("selection.bwd") {
-        let logitsGradient = Tensor(uninitializedShape: logits.shape)
+        let logitsGradient = Tensor(uninitializedShape: logitsShape)
         let sourceGradient = self.backwardKernel(
           probabilities: forward.probabilities, source: source, viewGradient: gradients[0],
           disparityGradient: gradients[1], needsSource: source.requiresGradient,
@@ -123,12 +124,13 @@ public struct ProbabilisticSelection: Sendable {
       (left.forwardKernel(logits: scores, channelOffset: 0, source: rightImage),
        right.forwardKernel(logits: scores, channelOffset: d, source: leftImage))
     }
+    let scoresShape = scores.shape  // not the scores (148 MB at batch 6): backward needs only P
     let outputs = Tensor.record(
       outputs: [leftForward.reconstruction, leftForward.disparity, rightForward.reconstruction, rightForward.disparity],
       inputs: [scores, rightImage, leftImage]
     ) { gradients in
       Profiler.measure("selection.bwd") {
-        let scoresGradient = Tensor(uninitializedShape: scores.shape)
+        let scoresGradient = Tensor(uninitializedShape: scoresShape)
         let rightImageGradient = left.backwardKernel(
           probabilities: leftForward.probabilities, source: rightImage, viewGradient: gradients[0],
           disparityGradient: gradients[1], needsSource: rightImage.requiresGradient, into: scoresGradient, channelOffset: 0)

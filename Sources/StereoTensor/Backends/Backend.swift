@@ -194,7 +194,10 @@ public protocol Backend: AnyObject, Sendable {
   /// - Returns: the output and whatever the backward pass needs besides the input (may be `nil`).
   func maxPool2D(_ input: Tensor, size: Int) -> (output: Tensor, workspace: Tensor?)
   /// Routes each output gradient to the position of its window's maximum (the first, on ties).
-  func maxPool2DBackward(_ outputGradient: Tensor, input: Tensor, workspace: Tensor?, size: Int)
+  ///
+  /// A backend whose forward returned a workspace needs only `inputShape` (so the activation need
+  /// not be kept for backward); otherwise it finds the maxima again in `input`.
+  func maxPool2DBackward(_ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int)
     -> Tensor
   /// Bilinear resizing with half-pixel centres (PyTorch `align_corners=False`): source coordinate
   /// `(dst + 0.5)·in/out − 0.5`, clamped at the edges.

@@ -65,8 +65,8 @@ public final class ProfilingBackend: Backend, @unchecked Sendable {
   public func maxPool2D(_ input: Tensor, size: Int) -> (output: Tensor, workspace: Tensor?) {
     time("maxpool") { wrapped.maxPool2D(input, size: size) }
   }
-  public func maxPool2DBackward(_ outputGradient: Tensor, input: Tensor, workspace: Tensor?, size: Int) -> Tensor {
-    time("maxpool.bwd") { wrapped.maxPool2DBackward(outputGradient, input: input, workspace: workspace, size: size) }
+  public func maxPool2DBackward(_ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int) -> Tensor {
+    time("maxpool.bwd") { wrapped.maxPool2DBackward(outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size) }
   }
   public func resizeBilinear(_ input: Tensor, height: Int, width: Int) -> Tensor {
     time("resize") { wrapped.resizeBilinear(input, height: height, width: width) }

@@ -269,7 +269,7 @@ public struct OperationBenchmarks: Sendable {
             return [result.output] + (result.workspace.map { [$0] } ?? [])
           }),
           ("backward", {
-            [backend.maxPool2DBackward(gradient, input: x, workspace: pooled.workspace, size: 2)]
+            [backend.maxPool2DBackward(gradient, inputShape: x.shape, input: x, workspace: pooled.workspace, size: 2)]
           }),
         ]
       })

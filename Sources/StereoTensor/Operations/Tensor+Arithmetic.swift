@@ -37,30 +37,36 @@ extension Tensor {
     let result = Backends.current.binary(operation, lhs, rhs, outputShape: outputShape)
     guard lhs.node != nil || rhs.node != nil else { return result }
     let (lhsShape, rhsShape) = (lhs.shape, rhs.shape)
-    return record(result, inputs: [lhs, rhs]) { g in
-      switch operation {
-      case .add:
-        return [g.unbroadcast(to: lhsShape), g.unbroadcast(to: rhsShape)]
-      case .subtract:
-        return [g.unbroadcast(to: lhsShape), (-g).unbroadcast(to: rhsShape)]
-      case .multiply:
-        return [
-          lhs.node == nil ? nil : (g * rhs).unbroadcast(to: lhsShape),
-          rhs.node == nil ? nil : (g * lhs).unbroadcast(to: rhsShape),
+    // Each case builds its own closure so that only what its backward reads is kept alive: a sum
+    // keeps neither operand, a product both.
+    switch operation {
+    case .add:
+      return record(result, inputs: [lhs, rhs]) { g in [g.unbroadcast(to: lhsShape), g.unbroadcast(to: rhsShape)] }
+    case .subtract:
+      return record(result, inputs: [lhs, rhs]) { g in [g.unbroadcast(to: lhsShape), (-g).unbroadcast(to: rhsShape)] }
+    case .multiply:
+      let (needsLeft, needsRight) = (lhs.node != nil, rhs.node != nil)
+      let (left, right) = (needsRight ? lhs.detached : Tensor(0), needsLeft ? rhs.detached : Tensor(0))
+      return record(result, inputs: [lhs, rhs]) { g in
+        [needsLeft ? (g * right).unbroadcast(to: lhsShape) : nil, needsRight ? (g * left).unbroadcast(to: rhsShape) : nil]
+      }
+    case .divide:
+      let (needsLeft, needsRight) = (lhs.node != nil, rhs.node != nil)
+      let (left, right) = (lhs.detached, rhs.detached)
+      return record(result, inputs: [lhs, rhs]) { g in
+        [
+          needsLeft ? (g / right).unbroadcast(to: lhsShape) : nil,
+          needsRight ? (-(g * left) / right.squared()).unbroadcast(to: rhsShape) : nil,
         ]
-      case .divide:
-        return [
-          lhs.node == nil ? nil : (g / rhs).unbroadcast(to: lhsShape),
-          rhs.node == nil ? nil : (-(g * lhs) / rhs.squared()).unbroadcast(to: rhsShape),
-        ]
-      case .maximum, .minimum:
-        // mask = (sign(±(lhs − rhs)) + 1) / 2: 1 where lhs was picked, 0 where rhs was, and ½ on
-        // ties, which splits the gradient evenly.
-        let difference = Backends.current.binary(.subtract, lhs, rhs, outputShape: outputShape)
-        let mask = Backends.current.affine(
-          Backends.current.unary(.sign, difference), scale: operation == .maximum ? 0.5 : -0.5,
-          offset: 0.5)
-        return [
+      }
+    case .maximum, .minimum:
+      // mask = (sign(±(lhs − rhs)) + 1) / 2: 1 where lhs was picked, 0 where rhs was, and ½ on
+      // ties, which splits the gradient evenly.
+      let difference = Backends.current.binary(.subtract, lhs, rhs, outputShape: outputShape)
+      let mask = Backends.current.affine(
+        Backends.current.unary(.sign, difference), scale: operation == .maximum ? 0.5 : -0.5, offset: 0.5)
+      return record(result, inputs: [lhs, rhs]) { g in
+        [
           (g * mask).unbroadcast(to: lhsShape),
           (g * Backends.current.affine(mask, scale: -1, offset: 1)).unbroadcast(to: rhsShape),
         ]

@@ -9,9 +9,12 @@ extension Tensor {
     let (_, h, w, _) = nhwc("maxPooled")
     precondition(size > 0 && h >= size && w >= size, "Max-pool window \(size) does not fit input \(shape)")
     let (output, workspace) = Backends.current.maxPool2D(self, size: size)
-    let input = self
+    // With a workspace (oneDNN's argmax) backward needs only the input's shape, so the
+    // activation is not kept; without one (the reference backend) it is.
+    let shape = self.shape
+    let input: Tensor? = workspace == nil ? self.detached : nil
     return Tensor.record(output, inputs: [self]) { g in
-      [Backends.current.maxPool2DBackward(g, input: input.detached, workspace: workspace, size: size)]
+      [Backends.current.maxPool2DBackward(g, inputShape: shape, input: input, workspace: workspace, size: size)]
     }
   }
 

@@ -194,12 +194,12 @@ extension DNNLBackend {
 
   /// Recomputes the workspace from `input` when `workspace` is `nil` or not oneDNN's.
   public func maxPool2DBackward(
-    _ outputGradient: Tensor, input: Tensor, workspace: Tensor?, size: Int
+    _ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int
   ) -> Tensor {
     withFallback { () throws(DNNLError) in
-      try dnnlMaxPoolBackward(outputGradient, input: input, workspace: workspace, size: size)
+      try dnnlMaxPoolBackward(outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
     } else: {
-      fallback.maxPool2DBackward(outputGradient, input: input, workspace: workspace, size: size)
+      fallback.maxPool2DBackward(outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
     }
   }
 

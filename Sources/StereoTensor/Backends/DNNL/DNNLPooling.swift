@@ -67,12 +67,12 @@ extension DNNLBackend {
   }
 
   func dnnlMaxPoolBackward(
-    _ outputGradient: Tensor, input: Tensor, workspace: Tensor?, size: Int
+    _ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int
   ) throws(DNNLError) -> Tensor {
-    let forward = try maxPoolForwardPrimitive(input: input.shape, size: size, training: true)
-    let key = DNNLPrimitiveKey(kind: .maxPoolBackward, values: input.shape + [size])
+    let forward = try maxPoolForwardPrimitive(input: inputShape, size: size, training: true)
+    let key = DNNLPrimitiveKey(kind: .maxPoolBackward, values: inputShape + [size])
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in
-      var descriptors = try PoolingDescriptors(input: input.shape, size: size)
+      var descriptors = try PoolingDescriptors(input: inputShape, size: size)
       var operation = dnnl_pooling_v2_desc_t()
       try check(
         dnnl_pooling_v2_backward_desc_init(
@@ -90,11 +90,11 @@ extension DNNLBackend {
     // recompute it from the input.
     let neededFloats = (primitive.byteCount(of: DNNL_ARG_WORKSPACE) + 3) / 4
     var usable = workspace?.count == neededFloats ? workspace : nil
-    if usable == nil { usable = try dnnlMaxPool(input, size: size, training: true).workspace }
+    if usable == nil, let input { usable = try dnnlMaxPool(input, size: size, training: true).workspace }
     guard let argmax = usable else {
-      preconditionFailure("max-pool training forward for \(input.shape) gave no workspace")
+      preconditionFailure("max-pool backward for \(inputShape) has neither a usable workspace nor the input")
     }
-    let inputGradient = Tensor(uninitializedShape: input.shape)
+    let inputGradient = Tensor(uninitializedShape: inputShape)
     primitive.execute([
       DNNL_ARG_DIFF_DST: outputGradient.unsafePointer, DNNL_ARG_WORKSPACE: argmax.unsafePointer,
       DNNL_ARG_DIFF_SRC: inputGradient.unsafePointer,
