@@ -117,6 +117,9 @@ public final class BufferPool: Sendable {
     for buffer in buffers { UnsafeMutableRawPointer(bitPattern: buffer)?.deallocate() }
   }
 
+  /// Starts a new high-water mark at the current live bytes.
+  public func resetPeak() { state.withLock { $0.peakLiveBytes = $0.liveBytes } }
+
   /// Bytes held by live pooled tensors now, the most held at once since start, and bytes idle.
   public var statistics: (liveBytes: Int, peakLiveBytes: Int, idleBytes: Int) {
     state.withLock { ($0.liveBytes, $0.peakLiveBytes, $0.idleBytes) }

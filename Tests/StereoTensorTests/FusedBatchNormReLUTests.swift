@@ -67,4 +67,40 @@ struct FusedBatchNormReLUTests {
     }
     for check in checks { #expect(check.worstError < 2e-2, "\(backend.name): \(check)") }
   }
+
+  @Test("A fused depthwise-separable block equals its composition, forward and backward", arguments: [false, true])
+  func separableBlockMatchesComposition(pending: Bool) {
+    let x = randomTensor([2, 5, 6, 4], seed: 70), pendingScale = randomTensor([4], seed: 71, in: 0.5...1.5)
+    let pendingShift = randomTensor([4], seed: 72, in: -0.3...0.3), depthwise = randomTensor([4, 3, 3, 1], seed: 73)
+    let scale = randomTensor([4], seed: 74, in: 0.5...1.5), shift = randomTensor([4], seed: 75, in: -0.3...0.3)
+    let pointwise = randomTensor([5, 1, 1, 4], seed: 76), bias = randomTensor([5], seed: 77)
+    let weights = randomTensor([2, 5, 6, 5], seed: 78)
+    let depthwiseGeometry = ConvolutionGeometry(padding: 1, groups: 4)
+    let values = [x, pendingScale, pendingShift, depthwise, scale, shift, pointwise, bias]
+    func block(_ v: [Tensor], fused: Bool) -> Tensor {
+      if fused {
+        return v[0].depthwiseSeparableConvolved(
+          pending: pending ? PendingNormalization(scale: v[1], shift: v[2]) : nil, depthwiseFilter: v[3],
+          depthwiseGeometry: depthwiseGeometry, scale: v[4], shift: v[5], pointwiseFilter: v[6], pointwiseBias: v[7]).output
+      }
+      let a1 = pending ? v[0].batchNormalizedReLU(scale: v[1], shift: v[2]).output : v[0]
+      let a2 = a1.convolved2D(with: v[3], geometry: depthwiseGeometry).batchNormalizedReLU(scale: v[4], shift: v[5]).output
+      return a2.convolved2D(with: v[6], bias: v[7])
+    }
+    for backend in [Backends.reference, Backends.defaultBackend] as [any Backend] {
+      func run(fused: Bool) -> [Tensor] {
+        withBackend(backend) {
+          let parameters = values.map { Parameter($0) }
+          let output = block(parameters.map(\.tracked), fused: fused)
+          (output * weights).sum().backward()
+          return [output] + parameters.map { $0.gradient ?? Tensor.zeros($0.shape) }
+        }
+      }
+      for (index, (a, b)) in zip(run(fused: true), run(fused: false)).enumerated() {
+        #expect(toleranceRatio(a, b, absolute: 1e-5, relative: 1e-4) <= 1, "\(backend.name) output \(index): max |Δ| \(maximumAbsoluteDifference(a, b))")
+      }
+    }
+    let checks = checkGradients(at: values, checking: pending ? nil : [0, 3, 4, 5, 6, 7], step: 1e-3) { v in block(v, fused: true) }
+    for check in checks { #expect(check.worstError < 2e-2, "\(check)") }
+  }
 }

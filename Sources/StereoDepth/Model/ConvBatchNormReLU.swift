@@ -59,3 +59,32 @@ public final class DepthwiseSeparableBlock: Layer {
     return result
   }
 }
+
+extension DepthwiseSeparableBlock {
+  /// The block up to its pointwise convolution's output (its batch norm is left to the caller), as
+  /// one fused operation in training that keeps only its input for backward
+  /// (``Tensor/depthwiseSeparableConvolved(pending:depthwiseFilter:depthwiseGeometry:scale:shift:pointwiseFilter:pointwiseBias:pointwiseGeometry:epsilon:)``).
+  ///
+  /// - Parameters:
+  ///   - input: An activation, or with `pending`, the previous unit's convolution output.
+  ///   - pending: The previous unit's batch norm, still to be applied (with ReLU) to `input`.
+  /// - Returns: The pointwise convolution's output, before ``pointwise``'s batch norm.
+  func fused(_ input: Tensor, pending: BatchNorm?, context: ForwardContext) -> Tensor {
+    guard context.isTraining else {
+      let activation = pending.map { $0.normalizedReLU(input, context: context) } ?? input
+      return depthwise.norm.normalizedReLUConvolved(depthwise.conv(activation), by: pointwise.conv, context: context)
+    }
+    let (output, pendingStatistics, statistics) = input.depthwiseSeparableConvolved(
+      pending: pending.map { PendingNormalization(scale: $0.scale.tracked, shift: $0.shift.tracked) },
+      depthwiseFilter: depthwise.conv.filter.tracked, depthwiseGeometry: depthwise.conv.geometry,
+      scale: depthwise.norm.scale.tracked, shift: depthwise.norm.shift.tracked,
+      pointwiseFilter: pointwise.conv.filter.tracked, pointwiseBias: pointwise.conv.bias?.tracked,
+      pointwiseGeometry: pointwise.conv.geometry, epsilon: depthwise.norm.epsilon)
+    if let pending, let pendingStatistics {
+      pending.updateRunningStatistics(mean: pendingStatistics.mean, variance: pendingStatistics.variance, count: input.count / input.shape[3])
+    }
+    let depthwiseCount = output.count / output.shape[3]
+    depthwise.norm.updateRunningStatistics(mean: statistics.mean, variance: statistics.variance, count: depthwiseCount)
+    return output
+  }
+}

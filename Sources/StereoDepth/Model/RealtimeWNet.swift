@@ -62,18 +62,17 @@ public final class RealtimeWNet: StereoNetwork {
   public func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor {
     validateInput(input)
     // Each unit's batch norm + ReLU is applied lazily: a `PreActivation` holds a convolution's
-    // output and the norm still to apply. Where the activation feeds one convolution, the two run
-    // as one operation that recomputes the activation in backward instead of keeping it; it is
-    // materialised only where it branches (skips, pooling).
+    // output and the norm still to apply. Each depthwise-separable block runs as one operation
+    // that keeps only its input for backward (recomputing its depthwise output and activations),
+    // and activations are materialised only where they branch (skips, pooling).
     var pre = PreActivation(stem.conv(input), stem.norm)
-    pre = pre.then(stemBlock, context: &context)
+    pre = PreActivation(stemBlock.fused(pre.value, pending: pre.norm, context: context), stemBlock.pointwise.norm)
     var x = pre.materialized(context: context)
     var skips = [x]
     // Stage: encoder, halving the resolution per level.
     for blocks in encoder {
-      pre = PreActivation(blocks[0].depthwise.conv(x.maxPooled(size: 2)), blocks[0].depthwise.norm)
-      pre = pre.then(blocks[0].pointwise, context: context)
-      pre = pre.then(blocks[1], context: &context)
+      pre = PreActivation(blocks[0].fused(x.maxPooled(size: 2), pending: nil, context: context), blocks[0].pointwise.norm)
+      pre = PreActivation(blocks[1].fused(pre.value, pending: pre.norm, context: context), blocks[1].pointwise.norm)
       x = pre.materialized(context: context)
       skips.append(x)
     }
@@ -81,9 +80,8 @@ public final class RealtimeWNet: StereoNetwork {
     skips.removeLast()
     for (level, blocks) in decoder.enumerated() {
       x = Tensor.concatenate([x.upsampled2x(), skips.removeLast()], axis: 3)
-      pre = PreActivation(blocks[0].depthwise.conv(x), blocks[0].depthwise.norm)
-      pre = pre.then(blocks[0].pointwise, context: context)
-      pre = pre.then(blocks[1], context: &context)
+      pre = PreActivation(blocks[0].fused(x, pending: nil, context: context), blocks[0].pointwise.norm)
+      pre = PreActivation(blocks[1].fused(pre.value, pending: pre.norm, context: context), blocks[1].pointwise.norm)
       if level < decoder.count - 1 { x = pre.materialized(context: context) }
     }
     // Stage: the head gives D scores per view.
@@ -121,14 +119,4 @@ struct PreActivation {
 
   /// `max(0, BN(value))`.
   func materialized(context: ForwardContext) -> Tensor { norm.normalizedReLU(value, context: context) }
-
-  /// The next unit's convolution applied to this activation, fused.
-  func then(_ unit: ConvBatchNormReLU, context: ForwardContext) -> PreActivation {
-    PreActivation(norm.normalizedReLUConvolved(value, by: unit.conv, context: context), unit.norm)
-  }
-
-  /// Through both units of a depthwise-separable block.
-  func then(_ block: DepthwiseSeparableBlock, context: inout ForwardContext) -> PreActivation {
-    then(block.depthwise, context: context).then(block.pointwise, context: context)
-  }
 }
