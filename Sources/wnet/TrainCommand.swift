@@ -111,7 +111,10 @@ extension WNetCommand {
       let trainer: Trainer
       if resume {
         guard exists else { throw CLIError("there is no checkpoint to resume in \(directory.path) (expected \(checkpoint.lastPathComponent))") }
-        trainer = try Trainer(resumingFrom: checkpoint, steps: CommandLine.arguments.contains("--steps") ? steps : nil)
+        let given = Set(CommandLine.arguments)
+        trainer = try Trainer(
+          resumingFrom: checkpoint, steps: given.contains("--steps") ? steps : nil,
+          schedule: given.contains("--learning-rate-drops") ? LearningRateSchedule(milestones: learningRateDrops) : nil)
         Console.note("Resuming \(directory.path) at step \(trainer.step) of \(trainer.configuration.steps).")
       } else {
         guard !exists else {

@@ -43,13 +43,14 @@ public final class Trainer {
     step = 0
   }
 
-  /// Continues the run saved in `checkpoint`; `steps` (if given) replaces the target step count.
-  public init(resumingFrom checkpoint: URL, steps: Int? = nil) throws {
+  /// Continues the run saved in `checkpoint`; `steps` and `schedule` (if given) replace the saved ones.
+  public init(resumingFrom checkpoint: URL, steps: Int? = nil, schedule: LearningRateSchedule? = nil) throws {
     let (model, metadata, tensors) = try WNetCheckpoint.loadModel(checkpoint)
     guard var configuration = metadata.training else {
       throw TrainingError("\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
     }
     if let steps { configuration.steps = steps }
+    if let schedule { configuration.schedule = schedule }
     self.configuration = configuration
     self.model = model
     optimizer = Adam(learningRate: configuration.learningRate)
