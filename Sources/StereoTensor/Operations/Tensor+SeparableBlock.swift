@@ -63,26 +63,38 @@ extension Tensor {
     if let pointwiseBias { inputs.append(pointwiseBias) }
     let recorded = Tensor.record(output, inputs: inputs) { g in
       let backend = Backends.current
+      // Each intermediate is dropped right after its last reader, so at most three input-sized
+      // tensors are alive at once (this closure runs on the widest tensors of the network).
       // Stage: recompute a₁, d and a₂.
-      let activation1 = pending.map { pending in
+      var activation1: Tensor? = pending.map { pending in
         backend.batchNormReLUInference(input, scale: pending.scale, shift: pending.shift, mean: pendingStatistics!.mean, variance: pendingStatistics!.variance, epsilon: epsilon)
       } ?? input
-      let depthwise = backend.convolution2D(activation1, filter: depthwiseFilter, bias: nil, geometry: depthwiseGeometry)
-      let activation2 = backend.batchNormReLUInference(depthwise, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+      var depthwise: Tensor? = backend.convolution2D(activation1!, filter: depthwiseFilter, bias: nil, geometry: depthwiseGeometry)
+      var activation2: Tensor? = backend.batchNormReLUInference(depthwise!, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
       // Stage: pointwise, then BN₂ + ReLU, then depthwise, then BN₁ + ReLU.
-      let pointwiseGradients = backend.convolution2DBackwardFilter(g, input: activation2, filterShape: pointwiseFilter.shape, geometry: pointwiseGeometry, includeBias: pointwiseBias != nil)
-      let activation2Gradient = backend.convolution2DBackwardInput(g, filter: pointwiseFilter, inputShape: depthwiseShape, geometry: pointwiseGeometry)
-      let normalization2 = backend.batchNormReLUBackward(activation2Gradient, input: depthwise, scale: scale, shift: shift, mean: mean, variance: variance, workspace: secondMask, epsilon: epsilon)
-      let depthwiseGradients = backend.convolution2DBackwardFilter(normalization2.input, input: activation1, filterShape: depthwiseFilter.shape, geometry: depthwiseGeometry, includeBias: false)
-      let activation1Gradient = backend.convolution2DBackwardInput(normalization2.input, filter: depthwiseFilter, inputShape: input.shape, geometry: depthwiseGeometry)
+      let pointwiseGradients = backend.convolution2DBackwardFilter(g, input: activation2!, filterShape: pointwiseFilter.shape, geometry: pointwiseGeometry, includeBias: pointwiseBias != nil)
+      activation2 = nil
+      var activation2Gradient: Tensor? = backend.convolution2DBackwardInput(g, filter: pointwiseFilter, inputShape: depthwiseShape, geometry: pointwiseGeometry)
+      var depthwiseOutputGradient: Tensor?
+      let normalization2Gradients: (scale: Tensor, shift: Tensor)
+      do {
+        let normalization2 = backend.batchNormReLUBackward(activation2Gradient!, input: depthwise!, scale: scale, shift: shift, mean: mean, variance: variance, workspace: secondMask, epsilon: epsilon)
+        (depthwiseOutputGradient, normalization2Gradients) = (normalization2.input, (normalization2.scale, normalization2.shift))
+      }
+      (activation2Gradient, depthwise) = (nil, nil)
+      let depthwiseGradients = backend.convolution2DBackwardFilter(depthwiseOutputGradient!, input: activation1!, filterShape: depthwiseFilter.shape, geometry: depthwiseGeometry, includeBias: false)
+      activation1 = nil
+      var activation1Gradient: Tensor? = backend.convolution2DBackwardInput(depthwiseOutputGradient!, filter: depthwiseFilter, inputShape: input.shape, geometry: depthwiseGeometry)
+      depthwiseOutputGradient = nil
       var gradients: [Tensor?] = []
       if let pending {
-        let normalization1 = backend.batchNormReLUBackward(activation1Gradient, input: input, scale: pending.scale, shift: pending.shift, mean: pendingStatistics!.mean, variance: pendingStatistics!.variance, workspace: firstMask, epsilon: epsilon)
+        let normalization1 = backend.batchNormReLUBackward(activation1Gradient!, input: input, scale: pending.scale, shift: pending.shift, mean: pendingStatistics!.mean, variance: pendingStatistics!.variance, workspace: firstMask, epsilon: epsilon)
+        activation1Gradient = nil
         gradients = [normalization1.input, normalization1.scale, normalization1.shift]
       } else {
         gradients = [activation1Gradient]
       }
-      gradients += [depthwiseGradients.filter, normalization2.scale, normalization2.shift, pointwiseGradients.filter]
+      gradients += [depthwiseGradients.filter, normalization2Gradients.scale, normalization2Gradients.shift, pointwiseGradients.filter]
       if pointwiseBias != nil { gradients.append(pointwiseGradients.bias) }
       return gradients
     }
