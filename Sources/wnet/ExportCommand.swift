@@ -12,8 +12,8 @@ extension WNetCommand {
         rectified RGB in [0, 1] (NCHW), with H and W multiples of 8 (realtime) or 16 \
         (original), and gives 'disparity', [N, 1, H, W]: the left view's expected disparity in \
         pixels. It runs the network in inference mode and leaves out resizing, padding and the \
-        rendering used for training. Without '--model', a freshly initialised (untrained) model \
-        of '--preset' is exported, seeded by '--seed'.
+        rendering used for training. Without '--model' the bundled trained realtime model is \
+        exported; '--preset' (and '--seed') export a freshly initialised, untrained model instead.
         """)
 
     @Option(help: ArgumentHelp("The ONNX file to write.", valueName: "file"))
@@ -27,12 +27,12 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
-        "Without '--model': the architecture of the fresh model, 'realtime' (default) or 'original'.",
+        "Export an untrained model of this architecture, 'realtime' or 'original', instead of the bundled one.",
         valueName: "preset"),
       transform: Self.parsePreset)
     var preset: WNetPreset?
 
-    @Option(help: "Without '--model': the seed of the fresh model's initial weights.")
+    @Option(help: "With '--preset': the seed of the fresh model's initial weights (default 0).")
     var seed: UInt64?
 
     @Flag(
@@ -70,6 +70,9 @@ extension WNetCommand {
         return (
           loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)"
         )
+      }
+      guard preset != nil || seed != nil else {
+        return (try PretrainedModel.load().model, "bundled trained 'realtime' model")
       }
       let preset = preset ?? .realtime
       let seed = seed ?? 0
