@@ -18,6 +18,33 @@ struct LossTests {
     #expect(Swift.abs(value - Float(0.25 * (1 + Foundation.exp(-1.0)))) < 1e-6)
   }
 
+  @Test("Fused edge-aware smoothness, hand-computed on a 1x3 map")
+  func edgeAwareFusedHandComputed() {
+    // The case above: 0.25·(1 + e⁻¹).
+    let disparity = Tensor(shape: [1, 1, 3, 1], scalars: [1, 2, 3])
+    let image = Tensor(shape: [1, 1, 3, 1], scalars: [0, 0, 1])
+    let value = SmoothnessLoss.edgeAwareFused(disparity: disparity, image: image, minimumDisparity: 0).scalar
+    #expect(Swift.abs(value - Float(0.25 * (1 + Foundation.exp(-1.0)))) < 1e-6)
+  }
+
+  @Test("Fused edge-aware smoothness equals the composition, forward and backward", arguments: [(2, 7, 9, 0), (1, 1, 5, 2), (3, 6, 1, -3), (2, 33, 41, 1)])
+  func edgeAwareFusedMatchesComposition(n: Int, h: Int, w: Int, minimum: Int) {
+    let image = randomTensor([n, h, w, 3], seed: UInt64(h * w), in: 0...1)
+    let disparity = randomTensor([n, h, w, 1], seed: UInt64(h + w), in: Float(minimum)...Float(minimum + 6))
+    func run(_ fused: Bool) -> (Float, Tensor) {
+      let parameter = Parameter(disparity)
+      let loss = fused
+        ? SmoothnessLoss.edgeAwareFused(disparity: parameter.tracked, image: image, minimumDisparity: Float(minimum))
+        : SmoothnessLoss.edgeAware(disparity: parameter.tracked, image: image, minimumDisparity: Float(minimum))
+      loss.scaled(by: 3).backward()
+      return (loss.scalar, parameter.gradient!)
+    }
+    let (fused, fusedGradient) = run(true)
+    let (plain, plainGradient) = withBackend(Backends.reference) { run(false) }
+    #expect(Swift.abs(fused - plain) <= 1e-5 * Swift.max(1, Swift.abs(plain)), "\(fused) vs \(plain)")
+    #expect(toleranceRatio(fusedGradient, plainGradient, absolute: 1e-6, relative: 1e-4) <= 1)
+  }
+
   @Test("2017 gradient magnitude, hand-computed on a spike")
   func gradient2017HandComputed() {
     // A 5x5 map, zero except 4 at the centre: the only cropped pixel is the centre, whose four
@@ -51,6 +78,9 @@ struct LossTests {
     let disparity = randomTensor([2, 7, 8, 1], seed: 5, in: 1...5)
     var checks = checkGradients(at: [disparity]) { x in
       SmoothnessLoss.edgeAware(disparity: x[0], image: image, minimumDisparity: 0)
+    }
+    checks += checkGradients(at: [disparity]) { x in
+      SmoothnessLoss.edgeAwareFused(disparity: x[0], image: image, minimumDisparity: 0.5)
     }
     checks += checkGradients(at: [disparity]) { x in SmoothnessLoss.gradient2017(disparity: x[0], image: image) }
     let other = randomTensor([2, 7, 8, 3], seed: 6, in: 0...1)

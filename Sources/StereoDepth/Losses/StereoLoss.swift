@@ -44,7 +44,7 @@ public struct StereoLoss {
       if c.smoothnessWeight > 0 {
         switch c.smoothness {
         case .edgeAware:
-          smoothness = smoothness + SmoothnessLoss.edgeAware(disparity: selection.disparity, image: image, minimumDisparity: Float(minimumDisparity))
+          smoothness = smoothness + SmoothnessLoss.edgeAwareFused(disparity: selection.disparity, image: image, minimumDisparity: Float(minimumDisparity))
         case .gradient2017:
           smoothness = smoothness + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
         }
