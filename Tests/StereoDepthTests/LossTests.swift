@@ -7,23 +7,15 @@ import _StereoTestSupport
 
 @Suite("Losses")
 struct LossTests {
-  @Test("Edge-aware smoothness, hand-computed on a 1x3 map")
-  func edgeAwareHandComputed() {
+  @Test("Edge-aware smoothness, hand-computed on a 1x3 map, composed and fused", arguments: [false, true])
+  func edgeAwareHandComputed(fused: Bool) {
     // d = [1, 2, 3] → mean 2 → d̄ = [0.5, 1, 1.5]; |∂x d̄| = [0.5, 0.5].
     // Image rows of one channel: [0, 0, 1] → |∂x I| = [0, 1]; weights exp(0)=1, exp(−1).
     // x term: mean(0.5·1, 0.5·e⁻¹) = 0.25·(1 + e⁻¹); no y term (H = 1).
     let disparity = Tensor(shape: [1, 1, 3, 1], scalars: [1, 2, 3])
     let image = Tensor(shape: [1, 1, 3, 1], scalars: [0, 0, 1])
-    let value = SmoothnessLoss.edgeAware(disparity: disparity, image: image, minimumDisparity: 0).scalar
-    #expect(Swift.abs(value - Float(0.25 * (1 + Foundation.exp(-1.0)))) < 1e-6)
-  }
-
-  @Test("Fused edge-aware smoothness, hand-computed on a 1x3 map")
-  func edgeAwareFusedHandComputed() {
-    // The case above: 0.25·(1 + e⁻¹).
-    let disparity = Tensor(shape: [1, 1, 3, 1], scalars: [1, 2, 3])
-    let image = Tensor(shape: [1, 1, 3, 1], scalars: [0, 0, 1])
-    let value = SmoothnessLoss.edgeAwareFused(disparity: disparity, image: image, minimumDisparity: 0).scalar
+    let loss = fused ? SmoothnessLoss.edgeAwareFused : SmoothnessLoss.edgeAware
+    let value = loss(disparity, image, 0).scalar
     #expect(Swift.abs(value - Float(0.25 * (1 + Foundation.exp(-1.0)))) < 1e-6)
   }
 
