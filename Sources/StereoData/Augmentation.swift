@@ -246,6 +246,7 @@ extension StereoSample {
       nonOccludedMask: cutMap(nonOccludedMask, disparity: false),
       evaluationMask: cutMap(evaluationMask, disparity: false),
       discontinuityMask: cutMap(discontinuityMask, disparity: false),
-      calibration: calibration?.scaled(by: scale), source: source, identifier: identifier)
+      calibration: calibration?.scaled(by: scale), maximumDisparity: maximumDisparity.map { $0 * scale },
+      source: source, identifier: identifier)
   }
 }

@@ -316,8 +316,9 @@ struct DatasetScanner {
       sample.nonOccludedMask = .image(folder.appendingPathComponent("mask0nocc.png"))
     }
     if files.contains("calib.txt") {
-      sample.calibration = try StereoCalibration.readMiddlebury(
-        folder.appendingPathComponent("calib.txt"))
+      let calib = folder.appendingPathComponent("calib.txt")
+      sample.calibration = try StereoCalibration.readMiddlebury(calib)
+      sample.maximumDisparity = try StereoCalibration.readMiddleburyDisparityBound(calib)
     }
     samples.append(sample)
   }
@@ -337,11 +338,12 @@ struct DatasetScanner {
           .unreadable, info, "no such file (it holds the scale of groundtruth.png)")
       }
       let text = String(decoding: try AtomicFile.read(info), as: UTF8.self)
-      guard let line = text.split(whereSeparator: \.isNewline).first,
-        let scale = Float(line.trimmingCharacters(in: .whitespaces)), scale > 0
-      else {
+      let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard let line = lines.first, let scale = Float(line), scale > 0 else {
         throw StereoDataError(.corrupt, info, "the first line must be the positive disparity scale")
       }
+      // The second line, where present, is the largest disparity.
+      sample.maximumDisparity = lines.dropFirst().first.flatMap(Float.init).flatMap { $0 > 0 ? $0 : nil }
       sample.disparity = .init(
         url: folder.appendingPathComponent("groundtruth.png"), encoding: .scaledPNG(scale: scale))
     }

@@ -70,6 +70,19 @@ extension StereoCalibration {
       disparityOffset: try number("doffs"))
   }
 
+  /// The `ndisp=` entry of a Middlebury/ETH3D `calib.txt` (a bound on the disparities), or nil
+  /// when it has none.
+  ///
+  /// - Throws: ``StereoDataError`` when the file cannot be read.
+  public static func readMiddleburyDisparityBound(_ url: URL) throws -> Float? {
+    let text = String(decoding: try AtomicFile.read(url), as: UTF8.self)
+    for line in text.split(whereSeparator: \.isNewline) {
+      let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      if parts.count == 2, parts[0] == "ndisp", let value = Float(parts[1]), value > 0 { return value }
+    }
+    return nil
+  }
+
   /// Reads a KITTI calibration file: `P_rect_02`/`P_rect_03` (2015, `calib_cam_to_cam`) or
   /// `P2`/`P3` (2012, `calib`), 3×4 projection matrices whose fourth entries are `−f·tx`.
   ///

@@ -19,6 +19,10 @@ public struct StereoSample: Sendable {
   public var discontinuityMask: Image?
   /// The rig's calibration, for metric depth.
   public var calibration: StereoCalibration?
+  /// The dataset's bound on this pair's disparities, in pixels, where it gives one (Middlebury
+  /// `calib.txt`'s `ndisp`, the second line of 2001-2003's `info.txt`): the search range that
+  /// stereo methods are given, not ground truth.
+  public var maximumDisparity: Float?
   /// What the pair belongs to for splitting: a scene folder, a KITTI sequence, a video (or a
   /// segment of one). Samples of one source always land on the same side of a split.
   public var source: String
@@ -29,7 +33,8 @@ public struct StereoSample: Sendable {
   public init(
     left: Image, right: Image, disparity: Image? = nil, nonOccludedMask: Image? = nil,
     evaluationMask: Image? = nil, discontinuityMask: Image? = nil,
-    calibration: StereoCalibration? = nil, source: String, identifier: String
+    calibration: StereoCalibration? = nil, maximumDisparity: Float? = nil, source: String,
+    identifier: String
   ) {
     precondition(
       left.width == right.width && left.height == right.height && left.channels == 3
@@ -43,6 +48,7 @@ public struct StereoSample: Sendable {
     self.evaluationMask = evaluationMask
     self.discontinuityMask = discontinuityMask
     self.calibration = calibration
+    self.maximumDisparity = maximumDisparity
     self.source = source
     self.identifier = identifier
   }

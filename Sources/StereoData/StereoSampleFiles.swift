@@ -42,6 +42,8 @@ public struct StereoSampleFiles: Sendable, Hashable {
   public var discontinuityMask: MaskFile?
   /// The rig's calibration, read while scanning.
   public var calibration: StereoCalibration?
+  /// See ``StereoSample/maximumDisparity``; read while scanning.
+  public var maximumDisparity: Float?
 
   /// Creates a description of a pair's files.
   public init(
@@ -71,7 +73,8 @@ public struct StereoSampleFiles: Sendable, Hashable {
     let rightView = try ImageIO.readColor(right)
     try Self.checkSize(of: rightView, at: right, matches: leftView, at: left, what: "right view")
     var sample = StereoSample(
-      left: leftView, right: rightView, calibration: calibration, source: source,
+      left: leftView, right: rightView, calibration: calibration,
+      maximumDisparity: maximumDisparity, source: source,
       identifier: identifier)
     guard groundTruth else { return sample }
     if let disparity {

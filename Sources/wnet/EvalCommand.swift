@@ -24,7 +24,8 @@ extension WNetCommand {
     @Option(help: "Score the disparity files in this folder instead of running the model.")
     var predictions: String?
 
-    @Option(help: "The largest disparity expected, in input pixels (default: the training set's share of the width).")
+    @Option(
+      help: "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width).")
     var maxDisparity: Float?
 
     @Option(help: "Test-time adaptation: this many self-supervised steps on each pair before inferring.")
@@ -85,7 +86,7 @@ extension WNetCommand {
           estimate = try Evaluator.readPrediction(file)
         } else {
           let start = Date()
-          let prediction = try estimator!.predict(left: sample.left, right: sample.right, maximumDisparity: maxDisparity, adaptation: adaptation)
+          let prediction = try estimator!.predict(left: sample.left, right: sample.right, maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation)
           seconds = Date().timeIntervalSince(start)
           estimate = prediction.disparity
           confidenceMap = confidence ? prediction.peakProbability : nil

@@ -142,6 +142,9 @@ import Testing
       sample.calibration
         == StereoCalibration(focalLength: 1000.5, baseline: 0.17625, disparityOffset: 10))
     #expect(abs((sample.calibration?.depth(disparity: 90) ?? 0) - 1000.5 * 0.17625 / 100) < 1e-5)
+    #expect(sample.maximumDisparity == 64)  // calib.txt's ndisp
+    let other = try #require(dataset.samples.firstIndex { $0.identifier == "trainingQ/Jadeplant" })
+    #expect(try dataset.sample(at: other).maximumDisparity == nil)  // no calib.txt
   }
 
   @Test("Middlebury 2001-2003: groundtruth.png / scale from info.txt, three masks")
@@ -161,6 +164,7 @@ import Testing
     #expect(dataset.formats == [.middlebury2001])
     let sample = try dataset.sample(at: 0)
     #expect(sample.disparity?[0, 0, 0] == .infinity && sample.disparity?[0, 1, 0] == 5)
+    #expect(sample.maximumDisparity == 19)  // info.txt's second line
     #expect(
       sample.nonOccludedMask != nil && sample.evaluationMask != nil
         && sample.discontinuityMask != nil)
