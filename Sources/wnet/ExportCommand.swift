@@ -6,18 +6,24 @@ import StereoTensor
 extension WNetCommand {
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Export a W-net to ONNX, for onnxruntime and other inference engines.",
+      abstract: "Export a W-net to ONNX, for onnxruntime and other inference engines, or its weights alone.",
       discussion: """
         The ONNX graph (IR version \(ONNXExporter.irVersion), opset \(ONNXExporter.opsetVersion)) takes 'left' and 'right', float32 [N, 3, H, W] \
         rectified RGB in [0, 1] (NCHW), with H and W multiples of 8 (realtime) or 16 \
         (original), and gives 'disparity', [N, 1, H, W]: the left view's expected disparity in \
         pixels. It runs the network in inference mode and leaves out resizing, padding and the \
         rendering used for training. Without '--model' the bundled trained realtime model is \
-        exported; '--preset' (and '--seed') export a freshly initialised, untrained model instead.
+        exported; '--preset' (and '--seed') export a freshly initialised, untrained model instead. \
+        With '--weights FILE' instead of '--onnx', the model's weights and metadata are written as \
+        a safetensors checkpoint without optimizer state (a third of a training checkpoint's size; \
+        usable with '--model', not resumable): this is how the bundled model is made from a run.
         """)
 
     @Option(help: ArgumentHelp("The ONNX file to write.", valueName: "file"))
-    var onnx: String
+    var onnx: String?
+
+    @Option(help: ArgumentHelp("Write the weights (safetensors, no optimizer state) to this file instead of ONNX.", valueName: "file"))
+    var weights: String?
 
     @Option(
       help: ArgumentHelp(
@@ -42,7 +48,10 @@ extension WNetCommand {
     var probabilities = false
 
     func validate() throws {
-      guard !onnx.isEmpty else { throw ValidationError("'--onnx' needs a file name.") }
+      guard (onnx == nil) != (weights == nil) else {
+        throw ValidationError("Give one of '--onnx FILE' or '--weights FILE'.")
+      }
+      guard onnx?.isEmpty != true, weights?.isEmpty != true else { throw ValidationError("'--onnx' and '--weights' need a file name.") }
       if model != nil && preset != nil {
         throw ValidationError(
           "'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
@@ -53,8 +62,16 @@ extension WNetCommand {
     }
 
     func run() throws {
-      let (wnet, source) = try loadModel()
-      let url = URL(fileURLWithPath: onnx)
+      let (wnet, source, metadata) = try loadModel()
+      if let weights {
+        let url = URL(fileURLWithPath: weights)
+        var exported = metadata ?? CheckpointMetadata(configuration: wnet.configuration, step: 0, training: nil)
+        exported.notes["exported"] = "weights only, from \(source)"
+        try WNetCheckpoint.save(wnet, optimizer: nil, metadata: exported, to: url)
+        print("wrote \(url.path): weights of the \(source) (step \(exported.step)), no optimizer state")
+        return
+      }
+      let url = URL(fileURLWithPath: onnx!)
       let data = ONNXExporter(includesProbabilities: probabilities).serializedModel(wnet)
       try AtomicFile.write(data, to: url)
       let configuration = wnet.configuration
@@ -63,21 +80,22 @@ extension WNetCommand {
           + "H and W multiples of \(configuration.sizeMultiple), \(data.count) bytes")
     }
 
-    /// The model to export and a few words on where it came from.
-    func loadModel() throws -> (model: WNet, source: String) {
+    /// The model to export, a few words on where it came from, and its metadata if it has some.
+    func loadModel() throws -> (model: WNet, source: String, metadata: CheckpointMetadata?) {
       if let model {
         let loaded = try WNetCheckpoint.loadModel(URL(fileURLWithPath: model))
         return (
-          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)"
+          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)", loaded.metadata
         )
       }
       guard preset != nil || seed != nil else {
-        return (try PretrainedModel.load().model, "bundled trained 'realtime' model")
+        let bundled = try PretrainedModel.load()
+        return (bundled.model, "bundled trained 'realtime' model", bundled.metadata)
       }
       let preset = preset ?? .realtime
       let seed = seed ?? 0
       let wnet = WNet(configuration: WNetConfiguration(preset: preset), seed: seed)
-      return (wnet, "untrained '\(preset.rawValue)' model, seed \(seed)")
+      return (wnet, "untrained '\(preset.rawValue)' model, seed \(seed)", nil)
     }
 
     /// Reads a preset name; a one-line error lists the valid ones.
