@@ -93,7 +93,7 @@ public final class RealtimeInferencePlan: @unchecked Sendable {
       skips.removeLast()
       for level in decoder {
         let skip = skips.removeLast()
-        let joined = Profiler.measure("upsample+concat") { InferenceKernels.upsampleConcatenate(x, skip) }
+        let joined = Tensor.upsampled2xConcatenated(x, skip)
         x = level.reduce(joined) { $1($0) }
       }
       return head(x)

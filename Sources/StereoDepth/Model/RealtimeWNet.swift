@@ -79,7 +79,7 @@ public final class RealtimeWNet: StereoNetwork {
     // Stage: decoder, doubling it back and joining the skip of the same size.
     skips.removeLast()
     for (level, blocks) in decoder.enumerated() {
-      x = Tensor.concatenate([x.upsampled2x(), skips.removeLast()], axis: 3)
+      x = Tensor.upsampled2xConcatenated(x, skips.removeLast())
       pre = PreActivation(blocks[0].fused(x, pending: nil, context: context), blocks[0].pointwise.norm)
       pre = PreActivation(blocks[1].fused(pre.value, pending: pre.norm, context: context), blocks[1].pointwise.norm)
       if level < decoder.count - 1 { x = pre.materialized(context: context) }

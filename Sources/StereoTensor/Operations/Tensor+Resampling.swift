@@ -33,6 +33,29 @@ extension Tensor {
     }
   }
 
+  /// Bilinear ×2 up-sampling of `x` joined with `skip` along channels, as one operation (a U-Net
+  /// decoder's step): `concatenate([x.upsampled2x(), skip], axis: 3)` without the intermediate
+  /// up-sampled tensor, and in backward without slicing the gradient (the up-sampling's
+  /// backward reads its channels in place).
+  ///
+  /// - Parameters:
+  ///   - x: `[N, h, w, Cx]`.
+  ///   - skip: `[N, 2h, 2w, Cs]`.
+  /// - Returns: `[N, 2h, 2w, Cx + Cs]`.
+  public static func upsampled2xConcatenated(_ x: Tensor, _ skip: Tensor) -> Tensor {
+    let (n, h, w, cx) = x.nhwc("upsampled2xConcatenated")
+    let (sn, sh, sw, cs) = skip.nhwc("upsampled2xConcatenated skip")
+    precondition(sn == n && sh == 2 * h && sw == 2 * w, "Skip \(skip.shape) does not match the up-sampled \(x.shape)")
+    let output = Profiler.measure("upsample+concat") { Kernels.upsample2xConcatenate(x, skip) }
+    let (xShape, needsX, needsSkip) = (x.shape, x.requiresGradient, skip.requiresGradient)
+    return Tensor.record(output, inputs: [x, skip]) { g in
+      Profiler.measure("upsample+concat.bwd") {
+        [needsX ? Kernels.resizeBilinearBackward(g, inputShape: xShape) : nil,
+         needsSkip ? Kernels.slice(g, axis: 3, range: cx..<(cx + cs)) : nil]
+      }
+    }
+  }
+
   /// Bilinear ×2 up-sampling: `[N, H, W, C]` → `[N, 2H, 2W, C]`.
   public func upsampled2x() -> Tensor {
     let (_, h, w, _) = nhwc("upsampled2x")

@@ -39,10 +39,12 @@ extension Kernels {
   }
 
   /// The gradient of bilinear resizing to `outputGradient`'s extent, for an input of
-  /// `inputShape` (`[N, H, W, C]`).
+  /// `inputShape` (`[N, H, W, C]`). The gradient's channels may be a prefix of wider pixels:
+  /// `outputGradient` is `[N, H_out, W_out, C']` with `C' ≥ C`, and its first `C` channels are
+  /// read (the up-sampled part of a concatenation).
   static func resizeBilinearBackward(_ outputGradient: Tensor, inputShape: [Int]) -> Tensor {
     let (n, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
-    let (outH, outW) = (outputGradient.shape[1], outputGradient.shape[2])
+    let (outH, outW, stride) = (outputGradient.shape[1], outputGradient.shape[2], outputGradient.shape[3])
     let inputGradient = Tensor(uninitializedShape: inputShape)
     let rows = BilinearContributions(inExtent: h, outExtent: outH)
     let columns = BilinearContributions(inExtent: w, outExtent: outW)
@@ -58,8 +60,15 @@ extension Kernels {
         summed.update(repeating: 0, count: outRow)
         for entry in rows.offsets[iy]..<rows.offsets[iy + 1] {
           let weight = rows.weights[entry]
-          let source = g + (image * outH + rows.sources[entry]) * outRow
-          for index in 0..<outRow { summed[index] += weight * source[index] }
+          let source = g + (image * outH + rows.sources[entry]) * outW * stride
+          if stride == c {
+            for index in 0..<outRow { summed[index] += weight * source[index] }
+          } else {
+            for ox in 0..<outW {
+              let (to, from) = (summed + ox * c, source + ox * stride)
+              for channel in 0..<c { to[channel] += weight * from[channel] }
+            }
+          }
         }
         // Stage: along the row, the weighted sum of the output columns that read each ix.
         let destination = dx + (image * h + iy) * w * c
