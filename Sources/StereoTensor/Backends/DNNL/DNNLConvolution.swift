@@ -169,13 +169,25 @@ extension DNNLBackend {
     let filterShape = transform.shape(of: filter.shape)
     let (primitive, key) = try convolutionPrimitive(
       .forward, input: input.shape, filter: filterShape, geometry: geometry, bias: bias != nil)
+    return try executeForward(
+      primitive, key: key, input: input, filter: filter, transform: transform, bias: bias,
+      geometry: geometry)
+  }
+
+  /// Runs a forward convolution primitive (training or inference) on NHWC `input`, with `filter`
+  /// (OHWI, after `transform`) reordered into the layout the primitive chose, and an optional
+  /// bias; returns the NHWC output.
+  func executeForward(
+    _ primitive: DNNLPrimitive, key: DNNLPrimitiveKey, input: Tensor, filter: Tensor,
+    transform: FilterTransform = .none, bias: Tensor?, geometry: ConvolutionGeometry
+  ) throws(DNNLError) -> Tensor {
     let source = try argumentBuffer(
       input, plain: DNNLMemoryDescriptor.activation(input.shape), for: primitive, key: key,
       argument: DNNL_ARG_SRC)
     let weights = try filterBuffer(
       filter, transform: transform, groups: geometry.groups, for: primitive, key: key,
       argument: DNNL_ARG_WEIGHTS)
-    let outputShape = geometry.outputShape(input: input.shape, filter: filterShape)
+    let outputShape = geometry.outputShape(input: input.shape, filter: transform.shape(of: filter.shape))
     let output = try plainResult(
       shape: outputShape, plain: DNNLMemoryDescriptor.activation(outputShape), from: primitive,
       key: key, argument: DNNL_ARG_DST

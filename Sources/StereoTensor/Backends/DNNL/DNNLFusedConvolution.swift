@@ -58,23 +58,6 @@ extension DNNLBackend {
         key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
         activation: activation, plan: .direct)
     }
-    let source = try argumentBuffer(
-      input, plain: DNNLMemoryDescriptor.activation(input.shape), for: primitive, key: key,
-      argument: DNNL_ARG_SRC)
-    let weights = try filterBuffer(
-      filter, groups: geometry.groups, for: primitive, key: key, argument: DNNL_ARG_WEIGHTS)
-    let outputShape = geometry.outputShape(input: input.shape, filter: filter.shape)
-    let output = try plainResult(
-      shape: outputShape, plain: DNNLMemoryDescriptor.activation(outputShape), from: primitive,
-      key: key, argument: DNNL_ARG_DST
-    ) { destination in
-      var buffers: [Int32: UnsafePointer<Float>] = [
-        DNNL_ARG_SRC: source.unsafePointer, DNNL_ARG_WEIGHTS: weights.unsafePointer,
-        DNNL_ARG_DST: destination,
-      ]
-      if let bias { buffers[DNNL_ARG_BIAS] = bias.unsafePointer }
-      primitive.execute(buffers)
-    }
-    return withExtendedLifetime((source, weights, bias)) { output }
+    return try executeForward(primitive, key: key, input: input, filter: filter, bias: bias, geometry: geometry)
   }
 }

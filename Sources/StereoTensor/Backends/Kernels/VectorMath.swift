@@ -22,19 +22,7 @@ public enum VectorMath {
   @inline(__always)
   public static func exp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.336_54), 88.722_83)
-    let shifted = clamped * 1.442_695_04 + roundingMagic
-    let k = shifted - roundingMagic
-    let exponent = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: roundingMagic.bitPattern)
-    var r = clamped - k * 0.693_359_375
-    r = r + k * 2.121_944_4e-4
-    let r2 = r * r
-    var p: Float = 1.987_569_15e-4
-    p = p * r + 1.398_199_95e-3
-    p = p * r + 8.333_451_9e-3
-    p = p * r + 4.166_579_59e-2
-    p = p * r + 1.666_666_55e-1
-    p = p * r + 5.000_000_12e-1
-    p = p * r2 + r + 1
+    let (p, exponent) = reducedExp(clamped)
     // k ∈ [−126, 128]; 2ᵏ as two normal factors 2^⌊k/2⌋·2^(k−⌊k/2⌋), built from their bits,
     // so that k = 128 (x just below the overflow threshold) does not overflow the scale.
     let half = exponent >> 1
@@ -46,11 +34,11 @@ public enum VectorMath {
     return x.isNaN ? x : overflowed
   }
 
-  /// `eˣ` for `x ≤ 0` (softmax's `x − max x`): ``exp(_:)`` without the overflow and NaN
-  /// handling, half its instructions. Below −87.34 the result is 0.
+  /// The shared core of ``exp(_:)`` and ``expOfNonPositive(_:)`` for a clamped `x`:
+  /// `k = round(x·log₂e)`, `r = x − k·ln2` (ln2 split in two for an exact product), and `eʳ` as a
+  /// degree-7 polynomial, so that `eˣ = eʳ·2ᵏ`.
   @inline(__always)
-  public static func expOfNonPositive(_ x: Float) -> Float {
-    let clamped = x < -87.336_54 ? -87.336_54 : x
+  static func reducedExp(_ clamped: Float) -> (p: Float, exponent: Int32) {
     let shifted = clamped * 1.442_695_04 + roundingMagic
     let k = shifted - roundingMagic
     let exponent = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: roundingMagic.bitPattern)
@@ -64,6 +52,15 @@ public enum VectorMath {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_12e-1
     p = p * r2 + r + 1
+    return (p, exponent)
+  }
+
+  /// `eˣ` for `x ≤ 0` (softmax's `x − max x`): ``exp(_:)`` without the overflow and NaN
+  /// handling, half its instructions. Below −87.34 the result is 0.
+  @inline(__always)
+  public static func expOfNonPositive(_ x: Float) -> Float {
+    let clamped = x < -87.336_54 ? -87.336_54 : x
+    let (p, exponent) = reducedExp(clamped)
     // k ∈ [−126, 0]: 2ᵏ is a normal number.
     let scale = Float(bitPattern: UInt32(bitPattern: (exponent &+ 127) << 23))
     return x < -87.336_54 ? 0 : p * scale
