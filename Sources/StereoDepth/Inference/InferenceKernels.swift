@@ -23,21 +23,11 @@ enum InferenceKernels {
       let vectorEnd = d / 8 * 8
       for pixel in pixels {
         let row = x + pixel * d
-        var peaksVector = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
-        var j = 0
-        while j < vectorEnd {
-          peaksVector = VectorMath.simdMax(peaksVector, VectorMath.load8(row + j))
-          j += 8
-        }
-        var peakLogit = peaksVector.max()
-        while j < d {
-          peakLogit = Swift.max(peakLogit, row[j])
-          j += 1
-        }
+        let peakLogit = VectorMath.maximum(row, count: d)
         let shift = SIMD8<Float>(repeating: peakLogit)
         var sums = SIMD8<Float>(), weighted = SIMD8<Float>(), entropyTerms = SIMD8<Float>()
         var index = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
-        j = 0
+        var j = 0
         while j < vectorEnd {
           let shifted = VectorMath.load8(row + j) - shift
           let e = VectorMath.exp(shifted)

@@ -68,10 +68,9 @@ extension VectorMath {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
   }
 
-  /// Replaces `x[0..<count]` by its softmax, in place. Max-subtracted for stability:
-  /// `y_k = exp(x_k − max x) / Σ_j exp(x_j − max x)`.
+  /// `max x[0..<count]`, eight lanes at a time (`-greatestFiniteMagnitude` for no elements).
   @inlinable
-  public static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+  public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
     var index = 0
     var peaks = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
     while index + 8 <= count {
@@ -83,9 +82,17 @@ extension VectorMath {
       peak = Swift.max(peak, x[index])
       index += 1
     }
+    return peak
+  }
+
+  /// Replaces `x[0..<count]` by its softmax, in place. Max-subtracted for stability:
+  /// `y_k = exp(x_k − max x) / Σ_j exp(x_j − max x)`.
+  @inlinable
+  public static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let peak = maximum(x, count: count)
     let shift = SIMD8<Float>(repeating: peak)
     var lanes = SIMD8<Float>()
-    index = 0
+    var index = 0
     while index + 8 <= count {
       let e = exp(load8(x + index) - shift)
       store8(e, x + index)
