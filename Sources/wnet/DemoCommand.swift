@@ -26,7 +26,7 @@ extension WNetCommand {
 
     func run() throws {
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, defaultDisparityFraction: metadata.disparityWidthFraction)
+      let estimator = DisparityEstimator(model: model, metadata: metadata)
       Console.note("WNet demo: \(model.configuration.preset.rawValue) model (\(model.parameters.trainableCount) parameters, step \(metadata.step)), \(Backends.current.name), \(Parallel.threadCount) threads.")
       var rows: [[String]] = [["scene", "size", "network", "time", "EPE", "bad-2", "bad-3", "pictures"]]
       for scene in try scenes(model: model) {

@@ -64,7 +64,7 @@ extension WNetCommand {
       var adaptation: TestTimeAdaptation?
       if predictions == nil {
         let (model, metadata) = try modelOptions.load()
-        estimator = DisparityEstimator(model: model, defaultDisparityFraction: metadata.disparityWidthFraction)
+        estimator = DisparityEstimator(model: model, metadata: metadata)
         method = "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
         if adapt > 0 {
           adaptation = TestTimeAdaptation(steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss)

@@ -77,7 +77,7 @@ extension WNetCommand {
         throw CLIError("--ply needs a calibration: --focal and --baseline, or --calibration FILE")
       }
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, defaultDisparityFraction: metadata.disparityWidthFraction)
+      let estimator = DisparityEstimator(model: model, metadata: metadata)
       let start = Date()
       let adaptation = adapt > 0 ? TestTimeAdaptation(steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss) : nil
       let prediction = try estimator.predict(left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation)
@@ -100,7 +100,7 @@ extension WNetCommand {
       let reader = try VideoFrameReader(url: url, layout: layout, framesPerSecond: rate, info: info)
       defer { reader.close() }
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, defaultDisparityFraction: metadata.disparityWidthFraction)
+      let estimator = DisparityEstimator(model: model, metadata: metadata)
       var writer: VideoWriter?
       var colorizer = DisparityColorizer()
       var bar = ProgressBar(total: max(reader.expectedFrameCount ?? 1, 1))

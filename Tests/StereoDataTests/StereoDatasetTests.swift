@@ -231,8 +231,10 @@ import Testing
   func sharedData() throws {
     let root = try #require(sharedDataRoot)
     let dataset = try StereoDataset(contentsOf: root)
-    #expect(dataset.formats == [.folder, .middlebury2001])
-    #expect(dataset.samples.count == 3 + 13 + 27)
+    // The counts of ../shared/data/README.md: 2001-2003, 2014 quarter, ETH3D, 2005-2006, KITTI
+    // odometry, real-unlabelled.
+    #expect(dataset.formats == [.folder, .middlebury2001, .middlebury])
+    #expect(dataset.samples.count == 3 + 13 + 27 + 4 + 102 + 21)
     let tsukubaIndex = try #require(
       dataset.samples.firstIndex { $0.identifier == "middlebury-2001-2003/tsukuba" })
     let tsukuba = try dataset.sample(at: tsukubaIndex)

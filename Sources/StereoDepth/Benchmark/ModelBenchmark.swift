@@ -61,11 +61,11 @@ public struct ModelBenchmark: Sendable {
           if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
       } else {
-        let estimator = InferencePipeline(model: WNet(configuration: configuration, seed: 1))
+        let estimator = DisparityEstimator(model: WNet(configuration: configuration, seed: 1))
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
-          _ = estimator.disparity(left: left, right: right)
+          _ = estimator.estimate(left: left, right: right)
           if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
       }

@@ -46,12 +46,9 @@ public struct ONNXExporter: Sendable {
     let left = builder.uniqueName("left")
     let right = builder.uniqueName("right")
     let input = builder.concatChannels([left, right], prefix: "input")
-    let logits: String
-    switch model.network {
-    case let network as RealtimeWNet: logits = builder.leftLogits(network, input: input)
-    case let network as OriginalWNet: logits = builder.leftLogits(network, input: input)
-    default: preconditionFailure("No ONNX export for network \(type(of: model.network))")
-    }
+    var networkBuilder = ONNXNetworkBuilder(graph: builder)
+    let logits = model.network.build(input, views: .left, into: &networkBuilder)
+    builder = networkBuilder.graph
     let probabilities = builder.softmaxChannels(
       logits, prefix: "selection", output: "probabilities")
     let d = configuration.candidateCount

@@ -6,11 +6,8 @@ import StereoTensor
 ///     Conv2D filter           [C_out, KH, KW, C_in/g]  →  Conv weight          [C_out, C_in/g, KH, KW]
 ///     TransposedConv2D filter [C_out, s, s, C_in]      →  ConvTranspose weight [C_in, C_out, s, s]
 extension ONNXGraphBuilder {
-  /// A ``Conv2D``, optionally with the inference-mode ``BatchNorm`` that follows it folded in,
-  /// and optionally only some of its output channels.
-  ///
-  /// Folding: with `k = γ/√(σ² + ε)`, `BN(W∗x + b) = (k·W)∗x + (k·(b − μ) + β)` per output
-  /// channel, computed in double precision.
+  /// A ``Conv2D``, optionally with the inference-mode ``BatchNorm`` that follows it folded in
+  /// (``FoldedConvolution``), and optionally only some of its output channels.
   ///
   /// - Parameters:
   ///   - x: `[N, C_in, H, W]`.
@@ -24,62 +21,31 @@ extension ONNXGraphBuilder {
     outputChannels: Range<Int>? = nil, prefix: String
   ) -> String {
     let geometry = layer.geometry
-    let (o, kh, kw, i) = (
-      layer.filter.shape[0], layer.filter.shape[1], layer.filter.shape[2], layer.filter.shape[3]
-    )
+    let (kh, kw) = (layer.filter.shape[1], layer.filter.shape[2])
     precondition(kh == kw, "Only square kernels are exported, got \(kh)x\(kw) in \(prefix)")
     precondition(
       geometry.strideY == geometry.strideX && geometry.paddingTop == geometry.paddingLeft
         && geometry.paddingTop == geometry.paddingBottom
         && geometry.paddingLeft == geometry.paddingRight,
       "Only symmetric stride and padding are exported, got \(geometry) in \(prefix)")
-    let kept = outputChannels ?? 0..<o
-    precondition(
-      kept.lowerBound >= 0 && kept.upperBound <= o && !kept.isEmpty,
-      "Output channels \(kept) out of 0..<\(o) in \(prefix)")
-    precondition(
-      kept == 0..<o || geometry.groups == 1,
-      "Slicing the outputs of a grouped convolution (\(prefix)) is not supported")
-    if let norm {
-      precondition(
-        norm.scale.shape == [o],
-        "Batch norm \(norm.scale.shape) does not follow \(o) channels in \(prefix)")
-    }
-
-    let filter = layer.filter.value.scalars
-    let bias = layer.bias?.value.scalars
-    let statistics = norm.map {
-      (
-        scale: $0.scale.value.scalars, shift: $0.shift.value.scalars,
-        mean: $0.runningMean.value.scalars,
-        variance: $0.runningVariance.value.scalars, epsilon: Double($0.epsilon)
-      )
-    }
-    var weights = [Float](repeating: 0, count: kept.count * i * kh * kw)
-    var biases = [Float](repeating: 0, count: kept.count)
-    for (row, channel) in kept.enumerated() {
-      var factor = 1.0
-      var offset = Double(bias?[channel] ?? 0)
-      if let statistics {
-        factor =
-          Double(statistics.scale[channel])
-          / (Double(statistics.variance[channel]) + statistics.epsilon).squareRoot()
-        offset =
-          factor * (offset - Double(statistics.mean[channel])) + Double(statistics.shift[channel])
-      }
-      biases[row] = Float(offset)
+    let folded = FoldedConvolution(layer, foldingIn: norm, outputChannels: outputChannels)
+    // [C_out, KH, KW, C_in/g] → ONNX's [C_out, C_in/g, KH, KW].
+    let (o, i) = (folded.filter.shape[0], folded.filter.shape[3])
+    let filter = folded.filter.scalars
+    var weights = [Float](repeating: 0, count: filter.count)
+    for row in 0..<o {
       for ky in 0..<kh {
         for kx in 0..<kw {
           for ci in 0..<i {
-            let value = Double(filter[((channel * kh + ky) * kw + kx) * i + ci]) * factor
-            weights[((row * i + ci) * kh + ky) * kw + kx] = Float(value)
+            weights[((row * i + ci) * kh + ky) * kw + kx] = filter[((row * kh + ky) * kw + kx) * i + ci]
           }
         }
       }
     }
-    let weight = constant("\(prefix).weight", shape: [kept.count, i, kh, kw], floats: weights)
-    let hasBias = bias != nil || norm != nil
-    let biasName = hasBias ? constant("\(prefix).bias", shape: [kept.count], floats: biases) : nil
+    let weight = constant("\(prefix).weight", shape: [o, i, kh, kw], floats: weights)
+    let biasName = folded.bias.map {
+      constant("\(prefix).bias", shape: [o], floats: $0.scalars)
+    }
     return conv(
       x, weight: weight, bias: biasName, kernel: kh, padding: geometry.paddingTop,
       stride: geometry.strideY, groups: geometry.groups, prefix: prefix)

@@ -28,35 +28,54 @@ public struct InferenceError: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// Runs a trained W-net on a rectified pair of any size.
+/// The one inference entry point: runs a trained W-net on a rectified pair of any size (``predict(left:right:maximumDisparity:keepProbabilities:adaptation:)``),
+/// or on a batch at the network's resolution (``estimate(left:right:)``). `wnet infer`, `eval`,
+/// `demo`, `bench`, video and test-time adaptation all go through it, and it always runs the
+/// compiled ``InferencePlan``.
 ///
-/// The pair is resized so that the largest expected disparity fits the model's candidates
-/// (`scale = min(1, d_max,model / d_max,input)`; ``defaultDisparityFraction`` of the input width
-/// when not given), padded by edge replication to the model's size multiple, run in inference
-/// mode, cropped, and the disparity map resized back to the input and multiplied by the
-/// horizontal scale so that it is in input pixels.
+/// **Scale policy.** A model has `D` candidates up to `d_max,model` pixels at its working
+/// resolution. The pair is resized by
+///
+///     scale = min(1, d_max,model / d_max,input)
+///
+/// so that the largest expected disparity fits the candidates. `d_max,input` is the caller's
+/// (`--max-disparity`, or a dataset's bound); without one it is
+/// ``defaultDisparityFraction`` × the input width, where the fraction is the model's largest
+/// candidate over the width it was trained at (``CheckpointMetadata/disparityWidthFraction``),
+/// or over ``defaultTrainingWidth`` when the checkpoint does not say. The resized pair is padded
+/// by edge replication to the model's size multiple, run, cropped, and the disparity resized back
+/// to the input and multiplied by the horizontal scale so that it is in input pixels.
 public final class DisparityEstimator {
   public let model: WNet
   /// The share of the image width assumed to bound disparities when no maximum is given.
   public let defaultDisparityFraction: Float
+  /// The crop width W-net models are trained at unless a checkpoint says otherwise.
+  public static let defaultTrainingWidth = 336
 
-  /// Creates an estimator for `model`.
-  ///
-  /// - Parameter defaultDisparityFraction: For a model trained on crops of width `w` with `D`
-  ///   candidates, `(d_max) / w` makes the default working width equal the training width.
-  private var cachedPlan: RealtimeInferencePlan?
+  private var cachedPlan: InferencePlan?
 
-  /// The compiled plan of the estimator's own model (built on first use).
-  func plan(for network: RealtimeWNet) -> RealtimeInferencePlan {
+  /// The compiled plan of the estimator's model (built on first use).
+  public var plan: InferencePlan {
     if let cachedPlan { return cachedPlan }
-    let plan = RealtimeInferencePlan(network)
+    let plan = InferencePlan(model.network)
     cachedPlan = plan
     return plan
   }
 
+  /// Creates an estimator for `model`.
+  ///
+  /// - Parameter defaultDisparityFraction: The share of the input width that bounds disparities
+  ///   when no maximum is given; by default `d_max,model` / ``defaultTrainingWidth``.
   public init(model: WNet, defaultDisparityFraction: Float? = nil) {
     self.model = model
-    self.defaultDisparityFraction = defaultDisparityFraction ?? Float(model.configuration.maximumDisparity) / 336
+    self.defaultDisparityFraction =
+      defaultDisparityFraction
+      ?? Float(model.configuration.maximumDisparity) / Float(Self.defaultTrainingWidth)
+  }
+
+  /// Creates an estimator for a loaded checkpoint, with the scale its training implies.
+  public convenience init(model: WNet, metadata: CheckpointMetadata) {
+    self.init(model: model, defaultDisparityFraction: metadata.disparityWidthFraction)
   }
 
   /// The working size for an input of `width × height`.
@@ -68,6 +87,28 @@ public final class DisparityEstimator {
     return (max(multiple, Int((Float(width) * scale).rounded())), max(multiple, Int((Float(height) * scale).rounded())))
   }
 
+  /// The left view's disparity and confidences for a batch at the network's resolution.
+  ///
+  /// - Parameters:
+  ///   - left: `[N, H, W, 3]` in [0, 1], any `H` and `W` (edge-padded to the size multiple, then
+  ///     cropped back).
+  ///   - right: The right views, the same shape.
+  /// - Returns: `[N, H, W, 1]` each: expected disparity (working pixels), peak probability,
+  ///   `1 − entropy / ln D`.
+  public func estimate(left: Tensor, right: Tensor) -> (disparity: Tensor, peak: Tensor, confidence: Tensor) {
+    withoutGradients {
+      let (_, h, w, _) = left.nhwc("DisparityEstimator left")
+      precondition(left.shape == right.shape, "Left \(left.shape) and right \(right.shape) views differ in size")
+      let input = Profiler.measure("input concat") {
+        Tensor.concatenate([padded(left), padded(right)], axis: 3)
+      }
+      let (disparity, peak, confidence) = plan(input)
+      guard input.shape[1] != h || input.shape[2] != w else { return (disparity, peak, confidence) }
+      func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<h).slice(axis: 2, 0..<w) }
+      return (crop(disparity), crop(peak), crop(confidence))
+    }
+  }
+
   /// Estimates the left view's disparity.
   ///
   /// - Parameters:
@@ -75,6 +116,7 @@ public final class DisparityEstimator {
   ///   - right: The right view, the same size.
   ///   - maximumDisparity: The largest disparity expected, in input pixels.
   ///   - keepProbabilities: Keep the working-resolution distribution in the result.
+  ///   - adaptation: Adapt a copy of the model to this pair first (self-supervised).
   /// - Throws: ``InferenceError`` for views of different sizes or empty images.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
@@ -90,55 +132,44 @@ public final class DisparityEstimator {
       throw InferenceError("the maximum disparity must be positive, got \(maximumDisparity)")
     }
     let (width, height) = workingSize(width: left.width, height: left.height, maximumDisparity: maximumDisparity)
-    var model = self.model
+    let (l, r) = withoutGradients { (resized(left, width: width, height: height), resized(right, width: width, height: height)) }
+    var estimator = self
     var adaptationLosses: (before: Float, after: Float)?
     if let adaptation, adaptation.steps > 0 {
-      let (l, r) = withoutGradients { (prepare(left, width: width, height: height), prepare(right, width: width, height: height)) }
-      let result = try adaptation.adapted(model, left: l, right: r)
-      model = result.model
+      let result = try adaptation.adapted(model, left: padded(l), right: padded(r))
+      estimator = DisparityEstimator(model: result.model, defaultDisparityFraction: defaultDisparityFraction)
       adaptationLosses = (result.before, result.after)
     }
     let scale = Float(left.width) / Float(width)
-    func full(_ map: Tensor) -> Image { Image(map.resizedBilinear(height: left.height, width: left.width)) }
-    func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width) }
-    if !keepProbabilities, let network = model.network as? RealtimeWNet {
-      return withoutGradients {
-        // The planned path: folded, fused, no distribution stored.
-        let plan = model === self.model ? self.plan(for: network) : RealtimeInferencePlan(network)
-        let input = Tensor.concatenate([prepare(left, width: width, height: height), prepare(right, width: width, height: height)], axis: 3)
-        let (disparity, peak, confidence) = plan(input)
-        return DisparityPrediction(
-          disparity: Image(crop(disparity).resizedBilinear(height: left.height, width: left.width) * scale),
-          peakProbability: full(crop(peak)), entropyConfidence: full(crop(confidence)), probabilities: nil,
-          workingWidth: width, workingHeight: height, disparityScale: scale, adaptationLosses: adaptationLosses)
-      }
-    }
     return withoutGradients {
-      var context = ForwardContext.inference
-      let input = Tensor.concatenate([prepare(left, width: width, height: height), prepare(right, width: width, height: height)], axis: 3)
-      let logits = model.network.logits(input, context: &context).left
-      let selection = model.leftSelection(logits: logits, source: input.slice(axis: 3, 3..<6))
-      let probabilities = crop(selection.probabilities)
-      let disparity = crop(selection.disparity).resizedBilinear(height: left.height, width: left.width) * scale
-      let peak = probabilities.max(axes: [3], keepingDimensions: true)
-      let entropy = -(probabilities * (probabilities + 1e-12).log()).sum(axes: [3], keepingDimensions: true)
-      let entropyConfidence = 1 - entropy / Float(Foundation.log(Double(model.configuration.candidateCount)))
+      let (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
+      func full(_ map: Tensor) -> Image { Image(map.resizedBilinear(height: left.height, width: left.width)) }
+      var probabilities: Tensor?
+      if keepProbabilities {
+        let logits = estimator.plan.logits(Tensor.concatenate([padded(l), padded(r)], axis: 3))
+        probabilities = logits.softmax().slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
+      }
       return DisparityPrediction(
-        disparity: Image(disparity), peakProbability: full(peak), entropyConfidence: full(entropyConfidence),
-        probabilities: keepProbabilities ? probabilities : nil, workingWidth: width, workingHeight: height,
-        disparityScale: scale, adaptationLosses: adaptationLosses)
+        disparity: Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
+        peakProbability: full(peak), entropyConfidence: full(confidence), probabilities: probabilities,
+        workingWidth: width, workingHeight: height, disparityScale: scale, adaptationLosses: adaptationLosses)
     }
   }
 
-  /// An image as the network's input: resized to `width × height`, then edge-padded to the model's
-  /// size multiple, `[1, H', W', 3]`.
-  func prepare(_ image: Image, width: Int, height: Int) -> Tensor {
+  /// An image resized to `width × height`, `[1, height, width, 3]`.
+  func resized(_ image: Image, width: Int, height: Int) -> Tensor {
+    Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
+  }
+
+  /// `[N, H, W, C]` edge-padded on the bottom and right to the model's size multiple.
+  func padded(_ tensor: Tensor) -> Tensor {
     let multiple = model.configuration.sizeMultiple
-    let paddedWidth = (width + multiple - 1) / multiple * multiple
-    let paddedHeight = (height + multiple - 1) / multiple * multiple
-    return Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
-      .padded(axis: 1, before: 0, after: paddedHeight - height, mode: .replicate)
-      .padded(axis: 2, before: 0, after: paddedWidth - width, mode: .replicate)
+    let (_, h, w, _) = tensor.nhwc("DisparityEstimator input")
+    let paddedHeight = (h + multiple - 1) / multiple * multiple
+    let paddedWidth = (w + multiple - 1) / multiple * multiple
+    guard paddedHeight != h || paddedWidth != w else { return tensor }
+    return tensor.padded(axis: 1, before: 0, after: paddedHeight - h, mode: .replicate)
+      .padded(axis: 2, before: 0, after: paddedWidth - w, mode: .replicate)
   }
 
   /// The image as 3 channels (grey repeated).

@@ -105,43 +105,53 @@ public final class OriginalWNet: StereoNetwork {
     }
   }
 
-  public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
-    validateInput(input)
+  public func build<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> Builder.Value {
     // Stage: encoder; keep each level's output (for skips) and each pooled map (for the heads).
     var x = input
-    var levels: [Tensor] = []
-    var pooled: [Tensor] = []
-    for (index, units) in encoder.enumerated() {
-      for unit in units { x = unit(x, context: &context) }
+    var levels: [Builder.Value] = []
+    var pooled: [Builder.Value] = []
+    for (level, units) in encoder.enumerated() {
+      for (index, unit) in units.enumerated() {
+        x = builder.separableReLUBatchNorm(x, unit, name: "encoder.\(level).\(index)")
+      }
       levels.append(x)
-      if index < encoder.count - 1 {
-        x = x.maxPooled(size: 2)
+      if level < encoder.count - 1 {
+        x = builder.maxPool(x, size: 2, name: "encoder.\(level).pool")
         pooled.append(x)
       }
     }
     // Stage: decoder.
     for (stage, units) in decoder.enumerated() {
       let skip = levels[levels.count - 2 - stage]
-      x = Tensor.concatenate([upsamplers[stage](x), skip], axis: 3)
-      for unit in units { x = unit(x, context: &context) }
-      if context.isTraining { x = x.dropout(rate: dropoutRate, using: &context.generator) }
-    }
-    // Stage: heads. pooled[1...3] are pool2, pool3, pool4.
-    func half(_ tensor: Tensor, first: Bool) -> Tensor {
-      let c = tensor.shape[3]
-      return tensor.slice(axis: 3, first ? 0..<(c / 2) : (c / 2)..<c)
-    }
-    var outputs: [Tensor] = []
-    for view in 0..<2 {
-      let isLeft = view == 0
-      var maps = [half(x, first: isLeft)]
-      for (index, upsampler) in headUpsamplers[view].enumerated() {
-        maps.append(upsampler(half(pooled[index + 1], first: !isLeft)))
+      let up = builder.transposedConvolution(x, upsamplers[stage], name: "decoder.\(stage).up")
+      x = builder.concatenated([up, skip], name: "decoder.\(stage).concat")
+      for (index, unit) in units.enumerated() {
+        x = builder.separableReLUBatchNorm(x, unit, name: "decoder.\(stage).\(index)")
       }
-      let average = maps.dropFirst().reduce(maps[0], +).scaled(by: 1 / Float(maps.count))
-      outputs.append(headConvs[view](average))
+      x = builder.dropout(x, rate: dropoutRate, name: "decoder.\(stage).dropout")
     }
-    return (outputs[0], outputs[1])
+    // Stage: heads. pooled[1...3] are pool2, pool3, pool4; each view averages its half of the
+    // decoder output with the other halves of the pooled maps brought to full size.
+    func half(_ value: Builder.Value, channels: Int, first: Bool, name: String) -> Builder.Value {
+      builder.channels(value, first ? 0..<(channels / 2) : (channels / 2)..<channels, name: name)
+    }
+    var outputs: [Builder.Value] = []
+    for (view, side) in Array(views == .left ? ["left"] : ["left", "right"]).enumerated() {
+      let isLeft = view == 0
+      let decoderChannels = Self.decoderWidths[Self.decoderWidths.count - 1]
+      var maps = [half(x, channels: decoderChannels, first: isLeft, name: "head.\(side).decoder_half")]
+      for (index, upsampler) in headUpsamplers[view].enumerated() {
+        let channels = 2 * upsampler.filter.shape[3]
+        let pooledHalf = half(
+          pooled[index + 1], channels: channels, first: !isLeft, name: "head.\(side).pool\(index + 2)_half")
+        maps.append(builder.transposedConvolution(pooledHalf, upsampler, name: "head.\(side).up\(index + 2)"))
+      }
+      let average = builder.mean(maps, name: "head.\(side).mean")
+      outputs.append(builder.separableConvolution(average, headConvs[view], name: "head.\(side).conv"))
+    }
+    return outputs.count == 1 ? outputs[0] : builder.concatenated(outputs, name: "head.views")
   }
 
   public var parameters: Parameters {

@@ -52,40 +52,33 @@ public final class RealtimeWNet: StereoNetwork {
       useBias: true, using: &generator)
   }
 
-  public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
-    let scores = stackedLogits(input, context: &context)
-    let d = configuration.candidateCount
-    return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
-  }
-
-  /// The head's output as it is: left logits in channels `0..<D`, right in `D..<2D`.
-  public func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-    validateInput(input)
-    // Each unit's batch norm + ReLU is applied lazily: a `PreActivation` holds a convolution's
-    // output and the norm still to apply. Each depthwise-separable block runs as one operation
-    // that keeps only its input for backward (recomputing its depthwise output and activations),
-    // and activations are materialised only where they branch (skips, pooling).
-    var pre = PreActivation(stem.conv(input), stem.norm)
-    pre = PreActivation(stemBlock.fused(pre.value, pending: pre.norm, context: context), stemBlock.pointwise.norm)
-    var x = pre.materialized(context: context)
+  public func build<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> Builder.Value {
+    // Stage: stem at full resolution.
+    var x = builder.convBatchNormReLU(input, stem, name: "stem")
+    x = builder.depthwiseSeparable(x, stemBlock, name: "stem_block")
     var skips = [x]
     // Stage: encoder, halving the resolution per level.
-    for blocks in encoder {
-      pre = PreActivation(blocks[0].fused(x.maxPooled(size: 2), pending: nil, context: context), blocks[0].pointwise.norm)
-      pre = PreActivation(blocks[1].fused(pre.value, pending: pre.norm, context: context), blocks[1].pointwise.norm)
-      x = pre.materialized(context: context)
+    for (level, blocks) in encoder.enumerated() {
+      x = builder.maxPool(x, size: 2, name: "encoder.\(level).pool")
+      for (index, block) in blocks.enumerated() {
+        x = builder.depthwiseSeparable(x, block, name: "encoder.\(level).\(index)")
+      }
       skips.append(x)
     }
     // Stage: decoder, doubling it back and joining the skip of the same size.
     skips.removeLast()
     for (level, blocks) in decoder.enumerated() {
-      x = Tensor.upsampled2xConcatenated(x, skips.removeLast())
-      pre = PreActivation(blocks[0].fused(x, pending: nil, context: context), blocks[0].pointwise.norm)
-      pre = PreActivation(blocks[1].fused(pre.value, pending: pre.norm, context: context), blocks[1].pointwise.norm)
-      if level < decoder.count - 1 { x = pre.materialized(context: context) }
+      x = builder.upsampled2xConcatenated(x, skips.removeLast(), name: "decoder.\(level)")
+      for (index, block) in blocks.enumerated() {
+        x = builder.depthwiseSeparable(x, block, name: "decoder.\(level).\(index)")
+      }
     }
-    // Stage: the head gives D scores per view.
-    return pre.norm.normalizedReLUConvolved(pre.value, by: head, context: context)
+    // Stage: the head gives D scores per view (the left's are its first D outputs).
+    let d = configuration.candidateCount
+    return builder.convolution(
+      x, head, outputChannels: views == .left ? 0..<d : nil, name: "head")
   }
 
   public var parameters: Parameters {
@@ -105,18 +98,4 @@ public final class RealtimeWNet: StereoNetwork {
     result.append("head", head.parameters)
     return result
   }
-}
-
-/// A convolution's output whose batch norm and ReLU are still to be applied.
-struct PreActivation {
-  let value: Tensor
-  let norm: BatchNorm
-
-  init(_ value: Tensor, _ norm: BatchNorm) {
-    self.value = value
-    self.norm = norm
-  }
-
-  /// `max(0, BN(value))`.
-  func materialized(context: ForwardContext) -> Tensor { norm.normalizedReLU(value, context: context) }
 }

@@ -2,27 +2,41 @@ import StereoNN
 import StereoTensor
 
 /// A network that maps a stacked stereo pair to per-pixel disparity scores for both views.
+///
+/// Its forward pass is written once, in ``build(_:views:into:)``, against a ``NetworkBuilder``:
+/// training (``TrainingGraphBuilder``), the fused inference plan (``InferencePlan``) and the ONNX
+/// exporter all read that one definition.
 public protocol StereoNetwork: Layer {
   /// The architecture and candidate disparities.
   var configuration: WNetConfiguration { get }
 
-  /// The scores before the softmax.
+  /// The forward pass up to the scores before the softmax, written against `builder`.
   ///
-  /// - Parameter input: `[N, H, W, 6]`: left RGB then right RGB, in [0, 1]; `H` and `W`
-  ///   multiples of ``WNetConfiguration/sizeMultiple``.
-  /// - Returns: logits `[N, H, W, D]` for the left view and for the right view.
-  func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor)
-
-  /// Both views' scores in one tensor, `[N, H, W, 2D]`: the left view's in channels `0..<D`, the
-  /// right view's in `D..<2D`.
-  func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor
+  /// - Parameters:
+  ///   - input: `[N, H, W, 6]`: left RGB then right RGB, in [0, 1]; `H` and `W` multiples of
+  ///     ``WNetConfiguration/sizeMultiple``.
+  ///   - views: Both views' scores, `[N, H, W, 2D]` (left in `0..<D`), or the left's, `[N, H, W, D]`.
+  func build<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> Builder.Value
 }
 
 extension StereoNetwork {
-  /// By default the two views' logits, concatenated.
+  /// Both views' scores in one tensor, `[N, H, W, 2D]`: the left view's in channels `0..<D`, the
+  /// right view's in `D..<2D`, as an autodiff graph in `context`'s mode.
   public func stackedLogits(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-    let (left, right) = logits(input, context: &context)
-    return Tensor.concatenate([left, right], axis: 3)
+    validateInput(input)
+    var builder = TrainingGraphBuilder(context: context)
+    let scores = build(TrainingGraphBuilder.Value(input), views: .both, into: &builder)
+    context = builder.context
+    return builder.tensor(scores)
+  }
+
+  /// The scores before the softmax: logits `[N, H, W, D]` for the left view and for the right.
+  public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
+    let scores = stackedLogits(input, context: &context)
+    let d = configuration.candidateCount
+    return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
   }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import StereoData
 import StereoTensor
 
+
 /// Per-pixel confidence from a distribution over candidate disparities.
 ///
 /// The selection layer gives each pixel probabilities `p₁ … p_D` over `D` candidate disparities.
@@ -16,14 +17,67 @@ import StereoTensor
 ///
 /// Shapes: `P [H, W, D]` (an ``Image`` with `D` channels) → `[H, W, 1]`.
 public enum DisparityConfidence {
+  /// The one confidence computation: softmax over the last axis of `logits` `[N, H, W, D]` fused
+  /// with the expected disparity and the two confidences, without storing the distribution:
+  ///
+  ///     e_k = exp(x_k − max x),  S = Σ e_k
+  ///     disparity = d₀ + Σ k·e_k / S        peak = max_k P_k = 1/S
+  ///     confidence = 1 − H/ln D,  H = −Σ P_k ln P_k = ln S − Σ e_k·(x_k − max x)/S
+  ///
+  /// - Returns: three `[N, H, W, 1]` maps.
+  public static func summarize(logits: Tensor, minimumDisparity: Int) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor
+  ) {
+    let (n, h, w, d) = logits.nhwc("DisparityConfidence.summarize")
+    let disparity = Tensor(uninitializedShape: [n, h, w, 1])
+    let peak = Tensor(uninitializedShape: [n, h, w, 1])
+    let confidence = Tensor(uninitializedShape: [n, h, w, 1])
+    let logD = Foundation.log(Float(d))
+    let pointers = UncheckedSendable((logits.unsafePointer, disparity.unsafeMutablePointer, peak.unsafeMutablePointer, confidence.unsafeMutablePointer))
+    Parallel.forEachRange(n * h * w, minimumChunk: 2048) { pixels in
+      let (x, disparities, peaks, confidences) = pointers.value
+      // Candidate indices 0, 1, 2, … as vectors, and the tail of D that does not fill a vector.
+      let vectorEnd = d / 8 * 8
+      for pixel in pixels {
+        let row = x + pixel * d
+        let peakLogit = VectorMath.maximum(row, count: d)
+        let shift = SIMD8<Float>(repeating: peakLogit)
+        var sums = SIMD8<Float>(), weighted = SIMD8<Float>(), entropyTerms = SIMD8<Float>()
+        var index = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+        var j = 0
+        while j < vectorEnd {
+          let shifted = VectorMath.load8(row + j) - shift
+          let e = VectorMath.exp(shifted)
+          sums += e
+          weighted += e * index
+          entropyTerms += e * shifted
+          index += 8
+          j += 8
+        }
+        var sum = sums.sum(), weightedSum = weighted.sum(), entropySum = entropyTerms.sum()
+        while j < d {
+          let shifted = row[j] - peakLogit
+          let e = VectorMath.exp(shifted)
+          sum += e
+          weightedSum += e * Float(j)
+          entropySum += e * shifted
+          j += 1
+        }
+        let inverse = 1 / sum
+        disparities[pixel] = Float(minimumDisparity) + weightedSum * inverse
+        peaks[pixel] = inverse
+        confidences[pixel] = d > 1 ? 1 - (Foundation.log(sum) - entropySum * inverse) / logD : 1
+      }
+    }
+    return withExtendedLifetime(logits) { (disparity, peak, confidence) }
+  }
+
   /// The largest probability of each pixel.
   ///
   /// - Parameter distribution: `P [H, W, D]`.
   /// - Returns: `[H, W, 1]` in [1/D, 1], NaN where `P` is not a distribution.
   public static func peakProbability(_ distribution: Image) -> Image {
-    map(distribution) { weights, total in
-      weights.reduce(-Float.infinity) { max($0, $1) } / total
-    }
+    summaries(distribution).peak
   }
 
   /// One minus the normalised entropy of each pixel, `1 − H / log D`.
@@ -31,16 +85,7 @@ public enum DisparityConfidence {
   /// - Parameter distribution: `P [H, W, D]`.
   /// - Returns: `[H, W, 1]` in [0, 1], NaN where `P` is not a distribution.
   public static func entropyConfidence(_ distribution: Image) -> Image {
-    let count = distribution.channels
-    return map(distribution) { weights, total in
-      guard count > 1 else { return 1 }
-      var entropy: Double = 0
-      for weight in weights where weight > 0 {
-        let probability = Double(weight) / Double(total)
-        entropy -= probability * Foundation.log(probability)
-      }
-      return Float(1 - entropy / Foundation.log(Double(count)))
-    }
+    summaries(distribution).confidence
   }
 
   /// ``peakProbability(_:)`` of batch element `batchIndex` of a `[N, H, W, D]` tensor.
@@ -53,18 +98,30 @@ public enum DisparityConfidence {
     entropyConfidence(Image(distribution, batchIndex: batchIndex))
   }
 
-  /// Applies `summary(weights, Σ weights)` to every pixel whose weights form a distribution.
-  private static func map(
-    _ distribution: Image, _ summary: (ArraySlice<Float>, Float) -> Float
-  ) -> Image {
+  /// ``summarize(logits:minimumDisparity:)`` of the weights read as logits `log pₖ` (a zero
+  /// weight as a logit far below the others, so that `0 · log 0 = 0`); NaN for pixels whose
+  /// weights are negative, non-finite, or sum to zero.
+  private static func summaries(_ distribution: Image) -> (peak: Image, confidence: Image) {
     let count = distribution.channels
-    var result = Image(width: distribution.width, height: distribution.height, channels: 1)
-    for pixel in 0..<(distribution.width * distribution.height) {
+    let pixels = distribution.width * distribution.height
+    var logits = [Float](repeating: 0, count: pixels * count)
+    var valid = [Bool](repeating: true, count: pixels)
+    for pixel in 0..<pixels {
       let weights = distribution.pixels[(pixel * count)..<((pixel + 1) * count)]
       let total = weights.reduce(0, +)
-      let valid = total > 0 && total.isFinite && weights.allSatisfy { $0 >= 0 }
-      result.pixels[pixel] = valid ? summary(weights, total) : .nan
+      valid[pixel] = total > 0 && total.isFinite && weights.allSatisfy { $0 >= 0 }
+      for (k, weight) in weights.enumerated() {
+        logits[pixel * count + k] = weight > 0 ? Float(Foundation.log(Double(weight))) : -1e30
+      }
     }
-    return result
+    let shape = [1, distribution.height, distribution.width]
+    let (_, peak, confidence) = summarize(
+      logits: Tensor(shape: shape + [count], scalars: logits), minimumDisparity: 0)
+    func masked(_ map: Tensor) -> Image {
+      var image = Image(map, batchIndex: 0)
+      for pixel in 0..<pixels where !valid[pixel] { image.pixels[pixel] = .nan }
+      return image
+    }
+    return (masked(peak), masked(confidence))
   }
 }

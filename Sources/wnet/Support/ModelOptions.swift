@@ -16,12 +16,3 @@ struct ModelOptions: ParsableArguments {
     return try PretrainedModel.load()
   }
 }
-
-extension CheckpointMetadata {
-  /// The share of the image width that bounded disparities in training, for the default working
-  /// scale at inference: the largest candidate over the training width.
-  var disparityWidthFraction: Float? {
-    guard let width = training?.width, width > 0 else { return nil }
-    return Float(configuration.maximumDisparity) / Float(width)
-  }
-}

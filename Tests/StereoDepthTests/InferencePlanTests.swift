@@ -6,7 +6,7 @@ import Testing
 import _StereoTestSupport
 
 @Suite("The planned inference path")
-struct RealtimeInferencePlanTests {
+struct InferencePlanTests {
   /// A realtime model with non-trivial batch norm everywhere, as after training: scales in
   /// [0.8, 1.25], shifts and the head bias in ±0.3, and running statistics that are the real
   /// statistics of `input` (converged by training-mode passes). A wrong fold (a missing mean,
@@ -59,7 +59,7 @@ struct RealtimeInferencePlanTests {
     _ model: WNet, left: Tensor, right: Tensor, disparityTolerance: Float = 1e-4, peakTolerance: Float = 1e-5,
     sourceLocation: SourceLocation = #_sourceLocation
   ) {
-    let plan = RealtimeInferencePlan(model.network as! RealtimeWNet)
+    let plan = InferencePlan(model.network)
     let fast = plan(Tensor.concatenate([left, right], axis: 3))
     let graph = withoutGradients {
       var context = ForwardContext.inference

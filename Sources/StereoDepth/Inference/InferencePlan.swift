@@ -1,0 +1,176 @@
+import StereoNN
+import StereoTensor
+
+/// A network compiled for inference from its one definition (``StereoNetwork/build(_:views:into:)``
+/// with ``ScoredViews/left``): no autodiff graph, every batch norm that follows a convolution
+/// folded into it (``FoldedConvolution``), ReLU fused into the convolutions (oneDNN post-ops),
+/// up-sampling and skip concatenation in one kernel, only the left view's scores, and softmax +
+/// expected disparity + confidence in one kernel that never stores the distribution
+/// (``DisparityConfidence/summarize(logits:minimumDisparity:)``).
+///
+/// The plan is a list of steps over registers; a register is released after its last reader, and
+/// buffers come from the tensor pool, so after the first frame of a size nothing is allocated
+/// from the system. The weights are read when the plan is compiled: compile again after training.
+public final class InferencePlan: @unchecked Sendable {
+  /// One operation: reads registers `inputs`, writes register `output`.
+  struct Step {
+    let inputs: [Int]
+    let output: Int
+    let name: String
+    let run: ([Tensor]) -> Tensor
+  }
+
+  /// The compiled network's configuration.
+  public let configuration: WNetConfiguration
+  let steps: [Step]
+  let registerCount: Int
+  let result: Int
+  /// For each step, the registers it reads for the last time.
+  let releases: [[Int]]
+
+  /// Compiles `network`'s current weights and batch-norm statistics.
+  public init(_ network: any StereoNetwork) {
+    configuration = network.configuration
+    var compiler = InferencePlanCompiler()
+    result = network.build(0, views: .left, into: &compiler)
+    let steps = compiler.steps
+    var lastReader = [Int](repeating: -1, count: compiler.registerCount)
+    for (index, step) in steps.enumerated() {
+      for register in step.inputs { lastReader[register] = index }
+    }
+    releases = steps.indices.map { index in
+      Set(steps[index].inputs).filter { lastReader[$0] == index && $0 != 0 }.sorted()
+    }
+    self.steps = steps
+    registerCount = compiler.registerCount
+  }
+
+  /// The left view's disparity and confidences.
+  ///
+  /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
+  ///   ``WNetConfiguration/sizeMultiple``.
+  /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − H/ln D`.
+  public func callAsFunction(_ input: Tensor) -> (disparity: Tensor, peak: Tensor, confidence: Tensor) {
+    let logits = logits(input)
+    return Profiler.measure("softmax+expectation") {
+      DisparityConfidence.summarize(logits: logits, minimumDisparity: configuration.minimumDisparity)
+    }
+  }
+
+  /// The left view's logits, `[N, H, W, D]`.
+  public func logits(_ input: Tensor) -> Tensor {
+    withoutGradients {
+      let (_, h, w, c) = input.nhwc("InferencePlan")
+      let multiple = configuration.sizeMultiple
+      precondition(
+        c == 6 && h % multiple == 0 && w % multiple == 0,
+        "The \(configuration.preset.rawValue) plan needs [N, H, W, 6] with H, W multiples of \(multiple), got \(input.shape)")
+      var registers = [Tensor?](repeating: nil, count: registerCount)
+      registers[0] = input
+      for (index, step) in steps.enumerated() {
+        let arguments = step.inputs.map { registers[$0]! }
+        registers[step.output] = step.run(arguments)
+        for register in releases[index] { registers[register] = nil }
+      }
+      return registers[result]!
+    }
+  }
+}
+
+/// Turns a network definition into ``InferencePlan`` steps; values are register indices
+/// (register 0 is the input).
+struct InferencePlanCompiler: NetworkBuilder {
+  var steps: [InferencePlan.Step] = []
+  var registerCount = 1
+
+  mutating func add(_ inputs: [Int], _ name: String, _ run: @escaping ([Tensor]) -> Tensor) -> Int {
+    let output = registerCount
+    registerCount += 1
+    steps.append(InferencePlan.Step(inputs: inputs, output: output, name: name, run: run))
+    return output
+  }
+
+  /// A folded convolution step, with ReLU fused when `relu`.
+  mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
+    add([x], name) {
+      Backends.current.convolution2DInference(
+        $0[0], filter: folded.filter, bias: folded.bias, geometry: folded.geometry,
+        activation: relu ? .relu : nil)
+    }
+  }
+
+  mutating func convBatchNormReLU(_ x: Int, _ unit: ConvBatchNormReLU, name: String) -> Int {
+    folded(x, FoldedConvolution(unit.conv, foldingIn: unit.norm), relu: true, name: name)
+  }
+
+  mutating func depthwiseSeparable(_ x: Int, _ block: DepthwiseSeparableBlock, name: String) -> Int {
+    let depthwise = convBatchNormReLU(x, block.depthwise, name: "\(name).depthwise")
+    return convBatchNormReLU(depthwise, block.pointwise, name: "\(name).pointwise")
+  }
+
+  mutating func separableReLUBatchNorm(_ x: Int, _ unit: SeparableReLUBatchNorm, name: String)
+    -> Int
+  {
+    var convolved = x
+    if let separable = unit.separable {
+      convolved = folded(
+        x, FoldedConvolution(separable.depthwise), relu: false, name: "\(name).depthwise")
+      convolved = folded(
+        convolved, FoldedConvolution(separable.pointwise), relu: true, name: "\(name).pointwise")
+    } else if let full = unit.full {
+      convolved = folded(x, FoldedConvolution(full), relu: true, name: "\(name).conv")
+    }
+    // The batch norm follows the ReLU, so it cannot fold into the convolution.
+    let norm = unit.norm
+    let (scale, shift) = (norm.scale.value, norm.shift.value)
+    let (mean, variance) = (norm.runningMean.value, norm.runningVariance.value)
+    return add([convolved], "\(name).bn") {
+      $0[0].batchNormalized(
+        scale: scale, shift: shift, mean: mean, variance: variance, epsilon: norm.epsilon)
+    }
+  }
+
+  mutating func convolution(_ x: Int, _ layer: Conv2D, outputChannels: Range<Int>?, name: String)
+    -> Int
+  {
+    folded(x, FoldedConvolution(layer, outputChannels: outputChannels), relu: false, name: name)
+  }
+
+  mutating func separableConvolution(_ x: Int, _ layer: SeparableConv2D, name: String) -> Int {
+    let depthwise = folded(
+      x, FoldedConvolution(layer.depthwise), relu: false, name: "\(name).depthwise")
+    return folded(
+      depthwise, FoldedConvolution(layer.pointwise), relu: false, name: "\(name).pointwise")
+  }
+
+  mutating func transposedConvolution(_ x: Int, _ layer: TransposedConv2D, name: String) -> Int {
+    let (filter, bias, stride) = (layer.filter.value, layer.bias?.value, layer.stride)
+    return add([x], name) {
+      Backends.current.transposedConvolution2D($0[0], filter: filter, bias: bias, stride: stride)
+    }
+  }
+
+  mutating func maxPool(_ x: Int, size: Int, name: String) -> Int {
+    add([x], name) { Backends.current.maxPool2D($0[0], size: size).output }
+  }
+
+  mutating func upsampled2xConcatenated(_ x: Int, _ skip: Int, name: String) -> Int {
+    add([x, skip], name) { Tensor.upsampled2xConcatenated($0[0], $0[1]) }
+  }
+
+  mutating func concatenated(_ values: [Int], name: String) -> Int {
+    add(values, name) { Tensor.concatenate($0, axis: 3) }
+  }
+
+  mutating func channels(_ x: Int, _ range: Range<Int>, name: String) -> Int {
+    add([x], name) { $0[0].slice(axis: 3, range) }
+  }
+
+  mutating func mean(_ values: [Int], name: String) -> Int {
+    add(values, name) { tensors in
+      tensors.dropFirst().reduce(tensors[0], +).scaled(by: 1 / Float(tensors.count))
+    }
+  }
+
+  mutating func dropout(_ x: Int, rate: Float, name: String) -> Int { x }
+}

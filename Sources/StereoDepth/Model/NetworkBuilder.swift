@@ -1,0 +1,72 @@
+import StereoNN
+import StereoTensor
+
+/// Which views' scores a network's forward pass ends in.
+public enum ScoredViews: Sendable {
+  /// Both: `[N, H, W, 2D]`, the left view's in channels `0..<D`, the right view's in `D..<2D`
+  /// (training renders both views).
+  case both
+  /// The left view only, `[N, H, W, D]` (inference and export).
+  case left
+}
+
+/// The vocabulary a network's forward pass is written in, once, for every consumer.
+///
+/// A ``StereoNetwork`` describes itself in ``StereoNetwork/build(_:views:into:)`` as calls on a
+/// builder. Each consumer is a builder with its own `Value`:
+///
+///     TrainingGraphBuilder   Value = a lazily activated Tensor   autodiff graph (training, eval)
+///     InferencePlanCompiler  Value = a register index            folded, fused inference plan
+///     ONNXNetworkBuilder     Value = an ONNX value name          the exported graph
+///
+/// Activations are `[N, H, W, C]` (ONNX: `[N, C, H, W]`); each operation's shape rule is given
+/// below. `name` is the operation's path in the network (`"encoder.0.1"`), used for ONNX node
+/// names. A new architecture implements `build` once with these operations; a new operation is
+/// added here and to the three builders.
+public protocol NetworkBuilder {
+  /// What flows between operations.
+  associatedtype Value
+
+  /// Convolution, batch norm, ReLU (``ConvBatchNormReLU``): `[N, H, W, C_in]` → `[N, H, W, C_out]`.
+  mutating func convBatchNormReLU(_ x: Value, _ unit: ConvBatchNormReLU, name: String) -> Value
+
+  /// A depthwise-separable block of two such units: `[N, H, W, a]` → `[N, H, W, b]`.
+  mutating func depthwiseSeparable(_ x: Value, _ block: DepthwiseSeparableBlock, name: String)
+    -> Value
+
+  /// The 2017 unit: separable or full convolution, ReLU, then batch norm.
+  mutating func separableReLUBatchNorm(_ x: Value, _ unit: SeparableReLUBatchNorm, name: String)
+    -> Value
+
+  /// A plain convolution (with its bias), keeping `outputChannels` (all when `nil`); the input
+  /// may be a unit whose batch norm and ReLU are still pending (training fuses them).
+  mutating func convolution(
+    _ x: Value, _ layer: Conv2D, outputChannels: Range<Int>?, name: String
+  ) -> Value
+
+  /// Depthwise then pointwise convolution, no activation (``SeparableConv2D``).
+  mutating func separableConvolution(_ x: Value, _ layer: SeparableConv2D, name: String) -> Value
+
+  /// ``TransposedConv2D``: `[N, H, W, C_in]` → `[N, s·H, s·W, C_out]`.
+  mutating func transposedConvolution(_ x: Value, _ layer: TransposedConv2D, name: String)
+    -> Value
+
+  /// Max pooling `size × size` with stride `size`: `[N, H, W, C]` → `[N, H/s, W/s, C]`.
+  mutating func maxPool(_ x: Value, size: Int, name: String) -> Value
+
+  /// Bilinear ×2 up-sampling (half-pixel centres) of `x`, then `skip`'s channels after its own:
+  /// `[N, H, W, a]`, `[N, 2H, 2W, b]` → `[N, 2H, 2W, a + b]`.
+  mutating func upsampled2xConcatenated(_ x: Value, _ skip: Value, name: String) -> Value
+
+  /// Channel concatenation in order.
+  mutating func concatenated(_ values: [Value], name: String) -> Value
+
+  /// Channels `range` of `x`.
+  mutating func channels(_ x: Value, _ range: Range<Int>, name: String) -> Value
+
+  /// The element-wise mean of same-shaped values, `(v₀ + v₁ + …) · (1/count)`, summed in order.
+  mutating func mean(_ values: [Value], name: String) -> Value
+
+  /// Dropout at `rate` in training; the identity otherwise.
+  mutating func dropout(_ x: Value, rate: Float, name: String) -> Value
+}

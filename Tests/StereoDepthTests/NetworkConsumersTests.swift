@@ -1,0 +1,79 @@
+import Foundation
+import StereoDepth
+import StereoNN
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// Every preset is defined once (`StereoNetwork.build`); its three consumers — the autodiff
+/// graph, the compiled inference plan and the ONNX export — must compute the same thing from the
+/// same weights and input.
+@Suite("One definition, three consumers")
+struct NetworkConsumersTests {
+  struct Case: Sendable, CustomTestStringConvertible {
+    var preset: WNetPreset
+    var height: Int
+    var width: Int
+    var testDescription: String { "\(preset.rawValue) \(height)x\(width)" }
+  }
+
+  static let cases = [
+    Case(preset: .realtime, height: 32, width: 48),
+    Case(preset: .original, height: 32, width: 48),
+  ]
+
+  /// The graph in inference mode: left logits, then the left selection layer.
+  static func graph(_ model: WNet, left: Tensor, right: Tensor) -> (logits: Tensor, disparity: Tensor) {
+    withoutGradients {
+      var context = ForwardContext.inference
+      let logits = model.network.logits(Tensor.concatenate([left, right], axis: 3), context: &context).left
+      return (logits, model.leftSelection(logits: logits, source: right).disparity)
+    }
+  }
+
+  @Test("The graph and the plan agree on logits and disparity", arguments: cases)
+  func planMatchesGraph(_ testCase: Case) {
+    let model = makePerturbedModel(testCase.preset, seed: 21)
+    let (h, w) = (testCase.height, testCase.width)
+    let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
+    let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
+    let expected = Self.graph(model, left: left, right: right)
+    let plan = InferencePlan(model.network)
+    let input = Tensor.concatenate([left, right], axis: 3)
+    let logits = plan.logits(input)
+    #expect(logits.shape == expected.logits.shape)
+    let spread = expected.disparity.max().scalar - expected.disparity.min().scalar
+    #expect(spread > 1, "the model should give varied disparities, spread \(spread)")
+    #expect(maximumAbsoluteDifference(logits, expected.logits) < 1e-3)
+    #expect(maximumAbsoluteDifference(plan(input).disparity, expected.disparity) < 1e-3)
+  }
+
+  @Test(
+    "onnxruntime runs the export of the same definition and agrees with the plan",
+    .enabled(if: ONNXRuntimeSupport.isAvailable, ONNXRuntimeSupport.skipNote), arguments: cases)
+  func onnxMatchesPlan(_ testCase: Case) throws {
+    let model = makePerturbedModel(testCase.preset, seed: 22)
+    let (h, w) = (testCase.height, testCase.width)
+    let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
+    let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)
+    let planned = InferencePlan(model.network)(Tensor.concatenate([left, right], axis: 3)).disparity
+    let run = try ONNXRuntimeSupport.run(ONNXExporter().makeModel(model), left: left, right: right)
+    let disparity = try #require(run.outputs["disparity"])
+    try #require(disparity.count == planned.count)
+    let difference = zip(disparity, planned.scalars).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(difference < 1e-3, "max |Δ disparity| \(difference) px")
+  }
+
+  @Test("Training mode builds both views' scores; the plan and export only the left view's")
+  func viewsAndTrainingMode() {
+    for preset in WNetPreset.allCases {
+      let model = WNet(configuration: WNetConfiguration(preset: preset), seed: 3)
+      let d = model.configuration.candidateCount
+      let input = randomTensor([1, 32, 32, 6], seed: 4, in: 0...1)
+      var context = ForwardContext(isTraining: true)
+      let scores = withoutGradients { model.network.stackedLogits(input, context: &context) }
+      #expect(scores.shape == [1, 32, 32, 2 * d])
+      #expect(InferencePlan(model.network).logits(input).shape == [1, 32, 32, d])
+    }
+  }
+}
