@@ -120,6 +120,50 @@ struct TrainingRecipeTests {
     }
   }
 
+  @Test("A training checkpoint written by the previous version resumes with its data converted")
+  func resumeLegacyCheckpoint() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recipe = TrainingRecipe(
+      model: WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 5),
+      batchSize: 1, height: 8, width: 16, learningRate: 1e-3, steps: 4, seed: 3)
+    let trainer = try Trainer(recipe: recipe)
+    let pair = constantShiftPair(batch: 1, height: 8, width: 16, shift: 2, seed: 1)
+    try trainer.train(on: StereoBatchTensors(left: pair.left, right: pair.right))
+    let url = directory.appendingPathComponent("c.safetensors")
+    try trainer.saveCheckpoint(to: url)
+
+    // Rewrite the metadata as version 1 wrote it: `data` a record of strings.
+    let (tensors, order, metadata) = try SafeTensors.read(from: url)
+    let stored = try #require(metadata["wnet"])
+    var json = try #require(
+      JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any])
+    var training = try #require(json["training"] as? [String: Any])
+    training["data"] = [
+      "kind": "mixed", "paths": "[\"/data/a\",\"/data/b\"]", "format": "middlebury",
+      "fps": "2.0", "syntheticShare": "0.25",
+      "split": "{\"policy\":{\"seed\":4,\"heldOutSources\":[\"b/x\"]},"
+        + "\"trainingSources\":[\"a/y\"],\"validationSources\":[\"b/x\"]}",
+    ]
+    json["training"] = training
+    json["version"] = 1
+    let old = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+    try SafeTensors.write(
+      order.map { (name: $0, tensor: tensors[$0]!) }, metadata: ["wnet": old], to: url)
+
+    let resumed = try Trainer(resumingFrom: url)
+    #expect(resumed.step == 1)
+    let data = resumed.recipe.data
+    #expect(data.sources.map(\.path) == ["/data/a", "/data/b"])
+    #expect(data.sources.allSatisfy { $0.format == .middlebury && $0.framesPerSecond == 2 })
+    #expect(data.syntheticShare == 0.25)
+    #expect(data.splitPolicy == SplitPolicy(heldOutSources: ["b/x"], validationFraction: nil, seed: 4))
+    #expect(data.split?.trainingSources == ["a/y"] && data.split?.validationSources == ["b/x"])
+    var expected = recipe
+    expected.data = data
+    #expect(resumed.recipe == expected)
+  }
+
   @Test("A step with a non-finite loss changes nothing and says why")
   func nonFiniteStep() throws {
     let model = WNet(
