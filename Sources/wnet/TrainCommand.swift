@@ -32,10 +32,10 @@ extension WNetCommand {
     @Option(help: "Stereo pairs per step (default: 6).")
     var batchSize: Int?
 
-    @Option(help: "Training crop height, a multiple of 8 (realtime) or 16 (original) (default: 192).")
+    @Option(help: "Training crop height, a multiple of 8 (realtime) or 16 (original); default 192.")
     var height: Int?
 
-    @Option(help: "Training crop width, a multiple of 8 (realtime) or 16 (original) (default: 336).")
+    @Option(help: "Training crop width, a multiple of 8 (realtime) or 16 (original); default 336.")
     var width: Int?
 
     @Option(help: "Adam's learning rate (default: 0.0001).")
@@ -44,7 +44,7 @@ extension WNetCommand {
     @Option(parsing: .upToNextOption, help: "Steps at which the learning rate drops tenfold.")
     var learningRateDrops: [Int] = []
 
-    @Option(help: "The seed of everything random: weights, data order, augmentation, dropout (default: 0).")
+    @Option(help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
     var seed: UInt64?
 
     @Option(help: "The run directory: checkpoint.safetensors, log.jsonl and loss.svg go here.")
@@ -60,7 +60,7 @@ extension WNetCommand {
     @Option(help: "Save a checkpoint every this many steps (and at the end) (default: 500).")
     var checkpointEvery: Int?
 
-    @Option(help: "Evaluate the held-out set every this many steps (and at the end) (default: 500).")
+    @Option(help: "Evaluate the held-out set every this many steps (and at the end); default 500.")
     var validateEvery: Int?
 
     @Flag(help: "Use the SSIM+L1 appearance loss (α = 0.85) instead of plain L1.")
@@ -75,7 +75,8 @@ extension WNetCommand {
     @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
     var data: DataOptions
 
-    @Option(help: "With --data, the share of each batch made of synthetic scenes (0 for real pairs only) (default: 0.5).")
+    @Option(
+      help: "With --data, the share of each batch made of synthetic scenes (0: real pairs only; default 0.5).")
     var syntheticShare: Double?
 
     func validate() throws {

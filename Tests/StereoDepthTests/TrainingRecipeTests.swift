@@ -75,10 +75,12 @@ struct TrainingRecipeTests {
     longer.schedule = LearningRateSchedule(milestones: [15])
     let resumed = try Trainer(resumingFrom: url, recipe: longer)
     #expect(resumed.recipe.steps == 20 && resumed.step == 1)
-    #expect(longer.changes(from: recipe) == ["learning-rate drops [3, 7] → [15]", "steps 9 → 20"])
+    #expect(
+      longer.changes(from: recipe) == ["learning-rate drops [3, 7] → [15]", "steps 9 → 20"])
 
     var otherModel = recipe
-    otherModel.model = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
+    otherModel.model = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
     #expect(throws: TrainingError.self) { try Trainer(resumingFrom: url, recipe: otherModel) }
   }
 
@@ -157,7 +159,8 @@ struct TrainingRecipeTests {
     #expect(data.sources.map(\.path) == ["/data/a", "/data/b"])
     #expect(data.sources.allSatisfy { $0.format == .middlebury && $0.framesPerSecond == 2 })
     #expect(data.syntheticShare == 0.25)
-    #expect(data.splitPolicy == SplitPolicy(heldOutSources: ["b/x"], validationFraction: nil, seed: 4))
+    #expect(
+      data.splitPolicy == SplitPolicy(heldOutSources: ["b/x"], validationFraction: nil, seed: 4))
     #expect(data.split?.trainingSources == ["a/y"] && data.split?.validationSources == ["b/x"])
     var expected = recipe
     expected.data = data
@@ -185,7 +188,8 @@ struct TrainingRecipeTests {
 
   @Test("Adaptation takes the steps of the plain loop it replaced, and reports each")
   func adaptationMatchesPlainLoop() throws {
-    let configuration = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
+    let configuration = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
     let model = WNet(configuration: configuration, seed: 4)
     let pair = constantShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 5)
     let steps = 3

@@ -30,10 +30,13 @@ struct TrainResumeTests {
     #expect(first.status == 0, "\(first.standardError)")
     #expect(first.standardOutput.contains("Trained to step 2"), "\(first.standardOutput)")
 
-    let equals = try CommandLineErrorTests.run(["train", "--resume", "--steps=4", "--output", run.path])
+    let equals = try CommandLineErrorTests.run([
+      "train", "--resume", "--steps=4", "--output", run.path,
+    ])
     #expect(equals.status == 0, "\(equals.standardError)")
     #expect(equals.standardOutput.contains("Trained to step 4"), "\(equals.standardOutput)")
-    #expect(equals.standardError.contains("Changed on resume: steps 2 → 4"), "\(equals.standardError)")
+    #expect(
+      equals.standardError.contains("Changed on resume: steps 2 → 4"), "\(equals.standardError)")
 
     let spaced = try CommandLineErrorTests.run([
       "train", "--resume", "--steps", "6", "--learning-rate-drops", "5", "--output", run.path,

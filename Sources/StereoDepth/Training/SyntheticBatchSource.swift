@@ -51,7 +51,9 @@ public enum SyntheticBatchSource {
   }
 
   /// The generator configuration of `recipe`'s scenes.
-  static func generatorConfiguration(for recipe: TrainingRecipe) -> SyntheticStereoGenerator.Configuration {
+  static func generatorConfiguration(
+    for recipe: TrainingRecipe
+  ) -> SyntheticStereoGenerator.Configuration {
     recipe.data.synthetic.generatorConfiguration(
       width: recipe.width, height: recipe.height, model: recipe.model)
   }
@@ -66,11 +68,13 @@ public enum SyntheticBatchSource {
   }
 
   /// Held-out batches: scenes from a seed no training step uses.
-  public static func validation(for recipe: TrainingRecipe, batches: Int = 2) -> [StereoBatchTensors] {
+  public static func validation(
+    for recipe: TrainingRecipe, batches: Int = 2
+  ) -> [StereoBatchTensors] {
     let scenes = generatorConfiguration(for: recipe)
+    let seed = recipe.seed ^ 0x5EED_0F_F1CE
     return (0..<batches).map {
-      batch(seed: recipe.seed ^ 0x5EED_0F_F1CE, step: $0, count: recipe.batchSize, configuration: scenes)
-        .batch
+      batch(seed: seed, step: $0, count: recipe.batchSize, configuration: scenes).batch
     }
   }
 }

@@ -38,7 +38,9 @@ public struct TrainingData {
       } else {
         (training, held, _) = try dataset.split(data.splitPolicy)
       }
-      guard !training.isEmpty else { throw TrainingError("the training side of the split is empty") }
+      guard !training.isEmpty else {
+        throw TrainingError("the training side of the split is empty")
+      }
       let realCount = max(1, Int((Double(recipe.batchSize) * (1 - data.syntheticShare)).rounded()))
       let loaderConfiguration = StereoLoaderConfiguration(
         batchSize: min(realCount, recipe.batchSize), height: recipe.height, width: recipe.width,

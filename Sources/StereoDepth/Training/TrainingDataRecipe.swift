@@ -50,7 +50,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       problems.append("the synthetic share must lie in [0, 1], got \(syntheticShare)")
     }
     if sources.isEmpty && syntheticShare != 1 {
-      problems.append("without data sources every pair is synthetic; the share is \(syntheticShare)")
+      problems.append(
+        "without data sources every pair is synthetic; the share is \(syntheticShare)")
     }
     if validationSamples < 0 {
       problems.append("the held-out sample count must not be negative, got \(validationSamples)")
@@ -67,7 +68,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if syntheticShare != other.syntheticShare {
       changes.append("synthetic share \(other.syntheticShare) → \(syntheticShare)")
     }
-    if synthetic != other.synthetic { changes.append("synthetic scenes \(other.synthetic) → \(synthetic)") }
+    if synthetic != other.synthetic {
+      changes.append("synthetic scenes \(other.synthetic) → \(synthetic)")
+    }
     if splitPolicy != other.splitPolicy {
       changes.append("split policy \(other.splitPolicy) → \(splitPolicy)")
     }

@@ -43,7 +43,7 @@ struct DataOptions: ParsableArguments {
   var heldOutSources: [String] = []
 
   @Option(
-    help: "The fraction of sources held out for validation, chosen with '--split-seed' (default: 0).")
+    help: "The fraction of sources held out for validation, chosen with '--split-seed'; default 0.")
   var validationFraction: Double?
 
   @Option(help: "The seed of the random choice of validation sources (default: 0).")
