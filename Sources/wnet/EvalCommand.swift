@@ -85,6 +85,7 @@ extension WNetCommand {
           }
           estimate = try Evaluator.readPrediction(file)
         } else {
+          adaptation?.progress = AdaptationProgress.lines(label: identifier)
           let start = Date()
           let prediction = try estimator!.predict(left: sample.left, right: sample.right, maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation)
           seconds = Date().timeIntervalSince(start)

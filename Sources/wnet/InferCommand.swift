@@ -79,7 +79,11 @@ extension WNetCommand {
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
       let start = Date()
-      let adaptation = adapt > 0 ? TestTimeAdaptation(steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss) : nil
+      let adaptation =
+        adapt > 0
+        ? TestTimeAdaptation(
+          steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
+          progress: AdaptationProgress.lines(label: "the pair")) : nil
       let prediction = try estimator.predict(left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation)
       let seconds = Date().timeIntervalSince(start)
       if let losses = prediction.adaptationLosses {

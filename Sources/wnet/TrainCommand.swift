@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StereoData
 import StereoDepth
 import StereoTensor
 
@@ -13,8 +14,11 @@ extension WNetCommand {
         loss curve go to --output; a killed run continues with --resume.
         """)
 
+    // Options are optional so that `--resume` knows which were given: those replace the
+    // stored recipe's values; the defaults in the help apply to new runs only.
+
     @Option(help: "The architecture: realtime (default, fast on CPUs) or original (the 2017 W-net).")
-    var preset: WNetPreset = .realtime
+    var preset: WNetPreset?
 
     @Option(help: "The smallest candidate disparity, in pixels at the training size (default: the preset's).")
     var minDisparity: Int?
@@ -22,38 +26,42 @@ extension WNetCommand {
     @Option(help: "The largest candidate disparity, in pixels at the training size (default: the preset's).")
     var maxDisparity: Int?
 
-    @Option(help: "The number of optimisation steps to train for.")
-    var steps = 10_000
+    @Option(help: "The number of optimisation steps to train for (default: 10000).")
+    var steps: Int?
 
-    @Option(help: "Stereo pairs per step.")
-    var batchSize = 6
+    @Option(help: "Stereo pairs per step (default: 6).")
+    var batchSize: Int?
 
-    @Option(help: "Training crop height, a multiple of 8 (realtime) or 16 (original).")
-    var height = 192
+    @Option(help: "Training crop height, a multiple of 8 (realtime) or 16 (original); default 192.")
+    var height: Int?
 
-    @Option(help: "Training crop width, a multiple of 8 (realtime) or 16 (original).")
-    var width = 336
+    @Option(help: "Training crop width, a multiple of 8 (realtime) or 16 (original); default 336.")
+    var width: Int?
 
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-4
+    @Option(help: "Adam's learning rate (default: 0.0001).")
+    var learningRate: Float?
 
     @Option(parsing: .upToNextOption, help: "Steps at which the learning rate drops tenfold.")
     var learningRateDrops: [Int] = []
 
-    @Option(help: "The seed of everything random: weights, data order, augmentation, dropout.")
-    var seed: UInt64 = 0
+    @Option(help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
+    var seed: UInt64?
 
     @Option(help: "The run directory: checkpoint.safetensors, log.jsonl and loss.svg go here.")
     var output = "runs/wnet"
 
-    @Flag(help: "Continue the run saved in --output from its last checkpoint.")
+    @Flag(
+      help: """
+        Continue the run saved in --output from its last checkpoint, with its stored recipe; \
+        options given again (--steps, --learning-rate-drops, --data...) replace the stored ones.
+        """)
     var resume = false
 
-    @Option(help: "Save a checkpoint every this many steps (and at the end).")
-    var checkpointEvery = 500
+    @Option(help: "Save a checkpoint every this many steps (and at the end) (default: 500).")
+    var checkpointEvery: Int?
 
-    @Option(help: "Evaluate the held-out set every this many steps (and at the end).")
-    var validateEvery = 500
+    @Option(help: "Evaluate the held-out set every this many steps (and at the end); default 500.")
+    var validateEvery: Int?
 
     @Flag(help: "Use the SSIM+L1 appearance loss (α = 0.85) instead of plain L1.")
     var ssim = false
@@ -67,41 +75,119 @@ extension WNetCommand {
     @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
     var data: DataOptions
 
-    @Option(help: "With --data, the share of each batch made of synthetic scenes (0 for real pairs only).")
-    var syntheticShare: Double = 0.5
+    @Option(
+      help: "With --data, the share of each batch made of synthetic scenes (0: real pairs only; default 0.5).")
+    var syntheticShare: Double?
 
     func validate() throws {
-      guard steps > 0 else { throw ValidationError("'--steps' must be positive.") }
-      guard batchSize > 0 else { throw ValidationError("'--batch-size' must be positive.") }
-      guard learningRate > 0 else { throw ValidationError("'--learning-rate' must be positive.") }
+      if let steps, steps <= 0 { throw ValidationError("'--steps' must be positive.") }
+      if let batchSize, batchSize <= 0 { throw ValidationError("'--batch-size' must be positive.") }
+      if let learningRate, !(learningRate > 0) {
+        throw ValidationError("'--learning-rate' must be positive.")
+      }
       guard learningRateDrops == learningRateDrops.sorted(), learningRateDrops.allSatisfy({ $0 > 0 }) else {
         throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
       }
-      guard checkpointEvery > 0 else { throw ValidationError("'--checkpoint-every' must be positive.") }
-      let multiple = WNetConfiguration(preset: preset).sizeMultiple
-      guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
-        throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height).")
+      if let checkpointEvery, checkpointEvery <= 0 {
+        throw ValidationError("'--checkpoint-every' must be positive.")
+      }
+      // On --resume the stored size fills in, and the recipe's own check catches a bad one.
+      if !resume {
+        let preset = self.preset ?? .realtime
+        let defaults = TrainingRecipe(model: WNetConfiguration(preset: preset))
+        let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
+        let multiple = defaults.model.sizeMultiple
+        guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
+          throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height).")
+        }
       }
       if let smoothnessWeight, !(smoothnessWeight >= 0) { throw ValidationError("'--smoothness-weight' must be non-negative.") }
-      guard (0...1).contains(syntheticShare) else { throw ValidationError("'--synthetic-share' must lie in [0, 1].") }
-      if let low = minDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).lowerBound),
-        let high = maxDisparity ?? Optional(WNetConfiguration.defaultRange(for: preset).upperBound), high <= low
-      {
-        throw ValidationError("The disparity range \(low)…\(high) needs at least two candidates.")
+      if let syntheticShare, !(0...1).contains(syntheticShare) {
+        throw ValidationError("'--synthetic-share' must lie in [0, 1].")
+      }
+      if !resume {
+        let preset = self.preset ?? .realtime
+        let low = minDisparity ?? WNetConfiguration.defaultRange(for: preset).lowerBound
+        let high = maxDisparity ?? WNetConfiguration.defaultRange(for: preset).upperBound
+        guard high > low else {
+          throw ValidationError("The disparity range \(low)…\(high) needs at least two candidates.")
+        }
       }
     }
 
-    func trainingConfiguration(data record: [String: String]) -> TrainingConfiguration {
-      let model = WNetConfiguration(preset: preset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
-      var loss = LossConfiguration.preset(preset)
-      if ssim { loss.ssimWeight = 0.85 }
-      if consistency { loss.consistencyWeight = 1 }
-      if let smoothnessWeight { loss.smoothnessWeight = smoothnessWeight }
-      return TrainingConfiguration(
-        model: model, loss: loss, batchSize: batchSize, height: height, width: width, learningRate: learningRate,
-        schedule: LearningRateSchedule(milestones: learningRateDrops),
-        steps: steps, checkpointInterval: checkpointEvery, validationInterval: validateEvery, seed: seed,
-        data: record)
+    /// The recipe of a new run: the options given, the defaults for the others.
+    func newRecipe() throws -> TrainingRecipe {
+      let model = WNetConfiguration(
+        preset: preset ?? .realtime, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
+      return try revising(TrainingRecipe(model: model))
+    }
+
+    /// `recipe` with the options given replacing its values; a new split is drawn when the data
+    /// sources or the split policy changed.
+    ///
+    /// - Throws: ``CLIError`` for an option that cannot change `recipe` (another model on
+    ///   `--resume`, a data setting without data), or the data's error when a split is drawn.
+    func revising(_ recipe: TrainingRecipe) throws -> TrainingRecipe {
+      var revised = recipe
+      // The model is fixed by the recipe (a new run's is built from these same options).
+      let preset = self.preset ?? recipe.model.preset
+      let range =
+        self.preset == nil
+        ? (recipe.model.minimumDisparity, recipe.model.maximumDisparity)
+        : (WNetConfiguration.defaultRange(for: preset).lowerBound,
+          WNetConfiguration.defaultRange(for: preset).upperBound)
+      let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
+      guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
+        high == recipe.model.maximumDisparity
+      else {
+        throw CLIError(
+          "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
+            + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity); '--preset', "
+            + "'--min-disparity' and '--max-disparity' cannot change it")
+      }
+      if ssim { revised.loss.ssimWeight = 0.85 }
+      if consistency { revised.loss.consistencyWeight = 1 }
+      if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
+      if let batchSize { revised.batchSize = batchSize }
+      if let height { revised.height = height }
+      if let width { revised.width = width }
+      if let learningRate { revised.learningRate = learningRate }
+      if !learningRateDrops.isEmpty {
+        revised.schedule = LearningRateSchedule(milestones: learningRateDrops)
+      }
+      if let steps { revised.steps = steps }
+      if let checkpointEvery { revised.checkpointInterval = checkpointEvery }
+      if let validateEvery { revised.validationInterval = validateEvery }
+      if let seed { revised.seed = seed }
+      revised.data = try revisingData(recipe.data)
+      return revised
+    }
+
+    /// The data part of `recipe` with the data options given applied.
+    func revisingData(_ recipe: TrainingDataRecipe) throws -> TrainingDataRecipe {
+      var revised = recipe
+      if !data.paths.isEmpty {
+        // Absolute, so that --resume works from any directory.
+        revised.sources = data.paths.map {
+          StereoDatasetConfiguration(path: URL(fileURLWithPath: $0).standardizedFileURL.path)
+        }
+        if !recipe.hasRealPairs { revised.syntheticShare = 0.5 }
+      }
+      guard revised.hasRealPairs else {
+        let given = data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])
+          + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
+        if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
+        return revised
+      }
+      revised.sources = revised.sources.map(data.applyingSourceSettings(to:))
+      if let syntheticShare { revised.syntheticShare = syntheticShare }
+      if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
+      if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
+        || revised.split == nil
+      {
+        revised = try revised.drawingSplit()
+      }
+      return revised
     }
 
     func run() throws {
@@ -111,26 +197,26 @@ extension WNetCommand {
       let trainer: Trainer
       if resume {
         guard exists else { throw CLIError("there is no checkpoint to resume in \(directory.path) (expected \(checkpoint.lastPathComponent))") }
-        let given = Set(CommandLine.arguments)
-        trainer = try Trainer(
-          resumingFrom: checkpoint, steps: given.contains("--steps") ? steps : nil,
-          schedule: given.contains("--learning-rate-drops") ? LearningRateSchedule(milestones: learningRateDrops) : nil)
-        Console.note("Resuming \(directory.path) at step \(trainer.step) of \(trainer.configuration.steps).")
+        guard let stored = try WNetCheckpoint.read(checkpoint).metadata.training else {
+          throw CLIError("\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
+        }
+        let recipe = try revising(stored)
+        trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
+        Console.note("Resuming \(directory.path) at step \(trainer.step) of \(recipe.steps).")
+        for change in recipe.changes(from: stored) { Console.note("Changed on resume: \(change)") }
       } else {
         guard !exists else {
           throw CLIError("\(directory.path) already holds a training run; pass --resume to continue it, or choose another --output")
         }
-        let split = try TrainingData.split(options: data)
-        let record = try TrainingData.record(options: data, syntheticShare: data.paths.isEmpty ? 1 : syntheticShare, split: split?.split)
-        trainer = try Trainer(configuration: trainingConfiguration(data: record))
+        trainer = try Trainer(recipe: try newRecipe())
       }
-      let configuration = trainer.configuration
-      let trainingData = try TrainingData(configuration: configuration, startingAt: trainer.step)
+      let recipe = trainer.recipe
+      let trainingData = try TrainingData(recipe: recipe, startingAt: trainer.step)
       let session = try TrainingSession(trainer: trainer, source: trainingData.source, validation: trainingData.validation, directory: directory)
       session.notes = ["command": CommandLine.arguments.joined(separator: " ")]
       Console.note(
-        "Training \(configuration.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(configuration.model.minimumDisparity)…\(configuration.model.maximumDisparity)) on \(trainingData.summary), batch \(configuration.batchSize) at \(configuration.width)x\(configuration.height), \(Parallel.threadCount) threads, \(Backends.current.name).")
-      var bar = ProgressBar(total: configuration.steps)
+        "Training \(recipe.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)) on \(trainingData.summary), batch \(recipe.batchSize) at \(recipe.width)x\(recipe.height), \(Parallel.threadCount) threads, \(Backends.current.name).")
+      var bar = ProgressBar(total: recipe.steps)
       var lastValidation = ""
       try session.run { event in
         switch event {

@@ -13,8 +13,8 @@ struct CheckpointTests {
     return url
   }
 
-  func smallConfiguration(steps: Int = 4) -> TrainingConfiguration {
-    TrainingConfiguration(
+  func smallConfiguration(steps: Int = 4) -> TrainingRecipe {
+    TrainingRecipe(
       model: WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 5),
       batchSize: 1, height: 8, width: 16, learningRate: 1e-3, steps: steps, checkpointInterval: 2, seed: 3)
   }
@@ -23,14 +23,14 @@ struct CheckpointTests {
   func roundTrip() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let trainer = try Trainer(configuration: smallConfiguration())
+    let trainer = try Trainer(recipe: smallConfiguration())
     let pair = constantShiftPair(batch: 1, height: 8, width: 16, shift: 2, seed: 1)
     try trainer.train(on: StereoBatchTensors(left: pair.left, right: pair.right))
     let url = directory.appendingPathComponent("c.safetensors")
     try trainer.saveCheckpoint(to: url)
     let resumed = try Trainer(resumingFrom: url)
     #expect(resumed.step == 1)
-    #expect(resumed.configuration == trainer.configuration)
+    #expect(resumed.recipe == trainer.recipe)
     for ((name, a), (_, b)) in zip(trainer.model.parameters.namedTensors, resumed.model.parameters.namedTensors) {
       #expect(a.scalars == b.scalars, "\(name)")
     }
@@ -43,9 +43,9 @@ struct CheckpointTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let pairs = (0..<4).map { constantShiftPair(batch: 1, height: 8, width: 16, shift: 1 + $0 % 3, seed: UInt64($0)) }
     let batches = pairs.map { StereoBatchTensors(left: $0.left, right: $0.right) }
-    let straight = try Trainer(configuration: smallConfiguration())
+    let straight = try Trainer(recipe: smallConfiguration())
     for batch in batches { try straight.train(on: batch) }
-    let first = try Trainer(configuration: smallConfiguration())
+    let first = try Trainer(recipe: smallConfiguration())
     for batch in batches.prefix(2) { try first.train(on: batch) }
     let url = directory.appendingPathComponent("c.safetensors")
     try first.saveCheckpoint(to: url)

@@ -11,9 +11,9 @@ struct TinyOverfitTests {
   func recoversConstantShift() throws {
     let shift = 3
     let model = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
-    let configuration = TrainingConfiguration(
+    let configuration = TrainingRecipe(
       model: model, batchSize: 2, height: 16, width: 48, learningRate: 3e-3, steps: 120, seed: 7)
-    let trainer = try Trainer(configuration: configuration)
+    let trainer = try Trainer(recipe: configuration)
     let pair = constantShiftPair(batch: 2, height: 16, width: 48, shift: shift, seed: 11)
     let batch = StereoBatchTensors(left: pair.left, right: pair.right)
     let first = try trainer.train(on: batch)

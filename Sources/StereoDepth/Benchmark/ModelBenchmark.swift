@@ -52,7 +52,7 @@ public struct ModelBenchmark: Sendable {
     let backend = profile ? ProfilingBackend(wrapping: Backends.current) : Backends.current
     try withBackend(backend) {
       if training {
-        let trainer = try Trainer(configuration: TrainingConfiguration(model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2))
+        let trainer = try Trainer(recipe: TrainingRecipe(model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2))
         let batchTensors = StereoBatchTensors(left: left, right: right)
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }

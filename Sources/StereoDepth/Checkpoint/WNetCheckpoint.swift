@@ -7,18 +7,19 @@ import StereoTensor
 public struct CheckpointMetadata: Codable, Sendable, Equatable {
   /// Always "wnet".
   public var format: String = "wnet"
-  /// The layout version of this metadata.
-  public var version: Int = 1
+  /// The layout version of this metadata: 2 stores the training data as a
+  /// ``TrainingDataRecipe``; 1 stored it as a `[String: String]` record, converted on reading.
+  public var version: Int = 2
   /// The architecture and disparity range.
   public var configuration: WNetConfiguration
   /// The number of optimisation steps taken.
   public var step: Int
-  /// Everything needed to resume training; `nil` for an exported model.
-  public var training: TrainingConfiguration?
+  /// The run's recipe, everything needed to resume training; `nil` for an exported model.
+  public var training: TrainingRecipe?
   /// Free-form provenance (command line, data, time).
   public var notes: [String: String]
 
-  public init(configuration: WNetConfiguration, step: Int, training: TrainingConfiguration?, notes: [String: String] = [:]) {
+  public init(configuration: WNetConfiguration, step: Int, training: TrainingRecipe?, notes: [String: String] = [:]) {
     self.configuration = configuration
     self.step = step
     self.training = training

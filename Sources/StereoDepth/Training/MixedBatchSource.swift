@@ -16,19 +16,21 @@ public final class MixedBatchSource: TrainingBatchSource {
   /// Pairs per step rendered.
   public let syntheticCount: Int
 
-  /// Creates a source for `configuration`, starting at `step`.
+  /// Creates a source for `recipe`, starting at `step`.
   ///
   /// - Parameters:
   ///   - loader: The real data (its batch size is the number of real pairs per step), or `nil`
   ///     for synthetic scenes only.
-  public init(configuration: TrainingConfiguration, loader: StereoBatchLoader?, startingAt step: Int) {
+  public init(recipe: TrainingRecipe, loader: StereoBatchLoader?, startingAt step: Int) {
     realCount = loader?.configuration.batchSize ?? 0
-    syntheticCount = configuration.batchSize - realCount
-    precondition(syntheticCount >= 0, "The loader's batch \(realCount) exceeds the training batch \(configuration.batchSize)")
+    syntheticCount = recipe.batchSize - realCount
+    precondition(
+      syntheticCount >= 0,
+      "The loader's batch \(realCount) exceeds the training batch \(recipe.batchSize)")
     stream = loader?.trainingBatches(startingAt: step)
     if syntheticCount > 0 {
-      let scenes = SyntheticBatchSource.generatorConfiguration(width: configuration.width, height: configuration.height, model: configuration.model)
-      let (seed, count) = (configuration.seed, syntheticCount)
+      let scenes = SyntheticBatchSource.generatorConfiguration(for: recipe)
+      let (seed, count) = (recipe.seed, syntheticCount)
       synthetic = PrefetchingBatchSource { step in SyntheticBatchSource.batch(seed: seed, step: step, count: count, configuration: scenes).batch }
     } else {
       synthetic = nil

@@ -8,16 +8,13 @@ import StereoTensor
 /// Scene `i` of step `s` is drawn from a generator seeded by `(seed, s, i)`, so a batch depends
 /// only on the run's seed and the step: resumed runs see the same scenes.
 public enum SyntheticBatchSource {
-  /// The generator configuration for training at `width × height` with the model's candidates,
-  /// leaving a margin of 2 px at each end of the range so that the truth is never at the edge.
-  /// Two colour samples per pixel across (not 4×2): training never reads the ground truth, and
-  /// this renders a scene four times faster (about 25 ms instead of 100 at 336×192).
-  public static func generatorConfiguration(width: Int, height: Int, model: WNetConfiguration) -> SyntheticStereoGenerator.Configuration {
-    let low = Float(model.minimumDisparity), high = Float(model.maximumDisparity)
-    let margin = min(2, (high - low) / 8)
-    return SyntheticStereoGenerator.Configuration(
-      width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin,
-      horizontalSamples: 2, verticalSamples: 1)
+  /// The generator configuration for training at `width × height` with the model's candidates
+  /// (``SyntheticSceneSettings/generatorConfiguration(width:height:model:)``).
+  public static func generatorConfiguration(
+    width: Int, height: Int, model: WNetConfiguration,
+    settings: SyntheticSceneSettings = SyntheticSceneSettings()
+  ) -> SyntheticStereoGenerator.Configuration {
+    settings.generatorConfiguration(width: width, height: height, model: model)
   }
 
   /// The pair for scene `index` of `step`.
@@ -53,16 +50,31 @@ public enum SyntheticBatchSource {
     return (StereoBatchTensors(left: Tensor(shape: shape, scalars: left), right: Tensor(shape: shape, scalars: right)), all)
   }
 
+  /// The generator configuration of `recipe`'s scenes.
+  static func generatorConfiguration(
+    for recipe: TrainingRecipe
+  ) -> SyntheticStereoGenerator.Configuration {
+    recipe.data.synthetic.generatorConfiguration(
+      width: recipe.width, height: recipe.height, model: recipe.model)
+  }
+
   /// A prefetching source of synthetic batches for a training run.
-  public static func source(for configuration: TrainingConfiguration) -> PrefetchingBatchSource {
-    let scenes = generatorConfiguration(width: configuration.width, height: configuration.height, model: configuration.model)
-    let (seed, count) = (configuration.seed, configuration.batchSize)
-    return PrefetchingBatchSource { step in batch(seed: seed, step: step, count: count, configuration: scenes).batch }
+  public static func source(for recipe: TrainingRecipe) -> PrefetchingBatchSource {
+    let scenes = generatorConfiguration(for: recipe)
+    let (seed, count) = (recipe.seed, recipe.batchSize)
+    return PrefetchingBatchSource { step in
+      batch(seed: seed, step: step, count: count, configuration: scenes).batch
+    }
   }
 
   /// Held-out batches: scenes from a seed no training step uses.
-  public static func validation(for configuration: TrainingConfiguration, batches: Int = 2) -> [StereoBatchTensors] {
-    let scenes = generatorConfiguration(width: configuration.width, height: configuration.height, model: configuration.model)
-    return (0..<batches).map { batch(seed: configuration.seed ^ 0x5EED_0F_F1CE, step: $0, count: configuration.batchSize, configuration: scenes).batch }
+  public static func validation(
+    for recipe: TrainingRecipe, batches: Int = 2
+  ) -> [StereoBatchTensors] {
+    let scenes = generatorConfiguration(for: recipe)
+    let seed = recipe.seed ^ 0x5EED_0F_F1CE
+    return (0..<batches).map {
+      batch(seed: seed, step: $0, count: recipe.batchSize, configuration: scenes).batch
+    }
   }
 }

@@ -26,7 +26,8 @@ public struct StereoBatchTensors: Sendable {
 /// derives batch `s` from the same pair, so a run resumed from the checkpoint of step `s` repeats
 /// exactly what the uninterrupted run would have done.
 public final class Trainer {
-  public let configuration: TrainingConfiguration
+  /// The run's recipe (stored in every checkpoint).
+  public let recipe: TrainingRecipe
   public let model: WNet
   public let optimizer: Adam
   public let loss: StereoLoss
@@ -34,61 +35,75 @@ public final class Trainer {
   public private(set) var step: Int
 
   /// Starts a new run with seeded weights.
-  public init(configuration: TrainingConfiguration) throws {
-    if let problem = configuration.problems.first { throw TrainingError(problem) }
-    self.configuration = configuration
-    model = WNet(configuration: configuration.model, seed: configuration.seed)
-    optimizer = Adam(learningRate: configuration.learningRate)
-    loss = StereoLoss(configuration: configuration.loss, minimumDisparity: configuration.model.minimumDisparity)
+  ///
+  /// - Throws: ``TrainingError`` naming the recipe's first problem.
+  public init(recipe: TrainingRecipe) throws {
+    if let problem = recipe.problems.first { throw TrainingError(problem) }
+    self.recipe = recipe
+    model = WNet(configuration: recipe.model, seed: recipe.seed)
+    optimizer = Adam(learningRate: recipe.learningRate)
+    loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = 0
   }
 
-  /// Continues the run saved in `checkpoint`; `steps` and `schedule` (if given) replace the saved ones.
-  public init(resumingFrom checkpoint: URL, steps: Int? = nil, schedule: LearningRateSchedule? = nil) throws {
+  /// Continues the run saved in `checkpoint`, under `recipe` when given (the stored recipe with
+  /// some fields changed: steps, schedule, data...) or else the stored one.
+  ///
+  /// - Throws: ``CheckpointError`` for an unreadable checkpoint; ``TrainingError`` when it holds
+  ///   no training state, when `recipe` names another model than the stored one, or when the
+  ///   recipe has a problem.
+  public init(resumingFrom checkpoint: URL, recipe: TrainingRecipe? = nil) throws {
     let (model, metadata, tensors) = try WNetCheckpoint.loadModel(checkpoint)
-    guard var configuration = metadata.training else {
-      throw TrainingError("\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
+    guard let stored = metadata.training else {
+      throw TrainingError(
+        "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
     }
-    if let steps { configuration.steps = steps }
-    if let schedule { configuration.schedule = schedule }
-    self.configuration = configuration
+    let recipe = recipe ?? stored
+    guard recipe.model == stored.model else {
+      throw TrainingError(
+        "\(checkpoint.path) holds a \(Self.describe(stored.model)) model; it cannot resume as "
+          + Self.describe(recipe.model))
+    }
+    if let problem = recipe.problems.first { throw TrainingError(problem) }
+    self.recipe = recipe
     self.model = model
-    optimizer = Adam(learningRate: configuration.learningRate)
+    optimizer = Adam(learningRate: recipe.learningRate)
     try optimizer.restore(WNetCheckpoint.optimizerState(tensors))
-    loss = StereoLoss(configuration: configuration.loss, minimumDisparity: configuration.model.minimumDisparity)
+    loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = metadata.step
+  }
+
+  /// "realtime 0…47".
+  private static func describe(_ model: WNetConfiguration) -> String {
+    "\(model.preset.rawValue) \(model.minimumDisparity)…\(model.maximumDisparity)"
   }
 
   /// The generator for step `s`'s dropout masks.
   func generator(forStep s: Int) -> SeededGenerator {
-    SeededGenerator(seed: configuration.seed &* 0x9E37_79B9 &+ UInt64(s) &* 0xD1B5_4A32_D192_ED03 &+ 1)
+    SeededGenerator(seed: recipe.seed &* 0x9E37_79B9 &+ UInt64(s) &* 0xD1B5_4A32_D192_ED03 &+ 1)
   }
 
-  /// One optimisation step.
+  /// One optimisation step (``TrainingStep``) in training mode, at the schedule's learning rate.
   ///
   /// - Throws: ``TrainingError`` when the loss or a gradient is NaN or infinite; the weights are
   ///   left as they were before the step.
   @discardableResult
   public func train(on batch: StereoBatchTensors) throws -> LossTerms {
-    let parameters = model.parameters
-    parameters.zeroGradients()
-    optimizer.learningRate = configuration.schedule.rate(atStep: step, base: configuration.learningRate)
+    optimizer.learningRate = recipe.schedule.rate(atStep: step, base: recipe.learningRate)
     var context = ForwardContext(isTraining: true, generator: generator(forStep: step))
-    let output = model(left: batch.left, right: batch.right, context: &context, warpingDisparities: loss.configuration.consistencyWeight > 0)
-    let (total, terms) = loss(output, left: batch.left, right: batch.right)
-    guard terms.total.isFinite else {
-      throw TrainingError("the loss became \(terms.total) at step \(step + 1); the weights were not updated (try a lower learning rate, or check the input images)")
+    let update = TrainingStep(model: model, loss: loss, optimizer: optimizer)
+    let terms: LossTerms
+    do {
+      terms = try update(left: batch.left, right: batch.right, context: &context)
+    } catch .nonFiniteLoss(let value) {
+      throw TrainingError(
+        "the loss became \(value) at step \(step + 1); the weights were not updated (try a lower "
+          + "learning rate, or check the input images)")
+    } catch .nonFiniteGradient(let name) {
+      throw TrainingError(
+        "the gradient of '\(name)' became non-finite at step \(step + 1); the weights were not "
+          + "updated")
     }
-    total.backward()
-    for (name, parameter) in parameters.trainable {
-      guard let gradient = parameter.gradient else { continue }
-      let finite = gradient.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
-      guard finite else {
-        throw TrainingError("the gradient of '\(name)' became non-finite at step \(step + 1); the weights were not updated")
-      }
-    }
-    optimizer.update(parameters)
-    parameters.zeroGradients()
     step += 1
     return terms
   }
@@ -97,14 +112,17 @@ public final class Trainer {
   public func evaluate(on batch: StereoBatchTensors) -> LossTerms {
     withoutGradients {
       var context = ForwardContext.inference
-      let output = model(left: batch.left, right: batch.right, context: &context, warpingDisparities: loss.configuration.consistencyWeight > 0)
+      let output = model(
+        left: batch.left, right: batch.right, context: &context,
+        warpingDisparities: loss.configuration.consistencyWeight > 0)
       return loss(output, left: batch.left, right: batch.right).terms
     }
   }
 
-  /// Writes a checkpoint of the current state (weights, optimizer, configuration) atomically.
+  /// Writes a checkpoint of the current state (weights, optimizer, recipe) atomically.
   public func saveCheckpoint(to url: URL, notes: [String: String] = [:]) throws {
-    let metadata = CheckpointMetadata(configuration: configuration.model, step: step, training: configuration, notes: notes)
+    let metadata = CheckpointMetadata(
+      configuration: recipe.model, step: step, training: recipe, notes: notes)
     try WNetCheckpoint.save(model, optimizer: optimizer, metadata: metadata, to: url)
   }
 }

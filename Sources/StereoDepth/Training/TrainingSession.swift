@@ -25,7 +25,7 @@ public enum TrainingEvent {
 ///     DIR/log.jsonl                one record per step and per validation
 ///     DIR/loss.svg                 the loss curve
 ///
-/// Checkpoints are written atomically every ``TrainingConfiguration/checkpointInterval`` steps and
+/// Checkpoints are written atomically every ``TrainingRecipe/checkpointInterval`` steps and
 /// at the end, so a run killed at any moment resumes from the last one with nothing corrupt.
 public final class TrainingSession {
   public let trainer: Trainer
@@ -68,34 +68,34 @@ public final class TrainingSession {
 
   /// Trains until the configured step count, reporting as it goes.
   public func run(_ report: (TrainingEvent) -> Void = { _ in }) throws {
-    let configuration = trainer.configuration
+    let recipe = trainer.recipe
     let start = Date()
     var windowStart = Date()
     var windowSteps = 0
     var rate = 0.0
-    while trainer.step < configuration.steps {
+    while trainer.step < recipe.steps {
       let batch = try source.batch(forStep: trainer.step)
       let loss = try trainer.train(on: batch)
       windowSteps += 1
       let now = Date()
       let windowSeconds = now.timeIntervalSince(windowStart)
       if windowSeconds > 2 || windowSteps >= 20 || rate == 0 {
-        rate = Double(windowSteps * configuration.batchSize) / max(windowSeconds, 1e-9)
+        rate = Double(windowSteps * recipe.batchSize) / max(windowSeconds, 1e-9)
         windowStart = now
         windowSteps = 0
       }
       let step = trainer.step
       try log.append(TrainingRecord(kind: "train", step: step, loss: loss, imagesPerSecond: rate, elapsedSeconds: now.timeIntervalSince(start)))
-      let remaining = Double((configuration.steps - step) * configuration.batchSize) / max(rate, 1e-9)
-      report(.step(step: step, of: configuration.steps, loss: loss, imagesPerSecond: rate, secondsRemaining: remaining))
-      let atEnd = step == configuration.steps
-      if configuration.validationInterval > 0 && step % configuration.validationInterval == 0 || atEnd {
+      let remaining = Double((recipe.steps - step) * recipe.batchSize) / max(rate, 1e-9)
+      report(.step(step: step, of: recipe.steps, loss: loss, imagesPerSecond: rate, secondsRemaining: remaining))
+      let atEnd = step == recipe.steps
+      if recipe.validationInterval > 0 && step % recipe.validationInterval == 0 || atEnd {
         if let held = validate() {
           try log.append(TrainingRecord(kind: "validation", step: step, loss: held, imagesPerSecond: nil, elapsedSeconds: Date().timeIntervalSince(start)))
           report(.validation(step: step, loss: held))
         }
       }
-      if step % configuration.checkpointInterval == 0 || atEnd {
+      if step % recipe.checkpointInterval == 0 || atEnd {
         let url = Self.checkpointURL(in: directory)
         try trainer.saveCheckpoint(to: url, notes: notes)
         try AtomicFile.write(Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))

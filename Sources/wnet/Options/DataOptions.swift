@@ -17,16 +17,17 @@ struct DataOptions: ParsableArguments {
 
   @Option(
     help:
-      "The dataset layout: \(StereoDatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))."
+      "The dataset layout: \(StereoDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: auto)."
   )
-  var format: StereoDatasetFormat = .automatic
+  var format: StereoDatasetFormat?
 
   @Option(help: "How 3D videos pack their views: sbs, half-sbs, tb or half-tb (left eye first).")
   var layout: StereoVideoLayout?
 
   @Option(
-    name: .customLong("fps"), help: "The rate at which frames are taken from videos, per second.")
-  var framesPerSecond: Double = 1
+    name: .customLong("fps"),
+    help: "The rate at which frames are taken from videos, per second (default: 1).")
+  var framesPerSecond: Double?
 
   @Option(
     name: .customLong("segment-seconds"),
@@ -41,20 +42,21 @@ struct DataOptions: ParsableArguments {
       valueName: "source"))
   var heldOutSources: [String] = []
 
-  @Option(help: "The fraction of sources held out for validation, chosen with '--split-seed'.")
-  var validationFraction: Double = 0
+  @Option(
+    help: "The fraction of sources held out for validation, chosen with '--split-seed'; default 0.")
+  var validationFraction: Double?
 
-  @Option(help: "The seed of the random choice of validation sources.")
-  var splitSeed: UInt64 = 0
+  @Option(help: "The seed of the random choice of validation sources (default: 0).")
+  var splitSeed: UInt64?
 
   func validate() throws {
-    guard framesPerSecond > 0, framesPerSecond.isFinite else {
+    guard (framesPerSecond ?? 1) > 0, (framesPerSecond ?? 1).isFinite else {
       throw ValidationError("'--fps' must be positive.")
     }
     guard (segmentDuration ?? 1) > 0 else {
       throw ValidationError("'--segment-seconds' must be positive.")
     }
-    guard validationFraction >= 0, validationFraction < 1 else {
+    guard (0..<1).contains(validationFraction ?? 0) else {
       throw ValidationError("'--validation-fraction' must be at least 0 and below 1.")
     }
     guard format != .video || layout != nil else {
@@ -64,11 +66,32 @@ struct DataOptions: ParsableArguments {
 
   /// The datasets these options name, one per `--data`.
   var datasetConfigurations: [StereoDatasetConfiguration] {
-    paths.map {
-      StereoDatasetConfiguration(
-        path: $0, format: format, videoLayout: layout, framesPerSecond: framesPerSecond,
-        segmentDuration: segmentDuration)
-    }
+    paths.map { applyingSourceSettings(to: StereoDatasetConfiguration(path: $0)) }
+  }
+
+  /// The names of the options given that describe how sources are read (`--format`, `--layout`,
+  /// `--fps`, `--segment-seconds`).
+  var givenSourceSettings: [String] {
+    [
+      format.map { _ in "--format" }, layout.map { _ in "--layout" },
+      framesPerSecond.map { _ in "--fps" }, segmentDuration.map { _ in "--segment-seconds" },
+    ].compactMap { $0 }
+  }
+
+  /// `source` with the format, layout, frame rate and segment duration given replaced.
+  func applyingSourceSettings(to source: StereoDatasetConfiguration) -> StereoDatasetConfiguration {
+    var source = source
+    if let format { source.format = format }
+    if let layout { source.videoLayout = layout }
+    if let framesPerSecond { source.framesPerSecond = framesPerSecond }
+    if let segmentDuration { source.segmentDuration = segmentDuration }
+    return source
+  }
+
+  /// Whether an option of the split (`--hold-out`, `--validation-fraction`, `--split-seed`) was
+  /// given.
+  var givesSplitPolicy: Bool {
+    !heldOutSources.isEmpty || validationFraction != nil || splitSeed != nil
   }
 
   /// Scans every `--data` path and joins them into one dataset.
@@ -81,6 +104,7 @@ struct DataOptions: ParsableArguments {
     let named = heldOutSources.flatMap { $0.split(separator: ",").map(String.init) }
     return SplitPolicy(
       heldOutSources: named.isEmpty ? nil : named,
-      validationFraction: validationFraction > 0 ? validationFraction : nil, seed: splitSeed)
+      validationFraction: (validationFraction ?? 0) > 0 ? validationFraction : nil,
+      seed: splitSeed ?? 0)
   }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import StereoData
+
+/// The batches and the held-out set of a training run, built from its recipe.
+///
+/// Real pairs come from a ``StereoBatchLoader`` over the training side of the recipe's split
+/// (cropped to the training size, augmented with the recipe's augmentation, in an order seeded by
+/// the run's seed), synthetic scenes from ``SyntheticBatchSource``; ``MixedBatchSource`` joins
+/// them. The held-out set is up to ``TrainingDataRecipe/validationSamples`` real pairs of the
+/// split's validation side (only cropped), plus ``SyntheticSceneSettings/validationBatches``
+/// synthetic batches when batches hold synthetic scenes.
+public struct TrainingData {
+  /// The batch of each step, starting at the step given.
+  public let source: any TrainingBatchSource
+  /// The held-out batches.
+  public let validation: [StereoBatchTensors]
+  /// What the data is, in words ("36 real pairs from 36 sources (4 held out) + synthetic …").
+  public let summary: String
+
+  /// Builds the batch source and the held-out set for `recipe`, starting at `step`.
+  ///
+  /// Without a stored split, one is drawn from the recipe's policy.
+  ///
+  /// - Throws: ``StereoDataError`` when a source cannot be read; ``TrainingError`` when the
+  ///   recipe has a problem or the training side of the split is empty.
+  public init(recipe: TrainingRecipe, startingAt step: Int) throws {
+    if let problem = recipe.problems.first { throw TrainingError(problem) }
+    let data = recipe.data
+    var loader: StereoBatchLoader?
+    var validation: [StereoBatchTensors] = []
+    var summary = "synthetic scenes"
+    if data.hasRealPairs {
+      let dataset = try data.loadDataset()
+      var training = dataset
+      var held = StereoDataset(root: dataset.root, samples: [])
+      if let split = data.split {
+        (training, held) = dataset.applying(split)
+      } else {
+        (training, held, _) = try dataset.split(data.splitPolicy)
+      }
+      guard !training.isEmpty else {
+        throw TrainingError("the training side of the split is empty")
+      }
+      let realCount = max(1, Int((Double(recipe.batchSize) * (1 - data.syntheticShare)).rounded()))
+      let loaderConfiguration = StereoLoaderConfiguration(
+        batchSize: min(realCount, recipe.batchSize), height: recipe.height, width: recipe.width,
+        augmentation: data.augmentation, seed: recipe.seed)
+      loader = try StereoBatchLoader(dataset: training, configuration: loaderConfiguration)
+      if !held.isEmpty && data.validationSamples > 0 {
+        let heldLoader = try StereoBatchLoader(
+          dataset: held,
+          configuration: StereoLoaderConfiguration(
+            batchSize: recipe.batchSize, height: recipe.height, width: recipe.width,
+            augmentation: .cropOnly))
+        validation += try heldLoader.validationBatches(maximumSamples: data.validationSamples)
+          .map { StereoBatchTensors(left: $0.left, right: $0.right) }
+      }
+      summary =
+        "\(training.samples.count) real pairs from \(training.sources.count) sources "
+        + "(\(held.sources.count) held out)"
+      if loaderConfiguration.batchSize < recipe.batchSize {
+        summary += " + synthetic scenes, \(loaderConfiguration.batchSize) real per batch"
+      }
+    }
+    if (loader?.configuration.batchSize ?? 0) < recipe.batchSize {
+      validation += SyntheticBatchSource.validation(
+        for: recipe, batches: data.synthetic.validationBatches)
+    }
+    self.source = MixedBatchSource(recipe: recipe, loader: loader, startingAt: step)
+    self.validation = validation
+    self.summary = summary
+  }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import StereoData
+
+/// Where a run's training pairs come from: real datasets, synthetic scenes or both, how the real
+/// sources are split into training and held-out ones, and how real pairs are augmented.
+///
+/// A step's batch of `N` pairs holds `R = min(N, max(1, round(N · (1 − syntheticShare))))`
+/// real pairs (when there are ``sources``) followed by `N − R` synthetic scenes.
+public struct TrainingDataRecipe: Codable, Sendable, Equatable {
+  /// The datasets of real pairs (paths absolute, so `--resume` works from any directory);
+  /// empty for synthetic scenes only.
+  public var sources: [StereoDatasetConfiguration]
+  /// The share of each batch made of synthetic scenes, in [0, 1]; 1 without ``sources``.
+  public var syntheticShare: Double
+  /// How synthetic scenes are rendered.
+  public var synthetic: SyntheticSceneSettings
+  /// How sources are chosen to be held out (by name, or a fraction drawn with a seed).
+  public var splitPolicy: SplitPolicy
+  /// The split drawn from ``splitPolicy`` when the run started, kept so that a resumed run holds
+  /// out the same sources even if the folders gained files; `nil` draws it when the data is built.
+  public var split: DatasetSplit?
+  /// The random changes of real training pairs (held-out pairs are only cropped).
+  public var augmentation: AugmentationConfiguration
+  /// The most real held-out pairs evaluated at each validation.
+  public var validationSamples: Int
+
+  /// Creates a data recipe; the default is synthetic scenes only.
+  public init(
+    sources: [StereoDatasetConfiguration] = [], syntheticShare: Double? = nil,
+    synthetic: SyntheticSceneSettings = SyntheticSceneSettings(), splitPolicy: SplitPolicy = .none,
+    split: DatasetSplit? = nil, augmentation: AugmentationConfiguration = .standard,
+    validationSamples: Int = 24
+  ) {
+    self.sources = sources
+    self.syntheticShare = syntheticShare ?? (sources.isEmpty ? 1 : 0.5)
+    self.synthetic = synthetic
+    self.splitPolicy = splitPolicy
+    self.split = split
+    self.augmentation = augmentation
+    self.validationSamples = validationSamples
+  }
+
+  /// Whether the batches hold real pairs.
+  public var hasRealPairs: Bool { !sources.isEmpty }
+
+  /// The problems with this recipe, as one-line messages (empty when valid).
+  public var problems: [String] {
+    var problems: [String] = []
+    if !(0...1).contains(syntheticShare) {
+      problems.append("the synthetic share must lie in [0, 1], got \(syntheticShare)")
+    }
+    if sources.isEmpty && syntheticShare != 1 {
+      problems.append(
+        "without data sources every pair is synthetic; the share is \(syntheticShare)")
+    }
+    if validationSamples < 0 {
+      problems.append("the held-out sample count must not be negative, got \(validationSamples)")
+    }
+    return problems + synthetic.problems
+  }
+
+  /// What differs from `other`, one short line per changed field.
+  public func changes(from other: TrainingDataRecipe) -> [String] {
+    var changes: [String] = []
+    if sources != other.sources {
+      changes.append("data \(other.sources.map(\.path)) → \(sources.map(\.path))")
+    }
+    if syntheticShare != other.syntheticShare {
+      changes.append("synthetic share \(other.syntheticShare) → \(syntheticShare)")
+    }
+    if synthetic != other.synthetic {
+      changes.append("synthetic scenes \(other.synthetic) → \(synthetic)")
+    }
+    if splitPolicy != other.splitPolicy {
+      changes.append("split policy \(other.splitPolicy) → \(splitPolicy)")
+    }
+    if split != other.split {
+      let held = split?.validationSources ?? []
+      changes.append("held-out sources \(other.split?.validationSources ?? []) → \(held)")
+    }
+    if augmentation != other.augmentation {
+      changes.append("augmentation \(other.augmentation) → \(augmentation)")
+    }
+    if validationSamples != other.validationSamples {
+      changes.append("held-out samples \(other.validationSamples) → \(validationSamples)")
+    }
+    return changes
+  }
+
+  /// Scans every source and joins them into one dataset.
+  ///
+  /// - Throws: ``StereoDataError`` for a missing or unreadable source; ``TrainingError`` when
+  ///   there are no sources.
+  public func loadDataset() throws -> StereoDataset {
+    guard !sources.isEmpty else { throw TrainingError("the training data names no dataset") }
+    return try StereoDataset(merging: sources.map { try StereoDataset(configuration: $0) })
+  }
+
+  /// This recipe with ``split`` drawn from ``splitPolicy`` over the sources as they are now (no
+  /// change without sources).
+  ///
+  /// - Throws: ``StereoDataError`` when a source cannot be read or the policy cannot be met.
+  public func drawingSplit() throws -> TrainingDataRecipe {
+    guard hasRealPairs else { return self }
+    var recipe = self
+    recipe.split = try loadDataset().split(splitPolicy).split
+    return recipe
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
+  }
+
+  /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    sources = try container.decode([StereoDatasetConfiguration].self, forKey: .sources)
+    syntheticShare =
+      try container.decodeIfPresent(Double.self, forKey: .syntheticShare)
+      ?? (sources.isEmpty ? 1 : 0.5)
+    synthetic =
+      try container.decodeIfPresent(SyntheticSceneSettings.self, forKey: .synthetic)
+      ?? SyntheticSceneSettings()
+    splitPolicy = try container.decodeIfPresent(SplitPolicy.self, forKey: .splitPolicy) ?? .none
+    split = try container.decodeIfPresent(DatasetSplit.self, forKey: .split)
+    augmentation =
+      try container.decodeIfPresent(AugmentationConfiguration.self, forKey: .augmentation)
+      ?? .standard
+    validationSamples = try container.decodeIfPresent(Int.self, forKey: .validationSamples) ?? 24
+  }
+}
+
+extension TrainingDataRecipe {
+  /// Converts the data record of checkpoints written before the recipe was typed: string values
+  /// under `paths` (a JSON list), `format`, `fps`, `layout`, `segmentSeconds`, `syntheticShare`
+  /// and `split` (``DatasetSplit``'s JSON). Every other field takes the value those runs used.
+  ///
+  /// - Throws: ``TrainingError`` naming the first value that does not read.
+  public init(legacyRecord record: [String: String]) throws {
+    func value<T>(_ key: String, _ parse: (String) -> T?) throws -> T? {
+      guard let text = record[key] else { return nil }
+      guard let parsed = parse(text) else {
+        throw TrainingError("the stored training data has an unreadable '\(key)': \(text)")
+      }
+      return parsed
+    }
+    let paths =
+      try value("paths") { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    let format = try value("format", StereoDatasetFormat.init(rawValue:)) ?? .automatic
+    let layout = try value("layout", StereoVideoLayout.init(rawValue:))
+    let framesPerSecond = try value("fps") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 1
+    let segment = try value("segmentSeconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } }
+    let share = try value("syntheticShare", Double.init) ?? 1
+    let split = try value("split") { try? DatasetSplit(jsonData: Data($0.utf8)) }
+    self.init(
+      sources: paths.map {
+        StereoDatasetConfiguration(
+          path: $0, format: format, videoLayout: layout, framesPerSecond: framesPerSecond,
+          segmentDuration: segment)
+      },
+      syntheticShare: share, splitPolicy: split?.policy ?? .none, split: split)
+  }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import StereoDepth
+import Testing
+
+@testable import wnet
+
+/// `wnet train --resume`: the stored recipe comes back, and the options given again replace its
+/// values whichever way they are spelled.
+@Suite("wnet train --resume", .serialized)
+struct TrainResumeTests {
+  @Test("Options parse to nil when absent, in both spellings when given")
+  func parsing() throws {
+    #expect(try WNetCommand.Train.parse(["--resume"]).steps == nil)
+    #expect(try WNetCommand.Train.parse(["--steps=7"]).steps == 7)
+    #expect(try WNetCommand.Train.parse(["--steps", "7"]).steps == 7)
+    let drops = try WNetCommand.Train.parse(["--learning-rate-drops", "5", "9", "--steps=12"])
+    #expect(drops.learningRateDrops == [5, 9] && drops.steps == 12)
+    #expect(throws: (any Error).self) { try WNetCommand.Train.parse(["--steps=0"]) }
+  }
+
+  @Test("Resuming with --steps=N and --steps N trains to N, logging each step once")
+  func resumeWithMoreSteps() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let run = folder.appendingPathComponent("run")
+    let first = try CommandLineErrorTests.run([
+      "train", "--steps", "2", "--batch-size", "1", "--height", "16", "--width", "32",
+      "--checkpoint-every", "1", "--validate-every", "0", "--output", run.path,
+    ])
+    #expect(first.status == 0, "\(first.standardError)")
+    #expect(first.standardOutput.contains("Trained to step 2"), "\(first.standardOutput)")
+
+    let equals = try CommandLineErrorTests.run([
+      "train", "--resume", "--steps=4", "--output", run.path,
+    ])
+    #expect(equals.status == 0, "\(equals.standardError)")
+    #expect(equals.standardOutput.contains("Trained to step 4"), "\(equals.standardOutput)")
+    #expect(
+      equals.standardError.contains("Changed on resume: steps 2 → 4"), "\(equals.standardError)")
+
+    let spaced = try CommandLineErrorTests.run([
+      "train", "--resume", "--steps", "6", "--learning-rate-drops", "5", "--output", run.path,
+    ])
+    #expect(spaced.status == 0, "\(spaced.standardError)")
+    #expect(spaced.standardOutput.contains("Trained to step 6"), "\(spaced.standardOutput)")
+
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    let metadata = try WNetCheckpoint.read(checkpoint).metadata
+    #expect(metadata.step == 6)
+    #expect(metadata.training?.steps == 6)
+    #expect(metadata.training?.schedule.milestones == [5])
+    #expect(metadata.training?.batchSize == 1 && metadata.training?.width == 32)
+    let log = try String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)
+    let steps = log.split(separator: "\n").filter { $0.contains("\"kind\":\"train\"") }.count
+    #expect(steps == 6, "the log holds \(steps) training records, expected 6")
+
+    // The model cannot change, and data settings need data: one-line errors.
+    for arguments in [["--preset", "original"], ["--max-disparity", "31"], ["--fps", "2"]] {
+      let refused = try CommandLineErrorTests.run(
+        ["train", "--resume", "--steps", "8", "--output", run.path] + arguments)
+      #expect(refused.status == 1, "\(arguments): \(refused.standardError)")
+      let lines = refused.standardError.split(separator: "\n")
+      #expect(lines.count == 1 && lines[0].hasPrefix("Error:"), "\(refused.standardError)")
+    }
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.step == 6)
+  }
+}
