@@ -1,30 +1,48 @@
 /// Explicit eight-lane versions, for kernels whose loops the vectoriser cannot see through
 /// (reductions, which it will not reassociate).
 extension VectorMath {
-  /// `eˣ` for eight lanes: the same Cephes algorithm as ``exp(_:)-(Float)``, relative error below
-  /// 2e-7, but written with lane-wise operations only (magic-number rounding, bit casts), which
-  /// compile to vector instructions; inputs are clamped to [−87.3, 88.7] (no infinities, no NaN
-  /// for finite input).
+  /// `eˣ` for eight lanes: ``exp(_:)-(Float)`` lane by lane, bit for bit (the same
+  /// ``reducedExp(_:)``, limits and two-factor scale), written with lane-wise operations only
+  /// (magic-number rounding, bit casts, selects), which compile to vector instructions. Relative
+  /// error below 2e-7; 0 below ``ExpConstants/lowerLimit``, `+∞` above
+  /// ``ExpConstants/upperLimit``, NaN stays NaN.
   @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let magic = SIMD8<Float>(repeating: roundingMagic)
-    let clamped = simdMin(simdMax(x, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.7))
-    let shifted = clamped * 1.442_695_04 + magic
-    let n = shifted - magic
-    var r = clamped - n * 0.693_359_375
-    r = r + n * 2.121_944_4e-4
-    let r2 = r * r
-    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = p * r + 1.398_199_95e-3
-    p = p * r + 8.333_451_9e-3
-    p = p * r + 4.166_579_59e-2
-    p = p * r + 1.666_666_55e-1
-    p = p * r + 5.000_000_12e-1
-    p = p * r2 + r + 1
-    // The low bits of `shifted` hold n + 2²² ·1.5 offset: subtracting the magic's bits gives n.
-    let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-    let scale = unsafeBitCast((exponent &+ 127) &<< 23, to: SIMD8<Float>.self)
-    return p * scale
+    let lower = SIMD8<Float>(repeating: ExpConstants.lowerLimit)
+    let upper = SIMD8<Float>(repeating: ExpConstants.upperLimit)
+    let (p, shifted) = reducedExp(simdMin(simdMax(x, lower), upper))
+    let exponent = exponentOf(shifted)
+    // 2ᵏ as two normal factors, as in the scalar exp: k = 128 must not overflow the scale.
+    let half = exponent &>> 1
+    let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    let scale2 = unsafeBitCast((exponent &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var result = p * scale1 * scale2
+    result.replace(with: 0, where: x .< lower)
+    result.replace(with: .infinity, where: x .> upper)
+    result.replace(with: x, where: x .!= x)
+    return result
+  }
+
+  /// `eˣ` for eight lanes with every `x ≤ 0` (softmax's `x − max x`):
+  /// ``expOfNonPositive(_:)-(Float)`` lane by lane, bit for bit, and equal to
+  /// ``exp(_:)-(SIMD8<Float>)`` there, in fewer instructions. 0 below
+  /// ``ExpConstants/lowerLimit``.
+  @inlinable @inline(__always)
+  public static func expOfNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let lower = SIMD8<Float>(repeating: ExpConstants.lowerLimit)
+    let (p, shifted) = reducedExp(simdMax(x, lower))
+    // k ∈ [−126, 0]: 2ᵏ is a normal number.
+    let scale = unsafeBitCast((exponentOf(shifted) &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var result = p * scale
+    result.replace(with: 0, where: x .< lower)
+    return result
+  }
+
+  /// `k` from ``reducedExp(_:)``'s `shifted`: its bits minus the rounding magic's bits.
+  @inlinable @inline(__always)
+  static func exponentOf(_ shifted: SIMD8<Float>) -> SIMD8<Int32> {
+    unsafeBitCast(shifted, to: SIMD8<Int32>.self)
+      &- SIMD8<Int32>(repeating: Int32(bitPattern: roundingMagic.bitPattern))
   }
 
   /// Lane-wise minimum (`a < b ? a : b`), compiled to one vector instruction.
@@ -94,14 +112,14 @@ extension VectorMath {
     var lanes = SIMD8<Float>()
     var index = 0
     while index + 8 <= count {
-      let e = exp(load8(x + index) - shift)
+      let e = expOfNonPositive(load8(x + index) - shift)
       store8(e, x + index)
       lanes += e
       index += 8
     }
     var sum = lanes.sum()
     while index < count {
-      x[index] = exp(x[index] - peak)
+      x[index] = expOfNonPositive(x[index] - peak)
       sum += x[index]
       index += 1
     }
