@@ -249,13 +249,13 @@ final class Subprocess {
   var standardError: String { errors.finish() }
 
   /// Stops a child that has not been reaped yet with `SIGTERM`, closes the pipes and reaps it.
-  /// Safe to call more than once.
+  /// Safe to call more than once. Does not wait for standard error to close (a grandchild may
+  /// hold it); the draining thread closes it when it ends.
   func terminate() {
     if termination == nil { kill(processIdentifier, SIGTERM) }
     closeInput()
     closeOutput()
     wait()
-    _ = errors.finish()
   }
 
   // MARK: - Helpers
