@@ -6,7 +6,7 @@
 /// Both are the Cephes single-precision algorithms: relative error below 2e-7 (about 2 ulp) over
 /// the whole range, checked against `Double` in the tests.
 ///
-/// Kernels call the buffer functions at the end of this file rather than the scalar ones: the
+/// Kernels call the buffer functions (`exp(_:into:count:)` …) rather than the scalar ones: the
 /// loops must sit in the same file as the scalar functions for them to inline in debug builds
 /// (which compile file by file), and an `exp` that is called rather than inlined does not
 /// vectorise.
@@ -65,9 +65,9 @@ public enum VectorMath {
     let scale1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
     let scale2 = Float(bitPattern: UInt32(bitPattern: (exponent &- half &+ 127) << 23))
     let result = p * scale1 * scale2
+    // A NaN passes through the clamp and the arithmetic as NaN: no test needed.
     let underflowed = x < lower ? 0 : result
-    let overflowed = x > upper ? Float.infinity : underflowed
-    return x.isNaN ? x : overflowed
+    return x > upper ? Float.infinity : underflowed
   }
 
   /// `eˣ` for `x ≤ 0` (softmax's `x − max x`): ``exp(_:)-(Float)`` without the overflow and NaN
@@ -165,6 +165,149 @@ public enum VectorMath {
     _ x: UnsafePointer<Float>, minus shift: Float, into y: UnsafeMutablePointer<Float>, count: Int
   ) {
     for k in 0..<count { y[k] = expOfNonPositive(x[k] - shift) }
+  }
+}
+
+// MARK: - Eight lanes
+
+/// Explicit eight-lane versions, for kernels whose loops the vectoriser cannot see through
+/// (reductions, which it will not reassociate).
+///
+/// They sit in the same file as the scalar functions and ``VectorMath/reducedExp(_:)``: in
+/// builds that compile file by file, an `@inlinable` generic from another file of the module is
+/// neither inlined nor specialised, which made `softmaxInPlace` 12x slower (measured).
+extension VectorMath {
+  /// `eˣ` for eight lanes: ``exp(_:)-(Float)`` lane by lane, bit for bit (the same
+  /// ``reducedExp(_:)``, limits and two-factor scale), written with lane-wise operations only
+  /// (magic-number rounding, bit casts, selects), which compile to vector instructions. Relative
+  /// error below 2e-7; 0 below ``ExpConstants/lowerLimit``, `+∞` above
+  /// ``ExpConstants/upperLimit``, NaN stays NaN.
+  @inlinable @inline(__always)
+  public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let lower = SIMD8<Float>(repeating: ExpConstants.lowerLimit)
+    let upper = SIMD8<Float>(repeating: ExpConstants.upperLimit)
+    let (p, shifted) = reducedExp(simdMin(simdMax(x, lower), upper))
+    let exponent = exponentOf(shifted)
+    // 2ᵏ as two normal factors, as in the scalar exp: k = 128 must not overflow the scale.
+    let half = exponent &>> 1
+    let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    let scale2 = unsafeBitCast((exponent &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var result = p * scale1 * scale2
+    result.replace(with: 0, where: x .< lower)
+    result.replace(with: .infinity, where: x .> upper)
+    return result
+  }
+
+  /// `eˣ` for eight lanes with every `x ≤ 0` (softmax's `x − max x`):
+  /// ``expOfNonPositive(_:)-(Float)`` lane by lane, bit for bit, and equal to
+  /// ``exp(_:)-(SIMD8<Float>)`` there, in fewer instructions. 0 below
+  /// ``ExpConstants/lowerLimit``.
+  @inlinable @inline(__always)
+  public static func expOfNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let lower = SIMD8<Float>(repeating: ExpConstants.lowerLimit)
+    let (p, shifted) = reducedExp(simdMax(x, lower))
+    // k ∈ [−126, 0]: 2ᵏ is a normal number.
+    let scale = unsafeBitCast((exponentOf(shifted) &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var result = p * scale
+    result.replace(with: 0, where: x .< lower)
+    return result
+  }
+
+  /// `k` from ``reducedExp(_:)``'s `shifted`: its bits minus the rounding magic's bits.
+  @inlinable @inline(__always)
+  static func exponentOf(_ shifted: SIMD8<Float>) -> SIMD8<Int32> {
+    unsafeBitCast(shifted, to: SIMD8<Int32>.self)
+      &- SIMD8<Int32>(repeating: Int32(bitPattern: roundingMagic.bitPattern))
+  }
+
+  /// Lane-wise minimum (`a < b ? a : b`), compiled to one vector instruction.
+  @inlinable @inline(__always)
+  public static func simdMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    a.replacing(with: b, where: b .< a)
+  }
+
+  /// Lane-wise maximum (`a > b ? a : b`), compiled to one vector instruction.
+  @inlinable @inline(__always)
+  public static func simdMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    a.replacing(with: b, where: b .> a)
+  }
+
+  /// `Σ a[i]·b[i]` over `count` elements, in eight accumulator lanes.
+  @inlinable @inline(__always)
+  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var accumulator = SIMD8<Float>()
+    var index = 0
+    while index + 8 <= count {
+      accumulator += load8(a + index) * load8(b + index)
+      index += 8
+    }
+    var sum = accumulator.sum()
+    while index < count {
+      sum += a[index] * b[index]
+      index += 1
+    }
+    return sum
+  }
+
+  /// Eight floats from a possibly unaligned address.
+  @inlinable @inline(__always)
+  public static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  /// Stores eight floats at a possibly unaligned address.
+  @inlinable @inline(__always)
+  public static func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+  }
+
+  /// `max x[0..<count]`, eight lanes at a time (`-greatestFiniteMagnitude` for no elements).
+  @inlinable
+  public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var index = 0
+    var peaks = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
+    while index + 8 <= count {
+      peaks = simdMax(peaks, load8(x + index))
+      index += 8
+    }
+    var peak = peaks.max()
+    while index < count {
+      peak = Swift.max(peak, x[index])
+      index += 1
+    }
+    return peak
+  }
+
+  /// Replaces `x[0..<count]` by its softmax, in place. Max-subtracted for stability:
+  /// `y_k = exp(x_k − max x) / Σ_j exp(x_j − max x)`.
+  @inlinable
+  public static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let peak = maximum(x, count: count)
+    let shift = SIMD8<Float>(repeating: peak)
+    var lanes = SIMD8<Float>()
+    var index = 0
+    while index + 8 <= count {
+      let e = expOfNonPositive(load8(x + index) - shift)
+      store8(e, x + index)
+      lanes += e
+      index += 8
+    }
+    var sum = lanes.sum()
+    while index < count {
+      x[index] = expOfNonPositive(x[index] - peak)
+      sum += x[index]
+      index += 1
+    }
+    let inverse = SIMD8<Float>(repeating: 1 / sum)
+    index = 0
+    while index + 8 <= count {
+      store8(load8(x + index) * inverse, x + index)
+      index += 8
+    }
+    while index < count {
+      x[index] *= inverse[0]
+      index += 1
+    }
   }
 }
 
