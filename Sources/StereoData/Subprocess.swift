@@ -10,9 +10,11 @@ import Synchronization
 /// A child process started with `posix_spawn`, talking through plain pipes, reaped with
 /// `waitpid`: the one way StereoData runs external tools (ffmpeg, ffprobe).
 ///
-/// Foundation's `Process` is not used: on Linux it watches for the child's exit through a
+/// Foundation's `Process` is not used: on Linux it watches for children's exits through a
 /// CFSocket, and with no network interface at all (`unshare -n`) it cannot create the socket
-/// pair ("Could not create wakeup socket pair for CFSocket") and waits forever.
+/// pair ("Could not create wakeup socket pair for CFSocket"): the second child's exit is never
+/// noticed and `waitUntilExit` waits forever (measured with ffprobe then ffmpeg, as
+/// `wnet extract` runs them).
 ///
 /// - Standard input is `/dev/null` or a pipe (``write(_:)``, ``closeInput()``). Writing after
 ///   the child has gone throws an error naming the tool; it never raises `SIGPIPE` in this
@@ -22,7 +24,8 @@ import Synchronization
 /// - Standard error is always drained on a background thread (so the child never blocks on a
 ///   full pipe), keeping its last ``StandardErrorCollector/keptCharacters`` characters for
 ///   messages.
-/// - The pipes are close-on-exec: only the child's three standard descriptors reach it.
+/// - The pipes are close-on-exec, so no other child inherits them (one that held a child's
+///   input pipe open would keep it from ever seeing the end of its input).
 ///
 /// Not thread-safe: one owner writes, reads and waits. ``terminate()`` (or deinitialisation)
 /// stops a child that is still running, and reaps it, so no zombie is left behind.
@@ -168,7 +171,8 @@ final class Subprocess {
     }
   }
 
-  /// Writes all of `bytes` to the child's standard input; see ``write(_:)-(UnsafeRawBufferPointer)``.
+  /// Writes all of `bytes` to the child's standard input; see
+  /// ``write(_:)-(UnsafeRawBufferPointer)``.
   func write(_ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try write($0) }
   }
@@ -234,9 +238,15 @@ final class Subprocess {
     } while result < 0 && errno == EINTR
     // `WIFEXITED` and friends are macros Swift does not import: the low 7 bits are the signal
     // (0 for a normal exit) and the next 8 the exit status.
+    let signalNumber = status & 0x7f
     let ended: Termination =
-      result < 0
-      ? .exited(-1) : (status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f))
+      if result < 0 {
+        .exited(-1)
+      } else if signalNumber == 0 {
+        .exited((status >> 8) & 0xff)
+      } else {
+        .signalled(signalNumber)
+      }
     termination = ended
     return ended
   }
@@ -345,7 +355,9 @@ final class StandardErrorCollector: Sendable {
     DispatchQueue.global(qos: .utility).async { [self] in
       var chunk = [UInt8](repeating: 0, count: 4096)
       while true {
-        let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+        let count = chunk.withUnsafeMutableBytes {
+          systemRead(descriptor, $0.baseAddress, $0.count)
+        }
         if count < 0 && errno == EINTR { continue }
         if count <= 0 { break }
         text.withLock { text in
@@ -372,7 +384,9 @@ final class StandardErrorCollector: Sendable {
 }
 
 // File-scope names for the C calls that `Subprocess`'s own `read` and `write` shadow.
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+private func systemRead(
+  _ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int
+) -> Int {
   read(descriptor, buffer, count)
 }
 

@@ -67,10 +67,10 @@ public final class VideoWriter {
     } catch {
       // ffmpeg stopped reading (it failed to open the output, the disk is full, …).
       abandon()
-      let reason = StandardErrorCollector.lastLine(of: encoder.standardError)
+      let message = StandardErrorCollector.lastLine(of: encoder.standardError)
+      let reason = message.isEmpty ? "broken pipe" : message
       throw StereoDataError(
-        .tool, path: "ffmpeg",
-        "stopped while encoding \(url.lastPathComponent): \(reason.isEmpty ? "broken pipe" : reason)")
+        .tool, path: "ffmpeg", "stopped while encoding \(url.lastPathComponent): \(reason)")
     }
     frameCount += 1
   }
@@ -87,9 +87,9 @@ public final class VideoWriter {
     let message = StandardErrorCollector.lastLine(of: encoder.standardError)
     guard termination.succeeded else {
       unlink(temporary.path)
+      let reason = message.isEmpty ? "\(termination)" : message
       throw StereoDataError(
-        .tool, path: "ffmpeg",
-        "could not encode \(url.lastPathComponent): \(message.isEmpty ? "\(termination)" : message)")
+        .tool, path: "ffmpeg", "could not encode \(url.lastPathComponent): \(reason)")
     }
     do {
       try AtomicFile.moveIntoPlace(temporary, over: url)

@@ -70,7 +70,9 @@ import Testing
   func chattyStandardError() throws {
     let result = try Subprocess.run(
       executable: Self.shell,
-      arguments: ["-c", "{ head -c 1000000 /dev/zero | tr '\\000' x; echo; echo last; } >&2; echo done"],
+      arguments: [
+        "-c", "{ head -c 1000000 /dev/zero | tr '\\000' x; echo; echo last; } >&2; echo done",
+      ],
       name: "sh")
     #expect(result.termination == .exited(0))
     #expect(String(decoding: result.output, as: UTF8.self) == "done\n")
