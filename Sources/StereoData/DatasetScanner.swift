@@ -337,7 +337,7 @@ struct DatasetScanner {
         throw StereoDataError(
           .unreadable, info, "no such file (it holds the scale of groundtruth.png)")
       }
-      let text = String(decoding: try AtomicFile.read(info), as: UTF8.self)
+      let text = String(decoding: try FileContents.read(info), as: UTF8.self)
       let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
       guard let line = lines.first, let scale = Float(line), scale > 0 else {
         throw StereoDataError(.corrupt, info, "the first line must be the positive disparity scale")

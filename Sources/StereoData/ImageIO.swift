@@ -42,7 +42,7 @@ public enum ImageIO {
   /// - Throws: ``StereoDataError`` when the file is missing, empty, truncated, corrupt, or not a
   ///   PNG, JPEG or PFM file.
   public static func read(_ url: URL) throws -> Image {
-    let data = try AtomicFile.read(url)
+    let data = try FileContents.read(url)
     if fileFormat(of: data) == .pfm { return try PFM.decode(data, url: url) }
     var decoded = try decodeSamples(data, url: url)
     let maximum = decoded.maximumValue
@@ -66,7 +66,7 @@ public enum ImageIO {
   ///   channel. NaN in a PFM file is also unknown and becomes `.infinity`.
   /// - Throws: ``StereoDataError`` when the file cannot be read or does not fit `encoding`.
   public static func readDisparity(_ url: URL, encoding: DisparityEncoding) throws -> Image {
-    let data = try AtomicFile.read(url)
+    let data = try FileContents.read(url)
     switch encoding {
     case .pfm:
       guard fileFormat(of: data) == .pfm else {
@@ -100,7 +100,7 @@ public enum ImageIO {
   ///
   /// - Throws: ``StereoDataError`` when the file cannot be read or is not grey.
   public static func readMask(_ url: URL) throws -> Image {
-    let decoded = try decodeSamples(try AtomicFile.read(url), url: url)
+    let decoded = try decodeSamples(try FileContents.read(url), url: url)
     var mask = try grey(decoded.image, url: url)
     let maximum = decoded.maximumValue
     for index in mask.pixels.indices { mask.pixels[index] = mask.pixels[index] == maximum ? 1 : 0 }
@@ -182,7 +182,7 @@ public enum ImageIO {
         height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url
       )
     }
-    try AtomicFile.write(data, to: url)
+    try FileContents.write(data, to: url)
   }
 
   /// Writes a 1- or 3-channel image with values in [0, 1] as an 8-bit JPEG without chroma
@@ -197,7 +197,7 @@ public enum ImageIO {
     let data = try ImageCodecs.encodeJPEG(
       quantized(image.pixels, levels: 255, as: UInt8.self), width: image.width,
       height: image.height, channels: image.channels, quality: quality, url: url)
-    try AtomicFile.write(data, to: url)
+    try FileContents.write(data, to: url)
   }
 
   /// Writes a 1- or 3-channel image as a little-endian PFM file, bit-exactly (`+inf` and NaN
@@ -205,7 +205,7 @@ public enum ImageIO {
   ///
   /// - Throws: ``StereoDataError`` of kind `.unwritable`.
   public static func writePFM(_ image: Image, to url: URL) throws {
-    try AtomicFile.write(PFM.encode(image), to: url)
+    try FileContents.write(PFM.encode(image), to: url)
   }
 
   /// Writes a `[H, W, 1]` disparity map as a KITTI 16-bit PNG: `round(d · 256)`, clamped to
@@ -222,7 +222,7 @@ public enum ImageIO {
     let data = try ImageCodecs.encodePNG(
       samples, width: disparity.width, height: disparity.height, channels: 1, compressionLevel: 6,
       url: url)
-    try AtomicFile.write(data, to: url)
+    try FileContents.write(data, to: url)
   }
 
   private static func quantized<Sample: FixedWidthInteger & UnsignedInteger>(

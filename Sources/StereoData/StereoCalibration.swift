@@ -44,7 +44,7 @@ extension StereoCalibration {
   ///
   /// - Throws: ``StereoDataError`` when the file cannot be read or lacks one of these entries.
   public static func readMiddlebury(_ url: URL) throws -> StereoCalibration {
-    let text = String(decoding: try AtomicFile.read(url), as: UTF8.self)
+    let text = String(decoding: try FileContents.read(url), as: UTF8.self)
     var entries: [String: String] = [:]
     for line in text.split(whereSeparator: \.isNewline) {
       let parts = line.split(separator: "=", maxSplits: 1)
@@ -75,7 +75,7 @@ extension StereoCalibration {
   ///
   /// - Throws: ``StereoDataError`` when the file cannot be read.
   public static func readMiddleburyDisparityBound(_ url: URL) throws -> Float? {
-    let text = String(decoding: try AtomicFile.read(url), as: UTF8.self)
+    let text = String(decoding: try FileContents.read(url), as: UTF8.self)
     for line in text.split(whereSeparator: \.isNewline) {
       let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
       if parts.count == 2, parts[0] == "ndisp", let value = Float(parts[1]), value > 0 { return value }
@@ -88,7 +88,7 @@ extension StereoCalibration {
   ///
   /// - Throws: ``StereoDataError`` when the file cannot be read or lacks the matrices.
   public static func readKITTI(_ url: URL) throws -> StereoCalibration {
-    let text = String(decoding: try AtomicFile.read(url), as: UTF8.self)
+    let text = String(decoding: try FileContents.read(url), as: UTF8.self)
     var matrices: [String: [Float]] = [:]
     for line in text.split(whereSeparator: \.isNewline) {
       let parts = line.split(separator: ":", maxSplits: 1)

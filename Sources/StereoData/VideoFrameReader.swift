@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Streams the frames of a 3D video at a chosen rate, decoded by an `ffmpeg` child process that
 /// writes raw RGB to a pipe.
 ///
@@ -33,9 +27,7 @@ public final class VideoFrameReader {
   /// What ffprobe reported.
   public let info: VideoInfo
 
-  private let process: Process
-  private let output: Pipe
-  private let errors: StandardErrorCollector
+  private let decoder: Subprocess
   private var nextIndex = 0
   private var finished = false
 
@@ -71,21 +63,7 @@ public final class VideoFrameReader {
       "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", "fps=\(framesPerSecond)",
       "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
-    process = Process()
-    process.executableURL = try ExternalTool.ffmpeg.location()
-    process.arguments = arguments
-    output = Pipe()
-    errors = StandardErrorCollector()
-    process.standardOutput = output
-    process.standardError = errors.pipe
-    process.standardInput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      throw StereoDataError(
-        .tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
-    }
-    errors.start()
+    decoder = try ExternalTool.ffmpeg.start(arguments, output: .pipe)
   }
 
   deinit { close() }
@@ -105,16 +83,14 @@ public final class VideoFrameReader {
     guard !finished else { return nil }
     let byteCount = info.width * info.height * 3
     var rgb = [UInt8](repeating: 0, count: byteCount)
-    let received = rgb.withUnsafeMutableBytes { buffer in
-      readFully(into: buffer, from: output.fileHandleForReading.fileDescriptor)
-    }
+    let received = rgb.withUnsafeMutableBytes { decoder.read(into: $0) }
     if received < byteCount {
       finished = true
-      process.waitUntilExit()
-      let messages = errors.finish()
-      if process.terminationStatus != 0 || received > 0 {
+      let termination = decoder.wait()
+      let messages = decoder.standardError
+      if !termination.succeeded || received > 0 {
         let reason = StandardErrorCollector.lastLine(of: messages)
-        let detail = reason.isEmpty ? "exit status \(process.terminationStatus)" : reason
+        let detail = reason.isEmpty ? "\(termination)" : reason
         throw StereoDataError(
           .corrupt, url,
           received > 0
@@ -132,30 +108,7 @@ public final class VideoFrameReader {
 
   /// Stops ffmpeg and releases the pipes. Safe to call more than once.
   public func close() {
-    if process.isRunning { process.terminate() }
-    if !finished {
-      finished = true
-      try? output.fileHandleForReading.close()
-      process.waitUntilExit()
-      _ = errors.finish()
-    }
-  }
-
-  /// Reads until `buffer` is full or the pipe ends; returns the bytes read.
-  private func readFully(into buffer: UnsafeMutableRawBufferPointer, from descriptor: Int32) -> Int
-  {
-    guard let base = buffer.baseAddress else { return 0 }
-    var total = 0
-    while total < buffer.count {
-      let count = read(descriptor, base + total, buffer.count - total)
-      if count > 0 {
-        total += count
-      } else if count < 0 && errno == EINTR {
-        continue
-      } else {
-        break
-      }
-    }
-    return total
+    finished = true
+    decoder.terminate()
   }
 }

@@ -36,11 +36,11 @@ public struct VideoInfo: Sendable, Hashable, Codable {
       "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,duration:format=duration",
       "-of", "json", url.path,
     ])
-    guard result.status == 0 else {
+    guard result.termination.succeeded else {
       let reason = StandardErrorCollector.lastLine(of: result.errors)
       throw StereoDataError(
         .corrupt, url,
-        "not a video ffprobe can read (\(reason.isEmpty ? "exit status \(result.status)" : reason))"
+        "not a video ffprobe can read (\(reason.isEmpty ? "\(result.termination)" : reason))"
       )
     }
     struct Report: Decodable {

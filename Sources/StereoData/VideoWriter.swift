@@ -1,19 +1,22 @@
 import Foundation
+import StereoTensor
 
 /// Encodes RGB frames into a video file with the `ffmpeg` command-line tool.
 ///
 /// Frames are piped to ffmpeg as raw RGB; `.mp4` (and `.mkv`, `.mov`) become H.264 in yuv420p, with
 /// odd sizes padded to even (libx264 refuses odd ones); `.gif` is encoded through a palette made
 /// from the frames (`palettegen` / `paletteuse`). The file appears only when encoding succeeds:
-/// ffmpeg writes a temporary file in the same folder, renamed over `url` by ``finish()``.
+/// ffmpeg writes a temporary file with an unpredictable name in the same folder
+/// (``StereoTensor/AtomicFile/temporaryURL(for:pathExtension:)``), moved over `url` by
+/// ``finish()``. A failure, or a writer released before ``finish()``, stops ffmpeg and removes
+/// the temporary file.
 public final class VideoWriter {
   public let url: URL
   public let width: Int
   public let height: Int
   private let temporary: URL
-  private let process: Process
-  private let input: Pipe
-  private let errors = StandardErrorCollector()
+  private let encoder: Subprocess
+  private var finished = false
   public private(set) var frameCount = 0
 
   /// Starts ffmpeg for frames of `width × height` at `framesPerSecond`.
@@ -34,7 +37,7 @@ public final class VideoWriter {
     self.url = url
     self.width = width
     self.height = height
-    temporary = folder.appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier).\(format)")
+    temporary = AtomicFile.temporaryURL(for: url, pathExtension: format)
     var arguments = [
       "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
       "-s", "\(width)x\(height)", "-r", String(framesPerSecond), "-i", "-",
@@ -45,45 +48,61 @@ public final class VideoWriter {
       arguments += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"]
     }
     arguments.append(temporary.path)
-    process = Process()
-    process.executableURL = try ExternalTool.ffmpeg.location()
-    process.arguments = arguments
-    input = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors.pipe
-    do {
-      try process.run()
-    } catch {
-      throw StereoDataError(.tool, path: "ffmpeg", "cannot be started (\(error.localizedDescription))")
-    }
-    errors.start()
+    encoder = try ExternalTool.ffmpeg.start(arguments, input: .pipe)
+  }
+
+  deinit {
+    if !finished { abandon() }
   }
 
   /// Appends a frame: an RGB image of the writer's size, values in [0, 1].
   public func append(_ frame: Image) throws {
     precondition(frame.width == width && frame.height == height && frame.channels == 3, "Frame \(frame.width)x\(frame.height)x\(frame.channels) for a \(width)x\(height) RGB video")
     let bytes = frame.pixels.map { UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }
+    guard !finished else {
+      throw StereoDataError(.invalidRequest, url, "the video is already finished")
+    }
     do {
-      try input.fileHandleForWriting.write(contentsOf: bytes)
+      try encoder.write(bytes)
     } catch {
-      process.waitUntilExit()
-      throw StereoDataError(.tool, path: "ffmpeg", "stopped while encoding \(url.lastPathComponent): \(errors.finish().split(separator: "\n").last ?? "broken pipe")")
+      // ffmpeg stopped reading (it failed to open the output, the disk is full, …).
+      abandon()
+      let message = StandardErrorCollector.lastLine(of: encoder.standardError)
+      let reason = message.isEmpty ? "broken pipe" : message
+      throw StereoDataError(
+        .tool, path: "ffmpeg", "stopped while encoding \(url.lastPathComponent): \(reason)")
     }
     frameCount += 1
   }
 
-  /// Closes the stream, waits for ffmpeg, and moves the file into place.
+  /// Closes the stream, waits for ffmpeg, and moves the file into place (flushed to disk).
+  ///
+  /// - Throws: ``StereoDataError`` of kind `.tool` when ffmpeg fails, with its last message, and
+  ///   `.unwritable` when the file cannot be moved into place.
   public func finish() throws {
-    try? input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    let message = errors.finish()
-    guard process.terminationStatus == 0 else {
-      try? FileManager.default.removeItem(at: temporary)
-      throw StereoDataError(.tool, path: "ffmpeg", "could not encode \(url.lastPathComponent): \(message.split(separator: "\n").last ?? "exit status \(process.terminationStatus)")")
+    guard !finished else { return }
+    finished = true
+    encoder.closeInput()
+    let termination = encoder.wait()
+    let message = StandardErrorCollector.lastLine(of: encoder.standardError)
+    guard termination.succeeded else {
+      unlink(temporary.path)
+      let reason = message.isEmpty ? "\(termination)" : message
+      throw StereoDataError(
+        .tool, path: "ffmpeg", "could not encode \(url.lastPathComponent): \(reason)")
     }
-    if rename(temporary.path, url.path) != 0 {
-      throw StereoDataError(.unwritable, url, "cannot move the encoded video into place")
+    do {
+      try AtomicFile.moveIntoPlace(temporary, over: url)
+    } catch let error as AtomicFile.WriteError {
+      throw StereoDataError(
+        .unwritable, url, "cannot move the encoded video into place (\(error.reason))")
     }
+  }
+
+  /// Stops ffmpeg and removes its partial output.
+  private func abandon() {
+    finished = true
+    encoder.terminate()
+    unlink(temporary.path)
   }
 }
