@@ -47,7 +47,7 @@ public enum DisparityConfidence {
         var j = 0
         while j < vectorEnd {
           let shifted = VectorMath.load8(row + j) - shift
-          let e = VectorMath.exp(shifted)
+          let e = VectorMath.expOfNonPositive(shifted)
           sums += e
           weighted += e * index
           entropyTerms += e * shifted
@@ -57,7 +57,7 @@ public enum DisparityConfidence {
         var sum = sums.sum(), weightedSum = weighted.sum(), entropySum = entropyTerms.sum()
         while j < d {
           let shifted = row[j] - peakLogit
-          let e = VectorMath.exp(shifted)
+          let e = VectorMath.expOfNonPositive(shifted)
           sum += e
           weightedSum += e * Float(j)
           entropySum += e * shifted
