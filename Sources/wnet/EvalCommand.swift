@@ -99,7 +99,9 @@ extension WNetCommand {
             maximumDisparity: maxDisparity ?? sample.maximumDisparity)
           seconds = Date().timeIntervalSince(start)
           if let output {
-            try ImageIO.writePFM(estimate, to: URL(fileURLWithPath: output).appendingPathComponent(identifier).appendingPathComponent("disparity.pfm"))
+            let folder = URL(fileURLWithPath: output).appendingPathComponent(identifier)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try ImageIO.writePFM(estimate, to: folder.appendingPathComponent("disparity.pfm"))
           }
         } else {
           let start = Date()
