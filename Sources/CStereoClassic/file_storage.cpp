@@ -9,7 +9,9 @@ extern "C" int wnet_file_storage_open(
   const char *path, void **handle, char *error, size_t error_capacity)
 {
   return wnet::guarded(error, error_capacity, [&]() -> int {
-    if (path == nullptr || handle == nullptr) return wnet::fail(error, error_capacity, "null argument");
+    if (path == nullptr || handle == nullptr) {
+      return wnet::fail(error, error_capacity, "null argument");
+    }
     *handle = nullptr;
     auto *storage = new cv::FileStorage();
     try {

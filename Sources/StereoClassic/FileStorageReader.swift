@@ -25,7 +25,9 @@ final class FileStorageReader {
   /// The numbers under top-level `key`, row-major, with their shape; `nil` when absent.
   ///
   /// - Throws: ``ClassicStereoError`` naming the file and key when the node is not numeric.
-  func numbers(_ key: String) throws(ClassicStereoError) -> (values: [Double], rows: Int, columns: Int)? {
+  func numbers(_ key: String) throws(ClassicStereoError)
+    -> (values: [Double], rows: Int, columns: Int)?
+  {
     var values = [Double](repeating: 0, count: 64)
     var rows: Int32 = 0
     var columns: Int32 = 0

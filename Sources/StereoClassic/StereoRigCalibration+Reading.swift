@@ -30,7 +30,10 @@ extension StereoRigCalibration {
         left: text, right: String(decoding: rightData, as: UTF8.self), leftSource: path,
         rightSource: right.path)
     }
-    if text.contains("P_rect_02") || text.range(of: "(^|\n)P2:", options: .regularExpression) != nil {
+    let kittiPattern = "(^|\n)P2:"
+    let isKITTI =
+      text.contains("P_rect_02") || text.range(of: kittiPattern, options: .regularExpression) != nil
+    if isKITTI {
       return try readKITTI(text, source: path)
     }
     if text.contains("cam0=") { return try readMiddlebury(text, source: path) }
@@ -77,7 +80,8 @@ extension StereoRigCalibration {
     let entries = entries(text, separator: "=")
     let left = try values(entries, "cam0", count: 9, source: source)
     let baseline = try values(entries, "baseline", count: 1, source: source)[0]
-    let doffs = entries["doffs"] == nil ? 0 : try values(entries, "doffs", count: 1, source: source)[0]
+    let doffs =
+      entries["doffs"] == nil ? 0 : try values(entries, "doffs", count: 1, source: source)[0]
     let width = entries["width"].flatMap { Int($0) }
     let height = entries["height"].flatMap { Int($0) }
     return try StereoRigCalibration(
@@ -90,7 +94,8 @@ extension StereoRigCalibration {
     -> StereoRigCalibration
   {
     let entries = entries(text, separator: ":")
-    let (leftKey, rightKey) = entries["P_rect_02"] != nil ? ("P_rect_02", "P_rect_03") : ("P2", "P3")
+    let (leftKey, rightKey) =
+      entries["P_rect_02"] != nil ? ("P_rect_02", "P_rect_03") : ("P2", "P3")
     let left = try values(entries, leftKey, count: 12, source: source)
     let right = try values(entries, rightKey, count: 12, source: source)
     guard left[0] > 0 else {
@@ -165,7 +170,8 @@ extension StereoRigCalibration {
         "\(source): keys '\(projectionKeys.0)', '\(projectionKeys.1)' must be 3x4 finite matrices")
     }
     guard p1[0] > 0, p2[0] > 0 else {
-      throw ClassicStereoError("\(source): key '\(projectionKeys.0)': the focal length must be positive")
+      throw ClassicStereoError(
+        "\(source): key '\(projectionKeys.0)': the focal length must be positive")
     }
     let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
     func isIdentityMapping(_ camera: CameraRectification) -> Bool {
@@ -173,7 +179,9 @@ extension StereoRigCalibration {
       let p = camera.projection
       return camera.distortion.allSatisfy { $0 == 0 }
         && zip(camera.rotation, identity).allSatisfy { abs($0 - $1) < 1e-9 }
-        && [0, 1, 2, 4, 5, 6, 8, 9, 10].enumerated().allSatisfy { abs(k[$0.offset] - p[$0.element]) < 1e-9 }
+        && [0, 1, 2, 4, 5, 6, 8, 9, 10].enumerated().allSatisfy {
+          abs(k[$0.offset] - p[$0.element]) < 1e-9
+        }
     }
     let rectified = isIdentityMapping(left) && isIdentityMapping(right)
     return try StereoRigCalibration(
@@ -348,7 +356,8 @@ extension StereoRigCalibration {
       throws(ClassicStereoError) -> [Double]
     {
       guard let value = dictionary[key] as? [NSNumber] else {
-        throw ClassicStereoError("\(source): key '\(path)\(key)' is missing or not a list of numbers")
+        throw ClassicStereoError(
+          "\(source): key '\(path)\(key)' is missing or not a list of numbers")
       }
       return value.map(\.doubleValue)
     }

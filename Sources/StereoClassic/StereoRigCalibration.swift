@@ -15,7 +15,9 @@ public struct CameraRectification: Sendable, Equatable, Codable {
   public var projection: [Double]
 
   /// Creates a camera's rectification.
-  public init(cameraMatrix: [Double], distortion: [Double], rotation: [Double], projection: [Double]) {
+  public init(
+    cameraMatrix: [Double], distortion: [Double], rotation: [Double], projection: [Double]
+  ) {
     self.cameraMatrix = cameraMatrix
     self.distortion = distortion
     self.rotation = rotation
@@ -36,8 +38,8 @@ public struct CameraRectification: Sendable, Equatable, Codable {
 ///   `cv2.FileStorage`): `K1 D1 K2 D2 R T` (`M1`/`M2` and `cameraMatrix1`/`distCoeffs1`… are
 ///   accepted for K and D), the image size as `image_width` + `image_height`, `width` + `height`
 ///   or `image_size`/`imageSize: [w, h]`, and optionally `R1 R2 P1 P2` (else computed with
-///   `cv::stereoRectify`, flags `CALIB_ZERO_DISPARITY`, alpha −1). `B = −P2[0,3]/P2[0,0]`, in the
-///   units of `T`.
+///   `cv::stereoRectify`, flags `CALIB_ZERO_DISPARITY`, alpha −1).
+///   `B = −P2[0,3]/P2[0,0]`, in the units of `T`.
 /// - **ROS `CameraInfo` YAML**, one file per camera (`camera_matrix`, `distortion_coefficients`,
 ///   `rectification_matrix`, `projection_matrix`, `image_width`, `image_height`).
 /// - **KITTI** `calib_cam_to_cam.txt` (`P_rect_02`, `P_rect_03`) or `calib.txt` (`P2`, `P3`):
@@ -88,7 +90,8 @@ public struct StereoRigCalibration: Sendable, Equatable {
     }
     guard baseline.isFinite, baseline > 0 else {
       throw ClassicStereoError(
-        "\(source): key '\(keys.baseline)': the baseline must be positive and finite, got \(baseline)")
+        "\(source): key '\(keys.baseline)': the baseline must be positive and finite, "
+          + "got \(baseline)")
     }
     self.focalLengthX = focalLengthX
     self.focalLengthY = focalLengthY

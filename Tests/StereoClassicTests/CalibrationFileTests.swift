@@ -89,7 +89,9 @@ struct CalibrationFileTests {
       "rectified.json", in: folder)
     let calibration = try StereoRigCalibration.read(rectified)
     #expect(calibration.focalLengthY == 702 && calibration.principalPointY == 200.25)
-    #expect(throws: ClassicStereoError.self) { try calibration.checkImageSize(width: 640, height: 480) }
+    #expect(throws: ClassicStereoError.self) {
+      try calibration.checkImageSize(width: 640, height: 480)
+    }
     let raw = try write(
       #"""
       {"width": 320, "height": 240,
@@ -108,8 +110,10 @@ struct CalibrationFileTests {
       ("calib.txt", "cam0=[1000 0 10; 0 1000 20; 0 0 1]\ndoffs=0\n", "'baseline'"),
       ("c.json", #"{"fx": 700, "cx": 1, "cy": 2, "baseline": 0}"#, "'baseline'"),
       ("c.json", #"{"fx": 700, "cy": 2, "baseline": 1}"#, "'cx'"),
-      ("rig.yml", "%YAML:1.0\nK1: !!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [1]\n",
-       "rig.yml"),
+      (
+        "rig.yml", "%YAML:1.0\nK1: !!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [1]\n",
+        "rig.yml"
+      ),
       ("rig.yml", "%YAML:1.0\nD1: [0, 0, 0, 0]\n", "'K1'"),
       ("rig.yml",
        "%YAML:1.0\nK1: [[\n", "rig.yml"),

@@ -8,8 +8,8 @@ import Testing
 /// `make DIR`: writes DIR/rig.yml (cv2.FileStorage: K1 D1 K2 D2 R T image_width image_height),
 /// DIR/maps.raw (cv2.stereoRectify + cv2.initUndistortRectifyMap, float32 left x, left y,
 /// right x, right y) and the raw views DIR/raw-left.png, DIR/raw-right.png of a fronto-parallel
-/// plane at Z = 2 (left frame) covered with Gaussian dots 0.3 apart (σ = 0.025, about 4 px), rendered by casting each
-/// raw pixel's ray (cv2.undistortPointsIter) onto the plane.
+/// plane at Z = 2 (left frame) covered with Gaussian dots 0.3 apart (σ = 0.025, about 4 px),
+/// rendered by casting each raw pixel's ray (cv2.undistortPointsIter) onto the plane.
 /// `measure LEFT RIGHT`: finds the dots' intensity-weighted centroids in both views, pairs each
 /// left dot with the right dot 5-30 px to its left on about the same row, and prints the count
 /// and the largest and mean |y_left − y_right|. Dots within 3 px of the black border that
@@ -92,7 +92,8 @@ struct RectificationTests {
     let calibration = try StereoRigCalibration.read(folder.file("rig.yml"))
     #expect(calibration.needsRectification)
     #expect(calibration.imageWidth == 320 && calibration.imageHeight == 240)
-    // B = |T| for a rectified rig (ZERO_DISPARITY keeps the scale): sqrt(0.1² + 0.004² + 0.002²).
+    // B = |T| after rectification (ZERO_DISPARITY keeps the scale):
+    // sqrt(0.1² + 0.004² + 0.002²) = 0.10010.
     #expect(abs(calibration.baseline - 0.100_1) < 1e-4, "baseline \(calibration.baseline)")
     #expect(calibration.disparityOffset == 0)
     let maps = try RectificationMaps(calibration: calibration, width: 320, height: 240)
@@ -113,12 +114,13 @@ struct RectificationTests {
         decoding: try OpenCVPython.runScript(
           rigScript, arguments: ["measure", folder.file(left).path, folder.file(right).path]),
         as: UTF8.self)
-      return text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+      return text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
     }
     let rectified = try measure("rect-left.png", "rect-right.png")
     try #require(rectified.count == 3)
     #expect(rectified[0] >= 20, "only \(rectified[0]) dots matched")
-    #expect(rectified[1] < 0.1, "vertical disparity up to \(rectified[1]) px (mean \(rectified[2]))")
+    #expect(
+      rectified[1] < 0.1, "vertical disparity up to \(rectified[1]) px (mean \(rectified[2]))")
     // The control: before rectification the rows differ by pixels.
     let raw = try measure("raw-left.png", "raw-right.png")
     #expect(raw.count == 3 && (raw[0] == 0 || raw[2] > 1), "raw vertical disparity \(raw)")

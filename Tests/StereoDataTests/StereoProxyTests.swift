@@ -120,7 +120,8 @@ import Testing
       identifiers: ["a", "b"], index: 0)
     let stacked = try #require(batch.proxyDisparity)
     #expect(stacked.shape == [2, 8, 16, 1])
-    #expect(Array(stacked.scalars[(8 * 16)...]) == proxy.rightDisparity.flippedHorizontally().pixels)
+    let second = Array(stacked.scalars[(8 * 16)...])
+    #expect(second == proxy.rightDisparity.flippedHorizontally().pixels)
     #expect(try #require(batch.rightProxyConfidence).shape == [2, 8, 16, 1])
     let partial = StereoBatch(
       lefts: [sample.left, sample.left], rights: [sample.right, sample.right],

@@ -55,7 +55,8 @@ struct PointCloudPrincipalPointTests {
         + [fx, fy, cx, cy, baseline, doffs].map { "\($0)" })
     let expected: [Double] = output.withUnsafeBytes { raw in
       (0..<(output.count / 8)).map {
-        Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))
+        let bits = raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)
+        return Double(bitPattern: UInt64(littleEndian: bits))
       }
     }
     // Read the PLY's vertices back: 15 bytes each after the header.
@@ -63,7 +64,8 @@ struct PointCloudPrincipalPointTests {
     let marker = Data("end_header\n".utf8)
     let headerEnd = try #require(data.range(of: marker)).upperBound
     let count = (data.count - headerEnd) / 15
-    try #require(count * 3 == expected.count, "PLY has \(count) points, NumPy \(expected.count / 3)")
+    try #require(
+      count * 3 == expected.count, "PLY has \(count) points, NumPy \(expected.count / 3)")
     var worst = 0.0
     for point in 0..<count {
       for axis in 0..<3 {

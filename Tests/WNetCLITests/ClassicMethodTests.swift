@@ -24,7 +24,8 @@ private let compareScript = """
   png = cv2.imread(out + "/disparity.png", cv2.IMREAD_UNCHANGED)
   color = cv2.imread(out + "/disparity-color.png")
   invalid = d < 0
-  print(differ, int(np.sum(png[invalid] != 0)), int(np.sum(color[invalid] != 0)), int(invalid.sum()))
+  print(differ, int(np.sum(png[invalid] != 0)), int(np.sum(color[invalid] != 0)),
+        int(invalid.sum()))
   """
 
 @Suite("wnet with OpenCV: --method sgbm, rectify, calibration files", .serialized)
@@ -112,7 +113,8 @@ struct ClassicMethodTests {
     let calibration = folder.appendingPathComponent("rig.json")
     try Data(
       #"""
-      {"width": 64, "height": 48, "left": {"fx": 60, "cx": 32, "cy": 24, "distortion": [-0.05, 0, 0, 0]},
+      {"width": 64, "height": 48,
+       "left": {"fx": 60, "cx": 32, "cy": 24, "distortion": [-0.05, 0, 0, 0]},
        "right": {"fx": 60, "cx": 31, "cy": 24}, "rotation": [1, 0, 0, 0, 1, 0, 0, 0, 1],
        "translation": [-0.1, 0.002, 0]}
       """#.utf8

@@ -33,10 +33,15 @@ struct ClassicMatcherOptions: ParsableArguments {
   @Option(help: "SGBM: the uniqueness margin in percent; 0 disables the test (uniquenessRatio).")
   var uniquenessRatio = 0
 
-  @Option(help: "SGBM: the largest left-right difference in pixels (disp12MaxDiff; 0 acts as 1, negative disables).")
+  @Option(
+    help: """
+      SGBM: the largest left-right difference in pixels (disp12MaxDiff; 0 acts as 1, negative \
+      disables).
+      """)
   var disp12MaxDiff = 0
 
-  @Option(help: "SGBM: the largest speckle region removed, in pixels; 0 disables (speckleWindowSize).")
+  @Option(
+    help: "SGBM: the largest speckle region removed, in pixels; 0 disables (speckleWindowSize).")
   var speckleWindowSize = 0
 
   @Option(help: "SGBM: the largest disparity variation within a speckle, in pixels (speckleRange).")
@@ -48,7 +53,11 @@ struct ClassicMatcherOptions: ParsableArguments {
   @Option(help: "SGBM: the aggregation mode: sgbm (5 paths), hh (8 paths), 3way or hh4.")
   var sgbmMode: SemiGlobalMatcher.Mode = .sgbm
 
-  @Flag(help: "SGBM: fill invalid pixels as the KITTI devkit's background interpolation does (default: leave them invalid: PFM inf, PNG 0, black).")
+  @Flag(
+    help: """
+      SGBM: fill invalid pixels as the KITTI devkit's background interpolation does (default: \
+      leave them invalid: PFM inf, PNG 0, black).
+      """)
   var fill = false
 
   func validate() throws {

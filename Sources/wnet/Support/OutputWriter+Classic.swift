@@ -32,7 +32,8 @@ extension OutputWriter {
       let depth = camera.depth(fromDisparity: disparity)
       try ImageIO.writePFM(depth, to: url("depth.pfm"))
       if let maximumDepth = pointCloudMaximumDepth {
-        let cloud = PointCloud(depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
+        let cloud = PointCloud(
+          depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
         try cloud.writePLY(to: url("points.ply"))
       }
     }
