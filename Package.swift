@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "StereoNN", targets: ["StereoNN"]),
     .library(name: "StereoData", targets: ["StereoData"]),
     .library(name: "StereoDepth", targets: ["StereoDepth"]),
+    .library(name: "StereoClassic", targets: ["StereoClassic"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,16 @@ let package = Package(
     // MARK: - Native shims
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
     .systemLibrary(name: "COpenMP", path: "Sources/COpenMP"),
+    // OpenCV (Debian libopencv-dev): COpenCV's empty shim only carries `pkg-config opencv4`'s
+    // include path to CStereoClassic, the one target that includes OpenCV headers.
+    .systemLibrary(name: "COpenCV", path: "Sources/COpenCV", pkgConfig: "opencv4"),
+    .target(
+      name: "CStereoClassic", dependencies: ["COpenCV"], path: "Sources/CStereoClassic",
+      cxxSettings: [.define("NDEBUG")],
+      linkerSettings: [
+        .linkedLibrary("opencv_calib3d"), .linkedLibrary("opencv_imgproc"),
+        .linkedLibrary("opencv_core"),
+      ]),
     .target(
       name: "CImageCodecs",
       path: "Sources/CImageCodecs",
@@ -38,6 +49,7 @@ let package = Package(
       name: "StereoDepth", dependencies: ["StereoNN", "StereoData"],
       resources: [.copy("Resources/wnet-realtime.safetensors")],
       swiftSettings: optimizedInDebug),
+    .target(name: "StereoClassic", dependencies: ["StereoData", "CStereoClassic"]),
 
     // MARK: - Tools
     .executableTarget(
@@ -45,6 +57,7 @@ let package = Package(
       dependencies: [
         "StereoDepth",
         "StereoData",
+        "StereoClassic",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(
@@ -56,6 +69,9 @@ let package = Package(
     .testTarget(name: "StereoNNTests", dependencies: ["StereoNN", "_StereoTestSupport"]),
     .testTarget(name: "StereoDataTests", dependencies: ["StereoData", "_StereoTestSupport"]),
     .testTarget(name: "StereoDepthTests", dependencies: ["StereoDepth", "_StereoTestSupport"]),
+    .testTarget(
+      name: "StereoClassicTests", dependencies: ["StereoClassic", "StereoData", "_StereoTestSupport"]),
     .testTarget(name: "WNetCLITests", dependencies: ["wnet"]),
-  ]
+  ],
+  cxxLanguageStandard: .cxx17
 )

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
-"""OpenCV semi-global block matching (SGBM) on a folder of stereo pairs, as the classical baseline
-that `wnet eval --predictions` scores with the same code as WNet:
+"""A cross-check of `wnet`'s built-in SGBM against Python's cv2 (the same OpenCV library).
 
-    /usr/bin/python3 benchmarks/sgbm.py --data ../shared/data/middlebury-2001-2003 --output /tmp/sgbm
-    wnet eval --data ../shared/data/middlebury-2001-2003 --predictions /tmp/sgbm
+`wnet` runs OpenCV's StereoSGBM itself (`wnet infer --method sgbm`, `wnet eval --method sgbm`).
+This script computes the same disparities with cv2 on a folder of stereo pairs and, with
+`--check DIR`, compares them with the `DIR/ID/disparity.pfm` files that
+`wnet eval --method sgbm --output DIR` wrote (same parameters), bit for bit; it exits 1 on any
+difference. Without `--check` it writes ID.pfm per scene for `wnet eval --predictions`:
+
+    wnet eval --data ../shared/data/middlebury-2001-2003 --method sgbm --block-size 5 \
+      --uniqueness-ratio 10 --disp12-max-diff 1 --speckle-window-size 100 --speckle-range 32 \
+      --output /tmp/wnet-sgbm
+    /usr/bin/python3 benchmarks/sgbm.py --data ../shared/data/middlebury-2001-2003 \
+      --check /tmp/wnet-sgbm
 
 Pairs are scene folders with imL.png/imR.png (Middlebury 2001-2003), im0.png/im1.png (2014, ETH3D)
 or left.png/right.png. The disparity range comes from info.txt (2001-2003: second line) or
@@ -44,14 +52,29 @@ def disparity_range(folder):
     return 64
 
 
+def read_pfm(path):
+    with open(path, "rb") as f:
+        if f.readline().strip() != b"Pf":
+            raise ValueError(path + " is not a 1-channel PFM file")
+        width, height = map(int, f.readline().split())
+        scale = float(f.readline())
+        data = np.frombuffer(f.read(), "<f4" if scale < 0 else ">f4")
+    return np.flipud(data.reshape(height, width))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
-    parser.add_argument("--output", required=True)
+    parser.add_argument("--output", help="write ID.pfm per scene here")
+    parser.add_argument("--check", help="compare with DIR/ID/disparity.pfm from wnet eval --output")
     parser.add_argument("--block-size", type=int, default=5)
     args = parser.parse_args()
-    os.makedirs(args.output, exist_ok=True)
+    if (args.output is None) == (args.check is None):
+        parser.error("give one of --output and --check")
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
     count = 0
+    mismatched = 0
     for scene in sorted(os.listdir(args.data)):
         folder = os.path.join(args.data, scene)
         names = next((p for p in PAIRS if all(os.path.exists(os.path.join(folder, n)) for n in p)), None)
@@ -67,10 +90,20 @@ def main():
             mode=cv2.STEREO_SGBM_MODE_SGBM)
         disparity = matcher.compute(left, right).astype(np.float32) / 16.0
         disparity[disparity < 0] = np.inf
-        write_pfm(os.path.join(args.output, scene + ".pfm"), disparity)
         count += 1
-    print("SGBM disparities for %d pairs in %s" % (count, args.output))
-    return 0 if count else 1
+        if args.output:
+            write_pfm(os.path.join(args.output, scene + ".pfm"), disparity)
+            continue
+        ours = read_pfm(os.path.join(args.check, scene, "disparity.pfm"))
+        same = (ours == disparity) | (np.isinf(ours) & np.isinf(disparity))
+        differing = int((~same).sum()) if ours.shape == disparity.shape else disparity.size
+        print("%s: %d of %d disparities differ from wnet's" % (scene, differing, disparity.size))
+        mismatched += differing > 0
+    if args.output:
+        print("SGBM disparities for %d pairs in %s" % (count, args.output))
+        return 0 if count else 1
+    print("%d of %d pairs differ" % (mismatched, count))
+    return 0 if count and not mismatched else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # Installs the system libraries and tools WNet needs on Debian 12 (idempotent; skips what is there).
 set -euo pipefail
 command -v swift >/dev/null || { echo "error: WNet needs the Swift 6 toolchain (swift.org/install) on PATH" >&2; exit 1; }
-packages=(libdnnl-dev libpng-dev libjpeg62-turbo-dev ffmpeg)
+packages=(libdnnl-dev libpng-dev libjpeg62-turbo-dev libopencv-dev ffmpeg)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

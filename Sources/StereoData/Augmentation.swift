@@ -141,6 +141,15 @@ struct AugmentationPlan {
     return (left, right)
   }
 
+  /// The proxy cut, scaled and flipped as ``apply(to:cropWidth:cropHeight:)`` cuts, scales and
+  /// flips the views: the same window, disparities times the scale, and with a flip the mirrored
+  /// right view's proxy becomes the left view's.
+  func apply(to proxy: StereoProxy, cropWidth: Int, cropHeight: Int) -> StereoProxy {
+    let cut = proxy.resampled(
+      scale: scale, originX: originX, originY: originY, width: cropWidth, height: cropHeight)
+    return flip ? cut.flippedWithSwappedViews() : cut
+  }
+
   /// A `width × height` window at `(originX, originY)` of `image` scaled by `scale`, antialiased
   /// when shrinking by more than 2.
   static func cut(_ image: Image, scale: Float, originX: Int, originY: Int, width: Int, height: Int)
@@ -219,8 +228,8 @@ extension StereoSample {
   /// The sample scaled so that a `width × height` window just fits, then cut at the centre: the
   /// deterministic counterpart of the training crop, used for validation.
   ///
-  /// Views are resized bilinearly (antialiased), the disparity by nearest neighbour with values
-  /// times the scale, masks by nearest neighbour; the calibration is scaled.
+  /// Views are resized bilinearly (antialiased), the disparity and the proxy by nearest neighbour
+  /// with values times the scale, masks by nearest neighbour; the calibration is scaled.
   public func fitted(width: Int, height: Int) -> StereoSample {
     precondition(width > 0 && height > 0, "Cannot fit to \(width)x\(height)")
     let scale = AugmentationPlan.fittingScale(
@@ -237,7 +246,7 @@ extension StereoSample {
       if disparity { for index in result.pixels.indices { result.pixels[index] *= scale } }
       return result
     }
-    return StereoSample(
+    var fitted = StereoSample(
       left: AugmentationPlan.cut(
         left, scale: scale, originX: originX, originY: originY, width: width, height: height),
       right: AugmentationPlan.cut(
@@ -248,5 +257,8 @@ extension StereoSample {
       discontinuityMask: cutMap(discontinuityMask, disparity: false),
       calibration: calibration?.scaled(by: scale), maximumDisparity: maximumDisparity.map { $0 * scale },
       source: source, identifier: identifier)
+    fitted.proxy = proxy?.resampled(
+      scale: scale, originX: originX, originY: originY, width: width, height: height)
+    return fitted
   }
 }

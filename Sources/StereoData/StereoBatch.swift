@@ -9,6 +9,16 @@ public struct StereoBatch: Sendable {
   /// The left views' ground-truth disparity, `[N, H, W, 1]` in pixels at the batch's scale,
   /// unknown = `.infinity`. Only in validation batches, and only when every sample has it.
   public var disparity: Tensor?
+  /// The left views' proxy disparity (``StereoProxy/leftDisparity``), `[N, H, W, 1]` in pixels
+  /// at the batch's scale, unknown = `.infinity`; only when the loader has a
+  /// ``StereoProxyProvider`` and every sample has a proxy.
+  public var proxyDisparity: Tensor?
+  /// The left views' proxy confidence, `[N, H, W, 1]` in [0, 1], with ``proxyDisparity``.
+  public var proxyConfidence: Tensor?
+  /// The right views' proxy disparity (right `x` ↔ left `x + d`), `[N, H, W, 1]`.
+  public var rightProxyDisparity: Tensor?
+  /// The right views' proxy confidence, `[N, H, W, 1]` in [0, 1].
+  public var rightProxyConfidence: Tensor?
   /// The samples' identifiers (``StereoSample/identifier``), in batch order.
   public var identifiers: [String]
   /// The batch's number in its stream, from 0.
@@ -65,8 +75,11 @@ public struct StereoLoaderConfiguration: Sendable, Hashable, Codable {
 }
 
 extension StereoBatch {
-  /// Stacks `[H, W, 3]` views (and optional `[H, W, 1]` disparities) into a batch.
-  init(lefts: [Image], rights: [Image], disparities: [Image?], identifiers: [String], index: Int) {
+  /// Stacks `[H, W, 3]` views (and optional `[H, W, 1]` disparities and proxies) into a batch.
+  init(
+    lefts: [Image], rights: [Image], disparities: [Image?], proxies: [StereoProxy?] = [],
+    identifiers: [String], index: Int
+  ) {
     precondition(!lefts.isEmpty && lefts.count == rights.count, "A batch needs matching views")
     let (height, width) = (lefts[0].height, lefts[0].width)
     func stack(_ images: [Image], channels: Int) -> Tensor {
@@ -85,6 +98,13 @@ extension StereoBatch {
     self.right = stack(rights, channels: 3)
     let known = disparities.compactMap { $0 }
     self.disparity = known.count == lefts.count ? stack(known, channels: 1) : nil
+    let proxies = proxies.compactMap { $0 }
+    if proxies.count == lefts.count {
+      self.proxyDisparity = stack(proxies.map(\.leftDisparity), channels: 1)
+      self.proxyConfidence = stack(proxies.map(\.leftConfidence), channels: 1)
+      self.rightProxyDisparity = stack(proxies.map(\.rightDisparity), channels: 1)
+      self.rightProxyConfidence = stack(proxies.map(\.rightConfidence), channels: 1)
+    }
     self.identifiers = identifiers
     self.index = index
   }

@@ -13,17 +13,25 @@ public struct StereoBatchLoader: Sendable {
   public let dataset: StereoDataset
   /// Batch size, crop size, augmentation, seed and threads.
   public let configuration: StereoLoaderConfiguration
+  /// Where image pairs' proxy labels come from (video frames have none); `nil` = no proxies.
+  public let proxyProvider: (any StereoProxyProvider)?
 
   /// Creates a loader.
   ///
+  /// - Parameter proxyProvider: Supplies each image pair's ``StereoProxy``, carried through
+  ///   crops, scaling and flips into the batches' proxy fields.
   /// - Throws: ``StereoDataError`` of kind `.empty` when the dataset holds nothing.
-  public init(dataset: StereoDataset, configuration: StereoLoaderConfiguration) throws {
+  public init(
+    dataset: StereoDataset, configuration: StereoLoaderConfiguration,
+    proxyProvider: (any StereoProxyProvider)? = nil
+  ) throws {
     guard !dataset.isEmpty else {
       throw StereoDataError(.empty, dataset.root, "no stereo pairs or videos to load")
     }
     AllocatorTuning.apply
     self.dataset = dataset
     self.configuration = configuration
+    self.proxyProvider = proxyProvider
   }
 
   /// The number of pairs one pass over the data gives: the image pairs plus the frames the
@@ -39,7 +47,9 @@ public struct StereoBatchLoader: Sendable {
   /// ``StereoBatchStream/next()`` blocks until its batch is ready (normally at once: the workers
   /// run ahead); from Swift concurrency, call it where blocking a thread is acceptable.
   public func trainingBatches(startingAt startBatch: Int = 0) -> StereoBatchStream {
-    StereoBatchStream(dataset: dataset, configuration: configuration, startBatch: startBatch)
+    StereoBatchStream(
+      dataset: dataset, configuration: configuration, startBatch: startBatch,
+      proxyProvider: proxyProvider)
   }
 
   /// The fixed validation set: every image pair (in dataset order) and, from each video, frames
@@ -58,7 +68,14 @@ public struct StereoBatchLoader: Sendable {
     let fittedPairs = ResultSlots<StereoSample>(count: pairCount)
     DispatchQueue.concurrentPerform(iterations: pairCount) { index in
       fittedPairs.set(
-        index, Result { try dataset.sample(at: index).fitted(width: width, height: height) })
+        index,
+        Result {
+          var sample = try dataset.sample(at: index)
+          if let proxyProvider {
+            sample.proxy = try proxyProvider.proxy(for: dataset.samples[index], sample: sample)
+          }
+          return sample.fitted(width: width, height: height)
+        })
     }
     var samples = try fittedPairs.values()
     let frameBudget = maximumSamples - samples.count
@@ -82,7 +99,7 @@ public struct StereoBatchLoader: Sendable {
       let part = samples[start..<min(start + configuration.batchSize, samples.count)]
       return StereoBatch(
         lefts: part.map(\.left), rights: part.map(\.right), disparities: part.map(\.disparity),
-        identifiers: part.map(\.identifier), index: start / configuration.batchSize)
+        proxies: part.map(\.proxy), identifiers: part.map(\.identifier), index: start / configuration.batchSize)
     }
   }
 }

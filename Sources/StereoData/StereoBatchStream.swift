@@ -14,8 +14,13 @@ import StereoTensor
 public final class StereoBatchStream: Sendable {
   private let pipeline: BatchPipeline
 
-  init(dataset: StereoDataset, configuration: StereoLoaderConfiguration, startBatch: Int) {
-    pipeline = BatchPipeline(dataset: dataset, configuration: configuration, startBatch: startBatch)
+  init(
+    dataset: StereoDataset, configuration: StereoLoaderConfiguration, startBatch: Int,
+    proxyProvider: (any StereoProxyProvider)? = nil
+  ) {
+    pipeline = BatchPipeline(
+      dataset: dataset, configuration: configuration, startBatch: startBatch,
+      proxyProvider: proxyProvider)
     pipeline.start()
   }
 
@@ -38,6 +43,7 @@ public final class StereoBatchStream: Sendable {
 private final class BatchPipeline: @unchecked Sendable {
   let dataset: StereoDataset
   let configuration: StereoLoaderConfiguration
+  let proxyProvider: (any StereoProxyProvider)?
 
   private let condition = NSCondition()
   private var results: [Int: Result<StereoBatch, Error>] = [:]  // guarded by condition
@@ -55,10 +61,14 @@ private final class BatchPipeline: @unchecked Sendable {
   /// The most batches claimed ahead of the consumer.
   private let capacity: Int
 
-  init(dataset: StereoDataset, configuration: StereoLoaderConfiguration, startBatch: Int) {
+  init(
+    dataset: StereoDataset, configuration: StereoLoaderConfiguration, startBatch: Int,
+    proxyProvider: (any StereoProxyProvider)?
+  ) {
     precondition(startBatch >= 0, "Start batch must not be negative, got \(startBatch)")
     self.dataset = dataset
     self.configuration = configuration
+    self.proxyProvider = proxyProvider
     self.delivered = startBatch
     self.nextBatch = startBatch
     self.scheduler = SampleScheduler(
@@ -114,11 +124,18 @@ private final class BatchPipeline: @unchecked Sendable {
     var lefts: [Image] = []
     var rights: [Image] = []
     var identifiers: [String] = []
+    var proxies: [StereoProxy?] = []
     for (item, position) in items {
       let sample: StereoSample
       switch item {
       case .pair(let index):
-        sample = try cache.pair(index) { try dataset.sample(at: index, groundTruth: false) }
+        sample = try cache.pair(index) {
+          var sample = try dataset.sample(at: index, groundTruth: false)
+          if let proxyProvider {
+            sample.proxy = try proxyProvider.proxy(for: dataset.samples[index], sample: sample)
+          }
+          return sample
+        }
       case .frame(let frame, let source): sample = frame.stereoSample(source: source)
       }
       var generator = SeededGenerator(
@@ -132,10 +149,15 @@ private final class BatchPipeline: @unchecked Sendable {
         to: sample, cropWidth: configuration.width, cropHeight: configuration.height)
       lefts.append(left)
       rights.append(right)
+      proxies.append(
+        sample.proxy.map {
+          plan.apply(to: $0, cropWidth: configuration.width, cropHeight: configuration.height)
+        })
       identifiers.append(sample.identifier)
     }
     return StereoBatch(
-      lefts: lefts, rights: rights, disparities: [], identifiers: identifiers, index: batch)
+      lefts: lefts, rights: rights, disparities: [], proxies: proxies, identifiers: identifiers,
+      index: batch)
   }
 
   func next() throws -> StereoBatch {

@@ -23,6 +23,9 @@ public struct StereoSample: Sendable {
   /// `calib.txt`'s `ndisp`, the second line of 2001-2003's `info.txt`): the search range that
   /// stereo methods are given, not ground truth.
   public var maximumDisparity: Float?
+  /// Proxy labels for both views (for example checked SGBM disparities), when a
+  /// ``StereoProxyProvider`` supplied them; aligned with the views through every transform.
+  public var proxy: StereoProxy?
   /// What the pair belongs to for splitting: a scene folder, a KITTI sequence, a video (or a
   /// segment of one). Samples of one source always land on the same side of a split.
   public var source: String

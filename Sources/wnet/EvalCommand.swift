@@ -21,6 +21,8 @@ extension WNetCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup(title: "Classical matcher") var classic: ClassicMatcherOptions
+
     @Option(help: "Score the disparity files in this folder instead of running the model.")
     var predictions: String?
 
@@ -48,6 +50,10 @@ extension WNetCommand {
       guard adapt >= 0 else { throw ValidationError("'--adapt' must be non-negative.") }
       guard adaptLearningRate > 0 else { throw ValidationError("'--adapt-learning-rate' must be positive.") }
       if let maxDisparity, !(maxDisparity > 0) { throw ValidationError("'--max-disparity' must be positive.") }
+      try classic.validate()
+      if classic.method == .sgbm && (predictions != nil || adapt > 0 || confidence) {
+        throw ValidationError("'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
+      }
       if predictions != nil && (adapt > 0 || confidence) {
         throw ValidationError("'--adapt' and '--confidence' apply to the model, not to '--predictions'.")
       }
@@ -62,7 +68,9 @@ extension WNetCommand {
       var estimator: DisparityEstimator?
       var method = "predictions from \(predictions ?? "")"
       var adaptation: TestTimeAdaptation?
-      if predictions == nil {
+      if classic.method == .sgbm {
+        method = classic.methodDescription
+      } else if predictions == nil {
         let (model, metadata) = try modelOptions.load()
         estimator = DisparityEstimator(model: model, metadata: metadata)
         method = "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
@@ -84,6 +92,17 @@ extension WNetCommand {
             throw CLIError("no prediction for \(identifier) in \(predictions) (expected \(identifier).pfm or \(identifier)/disparity.pfm)")
           }
           estimate = try Evaluator.readPrediction(file)
+        } else if classic.method == .sgbm {
+          let start = Date()
+          estimate = try classic.disparity(
+            left: sample.left, right: sample.right,
+            maximumDisparity: maxDisparity ?? sample.maximumDisparity)
+          seconds = Date().timeIntervalSince(start)
+          if let output {
+            let folder = URL(fileURLWithPath: output).appendingPathComponent(identifier)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try ImageIO.writePFM(estimate, to: folder.appendingPathComponent("disparity.pfm"))
+          }
         } else {
           adaptation?.progress = AdaptationProgress.lines(label: identifier)
           let start = Date()

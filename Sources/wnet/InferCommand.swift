@@ -45,6 +45,8 @@ extension WNetCommand {
 
     @OptionGroup var calibration: CalibrationOptions
 
+    @OptionGroup(title: "Classical matcher") var classic: ClassicMatcherOptions
+
     @Flag(help: "Write a binary PLY point cloud (needs a calibration).")
     var ply = false
 
@@ -62,20 +64,27 @@ extension WNetCommand {
       if let maxDisparity, !(maxDisparity > 0) { throw ValidationError("'--max-disparity' must be positive.") }
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()
+      try classic.validate()
+      if classic.method == .sgbm && (video != nil || adapt > 0) {
+        throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
+      }
     }
 
     func run() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
       let (left, right) = (views[0], views[1])
-      let leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
-      let rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
+      var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
+      var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
       guard leftImage.width == rightImage.width, leftImage.height == rightImage.height else {
         throw CLIError("\(left) is \(leftImage.width)x\(leftImage.height) but \(right) is \(rightImage.width)x\(rightImage.height); the views of a rectified pair must have the same size")
       }
-      let camera = try calibration.camera(width: leftImage.width, height: leftImage.height)
+      let rig = try calibration.rig()
+      (leftImage, rightImage) = try Self.rectifiedIfRaw(leftImage, rightImage, rig: rig)
+      let camera = try calibration.camera(width: leftImage.width, height: leftImage.height, rig: rig)
       if ply && camera == nil {
         throw CLIError("--ply needs a calibration: --focal and --baseline, or --calibration FILE")
       }
+      if classic.method == .sgbm { return try runClassic(leftImage, rightImage, camera: camera) }
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
       let start = Date()

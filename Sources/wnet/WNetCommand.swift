@@ -15,6 +15,7 @@ struct WNetCommand: AsyncParsableCommand {
     subcommands: [
       Train.self,
       Infer.self,
+      Rectify.self,
       Demo.self,
       Eval.self,
       Version.self,

@@ -31,7 +31,7 @@ public struct ColoredPoint: Sendable, Equatable {
 /// Coloured points back-projected from a depth map, written as binary PLY.
 ///
 /// Pixel `(u, v)` (column, row; pixel centres at integers) with depth `Z` becomes
-/// `X = (u − cx)·Z/f, Y = (v − cy)·Z/f, Z` (see ``RectifiedStereoCamera``), coloured by the
+/// `X = (u − cx)·Z/fx, Y = (v − cy)·Z/fy, Z` (see ``RectifiedStereoCamera``), coloured by the
 /// image at that pixel. Pixels with unknown depth, `Z ≤ 0`, or `Z > maximumDepth` are left out,
 /// in row-major order otherwise.
 public struct PointCloud: Sendable, Equatable {
@@ -82,7 +82,7 @@ public struct PointCloud: Sendable, Equatable {
 
   /// Back-projects a disparity map.
   ///
-  /// Depth comes first, `Z = f·B / (d + doffs)` (unknown where `d + doffs ≤ 0`, see
+  /// Depth comes first, `Z = fx·B / (d + doffs)` (unknown where `d + doffs ≤ 0`, see
   /// ``RectifiedStereoCamera``), then points as ``init(depth:colors:camera:maximumDepth:)``.
   ///
   /// - Parameters:

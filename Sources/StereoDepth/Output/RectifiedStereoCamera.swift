@@ -4,15 +4,17 @@ import StereoData
 ///
 /// Pixel `(u, v)` with disparity `d` (pixels; the point is at `u − d` in the right view) is at
 ///
-///     Z = f·B / (d + doffs)
-///     X = (u − cx)·Z / f,   Y = (v − cy)·Z / f
+///     Z = fx·B / (d + doffs)
+///     X = (u − cx)·Z / fx,   Y = (v − cy)·Z / fy
 ///
 /// in the left camera frame: x right, y down, z forward, in the units of `B`. `doffs` is the
 /// difference of the principal points' columns, `cx_right − cx_left` (0 for most rigs; Middlebury
 /// 2014 `calib.txt` gives it as `doffs`, with `B` in millimetres, so depth comes out in mm).
 public struct RectifiedStereoCamera: Sendable, Equatable, Codable {
-  /// The focal length `f`, in pixels.
+  /// The horizontal focal length `fx`, in pixels (disparity is measured along x, so depth uses it).
   public var focalLength: Float
+  /// The vertical focal length `fy`, in pixels (equal to `fx` for square pixels).
+  public var focalLengthY: Float
   /// The principal point's column `cx`, in pixels.
   public var principalPointX: Float
   /// The principal point's row `cy`, in pixels.
@@ -22,12 +24,15 @@ public struct RectifiedStereoCamera: Sendable, Equatable, Codable {
   /// `doffs = cx_right − cx_left`, in pixels.
   public var disparityOffset: Float
 
-  /// Creates a camera.
+  /// Creates a camera; `focalLengthY` defaults to `focalLength` (square pixels).
   public init(
-    focalLength: Float, principalPointX: Float, principalPointY: Float, baseline: Float,
-    disparityOffset: Float = 0
+    focalLength: Float, focalLengthY: Float? = nil, principalPointX: Float,
+    principalPointY: Float, baseline: Float, disparityOffset: Float = 0
   ) {
     precondition(focalLength > 0, "The focal length must be positive, got \(focalLength)")
+    precondition(
+      (focalLengthY ?? focalLength) > 0, "The focal length must be positive, got \(focalLengthY!)")
+    self.focalLengthY = focalLengthY ?? focalLength
     precondition(baseline > 0, "The baseline must be positive, got \(baseline)")
     self.focalLength = focalLength
     self.principalPointX = principalPointX
@@ -60,6 +65,6 @@ public struct RectifiedStereoCamera: Sendable, Equatable, Codable {
   /// The point seen at pixel `(u, v)` at depth `z`, in the left camera frame.
   @inlinable
   public func point(u: Float, v: Float, depth z: Float) -> SIMD3<Float> {
-    SIMD3((u - principalPointX) * z / focalLength, (v - principalPointY) * z / focalLength, z)
+    SIMD3((u - principalPointX) * z / focalLength, (v - principalPointY) * z / focalLengthY, z)
   }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import StereoData
+
+/// Proxy disparities computed once per pair and parameters and kept on disk, so a training run
+/// (and every later run with the same settings) pays for SGBM once per pair.
+///
+/// A pair's proxy is four PFM files (`left`, `left-confidence`, `right`, `right-confidence`,
+/// each `[H, W, 1]` float32; unknown disparity `+inf`), named
+///
+///     <stem>.<key>.<map>.pfm
+///
+/// where `<key>` is ``ProxyDisparityConfiguration/cacheKey(matcher:)`` (the parameters' hash)
+/// and `<stem>` is the left view's file name without its extension, written beside it, or,
+/// with a ``folder``, the pair's identifier (`/` → `_`) inside that folder. Files are written
+/// atomically; a pair is recomputed when any of its four files is missing.
+public struct ProxyDisparityCache: StereoProxyProvider {
+  /// The matcher and cross-check.
+  public var configuration: ProxyDisparityConfiguration
+  /// Where the files go; `nil` = beside each pair's left view.
+  public var folder: URL?
+
+  /// Creates a cache.
+  public init(configuration: ProxyDisparityConfiguration = .standard, folder: URL? = nil) {
+    self.configuration = configuration
+    self.folder = folder
+  }
+
+  /// The four files of a pair's proxy, in the order left, left confidence, right, right
+  /// confidence.
+  public func files(for files: StereoSampleFiles, maximumDisparity: Float?) -> [URL] {
+    let key = configuration.cacheKey(
+      matcher: configuration.matcher(maximumDisparity: maximumDisparity))
+    let base: URL
+    if let folder {
+      let name = files.identifier.replacingOccurrences(of: "/", with: "_")
+      base = folder.appendingPathComponent(name)
+    } else {
+      base = files.left.deletingPathExtension()
+    }
+    return ["left", "left-confidence", "right", "right-confidence"].map {
+      URL(fileURLWithPath: base.path + ".\(key).\($0).pfm")
+    }
+  }
+
+  /// The proxy of a dataset pair: read from its cache files, or computed with
+  /// ``StereoProxy/semiGlobal(left:right:configuration:maximumDisparity:)`` and written there.
+  ///
+  /// - Parameters:
+  ///   - files: The pair's files (they name the cache files).
+  ///   - sample: The pair's decoded views (and its disparity bound).
+  /// - Throws: ``ClassicStereoError`` from the matcher, ``StereoDataError`` when a cache file
+  ///   cannot be read or written, or holds maps of another size than the views.
+  public func proxy(for files: StereoSampleFiles, sample: StereoSample) throws -> StereoProxy {
+    let urls = self.files(for: files, maximumDisparity: sample.maximumDisparity)
+    if urls.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) {
+      let maps = try urls.map { try ImageIO.read($0) }
+      for (url, map) in zip(urls, maps)
+      where map.width != sample.width || map.height != sample.height || map.channels != 1 {
+        throw StereoDataError(
+          .mismatch, url,
+          "holds a \(map.width)x\(map.height)x\(map.channels) map for a "
+            + "\(sample.width)x\(sample.height) pair")
+      }
+      return StereoProxy(
+        leftDisparity: maps[0], leftConfidence: maps[1], rightDisparity: maps[2],
+        rightConfidence: maps[3])
+    }
+    if let folder {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+    let proxy = try StereoProxy.semiGlobal(
+      left: sample.left, right: sample.right, configuration: configuration,
+      maximumDisparity: sample.maximumDisparity)
+    let maps = [
+      proxy.leftDisparity, proxy.leftConfidence, proxy.rightDisparity, proxy.rightConfidence,
+    ]
+    for (url, map) in zip(urls, maps) { try ImageIO.writePFM(map, to: url) }
+    return proxy
+  }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import StereoData
+import StereoDepth
+
+extension OutputWriter {
+  /// Writes a classical matcher's disparity as ``write(_:left:camera:pointCloudMaximumDepth:)``
+  /// writes the network's: PFM (`inf` where invalid), KITTI PNG (0 where invalid), colour
+  /// picture (black where invalid), validity (`valid.png`: white where a disparity was found,
+  /// in place of the network's confidence) and, with a camera, depth and the point cloud.
+  func writeClassic(
+    disparity: Image, left: Image, camera: RectifiedStereoCamera?, pointCloudMaximumDepth: Float?
+  ) throws -> [URL] {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw CLIError("cannot create the output directory \(directory.path)")
+    }
+    var written: [URL] = []
+    func url(_ name: String) -> URL {
+      let url = directory.appendingPathComponent(name)
+      written.append(url)
+      return url
+    }
+    try ImageIO.writePFM(disparity, to: url("disparity.pfm"))
+    try ImageIO.writeKITTIDisparity(disparity, to: url("disparity.png"))
+    try ImageIO.writePNG(DisparityColorizer().colorized(disparity), to: url("disparity-color.png"))
+    let valid = Image(
+      width: disparity.width, height: disparity.height, channels: 1,
+      pixels: disparity.pixels.map { $0.isFinite ? 1 : 0 })
+    try ImageIO.writePNG(valid, to: url("valid.png"))
+    if let camera {
+      let depth = camera.depth(fromDisparity: disparity)
+      try ImageIO.writePFM(depth, to: url("depth.pfm"))
+      if let maximumDepth = pointCloudMaximumDepth {
+        let cloud = PointCloud(
+          depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
+        try cloud.writePLY(to: url("points.ply"))
+      }
+    }
+    return written
+  }
+}
