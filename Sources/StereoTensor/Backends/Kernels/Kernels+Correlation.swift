@@ -1,16 +1,16 @@
 /// The fused correlation (cost volume) of two feature maps, forward and backward.
 ///
-/// Both directions work one image row at a time: the row of the *target* map (the one that is
-/// shifted) is laid out as `C` zero-padded planes, one per channel (reversed for the left view),
-/// so that the `D` taps of pixel `x` are `plane_c[base(x) + k]` for k = 0..<D, contiguous. Then
+/// Both directions work one image row at a time (the shift is along x only), so threads take
+/// disjoint ranges of rows and never share an output. Each lays the row of the *target* map
+/// (the one that is shifted) out with zero padding around it, which is exactly the rule that
+/// taps outside the image contribute 0, so the inner loops have no gathers and no bounds tests:
 ///
-///     forward:   out[x, k..<k+8]    = (1/C) Σ_c ref[x, c] · plane_c[base(x) + k..<k+8]
-///     backward:  gRef[x, c]         = (1/C) Σ_k g[x, k] · plane_c[base(x) + k]
-///                gPlane_c[base(x) + k] += (1/C) g[x, k] · ref[x, c]
-///
-/// are eight-lane multiply-adds with no gathers and no bounds tests: the padding is zeros, which
-/// is exactly the rule that taps outside the image contribute 0. Rows are independent (the shift
-/// is along x only), so threads take disjoint ranges of rows and never share an output.
+/// - forward: as `C` planes, one per channel (reversed for the left view), so that the `D` taps
+///   of pixel `x` are `plane_c[base(x) + k]`, contiguous, and eight scores are one multiply-add:
+///   `out[x, k..<k+8] = (1/C) Σ_c ref[x, c] · plane_c[base(x) + k..<k+8]`;
+/// - backward: pixel-major with the channels padded to eight lanes, so that eight channels of a
+///   tap are one vector: `gRef[x, c..<c+8] = (1/C) Σ_k g[x, k] · target[x + σ·d_k, c..<c+8]`,
+///   `gTarget[x + σ·d_k, c..<c+8] += (1/C) g[x, k] · ref[x, c..<c+8]`, with no horizontal sums.
 extension Kernels {
   /// Index arithmetic for one row of the correlation.
   ///
@@ -98,8 +98,8 @@ extension Kernels {
             var tap = UnsafePointer(taps + k)
             for channel in 0..<c {
               let f = SIMD8<Float>(repeating: features[channel])
-              sum0 += f * VectorMath.load8(tap)
-              sum1 += f * VectorMath.load8(tap + 8)
+              sum0 += f * load8(tap)
+              sum1 += f * load8(tap + 8)
               tap += length
             }
             store(sum0 * scale, to: out, at: k, count: d)
@@ -110,7 +110,7 @@ extension Kernels {
             var sum = SIMD8<Float>()
             var tap = UnsafePointer(taps + k)
             for channel in 0..<c {
-              sum += SIMD8<Float>(repeating: features[channel]) * VectorMath.load8(tap)
+              sum += SIMD8<Float>(repeating: features[channel]) * load8(tap)
               tap += length
             }
             store(sum * scale, to: out, at: k, count: d)
@@ -127,9 +127,47 @@ extension Kernels {
     _ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>, at offset: Int, count: Int
   ) {
     if offset + 8 <= count {
-      VectorMath.store8(value, pointer + offset)
+      store8(value, pointer + offset)
     } else {
       for lane in 0..<(count - offset) { pointer[offset + lane] = value[lane] }
+    }
+  }
+
+  /// Backward's row layout: the target row (and its gradient) pixel-major, `[B + W + A, C']`,
+  /// with `C'` the channels rounded up to eight lanes and `B`, `A` zero columns covering every
+  /// tap, so that tap `k` of pixel `x` is padded column `x + t_0 + σ·k + B` (`t_0 = σ·d_0`).
+  /// Eight channels of a tap are one vector: the reference's gradient accumulates over `k` in
+  /// lanes, with no horizontal sums, and the target's gradient is one vector update per tap.
+  struct CorrelationBackwardGeometry {
+    let width: Int
+    let channels: Int
+    /// `C` rounded up to a multiple of 8.
+    let paddedChannels: Int
+    /// `t_0 = σ·d_0`, the shift of candidate 0.
+    let firstShift: Int
+    /// σ: the step of the shift from one candidate to the next.
+    let step: Int
+    let before: Int
+    let after: Int
+
+    init(width: Int, channels: Int, minimumDisparity: Int, candidateCount: Int, reversed: Bool) {
+      self.width = width
+      self.channels = channels
+      self.paddedChannels = (channels + 7) / 8 * 8
+      self.step = reversed ? -1 : 1
+      self.firstShift = step * minimumDisparity
+      let lastShift = firstShift + step * (candidateCount - 1)
+      self.before = Swift.max(0, -Swift.min(firstShift, lastShift))
+      self.after = Swift.max(0, Swift.max(firstShift, lastShift))
+    }
+
+    var rowLength: Int { before + width + after }
+
+    /// Copies one `[W, C]` row into the interior of a `[·, C']` buffer starting at column `first`.
+    func spread(_ row: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>, first: Int) {
+      for x in 0..<width {
+        (buffer + (first + x) * paddedChannels).update(from: row + x * channels, count: channels)
+      }
     }
   }
 
@@ -139,6 +177,9 @@ extension Kernels {
   ///     gReference[x, c] = (1/C) Σ_k g[x, k] · target[x + σ·d_k, c]
   ///     gTarget[x', c]   = (1/C) Σ_{k, x + σ·d_k = x'} g[x, k] · reference[x, c]
   ///
+  /// Per row, in the layout of ``CorrelationBackwardGeometry``; taps that fall in the zero
+  /// padding add nothing to the reference's gradient, and their target gradient is dropped.
+  ///
   /// - Returns: The gradients asked for (`nil` for the others), each of its input's shape.
   static func correlationBackward(
     _ gradient: Tensor, reference: Tensor, target: Tensor, minimumDisparity: Int,
@@ -147,7 +188,7 @@ extension Kernels {
     guard needsReference || needsTarget else { return (nil, nil) }
     let (n, h, w, c) = (reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3])
     let d = gradient.shape[3]
-    let geometry = CorrelationGeometry(
+    let geometry = CorrelationBackwardGeometry(
       width: w, channels: c, minimumDisparity: minimumDisparity, candidateCount: d,
       reversed: reversed)
     let referenceGradient = needsReference ? Tensor(uninitializedShape: reference.shape) : nil
@@ -158,65 +199,80 @@ extension Kernels {
     let scale = 1 / Float(c)
     Parallel.forEachRange(n * h, minimumChunk: 1) { rows in
       let (referenceBase, targetBase, gradientBase, gReferenceBase, gTargetBase) = pointers.value
-      let length = geometry.planeLength
-      let lanes = geometry.laneCount
-      let planes = UnsafeMutablePointer<Float>.allocate(capacity: length * c)
-      let planeGradients = UnsafeMutablePointer<Float>.allocate(capacity: length * c)
-      // g[x, ·]/C, zero past D so the padding lanes add nothing.
-      let scaled = UnsafeMutablePointer<Float>.allocate(capacity: lanes)
+      let (cp, length, step) = (geometry.paddedChannels, geometry.rowLength, geometry.step)
+      let targetRow = UnsafeMutablePointer<Float>.allocate(capacity: length * cp)
+      let targetGradientRow = UnsafeMutablePointer<Float>.allocate(capacity: length * cp)
+      let referenceRow = UnsafeMutablePointer<Float>.allocate(capacity: w * cp)
+      let scaled = UnsafeMutablePointer<Float>.allocate(capacity: d)  // g[x, ·]/C
+      let sums = UnsafeMutablePointer<Float>.allocate(capacity: cp)
       defer {
-        planes.deallocate()
-        planeGradients.deallocate()
-        scaled.deallocate()
+        for buffer in [targetRow, targetGradientRow, referenceRow, scaled, sums] { buffer.deallocate() }
       }
-      planes.initialize(repeating: 0, count: length * c)
-      scaled.initialize(repeating: 0, count: lanes)
+      // The padding columns and lanes stay zero; the interiors are overwritten per row.
+      targetRow.initialize(repeating: 0, count: length * cp)
+      referenceRow.initialize(repeating: 0, count: w * cp)
       for row in rows {
-        if gReferenceBase != nil { geometry.fillPlanes(planes, from: targetBase + row * w * c) }
-        if gTargetBase != nil { planeGradients.update(repeating: 0, count: length * c) }
+        if gReferenceBase != nil {
+          geometry.spread(targetBase + row * w * c, into: targetRow, first: geometry.before)
+        }
+        if gTargetBase != nil {
+          geometry.spread(referenceBase + row * w * c, into: referenceRow, first: 0)
+          targetGradientRow.update(repeating: 0, count: length * cp)
+        }
         for x in 0..<w {
           let pixel = row * w + x
           let g = gradientBase + pixel * d
           for k in 0..<d { scaled[k] = g[k] * scale }
-          let offset = geometry.base(x)
-          if let gReferenceBase {
-            let out = gReferenceBase + pixel * c
-            for channel in 0..<c {
-              let tap = UnsafePointer(planes + channel * length + offset)
-              var sum = SIMD8<Float>()
-              var k = 0
-              while k < lanes {
-                sum += VectorMath.load8(scaled + k) * VectorMath.load8(tap + k)
-                k += 8
+          let first = (x + geometry.firstShift + geometry.before) * cp
+          var lane = 0
+          while lane < cp {
+            let features = load8(referenceRow + x * cp + lane)
+            var sum = SIMD8<Float>()
+            var offset = first + lane
+            if gReferenceBase != nil && gTargetBase != nil {
+              for k in 0..<d {
+                let weight = SIMD8<Float>(repeating: scaled[k])
+                sum += weight * load8(targetRow + offset)
+                store8(load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
+                offset += step * cp
               }
-              out[channel] = sum.sum()
-            }
-          }
-          if gTargetBase != nil {
-            let features = referenceBase + pixel * c
-            for channel in 0..<c {
-              let tap = planeGradients + channel * length + offset
-              let f = SIMD8<Float>(repeating: features[channel])
-              var k = 0
-              while k < lanes {
-                let updated = VectorMath.load8(tap + k) + VectorMath.load8(scaled + k) * f
-                VectorMath.store8(updated, tap + k)
-                k += 8
+            } else if gReferenceBase != nil {
+              for k in 0..<d {
+                sum += SIMD8<Float>(repeating: scaled[k]) * load8(targetRow + offset)
+                offset += step * cp
+              }
+            } else {
+              for k in 0..<d {
+                let weight = SIMD8<Float>(repeating: scaled[k])
+                store8(load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
+                offset += step * cp
               }
             }
+            store8(sum, sums + lane)
+            lane += 8
           }
+          if let gReferenceBase { (gReferenceBase + pixel * c).update(from: sums, count: c) }
         }
         if let gTargetBase {
-          // Every target column appears once in the planes' interior; the padding's
-          // gradients belong to no input (those taps read zeros).
           let out = gTargetBase + row * w * c
-          for j in geometry.before..<(geometry.before + w) {
-            let destination = out + geometry.column(ofPlaneIndex: j) * c
-            for channel in 0..<c { destination[channel] = planeGradients[channel * length + j] }
+          for x in 0..<w {
+            (out + x * c).update(from: targetGradientRow + (geometry.before + x) * cp, count: c)
           }
         }
       }
     }
     return withExtendedLifetime((reference, target, gradient)) { (referenceGradient, targetGradient) }
   }
+}
+
+// File-private copies of `VectorMath.load8`/`store8`: debug builds compile file by file and do
+// not inline another file's functions, and a called load costs the kernel 5-10x.
+@inline(__always)
+private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
