@@ -23,6 +23,42 @@ struct InterpolationTap {
   }
 }
 
+/// The softmax over `count` values of each of `pixels` pixels, `[pixels, count]`, into `p`.
+///
+/// A whole row at a time: each pixel's values are shifted by their maximum, then one pass of
+/// eight-lane `exp` runs over the row (per pixel, with `K` = 9, the calls and the scalar tail
+/// cost as much as the rendering).
+@inline(__always)
+func softmaxRow(
+  _ logits: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, pixels: Int, count: Int
+) {
+  for pixel in 0..<pixels {
+    let (x, y) = (logits + pixel * count, p + pixel * count)
+    var peak = x[0]
+    for j in 1..<Swift.max(count, 1) { peak = x[j] > peak ? x[j] : peak }
+    for j in 0..<count { y[j] = x[j] - peak }
+  }
+  let total = pixels * count
+  var index = 0
+  while index + 8 <= total {
+    VectorMath.store8(VectorMath.exp(VectorMath.load8(p + index)), p + index)
+    index += 8
+  }
+  if index < total {
+    var lanes = SIMD8<Float>()
+    for lane in 0..<(total - index) { lanes[lane] = p[index + lane] }
+    lanes = VectorMath.exp(lanes)
+    for lane in 0..<(total - index) { p[index + lane] = lanes[lane] }
+  }
+  for pixel in 0..<pixels {
+    let y = p + pixel * count
+    var sum: Float = 0
+    for j in 0..<count { sum += y[j] }
+    let scale = 1 / sum
+    for j in 0..<count { y[j] *= scale }
+  }
+}
+
 extension OffsetSelection {
   /// The forward kernel: softmax, rendering, expected disparity and validity, per pixel.
   ///
@@ -54,15 +90,17 @@ extension OffsetSelection {
       for j in 0..<k { signed[j] = direction * offsets[j] }
       for row in rows {
         let sourceRow = sourceBase + row * w * c
+        softmaxRow(logitsBase + row * w * k, into: pBase + row * w * k, pixels: w, count: k)
         for x in 0..<w {
           let pixel = row * w + x
           let p = pBase + pixel * k
-          p.update(from: logitsBase + pixel * k, count: k)
-          VectorMath.softmaxInPlace(p, count: k)
           let centre = Float(x) + direction * baseBase[pixel]
           let view = viewBase + pixel * c
-          view.update(repeating: 0, count: c)
+          if c != 3 { view.update(repeating: 0, count: c) }
           var (mass, expected): (Float, Float) = (0, 0)
+          // Three channels (a colour image) accumulate in registers: the general loop's
+          // per-tap stores and aliasing checks cost it about 2x.
+          var (red, green, blue): (Float, Float, Float) = (0, 0, 0)
           for j in 0..<k {
             let tap = InterpolationTap(position: centre + signed[j], width: w)
             let weight = p[j]
@@ -70,8 +108,15 @@ extension OffsetSelection {
             mass += tap.inside ? weight : 0
             let (w0, w1) = (weight * (1 - tap.f), weight * tap.f)
             let (a, b) = (sourceRow + tap.i0 * c, sourceRow + tap.i1 * c)
-            for channel in 0..<c { view[channel] += w0 * a[channel] + w1 * b[channel] }
+            if c == 3 {
+              red += w0 * a[0] + w1 * b[0]
+              green += w0 * a[1] + w1 * b[1]
+              blue += w0 * a[2] + w1 * b[2]
+            } else {
+              for channel in 0..<c { view[channel] += w0 * a[channel] + w1 * b[channel] }
+            }
           }
+          if c == 3 { (view[0], view[1], view[2]) = (red, green, blue) }
           // Σ P·o = σ·Σ P·(σ·o), σ² = 1.
           disparityBase[pixel] = baseBase[pixel] + direction * expected
           validityBase[pixel] = mass
@@ -124,8 +169,14 @@ extension OffsetSelection {
               let tap = InterpolationTap(position: centre + signed[j], width: w)
               let (s0, s1) = (sourceRow + tap.i0 * c, sourceRow + tap.i1 * c)
               var sum: Float = 0
-              for channel in 0..<c {
-                sum += g[channel] * ((1 - tap.f) * s0[channel] + tap.f * s1[channel])
+              if c == 3 {
+                sum = g[0] * ((1 - tap.f) * s0[0] + tap.f * s1[0])
+                  + g[1] * ((1 - tap.f) * s0[1] + tap.f * s1[1])
+                  + g[2] * ((1 - tap.f) * s0[2] + tap.f * s1[2])
+              } else {
+                for channel in 0..<c {
+                  sum += g[channel] * ((1 - tap.f) * s0[channel] + tap.f * s1[channel])
+                }
               }
               a[j] += sum
               if let gSourceRow {
