@@ -5,8 +5,9 @@ import StereoTensor
 import Testing
 import _StereoTestSupport
 
-/// Timings of the matching preset's fused kernels at their intended sizes: the correlation at a
-/// quarter of 640x480 (120x160, C = 32, D = 48) and the offset selection at full 640x480
+/// Timings of the matching preset's fused kernels at their intended sizes.
+///
+/// The correlation at a quarter of 640x480 (120x160, C = 32, D = 48) and the offset selection at full 640x480
 /// (K = 9, C = 3). Benchmarks, not timed tests: they print medians and check nothing about time.
 /// Run with `WNET_KERNEL_BENCHMARKS=1` on a release build (`swift build -c release --build-tests
 /// -Xswiftc -enable-testing`), on an idle machine, with `OMP_NUM_THREADS` set.
@@ -19,7 +20,9 @@ struct MatchingKernelBenchmarks {
   struct Timing {
     var wall: Double
     var cpu: Double
-    static func - (a: Timing, b: Timing) -> Timing { Timing(wall: a.wall - b.wall, cpu: a.cpu - b.cpu) }
+    static func - (a: Timing, b: Timing) -> Timing {
+      Timing(wall: a.wall - b.wall, cpu: a.cpu - b.cpu)
+    }
   }
 
   /// The process's CPU time so far: on a shared machine it measures the work, which the wall
@@ -70,10 +73,15 @@ struct MatchingKernelBenchmarks {
     if batch == 1 {
       let composed = median(runs: 3, warmup: 1) {
         let (l, r) = (Parameter(left), Parameter(right))
-        Tensor.composedCorrelation(left: l.tracked, right: r.tracked, minimumDisparity: 0, candidateCount: 48)
-          .backward(seed: seed)
+        Tensor.composedCorrelation(
+          left: l.tracked, right: r.tracked, minimumDisparity: 0, candidateCount: 48
+        )
+        .backward(seed: seed)
       }
-      print(String(format: "correlation batch 1, composition: total %.1f ms wall, CPU %.1f ms", composed.wall, composed.cpu))
+      print(
+        String(
+          format: "correlation batch 1, composition: total %.1f ms wall, CPU %.1f ms",
+          composed.wall, composed.cpu))
     }
   }
 

@@ -12,10 +12,12 @@ struct OffsetSelectionTests {
     offsets: [Float], base: [Float], side: StereoSide
   ) -> SelectionOutput {
     let logits = Tensor(
-      shape: [1, 1, 4, 2], scalars: Array(repeating: [0, Float(Foundation.log(3.0))], count: 4).flatMap { $0 })
+      shape: [1, 1, 4, 2],
+      scalars: Array(repeating: [0, Float(Foundation.log(3.0))], count: 4).flatMap { $0 })
     let source = Tensor(shape: [1, 1, 4, 1], scalars: [1, 2, 4, 8])
     let layer = OffsetSelection(offsets: offsets, side: side)
-    return layer(logits: logits, baseDisparity: Tensor(shape: [1, 1, 4, 1], scalars: base), source: source)
+    return layer(
+      logits: logits, baseDisparity: Tensor(shape: [1, 1, 4, 1], scalars: base), source: source)
   }
 
   func expectClose(
@@ -23,7 +25,8 @@ struct OffsetSelectionTests {
   ) {
     #expect(actual.scalars.count == expected.count, sourceLocation: sourceLocation)
     for (a, e) in zip(actual.scalars, expected) {
-      #expect(Swift.abs(a - e) < 1e-5, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
+      #expect(
+        Swift.abs(a - e) < 1e-5, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
     }
   }
 
@@ -96,7 +99,8 @@ struct OffsetSelectionTests {
         fused
         ? layer(logits: l.tracked, baseDisparity: base, source: s.tracked)
         : layer.composed(logits: l.tracked, baseDisparity: base, source: s.tracked)
-      ((output.reconstruction * weightView).sum() + (output.disparity * weightDisparity).sum()).backward()
+      ((output.reconstruction * weightView).sum() + (output.disparity * weightDisparity).sum())
+        .backward()
       return (output, l.gradient!, s.gradient!)
     }
     let (fused, fusedLogits, fusedSource) = run(true)
@@ -109,23 +113,33 @@ struct OffsetSelectionTests {
     #expect(maximumAbsoluteDifference(fusedSource, plainSource) < 1e-5)
   }
 
-  @Test("Gradients in the logits and the source match finite differences", arguments: [StereoSide.left, .right])
+  @Test(
+    "Gradients in the logits and the source match finite differences",
+    arguments: [StereoSide.left, .right])
   func finiteDifferences(side: StereoSide) {
     let layer = OffsetSelection(radius: 3, step: 0.75, side: side)
     let base = randomTensor([1, 2, 8, 1], seed: 3, in: -1...5)
-    let inputs = [randomTensor([1, 2, 8, 7], seed: 5, in: -2...2), randomTensor([1, 2, 8, 2], seed: 6)]
+    let inputs = [
+      randomTensor([1, 2, 8, 7], seed: 5, in: -2...2), randomTensor([1, 2, 8, 2], seed: 6),
+    ]
     let checks = checkGradients(at: inputs, maximumElements: 112) { x in
       let output = layer(logits: x[0], baseDisparity: base, source: x[1])
       return Tensor.concatenate([output.reconstruction, output.disparity], axis: 3)
     }
-    for (index, check) in checks.enumerated() { #expect(check.worstError < 1e-2, "input \(index): \(check)") }
+    for (index, check) in checks.enumerated() {
+      #expect(check.worstError < 1e-2, "input \(index): \(check)")
+    }
   }
 
   @Test("No gradient reaches the base disparity, even when it is tracked")
   func baseIsConstant() {
     let layer = OffsetSelection(radius: 1, side: .left)
-    let (logits, base) = (Parameter(randomTensor([1, 2, 5, 3], seed: 1)), Parameter(Tensor.ones([1, 2, 5, 1])))
-    let output = layer(logits: logits.tracked, baseDisparity: base.tracked, source: randomTensor([1, 2, 5, 3], seed: 2))
+    let (logits, base) = (
+      Parameter(randomTensor([1, 2, 5, 3], seed: 1)), Parameter(Tensor.ones([1, 2, 5, 1]))
+    )
+    let output = layer(
+      logits: logits.tracked, baseDisparity: base.tracked,
+      source: randomTensor([1, 2, 5, 3], seed: 2))
     (output.reconstruction.sum() + output.disparity.sum()).backward()
     #expect(logits.gradient != nil)
     #expect(base.gradient == nil)
@@ -146,10 +160,15 @@ struct OffsetSelectionTests {
       let (l, s) = (Parameter(logits), Parameter(source))
       let output =
         offset
-        ? offsetSelection(logits: l.tracked, baseDisparity: Tensor.zeros([2, 3, 10, 1]), source: s.tracked)
+        ? offsetSelection(
+          logits: l.tracked, baseDisparity: Tensor.zeros([2, 3, 10, 1]), source: s.tracked)
         : selection(logits: l.tracked, source: s.tracked)
-      ((output.reconstruction * weightView).sum() + (output.disparity * weightDisparity).sum()).backward()
-      return [output.reconstruction, output.disparity, output.validity, output.probabilities, l.gradient!, s.gradient!]
+      ((output.reconstruction * weightView).sum() + (output.disparity * weightDisparity).sum())
+        .backward()
+      return [
+        output.reconstruction, output.disparity, output.validity, output.probabilities, l.gradient!,
+        s.gradient!,
+      ]
     }
     for (index, (a, b)) in zip(run(true), run(false)).enumerated() {
       #expect(maximumAbsoluteDifference(a, b) < 1e-5, "output \(index)")

@@ -13,13 +13,15 @@ struct CorrelationTests {
   ) {
     #expect(actual.scalars.count == expected.count, sourceLocation: sourceLocation)
     for (a, e) in zip(actual.scalars, expected) {
-      #expect(Swift.abs(a - e) < 1e-6, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
+      #expect(
+        Swift.abs(a - e) < 1e-6, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
     }
   }
 
   @Test("Left view, d = 0…1: ⟨L(x), R(x − d)⟩ / C, 0 outside the image")
   func leftHandComputed() {
-    let volume = Tensor.correlation(left: left, right: right, minimumDisparity: 0, candidateCount: 2)
+    let volume = Tensor.correlation(
+      left: left, right: right, minimumDisparity: 0, candidateCount: 2)
     #expect(volume.shape == [1, 1, 3, 2])
     // x=0: L0·R0 = 1 → ½, R(−1) outside → 0; x=1: L1·R1 = 4 → 2, L1·R0 = 3 → 1.5;
     // x=2: L2·R2 = 10 + 12 = 22 → 11, L2·R1 = 6 → 3.
@@ -37,7 +39,8 @@ struct CorrelationTests {
 
   @Test("Negative candidates, d = −1…0 on the left view: ⟨L(x), R(x + 1)⟩ and ⟨L(x), R(x)⟩")
   func negativeHandComputed() {
-    let volume = Tensor.correlation(left: left, right: right, minimumDisparity: -1, candidateCount: 2)
+    let volume = Tensor.correlation(
+      left: left, right: right, minimumDisparity: -1, candidateCount: 2)
     // x=0: L0·R1 = 2 → 1, L0·R0 = 1 → ½; x=1: L1·R2 = 14 → 7, L1·R1 = 4 → 2;
     // x=2: R(3) outside → 0, L2·R2 = 22 → 11.
     expectClose(volume, [1, 0.5, 7, 2, 0, 11])
@@ -64,9 +67,11 @@ struct CorrelationTests {
       let volume =
         fused
         ? Tensor.correlation(
-          left: l.tracked, right: r.tracked, minimumDisparity: minimum, candidateCount: d, view: view)
+          left: l.tracked, right: r.tracked, minimumDisparity: minimum, candidateCount: d,
+          view: view)
         : Tensor.composedCorrelation(
-          left: l.tracked, right: r.tracked, minimumDisparity: minimum, candidateCount: d, view: view)
+          left: l.tracked, right: r.tracked, minimumDisparity: minimum, candidateCount: d,
+          view: view)
       (volume * weights).sum().backward()
       return [volume, l.gradient!, r.gradient!]
     }
@@ -78,20 +83,26 @@ struct CorrelationTests {
     }
   }
 
-  @Test("Gradients in both feature maps match finite differences", arguments: [CorrelationView.left, .right])
+  @Test(
+    "Gradients in both feature maps match finite differences",
+    arguments: [CorrelationView.left, .right])
   func finiteDifferences(view: CorrelationView) {
     let inputs = [randomTensor([1, 2, 9, 5], seed: 7), randomTensor([1, 2, 9, 5], seed: 8)]
     let checks = checkGradients(at: inputs, maximumElements: 90) { x in
-      Tensor.correlation(left: x[0], right: x[1], minimumDisparity: -2, candidateCount: 6, view: view)
+      Tensor.correlation(
+        left: x[0], right: x[1], minimumDisparity: -2, candidateCount: 6, view: view)
     }
-    for (index, check) in checks.enumerated() { #expect(check.worstError < 1e-2, "input \(index): \(check)") }
+    for (index, check) in checks.enumerated() {
+      #expect(check.worstError < 1e-2, "input \(index): \(check)")
+    }
   }
 
   @Test("The right view's volume is the left one sheared: right(x, k) = left(x + d_k, k)")
   func rightIsShearedLeft() {
     let (w, minimum, d) = (12, -2, 9)
     let left = randomTensor([2, 3, w, 6], seed: 11), right = randomTensor([2, 3, w, 6], seed: 12)
-    let leftVolume = Tensor.correlation(left: left, right: right, minimumDisparity: minimum, candidateCount: d)
+    let leftVolume = Tensor.correlation(
+      left: left, right: right, minimumDisparity: minimum, candidateCount: d)
     let rightVolume = Tensor.correlation(
       left: left, right: right, minimumDisparity: minimum, candidateCount: d, view: .right)
     var compared = 0

@@ -61,11 +61,13 @@ extension OffsetSelection {
         let position = Float(pixel % w) + direction * (base[pixel] + offsets[j])
         return position >= 0 && position <= Float(w - 1) ? 1 : 0
       }
-      validity = validity + p.detached.slice(axis: 3, j..<(j + 1)) * Tensor(shape: mapShape, scalars: inside)
+      validity =
+        validity + p.detached.slice(axis: 3, j..<(j + 1)) * Tensor(shape: mapShape, scalars: inside)
     }
     let expected = (p * Tensor(offsets)).sum(axes: [3], keepingDimensions: true)
     return SelectionOutput(
-      reconstruction: view ?? Tensor.zeros(source.shape), disparity: baseDisparity.detached + expected,
+      reconstruction: view ?? Tensor.zeros(source.shape),
+      disparity: baseDisparity.detached + expected,
       validity: validity, probabilities: p.detached)
   }
 }

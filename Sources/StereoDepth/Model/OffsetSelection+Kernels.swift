@@ -66,6 +66,8 @@ extension OffsetSelection {
   ///   - logits: `[N, H, W, K]`.
   ///   - baseDisparity: `[N, H, W, 1]`.
   ///   - source: `[N, H, W, C]`.
+  /// - Returns: The probabilities `[N, H, W, K]`, reconstruction `[N, H, W, C]`, disparity and
+  ///   validity `[N, H, W, 1]`.
   func forwardKernel(logits: Tensor, baseDisparity: Tensor, source: Tensor)
     -> (probabilities: Tensor, reconstruction: Tensor, disparity: Tensor, validity: Tensor)
   {
@@ -75,10 +77,12 @@ extension OffsetSelection {
     let reconstruction = Tensor(uninitializedShape: [n, h, w, c])
     let disparity = Tensor(uninitializedShape: [n, h, w, 1])
     let validity = Tensor(uninitializedShape: [n, h, w, 1])
-    let pointers = UncheckedSendable((
-      logits.unsafePointer, baseDisparity.unsafePointer, source.unsafePointer,
-      probabilities.unsafeMutablePointer, reconstruction.unsafeMutablePointer,
-      disparity.unsafeMutablePointer, validity.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        logits.unsafePointer, baseDisparity.unsafePointer, source.unsafePointer,
+        probabilities.unsafeMutablePointer, reconstruction.unsafeMutablePointer,
+        disparity.unsafeMutablePointer, validity.unsafeMutablePointer
+      ))
     let direction = Float(side.direction)
     let offsets = self.offsets
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
@@ -137,10 +141,12 @@ extension OffsetSelection {
     let (n, h, w, k) = probabilities.nhwc("OffsetSelection probabilities")
     let c = source.shape[3]
     let sourceGradient = needsSource ? Tensor.zeros(source.shape) : nil
-    let pointers = UncheckedSendable((
-      probabilities.unsafePointer, baseDisparity.unsafePointer, source.unsafePointer,
-      viewGradient?.unsafePointer, disparityGradient?.unsafePointer,
-      logitsGradient.unsafeMutablePointer, sourceGradient?.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        probabilities.unsafePointer, baseDisparity.unsafePointer, source.unsafePointer,
+        viewGradient?.unsafePointer, disparityGradient?.unsafePointer,
+        logitsGradient.unsafeMutablePointer, sourceGradient?.unsafeMutablePointer
+      ))
     let direction = Float(side.direction)
     let offsets = self.offsets
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
@@ -170,7 +176,8 @@ extension OffsetSelection {
               let (s0, s1) = (sourceRow + tap.i0 * c, sourceRow + tap.i1 * c)
               var sum: Float = 0
               if c == 3 {
-                sum = g[0] * ((1 - tap.f) * s0[0] + tap.f * s1[0])
+                sum =
+                  g[0] * ((1 - tap.f) * s0[0] + tap.f * s1[0])
                   + g[1] * ((1 - tap.f) * s0[1] + tap.f * s1[1])
                   + g[2] * ((1 - tap.f) * s0[2] + tap.f * s1[2])
               } else {

@@ -47,7 +47,8 @@ public struct OffsetSelection: Sendable {
   ///   - side: The view the distribution belongs to.
   public init(offsets: [Float], side: StereoSide) {
     precondition(!offsets.isEmpty, "OffsetSelection needs at least one offset")
-    precondition(offsets.allSatisfy(\.isFinite), "OffsetSelection offsets must be finite: \(offsets)")
+    precondition(
+      offsets.allSatisfy(\.isFinite), "OffsetSelection offsets must be finite: \(offsets)")
     self.offsets = offsets
     self.side = side
   }
@@ -70,12 +71,14 @@ public struct OffsetSelection: Sendable {
     let (n, h, w, k) = logits.nhwc("OffsetSelection logits")
     let (bn, bh, bw, one) = baseDisparity.nhwc("OffsetSelection base disparity")
     let (sn, sh, sw, c) = source.nhwc("OffsetSelection source")
-    precondition(k == candidateCount, "Expected \(candidateCount) logit channels, got \(logits.shape)")
+    precondition(
+      k == candidateCount, "Expected \(candidateCount) logit channels, got \(logits.shape)")
     precondition(
       (bn, bh, bw, one) == (n, h, w, 1),
       "The base disparity \(baseDisparity.shape) must be [N, H, W, 1] for logits \(logits.shape)")
     precondition(
-      (sn, sh, sw) == (n, h, w), "Source \(source.shape) does not match logits \(logits.shape) in N, H, W")
+      (sn, sh, sw) == (n, h, w),
+      "Source \(source.shape) does not match logits \(logits.shape) in N, H, W")
     precondition(c > 0, "The source needs at least one channel, got \(source.shape)")
   }
 
@@ -88,7 +91,9 @@ public struct OffsetSelection: Sendable {
   ///   - source: `[N, H, W, C]`, the other view (or any map to carry across).
   /// - Returns: The reconstruction `[N, H, W, C]` and disparity `[N, H, W, 1]` (differentiable),
   ///   the validity `[N, H, W, 1]` and the probabilities `[N, H, W, K]` (constants).
-  public func callAsFunction(logits: Tensor, baseDisparity: Tensor, source: Tensor) -> SelectionOutput {
+  public func callAsFunction(logits: Tensor, baseDisparity: Tensor, source: Tensor)
+    -> SelectionOutput
+  {
     checkShapes(logits, baseDisparity, source)
     let base = baseDisparity.detached
     let forward = Profiler.measure("offset-selection") {

@@ -69,16 +69,21 @@ extension Tensor {
   static func checkCorrelationShapes(_ left: Tensor, _ right: Tensor, _ candidateCount: Int) {
     let (_, _, _, c) = left.nhwc("correlation left")
     _ = right.nhwc("correlation right")
-    precondition(left.shape == right.shape, "correlation: left \(left.shape) and right \(right.shape) differ")
+    precondition(
+      left.shape == right.shape, "correlation: left \(left.shape) and right \(right.shape) differ")
     precondition(c > 0, "correlation needs at least one channel, got \(left.shape)")
-    precondition(candidateCount > 0, "correlation needs at least one candidate, got \(candidateCount)")
+    precondition(
+      candidateCount > 0, "correlation needs at least one candidate, got \(candidateCount)")
   }
 
-  /// ``correlation(left:right:minimumDisparity:candidateCount:view:)`` as a composition of
-  /// tensor operations: per candidate, the other view zero-padded and sliced (a shift by `d_k`),
-  /// multiplied by this view, averaged over channels; the `D` maps joined along channels.
-  /// Slow and memory-hungry; the oracle for the fused kernel in tests.
+  /// The correlation volume as a composition of tensor operations: the fused kernel's oracle.
   ///
+  /// The same as ``correlation(left:right:minimumDisparity:candidateCount:view:)``, built from
+  /// existing operations: per candidate, the other view zero-padded and sliced (a shift by
+  /// `d_k`), multiplied by this view, averaged over channels; the `D` maps joined along
+  /// channels. Slow and memory-hungry (about 25x the fused kernel); for tests.
+  ///
+  /// - Parameters: As ``correlation(left:right:minimumDisparity:candidateCount:view:)``.
   /// - Returns: `[N, H, W, D]`.
   public static func composedCorrelation(
     left: Tensor, right: Tensor, minimumDisparity: Int, candidateCount: Int,

@@ -37,7 +37,8 @@ extension Kernels {
       self.candidateCount = candidateCount
       self.laneCount = (candidateCount + 7) / 8 * 8
       self.reversed = reversed
-      // The smallest base is d_0 + before ≥ 0; the largest lane is W − 1 + d_0 + before + lanes − 1.
+      // The smallest base is d_0 + before ≥ 0; the largest lane read is
+      // W − 1 + d_0 + before + lanes − 1.
       self.before = Swift.max(0, -minimumDisparity)
       self.after = Swift.max(0, minimumDisparity + laneCount - 1)
     }
@@ -66,11 +67,16 @@ extension Kernels {
   /// - Parameters:
   ///   - reference: `[N, H, W, C]`, the view the volume is indexed by.
   ///   - target: `[N, H, W, C]`, the view that is shifted.
+  ///   - minimumDisparity: `d_0`.
+  ///   - candidateCount: `D`.
+  ///   - reversed: Whether taps are at `x − d_k` (the left view) rather than `x + d_k`.
   /// - Returns: `[N, H, W, D]`.
   static func correlation(
     reference: Tensor, target: Tensor, minimumDisparity: Int, candidateCount: Int, reversed: Bool
   ) -> Tensor {
-    let (n, h, w, c) = (reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3])
+    let (n, h, w, c) = (
+      reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3]
+    )
     let d = candidateCount
     let geometry = CorrelationGeometry(
       width: w, channels: c, minimumDisparity: minimumDisparity, candidateCount: d,
@@ -133,7 +139,9 @@ extension Kernels {
     }
   }
 
-  /// Backward's row layout: the target row (and its gradient) pixel-major, `[B + W + A, C']`,
+  /// Backward's row layout: the target row (and its gradient) pixel-major.
+  ///
+  /// Rows are `[B + W + A, C']`,
   /// with `C'` the channels rounded up to eight lanes and `B`, `A` zero columns covering every
   /// tap, so that tap `k` of pixel `x` is padded column `x + t_0 + σ·k + B` (`t_0 = σ·d_0`).
   /// Eight channels of a tap are one vector: the reference's gradient accumulates over `k` in
@@ -171,8 +179,10 @@ extension Kernels {
     }
   }
 
-  /// The gradients of ``correlation(reference:target:minimumDisparity:candidateCount:reversed:)``
-  /// for an output gradient `gradient`, `[N, H, W, D]`:
+  /// The gradients of the correlation in both feature maps.
+  ///
+  /// For ``correlation(reference:target:minimumDisparity:candidateCount:reversed:)`` and an
+  /// output gradient `g`, `[N, H, W, D]`:
   ///
   ///     gReference[x, c] = (1/C) Σ_k g[x, k] · target[x + σ·d_k, c]
   ///     gTarget[x', c]   = (1/C) Σ_{k, x + σ·d_k = x'} g[x, k] · reference[x, c]
@@ -180,22 +190,34 @@ extension Kernels {
   /// Per row, in the layout of ``CorrelationBackwardGeometry``; taps that fall in the zero
   /// padding add nothing to the reference's gradient, and their target gradient is dropped.
   ///
+  /// - Parameters:
+  ///   - gradient: `[N, H, W, D]`, the gradient of the volume.
+  ///   - reference: `[N, H, W, C]`, the view the volume is indexed by.
+  ///   - target: `[N, H, W, C]`, the view that is shifted.
+  ///   - minimumDisparity: `d_0`.
+  ///   - reversed: Whether taps are at `x − d_k` (the left view) rather than `x + d_k`.
+  ///   - needsReference: Whether to compute the reference's gradient.
+  ///   - needsTarget: Whether to compute the target's gradient.
   /// - Returns: The gradients asked for (`nil` for the others), each of its input's shape.
   static func correlationBackward(
     _ gradient: Tensor, reference: Tensor, target: Tensor, minimumDisparity: Int,
     reversed: Bool, needsReference: Bool, needsTarget: Bool
   ) -> (reference: Tensor?, target: Tensor?) {
     guard needsReference || needsTarget else { return (nil, nil) }
-    let (n, h, w, c) = (reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3])
+    let (n, h, w, c) = (
+      reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3]
+    )
     let d = gradient.shape[3]
     let geometry = CorrelationBackwardGeometry(
       width: w, channels: c, minimumDisparity: minimumDisparity, candidateCount: d,
       reversed: reversed)
     let referenceGradient = needsReference ? Tensor(uninitializedShape: reference.shape) : nil
     let targetGradient = needsTarget ? Tensor(uninitializedShape: target.shape) : nil
-    let pointers = UncheckedSendable((
-      reference.unsafePointer, target.unsafePointer, gradient.unsafePointer,
-      referenceGradient?.unsafeMutablePointer, targetGradient?.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        reference.unsafePointer, target.unsafePointer, gradient.unsafePointer,
+        referenceGradient?.unsafeMutablePointer, targetGradient?.unsafeMutablePointer
+      ))
     let scale = 1 / Float(c)
     Parallel.forEachRange(n * h, minimumChunk: 1) { rows in
       let (referenceBase, targetBase, gradientBase, gReferenceBase, gTargetBase) = pointers.value
@@ -206,7 +228,9 @@ extension Kernels {
       let scaled = UnsafeMutablePointer<Float>.allocate(capacity: d)  // g[x, ·]/C
       let sums = UnsafeMutablePointer<Float>.allocate(capacity: cp)
       defer {
-        for buffer in [targetRow, targetGradientRow, referenceRow, scaled, sums] { buffer.deallocate() }
+        for buffer in [targetRow, targetGradientRow, referenceRow, scaled, sums] {
+          buffer.deallocate()
+        }
       }
       // The padding columns and lanes stay zero; the interiors are overwritten per row.
       targetRow.initialize(repeating: 0, count: length * cp)
@@ -233,7 +257,8 @@ extension Kernels {
               for k in 0..<d {
                 let weight = SIMD8<Float>(repeating: scaled[k])
                 sum += weight * load8(targetRow + offset)
-                store8(load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
+                store8(
+                  load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
                 offset += step * cp
               }
             } else if gReferenceBase != nil {
@@ -244,7 +269,8 @@ extension Kernels {
             } else {
               for k in 0..<d {
                 let weight = SIMD8<Float>(repeating: scaled[k])
-                store8(load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
+                store8(
+                  load8(targetGradientRow + offset) + weight * features, targetGradientRow + offset)
                 offset += step * cp
               }
             }
@@ -261,7 +287,9 @@ extension Kernels {
         }
       }
     }
-    return withExtendedLifetime((reference, target, gradient)) { (referenceGradient, targetGradient) }
+    return withExtendedLifetime((reference, target, gradient)) {
+      (referenceGradient, targetGradient)
+    }
   }
 }
 
