@@ -1,5 +1,6 @@
 import StereoTensor
 import Testing
+import WNetBenchmarks
 
 @Suite("Operation benchmarks")
 struct OperationBenchmarksTests {
