@@ -18,7 +18,7 @@ let package = Package(
     .library(name: "StereoDepth", targets: ["StereoDepth"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     // MARK: - Native shims
@@ -57,7 +57,8 @@ let package = Package(
       dependencies: [
         "StereoTensor", "StereoNN", "StereoData", "StereoDepth", "_StereoTestSupport",
       ]),
-    .testTarget(name: "WNetBenchmarksTests", dependencies: ["StereoTensor", "WNetBenchmarks"]),
+    .testTarget(
+      name: "WNetBenchmarksTests", dependencies: ["StereoTensor", "StereoDepth", "WNetBenchmarks"]),
     .testTarget(
       name: "WNetCLITests",
       dependencies: [

@@ -19,7 +19,7 @@ package enum PythonInterpreter {
     return ["/usr/bin/env", "python3"]
   }()
 
-  /// Whether the interpreter starts and runs `import <modules>` (e.g. `"numpy, safetensors"`).
+  /// Whether the interpreter starts and runs `import <modules>`, as in `"numpy, safetensors"`.
   package static func imports(_ modules: String) -> Bool {
     guard let result = try? run(arguments: ["-c", "import \(modules)"]) else { return false }
     return result.status == 0

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Adam")
 struct AdamTests {
-  /// Adam as the paper writes it (Kingma & Ba 2015, Algorithm 1), in Double, one scalar at a time:
+  /// Adam as the paper writes it (Kingma & Ba 2015, Algorithm 1), in Double.
+  ///
+  /// One scalar at a time:
   ///
   ///     m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
   ///     m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ),  θ ← θ − η·m̂/(√v̂ + ε)

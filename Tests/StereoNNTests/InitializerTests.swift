@@ -75,14 +75,17 @@ struct InitializerTests {
   ) {
     let values = t.scalars.map(Double.init)
     let (low, high) = (values.min() ?? 0, values.max() ?? 0)
-    #expect(low >= -limit && high <= limit, "range \(low)…\(high), limit \(limit)",
+    #expect(
+      low >= -limit && high <= limit, "range \(low)…\(high), limit \(limit)",
       sourceLocation: sourceLocation)
-    #expect(low < -0.99 * limit && high > 0.99 * limit, "range \(low)…\(high) fills ±\(limit)",
+    #expect(
+      low < -0.99 * limit && high > 0.99 * limit, "range \(low)…\(high) fills ±\(limit)",
       sourceLocation: sourceLocation)
     let (mean, deviation) = Self.moments(t)
     let sigma = limit / 3.0.squareRoot()
     #expect(abs(mean) < 0.04 * sigma, "mean \(mean)", sourceLocation: sourceLocation)
-    #expect(abs(deviation / sigma - 1) < 0.03, "deviation \(deviation) against \(sigma)",
+    #expect(
+      abs(deviation / sigma - 1) < 0.03, "deviation \(deviation) against \(sigma)",
       sourceLocation: sourceLocation)
   }
 }
