@@ -1,9 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Kernel-heavy targets are optimized even in debug builds: plain-Swift loops run 10-100x slower
-// at -Onone, which would make the test suite and the reference oracle impractically slow.
-let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// No unsafe flags: another package can depend on a tagged WNet (`scripts/check-client.sh` proves
+// it). The kernels want optimization, so the tests run in release with testing enabled
+// (`scripts/test.sh`); plain `swift test` works too, only slower.
+let argumentParser = Target.Dependency.product(
+  name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
   name: "WNet",
@@ -17,7 +19,7 @@ let package = Package(
     .library(name: "StereoClassic", targets: ["StereoClassic"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     // MARK: - Native shims
@@ -36,42 +38,47 @@ let package = Package(
     .target(
       name: "CImageCodecs",
       path: "Sources/CImageCodecs",
-      cSettings: [.unsafeFlags(["-O2"])],
       linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
     // MARK: - Public API
-    .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP"], swiftSettings: optimizedInDebug),
-    .target(name: "StereoNN", dependencies: ["StereoTensor"], swiftSettings: optimizedInDebug),
+    .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP"]),
+    .target(name: "StereoNN", dependencies: ["StereoTensor"]),
+    .target(name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"]),
     .target(
-      name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"],
-      swiftSettings: optimizedInDebug),
-    .target(
-      name: "StereoDepth", dependencies: ["StereoNN", "StereoData"],
-      resources: [.copy("Resources/wnet-realtime.safetensors")],
-      swiftSettings: optimizedInDebug),
-    .target(name: "StereoClassic", dependencies: ["StereoData", "CStereoClassic"]),
+      name: "StereoDepth", dependencies: ["StereoTensor", "StereoNN", "StereoData"],
+      resources: [.copy("Resources/wnet-realtime.safetensors")]),
+    .target(name: "StereoClassic", dependencies: ["StereoTensor", "StereoData", "CStereoClassic"]),
 
     // MARK: - Tools
+    // The benchmark harness behind `wnet bench`: not part of the engine, not a product.
+    .target(name: "WNetBenchmarks", dependencies: ["StereoTensor", "StereoDepth"]),
     .executableTarget(
       name: "wnet",
       dependencies: [
-        "StereoDepth",
-        "StereoData",
-        "StereoClassic",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "StereoTensor", "StereoData", "StereoDepth", "StereoClassic", "WNetBenchmarks", argumentParser,
       ]),
-    .target(
-      name: "_StereoTestSupport", dependencies: ["StereoTensor", "StereoNN"],
-      swiftSettings: optimizedInDebug),
+    .target(name: "_StereoTestSupport", dependencies: ["StereoTensor"]),
 
     // MARK: - Tests
     .testTarget(name: "StereoTensorTests", dependencies: ["StereoTensor", "_StereoTestSupport"]),
-    .testTarget(name: "StereoNNTests", dependencies: ["StereoNN", "_StereoTestSupport"]),
-    .testTarget(name: "StereoDataTests", dependencies: ["StereoData", "_StereoTestSupport"]),
-    .testTarget(name: "StereoDepthTests", dependencies: ["StereoDepth", "_StereoTestSupport"]),
     .testTarget(
-      name: "StereoClassicTests", dependencies: ["StereoClassic", "StereoData", "_StereoTestSupport"]),
-    .testTarget(name: "WNetCLITests", dependencies: ["wnet"]),
+      name: "StereoNNTests", dependencies: ["StereoTensor", "StereoNN", "_StereoTestSupport"]),
+    .testTarget(name: "StereoDataTests", dependencies: ["StereoTensor", "StereoData"]),
+    .testTarget(
+      name: "StereoDepthTests",
+      dependencies: [
+        "StereoTensor", "StereoNN", "StereoData", "StereoDepth", "_StereoTestSupport",
+      ]),
+    .testTarget(
+      name: "StereoClassicTests",
+      dependencies: ["StereoTensor", "StereoData", "StereoClassic", "_StereoTestSupport"]),
+    .testTarget(
+      name: "WNetBenchmarksTests", dependencies: ["StereoTensor", "StereoDepth", "WNetBenchmarks"]),
+    .testTarget(
+      name: "WNetCLITests",
+      dependencies: [
+        "wnet", "StereoTensor", "StereoNN", "StereoData", "StereoDepth", argumentParser,
+      ]),
   ],
   cxxLanguageStandard: .cxx17
 )

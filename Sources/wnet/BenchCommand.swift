@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StereoTensor
+import WNetBenchmarks
 
 extension WNetCommand {
   /// `wnet bench`: performance measurements.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StereoDepth
 import StereoTensor
+import WNetBenchmarks
 
 extension WNetCommand {
   struct BenchModel: ParsableCommand {

@@ -90,7 +90,7 @@ extension DNNLBackend {
     filter[1] == stride && filter[2] == stride
   }
 
-  func dnnlTransposedConvolution(
+  package func dnnlTransposedConvolution(
     _ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int, blockwise: Bool? = nil
   ) throws(DNNLError) -> Tensor {
     if blockwise ?? Self.isBlockwise(filter: filter.shape, stride: stride) {
@@ -141,7 +141,7 @@ extension DNNLBackend {
     return withExtendedLifetime((outputGradient, weights)) { inputGradient }
   }
 
-  func dnnlTransposedConvolutionBackwardFilter(
+  package func dnnlTransposedConvolutionBackwardFilter(
     _ outputGradient: Tensor, input: Tensor, filterShape: [Int], stride: Int, includeBias: Bool,
     blockwise: Bool? = nil
   ) throws(DNNLError) -> (filter: Tensor, bias: Tensor?) {

@@ -41,7 +41,7 @@ extension DNNLBackend {
     return withExtendedLifetime(input) { output }
   }
 
-  func dnnlActivationBackward(_ activation: Activation, _ outputGradient: Tensor, output: Tensor)
+  package func dnnlActivationBackward(_ activation: Activation, _ outputGradient: Tensor, output: Tensor)
     throws(DNNLError) -> Tensor
   {
     let count = output.count

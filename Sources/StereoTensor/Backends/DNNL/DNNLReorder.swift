@@ -121,7 +121,7 @@ extension DNNLBackend {
 
   /// Reorders `filter` into the layout of the forward convolution of `inputShape`, bypassing the
   /// cache: what every call would pay without ``DNNLWeightCache``. For benchmarks.
-  func uncachedForwardFilter(_ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry)
+  package func uncachedForwardFilter(_ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry)
     throws(DNNLError) -> Tensor
   {
     let (primitive, key) = try convolutionPrimitive(

@@ -37,7 +37,7 @@ extension DNNLBackend {
     return withExtendedLifetime(input) { output }
   }
 
-  func dnnlResizeBilinearBackward(_ outputGradient: Tensor, inputShape: [Int])
+  package func dnnlResizeBilinearBackward(_ outputGradient: Tensor, inputShape: [Int])
     throws(DNNLError) -> Tensor
   {
     let outputShape = outputGradient.shape

@@ -28,7 +28,7 @@ extension DNNLBackend {
     }
   }
 
-  func dnnlSoftmax(_ input: Tensor) throws(DNNLError) -> Tensor {
+  package func dnnlSoftmax(_ input: Tensor) throws(DNNLError) -> Tensor {
     let (rows, length) = Self.rowsAndLength(input.shape)
     let primitive = try softmaxForwardPrimitive(rows: rows, length: length)
     let output = Tensor(uninitializedShape: input.shape)
@@ -36,7 +36,7 @@ extension DNNLBackend {
     return withExtendedLifetime(input) { output }
   }
 
-  func dnnlSoftmaxBackward(_ outputGradient: Tensor, output: Tensor) throws(DNNLError) -> Tensor {
+  package func dnnlSoftmaxBackward(_ outputGradient: Tensor, output: Tensor) throws(DNNLError) -> Tensor {
     let (rows, length) = Self.rowsAndLength(output.shape)
     let key = DNNLPrimitiveKey(kind: .softmaxBackward, values: [rows, length])
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in

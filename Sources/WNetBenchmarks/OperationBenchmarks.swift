@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 
 /// The median time of one direction of one operation.
 public struct OperationTiming: Codable, Sendable, Equatable {

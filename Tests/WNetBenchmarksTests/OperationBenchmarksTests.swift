@@ -1,5 +1,6 @@
 import StereoTensor
 import Testing
+import WNetBenchmarks
 
 @Suite("Operation benchmarks")
 struct OperationBenchmarksTests {
@@ -17,10 +18,11 @@ struct OperationBenchmarksTests {
     ) { reported.append($0) }
     #expect(timings == reported)
     let operations = Set(timings.map(\.operation))
-    for name in ["conv3x3", "depthwise3x3", "pointwise1x1", "deconv2x2s2", "batchnorm", "relu",
+    for name in [
+      "conv3x3", "depthwise3x3", "pointwise1x1", "deconv2x2s2", "batchnorm", "relu",
       "elu", "maxpool2x2", "bilinear2x", "softmax", "concat", "add", "mul-per-channel",
-      "sum-per-channel"]
-    {
+      "sum-per-channel",
+    ] {
       #expect(operations.contains(name), "\(name) is timed")
     }
     for timing in timings {

@@ -1,5 +1,5 @@
 import Foundation
-import StereoNN
+import StereoDepth
 import StereoTensor
 
 /// Times a W-net preset end to end: inference (from two decoded images to the disparity map) or a
