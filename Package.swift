@@ -55,7 +55,8 @@ let package = Package(
     .executableTarget(
       name: "wnet",
       dependencies: [
-        "StereoTensor", "StereoData", "StereoDepth", "StereoClassic", "WNetBenchmarks", argumentParser,
+        "StereoTensor", "StereoData", "StereoDepth", "StereoClassic", "WNetBenchmarks",
+        argumentParser,
       ]),
     .target(name: "_StereoTestSupport", dependencies: ["StereoTensor"]),
 

@@ -395,8 +395,10 @@ extension StereoRigCalibration {
     try checkRig(
       leftCamera: k1, leftDistortion: d1, rightCamera: k2, rightDistortion: d2,
       rotation: rotation, translation: translation, width: width, height: height, source: source,
-      keys: ["left", "left.distortion", "right", "right.distortion", "rotation", "translation",
-        "width"])
+      keys: [
+        "left", "left.distortion", "right", "right.distortion", "rotation", "translation",
+        "width",
+      ])
     let rectification = try stereoRectify(
       leftCamera: k1, leftDistortion: d1, rightCamera: k2, rightDistortion: d2,
       rotation: rotation, translation: translation, width: width, height: height)

@@ -255,7 +255,8 @@ extension StereoSample {
       nonOccludedMask: cutMap(nonOccludedMask, disparity: false),
       evaluationMask: cutMap(evaluationMask, disparity: false),
       discontinuityMask: cutMap(discontinuityMask, disparity: false),
-      calibration: calibration?.scaled(by: scale), maximumDisparity: maximumDisparity.map { $0 * scale },
+      calibration: calibration?.scaled(by: scale),
+      maximumDisparity: maximumDisparity.map { $0 * scale },
       source: source, identifier: identifier)
     fitted.proxy = proxy?.resampled(
       scale: scale, originX: originX, originY: originY, width: width, height: height)

@@ -338,12 +338,16 @@ struct DatasetScanner {
           .unreadable, info, "no such file (it holds the scale of groundtruth.png)")
       }
       let text = String(decoding: try FileContents.read(info), as: UTF8.self)
-      let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      let lines = text.split(whereSeparator: \.isNewline).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
       guard let line = lines.first, let scale = Float(line), scale > 0 else {
         throw StereoDataError(.corrupt, info, "the first line must be the positive disparity scale")
       }
       // The second line, where present, is the largest disparity.
-      sample.maximumDisparity = lines.dropFirst().first.flatMap(Float.init).flatMap { $0 > 0 ? $0 : nil }
+      sample.maximumDisparity = lines.dropFirst().first.flatMap(Float.init).flatMap {
+        $0 > 0 ? $0 : nil
+      }
       sample.disparity = .init(
         url: folder.appendingPathComponent("groundtruth.png"), encoding: .scaledPNG(scale: scale))
     }

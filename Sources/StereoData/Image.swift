@@ -17,7 +17,8 @@ public struct Image: Sendable, Equatable {
 
   /// Creates an image from its pixels.
   public init(width: Int, height: Int, channels: Int, pixels: [Float]) {
-    precondition(width >= 0 && height >= 0 && channels > 0, "Bad image size \(width)x\(height)x\(channels)")
+    precondition(
+      width >= 0 && height >= 0 && channels > 0, "Bad image size \(width)x\(height)x\(channels)")
     precondition(
       pixels.count == width * height * channels,
       "\(pixels.count) values do not fill a \(width)x\(height)x\(channels) image")
@@ -49,6 +50,7 @@ public struct Image: Sendable, Equatable {
     let (n, h, w, c) = tensor.nhwc("Image.init")
     precondition(index >= 0 && index < n, "Batch index \(index) out of range for \(tensor.shape)")
     let start = index * h * w * c
-    self.init(width: w, height: h, channels: c, pixels: Array(tensor.scalars[start..<(start + h * w * c)]))
+    self.init(
+      width: w, height: h, channels: c, pixels: Array(tensor.scalars[start..<(start + h * w * c)]))
   }
 }

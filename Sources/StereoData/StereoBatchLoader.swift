@@ -99,7 +99,8 @@ public struct StereoBatchLoader: Sendable {
       let part = samples[start..<min(start + configuration.batchSize, samples.count)]
       return StereoBatch(
         lefts: part.map(\.left), rights: part.map(\.right), disparities: part.map(\.disparity),
-        proxies: part.map(\.proxy), identifiers: part.map(\.identifier), index: start / configuration.batchSize)
+        proxies: part.map(\.proxy), identifiers: part.map(\.identifier),
+        index: start / configuration.batchSize)
     }
   }
 }

@@ -77,8 +77,12 @@ extension StereoCalibration {
   public static func readMiddleburyDisparityBound(_ url: URL) throws -> Float? {
     let text = String(decoding: try FileContents.read(url), as: UTF8.self)
     for line in text.split(whereSeparator: \.isNewline) {
-      let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-      if parts.count == 2, parts[0] == "ndisp", let value = Float(parts[1]), value > 0 { return value }
+      let parts = line.split(separator: "=", maxSplits: 1).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
+      if parts.count == 2, parts[0] == "ndisp", let value = Float(parts[1]), value > 0 {
+        return value
+      }
     }
     return nil
   }

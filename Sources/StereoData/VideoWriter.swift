@@ -24,14 +24,19 @@ public final class VideoWriter {
   /// - Throws: ``StereoDataError`` when ffmpeg is missing, the extension is not a video format
   ///   ffmpeg is asked to write here, or the folder does not exist.
   public init(url: URL, width: Int, height: Int, framesPerSecond: Double) throws {
-    precondition(width > 0 && height > 0 && framesPerSecond > 0, "Bad video \(width)x\(height) at \(framesPerSecond) fps")
+    precondition(
+      width > 0 && height > 0 && framesPerSecond > 0,
+      "Bad video \(width)x\(height) at \(framesPerSecond) fps")
     let format = url.pathExtension.lowercased()
     guard ["mp4", "mkv", "mov", "gif"].contains(format) else {
-      throw StereoDataError(.invalidRequest, url, "the output must be a .mp4, .mkv, .mov or .gif file")
+      throw StereoDataError(
+        .invalidRequest, url, "the output must be a .mp4, .mkv, .mov or .gif file")
     }
     let folder = url.deletingLastPathComponent()
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
       throw StereoDataError(.unwritable, url, "the folder \(folder.path) does not exist")
     }
     self.url = url
@@ -43,9 +48,15 @@ public final class VideoWriter {
       "-s", "\(width)x\(height)", "-r", String(framesPerSecond), "-i", "-",
     ]
     if format == "gif" {
-      arguments += ["-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer", "-loop", "0"]
+      arguments += [
+        "-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer",
+        "-loop", "0",
+      ]
     } else {
-      arguments += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"]
+      arguments += [
+        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf",
+        "20",
+      ]
     }
     arguments.append(temporary.path)
     encoder = try ExternalTool.ffmpeg.start(arguments, input: .pipe)
@@ -57,7 +68,9 @@ public final class VideoWriter {
 
   /// Appends a frame: an RGB image of the writer's size, values in [0, 1].
   public func append(_ frame: Image) throws {
-    precondition(frame.width == width && frame.height == height && frame.channels == 3, "Frame \(frame.width)x\(frame.height)x\(frame.channels) for a \(width)x\(height) RGB video")
+    precondition(
+      frame.width == width && frame.height == height && frame.channels == 3,
+      "Frame \(frame.width)x\(frame.height)x\(frame.channels) for a \(width)x\(height) RGB video")
     let bytes = frame.pixels.map { UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }
     guard !finished else {
       throw StereoDataError(.invalidRequest, url, "the video is already finished")

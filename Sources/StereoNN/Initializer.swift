@@ -17,7 +17,8 @@ public enum Initializer {
     _ shape: [Int], groups: Int = 1, using generator: inout some RandomNumberGenerator
   ) -> Tensor {
     let fanIn = fans(shape, groups: groups).fanIn
-    return Tensor.randomNormal(shape, standardDeviation: (2 / Float(fanIn)).squareRoot(), using: &generator)
+    return Tensor.randomNormal(
+      shape, standardDeviation: (2 / Float(fanIn)).squareRoot(), using: &generator)
   }
 
   /// He uniform: `U(−√(6/fanIn), √(6/fanIn))`.

@@ -79,11 +79,14 @@ public final class BufferPool: Sendable {
         state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
         return nil
       }
-      if let (address, capacity) = reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: address) {
+      if let (address, capacity) = reused,
+        let pointer = UnsafeMutablePointer<Float>(bitPattern: address)
+      {
         return (pointer, capacity)
       }
     }
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: wanted * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = UnsafeMutableRawPointer.allocate(
+      byteCount: wanted * MemoryLayout<Float>.stride, alignment: 64)
     return (raw.bindMemory(to: Float.self, capacity: wanted), wanted)
   }
 

@@ -30,14 +30,16 @@ public struct Tensor: @unchecked Sendable {
 
   /// Creates a tensor whose elements are not initialised; the caller must write every one.
   public init(uninitializedShape shape: [Int]) {
-    self.init(shape: shape, storage: TensorStorage(uninitializedCount: Tensor.elementCount(of: shape)))
+    self.init(
+      shape: shape, storage: TensorStorage(uninitializedCount: Tensor.elementCount(of: shape)))
   }
 
   /// Creates a tensor of `shape` from `scalars` in row-major order.
   public init(shape: [Int], scalars: [Float]) {
     precondition(
       scalars.count == Tensor.elementCount(of: shape),
-      "\(scalars.count) scalars do not fill shape \(shape) (\(Tensor.elementCount(of: shape)) elements)")
+      "\(scalars.count) scalars do not fill shape \(shape) (\(Tensor.elementCount(of: shape)) elements)"
+    )
     self.init(uninitializedShape: shape)
     scalars.withUnsafeBufferPointer { source in
       storage.pointer.update(from: source.baseAddress!, count: source.count)
@@ -99,7 +101,8 @@ public struct Tensor: @unchecked Sendable {
   }
 
   func flatIndex(_ index: [Int]) -> Int {
-    precondition(index.count == rank, "Index \(index) has \(index.count) axes; the shape \(shape) has \(rank)")
+    precondition(
+      index.count == rank, "Index \(index) has \(index.count) axes; the shape \(shape) has \(rank)")
     var flat = 0
     for (axis, i) in index.enumerated() {
       precondition(i >= 0 && i < shape[axis], "Index \(index) is out of bounds for shape \(shape)")

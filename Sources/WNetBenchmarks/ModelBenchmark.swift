@@ -30,7 +30,10 @@ public struct ModelBenchmark: Sendable {
   public var runs: Int
   public var warmup: Int
 
-  public init(preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil, training: Bool = false, runs: Int? = nil, warmup: Int? = nil) {
+  public init(
+    preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
+    training: Bool = false, runs: Int? = nil, warmup: Int? = nil
+  ) {
     self.preset = preset
     self.height = height
     self.width = width
@@ -52,13 +55,18 @@ public struct ModelBenchmark: Sendable {
     let backend = profile ? ProfilingBackend(wrapping: Backends.current) : Backends.current
     try withBackend(backend) {
       if training {
-        let trainer = try Trainer(recipe: TrainingRecipe(model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2))
+        let trainer = try Trainer(
+          recipe: TrainingRecipe(
+            model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2
+          ))
         let batchTensors = StereoBatchTensors(left: left, right: right)
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
           try trainer.train(on: batchTensors)
-          if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+          if index >= warmup {
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+          }
         }
       } else {
         let estimator = DisparityEstimator(model: WNet(configuration: configuration, seed: 1))
@@ -66,24 +74,33 @@ public struct ModelBenchmark: Sendable {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
           _ = estimator.estimate(left: left, right: right)
-          if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+          if index >= warmup {
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+          }
         }
       }
       if profile { entries = Profiler.stop() }
     }
     times.sort()
-    let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    let median =
+      times.count % 2 == 1
+      ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     let result = Result(
-      preset: preset.rawValue, mode: training ? "train" : "infer", batch: batch, height: height, width: width,
-      median_ms: (median * 1000).rounded() / 1000, fps: (Double(batch) / (median / 1000) * 100).rounded() / 100,
+      preset: preset.rawValue, mode: training ? "train" : "infer", batch: batch, height: height,
+      width: width,
+      median_ms: (median * 1000).rounded() / 1000,
+      fps: (Double(batch) / (median / 1000) * 100).rounded() / 100,
       peak_rss_mb: Self.peakResidentMegabytes(), threads: Parallel.threadCount, runs: runs,
-      peak_tensor_mb: (Double(BufferPool.shared.statistics.peakLiveBytes) / 1_048_576 * 10).rounded() / 10)
+      peak_tensor_mb: (Double(BufferPool.shared.statistics.peakLiveBytes) / 1_048_576 * 10)
+        .rounded() / 10)
     return (result, entries)
   }
 
   /// The process's peak resident set (`VmHWM` in /proc/self/status), in MiB.
   public static func peakResidentMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
+      return 0
+    }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
       let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
       return (kilobytes / 1024 * 10).rounded() / 10

@@ -115,7 +115,8 @@ public struct OperationBenchmarks: Sendable {
     }
     samples.sort()
     let middle = samples.count / 2
-    let median = samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
+    let median =
+      samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
     return (median, samples[0])
   }
 
@@ -145,29 +146,48 @@ public struct OperationBenchmarks: Sendable {
           let x = random(activationShape, seed: 1), gradient = random(activationShape, seed: 2)
           let filter = random(filterShape, seed: 3), bias = random([filterShape[0]], seed: 4)
           return [
-            ("forward", { [backend.convolution2D(x, filter: filter, bias: bias, geometry: geometry)] }),
-            ("backward-data", {
-              [backend.convolution2DBackwardInput(
-                gradient, filter: filter, inputShape: x.shape, geometry: geometry)]
-            }),
-            ("backward-weights", {
-              let result = backend.convolution2DBackwardFilter(
-                gradient, input: x, filterShape: filterShape, geometry: geometry, includeBias: true)
-              return [result.filter] + (result.bias.map { [$0] } ?? [])
-            }),
+            (
+              "forward",
+              { [backend.convolution2D(x, filter: filter, bias: bias, geometry: geometry)] }
+            ),
+            (
+              "backward-data",
+              {
+                [
+                  backend.convolution2DBackwardInput(
+                    gradient, filter: filter, inputShape: x.shape, geometry: geometry)
+                ]
+              }
+            ),
+            (
+              "backward-weights",
+              {
+                let result = backend.convolution2DBackwardFilter(
+                  gradient, input: x, filterShape: filterShape, geometry: geometry,
+                  includeBias: true)
+                return [result.filter] + (result.bias.map { [$0] } ?? [])
+              }
+            ),
           ]
         })
     }
     if let dnnl = backend as? DNNLBackend {
       // What every call would pay without the reordered-filter cache.
       cases.append(
-        Case(operation: "filter-reorder3x3", shape: "[\(c.channels), 3, 3, \(c.channels)] uncached") {
+        Case(operation: "filter-reorder3x3", shape: "[\(c.channels), 3, 3, \(c.channels)] uncached")
+        {
           let filter = random([c.channels, 3, 3, c.channels], seed: 3)
           return [
-            ("forward", {
-              [(try? dnnl.uncachedForwardFilter(filter, inputShape: activationShape, geometry: same))
-                ?? filter]
-            })
+            (
+              "forward",
+              {
+                [
+                  (try? dnnl.uncachedForwardFilter(
+                    filter, inputShape: activationShape, geometry: same))
+                    ?? filter
+                ]
+              }
+            )
           ]
         })
     }
@@ -176,18 +196,30 @@ public struct OperationBenchmarks: Sendable {
     cases.append(
       Case(operation: "deconv2x2s2", shape: "\(half) → \(upShape)") {
         let input = random(half, seed: 5), gradient = random(upShape, seed: 6)
-        let filter = random([c.channels, 2, 2, c.channels], seed: 7), bias = random([c.channels], seed: 8)
+        let filter = random([c.channels, 2, 2, c.channels], seed: 7),
+          bias = random([c.channels], seed: 8)
         return [
-          ("forward", { [backend.transposedConvolution2D(input, filter: filter, bias: bias, stride: 2)] }),
-          ("backward-data", {
-            [backend.transposedConvolution2DBackwardInput(
-              gradient, filter: filter, inputShape: half, stride: 2)]
-          }),
-          ("backward-weights", {
-            let result = backend.transposedConvolution2DBackwardFilter(
-              gradient, input: input, filterShape: filter.shape, stride: 2, includeBias: true)
-            return [result.filter] + (result.bias.map { [$0] } ?? [])
-          }),
+          (
+            "forward",
+            { [backend.transposedConvolution2D(input, filter: filter, bias: bias, stride: 2)] }
+          ),
+          (
+            "backward-data",
+            {
+              [
+                backend.transposedConvolution2DBackwardInput(
+                  gradient, filter: filter, inputShape: half, stride: 2)
+              ]
+            }
+          ),
+          (
+            "backward-weights",
+            {
+              let result = backend.transposedConvolution2DBackwardFilter(
+                gradient, input: input, filterShape: filter.shape, stride: 2, includeBias: true)
+              return [result.filter] + (result.bias.map { [$0] } ?? [])
+            }
+          ),
         ]
       })
 
@@ -199,17 +231,34 @@ public struct OperationBenchmarks: Sendable {
           let filter = random([c.channels, 2, 2, c.channels], seed: 7)
           let bias = random([c.channels], seed: 8)
           return [
-            ("forward", {
-              [(try? dnnl.dnnlTransposedConvolution(
-                input, filter: filter, bias: bias, stride: 2, blockwise: false)) ?? input]
-            }),
-            ("backward-data", { [backend.transposedConvolution2DBackwardInput(
-              gradient, filter: filter, inputShape: half, stride: 2)] }),
-            ("backward-weights", {
-              [(try? dnnl.dnnlTransposedConvolutionBackwardFilter(
-                gradient, input: input, filterShape: filter.shape, stride: 2, includeBias: true,
-                blockwise: false))?.filter ?? input]
-            }),
+            (
+              "forward",
+              {
+                [
+                  (try? dnnl.dnnlTransposedConvolution(
+                    input, filter: filter, bias: bias, stride: 2, blockwise: false)) ?? input
+                ]
+              }
+            ),
+            (
+              "backward-data",
+              {
+                [
+                  backend.transposedConvolution2DBackwardInput(
+                    gradient, filter: filter, inputShape: half, stride: 2)
+                ]
+              }
+            ),
+            (
+              "backward-weights",
+              {
+                [
+                  (try? dnnl.dnnlTransposedConvolutionBackwardFilter(
+                    gradient, input: input, filterShape: filter.shape, stride: 2, includeBias: true,
+                    blockwise: false))?.filter ?? input
+                ]
+              }
+            ),
           ]
         })
     }
@@ -218,19 +267,26 @@ public struct OperationBenchmarks: Sendable {
     cases.append(
       Case(operation: "batchnorm", shape: "\(activationShape)") {
         let x = random(activationShape, seed: 1), gradient = random(activationShape, seed: 2)
-        let scale = random([c.channels], seed: 9, in: 0.5...1.5), shift = random([c.channels], seed: 10)
+        let scale = random([c.channels], seed: 9, in: 0.5...1.5),
+          shift = random([c.channels], seed: 10)
         let statistics = backend.batchNormTraining(x, scale: scale, shift: shift, epsilon: 1e-5)
         return [
-          ("forward", {
-            let result = backend.batchNormTraining(x, scale: scale, shift: shift, epsilon: 1e-5)
-            return [result.output, result.mean, result.variance]
-          }),
-          ("backward", {
-            let result = backend.batchNormBackward(
-              gradient, input: x, scale: scale, shift: shift, mean: statistics.mean,
-              variance: statistics.variance, epsilon: 1e-5)
-            return [result.input, result.scale, result.shift]
-          }),
+          (
+            "forward",
+            {
+              let result = backend.batchNormTraining(x, scale: scale, shift: shift, epsilon: 1e-5)
+              return [result.output, result.mean, result.variance]
+            }
+          ),
+          (
+            "backward",
+            {
+              let result = backend.batchNormBackward(
+                gradient, input: x, scale: scale, shift: shift, mean: statistics.mean,
+                variance: statistics.variance, epsilon: 1e-5)
+              return [result.input, result.scale, result.shift]
+            }
+          ),
         ]
       })
     for activation in Activation.allCases {
@@ -250,9 +306,15 @@ public struct OperationBenchmarks: Sendable {
             let x = random(activationShape, seed: 1), gradient = random(activationShape, seed: 2)
             let output = backend.activation(activation, x)
             return [
-              ("backward", {
-                [(try? dnnl.dnnlActivationBackward(activation, gradient, output: output)) ?? output]
-              })
+              (
+                "backward",
+                {
+                  [
+                    (try? dnnl.dnnlActivationBackward(activation, gradient, output: output))
+                      ?? output
+                  ]
+                }
+              )
             ]
           })
       }
@@ -265,13 +327,22 @@ public struct OperationBenchmarks: Sendable {
         let pooled = backend.maxPool2D(x, size: 2)
         let gradient = random(pooled.output.shape, seed: 2)
         return [
-          ("forward", {
-            let result = backend.maxPool2D(x, size: 2)
-            return [result.output] + (result.workspace.map { [$0] } ?? [])
-          }),
-          ("backward", {
-            [backend.maxPool2DBackward(gradient, inputShape: x.shape, input: x, workspace: pooled.workspace, size: 2)]
-          }),
+          (
+            "forward",
+            {
+              let result = backend.maxPool2D(x, size: 2)
+              return [result.output] + (result.workspace.map { [$0] } ?? [])
+            }
+          ),
+          (
+            "backward",
+            {
+              [
+                backend.maxPool2DBackward(
+                  gradient, inputShape: x.shape, input: x, workspace: pooled.workspace, size: 2)
+              ]
+            }
+          ),
         ]
       })
     cases.append(
@@ -288,9 +359,12 @@ public struct OperationBenchmarks: Sendable {
         Case(operation: "bilinear2x-onednn", shape: "\(half) → \(upShape)") {
           let gradient = random(upShape, seed: 6)
           return [
-            ("backward", {
-              [(try? dnnl.dnnlResizeBilinearBackward(gradient, inputShape: half)) ?? gradient]
-            })
+            (
+              "backward",
+              {
+                [(try? dnnl.dnnlResizeBilinearBackward(gradient, inputShape: half)) ?? gradient]
+              }
+            )
           ]
         })
     }
@@ -315,9 +389,12 @@ public struct OperationBenchmarks: Sendable {
           let gradient = random(logitsShape, seed: 12)
           return [
             ("forward", { [(try? dnnl.dnnlSoftmax(logits)) ?? logits] }),
-            ("backward", {
-              [(try? dnnl.dnnlSoftmaxBackward(gradient, output: probabilities)) ?? logits]
-            }),
+            (
+              "backward",
+              {
+                [(try? dnnl.dnnlSoftmaxBackward(gradient, output: probabilities)) ?? logits]
+              }
+            ),
           ]
         })
     }
@@ -329,12 +406,15 @@ public struct OperationBenchmarks: Sendable {
         let gradient = random(joinedShape, seed: 14)
         return [
           ("forward", { [backend.concatenate([x, other], axis: 3)] }),
-          ("backward", {
-            [
-              backend.slice(gradient, axis: 3, range: 0..<c.channels),
-              backend.slice(gradient, axis: 3, range: c.channels..<(2 * c.channels)),
-            ]
-          }),
+          (
+            "backward",
+            {
+              [
+                backend.slice(gradient, axis: 3, range: 0..<c.channels),
+                backend.slice(gradient, axis: 3, range: c.channels..<(2 * c.channels)),
+              ]
+            }
+          ),
         ]
       })
     cases.append(
@@ -345,7 +425,9 @@ public struct OperationBenchmarks: Sendable {
     cases.append(
       Case(operation: "mul-per-channel", shape: "\(activationShape) * [\(c.channels)]") {
         let x = random(activationShape, seed: 1), perChannel = random([c.channels], seed: 15)
-        return [("forward", { [backend.binary(.multiply, x, perChannel, outputShape: activationShape)] })]
+        return [
+          ("forward", { [backend.binary(.multiply, x, perChannel, outputShape: activationShape)] })
+        ]
       })
     cases.append(
       Case(operation: "sum-per-channel", shape: "\(activationShape) → [\(c.channels)]") {

@@ -55,7 +55,8 @@ package func checkGradients(
       let value = analytic.scalars[index]
       let error = Swift.abs(value - numeric) / max(1, Swift.abs(numeric))
       if error > check.worstError || check.worstIndex < 0 {
-        check = GradientCheck(worstError: error, worstIndex: index, analytic: value, numeric: numeric)
+        check = GradientCheck(
+          worstError: error, worstIndex: index, analytic: value, numeric: numeric)
       }
     }
     return check

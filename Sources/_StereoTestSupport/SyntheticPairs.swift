@@ -43,5 +43,8 @@ package func constantShiftPair(
       }
     }
   }
-  return (Tensor(shape: [batch, height, width, 3], scalars: left), Tensor(shape: [batch, height, width, 3], scalars: right))
+  return (
+    Tensor(shape: [batch, height, width, 3], scalars: left),
+    Tensor(shape: [batch, height, width, 3], scalars: right)
+  )
 }

@@ -23,7 +23,9 @@ package func maximumAbsoluteDifference(_ a: Tensor, _ b: Tensor) -> Float {
 }
 
 /// A tensor of uniform random values in `range`, from a fixed seed.
-package func randomTensor(_ shape: [Int], seed: UInt64, in range: ClosedRange<Float> = -1...1) -> Tensor {
+package func randomTensor(_ shape: [Int], seed: UInt64, in range: ClosedRange<Float> = -1...1)
+  -> Tensor
+{
   var generator = SeededGenerator(seed: seed)
   return Tensor.randomUniform(shape, in: range, using: &generator)
 }

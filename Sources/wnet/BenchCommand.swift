@@ -7,8 +7,10 @@ extension WNetCommand {
   /// `wnet bench`: performance measurements.
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure how fast WNet runs on this machine: a whole model (default) or each primitive.",
-      discussion: "'wnet bench [--preset P] [--train] [--json]' times a model; 'wnet bench ops' times each primitive.",
+      abstract:
+        "Measure how fast WNet runs on this machine: a whole model (default) or each primitive.",
+      discussion:
+        "'wnet bench [--preset P] [--train] [--json]' times a model; 'wnet bench ops' times each primitive.",
       subcommands: [BenchModel.self, BenchOps.self], defaultSubcommand: BenchModel.self)
   }
 
@@ -73,7 +75,8 @@ extension WNetCommand {
       let idle = MachineLoad.sampleBusyPercent(seconds: 2)
       let start = MachineLoad()
       if !json {
-        print("backend \(backend.name), oneDNN \(DNNLBackend.version), \(Parallel.threadCount) threads")
+        print(
+          "backend \(backend.name), oneDNN \(DNNLBackend.version), \(Parallel.threadCount) threads")
         if let idle { print(String(format: "machine busy before the run: %.1f%%", idle)) }
         print(row("operation", "direction", "median ms", "min ms", "shape"))
       }
@@ -94,14 +97,16 @@ extension WNetCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
       } else if let other {
-        print(String(format: "load from other processes during the run: %.1f%% of the machine", other))
+        print(
+          String(format: "load from other processes during the run: %.1f%% of the machine", other))
       }
     }
 
     private func row(_ columns: String...) -> String {
       let widths = [20, 18, 10, 10]
       return columns.enumerated().map { index, text in
-        index < widths.count ? text.padding(toLength: widths[index], withPad: " ", startingAt: 0) : text
+        index < widths.count
+          ? text.padding(toLength: widths[index], withPad: " ", startingAt: 0) : text
       }.joined(separator: " ")
     }
 

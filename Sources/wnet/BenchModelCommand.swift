@@ -45,27 +45,40 @@ extension WNetCommand {
     func validate() throws {
       let multiple = WNetConfiguration(preset: preset).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
-        throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset.")
+        throw ValidationError(
+          "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
+        )
       }
       if let batch, batch < 1 { throw ValidationError("'--batch' must be positive.") }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
     }
 
     func run() throws {
-      let benchmark = ModelBenchmark(preset: preset, height: height, width: width, batch: batch, training: train, runs: runs, warmup: warmup)
+      let benchmark = ModelBenchmark(
+        preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
+        warmup: warmup)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
       } else {
-        print(String(format: "%@ %@, batch %d at %dx%d, %d threads: median %.1f ms, %.1f frames/s, peak RSS %.0f MiB (live tensors %.0f MiB)", result.preset, result.mode, result.batch, result.width, result.height, result.threads, result.median_ms, result.fps, result.peak_rss_mb, result.peak_tensor_mb))
+        print(
+          String(
+            format:
+              "%@ %@, batch %d at %dx%d, %d threads: median %.1f ms, %.1f frames/s, peak RSS %.0f MiB (live tensors %.0f MiB)",
+            result.preset, result.mode, result.batch, result.width, result.height, result.threads,
+            result.median_ms, result.fps, result.peak_rss_mb, result.peak_tensor_mb))
       }
       if profile {
         let total = entries.reduce(0) { $0 + $1.seconds }
         var rows = [["operation", "calls/run", "ms/run", "share"]]
         for entry in entries {
-          rows.append([entry.name, String(format: "%.0f", Double(entry.calls) / Double(result.runs)), String(format: "%.2f", entry.seconds * 1000 / Double(result.runs)), String(format: "%.1f%%", entry.seconds / max(total, 1e-12) * 100)])
+          rows.append([
+            entry.name, String(format: "%.0f", Double(entry.calls) / Double(result.runs)),
+            String(format: "%.2f", entry.seconds * 1000 / Double(result.runs)),
+            String(format: "%.1f%%", entry.seconds / max(total, 1e-12) * 100),
+          ])
         }
         let text = Table.format(rows)
         if json { Console.note(text) } else { print(text) }

@@ -57,7 +57,8 @@ extension WNetCommand {
       if !dataset.videos.isEmpty {
         let frames = dataset.videos.compactMap(\.expectedFrameCount).reduce(0, +)
         print(
-          "videos: \(dataset.videos.count) (about \(frames) frames at \(data.framesPerSecond ?? 1) fps)")
+          "videos: \(dataset.videos.count) (about \(frames) frames at \(data.framesPerSecond ?? 1) fps)"
+        )
       }
       print("sources: \(dataset.sources.count)")
       let (training, _, split) = try dataset.split(data.splitPolicy)

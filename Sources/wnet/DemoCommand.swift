@@ -27,29 +27,54 @@ extension WNetCommand {
     func run() throws {
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
-      Console.note("WNet demo: \(model.configuration.preset.rawValue) model (\(model.parameters.trainableCount) parameters, step \(metadata.step)), \(Backends.current.name), \(Parallel.threadCount) threads.")
-      var rows: [[String]] = [["scene", "size", "network", "time", "EPE", "bad-2", "bad-3", "pictures"]]
+      Console.note(
+        "WNet demo: \(model.configuration.preset.rawValue) model (\(model.parameters.trainableCount) parameters, step \(metadata.step)), \(Backends.current.name), \(Parallel.threadCount) threads."
+      )
+      var rows: [[String]] = [
+        ["scene", "size", "network", "time", "EPE", "bad-2", "bad-3", "pictures"]
+      ]
       for scene in try scenes(model: model) {
         let start = Date()
-        let prediction = try estimator.predict(left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity)
+        let prediction = try estimator.predict(
+          left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity)
         let milliseconds = Date().timeIntervalSince(start) * 1000
         let directory = URL(fileURLWithPath: output).appendingPathComponent(scene.name)
-        _ = try OutputWriter(directory: directory).write(prediction, left: scene.left, camera: nil, pointCloudMaximumDepth: nil)
+        _ = try OutputWriter(directory: directory).write(
+          prediction, left: scene.left, camera: nil, pointCloudMaximumDepth: nil)
         try ImageIO.writePNG(scene.left, to: directory.appendingPathComponent("left.png"))
         try ImageIO.writePNG(scene.right, to: directory.appendingPathComponent("right.png"))
         var errorColumns = ["-", "-", "-"]
         if let truth = scene.groundTruth {
           // The same colour range for truth and estimate, so the two pictures compare.
-          let colorizer = DisparityColorizer(range: DisparityColorizer().resolvedRange(for: truth).map { .fixed(minimum: $0.minimum, maximum: $0.maximum) } ?? .percentiles(lower: 1, upper: 99))
-          try ImageIO.writePNG(colorizer.colorized(truth), to: directory.appendingPathComponent("ground-truth-color.png"))
-          try ImageIO.writePNG(colorizer.colorized(prediction.disparity), to: directory.appendingPathComponent("disparity-color.png"))
-          let metrics = DisparityMetrics(estimate: prediction.disparity, groundTruth: truth, mask: scene.mask)
-          errorColumns = [String(format: "%.2f px", metrics.endPointError), String(format: "%.1f%%", metrics.bad2 * 100), String(format: "%.1f%%", metrics.bad3 * 100)]
+          let colorizer = DisparityColorizer(
+            range: DisparityColorizer().resolvedRange(for: truth).map {
+              .fixed(minimum: $0.minimum, maximum: $0.maximum)
+            } ?? .percentiles(lower: 1, upper: 99))
+          try ImageIO.writePNG(
+            colorizer.colorized(truth),
+            to: directory.appendingPathComponent("ground-truth-color.png"))
+          try ImageIO.writePNG(
+            colorizer.colorized(prediction.disparity),
+            to: directory.appendingPathComponent("disparity-color.png"))
+          let metrics = DisparityMetrics(
+            estimate: prediction.disparity, groundTruth: truth, mask: scene.mask)
+          errorColumns = [
+            String(format: "%.2f px", metrics.endPointError),
+            String(format: "%.1f%%", metrics.bad2 * 100),
+            String(format: "%.1f%%", metrics.bad3 * 100),
+          ]
         }
-        rows.append([scene.name, "\(scene.left.width)x\(scene.left.height)", "\(prediction.workingWidth)x\(prediction.workingHeight)", String(format: "%.0f ms", milliseconds)] + errorColumns + [directory.path])
+        rows.append(
+          [
+            scene.name, "\(scene.left.width)x\(scene.left.height)",
+            "\(prediction.workingWidth)x\(prediction.workingHeight)",
+            String(format: "%.0f ms", milliseconds),
+          ] + errorColumns + [directory.path])
       }
       print(Table.format(rows))
-      print("Errors are end-point error and the share of pixels off by more than 2 and 3 px, over ground-truth pixels (non-occluded ones for the synthetic scene).")
+      print(
+        "Errors are end-point error and the share of pixels off by more than 2 and 3 px, over ground-truth pixels (non-occluded ones for the synthetic scene)."
+      )
     }
 
     struct Scene {
@@ -64,22 +89,35 @@ extension WNetCommand {
     /// A synthetic scene at the model's own scale, then every real pair found on this machine.
     func scenes(model: WNet) throws -> [Scene] {
       let range = model.configuration
-      let synthetic = SyntheticStereoGenerator(configuration: .init(
-        width: 384, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2, maximumDisparity: Float(range.maximumDisparity) - 2))
+      let synthetic = SyntheticStereoGenerator(
+        configuration: .init(
+          width: 384, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2,
+          maximumDisparity: Float(range.maximumDisparity) - 2))
       var generator = SeededGenerator(seed: seed)
       let pair = synthetic.makePair(using: &generator)
-      var scenes = [Scene(name: "synthetic", left: pair.left, right: pair.right, groundTruth: pair.leftDisparity, mask: pair.leftNonOccluded, maximumDisparity: Float(range.maximumDisparity))]
-      let samples = ProcessInfo.processInfo.environment["WNET_SAMPLES"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/wnet/samples")
+      var scenes = [
+        Scene(
+          name: "synthetic", left: pair.left, right: pair.right, groundTruth: pair.leftDisparity,
+          mask: pair.leftNonOccluded, maximumDisparity: Float(range.maximumDisparity))
+      ]
+      let samples =
+        ProcessInfo.processInfo.environment["WNET_SAMPLES"].map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(
+          ".cache/wnet/samples")
       let aloe = samples.appendingPathComponent("aloe")
       if FileManager.default.fileExists(atPath: aloe.appendingPathComponent("left.jpg").path) {
-        let truth = try ImageIO.readDisparity(aloe.appendingPathComponent("disp0GT.png"), encoding: .scaledPNG(scale: 1))
-        scenes.append(Scene(
-          name: "aloe", left: try ImageIO.readColor(aloe.appendingPathComponent("left.jpg")),
-          right: try ImageIO.readColor(aloe.appendingPathComponent("right.jpg")), groundTruth: truth, mask: nil,
-          maximumDisparity: 230))
+        let truth = try ImageIO.readDisparity(
+          aloe.appendingPathComponent("disp0GT.png"), encoding: .scaledPNG(scale: 1))
+        scenes.append(
+          Scene(
+            name: "aloe", left: try ImageIO.readColor(aloe.appendingPathComponent("left.jpg")),
+            right: try ImageIO.readColor(aloe.appendingPathComponent("right.jpg")),
+            groundTruth: truth, mask: nil,
+            maximumDisparity: 230))
       } else {
-        Console.note("No real sample pairs in \(samples.path) (run scripts/fetch-samples.sh); showing the synthetic scene only.")
+        Console.note(
+          "No real sample pairs in \(samples.path) (run scripts/fetch-samples.sh); showing the synthetic scene only."
+        )
       }
       return scenes
     }
@@ -90,9 +128,13 @@ extension WNetCommand {
 enum Table {
   static func format(_ rows: [[String]]) -> String {
     guard let first = rows.first else { return "" }
-    let widths = (0..<first.count).map { column in rows.map { $0.count > column ? $0[column].count : 0 }.max() ?? 0 }
+    let widths = (0..<first.count).map { column in
+      rows.map { $0.count > column ? $0[column].count : 0 }.max() ?? 0
+    }
     return rows.map { row in
-      row.enumerated().map { column, cell in cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+      row.enumerated().map { column, cell in
+        cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+      }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
 }

@@ -27,16 +27,20 @@ extension WNetCommand {
     var predictions: String?
 
     @Option(
-      help: "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width).")
+      help:
+        "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width)."
+    )
     var maxDisparity: Float?
 
-    @Option(help: "Test-time adaptation: this many self-supervised steps on each pair before inferring.")
+    @Option(
+      help: "Test-time adaptation: this many self-supervised steps on each pair before inferring.")
     var adapt = 0
 
     @Option(help: "Adam's learning rate for --adapt.")
     var adaptLearningRate: Float = 5e-4
 
-    @Flag(help: "Also report error against density, keeping pixels by confidence (peak probability).")
+    @Flag(
+      help: "Also report error against density, keeping pixels by confidence (peak probability).")
     var confidence = false
 
     @Option(help: "Write the results as JSON to this file.")
@@ -48,14 +52,20 @@ extension WNetCommand {
     func validate() throws {
       guard !data.paths.isEmpty else { throw ValidationError("Name a dataset with '--data'.") }
       guard adapt >= 0 else { throw ValidationError("'--adapt' must be non-negative.") }
-      guard adaptLearningRate > 0 else { throw ValidationError("'--adapt-learning-rate' must be positive.") }
-      if let maxDisparity, !(maxDisparity > 0) { throw ValidationError("'--max-disparity' must be positive.") }
+      guard adaptLearningRate > 0 else {
+        throw ValidationError("'--adapt-learning-rate' must be positive.")
+      }
+      if let maxDisparity, !(maxDisparity > 0) {
+        throw ValidationError("'--max-disparity' must be positive.")
+      }
       try classic.validate()
       if classic.method == .sgbm && (predictions != nil || adapt > 0 || confidence) {
-        throw ValidationError("'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
+        throw ValidationError(
+          "'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
       }
       if predictions != nil && (adapt > 0 || confidence) {
-        throw ValidationError("'--adapt' and '--confidence' apply to the model, not to '--predictions'.")
+        throw ValidationError(
+          "'--adapt' and '--confidence' apply to the model, not to '--predictions'.")
       }
     }
 
@@ -63,7 +73,8 @@ extension WNetCommand {
       let dataset = try data.loadDataset()
       let indices = dataset.samples.indices.filter { dataset.samples[$0].disparity != nil }
       guard !indices.isEmpty else {
-        throw CLIError("no pair in \(data.paths.joined(separator: ", ")) has ground truth to evaluate against")
+        throw CLIError(
+          "no pair in \(data.paths.joined(separator: ", ")) has ground truth to evaluate against")
       }
       var estimator: DisparityEstimator?
       var method = "predictions from \(predictions ?? "")"
@@ -73,9 +84,11 @@ extension WNetCommand {
       } else if predictions == nil {
         let (model, metadata) = try modelOptions.load()
         estimator = DisparityEstimator(model: model, metadata: metadata)
-        method = "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
+        method =
+          "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
         if adapt > 0 {
-          adaptation = TestTimeAdaptation(steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss)
+          adaptation = TestTimeAdaptation(
+            steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss)
           method += ", adapted \(adapt) steps"
         }
       }
@@ -88,8 +101,13 @@ extension WNetCommand {
         var confidenceMap: Image?
         var seconds = 0.0
         if let predictions {
-          guard let file = Evaluator.predictionFile(for: identifier, in: URL(fileURLWithPath: predictions)) else {
-            throw CLIError("no prediction for \(identifier) in \(predictions) (expected \(identifier).pfm or \(identifier)/disparity.pfm)")
+          guard
+            let file = Evaluator.predictionFile(
+              for: identifier, in: URL(fileURLWithPath: predictions))
+          else {
+            throw CLIError(
+              "no prediction for \(identifier) in \(predictions) (expected \(identifier).pfm or \(identifier)/disparity.pfm)"
+            )
           }
           estimate = try Evaluator.readPrediction(file)
         } else if classic.method == .sgbm {
@@ -106,21 +124,31 @@ extension WNetCommand {
         } else {
           adaptation?.progress = AdaptationProgress.lines(label: identifier)
           let start = Date()
-          let prediction = try estimator!.predict(left: sample.left, right: sample.right, maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation)
+          let prediction = try estimator!.predict(
+            left: sample.left, right: sample.right,
+            maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation)
           seconds = Date().timeIntervalSince(start)
           estimate = prediction.disparity
           confidenceMap = confidence ? prediction.peakProbability : nil
           if let output {
-            try ImageIO.writePFM(estimate, to: URL(fileURLWithPath: output).appendingPathComponent(identifier).appendingPathComponent("disparity.pfm"))
+            try ImageIO.writePFM(
+              estimate,
+              to: URL(fileURLWithPath: output).appendingPathComponent(identifier)
+                .appendingPathComponent("disparity.pfm"))
           }
         }
-        pairs.append(try Evaluator.evaluate(identifier: identifier, estimate: estimate, sample: sample, seconds: seconds, confidence: confidenceMap))
+        pairs.append(
+          try Evaluator.evaluate(
+            identifier: identifier, estimate: estimate, sample: sample, seconds: seconds,
+            confidence: confidenceMap))
         bar.update(done + 1, identifier)
       }
       let result = DatasetEvaluation(method: method, pairs: pairs)
       print("Method: \(method)")
       print(result.formattedTable())
-      if predictions == nil { print(String(format: "Mean time per pair: %.0f ms", result.meanSeconds * 1000)) }
+      if predictions == nil {
+        print(String(format: "Mean time per pair: %.0f ms", result.meanSeconds * 1000))
+      }
       if let curve = result.sparsification {
         print("Error against density (pixels kept by peak probability, most confident first):")
         print(curve.formattedTable())

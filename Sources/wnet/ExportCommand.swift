@@ -6,7 +6,8 @@ import StereoTensor
 extension WNetCommand {
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Export a W-net to ONNX, for onnxruntime and other inference engines, or its weights alone.",
+      abstract:
+        "Export a W-net to ONNX, for onnxruntime and other inference engines, or its weights alone.",
       discussion: """
         The ONNX graph (IR version \(ONNXExporter.irVersion), opset \(ONNXExporter.opsetVersion)) takes 'left' and 'right', float32 [N, 3, H, W] \
         rectified RGB in [0, 1] (NCHW), with H and W multiples of 8 (realtime) or 16 \
@@ -22,7 +23,10 @@ extension WNetCommand {
     @Option(help: ArgumentHelp("The ONNX file to write.", valueName: "file"))
     var onnx: String?
 
-    @Option(help: ArgumentHelp("Write the weights (safetensors, no optimizer state) to this file instead of ONNX.", valueName: "file"))
+    @Option(
+      help: ArgumentHelp(
+        "Write the weights (safetensors, no optimizer state) to this file instead of ONNX.",
+        valueName: "file"))
     var weights: String?
 
     @Option(
@@ -51,7 +55,9 @@ extension WNetCommand {
       guard (onnx == nil) != (weights == nil) else {
         throw ValidationError("Give one of '--onnx FILE' or '--weights FILE'.")
       }
-      guard onnx?.isEmpty != true, weights?.isEmpty != true else { throw ValidationError("'--onnx' and '--weights' need a file name.") }
+      guard onnx?.isEmpty != true, weights?.isEmpty != true else {
+        throw ValidationError("'--onnx' and '--weights' need a file name.")
+      }
       if model != nil && preset != nil {
         throw ValidationError(
           "'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
@@ -65,10 +71,12 @@ extension WNetCommand {
       let (wnet, source, metadata) = try loadModel()
       if let weights {
         let url = URL(fileURLWithPath: weights)
-        var exported = metadata ?? CheckpointMetadata(configuration: wnet.configuration, step: 0, training: nil)
+        var exported =
+          metadata ?? CheckpointMetadata(configuration: wnet.configuration, step: 0, training: nil)
         exported.notes["exported"] = "weights only, from \(source)"
         try WNetCheckpoint.save(wnet, optimizer: nil, metadata: exported, to: url)
-        print("wrote \(url.path): weights of the \(source) (step \(exported.step)), no optimizer state")
+        print(
+          "wrote \(url.path): weights of the \(source) (step \(exported.step)), no optimizer state")
         return
       }
       let url = URL(fileURLWithPath: onnx!)
@@ -85,7 +93,8 @@ extension WNetCommand {
       if let model {
         let loaded = try WNetCheckpoint.loadModel(URL(fileURLWithPath: model))
         return (
-          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)", loaded.metadata
+          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)",
+          loaded.metadata
         )
       }
       guard preset != nil || seed != nil else {

@@ -17,13 +17,18 @@ extension WNetCommand {
     // Options are optional so that `--resume` knows which were given: those replace the
     // stored recipe's values; the defaults in the help apply to new runs only.
 
-    @Option(help: "The architecture: realtime (default, fast on CPUs) or original (the 2017 W-net).")
+    @Option(
+      help: "The architecture: realtime (default, fast on CPUs) or original (the 2017 W-net).")
     var preset: WNetPreset?
 
-    @Option(help: "The smallest candidate disparity, in pixels at the training size (default: the preset's).")
+    @Option(
+      help:
+        "The smallest candidate disparity, in pixels at the training size (default: the preset's).")
     var minDisparity: Int?
 
-    @Option(help: "The largest candidate disparity, in pixels at the training size (default: the preset's).")
+    @Option(
+      help:
+        "The largest candidate disparity, in pixels at the training size (default: the preset's).")
     var maxDisparity: Int?
 
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
@@ -44,7 +49,8 @@ extension WNetCommand {
     @Option(parsing: .upToNextOption, help: "Steps at which the learning rate drops tenfold.")
     var learningRateDrops: [Int] = []
 
-    @Option(help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
+    @Option(
+      help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
     var seed: UInt64?
 
     @Option(help: "The run directory: checkpoint.safetensors, log.jsonl and loss.svg go here.")
@@ -69,14 +75,19 @@ extension WNetCommand {
     @Flag(help: "Add the left-right consistency loss (weight 1).")
     var consistency = false
 
-    @Option(help: "The weight of the smoothness term per view (default: the preset's, 0.1 for realtime, 0.001 for original).")
+    @Option(
+      help:
+        "The weight of the smoothness term per view (default: the preset's, 0.1 for realtime, 0.001 for original)."
+    )
     var smoothnessWeight: Float?
 
     @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
     var data: DataOptions
 
     @Option(
-      help: "With --data, the share of each batch made of synthetic scenes (0: real pairs only; default 0.5).")
+      help:
+        "With --data, the share of each batch made of synthetic scenes (0: real pairs only; default 0.5)."
+    )
     var syntheticShare: Double?
 
     func validate() throws {
@@ -85,7 +96,9 @@ extension WNetCommand {
       if let learningRate, !(learningRate > 0) {
         throw ValidationError("'--learning-rate' must be positive.")
       }
-      guard learningRateDrops == learningRateDrops.sorted(), learningRateDrops.allSatisfy({ $0 > 0 }) else {
+      guard learningRateDrops == learningRateDrops.sorted(),
+        learningRateDrops.allSatisfy({ $0 > 0 })
+      else {
         throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
       }
       if let checkpointEvery, checkpointEvery <= 0 {
@@ -98,10 +111,14 @@ extension WNetCommand {
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
-          throw ValidationError("'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height).")
+          throw ValidationError(
+            "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset, got \(width)x\(height)."
+          )
         }
       }
-      if let smoothnessWeight, !(smoothnessWeight >= 0) { throw ValidationError("'--smoothness-weight' must be non-negative.") }
+      if let smoothnessWeight, !(smoothnessWeight >= 0) {
+        throw ValidationError("'--smoothness-weight' must be non-negative.")
+      }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
@@ -134,8 +151,10 @@ extension WNetCommand {
       let range =
         self.preset == nil
         ? (recipe.model.minimumDisparity, recipe.model.maximumDisparity)
-        : (WNetConfiguration.defaultRange(for: preset).lowerBound,
-          WNetConfiguration.defaultRange(for: preset).upperBound)
+        : (
+          WNetConfiguration.defaultRange(for: preset).lowerBound,
+          WNetConfiguration.defaultRange(for: preset).upperBound
+        )
       let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity
@@ -174,7 +193,8 @@ extension WNetCommand {
         if !recipe.hasRealPairs { revised.syntheticShare = 0.5 }
       }
       guard revised.hasRealPairs else {
-        let given = data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])
+        let given =
+          data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -196,9 +216,14 @@ extension WNetCommand {
       let exists = FileManager.default.fileExists(atPath: checkpoint.path)
       let trainer: Trainer
       if resume {
-        guard exists else { throw CLIError("there is no checkpoint to resume in \(directory.path) (expected \(checkpoint.lastPathComponent))") }
+        guard exists else {
+          throw CLIError(
+            "there is no checkpoint to resume in \(directory.path) (expected \(checkpoint.lastPathComponent))"
+          )
+        }
         guard let stored = try WNetCheckpoint.read(checkpoint).metadata.training else {
-          throw CLIError("\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
+          throw CLIError(
+            "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
         }
         let recipe = try revising(stored)
         trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
@@ -206,22 +231,32 @@ extension WNetCommand {
         for change in recipe.changes(from: stored) { Console.note("Changed on resume: \(change)") }
       } else {
         guard !exists else {
-          throw CLIError("\(directory.path) already holds a training run; pass --resume to continue it, or choose another --output")
+          throw CLIError(
+            "\(directory.path) already holds a training run; pass --resume to continue it, or choose another --output"
+          )
         }
         trainer = try Trainer(recipe: try newRecipe())
       }
       let recipe = trainer.recipe
       let trainingData = try TrainingData(recipe: recipe, startingAt: trainer.step)
-      let session = try TrainingSession(trainer: trainer, source: trainingData.source, validation: trainingData.validation, directory: directory)
+      let session = try TrainingSession(
+        trainer: trainer, source: trainingData.source, validation: trainingData.validation,
+        directory: directory)
       session.notes = ["command": CommandLine.arguments.joined(separator: " ")]
       Console.note(
-        "Training \(recipe.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)) on \(trainingData.summary), batch \(recipe.batchSize) at \(recipe.width)x\(recipe.height), \(Parallel.threadCount) threads, \(Backends.current.name).")
+        "Training \(recipe.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)) on \(trainingData.summary), batch \(recipe.batchSize) at \(recipe.width)x\(recipe.height), \(Parallel.threadCount) threads, \(Backends.current.name)."
+      )
       var bar = ProgressBar(total: recipe.steps)
       var lastValidation = ""
       try session.run { event in
         switch event {
         case .step(let step, _, let loss, let rate, let remaining):
-          bar.update(step, String(format: "loss %.4f (rec %.4f, smooth %.3f) %.1f img/s ETA %@%@", loss.total, loss.reconstruction, loss.smoothness, rate, Console.duration(remaining), lastValidation))
+          bar.update(
+            step,
+            String(
+              format: "loss %.4f (rec %.4f, smooth %.3f) %.1f img/s ETA %@%@", loss.total,
+              loss.reconstruction, loss.smoothness, rate, Console.duration(remaining),
+              lastValidation))
         case .validation(_, let loss):
           lastValidation = String(format: " | held-out %.4f", loss.total)
         case .checkpoint:
@@ -229,7 +264,9 @@ extension WNetCommand {
         }
       }
       print("Trained to step \(trainer.step). Checkpoint: \(checkpoint.path)")
-      print("Log: \(directory.appendingPathComponent("log.jsonl").path)  Curve: \(directory.appendingPathComponent("loss.svg").path)")
+      print(
+        "Log: \(directory.appendingPathComponent("log.jsonl").path)  Curve: \(directory.appendingPathComponent("loss.svg").path)"
+      )
     }
   }
 }

@@ -29,10 +29,13 @@ struct WNetCommand: AsyncParsableCommand {
 
 extension WNetCommand {
   struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
+    static let configuration = CommandConfiguration(
+      abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
     func run() throws {
       print("wnet 0.1.0")
-      print("oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)")
+      print(
+        "oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)"
+      )
     }
   }
 }

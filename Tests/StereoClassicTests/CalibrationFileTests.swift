@@ -111,36 +111,41 @@ struct CalibrationFileTests {
       ("c.json", #"{"fx": 700, "cx": 1, "cy": 2, "baseline": 0}"#, "'baseline'"),
       ("c.json", #"{"fx": 700, "cy": 2, "baseline": 1}"#, "'cx'"),
       (
-        "rig.yml", "%YAML:1.0\nK1: !!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [1]\n",
+        "rig.yml",
+        "%YAML:1.0\nK1: !!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [1]\n",
         "rig.yml"
       ),
       ("rig.yml", "%YAML:1.0\nD1: [0, 0, 0, 0]\n", "'K1'"),
-      ("rig.yml",
-       "%YAML:1.0\nK1: [[\n", "rig.yml"),
-      ("rig.yml",
-       """
-       %YAML:1.0
-       K1: !!opencv-matrix
-          rows: 3
-          cols: 3
-          dt: d
-          data: [300, 0, 160, 0, 300, 120, 0, 0, 1]
-       D1: [0, 0, 0, 0]
-       K2: !!opencv-matrix
-          rows: 3
-          cols: 3
-          dt: d
-          data: [300, 0, 160, 0, 300, 120, 0, 0, 1]
-       D2: [0, 0, 0, 0]
-       R: !!opencv-matrix
-          rows: 3
-          cols: 3
-          dt: d
-          data: [1, 0, 0, 0, 1, 0, 0, 0, 0]
-       T: [-0.1, 0, 0]
-       image_width: 320
-       image_height: 240
-       """, "'R'"),
+      (
+        "rig.yml",
+        "%YAML:1.0\nK1: [[\n", "rig.yml"
+      ),
+      (
+        "rig.yml",
+        """
+        %YAML:1.0
+        K1: !!opencv-matrix
+           rows: 3
+           cols: 3
+           dt: d
+           data: [300, 0, 160, 0, 300, 120, 0, 0, 1]
+        D1: [0, 0, 0, 0]
+        K2: !!opencv-matrix
+           rows: 3
+           cols: 3
+           dt: d
+           data: [300, 0, 160, 0, 300, 120, 0, 0, 1]
+        D2: [0, 0, 0, 0]
+        R: !!opencv-matrix
+           rows: 3
+           cols: 3
+           dt: d
+           data: [1, 0, 0, 0, 1, 0, 0, 0, 0]
+        T: [-0.1, 0, 0]
+        image_width: 320
+        image_height: 240
+        """, "'R'"
+      ),
     ])
   func badFiles(name: String, text: String, key: String) throws {
     let folder = try TemporaryFolder()

@@ -14,8 +14,7 @@ private func syntheticPair(seed: UInt64 = 21) -> SyntheticStereoPair {
 
 /// Kept share and bad-3 (`|d − d*| > 3`) of a proxy map against ground truth, over the pixels
 /// where the ground truth is known.
-private func keptAndBad3(_ proxy: Image, truth: Image) -> (kept: Double, bad3: Double, count: Int)
-{
+private func keptAndBad3(_ proxy: Image, truth: Image) -> (kept: Double, bad3: Double, count: Int) {
   var known = 0
   var kept = 0
   var bad = 0
@@ -125,7 +124,8 @@ struct ProxyDisparityTests {
   /// Prints the proxy's kept share and bad-3 on the Middlebury development sets at full
   /// resolution (for the report): `WNET_PROXY_REPORT=1 swift test --filter proxyReport`.
   @Test(
-    "Report: kept share and bad-3 on Middlebury", .enabled(
+    "Report: kept share and bad-3 on Middlebury",
+    .enabled(
       if: ProcessInfo.processInfo.environment["WNET_PROXY_REPORT"] != nil
         && sharedDataRoot != nil, "set WNET_PROXY_REPORT=1 (needs ../shared/data)"))
   func proxyReport() throws {

@@ -71,7 +71,8 @@ private let sweptMatchers: [SemiGlobalMatcher] = [
 @Suite("SemiGlobalMatcher")
 struct SemiGlobalMatcherTests {
   @Test(
-    "Equals cv2.StereoSGBM bit for bit on a synthetic pair", .enabled(
+    "Equals cv2.StereoSGBM bit for bit on a synthetic pair",
+    .enabled(
       if: OpenCVPython.isAvailable, OpenCVPython.skipNote), arguments: sweptMatchers)
   func matchesOpenCVOnSyntheticPair(matcher: SemiGlobalMatcher) throws {
     let folder = try TemporaryFolder()
@@ -88,7 +89,8 @@ struct SemiGlobalMatcherTests {
   }
 
   @Test(
-    "Equals cv2.StereoSGBM bit for bit on Middlebury teddy", .enabled(
+    "Equals cv2.StereoSGBM bit for bit on Middlebury teddy",
+    .enabled(
       if: OpenCVPython.isAvailable && sharedDataRoot != nil,
       "needs /usr/bin/python3 with cv2 and ../shared/data"),
     arguments: [sweptMatchers[1], sweptMatchers[2]])

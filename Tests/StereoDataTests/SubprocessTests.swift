@@ -31,8 +31,9 @@ import Testing
   func nullInput() throws {
     let result = try Subprocess.run(
       executable: Self.shell, arguments: ["-c", "wc -c"], name: "sh")
-    #expect(String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-      == "0\n")
+    #expect(
+      String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        == "0\n")
   }
 
   @Test("Bytes written to standard input come back from cat unchanged")

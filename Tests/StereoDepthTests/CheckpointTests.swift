@@ -8,7 +8,8 @@ import _StereoTestSupport
 @Suite("Checkpoints")
 struct CheckpointTests {
   func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("wnet-checkpoint-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-checkpoint-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
   }
@@ -16,7 +17,8 @@ struct CheckpointTests {
   func smallConfiguration(steps: Int = 4) -> TrainingRecipe {
     TrainingRecipe(
       model: WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 5),
-      batchSize: 1, height: 8, width: 16, learningRate: 1e-3, steps: steps, checkpointInterval: 2, seed: 3)
+      batchSize: 1, height: 8, width: 16, learningRate: 1e-3, steps: steps, checkpointInterval: 2,
+      seed: 3)
   }
 
   @Test("Weights, optimizer state and metadata survive a round trip")
@@ -31,7 +33,9 @@ struct CheckpointTests {
     let resumed = try Trainer(resumingFrom: url)
     #expect(resumed.step == 1)
     #expect(resumed.recipe == trainer.recipe)
-    for ((name, a), (_, b)) in zip(trainer.model.parameters.namedTensors, resumed.model.parameters.namedTensors) {
+    for ((name, a), (_, b)) in zip(
+      trainer.model.parameters.namedTensors, resumed.model.parameters.namedTensors)
+    {
       #expect(a.scalars == b.scalars, "\(name)")
     }
     #expect(resumed.optimizer.step == 1)
@@ -41,7 +45,9 @@ struct CheckpointTests {
   func exactResume() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let pairs = (0..<4).map { constantShiftPair(batch: 1, height: 8, width: 16, shift: 1 + $0 % 3, seed: UInt64($0)) }
+    let pairs = (0..<4).map {
+      constantShiftPair(batch: 1, height: 8, width: 16, shift: 1 + $0 % 3, seed: UInt64($0))
+    }
     let batches = pairs.map { StereoBatchTensors(left: $0.left, right: $0.right) }
     let straight = try Trainer(recipe: smallConfiguration())
     for batch in batches { try straight.train(on: batch) }
@@ -51,7 +57,9 @@ struct CheckpointTests {
     try first.saveCheckpoint(to: url)
     let second = try Trainer(resumingFrom: url)
     for batch in batches.suffix(2) { try second.train(on: batch) }
-    for ((name, a), (_, b)) in zip(straight.model.parameters.namedTensors, second.model.parameters.namedTensors) {
+    for ((name, a), (_, b)) in zip(
+      straight.model.parameters.namedTensors, second.model.parameters.namedTensors)
+    {
       #expect(a.scalars == b.scalars, "\(name) differs after resuming")
     }
   }
@@ -62,16 +70,23 @@ struct CheckpointTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let model = WNet(configuration: WNetConfiguration(preset: .realtime))
     let url = directory.appendingPathComponent("model.safetensors")
-    try WNetCheckpoint.save(model, optimizer: nil, metadata: CheckpointMetadata(configuration: model.configuration, step: 0, training: nil), to: url)
+    try WNetCheckpoint.save(
+      model, optimizer: nil,
+      metadata: CheckpointMetadata(configuration: model.configuration, step: 0, training: nil),
+      to: url)
     let data = try Data(contentsOf: url)
 
     let truncated = directory.appendingPathComponent("truncated.safetensors")
     try data.prefix(data.count / 2).write(to: truncated)
     #expect(throws: CheckpointError.self) { try WNetCheckpoint.loadModel(truncated) }
-    do { _ = try WNetCheckpoint.loadModel(truncated) } catch { #expect("\(error)".contains("truncated")) }
+    do { _ = try WNetCheckpoint.loadModel(truncated) } catch {
+      #expect("\(error)".contains("truncated"))
+    }
 
     var poisoned = data
-    poisoned.replaceSubrange((poisoned.count - 4)..<poisoned.count, with: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
+    poisoned.replaceSubrange(
+      (poisoned.count - 4)..<poisoned.count,
+      with: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
     let nan = directory.appendingPathComponent("nan.safetensors")
     try poisoned.write(to: nan)
     do {
@@ -87,7 +102,9 @@ struct CheckpointTests {
     let garbage = directory.appendingPathComponent("garbage.safetensors")
     try Data("not a checkpoint at all".utf8).write(to: garbage)
     #expect(throws: CheckpointError.self) { try WNetCheckpoint.loadModel(garbage) }
-    #expect(throws: CheckpointError.self) { try WNetCheckpoint.loadModel(directory.appendingPathComponent("missing.safetensors")) }
+    #expect(throws: CheckpointError.self) {
+      try WNetCheckpoint.loadModel(directory.appendingPathComponent("missing.safetensors"))
+    }
   }
 
   @Test("A checkpoint that does not fit the model names the tensor and both shapes")
@@ -98,7 +115,9 @@ struct CheckpointTests {
     let model = WNet(configuration: WNetConfiguration(preset: .realtime))
     let url = directory.appendingPathComponent("m.safetensors")
     let wrong = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 9)
-    try WNetCheckpoint.save(model, optimizer: nil, metadata: CheckpointMetadata(configuration: wrong, step: 0, training: nil), to: url)
+    try WNetCheckpoint.save(
+      model, optimizer: nil,
+      metadata: CheckpointMetadata(configuration: wrong, step: 0, training: nil), to: url)
     do {
       _ = try WNetCheckpoint.loadModel(url)
       Issue.record("a mismatched checkpoint was accepted")

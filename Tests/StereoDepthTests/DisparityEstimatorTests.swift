@@ -11,7 +11,9 @@ struct DisparityEstimatorTests {
   /// A smooth random texture (noise at a quarter size, bilinearly enlarged), `width × height` RGB,
   /// and the right view that sees it `shift` pixels further left: `R(x) = L(x + shift)`, so the
   /// left view's disparity is `shift` everywhere (the last `shift` columns repeat the edge).
-  static func shiftedPair(width: Int, height: Int, shift: Int, seed: UInt64) -> (left: Image, right: Image) {
+  static func shiftedPair(width: Int, height: Int, shift: Int, seed: UInt64) -> (
+    left: Image, right: Image
+  ) {
     let texture = randomTensor([1, height / 4, (width + shift) / 4, 3], seed: seed, in: 0...1)
       .resizedBilinear(height: height, width: width + shift)
     let left = texture.slice(axis: 2, 0..<width)

@@ -38,12 +38,16 @@ struct InferencePlanTests {
   /// the disparity by ~3e-4 px, on the reference backend as on oneDNN. Hence 1e-3 px here; any
   /// wrong fold (a missing mean, scale or shift) is off by more than 0.1 px. The trained model
   /// below meets 1e-4.
-  @Test("Folding, fusing and the fused softmax match the graph on a random model", arguments: [(32, 48), (64, 40)])
+  @Test(
+    "Folding, fusing and the fused softmax match the graph on a random model",
+    arguments: [(32, 48), (64, 40)])
   func matchesGraph(size: (Int, Int)) {
     let (h, w) = size
-    let left = randomTensor([2, h, w, 3], seed: 1, in: 0...1), right = randomTensor([2, h, w, 3], seed: 2, in: 0...1)
+    let left = randomTensor([2, h, w, 3], seed: 1, in: 0...1),
+      right = randomTensor([2, h, w, 3], seed: 2, in: 0...1)
     let model = Self.scrambledModel(seed: 4, input: Tensor.concatenate([left, right], axis: 3))
-    expectPlanMatchesGraph(model, left: left, right: right, disparityTolerance: 1e-3, peakTolerance: 5e-5)
+    expectPlanMatchesGraph(
+      model, left: left, right: right, disparityTolerance: 1e-3, peakTolerance: 5e-5)
   }
 
   @Test("The bundled (trained) model: the planned path equals the graph within 1e-4")
@@ -56,24 +60,34 @@ struct InferencePlanTests {
   }
 
   func expectPlanMatchesGraph(
-    _ model: WNet, left: Tensor, right: Tensor, disparityTolerance: Float = 1e-4, peakTolerance: Float = 1e-5,
+    _ model: WNet, left: Tensor, right: Tensor, disparityTolerance: Float = 1e-4,
+    peakTolerance: Float = 1e-5,
     sourceLocation: SourceLocation = #_sourceLocation
   ) {
     let plan = InferencePlan(model.network)
     let fast = plan(Tensor.concatenate([left, right], axis: 3))
     let graph = withoutGradients {
       var context = ForwardContext.inference
-      let logits = model.network.logits(Tensor.concatenate([left, right], axis: 3), context: &context).left
+      let logits = model.network.logits(
+        Tensor.concatenate([left, right], axis: 3), context: &context
+      ).left
       return model.leftSelection(logits: logits, source: right)
     }
     let spread = graph.disparity.max().scalar - graph.disparity.min().scalar
-    #expect(spread > 1, "the model should give varied disparities, spread \(spread)", sourceLocation: sourceLocation)
-    #expect(maximumAbsoluteDifference(fast.disparity, graph.disparity) < disparityTolerance, sourceLocation: sourceLocation)
+    #expect(
+      spread > 1, "the model should give varied disparities, spread \(spread)",
+      sourceLocation: sourceLocation)
+    #expect(
+      maximumAbsoluteDifference(fast.disparity, graph.disparity) < disparityTolerance,
+      sourceLocation: sourceLocation)
     let probabilities = graph.probabilities
     let peak = probabilities.max(axes: [3], keepingDimensions: true)
-    #expect(maximumAbsoluteDifference(fast.peak, peak) < peakTolerance, sourceLocation: sourceLocation)
-    let entropy = -(probabilities * (probabilities + 1e-30).log()).sum(axes: [3], keepingDimensions: true)
+    #expect(
+      maximumAbsoluteDifference(fast.peak, peak) < peakTolerance, sourceLocation: sourceLocation)
+    let entropy = -(probabilities * (probabilities + 1e-30).log()).sum(
+      axes: [3], keepingDimensions: true)
     let confidence = 1 - entropy / Float(Foundation.log(48.0))
-    #expect(maximumAbsoluteDifference(fast.confidence, confidence) < 1e-4, sourceLocation: sourceLocation)
+    #expect(
+      maximumAbsoluteDifference(fast.confidence, confidence) < 1e-4, sourceLocation: sourceLocation)
   }
 }

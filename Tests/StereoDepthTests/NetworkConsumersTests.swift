@@ -23,10 +23,14 @@ struct NetworkConsumersTests {
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
-  static func graph(_ model: WNet, left: Tensor, right: Tensor) -> (logits: Tensor, disparity: Tensor) {
+  static func graph(_ model: WNet, left: Tensor, right: Tensor) -> (
+    logits: Tensor, disparity: Tensor
+  ) {
     withoutGradients {
       var context = ForwardContext.inference
-      let logits = model.network.logits(Tensor.concatenate([left, right], axis: 3), context: &context).left
+      let logits = model.network.logits(
+        Tensor.concatenate([left, right], axis: 3), context: &context
+      ).left
       return (logits, model.leftSelection(logits: logits, source: right).disparity)
     }
   }

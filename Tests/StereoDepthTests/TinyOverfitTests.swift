@@ -19,7 +19,9 @@ struct TinyOverfitTests {
     let first = try trainer.train(on: batch)
     var last = first
     for _ in 1..<configuration.steps { last = try trainer.train(on: batch) }
-    #expect(last.reconstruction < first.reconstruction * 0.5, "reconstruction \(first.reconstruction) → \(last.reconstruction)")
+    #expect(
+      last.reconstruction < first.reconstruction * 0.5,
+      "reconstruction \(first.reconstruction) → \(last.reconstruction)")
     // The left disparity away from the left border (where x − d leaves the image).
     let output = withoutGradients {
       var context = ForwardContext.inference
@@ -34,6 +36,8 @@ struct TinyOverfitTests {
     var rightValues: [Float] = []
     for n in 0..<2 { for y in 0..<16 { for x in 0..<40 { rightValues.append(right[n, y, x, 0]) } } }
     let rightMean = rightValues.reduce(0, +) / Float(rightValues.count)
-    #expect(Swift.abs(rightMean - Float(shift)) < 0.5, "mean right disparity \(rightMean), expected \(shift)")
+    #expect(
+      Swift.abs(rightMean - Float(shift)) < 0.5,
+      "mean right disparity \(rightMean), expected \(shift)")
   }
 }

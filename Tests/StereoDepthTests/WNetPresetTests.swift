@@ -20,7 +20,8 @@ struct WNetPresetTests {
     #expect(all == 5_350_070)
   }
 
-  @Test("Both presets map [N, H, W, 6] to two [N, H, W, D] logit maps", arguments: WNetPreset.allCases)
+  @Test(
+    "Both presets map [N, H, W, 6] to two [N, H, W, D] logit maps", arguments: WNetPreset.allCases)
   func shapes(preset: WNetPreset) {
     let configuration = WNetConfiguration(preset: preset)
     let model = WNet(configuration: configuration, seed: 1)

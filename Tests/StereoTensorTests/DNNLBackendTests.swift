@@ -1,6 +1,7 @@
-@testable import StereoTensor
 import Testing
 import _StereoTestSupport
+
+@testable import StereoTensor
 
 /// Every oneDNN primitive against ``ReferenceBackend``, forward and backward, on small shapes
 /// including odd extents, 1×1 and depthwise filters, strides and asymmetric padding.
@@ -40,8 +41,10 @@ struct DNNLBackendTests {
   static let convolutionCases: [ConvolutionCase] = {
     var cases = [
       ConvolutionCase(input: [2, 7, 9, 5], filter: [6, 3, 3, 5], geometry: .init(padding: 1)),
-      ConvolutionCase(input: [1, 9, 8, 3], filter: [4, 3, 3, 3], geometry: .init(stride: 2, padding: 1)),
-      ConvolutionCase(input: [2, 6, 7, 8], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 8)),
+      ConvolutionCase(
+        input: [1, 9, 8, 3], filter: [4, 3, 3, 3], geometry: .init(stride: 2, padding: 1)),
+      ConvolutionCase(
+        input: [2, 6, 7, 8], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 8)),
       ConvolutionCase(input: [2, 5, 6, 7], filter: [9, 1, 1, 7], geometry: .init()),
       ConvolutionCase(
         input: [1, 6, 6, 4], filter: [4, 2, 3, 2],
@@ -49,12 +52,15 @@ struct DNNLBackendTests {
           strideY: 1, strideX: 2, paddingTop: 0, paddingBottom: 1, paddingLeft: 2, paddingRight: 0,
           groups: 2)),
       // Depthwise with channel multiplier 2.
-      ConvolutionCase(input: [1, 5, 7, 4], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 4)),
-      ConvolutionCase(input: [1, 11, 13, 3], filter: [5, 5, 5, 3], geometry: .init(stride: 3, padding: 2)),
+      ConvolutionCase(
+        input: [1, 5, 7, 4], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 4)),
+      ConvolutionCase(
+        input: [1, 11, 13, 3], filter: [5, 5, 5, 3], geometry: .init(stride: 3, padding: 2)),
       // Channel counts that take oneDNN's blocked JIT kernels (multiples of 16).
       ConvolutionCase(input: [2, 8, 10, 16], filter: [32, 3, 3, 16], geometry: .init(padding: 1)),
       ConvolutionCase(input: [1, 9, 11, 64], filter: [64, 3, 3, 64], geometry: .init(padding: 1)),
-      ConvolutionCase(input: [2, 9, 11, 64], filter: [64, 3, 3, 1], geometry: .init(padding: 1, groups: 64)),
+      ConvolutionCase(
+        input: [2, 9, 11, 64], filter: [64, 3, 3, 1], geometry: .init(padding: 1, groups: 64)),
       ConvolutionCase(input: [2, 9, 11, 64], filter: [48, 1, 1, 64], geometry: .init()),
       // Padding as wide as the kernel: the input gradient takes oneDNN's backward-data primitive
       // instead of a forward convolution with the flipped filter.
@@ -68,7 +74,8 @@ struct DNNLBackendTests {
       let groups = [1, 1, 2, 3][Int.random(in: 0..<4, using: &generator)]
       let perGroupIn = Int.random(in: 1...4, using: &generator)
       let perGroupOut = Int.random(in: 1...3, using: &generator)
-      let kh = Int.random(in: 1...4, using: &generator), kw = Int.random(in: 1...4, using: &generator)
+      let kh = Int.random(in: 1...4, using: &generator),
+        kw = Int.random(in: 1...4, using: &generator)
       let geometry = ConvolutionGeometry(
         strideY: Int.random(in: 1...3, using: &generator),
         strideX: Int.random(in: 1...3, using: &generator),
@@ -79,7 +86,8 @@ struct DNNLBackendTests {
       cases.append(
         ConvolutionCase(
           input: [
-            Int.random(in: 1...3, using: &generator), Int.random(in: kh...(kh + 8), using: &generator),
+            Int.random(in: 1...3, using: &generator),
+            Int.random(in: kh...(kh + 8), using: &generator),
             Int.random(in: kw...(kw + 8), using: &generator), groups * perGroupIn,
           ],
           filter: [groups * perGroupOut, kh, kw, perGroupIn], geometry: geometry))
@@ -101,7 +109,8 @@ struct DNNLBackendTests {
     for withBias in [true, false] {
       expectClose(
         dnnl.convolution2D(input, filter: filter, bias: withBias ? bias : nil, geometry: geometry),
-        reference.convolution2D(input, filter: filter, bias: withBias ? bias : nil, geometry: geometry),
+        reference.convolution2D(
+          input, filter: filter, bias: withBias ? bias : nil, geometry: geometry),
         .forSums(of: terms), "forward (bias \(withBias))")
     }
     // Each input element meets at most KH·KW·C_out/groups products.
@@ -129,11 +138,15 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
-  @Test("Inference convolution with a fused activation, Winograd-eligible and not", arguments: [
-    ConvolutionCase(input: [1, 9, 11, 32], filter: [16, 3, 3, 32], geometry: .init(padding: 1)),
-    ConvolutionCase(input: [2, 7, 9, 5], filter: [6, 3, 3, 5], geometry: .init(stride: 2, padding: 1)),
-    ConvolutionCase(input: [1, 6, 7, 8], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 8)),
-  ])
+  @Test(
+    "Inference convolution with a fused activation, Winograd-eligible and not",
+    arguments: [
+      ConvolutionCase(input: [1, 9, 11, 32], filter: [16, 3, 3, 32], geometry: .init(padding: 1)),
+      ConvolutionCase(
+        input: [2, 7, 9, 5], filter: [6, 3, 3, 5], geometry: .init(stride: 2, padding: 1)),
+      ConvolutionCase(
+        input: [1, 6, 7, 8], filter: [8, 3, 3, 1], geometry: .init(padding: 1, groups: 8)),
+    ])
   func inferenceConvolution(_ testCase: ConvolutionCase) {
     let input = randomTensor(testCase.input, seed: 60)
     let filter = randomTensor(testCase.filter, seed: 61)
@@ -159,13 +172,15 @@ struct DNNLBackendTests {
     let input = randomTensor([2, 3, 4, inputChannels], seed: seed)
     let filter = randomTensor([3, kernel, kernel, inputChannels], seed: seed + 1)
     let bias = randomTensor([3], seed: seed + 2)
-    let output = reference.transposedConvolution2D(input, filter: filter, bias: bias, stride: stride)
+    let output = reference.transposedConvolution2D(
+      input, filter: filter, bias: bias, stride: stride)
     #expect(output.shape == [2, 2 * stride + kernel, 3 * stride + kernel, 3])
     let outputGradient = randomTensor(output.shape, seed: seed + 3)
     let terms = kernel * kernel * inputChannels
     for withBias in [true, false] {
       expectClose(
-        dnnl.transposedConvolution2D(input, filter: filter, bias: withBias ? bias : nil, stride: stride),
+        dnnl.transposedConvolution2D(
+          input, filter: filter, bias: withBias ? bias : nil, stride: stride),
         reference.transposedConvolution2D(
           input, filter: filter, bias: withBias ? bias : nil, stride: stride),
         .forSums(of: terms), "forward (bias \(withBias))")
@@ -209,9 +224,11 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
-  @Test("Batch norm: training, inference and backward", arguments: [
-    [2, 5, 7, 3], [3, 4, 4, 17], [1, 3, 5, 64], [2, 1, 1, 8],
-  ])
+  @Test(
+    "Batch norm: training, inference and backward",
+    arguments: [
+      [2, 5, 7, 3], [3, 4, 4, 17], [1, 3, 5, 64], [2, 1, 1, 8],
+    ])
   func batchNorm(shape: [Int]) {
     let c = shape[3]
     let seed = UInt64(shape.reduce(0, +))
@@ -226,7 +243,8 @@ struct DNNLBackendTests {
     expectClose(fast.mean, slow.mean, .normalized, "batch mean")
     expectClose(fast.variance, slow.variance, .normalized, "batch variance (biased)")
 
-    let mean = randomTensor([c], seed: seed + 3), variance = randomTensor([c], seed: seed + 4, in: 0.2...2)
+    let mean = randomTensor([c], seed: seed + 3),
+      variance = randomTensor([c], seed: seed + 4, in: 0.2...2)
     expectClose(
       dnnl.batchNormInference(
         input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon),
@@ -248,9 +266,11 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
-  @Test("ReLU and ELU, forward and backward from the output", arguments: [
-    [2, 3, 5, 7], [1, 17, 19, 33], [1000],
-  ])
+  @Test(
+    "ReLU and ELU, forward and backward from the output",
+    arguments: [
+      [2, 3, 5, 7], [1, 17, 19, 33], [1000],
+    ])
   func activations(shape: [Int]) throws {
     let input = randomTensor(shape, seed: UInt64(shape.count), in: -3...3)
     let outputGradient = randomTensor(shape, seed: 7)
@@ -269,9 +289,11 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
-  @Test("Max-pooling with a workspace, even, odd and size 3", arguments: [
-    ([2, 7, 9, 5], 2), ([1, 8, 8, 16], 2), ([1, 10, 11, 4], 3), ([3, 4, 6, 1], 2),
-  ])
+  @Test(
+    "Max-pooling with a workspace, even, odd and size 3",
+    arguments: [
+      ([2, 7, 9, 5], 2), ([1, 8, 8, 16], 2), ([1, 10, 11, 4], 3), ([3, 4, 6, 1], 2),
+    ])
   func maxPool(shape: [Int], size: Int) {
     let input = randomTensor(shape, seed: UInt64(shape.reduce(0, +)))
     let fast = withBackend(dnnl) { dnnl.maxPool2D(input, size: size) }
@@ -282,10 +304,13 @@ struct DNNLBackendTests {
     let expected = reference.maxPool2DBackward(
       outputGradient, inputShape: input.shape, input: input, workspace: nil, size: size)
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: fast.workspace, size: size),
+      dnnl.maxPool2DBackward(
+        outputGradient, inputShape: input.shape, input: input, workspace: fast.workspace, size: size
+      ),
       expected, .elementwise, "backward with the workspace")
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: nil, size: size),
+      dnnl.maxPool2DBackward(
+        outputGradient, inputShape: input.shape, input: input, workspace: nil, size: size),
       expected, .elementwise, "backward without a workspace")
     expectNoFallback()
   }
@@ -296,8 +321,10 @@ struct DNNLBackendTests {
     let outputGradient = randomTensor([1, 2, 2, 2], seed: 9)
     let workspace = dnnl.maxPool2D(input, size: 2).workspace
     expectClose(
-      dnnl.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: workspace, size: 2),
-      reference.maxPool2DBackward(outputGradient, inputShape: input.shape, input: input, workspace: nil, size: 2),
+      dnnl.maxPool2DBackward(
+        outputGradient, inputShape: input.shape, input: input, workspace: workspace, size: 2),
+      reference.maxPool2DBackward(
+        outputGradient, inputShape: input.shape, input: input, workspace: nil, size: 2),
       .elementwise, "ties")
   }
 
@@ -309,10 +336,12 @@ struct DNNLBackendTests {
     expectClose(result.output, reference.maxPool2D(input, size: 2).output, .elementwise, "forward")
   }
 
-  @Test("Bilinear resizing with half-pixel centres, up, down and odd", arguments: [
-    ([1, 1, 1, 3], 2, 2), ([2, 3, 5, 4], 6, 10), ([1, 7, 4, 16], 14, 8), ([1, 6, 9, 2], 12, 18),
-    ([2, 9, 7, 3], 4, 3), ([1, 5, 3, 5], 7, 11), ([1, 8, 8, 1], 3, 5), ([1, 4, 4, 2], 4, 9),
-  ])
+  @Test(
+    "Bilinear resizing with half-pixel centres, up, down and odd",
+    arguments: [
+      ([1, 1, 1, 3], 2, 2), ([2, 3, 5, 4], 6, 10), ([1, 7, 4, 16], 14, 8), ([1, 6, 9, 2], 12, 18),
+      ([2, 9, 7, 3], 4, 3), ([1, 5, 3, 5], 7, 11), ([1, 8, 8, 1], 3, 5), ([1, 4, 4, 2], 4, 9),
+    ])
   func resize(shape: [Int], height: Int, width: Int) throws {
     let input = randomTensor(shape, seed: UInt64(height * 100 + width))
     expectClose(
@@ -332,9 +361,11 @@ struct DNNLBackendTests {
     expectNoFallback()
   }
 
-  @Test("oneDNN softmax, the benchmarks' alternative to the Swift kernel", arguments: [
-    [2, 3, 4, 7], [1, 5, 6, 48], [3, 53],
-  ])
+  @Test(
+    "oneDNN softmax, the benchmarks' alternative to the Swift kernel",
+    arguments: [
+      [2, 3, 4, 7], [1, 5, 6, 48], [3, 53],
+    ])
   func softmax(shape: [Int]) throws {
     let input = randomTensor(shape, seed: 21, in: -8...8)
     let output = reference.softmax(input)

@@ -29,14 +29,16 @@ struct GradientCheckTests {
   /// Values in ±[0.1, 1], away from 0 by more than the difference step.
   func awayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
     let raw = randomTensor(shape, seed: seed)
-    return Tensor(shape: shape, scalars: raw.scalars.map { ($0 < 0 ? -1 : 1) * (0.1 + 0.9 * Swift.abs($0)) })
+    return Tensor(
+      shape: shape, scalars: raw.scalars.map { ($0 < 0 ? -1 : 1) * (0.1 + 0.9 * Swift.abs($0)) })
   }
 
   /// Distinct values 0.05 apart in shuffled order, so every max is unique by a wide margin.
   func distinct(_ shape: [Int], seed: UInt64) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     let count = Tensor.elementCount(of: shape)
-    let values = (0..<count).map { Float($0) * 0.05 - Float(count) * 0.025 }.shuffled(using: &generator)
+    let values = (0..<count).map { Float($0) * 0.05 - Float(count) * 0.025 }.shuffled(
+      using: &generator)
     return Tensor(shape: shape, scalars: values)
   }
 
@@ -47,8 +49,12 @@ struct GradientCheckTests {
       ([1, 6, 5, 2], [3, 3, 3, 2], ConvolutionGeometry(stride: 2, padding: 1)),
       ([2, 4, 5, 6], [6, 3, 3, 1], ConvolutionGeometry(stride: 1, padding: 1, groups: 6)),
       ([1, 5, 4, 4], [6, 1, 1, 4], ConvolutionGeometry()),
-      ([1, 6, 6, 4], [4, 2, 3, 2], ConvolutionGeometry(
-        strideY: 1, strideX: 2, paddingTop: 0, paddingBottom: 1, paddingLeft: 2, paddingRight: 0, groups: 2)),
+      (
+        [1, 6, 6, 4], [4, 2, 3, 2],
+        ConvolutionGeometry(
+          strideY: 1, strideX: 2, paddingTop: 0, paddingBottom: 1, paddingLeft: 2, paddingRight: 0,
+          groups: 2)
+      ),
     ]
     for (index, testCase) in cases.enumerated() {
       let seed = UInt64(index * 10)
@@ -111,7 +117,9 @@ struct GradientCheckTests {
 
   @Test("Softmax over channels", arguments: backends)
   func softmax(backend: any Backend) {
-    expectGradients(backend, [randomTensor([2, 3, 4, 7], seed: 13, in: -3...3)]) { x in x[0].softmax() }
+    expectGradients(backend, [randomTensor([2, 3, 4, 7], seed: 13, in: -3...3)]) { x in
+      x[0].softmax()
+    }
   }
 
   @Test("Concatenation, slicing and padding", arguments: backends)

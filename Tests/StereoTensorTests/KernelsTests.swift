@@ -60,14 +60,16 @@ struct KernelsTests {
     }
     let input = randomTensor([3, 33, 1001], seed: 3)
     expectClose(
-      fast.affine(input, scale: -1.5, offset: 0.25), reference.affine(input, scale: -1.5, offset: 0.25),
+      fast.affine(input, scale: -1.5, offset: 0.25),
+      reference.affine(input, scale: -1.5, offset: 0.25),
       .elementwise, "affine")
   }
 
   @Test("Vectorised exp and log over their whole range, with special values")
   func vectorMath() {
     var values: [Float] = [
-      0, -0, 1, -1, 88.7, -87.3, 89, -88, -104, 1e-30, .leastNonzeroMagnitude, .leastNormalMagnitude,
+      0, -0, 1, -1, 88.7, -87.3, 89, -88, -104, 1e-30, .leastNonzeroMagnitude,
+      .leastNormalMagnitude,
       .leastNormalMagnitude / 3,
       .greatestFiniteMagnitude, .infinity, -.infinity, .nan, 0.5, 2, 3.4e38,
     ]
@@ -110,16 +112,20 @@ struct KernelsTests {
         let reduced = axes.reduce(1) { $0 * shape[$1] }
         expectClose(
           fast.reduce(operation, input, axes: axes), reference.reduce(operation, input, axes: axes),
-          operation == .sum ? .forSums(of: reduced) : .elementwise, "\(operation) \(shape) over \(axes)")
+          operation == .sum ? .forSums(of: reduced) : .elementwise,
+          "\(operation) \(shape) over \(axes)")
       }
     }
     // Long rows and long columns that split across threads.
-    for (shape, axes) in [([300_007], [0]), ([3, 70_001], [1]), ([70_001, 3], [0]), ([2, 50_000, 5], [1])] {
+    for (shape, axes) in [
+      ([300_007], [0]), ([3, 70_001], [1]), ([70_001, 3], [0]), ([2, 50_000, 5], [1]),
+    ] {
       let input = randomTensor(shape, seed: 5)
       let reduced = axes.reduce(1) { $0 * shape[$1] }
       expectClose(
         fast.reduce(operation, input, axes: axes), reference.reduce(operation, input, axes: axes),
-        operation == .sum ? .forSums(of: reduced) : .elementwise, "\(operation) \(shape) over \(axes)")
+        operation == .sum ? .forSums(of: reduced) : .elementwise,
+        "\(operation) \(shape) over \(axes)")
     }
   }
 
@@ -152,7 +158,8 @@ struct KernelsTests {
       let input = randomTensor([5, 5, 6, 7], seed: UInt64(axis))
       for range in [0..<1, 1..<4, 2..<5] {
         expectClose(
-          fast.slice(input, axis: axis, range: range), reference.slice(input, axis: axis, range: range),
+          fast.slice(input, axis: axis, range: range),
+          reference.slice(input, axis: axis, range: range),
           .elementwise, "slice \(range) along \(axis)")
       }
       for mode in [PaddingMode.zero, .replicate] {
@@ -176,9 +183,11 @@ struct KernelsTests {
       "concatenate channels")
   }
 
-  @Test("Softmax and its backward over the last axis", arguments: [
-    [2, 3, 4, 7], [2, 3, 4, 8], [1, 5, 6, 48], [3, 53], [4, 1], [2, 40, 41, 48],
-  ])
+  @Test(
+    "Softmax and its backward over the last axis",
+    arguments: [
+      [2, 3, 4, 7], [2, 3, 4, 8], [1, 5, 6, 48], [3, 53], [4, 1], [2, 40, 41, 48],
+    ])
   func softmax(shape: [Int]) {
     let input = randomTensor(shape, seed: UInt64(shape.last ?? 0), in: -8...8)
     let output = reference.softmax(input)

@@ -39,6 +39,7 @@ struct TrainingTests {
       }
     }
     let final = withoutGradients { loss() }.scalar
-    #expect(final < initial / 10, "loss went from \(initial) to \(final) on \(Backends.current.name)")
+    #expect(
+      final < initial / 10, "loss went from \(initial) to \(final) on \(Backends.current.name)")
   }
 }

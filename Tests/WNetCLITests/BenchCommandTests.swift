@@ -13,7 +13,8 @@ struct BenchCommandTests {
     ])
     let command = try #require(parsed as? WNetCommand.BenchOps)
     #expect(command.json && command.runs == 3 && command.warmup == 1 && command.filter == "conv")
-    #expect(command.batch == 2 && command.height == 16 && command.width == 24 && command.channels == 8)
+    #expect(
+      command.batch == 2 && command.height == 16 && command.width == 24 && command.channels == 8)
     #expect(!command.reference)
   }
 
@@ -28,10 +29,17 @@ struct BenchCommandTests {
 struct BenchModelCommandTests {
   @Test("Parses the model benchmark's options and rejects bad sizes")
   func parse() throws {
-    let command = try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "64", "--width", "96", "--batch", "2", "--train", "--json", "--profile"])
-    #expect(command.preset == .original && command.height == 64 && command.width == 96 && command.batch == 2)
+    let command = try WNetCommand.BenchModel.parse([
+      "--preset", "original", "--height", "64", "--width", "96", "--batch", "2", "--train",
+      "--json", "--profile",
+    ])
+    #expect(
+      command.preset == .original && command.height == 64 && command.width == 96
+        && command.batch == 2)
     #expect(command.train && command.json && command.profile)
-    #expect(throws: (any Error).self) { try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "40"]) }
+    #expect(throws: (any Error).self) {
+      try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "40"])
+    }
     #expect(throws: (any Error).self) { try WNetCommand.BenchModel.parse(["--batch", "0"]) }
   }
 }

@@ -87,14 +87,18 @@ struct ClassicMethodTests {
     let calibration = folder.appendingPathComponent("rig.json")
     try Data(#"{"fx": 500, "cx": 16, "cy": 12, "baseline": -0.1}"#.utf8).write(to: calibration)
     try CommandLineErrorTests().expectOneLineError(
-      ["infer", left.path, left.path, "--method", "sgbm", "--calibration", calibration.path,
-       "--output", folder.appendingPathComponent("o").path],
+      [
+        "infer", left.path, left.path, "--method", "sgbm", "--calibration", calibration.path,
+        "--output", folder.appendingPathComponent("o").path,
+      ],
       mentioning: "'baseline'")
     try Data(#"{"fx": 500, "cx": 16, "cy": 12, "baseline": 0.1, "width": 640, "height": 480}"#.utf8)
       .write(to: calibration)
     try CommandLineErrorTests().expectOneLineError(
-      ["infer", left.path, left.path, "--method", "sgbm", "--calibration", calibration.path,
-       "--output", folder.appendingPathComponent("o").path],
+      [
+        "infer", left.path, left.path, "--method", "sgbm", "--calibration", calibration.path,
+        "--output", folder.appendingPathComponent("o").path,
+      ],
       mentioning: "640x480")
   }
 

@@ -40,30 +40,42 @@ struct CommandLineErrorTests {
     let errorData = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Outcome(
-      status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+      status: process.terminationStatus,
+      standardOutput: String(decoding: outputData, as: UTF8.self),
       standardError: String(decoding: errorData, as: UTF8.self))
   }
 
   static func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("wnet-cli-\(UUID().uuidString.prefix(8))")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-cli-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
   }
 
   /// Expects exit status 1 and exactly one line on standard error that mentions `fragment`.
-  func expectOneLineError(_ arguments: [String], mentioning fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  func expectOneLineError(
+    _ arguments: [String], mentioning fragment: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let outcome = try Self.run(arguments)
-    #expect(outcome.status == 1, "exit status \(outcome.status) for \(arguments)", sourceLocation: sourceLocation)
+    #expect(
+      outcome.status == 1, "exit status \(outcome.status) for \(arguments)",
+      sourceLocation: sourceLocation)
     let lines = outcome.standardError.split(separator: "\n", omittingEmptySubsequences: true)
-    #expect(lines.count == 1, "expected one line, got: \(outcome.standardError)", sourceLocation: sourceLocation)
-    #expect(outcome.standardError.contains(fragment), "'\(fragment)' not in: \(outcome.standardError)", sourceLocation: sourceLocation)
+    #expect(
+      lines.count == 1, "expected one line, got: \(outcome.standardError)",
+      sourceLocation: sourceLocation)
+    #expect(
+      outcome.standardError.contains(fragment), "'\(fragment)' not in: \(outcome.standardError)",
+      sourceLocation: sourceLocation)
   }
 
   @Test("Missing, empty, corrupt and mismatched images")
   func badImages() throws {
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let small = folder.appendingPathComponent("small.png"), large = folder.appendingPathComponent("large.png")
+    let small = folder.appendingPathComponent("small.png"),
+      large = folder.appendingPathComponent("large.png")
     try ImageIO.writePNG(Image(width: 8, height: 8, channels: 3, repeating: 0.5), to: small)
     try ImageIO.writePNG(Image(width: 16, height: 8, channels: 3, repeating: 0.5), to: large)
     let empty = folder.appendingPathComponent("empty.png")
@@ -71,7 +83,9 @@ struct CommandLineErrorTests {
     let corrupt = folder.appendingPathComponent("corrupt.jpg")
     try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 1, 2, 3]).write(to: corrupt)
     let model = ["--model", try Self.smallModel(in: folder).path]
-    try expectOneLineError(["infer", folder.appendingPathComponent("nope.png").path, small.path] + model, mentioning: "nope.png")
+    try expectOneLineError(
+      ["infer", folder.appendingPathComponent("nope.png").path, small.path] + model,
+      mentioning: "nope.png")
     try expectOneLineError(["infer", empty.path, small.path] + model, mentioning: "empty.png")
     try expectOneLineError(["infer", corrupt.path, small.path] + model, mentioning: "corrupt.jpg")
     try expectOneLineError(["infer", small.path, large.path] + model, mentioning: "same size")
@@ -85,13 +99,18 @@ struct CommandLineErrorTests {
     try ImageIO.writePNG(Image(width: 8, height: 8, channels: 3, repeating: 0.5), to: image)
     let garbage = folder.appendingPathComponent("garbage.safetensors")
     try Data("definitely not a checkpoint".utf8).write(to: garbage)
-    try expectOneLineError(["infer", image.path, image.path, "--model", garbage.path], mentioning: "garbage.safetensors")
+    try expectOneLineError(
+      ["infer", image.path, image.path, "--model", garbage.path], mentioning: "garbage.safetensors")
     let model = try Self.smallModel(in: folder)
     let data = try Data(contentsOf: model)
     let truncated = folder.appendingPathComponent("truncated.safetensors")
     try data.prefix(data.count - 100).write(to: truncated)
-    try expectOneLineError(["infer", image.path, image.path, "--model", truncated.path], mentioning: "truncated")
-    try expectOneLineError(["export", "--onnx", folder.appendingPathComponent("m.onnx").path, "--model", truncated.path], mentioning: "truncated")
+    try expectOneLineError(
+      ["infer", image.path, image.path, "--model", truncated.path], mentioning: "truncated")
+    try expectOneLineError(
+      [
+        "export", "--onnx", folder.appendingPathComponent("m.onnx").path, "--model", truncated.path,
+      ], mentioning: "truncated")
   }
 
   @Test("Empty datasets and impossible resumes")
@@ -100,9 +119,13 @@ struct CommandLineErrorTests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let empty = folder.appendingPathComponent("empty")
     try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-    try expectOneLineError(["train", "--data", empty.path, "--output", folder.appendingPathComponent("run").path], mentioning: "empty")
+    try expectOneLineError(
+      ["train", "--data", empty.path, "--output", folder.appendingPathComponent("run").path],
+      mentioning: "empty")
     try expectOneLineError(["eval", "--data", empty.path], mentioning: "empty")
-    try expectOneLineError(["train", "--resume", "--output", folder.appendingPathComponent("none").path], mentioning: "no checkpoint")
+    try expectOneLineError(
+      ["train", "--resume", "--output", folder.appendingPathComponent("none").path],
+      mentioning: "no checkpoint")
   }
 
   @Test("A NaN in training stops with a clear error and leaves the last checkpoint intact")
@@ -112,11 +135,14 @@ struct CommandLineErrorTests {
     let run = folder.appendingPathComponent("run")
     // An absurd learning rate makes the weights, then the loss, non-finite within a few steps.
     let outcome = try Self.run([
-      "train", "--steps", "40", "--batch-size", "1", "--height", "16", "--width", "32", "--learning-rate", "1e30",
+      "train", "--steps", "40", "--batch-size", "1", "--height", "16", "--width", "32",
+      "--learning-rate", "1e30",
       "--checkpoint-every", "1", "--output", run.path,
     ])
     #expect(outcome.status == 1)
-    #expect(outcome.standardError.contains("non-finite") || outcome.standardError.contains("nan") || outcome.standardError.contains("inf"), "\(outcome.standardError)")
+    #expect(
+      outcome.standardError.contains("non-finite") || outcome.standardError.contains("nan")
+        || outcome.standardError.contains("inf"), "\(outcome.standardError)")
     let last = outcome.standardError.split(separator: "\n").last.map(String.init) ?? ""
     #expect(last.hasPrefix("Error:"), "last line: \(last)")
   }
@@ -126,7 +152,11 @@ struct CommandLineErrorTests {
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let run = folder.appendingPathComponent("run")
-    let arguments = ["train", "--steps", "30", "--batch-size", "1", "--height", "16", "--width", "32", "--learning-rate", "1e-3", "--checkpoint-every", "3", "--validate-every", "0", "--output", run.path]
+    let arguments = [
+      "train", "--steps", "30", "--batch-size", "1", "--height", "16", "--width", "32",
+      "--learning-rate", "1e-3", "--checkpoint-every", "3", "--validate-every", "0", "--output",
+      run.path,
+    ]
     let binary = try #require(Self.binary)
     let process = Process()
     process.executableURL = binary
@@ -137,7 +167,9 @@ struct CommandLineErrorTests {
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
     // Wait until at least one checkpoint exists, then kill without warning.
     let deadline = Date().addingTimeInterval(120)
-    while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline && process.isRunning {
+    while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline
+      && process.isRunning
+    {
       Thread.sleep(forTimeInterval: 0.05)
     }
     Thread.sleep(forTimeInterval: 0.3)
@@ -156,7 +188,10 @@ struct CommandLineErrorTests {
   /// A tiny checkpoint trained for one step, for commands that need a model.
   static func smallModel(in folder: URL) throws -> URL {
     let directory = folder.appendingPathComponent("model-run")
-    let outcome = try run(["train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32", "--output", directory.path])
+    let outcome = try run([
+      "train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32", "--output",
+      directory.path,
+    ])
     #expect(outcome.status == 0, "\(outcome.standardError)")
     return directory.appendingPathComponent("checkpoint.safetensors")
   }

@@ -29,7 +29,8 @@ struct ExportCommandTests {
   @Test(
     "Rejects neither or both of --onnx and --weights, an unknown preset, and --model with --preset or --seed",
     arguments: [
-      [] as [String], ["--onnx", "m.onnx", "--weights", "w.safetensors"], ["--onnx", "m.onnx", "--preset", "fast"],
+      [] as [String], ["--onnx", "m.onnx", "--weights", "w.safetensors"],
+      ["--onnx", "m.onnx", "--preset", "fast"],
       ["--onnx", "m.onnx", "--model", "c.safetensors", "--preset", "realtime"],
       ["--onnx", "m.onnx", "--model", "c.safetensors", "--seed", "1"],
     ])
@@ -60,24 +61,32 @@ struct ExportCommandTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-export-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let configuration = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 15)
+    let configuration = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 15)
     let model = WNet(configuration: configuration, seed: 5)
     let optimizer = Adam()
-    for (_, parameter) in model.parameters.trainable { parameter.gradient = Tensor.zeros(parameter.shape) }
+    for (_, parameter) in model.parameters.trainable {
+      parameter.gradient = Tensor.zeros(parameter.shape)
+    }
     optimizer.update(model.parameters)  // Adam's moments: state to leave out
     let checkpoint = directory.appendingPathComponent("run/checkpoint.safetensors")
-    try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
     try WNetCheckpoint.save(
-      model, optimizer: optimizer, metadata: CheckpointMetadata(configuration: configuration, step: 42, training: nil),
+      model, optimizer: optimizer,
+      metadata: CheckpointMetadata(configuration: configuration, step: 42, training: nil),
       to: checkpoint)
     let output = directory.appendingPathComponent("weights.safetensors")
     try WNetCommand.Export.parse(["--weights", output.path, "--model", checkpoint.path]).run()
     let (loaded, metadata, tensors) = try WNetCheckpoint.loadModel(output)
-    #expect(WNetCheckpoint.optimizerState(try WNetCheckpoint.read(checkpoint).tensors).isEmpty == false)
+    #expect(
+      WNetCheckpoint.optimizerState(try WNetCheckpoint.read(checkpoint).tensors).isEmpty == false)
     #expect(WNetCheckpoint.optimizerState(tensors).isEmpty)
     #expect(metadata.step == 42 && metadata.configuration == configuration)
     for (name, tensor) in model.parameters.namedTensors {
-      #expect(loaded.parameters.namedTensors.first { $0.name == name }?.tensor.scalars == tensor.scalars, "\(name)")
+      #expect(
+        loaded.parameters.namedTensors.first { $0.name == name }?.tensor.scalars == tensor.scalars,
+        "\(name)")
     }
     #expect(try Data(contentsOf: output).count < Data(contentsOf: checkpoint).count / 2)
   }

@@ -19,7 +19,10 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
   /// Free-form provenance (command line, data, time).
   public var notes: [String: String]
 
-  public init(configuration: WNetConfiguration, step: Int, training: TrainingRecipe?, notes: [String: String] = [:]) {
+  public init(
+    configuration: WNetConfiguration, step: Int, training: TrainingRecipe?,
+    notes: [String: String] = [:]
+  ) {
     self.configuration = configuration
     self.step = step
     self.training = training
@@ -34,7 +37,9 @@ public enum WNetCheckpoint {
   public static func save(
     _ model: WNet, optimizer: (any Optimizer)?, metadata: CheckpointMetadata, to url: URL
   ) throws {
-    var tensors = model.parameters.namedTensors.map { (name: "model.\($0.name)", tensor: $0.tensor) }
+    var tensors = model.parameters.namedTensors.map {
+      (name: "model.\($0.name)", tensor: $0.tensor)
+    }
     if let optimizer {
       for (name, tensor) in optimizer.state.sorted(by: { $0.key < $1.key }) {
         tensors.append((name: "optimizer.\(name)", tensor: tensor))
@@ -49,10 +54,13 @@ public enum WNetCheckpoint {
   /// Reads a checkpoint's metadata and tensors.
   ///
   /// - Throws: ``CheckpointError`` for a missing, truncated, corrupt or non-W-net file.
-  public static func read(_ url: URL) throws -> (metadata: CheckpointMetadata, tensors: [String: Tensor]) {
+  public static func read(_ url: URL) throws -> (
+    metadata: CheckpointMetadata, tensors: [String: Tensor]
+  ) {
     let (tensors, _, rawMetadata) = try SafeTensors.read(from: url)
     guard let json = rawMetadata["wnet"] else {
-      throw CheckpointError("\(url.path) is a safetensors file but not a WNet checkpoint (no 'wnet' metadata)")
+      throw CheckpointError(
+        "\(url.path) is a safetensors file but not a WNet checkpoint (no 'wnet' metadata)")
     }
     let metadata: CheckpointMetadata
     do {
@@ -64,14 +72,20 @@ public enum WNetCheckpoint {
   }
 
   /// Loads a model; with `expectedPreset`, a checkpoint of another preset is an error.
-  public static func loadModel(_ url: URL, expectedPreset: WNetPreset? = nil) throws -> (model: WNet, metadata: CheckpointMetadata, tensors: [String: Tensor]) {
+  public static func loadModel(_ url: URL, expectedPreset: WNetPreset? = nil) throws -> (
+    model: WNet, metadata: CheckpointMetadata, tensors: [String: Tensor]
+  ) {
     let (metadata, tensors) = try read(url)
     if let expectedPreset, metadata.configuration.preset != expectedPreset {
-      throw CheckpointError("\(url.path) holds a '\(metadata.configuration.preset.rawValue)' model, not '\(expectedPreset.rawValue)'")
+      throw CheckpointError(
+        "\(url.path) holds a '\(metadata.configuration.preset.rawValue)' model, not '\(expectedPreset.rawValue)'"
+      )
     }
     let model = WNet(configuration: metadata.configuration)
     var weights: [String: Tensor] = [:]
-    for (name, tensor) in tensors where name.hasPrefix("model.") { weights[String(name.dropFirst(6))] = tensor }
+    for (name, tensor) in tensors where name.hasPrefix("model.") {
+      weights[String(name.dropFirst(6))] = tensor
+    }
     try model.parameters.load(weights, source: url.path)
     return (model, metadata, tensors)
   }
@@ -79,7 +93,9 @@ public enum WNetCheckpoint {
   /// The optimizer state stored in checkpoint tensors.
   public static func optimizerState(_ tensors: [String: Tensor]) -> [String: Tensor] {
     var state: [String: Tensor] = [:]
-    for (name, tensor) in tensors where name.hasPrefix("optimizer.") { state[String(name.dropFirst(10))] = tensor }
+    for (name, tensor) in tensors where name.hasPrefix("optimizer.") {
+      state[String(name.dropFirst(10))] = tensor
+    }
     return state
   }
 }

@@ -35,9 +35,12 @@ public struct DatasetEvaluation: Codable, Sendable {
     meanSeconds = pairs.isEmpty ? 0 : pairs.map(\.seconds).reduce(0, +) / Double(pairs.count)
     let curves = pairs.compactMap(\.sparsification)
     if let first = curves.first, curves.count == pairs.count {
-      sparsification = SparsificationCurve(points: first.points.indices.map { index in
-        SparsificationCurve.Point(density: first.points[index].density, metrics: DisparityMetrics.aggregate(curves.map { $0.points[index].metrics }))
-      })
+      sparsification = SparsificationCurve(
+        points: first.points.indices.map { index in
+          SparsificationCurve.Point(
+            density: first.points[index].density,
+            metrics: DisparityMetrics.aggregate(curves.map { $0.points[index].metrics }))
+        })
     }
   }
 
@@ -46,7 +49,9 @@ public struct DatasetEvaluation: Codable, Sendable {
     var rows: [DisparityMetricsReport.Row] = []
     for pair in pairs {
       rows.append(.init(name: "\(pair.identifier) all", metrics: pair.all))
-      if let noc = pair.nonOccluded { rows.append(.init(name: "\(pair.identifier) noc", metrics: noc)) }
+      if let noc = pair.nonOccluded {
+        rows.append(.init(name: "\(pair.identifier) noc", metrics: noc))
+      }
     }
     rows.append(.init(name: "TOTAL all", metrics: all))
     if let nonOccluded { rows.append(.init(name: "TOTAL noc", metrics: nonOccluded)) }
@@ -62,7 +67,9 @@ public enum Evaluator {
   public static func predictionFile(for identifier: String, in folder: URL) -> URL? {
     let names = [identifier, identifier.replacingOccurrences(of: "/", with: "_")]
     for name in names {
-      for candidate in ["\(name).pfm", "\(name)/disparity.pfm", "\(name).png", "\(name)/disparity.png"] {
+      for candidate in [
+        "\(name).pfm", "\(name)/disparity.pfm", "\(name).png", "\(name)/disparity.png",
+      ] {
         let url = folder.appendingPathComponent(candidate)
         if FileManager.default.fileExists(atPath: url.path) { return url }
       }
@@ -72,27 +79,39 @@ public enum Evaluator {
 
   /// Reads a prediction file (PFM, or a KITTI 16-bit PNG).
   public static func readPrediction(_ url: URL) throws -> Image {
-    try ImageIO.readDisparity(url, encoding: url.pathExtension.lowercased() == "pfm" ? .pfm : .kitti)
+    try ImageIO.readDisparity(
+      url, encoding: url.pathExtension.lowercased() == "pfm" ? .pfm : .kitti)
   }
 
   /// Scores one estimate; `confidence` (optional, `[H, W, 1]`) adds a sparsification curve.
   public static func evaluate(
-    identifier: String, estimate: Image, sample: StereoSample, seconds: Double, confidence: Image? = nil,
+    identifier: String, estimate: Image, sample: StereoSample, seconds: Double,
+    confidence: Image? = nil,
     configuration: DisparityMetrics.Configuration = .init()
   ) throws -> PairEvaluation {
     guard let truth = sample.disparity else {
       throw InferenceError("\(identifier) has no ground truth to evaluate against")
     }
     guard estimate.width == truth.width, estimate.height == truth.height else {
-      throw InferenceError("the prediction for \(identifier) is \(estimate.width)x\(estimate.height) but its ground truth is \(truth.width)x\(truth.height)")
+      throw InferenceError(
+        "the prediction for \(identifier) is \(estimate.width)x\(estimate.height) but its ground truth is \(truth.width)x\(truth.height)"
+      )
     }
-    let all = DisparityMetrics(estimate: estimate, groundTruth: truth, mask: sample.evaluationMask, configuration: configuration)
+    let all = DisparityMetrics(
+      estimate: estimate, groundTruth: truth, mask: sample.evaluationMask,
+      configuration: configuration)
     let nonOccluded = sample.nonOccludedMask.map {
-      DisparityMetrics(estimate: estimate, groundTruth: truth, mask: $0, configuration: configuration)
+      DisparityMetrics(
+        estimate: estimate, groundTruth: truth, mask: $0, configuration: configuration)
     }
     let curve = confidence.map {
-      SparsificationCurve(estimate: estimate, groundTruth: truth, confidence: $0, mask: sample.nonOccludedMask ?? sample.evaluationMask, densities: SparsificationCurve.defaultDensities, configuration: configuration)
+      SparsificationCurve(
+        estimate: estimate, groundTruth: truth, confidence: $0,
+        mask: sample.nonOccludedMask ?? sample.evaluationMask,
+        densities: SparsificationCurve.defaultDensities, configuration: configuration)
     }
-    return PairEvaluation(identifier: identifier, all: all, nonOccluded: nonOccluded, seconds: seconds, sparsification: curve)
+    return PairEvaluation(
+      identifier: identifier, all: all, nonOccluded: nonOccluded, seconds: seconds,
+      sparsification: curve)
   }
 }

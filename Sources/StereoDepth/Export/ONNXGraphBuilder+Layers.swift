@@ -37,7 +37,8 @@ extension ONNXGraphBuilder {
       for ky in 0..<kh {
         for kx in 0..<kw {
           for ci in 0..<i {
-            weights[((row * i + ci) * kh + ky) * kw + kx] = filter[((row * kh + ky) * kw + kx) * i + ci]
+            weights[((row * i + ci) * kh + ky) * kw + kx] =
+              filter[((row * kh + ky) * kw + kx) * i + ci]
           }
         }
       }

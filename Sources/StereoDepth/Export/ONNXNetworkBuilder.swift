@@ -9,7 +9,8 @@ struct ONNXNetworkBuilder: NetworkBuilder {
   var graph: ONNXGraphBuilder
 
   mutating func convBatchNormReLU(_ x: String, _ unit: ConvBatchNormReLU, name: String) -> String {
-    graph.relu(graph.convolution(x, unit.conv, foldingIn: unit.norm, prefix: "\(name).conv"), prefix: name)
+    graph.relu(
+      graph.convolution(x, unit.conv, foldingIn: unit.norm, prefix: "\(name).conv"), prefix: name)
   }
 
   mutating func depthwiseSeparable(_ x: String, _ block: DepthwiseSeparableBlock, name: String)
@@ -29,7 +30,8 @@ struct ONNXNetworkBuilder: NetworkBuilder {
     } else if let full = unit.full {
       convolved = graph.convolution(x, full, prefix: "\(name).conv")
     }
-    return graph.batchNormalization(graph.relu(convolved, prefix: name), unit.norm, prefix: "\(name).bn")
+    return graph.batchNormalization(
+      graph.relu(convolved, prefix: name), unit.norm, prefix: "\(name).bn")
   }
 
   mutating func convolution(
@@ -38,7 +40,8 @@ struct ONNXNetworkBuilder: NetworkBuilder {
     graph.convolution(x, layer, outputChannels: outputChannels, prefix: name)
   }
 
-  mutating func separableConvolution(_ x: String, _ layer: SeparableConv2D, name: String) -> String {
+  mutating func separableConvolution(_ x: String, _ layer: SeparableConv2D, name: String) -> String
+  {
     graph.separableConvolution(x, layer, prefix: name)
   }
 

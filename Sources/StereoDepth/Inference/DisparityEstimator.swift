@@ -79,12 +79,17 @@ public final class DisparityEstimator {
   }
 
   /// The working size for an input of `width × height`.
-  public func workingSize(width: Int, height: Int, maximumDisparity: Float?) -> (width: Int, height: Int) {
+  public func workingSize(width: Int, height: Int, maximumDisparity: Float?) -> (
+    width: Int, height: Int
+  ) {
     let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
     let inputMaximum = maximumDisparity ?? defaultDisparityFraction * Float(width)
     let scale = min(1, modelMaximum / max(inputMaximum, 1e-3))
     let multiple = model.configuration.sizeMultiple
-    return (max(multiple, Int((Float(width) * scale).rounded())), max(multiple, Int((Float(height) * scale).rounded())))
+    return (
+      max(multiple, Int((Float(width) * scale).rounded())),
+      max(multiple, Int((Float(height) * scale).rounded()))
+    )
   }
 
   /// The left view's disparity and confidences for a batch at the network's resolution.
@@ -95,10 +100,14 @@ public final class DisparityEstimator {
   ///   - right: The right views, the same shape.
   /// - Returns: `[N, H, W, 1]` each: expected disparity (working pixels), peak probability,
   ///   `1 − entropy / ln D`.
-  public func estimate(left: Tensor, right: Tensor) -> (disparity: Tensor, peak: Tensor, confidence: Tensor) {
+  public func estimate(left: Tensor, right: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor
+  ) {
     withoutGradients {
       let (_, h, w, _) = left.nhwc("DisparityEstimator left")
-      precondition(left.shape == right.shape, "Left \(left.shape) and right \(right.shape) views differ in size")
+      precondition(
+        left.shape == right.shape,
+        "Left \(left.shape) and right \(right.shape) views differ in size")
       let input = Profiler.measure("input concat") {
         Tensor.concatenate([padded(left), padded(right)], axis: 3)
       }
@@ -123,7 +132,9 @@ public final class DisparityEstimator {
     adaptation: TestTimeAdaptation? = nil
   ) throws -> DisparityPrediction {
     guard left.width == right.width, left.height == right.height else {
-      throw InferenceError("the left view is \(left.width)x\(left.height) but the right view is \(right.width)x\(right.height); rectified pairs must have the same size")
+      throw InferenceError(
+        "the left view is \(left.width)x\(left.height) but the right view is \(right.width)x\(right.height); rectified pairs must have the same size"
+      )
     }
     guard left.width >= 2, left.height >= 2 else {
       throw InferenceError("the images are too small (\(left.width)x\(left.height))")
@@ -131,19 +142,25 @@ public final class DisparityEstimator {
     if let maximumDisparity, !(maximumDisparity > 0) {
       throw InferenceError("the maximum disparity must be positive, got \(maximumDisparity)")
     }
-    let (width, height) = workingSize(width: left.width, height: left.height, maximumDisparity: maximumDisparity)
-    let (l, r) = withoutGradients { (resized(left, width: width, height: height), resized(right, width: width, height: height)) }
+    let (width, height) = workingSize(
+      width: left.width, height: left.height, maximumDisparity: maximumDisparity)
+    let (l, r) = withoutGradients {
+      (resized(left, width: width, height: height), resized(right, width: width, height: height))
+    }
     var estimator = self
     var adaptationLosses: (before: Float, after: Float)?
     if let adaptation, adaptation.steps > 0 {
       let result = try adaptation.adapted(model, left: padded(l), right: padded(r))
-      estimator = DisparityEstimator(model: result.model, defaultDisparityFraction: defaultDisparityFraction)
+      estimator = DisparityEstimator(
+        model: result.model, defaultDisparityFraction: defaultDisparityFraction)
       adaptationLosses = (result.before, result.after)
     }
     let scale = Float(left.width) / Float(width)
     return withoutGradients {
       let (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
-      func full(_ map: Tensor) -> Image { Image(map.resizedBilinear(height: left.height, width: left.width)) }
+      func full(_ map: Tensor) -> Image {
+        Image(map.resizedBilinear(height: left.height, width: left.width))
+      }
       var probabilities: Tensor?
       if keepProbabilities {
         let logits = estimator.plan.logits(Tensor.concatenate([padded(l), padded(r)], axis: 3))
@@ -151,8 +168,10 @@ public final class DisparityEstimator {
       }
       return DisparityPrediction(
         disparity: Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
-        peakProbability: full(peak), entropyConfidence: full(confidence), probabilities: probabilities,
-        workingWidth: width, workingHeight: height, disparityScale: scale, adaptationLosses: adaptationLosses)
+        peakProbability: full(peak), entropyConfidence: full(confidence),
+        probabilities: probabilities,
+        workingWidth: width, workingHeight: height, disparityScale: scale,
+        adaptationLosses: adaptationLosses)
     }
   }
 
@@ -177,7 +196,9 @@ public final class DisparityEstimator {
     guard image.channels != 3 else { return image }
     var pixels = [Float](repeating: 0, count: image.width * image.height * 3)
     for index in 0..<(image.width * image.height) {
-      for c in 0..<3 { pixels[index * 3 + c] = image.pixels[index * image.channels + min(c, image.channels - 1)] }
+      for c in 0..<3 {
+        pixels[index * 3 + c] = image.pixels[index * image.channels + min(c, image.channels - 1)]
+      }
     }
     return Image(width: image.width, height: image.height, channels: 3, pixels: pixels)
   }

@@ -50,10 +50,13 @@ public final class InferencePlan: @unchecked Sendable {
   /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
   ///   ``WNetConfiguration/sizeMultiple``.
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − H/ln D`.
-  public func callAsFunction(_ input: Tensor) -> (disparity: Tensor, peak: Tensor, confidence: Tensor) {
+  public func callAsFunction(_ input: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor
+  ) {
     let logits = logits(input)
     return Profiler.measure("softmax+expectation") {
-      DisparityConfidence.summarize(logits: logits, minimumDisparity: configuration.minimumDisparity)
+      DisparityConfidence.summarize(
+        logits: logits, minimumDisparity: configuration.minimumDisparity)
     }
   }
 
@@ -64,7 +67,8 @@ public final class InferencePlan: @unchecked Sendable {
       let multiple = configuration.sizeMultiple
       precondition(
         c == 6 && h % multiple == 0 && w % multiple == 0,
-        "The \(configuration.preset.rawValue) plan needs [N, H, W, 6] with H, W multiples of \(multiple), got \(input.shape)")
+        "The \(configuration.preset.rawValue) plan needs [N, H, W, 6] with H, W multiples of \(multiple), got \(input.shape)"
+      )
       var registers = [Tensor?](repeating: nil, count: registerCount)
       registers[0] = input
       for (index, step) in steps.enumerated() {
@@ -103,7 +107,8 @@ struct InferencePlanCompiler: NetworkBuilder {
     folded(x, FoldedConvolution(unit.conv, foldingIn: unit.norm), relu: true, name: name)
   }
 
-  mutating func depthwiseSeparable(_ x: Int, _ block: DepthwiseSeparableBlock, name: String) -> Int {
+  mutating func depthwiseSeparable(_ x: Int, _ block: DepthwiseSeparableBlock, name: String) -> Int
+  {
     let depthwise = convBatchNormReLU(x, block.depthwise, name: "\(name).depthwise")
     return convBatchNormReLU(depthwise, block.pointwise, name: "\(name).pointwise")
   }

@@ -17,7 +17,8 @@ public enum PretrainedModel {
   /// Loads the bundled model.
   public static func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
     guard let url else {
-      throw InferenceError("the bundled model \(fileName) is missing from this build; pass --model FILE")
+      throw InferenceError(
+        "the bundled model \(fileName) is missing from this build; pass --model FILE")
     }
     let (model, metadata, _) = try WNetCheckpoint.loadModel(url)
     return (model, metadata)

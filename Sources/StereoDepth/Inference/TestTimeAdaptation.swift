@@ -26,7 +26,9 @@ public struct TestTimeAdaptation: Sendable {
     steps: Int, learningRate: Float = 5e-4, loss: LossConfiguration? = nil,
     progress: Progress? = nil
   ) {
-    precondition(steps >= 0 && learningRate > 0, "Adaptation needs non-negative steps and a positive rate, got \(steps), \(learningRate)")
+    precondition(
+      steps >= 0 && learningRate > 0,
+      "Adaptation needs non-negative steps and a positive rate, got \(steps), \(learningRate)")
     self.steps = steps
     self.learningRate = learningRate
     self.loss = loss
@@ -39,7 +41,9 @@ public struct TestTimeAdaptation: Sendable {
   ///
   /// - Returns: the adapted copy and the loss before and after adapting.
   /// - Throws: ``InferenceError`` when the loss or a gradient stops being finite.
-  public func adapted(_ model: WNet, left: Tensor, right: Tensor) throws -> (model: WNet, before: Float, after: Float) {
+  public func adapted(_ model: WNet, left: Tensor, right: Tensor) throws -> (
+    model: WNet, before: Float, after: Float
+  ) {
     let copy = model.copy()
     let objective = StereoLoss(
       configuration: loss ?? LossConfiguration.preset(model.configuration.preset),
@@ -49,7 +53,9 @@ public struct TestTimeAdaptation: Sendable {
     func evaluate() -> Float {
       withoutGradients {
         var context = ForwardContext.inference
-        return objective(copy(left: left, right: right, context: &context), left: left, right: right).terms.total
+        return objective(
+          copy(left: left, right: right, context: &context), left: left, right: right
+        ).terms.total
       }
     }
     let before = evaluate()

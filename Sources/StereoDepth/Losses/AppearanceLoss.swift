@@ -5,10 +5,13 @@ public enum AppearanceLoss {
   /// The per-pixel error `[N, H, W, 1]`: the channel mean of `|x − y|`, or with `ssimWeight = α > 0`,
   /// `α·(1 − SSIM)/2 + (1 − α)·|x − y|` (Monodepth's appearance term).
   public static func perPixel(_ rendered: Tensor, _ target: Tensor, ssimWeight: Float) -> Tensor {
-    precondition(rendered.shape == target.shape, "Rendered \(rendered.shape) and target \(target.shape) differ")
+    precondition(
+      rendered.shape == target.shape, "Rendered \(rendered.shape) and target \(target.shape) differ"
+    )
     let l1 = (rendered - target).abs().mean(axes: [3], keepingDimensions: true)
     guard ssimWeight > 0 else { return l1 }
-    let dissimilarity = ((1 - ssim(rendered, target)) * 0.5).mean(axes: [3], keepingDimensions: true)
+    let dissimilarity = ((1 - ssim(rendered, target)) * 0.5).mean(
+      axes: [3], keepingDimensions: true)
     let clamped = Tensor.minimum(Tensor.maximum(dissimilarity, Tensor(0)), Tensor(1))
     return clamped * ssimWeight + l1 * (1 - ssimWeight)
   }

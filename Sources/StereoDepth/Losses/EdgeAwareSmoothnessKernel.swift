@@ -16,13 +16,17 @@ extension SmoothnessLoss {
   ///   - disparity: `[N, H, W, 1]`.
   ///   - image: `[N, H, W, C]`.
   /// - Returns: A scalar.
-  public static func edgeAwareFused(disparity: Tensor, image: Tensor, minimumDisparity: Float) -> Tensor {
+  public static func edgeAwareFused(disparity: Tensor, image: Tensor, minimumDisparity: Float)
+    -> Tensor
+  {
     let (n, h, w, one) = disparity.nhwc("edgeAwareFused disparity")
     precondition(one == 1, "The disparity must have one channel, got \(disparity.shape)")
     let (imageN, imageH, imageW, _) = image.nhwc("edgeAwareFused image")
     precondition(
-      (imageN, imageH, imageW) == (n, h, w), "The image \(image.shape) does not match the disparity \(disparity.shape)")
-    let kernel = EdgeAwareSmoothnessKernel(disparity: disparity, image: image, minimum: minimumDisparity)
+      (imageN, imageH, imageW) == (n, h, w),
+      "The image \(image.shape) does not match the disparity \(disparity.shape)")
+    let kernel = EdgeAwareSmoothnessKernel(
+      disparity: disparity, image: image, minimum: minimumDisparity)
     let value = Profiler.measure("smoothness") { kernel.forward() }
     return Tensor.record(Tensor(value), inputs: [disparity]) { gradient in
       Profiler.measure("smoothness.bwd") { [kernel.backward(gradient.scalar)] }
@@ -68,7 +72,8 @@ struct EdgeAwareSmoothnessKernel {
     let rows = n * h
     let partial = UnsafeMutablePointer<Double>.allocate(capacity: 2 * rows)
     defer { partial.deallocate() }
-    let pointers = UncheckedSendable((disparity.unsafePointer, image.unsafePointer, edgeWeights.unsafeMutablePointer, partial))
+    let pointers = UncheckedSendable(
+      (disparity.unsafePointer, image.unsafePointer, edgeWeights.unsafeMutablePointer, partial))
     let (w, h, c) = (self.w, self.h, self.c)
     let channelScale = 1 / Float(c)
     Parallel.forEachRange(rows, minimumChunk: 8) { range in
@@ -106,7 +111,8 @@ struct EdgeAwareSmoothnessKernel {
     let partial = UnsafeMutablePointer<Double>.allocate(capacity: rows)
     defer { partial.deallocate() }
     let (normaliserX, normaliserY) = (g * normalisers.x, g * normalisers.y)
-    let pointers = UncheckedSendable((disparity.unsafePointer, edgeWeights.unsafePointer, gradient.unsafeMutablePointer, partial))
+    let pointers = UncheckedSendable(
+      (disparity.unsafePointer, edgeWeights.unsafePointer, gradient.unsafeMutablePointer, partial))
     let (w, h, minimum) = (self.w, self.h, self.minimum)
     // Pass 1: G = ∂L/∂d̄ at each pixel, and Σ G·d̄ per row. A difference d̄(a) − d̄(b) adds its
     // sign times its weight to a and takes it from b (d̄'s scale 1/m_n is positive).
@@ -124,10 +130,14 @@ struct EdgeAwareSmoothnessKernel {
           out[p + 1] += s
         }
         if y + 1 < h {
-          for p in first..<(first + w) { out[p] -= sign(d[p + w] - d[p]) * weights[2 * p + 1] * normaliserY }
+          for p in first..<(first + w) {
+            out[p] -= sign(d[p + w] - d[p]) * weights[2 * p + 1] * normaliserY
+          }
         }
         if y > 0 {
-          for p in first..<(first + w) { out[p] += sign(d[p] - d[p - w]) * weights[2 * (p - w) + 1] * normaliserY }
+          for p in first..<(first + w) {
+            out[p] += sign(d[p] - d[p - w]) * weights[2 * (p - w) + 1] * normaliserY
+          }
         }
         var dot: Float = 0
         for p in first..<(first + w) { dot += out[p] * (d[p] - minimum) }

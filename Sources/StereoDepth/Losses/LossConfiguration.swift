@@ -26,7 +26,9 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
     consistencyWeight: Float = 0, masksOutOfBounds: Bool = true
   ) {
-    precondition(smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight), "Loss weights must be non-negative and α in [0, 1]")
+    precondition(
+      smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight),
+      "Loss weights must be non-negative and α in [0, 1]")
     self.smoothness = smoothness
     self.smoothnessWeight = smoothnessWeight
     self.ssimWeight = ssimWeight

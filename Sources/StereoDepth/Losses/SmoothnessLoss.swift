@@ -11,15 +11,19 @@ public enum SmoothnessLoss {
   ///   - disparity: `[N, H, W, 1]`.
   ///   - image: `[N, H, W, C]`, the view the disparity belongs to.
   ///   - minimumDisparity: d₀, so that the normalised map is non-negative.
-  public static func edgeAware(disparity: Tensor, image: Tensor, minimumDisparity: Float) -> Tensor {
+  public static func edgeAware(disparity: Tensor, image: Tensor, minimumDisparity: Float) -> Tensor
+  {
     let shifted = minimumDisparity == 0 ? disparity : disparity - minimumDisparity
     let normalised = shifted / (shifted.mean(axes: [1, 2], keepingDimensions: true) + 1e-7)
     var total: Tensor?
     for axis in [2, 1] {
       let extent = disparity.shape[axis]
       guard extent > 1 else { continue }
-      let dd = (normalised.slice(axis: axis, 1..<extent) - normalised.slice(axis: axis, 0..<(extent - 1))).abs()
-      let di = (image.slice(axis: axis, 1..<extent) - image.slice(axis: axis, 0..<(extent - 1))).abs()
+      let dd =
+        (normalised.slice(axis: axis, 1..<extent) - normalised.slice(axis: axis, 0..<(extent - 1)))
+        .abs()
+      let di = (image.slice(axis: axis, 1..<extent) - image.slice(axis: axis, 0..<(extent - 1)))
+        .abs()
         .mean(axes: [3], keepingDimensions: true)
       let term = (dd * (-di).exp()).mean()
       total = total.map { $0 + term } ?? term
@@ -40,7 +44,8 @@ public enum SmoothnessLoss {
       f.slice(axis: 1, (2 + dy)..<(h - 2 + dy)).slice(axis: 2, (2 + dx)..<(w - 2 + dx))
     }
     let center = window(0, 0)
-    let sum = (center - window(-1, 0)).squared() + (center - window(1, 0)).squared()
+    let sum =
+      (center - window(-1, 0)).squared() + (center - window(1, 0)).squared()
       + (center - window(0, -1)).squared() + (center - window(0, 1)).squared()
     return (sum + 1e-8).sqrt().scaled(by: 0.25)
   }

@@ -33,29 +33,51 @@ public struct StereoLoss {
   }
 
   /// The differentiable total and its terms.
-  public func callAsFunction(_ output: WNetOutput, left: Tensor, right: Tensor) -> (total: Tensor, terms: LossTerms) {
+  public func callAsFunction(_ output: WNetOutput, left: Tensor, right: Tensor) -> (
+    total: Tensor, terms: LossTerms
+  ) {
     let c = configuration
     var reconstruction = Tensor(0)
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
     for (selection, image) in [(output.left, left), (output.right, right)] {
       let error = AppearanceLoss.perPixel(selection.reconstruction, image, ssimWeight: c.ssimWeight)
-      reconstruction = reconstruction + AppearanceLoss.weightedMean(error, weights: c.masksOutOfBounds ? selection.validity : nil)
+      reconstruction =
+        reconstruction
+        + AppearanceLoss.weightedMean(error, weights: c.masksOutOfBounds ? selection.validity : nil)
       if c.smoothnessWeight > 0 {
         switch c.smoothness {
         case .edgeAware:
-          smoothness = smoothness + SmoothnessLoss.edgeAwareFused(disparity: selection.disparity, image: image, minimumDisparity: Float(minimumDisparity))
+          smoothness =
+            smoothness
+            + SmoothnessLoss.edgeAwareFused(
+              disparity: selection.disparity, image: image,
+              minimumDisparity: Float(minimumDisparity))
         case .gradient2017:
-          smoothness = smoothness + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
+          smoothness =
+            smoothness + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
         }
       }
     }
     if c.consistencyWeight > 0, let warped = output.warpedDisparities {
-      for (own, carried, validity) in [(output.left.disparity, warped.left, output.left.validity), (output.right.disparity, warped.right, output.right.validity)] {
-        consistency = consistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: c.masksOutOfBounds ? validity : nil)
+      for (own, carried, validity) in [
+        (output.left.disparity, warped.left, output.left.validity),
+        (output.right.disparity, warped.right, output.right.validity),
+      ] {
+        consistency =
+          consistency
+          + AppearanceLoss.weightedMean(
+            (own - carried).abs(), weights: c.masksOutOfBounds ? validity : nil)
       }
     }
-    let total = reconstruction + smoothness.scaled(by: c.smoothnessWeight) + consistency.scaled(by: c.consistencyWeight)
-    return (total, LossTerms(total: total.scalar, reconstruction: reconstruction.scalar, smoothness: smoothness.scalar, consistency: consistency.scalar))
+    let total =
+      reconstruction + smoothness.scaled(by: c.smoothnessWeight)
+      + consistency.scaled(by: c.consistencyWeight)
+    return (
+      total,
+      LossTerms(
+        total: total.scalar, reconstruction: reconstruction.scalar, smoothness: smoothness.scalar,
+        consistency: consistency.scalar)
+    )
   }
 }

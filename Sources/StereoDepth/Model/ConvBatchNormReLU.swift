@@ -40,12 +40,15 @@ public final class DepthwiseSeparableBlock: Layer {
   public let pointwise: ConvBatchNormReLU
 
   /// Creates a block.
-  public init(inputChannels: Int, outputChannels: Int, using generator: inout some RandomNumberGenerator) {
+  public init(
+    inputChannels: Int, outputChannels: Int, using generator: inout some RandomNumberGenerator
+  ) {
     depthwise = ConvBatchNormReLU(
       inputChannels: inputChannels, outputChannels: inputChannels, kernelSize: 3,
       groups: inputChannels, using: &generator)
     pointwise = ConvBatchNormReLU(
-      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, using: &generator)
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, using: &generator
+    )
   }
 
   public func callAsFunction(_ input: Tensor, context: inout ForwardContext) -> Tensor {
@@ -72,19 +75,25 @@ extension DepthwiseSeparableBlock {
   func fused(_ input: Tensor, pending: BatchNorm?, context: ForwardContext) -> Tensor {
     guard context.isTraining else {
       let activation = pending.map { $0.normalizedReLU(input, context: context) } ?? input
-      return depthwise.norm.normalizedReLUConvolved(depthwise.conv(activation), by: pointwise.conv, context: context)
+      return depthwise.norm.normalizedReLUConvolved(
+        depthwise.conv(activation), by: pointwise.conv, context: context)
     }
     let (output, pendingStatistics, statistics) = input.depthwiseSeparableConvolved(
-      pending: pending.map { PendingNormalization(scale: $0.scale.tracked, shift: $0.shift.tracked) },
+      pending: pending.map {
+        PendingNormalization(scale: $0.scale.tracked, shift: $0.shift.tracked)
+      },
       depthwiseFilter: depthwise.conv.filter.tracked, depthwiseGeometry: depthwise.conv.geometry,
       scale: depthwise.norm.scale.tracked, shift: depthwise.norm.shift.tracked,
       pointwiseFilter: pointwise.conv.filter.tracked, pointwiseBias: pointwise.conv.bias?.tracked,
       pointwiseGeometry: pointwise.conv.geometry, epsilon: depthwise.norm.epsilon)
     if let pending, let pendingStatistics {
-      pending.updateRunningStatistics(mean: pendingStatistics.mean, variance: pendingStatistics.variance, count: input.count / input.shape[3])
+      pending.updateRunningStatistics(
+        mean: pendingStatistics.mean, variance: pendingStatistics.variance,
+        count: input.count / input.shape[3])
     }
     let depthwiseCount = output.count / output.shape[3]
-    depthwise.norm.updateRunningStatistics(mean: statistics.mean, variance: statistics.variance, count: depthwiseCount)
+    depthwise.norm.updateRunningStatistics(
+      mean: statistics.mean, variance: statistics.variance, count: depthwiseCount)
     return output
   }
 }

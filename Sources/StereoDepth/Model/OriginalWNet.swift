@@ -9,12 +9,18 @@ public final class SeparableReLUBatchNorm: Layer {
   public let norm: BatchNorm
 
   /// Creates a separable unit, or a full 3×3 convolution unit when `full` is true.
-  public init(inputChannels: Int, outputChannels: Int, full: Bool = false, using generator: inout some RandomNumberGenerator) {
+  public init(
+    inputChannels: Int, outputChannels: Int, full: Bool = false,
+    using generator: inout some RandomNumberGenerator
+  ) {
     if full {
-      self.full = Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, using: &generator)
+      self.full = Conv2D(
+        inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3,
+        using: &generator)
       separable = nil
     } else {
-      separable = SeparableConv2D(inputChannels: inputChannels, outputChannels: outputChannels, using: &generator)
+      separable = SeparableConv2D(
+        inputChannels: inputChannels, outputChannels: outputChannels, using: &generator)
       self.full = nil
     }
     norm = BatchNorm(channels: outputChannels)
@@ -85,9 +91,12 @@ public final class OriginalWNet: StereoNetwork {
     var decoder: [[SeparableReLUBatchNorm]] = []
     for (stage, width) in Self.decoderWidths.enumerated() {
       let skip = widths[widths.count - 2 - stage]
-      upsamplers.append(TransposedConv2D(inputChannels: previous, outputChannels: width, stride: 2, using: &generator))
+      upsamplers.append(
+        TransposedConv2D(
+          inputChannels: previous, outputChannels: width, stride: 2, using: &generator))
       decoder.append([
-        SeparableReLUBatchNorm(inputChannels: width + skip, outputChannels: width, full: true, using: &generator),
+        SeparableReLUBatchNorm(
+          inputChannels: width + skip, outputChannels: width, full: true, using: &generator),
         SeparableReLUBatchNorm(inputChannels: width, outputChannels: width, using: &generator),
       ])
       previous = width
@@ -97,11 +106,13 @@ public final class OriginalWNet: StereoNetwork {
     // pool2, pool3, pool4 have 64, 128, 256 channels; each view takes half.
     headUpsamplers = (0..<2).map { _ in
       [(32, 4), (64, 8), (128, 16)].map { channels, stride in
-        TransposedConv2D(inputChannels: channels, outputChannels: 32, stride: stride, using: &generator)
+        TransposedConv2D(
+          inputChannels: channels, outputChannels: 32, stride: stride, using: &generator)
       }
     }
     headConvs = (0..<2).map { _ in
-      SeparableConv2D(inputChannels: 32, outputChannels: configuration.candidateCount, using: &generator)
+      SeparableConv2D(
+        inputChannels: 32, outputChannels: configuration.candidateCount, using: &generator)
     }
   }
 
@@ -141,15 +152,20 @@ public final class OriginalWNet: StereoNetwork {
     for (view, side) in Array(views == .left ? ["left"] : ["left", "right"]).enumerated() {
       let isLeft = view == 0
       let decoderChannels = Self.decoderWidths[Self.decoderWidths.count - 1]
-      var maps = [half(x, channels: decoderChannels, first: isLeft, name: "head.\(side).decoder_half")]
+      var maps = [
+        half(x, channels: decoderChannels, first: isLeft, name: "head.\(side).decoder_half")
+      ]
       for (index, upsampler) in headUpsamplers[view].enumerated() {
         let channels = 2 * upsampler.filter.shape[3]
         let pooledHalf = half(
-          pooled[index + 1], channels: channels, first: !isLeft, name: "head.\(side).pool\(index + 2)_half")
-        maps.append(builder.transposedConvolution(pooledHalf, upsampler, name: "head.\(side).up\(index + 2)"))
+          pooled[index + 1], channels: channels, first: !isLeft,
+          name: "head.\(side).pool\(index + 2)_half")
+        maps.append(
+          builder.transposedConvolution(pooledHalf, upsampler, name: "head.\(side).up\(index + 2)"))
       }
       let average = builder.mean(maps, name: "head.\(side).mean")
-      outputs.append(builder.separableConvolution(average, headConvs[view], name: "head.\(side).conv"))
+      outputs.append(
+        builder.separableConvolution(average, headConvs[view], name: "head.\(side).conv"))
     }
     return outputs.count == 1 ? outputs[0] : builder.concatenated(outputs, name: "head.views")
   }
@@ -157,11 +173,15 @@ public final class OriginalWNet: StereoNetwork {
   public var parameters: Parameters {
     var result = Parameters()
     for (level, units) in encoder.enumerated() {
-      for (index, unit) in units.enumerated() { result.append("encoder.\(level).\(index)", unit.parameters) }
+      for (index, unit) in units.enumerated() {
+        result.append("encoder.\(level).\(index)", unit.parameters)
+      }
     }
     for (stage, units) in decoder.enumerated() {
       result.append("decoder.\(stage).up", upsamplers[stage].parameters)
-      for (index, unit) in units.enumerated() { result.append("decoder.\(stage).\(index)", unit.parameters) }
+      for (index, unit) in units.enumerated() {
+        result.append("decoder.\(stage).\(index)", unit.parameters)
+      }
     }
     for (view, name) in ["left", "right"].enumerated() {
       for (index, upsampler) in headUpsamplers[view].enumerated() {

@@ -58,7 +58,9 @@ public struct ProbabilisticSelection: Sendable {
 
   /// Creates a layer for the candidates `minimumDisparity…maximumDisparity`.
   public init(minimumDisparity: Int, maximumDisparity: Int, side: StereoSide) {
-    precondition(maximumDisparity >= minimumDisparity, "Empty disparity range \(minimumDisparity)…\(maximumDisparity)")
+    precondition(
+      maximumDisparity >= minimumDisparity,
+      "Empty disparity range \(minimumDisparity)…\(maximumDisparity)")
     self.minimumDisparity = minimumDisparity
     self.candidateCount = maximumDisparity - minimumDisparity + 1
     self.side = side
@@ -70,8 +72,11 @@ public struct ProbabilisticSelection: Sendable {
   func checkShapes(_ logits: Tensor, _ source: Tensor) -> (n: Int, h: Int, w: Int, c: Int) {
     let (n, h, w, d) = logits.nhwc("ProbabilisticSelection logits")
     let (sn, sh, sw, c) = source.nhwc("ProbabilisticSelection source")
-    precondition(d == candidateCount, "Expected \(candidateCount) logit channels, got \(logits.shape)")
-    precondition((sn, sh, sw) == (n, h, w), "Source \(source.shape) does not match logits \(logits.shape) in N, H, W")
+    precondition(
+      d == candidateCount, "Expected \(candidateCount) logit channels, got \(logits.shape)")
+    precondition(
+      (sn, sh, sw) == (n, h, w),
+      "Source \(source.shape) does not match logits \(logits.shape) in N, H, W")
     precondition(c > 0, "The source needs at least one channel, got \(source.shape)")
     return (n, h, w, c)
   }
@@ -90,7 +95,9 @@ public struct ProbabilisticSelection: Sendable {
     _ = checkShapes(logits, source)
     let forward = forwardKernel(logits: logits, channelOffset: 0, source: source)
     let logitsShape = logits.shape  // not the logits: backward needs only the probabilities
-    let outputs = Tensor.record(outputs: [forward.reconstruction, forward.disparity], inputs: [logits, source]) {
+    let outputs = Tensor.record(
+      outputs: [forward.reconstruction, forward.disparity], inputs: [logits, source]
+    ) {
       gradients in
       Profiler.measure("selection.bwd") {
         let logitsGradient = Tensor(uninitializedShape: logitsShape)
@@ -114,35 +121,50 @@ public struct ProbabilisticSelection: Sendable {
   ///   - left: The left view's layer (renders from `right image`).
   ///   - right: The right view's layer (renders from `left image`).
   public static func renderPair(
-    scores: Tensor, left: ProbabilisticSelection, right: ProbabilisticSelection, leftImage: Tensor, rightImage: Tensor
+    scores: Tensor, left: ProbabilisticSelection, right: ProbabilisticSelection, leftImage: Tensor,
+    rightImage: Tensor
   ) -> (left: SelectionOutput, right: SelectionOutput) {
     let (n, h, w, c) = scores.nhwc("renderPair")
     let d = left.candidateCount
-    precondition(right.candidateCount == d && c == 2 * d, "Scores \(scores.shape) must hold 2 × \(d) channels")
-    precondition(leftImage.shape == rightImage.shape && Array(leftImage.shape.prefix(3)) == [n, h, w], "Images \(leftImage.shape), \(rightImage.shape) do not match scores \(scores.shape)")
+    precondition(
+      right.candidateCount == d && c == 2 * d, "Scores \(scores.shape) must hold 2 × \(d) channels")
+    precondition(
+      leftImage.shape == rightImage.shape && Array(leftImage.shape.prefix(3)) == [n, h, w],
+      "Images \(leftImage.shape), \(rightImage.shape) do not match scores \(scores.shape)")
     let (leftForward, rightForward) = Profiler.measure("selection") {
-      (left.forwardKernel(logits: scores, channelOffset: 0, source: rightImage),
-       right.forwardKernel(logits: scores, channelOffset: d, source: leftImage))
+      (
+        left.forwardKernel(logits: scores, channelOffset: 0, source: rightImage),
+        right.forwardKernel(logits: scores, channelOffset: d, source: leftImage)
+      )
     }
     let scoresShape = scores.shape  // not the scores (148 MB at batch 6): backward needs only P
     let outputs = Tensor.record(
-      outputs: [leftForward.reconstruction, leftForward.disparity, rightForward.reconstruction, rightForward.disparity],
+      outputs: [
+        leftForward.reconstruction, leftForward.disparity, rightForward.reconstruction,
+        rightForward.disparity,
+      ],
       inputs: [scores, rightImage, leftImage]
     ) { gradients in
       Profiler.measure("selection.bwd") {
         let scoresGradient = Tensor(uninitializedShape: scoresShape)
         let rightImageGradient = left.backwardKernel(
           probabilities: leftForward.probabilities, source: rightImage, viewGradient: gradients[0],
-          disparityGradient: gradients[1], needsSource: rightImage.requiresGradient, into: scoresGradient, channelOffset: 0)
+          disparityGradient: gradients[1], needsSource: rightImage.requiresGradient,
+          into: scoresGradient, channelOffset: 0)
         let leftImageGradient = right.backwardKernel(
           probabilities: rightForward.probabilities, source: leftImage, viewGradient: gradients[2],
-          disparityGradient: gradients[3], needsSource: leftImage.requiresGradient, into: scoresGradient, channelOffset: d)
+          disparityGradient: gradients[3], needsSource: leftImage.requiresGradient,
+          into: scoresGradient, channelOffset: d)
         return [scoresGradient, rightImageGradient, leftImageGradient]
       }
     }
     return (
-      SelectionOutput(reconstruction: outputs[0], disparity: outputs[1], validity: leftForward.validity, probabilities: leftForward.probabilities),
-      SelectionOutput(reconstruction: outputs[2], disparity: outputs[3], validity: rightForward.validity, probabilities: rightForward.probabilities)
+      SelectionOutput(
+        reconstruction: outputs[0], disparity: outputs[1], validity: leftForward.validity,
+        probabilities: leftForward.probabilities),
+      SelectionOutput(
+        reconstruction: outputs[2], disparity: outputs[3], validity: rightForward.validity,
+        probabilities: rightForward.probabilities)
     )
   }
 
@@ -154,15 +176,21 @@ public struct ProbabilisticSelection: Sendable {
     let (n, h, w, stride) = logits.nhwc("ProbabilisticSelection logits")
     let c = source.shape[3]
     let d = candidateCount
-    precondition(channelOffset >= 0 && channelOffset + d <= stride, "Channels \(channelOffset)..<\(channelOffset + d) out of range for \(logits.shape)")
+    precondition(
+      channelOffset >= 0 && channelOffset + d <= stride,
+      "Channels \(channelOffset)..<\(channelOffset + d) out of range for \(logits.shape)")
     let probabilities = Tensor(uninitializedShape: [n, h, w, d])
     let reconstruction = Tensor(uninitializedShape: [n, h, w, c])
     let disparity = Tensor(uninitializedShape: [n, h, w, 1])
     let validity = Tensor(uninitializedShape: [n, h, w, 1])
     let geometry = RowGeometry(layer: self, width: w, channels: c)
-    let pointers = UncheckedSendable((
-      logits.unsafePointer + channelOffset, source.unsafePointer, probabilities.unsafeMutablePointer,
-      reconstruction.unsafeMutablePointer, disparity.unsafeMutablePointer, validity.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        logits.unsafePointer + channelOffset, source.unsafePointer,
+        probabilities.unsafeMutablePointer,
+        reconstruction.unsafeMutablePointer, disparity.unsafeMutablePointer,
+        validity.unsafeMutablePointer
+      ))
     let minimum = Float(minimumDisparity)
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
       let (logitsBase, sourceBase, pBase, viewBase, disparityBase, validityBase) = pointers.value
@@ -177,7 +205,8 @@ public struct ProbabilisticSelection: Sendable {
           VectorMath.softmaxInPlace(p, count: d)
           let base = geometry.base(x)
           for channel in 0..<c {
-            viewBase[pixel * c + channel] = VectorMath.dot(p, planes + channel * geometry.planeLength + base, count: d)
+            viewBase[pixel * c + channel] = VectorMath.dot(
+              p, planes + channel * geometry.planeLength + base, count: d)
           }
           var expected: Float = 0
           for k in 0..<d { expected += Float(k) * p[k] }
@@ -189,7 +218,9 @@ public struct ProbabilisticSelection: Sendable {
         }
       }
     }
-    return withExtendedLifetime((logits, source)) { (probabilities, reconstruction, disparity, validity) }
+    return withExtendedLifetime((logits, source)) {
+      (probabilities, reconstruction, disparity, validity)
+    }
   }
 
   /// The backward kernel: writes the gradient of this layer's logits into channels
@@ -199,16 +230,20 @@ public struct ProbabilisticSelection: Sendable {
     probabilities: Tensor, source: Tensor, viewGradient: Tensor?, disparityGradient: Tensor?,
     needsSource: Bool, into logitsGradient: Tensor, channelOffset: Int
   ) -> Tensor? {
-    let (n, h, w, d) = (probabilities.shape[0], probabilities.shape[1], probabilities.shape[2], candidateCount)
+    let (n, h, w, d) = (
+      probabilities.shape[0], probabilities.shape[1], probabilities.shape[2], candidateCount
+    )
     let stride = logitsGradient.shape[3]
     let c = source.shape[3]
     let sourceGradient = needsSource ? Tensor.zeros(source.shape) : nil
     let geometry = RowGeometry(layer: self, width: w, channels: c)
     let minimum = Float(minimumDisparity)
-    let pointers = UncheckedSendable((
-      probabilities.unsafePointer, source.unsafePointer, viewGradient?.unsafePointer,
-      disparityGradient?.unsafePointer, logitsGradient.unsafeMutablePointer + channelOffset,
-      sourceGradient?.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        probabilities.unsafePointer, source.unsafePointer, viewGradient?.unsafePointer,
+        disparityGradient?.unsafePointer, logitsGradient.unsafeMutablePointer + channelOffset,
+        sourceGradient?.unsafeMutablePointer
+      ))
     Parallel.forEachRange(n * h, minimumChunk: 4) { rows in
       let (pBase, sourceBase, gViewBase, gDisparityBase, gLogitsBase, gSourceBase) = pointers.value
       let planes = UnsafeMutablePointer<Float>.allocate(capacity: geometry.planeLength * c)
@@ -221,7 +256,9 @@ public struct ProbabilisticSelection: Sendable {
       }
       for row in rows {
         if gViewBase != nil { geometry.fillPlanes(planes, from: sourceBase + row * w * c) }
-        if gSourceBase != nil { planeGradients.update(repeating: 0, count: geometry.planeLength * c) }
+        if gSourceBase != nil {
+          planeGradients.update(repeating: 0, count: geometry.planeLength * c)
+        }
         for x in 0..<w {
           let pixel = row * w + x
           let p = pBase + pixel * d
@@ -243,10 +280,14 @@ public struct ProbabilisticSelection: Sendable {
           let gLogits = gLogitsBase + pixel * stride
           for k in 0..<d { gLogits[k] = p[k] * (a[k] - mean) }
         }
-        if let gSourceBase { geometry.foldPlaneGradients(planeGradients, into: gSourceBase + row * w * c) }
+        if let gSourceBase {
+          geometry.foldPlaneGradients(planeGradients, into: gSourceBase + row * w * c)
+        }
       }
     }
-    return withExtendedLifetime((probabilities, source, viewGradient, disparityGradient, logitsGradient)) { sourceGradient }
+    return withExtendedLifetime(
+      (probabilities, source, viewGradient, disparityGradient, logitsGradient)
+    ) { sourceGradient }
   }
 
   /// The same layer as a composition of tensor operations (shift by padding and slicing, multiply,
@@ -264,13 +305,15 @@ public struct ProbabilisticSelection: Sendable {
       let shifted = padded.slice(axis: 2, (pad + shift)..<(pad + shift + w))
       let weight = p.slice(axis: 3, k..<(k + 1))
       view = view.map { $0 + weight * shifted } ?? weight * shifted
-      inside = Tensor(shape: [1, 1, w, 1], scalars: (0..<w).map { x in (0..<w).contains(x + shift) ? 1 : 0 })
+      inside = Tensor(
+        shape: [1, 1, w, 1], scalars: (0..<w).map { x in (0..<w).contains(x + shift) ? 1 : 0 })
       let contribution = weight.detached * inside
       validity = validity.map { $0 + contribution } ?? contribution
     }
     let candidates = Tensor((0..<candidateCount).map { Float(minimumDisparity + $0) })
     let disparity = (p * candidates).sum(axes: [3], keepingDimensions: true)
-    return SelectionOutput(reconstruction: view!, disparity: disparity, validity: validity!, probabilities: p.detached)
+    return SelectionOutput(
+      reconstruction: view!, disparity: disparity, validity: validity!, probabilities: p.detached)
   }
 }
 

@@ -28,13 +28,17 @@ public final class RealtimeWNet: StereoNetwork {
     precondition(configuration.preset == .realtime, "RealtimeWNet needs the realtime preset")
     self.configuration = configuration
     let widths = Self.encoderWidths
-    stem = ConvBatchNormReLU(inputChannels: 6, outputChannels: widths[0], kernelSize: 3, using: &generator)
-    stemBlock = DepthwiseSeparableBlock(inputChannels: widths[0], outputChannels: widths[0], using: &generator)
+    stem = ConvBatchNormReLU(
+      inputChannels: 6, outputChannels: widths[0], kernelSize: 3, using: &generator)
+    stemBlock = DepthwiseSeparableBlock(
+      inputChannels: widths[0], outputChannels: widths[0], using: &generator)
     var encoder: [[DepthwiseSeparableBlock]] = []
     for level in 1..<widths.count {
       encoder.append([
-        DepthwiseSeparableBlock(inputChannels: widths[level - 1], outputChannels: widths[level], using: &generator),
-        DepthwiseSeparableBlock(inputChannels: widths[level], outputChannels: widths[level], using: &generator),
+        DepthwiseSeparableBlock(
+          inputChannels: widths[level - 1], outputChannels: widths[level], using: &generator),
+        DepthwiseSeparableBlock(
+          inputChannels: widths[level], outputChannels: widths[level], using: &generator),
       ])
     }
     self.encoder = encoder
@@ -42,7 +46,8 @@ public final class RealtimeWNet: StereoNetwork {
     for level in stride(from: widths.count - 2, through: 0, by: -1) {
       let upChannels = widths[level + 1], skipChannels = widths[level], width = widths[level]
       decoder.append([
-        DepthwiseSeparableBlock(inputChannels: upChannels + skipChannels, outputChannels: width, using: &generator),
+        DepthwiseSeparableBlock(
+          inputChannels: upChannels + skipChannels, outputChannels: width, using: &generator),
         DepthwiseSeparableBlock(inputChannels: width, outputChannels: width, using: &generator),
       ])
     }

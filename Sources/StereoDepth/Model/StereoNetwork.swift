@@ -33,7 +33,9 @@ extension StereoNetwork {
   }
 
   /// The scores before the softmax: logits `[N, H, W, D]` for the left view and for the right.
-  public func logits(_ input: Tensor, context: inout ForwardContext) -> (left: Tensor, right: Tensor) {
+  public func logits(_ input: Tensor, context: inout ForwardContext) -> (
+    left: Tensor, right: Tensor
+  ) {
     let scores = stackedLogits(input, context: &context)
     let d = configuration.candidateCount
     return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
@@ -48,7 +50,8 @@ extension StereoNetwork {
     let multiple = configuration.sizeMultiple
     precondition(
       h % multiple == 0 && w % multiple == 0 && h > 0 && w > 0,
-      "W-net (\(configuration.preset.rawValue)) input height and width must be positive multiples of \(multiple), got \(h)x\(w)")
+      "W-net (\(configuration.preset.rawValue)) input height and width must be positive multiples of \(multiple), got \(h)x\(w)"
+    )
   }
 }
 

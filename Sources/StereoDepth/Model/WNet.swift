@@ -12,7 +12,10 @@ public struct WNetOutput {
   public var warpedDisparities: (left: Tensor, right: Tensor)?
 
   /// Creates an output from its parts.
-  public init(left: SelectionOutput, right: SelectionOutput, warpedDisparities: (left: Tensor, right: Tensor)? = nil) {
+  public init(
+    left: SelectionOutput, right: SelectionOutput,
+    warpedDisparities: (left: Tensor, right: Tensor)? = nil
+  ) {
     self.left = left
     self.right = right
     self.warpedDisparities = warpedDisparities
@@ -61,17 +64,21 @@ public final class WNet {
   public func callAsFunction(
     left: Tensor, right: Tensor, context: inout ForwardContext, warpingDisparities: Bool = false
   ) -> WNetOutput {
-    precondition(left.shape == right.shape, "Left \(left.shape) and right \(right.shape) views differ in size")
+    precondition(
+      left.shape == right.shape, "Left \(left.shape) and right \(right.shape) views differ in size")
     let input = Tensor.concatenate([left, right], axis: 3)
     let scores = network.stackedLogits(input, context: &context)
     let (leftOutput, rightOutput) = ProbabilisticSelection.renderPair(
-      scores: scores, left: leftSelection, right: rightSelection, leftImage: left, rightImage: right)
+      scores: scores, left: leftSelection, right: rightSelection, leftImage: left, rightImage: right
+    )
     var output = WNetOutput(left: leftOutput, right: rightOutput)
     if warpingDisparities {
       let d = configuration.candidateCount
       output.warpedDisparities = (
-        leftSelection(logits: scores.slice(axis: 3, 0..<d), source: rightOutput.disparity).reconstruction,
-        rightSelection(logits: scores.slice(axis: 3, d..<(2 * d)), source: leftOutput.disparity).reconstruction
+        leftSelection(logits: scores.slice(axis: 3, 0..<d), source: rightOutput.disparity)
+          .reconstruction,
+        rightSelection(logits: scores.slice(axis: 3, d..<(2 * d)), source: leftOutput.disparity)
+          .reconstruction
       )
     }
     return output

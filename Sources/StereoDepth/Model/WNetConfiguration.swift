@@ -26,7 +26,10 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.preset = preset
     self.minimumDisparity = minimumDisparity ?? defaults.lowerBound
     self.maximumDisparity = maximumDisparity ?? defaults.upperBound
-    precondition(self.maximumDisparity > self.minimumDisparity, "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates")
+    precondition(
+      self.maximumDisparity > self.minimumDisparity,
+      "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
+    )
   }
 
   /// The preset's own range.

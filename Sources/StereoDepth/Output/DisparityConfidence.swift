@@ -2,7 +2,6 @@ import Foundation
 import StereoData
 import StereoTensor
 
-
 /// Per-pixel confidence from a distribution over candidate disparities.
 ///
 /// The selection layer gives each pixel probabilities `p₁ … p_D` over `D` candidate disparities.
@@ -33,7 +32,11 @@ public enum DisparityConfidence {
     let peak = Tensor(uninitializedShape: [n, h, w, 1])
     let confidence = Tensor(uninitializedShape: [n, h, w, 1])
     let logD = Foundation.log(Float(d))
-    let pointers = UncheckedSendable((logits.unsafePointer, disparity.unsafeMutablePointer, peak.unsafeMutablePointer, confidence.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (
+        logits.unsafePointer, disparity.unsafeMutablePointer, peak.unsafeMutablePointer,
+        confidence.unsafeMutablePointer
+      ))
     Parallel.forEachRange(n * h * w, minimumChunk: 2048) { pixels in
       let (x, disparities, peaks, confidences) = pointers.value
       // Candidate indices 0, 1, 2, … as vectors, and the tail of D that does not fill a vector.

@@ -1,6 +1,6 @@
 import Foundation
-import StereoTensor
 import StereoData
+import StereoTensor
 
 /// A coloured 3-D point: position in the left camera frame and an 8-bit sRGB colour.
 public struct ColoredPoint: Sendable, Equatable {

@@ -7,7 +7,9 @@ public struct LearningRateSchedule: Codable, Sendable, Equatable {
 
   /// A schedule that drops at `milestones`.
   public init(milestones: [Int] = []) {
-    precondition(milestones == milestones.sorted() && milestones.allSatisfy { $0 > 0 }, "Milestones must be positive and ascending, got \(milestones)")
+    precondition(
+      milestones == milestones.sorted() && milestones.allSatisfy { $0 > 0 },
+      "Milestones must be positive and ascending, got \(milestones)")
     self.milestones = milestones
   }
 

@@ -31,7 +31,10 @@ public final class MixedBatchSource: TrainingBatchSource {
     if syntheticCount > 0 {
       let scenes = SyntheticBatchSource.generatorConfiguration(for: recipe)
       let (seed, count) = (recipe.seed, syntheticCount)
-      synthetic = PrefetchingBatchSource { step in SyntheticBatchSource.batch(seed: seed, step: step, count: count, configuration: scenes).batch }
+      synthetic = PrefetchingBatchSource { step in
+        SyntheticBatchSource.batch(seed: seed, step: step, count: count, configuration: scenes)
+          .batch
+      }
     } else {
       synthetic = nil
     }
@@ -49,7 +52,8 @@ public final class MixedBatchSource: TrainingBatchSource {
     guard parts.count > 1 else { return parts[0] }
     return withoutGradients {
       StereoBatchTensors(
-        left: Tensor.concatenate(parts.map(\.left), axis: 0), right: Tensor.concatenate(parts.map(\.right), axis: 0))
+        left: Tensor.concatenate(parts.map(\.left), axis: 0),
+        right: Tensor.concatenate(parts.map(\.right), axis: 0))
     }
   }
 }

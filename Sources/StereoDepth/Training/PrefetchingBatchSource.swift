@@ -15,7 +15,8 @@ public final class PrefetchingBatchSource: TrainingBatchSource, @unchecked Senda
   private let condition = NSCondition()
   private var ready: [Int: Result<StereoBatchTensors, any Error>] = [:]
   private var scheduled: Set<Int> = []
-  private let queue = DispatchQueue(label: "wnet.prefetch", qos: .userInitiated, attributes: .concurrent)
+  private let queue = DispatchQueue(
+    label: "wnet.prefetch", qos: .userInitiated, attributes: .concurrent)
   /// Seconds the consumer spent waiting for batches that were not ready.
   public private(set) var waitingSeconds: Double = 0
 

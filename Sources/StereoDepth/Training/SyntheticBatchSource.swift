@@ -18,13 +18,19 @@ public enum SyntheticBatchSource {
   }
 
   /// The pair for scene `index` of `step`.
-  public static func pair(seed: UInt64, step: Int, index: Int, configuration: SyntheticStereoGenerator.Configuration) -> SyntheticStereoPair {
-    var generator = SeededGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) &+ 17)
+  public static func pair(
+    seed: UInt64, step: Int, index: Int, configuration: SyntheticStereoGenerator.Configuration
+  ) -> SyntheticStereoPair {
+    var generator = SeededGenerator(
+      seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)
+        &+ 17)
     return SyntheticStereoGenerator(configuration: configuration).makePair(using: &generator)
   }
 
   /// A batch of `count` scenes, rendered in parallel.
-  public static func batch(seed: UInt64, step: Int, count: Int, configuration: SyntheticStereoGenerator.Configuration) -> (batch: StereoBatchTensors, pairs: [SyntheticStereoPair]) {
+  public static func batch(
+    seed: UInt64, step: Int, count: Int, configuration: SyntheticStereoGenerator.Configuration
+  ) -> (batch: StereoBatchTensors, pairs: [SyntheticStereoPair]) {
     let pairs = UnsafeMutableBufferPointer<SyntheticStereoPair?>.allocate(capacity: count)
     pairs.initialize(repeating: nil)
     defer {
@@ -47,7 +53,10 @@ public enum SyntheticBatchSource {
       right += pair.right.pixels
     }
     let shape = [count, configuration.height, configuration.width, 3]
-    return (StereoBatchTensors(left: Tensor(shape: shape, scalars: left), right: Tensor(shape: shape, scalars: right)), all)
+    return (
+      StereoBatchTensors(
+        left: Tensor(shape: shape, scalars: left), right: Tensor(shape: shape, scalars: right)), all
+    )
   }
 
   /// The generator configuration of `recipe`'s scenes.

@@ -12,7 +12,9 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
   /// Seconds since the run (or resumed run) started.
   public var elapsedSeconds: Double
 
-  public init(kind: String, step: Int, loss: LossTerms, imagesPerSecond: Double?, elapsedSeconds: Double) {
+  public init(
+    kind: String, step: Int, loss: LossTerms, imagesPerSecond: Double?, elapsedSeconds: Double
+  ) {
     self.kind = kind
     self.step = step
     self.loss = loss
@@ -35,7 +37,9 @@ public final class TrainingLog {
     if let data = try? Data(contentsOf: url) {
       let decoder = JSONDecoder()
       for line in data.split(separator: UInt8(ascii: "\n")) {
-        if let record = try? decoder.decode(TrainingRecord.self, from: Data(line)), record.step <= step {
+        if let record = try? decoder.decode(TrainingRecord.self, from: Data(line)),
+          record.step <= step
+        {
           records.append(record)
         }
       }

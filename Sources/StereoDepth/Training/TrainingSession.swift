@@ -42,13 +42,17 @@ public final class TrainingSession {
   }
 
   /// Prepares a session; the log keeps records up to the trainer's current step.
-  public init(trainer: Trainer, source: any TrainingBatchSource, validation: [StereoBatchTensors], directory: URL) throws {
+  public init(
+    trainer: Trainer, source: any TrainingBatchSource, validation: [StereoBatchTensors],
+    directory: URL
+  ) throws {
     self.trainer = trainer
     self.source = source
     self.validation = validation
     self.directory = directory
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    log = try TrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingUpTo: trainer.step)
+    log = try TrainingLog(
+      url: directory.appendingPathComponent("log.jsonl"), keepingUpTo: trainer.step)
   }
 
   /// The mean loss over the held-out batches (batch norm in inference mode).
@@ -63,7 +67,9 @@ public final class TrainingSession {
       sum.consistency += terms.consistency
     }
     let count = Float(validation.count)
-    return LossTerms(total: sum.total / count, reconstruction: sum.reconstruction / count, smoothness: sum.smoothness / count, consistency: sum.consistency / count)
+    return LossTerms(
+      total: sum.total / count, reconstruction: sum.reconstruction / count,
+      smoothness: sum.smoothness / count, consistency: sum.consistency / count)
   }
 
   /// Trains until the configured step count, reporting as it goes.
@@ -85,20 +91,30 @@ public final class TrainingSession {
         windowSteps = 0
       }
       let step = trainer.step
-      try log.append(TrainingRecord(kind: "train", step: step, loss: loss, imagesPerSecond: rate, elapsedSeconds: now.timeIntervalSince(start)))
+      try log.append(
+        TrainingRecord(
+          kind: "train", step: step, loss: loss, imagesPerSecond: rate,
+          elapsedSeconds: now.timeIntervalSince(start)))
       let remaining = Double((recipe.steps - step) * recipe.batchSize) / max(rate, 1e-9)
-      report(.step(step: step, of: recipe.steps, loss: loss, imagesPerSecond: rate, secondsRemaining: remaining))
+      report(
+        .step(
+          step: step, of: recipe.steps, loss: loss, imagesPerSecond: rate,
+          secondsRemaining: remaining))
       let atEnd = step == recipe.steps
       if recipe.validationInterval > 0 && step % recipe.validationInterval == 0 || atEnd {
         if let held = validate() {
-          try log.append(TrainingRecord(kind: "validation", step: step, loss: held, imagesPerSecond: nil, elapsedSeconds: Date().timeIntervalSince(start)))
+          try log.append(
+            TrainingRecord(
+              kind: "validation", step: step, loss: held, imagesPerSecond: nil,
+              elapsedSeconds: Date().timeIntervalSince(start)))
           report(.validation(step: step, loss: held))
         }
       }
       if step % recipe.checkpointInterval == 0 || atEnd {
         let url = Self.checkpointURL(in: directory)
         try trainer.saveCheckpoint(to: url, notes: notes)
-        try AtomicFile.write(Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))
+        try AtomicFile.write(
+          Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))
         report(.checkpoint(step: step, url: url))
       }
     }

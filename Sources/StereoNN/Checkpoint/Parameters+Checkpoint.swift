@@ -17,7 +17,8 @@ extension Parameters {
       }
       guard tensor.shape == parameter.shape else {
         throw CheckpointError(
-          "\(source) does not fit this model: '\(name)' is \(tensor.shape) in the file, \(parameter.shape) in the model")
+          "\(source) does not fit this model: '\(name)' is \(tensor.shape) in the file, \(parameter.shape) in the model"
+        )
       }
     }
     for (name, parameter) in entries { parameter.value = tensors[name]!.detached }

@@ -21,10 +21,14 @@ public enum SafeTensors {
     var offset = 0
     for (name, tensor) in tensors {
       let byteCount = tensor.count * 4
-      header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + byteCount]]
+      header[name] = [
+        "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + byteCount],
+      ]
       offset += byteCount
     }
-    var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
+    var json =
+      (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+      ?? Data("{}".utf8)
     while (8 + json.count) % 8 != 0 { json.append(UInt8(ascii: " ")) }
     var data = Data(capacity: 8 + json.count + offset)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
@@ -32,7 +36,10 @@ public enum SafeTensors {
     for (_, tensor) in tensors {
       tensor.withUnsafeBufferPointer { buffer in
         // x86-64 and arm64 are little endian, as the format is.
-        data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+        data.append(
+          UnsafeBufferPointer(
+            start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
+            count: buffer.count * 4))
       }
     }
     return data
@@ -53,11 +60,16 @@ public enum SafeTensors {
     tensors: [String: Tensor], order: [String], metadata: [String: String]
   ) {
     guard data.count >= 8 else {
-      throw CheckpointError("\(name) is not a safetensors file (\(data.count) bytes, too short for a header)")
+      throw CheckpointError(
+        "\(name) is not a safetensors file (\(data.count) bytes, too short for a header)")
     }
-    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+      $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+    }
     guard headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
-      throw CheckpointError("\(name) is truncated or not a safetensors file (header of \(headerLength) bytes in a \(data.count)-byte file)")
+      throw CheckpointError(
+        "\(name) is truncated or not a safetensors file (header of \(headerLength) bytes in a \(data.count)-byte file)"
+      )
     }
     let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
     guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
@@ -83,11 +95,16 @@ public enum SafeTensors {
         throw CheckpointError("\(name): tensor '\(key)' has dtype \(dtype); only F32 is supported")
       }
       let (begin, end) = (offsets[0], offsets[1])
-      guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end - begin == Tensor.elementCount(of: shape) * 4 else {
-        throw CheckpointError("\(name): tensor '\(key)' of shape \(shape) has data offsets \(offsets) of the wrong size")
+      guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin,
+        end - begin == Tensor.elementCount(of: shape) * 4
+      else {
+        throw CheckpointError(
+          "\(name): tensor '\(key)' of shape \(shape) has data offsets \(offsets) of the wrong size"
+        )
       }
       guard end <= payload else {
-        throw CheckpointError("\(name) is truncated: tensor '\(key)' ends at byte \(base + end) of \(data.count)")
+        throw CheckpointError(
+          "\(name) is truncated: tensor '\(key)' ends at byte \(base + end) of \(data.count)")
       }
       var tensor = Tensor(uninitializedShape: shape)
       var finite = true
@@ -119,7 +136,9 @@ public enum SafeTensors {
     do {
       data = try Data(contentsOf: url, options: .mappedIfSafe)
     } catch {
-      throw CheckpointError("cannot read checkpoint \(url.path): \(FileManager.default.fileExists(atPath: url.path) ? "unreadable" : "no such file")")
+      throw CheckpointError(
+        "cannot read checkpoint \(url.path): \(FileManager.default.fileExists(atPath: url.path) ? "unreadable" : "no such file")"
+      )
     }
     return try decode(data, name: url.path)
   }

@@ -49,7 +49,8 @@ public final class BatchNorm: Layer {
     withoutGradients {
       runningMean.value = (runningMean.value * (1 - momentum) + mean.detached * momentum).detached
       runningVariance.value =
-        (runningVariance.value * (1 - momentum) + variance.detached * (momentum * unbiased)).detached
+        (runningVariance.value * (1 - momentum) + variance.detached * (momentum * unbiased))
+        .detached
     }
   }
 
@@ -68,7 +69,9 @@ public final class BatchNorm: Layer {
 
   /// `conv(max(0, BN(z)))`: this batch norm and ReLU, then `conv`, with the activation recomputed
   /// in backward rather than kept (``Tensor/normalizedReLUConvolved(scale:shift:epsilon:filter:bias:geometry:)``).
-  public func normalizedReLUConvolved(_ input: Tensor, by conv: Conv2D, context: ForwardContext) -> Tensor {
+  public func normalizedReLUConvolved(_ input: Tensor, by conv: Conv2D, context: ForwardContext)
+    -> Tensor
+  {
     guard context.isTraining else { return conv(normalizedReLU(input, context: context)) }
     let (output, mean, variance) = input.normalizedReLUConvolved(
       scale: scale.tracked, shift: shift.tracked, epsilon: epsilon, filter: conv.filter.tracked,

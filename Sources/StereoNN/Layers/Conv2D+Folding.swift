@@ -20,7 +20,8 @@ public struct FoldedConvolution: Sendable {
   ///   - norm: The batch norm over its `C_out` outputs, read in inference mode, or `nil`.
   ///   - outputChannels: The output channels to keep; slicing a grouped convolution is not
   ///     supported.
-  public init(_ layer: Conv2D, foldingIn norm: BatchNorm? = nil, outputChannels: Range<Int>? = nil) {
+  public init(_ layer: Conv2D, foldingIn norm: BatchNorm? = nil, outputChannels: Range<Int>? = nil)
+  {
     let weights = layer.filter.value
     let o = weights.shape[0]
     let perOutput = weights.count / o
@@ -32,7 +33,8 @@ public struct FoldedConvolution: Sendable {
       kept == 0..<o || layer.geometry.groups == 1,
       "Slicing the outputs of a grouped convolution is not supported")
     if let norm {
-      precondition(norm.scale.shape == [o], "Batch norm \(norm.scale.shape) does not follow \(o) channels")
+      precondition(
+        norm.scale.shape == [o], "Batch norm \(norm.scale.shape) does not follow \(o) channels")
     }
     let filter = weights.scalars
     let bias = layer.bias?.value.scalars
@@ -57,7 +59,8 @@ public struct FoldedConvolution: Sendable {
       }
       biases[row] = Float(offset)
       for index in 0..<perOutput {
-        folded[row * perOutput + index] = Float(Double(filter[channel * perOutput + index]) * factor)
+        folded[row * perOutput + index] = Float(
+          Double(filter[channel * perOutput + index]) * factor)
       }
     }
     self.filter = Tensor(shape: [kept.count] + weights.shape.dropFirst(), scalars: folded)

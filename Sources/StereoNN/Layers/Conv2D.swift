@@ -18,12 +18,18 @@ public final class Conv2D: Layer {
     groups: Int = 1, useBias: Bool = true, initializer: FilterInitialization = .glorotUniform,
     using generator: inout some RandomNumberGenerator
   ) {
-    precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0, "Conv2D needs positive sizes, got in \(inputChannels) out \(outputChannels) kernel \(kernelSize)")
-    precondition(inputChannels % groups == 0 && outputChannels % groups == 0, "Channels \(inputChannels)→\(outputChannels) not divisible by groups \(groups)")
+    precondition(
+      inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
+      "Conv2D needs positive sizes, got in \(inputChannels) out \(outputChannels) kernel \(kernelSize)"
+    )
+    precondition(
+      inputChannels % groups == 0 && outputChannels % groups == 0,
+      "Channels \(inputChannels)→\(outputChannels) not divisible by groups \(groups)")
     let shape = [outputChannels, kernelSize, kernelSize, inputChannels / groups]
     filter = Parameter(initializer.make(shape, groups: groups, using: &generator))
     bias = useBias ? Parameter(Tensor.zeros([outputChannels])) : nil
-    geometry = ConvolutionGeometry(stride: stride, padding: padding ?? (kernelSize - 1) / 2, groups: groups)
+    geometry = ConvolutionGeometry(
+      stride: stride, padding: padding ?? (kernelSize - 1) / 2, groups: groups)
   }
 
   /// `[N, H, W, C_in]` → `[N, H_out, W_out, C_out]`.

@@ -15,7 +15,9 @@ public final class TransposedConv2D: Layer {
     inputChannels: Int, outputChannels: Int, stride: Int, useBias: Bool = true,
     using generator: inout some RandomNumberGenerator
   ) {
-    precondition(inputChannels > 0 && outputChannels > 0 && stride > 0, "TransposedConv2D needs positive sizes")
+    precondition(
+      inputChannels > 0 && outputChannels > 0 && stride > 0, "TransposedConv2D needs positive sizes"
+    )
     let shape = [outputChannels, stride, stride, inputChannels]
     // Keras computes the fans of a transposed kernel with in and out swapped; the Glorot limit is
     // symmetric in them, so the draw is the same.

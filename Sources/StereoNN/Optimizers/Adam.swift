@@ -15,9 +15,13 @@ public final class Adam: Optimizer {
   private var secondMoments: [String: Tensor] = [:]
 
   /// Creates an optimizer; the defaults are the paper's (W-net used η = 1e-4).
-  public init(learningRate: Float = 1e-4, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+  public init(
+    learningRate: Float = 1e-4, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+  ) {
     precondition(learningRate > 0, "Learning rate must be positive, got \(learningRate)")
-    precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Betas must lie in [0, 1), got \(beta1), \(beta2)")
+    precondition(
+      (0..<1).contains(beta1) && (0..<1).contains(beta2),
+      "Betas must lie in [0, 1), got \(beta1), \(beta2)")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2

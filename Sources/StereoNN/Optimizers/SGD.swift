@@ -11,7 +11,9 @@ public final class SGD: Optimizer {
 
   /// Creates an optimizer.
   public init(learningRate: Float, momentum: Float = 0) {
-    precondition(learningRate > 0 && momentum >= 0 && momentum < 1, "Bad SGD settings: learning rate \(learningRate), momentum \(momentum)")
+    precondition(
+      learningRate > 0 && momentum >= 0 && momentum < 1,
+      "Bad SGD settings: learning rate \(learningRate), momentum \(momentum)")
     self.learningRate = learningRate
     self.momentum = momentum
   }
@@ -22,7 +24,9 @@ public final class SGD: Optimizer {
       guard let gradient = parameter.gradient else { continue }
       var direction = gradient
       if momentum > 0 {
-        direction = withoutGradients { (velocity[name].map { $0 * momentum + gradient } ?? gradient).detached }
+        direction = withoutGradients {
+          (velocity[name].map { $0 * momentum + gradient } ?? gradient).detached
+        }
         velocity[name] = direction
       }
       parameter.value = withoutGradients { (parameter.value - direction * learningRate).detached }
@@ -30,7 +34,9 @@ public final class SGD: Optimizer {
   }
 
   public var state: [String: Tensor] {
-    var result = velocity.reduce(into: [String: Tensor]()) { $0["sgd.velocity.\($1.key)"] = $1.value }
+    var result = velocity.reduce(into: [String: Tensor]()) {
+      $0["sgd.velocity.\($1.key)"] = $1.value
+    }
     result["sgd.step"] = Tensor(Float(step))
     return result
   }

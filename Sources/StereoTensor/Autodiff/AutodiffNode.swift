@@ -82,7 +82,9 @@ extension Tensor {
   public func backward(seed: Tensor? = nil) {
     guard let root = node else { return }
     let seedGradient = seed ?? Tensor(shape: shape, repeating: 1)
-    precondition(seedGradient.shape == shape, "Seed of shape \(seedGradient.shape) for a tensor of shape \(shape)")
+    precondition(
+      seedGradient.shape == shape,
+      "Seed of shape \(seedGradient.shape) for a tensor of shape \(shape)")
     withoutGradients {
       // Stage: gather every node reachable from the root.
       var nodes: [AutodiffNode] = []
@@ -112,7 +114,8 @@ extension Tensor {
           }
           precondition(
             inputGradient.shape == input.shape,
-            "Backward produced a gradient of shape \(inputGradient.shape) for an input of shape \(input.shape)")
+            "Backward produced a gradient of shape \(inputGradient.shape) for an input of shape \(input.shape)"
+          )
           if let existing = input.gradient {
             input.gradient = existing + inputGradient
           } else {

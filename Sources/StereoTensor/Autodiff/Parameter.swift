@@ -34,7 +34,8 @@ public final class Parameter: @unchecked Sendable {
   public func zeroGradient() { gradient = nil }
 
   func accumulate(_ incoming: Tensor) {
-    precondition(incoming.shape == value.shape, "Gradient \(incoming.shape) for parameter \(value.shape)")
+    precondition(
+      incoming.shape == value.shape, "Gradient \(incoming.shape) for parameter \(value.shape)")
     if let existing = gradient {
       gradient = existing + incoming
     } else {

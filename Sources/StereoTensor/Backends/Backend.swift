@@ -15,8 +15,9 @@ public struct ConvolutionGeometry: Hashable, Sendable, CustomStringConvertible {
 
   /// Creates a geometry with the same stride and padding on both axes.
   public init(stride: Int = 1, padding: Int = 0, groups: Int = 1) {
-    self.init(strideY: stride, strideX: stride, paddingTop: padding, paddingBottom: padding,
-              paddingLeft: padding, paddingRight: padding, groups: groups)
+    self.init(
+      strideY: stride, strideX: stride, paddingTop: padding, paddingBottom: padding,
+      paddingLeft: padding, paddingRight: padding, groups: groups)
   }
 
   /// Creates a geometry from every value.
@@ -42,7 +43,8 @@ public struct ConvolutionGeometry: Hashable, Sendable, CustomStringConvertible {
   /// checked.
   public func outputShape(input: [Int], filter: [Int]) -> [Int] {
     precondition(input.count == 4, "Convolution input must be [N, H, W, C], got \(input)")
-    precondition(filter.count == 4, "Convolution filter must be [C_out, KH, KW, C_in/groups], got \(filter)")
+    precondition(
+      filter.count == 4, "Convolution filter must be [C_out, KH, KW, C_in/groups], got \(filter)")
     let (n, h, w, c) = (input[0], input[1], input[2], input[3])
     let (o, kh, kw, i) = (filter[0], filter[1], filter[2], filter[3])
     precondition(
@@ -50,7 +52,8 @@ public struct ConvolutionGeometry: Hashable, Sendable, CustomStringConvertible {
       "Channels in \(c) and out \(o) must both be divisible by groups \(groups)")
     precondition(
       i == c / groups,
-      "Filter \(filter) expects \(i) input channels per group; input \(input) with \(groups) groups gives \(c / groups)")
+      "Filter \(filter) expects \(i) input channels per group; input \(input) with \(groups) groups gives \(c / groups)"
+    )
     let paddedH = h + paddingTop + paddingBottom
     let paddedW = w + paddingLeft + paddingRight
     precondition(
@@ -127,7 +130,8 @@ public protocol Backend: AnyObject, Sendable {
   /// Inference convolution with an optional activation fused into the same pass:
   /// `act(conv(x) + b)`. No backward (the inference path builds no graph).
   func convolution2DInference(
-    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+    activation: Activation?
   ) -> Tensor
 
   // MARK: Transposed convolution
@@ -135,7 +139,8 @@ public protocol Backend: AnyObject, Sendable {
   /// The transpose of a stride-`s`, unpadded, ungrouped convolution:
   /// `y[n, iy·s + ky, ix·s + kx, o] += x[n,iy,ix,i] · w[o,ky,kx,i]`, plus `b[o]`.
   /// Output `[N, (H−1)·s + KH, (W−1)·s + KW, C_out]` for a filter `[C_out, KH, KW, C_in]`.
-  func transposedConvolution2D(_ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int) -> Tensor
+  func transposedConvolution2D(_ input: Tensor, filter: Tensor, bias: Tensor?, stride: Int)
+    -> Tensor
   /// The gradient with respect to the input of the transposed convolution.
   func transposedConvolution2DBackwardInput(
     _ outputGradient: Tensor, filter: Tensor, inputShape: [Int], stride: Int
@@ -197,7 +202,9 @@ public protocol Backend: AnyObject, Sendable {
   ///
   /// A backend whose forward returned a workspace needs only `inputShape` (so the activation need
   /// not be kept for backward); otherwise it finds the maxima again in `input`.
-  func maxPool2DBackward(_ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int)
+  func maxPool2DBackward(
+    _ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int
+  )
     -> Tensor
   /// Bilinear resizing with half-pixel centres (PyTorch `align_corners=False`): source coordinate
   /// `(dst + 0.5)·in/out − 0.5`, clamped at the edges.

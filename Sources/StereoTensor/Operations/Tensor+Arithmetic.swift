@@ -12,7 +12,8 @@ extension Tensor {
       let a = axis - (rank - lhs.count) >= 0 ? lhs[axis - (rank - lhs.count)] : 1
       let b = axis - (rank - rhs.count) >= 0 ? rhs[axis - (rank - rhs.count)] : 1
       precondition(
-        a == b || a == 1 || b == 1, "Shapes \(lhs) and \(rhs) do not broadcast (axis \(axis): \(a) vs \(b))")
+        a == b || a == 1 || b == 1,
+        "Shapes \(lhs) and \(rhs) do not broadcast (axis \(axis): \(a) vs \(b))")
       result[axis] = a == 1 ? b : a
     }
     return result
@@ -41,14 +42,23 @@ extension Tensor {
     // keeps neither operand, a product both.
     switch operation {
     case .add:
-      return record(result, inputs: [lhs, rhs]) { g in [g.unbroadcast(to: lhsShape), g.unbroadcast(to: rhsShape)] }
+      return record(result, inputs: [lhs, rhs]) { g in
+        [g.unbroadcast(to: lhsShape), g.unbroadcast(to: rhsShape)]
+      }
     case .subtract:
-      return record(result, inputs: [lhs, rhs]) { g in [g.unbroadcast(to: lhsShape), (-g).unbroadcast(to: rhsShape)] }
+      return record(result, inputs: [lhs, rhs]) { g in
+        [g.unbroadcast(to: lhsShape), (-g).unbroadcast(to: rhsShape)]
+      }
     case .multiply:
       let (needsLeft, needsRight) = (lhs.node != nil, rhs.node != nil)
-      let (left, right) = (needsRight ? lhs.detached : Tensor(0), needsLeft ? rhs.detached : Tensor(0))
+      let (left, right) = (
+        needsRight ? lhs.detached : Tensor(0), needsLeft ? rhs.detached : Tensor(0)
+      )
       return record(result, inputs: [lhs, rhs]) { g in
-        [needsLeft ? (g * right).unbroadcast(to: lhsShape) : nil, needsRight ? (g * left).unbroadcast(to: rhsShape) : nil]
+        [
+          needsLeft ? (g * right).unbroadcast(to: lhsShape) : nil,
+          needsRight ? (g * left).unbroadcast(to: rhsShape) : nil,
+        ]
       }
     case .divide:
       let (needsLeft, needsRight) = (lhs.node != nil, rhs.node != nil)
@@ -64,7 +74,8 @@ extension Tensor {
       // ties, which splits the gradient evenly.
       let difference = Backends.current.binary(.subtract, lhs, rhs, outputShape: outputShape)
       let mask = Backends.current.affine(
-        Backends.current.unary(.sign, difference), scale: operation == .maximum ? 0.5 : -0.5, offset: 0.5)
+        Backends.current.unary(.sign, difference), scale: operation == .maximum ? 0.5 : -0.5,
+        offset: 0.5)
       return record(result, inputs: [lhs, rhs]) { g in
         [
           (g * mask).unbroadcast(to: lhsShape),

@@ -18,9 +18,12 @@ extension Tensor {
   ) -> Tensor {
     _ = geometry.outputShape(input: shape, filter: filter.shape)
     if let bias {
-      precondition(bias.shape == [filter.shape[0]], "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
+      precondition(
+        bias.shape == [filter.shape[0]],
+        "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
     }
-    let result = Backends.current.convolution2D(self, filter: filter, bias: bias, geometry: geometry)
+    let result = Backends.current.convolution2D(
+      self, filter: filter, bias: bias, geometry: geometry)
     let input = self
     let inputs = bias.map { [self, filter, $0] } ?? [self, filter]
     return Tensor.record(result, inputs: inputs) { g in
@@ -52,15 +55,23 @@ extension Tensor {
   ///
   /// The corresponding oneDNN primitives are `dnnl_deconvolution_forward`,
   /// `dnnl_deconvolution_backward_data` and `dnnl_deconvolution_backward_weights`.
-  public func transposedConvolved2D(with filter: Tensor, bias: Tensor? = nil, stride: Int) -> Tensor {
+  public func transposedConvolved2D(with filter: Tensor, bias: Tensor? = nil, stride: Int) -> Tensor
+  {
     let (_, _, _, c) = nhwc("transposedConvolved2D")
-    precondition(filter.rank == 4, "Transposed-convolution filter must be [C_out, KH, KW, C_in], got \(filter.shape)")
-    precondition(filter.shape[3] == c, "Filter \(filter.shape) expects \(filter.shape[3]) input channels; input \(shape) has \(c)")
+    precondition(
+      filter.rank == 4,
+      "Transposed-convolution filter must be [C_out, KH, KW, C_in], got \(filter.shape)")
+    precondition(
+      filter.shape[3] == c,
+      "Filter \(filter.shape) expects \(filter.shape[3]) input channels; input \(shape) has \(c)")
     precondition(stride > 0, "Stride must be positive, got \(stride)")
     if let bias {
-      precondition(bias.shape == [filter.shape[0]], "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
+      precondition(
+        bias.shape == [filter.shape[0]],
+        "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
     }
-    let result = Backends.current.transposedConvolution2D(self, filter: filter, bias: bias, stride: stride)
+    let result = Backends.current.transposedConvolution2D(
+      self, filter: filter, bias: bias, stride: stride)
     let input = self
     let inputs = bias.map { [self, filter, $0] } ?? [self, filter]
     return Tensor.record(result, inputs: inputs) { g in

@@ -4,7 +4,9 @@
 extension Tensor {
   func normalizedAxis(_ axis: Int, _ operation: String) -> Int {
     let normalized = axis < 0 ? axis + rank : axis
-    precondition(normalized >= 0 && normalized < rank, "\(operation): axis \(axis) out of range for shape \(shape)")
+    precondition(
+      normalized >= 0 && normalized < rank,
+      "\(operation): axis \(axis) out of range for shape \(shape)")
     return normalized
   }
 
@@ -44,7 +46,8 @@ extension Tensor {
     return Tensor.record(result, inputs: [self]) { g in
       [
         Backends.current.pad(
-          g, axis: normalized, before: range.lowerBound, after: extent - range.upperBound, mode: .zero)
+          g, axis: normalized, before: range.lowerBound, after: extent - range.upperBound,
+          mode: .zero)
       ]
     }
   }
@@ -54,9 +57,11 @@ extension Tensor {
     let normalized = normalizedAxis(axis, "pad")
     precondition(before >= 0 && after >= 0, "Padding \(before), \(after) must be non-negative")
     precondition(
-      mode == .zero || shape[normalized] > 0, "Cannot replicate the edge of an empty axis in \(shape)")
+      mode == .zero || shape[normalized] > 0,
+      "Cannot replicate the edge of an empty axis in \(shape)")
     if before == 0 && after == 0 { return self }
-    let result = Backends.current.pad(self, axis: normalized, before: before, after: after, mode: mode)
+    let result = Backends.current.pad(
+      self, axis: normalized, before: before, after: after, mode: mode)
     return Tensor.record(result, inputs: [self]) { g in
       [Backends.current.padBackward(g, axis: normalized, before: before, after: after, mode: mode)]
     }

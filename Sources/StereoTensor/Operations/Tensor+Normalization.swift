@@ -15,14 +15,18 @@ extension Tensor {
     -> (output: Tensor, mean: Tensor, variance: Tensor)
   {
     let (_, _, _, c) = nhwc("batchNormalized")
-    precondition(scale.shape == [c] && shift.shape == [c], "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
-    precondition(count / c > 0, "Batch norm needs at least one value per channel, got shape \(shape)")
+    precondition(
+      scale.shape == [c] && shift.shape == [c],
+      "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
+    precondition(
+      count / c > 0, "Batch norm needs at least one value per channel, got shape \(shape)")
     let (output, mean, variance) = Backends.current.batchNormTraining(
       self, scale: scale, shift: shift, epsilon: epsilon)
     let input = self
     let recorded = Tensor.record(output, inputs: [self, scale, shift]) { g in
       let gradients = Backends.current.batchNormBackward(
-        g, input: input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+        g, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+        epsilon: epsilon)
       return [gradients.input, gradients.scale, gradients.shift]
     }
     return (recorded, mean, variance)
@@ -37,8 +41,11 @@ extension Tensor {
     scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float = 1e-5
   ) -> Tensor {
     let (_, _, _, c) = nhwc("batchNormalized")
-    for (name, vector) in [("scale", scale), ("shift", shift), ("mean", mean), ("variance", variance)] {
-      precondition(vector.shape == [c], "Batch-norm \(name) \(vector.shape) must be [\(c)] for input \(shape)")
+    for (name, vector) in [
+      ("scale", scale), ("shift", shift), ("mean", mean), ("variance", variance),
+    ] {
+      precondition(
+        vector.shape == [c], "Batch-norm \(name) \(vector.shape) must be [\(c)] for input \(shape)")
     }
     let result = Backends.current.batchNormInference(
       self, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
@@ -66,8 +73,12 @@ extension Tensor {
     -> (output: Tensor, mean: Tensor, variance: Tensor)
   {
     let (_, _, _, c) = nhwc("batchNormalizedReLU")
-    precondition(scale.shape == [c] && shift.shape == [c], "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
-    precondition(count / Swift.max(c, 1) > 0, "Batch norm needs at least one value per channel, got shape \(shape)")
+    precondition(
+      scale.shape == [c] && shift.shape == [c],
+      "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
+    precondition(
+      count / Swift.max(c, 1) > 0,
+      "Batch norm needs at least one value per channel, got shape \(shape)")
     let (output, mean, variance, workspace) = Backends.current.batchNormReLUTraining(
       self, scale: scale, shift: shift, epsilon: epsilon)
     let input = self
@@ -86,12 +97,18 @@ extension Tensor {
   ) -> Tensor {
     guard node != nil || scale.node != nil || shift.node != nil else {
       let (_, _, _, c) = nhwc("batchNormalizedReLU")
-      for (name, vector) in [("scale", scale), ("shift", shift), ("mean", mean), ("variance", variance)] {
-        precondition(vector.shape == [c], "Batch-norm \(name) \(vector.shape) must be [\(c)] for input \(shape)")
+      for (name, vector) in [
+        ("scale", scale), ("shift", shift), ("mean", mean), ("variance", variance),
+      ] {
+        precondition(
+          vector.shape == [c],
+          "Batch-norm \(name) \(vector.shape) must be [\(c)] for input \(shape)")
       }
       return Backends.current.batchNormReLUInference(
         self, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
     }
-    return batchNormalized(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon).relu()
+    return batchNormalized(
+      scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon
+    ).relu()
   }
 }

@@ -21,34 +21,47 @@ extension Tensor {
     geometry: ConvolutionGeometry
   ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
     let (_, _, _, c) = nhwc("normalizedReLUConvolved")
-    precondition(scale.shape == [c] && shift.shape == [c], "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
+    precondition(
+      scale.shape == [c] && shift.shape == [c],
+      "Batch-norm scale \(scale.shape) and shift \(shift.shape) must be [\(c)] for input \(shape)")
     _ = geometry.outputShape(input: shape, filter: filter.shape)
     if let bias {
-      precondition(bias.shape == [filter.shape[0]], "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
+      precondition(
+        bias.shape == [filter.shape[0]],
+        "Bias \(bias.shape) for filter \(filter.shape) must be [\(filter.shape[0])]")
     }
     let backend = Backends.current
-    let (activation, mean, variance, workspace) = backend.batchNormReLUTraining(self, scale: scale, shift: shift, epsilon: epsilon)
+    let (activation, mean, variance, workspace) = backend.batchNormReLUTraining(
+      self, scale: scale, shift: shift, epsilon: epsilon)
     let output = backend.convolution2D(activation, filter: filter, bias: bias, geometry: geometry)
     let z = self
     let inputs = bias.map { [self, scale, shift, filter, $0] } ?? [self, scale, shift, filter]
     let recorded = Tensor.record(output, inputs: inputs) { g in
       let backend = Backends.current
       // Stage: recompute the activation from z with the statistics of the forward pass.
-      let activation = backend.batchNormReLUInference(z, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+      let activation = backend.batchNormReLUInference(
+        z, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
       let needsFilter = filter.node != nil || bias?.node != nil
-      let parameterGradients = needsFilter
-        ? backend.convolution2DBackwardFilter(g, input: activation, filterShape: filter.shape, geometry: geometry, includeBias: bias != nil)
+      let parameterGradients =
+        needsFilter
+        ? backend.convolution2DBackwardFilter(
+          g, input: activation, filterShape: filter.shape, geometry: geometry,
+          includeBias: bias != nil)
         : nil
       // Stage: through the convolution, then through batch norm and ReLU.
       let needsInput = z.node != nil || scale.node != nil || shift.node != nil
       var normGradients: (input: Tensor, scale: Tensor, shift: Tensor)?
       if needsInput {
-        let activationGradient = backend.convolution2DBackwardInput(g, filter: filter, inputShape: z.shape, geometry: geometry)
+        let activationGradient = backend.convolution2DBackwardInput(
+          g, filter: filter, inputShape: z.shape, geometry: geometry)
         normGradients = backend.batchNormReLUBackward(
           activationGradient, input: z, scale: scale, shift: shift, mean: mean, variance: variance,
           workspace: workspace, epsilon: epsilon)
       }
-      return [normGradients?.input, normGradients?.scale, normGradients?.shift, parameterGradients?.filter, parameterGradients?.bias]
+      return [
+        normGradients?.input, normGradients?.scale, normGradients?.shift,
+        parameterGradients?.filter, parameterGradients?.bias,
+      ]
     }
     return (recorded, mean, variance)
   }

@@ -13,13 +13,15 @@ extension Tensor {
   /// - Parameter keepingDimensions: Keep reduced axes with extent 1 instead of removing them.
   public func sum(axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
     let reducedAxes = normalizedAxes(axes ?? Array(0..<rank), "sum")
-    var result = reducedAxes.isEmpty ? self.detached : Backends.current.reduce(.sum, self, axes: reducedAxes)
+    var result =
+      reducedAxes.isEmpty ? self.detached : Backends.current.reduce(.sum, self, axes: reducedAxes)
     let keptShape = result.shape
     let inputShape = shape
     result = Tensor.record(result, inputs: [self]) { g in
       [Backends.current.broadcast(g.reshaped(to: keptShape), to: inputShape)]
     }
-    return keepingDimensions ? result : result.reshaped(to: Tensor.removing(reducedAxes, from: shape))
+    return keepingDimensions
+      ? result : result.reshaped(to: Tensor.removing(reducedAxes, from: shape))
   }
 
   /// The mean over `axes` (all axes when `nil`).
@@ -43,8 +45,10 @@ extension Tensor {
   func extremum(_ operation: ReductionOperation, axes: [Int]?, keepingDimensions: Bool) -> Tensor {
     precondition(count > 0, "\(operation) of an empty tensor of shape \(shape)")
     let reducedAxes = normalizedAxes(axes ?? Array(0..<rank), operation.rawValue)
-    let result = reducedAxes.isEmpty ? detached : Backends.current.reduce(operation, self, axes: reducedAxes)
-    return keepingDimensions ? result : result.reshaped(to: Tensor.removing(reducedAxes, from: shape))
+    let result =
+      reducedAxes.isEmpty ? detached : Backends.current.reduce(operation, self, axes: reducedAxes)
+    return keepingDimensions
+      ? result : result.reshaped(to: Tensor.removing(reducedAxes, from: shape))
   }
 
   static func removing(_ axes: [Int], from shape: [Int]) -> [Int] {

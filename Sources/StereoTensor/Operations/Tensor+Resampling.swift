@@ -7,14 +7,18 @@ extension Tensor {
   /// The corresponding oneDNN primitive is `dnnl_pooling_v2_forward` (`pooling_max`).
   public func maxPooled(size: Int = 2) -> Tensor {
     let (_, h, w, _) = nhwc("maxPooled")
-    precondition(size > 0 && h >= size && w >= size, "Max-pool window \(size) does not fit input \(shape)")
+    precondition(
+      size > 0 && h >= size && w >= size, "Max-pool window \(size) does not fit input \(shape)")
     let (output, workspace) = Backends.current.maxPool2D(self, size: size)
     // With a workspace (oneDNN's argmax) backward needs only the input's shape, so the
     // activation is not kept; without one (the reference backend) it is.
     let shape = self.shape
     let input: Tensor? = workspace == nil ? self.detached : nil
     return Tensor.record(output, inputs: [self]) { g in
-      [Backends.current.maxPool2DBackward(g, inputShape: shape, input: input, workspace: workspace, size: size)]
+      [
+        Backends.current.maxPool2DBackward(
+          g, inputShape: shape, input: input, workspace: workspace, size: size)
+      ]
     }
   }
 
@@ -24,7 +28,8 @@ extension Tensor {
   /// The corresponding oneDNN primitive is `dnnl_resampling_forward` (`resampling_linear`).
   public func resizedBilinear(height: Int, width: Int) -> Tensor {
     let (_, h, w, _) = nhwc("resizedBilinear")
-    precondition(height > 0 && width > 0 && h > 0 && w > 0, "Cannot resize \(shape) to \(height)x\(width)")
+    precondition(
+      height > 0 && width > 0 && h > 0 && w > 0, "Cannot resize \(shape) to \(height)x\(width)")
     if h == height && w == width { return self }
     let result = Backends.current.resizeBilinear(self, height: height, width: width)
     let inputShape = shape
@@ -45,13 +50,17 @@ extension Tensor {
   public static func upsampled2xConcatenated(_ x: Tensor, _ skip: Tensor) -> Tensor {
     let (n, h, w, cx) = x.nhwc("upsampled2xConcatenated")
     let (sn, sh, sw, cs) = skip.nhwc("upsampled2xConcatenated skip")
-    precondition(sn == n && sh == 2 * h && sw == 2 * w, "Skip \(skip.shape) does not match the up-sampled \(x.shape)")
+    precondition(
+      sn == n && sh == 2 * h && sw == 2 * w,
+      "Skip \(skip.shape) does not match the up-sampled \(x.shape)")
     let output = Profiler.measure("upsample+concat") { Kernels.upsample2xConcatenate(x, skip) }
     let (xShape, needsX, needsSkip) = (x.shape, x.requiresGradient, skip.requiresGradient)
     return Tensor.record(output, inputs: [x, skip]) { g in
       Profiler.measure("upsample+concat.bwd") {
-        [needsX ? Kernels.resizeBilinearBackward(g, inputShape: xShape) : nil,
-         needsSkip ? Kernels.slice(g, axis: 3, range: cx..<(cx + cs)) : nil]
+        [
+          needsX ? Kernels.resizeBilinearBackward(g, inputShape: xShape) : nil,
+          needsSkip ? Kernels.slice(g, axis: 3, range: cx..<(cx + cs)) : nil,
+        ]
       }
     }
   }

@@ -11,7 +11,8 @@ struct DataOptions: ParsableArguments {
     name: .customLong("data"),
     help: ArgumentHelp(
       "A dataset folder or a 3D video file (repeatable).",
-      discussion: "Folders are searched for each layout's files; see docs/DATA.md. With several, their sources are prefixed with each root's name.",
+      discussion:
+        "Folders are searched for each layout's files; see docs/DATA.md. With several, their sources are prefixed with each root's name.",
       valueName: "path"))
   var paths: [String] = []
 

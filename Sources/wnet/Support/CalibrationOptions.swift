@@ -38,7 +38,9 @@ struct CalibrationOptions: ParsableArguments {
     if (focal == nil) != (baseline == nil) {
       throw ValidationError("'--focal' and '--baseline' go together.")
     }
-    if let focal, !(focal > 0 && focal.isFinite) { throw ValidationError("'--focal' must be positive.") }
+    if let focal, !(focal > 0 && focal.isFinite) {
+      throw ValidationError("'--focal' must be positive.")
+    }
     if let baseline, !(baseline > 0 && baseline.isFinite) {
       throw ValidationError("'--baseline' must be positive.")
     }
@@ -81,7 +83,8 @@ struct CalibrationOptions: ParsableArguments {
     try values.checkImageSize(width: width, height: height)
     return RectifiedStereoCamera(
       focalLength: Float(values.focalLengthX), focalLengthY: Float(values.focalLengthY),
-      principalPointX: Float(values.principalPointX), principalPointY: Float(values.principalPointY),
+      principalPointX: Float(values.principalPointX),
+      principalPointY: Float(values.principalPointY),
       baseline: Float(values.baseline), disparityOffset: Float(values.disparityOffset))
   }
 }

@@ -40,7 +40,8 @@ struct ProgressBar {
     let percent = Int(fraction * 100)
     if Console.isInteractive {
       let filled = Int(fraction * Double(width))
-      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+      let bar =
+        String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
       Console.status("\(bar) \(done)/\(total) \(message)")
       if done >= total { Console.note("") }
     } else if percent / 5 != lastPrintedPercent / 5 || done >= total {

@@ -4,7 +4,8 @@ import StereoDepth
 
 /// `--model FILE`: a checkpoint to use instead of the bundled model.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "A checkpoint (.safetensors from 'wnet train'); default: the bundled realtime model.")
+  @Option(
+    help: "A checkpoint (.safetensors from 'wnet train'); default: the bundled realtime model.")
   var model: String?
 
   /// The model and its metadata.

@@ -9,7 +9,8 @@ struct OutputWriter {
   /// Writes the disparity (PFM, KITTI PNG, colour), the confidence, and with a camera the depth
   /// and optionally a point cloud. Returns the files written.
   func write(
-    _ prediction: DisparityPrediction, left: Image, camera: RectifiedStereoCamera?, pointCloudMaximumDepth: Float?
+    _ prediction: DisparityPrediction, left: Image, camera: RectifiedStereoCamera?,
+    pointCloudMaximumDepth: Float?
   ) throws -> [URL] {
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -24,13 +25,15 @@ struct OutputWriter {
     }
     try ImageIO.writePFM(prediction.disparity, to: url("disparity.pfm"))
     try ImageIO.writeKITTIDisparity(prediction.disparity, to: url("disparity.png"))
-    try ImageIO.writePNG(DisparityColorizer().colorized(prediction.disparity), to: url("disparity-color.png"))
+    try ImageIO.writePNG(
+      DisparityColorizer().colorized(prediction.disparity), to: url("disparity-color.png"))
     try ImageIO.writePNG(prediction.peakProbability, to: url("confidence.png"))
     if let camera {
       let depth = camera.depth(fromDisparity: prediction.disparity)
       try ImageIO.writePFM(depth, to: url("depth.pfm"))
       if let maximumDepth = pointCloudMaximumDepth {
-        let cloud = PointCloud(depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
+        let cloud = PointCloud(
+          depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
         try cloud.writePLY(to: url("points.ply"))
       }
     }

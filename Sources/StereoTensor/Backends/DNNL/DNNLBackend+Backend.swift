@@ -78,12 +78,15 @@ extension DNNLBackend {
   }
 
   public func convolution2DInference(
-    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+    activation: Activation?
   ) -> Tensor {
     withFallback { () throws(DNNLError) in
-      try dnnlConvolutionInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+      try dnnlConvolutionInference(
+        input, filter: filter, bias: bias, geometry: geometry, activation: activation)
     } else: {
-      fallback.convolution2DInference(input, filter: filter, bias: bias, geometry: geometry, activation: activation)
+      fallback.convolution2DInference(
+        input, filter: filter, bias: bias, geometry: geometry, activation: activation)
     }
   }
 
@@ -156,7 +159,8 @@ extension DNNLBackend {
   ) -> Tensor {
     withFallback { () throws(DNNLError) in
       try dnnlBatchNormInference(
-        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, fusedReLU: true)
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon,
+        fusedReLU: true)
     } else: {
       fallback.batchNormReLUInference(
         input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
@@ -197,9 +201,11 @@ extension DNNLBackend {
     _ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int
   ) -> Tensor {
     withFallback { () throws(DNNLError) in
-      try dnnlMaxPoolBackward(outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
+      try dnnlMaxPoolBackward(
+        outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
     } else: {
-      fallback.maxPool2DBackward(outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
+      fallback.maxPool2DBackward(
+        outputGradient, inputShape: inputShape, input: input, workspace: workspace, size: size)
     }
   }
 

@@ -39,7 +39,8 @@ extension DNNLBackend {
     Kernels.slice(input, axis: axis, range: range)
   }
 
-  public func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor {
+  public func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor
+  {
     Kernels.pad(input, axis: axis, before: before, after: after, mode: mode)
   }
 

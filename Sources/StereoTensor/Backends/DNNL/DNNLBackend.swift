@@ -74,7 +74,8 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
       return try fast()
     } catch {
       let isNew = recordedErrors.withLock { errors in
-        guard !errors.contains(where: { $0.operation == error.operation && $0.status == error.status })
+        guard
+          !errors.contains(where: { $0.operation == error.operation && $0.status == error.status })
         else { return false }
         errors.append(error)
         return true

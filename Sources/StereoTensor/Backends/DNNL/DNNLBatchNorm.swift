@@ -16,7 +16,8 @@ extension DNNLBackend {
   private func batchNormPrimitive(
     _ kind: DNNLPrimitiveKey.Kind, shape: [Int], epsilon: Float, fusedReLU: Bool = false
   ) throws(DNNLError) -> DNNLPrimitive {
-    let key = DNNLPrimitiveKey(kind: kind, values: shape + [Int(epsilon.bitPattern), fusedReLU ? 1 : 0])
+    let key = DNNLPrimitiveKey(
+      kind: kind, values: shape + [Int(epsilon.bitPattern), fusedReLU ? 1 : 0])
     let flags = Self.scaleAndShift | (fusedReLU ? dnnl_fuse_norm_relu.rawValue : 0)
     return try primitives.primitive(key) { () throws(DNNLError) in
       var data = try DNNLMemoryDescriptor.activation(shape)
@@ -30,7 +31,10 @@ extension DNNLBackend {
         return try DNNLPrimitive(
           descriptor: DNNLPrimitive.makeDescriptor(&operation, engine: engine, name: "batch norm"),
           engine: engine,
-          candidates: [DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE])
+          candidates: [
+            DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN,
+            DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE,
+          ])
       case .batchNormInference:
         try check(
           dnnl_batch_normalization_forward_desc_init(
@@ -41,9 +45,13 @@ extension DNNLBackend {
           descriptor: DNNLPrimitive.makeDescriptor(
             &operation, engine: engine, name: "batch norm inference"),
           engine: engine,
-          candidates: [DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE])
+          candidates: [
+            DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN,
+            DNNL_ARG_VARIANCE,
+          ])
       default:
-        let forward = try batchNormPrimitive(.batchNormTraining, shape: shape, epsilon: epsilon, fusedReLU: fusedReLU)
+        let forward = try batchNormPrimitive(
+          .batchNormTraining, shape: shape, epsilon: epsilon, fusedReLU: fusedReLU)
         var gradient = data
         try check(
           dnnl_batch_normalization_backward_desc_init(
@@ -53,7 +61,11 @@ extension DNNLBackend {
           descriptor: DNNLPrimitive.makeDescriptor(
             &operation, engine: engine, hint: forward.descriptor, name: "batch norm backward"),
           engine: engine,
-          candidates: [DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT])
+          candidates: [
+            DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN,
+            DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE,
+            DNNL_ARG_DIFF_SHIFT,
+          ])
       }
     }
   }
@@ -77,7 +89,8 @@ extension DNNLBackend {
     _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float,
     fusedReLU: Bool = false
   ) throws(DNNLError) -> Tensor {
-    let primitive = try batchNormPrimitive(.batchNormInference, shape: input.shape, epsilon: epsilon, fusedReLU: fusedReLU)
+    let primitive = try batchNormPrimitive(
+      .batchNormInference, shape: input.shape, epsilon: epsilon, fusedReLU: fusedReLU)
     let output = Tensor(uninitializedShape: input.shape)
     primitive.execute([
       DNNL_ARG_SRC: input.unsafePointer, DNNL_ARG_DST: output.unsafePointer,
@@ -94,7 +107,8 @@ extension DNNLBackend {
     let primitive = try batchNormPrimitive(.batchNormBackward, shape: input.shape, epsilon: epsilon)
     let c = input.shape[3]
     let inputGradient = Tensor(uninitializedShape: input.shape)
-    let scaleGradient = Tensor(uninitializedShape: [c]), shiftGradient = Tensor(uninitializedShape: [c])
+    let scaleGradient = Tensor(uninitializedShape: [c]),
+      shiftGradient = Tensor(uninitializedShape: [c])
     primitive.execute([
       DNNL_ARG_SRC: input.unsafePointer, DNNL_ARG_DIFF_DST: outputGradient.unsafePointer,
       DNNL_ARG_SCALE: scale.unsafePointer, DNNL_ARG_SHIFT: shift.unsafePointer,
@@ -112,11 +126,14 @@ extension DNNLBackend {
   func dnnlBatchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
     throws(DNNLError) -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
   {
-    let primitive = try batchNormPrimitive(.batchNormTraining, shape: input.shape, epsilon: epsilon, fusedReLU: true)
+    let primitive = try batchNormPrimitive(
+      .batchNormTraining, shape: input.shape, epsilon: epsilon, fusedReLU: true)
     let c = input.shape[3]
     let output = Tensor(uninitializedShape: input.shape)
     let mean = Tensor(uninitializedShape: [c]), variance = Tensor(uninitializedShape: [c])
-    let workspace = Tensor(uninitializedShape: [(primitive.byteCount(of: DNNL_ARG_WORKSPACE) + 3) / 4])
+    let workspace = Tensor(uninitializedShape: [
+      (primitive.byteCount(of: DNNL_ARG_WORKSPACE) + 3) / 4
+    ])
     primitive.execute([
       DNNL_ARG_SRC: input.unsafePointer, DNNL_ARG_DST: output.unsafePointer,
       DNNL_ARG_SCALE: scale.unsafePointer, DNNL_ARG_SHIFT: shift.unsafePointer,
@@ -132,16 +149,21 @@ extension DNNLBackend {
     _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
     variance: Tensor, workspace: Tensor?, epsilon: Float
   ) throws(DNNLError) -> (input: Tensor, scale: Tensor, shift: Tensor) {
-    let primitive = try batchNormPrimitive(.batchNormBackward, shape: input.shape, epsilon: epsilon, fusedReLU: true)
+    let primitive = try batchNormPrimitive(
+      .batchNormBackward, shape: input.shape, epsilon: epsilon, fusedReLU: true)
     let neededFloats = (primitive.byteCount(of: DNNL_ARG_WORKSPACE) + 3) / 4
     var mask = workspace?.count == neededFloats ? workspace : nil
     if mask == nil {
-      mask = try dnnlBatchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon).workspace
+      mask = try dnnlBatchNormReLUTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+        .workspace
     }
-    guard let mask else { preconditionFailure("fused batch norm gave no workspace for \(input.shape)") }
+    guard let mask else {
+      preconditionFailure("fused batch norm gave no workspace for \(input.shape)")
+    }
     let c = input.shape[3]
     let inputGradient = Tensor(uninitializedShape: input.shape)
-    let scaleGradient = Tensor(uninitializedShape: [c]), shiftGradient = Tensor(uninitializedShape: [c])
+    let scaleGradient = Tensor(uninitializedShape: [c]),
+      shiftGradient = Tensor(uninitializedShape: [c])
     primitive.execute([
       DNNL_ARG_SRC: input.unsafePointer, DNNL_ARG_DIFF_DST: outputGradient.unsafePointer,
       DNNL_ARG_SCALE: scale.unsafePointer, DNNL_ARG_SHIFT: shift.unsafePointer,

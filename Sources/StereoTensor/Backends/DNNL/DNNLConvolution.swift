@@ -90,7 +90,8 @@ extension DNNLBackend {
     switch direction {
     case .forward: [DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST]
     case .backwardData: [DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC]
-    case .backwardWeights: [DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS]
+    case .backwardWeights:
+      [DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS]
     }
   }
 
@@ -124,7 +125,8 @@ extension DNNLBackend {
   /// The plain layouts of a convolution's arguments, split into those it reads and writes.
   static func plainLayouts(
     _ direction: ConvolutionDirection, input: [Int], filter: [Int], geometry: ConvolutionGeometry
-  ) throws(DNNLError) -> (inputs: [Int32: dnnl_memory_desc_t], outputs: [Int32: dnnl_memory_desc_t]) {
+  ) throws(DNNLError) -> (inputs: [Int32: dnnl_memory_desc_t], outputs: [Int32: dnnl_memory_desc_t])
+  {
     let source = try DNNLMemoryDescriptor.activation(input)
     let destination = try DNNLMemoryDescriptor.activation(
       geometry.outputShape(input: input, filter: filter))
@@ -133,9 +135,13 @@ extension DNNLBackend {
     case .forward:
       return ([DNNL_ARG_SRC: source, DNNL_ARG_WEIGHTS: weights], [DNNL_ARG_DST: destination])
     case .backwardData:
-      return ([DNNL_ARG_DIFF_DST: destination, DNNL_ARG_WEIGHTS: weights], [DNNL_ARG_DIFF_SRC: source])
+      return (
+        [DNNL_ARG_DIFF_DST: destination, DNNL_ARG_WEIGHTS: weights], [DNNL_ARG_DIFF_SRC: source]
+      )
     case .backwardWeights:
-      return ([DNNL_ARG_SRC: source, DNNL_ARG_DIFF_DST: destination], [DNNL_ARG_DIFF_WEIGHTS: weights])
+      return (
+        [DNNL_ARG_SRC: source, DNNL_ARG_DIFF_DST: destination], [DNNL_ARG_DIFF_WEIGHTS: weights]
+      )
     }
   }
 
@@ -187,7 +193,8 @@ extension DNNLBackend {
     let weights = try filterBuffer(
       filter, transform: transform, groups: geometry.groups, for: primitive, key: key,
       argument: DNNL_ARG_WEIGHTS)
-    let outputShape = geometry.outputShape(input: input.shape, filter: transform.shape(of: filter.shape))
+    let outputShape = geometry.outputShape(
+      input: input.shape, filter: transform.shape(of: filter.shape))
     let output = try plainResult(
       shape: outputShape, plain: DNNLMemoryDescriptor.activation(outputShape), from: primitive,
       key: key, argument: DNNL_ARG_DST

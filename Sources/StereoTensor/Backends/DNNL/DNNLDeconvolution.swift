@@ -28,7 +28,8 @@ extension DNNLBackend {
       destination = try DNNLMemoryDescriptor.activation(
         DNNLBackend.transposedConvolutionOutputShape(input: input, filter: filter, stride: stride))
       // Filters chosen by the primitive, as for convolutions (plain OHWI finds only `ref:any`).
-      weights = try DNNLMemoryDescriptor.any(DNNLMemoryDescriptor.filterDimensions(filter, groups: 1))
+      weights = try DNNLMemoryDescriptor.any(
+        DNNLMemoryDescriptor.filterDimensions(filter, groups: 1))
       self.bias = bias ? try DNNLMemoryDescriptor.vector(filter[0]) : dnnl_memory_desc_t()
       strides = [Int64(stride), Int64(stride)]
     }
@@ -67,7 +68,8 @@ extension DNNLBackend {
   func deconvolutionForwardPrimitive(input: [Int], filter: [Int], stride: Int, bias: Bool)
     throws(DNNLError) -> (DNNLPrimitive, DNNLPrimitiveKey)
   {
-    let key = DNNLPrimitiveKey(kind: .deconvolutionForward(bias: bias), values: input + filter + [stride])
+    let key = DNNLPrimitiveKey(
+      kind: .deconvolutionForward(bias: bias), values: input + filter + [stride])
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in
       var descriptors = try DeconvolutionDescriptors(
         input: input, filter: filter, stride: stride, bias: bias)
@@ -95,7 +97,8 @@ extension DNNLBackend {
   ) throws(DNNLError) -> Tensor {
     if blockwise ?? Self.isBlockwise(filter: filter.shape, stride: stride) {
       let blocks = try dnnlConvolution(
-        input, filter: filter, bias: nil, geometry: ConvolutionGeometry(), transform: .kernelAsChannels)
+        input, filter: filter, bias: nil, geometry: ConvolutionGeometry(),
+        transform: .kernelAsChannels)
       return Kernels.depthToSpace(blocks, block: stride, bias: bias)
     }
     let (primitive, key) = try deconvolutionForwardPrimitive(
@@ -148,9 +151,11 @@ extension DNNLBackend {
     if blockwise ?? Self.isBlockwise(filter: filterShape, stride: stride) {
       let blockGradient = Kernels.spaceToDepth(outputGradient, block: stride)
       let pointwise = try dnnlConvolutionBackwardFilter(
-        blockGradient, input: input, filterShape: FilterTransform.kernelAsChannels.shape(of: filterShape),
+        blockGradient, input: input,
+        filterShape: FilterTransform.kernelAsChannels.shape(of: filterShape),
         geometry: ConvolutionGeometry(), includeBias: includeBias)
-      let filterGradient = FilterTransform.channelsAsKernel(pointwise.filter, filterShape: filterShape)
+      let filterGradient = FilterTransform.channelsAsKernel(
+        pointwise.filter, filterShape: filterShape)
       // The bias gradient of each block position, summed over the positions.
       let biasGradient = pointwise.bias.map {
         Kernels.reduce(.sum, $0.reshaped(to: [stride * stride, filterShape[0]]), axes: [0])

@@ -25,7 +25,8 @@ extension DNNLBackend {
       var operation = dnnl_eltwise_desc_t()
       let (algorithm, alpha) = Self.algorithm(activation)
       try check(
-        dnnl_eltwise_forward_desc_init(&operation, dnnl_forward_training, algorithm, &data, alpha, 0),
+        dnnl_eltwise_forward_desc_init(
+          &operation, dnnl_forward_training, algorithm, &data, alpha, 0),
         "eltwise_forward_desc_init(\(activation))")
       return try DNNLPrimitive(
         descriptor: DNNLPrimitive.makeDescriptor(&operation, engine: engine, name: "\(activation)"),
@@ -41,7 +42,9 @@ extension DNNLBackend {
     return withExtendedLifetime(input) { output }
   }
 
-  package func dnnlActivationBackward(_ activation: Activation, _ outputGradient: Tensor, output: Tensor)
+  package func dnnlActivationBackward(
+    _ activation: Activation, _ outputGradient: Tensor, output: Tensor
+  )
     throws(DNNLError) -> Tensor
   {
     let count = output.count

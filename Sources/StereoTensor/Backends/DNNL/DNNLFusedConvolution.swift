@@ -58,6 +58,7 @@ extension DNNLBackend {
         key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
         activation: activation, plan: .direct)
     }
-    return try executeForward(primitive, key: key, input: input, filter: filter, bias: bias, geometry: geometry)
+    return try executeForward(
+      primitive, key: key, input: input, filter: filter, bias: bias, geometry: geometry)
   }
 }

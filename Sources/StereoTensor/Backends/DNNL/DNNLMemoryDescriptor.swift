@@ -63,7 +63,9 @@ enum DNNLMemoryDescriptor {
 
   /// Whether two descriptors describe the same layout.
   static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-    withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in dnnl_memory_desc_equal(a, b) != 0 } }
+    withUnsafePointer(to: a) { a in
+      withUnsafePointer(to: b) { b in dnnl_memory_desc_equal(a, b) != 0 }
+    }
   }
 
   /// The bytes a buffer of this descriptor occupies, padding included.

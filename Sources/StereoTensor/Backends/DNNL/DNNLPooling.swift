@@ -90,9 +90,12 @@ extension DNNLBackend {
     // recompute it from the input.
     let neededFloats = (primitive.byteCount(of: DNNL_ARG_WORKSPACE) + 3) / 4
     var usable = workspace?.count == neededFloats ? workspace : nil
-    if usable == nil, let input { usable = try dnnlMaxPool(input, size: size, training: true).workspace }
+    if usable == nil, let input {
+      usable = try dnnlMaxPool(input, size: size, training: true).workspace
+    }
     guard let argmax = usable else {
-      preconditionFailure("max-pool backward for \(inputShape) has neither a usable workspace nor the input")
+      preconditionFailure(
+        "max-pool backward for \(inputShape) has neither a usable workspace nor the input")
     }
     let inputGradient = Tensor(uninitializedShape: inputShape)
     primitive.execute([

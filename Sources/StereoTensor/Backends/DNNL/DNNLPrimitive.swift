@@ -66,7 +66,9 @@ final class DNNLPrimitive: @unchecked Sendable {
 
   /// - Parameter postActivation: An activation applied to the result in the same pass (an eltwise
   ///   post-op: `dst = act(op(src))`).
-  private static func makeAttributes(postActivation: Activation? = nil) throws(DNNLError) -> dnnl_primitive_attr_t {
+  private static func makeAttributes(postActivation: Activation? = nil) throws(DNNLError)
+    -> dnnl_primitive_attr_t
+  {
     var attributes: dnnl_primitive_attr_t?
     try check(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
     do {
@@ -78,8 +80,11 @@ final class DNNLPrimitive: @unchecked Sendable {
         try check(dnnl_post_ops_create(&postOps), "post_ops_create")
         defer { dnnl_post_ops_destroy(postOps) }
         let algorithm = postActivation == .relu ? dnnl_eltwise_relu : dnnl_eltwise_elu
-        try check(dnnl_post_ops_append_eltwise(postOps, 1, algorithm, postActivation == .relu ? 0 : 1, 0), "post_ops_append_eltwise")
-        try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "primitive_attr_set_post_ops")
+        try check(
+          dnnl_post_ops_append_eltwise(postOps, 1, algorithm, postActivation == .relu ? 0 : 1, 0),
+          "post_ops_append_eltwise")
+        try check(
+          dnnl_primitive_attr_set_post_ops(attributes, postOps), "primitive_attr_set_post_ops")
       }
     } catch {
       dnnl_primitive_attr_destroy(attributes)
@@ -206,7 +211,8 @@ final class DNNLPrimitive: @unchecked Sendable {
       }
       if let memory = scratchpad, let scratchpadBuffer {
         mustSucceed(
-          dnnl_memory_set_data_handle(memory, UnsafeMutableRawPointer(scratchpadBuffer.storage.pointer)),
+          dnnl_memory_set_data_handle(
+            memory, UnsafeMutableRawPointer(scratchpadBuffer.storage.pointer)),
           "memory_set_data_handle(scratchpad)")
         arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: memory))
       }

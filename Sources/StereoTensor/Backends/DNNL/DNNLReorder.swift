@@ -10,7 +10,8 @@ extension DNNLBackend {
   ) throws(DNNLError) -> DNNLPrimitive {
     try primitives.primitive(key) { () throws(DNNLError) in
       try DNNLPrimitive(
-        descriptor: DNNLPrimitive.makeReorderDescriptor(from: source, to: destination, engine: engine),
+        descriptor: DNNLPrimitive.makeReorderDescriptor(
+          from: source, to: destination, engine: engine),
         engine: engine, candidates: [DNNL_ARG_FROM, DNNL_ARG_TO])
     }
   }
@@ -112,7 +113,8 @@ extension DNNLBackend {
     }
     let reorder = try reorderPrimitive(
       from: produced, to: plain,
-      key: DNNLPrimitiveKey(kind: .reorder(primitive: key, argument: argument, toPlain: true), values: []))
+      key: DNNLPrimitiveKey(
+        kind: .reorder(primitive: key, argument: argument, toPlain: true), values: []))
     let scratch = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
     write(scratch.unsafePointer)
     reorder.execute([DNNL_ARG_FROM: scratch.unsafePointer, DNNL_ARG_TO: result.unsafePointer])
@@ -121,7 +123,9 @@ extension DNNLBackend {
 
   /// Reorders `filter` into the layout of the forward convolution of `inputShape`, bypassing the
   /// cache: what every call would pay without ``DNNLWeightCache``. For benchmarks.
-  package func uncachedForwardFilter(_ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry)
+  package func uncachedForwardFilter(
+    _ filter: Tensor, inputShape: [Int], geometry: ConvolutionGeometry
+  )
     throws(DNNLError) -> Tensor
   {
     let (primitive, key) = try convolutionPrimitive(

@@ -36,7 +36,9 @@ extension DNNLBackend {
     return withExtendedLifetime(input) { output }
   }
 
-  package func dnnlSoftmaxBackward(_ outputGradient: Tensor, output: Tensor) throws(DNNLError) -> Tensor {
+  package func dnnlSoftmaxBackward(_ outputGradient: Tensor, output: Tensor) throws(DNNLError)
+    -> Tensor
+  {
     let (rows, length) = Self.rowsAndLength(output.shape)
     let key = DNNLPrimitiveKey(kind: .softmaxBackward, values: [rows, length])
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in

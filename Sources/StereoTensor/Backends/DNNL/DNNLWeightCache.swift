@@ -81,7 +81,9 @@ final class DNNLWeightCache: Sendable {
       index = state.entries.values.index(after: index)
     }
     for key in unreachable {
-      if let removed = state.entries.removeValue(forKey: key) { state.byteCount -= removed.byteCount }
+      if let removed = state.entries.removeValue(forKey: key) {
+        state.byteCount -= removed.byteCount
+      }
     }
     // Stage: least recently used first, down to the capacity.
     guard state.byteCount > capacityBytes else { return }

@@ -76,7 +76,8 @@ extension Kernels {
   }
 
   /// Adds `before` and `after` elements along `axis`: zeros, or copies of the edge run.
-  static func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor {
+  static func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor
+  {
     let extent = input.shape[axis]
     var outputShape = input.shape
     outputShape[axis] = extent + before + after

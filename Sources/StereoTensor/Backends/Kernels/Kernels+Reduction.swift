@@ -87,7 +87,9 @@ extension Kernels {
       let inner = groups[(index + 1)...].reduce(1) { $0 * $1.extent }
       let next = Tensor(uninitializedShape: [outer * inner])
       if inner == 1 {
-        reduceRows(F.self, current.unsafePointer, rows: outer, length: middle, into: next.unsafeMutablePointer)
+        reduceRows(
+          F.self, current.unsafePointer, rows: outer, length: middle,
+          into: next.unsafeMutablePointer)
       } else {
         reduceColumns(
           F.self, current.unsafePointer, outer: outer, rows: middle, columns: inner,
@@ -156,7 +158,8 @@ extension Kernels {
         index += 8
       }
       var block = F.combine(
-        F.combine(F.combine(a0, a1), F.combine(a2, a3)), F.combine(F.combine(a4, a5), F.combine(a6, a7)))
+        F.combine(F.combine(a0, a1), F.combine(a2, a3)),
+        F.combine(F.combine(a4, a5), F.combine(a6, a7)))
       while index < end {
         block = F.combine(block, x[index])
         index += 1

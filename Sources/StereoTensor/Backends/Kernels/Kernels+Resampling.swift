@@ -44,7 +44,9 @@ extension Kernels {
   /// read (the up-sampled part of a concatenation).
   static func resizeBilinearBackward(_ outputGradient: Tensor, inputShape: [Int]) -> Tensor {
     let (n, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
-    let (outH, outW, stride) = (outputGradient.shape[1], outputGradient.shape[2], outputGradient.shape[3])
+    let (outH, outW, stride) = (
+      outputGradient.shape[1], outputGradient.shape[2], outputGradient.shape[3]
+    )
     let inputGradient = Tensor(uninitializedShape: inputShape)
     let rows = BilinearContributions(inExtent: h, outExtent: outH)
     let columns = BilinearContributions(inExtent: w, outExtent: outW)

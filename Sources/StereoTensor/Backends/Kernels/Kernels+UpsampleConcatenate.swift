@@ -11,19 +11,22 @@ extension Kernels {
     let cs = skip.shape[3]
     let (oh, ow, c) = (2 * h, 2 * w, cx + cs)
     let output = Tensor(uninitializedShape: [n, oh, ow, c])
-    let pointers = UncheckedSendable((x.unsafePointer, skip.unsafePointer, output.unsafeMutablePointer))
+    let pointers = UncheckedSendable(
+      (x.unsafePointer, skip.unsafePointer, output.unsafeMutablePointer))
     Parallel.forEachRange(n * oh, minimumChunk: 8) { rows in
       let (source, skipBase, destination) = pointers.value
       for row in rows {
         let (b, oy) = (row / oh, row % oh)
         let iy = oy / 2
         let (y0, y1, wy0, wy1): (Int, Int, Float, Float) =
-          oy % 2 == 0 ? (Swift.max(iy - 1, 0), iy, 0.25, 0.75) : (iy, Swift.min(iy + 1, h - 1), 0.75, 0.25)
+          oy % 2 == 0
+          ? (Swift.max(iy - 1, 0), iy, 0.25, 0.75) : (iy, Swift.min(iy + 1, h - 1), 0.75, 0.25)
         let top = source + (b * h + y0) * w * cx, bottom = source + (b * h + y1) * w * cx
         for ox in 0..<ow {
           let ix = ox / 2
           let (x0, x1, wx0, wx1): (Int, Int, Float, Float) =
-            ox % 2 == 0 ? (Swift.max(ix - 1, 0), ix, 0.25, 0.75) : (ix, Swift.min(ix + 1, w - 1), 0.75, 0.25)
+            ox % 2 == 0
+            ? (Swift.max(ix - 1, 0), ix, 0.25, 0.75) : (ix, Swift.min(ix + 1, w - 1), 0.75, 0.25)
           let out = destination + (row * ow + ox) * c
           let (a, bb, cc, d) = (top + x0 * cx, top + x1 * cx, bottom + x0 * cx, bottom + x1 * cx)
           let (w00, w01, w10, w11) = (wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1)

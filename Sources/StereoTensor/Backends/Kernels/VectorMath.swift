@@ -151,12 +151,14 @@ public enum VectorMath {
   }
 
   /// `y[k] = eˣ⁽ᵏ⁾` for `k < count`.
-  public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+  public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int)
+  {
     for k in 0..<count { y[k] = exp(x[k]) }
   }
 
   /// `y[k] = ln x[k]` for `k < count`.
-  public static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+  public static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int)
+  {
     for k in 0..<count { y[k] = log(x[k]) }
   }
 
@@ -234,7 +236,8 @@ extension VectorMath {
 
   /// `Σ a[i]·b[i]` over `count` elements, in eight accumulator lanes.
   @inlinable @inline(__always)
-  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float
+  {
     var accumulator = SIMD8<Float>()
     var index = 0
     while index + 8 <= count {

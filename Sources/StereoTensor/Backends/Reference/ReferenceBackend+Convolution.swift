@@ -37,7 +37,8 @@ extension ReferenceBackend {
   }
 
   public func convolution2DInference(
-    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, activation: Activation?
+    _ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+    activation: Activation?
   ) -> Tensor {
     let output = convolution2D(input, filter: filter, bias: bias, geometry: geometry)
     return activation.map { self.activation($0, output) } ?? output
@@ -137,7 +138,9 @@ extension ReferenceBackend {
               for oc in 0..<o {
                 var sum = 0.0
                 for i in 0..<c {
-                  sum += Double(x[((ni * h + iy) * w + ix) * c + i]) * Double(wt[((oc * kh + ky) * kw + kx) * c + i])
+                  sum +=
+                    Double(x[((ni * h + iy) * w + ix) * c + i])
+                    * Double(wt[((oc * kh + ky) * kw + kx) * c + i])
                 }
                 y[((ni * oh + oy) * ow + ox) * o + oc] += sum
               }
@@ -166,7 +169,9 @@ extension ReferenceBackend {
               for kx in 0..<kw {
                 let (oy, ox) = (iy * s + ky, ix * s + kx)
                 for oc in 0..<o {
-                  sum += Double(dy[((ni * oh + oy) * ow + ox) * o + oc]) * Double(wt[((oc * kh + ky) * kw + kx) * c + i])
+                  sum +=
+                    Double(dy[((ni * oh + oy) * ow + ox) * o + oc])
+                    * Double(wt[((oc * kh + ky) * kw + kx) * c + i])
                 }
               }
             }
@@ -195,7 +200,8 @@ extension ReferenceBackend {
               for oc in 0..<o {
                 let gradient = Double(dy[((ni * oh + oy) * ow + ox) * o + oc])
                 for i in 0..<c {
-                  dw[((oc * kh + ky) * kw + kx) * c + i] += gradient * Double(x[((ni * h + iy) * w + ix) * c + i])
+                  dw[((oc * kh + ky) * kw + kx) * c + i] +=
+                    gradient * Double(x[((ni * h + iy) * w + ix) * c + i])
                 }
               }
             }

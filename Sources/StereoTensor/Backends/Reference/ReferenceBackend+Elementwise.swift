@@ -111,7 +111,8 @@ extension ReferenceBackend {
     return Tensor(shape: outputShape, scalars: y)
   }
 
-  public func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor {
+  public func pad(_ input: Tensor, axis: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor
+  {
     var outputShape = input.shape
     let extent = input.shape[axis]
     outputShape[axis] = extent + before + after

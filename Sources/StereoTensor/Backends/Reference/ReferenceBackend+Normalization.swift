@@ -19,7 +19,8 @@ extension ReferenceBackend {
     let meanTensor = Tensor(shape: [c], scalars: mean.map(Float.init))
     let varianceTensor = Tensor(shape: [c], scalars: variance.map(Float.init))
     let output = batchNormInference(
-      input, scale: scale, shift: shift, mean: meanTensor, variance: varianceTensor, epsilon: epsilon)
+      input, scale: scale, shift: shift, mean: meanTensor, variance: varianceTensor,
+      epsilon: epsilon)
     return (output, meanTensor, varianceTensor)
   }
 
@@ -30,7 +31,8 @@ extension ReferenceBackend {
     let (gamma, beta, mu, sigma2) = (scale.scalars, shift.scalars, mean.scalars, variance.scalars)
     let y = input.scalars.enumerated().map { index, value -> Float in
       let k = index % c
-      let normalized = (Double(value) - Double(mu[k])) / (Double(sigma2[k]) + Double(epsilon)).squareRoot()
+      let normalized =
+        (Double(value) - Double(mu[k])) / (Double(sigma2[k]) + Double(epsilon)).squareRoot()
       return Float(Double(gamma[k]) * normalized + Double(beta[k]))
     }
     return Tensor(shape: input.shape, scalars: y)
@@ -59,7 +61,8 @@ extension ReferenceBackend {
       let k = index % c
       let normalized = (Double(x[index]) - Double(mu[k])) * inverse[k]
       return Float(
-        Double(gamma[k]) * inverse[k] * (Double(g[index]) - dBeta[k] / m - normalized * dGamma[k] / m))
+        Double(gamma[k]) * inverse[k]
+          * (Double(g[index]) - dBeta[k] / m - normalized * dGamma[k] / m))
     }
     return (
       Tensor(shape: input.shape, scalars: dx),
@@ -71,7 +74,8 @@ extension ReferenceBackend {
   public func batchNormReLUTraining(_ input: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
     -> (output: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
   {
-    let (normalized, mean, variance) = batchNormTraining(input, scale: scale, shift: shift, epsilon: epsilon)
+    let (normalized, mean, variance) = batchNormTraining(
+      input, scale: scale, shift: shift, epsilon: epsilon)
     return (activation(.relu, normalized), mean, variance, nil)
   }
 
@@ -80,15 +84,21 @@ extension ReferenceBackend {
     _ outputGradient: Tensor, input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor,
     variance: Tensor, workspace: Tensor?, epsilon: Float
   ) -> (input: Tensor, scale: Tensor, shift: Tensor) {
-    let normalized = batchNormInference(input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+    let normalized = batchNormInference(
+      input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
     let masked = activationBackward(.relu, outputGradient, output: activation(.relu, normalized))
-    return batchNormBackward(masked, input: input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
+    return batchNormBackward(
+      masked, input: input, scale: scale, shift: shift, mean: mean, variance: variance,
+      epsilon: epsilon)
   }
 
   public func batchNormReLUInference(
     _ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
   ) -> Tensor {
-    activation(.relu, batchNormInference(input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon))
+    activation(
+      .relu,
+      batchNormInference(
+        input, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon))
   }
 
   public func activation(_ activation: Activation, _ input: Tensor) -> Tensor {

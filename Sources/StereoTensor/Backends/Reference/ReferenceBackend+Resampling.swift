@@ -25,7 +25,9 @@ extension ReferenceBackend {
   public func maxPool2DBackward(
     _ outputGradient: Tensor, inputShape: [Int], input: Tensor?, workspace: Tensor?, size: Int
   ) -> Tensor {
-    guard let input else { preconditionFailure("The reference max-pool backward needs the input of shape \(inputShape)") }
+    guard let input else {
+      preconditionFailure("The reference max-pool backward needs the input of shape \(inputShape)")
+    }
     let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (oh, ow) = (outputGradient.shape[1], outputGradient.shape[2])
     let x = input.scalars, g = outputGradient.scalars
