@@ -9,13 +9,13 @@
 # Also, by environment:
 #   CI=true or WNET_CHECK_CLIENT=1   a client package builds against a tagged copy of WNet
 #                                    (scripts/check-client.sh; about a minute)
-#   WNET_LINT=1                      the sources must be formatted (scripts/lint.sh)
+#   CI=true or WNET_LINT=1           the sources must be formatted (scripts/lint.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 python3 scripts/check-imports.py
-if [ "${WNET_LINT:-0}" = 1 ]; then
+if [ "${CI:-}" = true ] || [ "${WNET_LINT:-0}" = 1 ]; then
   bash scripts/lint.sh
 fi
 if [ "${CI:-}" = true ] || [ "${WNET_CHECK_CLIENT:-0}" = 1 ]; then

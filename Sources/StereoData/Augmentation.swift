@@ -68,7 +68,8 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
     channelGain: 1...1)
 }
 
-/// The random choices for one pair, drawn by ``AugmentationPlan/init(configuration:imageWidth:imageHeight:cropWidth:cropHeight:using:)``.
+/// The random choices for one pair, drawn by
+/// ``AugmentationPlan/init(configuration:imageWidth:imageHeight:cropWidth:cropHeight:using:)``.
 struct AugmentationPlan {
   var scale: Float
   var originX: Int

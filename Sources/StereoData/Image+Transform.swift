@@ -18,7 +18,8 @@ extension Image {
     return Image(width: width, height: height, channels: 3, pixels: values)
   }
 
-  /// The `width × height` region whose top-left pixel is `(x, y)`: `[H, W, C]` → `[height, width, C]`.
+  /// The `width × height` region whose top-left pixel is `(x, y)`: `[H, W, C]` → `[height, width,
+  /// C]`.
   public func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) -> Image {
     precondition(
       x >= 0 && y >= 0 && cropWidth >= 0 && cropHeight >= 0 && x + cropWidth <= width

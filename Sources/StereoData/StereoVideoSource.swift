@@ -42,7 +42,8 @@ public struct StereoVideoSource: Sendable, Hashable {
 
   /// Starts decoding the segment.
   ///
-  /// - Throws: ``StereoDataError`` as ``VideoFrameReader/init(url:layout:framesPerSecond:start:duration:info:)`` does.
+  /// - Throws: ``StereoDataError`` as
+  ///   ``VideoFrameReader/init(url:layout:framesPerSecond:start:duration:info:)`` does.
   public func makeReader() throws -> VideoFrameReader {
     try VideoFrameReader(
       url: url, layout: layout, framesPerSecond: framesPerSecond, start: start,

@@ -29,7 +29,8 @@ public enum Initializer {
     return Tensor.randomUniform(shape, in: -limit...limit, using: &generator)
   }
 
-  /// Glorot (Xavier) uniform: `U(−√(6/(fanIn+fanOut)), +…)`, the Keras default (Glorot & Bengio 2010).
+  /// Glorot (Xavier) uniform: `U(−√(6/(fanIn+fanOut)), +…)`, the Keras default (Glorot & Bengio
+  /// 2010).
   public static func glorotUniform(
     _ shape: [Int], groups: Int = 1, using generator: inout some RandomNumberGenerator
   ) -> Tensor {

@@ -4,7 +4,8 @@ import Synchronization
 /// A process-wide pool of 64-byte-aligned `Float` buffers, in size classes.
 ///
 /// Training repeats the same shapes every step, so buffers released by one step are handed straight
-/// to the next. This matters: a fresh 25 MB allocation page-faults its way in and costs more than the
+/// to the next. This matters: a fresh 25 MB allocation page-faults its way in and costs more than
+/// the
 /// convolution that fills it (measured 10-17 ms per fresh reorder against 0.56 ms on a reused
 /// buffer). Buffers smaller than ``minimumPooledCount`` go to `malloc` directly.
 ///

@@ -21,7 +21,8 @@ public enum Parallel {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()
 
-  /// Whether kernels run on the OpenMP pool (default) rather than Dispatch (`WNET_PARALLEL=dispatch`).
+  /// Whether kernels run on the OpenMP pool (default) rather than Dispatch
+  /// (`WNET_PARALLEL=dispatch`).
   public static let useOpenMP = ProcessInfo.processInfo.environment["WNET_PARALLEL"] != "dispatch"
 
   /// Calls `body` on disjoint ranges that cover `0..<count`, in parallel when the work is large.
@@ -62,7 +63,8 @@ public enum Parallel {
   }
 }
 
-/// Hands a value to concurrent code that the caller has made safe by construction (disjoint writes).
+/// Hands a value to concurrent code that the caller has made safe by construction (disjoint
+/// writes).
 public struct UncheckedSendable<Value>: @unchecked Sendable {
   public let value: Value
   @inlinable public init(_ value: Value) { self.value = value }

@@ -62,7 +62,8 @@ struct DisparityMetricsTests {
 
   /// A 2×2 map with mask [1, 0, 128/255, 1].
   ///
-  /// Only pixels 0 and 3 count (grey 128 is MiddEval3's "occluded"). Errors 1.5 and 10 (10/20 → D1): n = 2, D1 1/2, EPE 5.75, bad-1 2, bad-4 1.
+  /// Only pixels 0 and 3 count (grey 128 is MiddEval3's "occluded"). Errors 1.5 and 10 (10/20 →
+  /// D1): n = 2, D1 1/2, EPE 5.75, bad-1 2, bad-4 1.
   @Test("Only pixels where the mask is white are scored")
   func mask() {
     let metrics = DisparityMetrics(

@@ -7,7 +7,8 @@ import _StereoTestSupport
 
 /// Timings of the matching preset's fused kernels at their intended sizes.
 ///
-/// The correlation at a quarter of 640x480 (120x160, C = 32, D = 48) and the offset selection at full 640x480
+/// The correlation at a quarter of 640x480 (120x160, C = 32, D = 48) and the offset selection at
+/// full 640x480
 /// (K = 9, C = 3). Benchmarks, not timed tests: they print medians and check nothing about time.
 /// Run with `WNET_KERNEL_BENCHMARKS=1` on a release build (`swift build -c release --build-tests
 /// -Xswiftc -enable-testing`), on an idle machine, with `OMP_NUM_THREADS` set.

@@ -4,7 +4,8 @@ import _StereoTestSupport
 
 /// Every primitive's backward pass against central finite differences, on both backends.
 ///
-/// Tolerance: relative error ≤ 2e-2 (see ``checkGradients(at:checking:step:maximumElements:seed:_:)``
+/// Tolerance: relative error ≤ 2e-2 (see
+/// ``checkGradients(at:checking:step:maximumElements:seed:_:)``
 /// for why Float32 differences resolve no better than a few 1e-3). Inputs avoid the kinks of
 /// ReLU, |x|, max and max-pooling by at least twice the step.
 @Suite("Gradients match finite differences")

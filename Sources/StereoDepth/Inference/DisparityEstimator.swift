@@ -28,7 +28,8 @@ public struct InferenceError: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// The one inference entry point: runs a trained W-net on a rectified pair of any size (``predict(left:right:maximumDisparity:keepProbabilities:adaptation:)``),
+/// The one inference entry point: runs a trained W-net on a rectified pair of any size
+/// (``predict(left:right:maximumDisparity:keepProbabilities:adaptation:)``),
 /// or on a batch at the network's resolution (``estimate(left:right:)``). `wnet infer`, `eval`,
 /// `demo`, `bench`, video and test-time adaptation all go through it, and it always runs the
 /// compiled ``InferencePlan``.

@@ -2,7 +2,8 @@ import StereoTensor
 
 /// The photometric error between a rendered view and the real one.
 public enum AppearanceLoss {
-  /// The per-pixel error `[N, H, W, 1]`: the channel mean of `|x − y|`, or with `ssimWeight = α > 0`,
+  /// The per-pixel error `[N, H, W, 1]`: the channel mean of `|x − y|`, or with `ssimWeight = α >
+  /// 0`,
   /// `α·(1 − SSIM)/2 + (1 − α)·|x − y|` (Monodepth's appearance term).
   public static func perPixel(_ rendered: Tensor, _ target: Tensor, ssimWeight: Float) -> Tensor {
     precondition(

@@ -15,7 +15,7 @@ public protocol StereoNetwork: Layer {
   /// - Parameters:
   ///   - input: `[N, H, W, 6]`: left RGB then right RGB, in [0, 1]; `H` and `W` multiples of
   ///     ``WNetConfiguration/sizeMultiple``.
-  ///   - views: Both views' scores, `[N, H, W, 2D]` (left in `0..<D`), or the left's, `[N, H, W, D]`.
+  /// - views: Both views' scores, `[N, H, W, 2D]` (left in `0..<D`), or the left's, `[N, H, W, D]`.
   func build<Builder: NetworkBuilder>(
     _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
   ) -> Builder.Value

@@ -10,7 +10,8 @@ import StereoTensor
 ///     peak probability        c = maxₖ pₖ                          (1/D … 1)
 ///     entropy confidence      c = 1 − H / log D,  H = −Σₖ pₖ log pₖ  (0 = uniform, 1 = one-hot)
 ///
-/// with `0 · log 0 = 0`. The weights are normalised by their sum first, so non-negative unnormalised
+/// with `0 · log 0 = 0`. The weights are normalised by their sum first, so non-negative
+/// unnormalised
 /// weights work too. A pixel whose weights are negative, non-finite, or sum to zero gets NaN
 /// (unknown). For `D = 1` the entropy confidence is 1.
 ///

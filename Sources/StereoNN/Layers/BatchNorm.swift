@@ -68,7 +68,8 @@ public final class BatchNorm: Layer {
   }
 
   /// `conv(max(0, BN(z)))`: this batch norm and ReLU, then `conv`, with the activation recomputed
-  /// in backward rather than kept (``Tensor/normalizedReLUConvolved(scale:shift:epsilon:filter:bias:geometry:)``).
+  /// in backward rather than kept
+  /// (``Tensor/normalizedReLUConvolved(scale:shift:epsilon:filter:bias:geometry:)``).
   public func normalizedReLUConvolved(_ input: Tensor, by conv: Conv2D, context: ForwardContext)
     -> Tensor
   {

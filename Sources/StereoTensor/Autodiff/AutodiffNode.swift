@@ -10,7 +10,8 @@ public final class AutodiffNode: @unchecked Sendable {
 
   /// The creation number.
   public let order: Int
-  /// The nodes of the inputs that need a gradient, with their position among the operation's inputs.
+  /// The nodes of the inputs that need a gradient, with their position among the operation's
+  /// inputs.
   let inputs: [(position: Int, node: AutodiffNode)]
   /// Maps the gradient of the output to the gradients of all inputs (`nil` for none). Released
   /// once it has run, which frees the tensors it saved: a graph is differentiated once.

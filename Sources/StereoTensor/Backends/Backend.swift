@@ -113,7 +113,8 @@ public protocol Backend: AnyObject, Sendable {
 
   // MARK: Convolution
 
-  /// `y[n,oy,ox,o] = b[o] + Σ_{ky,kx,i} x[n, oy·sy − pt + ky, ox·sx − pl + kx, g·Cig + i] · w[o,ky,kx,i]`
+  /// `y[n,oy,ox,o] = b[o] + Σ_{ky,kx,i} x[n, oy·sy − pt + ky, ox·sx − pl + kx, g·Cig + i] ·
+  /// w[o,ky,kx,i]`
   /// where `g` is the group of `o` and `Cig = C_in / groups`; out-of-range `x` reads as zero.
   func convolution2D(_ input: Tensor, filter: Tensor, bias: Tensor?, geometry: ConvolutionGeometry)
     -> Tensor

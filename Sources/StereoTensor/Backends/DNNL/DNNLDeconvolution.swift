@@ -4,7 +4,8 @@ internal import CDNNL
 /// activations.
 ///
 /// oneDNN's deconvolution computes `dst[n, oc, iy·s + ky, ix·s + kx] += src[n, ic, iy, ix] ·
-/// w[oc, ic, ky, kx]` (no kernel flip), which is ``Backend/transposedConvolution2D(_:filter:bias:stride:)``
+/// w[oc, ic, ky, kx]` (no kernel flip), which is
+/// ``Backend/transposedConvolution2D(_:filter:bias:stride:)``
 /// with our filter `[C_out, KH, KW, C_in]` read as logical `{OC, IC, KH, KW}` in OHWI strides.
 ///
 /// The corresponding oneDNN primitives are `dnnl_deconvolution_forward`,

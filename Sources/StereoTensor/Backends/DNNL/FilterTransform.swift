@@ -5,7 +5,8 @@ enum FilterTransform: Hashable, Sendable {
   /// Flipped in space, input and output channels swapped within each group:
   /// `w′[g·Cig + i, ky, kx, o] = w[g·Cog + o, KH−1−ky, KW−1−kx, i]`, of shape
   /// `[C_in, KH, KW, C_out/groups]`. Convolving the output gradient with `w′` (stride 1) is the
-  /// input gradient; see ``DNNLBackend/dnnlConvolutionBackwardData(_:filter:inputShape:geometry:)``.
+  /// input gradient; see
+  /// ``DNNLBackend/dnnlConvolutionBackwardData(_:filter:inputShape:geometry:)``.
   case flippedTransposed(groups: Int)
   /// Each kernel position made a block of output channels (ungrouped filters):
   /// `w′[(ky·KW + kx)·C_out + o, 0, 0, i] = w[o, ky, kx, i]`, of shape `[KH·KW·C_out, 1, 1, C_in]`.
