@@ -64,7 +64,8 @@ let package = Package(
     .testTarget(name: "StereoTensorTests", dependencies: ["StereoTensor", "_StereoTestSupport"]),
     .testTarget(
       name: "StereoNNTests", dependencies: ["StereoTensor", "StereoNN", "_StereoTestSupport"]),
-    .testTarget(name: "StereoDataTests", dependencies: ["StereoTensor", "StereoData"]),
+    .testTarget(
+      name: "StereoDataTests", dependencies: ["StereoTensor", "StereoData", "_StereoTestSupport"]),
     .testTarget(
       name: "StereoDepthTests",
       dependencies: [

@@ -31,6 +31,13 @@ package enum PythonInterpreter {
   package static func run(arguments: [String]) throws -> (
     status: Int32, output: Data, error: String
   ) {
+    try run(command: command, arguments: arguments)
+  }
+
+  /// Runs `command` (an interpreter, e.g. Debian's `/usr/bin/python3`) with `arguments`.
+  package static func run(command: [String], arguments: [String]) throws -> (
+    status: Int32, output: Data, error: String
+  ) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-python-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -60,11 +67,18 @@ package enum PythonInterpreter {
   ///
   /// - Throws: When Python cannot start or the script fails (its standard error is in the message).
   package static func runScript(_ script: String, arguments: [String]) throws -> Data {
+    try runScript(script, command: command, arguments: arguments)
+  }
+
+  /// Writes `script` to a temporary file and runs it with `command`; returns standard output.
+  package static func runScript(_ script: String, command: [String], arguments: [String]) throws
+    -> Data
+  {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-check-\(UUID().uuidString).py")
     try Data(script.utf8).write(to: url)
     defer { try? FileManager.default.removeItem(at: url) }
-    let result = try run(arguments: [url.path] + arguments)
+    let result = try run(command: command, arguments: [url.path] + arguments)
     guard result.status == 0 else {
       let interpreter = command.joined(separator: " ")
       throw PythonScriptError(

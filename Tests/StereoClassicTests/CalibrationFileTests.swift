@@ -1,6 +1,7 @@
 import Foundation
 import StereoClassic
 import Testing
+import _StereoTestSupport
 
 @Suite("Calibration files")
 struct CalibrationFileTests {

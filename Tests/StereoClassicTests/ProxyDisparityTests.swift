@@ -3,6 +3,7 @@ import StereoClassic
 import StereoData
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 /// A synthetic scene with exact disparities for both views.
 private func syntheticPair(seed: UInt64 = 21) -> SyntheticStereoPair {

@@ -2,6 +2,7 @@ import Foundation
 import StereoClassic
 import StereoData
 import Testing
+import _StereoTestSupport
 
 /// Makes a synthetic unrectified rig with cv2 and renders its raw views.
 ///

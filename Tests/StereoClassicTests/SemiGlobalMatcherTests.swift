@@ -3,6 +3,7 @@ import StereoClassic
 import StereoData
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 /// `cv2.StereoSGBM_create(...).compute(cv2.imread(left), cv2.imread(right))`, written as raw
 /// little-endian int16 to argv[3]; the parameters come as JSON in argv[4].

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
 /// Corrupt, truncated and foreign files throw one-line errors naming the file; nothing exits.
 @Suite("Corrupt files") struct CorruptFileTests {
   private func written(_ image: Image, as name: String, in folder: TemporaryFolder) throws -> Data {
-    let url = try folder.file(name)
+    let url = folder.file(name)
     if name.hasSuffix(".png") {
       try ImageIO.writePNG(image, to: url)
     } else {
@@ -18,7 +19,7 @@ import Testing
   private func expectError(
     _ data: Data, name: String, in folder: TemporaryFolder, containing text: String
   ) throws {
-    let url = try folder.file(name)
+    let url = folder.file(name)
     try data.write(to: url)
     do {
       _ = try ImageIO.read(url)

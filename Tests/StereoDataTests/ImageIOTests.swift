@@ -1,6 +1,7 @@
 import Foundation
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
@@ -9,7 +10,7 @@ import Testing
   func png8RoundTrip(channels: Int) throws {
     let folder = try TemporaryFolder()
     let image = TestImages.pattern(width: 17, height: 9, channels: channels)
-    let url = try folder.file("image.png")
+    let url = folder.file("image.png")
     try ImageIO.writePNG(image, to: url, bitDepth: 8)
     let read = try ImageIO.read(url)
     #expect(read == image)
@@ -22,7 +23,7 @@ import Testing
     for index in image.pixels.indices {
       image.pixels[index] = Float((index * 2_741) % 65_536) / 65_535
     }
-    let url = try folder.file("image16.png")
+    let url = folder.file("image16.png")
     try ImageIO.writePNG(image, to: url, bitDepth: 16)
     let read = try ImageIO.read(url)
     #expect(read == image)
@@ -35,7 +36,7 @@ import Testing
   func greyAsColor() throws {
     let folder = try TemporaryFolder()
     let grey = TestImages.pattern(width: 5, height: 4, channels: 1)
-    let url = try folder.file("grey.png")
+    let url = folder.file("grey.png")
     try ImageIO.writePNG(grey, to: url)
     let color = try ImageIO.readColor(url)
     #expect(color.channels == 3)
@@ -48,7 +49,7 @@ import Testing
     var map = Image(width: 6, height: 5, channels: channels)
     for index in map.pixels.indices { map.pixels[index] = Float(index) * 0.37 - 3 }
     map.pixels[4] = .infinity
-    let url = try folder.file("map.pfm")
+    let url = folder.file("map.pfm")
     try ImageIO.writePFM(map, to: url)
     let read = try ImageIO.read(url)
     #expect(read == map)
@@ -62,7 +63,7 @@ import Testing
     for value: Float in [3, 4, 1, 2] {
       withUnsafeBytes(of: value.bitPattern.bigEndian) { data.append(contentsOf: $0) }
     }
-    let url = try folder.file("handmade.pfm")
+    let url = folder.file("handmade.pfm")
     try data.write(to: url)
     let map = try ImageIO.read(url)
     #expect(map.pixels == [1, 2, 3, 4])
@@ -77,7 +78,7 @@ import Testing
     let folder = try TemporaryFolder()
     var map = Image(width: 4, height: 2, channels: 1)
     map.pixels = [0.5, 1, 100.25, .infinity, 255.99609375, 0, -3, 12]
-    let url = try folder.file("disp.png")
+    let url = folder.file("disp.png")
     try ImageIO.writeKITTIDisparity(map, to: url)
     let read = try ImageIO.readDisparity(url, encoding: .kitti)
     #expect(read.pixels == [0.5, 1, 100.25, .infinity, 255.99609375, .infinity, .infinity, 12])
@@ -86,7 +87,7 @@ import Testing
   @Test("A KITTI map must be 16-bit")
   func kittiNeeds16Bit() throws {
     let folder = try TemporaryFolder()
-    let url = try folder.file("disp8.png")
+    let url = folder.file("disp8.png")
     try ImageIO.writePNG(TestImages.pattern(width: 3, height: 3, channels: 1), to: url)
     #expect(throws: StereoDataError.self) { try ImageIO.readDisparity(url, encoding: .kitti) }
   }
@@ -94,7 +95,7 @@ import Testing
   @Test("Masks: 1 where the value is 255")
   func masks() throws {
     let folder = try TemporaryFolder()
-    let url = try folder.file("mask0nocc.png")
+    let url = folder.file("mask0nocc.png")
     try ImageIO.writePNG(
       Image(width: 3, height: 1, channels: 1, pixels: [1, 128.0 / 255, 0]), to: url)
     #expect(try ImageIO.readMask(url).pixels == [1, 0, 0])
@@ -104,14 +105,14 @@ import Testing
   func jpegRoundTrip() throws {
     let folder = try TemporaryFolder()
     let image = TestImages.smooth(width: 40, height: 24)
-    let url = try folder.file("smooth.jpg")
+    let url = folder.file("smooth.jpg")
     try ImageIO.writeJPEG(image, to: url, quality: 95)
     let read = try ImageIO.read(url)
     #expect(read.width == 40 && read.height == 24 && read.channels == 3)
     let worst = zip(read.pixels, image.pixels).map { abs($0 - $1) }.max() ?? 1
     #expect(worst < 6.0 / 255, "largest JPEG error \(worst * 255) levels")
     let grey = TestImages.smooth(width: 16, height: 8).cropped(x: 0, y: 0, width: 16, height: 8)
-    let greyURL = try folder.file("grey.jpeg")
+    let greyURL = folder.file("grey.jpeg")
     try ImageIO.writeJPEG(
       Image(
         width: 16, height: 8, channels: 1,
@@ -122,7 +123,7 @@ import Testing
   @Test("Writes are atomic: no temporary file is left behind")
   func atomicWrite() throws {
     let folder = try TemporaryFolder()
-    let url = try folder.file("out.png")
+    let url = folder.file("out.png")
     try ImageIO.writePNG(TestImages.pattern(width: 4, height: 4), to: url)
     try ImageIO.writePNG(TestImages.pattern(width: 5, height: 5), to: url)
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.url.path)

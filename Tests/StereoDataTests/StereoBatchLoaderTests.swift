@@ -1,6 +1,7 @@
 import Foundation
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
@@ -13,13 +14,13 @@ import Testing
       let scene = String(format: "scene%02d", index)
       try ImageIO.writePNG(
         TestImages.pattern(width: width, height: height, seed: UInt64(index)),
-        to: try folder.file("\(scene)/left.png"))
+        to: folder.file("\(scene)/left.png"))
       try ImageIO.writePNG(
         TestImages.pattern(width: width, height: height, seed: UInt64(index + 50)),
-        to: try folder.file("\(scene)/right.png"))
+        to: folder.file("\(scene)/right.png"))
       try ImageIO.writePFM(
         Image(width: width, height: height, channels: 1, repeating: Float(index + 1)),
-        to: try folder.file("\(scene)/disparity.pfm"))
+        to: folder.file("\(scene)/disparity.pfm"))
     }
     return try StereoDataset(contentsOf: folder.url)
   }
@@ -96,8 +97,8 @@ import Testing
   func jitterSharedByViews() throws {
     let folder = try TemporaryFolder()
     let image = TestImages.smooth(width: 60, height: 40)
-    try ImageIO.writePNG(image, to: try folder.file("same/left.png"))
-    try ImageIO.writePNG(image, to: try folder.file("same/right.png"))
+    try ImageIO.writePNG(image, to: folder.file("same/left.png"))
+    try ImageIO.writePNG(image, to: folder.file("same/right.png"))
     let loader = try StereoBatchLoader(
       dataset: try StereoDataset(contentsOf: folder.url),
       configuration: .init(batchSize: 4, height: 16, width: 16, seed: 5))
@@ -161,7 +162,7 @@ import Testing
   func failure() throws {
     let folder = try TemporaryFolder()
     _ = try makeDataset(folder, count: 2)
-    try Data("junk".utf8).write(to: try folder.file("scene01/right.png"))
+    try Data("junk".utf8).write(to: folder.file("scene01/right.png"))
     let loader = try StereoBatchLoader(
       dataset: try StereoDataset(contentsOf: folder.url),
       configuration: .init(batchSize: 2, height: 8, width: 8))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
@@ -9,8 +10,8 @@ import Testing
     _ folder: TemporaryFolder, _ left: String, _ right: String, width: Int = 12, height: Int = 8,
     seed: UInt64 = 1
   ) throws {
-    let leftURL = try folder.file(left)
-    let rightURL = try folder.file(right)
+    let leftURL = folder.file(left)
+    let rightURL = folder.file(right)
     let write = { (image: Image, url: URL) in
       if url.pathExtension == "jpg" {
         try ImageIO.writeJPEG(image, to: url)
@@ -33,7 +34,7 @@ import Testing
     let folder = try TemporaryFolder()
     try writePair(folder, "alpha/left.png", "alpha/right.png")
     try writePair(folder, "beta/left.jpg", "beta/right.jpg", seed: 5)
-    try ImageIO.writePFM(disparityMap(), to: try folder.file("alpha/disparity.pfm"))
+    try ImageIO.writePFM(disparityMap(), to: folder.file("alpha/disparity.pfm"))
     let dataset = try StereoDataset(contentsOf: folder.url)
     #expect(dataset.samples.map(\.identifier) == ["alpha", "beta"])
     #expect(dataset.sources == ["alpha", "beta"])
@@ -53,7 +54,7 @@ import Testing
       try writePair(folder, "clip/left/\(name)", "clip/right/\(name)")
     }
     try ImageIO.writeKITTIDisparity(
-      disparityMap(), to: try folder.file("clip/disparity/000001.png"))
+      disparityMap(), to: folder.file("clip/disparity/000001.png"))
     let dataset = try StereoDataset(contentsOf: folder.url.appendingPathComponent("clip"))
     #expect(dataset.samples.map(\.identifier) == ["clip/000000", "clip/000001", "clip/000002"])
     #expect(dataset.sources == ["clip"])
@@ -88,14 +89,14 @@ import Testing
       ("kitti15/training/disp_occ_0", "kitti15/training/disp_noc_0"),
       ("kitti12/training/disp_occ", "kitti12/training/disp_noc"),
     ] {
-      try ImageIO.writeKITTIDisparity(occluded, to: try folder.file("\(occ)/000000_10.png"))
-      try ImageIO.writeKITTIDisparity(nonOccluded, to: try folder.file("\(noc)/000000_10.png"))
+      try ImageIO.writeKITTIDisparity(occluded, to: folder.file("\(occ)/000000_10.png"))
+      try ImageIO.writeKITTIDisparity(nonOccluded, to: folder.file("\(noc)/000000_10.png"))
     }
     let calibration =
       "P_rect_02: 721.5377 0 609.5593 44.85728 0 721.5377 172.854 0.2163791 0 0 1 0.002745884\n"
       + "P_rect_03: 721.5377 0 609.5593 -339.5242 0 721.5377 172.854 2.199936 0 0 1 0.002729905\n"
     try Data(calibration.utf8).write(
-      to: try folder.file("kitti15/training/calib_cam_to_cam/000000.txt"))
+      to: folder.file("kitti15/training/calib_cam_to_cam/000000.txt"))
 
     let dataset = try StereoDataset(contentsOf: folder.url, format: .kitti)
     #expect(dataset.samples.count == 6)
@@ -121,14 +122,14 @@ import Testing
     for scene in ["trainingQ/Adirondack", "trainingH/Adirondack", "trainingQ/Jadeplant"] {
       try writePair(folder, "\(scene)/im0.png", "\(scene)/im1.png")
     }
-    try ImageIO.writePFM(disparityMap(), to: try folder.file("trainingQ/Adirondack/disp0GT.pfm"))
+    try ImageIO.writePFM(disparityMap(), to: folder.file("trainingQ/Adirondack/disp0GT.pfm"))
     var mask = Image(width: 12, height: 8, channels: 1, repeating: 1)
     mask[0, 1, 0] = 128.0 / 255
-    try ImageIO.writePNG(mask, to: try folder.file("trainingQ/Adirondack/mask0nocc.png"))
+    try ImageIO.writePNG(mask, to: folder.file("trainingQ/Adirondack/mask0nocc.png"))
     let calib =
       "cam0=[1000.5 0 300; 0 1000.5 200; 0 0 1]\ncam1=[1000.5 0 310; 0 1000.5 200; 0 0 1]\n"
       + "doffs=10\nbaseline=176.25\nwidth=12\nheight=8\nndisp=64\n"
-    try Data(calib.utf8).write(to: try folder.file("trainingQ/Adirondack/calib.txt"))
+    try Data(calib.utf8).write(to: folder.file("trainingQ/Adirondack/calib.txt"))
 
     let dataset = try StereoDataset(contentsOf: folder.url)
     #expect(dataset.formats == [.middlebury])
@@ -153,12 +154,12 @@ import Testing
     try writePair(folder, "venus/imL.png", "venus/imR.png")
     var truth = Image(width: 12, height: 8, channels: 1, repeating: 40.0 / 255)
     truth[0, 0, 0] = 0
-    try ImageIO.writePNG(truth, to: try folder.file("venus/groundtruth.png"))
-    try Data("8\n19".utf8).write(to: try folder.file("venus/info.txt"))
+    try ImageIO.writePNG(truth, to: folder.file("venus/groundtruth.png"))
+    try Data("8\n19".utf8).write(to: folder.file("venus/info.txt"))
     for name in ["nonocc", "all", "disc"] {
       try ImageIO.writePNG(
         Image(width: 12, height: 8, channels: 1, repeating: 1),
-        to: try folder.file("venus/\(name).png"))
+        to: folder.file("venus/\(name).png"))
     }
     let dataset = try StereoDataset(contentsOf: folder.url)
     #expect(dataset.formats == [.middlebury2001])
@@ -169,7 +170,7 @@ import Testing
       sample.nonOccludedMask != nil && sample.evaluationMask != nil
         && sample.discontinuityMask != nil)
 
-    try Data("eight\n".utf8).write(to: try folder.file("venus/info.txt"))
+    try Data("eight\n".utf8).write(to: folder.file("venus/info.txt"))
     #expect(throws: StereoDataError.self) { try StereoDataset(contentsOf: folder.url) }
   }
 
@@ -177,9 +178,9 @@ import Testing
   func malformed() throws {
     let folder = try TemporaryFolder()
     try ImageIO.writePNG(
-      TestImages.pattern(width: 12, height: 8), to: try folder.file("scene/left.png"))
+      TestImages.pattern(width: 12, height: 8), to: folder.file("scene/left.png"))
     try ImageIO.writePNG(
-      TestImages.pattern(width: 10, height: 8), to: try folder.file("scene/right.png"))
+      TestImages.pattern(width: 10, height: 8), to: folder.file("scene/right.png"))
     let dataset = try StereoDataset(contentsOf: folder.url)
     do {
       _ = try dataset.sample(at: 0)
@@ -211,15 +212,15 @@ import Testing
       try StereoDataset(contentsOf: empty.url.appendingPathComponent("absent"))
     }
 
-    try Data("garbage".utf8).write(to: try folder.file("broken/left.png"))
+    try Data("garbage".utf8).write(to: folder.file("broken/left.png"))
     try ImageIO.writePNG(
-      TestImages.pattern(width: 12, height: 8), to: try folder.file("broken/right.png"))
+      TestImages.pattern(width: 12, height: 8), to: folder.file("broken/right.png"))
     let withBroken = try StereoDataset(contentsOf: folder.url)
     let broken = try #require(withBroken.samples.firstIndex { $0.identifier == "broken" })
     #expect(throws: StereoDataError.self) { try withBroken.sample(at: broken) }
 
     // A video in a folder needs a layout.
-    try Data().write(to: try folder.file("movies/film.mkv"))
+    try Data().write(to: folder.file("movies/film.mkv"))
     #expect(throws: StereoDataError.self) {
       try StereoDataset(contentsOf: folder.url.appendingPathComponent("movies"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
@@ -19,8 +20,8 @@ struct VideoTests {
     _ name: String, in folder: TemporaryFolder, pack: String, pairs: [(Image, Image)]
   ) throws -> URL {
     for (index, (left, right)) in pairs.enumerated() {
-      try ImageIO.writePNG(left, to: try folder.file(String(format: "frames/L%03d.png", index)))
-      try ImageIO.writePNG(right, to: try folder.file(String(format: "frames/R%03d.png", index)))
+      try ImageIO.writePNG(left, to: folder.file(String(format: "frames/L%03d.png", index)))
+      try ImageIO.writePNG(right, to: folder.file(String(format: "frames/R%03d.png", index)))
     }
     let video = folder.url.appendingPathComponent(name)
     try runFFmpeg([

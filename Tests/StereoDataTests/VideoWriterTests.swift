@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 

@@ -1,28 +1,7 @@
 import Foundation
 import StereoData
 import StereoTensor
-
-/// A folder under the system temporary directory, removed when the value is released.
-final class TemporaryFolder {
-  let url: URL
-
-  init(_ name: String = #function) throws {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wnet-\(safe)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  /// The URL of `path` inside the folder, creating its parent folders.
-  func file(_ path: String) throws -> URL {
-    let file = url.appendingPathComponent(path)
-    try FileManager.default.createDirectory(
-      at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-    return file
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-}
+import _StereoTestSupport
 
 /// Test images: deterministic, with structure in x and y so that swaps, flips and offsets show.
 enum TestImages {
@@ -60,11 +39,3 @@ enum TestImages {
     return image
   }
 }
-
-/// The root of the real development data, `../shared/data` from the package root, or `nil`.
-let sharedDataRoot: URL? = {
-  let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-  let root = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-  return FileManager.default.fileExists(atPath: root.path) ? root : nil
-}()
