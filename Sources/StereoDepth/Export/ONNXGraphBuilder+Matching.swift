@@ -15,7 +15,8 @@ extension ONNXGraphBuilder {
     return node("Slice", [padded, starts, ends, axes], prefix: prefix)
   }
 
-  /// The correlation volume (``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``):
+  /// The correlation volume, as
+  /// ``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``:
   /// per candidate `d_k`, the other view shifted by `Pad`/`Slice`, `Mul`, `ReduceMean` over the
   /// channels, then `Concat`: `[N, C, H, W]` twice → `[N, D, H, W]`.
   mutating func correlation(

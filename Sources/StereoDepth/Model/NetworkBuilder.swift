@@ -71,8 +71,8 @@ public protocol NetworkBuilder {
   mutating func dropout(_ x: Value, rate: Float, name: String) -> Value
 
   /// The correlation volume of two feature maps over the `D` disparities
-  /// `minimumDisparity + k` (``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``,
-  /// zero outside the image): `[N, H, W, C]` twice → `[N, H, W, D]`, indexed by `view`.
+  /// `minimumDisparity + k`, zero outside the image (as
+  /// ``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``): `[N, H, W, C]` twice → `[N, H, W, D]`, indexed by `view`.
   mutating func correlation(
     _ left: Value, _ right: Value, minimumDisparity: Int, candidateCount: Int,
     view: CorrelationView, name: String
