@@ -47,6 +47,18 @@ struct DisparityEstimatorTests {
     #expect(DisparityEstimator(model: model).defaultDisparityFraction == Float(47) / 336)
   }
 
+  @Test("A coarse-to-fine model shrinks only for a maximum beyond its range, by hand")
+  func coarseToFineWorkingSize() {
+    let model = WNet(configuration: WNetConfiguration(preset: .matching))  // 0…255
+    let estimator = DisparityEstimator(model: model, defaultDisparityFraction: 0.25)
+    // No maximum: the native size, whatever the width (a fraction would give 0.25 × 2000 = 500).
+    #expect(estimator.workingSize(width: 2000, height: 1500, maximumDisparity: nil) == (2000, 1500))
+    // Within the range: no shrinking.
+    #expect(estimator.workingSize(width: 640, height: 480, maximumDisparity: 255) == (640, 480))
+    // 255 / 510 = 0.5 beyond it.
+    #expect(estimator.workingSize(width: 640, height: 480, maximumDisparity: 510) == (320, 240))
+  }
+
   @Test(
     "The bundled model recovers a known shift at scale 1 and at scales 1/2 and 1/3, in input pixels",
     arguments: [(shift: 16, maximum: Float(40), scale: Float(1)), (32, 94, 2), (60, 141, 3)])

@@ -20,6 +20,7 @@ struct NetworkConsumersTests {
   static let cases = [
     Case(preset: .realtime, height: 32, width: 48),
     Case(preset: .original, height: 32, width: 48),
+    Case(preset: .matching, height: 40, width: 72),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -31,7 +32,11 @@ struct NetworkConsumersTests {
       let logits = model.network.logits(
         Tensor.concatenate([left, right], axis: 3), context: &context
       ).left
-      return (logits, model.leftSelection(logits: logits, source: right).disparity)
+      guard model.configuration.isCoarseToFine else {
+        return (logits, model.leftSelection(logits: logits, source: right).disparity)
+      }
+      // Coarse to fine: the training graph's every scale, rendered; its finest disparity.
+      return (logits, model(left: left, right: right, context: &context).left.disparity)
     }
   }
 
@@ -72,7 +77,10 @@ struct NetworkConsumersTests {
   func viewsAndTrainingMode() {
     for preset in WNetPreset.allCases {
       let model = WNet(configuration: WNetConfiguration(preset: preset), seed: 3)
-      let d = model.configuration.candidateCount
+      // The finest scale's candidates: all D, or the offsets of a coarse-to-fine network.
+      let d =
+        preset == .matching
+        ? 2 * MatchingWNet.refinementRadius + 1 : model.configuration.candidateCount
       let input = randomTensor([1, 32, 32, 6], seed: 4, in: 0...1)
       var context = ForwardContext(isTraining: true)
       let scores = withoutGradients { model.network.stackedLogits(input, context: &context) }

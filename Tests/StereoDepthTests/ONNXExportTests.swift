@@ -169,7 +169,8 @@ func makePerturbedModel(_ preset: WNetPreset, seed: UInt64) -> WNet {
     parameter.value = Tensor(shape: parameter.shape, scalars: values)
   }
   // Sharpen the distributions: untrained logits are nearly equal, which would average errors away.
-  for name in ["head.filter", "head.left.conv.pointwise.filter"] {
+  let matchingHeads = ["coarse.head.filter"] + (0..<3).map { "refine.\($0).head.filter" }
+  for name in ["head.filter", "head.left.conv.pointwise.filter"] + matchingHeads {
     if let filter = model.parameters[name] {
       filter.value = filter.value * headSharpening[preset, default: 1]
     }
@@ -179,7 +180,7 @@ func makePerturbedModel(_ preset: WNetPreset, seed: UInt64) -> WNet {
 
 /// The factor on the final 1×1 filter that spreads the untrained disparities over much of the
 /// range (to about 15 px of 47 for `realtime`, 7 of 31 for `original`).
-let headSharpening: [WNetPreset: Float] = [.realtime: 6, .original: 24]
+let headSharpening: [WNetPreset: Float] = [.realtime: 6, .original: 24, .matching: 4]
 
 /// Our inference path: the network in inference mode, then the left selection layer.
 ///

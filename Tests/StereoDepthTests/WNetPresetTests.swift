@@ -21,7 +21,9 @@ struct WNetPresetTests {
   }
 
   @Test(
-    "Both presets map [N, H, W, 6] to two [N, H, W, D] logit maps", arguments: WNetPreset.allCases)
+    // The single-scale presets; `matching`'s scales are checked in MatchingWNetTests.
+    "Both presets map [N, H, W, 6] to two [N, H, W, D] logit maps",
+    arguments: [WNetPreset.realtime, .original])
   func shapes(preset: WNetPreset) {
     let configuration = WNetConfiguration(preset: preset)
     let model = WNet(configuration: configuration, seed: 1)

@@ -12,6 +12,11 @@ import StereoTensor
 ///     P = Softmax(logits, axis 1)    → output "probabilities" (optional)
 ///     d = ReduceSum(P · d_k, axis 1) → output "disparity" [N, 1, H, W], in pixels
 ///
+/// For a coarse-to-fine network (`matching`) the whole pyramid is in the graph (correlations by
+/// `Pad`/`Slice`/`Mul`/`ReduceMean`/`Concat`, warps by `GridSample`, up-sampling by `Resize`), and
+/// `logits` are the finest scale's scores over the offsets `o_k` around its base disparity `d0`:
+/// `d = d0 + ReduceSum(P · o_k)`, and "probabilities" is the distribution over those offsets.
+///
 /// `N`, `H` and `W` are symbolic: any batch, and any height and width that are multiples of
 /// ``WNetConfiguration/sizeMultiple``. No resizing or padding is in the graph, and no rendering
 /// (the selection layer only matters for training). Batch norm runs on its running statistics:
@@ -47,15 +52,21 @@ public struct ONNXExporter: Sendable {
     let right = builder.uniqueName("right")
     let input = builder.concatChannels([left, right], prefix: "input")
     var networkBuilder = ONNXNetworkBuilder(graph: builder)
-    let logits = model.network.build(input, views: .left, into: &networkBuilder)
+    let finest = model.network.buildScales(input, views: .left, into: &networkBuilder).last!
     builder = networkBuilder.graph
     let probabilities = builder.softmaxChannels(
-      logits, prefix: "selection", output: "probabilities")
-    let d = configuration.candidateCount
+      finest.left, prefix: "selection", output: "probabilities")
+    let d = finest.candidateCount
     let candidates = builder.constant(
-      "selection.candidates", shape: [1, d, 1, 1], floats: configuration.candidates)
+      "selection.candidates", shape: [1, d, 1, 1],
+      floats: (0..<d).map { Float(finest.minimumDisparity + $0) })
     let weighted = builder.mul(probabilities, candidates, prefix: "selection")
-    let disparity = builder.sumChannels(weighted, prefix: "selection", output: "disparity")
+    let disparity =
+      finest.leftBase.map {
+        builder.node(
+          "Add", [builder.sumChannels(weighted, prefix: "selection"), $0], prefix: "selection",
+          output: "disparity")
+      } ?? builder.sumChannels(weighted, prefix: "selection", output: "disparity")
     precondition(
       disparity == "disparity" && probabilities == "probabilities", "Output names were taken")
 

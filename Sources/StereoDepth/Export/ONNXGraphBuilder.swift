@@ -28,10 +28,11 @@ struct ONNXGraphBuilder {
     return unique
   }
 
-  /// Adds a 1-D int64 constant; returns its name.
-  mutating func constant(_ name: String, integers: [Int64]) -> String {
+  /// Adds an int64 constant, 1-D unless `shape` is given (`[]` for a scalar); returns its name.
+  mutating func constant(_ name: String, integers: [Int64], shape: [Int]? = nil) -> String {
     let unique = uniqueName(name)
-    initializers.append(ONNXTensor(name: unique, shape: [integers.count], integers: integers))
+    initializers.append(
+      ONNXTensor(name: unique, shape: shape ?? [integers.count], integers: integers))
     return unique
   }
 

@@ -75,4 +75,31 @@ struct ONNXNetworkBuilder: NetworkBuilder {
   }
 
   mutating func dropout(_ x: String, rate: Float, name: String) -> String { x }
+
+  mutating func correlation(
+    _ left: String, _ right: String, minimumDisparity: Int, candidateCount: Int,
+    view: CorrelationView, name: String
+  ) -> String {
+    graph.correlation(
+      left: left, right: right, minimumDisparity: minimumDisparity,
+      candidateCount: candidateCount, view: view, prefix: name)
+  }
+
+  mutating func expectedDisparity(
+    _ logits: String, minimumDisparity: Int, candidateCount: Int, base: String?, name: String
+  ) -> String {
+    graph.expectedDisparity(
+      logits, minimumDisparity: minimumDisparity, candidateCount: candidateCount, base: base,
+      prefix: name)
+  }
+
+  mutating func upsampledDisparity(_ disparity: String, name: String) -> String {
+    graph.upsampledDisparity(disparity, prefix: name)
+  }
+
+  mutating func warped(_ features: String, by disparity: String, side: StereoSide, name: String)
+    -> String
+  {
+    graph.warped(features, by: disparity, side: side, prefix: name)
+  }
 }

@@ -46,6 +46,14 @@ public struct InferenceError: Error, CustomStringConvertible {
 /// or over ``defaultTrainingWidth`` when the checkpoint does not say. The resized pair is padded
 /// by edge replication to the model's size multiple, run, cropped, and the disparity resized back
 /// to the input and multiplied by the horizontal scale so that it is in input pixels.
+///
+/// **Coarse-to-fine models** (`matching`) cover their range at the input's own resolution, so
+/// the pair is never shrunk unless a maximum beyond the model's range is asked for:
+///
+///     scale = min(1, d_max,model / d_max,input)   with a given d_max,input, else 1
+///
+/// `--max-disparity` within the model's range (0…255 by default) therefore changes nothing, and
+/// no width-based default applies.
 public final class DisparityEstimator {
   public let model: WNet
   /// The share of the image width assumed to bound disparities when no maximum is given.
@@ -84,6 +92,7 @@ public final class DisparityEstimator {
     width: Int, height: Int
   ) {
     let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
+    if model.configuration.isCoarseToFine && maximumDisparity == nil { return (width, height) }
     let inputMaximum = maximumDisparity ?? defaultDisparityFraction * Float(width)
     let scale = min(1, modelMaximum / max(inputMaximum, 1e-3))
     let multiple = model.configuration.sizeMultiple

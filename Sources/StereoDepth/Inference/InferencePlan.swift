@@ -25,6 +25,10 @@ public final class InferencePlan: @unchecked Sendable {
   let steps: [Step]
   let registerCount: Int
   let result: Int
+  /// The register of the finest scale's base disparity `d0`, if its candidates are offsets.
+  let base: Int?
+  /// The finest scale's first candidate (absolute, or an offset around ``base``).
+  let minimumDisparity: Int
   /// For each step, the registers it reads for the last time.
   let releases: [[Int]]
 
@@ -32,12 +36,17 @@ public final class InferencePlan: @unchecked Sendable {
   public init(_ network: any StereoNetwork) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
-    result = network.build(0, views: .left, into: &compiler)
+    let finest = network.buildScales(0, views: .left, into: &compiler).last!
+    result = finest.left
+    base = finest.leftBase
+    minimumDisparity = finest.minimumDisparity
     let steps = compiler.steps
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
     for (index, step) in steps.enumerated() {
       for register in step.inputs { lastReader[register] = index }
     }
+    // The base disparity is read after the last step.
+    if let base { lastReader[base] = steps.count }
     releases = steps.indices.map { index in
       Set(steps[index].inputs).filter { lastReader[$0] == index && $0 != 0 }.sorted()
     }
@@ -47,21 +56,31 @@ public final class InferencePlan: @unchecked Sendable {
 
   /// The left view's disparity and confidences.
   ///
+  /// For a coarse-to-fine network these are the finest scale's: its offset distribution's
+  /// expectation plus the base disparity `d0`, and that distribution's peak and entropy
+  /// (`D` = the number of offsets).
+  ///
   /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
   ///   ``WNetConfiguration/sizeMultiple``.
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − H/ln D`.
   public func callAsFunction(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
-    let logits = logits(input)
+    let (logits, base) = scores(input)
     return Profiler.measure("softmax+expectation") {
-      DisparityConfidence.summarize(
-        logits: logits, minimumDisparity: configuration.minimumDisparity)
+      let summary = DisparityConfidence.summarize(
+        logits: logits, minimumDisparity: minimumDisparity)
+      guard let base else { return summary }
+      return (withoutGradients { summary.disparity + base }, summary.peak, summary.confidence)
     }
   }
 
-  /// The left view's logits, `[N, H, W, D]`.
-  public func logits(_ input: Tensor) -> Tensor {
+  /// The left view's finest scores, `[N, H, W, D]` (over offsets around the base disparity for
+  /// a coarse-to-fine network).
+  public func logits(_ input: Tensor) -> Tensor { scores(input).logits }
+
+  /// The finest scores and their base disparity (`nil` for absolute candidates).
+  func scores(_ input: Tensor) -> (logits: Tensor, base: Tensor?) {
     withoutGradients {
       let (_, h, w, c) = input.nhwc("InferencePlan")
       let multiple = configuration.sizeMultiple
@@ -76,7 +95,7 @@ public final class InferencePlan: @unchecked Sendable {
         registers[step.output] = step.run(arguments)
         for register in releases[index] { registers[register] = nil }
       }
-      return registers[result]!
+      return (registers[result]!, base.map { registers[$0]! })
     }
   }
 }
@@ -178,4 +197,32 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   mutating func dropout(_ x: Int, rate: Float, name: String) -> Int { x }
+
+  mutating func correlation(
+    _ left: Int, _ right: Int, minimumDisparity: Int, candidateCount: Int, view: CorrelationView,
+    name: String
+  ) -> Int {
+    add([left, right], name) {
+      Tensor.correlation(
+        left: $0[0], right: $0[1], minimumDisparity: minimumDisparity,
+        candidateCount: candidateCount, view: view)
+    }
+  }
+
+  mutating func expectedDisparity(
+    _ logits: Int, minimumDisparity: Int, candidateCount: Int, base: Int?, name: String
+  ) -> Int {
+    add([logits] + (base.map { [$0] } ?? []), name) {
+      DisparityConfidence.expectedDisparity(
+        logits: $0[0], minimumDisparity: minimumDisparity, base: $0.count > 1 ? $0[1] : nil)
+    }
+  }
+
+  mutating func upsampledDisparity(_ disparity: Int, name: String) -> Int {
+    add([disparity], name) { $0[0].upsampled2x().scaled(by: 2) }
+  }
+
+  mutating func warped(_ features: Int, by disparity: Int, side: StereoSide, name: String) -> Int {
+    add([features, disparity], name) { OffsetSelection.warp($0[0], by: $0[1], side: side) }
+  }
 }

@@ -20,15 +20,22 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   /// Whether to weight each pixel's reconstruction error by the in-bounds probability mass, which
   /// leaves out pixels whose match falls outside the other view.
   public var masksOutOfBounds: Bool
+  /// For a coarse-to-fine network (`matching`): the weight of each scale coarser than the finest,
+  /// whose reconstruction and smoothness terms are computed on that scale's (downsampled) views
+  /// and added to the finest scale's (weight 1). 0 trains through the finest scale only. Single
+  /// scale networks ignore it. Defaults to 1 (also when a stored recipe predates it).
+  public var coarseScaleWeight: Float
 
   /// Creates a configuration.
   public init(
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
-    consistencyWeight: Float = 0, masksOutOfBounds: Bool = true
+    consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1
   ) {
     precondition(
-      smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight),
+      smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight)
+        && coarseScaleWeight >= 0,
       "Loss weights must be non-negative and α in [0, 1]")
+    self.coarseScaleWeight = coarseScaleWeight
     self.smoothness = smoothness
     self.smoothnessWeight = smoothnessWeight
     self.ssimWeight = ssimWeight
@@ -36,12 +43,29 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     self.masksOutOfBounds = masksOutOfBounds
   }
 
-  /// The loss each preset carries: `original` the 2017 form at 0.001 per view, `realtime`
-  /// edge-aware smoothness at 0.1.
+  /// The loss each preset carries: `original` the 2017 form at 0.001 per view, `realtime` and
+  /// `matching` edge-aware smoothness at 0.1 (`matching` at every scale).
   public static func preset(_ preset: WNetPreset) -> LossConfiguration {
     switch preset {
     case .original: LossConfiguration(smoothness: .gradient2017, smoothnessWeight: 0.001)
     case .realtime: LossConfiguration(smoothness: .edgeAware, smoothnessWeight: 0.1)
+    case .matching: LossConfiguration(smoothness: .edgeAware, smoothnessWeight: 0.1)
     }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case smoothness, smoothnessWeight, ssimWeight, consistencyWeight, masksOutOfBounds
+    case coarseScaleWeight
+  }
+
+  /// Decodes a configuration; keys added later (``coarseScaleWeight``) take their defaults.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    smoothness = try container.decode(Smoothness.self, forKey: .smoothness)
+    smoothnessWeight = try container.decode(Float.self, forKey: .smoothnessWeight)
+    ssimWeight = try container.decode(Float.self, forKey: .ssimWeight)
+    consistencyWeight = try container.decode(Float.self, forKey: .consistencyWeight)
+    masksOutOfBounds = try container.decode(Bool.self, forKey: .masksOutOfBounds)
+    coarseScaleWeight = try container.decodeIfPresent(Float.self, forKey: .coarseScaleWeight) ?? 1
   }
 }

@@ -40,24 +40,50 @@ public struct StereoLoss {
     var reconstruction = Tensor(0)
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
-    for (selection, image) in [(output.left, left), (output.right, right)] {
-      let error = AppearanceLoss.perPixel(selection.reconstruction, image, ssimWeight: c.ssimWeight)
-      reconstruction =
-        reconstruction
-        + AppearanceLoss.weightedMean(error, weights: c.masksOutOfBounds ? selection.validity : nil)
-      if c.smoothnessWeight > 0 {
-        switch c.smoothness {
-        case .edgeAware:
-          smoothness =
-            smoothness
-            + SmoothnessLoss.edgeAwareFused(
-              disparity: selection.disparity, image: image,
-              minimumDisparity: Float(minimumDisparity))
-        case .gradient2017:
-          smoothness =
-            smoothness + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
+    // The finest scale at full weight on the given views; coarser scales (coarse-to-fine
+    // networks) on their own downsampled views, weighted by `coarseScaleWeight`.
+    var scales = [
+      (
+        left: output.left, right: output.right, leftImage: left, rightImage: right,
+        factor: 1, weight: Float(1)
+      )
+    ]
+    if output.scales.count > 1 && c.coarseScaleWeight > 0 {
+      scales += output.scales.dropLast().map {
+        ($0.left, $0.right, $0.leftImage, $0.rightImage, $0.factor, c.coarseScaleWeight)
+      }
+    }
+    for scale in scales {
+      var scaleReconstruction = Tensor(0)
+      var scaleSmoothness = Tensor(0)
+      for (selection, image) in [(scale.left, scale.leftImage), (scale.right, scale.rightImage)] {
+        let error = AppearanceLoss.perPixel(
+          selection.reconstruction, image, ssimWeight: c.ssimWeight)
+        scaleReconstruction =
+          scaleReconstruction
+          + AppearanceLoss.weightedMean(
+            error, weights: c.masksOutOfBounds ? selection.validity : nil)
+        if c.smoothnessWeight > 0 {
+          switch c.smoothness {
+          case .edgeAware:
+            scaleSmoothness =
+              scaleSmoothness
+              + SmoothnessLoss.edgeAwareFused(
+                disparity: selection.disparity, image: image,
+                minimumDisparity: Float(minimumDisparity) / Float(scale.factor))
+          case .gradient2017:
+            scaleSmoothness =
+              scaleSmoothness
+              + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
+          }
         }
       }
+      let weighted = scale.weight == 1
+      reconstruction =
+        reconstruction
+        + (weighted ? scaleReconstruction : scaleReconstruction.scaled(by: scale.weight))
+      smoothness =
+        smoothness + (weighted ? scaleSmoothness : scaleSmoothness.scaled(by: scale.weight))
     }
     if c.consistencyWeight > 0, let warped = output.warpedDisparities {
       for (own, carried, validity) in [

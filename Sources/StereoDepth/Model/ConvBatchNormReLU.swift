@@ -1,7 +1,8 @@
 import StereoNN
 import StereoTensor
 
-/// A bias-free convolution, batch norm and ReLU: `[N, H, W, C_in]` → `[N, H, W, C_out]`.
+/// A bias-free convolution, batch norm and ReLU: `[N, H, W, C_in]` → `[N, H/s, W/s, C_out]`
+/// (stride `s`, padding `(k − 1)/2`).
 ///
 /// The unit `realtime` is built from. The convolution has no bias because batch norm's shift
 /// replaces it.
@@ -11,12 +12,12 @@ public final class ConvBatchNormReLU: Layer {
 
   /// Creates a unit with He-normal filters (ReLU follows).
   public init(
-    inputChannels: Int, outputChannels: Int, kernelSize: Int, groups: Int = 1,
+    inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, groups: Int = 1,
     using generator: inout some RandomNumberGenerator
   ) {
     conv = Conv2D(
       inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
-      groups: groups, useBias: false, initializer: .heNormal, using: &generator)
+      stride: stride, groups: groups, useBias: false, initializer: .heNormal, using: &generator)
     norm = BatchNorm(channels: outputChannels)
   }
 

@@ -69,4 +69,70 @@ public protocol NetworkBuilder {
 
   /// Dropout at `rate` in training; the identity otherwise.
   mutating func dropout(_ x: Value, rate: Float, name: String) -> Value
+
+  /// The correlation volume of two feature maps over the `D` disparities
+  /// `minimumDisparity + k`, zero outside the image (as
+  /// ``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``): `[N, H, W, C]` twice → `[N, H, W, D]`, indexed by `view`.
+  mutating func correlation(
+    _ left: Value, _ right: Value, minimumDisparity: Int, candidateCount: Int,
+    view: CorrelationView, name: String
+  ) -> Value
+
+  /// The expected disparity of scores over the candidates `minimumDisparity + k`, plus `base`:
+  ///
+  ///     d(x) = base(x) + Σ_k softmax(logits(x))_k · (minimumDisparity + k)
+  ///
+  /// `[N, H, W, K]` (and `[N, H, W, 1]`) → `[N, H, W, 1]`. A constant in training (coarse
+  /// estimates steer the finer scales but receive no gradient through them).
+  mutating func expectedDisparity(
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, base: Value?, name: String
+  ) -> Value
+
+  /// A disparity map carried to the next finer scale: bilinear ×2 up-sampling (half-pixel
+  /// centres, as ``upsampled2xConcatenated(_:_:name:)``) times 2, `[N, H, W, 1]` →
+  /// `[N, 2H, 2W, 1]`. A constant in training.
+  mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value
+
+  /// Features of the other view carried onto this view's grid by a disparity map, with linear
+  /// interpolation along the row and edge replication (``OffsetSelection`` with the one offset
+  /// 0): `out(x) = features(x + σ·d(x))`, σ = −1 for `side` left, +1 for right.
+  /// `[N, H, W, C]`, `[N, H, W, 1]` → `[N, H, W, C]`; differentiable in the features only.
+  mutating func warped(_ features: Value, by disparity: Value, side: StereoSide, name: String)
+    -> Value
+}
+
+/// One scale's scores, as a builder's values: what every consumer reads from a network.
+///
+/// The candidates are `minimumDisparity + k`, `k = 0..<candidateCount`, in pixels of this scale:
+/// absolute disparities when there is no base, offsets around the base disparity otherwise
+/// (``OffsetSelection``).
+public struct ScaleScores<Value> {
+  /// Input pixels per pixel of this scale (8, 4, 2, 1).
+  public var factor: Int
+  /// The first candidate (absolute or offset), in pixels of this scale.
+  public var minimumDisparity: Int
+  /// `K`, the number of candidates.
+  public var candidateCount: Int
+  /// The left view's scores, `[N, H/f, W/f, K]`.
+  public var left: Value
+  /// The right view's scores (``ScoredViews/both`` only).
+  public var right: Value?
+  /// The left view's base disparity `d0`, `[N, H/f, W/f, 1]`, or `nil` for absolute candidates.
+  public var leftBase: Value?
+  /// The right view's base disparity (``ScoredViews/both`` only).
+  public var rightBase: Value?
+
+  /// Creates a scale's scores.
+  public init(
+    factor: Int, minimumDisparity: Int, candidateCount: Int, left: Value, right: Value? = nil,
+    leftBase: Value? = nil, rightBase: Value? = nil
+  ) {
+    self.factor = factor
+    self.minimumDisparity = minimumDisparity
+    self.candidateCount = candidateCount
+    self.left = left
+    self.right = right
+    self.leftBase = leftBase
+    self.rightBase = rightBase
+  }
 }

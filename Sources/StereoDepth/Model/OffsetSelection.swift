@@ -118,3 +118,26 @@ public struct OffsetSelection: Sendable {
       probabilities: forward.probabilities)
   }
 }
+
+extension OffsetSelection {
+  /// A map of the other view carried onto this view's grid by a disparity map: the layer with
+  /// the one offset 0,
+  ///
+  ///     out(n, y, x, c) = source_lin(n, y, x + σ·d(x), c)
+  ///
+  /// linear between columns, edge replicated outside `[0, W − 1]`; differentiable in `source`
+  /// only (`d` is a constant).
+  ///
+  /// - Parameters:
+  ///   - source: `[N, H, W, C]`.
+  ///   - disparity: `[N, H, W, 1]`, in pixels of this resolution.
+  ///   - side: The view whose grid the result is on (σ = −1 for left, +1 for right).
+  /// - Returns: `[N, H, W, C]`.
+  public static func warp(_ source: Tensor, by disparity: Tensor, side: StereoSide) -> Tensor {
+    let (n, h, w, _) = source.nhwc("OffsetSelection.warp source")
+    let logits = Tensor.zeros([n, h, w, 1])
+    return OffsetSelection(offsets: [0], side: side)(
+      logits: logits, baseDisparity: disparity, source: source
+    ).reconstruction
+  }
+}

@@ -19,6 +19,30 @@ public protocol StereoNetwork: Layer {
   func build<Builder: NetworkBuilder>(
     _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
   ) -> Builder.Value
+
+  /// The forward pass with every scale's scores, coarse to fine (the finest, at the input's
+  /// resolution, last). A single-scale network's default is one scale of absolute candidates:
+  /// ``build(_:views:into:)``'s scores (split into the two views for ``ScoredViews/both``).
+  func buildScales<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> [ScaleScores<Builder.Value>]
+}
+
+extension StereoNetwork {
+  public func buildScales<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> [ScaleScores<Builder.Value>] {
+    let scores = build(input, views: views, into: &builder)
+    let d = configuration.candidateCount
+    var scale = ScaleScores(
+      factor: 1, minimumDisparity: configuration.minimumDisparity, candidateCount: d,
+      left: scores)
+    if views == .both {
+      scale.left = builder.channels(scores, 0..<d, name: "scores.left")
+      scale.right = builder.channels(scores, d..<(2 * d), name: "scores.right")
+    }
+    return [scale]
+  }
 }
 
 extension StereoNetwork {
@@ -32,12 +56,13 @@ extension StereoNetwork {
     return builder.tensor(scores)
   }
 
-  /// The scores before the softmax: logits `[N, H, W, D]` for the left view and for the right.
+  /// The scores before the softmax: logits `[N, H, W, D]` for the left view and for the right
+  /// (a coarse-to-fine network's finest scale: `D` offsets).
   public func logits(_ input: Tensor, context: inout ForwardContext) -> (
     left: Tensor, right: Tensor
   ) {
     let scores = stackedLogits(input, context: &context)
-    let d = configuration.candidateCount
+    let d = scores.shape[3] / 2
     return (scores.slice(axis: 3, 0..<d), scores.slice(axis: 3, d..<(2 * d)))
   }
 }
@@ -62,5 +87,6 @@ public func makeNetwork(
   switch configuration.preset {
   case .realtime: RealtimeWNet(configuration: configuration, using: &generator)
   case .original: OriginalWNet(configuration: configuration, using: &generator)
+  case .matching: MatchingWNet(configuration: configuration, using: &generator)
   }
 }

@@ -109,4 +109,35 @@ public struct TrainingGraphBuilder: NetworkBuilder {
     guard context.isTraining else { return x }
     return Value(x.materialized(context).dropout(rate: rate, using: &context.generator))
   }
+
+  public mutating func correlation(
+    _ left: Value, _ right: Value, minimumDisparity: Int, candidateCount: Int,
+    view: CorrelationView, name: String
+  ) -> Value {
+    Value(
+      Tensor.correlation(
+        left: left.materialized(context), right: right.materialized(context),
+        minimumDisparity: minimumDisparity, candidateCount: candidateCount, view: view))
+  }
+
+  public mutating func expectedDisparity(
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, base: Value?, name: String
+  ) -> Value {
+    Value(
+      DisparityConfidence.expectedDisparity(
+        logits: logits.materialized(context).detached, minimumDisparity: minimumDisparity,
+        base: base?.materialized(context).detached))
+  }
+
+  public mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value {
+    Value(withoutGradients { disparity.materialized(context).detached.upsampled2x().scaled(by: 2) })
+  }
+
+  public mutating func warped(
+    _ features: Value, by disparity: Value, side: StereoSide, name: String
+  ) -> Value {
+    Value(
+      OffsetSelection.warp(
+        features.materialized(context), by: disparity.materialized(context), side: side))
+  }
 }

@@ -1,9 +1,13 @@
-/// The two shipped architectures.
+/// The shipped architectures.
 public enum WNetPreset: String, Codable, Sendable, CaseIterable {
   /// The default: a light U-Net of depthwise-separable blocks for CPU speed, 48 candidates 0…47.
   case realtime
   /// The 2017 W-net as published (Keras `w_net_v11.py`), 32 candidates −16…15.
   case original
+  /// Explicit matching, coarse to fine (``MatchingWNet``): a shared feature extractor, a
+  /// correlation volume over the whole range at 1/8 resolution, offset refinement at 1/4, 1/2 and
+  /// 1/1; candidates 0…255 at full resolution by default.
+  case matching
 }
 
 /// What defines a W-net: its architecture and its candidate disparities.
@@ -37,8 +41,13 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     switch preset {
     case .realtime: 0...47
     case .original: -16...15
+    case .matching: 0...255
     }
   }
+
+  /// Whether the network covers its range at the input's own resolution, coarse to fine (so
+  /// inference needs no shrinking for disparities inside the range): `matching`.
+  public var isCoarseToFine: Bool { preset == .matching }
 
   /// D, the number of candidates.
   public var candidateCount: Int { maximumDisparity - minimumDisparity + 1 }
@@ -51,6 +60,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     switch preset {
     case .realtime: 8
     case .original: 16
+    case .matching: 8
     }
   }
 }

@@ -17,6 +17,28 @@ import StereoTensor
 ///
 /// Shapes: `P [H, W, D]` (an ``Image`` with `D` channels) → `[H, W, 1]`.
 public enum DisparityConfidence {
+  /// The expected disparity of scores over the candidates `minimumDisparity + k`, plus a base:
+  ///
+  ///     d(x) = base(x) + Σ_k softmax(logits(x))_k · (minimumDisparity + k)
+  ///
+  /// The disparity of ``summarize(logits:minimumDisparity:)``, a constant (no gradient).
+  ///
+  /// - Parameters:
+  ///   - logits: `[N, H, W, K]`.
+  ///   - minimumDisparity: The first candidate.
+  ///   - base: `[N, H, W, 1]`, or `nil` for 0.
+  /// - Returns: `[N, H, W, 1]`.
+  public static func expectedDisparity(logits: Tensor, minimumDisparity: Int, base: Tensor?)
+    -> Tensor
+  {
+    withoutGradients {
+      let disparity = summarize(logits: logits.detached, minimumDisparity: minimumDisparity)
+        .disparity
+      guard let base else { return disparity }
+      return disparity + base.detached
+    }
+  }
+
   /// The one confidence computation: softmax over the last axis of `logits` `[N, H, W, D]` fused
   /// with the expected disparity and the two confidences, without storing the distribution:
   ///

@@ -1,0 +1,261 @@
+import StereoNN
+import StereoTensor
+
+/// The `matching` W-net: explicit matching of shared features, the whole range at 1/8
+/// resolution, then offset refinement down to the input's resolution (coarse to fine).
+///
+/// Per view, with weights shared between the views (each view runs separately):
+///
+///     features:  conv 3×3/2 3→16                               H/2    f½
+///                conv 3×3/2 16→24, conv 3×3 24→24               H/4    f¼
+///                conv 3×3/2 24→32, conv 3×3 32→32               H/8    f⅛
+///                conv 3×3 3→8                                   H      f¹
+///     coarse:    corr(f⅛_L, f⅛_R) over D8 absolute candidates   [N, H/8, W/8, D8]
+///                concat f⅛ of the view, conv 3×3 (32+D8)→48, 48→48, conv 3×3 48→D8 (bias)
+///     refine s = ¼, ½, 1:
+///                d0 = 2 · bilinear×2(d of the previous scale)   (a constant: no gradient)
+///                w  = the other view's f^s warped by d0         (linear, edge replication)
+///                corr(f^s, w) over the offsets −2…2             [N, H·s, W·s, 5]
+///                concat f^s, convs (¼: 29→24, 24→24; ½: 21→16; 1: 13→8), conv 3×3 → 5 (bias)
+///
+/// every convolution but the heads followed by batch norm and ReLU ("conv" above is
+/// ``ConvBatchNormReLU``). The previous scale's `d` is the softmax expectation of its scores
+/// (plus its own `d0`). The candidates at 1/8 are `d8_k = ⌊min/8⌋ + k`,
+/// `D8 = ⌈(max − 8·⌊min/8⌋ + 1)/8⌉` (32 for the default 0…255), in 1/8 pixels; every finer
+/// scale has the five offsets −2…2 of its own pixels around `d0`, which reach ±(2+4+8) px
+/// around the coarse estimate at full resolution.
+///
+/// Training renders each scale's (downsampled) views: the coarse scale with
+/// ``ProbabilisticSelection``, the finer ones with ``OffsetSelection`` around the same `d0`
+/// (``WNet``). Inference keeps only the left view's heads: the finest scale's scores, expected
+/// and added to its `d0`, are the disparity.
+///
+/// Why this shape: the heavy work (aggregation of the cost volume) runs at 1/8 and 1/4, where
+/// AnyNet, StereoNet and HITNet put theirs; no 3D convolutions (the disparities are channels).
+/// About 5 k multiply-adds per input pixel at D8 = 32 (`realtime`: about 26 k).
+///
+/// References: DispNetC (Mayer et al. 2016) for the correlation, StereoNet (Khamis et al.
+/// 2018) and HITNet (Tankovich et al. 2021) for coarse-to-fine refinement around an up-sampled
+/// estimate.
+public final class MatchingWNet: StereoNetwork {
+  public let configuration: WNetConfiguration
+  /// The feature extractor's units to 1/2, 1/4 and 1/8 resolution (one array per scale).
+  public let features: [[ConvBatchNormReLU]]
+  /// The full-resolution features of the RGB.
+  public let fullResolutionFeatures: ConvBatchNormReLU
+  /// The coarse aggregation units.
+  public let coarse: [ConvBatchNormReLU]
+  /// The coarse head: `D8` scores.
+  public let coarseHead: Conv2D
+  /// The refinement units at 1/4, 1/2 and 1/1 (one array per scale).
+  public let refinements: [[ConvBatchNormReLU]]
+  /// The refinement heads: `K` offset scores per scale.
+  public let refinementHeads: [Conv2D]
+
+  /// The feature widths at 1/2, 1/4 and 1/8.
+  public static let featureWidths = [16, 24, 32]
+  /// The full-resolution feature width.
+  public static let fullResolutionWidth = 8
+  /// The coarse aggregation width.
+  public static let coarseWidth = 48
+  /// The offset radius `r` of every refinement scale: offsets `−r…r`.
+  public static let refinementRadius = 2
+  /// The coarsest scale's factor (input pixels per coarse pixel).
+  public static let coarseFactor = 8
+
+  /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
+  public static func coarseRange(_ configuration: WNetConfiguration) -> (
+    minimum: Int, count: Int
+  ) {
+    let f = coarseFactor
+    let minimum = Int((Double(configuration.minimumDisparity) / Double(f)).rounded(.down))
+    let span = configuration.maximumDisparity - f * minimum + 1
+    return (minimum, max(2, (span + f - 1) / f))
+  }
+
+  /// Creates the network with seeded He-normal weights.
+  public init(configuration: WNetConfiguration, using generator: inout some RandomNumberGenerator) {
+    precondition(configuration.preset == .matching, "MatchingWNet needs the matching preset")
+    self.configuration = configuration
+    let widths = Self.featureWidths
+    features = [
+      [
+        ConvBatchNormReLU(
+          inputChannels: 3, outputChannels: widths[0], kernelSize: 3, stride: 2,
+          using: &generator)
+      ],
+      [
+        ConvBatchNormReLU(
+          inputChannels: widths[0], outputChannels: widths[1], kernelSize: 3, stride: 2,
+          using: &generator),
+        ConvBatchNormReLU(
+          inputChannels: widths[1], outputChannels: widths[1], kernelSize: 3, using: &generator),
+      ],
+      [
+        ConvBatchNormReLU(
+          inputChannels: widths[1], outputChannels: widths[2], kernelSize: 3, stride: 2,
+          using: &generator),
+        ConvBatchNormReLU(
+          inputChannels: widths[2], outputChannels: widths[2], kernelSize: 3, using: &generator),
+      ],
+    ]
+    fullResolutionFeatures = ConvBatchNormReLU(
+      inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)
+    let d8 = Self.coarseRange(configuration).count
+    let cw = Self.coarseWidth
+    coarse = [
+      ConvBatchNormReLU(
+        inputChannels: widths[2] + d8, outputChannels: cw, kernelSize: 3, using: &generator),
+      ConvBatchNormReLU(inputChannels: cw, outputChannels: cw, kernelSize: 3, using: &generator),
+    ]
+    coarseHead = Conv2D(
+      inputChannels: cw, outputChannels: d8, kernelSize: 3, useBias: true, using: &generator)
+    let k = 2 * Self.refinementRadius + 1
+    // Coarse to fine: 1/4 (two units), 1/2 and 1/1 (one each); width = the scale's features.
+    let refineWidths = [widths[1], widths[0], Self.fullResolutionWidth]
+    let unitCounts = [2, 1, 1]
+    var refinements: [[ConvBatchNormReLU]] = []
+    var heads: [Conv2D] = []
+    for (width, count) in zip(refineWidths, unitCounts) {
+      var units = [
+        ConvBatchNormReLU(
+          inputChannels: width + k, outputChannels: width, kernelSize: 3, using: &generator)
+      ]
+      for _ in 1..<count {
+        units.append(
+          ConvBatchNormReLU(
+            inputChannels: width, outputChannels: width, kernelSize: 3, using: &generator))
+      }
+      refinements.append(units)
+      heads.append(
+        Conv2D(
+          inputChannels: width, outputChannels: k, kernelSize: 3, useBias: true, using: &generator))
+    }
+    self.refinements = refinements
+    refinementHeads = heads
+  }
+
+  /// The feature pyramid of one view's RGB: `[f¹, f½, f¼, f⅛]`.
+  func pyramid<Builder: NetworkBuilder>(
+    _ rgb: Builder.Value, view: String, into builder: inout Builder
+  ) -> [Builder.Value] {
+    var result = [
+      builder.convBatchNormReLU(rgb, fullResolutionFeatures, name: "features.full.\(view)")
+    ]
+    var x = rgb
+    for (scale, units) in features.enumerated() {
+      for (index, unit) in units.enumerated() {
+        x = builder.convBatchNormReLU(x, unit, name: "features.\(scale).\(index).\(view)")
+      }
+      result.append(x)
+    }
+    return result
+  }
+
+  public func buildScales<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> [ScaleScores<Builder.Value>] {
+    let sides: [StereoSide] = views == .both ? [.left, .right] : [.left]
+    // Stage: one feature extractor, run on each view.
+    let leftRGB = builder.channels(input, 0..<3, name: "input.left")
+    let rightRGB = builder.channels(input, 3..<6, name: "input.right")
+    let leftPyramid = pyramid(leftRGB, view: "left", into: &builder)
+    let rightPyramid = pyramid(rightRGB, view: "right", into: &builder)
+    func own(_ side: StereoSide) -> [Builder.Value] { side == .left ? leftPyramid : rightPyramid }
+    func other(_ side: StereoSide) -> [Builder.Value] {
+      side == .left ? rightPyramid : leftPyramid
+    }
+    func view(_ side: StereoSide) -> CorrelationView { side == .left ? .left : .right }
+
+    // Stage: the whole range at 1/8, as absolute candidates.
+    let (coarseMinimum, d8) = Self.coarseRange(configuration)
+    var scores: [StereoSide: Builder.Value] = [:]
+    var disparity: [StereoSide: Builder.Value] = [:]
+    for side in sides {
+      let name = "coarse.\(side.rawValue)"
+      let volume = builder.correlation(
+        leftPyramid[3], rightPyramid[3], minimumDisparity: coarseMinimum, candidateCount: d8,
+        view: view(side), name: "\(name).correlation")
+      var x = builder.concatenated([own(side)[3], volume], name: "\(name).concat")
+      for (index, unit) in coarse.enumerated() {
+        x = builder.convBatchNormReLU(x, unit, name: "coarse.\(index).\(side.rawValue)")
+      }
+      scores[side] = builder.convolution(
+        x, coarseHead, outputChannels: nil, name: "coarse.head.\(side.rawValue)")
+      disparity[side] = builder.expectedDisparity(
+        scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
+        name: "\(name).disparity")
+    }
+    var result = [
+      ScaleScores(
+        factor: Self.coarseFactor, minimumDisparity: coarseMinimum, candidateCount: d8,
+        left: scores[.left]!, right: scores[.right])
+    ]
+
+    // Stage: offsets around the up-sampled estimate at 1/4, 1/2 and 1/1.
+    let r = Self.refinementRadius
+    for (level, units) in refinements.enumerated() {
+      let pyramidIndex = 2 - level  // f¼, f½, f¹
+      var bases: [StereoSide: Builder.Value] = [:]
+      for side in sides {
+        let name = "refine.\(level).\(side.rawValue)"
+        let base = builder.upsampledDisparity(disparity[side]!, name: "\(name).base")
+        bases[side] = base
+        let features = own(side)[pyramidIndex]
+        let warped = builder.warped(
+          other(side)[pyramidIndex], by: base, side: side, name: "\(name).warp")
+        let (l, rr) = side == .left ? (features, warped) : (warped, features)
+        let volume = builder.correlation(
+          l, rr, minimumDisparity: -r, candidateCount: 2 * r + 1, view: view(side),
+          name: "\(name).correlation")
+        var x = builder.concatenated([features, volume], name: "\(name).concat")
+        for (index, unit) in units.enumerated() {
+          x = builder.convBatchNormReLU(x, unit, name: "refine.\(level).\(index).\(side.rawValue)")
+        }
+        scores[side] = builder.convolution(
+          x, refinementHeads[level], outputChannels: nil,
+          name: "refine.\(level).head.\(side.rawValue)")
+        if level < refinements.count - 1 {
+          disparity[side] = builder.expectedDisparity(
+            scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1, base: base,
+            name: "\(name).disparity")
+        }
+      }
+      result.append(
+        ScaleScores(
+          factor: Self.coarseFactor >> (level + 1), minimumDisparity: -r, candidateCount: 2 * r + 1,
+          left: scores[.left]!, right: scores[.right], leftBase: bases[.left],
+          rightBase: bases[.right]))
+    }
+    return result
+  }
+
+  /// The finest scale's offset scores: `[N, H, W, K]` for the left view, or both views'
+  /// `[N, H, W, 2K]` (left first).
+  public func build<Builder: NetworkBuilder>(
+    _ input: Builder.Value, views: ScoredViews, into builder: inout Builder
+  ) -> Builder.Value {
+    let finest = buildScales(input, views: views, into: &builder).last!
+    guard views == .both, let right = finest.right else { return finest.left }
+    return builder.concatenated([finest.left, right], name: "scores")
+  }
+
+  public var parameters: Parameters {
+    var result = Parameters()
+    for (scale, units) in features.enumerated() {
+      for (index, unit) in units.enumerated() {
+        result.append("features.\(scale).\(index)", unit.parameters)
+      }
+    }
+    result.append("features.full", fullResolutionFeatures.parameters)
+    for (index, unit) in coarse.enumerated() { result.append("coarse.\(index)", unit.parameters) }
+    result.append("coarse.head", coarseHead.parameters)
+    for (level, units) in refinements.enumerated() {
+      for (index, unit) in units.enumerated() {
+        result.append("refine.\(level).\(index)", unit.parameters)
+      }
+      result.append("refine.\(level).head", refinementHeads[level].parameters)
+    }
+    return result
+  }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import StereoDepth
+import StereoNN
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// A textured pair with a constant shift: `left(x) = right(x − shift)`, texture at several
+/// scales (16, 8, 4 and 2 px value noise, bilinearly up-sampled) so that every pyramid level
+/// sees structure. `[batch, height, width, 3]` each, in [0, 1].
+func multiScaleShiftPair(batch: Int, height: Int, width: Int, shift: Int, seed: UInt64) -> (
+  left: Tensor, right: Tensor
+) {
+  let wide = width + shift
+  var texture = Tensor.zeros([batch, height, wide, 3])
+  for (index, cell) in [16, 8, 4, 2].enumerated() {
+    let coarse = randomTensor(
+      [batch, (height + cell - 1) / cell + 1, (wide + cell - 1) / cell + 1, 3],
+      seed: seed &+ UInt64(index), in: 0...1)
+    texture = texture + coarse.resizedBilinear(height: height, width: wide).scaled(by: 0.25)
+  }
+  // right = texture[shift..<shift + W] so that right(x − shift) = texture(x) = left(x).
+  return (texture.slice(axis: 2, 0..<width), texture.slice(axis: 2, shift..<(shift + width)))
+}
+
+@Suite("The matching preset")
+struct MatchingWNetTests {
+  @Test("Its scales: 1/8 absolute candidates over the range, then offsets at 1/4, 1/2 and 1/1")
+  func scales() {
+    let configuration = WNetConfiguration(preset: .matching)
+    #expect(configuration.minimumDisparity == 0 && configuration.maximumDisparity == 255)
+    #expect(configuration.sizeMultiple == 8)
+    #expect(MatchingWNet.coarseRange(configuration) == (0, 32))
+    // ⌊−20/8⌋ = −3; (100 + 24 + 1)/8 rounded up = 16 candidates −3…12, i.e. −24…96 px.
+    let shifted = WNetConfiguration(preset: .matching, minimumDisparity: -20, maximumDisparity: 100)
+    #expect(MatchingWNet.coarseRange(shifted) == (-3, 16))
+    let model = WNet(configuration: WNetConfiguration(preset: .matching, maximumDisparity: 63))
+    let pair = multiScaleShiftPair(batch: 1, height: 24, width: 40, shift: 5, seed: 1)
+    let output = withoutGradients {
+      var context = ForwardContext(isTraining: true)
+      return model(left: pair.left, right: pair.right, context: &context)
+    }
+    #expect(output.scales.map(\.factor) == [8, 4, 2, 1])
+    #expect(output.scales.map { $0.left.probabilities.shape[3] } == [8, 5, 5, 5])
+    #expect(
+      output.scales.map { $0.leftImage.shape } == [
+        [1, 3, 5, 3], [1, 6, 10, 3], [1, 12, 20, 3], [1, 24, 40, 3],
+      ])
+    // The 1/8 view is the 8×8 box average of the input.
+    var box: Float = 0
+    for y in 0..<8 { for x in 0..<8 { box += pair.left[0, y, x, 1] } }
+    #expect(abs(output.scales[0].leftImage[0, 0, 0, 1] - box / 64) < 1e-5)
+    #expect(output.left.disparity.shape == [1, 24, 40, 1])
+  }
+
+  @Test("The training loss's gradient matches finite differences at the finest scale")
+  func lossGradient() {
+    // The base disparities d0 are constants by design (coarse estimates steer, but are not moved
+    // by, the finer scales), and the validity weights are constants too; so parameters of the
+    // finest scale alone, with validity weighting off, have a gradient that finite differences
+    // of the whole loss see exactly.
+    let model = WNet(
+      configuration: WNetConfiguration(preset: .matching, maximumDisparity: 31), seed: 5)
+    let loss = StereoLoss(
+      configuration: LossConfiguration(
+        smoothness: .edgeAware, smoothnessWeight: 0.1, ssimWeight: 0.85, masksOutOfBounds: false),
+      minimumDisparity: 0)
+    let pair = multiScaleShiftPair(batch: 2, height: 16, width: 32, shift: 3, seed: 2)
+    func value() -> Float {
+      withoutGradients {
+        var context = ForwardContext(isTraining: true)
+        return loss(
+          model(left: pair.left, right: pair.right, context: &context), left: pair.left,
+          right: pair.right
+        ).total.scalar
+      }
+    }
+    let parameters = model.parameters
+    parameters.zeroGradients()
+    var context = ForwardContext(isTraining: true)
+    let output = model(left: pair.left, right: pair.right, context: &context)
+    loss(output, left: pair.left, right: pair.right).total.backward()
+    for name in [
+      "refine.2.head.filter", "refine.2.head.bias", "refine.2.0.conv.filter",
+      "features.full.conv.filter", "features.full.bn.scale",
+    ] {
+      guard let parameter = parameters[name], let gradient = parameter.gradient else {
+        Issue.record("no gradient for \(name)")
+        continue
+      }
+      let analytic = gradient.scalars
+      let scale = max(analytic.map(abs).max() ?? 0, 1e-4)
+      let count = parameter.value.count
+      for index in stride(from: 0, to: count, by: max(1, count / 6)) {
+        let h: Float = 1e-2
+        var values = parameter.value.scalars
+        let original = values[index]
+        values[index] = original + h
+        parameter.value = Tensor(shape: parameter.shape, scalars: values)
+        let plus = value()
+        values[index] = original - h
+        parameter.value = Tensor(shape: parameter.shape, scalars: values)
+        let minus = value()
+        values[index] = original
+        parameter.value = Tensor(shape: parameter.shape, scalars: values)
+        let numeric = (plus - minus) / (2 * h)
+        #expect(
+          abs(numeric - analytic[index]) <= 0.05 * scale,
+          "\(name)[\(index)]: analytic \(analytic[index]), numeric \(numeric), scale \(scale)")
+      }
+    }
+    parameters.zeroGradients()
+  }
+
+  @Test("A tiny training run recovers a known 100 px shift at full resolution")
+  func recoversHundredPixelShift() throws {
+    let (height, width, shift) = (64, 320, 100)
+    let recipe = TrainingRecipe(
+      model: WNetConfiguration(preset: .matching, minimumDisparity: 0, maximumDisparity: 127),
+      batchSize: 2, height: height, width: width, learningRate: 5e-3, steps: 120, seed: 3)
+    let trainer = try Trainer(recipe: recipe)
+    let pair = multiScaleShiftPair(batch: 2, height: height, width: width, shift: shift, seed: 4)
+    let batch = StereoBatchTensors(left: pair.left, right: pair.right)
+    let first = try trainer.train(on: batch)
+    var last = first
+    for _ in 1..<recipe.steps { last = try trainer.train(on: batch) }
+    #expect(
+      last.reconstruction < first.reconstruction,
+      "reconstruction \(first.reconstruction) → \(last.reconstruction)")
+    // The inference path (the compiled plan) on the interior: columns whose match is inside the
+    // right view, away from the borders.
+    let disparity = DisparityEstimator(model: trainer.model).estimate(
+      left: pair.left, right: pair.right
+    ).disparity
+    var errors: [Float] = []
+    for n in 0..<2 {
+      for y in 8..<(height - 8) {
+        for x in (shift + 16)..<(width - 8) { errors.append(abs(disparity[n, y, x, 0] - 100)) }
+      }
+    }
+    let meanError = errors.reduce(0, +) / Float(errors.count)
+    let within = Float(errors.filter { $0 <= 1 }.count) / Float(errors.count)
+    #expect(meanError < 1, "mean |d − 100| \(meanError) px on the interior")
+    #expect(within > 0.5, "share within 1 px \(within) (the median error is under 1 px)")
+    var signed: Float = 0
+    for n in 0..<2 {
+      for y in 8..<(height - 8) {
+        for x in (shift + 16)..<(width - 8) { signed += disparity[n, y, x, 0] - 100 }
+      }
+    }
+    print(
+      "matching 100 px shift: mean |d − 100| \(meanError) px, mean d − 100 "
+        + "\(signed / Float(errors.count)), \(within) within 1 px")
+  }
+}
