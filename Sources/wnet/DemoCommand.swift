@@ -39,8 +39,7 @@ extension WNetCommand {
           left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity)
         let milliseconds = Date().timeIntervalSince(start) * 1000
         let directory = URL(fileURLWithPath: output).appendingPathComponent(scene.name)
-        _ = try OutputWriter(directory: directory).write(
-          prediction, left: scene.left, camera: nil, pointCloudMaximumDepth: nil)
+        try PredictionWriter(directory: directory).write(prediction, left: scene.left)
         try ImageIO.writePNG(scene.left, to: directory.appendingPathComponent("left.png"))
         try ImageIO.writePNG(scene.right, to: directory.appendingPathComponent("right.png"))
         var errorColumns = ["-", "-", "-"]

@@ -80,7 +80,10 @@ extension WNetCommand {
         return
       }
       let url = URL(fileURLWithPath: onnx!)
-      let data = ONNXExporter(includesProbabilities: probabilities).serializedModel(wnet)
+      let data = ONNXExporter(
+        includesProbabilities: probabilities,
+        defaultDisparityFraction: metadata?.disparityWidthFraction
+      ).serializedModel(wnet)
       try AtomicFile.write(data, to: url)
       let configuration = wnet.configuration
       print(

@@ -18,8 +18,20 @@ extension WNetCommand {
         (.mp4 or .gif) of the left view beside its colour-coded disparity.
         """)
 
-    @Argument(help: "The left and right views (PNG or JPEG), the same size.")
+    @Argument(
+      help: """
+        The left and right views (PNG, JPEG, PPM/PGM), the same size; or two folders of views \
+        with matching names; or one folder holding left/ and right/ (what 'wnet extract' \
+        writes).
+        """)
     var views: [String] = []
+
+    @Option(
+      help: """
+        A file listing pairs, one a line: 'LEFT RIGHT [NAME]' (paths relative to the file; \
+        '#' starts a comment).
+        """)
+    var list: String?
 
     @Option(help: "A 3D video to process instead of two images.")
     var video: String?
@@ -41,8 +53,22 @@ extension WNetCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The output directory (or, with --video, the output video file).")
-    var output = "wnet-output"
+    @Option(
+      name: .shortAndLong,
+      help: """
+        The output folder (default: wnet-output); with many pairs, each pair's files go to \
+        OUTPUT/<name>/. With --video, the output video file (default: wnet-output.mp4).
+        """)
+    var output: String?
+
+    @OptionGroup(title: "Output files") var files: OutputFileOptions
+
+    @Option(
+      help: """
+        With --video: also write each frame's files (as for a pair) to DIR/<frame>/, frames \
+        numbered from 000000.
+        """)
+    var framesOutput: String?
 
     @Option(
       help:
@@ -61,11 +87,17 @@ extension WNetCommand {
     var maxDepth: Float = 100
 
     func validate() throws {
-      if video == nil && views.count != 2 {
-        throw ValidationError("Give the left and right views, or '--video FILE --layout L'.")
+      let inputs = (views.isEmpty ? 0 : 1) + (list == nil ? 0 : 1) + (video == nil ? 0 : 1)
+      if inputs != 1 {
+        throw ValidationError(
+          "Give the left and right views (files or folders), one folder holding left/ and "
+            + "right/, '--list FILE', or '--video FILE --layout L': one of them.")
       }
-      if video != nil && !views.isEmpty {
-        throw ValidationError("Give either two views or '--video', not both.")
+      if !views.isEmpty && views.count > 2 {
+        throw ValidationError("Give at most two views (or two folders); got \(views.count).")
+      }
+      if framesOutput != nil && video == nil {
+        throw ValidationError("'--frames-output' goes with '--video'.")
       }
       if video != nil && layout == nil {
         throw ValidationError("'--video' needs '--layout' (sbs, half-sbs, tb or half-tb).")
@@ -82,13 +114,14 @@ extension WNetCommand {
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()
       try classic.validate()
-      if classic.method == .sgbm && (video != nil || adapt > 0) {
+      if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }
     }
 
     func run() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
+      if let pairs = try Self.pairs(views: views, list: list) { return try runMany(pairs) }
       let (left, right) = (views[0], views[1])
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
       var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
@@ -122,14 +155,22 @@ extension WNetCommand {
             format: "Adapted %d steps: self-supervised loss %.4f → %.4f.", adapt, losses.before,
             losses.after))
       }
-      let directory = URL(fileURLWithPath: output)
-      let written = try OutputWriter(directory: directory).write(
-        prediction, left: leftImage, camera: camera, pointCloudMaximumDepth: ply ? maxDepth : nil)
+      let written = try writer(outputFolder, camera: camera).write(prediction, left: leftImage)
       print(
         String(
           format: "Disparity for %dx%d (network at %dx%d) in %.0f ms.", leftImage.width,
           leftImage.height, prediction.workingWidth, prediction.workingHeight, seconds * 1000))
       for url in written { print("  \(url.path)") }
+    }
+
+    /// `--output` as a folder (the default `wnet-output`).
+    var outputFolder: URL { URL(fileURLWithPath: output ?? "wnet-output") }
+
+    /// The library writer for the files asked for, into `directory`.
+    func writer(_ directory: URL, camera: RectifiedStereoCamera?) -> PredictionWriter {
+      PredictionWriter(
+        directory: directory, formats: files.formats, camera: camera,
+        pointCloudMaximumDepth: ply ? maxDepth : nil)
     }
 
     /// Disparity for every frame of a 3D video, written as a video of the left view beside the
@@ -162,8 +203,16 @@ extension WNetCommand {
                 0, Float(model.configuration.minimumDisparity) * prediction.disparityScale),
               maximum: top))
           writer = try VideoWriter(
-            url: URL(fileURLWithPath: output), width: 2 * left.width, height: left.height,
+            url: URL(fileURLWithPath: output ?? "wnet-output.mp4"), width: 2 * left.width,
+            height: left.height,
             framesPerSecond: rate)
+        }
+        if let framesOutput {
+          let name = String(format: "%06d", writer!.frameCount)
+          try PredictionWriter(
+            directory: URL(fileURLWithPath: framesOutput).appendingPathComponent(name),
+            formats: files.formats
+          ).write(prediction, left: left)
         }
         let colored = colorizer.colorized(prediction.disparity)
         var joined = Image(width: 2 * left.width, height: left.height, channels: 3)

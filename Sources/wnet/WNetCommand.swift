@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StereoDepth
 import StereoTensor
 
 /// The `wnet` command: self-supervised stereo depth from the command line.
@@ -12,6 +13,7 @@ struct WNetCommand: AsyncParsableCommand {
       WNet trains a W-net on stereo pairs or side-by-side 3D video by rendering each view from \
       the other, then gives disparity, metric depth, confidence and point clouds.
       """,
+    version: "wnet \(WNetVersion.current)",
     subcommands: [
       Train.self,
       Infer.self,
@@ -32,7 +34,7 @@ extension WNetCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
     func run() throws {
-      print("wnet 0.1.0")
+      print("wnet \(WNetVersion.current)")
       print(
         "oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)"
       )
