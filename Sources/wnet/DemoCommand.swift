@@ -14,11 +14,17 @@ extension WNetCommand {
         ~/.cache/wnet/samples; ../shared/data when present). For each it infers disparity with the \
         bundled model, writes the pictures, and prints the error against the ground truth. \
         Needs no download.
+
+        Examples:
+          wnet demo
+          wnet demo --model runs/mine/checkpoint.safetensors -o demo-mine
         """)
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Where to write the pictures.")
+    @Option(
+      name: .shortAndLong,
+      help: "Where to write the pictures.")
     var output = "wnet-demo"
 
     @Option(help: "The seed of the synthetic scene.")

@@ -46,11 +46,7 @@ extension WNetCommand.Infer {
     let base = outputFolder
     let template = writer(base, camera: nil)
     let progress = BatchProgress(total: pairs.count)
-    let adaptation =
-      adapt > 0
-      ? TestTimeAdaptation(
-        steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
-        progress: AdaptationProgress.lines(label: "the pair")) : nil
+    let adaptation = self.adaptation.adaptation(metadata: metadata, label: "a pair")
     Console.note("\(pairs.count) pairs → \(base.path)/<name>/")
     let failures = estimator.predictPipelined(
       count: pairs.count, maximumDisparity: maxDisparity, adaptation: adaptation,

@@ -10,12 +10,20 @@ extension WNetCommand {
       abstract:
         "Estimate disparity (and depth, confidence, a point cloud) for a rectified stereo pair.",
       discussion: """
-        Writes DIR/disparity.pfm (float32 left-view disparity in input pixels, Middlebury PFM), \
-        DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
-        DIR/confidence.png (peak probability of the disparity distribution). With a calibration, \
-        also DIR/depth.pfm in metres (Z = f·B/(d + doffs)), and with --ply a coloured point cloud. \
-        With --video, reads a side-by-side or top-bottom 3D video and writes --output as a video \
-        (.mp4 or .gif) of the left view beside its colour-coded disparity.
+        Writes DIR/disparity.pfm (float32 left-view disparity in input pixels, Middlebury \
+        PFM), DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
+        DIR/confidence.png (peak probability). With a calibration, also DIR/depth.pfm in metres \
+        (Z = f·B/(d + doffs)), and with --ply a coloured point cloud; --npy and --depth-png add \
+        NumPy arrays and a 16-bit millimetre depth PNG. Many pairs (two folders, a folder with \
+        left/ and right/, or --list) run in one process with decoding, inference and writing \
+        overlapped, each pair's files in DIR/<name>/; a failing pair is skipped and the exit \
+        status is then 1. With --video, reads a side-by-side or top-bottom 3D video and writes \
+        --output as a video (.mp4 or .gif) of the left view beside its colour-coded disparity.
+
+        Examples:
+          wnet infer l.png r.png --focal 720 --baseline 0.54 --npy -o out
+          wnet infer LEFT_DIR RIGHT_DIR -o out
+          wnet infer --video movie.mkv --layout sbs -o depth.mp4
         """)
 
     @Argument(
@@ -44,12 +52,10 @@ extension WNetCommand {
       help: "Frames per second to take from the video (default: all of them).")
     var framesPerSecond: Double?
 
-    @Option(
-      help: "Test-time adaptation: this many self-supervised steps on the pair before inferring.")
-    var adapt = 0
+    @OptionGroup(title: "Test-time adaptation") var adaptation: AdaptationOptions
 
-    @Option(help: "Adam's learning rate for --adapt.")
-    var adaptLearningRate: Float = 5e-4
+    /// `--adapt`.
+    var adapt: Int { adaptation.adapt }
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -105,9 +111,7 @@ extension WNetCommand {
       if let framesPerSecond, !(framesPerSecond > 0) {
         throw ValidationError("'--fps' must be positive.")
       }
-      guard adapt >= 0, adaptLearningRate > 0 else {
-        throw ValidationError("'--adapt' must be non-negative and its learning rate positive.")
-      }
+      try adaptation.validate()
       if let maxDisparity, !(maxDisparity > 0) {
         throw ValidationError("'--max-disparity' must be positive.")
       }
@@ -141,11 +145,7 @@ extension WNetCommand {
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
       let start = Date()
-      let adaptation =
-        adapt > 0
-        ? TestTimeAdaptation(
-          steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
-          progress: AdaptationProgress.lines(label: "the pair")) : nil
+      let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
         left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation)
       let seconds = Date().timeIntervalSince(start)

@@ -32,7 +32,15 @@ struct WNetCommand: AsyncParsableCommand {
 extension WNetCommand {
   struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
+      abstract: "Print the versions of WNet and oneDNN, and the backend in use.",
+      discussion: """
+        The first line is the same as 'wnet --version' prints: 'wnet MAJOR.MINOR.PATCH' \
+        (semantic versioning; CHANGELOG.md).
+
+        Examples:
+          wnet version
+          wnet --version
+        """)
     func run() throws {
       print("wnet \(WNetVersion.current)")
       print(
