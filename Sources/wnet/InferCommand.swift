@@ -44,6 +44,18 @@ extension WNetCommand {
     @Option(help: "A 3D video to process instead of two images.")
     var video: String?
 
+    @Flag(
+      help: """
+        Read raw packed frames (ffmpeg -f rawvideo -pix_fmt rgb24 -) from standard input, with \
+        --frame-size and --layout; write colour-coded disparity frames to the video -o FILE, or \
+        with -o - float32 disparity maps to standard output (16-byte header 'WNETDSP1', width, \
+        height as little-endian UInt32, then W·H float32 per frame). Prints latency and fps.
+        """)
+    var stream = false
+
+    @Option(help: "With --stream: the packed frame's size, WIDTHxHEIGHT (e.g. 1280x480).")
+    var frameSize: String?
+
     @Option(help: "How the video packs its views: sbs, half-sbs, tb or half-tb (left eye first).")
     var layout: StereoVideoLayout?
 
@@ -93,11 +105,21 @@ extension WNetCommand {
     var maxDepth: Float = 100
 
     func validate() throws {
-      let inputs = (views.isEmpty ? 0 : 1) + (list == nil ? 0 : 1) + (video == nil ? 0 : 1)
+      let inputs =
+        (views.isEmpty ? 0 : 1) + (list == nil ? 0 : 1) + (video == nil ? 0 : 1) + (stream ? 1 : 0)
       if inputs != 1 {
         throw ValidationError(
           "Give the left and right views (files or folders), one folder holding left/ and "
-            + "right/, '--list FILE', or '--video FILE --layout L': one of them.")
+            + "right/, '--list FILE', '--video FILE --layout L' or '--stream': one of them.")
+      }
+      if stream {
+        guard layout != nil, let frameSize, Self.parseSize(frameSize) != nil else {
+          throw ValidationError(
+            "'--stream' needs '--layout' and '--frame-size WIDTHxHEIGHT' (e.g. 1280x480).")
+        }
+      }
+      if frameSize != nil && !stream {
+        throw ValidationError("'--frame-size' goes with '--stream'.")
       }
       if !views.isEmpty && views.count > 2 {
         throw ValidationError("Give at most two views (or two folders); got \(views.count).")
@@ -105,7 +127,7 @@ extension WNetCommand {
       if framesOutput != nil && video == nil {
         throw ValidationError("'--frames-output' goes with '--video'.")
       }
-      if video != nil && layout == nil {
+      if video != nil && layout == nil && !stream {
         throw ValidationError("'--video' needs '--layout' (sbs, half-sbs, tb or half-tb).")
       }
       if let framesPerSecond, !(framesPerSecond > 0) {
@@ -125,6 +147,7 @@ extension WNetCommand {
 
     func run() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
+      if stream { return try runStream() }
       if let pairs = try Self.pairs(views: views, list: list) { return try runMany(pairs) }
       let (left, right) = (views[0], views[1])
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
