@@ -82,8 +82,12 @@ public struct PredictionWriter: Sendable {
     }
     try ImageIO.writePFM(disparity, to: url("disparity.pfm"))
     try ImageIO.writeKITTIDisparity(disparity, to: url("disparity.png"))
-    try ImageIO.writePNG(DisparityColorizer().colorized(disparity), to: url("disparity-color.png"))
-    try ImageIO.writePNG(confidence, to: url(confidenceName))
+    // The pictures at zlib level 1: the same pixels, 3-4x less compression time than level 6
+    // (zlib was a quarter of the CPU of a many-pair run; BENCHMARKS.md), files ~20% larger.
+    try ImageIO.writePNG(
+      DisparityColorizer().colorized(disparity), to: url("disparity-color.png"),
+      compressionLevel: 1)
+    try ImageIO.writePNG(confidence, to: url(confidenceName), compressionLevel: 1)
     if formats.contains(.numpy) { try NumPyArray.write(disparity, to: url("disparity.npy")) }
     guard let camera else { return written }
     let depth = camera.depth(fromDisparity: disparity)
