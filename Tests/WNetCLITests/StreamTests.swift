@@ -31,7 +31,7 @@ struct StreamTests {
     wnet.standardOutput = output
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-stream-\(UUID().uuidString.prefix(8)).err")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorFile) }
     wnet.standardError = try FileHandle(forWritingTo: errorFile)
     try wnet.run()
