@@ -148,7 +148,12 @@ extension WNetCommand {
     func run() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
       if stream { return try runStream() }
-      if let pairs = try Self.pairs(views: views, list: list) { return try runMany(pairs) }
+      if let pairs = try Self.pairs(views: views, list: list) {
+        guard classic.method != .sgbm else {
+          throw CLIError("--method sgbm takes two image files, not folders or a list")
+        }
+        return try runMany(pairs)
+      }
       let (left, right) = (views[0], views[1])
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
       var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))

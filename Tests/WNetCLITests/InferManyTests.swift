@@ -90,5 +90,7 @@ struct InferManyTests {
     #expect(one.status == 1 && one.standardError.contains("left/ and right/"))
     let mixed = try CLI.run(["infer", folder.path, folder.appendingPathComponent("a.png").path])
     #expect(mixed.status == 1 && mixed.standardError.contains("is a folder"))
+    let sgbm = try CLI.run(["infer", folder.path, folder.path, "--method", "sgbm"])
+    #expect(sgbm.status == 1 && sgbm.standardError.contains("two image files"))
   }
 }
