@@ -79,7 +79,8 @@ let package = Package(
     .testTarget(
       name: "WNetCLITests",
       dependencies: [
-        "wnet", "StereoTensor", "StereoNN", "StereoData", "StereoDepth", argumentParser,
+        "wnet", "StereoTensor", "StereoNN", "StereoData", "StereoDepth", "_StereoTestSupport",
+        argumentParser,
       ]),
   ],
   cxxLanguageStandard: .cxx17

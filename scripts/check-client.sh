@@ -2,7 +2,8 @@
 # Proves that another package can depend on a tagged version of WNet: copies this working tree
 # (tracked and untracked, not ignored files) into a temporary git repository tagged 9.9.9, then
 # builds and runs a client package outside the repository that depends on it by
-# `.package(url: "file://…", exact: "9.9.9")` and imports StereoDepth. SwiftPM refuses a
+# `.package(url: "file://…", exact: "9.9.9")`; the client is README.md's "Use it from Swift"
+# example, run on a test picture pair. SwiftPM refuses a
 # version-pinned dependency with unsafe flags ("contains unsafe build flags"), so this fails if
 # Package.swift has any. The client builds in debug, in its own scratch folder.
 #
@@ -37,19 +38,29 @@ let package = Package(
   dependencies: [.package(url: "file://$work/WNet", exact: "9.9.9")],
   targets: [
     .executableTarget(
-      name: "WNetClient", dependencies: [.product(name: "StereoDepth", package: "WNet")])
+      name: "WNetClient",
+      dependencies: [
+        .product(name: "StereoData", package: "WNet"),
+        .product(name: "StereoDepth", package: "WNet"),
+      ])
   ]
 )
 EOF
-cat > "$work/Client/Sources/WNetClient/main.swift" <<'EOF'
-import StereoDepth
-
-// Loads the model bundled as a resource of the dependency.
-let (model, _) = try PretrainedModel.load()
-print("client: WNet's bundled model loaded, \(model.parameters.trainableCount) trainable parameters")
-EOF
+# The client's code is README.md's "Use it from Swift" example, verbatim: the first ```swift
+# block after that heading.
+awk '/^## Use it from Swift/ { section = 1 } section && /^```swift/ { copying = 1; next }
+  copying && /^```/ { exit } copying { print }' "$source_dir/README.md" \
+  > "$work/Client/Sources/WNetClient/main.swift"
+if [ ! -s "$work/Client/Sources/WNetClient/main.swift" ]; then
+  echo "README.md has no swift block under '## Use it from Swift'" >&2
+  exit 1
+fi
+# A pair to run it on: a 64x48 test picture and the same shifted by 4 pixels.
+ffmpeg -v error -f lavfi -i testsrc=size=68x48 -frames:v 1 -vf crop=64:48:4:0 "$work/left.png"
+ffmpeg -v error -f lavfi -i testsrc=size=68x48 -frames:v 1 -vf crop=64:48:0:0 "$work/right.png"
 
 cd "$work/Client"
 swift build --scratch-path "$work/Client/.build" --disable-dependency-cache 2>&1 | tail -n 20
-"$work/Client/.build/debug/WNetClient"
-echo "client check passed: a package depending on WNet 9.9.9 builds and runs"
+(cd "$work" && "$work/Client/.build/debug/WNetClient" left.png right.png)
+test -s "$work/depth-output/disparity.npy"
+echo "client check passed: a package depending on WNet 9.9.9 builds and runs the README example"

@@ -10,8 +10,10 @@ struct DecodedSamples {
   var image: Image
   /// 8 or 16.
   var bitDepth: Int
-  /// The largest sample value: 255 or 65535.
-  var maximumValue: Float { bitDepth == 16 ? 65535 : 255 }
+  /// The largest value a sample may take when the format says (NetPBM's `maxval`).
+  var declaredMaximum: Float? = nil
+  /// The largest sample value: the declared one, else 255 or 65535.
+  var maximumValue: Float { declaredMaximum ?? (bitDepth == 16 ? 65535 : 255) }
 }
 
 /// Swift wrappers around the C codecs in `CImageCodecs`, turning return codes into thrown errors.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reading and writing images, disparity maps and masks: PNG (8- and 16-bit), JPEG and PFM.
+/// Reading and writing images, disparity maps and masks: PNG (8- and 16-bit), JPEG and PFM;
+/// reading PPM/PGM (``NetPBM``).
 ///
 /// The format is recognised from the file's first bytes, not its name. Colour values are scaled
 /// to [0, 1] (an 8-bit value `v` reads as `v / 255`, a 16-bit one as `v / 65535`, exactly; no
@@ -16,6 +17,8 @@ public enum ImageIO {
     case png
     case jpeg
     case pfm
+    /// NetPBM: PGM (grey) and PPM (colour), binary or text.
+    case netpbm
   }
 
   /// The format `data` is in, from its first bytes, or `nil`.
@@ -26,11 +29,14 @@ public enum ImageIO {
     }
     if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
     if PFM.matches(data) { return .pfm }
+    if NetPBM.matches(data) { return .netpbm }
     return nil
   }
 
   /// File name extensions of images, lower-case.
-  public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "pfm"]
+  public static let imageExtensions: Set<String> = [
+    "png", "jpg", "jpeg", "pfm", "ppm", "pgm", "pnm",
+  ]
 
   // MARK: - Reading
 
@@ -112,13 +118,16 @@ public enum ImageIO {
     switch fileFormat(of: data) {
     case .png: return try ImageCodecs.decodePNG(data, url: url)
     case .jpeg: return try ImageCodecs.decodeJPEG(data, url: url)
+    case .netpbm: return try NetPBM.decode(data, url: url)
     case .pfm: throw StereoDataError(.unsupported, url, "a PFM file where a PNG or JPEG is needed")
     case nil:
       switch url.pathExtension.lowercased() {
       case "png": throw StereoDataError(.corrupt, url, "not a PNG file (bad signature)")
       case "jpg", "jpeg": throw StereoDataError(.corrupt, url, "not a JPEG file (bad signature)")
       case "pfm": throw StereoDataError(.corrupt, url, "not a PFM file (bad signature)")
-      default: throw StereoDataError(.corrupt, url, "not a PNG, JPEG or PFM image")
+      case "ppm", "pgm", "pnm":
+        throw StereoDataError(.corrupt, url, "not a PPM/PGM file (bad signature)")
+      default: throw StereoDataError(.corrupt, url, "not a PNG, JPEG, PFM or PPM/PGM image")
       }
     }
   }

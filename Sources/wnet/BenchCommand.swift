@@ -9,8 +9,14 @@ extension WNetCommand {
     static let configuration = CommandConfiguration(
       abstract:
         "Measure how fast WNet runs on this machine: a whole model (default) or each primitive.",
-      discussion:
-        "'wnet bench [--preset P] [--train] [--json]' times a model; 'wnet bench ops' times each primitive.",
+      discussion: """
+        'wnet bench [--preset P] [--train] [--json]' times a model; 'wnet bench ops' times each \
+        primitive.
+
+        Examples:
+          wnet bench --width 640 --height 480
+          wnet bench ops --json
+        """,
       subcommands: [BenchModel.self, BenchOps.self], defaultSubcommand: BenchModel.self)
   }
 
@@ -24,6 +30,10 @@ extension WNetCommand {
         reported. Threads follow OMP_NUM_THREADS. The machine should be idle: the load from \
         other processes during the run is reported alongside. benchmarks/compare_ops.sh runs \
         this and the PyTorch twin and prints the ratios.
+
+        Examples:
+          wnet bench ops
+          wnet bench ops --filter conv --batch-size 1 --json
         """)
 
     @Flag(help: "Print machine-readable JSON on standard output instead of a table.")
@@ -38,8 +48,12 @@ extension WNetCommand {
     @Option(help: "Only time the operations whose name contains this text, e.g. 'conv'.")
     var filter: String?
 
-    @Option(help: "The batch size.")
+    @Option(name: .customLong("batch-size"), help: "The batch size.")
     var batch = 6
+
+    /// `--batch`, the old spelling of `--batch-size`, kept hidden.
+    @Option(name: .customLong("batch"), help: .hidden)
+    var batchAlias: Int?
 
     @Option(help: "The activation height.")
     var height = 96
@@ -53,7 +67,8 @@ extension WNetCommand {
     @Flag(help: "Use the plain-Swift reference backend instead of oneDNN (very slow).")
     var reference = false
 
-    func validate() throws {
+    mutating func validate() throws {
+      if let batchAlias { batch = batchAlias }
       guard runs > 0 else { throw ValidationError("'--runs' must be positive.") }
       guard warmup >= 0 else { throw ValidationError("'--warmup' must not be negative.") }
       guard batch > 0, height >= 2, width >= 2, channels > 0 else {

@@ -13,6 +13,11 @@ extension WNetCommand {
         Warms up, then reports the median over many runs, the frames per second and the peak \
         resident memory. Inference goes from two decoded images to the disparity map. Threads \
         follow OMP_NUM_THREADS. --profile adds how the time splits across operations.
+
+        Examples:
+          wnet bench --width 640 --height 480
+          wnet bench --train --batch-size 6 --json
+          wnet bench --preset original --profile
         """)
 
     @Option(help: "The preset to time.")
@@ -24,8 +29,14 @@ extension WNetCommand {
     @Option(help: "Input width.")
     var width = 336
 
-    @Option(help: "Pairs per run (default: 1 for inference, 6 for training).")
+    @Option(
+      name: .customLong("batch-size"),
+      help: "Pairs per run (default: 1 for inference, 6 for training).")
     var batch: Int?
+
+    /// `--batch`, the old spelling of `--batch-size`, kept hidden.
+    @Option(name: .customLong("batch"), help: .hidden)
+    var batchAlias: Int?
 
     @Flag(help: "Time training steps instead of inference.")
     var train = false
@@ -42,14 +53,15 @@ extension WNetCommand {
     @Flag(help: "Also report how time splits across operations.")
     var profile = false
 
-    func validate() throws {
+    mutating func validate() throws {
+      if let batchAlias { batch = batchAlias }
       let multiple = WNetConfiguration(preset: preset).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError(
           "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
         )
       }
-      if let batch, batch < 1 { throw ValidationError("'--batch' must be positive.") }
+      if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
     }
 

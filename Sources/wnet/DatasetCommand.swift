@@ -10,6 +10,10 @@ extension WNetCommand {
         Prints the layouts found, the number of pairs, videos and sources, and the split that \
         the split options give (as JSON). With '--check', decodes every pair and its ground \
         truth and reports each malformed file. With '--benchmark', times the loader alone.
+
+        Examples:
+          wnet dataset --data ../shared/data/eth3d-two-view --check
+          wnet dataset --data frames/ --benchmark 20 --batch-size 6
         """)
 
     @OptionGroup var data: DataOptions

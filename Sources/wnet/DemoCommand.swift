@@ -14,11 +14,17 @@ extension WNetCommand {
         ~/.cache/wnet/samples; ../shared/data when present). For each it infers disparity with the \
         bundled model, writes the pictures, and prints the error against the ground truth. \
         Needs no download.
+
+        Examples:
+          wnet demo
+          wnet demo --model runs/mine/checkpoint.safetensors -o demo-mine
         """)
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Where to write the pictures.")
+    @Option(
+      name: .shortAndLong,
+      help: "Where to write the pictures.")
     var output = "wnet-demo"
 
     @Option(help: "The seed of the synthetic scene.")
@@ -39,8 +45,7 @@ extension WNetCommand {
           left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity)
         let milliseconds = Date().timeIntervalSince(start) * 1000
         let directory = URL(fileURLWithPath: output).appendingPathComponent(scene.name)
-        _ = try OutputWriter(directory: directory).write(
-          prediction, left: scene.left, camera: nil, pointCloudMaximumDepth: nil)
+        try PredictionWriter(directory: directory).write(prediction, left: scene.left)
         try ImageIO.writePNG(scene.left, to: directory.appendingPathComponent("left.png"))
         try ImageIO.writePNG(scene.right, to: directory.appendingPathComponent("right.png"))
         var errorColumns = ["-", "-", "-"]

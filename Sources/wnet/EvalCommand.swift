@@ -14,7 +14,13 @@ extension WNetCommand {
         with --predictions DIR (files ID.pfm, ID/disparity.pfm, or KITTI 16-bit ID.png), and scores \
         them with the same code: over all ground-truth pixels and over non-occluded ones where the \
         dataset has a mask. Missing estimates are filled as the KITTI devkit's background \
-        interpolation does. Prints a table; --json writes the numbers.
+        interpolation does. Prints a table; --json prints JSON instead (the table then goes to \
+        standard error), --json-file FILE writes it to a file.
+
+        Examples:
+          wnet eval --data ../shared/data/middlebury-2001-2003 -o predictions
+          wnet eval --data kitti/ --adapt 30 --json > results.json
+          wnet eval --data kitti/ --predictions mine/ --json-file r.json
         """)
 
     @OptionGroup var data: DataOptions
@@ -32,29 +38,23 @@ extension WNetCommand {
     )
     var maxDisparity: Float?
 
-    @Option(
-      help: "Test-time adaptation: this many self-supervised steps on each pair before inferring.")
-    var adapt = 0
-
-    @Option(help: "Adam's learning rate for --adapt.")
-    var adaptLearningRate: Float = 5e-4
+    @OptionGroup(title: "Test-time adaptation") var adaptation: AdaptationOptions
 
     @Flag(
       help: "Also report error against density, keeping pixels by confidence (peak probability).")
     var confidence = false
 
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
+    @OptionGroup(title: "JSON") var jsonOutput: JSONOutputOptions
 
-    @Option(help: "Also write each pair's disparity (PFM) into this folder.")
+    @Option(
+      name: .shortAndLong,
+      help: "Also write each pair's disparity (PFM) into this folder.")
     var output: String?
 
     func validate() throws {
       guard !data.paths.isEmpty else { throw ValidationError("Name a dataset with '--data'.") }
-      guard adapt >= 0 else { throw ValidationError("'--adapt' must be non-negative.") }
-      guard adaptLearningRate > 0 else {
-        throw ValidationError("'--adapt-learning-rate' must be positive.")
-      }
+      try adaptation.validate()
+      let adapt = adaptation.adapt
       if let maxDisparity, !(maxDisparity > 0) {
         throw ValidationError("'--max-disparity' must be positive.")
       }
@@ -63,7 +63,7 @@ extension WNetCommand {
         throw ValidationError(
           "'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
       }
-      if predictions != nil && (adapt > 0 || confidence) {
+      if predictions != nil && (adaptation.adapt > 0 || confidence) {
         throw ValidationError(
           "'--adapt' and '--confidence' apply to the model, not to '--predictions'.")
       }
@@ -79,6 +79,7 @@ extension WNetCommand {
       var estimator: DisparityEstimator?
       var method = "predictions from \(predictions ?? "")"
       var adaptation: TestTimeAdaptation?
+      let adapt = self.adaptation.adapt
       if classic.method == .sgbm {
         method = classic.methodDescription
       } else if predictions == nil {
@@ -87,8 +88,7 @@ extension WNetCommand {
         method =
           "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
         if adapt > 0 {
-          adaptation = TestTimeAdaptation(
-            steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss)
+          adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
         }
       }
@@ -117,9 +117,7 @@ extension WNetCommand {
             maximumDisparity: maxDisparity ?? sample.maximumDisparity)
           seconds = Date().timeIntervalSince(start)
           if let output {
-            let folder = URL(fileURLWithPath: output).appendingPathComponent(identifier)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try ImageIO.writePFM(estimate, to: folder.appendingPathComponent("disparity.pfm"))
+            try Self.writeDisparity(estimate, output: output, identifier: identifier)
           }
         } else {
           adaptation?.progress = AdaptationProgress.lines(label: identifier)
@@ -131,10 +129,7 @@ extension WNetCommand {
           estimate = prediction.disparity
           confidenceMap = confidence ? prediction.peakProbability : nil
           if let output {
-            try ImageIO.writePFM(
-              estimate,
-              to: URL(fileURLWithPath: output).appendingPathComponent(identifier)
-                .appendingPathComponent("disparity.pfm"))
+            try Self.writeDisparity(estimate, output: output, identifier: identifier)
           }
         }
         pairs.append(
@@ -144,21 +139,33 @@ extension WNetCommand {
         bar.update(done + 1, identifier)
       }
       let result = DatasetEvaluation(method: method, pairs: pairs)
-      print("Method: \(method)")
-      print(result.formattedTable())
+      // With JSON on standard output, the table goes to standard error.
+      let toStandardError = jsonOutput.toStandardOutput
+      func say(_ text: String) {
+        if toStandardError { Console.note(text) } else { print(text) }
+      }
+      say("Method: \(method)")
+      say(result.formattedTable())
       if predictions == nil {
-        print(String(format: "Mean time per pair: %.0f ms", result.meanSeconds * 1000))
+        say(String(format: "Mean time per pair: %.0f ms", result.meanSeconds * 1000))
       }
       if let curve = result.sparsification {
-        print("Error against density (pixels kept by peak probability, most confident first):")
-        print(curve.formattedTable())
+        say("Error against density (pixels kept by peak probability, most confident first):")
+        say(curve.formattedTable())
       }
-      if let json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(result), to: URL(fileURLWithPath: json))
-        print("Results: \(json)")
+      try jsonOutput.write(result)
+    }
+
+    /// Writes `OUTPUT/<identifier>/disparity.pfm`, creating the folders (identifiers may hold
+    /// `/`).
+    static func writeDisparity(_ disparity: Image, output: String, identifier: String) throws {
+      let folder = URL(fileURLWithPath: output).appendingPathComponent(identifier)
+      do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      } catch {
+        throw CLIError("cannot create the output folder \(folder.path)")
       }
+      try ImageIO.writePFM(disparity, to: folder.appendingPathComponent("disparity.pfm"))
     }
   }
 }

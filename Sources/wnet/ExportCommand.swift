@@ -18,6 +18,11 @@ extension WNetCommand {
         With '--weights FILE' instead of '--onnx', the model's weights and metadata are written as \
         a safetensors checkpoint without optimizer state (a third of a training checkpoint's size; \
         usable with '--model', not resumable): this is how the bundled model is made from a run.
+
+        Examples:
+          wnet export --onnx wnet.onnx
+          wnet export --model runs/a/checkpoint.safetensors --weights a.safetensors
+          python3 examples/python/infer_onnx.py wnet.onnx l.png r.png
         """)
 
     @Option(help: ArgumentHelp("The ONNX file to write.", valueName: "file"))
@@ -80,7 +85,10 @@ extension WNetCommand {
         return
       }
       let url = URL(fileURLWithPath: onnx!)
-      let data = ONNXExporter(includesProbabilities: probabilities).serializedModel(wnet)
+      let data = ONNXExporter(
+        includesProbabilities: probabilities,
+        defaultDisparityFraction: metadata?.disparityWidthFraction
+      ).serializedModel(wnet)
       try AtomicFile.write(data, to: url)
       let configuration = wnet.configuration
       print(

@@ -10,6 +10,10 @@ extension WNetCommand {
         Decodes the video with ffmpeg at the given rate and writes OUTPUT/left/000000.png and \
         OUTPUT/right/000000.png, and so on. Half layouts are stretched back to full aspect. \
         Extract each video into its own folder: a folder is one source when splitting.
+
+        Examples:
+          wnet extract movie.mkv --layout half-sbs --fps 1 -o frames
+          wnet infer frames -o depth
         """)
 
     @Argument(help: "The 3D video.")

@@ -20,9 +20,8 @@ extension WNetCommand.Infer {
     let start = Date()
     let disparity = try classic.disparity(left: left, right: right, maximumDisparity: maxDisparity)
     let seconds = Date().timeIntervalSince(start)
-    let written = try OutputWriter(directory: URL(fileURLWithPath: output)).writeClassic(
-      disparity: disparity, left: left, camera: camera,
-      pointCloudMaximumDepth: ply ? maxDepth : nil)
+    let written = try writer(outputFolder, camera: camera).writeClassic(
+      disparity: disparity, left: left)
     let valid = disparity.pixels.filter(\.isFinite).count
     print(
       String(

@@ -10,19 +10,51 @@ extension WNetCommand {
       abstract:
         "Estimate disparity (and depth, confidence, a point cloud) for a rectified stereo pair.",
       discussion: """
-        Writes DIR/disparity.pfm (float32 left-view disparity in input pixels, Middlebury PFM), \
-        DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
-        DIR/confidence.png (peak probability of the disparity distribution). With a calibration, \
-        also DIR/depth.pfm in metres (Z = f·B/(d + doffs)), and with --ply a coloured point cloud. \
-        With --video, reads a side-by-side or top-bottom 3D video and writes --output as a video \
-        (.mp4 or .gif) of the left view beside its colour-coded disparity.
+        Writes DIR/disparity.pfm (float32 left-view disparity in input pixels, Middlebury \
+        PFM), DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
+        DIR/confidence.png (peak probability). With a calibration, also DIR/depth.pfm in metres \
+        (Z = f·B/(d + doffs)), and with --ply a coloured point cloud; --npy and --depth-png add \
+        NumPy arrays and a 16-bit millimetre depth PNG. Many pairs (two folders, a folder with \
+        left/ and right/, or --list) run in one process with decoding, inference and writing \
+        overlapped, each pair's files in DIR/<name>/; a failing pair is skipped and the exit \
+        status is then 1. With --video, reads a side-by-side or top-bottom 3D video and writes \
+        --output as a video (.mp4 or .gif) of the left view beside its colour-coded disparity.
+
+        Examples:
+          wnet infer l.png r.png --focal 720 --baseline 0.54 --npy -o out
+          wnet infer LEFT_DIR RIGHT_DIR -o out
+          wnet infer --video movie.mkv --layout sbs -o depth.mp4
         """)
 
-    @Argument(help: "The left and right views (PNG or JPEG), the same size.")
+    @Argument(
+      help: """
+        The left and right views (PNG, JPEG, PPM/PGM), the same size; or two folders of views \
+        with matching names; or one folder holding left/ and right/ (what 'wnet extract' \
+        writes).
+        """)
     var views: [String] = []
+
+    @Option(
+      help: """
+        A file listing pairs, one a line: 'LEFT RIGHT [NAME]' (paths relative to the file; \
+        '#' starts a comment).
+        """)
+    var list: String?
 
     @Option(help: "A 3D video to process instead of two images.")
     var video: String?
+
+    @Flag(
+      help: """
+        Read raw packed frames (ffmpeg -f rawvideo -pix_fmt rgb24 -) from standard input, with \
+        --frame-size and --layout; write colour-coded disparity frames to the video -o FILE, or \
+        with -o - float32 disparity maps to standard output (16-byte header 'WNETDSP1', width, \
+        height as little-endian UInt32, then W·H float32 per frame). Prints latency and fps.
+        """)
+    var stream = false
+
+    @Option(help: "With --stream: the packed frame's size, WIDTHxHEIGHT (e.g. 1280x480).")
+    var frameSize: String?
 
     @Option(help: "How the video packs its views: sbs, half-sbs, tb or half-tb (left eye first).")
     var layout: StereoVideoLayout?
@@ -32,17 +64,29 @@ extension WNetCommand {
       help: "Frames per second to take from the video (default: all of them).")
     var framesPerSecond: Double?
 
-    @Option(
-      help: "Test-time adaptation: this many self-supervised steps on the pair before inferring.")
-    var adapt = 0
+    @OptionGroup(title: "Test-time adaptation") var adaptation: AdaptationOptions
 
-    @Option(help: "Adam's learning rate for --adapt.")
-    var adaptLearningRate: Float = 5e-4
+    /// `--adapt`.
+    var adapt: Int { adaptation.adapt }
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The output directory (or, with --video, the output video file).")
-    var output = "wnet-output"
+    @Option(
+      name: .shortAndLong,
+      help: """
+        The output folder (default: wnet-output); with many pairs, each pair's files go to \
+        OUTPUT/<name>/. With --video, the output video file (default: wnet-output.mp4).
+        """)
+    var output: String?
+
+    @OptionGroup(title: "Output files") var files: OutputFileOptions
+
+    @Option(
+      help: """
+        With --video: also write each frame's files (as for a pair) to DIR/<frame>/, frames \
+        numbered from 000000.
+        """)
+    var framesOutput: String?
 
     @Option(
       help:
@@ -61,34 +105,55 @@ extension WNetCommand {
     var maxDepth: Float = 100
 
     func validate() throws {
-      if video == nil && views.count != 2 {
-        throw ValidationError("Give the left and right views, or '--video FILE --layout L'.")
+      let inputs =
+        (views.isEmpty ? 0 : 1) + (list == nil ? 0 : 1) + (video == nil ? 0 : 1) + (stream ? 1 : 0)
+      if inputs != 1 {
+        throw ValidationError(
+          "Give the left and right views (files or folders), one folder holding left/ and "
+            + "right/, '--list FILE', '--video FILE --layout L' or '--stream': one of them.")
       }
-      if video != nil && !views.isEmpty {
-        throw ValidationError("Give either two views or '--video', not both.")
+      if stream {
+        guard layout != nil, let frameSize, Self.parseSize(frameSize) != nil else {
+          throw ValidationError(
+            "'--stream' needs '--layout' and '--frame-size WIDTHxHEIGHT' (e.g. 1280x480).")
+        }
       }
-      if video != nil && layout == nil {
+      if frameSize != nil && !stream {
+        throw ValidationError("'--frame-size' goes with '--stream'.")
+      }
+      if !views.isEmpty && views.count > 2 {
+        throw ValidationError("Give at most two views (or two folders); got \(views.count).")
+      }
+      if framesOutput != nil && video == nil {
+        throw ValidationError("'--frames-output' goes with '--video'.")
+      }
+      if video != nil && layout == nil && !stream {
         throw ValidationError("'--video' needs '--layout' (sbs, half-sbs, tb or half-tb).")
       }
       if let framesPerSecond, !(framesPerSecond > 0) {
         throw ValidationError("'--fps' must be positive.")
       }
-      guard adapt >= 0, adaptLearningRate > 0 else {
-        throw ValidationError("'--adapt' must be non-negative and its learning rate positive.")
-      }
+      try adaptation.validate()
       if let maxDisparity, !(maxDisparity > 0) {
         throw ValidationError("'--max-disparity' must be positive.")
       }
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()
       try classic.validate()
-      if classic.method == .sgbm && (video != nil || adapt > 0) {
+      if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }
     }
 
     func run() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
+      if stream { return try runStream() }
+      if let pairs = try Self.pairs(views: views, list: list) {
+        guard classic.method != .sgbm else {
+          throw CLIError("--method sgbm takes two image files, not folders or a list")
+        }
+        return try runMany(pairs)
+      }
       let (left, right) = (views[0], views[1])
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
       var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
@@ -108,11 +173,7 @@ extension WNetCommand {
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
       let start = Date()
-      let adaptation =
-        adapt > 0
-        ? TestTimeAdaptation(
-          steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
-          progress: AdaptationProgress.lines(label: "the pair")) : nil
+      let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
         left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation)
       let seconds = Date().timeIntervalSince(start)
@@ -122,14 +183,22 @@ extension WNetCommand {
             format: "Adapted %d steps: self-supervised loss %.4f → %.4f.", adapt, losses.before,
             losses.after))
       }
-      let directory = URL(fileURLWithPath: output)
-      let written = try OutputWriter(directory: directory).write(
-        prediction, left: leftImage, camera: camera, pointCloudMaximumDepth: ply ? maxDepth : nil)
+      let written = try writer(outputFolder, camera: camera).write(prediction, left: leftImage)
       print(
         String(
           format: "Disparity for %dx%d (network at %dx%d) in %.0f ms.", leftImage.width,
           leftImage.height, prediction.workingWidth, prediction.workingHeight, seconds * 1000))
       for url in written { print("  \(url.path)") }
+    }
+
+    /// `--output` as a folder (the default `wnet-output`).
+    var outputFolder: URL { URL(fileURLWithPath: output ?? "wnet-output") }
+
+    /// The library writer for the files asked for, into `directory`.
+    func writer(_ directory: URL, camera: RectifiedStereoCamera?) -> PredictionWriter {
+      PredictionWriter(
+        directory: directory, formats: files.formats, camera: camera,
+        pointCloudMaximumDepth: ply ? maxDepth : nil)
     }
 
     /// Disparity for every frame of a 3D video, written as a video of the left view beside the
@@ -162,8 +231,16 @@ extension WNetCommand {
                 0, Float(model.configuration.minimumDisparity) * prediction.disparityScale),
               maximum: top))
           writer = try VideoWriter(
-            url: URL(fileURLWithPath: output), width: 2 * left.width, height: left.height,
+            url: URL(fileURLWithPath: output ?? "wnet-output.mp4"), width: 2 * left.width,
+            height: left.height,
             framesPerSecond: rate)
+        }
+        if let framesOutput {
+          let name = String(format: "%06d", writer!.frameCount)
+          try PredictionWriter(
+            directory: URL(fileURLWithPath: framesOutput).appendingPathComponent(name),
+            formats: files.formats
+          ).write(prediction, left: left)
         }
         let colored = colorizer.colorized(prediction.disparity)
         var joined = Image(width: 2 * left.width, height: left.height, channels: 3)

@@ -14,6 +14,10 @@ extension WNetCommand {
         the views undistorted and rotated so that matching points share a row (bilinear, black \
         outside the raw images). It prints the rectified left camera's fx, fy, cx, cy and the \
         baseline, which depth and point clouds then use.
+
+        Examples:
+          wnet rectify raw-l.png raw-r.png --calibration stereo.yml -o rect
+          wnet rectify l.png r.png --calibration l.yaml --right-calibration r.yaml
         """)
 
     @Argument(help: "The raw left and right views (PNG or JPEG), the size the calibration is for.")
@@ -25,7 +29,9 @@ extension WNetCommand {
     @Option(help: "The right camera's ROS CameraInfo YAML, when --calibration is the left one's.")
     var rightCalibration: String?
 
-    @Option(help: "The output directory.")
+    @Option(
+      name: .shortAndLong,
+      help: "The output directory.")
     var output = "wnet-rectified"
 
     func validate() throws {

@@ -15,6 +15,10 @@ extension WNetCommand {
         the right view at x - d) and the non-occluded mask 'mask0nocc.png' (255 = visible in the \
         right view, 128 = occluded, as in Middlebury 2014). The same seed gives the same scenes, \
         and scene k does not depend on --count.
+
+        Examples:
+          wnet synth --count 20 --max-disparity 40 -o scenes
+          wnet eval --data scenes
         """)
 
     @Option(help: "The number of scenes.")
@@ -43,7 +47,9 @@ extension WNetCommand {
     @Option(help: "The random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "The directory to write the scenes into; created if missing.")
+    @Option(
+      name: .shortAndLong,
+      help: "The directory to write the scenes into; created if missing.")
     var output: String
 
     func validate() throws {

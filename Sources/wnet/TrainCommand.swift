@@ -12,6 +12,11 @@ extension WNetCommand {
         Without --data, trains on synthetic scenes rendered on the fly (textured slanted planes \
         and occluding objects), so nothing needs downloading. Checkpoints, a JSONL log and an SVG \
         loss curve go to --output; a killed run continues with --resume.
+
+        Examples:
+          wnet train --steps 2000 -o runs/synthetic
+          wnet train --data my-pairs/ --data frames/ --batch-size 4 -o runs/mine
+          wnet train --resume -o runs/mine
         """)
 
     // Options are optional so that `--resume` knows which were given: those replace the
@@ -53,7 +58,9 @@ extension WNetCommand {
       help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
     var seed: UInt64?
 
-    @Option(help: "The run directory: checkpoint.safetensors, log.jsonl and loss.svg go here.")
+    @Option(
+      name: .shortAndLong,
+      help: "The run directory: checkpoint.safetensors, log.jsonl and loss.svg go here.")
     var output = "runs/wnet"
 
     @Flag(

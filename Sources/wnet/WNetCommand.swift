@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StereoDepth
 import StereoTensor
 
 /// The `wnet` command: self-supervised stereo depth from the command line.
@@ -12,6 +13,7 @@ struct WNetCommand: AsyncParsableCommand {
       WNet trains a W-net on stereo pairs or side-by-side 3D video by rendering each view from \
       the other, then gives disparity, metric depth, confidence and point clouds.
       """,
+    version: "wnet \(WNetVersion.current)",
     subcommands: [
       Train.self,
       Infer.self,
@@ -30,9 +32,17 @@ struct WNetCommand: AsyncParsableCommand {
 extension WNetCommand {
   struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Print the versions of WNet and oneDNN, and the backend in use.")
+      abstract: "Print the versions of WNet and oneDNN, and the backend in use.",
+      discussion: """
+        The first line is the same as 'wnet --version' prints: 'wnet MAJOR.MINOR.PATCH' \
+        (semantic versioning; CHANGELOG.md).
+
+        Examples:
+          wnet version
+          wnet --version
+        """)
     func run() throws {
-      print("wnet 0.1.0")
+      print("wnet \(WNetVersion.current)")
       print(
         "oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)"
       )

@@ -21,8 +21,10 @@ import StereoTensor
 /// ``WNetConfiguration/sizeMultiple``. No resizing or padding is in the graph, and no rendering
 /// (the selection layer only matters for training). Batch norm runs on its running statistics:
 /// `realtime` folds each one into the convolution before it; `original`, whose batch norms
-/// follow a ReLU, keeps `BatchNormalization` nodes. The model's `metadata_props` record the
-/// preset, the candidates and the size multiple (keys `wnet.*`).
+/// follow a ReLU, keeps `BatchNormalization` nodes. The model's `metadata_props` (keys `wnet.*`)
+/// record the preset, the candidates, the size multiple and the whole inference contract of
+/// ``DisparityEstimator``: the scale policy, the default disparity fraction, the resizing and
+/// padding rule (``inferenceMetadata(_:)``), so that the model can be used without this code.
 ///
 /// ONNX IR version 8 with operator set 17 (onnxruntime 1.31 accepts IR ≤ 13 and opset ≤ 26).
 /// onnxruntime 1.31 reproduces ``WNet`` inference within 1e-4 pixels of disparity and 1e-5 in
@@ -37,11 +39,20 @@ public struct ONNXExporter: Sendable {
   /// Whether the graph also outputs the left view's distribution `probabilities`, `[N, D, H, W]`.
   public var includesProbabilities: Bool
 
+  /// The share of the input width that bounds disparities when the user gives no maximum
+  /// (``DisparityEstimator/defaultDisparityFraction``), recorded in the metadata; `nil` for
+  /// `d_max,model` / ``DisparityEstimator/defaultTrainingWidth``.
+  public var defaultDisparityFraction: Float?
+
   /// Creates an exporter.
   ///
-  /// - Parameter includesProbabilities: Also output `probabilities`, `[N, D, H, W]`.
-  public init(includesProbabilities: Bool = false) {
+  /// - Parameters:
+  ///   - includesProbabilities: Also output `probabilities`, `[N, D, H, W]`.
+  ///   - defaultDisparityFraction: See ``defaultDisparityFraction`` (a checkpoint's
+  ///     ``CheckpointMetadata/disparityWidthFraction``).
+  public init(includesProbabilities: Bool = false, defaultDisparityFraction: Float? = nil) {
     self.includesProbabilities = includesProbabilities
+    self.defaultDisparityFraction = defaultDisparityFraction
   }
 
   /// The ONNX model of `model`'s inference path, with the current weights.
@@ -84,13 +95,8 @@ public struct ONNXExporter: Sendable {
       initializers: builder.initializers, inputs: inputs, outputs: outputs)
     return ONNXModel(
       irVersion: Self.irVersion, opsetVersion: Self.opsetVersion, producerName: "wnet",
-      producerVersion: "0.1.0", documentation: documentation(configuration),
-      metadata: [
-        "wnet.preset": configuration.preset.rawValue,
-        "wnet.minimum_disparity": String(configuration.minimumDisparity),
-        "wnet.maximum_disparity": String(configuration.maximumDisparity),
-        "wnet.size_multiple": String(configuration.sizeMultiple),
-      ], graph: graph)
+      producerVersion: WNetVersion.current, documentation: documentation(configuration),
+      metadata: inferenceMetadata(configuration), graph: graph)
   }
 
   /// The serialized ONNX model of `model`.

@@ -74,17 +74,30 @@ struct CalibrationOptions: ParsableArguments {
   func camera(width: Int, height: Int, rig: StereoRigCalibration? = nil) throws
     -> RectifiedStereoCamera?
   {
-    if let focal, let baseline {
+    try cameraMaker(rig: rig ?? self.rig())(width, height)
+  }
+
+  /// ``camera(width:height:rig:)`` as a function of the image size that may run on any thread
+  /// (for pairs decoded in the background).
+  func cameraMaker(rig: StereoRigCalibration?)
+    -> @Sendable (Int, Int) throws
+    -> RectifiedStereoCamera?
+  {
+    let (focal, baseline, cx, cy, doffs) = (focal, baseline, cx, cy, doffs)
+    return { width, height in
+      if let focal, let baseline {
+        return RectifiedStereoCamera(
+          focalLength: focal, principalPointX: cx ?? Float(width - 1) / 2,
+          principalPointY: cy ?? Float(height - 1) / 2, baseline: baseline,
+          disparityOffset: doffs)
+      }
+      guard let values = rig else { return nil }
+      try values.checkImageSize(width: width, height: height)
       return RectifiedStereoCamera(
-        focalLength: focal, principalPointX: cx ?? Float(width - 1) / 2,
-        principalPointY: cy ?? Float(height - 1) / 2, baseline: baseline, disparityOffset: doffs)
+        focalLength: Float(values.focalLengthX), focalLengthY: Float(values.focalLengthY),
+        principalPointX: Float(values.principalPointX),
+        principalPointY: Float(values.principalPointY),
+        baseline: Float(values.baseline), disparityOffset: Float(values.disparityOffset))
     }
-    guard let values = try rig ?? self.rig() else { return nil }
-    try values.checkImageSize(width: width, height: height)
-    return RectifiedStereoCamera(
-      focalLength: Float(values.focalLengthX), focalLengthY: Float(values.focalLengthY),
-      principalPointX: Float(values.principalPointX),
-      principalPointY: Float(values.principalPointY),
-      baseline: Float(values.baseline), disparityOffset: Float(values.disparityOffset))
   }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import StereoData
+
+/// Writes one pair's disparity and what follows from it into a folder, each file atomically.
+///
+/// Always: `disparity.pfm` (float32, input pixels, Middlebury PFM, `inf` where unknown),
+/// `disparity.png` (KITTI 16-bit, `round(d · 256)`, 0 where unknown), `disparity-color.png`
+/// (turbo colour map) and a confidence picture (`confidence.png`, the peak probability, for the
+/// network; `valid.png`, white where a disparity was found, for a classical matcher).
+/// With ``Formats/numpy``: `disparity.npy` (float32 `(H, W)`, ``NumPyArray``).
+/// With a camera: `depth.pfm` in metres (`Z = f·B / (d + doffs)`), `depth.npy` with
+/// ``Formats/numpy``, `depth.png` with ``Formats/depthMillimetres`` (16-bit millimetres, 0 =
+/// unknown, ``ImageIO/writeDepthMillimetres(_:to:)``), and `points.ply` with a point-cloud depth
+/// limit.
+public struct PredictionWriter: Sendable {
+  /// Optional files.
+  public struct Formats: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// `disparity.npy` and (with a camera) `depth.npy`.
+    public static let numpy = Formats(rawValue: 1)
+    /// `depth.png`: 16-bit depth in millimetres (needs a camera).
+    public static let depthMillimetres = Formats(rawValue: 2)
+  }
+
+  /// The folder written into (created with its parents when missing).
+  public var directory: URL
+  /// Optional files to add.
+  public var formats: Formats
+  /// The rectified left camera, for depth and points; `nil` for disparity only.
+  public var camera: RectifiedStereoCamera?
+  /// With a camera, write `points.ply` keeping points nearer than this many metres.
+  public var pointCloudMaximumDepth: Float?
+
+  /// Creates a writer.
+  public init(
+    directory: URL, formats: Formats = [], camera: RectifiedStereoCamera? = nil,
+    pointCloudMaximumDepth: Float? = nil
+  ) {
+    self.directory = directory
+    self.formats = formats
+    self.camera = camera
+    self.pointCloudMaximumDepth = pointCloudMaximumDepth
+  }
+
+  /// Writes the network's prediction; `left` (RGB) colours the point cloud. Returns the files.
+  ///
+  /// - Throws: ``StereoDataError`` when the folder or a file cannot be written.
+  @discardableResult
+  public func write(_ prediction: DisparityPrediction, left: Image) throws -> [URL] {
+    try write(
+      disparity: prediction.disparity, confidence: prediction.peakProbability,
+      confidenceName: "confidence.png", left: left)
+  }
+
+  /// Writes a classical matcher's disparity (`inf` where it found none), with `valid.png` in
+  /// place of the confidence. Returns the files.
+  ///
+  /// - Throws: ``StereoDataError`` when the folder or a file cannot be written.
+  @discardableResult
+  public func writeClassic(disparity: Image, left: Image) throws -> [URL] {
+    let valid = Image(
+      width: disparity.width, height: disparity.height, channels: 1,
+      pixels: disparity.pixels.map { $0.isFinite ? 1 : 0 })
+    return try write(
+      disparity: disparity, confidence: valid, confidenceName: "valid.png", left: left)
+  }
+
+  private func write(disparity: Image, confidence: Image, confidenceName: String, left: Image)
+    throws -> [URL]
+  {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw StereoDataError(.unwritable, directory, "cannot create the output folder")
+    }
+    var written: [URL] = []
+    func url(_ name: String) -> URL {
+      let url = directory.appendingPathComponent(name)
+      written.append(url)
+      return url
+    }
+    try ImageIO.writePFM(disparity, to: url("disparity.pfm"))
+    try ImageIO.writeKITTIDisparity(disparity, to: url("disparity.png"))
+    // The pictures at zlib level 1: the same pixels, 3-4x less compression time than level 6
+    // (zlib was a quarter of the CPU of a many-pair run; BENCHMARKS.md), files ~20% larger.
+    try ImageIO.writePNG(
+      DisparityColorizer().colorized(disparity), to: url("disparity-color.png"),
+      compressionLevel: 1)
+    try ImageIO.writePNG(confidence, to: url(confidenceName), compressionLevel: 1)
+    if formats.contains(.numpy) { try NumPyArray.write(disparity, to: url("disparity.npy")) }
+    guard let camera else { return written }
+    let depth = camera.depth(fromDisparity: disparity)
+    try ImageIO.writePFM(depth, to: url("depth.pfm"))
+    if formats.contains(.numpy) { try NumPyArray.write(depth, to: url("depth.npy")) }
+    if formats.contains(.depthMillimetres) {
+      try ImageIO.writeDepthMillimetres(depth, to: url("depth.png"))
+    }
+    if let maximumDepth = pointCloudMaximumDepth {
+      let cloud = PointCloud(depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
+      try cloud.writePLY(to: url("points.ply"))
+    }
+    return written
+  }
+}

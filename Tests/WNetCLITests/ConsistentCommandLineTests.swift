@@ -1,0 +1,127 @@
+import Foundation
+import StereoData
+import Testing
+
+@testable import wnet
+
+/// The same names for the same things across commands, help examples, and the small bugs of
+/// issue 14, each run as a user would.
+@Suite("wnet: a consistent command line", .serialized)
+struct ConsistentCommandLineTests {
+  typealias CLI = CommandLineErrorTests
+
+  @Test("-o is --output in every command that writes files")
+  func shortOutput() throws {
+    #expect(try WNetCommand.Infer.parse(["a", "b", "-o", "x"]).output == "x")
+    #expect(try WNetCommand.Eval.parse(["--data", "d", "-o", "x"]).output == "x")
+    #expect(try WNetCommand.Train.parse(["-o", "x"]).output == "x")
+    #expect(try WNetCommand.Synth.parse(["-o", "x"]).output == "x")
+    #expect(
+      try WNetCommand.Rectify.parse(["a", "b", "--calibration", "c", "-o", "x"]).output == "x")
+    #expect(try WNetCommand.Demo.parse(["-o", "x"]).output == "x")
+    #expect(
+      try WNetCommand.Extract.parse(["v.mp4", "--layout", "sbs", "-o", "x"]).output == "x")
+  }
+
+  @Test("--batch-size everywhere; bench's old --batch is a hidden alias")
+  func batchSize() throws {
+    #expect(try WNetCommand.BenchOps.parse(["--batch-size", "3"]).batch == 3)
+    #expect(try WNetCommand.BenchOps.parse(["--batch", "4"]).batch == 4)
+    #expect(try WNetCommand.BenchModel.parse(["--batch-size", "2"]).batch == 2)
+    #expect(!WNetCommand.BenchOps.helpMessage().contains("--batch <"))
+    #expect(WNetCommand.BenchOps.helpMessage().contains("--batch-size"))
+  }
+
+  @Test(
+    "Every command's help ends with two or three examples",
+    arguments: [
+      "train", "infer", "rectify", "demo", "eval", "synth", "extract", "dataset", "export",
+      "bench", "bench model", "bench ops", "version",
+    ])
+  func examples(command: String) throws {
+    let outcome = try CLI.run(command.split(separator: " ").map(String.init) + ["--help"])
+    #expect(outcome.status == 0)
+    let help = outcome.standardOutput
+    let range = try #require(help.range(of: "Examples:"), "no examples in '\(command) --help'")
+    let examples = help[range.upperBound...].split(separator: "\n")
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+      .prefix { $0.hasPrefix("wnet ") }
+    #expect((2...3).contains(examples.count), "\(command): \(examples)")
+  }
+
+  @Test("eval --output DIR creates each scene's folder; --json prints JSON on standard output")
+  func evalOutputAndJSON() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = folder.appendingPathComponent("scenes")
+    let synth = try CLI.run([
+      "synth", "--count", "2", "--width", "48", "--height", "32", "--max-disparity", "6", "-o",
+      data.path,
+    ])
+    #expect(synth.status == 0, "\(synth.standardError)")
+    let output = folder.appendingPathComponent("out/nested")
+    let outcome = try CLI.run(["eval", "--data", data.path, "-o", output.path, "--json"])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    for scene in ["scene-0000", "scene-0001"] {
+      let file = output.appendingPathComponent(scene).appendingPathComponent("disparity.pfm")
+      #expect(FileManager.default.fileExists(atPath: file.path), "\(file.path) missing")
+    }
+    let parsed = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8))
+    #expect((parsed as? [String: Any])?["method"] != nil, "\(outcome.standardOutput)")
+    #expect(outcome.standardError.contains("Method:"), "the table goes to standard error")
+    // --json-file - is --json; --json-file FILE writes the same document.
+    let dash = try CLI.run(["eval", "--data", data.path, "--json-file", "-"], in: folder)
+    #expect(dash.status == 0)
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("-").path))
+    #expect(try JSONSerialization.jsonObject(with: Data(dash.standardOutput.utf8)) is [String: Any])
+    let file = folder.appendingPathComponent("r.json")
+    let written = try CLI.run(["eval", "--data", data.path, "--json-file", file.path])
+    #expect(written.standardOutput.contains("Method:"), "without --json the table is printed")
+    #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) is [String: Any])
+  }
+
+  @Test("infer --video without --output writes wnet-output.mp4; --frames-output writes frames")
+  func videoDefaultOutput() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let video = folder.appendingPathComponent("sbs.mkv")
+    let ffmpeg = Process()
+    ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    ffmpeg.arguments = [
+      "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=128x32:rate=5", "-frames:v",
+      "3", "-c:v", "ffv1", video.path,
+    ]
+    try ffmpeg.run()
+    ffmpeg.waitUntilExit()
+    try #require(ffmpeg.terminationStatus == 0, "ffmpeg could not make the test video")
+    let outcome = try CLI.run(
+      ["infer", "--video", video.path, "--layout", "sbs", "--frames-output", "frames", "--npy"],
+      in: folder)
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    #expect(
+      FileManager.default.fileExists(atPath: folder.appendingPathComponent("wnet-output.mp4").path))
+    for frame in ["000000", "000001", "000002"] {
+      let file = folder.appendingPathComponent("frames/\(frame)/disparity.npy")
+      #expect(FileManager.default.fileExists(atPath: file.path), "\(file.path) missing")
+    }
+  }
+
+  @Test("--adapt prints its progress on standard error, step by step")
+  func adaptProgress() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let image = folder.appendingPathComponent("p.png")
+    var picture = Image(width: 48, height: 32, channels: 3)
+    for index in picture.pixels.indices { picture.pixels[index] = Float(index % 17) / 16 }
+    try ImageIO.writePNG(picture, to: image)
+    let outcome = try CLI.run([
+      "infer", image.path, image.path, "--adapt", "3", "-o",
+      folder.appendingPathComponent("o").path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    for step in 1...3 {
+      #expect(outcome.standardError.contains("step \(step)/3, loss"), "\(outcome.standardError)")
+    }
+    #expect(!outcome.standardOutput.contains("step 1/3"))
+  }
+}

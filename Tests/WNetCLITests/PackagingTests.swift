@@ -1,0 +1,81 @@
+import Foundation
+import StereoData
+import StereoDepth
+import Testing
+
+/// What a user of the library or a moved binary meets: the model lookup, the version.
+@Suite("Packaging: model lookup and version", .serialized)
+struct PackagingTests {
+  static func run(_ binary: URL, _ arguments: [String], environment extra: [String: String] = [:])
+    throws -> CommandLineErrorTests.Outcome
+  {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["OMP_NUM_THREADS"] = "1"
+    environment.merge(extra) { _, new in new }
+    process.environment = environment
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return .init(
+      status: process.terminationStatus,
+      standardOutput: String(decoding: outputData, as: UTF8.self),
+      standardError: String(decoding: errorData, as: UTF8.self))
+  }
+
+  @Test("A missing WNET_MODEL is a one-line error naming the path, exit status 1, no crash")
+  func missingModel() throws {
+    let binary = try #require(CommandLineErrorTests.binary)
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let pair = folder.appendingPathComponent("p.png")
+    try ImageIO.writePNG(Image(width: 16, height: 16, channels: 3, repeating: 0.5), to: pair)
+    let missing = folder.appendingPathComponent("moved/wnet-realtime.safetensors").path
+    let outcome = try Self.run(
+      binary, ["infer", pair.path, pair.path, "-o", folder.path],
+      environment: ["WNET_MODEL": missing])
+    #expect(outcome.status == 1, "status \(outcome.status): \(outcome.standardError)")
+    let lines = outcome.standardError.split(separator: "\n")
+    #expect(lines.count == 1, "\(outcome.standardError)")
+    #expect(outcome.standardError.contains(missing) && outcome.standardError.contains("WNET_MODEL"))
+  }
+
+  @Test("A binary copied away from its resource folder still finds the model (no SIGILL)")
+  func movedBinary() throws {
+    let binary = try #require(CommandLineErrorTests.binary)
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let copy = folder.appendingPathComponent("wnet")
+    try FileManager.default.copyItem(at: binary, to: copy)
+    let pair = folder.appendingPathComponent("p.png")
+    try ImageIO.writePNG(Image(width: 16, height: 16, channels: 3, repeating: 0.5), to: pair)
+    let outcome = try Self.run(
+      copy, ["infer", pair.path, pair.path, "-o", folder.appendingPathComponent("out").path])
+    #expect(outcome.status == 0, "status \(outcome.status): \(outcome.standardError)")
+    // The candidates: beside the executable first, then the source tree.
+    let candidates = PretrainedModel.candidates.map(\.path)
+    #expect(
+      candidates.last?.hasSuffix("Sources/StereoDepth/Resources/wnet-realtime.safetensors") == true)
+  }
+
+  @Test("wnet --version and wnet version print the library's version")
+  func version() throws {
+    let binary = try #require(CommandLineErrorTests.binary)
+    let flag = try Self.run(binary, ["--version"])
+    #expect(flag.status == 0)
+    #expect(
+      flag.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        == "wnet \(WNetVersion.current)")
+    let command = try Self.run(binary, ["version"])
+    #expect(command.standardOutput.hasPrefix("wnet \(WNetVersion.current)\n"))
+    // Semantic versioning: MAJOR.MINOR.PATCH.
+    let parts = WNetVersion.current.split(separator: ".")
+    #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })
+  }
+}

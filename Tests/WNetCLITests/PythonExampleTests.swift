@@ -1,0 +1,67 @@
+import Foundation
+import StereoData
+import Testing
+import _StereoTestSupport
+
+/// `examples/python/infer_onnx.py`: the ONNX model, its metadata and onnxruntime alone give
+/// what `wnet infer` gives, on a real pair at full size.
+@Suite("Python example: ONNX + onnxruntime = wnet infer", .serialized)
+struct PythonExampleTests {
+  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  /// An OAK-D pair from `../shared/data/real-unlabelled`, or `nil`.
+  static let realPair: (left: URL, right: URL)? = {
+    let folder = packageRoot.deletingLastPathComponent()
+      .appendingPathComponent("shared/data/real-unlabelled/oakd-desk")
+    let left = folder.appendingPathComponent("left.png")
+    let right = folder.appendingPathComponent("right.png")
+    guard FileManager.default.fileExists(atPath: left.path) else { return nil }
+    return (left, right)
+  }()
+
+  static let hasRuntime = PythonInterpreter.imports("numpy, onnxruntime")
+
+  /// The 1e-3 px bound holds for 99.9% of pixels; the rest are pixels where float32 rounding
+  /// alone moves the result by that much (measured: one ulp more in the left view moves
+  /// onnxruntime's own output by up to 8e-4 px on this pair, and the largest difference to
+  /// `wnet infer` is 1.1e-3 px).
+  @Test(
+    "infer_onnx.py matches wnet infer within 1e-3 px (99.9% of pixels; mean < 1e-4, max < 5e-3)",
+    .enabled(if: hasRuntime && realPair != nil, "needs numpy, onnxruntime and ../shared/data"))
+  func matchesInfer() throws {
+    let (left, right) = try #require(Self.realPair)
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let onnx = folder.appendingPathComponent("wnet.onnx")
+    let exported = try CommandLineErrorTests.run(["export", "--onnx", onnx.path])
+    #expect(exported.status == 0, "\(exported.standardError)")
+    let script = Self.packageRoot.appendingPathComponent("examples/python/infer_onnx.py")
+    let python = try PythonInterpreter.run(arguments: [
+      script.path, onnx.path, left.path, right.path, "-o", folder.appendingPathComponent("py").path,
+    ])
+    #expect(python.status == 0, "\(python.error)")
+    let cli = try CommandLineErrorTests.run([
+      "infer", left.path, right.path, "-o", folder.appendingPathComponent("cli").path, "--npy",
+    ])
+    #expect(cli.status == 0, "\(cli.standardError)")
+    let ours = try ImageIO.read(folder.appendingPathComponent("cli/disparity.pfm"))
+    let theirs = try ImageIO.read(folder.appendingPathComponent("py/disparity.pfm"))
+    #expect(ours.width == theirs.width && ours.height == theirs.height)
+    #expect(ours.width == 640 && ours.height == 480, "the pair is used at full size")
+    let differences = zip(ours.pixels, theirs.pixels).map { abs($0 - $1) }.sorted()
+    let mean = differences.reduce(0, +) / Float(differences.count)
+    let quantile = differences[differences.count * 999 / 1000]
+    print(
+      "infer_onnx.py vs wnet infer: mean \(mean), 99.9% \(quantile), max \(differences.last!) px")
+    #expect(quantile <= 1e-3)
+    #expect(mean < 1e-4)
+    #expect(differences.last! < 5e-3)
+    // The same file names as wnet infer, the KITTI PNG and the .npy included.
+    for name in ["disparity.pfm", "disparity.png", "disparity.npy"] {
+      #expect(
+        FileManager.default.fileExists(
+          atPath: folder.appendingPathComponent("py").appendingPathComponent(name).path))
+    }
+  }
+}
