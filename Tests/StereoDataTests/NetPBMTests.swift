@@ -1,13 +1,14 @@
 import Foundation
 import StereoData
 import Testing
+import _StereoTestSupport
 
 /// PPM/PGM input, against hand-built files.
 @Suite("NetPBM: PPM and PGM input")
 struct NetPBMTests {
   func read(_ bytes: [UInt8], name: String) throws -> Image {
     let folder = try TemporaryFolder()
-    let url = try folder.file(name)
+    let url = folder.file(name)
     try Data(bytes).write(to: url)
     return try ImageIO.read(url)
   }

@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import Testing
+import _StereoTestSupport
 
 /// `.npy` files and millimetre depth PNGs, checked by hand
 /// (PredictionWriterTests reads them with NumPy).
@@ -27,7 +28,7 @@ struct NumPyArrayTests {
     let folder = try TemporaryFolder()
     let depth = Image(
       width: 6, height: 1, channels: 1, pixels: [1.2344, 0.0005, 65.535, 70, .infinity, -1])
-    let url = try folder.file("depth.png")
+    let url = folder.file("depth.png")
     try ImageIO.writeDepthMillimetres(depth, to: url)
     // ImageIO.read scales 16-bit samples by 1/65535, exactly invertible.
     let read = try ImageIO.read(url)

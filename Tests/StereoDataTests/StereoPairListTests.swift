@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import Testing
+import _StereoTestSupport
 
 /// Finding many pairs: matching folders, `left/` + `right/`, list files, and the names outputs
 /// go under.
@@ -8,14 +9,14 @@ import Testing
 struct StereoPairListTests {
   static func touch(_ folder: TemporaryFolder, _ paths: [String]) throws {
     let image = Image(width: 4, height: 2, channels: 3, repeating: 0.5)
-    for path in paths { try ImageIO.writePNG(image, to: try folder.file(path)) }
+    for path in paths { try ImageIO.writePNG(image, to: folder.file(path)) }
   }
 
   @Test("Two folders pair by name without extension, sorted; an orphan is named")
   func folders() throws {
     let folder = try TemporaryFolder()
     try Self.touch(folder, ["l/b.png", "l/a.png", "r/a.png", "r/b.png", "l/notes.txt"])
-    try Data("x".utf8).write(to: try folder.file("l/notes.txt"))
+    try Data("x".utf8).write(to: folder.file("l/notes.txt"))
     let pairs = try StereoPairList.pairs(
       leftFolder: folder.url.appendingPathComponent("l"),
       rightFolder: folder.url.appendingPathComponent("r"))
@@ -51,7 +52,7 @@ struct StereoPairListTests {
   @Test("List files: relative paths, comments, given names, colliding stems → folder names")
   func listFile() throws {
     let folder = try TemporaryFolder()
-    let list = try folder.file("pairs.txt")
+    let list = folder.file("pairs.txt")
     try Data(
       """
       # scenes
