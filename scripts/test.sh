@@ -10,6 +10,8 @@
 #   CI=true or WNET_CHECK_CLIENT=1   a client package builds against a tagged copy of WNet
 #                                    (scripts/check-client.sh; about a minute)
 #   WNET_LINT=1                      the sources must be formatted (scripts/lint.sh)
+#   CI=true or WNET_FUZZ=1           after the suite, the short reliability campaign
+#                                    (WNET_FUZZ_QUICK=1 scripts/fuzz.sh; under 2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,3 +25,6 @@ if [ "${CI:-}" = true ] || [ "${WNET_CHECK_CLIENT:-0}" = 1 ]; then
 fi
 swift build -c release --build-tests -Xswiftc -enable-testing
 swift test -c release -Xswiftc -enable-testing --skip-build
+if [ "${CI:-}" = true ] || [ "${WNET_FUZZ:-0}" = 1 ]; then
+  WNET_FUZZ_QUICK=1 bash scripts/fuzz.sh
+fi

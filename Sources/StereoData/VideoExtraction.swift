@@ -12,7 +12,8 @@ public enum VideoExtraction {
   ///   - start: where to start, in seconds.
   ///   - duration: how many seconds to extract; to the end when `nil`.
   ///   - maximumFrames: stop after this many pairs.
-  ///   - overwrite: replace frames already in `folder` instead of refusing.
+  ///   - overwrite: replace frames already in `folder` instead of refusing; frames beyond the
+  ///     new count (from an earlier, longer extraction) are removed.
   ///   - compressionLevel: zlib level of the PNG files (0-9); 3 is about twice as fast as 6 for
   ///     files about 10% larger.
   ///   - progress: called after each pair with the number written so far.
@@ -62,6 +63,24 @@ public enum VideoExtraction {
     guard written > 0 else {
       throw StereoDataError(.empty, video, "no frames were decoded (is the start past the end?)")
     }
+    if overwrite {
+      // The folder is one set of pairs: frames of an earlier, longer extraction go.
+      for subfolder in [leftFolder, rightFolder] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+        where isFrameName(name, atOrAfter: written) {
+          try? FileManager.default.removeItem(at: subfolder.appendingPathComponent(name))
+        }
+      }
+    }
     return written
+  }
+
+  /// Whether `name` is a frame file this extraction names (`000123.png`) with an index of at
+  /// least `count`.
+  static func isFrameName(_ name: String, atOrAfter count: Int) -> Bool {
+    guard name.count == 10, name.hasSuffix(".png"), let index = Int(name.prefix(6)),
+      name.prefix(6).allSatisfy({ ("0"..."9").contains($0) })
+    else { return false }
+    return index >= count
   }
 }

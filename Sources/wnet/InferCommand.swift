@@ -76,8 +76,8 @@ extension WNetCommand {
       guard adapt >= 0, adaptLearningRate > 0 else {
         throw ValidationError("'--adapt' must be non-negative and its learning rate positive.")
       }
-      if let maxDisparity, !(maxDisparity > 0) {
-        throw ValidationError("'--max-disparity' must be positive.")
+      if let maxDisparity, !(maxDisparity > 0 && maxDisparity.isFinite) {
+        throw ValidationError("'--max-disparity' must be positive and finite.")
       }
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()

@@ -25,6 +25,16 @@ struct WNetCommand: AsyncParsableCommand {
       Export.self,
       Bench.self,
     ])
+
+  /// Checks what applies to every subcommand, then parses and runs: empty values are refused,
+  /// and a thread count above the cores is capped with a note.
+  static func main() async {
+    if let problem = EmptyArgumentCheck.problem(in: Array(CommandLine.arguments.dropFirst())) {
+      exit(withError: ValidationError(problem))
+    }
+    if let note = Parallel.threadCapNote { Console.note(note) }
+    await main(nil)
+  }
 }
 
 extension WNetCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoTensor
 
 extension OutputWriter {
   /// Writes a classical matcher's disparity as ``write(_:left:camera:pointCloudMaximumDepth:)``
@@ -10,17 +11,9 @@ extension OutputWriter {
   func writeClassic(
     disparity: Image, left: Image, camera: RectifiedStereoCamera?, pointCloudMaximumDepth: Float?
   ) throws -> [URL] {
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    } catch {
-      throw CLIError("cannot create the output directory \(directory.path)")
-    }
-    var written: [URL] = []
-    func url(_ name: String) -> URL {
-      let url = directory.appendingPathComponent(name)
-      written.append(url)
-      return url
-    }
+    // One set: an earlier run's depth.pfm or points.ply does not survive beside this one's.
+    let set = try OutputSet(directory: directory, ownedNames: OutputWriter.ownedNames)
+    func url(_ name: String) -> URL { set.url(name) }
     try ImageIO.writePFM(disparity, to: url("disparity.pfm"))
     try ImageIO.writeKITTIDisparity(disparity, to: url("disparity.png"))
     try ImageIO.writePNG(DisparityColorizer().colorized(disparity), to: url("disparity-color.png"))
@@ -37,6 +30,6 @@ extension OutputWriter {
         try cloud.writePLY(to: url("points.ply"))
       }
     }
-    return written
+    return try set.commit()
   }
 }

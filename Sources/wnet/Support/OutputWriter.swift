@@ -1,10 +1,17 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoTensor
 
-/// Writes a prediction's files into a directory, each atomically.
+/// Writes a prediction's files into a directory as one set (``OutputSet``).
 struct OutputWriter {
   let directory: URL
+
+  /// The files an inference writes, by either method; those not written this time are removed.
+  static let ownedNames: Set<String> = [
+    "disparity.pfm", "disparity.png", "disparity-color.png", "confidence.png", "valid.png",
+    "depth.pfm", "points.ply",
+  ]
 
   /// Writes the disparity (PFM, KITTI PNG, colour), the confidence, and with a camera the depth
   /// and optionally a point cloud. Returns the files written.
@@ -12,17 +19,9 @@ struct OutputWriter {
     _ prediction: DisparityPrediction, left: Image, camera: RectifiedStereoCamera?,
     pointCloudMaximumDepth: Float?
   ) throws -> [URL] {
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    } catch {
-      throw CLIError("cannot create the output directory \(directory.path)")
-    }
-    var written: [URL] = []
-    func url(_ name: String) -> URL {
-      let url = directory.appendingPathComponent(name)
-      written.append(url)
-      return url
-    }
+    // One set: an earlier run's depth.pfm or points.ply does not survive beside this one's.
+    let set = try OutputSet(directory: directory, ownedNames: OutputWriter.ownedNames)
+    func url(_ name: String) -> URL { set.url(name) }
     try ImageIO.writePFM(prediction.disparity, to: url("disparity.pfm"))
     try ImageIO.writeKITTIDisparity(prediction.disparity, to: url("disparity.png"))
     try ImageIO.writePNG(
@@ -37,6 +36,6 @@ struct OutputWriter {
         try cloud.writePLY(to: url("points.ply"))
       }
     }
-    return written
+    return try set.commit()
   }
 }
