@@ -241,7 +241,9 @@ extension WNetCommand {
             + "choose another --output")
       }
       if resume && !FileManager.default.fileExists(atPath: directory.path) {
-        throw CLIError("there is no training run to resume in \(directory.path)")
+        throw CLIError(
+          "there is no checkpoint to resume in \(directory.path) (expected "
+            + "\(rotation.url(age: 0).lastPathComponent))")
       }
       try AtomicFile.createFolder(at: directory)
       let lock = try TrainingLock.acquire(in: directory)

@@ -85,6 +85,14 @@ public enum WNetCheckpoint {
     if let problem = metadata.problems.first {
       throw CheckpointError("\(url.path) has invalid WNet metadata: \(problem)")
     }
+    // In a training checkpoint Adam counts the steps too; another count is a damaged file.
+    if metadata.training != nil, let adamStep = tensors["optimizer.adam.step"],
+      adamStep.shape != [] || adamStep.scalars.first != Float(metadata.step)
+    {
+      throw CheckpointError(
+        "\(url.path) is inconsistent: its optimizer step \(adamStep.scalars.first ?? .nan) is "
+          + "not its step \(metadata.step)")
+    }
     return (metadata, tensors)
   }
 
