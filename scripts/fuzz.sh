@@ -343,7 +343,9 @@ STEPS=$([ "$QUICK" = 1 ] && echo 12 || echo 30)
 "$WNET" train --steps "$STEPS" --checkpoint-every 3 "${TINY[@]}" --seed 5 --output "$WORK/reference" >/dev/null 2>&1
 wait_for_steps() { # wait_for_steps LOG N
   for _ in $(seq 1 300); do
-    [ "$(grep -c '"kind":"train"' "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+    local count
+    count=$(grep -c '"kind":"train"' "$1" 2>/dev/null)
+    [ "${count:-0}" -ge "$2" ] && return 0
     sleep 0.1
   done
   return 1

@@ -7,25 +7,26 @@ import Foundation
 ///
 /// `a` covers the network's activations, the selection layer's `D` channels and the plan's
 /// buffers at the working resolution; `b` the decoded views, their resized copies and the
-/// full-resolution outputs. Both were measured as peak resident memory (`/usr/bin/time -v`)
-/// less the process's baseline, at two sizes per preset (BENCHMARKS.md, "Memory"), and rounded
-/// up. Test-time adaptation trains on the pair: its working pixels cost ``adaptationFactor``
-/// times more.
+/// full-resolution outputs. Both were measured as peak resident memory (`/usr/bin/time -v`) at
+/// two sizes per preset, the slope between them (BENCHMARKS.md, "Memory"), and rounded up:
+/// realtime 1.79 KB and original 3.59 KB per working pixel, 85 B per input pixel. Test-time
+/// adaptation trains on the pair: its working pixels cost ``adaptationFactor`` times more
+/// (measured 4.1).
 public enum InferenceMemory {
   /// Bytes per working pixel, by preset (measured; see BENCHMARKS.md).
   public static let bytesPerWorkingPixel: [WNetPreset: Double] = [
-    .realtime: 1_100, .original: 1_700,
+    .realtime: 1_900, .original: 3_700,
   ]
   /// Bytes per working pixel for a preset without a measurement: the largest measured.
   static var unmeasuredBytesPerWorkingPixel: Double {
     bytesPerWorkingPixel.values.max() ?? 2_000
   }
   /// Bytes per input pixel for the views and the outputs at the input's resolution.
-  public static let bytesPerInputPixel: Double = 150
+  public static let bytesPerInputPixel: Double = 100
   /// How much more a working pixel costs with test-time adaptation (forward and backward).
-  public static let adaptationFactor: Double = 4
-  /// What the process needs besides (the binary, oneDNN, the model): 200 MB.
-  public static let baseBytes: Double = 200_000_000
+  public static let adaptationFactor: Double = 4.5
+  /// What the process needs besides (the binary, oneDNN, the model): 250 MB.
+  public static let baseBytes: Double = 250_000_000
 
   /// The estimated peak, in bytes.
   public static func estimate(
