@@ -100,8 +100,8 @@ BASE="$WORK/base/checkpoint.safetensors"
 
 # ---------------------------------------------------------------------------------------------
 CAMPAIGN=checkpoints
-FLIPS=$([ "$QUICK" = 1 ] && echo 6 || echo 40)
-HEADER_FLIPS=$([ "$QUICK" = 1 ] && echo 6 || echo 40)
+FLIPS=$([ "$QUICK" = 1 ] && echo 4 || echo 40)
+HEADER_FLIPS=$([ "$QUICK" = 1 ] && echo 4 || echo 40)
 # Mutations, written by Python: name<TAB>expectation per line.
 $PY - "$BASE" "$WORK/mutants" "$SEED" "$FLIPS" "$HEADER_FLIPS" >"$WORK/mutants.txt" <<'EOF'
 import json, os, random, struct, sys, zlib
@@ -202,6 +202,8 @@ EOF
 while IFS=$'\t' read -r name expect; do
   file="$WORK/mutants/$name"
   check "infer $name" "$expect" 60 -- "$WNET" infer "$L" "$R" --model "$file" --output "$WORK/out-m"
+  # The quick version resumes only from the edited recipes and optimizer states.
+  [ "$QUICK" = 1 ] && [[ "$name" != meta-* && "$name" != adam-* ]] && continue
   run="$WORK/resume-m"
   rm -rf "$run" && mkdir -p "$run" && cp "$file" "$run/checkpoint.safetensors"
   check "resume $name" "$expect" 60 -- "$WNET" train --resume --steps 3 --output "$run"

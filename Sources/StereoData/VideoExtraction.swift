@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 
 /// Writes the frames of a 3D video as stereo pairs in the folder layout.
 ///
@@ -30,7 +31,12 @@ public enum VideoExtraction {
     let leftFolder = folder.appendingPathComponent("left")
     let rightFolder = folder.appendingPathComponent("right")
     for subfolder in [leftFolder, rightFolder] {
-      let existing = (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+      var existing = (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+      // Temporary files of an interrupted extraction (AtomicFile's names) go first.
+      for name in existing where AtomicFile.isTemporaryName(name) {
+        try? FileManager.default.removeItem(at: subfolder.appendingPathComponent(name))
+      }
+      existing.removeAll(where: AtomicFile.isTemporaryName)
       if !overwrite && existing.contains(where: { $0.hasSuffix(".png") }) {
         throw StereoDataError(
           .unwritable, subfolder,

@@ -124,5 +124,13 @@ struct TrainingSafetyTests {
     #expect(reopened.records.count == 1)
     #expect(reopened.records.first?.loss.total.isNaN == true)
     #expect(reopened.records.first?.loss.reconstruction == .infinity)
+    // The loss curve leaves out what a log axis cannot hold (an infinite loss hung it).
+    let infinite = LossTerms(total: .infinity, reconstruction: 0, smoothness: 0, consistency: 0)
+    let svg = LossCurve.svg([
+      TrainingRecord(kind: "train", step: 1, loss: nan, imagesPerSecond: 1, elapsedSeconds: 1),
+      TrainingRecord(
+        kind: "validation", step: 1, loss: infinite, imagesPerSecond: nil, elapsedSeconds: 1),
+    ])
+    #expect(svg.contains("No records yet"))
   }
 }
