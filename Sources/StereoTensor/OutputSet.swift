@@ -63,7 +63,9 @@ public final class OutputSet {
     return final
   }
 
-  /// Removes the staging folder and what is in it. Safe to call more than once.
+  /// Removes the staging folder and what is in it.
+  ///
+  /// Safe to call more than once.
   public func discard() {
     guard open else { return }
     open = false

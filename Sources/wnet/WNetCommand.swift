@@ -26,10 +26,11 @@ struct WNetCommand: AsyncParsableCommand {
       Bench.self,
     ])
 
-  /// Checks what applies to every subcommand, then parses and runs: empty values are refused,
-  /// and a thread count above the cores is capped with a note. Every error, a bad option
-  /// included, ends as one line on standard error (`Error: …`) with exit status 1; help and
-  /// `--version` still exit 0.
+  /// Checks what applies to every subcommand, then parses and runs.
+  ///
+  /// Empty values are refused, and a thread count above the cores is capped with a note. Every
+  /// error, a bad option included, ends as one line on standard error (`Error: …`) with exit
+  /// status 1; help and `--version` still exit 0.
   static func main() async {
     do {
       if let problem = EmptyArgumentCheck.problem(in: Array(CommandLine.arguments.dropFirst())) {

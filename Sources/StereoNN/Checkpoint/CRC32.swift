@@ -1,8 +1,9 @@
 import Foundation
 
-/// CRC-32 (IEEE 802.3, the polynomial of zlib, PNG and gzip): reflected, polynomial
-/// `0xEDB88320`, initial value and final XOR `0xFFFFFFFF`. `CRC32.checksum(of: "123456789")` is
-/// `0xCBF43926`, the standard check value.
+/// CRC-32 as zlib, PNG and gzip compute it (IEEE 802.3).
+///
+/// Reflected, polynomial `0xEDB88320`, initial value and final XOR `0xFFFFFFFF`.
+/// `CRC32.checksum(of: "123456789")` is `0xCBF43926`, the standard check value.
 ///
 /// Checkpoints store it over their tensor bytes (``SafeTensors``), so a flipped byte is found on
 /// load.

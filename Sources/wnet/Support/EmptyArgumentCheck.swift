@@ -1,7 +1,9 @@
 import ArgumentParser
 
-/// Refuses empty command-line values before parsing: `--output ''` would otherwise mean the
-/// current directory, and an empty path names no file. No option of `wnet` takes an empty value.
+/// Refuses empty command-line values before parsing.
+///
+/// `--output ''` would otherwise mean the current directory, and an empty path names no file.
+/// No option of `wnet` takes an empty value.
 enum EmptyArgumentCheck {
   /// The problem with `arguments` (without the program name), or nil when none is empty.
   static func problem(in arguments: [String]) -> String? {
