@@ -305,9 +305,13 @@ extension WNetCommand {
         }
       }
       if case .stopped(let step) = outcome, let signal = signals.receivedSignal {
+        let name = StopSignals.name(of: signal)
+        guard step > 0 else {
+          throw CLIError("stopped by \(name) before the first step; no checkpoint was written")
+        }
         throw CLIError(
-          "stopped by \(StopSignals.name(of: signal)) at step \(step) of \(recipe.steps); the "
-            + "checkpoint \(checkpoint.path) holds it: continue with --resume")
+          "stopped by \(name) at step \(step) of \(recipe.steps); the checkpoint "
+            + "\(checkpoint.path) holds it: continue with --resume")
       }
       print("Trained to step \(trainer.step). Checkpoint: \(checkpoint.path)")
       print(
