@@ -10,6 +10,8 @@
 #   CI=true or WNET_CHECK_CLIENT=1   a client package builds against a tagged copy of WNet
 #                                    (scripts/check-client.sh; about a minute)
 #   CI=true or WNET_LINT=1           the sources must be formatted (scripts/lint.sh)
+#   CI=true or WNET_FUZZ=1           before the suite, the short reliability campaign
+#                                    (WNET_FUZZ_QUICK=1 scripts/fuzz.sh; under 2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,4 +24,7 @@ if [ "${CI:-}" = true ] || [ "${WNET_CHECK_CLIENT:-0}" = 1 ]; then
   bash scripts/check-client.sh
 fi
 swift build -c release --build-tests -Xswiftc -enable-testing
+if [ "${CI:-}" = true ] || [ "${WNET_FUZZ:-0}" = 1 ]; then
+  WNET_FUZZ_QUICK=1 bash scripts/fuzz.sh
+fi
 swift test -c release -Xswiftc -enable-testing --skip-build

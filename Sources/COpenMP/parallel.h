@@ -13,6 +13,7 @@ extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 extern int omp_get_max_threads(void);
 extern int omp_in_parallel(void);
+extern void omp_set_num_threads(int threads);
 
 // The work: `body(context, start, end)` for disjoint ranges that cover [0, count).
 typedef void (*wnet_range_body)(void *context, long start, long end);

@@ -100,6 +100,24 @@ struct DatasetScanner {
     return (Set(files), files, folders)
   }
 
+  /// A pair marker (`im0.png` + `im1.png`) with one of its two views missing or a folder would
+  /// drop the pair without a word: it is an error.
+  static func checkPartners(
+    _ first: String, _ second: String, in folder: URL, files: Set<String>, folders: Set<String>
+  ) throws {
+    let present = [first, second].filter { files.contains($0) || folders.contains($0) }
+    guard !present.isEmpty else { return }
+    for name in [first, second] where folders.contains(name) {
+      throw StereoDataError(
+        .corrupt, folder.appendingPathComponent(name), "is a folder, not an image")
+    }
+    for (name, partner) in [(first, second), (second, first)]
+    where files.contains(name) && !files.contains(partner) {
+      throw StereoDataError(
+        .mismatch, folder.appendingPathComponent(name), "has no partner (\(partner) is missing)")
+    }
+  }
+
   private mutating func visit(_ folder: URL, relative: String, depth: Int) throws {
     let entries = try listing(folder)
     let folders = Set(entries.folders)
@@ -113,6 +131,12 @@ struct DatasetScanner {
           groundTruth: (occluded, nonOccluded))
         return
       }
+    }
+    for (first, second, format) in [
+      ("im0.png", "im1.png", StereoDatasetFormat.middlebury),
+      ("imL.png", "imR.png", StereoDatasetFormat.middlebury2001),
+    ] where accepts(format) {
+      try Self.checkPartners(first, second, in: folder, files: entries.files, folders: folders)
     }
     if accepts(.middlebury) && entries.files.contains("im0.png")
       && entries.files.contains("im1.png")

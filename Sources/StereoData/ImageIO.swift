@@ -67,7 +67,8 @@ public enum ImageIO {
 
   /// The disparity map in the file at `url`, `[H, W, 1]` in pixels, unknown = `.infinity`.
   ///
-  /// - Parameter encoding: how the file stores disparity. A KITTI file must be a 16-bit grey PNG;
+  /// - Parameter encoding: how the file stores disparity. A KITTI file must be a 16-bit grey PNG
+  ///   (one channel);
   ///   a scaled PNG may be 8- or 16-bit grey (or a palette of greys); a PFM file must have one
   ///   channel. NaN in a PFM file is also unknown and becomes `.infinity`.
   /// - Throws: ``StereoDataError`` when the file cannot be read or does not fit `encoding`.
@@ -88,10 +89,11 @@ public enum ImageIO {
       return map
     case .kitti:
       let decoded = try decodeSamples(data, url: url)
-      guard decoded.bitDepth == 16 else {
+      guard decoded.bitDepth == 16, decoded.image.channels == 1 else {
         throw StereoDataError(
           .unsupported, url,
-          "a KITTI disparity map must be a 16-bit PNG, found \(decoded.bitDepth)-bit")
+          "a KITTI disparity map must be a 16-bit grey PNG, found \(decoded.bitDepth)-bit with "
+            + "\(decoded.image.channels) channels")
       }
       return try scaledDisparity(decoded, scale: DisparityEncoding.kittiScale, url: url)
     case .scaledPNG(let scale):

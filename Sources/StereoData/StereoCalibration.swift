@@ -73,14 +73,19 @@ extension StereoCalibration {
   /// The `ndisp=` entry of a Middlebury/ETH3D `calib.txt` (a bound on the disparities), or nil
   /// when it has none.
   ///
-  /// - Throws: ``StereoDataError`` when the file cannot be read.
+  /// - Throws: ``StereoDataError`` when the file cannot be read or `ndisp` is not a positive
+  ///   number of at most 100000.
   public static func readMiddleburyDisparityBound(_ url: URL) throws -> Float? {
     let text = String(decoding: try FileContents.read(url), as: UTF8.self)
     for line in text.split(whereSeparator: \.isNewline) {
       let parts = line.split(separator: "=", maxSplits: 1).map {
         $0.trimmingCharacters(in: .whitespaces)
       }
-      if parts.count == 2, parts[0] == "ndisp", let value = Float(parts[1]), value > 0 {
+      if parts.count == 2, parts[0] == "ndisp" {
+        guard let value = Float(parts[1]), value > 0, value <= 100_000 else {
+          throw StereoDataError(
+            .corrupt, url, "'ndisp=\(parts[1])' must be a positive number of at most 100000")
+        }
         return value
       }
     }

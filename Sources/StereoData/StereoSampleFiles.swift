@@ -81,21 +81,30 @@ public struct StereoSampleFiles: Sendable, Hashable {
       let map = try ImageIO.readDisparity(disparity.url, encoding: disparity.encoding)
       try Self.checkSize(
         of: map, at: disparity.url, matches: leftView, at: left, what: "disparity map")
+      try Self.checkRange(of: map, at: disparity.url)
       sample.disparity = map
     }
-    sample.nonOccludedMask = try loadMask(nonOccludedMask, matching: leftView)
-    sample.evaluationMask = try loadMask(evaluationMask, matching: leftView)
+    sample.nonOccludedMask = try loadMask(nonOccludedMask, matching: leftView, scored: true)
+    sample.evaluationMask = try loadMask(evaluationMask, matching: leftView, scored: true)
     sample.discontinuityMask = try loadMask(discontinuityMask, matching: leftView)
     return sample
   }
 
-  private func loadMask(_ file: MaskFile?, matching view: Image) throws -> Image? {
+  /// A mask's pixels; with `scored`, a mask that keeps no pixel (no 255) is an error, as it
+  /// would empty the region scored.
+  private func loadMask(_ file: MaskFile?, matching view: Image, scored: Bool = false) throws
+    -> Image?
+  {
     switch file {
     case nil:
       return nil
     case .image(let url):
       let mask = try ImageIO.readMask(url)
       try Self.checkSize(of: mask, at: url, matches: view, at: left, what: "mask")
+      if scored && !mask.pixels.contains(where: { $0 > 0 }) {
+        throw StereoDataError(
+          .corrupt, url, "the mask keeps no pixel (no value at the maximum, 255); nothing to score")
+      }
       return mask
     case .knownDisparity(let url, let encoding):
       var mask = try ImageIO.readDisparity(url, encoding: encoding)
@@ -103,6 +112,14 @@ public struct StereoSampleFiles: Sendable, Hashable {
       for index in mask.pixels.indices { mask.pixels[index] = mask.pixels[index].isFinite ? 1 : 0 }
       return mask
     }
+  }
+
+  /// Ground truth beyond ±width is not a disparity of this image: a corrupt or mis-scaled file.
+  static func checkRange(of map: Image, at url: URL) throws {
+    let limit = Float(map.width)
+    guard let bad = map.pixels.first(where: { $0.isFinite && abs($0) > limit }) else { return }
+    throw StereoDataError(
+      .corrupt, url, "holds the disparity \(bad), beyond ±\(map.width) (the image width)")
   }
 
   static func checkSize(

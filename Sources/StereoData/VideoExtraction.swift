@@ -1,4 +1,5 @@
 import Foundation
+import StereoTensor
 
 /// Writes the frames of a 3D video as stereo pairs in the folder layout.
 ///
@@ -12,7 +13,8 @@ public enum VideoExtraction {
   ///   - start: where to start, in seconds.
   ///   - duration: how many seconds to extract; to the end when `nil`.
   ///   - maximumFrames: stop after this many pairs.
-  ///   - overwrite: replace frames already in `folder` instead of refusing.
+  ///   - overwrite: replace frames already in `folder` instead of refusing; frames beyond the
+  ///     new count (from an earlier, longer extraction) are removed.
   ///   - compressionLevel: zlib level of the PNG files (0-9); 3 is about twice as fast as 6 for
   ///     files about 10% larger.
   ///   - progress: called after each pair with the number written so far.
@@ -29,7 +31,12 @@ public enum VideoExtraction {
     let leftFolder = folder.appendingPathComponent("left")
     let rightFolder = folder.appendingPathComponent("right")
     for subfolder in [leftFolder, rightFolder] {
-      let existing = (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+      var existing = (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+      // Temporary files of an interrupted extraction (AtomicFile's names) go first.
+      for name in existing where AtomicFile.isTemporaryName(name) {
+        try? FileManager.default.removeItem(at: subfolder.appendingPathComponent(name))
+      }
+      existing.removeAll(where: AtomicFile.isTemporaryName)
       if !overwrite && existing.contains(where: { $0.hasSuffix(".png") }) {
         throw StereoDataError(
           .unwritable, subfolder,
@@ -62,6 +69,24 @@ public enum VideoExtraction {
     guard written > 0 else {
       throw StereoDataError(.empty, video, "no frames were decoded (is the start past the end?)")
     }
+    if overwrite {
+      // The folder is one set of pairs: frames of an earlier, longer extraction go.
+      for subfolder in [leftFolder, rightFolder] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: subfolder.path)) ?? []
+        where isFrameName(name, atOrAfter: written) {
+          try? FileManager.default.removeItem(at: subfolder.appendingPathComponent(name))
+        }
+      }
+    }
     return written
+  }
+
+  /// Whether `name` is a frame file this extraction names (`000123.png`) with an index of at
+  /// least `count`.
+  static func isFrameName(_ name: String, atOrAfter count: Int) -> Bool {
+    guard name.count == 10, name.hasSuffix(".png"), let index = Int(name.prefix(6)),
+      name.prefix(6).allSatisfy({ ("0"..."9").contains($0) })
+    else { return false }
+    return index >= count
   }
 }

@@ -35,18 +35,26 @@ public final class VideoFrameReader {
   ///
   /// - Parameter info: the video's ffprobe report, when the caller already has it.
   /// - Throws: ``StereoDataError`` when ffmpeg or ffprobe is missing, the file is not a video
-  ///   or has no video stream, or its frames do not split into equal halves.
+  ///   or has no video stream, its frames do not split into equal halves, the segment is not
+  ///   finite, or `framesPerSecond` is not in `(0, rate]` (the video's rate, or
+  ///   ``unknownRateLimit`` when unknown).
   public init(
     url: URL, layout: StereoVideoLayout, framesPerSecond: Double, start: Double = 0,
     duration: Double? = nil, info: VideoInfo? = nil
   ) throws {
-    precondition(
-      framesPerSecond > 0 && framesPerSecond.isFinite,
-      "Frame rate must be positive, got \(framesPerSecond)")
-    precondition(
-      start >= 0 && (duration ?? 1) > 0,
-      "Bad segment: start \(start), duration \(String(describing: duration))")
+    guard start >= 0, start.isFinite, (duration ?? 1) > 0, (duration ?? 1).isFinite else {
+      throw StereoDataError(
+        .invalidRequest, url,
+        "bad segment: start \(start) s, duration \(duration.map { "\($0) s" } ?? "to the end")")
+    }
     let info = try info ?? VideoInfo.probe(url)
+    // Above the source's rate ffmpeg's fps filter repeats frames: duplicates, not data.
+    let limit = info.framesPerSecond > 0 ? info.framesPerSecond : Self.unknownRateLimit
+    guard framesPerSecond > 0, framesPerSecond <= limit * (1 + 1e-9) else {
+      throw StereoDataError(
+        .invalidRequest, url,
+        "the frame rate \(framesPerSecond) must lie in (0, \(limit)], the video's own rate")
+    }
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     self.url = url
     self.layout = layout
@@ -65,6 +73,9 @@ public final class VideoFrameReader {
     ]
     decoder = try ExternalTool.ffmpeg.start(arguments, output: .pipe)
   }
+
+  /// The highest rate frames are taken at when ffprobe reports no rate, per second.
+  public static let unknownRateLimit = 240.0
 
   deinit { close() }
 

@@ -110,6 +110,29 @@ public enum AtomicFile {
     return url.deletingLastPathComponent().appendingPathComponent(name)
   }
 
+  /// Creates `folder` and its parents (nothing happens when it exists).
+  ///
+  /// - Throws: ``WriteError`` naming the folder, with the system's reason in one line (a
+  ///   read-only file system, a file in the way, no permission).
+  public static func createFolder(at folder: URL) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+      guard isFolder.boolValue else {
+        throw WriteError(path: folder.path, reason: "a file is in the way of the folder")
+      }
+      return
+    }
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      // Foundation's message spans lines and domains; mkdir's errno says it in a word.
+      let reason = mkdir(folder.path, 0o777) == 0 ? "" : systemReason()
+      throw WriteError(
+        path: folder.path,
+        reason: "cannot create the folder (\(reason.isEmpty ? "failed" : reason))")
+    }
+  }
+
   /// Whether `name` is one of this type's temporary names, for cleaning up after a crash.
   public static func isTemporaryName(_ name: String) -> Bool {
     name.hasPrefix(".") && name.contains(".tmp-")

@@ -11,18 +11,33 @@ import Foundation
 /// with Dispatch threads and 27 ms on the shared pool). Called from inside a parallel region (or
 /// with `WNET_PARALLEL=dispatch`), it uses Dispatch instead.
 public enum Parallel {
-  /// The number of threads kernels use.
-  public static let threadCount: Int = {
-    if let value = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"], let count = Int(value),
-      count > 0
-    {
-      return count
-    }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The thread count `OMP_NUM_THREADS` asks for, when it holds a positive number.
+  public static let requestedThreadCount: Int? = {
+    guard let value = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"],
+      let count = Int(value.split(separator: ",").first ?? ""), count > 0
+    else { return nil }
+    return count
   }()
 
-  /// Whether kernels run on the OpenMP pool (default) rather than Dispatch
-  /// (`WNET_PARALLEL=dispatch`).
+  /// The number of threads kernels and oneDNN use: `OMP_NUM_THREADS`, capped at the core
+  /// count (more threads than cores only fight each other: on 2 cores, 64 threads made a
+  /// training step 250x slower), or all cores. Reading it applies it to the OpenMP runtime
+  /// (`omp_set_num_threads`), which has read the environment before `main`.
+  public static let threadCount: Int = {
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let count = min(requestedThreadCount ?? cores, cores)
+    omp_set_num_threads(Int32(count))
+    return count
+  }()
+
+  /// A note for the user when `OMP_NUM_THREADS` exceeds the cores and was capped; else nil.
+  public static var threadCapNote: String? {
+    guard let requested = requestedThreadCount, requested > threadCount else { return nil }
+    return "OMP_NUM_THREADS=\(requested) exceeds the \(threadCount) cores; using \(threadCount) "
+      + "threads"
+  }
+
+  /// Whether kernels run on the OpenMP pool (default) rather than Dispatch (`WNET_PARALLEL=dispatch`).
   public static let useOpenMP = ProcessInfo.processInfo.environment["WNET_PARALLEL"] != "dispatch"
 
   /// Calls `body` on disjoint ranges that cover `0..<count`, in parallel when the work is large.
@@ -63,8 +78,7 @@ public enum Parallel {
   }
 }
 
-/// Hands a value to concurrent code that the caller has made safe by construction (disjoint
-/// writes).
+/// Hands a value to concurrent code that the caller has made safe by construction (disjoint writes).
 public struct UncheckedSendable<Value>: @unchecked Sendable {
   public let value: Value
   @inlinable public init(_ value: Value) { self.value = value }

@@ -55,8 +55,8 @@ extension WNetCommand {
       guard !data.paths.isEmpty else { throw ValidationError("Name a dataset with '--data'.") }
       try adaptation.validate()
       let adapt = adaptation.adapt
-      if let maxDisparity, !(maxDisparity > 0) {
-        throw ValidationError("'--max-disparity' must be positive.")
+      if let maxDisparity, !(maxDisparity > 0 && maxDisparity.isFinite) {
+        throw ValidationError("'--max-disparity' must be positive and finite.")
       }
       try classic.validate()
       if classic.method == .sgbm && (predictions != nil || adapt > 0 || confidence) {

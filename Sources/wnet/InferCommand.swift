@@ -134,8 +134,8 @@ extension WNetCommand {
         throw ValidationError("'--fps' must be positive.")
       }
       try adaptation.validate()
-      if let maxDisparity, !(maxDisparity > 0) {
-        throw ValidationError("'--max-disparity' must be positive.")
+      if let maxDisparity, !(maxDisparity > 0 && maxDisparity.isFinite) {
+        throw ValidationError("'--max-disparity' must be positive and finite.")
       }
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()

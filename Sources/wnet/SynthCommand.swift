@@ -77,7 +77,7 @@ extension WNetCommand {
         var sceneRandom = random.split()
         let pair = generator.makePair(using: &sceneRandom)
         let directory = root.appendingPathComponent(String(format: "scene-%04d", index))
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(at: directory)
         try Self.writeImage(pair.left, kind: .color, named: "im0", in: directory)
         try Self.writeImage(pair.right, kind: .color, named: "im1", in: directory)
         try Self.writeImage(pair.leftDisparity, kind: .disparity, named: "disp0GT", in: directory)

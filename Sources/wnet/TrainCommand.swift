@@ -217,33 +217,72 @@ extension WNetCommand {
       return revised
     }
 
+    /// The options given again on `--resume` that differ from the stored run and may not change
+    /// (they define the run: its batches, crops, seed and objective), one phrase each.
+    func conflicts(with stored: TrainingRecipe) -> [String] {
+      var conflicts: [String] = []
+      func check<T: Equatable>(_ option: String, _ given: T?, _ stored: T) {
+        if let given, given != stored {
+          conflicts.append("'\(option) \(given)' (the run uses \(stored))")
+        }
+      }
+      check("--batch-size", batchSize, stored.batchSize)
+      check("--height", height, stored.height)
+      check("--width", width, stored.width)
+      check("--seed", seed, stored.seed)
+      check("--smoothness-weight", smoothnessWeight, stored.loss.smoothnessWeight)
+      if ssim && stored.loss.ssimWeight != 0.85 { conflicts.append("'--ssim' (the run uses L1)") }
+      if consistency && stored.loss.consistencyWeight != 1 {
+        conflicts.append("'--consistency' (the run uses weight \(stored.loss.consistencyWeight))")
+      }
+      return conflicts
+    }
+
     func run() throws {
       let directory = URL(fileURLWithPath: output)
-      let checkpoint = TrainingSession.checkpointURL(in: directory)
-      let exists = FileManager.default.fileExists(atPath: checkpoint.path)
+      let rotation = CheckpointRotation(directory: directory)
+      let exists = FileManager.default.fileExists(atPath: rotation.url(age: 0).path)
+      if !resume && exists {
+        throw CLIError(
+          "\(directory.path) already holds a training run; pass --resume to continue it, or "
+            + "choose another --output")
+      }
+      if resume && !FileManager.default.fileExists(atPath: directory.path) {
+        throw CLIError(
+          "there is no checkpoint to resume in \(directory.path) (expected "
+            + "\(rotation.url(age: 0).lastPathComponent))")
+      }
+      try AtomicFile.createFolder(at: directory)
+      let lock = try TrainingLock.acquire(in: directory)
+      defer { lock.release() }
+      if let owner = lock.takenOverFrom {
+        Console.note("Took over the lock of process \(owner), which is no longer running.")
+      }
+      let removed = rotation.removeTemporaryFiles()
+      if removed > 0 { Console.note("Removed \(removed) temporary files left by a stopped run.") }
       let trainer: Trainer
       if resume {
-        guard exists else {
-          throw CLIError(
-            "there is no checkpoint to resume in \(directory.path) (expected \(checkpoint.lastPathComponent))"
-          )
-        }
+        let (checkpoint, skipped) = try rotation.resumable()
+        for problem in skipped { Console.note("Skipping a damaged checkpoint: \(problem)") }
         guard let stored = try WNetCheckpoint.read(checkpoint).metadata.training else {
           throw CLIError(
             "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
         }
+        let conflicts = conflicts(with: stored)
+        if !conflicts.isEmpty {
+          throw CLIError(
+            "the run in \(directory.path) cannot change on resume: "
+              + conflicts.joined(separator: ", ") + "; --steps, the learning rate and its drops, "
+              + "the intervals and the data may change")
+        }
         let recipe = try revising(stored)
         trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
-        Console.note("Resuming \(directory.path) at step \(trainer.step) of \(recipe.steps).")
+        Console.note("Resuming \(checkpoint.path) at step \(trainer.step) of \(recipe.steps).")
         for change in recipe.changes(from: stored) { Console.note("Changed on resume: \(change)") }
       } else {
-        guard !exists else {
-          throw CLIError(
-            "\(directory.path) already holds a training run; pass --resume to continue it, or choose another --output"
-          )
-        }
         trainer = try Trainer(recipe: try newRecipe())
       }
+      let checkpoint = rotation.url(age: 0)
       let recipe = trainer.recipe
       let trainingData = try TrainingData(recipe: recipe, startingAt: trainer.step)
       let session = try TrainingSession(
@@ -255,7 +294,9 @@ extension WNetCommand {
       )
       var bar = ProgressBar(total: recipe.steps)
       var lastValidation = ""
-      try session.run { event in
+      let signals = StopSignals()
+      defer { signals.cancel() }
+      let outcome = try session.run(stoppingWhen: { signals.receivedSignal != nil }) { event in
         switch event {
         case .step(let step, _, let loss, let rate, let remaining):
           bar.update(
@@ -269,6 +310,15 @@ extension WNetCommand {
         case .checkpoint:
           break
         }
+      }
+      if case .stopped(let step) = outcome, let signal = signals.receivedSignal {
+        let name = StopSignals.name(of: signal)
+        guard step > 0 else {
+          throw CLIError("stopped by \(name) before the first step; no checkpoint was written")
+        }
+        throw CLIError(
+          "stopped by \(name) at step \(step) of \(recipe.steps); the checkpoint "
+            + "\(checkpoint.path) holds it: continue with --resume")
       }
       print("Trained to step \(trainer.step). Checkpoint: \(checkpoint.path)")
       print(

@@ -27,6 +27,37 @@ struct WNetCommand: AsyncParsableCommand {
       Export.self,
       Bench.self,
     ])
+
+  /// Checks what applies to every subcommand, then parses and runs.
+  ///
+  /// Empty values are refused, and a thread count above the cores is capped with a note. Every
+  /// error, a bad option included, ends as one line on standard error (`Error: …`) with exit
+  /// status 1; help and `--version` still exit 0.
+  static func main() async {
+    do {
+      if let problem = EmptyArgumentCheck.problem(in: Array(CommandLine.arguments.dropFirst())) {
+        throw ValidationError(problem)
+      }
+      var command = try parseAsRoot(nil)
+      if let note = Parallel.threadCapNote { Console.note(note) }
+      if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      let code = exitCode(for: error)
+      // Help, --version and a command's own exit status (it has said why) pass through.
+      guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+      // ArgumentParser follows a bad option with its usage text and exit status 64; one line
+      // and status 1 is the rule for every error here.
+      let message =
+        self.message(for: error).split(whereSeparator: \.isNewline)
+        .first.map(String.init) ?? "\(error)"
+      FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+      Foundation.exit(1)
+    }
+  }
 }
 
 extension WNetCommand {

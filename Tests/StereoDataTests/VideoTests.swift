@@ -101,6 +101,33 @@ struct VideoTests {
     }
   }
 
+  @Test("A rate above the video's own is refused; --overwrite with fewer frames prunes the rest")
+  func rateBoundAndPruning() throws {
+    let folder = try TemporaryFolder()
+    let pairs = distinctPairs(width: 20, height: 12)
+    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: pairs)
+    for rate in [Double(Self.inputRate) * 1.5, 1e9, 0, -1, .infinity, .nan] {
+      let error = #expect(throws: StereoDataError.self, "\(rate)") {
+        _ = try VideoFrameReader(url: video, layout: .sideBySide, framesPerSecond: rate)
+      }
+      #expect(
+        error?.description.contains("\(Self.inputRate)") == true, "\(String(describing: error))")
+    }
+    let output = folder.url.appendingPathComponent("extracted")
+    let all = try VideoExtraction.extract(
+      video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate), to: output)
+    #expect(all == Self.frameCount)
+    let fewer = try VideoExtraction.extract(
+      video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate), to: output,
+      maximumFrames: 2, overwrite: true)
+    #expect(fewer == 2)
+    for side in ["left", "right"] {
+      let names = try FileManager.default.contentsOfDirectory(
+        atPath: output.appendingPathComponent(side).path)
+      #expect(names.sorted() == ["000000.png", "000001.png"], "\(side): \(names)")
+    }
+  }
+
   @Test("Top-bottom frames come back bit for bit")
   func topBottomExact() throws {
     let folder = try TemporaryFolder()

@@ -60,7 +60,11 @@ struct SafeTensorsTests {
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(header[...json])) as? [String: Any])
     #expect(Set(object.keys) == ["__metadata__", "w", "b"])
-    #expect(object["__metadata__"] as? [String: String] == ["format": "pt"])
+    // The checksum over "b\0" "1\0" 0.5 "w\0" "1,2\0" 1 −2 "format\0" "pt\0" (the canonical
+    // order, SafeTensors' discussion), from Python: zlib.crc32(b'b\x001\x00'
+    // + struct.pack('<f', 0.5) + b'w\x001,2\x00' + struct.pack('<2f', 1, -2)
+    // + b'format\x00pt\x00') → 0x1734a60d.
+    #expect(object["__metadata__"] as? [String: String] == ["format": "pt", "crc32": "1734a60d"])
     let w = try #require(object["w"] as? [String: Any])
     #expect(w["dtype"] as? String == "F32")
     #expect(w["shape"] as? [Int] == [1, 2])
@@ -129,14 +133,20 @@ struct SafeTensorsTests {
     try SafeTensors.write([("w", tensor)], metadata: ["source": "wnet"], to: ours)
 
     let script = """
-      import json, sys
+      import json, sys, zlib
       import numpy as np
       from safetensors import safe_open
       from safetensors.numpy import save_file
       with safe_open(sys.argv[1], framework="np") as f:
           w = f.get_tensor("w")
+          # The canonical CRC-32: name, shape, data; then metadata entries but the checksum.
+          canonical = b"w\\x00" + b"2,3\\x00" + w.astype("<f4").tobytes()
+          for key, value in sorted(f.metadata().items()):
+              if key != "crc32":
+                  canonical += key.encode() + b"\\x00" + value.encode() + b"\\x00"
           report = {"shape": list(w.shape), "dtype": str(w.dtype),
-                    "values": w.ravel().tolist(), "metadata": f.metadata()}
+                    "values": w.ravel().tolist(), "metadata": f.metadata(),
+                    "crc32": "%08x" % zlib.crc32(canonical)}
       x = (np.arange(12, dtype=np.float32).reshape(3, 4) * 0.25 - 1).astype(np.float32)
       save_file({"x": x, "y": np.array([1e30, -0.0], dtype=np.float32)}, sys.argv[2],
                 metadata={"from": "python"})
@@ -148,7 +158,10 @@ struct SafeTensorsTests {
     #expect(report["shape"] as? [Int] == [2, 3])
     #expect(report["dtype"] as? String == "float32")
     #expect((report["values"] as? [Double])?.map(Float.init) == tensor.scalars)
-    #expect(report["metadata"] as? [String: String] == ["source": "wnet"])
+    // Python sees the metadata with the checksum, which it recomputes with zlib.
+    let metadata = report["metadata"] as? [String: String]
+    #expect(metadata?["source"] == "wnet" && metadata?.count == 2)
+    #expect(metadata?["crc32"] == report["crc32"] as? String, "\(report)")
 
     let read = try SafeTensors.read(from: theirs)
     #expect(read.metadata == ["from": "python"])

@@ -19,6 +19,20 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
   /// Free-form provenance (command line, data, time).
   public var notes: [String: String]
 
+  /// The problems with this metadata, as one-line messages (empty when valid): the model's,
+  /// a negative step, and the recipe's (which must train the same model).
+  public var problems: [String] {
+    var problems = configuration.problems
+    if step < 0 { problems.append("the step must not be negative, got \(step)") }
+    if let training {
+      if training.model != configuration {
+        problems.append("the training recipe describes another model than the checkpoint's")
+      }
+      problems += training.problems.map { "the stored training recipe: \($0)" }
+    }
+    return problems
+  }
+
   public init(
     configuration: WNetConfiguration, step: Int, training: TrainingRecipe?,
     notes: [String: String] = [:]
@@ -67,6 +81,17 @@ public enum WNetCheckpoint {
       metadata = try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8))
     } catch {
       throw CheckpointError("\(url.path) has unreadable WNet metadata")
+    }
+    if let problem = metadata.problems.first {
+      throw CheckpointError("\(url.path) has invalid WNet metadata: \(problem)")
+    }
+    // In a training checkpoint Adam counts the steps too; another count is a damaged file.
+    if metadata.training != nil, let adamStep = tensors["optimizer.adam.step"],
+      adamStep.shape != [] || adamStep.scalars.first != Float(metadata.step)
+    {
+      throw CheckpointError(
+        "\(url.path) is inconsistent: its optimizer step \(adamStep.scalars.first ?? .nan) is "
+          + "not its step \(metadata.step)")
     }
     return (metadata, tensors)
   }

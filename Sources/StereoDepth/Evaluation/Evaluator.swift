@@ -84,6 +84,9 @@ public enum Evaluator {
   }
 
   /// Scores one estimate; `confidence` (optional, `[H, W, 1]`) adds a sparsification curve.
+  ///
+  /// - Throws: ``InferenceError`` when the sample has no ground truth, the sizes differ, or no
+  ///   ground-truth pixel is valid (in all or in the non-occluded region).
   public static func evaluate(
     identifier: String, estimate: Image, sample: StereoSample, seconds: Double,
     confidence: Image? = nil,
@@ -103,6 +106,13 @@ public enum Evaluator {
     let nonOccluded = sample.nonOccludedMask.map {
       DisparityMetrics(
         estimate: estimate, groundTruth: truth, mask: $0, configuration: configuration)
+    }
+    // A score over zero pixels would read as perfect (0% bad, EPE 0).
+    for (region, metrics) in [("", Optional(all)), (" non-occluded", nonOccluded)]
+    where metrics?.evaluatedPixels == 0 {
+      throw InferenceError(
+        "\(identifier) has no valid\(region) ground-truth pixels (all unknown or masked out); "
+          + "there is nothing to score")
     }
     let curve = confidence.map {
       SparsificationCurve(

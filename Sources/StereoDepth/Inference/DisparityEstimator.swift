@@ -136,7 +136,8 @@ public final class DisparityEstimator {
   ///   - maximumDisparity: The largest disparity expected, in input pixels.
   ///   - keepProbabilities: Keep the working-resolution distribution in the result.
   ///   - adaptation: Adapt a copy of the model to this pair first (self-supervised).
-  /// - Throws: ``InferenceError`` for views of different sizes or empty images.
+  /// - Throws: ``InferenceError`` for views of different sizes, empty images, or a maximum
+  ///   disparity that is not in `(0, width]`.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
     adaptation: TestTimeAdaptation? = nil
@@ -149,11 +150,18 @@ public final class DisparityEstimator {
     guard left.width >= 2, left.height >= 2 else {
       throw InferenceError("the images are too small (\(left.width)x\(left.height))")
     }
-    if let maximumDisparity, !(maximumDisparity > 0) {
-      throw InferenceError("the maximum disparity must be positive, got \(maximumDisparity)")
+    if let maximumDisparity, !(maximumDisparity > 0 && maximumDisparity <= Float(left.width)) {
+      // A disparity beyond the width cannot occur; scaling for one would shrink the pair to a
+      // few pixels and give a meaningless map.
+      throw InferenceError(
+        "the maximum disparity must lie in (0, \(left.width)] (the image width), "
+          + "got \(maximumDisparity)")
     }
     let (width, height) = workingSize(
       width: left.width, height: left.height, maximumDisparity: maximumDisparity)
+    try InferenceMemory.check(
+      preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
+      workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0)
     let (l, r) = withoutGradients {
       (resized(left, width: width, height: height), resized(right, width: width, height: height))
     }

@@ -36,6 +36,31 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     )
   }
 
+  /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
+  /// corrupt checkpoint or a typo: the selection layer's padding and cost grow with it).
+  public static let disparityLimit = 4096
+
+  /// The problems with this configuration, as one-line messages (empty when valid): the range
+  /// must hold at least two candidates and stay within ±``disparityLimit``.
+  public var problems: [String] {
+    let limit = Self.disparityLimit
+    // Not abs(): it traps on Int.min.
+    guard (-limit...limit).contains(minimumDisparity), (-limit...limit).contains(maximumDisparity)
+    else {
+      return [
+        "the disparity range \(minimumDisparity)…\(maximumDisparity) exceeds the limit "
+          + "±\(limit)"
+      ]
+    }
+    guard maximumDisparity > minimumDisparity else {
+      return [
+        "the disparity range \(minimumDisparity)…\(maximumDisparity) must hold at least two "
+          + "candidates (minimum below maximum)"
+      ]
+    }
+    return []
+  }
+
   /// The preset's own range.
   public static func defaultRange(for preset: WNetPreset) -> ClosedRange<Int> {
     switch preset {

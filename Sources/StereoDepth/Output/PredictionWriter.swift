@@ -1,5 +1,6 @@
 import Foundation
 import StereoData
+import StereoTensor
 
 /// Writes one pair's disparity and what follows from it into a folder, each file atomically.
 ///
@@ -31,6 +32,12 @@ public struct PredictionWriter: Sendable {
   public var camera: RectifiedStereoCamera?
   /// With a camera, write `points.ply` keeping points nearer than this many metres.
   public var pointCloudMaximumDepth: Float?
+
+  /// Every file a writer may put in its folder: those a run does not write are removed as stale.
+  public static let ownedNames: Set<String> = [
+    "disparity.pfm", "disparity.png", "disparity-color.png", "confidence.png", "valid.png",
+    "disparity.npy", "depth.pfm", "depth.npy", "depth.png", "points.ply",
+  ]
 
   /// Creates a writer.
   public init(
@@ -69,17 +76,16 @@ public struct PredictionWriter: Sendable {
   private func write(disparity: Image, confidence: Image, confidenceName: String, left: Image)
     throws -> [URL]
   {
+    // One set (``OutputSet``): files are staged, then moved into place together, and an
+    // earlier run's files that this one does not write (a stale depth.pfm) are removed.
+    let set: OutputSet
     do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      set = try OutputSet(directory: directory, ownedNames: Self.ownedNames)
     } catch {
       throw StereoDataError(.unwritable, directory, "cannot create the output folder")
     }
-    var written: [URL] = []
-    func url(_ name: String) -> URL {
-      let url = directory.appendingPathComponent(name)
-      written.append(url)
-      return url
-    }
+    defer { set.discard() }
+    func url(_ name: String) -> URL { set.url(name) }
     try ImageIO.writePFM(disparity, to: url("disparity.pfm"))
     try ImageIO.writeKITTIDisparity(disparity, to: url("disparity.png"))
     // The pictures at zlib level 1: the same pixels, 3-4x less compression time than level 6
@@ -89,7 +95,7 @@ public struct PredictionWriter: Sendable {
       compressionLevel: 1)
     try ImageIO.writePNG(confidence, to: url(confidenceName), compressionLevel: 1)
     if formats.contains(.numpy) { try NumPyArray.write(disparity, to: url("disparity.npy")) }
-    guard let camera else { return written }
+    guard let camera else { return try set.commit() }
     let depth = camera.depth(fromDisparity: disparity)
     try ImageIO.writePFM(depth, to: url("depth.pfm"))
     if formats.contains(.numpy) { try NumPyArray.write(depth, to: url("depth.npy")) }
@@ -100,6 +106,6 @@ public struct PredictionWriter: Sendable {
       let cloud = PointCloud(depth: depth, colors: left, camera: camera, maximumDepth: maximumDepth)
       try cloud.writePLY(to: url("points.ply"))
     }
-    return written
+    return try set.commit()
   }
 }

@@ -8,8 +8,13 @@ public enum LossCurve {
   {
     let width = 720.0, height = 400.0
     let (left, right, top, bottom) = (70.0, 20.0, 40.0, 50.0)
-    let train = records.filter { $0.kind == "train" && $0.loss.total > 0 }
-    let validation = records.filter { $0.kind == "validation" && $0.loss.total > 0 }
+    // Only positive finite losses have a place on a log axis (an infinite one made the tick
+    // loop below endless).
+    func plotted(_ record: TrainingRecord) -> Bool {
+      record.loss.total > 0 && record.loss.total.isFinite
+    }
+    let train = records.filter { $0.kind == "train" && plotted($0) }
+    let validation = records.filter { $0.kind == "validation" && plotted($0) }
     let all = train + validation
     guard !all.isEmpty else {
       return

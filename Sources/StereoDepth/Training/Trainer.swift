@@ -68,7 +68,27 @@ public final class Trainer {
     self.recipe = recipe
     self.model = model
     optimizer = Adam(learningRate: recipe.learningRate)
-    try optimizer.restore(WNetCheckpoint.optimizerState(tensors))
+    let state = WNetCheckpoint.optimizerState(tensors)
+    do {
+      try optimizer.restore(state)
+    } catch {
+      throw TrainingError("\(checkpoint.path): \(error)")
+    }
+    guard metadata.step == optimizer.step else {
+      throw TrainingError(
+        "\(checkpoint.path) is inconsistent: its metadata says step \(metadata.step), its "
+          + "optimizer state step \(optimizer.step)")
+    }
+    // Adam indexes its moments by the parameter's elements: a moment of another shape is corrupt.
+    for (name, parameter) in model.parameters.trainable {
+      for moment in ["adam.m.\(name)", "adam.v.\(name)"] {
+        if let tensor = state[moment], tensor.shape != parameter.value.shape {
+          throw TrainingError(
+            "\(checkpoint.path): optimizer tensor '\(moment)' has shape \(tensor.shape), "
+              + "not the parameter's \(parameter.value.shape)")
+        }
+      }
+    }
     loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = metadata.step
   }
@@ -117,6 +137,22 @@ public final class Trainer {
         warpingDisparities: loss.configuration.consistencyWeight > 0)
       return loss(output, left: batch.left, right: batch.right).terms
     }
+  }
+
+  /// The name of the first weight, running statistic or optimizer tensor holding a NaN or an
+  /// infinity, or nil when all are finite.
+  public func firstNonFiniteTensor() -> String? {
+    func finite(_ tensor: Tensor) -> Bool {
+      tensor.withUnsafeBufferPointer { buffer in
+        // A sum is non-finite when any term is (or when finite terms overflow, also a fault).
+        var sum: Float = 0
+        for value in buffer { sum += value * 0 }
+        return sum == 0
+      }
+    }
+    for (name, tensor) in model.parameters.namedTensors where !finite(tensor) { return name }
+    for (name, tensor) in optimizer.state where !finite(tensor) { return "optimizer.\(name)" }
+    return nil
   }
 
   /// Writes a checkpoint of the current state (weights, optimizer, recipe) atomically.

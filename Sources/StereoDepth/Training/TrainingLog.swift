@@ -31,11 +31,19 @@ public final class TrainingLog {
   public let url: URL
   public private(set) var records: [TrainingRecord] = []
 
+  /// A NaN or infinite loss (a diverged held-out evaluation) is written as the string "nan",
+  /// "inf" or "-inf", which JSON can hold and reading turns back into the value.
+  static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+  static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
   /// Opens (or creates) the log; keeps only records up to `step`.
   public init(url: URL, keepingUpTo step: Int) throws {
     self.url = url
     if let data = try? Data(contentsOf: url) {
       let decoder = JSONDecoder()
+      decoder.nonConformingFloatDecodingStrategy = Self.nonFiniteDecoding
       for line in data.split(separator: UInt8(ascii: "\n")) {
         if let record = try? decoder.decode(TrainingRecord.self, from: Data(line)),
           record.step <= step
@@ -53,6 +61,7 @@ public final class TrainingLog {
     records.append(record)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = Self.nonFinite
     var line = try encoder.encode(record)
     line.append(UInt8(ascii: "\n"))
     let handle = try FileHandle(forWritingTo: url)
@@ -64,6 +73,7 @@ public final class TrainingLog {
   private func rewrite() throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = Self.nonFinite
     var data = Data()
     for record in records {
       data.append(try encoder.encode(record))

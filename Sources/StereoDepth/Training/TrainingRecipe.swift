@@ -55,20 +55,35 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     self.seed = seed
   }
 
+  /// The largest batch a recipe may ask for (a larger one is a typo or a corrupt checkpoint).
+  public static let batchSizeLimit = 1024
+  /// The largest crop side a recipe may ask for, in pixels.
+  public static let sizeLimit = 8192
+
   /// The problems with this recipe, as one-line messages (empty when valid).
   public var problems: [String] {
     var problems: [String] = []
-    if batchSize < 1 { problems.append("the batch size must be at least 1, got \(batchSize)") }
+    if !(1...Self.batchSizeLimit).contains(batchSize) {
+      problems.append(
+        "the batch size must lie in 1...\(Self.batchSizeLimit), got \(batchSize)")
+    }
     let multiple = model.sizeMultiple
-    if height < multiple || height % multiple != 0 || width < multiple || width % multiple != 0 {
+    if height < multiple || height % multiple != 0 || width < multiple || width % multiple != 0
+      || height > Self.sizeLimit || width > Self.sizeLimit
+    {
       problems.append(
         "the training size must be a positive multiple of \(multiple) for the "
-          + "\(model.preset.rawValue) preset, got \(width)x\(height)")
+          + "\(model.preset.rawValue) preset, at most \(Self.sizeLimit), "
+          + "got \(width)x\(height)")
     }
-    if !(learningRate > 0) {
-      problems.append("the learning rate must be positive, got \(learningRate)")
+    if !(learningRate > 0 && learningRate.isFinite) {
+      problems.append("the learning rate must be positive and finite, got \(learningRate)")
     }
     if steps < 1 { problems.append("the step count must be positive, got \(steps)") }
+    if validationInterval < 0 {
+      problems.append("the validation interval must not be negative, got \(validationInterval)")
+    }
+    problems += model.problems
     if checkpointInterval < 1 {
       problems.append("the checkpoint interval must be positive, got \(checkpointInterval)")
     }

@@ -22,11 +22,16 @@ public enum TrainingEvent {
 /// and the checkpoints, all in one output directory:
 ///
 ///     DIR/checkpoint.safetensors   the latest state (weights, optimizer, configuration); --resume reads it
+///     DIR/checkpoint.1.safetensors the one before (``CheckpointRotation``: the last K are kept)
 ///     DIR/log.jsonl                one record per step and per validation
 ///     DIR/loss.svg                 the loss curve
 ///
 /// Checkpoints are written atomically every ``TrainingRecipe/checkpointInterval`` steps and
 /// at the end, so a run killed at any moment resumes from the last one with nothing corrupt.
+/// A run never overwrites good state with bad: every step checks that the weights and the
+/// optimizer state are finite and stops with ``TrainingError`` otherwise, before any save. A
+/// stop request (``run(stoppingWhen:_:)``, e.g. SIGTERM through ``StopSignals``) ends the run
+/// between steps with a final checkpoint.
 public final class TrainingSession {
   public let trainer: Trainer
   public let source: any TrainingBatchSource
@@ -35,6 +40,8 @@ public final class TrainingSession {
   public let log: TrainingLog
   /// Extra provenance stored in every checkpoint.
   public var notes: [String: String] = [:]
+  /// The checkpoints kept (the last K, default 2).
+  public var rotation: CheckpointRotation
 
   /// The checkpoint file of a run directory.
   public static func checkpointURL(in directory: URL) -> URL {
@@ -50,7 +57,12 @@ public final class TrainingSession {
     self.source = source
     self.validation = validation
     self.directory = directory
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    rotation = CheckpointRotation(directory: directory)
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw AtomicFile.WriteError(path: directory.path, reason: "cannot create the folder")
+    }
     log = try TrainingLog(
       url: directory.appendingPathComponent("log.jsonl"), keepingUpTo: trainer.step)
   }
@@ -72,16 +84,52 @@ public final class TrainingSession {
       smoothness: sum.smoothness / count, consistency: sum.consistency / count)
   }
 
-  /// Trains until the configured step count, reporting as it goes.
-  public func run(_ report: (TrainingEvent) -> Void = { _ in }) throws {
+  /// How a run ended.
+  public enum Outcome: Equatable, Sendable {
+    /// It reached the recipe's step count.
+    case finished
+    /// `stop` asked it to end; the state of the last step is saved.
+    case stopped(step: Int)
+  }
+
+  /// Trains until the configured step count, or until `stop` returns true (checked between
+  /// steps), reporting as it goes. Either way the last state is saved.
+  ///
+  /// - Throws: ``TrainingError`` when the loss, a gradient, a weight or the optimizer state
+  ///   becomes non-finite (the checkpoints on disk are left as they were); write errors.
+  @discardableResult
+  public func run(
+    stoppingWhen stop: () -> Bool = { false }, _ report: (TrainingEvent) -> Void = { _ in }
+  ) throws -> Outcome {
     let recipe = trainer.recipe
+    // The step of the newest checkpoint on disk (a resumed run starts from one).
+    var savedStep: Int? = trainer.step > 0 ? trainer.step : nil
+    func stopped(_ problem: String) -> TrainingError {
+      TrainingError(
+        "\(problem); the run stops, "
+          + (savedStep.map { "and the checkpoint of step \($0) is kept" }
+            ?? "before any checkpoint was written"))
+    }
     let start = Date()
     var windowStart = Date()
     var windowSteps = 0
     var rate = 0.0
     while trainer.step < recipe.steps {
+      if stop() {
+        if trainer.step != (savedStep ?? 0) { try save(report) }
+        return .stopped(step: trainer.step)
+      }
       let batch = try source.batch(forStep: trainer.step)
-      let loss = try trainer.train(on: batch)
+      let loss: LossTerms
+      do {
+        loss = try trainer.train(on: batch)
+      } catch let error as TrainingError {
+        throw stopped(error.description)
+      }
+      if let name = trainer.firstNonFiniteTensor() {
+        throw stopped(
+          "'\(name)' became NaN or infinite at step \(trainer.step) (try a lower learning rate)")
+      }
       windowSteps += 1
       let now = Date()
       let windowSeconds = now.timeIntervalSince(windowStart)
@@ -111,12 +159,18 @@ public final class TrainingSession {
         }
       }
       if step % recipe.checkpointInterval == 0 || atEnd {
-        let url = Self.checkpointURL(in: directory)
-        try trainer.saveCheckpoint(to: url, notes: notes)
-        try AtomicFile.write(
-          Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))
-        report(.checkpoint(step: step, url: url))
+        try save(report)
+        savedStep = step
       }
     }
+    return .finished
+  }
+
+  /// Saves a checkpoint through the rotation, and the loss curve.
+  private func save(_ report: (TrainingEvent) -> Void) throws {
+    try rotation.save { url in try trainer.saveCheckpoint(to: url, notes: notes) }
+    try AtomicFile.write(
+      Data(LossCurve.svg(log.records).utf8), to: directory.appendingPathComponent("loss.svg"))
+    report(.checkpoint(step: trainer.step, url: rotation.url(age: 0)))
   }
 }

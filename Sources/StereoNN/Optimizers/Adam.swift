@@ -72,7 +72,14 @@ public final class Adam: Optimizer {
     guard let savedStep = state["adam.step"] else {
       throw OptimizerStateError(description: "the checkpoint has no Adam state (adam.step missing)")
     }
-    step = Int(savedStep.scalar)
+    let saved = savedStep.count == 1 ? savedStep.scalars[0] : .nan
+    // Float represents every integer up to 2^24 exactly; a step beyond it is corrupt.
+    guard saved >= 0, saved <= 16_777_216, saved == saved.rounded() else {
+      throw OptimizerStateError(
+        description: "the checkpoint's Adam step is \(saved); it must be a whole number in "
+          + "0...16777216")
+    }
+    step = Int(saved)
     firstMoments = [:]
     secondMoments = [:]
     for (key, value) in state {

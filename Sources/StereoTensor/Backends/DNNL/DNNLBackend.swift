@@ -40,6 +40,7 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
 
   /// Creates a backend with its own engine and caches; ``shared()`` is the one to use.
   init() throws(DNNLError) {
+    _ = Parallel.threadCount  // caps OpenMP's threads before oneDNN's first parallel region
     var engine: dnnl_engine_t?
     try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
     self.engine = created(engine, "engine_create")
