@@ -23,14 +23,19 @@ struct CommandLineErrorTests {
     var standardError: String
   }
 
-  static func run(_ arguments: [String], in directory: URL? = nil) throws -> Outcome {
-    let binary = try #require(Self.binary, "the wnet executable was not built next to the tests")
+  static func run(
+    _ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:],
+    binary chosen: URL? = nil
+  ) throws -> Outcome {
+    let binary = try #require(
+      chosen ?? Self.binary, "the wnet executable was not built next to the tests")
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     var environment = ProcessInfo.processInfo.environment
     environment["OMP_NUM_THREADS"] = "1"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     let output = Pipe(), error = Pipe()
     process.standardOutput = output

@@ -6,27 +6,11 @@ import Testing
 /// What a user of the library or a moved binary meets: the model lookup, the version.
 @Suite("Packaging: model lookup and version", .serialized)
 struct PackagingTests {
+  /// Runs the `wnet` at `binary` with extra environment variables.
   static func run(_ binary: URL, _ arguments: [String], environment extra: [String: String] = [:])
     throws -> CommandLineErrorTests.Outcome
   {
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["OMP_NUM_THREADS"] = "1"
-    environment.merge(extra) { _, new in new }
-    process.environment = environment
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return .init(
-      status: process.terminationStatus,
-      standardOutput: String(decoding: outputData, as: UTF8.self),
-      standardError: String(decoding: errorData, as: UTF8.self))
+    try CommandLineErrorTests.run(arguments, environment: extra, binary: binary)
   }
 
   @Test("A missing WNET_MODEL is a one-line error naming the path, exit status 1, no crash")
