@@ -31,10 +31,11 @@ public struct RectifiedIntrinsics: Sendable, Hashable {
   /// The image height the calibration is for, where the file gives it.
   public var imageHeight: Int?
 
-  /// Creates intrinsics after checking them: the focal lengths and baseline must be positive
-  /// and finite, the principal point and `doffs` finite. `source` (the file the values come
-  /// from) and `keys` (the keys that hold the focal length and the baseline) name them in
-  /// messages.
+  /// Creates intrinsics after checking them.
+  ///
+  /// The focal lengths and baseline must be positive and finite, the principal point and
+  /// `doffs` finite. `source` (the file the values come from) and `keys` (the keys that hold
+  /// the focal length and the baseline) name them in messages.
   ///
   /// - Throws: ``StereoDataError`` (`.corrupt`) whose one-line description is
   ///   `source: key 'name': problem`.
