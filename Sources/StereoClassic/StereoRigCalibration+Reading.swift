@@ -1,4 +1,5 @@
 import Foundation
+import StereoData
 
 extension StereoRigCalibration {
   /// Reads a calibration file (see the formats in ``StereoRigCalibration``).
@@ -42,76 +43,31 @@ extension StereoRigCalibration {
 
   // MARK: - Rectified formats
 
-  /// `key=value` lines.
-  private static func entries(_ text: String, separator: Character) -> [String: String] {
-    var entries: [String: String] = [:]
-    for line in text.split(whereSeparator: \.isNewline) {
-      let parts = line.split(separator: separator, maxSplits: 1)
-      if parts.count == 2 {
-        entries[parts[0].trimmingCharacters(in: .whitespaces)] =
-          parts[1].trimmingCharacters(in: .whitespaces)
-      }
-    }
-    return entries
-  }
-
   /// Numbers in a text, separated by spaces, commas, semicolons or brackets.
   private static func numbers(_ text: String) -> [Double?] {
     text.split(whereSeparator: { " ,;[]\t".contains($0) }).map { Double($0) }
   }
 
-  /// `count` numbers under `key`, or an error naming the file and key.
-  private static func values(
-    _ entries: [String: String], _ key: String, count: Int, source: String
-  ) throws(ClassicStereoError) -> [Double] {
-    guard let text = entries[key] else {
-      throw ClassicStereoError("\(source): key '\(key)' is missing")
-    }
-    let parsed = numbers(text)
-    guard parsed.count == count, parsed.allSatisfy({ $0?.isFinite == true }) else {
-      throw ClassicStereoError("\(source): key '\(key)' must hold \(count) finite numbers")
-    }
-    return parsed.map { $0 ?? 0 }
-  }
-
   static func readMiddlebury(_ text: String, source: String) throws(ClassicStereoError)
     -> StereoRigCalibration
   {
-    let entries = entries(text, separator: "=")
-    let left = try values(entries, "cam0", count: 9, source: source)
-    let baseline = try values(entries, "baseline", count: 1, source: source)[0]
-    let doffs =
-      entries["doffs"] == nil ? 0 : try values(entries, "doffs", count: 1, source: source)[0]
-    let width = entries["width"].flatMap { Int($0) }
-    let height = entries["height"].flatMap { Int($0) }
-    return try StereoRigCalibration(
-      focalLengthX: left[0], focalLengthY: left[4], principalPointX: left[2],
-      principalPointY: left[5], baseline: baseline / 1000, disparityOffset: doffs,
-      imageWidth: width, imageHeight: height, source: source, keys: ("cam0", "baseline"))
+    do {
+      return StereoRigCalibration(
+        try RectifiedIntrinsics.readMiddlebury(text, source: source), source: source)
+    } catch {
+      throw ClassicStereoError(error.description)
+    }
   }
 
   static func readKITTI(_ text: String, source: String) throws(ClassicStereoError)
     -> StereoRigCalibration
   {
-    let entries = entries(text, separator: ":")
-    let (leftKey, rightKey) =
-      entries["P_rect_02"] != nil ? ("P_rect_02", "P_rect_03") : ("P2", "P3")
-    let left = try values(entries, leftKey, count: 12, source: source)
-    let right = try values(entries, rightKey, count: 12, source: source)
-    guard left[0] > 0 else {
-      throw ClassicStereoError("\(source): key '\(leftKey)': the focal length must be positive")
+    do {
+      return StereoRigCalibration(
+        try RectifiedIntrinsics.readKITTI(text, source: source), source: source)
+    } catch {
+      throw ClassicStereoError(error.description)
     }
-    var width: Int?
-    var height: Int?
-    if entries["S_rect_02"] != nil {
-      let size = try values(entries, "S_rect_02", count: 2, source: source)
-      (width, height) = (Int(size[0]), Int(size[1]))
-    }
-    return try StereoRigCalibration(
-      focalLengthX: left[0], focalLengthY: left[5], principalPointX: left[2],
-      principalPointY: left[6], baseline: (left[3] - right[3]) / left[0],
-      disparityOffset: right[2] - left[2], imageWidth: width, imageHeight: height,
-      source: source, keys: (leftKey, rightKey))
   }
 
   // MARK: - Rigs that may need rectification

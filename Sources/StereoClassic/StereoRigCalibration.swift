@@ -1,4 +1,5 @@
 import Foundation
+import StereoData
 
 /// How to rectify one camera of an unrectified rig: its intrinsics and distortion, and the
 /// rotation and projection that map it to the rectified view (`cv::initUndistortRectifyMap`'s
@@ -82,25 +83,33 @@ public struct StereoRigCalibration: Sendable, Equatable {
     rectification: (left: CameraRectification, right: CameraRectification)? = nil,
     source: String, keys: (focal: String, baseline: String) = ("fx", "baseline")
   ) throws(ClassicStereoError) {
-    let values = [focalLengthX, focalLengthY, principalPointX, principalPointY, disparityOffset]
-    guard values.allSatisfy(\.isFinite), focalLengthX > 0, focalLengthY > 0 else {
-      throw ClassicStereoError(
-        "\(source): key '\(keys.focal)': the focal lengths must be positive and the principal "
-          + "point finite")
+    let checked: RectifiedIntrinsics
+    do {
+      checked = try RectifiedIntrinsics(
+        focalLengthX: focalLengthX, focalLengthY: focalLengthY, principalPointX: principalPointX,
+        principalPointY: principalPointY, baseline: baseline, disparityOffset: disparityOffset,
+        imageWidth: imageWidth, imageHeight: imageHeight, source: source, keys: keys)
+    } catch {
+      throw ClassicStereoError(error.description)
     }
-    guard baseline.isFinite, baseline > 0 else {
-      throw ClassicStereoError(
-        "\(source): key '\(keys.baseline)': the baseline must be positive and finite, "
-          + "got \(baseline)")
-    }
-    self.focalLengthX = focalLengthX
-    self.focalLengthY = focalLengthY
-    self.principalPointX = principalPointX
-    self.principalPointY = principalPointY
-    self.baseline = baseline
-    self.disparityOffset = disparityOffset
-    self.imageWidth = imageWidth
-    self.imageHeight = imageHeight
+    self.init(checked, rectification: rectification, source: source)
+  }
+
+  /// Creates the calibration of a rig with intrinsics already checked (by
+  /// ``StereoData/RectifiedIntrinsics``), read from `source`.
+  public init(
+    _ intrinsics: RectifiedIntrinsics,
+    rectification: (left: CameraRectification, right: CameraRectification)? = nil,
+    source: String
+  ) {
+    self.focalLengthX = intrinsics.focalLengthX
+    self.focalLengthY = intrinsics.focalLengthY
+    self.principalPointX = intrinsics.principalPointX
+    self.principalPointY = intrinsics.principalPointY
+    self.baseline = intrinsics.baseline
+    self.disparityOffset = intrinsics.disparityOffset
+    self.imageWidth = intrinsics.imageWidth
+    self.imageHeight = intrinsics.imageHeight
     self.rectification = rectification
     self.source = source
   }

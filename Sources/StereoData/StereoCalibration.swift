@@ -39,35 +39,13 @@ public struct StereoCalibration: Sendable, Hashable, Codable {
 }
 
 extension StereoCalibration {
-  /// Reads a Middlebury/ETH3D `calib.txt`: `cam0=[f 0 cx; 0 f cy; 0 0 1]`, `doffs=…` and
-  /// `baseline=…` in millimetres.
+  /// Reads a Middlebury/ETH3D `calib.txt` (``RectifiedIntrinsics/readMiddlebury(_:)``):
+  /// `cam0=[f 0 cx; 0 f cy; 0 0 1]`, `baseline=…` in millimetres and `doffs=…`.
   ///
-  /// - Throws: ``StereoDataError`` when the file cannot be read or lacks one of these entries.
+  /// - Throws: ``StereoDataError`` when the file cannot be read, or naming the key that is
+  ///   missing, malformed or out of range.
   public static func readMiddlebury(_ url: URL) throws -> StereoCalibration {
-    let text = String(decoding: try FileContents.read(url), as: UTF8.self)
-    var entries: [String: String] = [:]
-    for line in text.split(whereSeparator: \.isNewline) {
-      let parts = line.split(separator: "=", maxSplits: 1)
-      if parts.count == 2 {
-        entries[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1]
-          .trimmingCharacters(in: .whitespaces)
-      }
-    }
-    func number(_ key: String) throws -> Float {
-      guard let text = entries[key], let value = Float(text) else {
-        throw StereoDataError(.corrupt, url, "no numeric '\(key)=' entry")
-      }
-      return value
-    }
-    let camera = entries["cam0"]?.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-      .split(whereSeparator: { $0 == " " || $0 == ";" }).compactMap { Float($0) }
-    guard let camera, camera.count == 9, camera[0] > 0 else {
-      throw StereoDataError(.corrupt, url, "no 'cam0=[f 0 cx; 0 f cy; 0 0 1]' entry")
-    }
-    let baselineMillimetres = try number("baseline")
-    return StereoCalibration(
-      focalLength: camera[0], baseline: baselineMillimetres / 1000,
-      disparityOffset: try number("doffs"))
+    try RectifiedIntrinsics.readMiddlebury(url).stereoCalibration
   }
 
   /// The `ndisp=` entry of a Middlebury/ETH3D `calib.txt` (a bound on the disparities), or nil
@@ -77,42 +55,23 @@ extension StereoCalibration {
   ///   number of at most 100000.
   public static func readMiddleburyDisparityBound(_ url: URL) throws -> Float? {
     let text = String(decoding: try FileContents.read(url), as: UTF8.self)
-    for line in text.split(whereSeparator: \.isNewline) {
-      let parts = line.split(separator: "=", maxSplits: 1).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
-      if parts.count == 2, parts[0] == "ndisp" {
-        guard let value = Float(parts[1]), value > 0, value <= 100_000 else {
-          throw StereoDataError(
-            .corrupt, url, "'ndisp=\(parts[1])' must be a positive number of at most 100000")
-        }
-        return value
-      }
+    guard let entry = RectifiedIntrinsics.entries(text, separator: "=")["ndisp"] else {
+      return nil
     }
-    return nil
+    guard let value = Float(entry), value > 0, value <= 100_000 else {
+      throw StereoDataError(
+        .corrupt, url, "'ndisp=\(entry)' must be a positive number of at most 100000")
+    }
+    return value
   }
 
-  /// Reads a KITTI calibration file: `P_rect_02`/`P_rect_03` (2015, `calib_cam_to_cam`) or
-  /// `P2`/`P3` (2012, `calib`), 3×4 projection matrices whose fourth entries are `−f·tx`.
+  /// Reads a KITTI calibration file (``RectifiedIntrinsics/readKITTI(_:)``): `P_rect_02`/
+  /// `P_rect_03` (2015, `calib_cam_to_cam`) or `P2`/`P3` (2012, `calib`), 3×4 projection
+  /// matrices whose fourth entries are `−f·tx`.
   ///
-  /// - Throws: ``StereoDataError`` when the file cannot be read or lacks the matrices.
+  /// - Throws: ``StereoDataError`` when the file cannot be read, or naming the key that is
+  ///   missing, malformed or out of range.
   public static func readKITTI(_ url: URL) throws -> StereoCalibration {
-    let text = String(decoding: try FileContents.read(url), as: UTF8.self)
-    var matrices: [String: [Float]] = [:]
-    for line in text.split(whereSeparator: \.isNewline) {
-      let parts = line.split(separator: ":", maxSplits: 1)
-      if parts.count == 2 {
-        matrices[String(parts[0])] = parts[1].split(separator: " ").compactMap { Float($0) }
-      }
-    }
-    guard let left = matrices["P_rect_02"] ?? matrices["P2"],
-      let right = matrices["P_rect_03"] ?? matrices["P3"], left.count == 12, right.count == 12,
-      left[0] > 0
-    else {
-      throw StereoDataError(.corrupt, url, "no 'P_rect_02'/'P_rect_03' (or 'P2'/'P3') matrices")
-    }
-    return StereoCalibration(
-      focalLength: left[0], baseline: (left[3] - right[3]) / left[0],
-      disparityOffset: right[2] - left[2])
+    try RectifiedIntrinsics.readKITTI(url).stereoCalibration
   }
 }
