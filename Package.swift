@@ -46,7 +46,8 @@ let package = Package(
     .target(name: "StereoNN", dependencies: ["StereoTensor"]),
     .target(name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"]),
     .target(
-      name: "StereoDepth", dependencies: ["StereoTensor", "StereoNN", "StereoData"],
+      name: "StereoDepth",
+      dependencies: ["StereoTensor", "StereoNN", "StereoData", "StereoClassic"],
       resources: [.copy("Resources/wnet-realtime.safetensors")]),
     .target(name: "StereoClassic", dependencies: ["StereoTensor", "StereoData", "CStereoClassic"]),
 

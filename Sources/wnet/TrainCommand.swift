@@ -82,6 +82,16 @@ extension WNetCommand {
     @Flag(help: "Add the left-right consistency loss (weight 1).")
     var consistency = false
 
+    @Flag(
+      help: "Leave pixels failing the left-right check (by more than 1 px) out of reconstruction.")
+    var occlusionMask = false
+
+    @Option(
+      help: ArgumentHelp(
+        "The weight of the confidence-weighted loss to OpenCV SGBM proxy disparities of real "
+          + "pairs, cached in the run's 'proxies' folder (default 0: off)."))
+    var proxyWeight: Float?
+
     @Option(
       help:
         "The weight of the smoothness term per view (default: the preset's, 0.1 for realtime, 0.001 for original)."
@@ -125,6 +135,9 @@ extension WNetCommand {
       }
       if let smoothnessWeight, !(smoothnessWeight >= 0) {
         throw ValidationError("'--smoothness-weight' must be non-negative.")
+      }
+      if let proxyWeight, !(proxyWeight >= 0 && proxyWeight.isFinite) {
+        throw ValidationError("'--proxy-weight' must be non-negative.")
       }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
@@ -173,6 +186,8 @@ extension WNetCommand {
       }
       if ssim { revised.loss.ssimWeight = 0.85 }
       if consistency { revised.loss.consistencyWeight = 1 }
+      if occlusionMask { revised.loss.occlusionMask = true }
+      if let proxyWeight { revised.loss.proxyWeight = proxyWeight }
       if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
       if let batchSize { revised.batchSize = batchSize }
       if let height { revised.height = height }
@@ -235,6 +250,10 @@ extension WNetCommand {
       if consistency && stored.loss.consistencyWeight != 1 {
         conflicts.append("'--consistency' (the run uses weight \(stored.loss.consistencyWeight))")
       }
+      check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
+      if occlusionMask && !stored.loss.occlusionMask {
+        conflicts.append("'--occlusion-mask' (the run trains without it)")
+      }
       return conflicts
     }
 
@@ -284,7 +303,8 @@ extension WNetCommand {
       }
       let checkpoint = rotation.url(age: 0)
       let recipe = trainer.recipe
-      let trainingData = try TrainingData(recipe: recipe, startingAt: trainer.step)
+      let trainingData = try TrainingData(
+        recipe: recipe, startingAt: trainer.step, runDirectory: directory)
       let session = try TrainingSession(
         trainer: trainer, source: trainingData.source, validation: trainingData.validation,
         directory: directory)

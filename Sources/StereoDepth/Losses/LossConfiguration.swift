@@ -25,16 +25,29 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   /// and added to the finest scale's (weight 1). 0 trains through the finest scale only. Single
   /// scale networks ignore it. Defaults to 1 (also when a stored recipe predates it).
   public var coarseScaleWeight: Float
+  /// Whether to leave pixels that fail the left-right check out of each view's reconstruction
+  /// term, at every scale (see ``OcclusionMask``). Off by default (also for stored recipes).
+  public var occlusionMask: Bool
+  /// The largest left-right disagreement, in pixels of the scale, of a pixel the occlusion
+  /// mask keeps; 1 by default.
+  public var occlusionThreshold: Float
+  /// λ of the proxy term `λ · Σ_views Σ c·|d − p| / Σ c` (``ProxyLoss``) over the batch's proxy
+  /// disparities `p` with confidence `c`; 0 (the default) turns it off.
+  public var proxyWeight: Float
 
   /// Creates a configuration.
   public init(
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
-    consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1
+    consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1,
+    occlusionMask: Bool = false, occlusionThreshold: Float = 1, proxyWeight: Float = 0
   ) {
     precondition(
       smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight)
-        && coarseScaleWeight >= 0,
+        && coarseScaleWeight >= 0 && occlusionThreshold >= 0 && proxyWeight >= 0,
       "Loss weights must be non-negative and α in [0, 1]")
+    self.occlusionMask = occlusionMask
+    self.occlusionThreshold = occlusionThreshold
+    self.proxyWeight = proxyWeight
     self.coarseScaleWeight = coarseScaleWeight
     self.smoothness = smoothness
     self.smoothnessWeight = smoothnessWeight
@@ -55,10 +68,11 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case smoothness, smoothnessWeight, ssimWeight, consistencyWeight, masksOutOfBounds
-    case coarseScaleWeight
+    case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight
   }
 
-  /// Decodes a configuration; keys added later (``coarseScaleWeight``) take their defaults.
+  /// Decodes a configuration; keys added later (``coarseScaleWeight``, ``occlusionMask``,
+  /// ``occlusionThreshold``, ``proxyWeight``) take their defaults.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     smoothness = try container.decode(Smoothness.self, forKey: .smoothness)
@@ -67,5 +81,9 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     consistencyWeight = try container.decode(Float.self, forKey: .consistencyWeight)
     masksOutOfBounds = try container.decode(Bool.self, forKey: .masksOutOfBounds)
     coarseScaleWeight = try container.decodeIfPresent(Float.self, forKey: .coarseScaleWeight) ?? 1
+    occlusionMask = try container.decodeIfPresent(Bool.self, forKey: .occlusionMask) ?? false
+    occlusionThreshold =
+      try container.decodeIfPresent(Float.self, forKey: .occlusionThreshold) ?? 1
+    proxyWeight = try container.decodeIfPresent(Float.self, forKey: .proxyWeight) ?? 0
   }
 }

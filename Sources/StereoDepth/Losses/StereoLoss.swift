@@ -6,12 +6,31 @@ public struct LossTerms: Codable, Sendable, Equatable {
   public var reconstruction: Float
   public var smoothness: Float
   public var consistency: Float
+  /// The proxy term before its weight (0 when off or without proxies).
+  public var proxy: Float
 
-  public init(total: Float, reconstruction: Float, smoothness: Float, consistency: Float) {
+  public init(
+    total: Float, reconstruction: Float, smoothness: Float, consistency: Float, proxy: Float = 0
+  ) {
     self.total = total
     self.reconstruction = reconstruction
     self.smoothness = smoothness
     self.consistency = consistency
+    self.proxy = proxy
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case total, reconstruction, smoothness, consistency, proxy
+  }
+
+  /// Decodes terms; ``proxy`` is 0 when absent (logs written before it).
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    total = try container.decode(Float.self, forKey: .total)
+    reconstruction = try container.decode(Float.self, forKey: .reconstruction)
+    smoothness = try container.decode(Float.self, forKey: .smoothness)
+    consistency = try container.decode(Float.self, forKey: .consistency)
+    proxy = try container.decodeIfPresent(Float.self, forKey: .proxy) ?? 0
   }
 }
 
@@ -23,6 +42,13 @@ public struct LossTerms: Codable, Sendable, Equatable {
 /// ``LossConfiguration/masksOutOfBounds`` is set. The consistency term renders the other view's
 /// disparity map with this view's distribution (the same selection layer, carried across) and
 /// compares it with this view's own.
+///
+/// With ``LossConfiguration/occlusionMask``, each scale's reconstruction weights are also
+/// multiplied by that scale's ``OcclusionMask`` (a constant). With
+/// ``LossConfiguration/proxyWeight`` `λ > 0` and proxies given, the term
+/// `λ · Σ_scales w_s · Σ_views ProxyLoss.term(d_view, p_view, c_view)` is added, with each
+/// coarser scale's targets ``ProxyTargets/downsampled(by:)`` to its grid (weight
+/// `coarseScaleWeight`, as its other terms).
 public struct StereoLoss {
   public let configuration: LossConfiguration
   public let minimumDisparity: Int
@@ -33,13 +59,22 @@ public struct StereoLoss {
   }
 
   /// The differentiable total and its terms.
-  public func callAsFunction(_ output: WNetOutput, left: Tensor, right: Tensor) -> (
-    total: Tensor, terms: LossTerms
-  ) {
+  ///
+  /// - Parameters:
+  ///   - output: Both views' selection outputs, at every scale.
+  ///   - left: The left view, `[N, H, W, 3]`.
+  ///   - right: The right view, `[N, H, W, 3]`.
+  ///   - proxy: The batch's proxy disparities at full resolution, if any; the proxy term is
+  ///     skipped without them.
+  /// - Returns: The total (differentiable) and its terms as numbers.
+  public func callAsFunction(
+    _ output: WNetOutput, left: Tensor, right: Tensor, proxy: ProxyTargets? = nil
+  ) -> (total: Tensor, terms: LossTerms) {
     let c = configuration
     var reconstruction = Tensor(0)
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
+    var proxyTerm = Tensor(0)
     // The finest scale at full weight on the given views; coarser scales (coarse-to-fine
     // networks) on their own downsampled views, weighted by `coarseScaleWeight`.
     var scales = [
@@ -56,13 +91,20 @@ public struct StereoLoss {
     for scale in scales {
       var scaleReconstruction = Tensor(0)
       var scaleSmoothness = Tensor(0)
-      for (selection, image) in [(scale.left, scale.leftImage), (scale.right, scale.rightImage)] {
+      let masks: (left: Tensor, right: Tensor)? =
+        c.occlusionMask
+        ? OcclusionMask.masks(
+          left: scale.left.disparity, right: scale.right.disparity,
+          threshold: c.occlusionThreshold) : nil
+      for (selection, image, mask) in [
+        (scale.left, scale.leftImage, masks?.left), (scale.right, scale.rightImage, masks?.right),
+      ] {
         let error = AppearanceLoss.perPixel(
           selection.reconstruction, image, ssimWeight: c.ssimWeight)
+        var weights = c.masksOutOfBounds ? selection.validity : nil
+        if let mask { weights = weights.map { $0.detached * mask } ?? mask }
         scaleReconstruction =
-          scaleReconstruction
-          + AppearanceLoss.weightedMean(
-            error, weights: c.masksOutOfBounds ? selection.validity : nil)
+          scaleReconstruction + AppearanceLoss.weightedMean(error, weights: weights)
         if c.smoothnessWeight > 0 {
           switch c.smoothness {
           case .edgeAware:
@@ -79,6 +121,24 @@ public struct StereoLoss {
         }
       }
       let weighted = scale.weight == 1
+      if c.proxyWeight > 0, let proxy {
+        let target = proxy.downsampled(by: scale.factor)
+        precondition(
+          scale.factor > 1 || target.leftDisparity.shape == scale.left.disparity.shape,
+          "Proxies \(target.leftDisparity.shape) differ from disparities "
+            + "\(scale.left.disparity.shape)")
+        // A coarse grid that is not ⌊H/f⌋ × ⌊W/f⌋ has no proxy.
+        if target.leftDisparity.shape == scale.left.disparity.shape {
+          let scaleProxy =
+            ProxyLoss.term(
+              disparity: scale.left.disparity, proxy: target.leftDisparity,
+              confidence: target.leftConfidence)
+            + ProxyLoss.term(
+              disparity: scale.right.disparity, proxy: target.rightDisparity,
+              confidence: target.rightConfidence)
+          proxyTerm = proxyTerm + (weighted ? scaleProxy : scaleProxy.scaled(by: scale.weight))
+        }
+      }
       reconstruction =
         reconstruction
         + (weighted ? scaleReconstruction : scaleReconstruction.scaled(by: scale.weight))
@@ -96,14 +156,15 @@ public struct StereoLoss {
             (own - carried).abs(), weights: c.masksOutOfBounds ? validity : nil)
       }
     }
-    let total =
+    var total =
       reconstruction + smoothness.scaled(by: c.smoothnessWeight)
       + consistency.scaled(by: c.consistencyWeight)
+    if c.proxyWeight > 0 && proxy != nil { total = total + proxyTerm.scaled(by: c.proxyWeight) }
     return (
       total,
       LossTerms(
         total: total.scalar, reconstruction: reconstruction.scalar, smoothness: smoothness.scalar,
-        consistency: consistency.scalar)
+        consistency: consistency.scalar, proxy: proxyTerm.scalar)
     )
   }
 }

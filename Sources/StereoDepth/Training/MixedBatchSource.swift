@@ -44,16 +44,20 @@ public final class MixedBatchSource: TrainingBatchSource {
 
   public func batch(forStep step: Int) throws -> StereoBatchTensors {
     var parts: [StereoBatchTensors] = []
+    var proxy: ProxyTargets?
     if let stream {
       let real = try stream.next()
-      parts.append(StereoBatchTensors(left: real.left, right: real.right))
+      proxy = ProxyTargets(batch: real)
+      parts.append(StereoBatchTensors(left: real.left, right: real.right, proxy: proxy))
     }
     if let synthetic { parts.append(try synthetic.batch(forStep: step)) }
     guard parts.count > 1 else { return parts[0] }
+    // Synthetic scenes have no proxies: their pixels join with confidence 0.
     return withoutGradients {
       StereoBatchTensors(
         left: Tensor.concatenate(parts.map(\.left), axis: 0),
-        right: Tensor.concatenate(parts.map(\.right), axis: 0))
+        right: Tensor.concatenate(parts.map(\.right), axis: 0),
+        proxy: proxy?.padded(with: syntheticCount))
     }
   }
 }

@@ -12,10 +12,15 @@ public struct TrainingError: Error, CustomStringConvertible {
 public struct StereoBatchTensors: Sendable {
   public var left: Tensor
   public var right: Tensor
-  public init(left: Tensor, right: Tensor) {
+  /// The pairs' proxy disparities for the proxy term, `nil` when none has one.
+  public var proxy: ProxyTargets?
+  public init(left: Tensor, right: Tensor, proxy: ProxyTargets? = nil) {
     precondition(left.shape == right.shape, "Left \(left.shape) and right \(right.shape) differ")
+    precondition(
+      proxy.map { $0.count == left.shape[0] } ?? true, "Proxies and views differ in count")
     self.left = left
     self.right = right
+    self.proxy = proxy
   }
 }
 
@@ -114,7 +119,8 @@ public final class Trainer {
     let update = TrainingStep(model: model, loss: loss, optimizer: optimizer)
     let terms: LossTerms
     do {
-      terms = try update(left: batch.left, right: batch.right, context: &context)
+      terms = try update(
+        left: batch.left, right: batch.right, proxy: batch.proxy, context: &context)
     } catch .nonFiniteLoss(let value) {
       throw TrainingError(
         "the loss became \(value) at step \(step + 1); the weights were not updated (try a lower "
@@ -135,7 +141,7 @@ public final class Trainer {
       let output = model(
         left: batch.left, right: batch.right, context: &context,
         warpingDisparities: loss.configuration.consistencyWeight > 0)
-      return loss(output, left: batch.left, right: batch.right).terms
+      return loss(output, left: batch.left, right: batch.right, proxy: batch.proxy).terms
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StereoClassic
 import StereoData
 
 /// The batches and the held-out set of a training run, built from its recipe.
@@ -19,11 +20,19 @@ public struct TrainingData {
 
   /// Builds the batch source and the held-out set for `recipe`, starting at `step`.
   ///
-  /// Without a stored split, one is drawn from the recipe's policy.
+  /// Without a stored split, one is drawn from the recipe's policy. When the loss has a proxy
+  /// term (``LossConfiguration/proxyWeight`` > 0) and there are real pairs, their batches carry
+  /// proxies from a ``ProxyDisparityCache`` with ``TrainingDataRecipe/proxies`` in
+  /// `runDirectory/proxies` (held-out batches do not).
   ///
+  /// - Parameters:
+  ///   - recipe: The run's recipe.
+  ///   - step: The first step's number.
+  ///   - runDirectory: The run's folder; needed only for proxies.
   /// - Throws: ``StereoDataError`` when a source cannot be read; ``TrainingError`` when the
-  ///   recipe has a problem or the training side of the split is empty.
-  public init(recipe: TrainingRecipe, startingAt step: Int) throws {
+  ///   recipe has a problem, the training side of the split is empty, or proxies are needed
+  ///   without a run folder.
+  public init(recipe: TrainingRecipe, startingAt step: Int, runDirectory: URL? = nil) throws {
     if let problem = recipe.problems.first { throw TrainingError(problem) }
     let data = recipe.data
     var loader: StereoBatchLoader?
@@ -45,7 +54,17 @@ public struct TrainingData {
       let loaderConfiguration = StereoLoaderConfiguration(
         batchSize: min(realCount, recipe.batchSize), height: recipe.height, width: recipe.width,
         augmentation: data.augmentation, seed: recipe.seed)
-      loader = try StereoBatchLoader(dataset: training, configuration: loaderConfiguration)
+      var proxyProvider: ProxyDisparityCache?
+      if recipe.loss.proxyWeight > 0 {
+        guard let runDirectory else {
+          throw TrainingError("the proxy term needs a run folder to cache its proxies in")
+        }
+        proxyProvider = ProxyDisparityCache(
+          configuration: data.proxies,
+          folder: runDirectory.appendingPathComponent("proxies", isDirectory: true))
+      }
+      loader = try StereoBatchLoader(
+        dataset: training, configuration: loaderConfiguration, proxyProvider: proxyProvider)
       if !held.isEmpty && data.validationSamples > 0 {
         let heldLoader = try StereoBatchLoader(
           dataset: held,

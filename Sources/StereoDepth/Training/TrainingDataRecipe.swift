@@ -1,4 +1,5 @@
 import Foundation
+import StereoClassic
 import StereoData
 
 /// Where a run's training pairs come from: real datasets, synthetic scenes or both, how the real
@@ -23,14 +24,21 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   public var augmentation: AugmentationConfiguration
   /// The most real held-out pairs evaluated at each validation.
   public var validationSamples: Int
+  /// How the real training pairs' proxy disparities are computed.
+  ///
+  /// Used when the loss has a proxy term (``LossConfiguration/proxyWeight`` > 0): OpenCV SGBM,
+  /// cached once per pair in the run's `proxies` folder under a key of these parameters
+  /// (``ProxyDisparityCache``). Synthetic scenes never have proxies.
+  public var proxies: ProxyDisparityConfiguration
 
   /// Creates a data recipe; the default is synthetic scenes only.
   public init(
     sources: [StereoDatasetConfiguration] = [], syntheticShare: Double? = nil,
     synthetic: SyntheticSceneSettings = SyntheticSceneSettings(), splitPolicy: SplitPolicy = .none,
     split: DatasetSplit? = nil, augmentation: AugmentationConfiguration = .standard,
-    validationSamples: Int = 24
+    validationSamples: Int = 24, proxies: ProxyDisparityConfiguration = .standard
   ) {
+    self.proxies = proxies
     self.sources = sources
     self.syntheticShare = syntheticShare ?? (sources.isEmpty ? 1 : 0.5)
     self.synthetic = synthetic
@@ -84,6 +92,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if validationSamples != other.validationSamples {
       changes.append("held-out samples \(other.validationSamples) → \(validationSamples)")
     }
+    if proxies != other.proxies {
+      changes.append("proxy settings \(other.proxies) → \(proxies)")
+    }
     return changes
   }
 
@@ -109,6 +120,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
+    case proxies
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -127,6 +139,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       try container.decodeIfPresent(AugmentationConfiguration.self, forKey: .augmentation)
       ?? .standard
     validationSamples = try container.decodeIfPresent(Int.self, forKey: .validationSamples) ?? 24
+    proxies =
+      try container.decodeIfPresent(ProxyDisparityConfiguration.self, forKey: .proxies)
+      ?? .standard
   }
 }
 

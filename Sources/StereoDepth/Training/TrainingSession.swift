@@ -77,11 +77,13 @@ public final class TrainingSession {
       sum.reconstruction += terms.reconstruction
       sum.smoothness += terms.smoothness
       sum.consistency += terms.consistency
+      sum.proxy += terms.proxy
     }
     let count = Float(validation.count)
     return LossTerms(
       total: sum.total / count, reconstruction: sum.reconstruction / count,
-      smoothness: sum.smoothness / count, consistency: sum.consistency / count)
+      smoothness: sum.smoothness / count, consistency: sum.consistency / count,
+      proxy: sum.proxy / count)
   }
 
   /// How a run ended.

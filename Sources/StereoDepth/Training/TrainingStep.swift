@@ -36,13 +36,17 @@ public struct TrainingStep {
 
   /// Takes one step on the pair `left`, `right` (`[N, H, W, 3]` each, in [0, 1]).
   ///
-  /// - Parameter context: Training mode and dropout generator for the forward pass
-  ///   (``ForwardContext/inference`` freezes batch norm's statistics, as adaptation does).
+  /// - Parameters:
+  ///   - left: The left views, `[N, H, W, 3]`.
+  ///   - right: The right views, `[N, H, W, 3]`.
+  ///   - context: Training mode and dropout generator for the forward pass
+  ///     (``ForwardContext/inference`` freezes batch norm's statistics, as adaptation does).
+  ///   - proxy: The pair's proxy disparities for the proxy term, if any.
   /// - Returns: The loss terms before the update.
   /// - Throws: ``Failure`` when the loss or a gradient is not finite; nothing was updated.
   @discardableResult
   public func callAsFunction(
-    left: Tensor, right: Tensor, context: inout ForwardContext
+    left: Tensor, right: Tensor, proxy: ProxyTargets? = nil, context: inout ForwardContext
   ) throws(Failure) -> LossTerms {
     let parameters = model.parameters
     parameters.zeroGradients()
@@ -50,7 +54,7 @@ public struct TrainingStep {
     let output = model(
       left: left, right: right, context: &context,
       warpingDisparities: loss.configuration.consistencyWeight > 0)
-    let (total, terms) = loss(output, left: left, right: right)
+    let (total, terms) = loss(output, left: left, right: right, proxy: proxy)
     guard terms.total.isFinite else { throw .nonFiniteLoss(terms.total) }
     total.backward()
     for (name, parameter) in parameters.trainable {

@@ -1,0 +1,185 @@
+import Foundation
+import StereoNN
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+@testable import StereoDepth
+
+@Suite("Occlusion mask and proxy term")
+struct OcclusionAndProxyLossTests {
+  // One row of six pixels. Left: x=0 points outside (u = −0.5); x=3 points at u = 0, where the
+  // right view says 1, not 3; x=5 points at u = 3.4, where linear sampling reads
+  // 0.6·1 + 0.4·3 = 1.8, within 0.5 of 1.6 (the nearest pixel, 1, would not be).
+  // Right: x=2 points at u = 4 (left says 1, not 2), x=4 outside (u = 7), x=5 at u = 5 (1.6 ≠ 0).
+  let leftDisparity: [Float] = [0.5, 1, 1, 3, 1, 1.6]
+  let rightDisparity: [Float] = [1, 1, 2, 1, 3, 0]
+  let leftMask: [Float] = [0, 1, 1, 0, 1, 1]
+  let rightMask: [Float] = [1, 1, 0, 1, 0, 0]
+
+  @Test("The left-right check masks the hand-computed pixels of both views")
+  func maskByHand() {
+    let masks = OcclusionMask.masks(
+      left: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      right: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), threshold: 0.5)
+    #expect(masks.left.scalars == leftMask)
+    #expect(masks.right.scalars == rightMask)
+    #expect(!masks.left.requiresGradient && !masks.right.requiresGradient)
+    // A 2 px threshold also keeps the left view's x=3 (off by 2), never x=0 (it points outside).
+    let loose = OcclusionMask.masks(
+      left: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      right: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), threshold: 2)
+    #expect(loose.left.scalars == [0, 1, 1, 1, 1, 1])
+  }
+
+  /// A hand-built output whose reconstructions miss the views by `error` in every channel.
+  func output(error: [Float], leftDisparity: Tensor, rightDisparity: Tensor, image: Tensor)
+    -> WNetOutput
+  {
+    let offset = Tensor(
+      shape: [1, 1, 6, 3], scalars: error.flatMap { [$0, $0, $0] })
+    let ones = Tensor.ones([1, 1, 6, 1])
+    return WNetOutput(
+      left: SelectionOutput(
+        reconstruction: image + offset, disparity: leftDisparity, validity: ones,
+        probabilities: ones),
+      right: SelectionOutput(
+        reconstruction: image + offset, disparity: rightDisparity, validity: ones,
+        probabilities: ones))
+  }
+
+  @Test("The occlusion mask leaves the masked pixels out of each view's reconstruction mean")
+  func maskedReconstruction() {
+    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
+    let error: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    let built = output(
+      error: error, leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    func total(masked: Bool) -> LossTerms {
+      StereoLoss(
+        configuration: LossConfiguration(
+          smoothness: .edgeAware, smoothnessWeight: 0, occlusionMask: masked,
+          occlusionThreshold: 0.5),
+        minimumDisparity: 0)(built, left: image, right: image).terms
+    }
+    // Left keeps x = 1, 2, 4, 5: (0.2 + 0.3 + 0.5 + 0.6)/4; right keeps x = 0, 1, 3.
+    let expected: Float = 1.6 / 4 + 0.7 / 3
+    #expect(Swift.abs(total(masked: true).reconstruction - expected) < 1e-5)
+    #expect(Swift.abs(total(masked: false).reconstruction - 0.7) < 1e-5)
+  }
+
+  @Test("The proxy term: Σ c·|d − p| / Σ c per view, its gradient λ·c·sign(d − p) / Σ c")
+  func proxyTermByHand() {
+    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.5)
+    let left = Parameter(Tensor(shape: [1, 1, 6, 1], scalars: [1, 2, 3, 4, 5, 6]))
+    let right = Parameter(Tensor(shape: [1, 1, 6, 1], scalars: [2, 2, 2, 2, 2, 2]))
+    let proxy = ProxyTargets(
+      leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: [1.5, .infinity, 2, 4, 9, 0]),
+      leftConfidence: Tensor(shape: [1, 1, 6, 1], scalars: [1, 0, 0.5, 0.25, 0, 0]),
+      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: [3, 3, 1, 1, 1, 1]),
+      rightConfidence: Tensor(shape: [1, 1, 6, 1], scalars: [1, 1, 0, 0, 0, 2]))
+    let lambda: Float = 0.5
+    let built = output(
+      error: [0, 0, 0, 0, 0, 0], leftDisparity: left.tracked, rightDisparity: right.tracked,
+      image: image)
+    let loss = StereoLoss(
+      configuration: LossConfiguration(
+        smoothness: .edgeAware, smoothnessWeight: 0, proxyWeight: lambda),
+      minimumDisparity: 0)
+    let (total, terms) = loss(built, left: image, right: image, proxy: proxy)
+    // Left: Σc = 1.75, Σ c·|d − p| = 1·0.5 + 0.5·1 + 0.25·0 = 1. Right: Σc = 4,
+    // Σ c·|d − p| = 1 + 1 + 2·1 = 4.
+    let expected: Float = 1 / 1.75 + 4 / 4
+    #expect(Swift.abs(terms.proxy - expected) < 1e-5, "\(terms.proxy)")
+    #expect(Swift.abs(total.scalar - lambda * expected) < 1e-5, "\(total.scalar)")
+    total.backward()
+    let leftGradient = left.gradient!.scalars
+    let rightGradient = right.gradient!.scalars
+    let expectedLeft: [Float] = [-1 / 1.75, 0, 0.5 / 1.75, 0, 0, 0].map { lambda * $0 }
+    let expectedRight: [Float] = [-0.25, -0.25, 0, 0, 0, 0.5].map { lambda * $0 }
+    for (got, want) in zip(leftGradient, expectedLeft) { #expect(Swift.abs(got - want) < 1e-5) }
+    for (got, want) in zip(rightGradient, expectedRight) { #expect(Swift.abs(got - want) < 1e-5) }
+    // Without proxies (synthetic batches) and at weight 0 the term is skipped.
+    let without = loss(built, left: image, right: image).terms
+    #expect(without.proxy == 0 && without.total == 0)
+  }
+
+  @Test("A stored loss without the new keys decodes with both levers off")
+  func decodesOldConfiguration() throws {
+    let json = """
+      {"smoothness": "edgeAware", "smoothnessWeight": 0.1, "ssimWeight": 0,
+       "consistencyWeight": 0, "masksOutOfBounds": true}
+      """
+    let decoded = try JSONDecoder().decode(LossConfiguration.self, from: Data(json.utf8))
+    #expect(!decoded.occlusionMask && decoded.occlusionThreshold == 1 && decoded.proxyWeight == 0)
+    #expect(decoded == LossConfiguration.preset(.realtime))
+    var changed = decoded
+    changed.occlusionMask = true
+    changed.proxyWeight = 0.25
+    let roundTrip = try JSONDecoder().decode(
+      LossConfiguration.self, from: try JSONEncoder().encode(changed))
+    #expect(roundTrip == changed)
+  }
+
+  @Test("Downsampled targets: confidence-weighted block means over f, mean confidence")
+  func downsampledByHand() {
+    // One 2×4 view: blocks [[2, 4], [∞, 6]] and [[1, 1], [3, 3]] at f = 2.
+    let proxy = ProxyTargets(
+      leftDisparity: Tensor(shape: [1, 2, 4, 1], scalars: [2, 4, 1, 1, .infinity, 6, 3, 3]),
+      leftConfidence: Tensor(shape: [1, 2, 4, 1], scalars: [1, 0.5, 0, 0, 1, 0.5, 0, 0]),
+      rightDisparity: Tensor(shape: [1, 2, 4, 1], repeating: 4),
+      rightConfidence: Tensor(shape: [1, 2, 4, 1], repeating: 1))
+    let half = proxy.downsampled(by: 2)
+    #expect(half.leftDisparity.shape == [1, 1, 2, 1])
+    // (1·2 + 0.5·4 + 0.5·6)/2 / 2 = 7/4; the second block has no confidence.
+    #expect(half.leftDisparity.scalars == [1.75, 0])
+    #expect(half.leftConfidence.scalars == [0.5, 0])
+    #expect(half.rightDisparity.scalars == [2, 2] && half.rightConfidence.scalars == [1, 1])
+  }
+
+  @Test("Padding for synthetic pairs adds pairs of confidence 0")
+  func padding() {
+    let proxy = ProxyTargets(
+      leftDisparity: Tensor(shape: [1, 1, 2, 1], scalars: [3, .infinity]),
+      leftConfidence: Tensor(shape: [1, 1, 2, 1], scalars: [1, 1]),
+      rightDisparity: Tensor(shape: [1, 1, 2, 1], scalars: [1, 2]),
+      rightConfidence: Tensor(shape: [1, 1, 2, 1], scalars: [0.5, 0]))
+    #expect(proxy.leftDisparity.scalars == [3, 0] && proxy.leftConfidence.scalars == [1, 0])
+    #expect(proxy.rightDisparity.scalars == [1, 0] && proxy.rightConfidence.scalars == [0.5, 0])
+    let padded = proxy.padded(with: 2)
+    #expect(padded.count == 3)
+    #expect(padded.leftConfidence.scalars == [1, 0, 0, 0, 0, 0])
+    #expect(padded.rightDisparity.scalars == [1, 0, 0, 0, 0, 0])
+  }
+
+  @Test("On featureless views the proxy term alone pulls the disparity to a constant proxy")
+  func proxyPullsTraining() throws {
+    let model = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
+    var loss = LossConfiguration.preset(.realtime)
+    loss.smoothnessWeight = 0
+    loss.proxyWeight = 1
+    let recipe = TrainingRecipe(
+      model: model, loss: loss, batchSize: 2, height: 8, width: 16, learningRate: 1e-2,
+      steps: 80, seed: 3)
+    let trainer = try Trainer(recipe: recipe)
+    // Identical uniform views: every disparity reconstructs them exactly, so only the proxy
+    // term has a gradient.
+    let view = Tensor(shape: [2, 8, 16, 3], repeating: 0.4)
+    let target: Float = 5.5
+    let map = Tensor(shape: [2, 8, 16, 1], repeating: target)
+    let confidence = Tensor.ones([2, 8, 16, 1])
+    let batch = StereoBatchTensors(
+      left: view, right: view,
+      proxy: ProxyTargets(
+        leftDisparity: map, leftConfidence: confidence, rightDisparity: map,
+        rightConfidence: confidence))
+    // The proxy term (training mode) is Σ_views mean |d − 5.5|: it bounds each view's mean
+    // distance to the proxy.
+    let first = try trainer.train(on: batch)
+    var last = first
+    for _ in 1..<recipe.steps { last = try trainer.train(on: batch) }
+    #expect(first.reconstruction < 1e-5, "\(first)")
+    #expect(first.proxy > 1, "starts \(first.proxy) from the proxy")
+    #expect(last.proxy < 0.5, "proxy term \(first.proxy) → \(last.proxy)")
+  }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import StereoDepth
+import Testing
+
+/// `wnet train --proxy-weight W --occlusion-mask`: the flags reach the stored recipe, and the
+/// proxies of real pairs are cached in the run's folder.
+@Suite("wnet train: proxy term and occlusion mask", .serialized)
+struct TrainProxyCommandTests {
+  typealias CLI = CommandLineErrorTests
+
+  @Test("--proxy-weight caches SGBM proxies in the run folder; both flags are stored")
+  func proxyRun() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = folder.appendingPathComponent("scenes")
+    let synth = try CLI.run([
+      "synth", "--count", "2", "--width", "48", "--height", "32", "--max-disparity", "6", "-o",
+      data.path,
+    ])
+    #expect(synth.status == 0, "\(synth.standardError)")
+    let run = folder.appendingPathComponent("run")
+    let outcome = try CLI.run([
+      "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "0.5",
+      "--occlusion-mask", "--steps", "2", "--batch-size", "1", "--height", "16", "--width", "32",
+      "--validate-every", "0", "--output", run.path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    let proxies = try FileManager.default.contentsOfDirectory(
+      atPath: run.appendingPathComponent("proxies").path)
+    #expect(proxies.filter { $0.hasSuffix(".pfm") }.count == 8, "\(proxies)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    let loss = try WNetCheckpoint.read(checkpoint).metadata.training?.loss
+    #expect(loss?.proxyWeight == 0.5 && loss?.occlusionMask == true, "\(String(describing: loss))")
+
+    let refused = try CLI.run([
+      "train", "--data", data.path, "--proxy-weight=-1", "--output",
+      folder.appendingPathComponent("other").path,
+    ])
+    #expect(refused.status != 0 && refused.standardError.contains("--proxy-weight"))
+  }
+}
