@@ -9,19 +9,22 @@ extension Image {
   ///
   /// - Returns: `height·width·channels` bytes, row-major, channels last.
   func bytesBGR() -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: pixels.count)
     let channels = channels
-    pixels.withUnsafeBufferPointer { values in
-      bytes.withUnsafeMutableBufferPointer { out in
-        for pixel in 0..<(width * height) {
+    let count = pixels.count
+    return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+      pixels.withUnsafeBufferPointer { values in
+        // `v·255 + 0.5` truncated is round-half-up, which for v ≥ 0 equals `rounded()`'s
+        // half-away-from-zero without a libm call per byte; NaN and ±∞ become 0 and clamp.
+        for pixel in 0..<(count / max(channels, 1)) {
+          let base = pixel * channels
           for c in 0..<channels {
-            let value = values[pixel * channels + c]
-            let clamped = value.isFinite ? min(max(value, 0), 1) : 0
-            out[pixel * channels + (channels - 1 - c)] = UInt8((clamped * 255).rounded())
+            let value = values[base + c]
+            let clamped = value.isFinite ? Swift.min(Swift.max(value, 0), 1) : 0
+            out[base + channels - 1 - c] = UInt8(truncatingIfNeeded: Int32(clamped * 255 + 0.5))
           }
         }
       }
+      initialized = count
     }
-    return bytes
   }
 }
