@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves that another package can depend on a tagged version of WNet: copies this working tree
-# (tracked and untracked, not ignored files) into a temporary git repository tagged 9.9.9, then
+# (tracked and untracked, not ignored files and links, such as CStereoClassic's link to OpenCV's
+# headers) into a temporary git repository tagged 9.9.9, then
 # builds and runs a client package outside the repository that depends on it by
 # `.package(url: "file://…", exact: "9.9.9")`; the client is README.md's "Use it from Swift"
 # example, run on a test picture pair. SwiftPM refuses a
@@ -18,8 +19,10 @@ mkdir "$work/WNet"
 (
   cd "$source_dir"
   git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' file; do [ -f "$file" ] && printf '%s\0' "$file"; done \
-    | xargs -0 cp --parents -t "$work/WNet"
+    | while IFS= read -r -d '' file; do
+      { [ -f "$file" ] || [ -L "$file" ]; } && printf '%s\0' "$file"
+    done \
+    | xargs -0 cp --parents --no-dereference -t "$work/WNet"
 )
 git -C "$work/WNet" init -q
 git -C "$work/WNet" add -A
