@@ -20,16 +20,6 @@ struct OffsetSelectionTests {
       logits: logits, baseDisparity: Tensor(shape: [1, 1, 4, 1], scalars: base), source: source)
   }
 
-  func expectClose(
-    _ actual: Tensor, _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    #expect(actual.scalars.count == expected.count, sourceLocation: sourceLocation)
-    for (a, e) in zip(actual.scalars, expected) {
-      #expect(
-        Swift.abs(a - e) < 1e-5, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
-    }
-  }
-
   @Test("Integer shifts: d0 = 1, offsets 0…1 on the left view: ¼·R(x − 1) + ¾·R(x − 2)")
   func integerHandComputed() {
     let output = handCase(offsets: [0, 1], base: [1, 1, 1, 1], side: .left)

@@ -18,16 +18,6 @@ struct ProbabilisticSelectionTests {
     return layer(logits: logits, source: source)
   }
 
-  func expectClose(
-    _ actual: Tensor, _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    #expect(actual.scalars.count == expected.count, sourceLocation: sourceLocation)
-    for (a, e) in zip(actual.scalars, expected) {
-      #expect(
-        Swift.abs(a - e) < 1e-5, "\(actual.scalars) vs \(expected)", sourceLocation: sourceLocation)
-    }
-  }
-
   @Test("Left view: L̂(x) = ¼·R(x) + ¾·R(x − 1), edge replicated")
   func leftHandComputed() {
     let output = handCase(side: .left)

@@ -23,6 +23,18 @@ struct CommandLineErrorTests {
     var standardError: String
   }
 
+  /// Two small synthetic scenes (48×32, disparities up to 6) written by `wnet synth` into
+  /// `folder/scenes`; returns that folder.
+  static func synthesizeScenes(in folder: URL) throws -> URL {
+    let data = folder.appendingPathComponent("scenes")
+    let synth = try run([
+      "synth", "--count", "2", "--width", "48", "--height", "32", "--max-disparity", "6", "-o",
+      data.path,
+    ])
+    #expect(synth.status == 0, "\(synth.standardError)")
+    return data
+  }
+
   static func run(
     _ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:],
     binary chosen: URL? = nil

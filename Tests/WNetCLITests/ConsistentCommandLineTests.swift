@@ -53,12 +53,7 @@ struct ConsistentCommandLineTests {
   func evalOutputAndJSON() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let data = folder.appendingPathComponent("scenes")
-    let synth = try CLI.run([
-      "synth", "--count", "2", "--width", "48", "--height", "32", "--max-disparity", "6", "-o",
-      data.path,
-    ])
-    #expect(synth.status == 0, "\(synth.standardError)")
+    let data = try CLI.synthesizeScenes(in: folder)
     let output = folder.appendingPathComponent("out/nested")
     let outcome = try CLI.run(["eval", "--data", data.path, "-o", output.path, "--json"])
     #expect(outcome.status == 0, "\(outcome.standardError)")

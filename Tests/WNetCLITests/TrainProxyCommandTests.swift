@@ -12,12 +12,7 @@ struct TrainProxyCommandTests {
   func proxyRun() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let data = folder.appendingPathComponent("scenes")
-    let synth = try CLI.run([
-      "synth", "--count", "2", "--width", "48", "--height", "32", "--max-disparity", "6", "-o",
-      data.path,
-    ])
-    #expect(synth.status == 0, "\(synth.standardError)")
+    let data = try CLI.synthesizeScenes(in: folder)
     let run = folder.appendingPathComponent("run")
     let outcome = try CLI.run([
       "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "0.5",
