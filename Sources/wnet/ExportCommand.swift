@@ -13,8 +13,8 @@ extension WNetCommand {
         rectified RGB in [0, 1] (NCHW), with H and W multiples of 8 (realtime) or 16 \
         (original), and gives 'disparity', [N, 1, H, W]: the left view's expected disparity in \
         pixels. It runs the network in inference mode and leaves out resizing, padding and the \
-        rendering used for training. Without '--model' the bundled trained realtime model is \
-        exported; '--preset' (and '--seed') export a freshly initialised, untrained model instead. \
+        rendering used for training. Without '--model' the default bundled trained model \
+        (\(PretrainedModel.defaultPreset.rawValue)) is exported; '--preset' (and '--seed') export a freshly initialised, untrained model instead. \
         With '--weights FILE' instead of '--onnx', the model's weights and metadata are written as \
         a safetensors checkpoint without optimizer state (a third of a training checkpoint's size; \
         usable with '--model', not resumable): this is how the bundled model is made from a run.
@@ -36,13 +36,15 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
-        "A checkpoint (.safetensors) to export; its preset and disparity range are used.",
-        valueName: "checkpoint"))
+        "A checkpoint (.safetensors) to export, or a bundled model's name; its preset and "
+          + "disparity range are used.",
+        valueName: "file|preset"))
     var model: String?
 
     @Option(
       help: ArgumentHelp(
-        "Export an untrained model of this architecture, 'realtime' or 'original', instead of the bundled one.",
+        "Export an untrained model of this architecture (realtime, original, matching) instead of "
+          + "a trained one.",
         valueName: "preset"),
       transform: Self.parsePreset)
     var preset: WNetPreset?
@@ -98,16 +100,11 @@ extension WNetCommand {
 
     /// The model to export, a few words on where it came from, and its metadata if it has some.
     func loadModel() throws -> (model: WNet, source: String, metadata: CheckpointMetadata?) {
-      if let model {
-        let loaded = try WNetCheckpoint.loadModel(URL(fileURLWithPath: model))
-        return (
-          loaded.model, "'\(loaded.metadata.configuration.preset.rawValue)' model from \(model)",
-          loaded.metadata
-        )
-      }
-      guard preset != nil || seed != nil else {
-        let bundled = try PretrainedModel.load()
-        return (bundled.model, "bundled trained 'realtime' model", bundled.metadata)
+      guard model == nil, preset != nil || seed != nil else {
+        let loaded = try ModelOptions.load(model)
+        let name = loaded.metadata.configuration.preset.rawValue
+        let source = model.map { "'\(name)' model from \($0)" } ?? "bundled trained '\(name)' model"
+        return (loaded.model, source, loaded.metadata)
       }
       let preset = preset ?? .realtime
       let seed = seed ?? 0

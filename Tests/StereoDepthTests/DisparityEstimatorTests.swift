@@ -35,7 +35,7 @@ struct DisparityEstimatorTests {
 
   @Test("The working size follows scale = min(1, d_max,model / d_max,input), by hand")
   func workingSize() throws {
-    let (model, _) = try PretrainedModel.load()  // candidates 0…47
+    let (model, _) = try PretrainedModel.load(.realtime)  // candidates 0…47
     let estimator = DisparityEstimator(model: model, defaultDisparityFraction: 0.25)
     // 47 / 94 = 0.5: 640x480 → 320x240.
     #expect(estimator.workingSize(width: 640, height: 480, maximumDisparity: 94) == (320, 240))
@@ -63,7 +63,7 @@ struct DisparityEstimatorTests {
     "The bundled model recovers a known shift at scale 1 and at scales 1/2 and 1/3, in input pixels",
     arguments: [(shift: 16, maximum: Float(40), scale: Float(1)), (32, 94, 2), (60, 141, 3)])
   func knownShift(shift: Int, maximum: Float, scale: Float) throws {
-    let (model, _) = try PretrainedModel.load()
+    let (model, _) = try PretrainedModel.load(.realtime)
     let estimator = DisparityEstimator(model: model)
     let (left, right) = Self.shiftedPair(width: 252, height: 120, shift: shift, seed: 5)
     let prediction = try estimator.predict(left: left, right: right, maximumDisparity: maximum)
@@ -75,7 +75,7 @@ struct DisparityEstimatorTests {
 
   @Test("A batch at the network's resolution: odd sizes are padded and cropped back")
   func batchEstimate() throws {
-    let (model, _) = try PretrainedModel.load()
+    let (model, _) = try PretrainedModel.load(.realtime)
     let estimator = DisparityEstimator(model: model)
     let (left, right) = Self.shiftedPair(width: 101, height: 67, shift: 12, seed: 6)
     let (disparity, peak, confidence) = estimator.estimate(left: left.tensor, right: right.tensor)

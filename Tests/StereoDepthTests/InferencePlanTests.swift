@@ -52,7 +52,7 @@ struct InferencePlanTests {
 
   @Test("The bundled (trained) model: the planned path equals the graph within 1e-4")
   func bundledModel() throws {
-    let (model, _) = try PretrainedModel.load()
+    let (model, _) = try PretrainedModel.load(.realtime)
     let left = randomTensor([1, 48, 64, 3], seed: 5, in: 0...1)
     // A right view that is the left shifted by 6 px, so the model sees a real stereo pair.
     let right = left.padded(axis: 2, before: 0, after: 6, mode: .replicate).slice(axis: 2, 6..<70)

@@ -89,7 +89,7 @@ struct TrainingRecipeTests {
     // The bundled model was trained by the previous version; its metadata (read with Python's
     // json module) records two dataset paths, share "0.5", format "auto", fps "1.0" and a split
     // holding out 4 of 40 sources by fraction 0.1 with seed 0.
-    let url = try #require(PretrainedModel.url)
+    let url = try #require(PretrainedModel.url(for: .realtime))
     let metadata = try WNetCheckpoint.read(url).metadata
     #expect(metadata.version == 1)
     let recipe = try #require(metadata.training)

@@ -43,7 +43,7 @@ struct PackagingTests {
       copy, ["infer", pair.path, pair.path, "-o", folder.appendingPathComponent("out").path])
     #expect(outcome.status == 0, "status \(outcome.status): \(outcome.standardError)")
     // The candidates: beside the executable first, then the source tree.
-    let candidates = PretrainedModel.candidates.map(\.path)
+    let candidates = PretrainedModel.candidates(for: .realtime).map(\.path)
     #expect(
       candidates.last?.hasSuffix("Sources/StereoDepth/Resources/wnet-realtime.safetensors") == true)
   }
