@@ -10,7 +10,7 @@ Needs numpy and onnxruntime (scripts/setup.sh puts both in ~/.cache/wnet/venv). 
 they read. Every rule it applies is read from the model's metadata (keys wnet.*, written by
 `wnet export`), which is the same contract `wnet infer` follows (DisparityEstimator):
 
-    d_max_input = --max-disparity, else wnet.default_disparity_fraction * W
+    d_max_input = --max-disparity, else wnet.default_disparity_fraction * W (fraction 0: scale 1)
     scale = min(1, wnet.maximum_disparity / d_max_input)
     w, h = max(M, round(W * scale)), max(M, round(H * scale))      M = wnet.size_multiple
     resize to h x w (bilinear, half-pixel), edge-pad to multiples of M, run, crop,
@@ -179,6 +179,8 @@ def working_size(width, height, meta, max_disparity=None):
     """wnet.scale_policy and wnet.input_size_rule, in float32 as the Swift code computes them."""
     f32 = np.float32
     model_maximum = f32(max(int(meta["wnet.maximum_disparity"]), 1))
+    if max_disparity is None and f32(meta["wnet.default_disparity_fraction"]) == 0:
+        return width, height  # a coarse-to-fine model: the input's own size
     if max_disparity is None:
         input_maximum = f32(meta["wnet.default_disparity_fraction"]) * f32(width)
     else:

@@ -5,7 +5,8 @@ extension ONNXExporter {
   /// - `wnet.preset`, `wnet.minimum_disparity`, `wnet.maximum_disparity` (the candidates,
   ///   `d_max,model`, in working pixels), `wnet.size_multiple` (`M`);
   /// - `wnet.default_disparity_fraction` (`f`): without a user bound,
-  ///   `d_max,input = f · W_input`;
+  ///   `d_max,input = f · W_input`; 0 for a coarse-to-fine model (`matching`), which runs at the
+  ///   input's own size unless the user's bound exceeds its range (as ``DisparityEstimator``);
   /// - `wnet.scale_policy`: `scale = min(1, d_max,model / d_max,input)`;
   /// - `wnet.input_size_rule`: working size `w = max(M, round(W·scale))`,
   ///   `h = max(M, round(H·scale))`, bilinear resize, edge padding to multiples of `M`;
@@ -17,8 +18,10 @@ extension ONNXExporter {
   /// - `wnet.version`: the WNet version that wrote the file.
   public func inferenceMetadata(_ configuration: WNetConfiguration) -> [String: String] {
     let fraction =
-      defaultDisparityFraction
-      ?? Float(configuration.maximumDisparity) / Float(DisparityEstimator.defaultTrainingWidth)
+      configuration.isCoarseToFine
+      ? 0
+      : defaultDisparityFraction
+        ?? Float(configuration.maximumDisparity) / Float(DisparityEstimator.defaultTrainingWidth)
     return [
       "wnet.preset": configuration.preset.rawValue,
       "wnet.minimum_disparity": String(configuration.minimumDisparity),
@@ -27,7 +30,8 @@ extension ONNXExporter {
       "wnet.default_disparity_fraction": String(fraction),
       "wnet.scale_policy":
         "scale = min(1, maximum_disparity / d_max_input); d_max_input = the user's largest "
-        + "expected disparity in input pixels, else default_disparity_fraction * input width",
+        + "expected disparity in input pixels, else default_disparity_fraction * input width; "
+        + "without a user bound and with default_disparity_fraction 0, scale = 1",
       "wnet.input_size_rule":
         "w = max(size_multiple, round(W * scale)), h = max(size_multiple, round(H * scale)) "
         + "(float32 arithmetic, round half away from zero); "
