@@ -5,14 +5,21 @@ import StereoTensor
 ///
 /// In order:
 /// 1. **Scale and crop.** The pair is scaled by `s` and a `width × height` window is cut at a
-///    random position (the same window in both views, so the stereo geometry holds). `s` is drawn
-///    log-uniformly from `[sFit, sMax]`, where `sFit = max(height / H, width / W)` is the scale at
-///    which the window just fits (it spans the whole height or width), and
-///    `sMax = max(sFit, min(1, sqrt(height · width / (minimumCoverage · H · W))))` is the largest
-///    scale at which the window still covers `minimumCoverage` of the scaled image, capped at 1
-///    (never enlarged unless it is smaller than the window). Shrinking also shrinks disparities,
-///    bringing large-disparity footage (1080p video) into the network's range. Shrinking by more
-///    than 2 is antialiased (see ``Image/resized(width:height:antialiased:)``).
+///    random position (the same window in both views, so the stereo geometry holds). For an
+///    `W × H` image, `s` is drawn log-uniformly from `[sFit, sMax]`:
+///
+///        sFit   = max(height / H, width / W)                        // the window just fits
+///        sCover = sqrt(height · width / (minimumCoverage · H · W))  // it covers that share
+///        sMax   = max(sFit, min(maximumScale, sCover))
+///
+///    With the defaults (`maximumScale` 1, `minimumCoverage` 0.25) images are only shrunk (never
+///    enlarged unless smaller than the window): shrinking brings large-disparity footage (1080p
+///    video) into the network's range. `maximumScale > 1` with a small `minimumCoverage` also
+///    enlarges (bilinear), so that training sees disparities up to `maximumScale` times the
+///    image's: a 1226×370 KITTI pair with a 336×192 window gives `s ∈ [0.519, 0.754]` by
+///    default, and `[0.519, 2]` with `maximumScale` 2 and `minimumCoverage` 0.01 (`sCover` 3.77).
+///    Disparities (and proxies) are multiplied by `s`. Shrinking by more than 2 is antialiased
+///    (see ``Image/resized(width:height:antialiased:)``).
 /// 2. **Flip with swapped views**, with probability `flipProbability`: the new left view is the
 ///    mirrored right view and the new right view the mirrored left view. Mirroring alone would
 ///    reverse the sign of disparity; swapping keeps "a point at `x` in the left view is at
@@ -24,6 +31,9 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
   /// The smallest fraction of the scaled image the crop must cover, in (0, 1]; 1 disables random
   /// scaling (the crop is cut at `sFit`).
   public var minimumCoverage: Float
+  /// The largest scale `s` drawn (`sMax`'s cap), positive; 1 (the default) never enlarges an
+  /// image larger than the window, 2 may double its size and its disparities.
+  public var maximumScale: Float
   /// The probability of a flip with swapped views.
   public var flipProbability: Float
   /// The range of the brightness factor `b`.
@@ -37,13 +47,12 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
 
   /// Creates a configuration; the defaults are light jitter as in Godard et al., CVPR 2017.
   public init(
-    minimumCoverage: Float = 0.25, flipProbability: Float = 0.5,
+    minimumCoverage: Float = 0.25, maximumScale: Float = 1, flipProbability: Float = 0.5,
     brightness: ClosedRange<Float> = 0.8...1.2, contrast: ClosedRange<Float> = 0.8...1.2,
     gamma: ClosedRange<Float> = 0.8...1.2, channelGain: ClosedRange<Float> = 0.9...1.1
   ) {
-    precondition(
-      minimumCoverage > 0 && minimumCoverage <= 1,
-      "minimumCoverage must be in (0, 1], got \(minimumCoverage)")
+    let problems = Self.scaleProblems(minimumCoverage: minimumCoverage, maximumScale: maximumScale)
+    precondition(problems.isEmpty, problems.joined(separator: "; "))
     precondition(
       (0...1).contains(flipProbability), "flipProbability must be in [0, 1], got \(flipProbability)"
     )
@@ -52,11 +61,44 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
         && channelGain.lowerBound > 0,
       "Jitter ranges must be positive")
     self.minimumCoverage = minimumCoverage
+    self.maximumScale = maximumScale
     self.flipProbability = flipProbability
     self.brightness = brightness
     self.contrast = contrast
     self.gamma = gamma
     self.channelGain = channelGain
+  }
+
+  /// The problems with a coverage and a largest scale, as one-line messages (empty when valid):
+  /// `minimumCoverage` must lie in (0, 1] and `maximumScale` be positive and finite.
+  public static func scaleProblems(minimumCoverage: Float, maximumScale: Float) -> [String] {
+    var problems: [String] = []
+    if !(minimumCoverage > 0 && minimumCoverage <= 1) {
+      problems.append("the minimum coverage must lie in (0, 1], got \(minimumCoverage)")
+    }
+    if !(maximumScale > 0 && maximumScale.isFinite) {
+      problems.append("the largest scale must be positive, got \(maximumScale)")
+    }
+    return problems
+  }
+
+  /// The problems with this configuration (a decoded one is not checked by the initialiser).
+  public var problems: [String] {
+    Self.scaleProblems(minimumCoverage: minimumCoverage, maximumScale: maximumScale)
+  }
+
+  /// The range `[sFit, sMax]` the scale of a `imageWidth × imageHeight` image is drawn from for a
+  /// `cropWidth × cropHeight` window (see the formula above).
+  public func scaleRange(imageWidth: Int, imageHeight: Int, cropWidth: Int, cropHeight: Int)
+    -> ClosedRange<Float>
+  {
+    let fit = AugmentationPlan.fittingScale(
+      imageWidth: imageWidth, imageHeight: imageHeight, cropWidth: cropWidth, cropHeight: cropHeight
+    )
+    let covering =
+      (Float(cropWidth * cropHeight) / (minimumCoverage * Float(imageWidth * imageHeight)))
+      .squareRoot()
+    return fit...max(fit, min(maximumScale, covering))
   }
 
   /// The default: random scale, flips and light photometric jitter.
@@ -66,6 +108,25 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
   public static let cropOnly = AugmentationConfiguration(
     minimumCoverage: 1, flipProbability: 0, brightness: 1...1, contrast: 1...1, gamma: 1...1,
     channelGain: 1...1)
+}
+
+extension AugmentationConfiguration {
+  private enum CodingKeys: String, CodingKey {
+    case minimumCoverage, maximumScale, flipProbability, brightness, contrast, gamma, channelGain
+  }
+
+  /// Decodes a configuration; ``maximumScale`` is 1 when absent (recipes written before it), so
+  /// older runs draw the same scales.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    minimumCoverage = try container.decode(Float.self, forKey: .minimumCoverage)
+    maximumScale = try container.decodeIfPresent(Float.self, forKey: .maximumScale) ?? 1
+    flipProbability = try container.decode(Float.self, forKey: .flipProbability)
+    brightness = try container.decode(ClosedRange<Float>.self, forKey: .brightness)
+    contrast = try container.decode(ClosedRange<Float>.self, forKey: .contrast)
+    gamma = try container.decode(ClosedRange<Float>.self, forKey: .gamma)
+    channelGain = try container.decode(ClosedRange<Float>.self, forKey: .channelGain)
+  }
 }
 
 /// The random choices for one pair, drawn by
@@ -97,14 +158,10 @@ struct AugmentationPlan {
     configuration: AugmentationConfiguration, imageWidth: Int, imageHeight: Int, cropWidth: Int,
     cropHeight: Int, using generator: inout SeededGenerator
   ) {
-    let fit = Self.fittingScale(
+    let range = configuration.scaleRange(
       imageWidth: imageWidth, imageHeight: imageHeight, cropWidth: cropWidth, cropHeight: cropHeight
     )
-    let covering =
-      (Float(cropWidth * cropHeight)
-      / (configuration.minimumCoverage * Float(imageWidth * imageHeight)))
-      .squareRoot()
-    let largest = max(fit, min(1, covering))
+    let (fit, largest) = (range.lowerBound, range.upperBound)
     // Log-uniform: shrinking by 2 is as likely as by 1/2 of that.
     let logScale =
       largest > fit ? Float.random(in: log(fit)...log(largest), using: &generator) : log(fit)

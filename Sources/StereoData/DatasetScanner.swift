@@ -5,8 +5,9 @@ import Foundation
 /// A folder is searched in this order, and the first match ends the search below it: KITTI
 /// (`image_2` + `image_3` or `colored_0` + `colored_1`), Middlebury 2014/ETH3D (`im0.png` +
 /// `im1.png`), Middlebury 2001-2003 (`imL.png` + `imR.png`), folder pairs (`left/` + `right/`, or
-/// `left.png` + `right.png`). Otherwise its videos are added and its subfolders searched, down to
-/// ``StereoDatasetConfiguration/searchDepth`` levels.
+/// `left.png` + `right.png`, with `disparity.pfm`, `disparity.png` (KITTI) or `disp0GT.png`
+/// (value = disparity) as ground truth). Otherwise its videos are added and its subfolders
+/// searched, down to ``StereoDatasetConfiguration/searchDepth`` levels.
 struct DatasetScanner {
   let configuration: StereoDatasetConfiguration
   let root: URL
@@ -183,6 +184,11 @@ struct DatasetScanner {
 
   // MARK: - Folder layout
 
+  /// A folder scene's ground truth stored as Middlebury 2005/2006 full-size maps are, and as
+  /// `scripts/fetch-samples.sh` unpacks Aloe from Debian's `opencv-doc` (`aloeGT.png`): an 8- or
+  /// 16-bit grey PNG whose value is the disparity in pixels, 0 = unknown.
+  static let plainDisparityName = "disp0GT.png"
+
   private mutating func addScene(
     _ folder: URL, relative: String, left: String, right: String, files: Set<String>
   ) {
@@ -192,6 +198,9 @@ struct DatasetScanner {
       disparity = .init(url: folder.appendingPathComponent("disparity.pfm"), encoding: .pfm)
     } else if files.contains("disparity.png") {
       disparity = .init(url: folder.appendingPathComponent("disparity.png"), encoding: .kitti)
+    } else if files.contains(Self.plainDisparityName) {
+      disparity = .init(
+        url: folder.appendingPathComponent(Self.plainDisparityName), encoding: .scaledPNG(scale: 1))
     }
     let source = sourceName(relative)
     samples.append(

@@ -2,8 +2,10 @@
 public enum StereoDatasetFormat: String, Sendable, Hashable, Codable, CaseIterable {
   /// Recognise each folder's layout from the files it holds.
   case automatic = "auto"
-  /// Pairs in folders: `<scene>/left.png` + `<scene>/right.png` (or `.jpg`), or `left/` and
-  /// `right/` folders with matching file names.
+  /// Pairs in folders: `<scene>/left.png` + `<scene>/right.png` (or `.jpg`), with optional
+  /// ground truth `disparity.pfm`, `disparity.png` (KITTI, value / 256) or `disp0GT.png` (value =
+  /// disparity, as `scripts/fetch-samples.sh` writes Aloe); or `left/` and `right/` folders with
+  /// matching file names.
   case folder
   /// KITTI 2012 (`colored_0`/`colored_1`, `disp_occ`/`disp_noc`) and 2015 (`image_2`/`image_3`,
   /// `disp_occ_0`/`disp_noc_0`).

@@ -111,14 +111,12 @@ extension WNetCommand {
           ".cache/wnet/samples")
       let aloe = samples.appendingPathComponent("aloe")
       if FileManager.default.fileExists(atPath: aloe.appendingPathComponent("left.jpg").path) {
-        let truth = try ImageIO.readDisparity(
-          aloe.appendingPathComponent("disp0GT.png"), encoding: .scaledPNG(scale: 1))
+        // Read as `wnet eval --data` reads it (the folder layout with `disp0GT.png`).
+        let sample = try StereoDataset(contentsOf: aloe).sample(at: 0)
         scenes.append(
           Scene(
-            name: "aloe", left: try ImageIO.readColor(aloe.appendingPathComponent("left.jpg")),
-            right: try ImageIO.readColor(aloe.appendingPathComponent("right.jpg")),
-            groundTruth: truth, mask: nil,
-            maximumDisparity: 230))
+            name: "aloe", left: sample.left, right: sample.right, groundTruth: sample.disparity,
+            mask: nil, maximumDisparity: 230))
       } else {
         Console.note(
           "No real sample pairs in \(samples.path) (run scripts/fetch-samples.sh); showing the synthetic scene only."

@@ -79,6 +79,10 @@ extension WNetCommand {
     @Flag(help: "Use the SSIM+L1 appearance loss (α = 0.85) instead of plain L1.")
     var ssim = false
 
+    @Flag(
+      help: "Compare views by soft census transforms (7x7, grey; UnFlow) instead of colours by L1.")
+    var census = false
+
     @Flag(help: "Add the left-right consistency loss (weight 1).")
     var consistency = false
 
@@ -106,6 +110,22 @@ extension WNetCommand {
         "With --data, the share of each batch made of synthetic scenes (0: real pairs only; default 0.5)."
     )
     var syntheticShare: Double?
+
+    @Option(
+      help: ArgumentHelp(
+        "With --data, the largest scale a real pair is drawn at (default 1: pairs larger than the "
+          + "crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
+          + "them, up to this factor where --min-coverage allows it.",
+        discussion: "The scale is log-uniform in [sFit, max(sFit, min(S, sqrt(crop area / "
+          + "(coverage · image area))))], sFit fitting the crop; e.g. --max-scale 4 "
+          + "--min-coverage 0.01 lets a 700x480 pair with a 336x192 crop reach 4 (sCover 4.38)."))
+    var maxScale: Float?
+
+    @Option(
+      help: ArgumentHelp(
+        "With --data, the smallest share of the scaled pair a crop covers, in (0, 1] "
+          + "(default 0.25); lower it to let --max-scale enlarge large pairs."))
+    var minCoverage: Float?
 
     func validate() throws {
       if let steps, steps <= 0 { throw ValidationError("'--steps' must be positive.") }
@@ -138,6 +158,19 @@ extension WNetCommand {
       }
       if let proxyWeight, !(proxyWeight >= 0 && proxyWeight.isFinite) {
         throw ValidationError("'--proxy-weight' must be non-negative.")
+      }
+      // The rule is the library's; the messages name the options.
+      if let minCoverage,
+        !AugmentationConfiguration.scaleProblems(minimumCoverage: minCoverage, maximumScale: 1)
+          .isEmpty
+      {
+        throw ValidationError("'--min-coverage' must lie in (0, 1].")
+      }
+      if let maxScale,
+        !AugmentationConfiguration.scaleProblems(minimumCoverage: 1, maximumScale: maxScale)
+          .isEmpty
+      {
+        throw ValidationError("'--max-scale' must be positive.")
       }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
@@ -187,6 +220,7 @@ extension WNetCommand {
       if ssim { revised.loss.ssimWeight = 0.85 }
       if consistency { revised.loss.consistencyWeight = 1 }
       if occlusionMask { revised.loss.occlusionMask = true }
+      if census { revised.loss.census = true }
       if let proxyWeight { revised.loss.proxyWeight = proxyWeight }
       if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
       if let batchSize { revised.batchSize = batchSize }
@@ -217,12 +251,16 @@ extension WNetCommand {
       guard revised.hasRealPairs else {
         let given =
           data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])
+          + (maxScale == nil ? [] : ["--max-scale"])
+          + (minCoverage == nil ? [] : ["--min-coverage"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
       }
       revised.sources = revised.sources.map(data.applyingSourceSettings(to:))
       if let syntheticShare { revised.syntheticShare = syntheticShare }
+      if let maxScale { revised.augmentation.maximumScale = maxScale }
+      if let minCoverage { revised.augmentation.minimumCoverage = minCoverage }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
         || revised.split == nil
@@ -251,6 +289,9 @@ extension WNetCommand {
         conflicts.append("'--consistency' (the run uses weight \(stored.loss.consistencyWeight))")
       }
       check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
+      if census && !stored.loss.census {
+        conflicts.append("'--census' (the run trains with colour L1)")
+      }
       if occlusionMask && !stored.loss.occlusionMask {
         conflicts.append("'--occlusion-mask' (the run trains without it)")
       }
@@ -305,6 +346,7 @@ extension WNetCommand {
       let recipe = trainer.recipe
       let trainingData = try TrainingData(
         recipe: recipe, startingAt: trainer.step, runDirectory: directory)
+      for note in trainingData.notes { Console.note(note) }
       let session = try TrainingSession(
         trainer: trainer, source: trainingData.source, validation: trainingData.validation,
         directory: directory)

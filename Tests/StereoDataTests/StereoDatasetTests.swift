@@ -47,6 +47,30 @@ import _StereoTestSupport
     #expect(beta.disparity == nil && beta.left.channels == 3)
   }
 
+  @Test("Folder layout as fetch-samples.sh writes Aloe: left.jpg, right.jpg, disp0GT.png")
+  func aloeLayout() throws {
+    let folder = try TemporaryFolder()
+    // Wider than the largest disparity (a disparity beyond the width is refused as corrupt).
+    try writePair(folder, "aloe/left.jpg", "aloe/right.jpg", width: 256)
+    // 8-bit values 0 (unknown), 7, 211 (Aloe's largest) and 255: disparity = value.
+    var stored = Image(width: 256, height: 8, channels: 1, repeating: 7 / 255)
+    stored[0, 0, 0] = 0
+    stored[1, 2, 0] = 211 / 255
+    stored[7, 255, 0] = 1
+    try ImageIO.writePNG(stored, to: folder.file("aloe/disp0GT.png"))
+    // The folder itself, as `wnet eval --data ~/.cache/wnet/samples/aloe` names it.
+    let dataset = try StereoDataset(contentsOf: folder.url.appendingPathComponent("aloe"))
+    #expect(dataset.samples.map(\.identifier) == ["aloe"] && dataset.formats == [.folder])
+    let truth = try #require(try dataset.sample(at: 0).disparity)
+    #expect(truth[0, 0, 0] == .infinity)
+    #expect(truth[1, 2, 0] == 211 && truth[7, 255, 0] == 255 && truth[4, 4, 0] == 7)
+    // A KITTI disparity.png beside it takes precedence, as before.
+    try ImageIO.writeKITTIDisparity(
+      disparityMap(width: 256), to: folder.file("aloe/disparity.png"))
+    let kitti = try StereoDataset(contentsOf: folder.url.appendingPathComponent("aloe"))
+    #expect(try kitti.sample(at: 0).disparity?[1, 2, 0] == 3.5)
+  }
+
   @Test("Folder layout: left/ and right/ folders with matching names form one source")
   func leftRightFolders() throws {
     let folder = try TemporaryFolder()

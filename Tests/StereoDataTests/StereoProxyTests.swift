@@ -73,15 +73,15 @@ import Testing
   }
 
   @Test(
-    "After scaling and flipping, the proxy still maps the left view onto the right",
-    arguments: [false, true])
-  func warpConsistency(flip: Bool) throws {
+    "After shrinking or enlarging, and flipping, the proxy still maps the left view onto the right",
+    arguments: [Float(0.75), 1.5, 2.5], [false, true])
+  func warpConsistency(scale: Float, flip: Bool) throws {
     let sample = sceneWithProxy()
     var generator = SeededGenerator(seed: 2)
     var plan = AugmentationPlan(
       configuration: .cropOnly, imageWidth: 96, imageHeight: 64, cropWidth: 64, cropHeight: 40,
       using: &generator)
-    (plan.scale, plan.originX, plan.originY, plan.flip) = (0.75, 5, 3, flip)
+    (plan.scale, plan.originX, plan.originY, plan.flip) = (scale, 5, 3, flip)
     let (left, right) = plan.apply(to: sample, cropWidth: 64, cropHeight: 40)
     let proxy = plan.apply(to: try #require(sample.proxy), cropWidth: 64, cropHeight: 40)
     let aligned = warpError(left: left, right: right, disparity: proxy.leftDisparity)
@@ -91,13 +91,17 @@ import Testing
       disparity: proxy.rightDisparity.flippedHorizontally())
     // Controls that must fail: the proxy unscaled, or the other view's proxy.
     var unscaled = proxy.leftDisparity
-    for index in unscaled.pixels.indices { unscaled.pixels[index] /= 0.75 }
+    for index in unscaled.pixels.indices { unscaled.pixels[index] /= scale }
     let wrongScale = warpError(left: left, right: right, disparity: unscaled)
     let wrongView = warpError(left: left, right: right, disparity: proxy.rightDisparity)
     #expect(aligned < 0.03, "left proxy warp error \(aligned)")
     #expect(rightAligned < 0.03, "right proxy warp error \(rightAligned)")
     #expect(wrongScale > 2 * aligned, "unscaled \(wrongScale) vs \(aligned)")
-    #expect(wrongView > aligned, "other view's proxy \(wrongView) vs \(aligned)")
+    // Enlarged, the window sees a few planes only, where both views' proxies nearly agree; the
+    // unscaled control is the one that enlargement must pass.
+    if scale < 1 {
+      #expect(wrongView > aligned, "other view's proxy \(wrongView) vs \(aligned)")
+    }
   }
 
   @Test("The validation fit scales the proxy like the ground truth")

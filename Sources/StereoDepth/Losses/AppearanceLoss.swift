@@ -3,13 +3,18 @@ import StereoTensor
 /// The photometric error between a rendered view and the real one.
 public enum AppearanceLoss {
   /// The per-pixel error `[N, H, W, 1]`: the channel mean of `|x − y|`, or with `ssimWeight = α >
-  /// 0`,
-  /// `α·(1 − SSIM)/2 + (1 − α)·|x − y|` (Monodepth's appearance term).
-  public static func perPixel(_ rendered: Tensor, _ target: Tensor, ssimWeight: Float) -> Tensor {
+  /// 0`, `α·(1 − SSIM)/2 + (1 − α)·|x − y|` (Monodepth's appearance term). With `census`, the
+  /// soft census distance (``CensusLoss/perPixel(_:_:radius:)``) takes the place of `|x − y|`.
+  public static func perPixel(
+    _ rendered: Tensor, _ target: Tensor, ssimWeight: Float, census: Bool = false
+  ) -> Tensor {
     precondition(
       rendered.shape == target.shape, "Rendered \(rendered.shape) and target \(target.shape) differ"
     )
-    let l1 = (rendered - target).abs().mean(axes: [3], keepingDimensions: true)
+    let l1 =
+      census
+      ? CensusLoss.perPixel(rendered, target)
+      : (rendered - target).abs().mean(axes: [3], keepingDimensions: true)
     guard ssimWeight > 0 else { return l1 }
     let dissimilarity = ((1 - ssim(rendered, target)) * 0.5).mean(
       axes: [3], keepingDimensions: true)

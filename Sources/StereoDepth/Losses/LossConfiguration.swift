@@ -34,12 +34,16 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   /// λ of the proxy term `λ · Σ_views Σ c·|d − p| / Σ c` (``ProxyLoss``) over the batch's proxy
   /// disparities `p` with confidence `c`; 0 (the default) turns it off.
   public var proxyWeight: Float
+  /// Whether the appearance term compares soft census transforms (``CensusLoss``, 7×7 on grey)
+  /// instead of colours by L1; off by default (also for stored recipes).
+  public var census: Bool
 
   /// Creates a configuration.
   public init(
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
     consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1,
-    occlusionMask: Bool = false, occlusionThreshold: Float = 1, proxyWeight: Float = 0
+    occlusionMask: Bool = false, occlusionThreshold: Float = 1, proxyWeight: Float = 0,
+    census: Bool = false
   ) {
     precondition(
       smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight)
@@ -48,6 +52,7 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     self.occlusionMask = occlusionMask
     self.occlusionThreshold = occlusionThreshold
     self.proxyWeight = proxyWeight
+    self.census = census
     self.coarseScaleWeight = coarseScaleWeight
     self.smoothness = smoothness
     self.smoothnessWeight = smoothnessWeight
@@ -68,11 +73,11 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case smoothness, smoothnessWeight, ssimWeight, consistencyWeight, masksOutOfBounds
-    case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight
+    case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight, census
   }
 
   /// Decodes a configuration; keys added later (``coarseScaleWeight``, ``occlusionMask``,
-  /// ``occlusionThreshold``, ``proxyWeight``) take their defaults.
+  /// ``occlusionThreshold``, ``proxyWeight``, ``census``) take their defaults.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     smoothness = try container.decode(Smoothness.self, forKey: .smoothness)
@@ -85,5 +90,6 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     occlusionThreshold =
       try container.decodeIfPresent(Float.self, forKey: .occlusionThreshold) ?? 1
     proxyWeight = try container.decodeIfPresent(Float.self, forKey: .proxyWeight) ?? 0
+    census = try container.decodeIfPresent(Bool.self, forKey: .census) ?? false
   }
 }

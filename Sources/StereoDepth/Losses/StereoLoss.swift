@@ -100,7 +100,7 @@ public struct StereoLoss {
         (scale.left, scale.leftImage, masks?.left), (scale.right, scale.rightImage, masks?.right),
       ] {
         let error = AppearanceLoss.perPixel(
-          selection.reconstruction, image, ssimWeight: c.ssimWeight)
+          selection.reconstruction, image, ssimWeight: c.ssimWeight, census: c.census)
         var weights = c.masksOutOfBounds ? selection.validity : nil
         if let mask { weights = weights.map { $0.detached * mask } ?? mask }
         scaleReconstruction =

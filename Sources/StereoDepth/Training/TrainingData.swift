@@ -17,6 +17,12 @@ public struct TrainingData {
   public let validation: [StereoBatchTensors]
   /// What the data is, in words ("36 real pairs from 36 sources (4 held out) + synthetic …").
   public let summary: String
+  /// Warnings about the data, one line each (training pairs that carry ground truth).
+  ///
+  /// Training never reads ground truth, so such pairs are allowed (`wnet synth` scenes are), but
+  /// an evaluation set (Middlebury 2001-2003, Aloe) named by mistake stops being held out, and
+  /// these lines say so.
+  public let notes: [String]
 
   /// Builds the batch source and the held-out set for `recipe`, starting at `step`.
   ///
@@ -38,6 +44,7 @@ public struct TrainingData {
     var loader: StereoBatchLoader?
     var validation: [StereoBatchTensors] = []
     var summary = "synthetic scenes"
+    var notes: [String] = []
     if data.hasRealPairs {
       let dataset = try data.loadDataset()
       var training = dataset
@@ -49,6 +56,13 @@ public struct TrainingData {
       }
       guard !training.isEmpty else {
         throw TrainingError("the training side of the split is empty")
+      }
+      let labelled = training.samples.filter { $0.disparity != nil }
+      if let first = labelled.first {
+        notes.append(
+          "\(labelled.count) of the \(training.samples.count) training pairs have ground truth "
+            + "(\(first.identifier) in \(training.root.path), ...): training ignores it, but an "
+            + "evaluation set trained on is no longer held out")
       }
       let realCount = max(1, Int((Double(recipe.batchSize) * (1 - data.syntheticShare)).rounded()))
       let loaderConfiguration = StereoLoaderConfiguration(
@@ -88,5 +102,6 @@ public struct TrainingData {
     self.source = MixedBatchSource(recipe: recipe, loader: loader, startingAt: step)
     self.validation = validation
     self.summary = summary
+    self.notes = notes
   }
 }

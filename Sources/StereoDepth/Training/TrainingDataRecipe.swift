@@ -64,7 +64,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if validationSamples < 0 {
       problems.append("the held-out sample count must not be negative, got \(validationSamples)")
     }
-    return problems + synthetic.problems
+    return problems + synthetic.problems + augmentation.problems
   }
 
   /// What differs from `other`, one short line per changed field.

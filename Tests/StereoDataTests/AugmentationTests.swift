@@ -1,0 +1,146 @@
+import Foundation
+import StereoTensor
+import Testing
+
+@testable import StereoData
+
+/// The scale range of ``AugmentationConfiguration``: `[sFit, sMax]` with
+/// `sMax = max(sFit, min(maximumScale, sqrt(h·w / (minimumCoverage·H·W))))`.
+@Suite("Augmentation: random scale and enlargement")
+struct AugmentationTests {
+  /// A KITTI frame and the training crop.
+  private let imageWidth = 1226
+  private let imageHeight = 370
+  private let cropWidth = 336
+  private let cropHeight = 192
+
+  private func range(
+    _ configuration: AugmentationConfiguration, width: Int = 1226, height: Int = 370
+  )
+    -> ClosedRange<Float>
+  {
+    configuration.scaleRange(
+      imageWidth: width, imageHeight: height, cropWidth: cropWidth, cropHeight: cropHeight)
+  }
+
+  @Test("The scale range follows the formula (values computed by hand)")
+  func rangeByHand() {
+    // sFit = max(192/370, 336/1226) = 0.518919; sCover at coverage c = sqrt(64512 / (c·453620)):
+    // 0.754231 at 0.25, 3.771153 at 0.01.
+    let cases: [(AugmentationConfiguration, Float, Float)] = [
+      (.standard, 0.518919, 0.754231),
+      (.init(minimumCoverage: 0.01, maximumScale: 2), 0.518919, 2),
+      (.init(minimumCoverage: 0.01, maximumScale: 4), 0.518919, 3.771153),
+      (.init(minimumCoverage: 0.25, maximumScale: 4), 0.518919, 0.754231),  // coverage binds
+      (.init(minimumCoverage: 0.01, maximumScale: 0.3), 0.518919, 0.518919),  // below the fit
+    ]
+    for (configuration, low, high) in cases {
+      let drawn = range(configuration)
+      #expect(abs(drawn.lowerBound - low) < 1e-5, "\(configuration): \(drawn)")
+      #expect(abs(drawn.upperBound - high) < 1e-5, "\(configuration): \(drawn)")
+    }
+    // A 700x480 pair: sFit = max(0.4, 0.48); sCover = sqrt(64512 / 3360) = 4.381780.
+    let quarter = range(.init(minimumCoverage: 0.01, maximumScale: 5), width: 700, height: 480)
+    #expect(abs(quarter.lowerBound - 0.48) < 1e-6 && abs(quarter.upperBound - 4.381780) < 1e-5)
+  }
+
+  @Test("Drawn scales stay in the range; log-uniform, so ln 2 / ln(2 / sFit) of them enlarge")
+  func drawnScales() {
+    var generator = SeededGenerator(seed: 3)
+    let configuration = AugmentationConfiguration(minimumCoverage: 0.01, maximumScale: 2)
+    let count = 2000
+    var enlarged = 0
+    for _ in 0..<count {
+      let plan = AugmentationPlan(
+        configuration: configuration, imageWidth: imageWidth, imageHeight: imageHeight,
+        cropWidth: cropWidth, cropHeight: cropHeight, using: &generator)
+      #expect(plan.scale >= 0.518918 && plan.scale <= 2.000001, "\(plan.scale)")
+      #expect(Float(plan.originX + cropWidth) <= Float(imageWidth) * plan.scale + 1)
+      #expect(Float(plan.originY + cropHeight) <= Float(imageHeight) * plan.scale + 1)
+      if plan.scale > 1 { enlarged += 1 }
+    }
+    // Expected share ln 2 / ln(2 / 0.518919) = 0.5138; binomial σ = 0.011 for 2000 draws.
+    let share = Double(enlarged) / Double(count)
+    #expect(abs(share - 0.5138) < 0.045, "share above 1: \(share)")
+  }
+
+  @Test("An enlarged crop carries disparities times the scale: a 3 px shift becomes 6 px")
+  func enlargedShift() throws {
+    // A random texture shifted by 3 px; at scale 2 the views must be 6 px apart.
+    var generator = SeededGenerator(seed: 9)
+    let (width, height, shift) = (64, 24, 3)
+    let texture = (0..<(height * (width + shift))).map { _ in
+      Float.random(in: 0...1, using: &generator)
+    }
+    func view(offset: Int) -> Image {
+      var pixels: [Float] = []
+      for y in 0..<height {
+        for x in 0..<width {
+          let value = texture[y * (width + shift) + x + offset]
+          pixels += [value, value, value]
+        }
+      }
+      return Image(width: width, height: height, channels: 3, pixels: pixels)
+    }
+    // left(x) = T(x), right(x) = T(x + 3): left(x) = right(x − 3), a disparity of 3.
+    let sample = StereoSample(
+      left: view(offset: 0), right: view(offset: shift), source: "s", identifier: "s")
+    var plan = AugmentationPlan(
+      configuration: .cropOnly, imageWidth: width, imageHeight: height, cropWidth: 64,
+      cropHeight: 16, using: &generator)
+    (plan.scale, plan.originX, plan.originY, plan.flip) = (2, 20, 10, false)
+    let (left, right) = plan.apply(to: sample, cropWidth: 64, cropHeight: 16)
+    func error(_ candidate: Int) -> Float {
+      var sum: Float = 0
+      for y in 0..<16 {
+        for x in 12..<64 { sum += abs(left[y, x, 0] - right[y, x - candidate, 0]) }
+      }
+      return sum
+    }
+    let best = (0...10).min { error($0) < error($1) }
+    #expect(best == 6, "best shift \(String(describing: best))")
+    #expect(error(6) < 1e-4 * 16 * 52, "residual \(error(6))")
+  }
+
+  @Test("A recipe written before maximumScale decodes to the old behaviour")
+  func oldRecipeDecodes() throws {
+    // The JSON the synthesized encoder wrote before the field existed.
+    let old = """
+      {"minimumCoverage":0.25,"flipProbability":0.5,"brightness":[0.8,1.2],\
+      "contrast":[0.8,1.2],"gamma":[0.8,1.2],"channelGain":[0.9,1.1]}
+      """
+    let decoded = try JSONDecoder().decode(AugmentationConfiguration.self, from: Data(old.utf8))
+    #expect(decoded.maximumScale == 1 && decoded == .standard)
+    // The old rule, written out: log-uniform in [sFit, max(sFit, min(1, sCover))], the first
+    // draw of the pair's generator.
+    let fit: Float = 192 / 370
+    let largest = max(fit, min(1, (Float(336 * 192) / (0.25 * Float(1226 * 370))).squareRoot()))
+    for seed in UInt64(0)..<50 {
+      var generator = SeededGenerator(seed: seed)
+      let plan = AugmentationPlan(
+        configuration: decoded, imageWidth: imageWidth, imageHeight: imageHeight,
+        cropWidth: cropWidth, cropHeight: cropHeight, using: &generator)
+      var oldGenerator = SeededGenerator(seed: seed)
+      let expected = min(
+        max(exp(Float.random(in: log(fit)...log(largest), using: &oldGenerator)), fit), largest)
+      #expect(plan.scale == expected, "seed \(seed)")
+    }
+    // A new configuration round-trips with its field.
+    let enlarging = AugmentationConfiguration(minimumCoverage: 0.02, maximumScale: 3)
+    let data = try JSONEncoder().encode(enlarging)
+    #expect(try JSONDecoder().decode(AugmentationConfiguration.self, from: data) == enlarging)
+  }
+
+  @Test("Scale settings out of range are problems")
+  func problems() {
+    #expect(AugmentationConfiguration.scaleProblems(minimumCoverage: 0.01, maximumScale: 4) == [])
+    #expect(AugmentationConfiguration.scaleProblems(minimumCoverage: 0, maximumScale: 1).count == 1)
+    #expect(
+      AugmentationConfiguration.scaleProblems(minimumCoverage: 1.5, maximumScale: 1).count == 1)
+    #expect(
+      AugmentationConfiguration.scaleProblems(minimumCoverage: 1, maximumScale: -1).count == 1)
+    #expect(
+      AugmentationConfiguration.scaleProblems(minimumCoverage: 1, maximumScale: .infinity).count
+        == 1)
+  }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import StereoDepth
+import Testing
+
+/// `wnet train --max-scale S --min-coverage C`: stored in the recipe's augmentation, checked,
+/// and refused without `--data`; training pairs with ground truth are named in a note;
+/// `--census` reaches the stored loss.
+@Suite("wnet train: random-scale options", .serialized)
+struct TrainAugmentationCommandTests {
+  typealias CLI = CommandLineErrorTests
+
+  @Test("--max-scale and --min-coverage reach the stored recipe; bad values are refused")
+  func scaleOptions() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CLI.synthesizeScenes(in: folder)
+    let run = folder.appendingPathComponent("run")
+    let outcome = try CLI.run([
+      "train", "--data", data.path, "--synthetic-share", "0", "--max-scale", "2.5",
+      "--min-coverage", "0.05", "--census", "--steps", "1", "--batch-size", "1", "--height", "16",
+      "--width",
+      "32", "--validate-every", "0", "--output", run.path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    let augmentation = try WNetCheckpoint.read(checkpoint).metadata.training?.data.augmentation
+    #expect(augmentation?.maximumScale == 2.5 && augmentation?.minimumCoverage == 0.05)
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.loss.census == true)
+    // `wnet synth` scenes carry disp0GT.pfm: allowed, with a note.
+    #expect(outcome.standardError.contains("training pairs have ground truth"))
+
+    for (arguments, option) in [
+      (["--max-scale", "2"], "--max-scale"),
+      (["--data", data.path, "--max-scale", "0"], "--max-scale"),
+      (["--data", data.path, "--min-coverage", "1.5"], "--min-coverage"),
+      (["--data", data.path, "--min-coverage", "0"], "--min-coverage"),
+    ] {
+      let refused = try CLI.run(
+        ["train"] + arguments + ["--output", folder.appendingPathComponent("other").path])
+      #expect(refused.status != 0, "\(arguments)")
+      #expect(refused.standardError.contains(option), "\(arguments): \(refused.standardError)")
+    }
+  }
+}
