@@ -18,7 +18,6 @@ extension WNetCommand {
         Examples:
           wnet bench --width 640 --height 480
           wnet bench --train --batch-size 6 --json
-          wnet bench --preset original --profile
           wnet bench --preset matching --width 640 --height 480 --max-disparity 192 --profile
         """)
 
