@@ -12,12 +12,13 @@ extension WNetCommand {
       discussion: """
         Warms up, then reports the median over many runs, the frames per second and the peak \
         resident memory. Inference goes from two decoded images to the disparity map. Threads \
-        follow OMP_NUM_THREADS. --profile adds how the time splits across operations.
+        follow OMP_NUM_THREADS. --profile adds how the time splits across operations \
+        (and, for inference, across the steps of the compiled plan).
 
         Examples:
           wnet bench --width 640 --height 480
           wnet bench --train --batch-size 6 --json
-          wnet bench --preset original --profile
+          wnet bench --preset matching --width 640 --height 480 --max-disparity 192 --profile
         """)
 
     @Option(help: "The preset to time.")
@@ -37,6 +38,11 @@ extension WNetCommand {
     /// `--batch`, the old spelling of `--batch-size`, kept hidden.
     @Option(name: .customLong("batch"), help: .hidden)
     var batchAlias: Int?
+
+    @Option(
+      name: .customLong("max-disparity"),
+      help: "The largest candidate disparity, px (default: the preset's own range).")
+    var maximumDisparity: Int?
 
     @Flag(help: "Time training steps instead of inference.")
     var train = false
@@ -61,6 +67,15 @@ extension WNetCommand {
           "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
         )
       }
+      if let maximumDisparity {
+        let minimum = WNetConfiguration.defaultRange(for: preset).lowerBound
+        guard maximumDisparity > minimum, maximumDisparity <= WNetConfiguration.disparityLimit
+        else {
+          throw ValidationError(
+            "'--max-disparity' must lie in \(minimum + 1)...\(WNetConfiguration.disparityLimit)"
+              + " for the \(preset.rawValue) preset, got \(maximumDisparity).")
+        }
+      }
       if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
     }
@@ -68,7 +83,7 @@ extension WNetCommand {
     func run() throws {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup)
+        warmup: warmup, maximumDisparity: maximumDisparity)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()
@@ -83,18 +98,28 @@ extension WNetCommand {
             result.median_ms, result.fps, result.peak_rss_mb, result.peak_tensor_mb))
       }
       if profile {
-        let total = entries.reduce(0) { $0 + $1.seconds }
-        var rows = [["operation", "calls/run", "ms/run", "share"]]
-        for entry in entries {
-          rows.append([
-            entry.name, String(format: "%.0f", Double(entry.calls) / Double(result.runs)),
-            String(format: "%.2f", entry.seconds * 1000 / Double(result.runs)),
-            String(format: "%.1f%%", entry.seconds / max(total, 1e-12) * 100),
-          ])
-        }
-        let text = Table.format(rows)
+        // Inference plans also time each of their steps ("step <name>"), which contain the
+        // operations: one table for the operations, one for the steps.
+        let steps = entries.filter { $0.name.hasPrefix("step ") }
+        let operations = entries.filter { !$0.name.hasPrefix("step ") }
+        var text = table(operations, heading: "operation", runs: result.runs)
+        if !steps.isEmpty { text += "\n" + table(steps, heading: "plan step", runs: result.runs) }
         if json { Console.note(text) } else { print(text) }
       }
+    }
+
+    /// A table of profiler entries: calls and milliseconds per run, share of the entries' total.
+    func table(_ entries: [Profiler.Entry], heading: String, runs: Int) -> String {
+      let total = entries.reduce(0) { $0 + $1.seconds }
+      var rows = [[heading, "calls/run", "ms/run", "share"]]
+      for entry in entries {
+        rows.append([
+          entry.name, String(format: "%.0f", Double(entry.calls) / Double(runs)),
+          String(format: "%.2f", entry.seconds * 1000 / Double(runs)),
+          String(format: "%.1f%%", entry.seconds / max(total, 1e-12) * 100),
+        ])
+      }
+      return Table.format(rows)
     }
   }
 }

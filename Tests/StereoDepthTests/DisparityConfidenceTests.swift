@@ -3,6 +3,7 @@ import StereoData
 import StereoDepth
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 @Suite("Confidence from disparity distributions")
 struct DisparityConfidenceTests {
@@ -41,5 +42,54 @@ struct DisparityConfidenceTests {
     let tensor = Tensor(shape: [2, 1, 1, 2], scalars: [0.5, 0.5, 0, 1])
     #expect(DisparityConfidence.peakProbability(tensor, batchIndex: 1).pixels == [1])
     #expect(DisparityConfidence.entropyConfidence(tensor, batchIndex: 0).pixels == [0])
+  }
+}
+
+@Suite("The fused softmax summary")
+struct DisparityConfidenceSummaryTests {
+  /// A plain Double reference: softmax, `d₀ + Σ k·P_k + base`, `max P`, `1 − H/ln D`.
+  func reference(_ logits: [Float], count d: Int, minimum: Int, base: [Float]) -> (
+    [Float], [Float], [Float]
+  ) {
+    var (disparity, peak, confidence) = ([Float](), [Float](), [Float]())
+    for pixel in 0..<(logits.count / d) {
+      let x = logits[(pixel * d)..<((pixel + 1) * d)].map(Double.init)
+      let m = x.max()!
+      let e = x.map { Foundation.exp($0 - m) }
+      let s = e.reduce(0, +)
+      let p = e.map { $0 / s }
+      let expected = p.enumerated().reduce(0) { $0 + Double(minimum + $1.offset) * $1.element }
+      disparity.append(Float(expected + Double(base[pixel])))
+      peak.append(Float(p.max()!))
+      let entropy = -p.reduce(0) { $0 + ($1 > 0 ? $1 * Foundation.log($1) : 0) }
+      confidence.append(Float(d > 1 ? 1 - entropy / Foundation.log(Double(d)) : 1))
+    }
+    return (disparity, peak, confidence)
+  }
+
+  @Test(
+    "Few candidates (eight pixels per vector, then a tail) and many, with and without a base",
+    arguments: [1, 2, 5, 7, 8, 13, 25])
+  func matchesReference(count: Int) {
+    // 3·5·7 = 105 pixels: 13 blocks of eight and a tail of one.
+    let logits = randomTensor([1, 5, 21, count], seed: UInt64(count), in: -6...6)
+    let base = randomTensor([1, 5, 21, 1], seed: 9, in: -3...40)
+    let (disparity, peak, confidence) = reference(
+      logits.scalars, count: count, minimum: -2, base: base.scalars)
+    let withBase = DisparityConfidence.summarize(logits: logits, minimumDisparity: -2, base: base)
+    for (ours, theirs) in zip(withBase.disparity.scalars, disparity) {
+      #expect(Swift.abs(ours - theirs) < 2e-5)
+    }
+    for (ours, theirs) in zip(withBase.peak.scalars, peak) {
+      #expect(Swift.abs(ours - theirs) < 1e-5)
+    }
+    for (ours, theirs) in zip(withBase.confidence.scalars, confidence) {
+      #expect(Swift.abs(ours - theirs) < 1e-5)
+    }
+    let alone = DisparityConfidence.expectedDisparity(
+      logits: logits, minimumDisparity: -2, base: nil)
+    for (ours, theirs) in zip(alone.scalars, zip(disparity, base.scalars).map { $0 - $1 }) {
+      #expect(Swift.abs(ours - theirs) < 2e-5)
+    }
   }
 }

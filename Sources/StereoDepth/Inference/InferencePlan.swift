@@ -6,7 +6,7 @@ import StereoTensor
 /// folded into it (``FoldedConvolution``), ReLU fused into the convolutions (oneDNN post-ops),
 /// up-sampling and skip concatenation in one kernel, only the left view's scores, and softmax +
 /// expected disparity + confidence in one kernel that never stores the distribution
-/// (``DisparityConfidence/summarize(logits:minimumDisparity:)``).
+/// (``DisparityConfidence/summarize(logits:minimumDisparity:base:)``).
 ///
 /// The plan is a list of steps over registers; a register is released after its last reader, and
 /// buffers come from the tensor pool, so after the first frame of a size nothing is allocated
@@ -40,7 +40,8 @@ public final class InferencePlan: @unchecked Sendable {
     result = finest.left
     base = finest.leftBase
     minimumDisparity = finest.minimumDisparity
-    let steps = compiler.steps
+    let steps = Self.withoutDeadSteps(
+      compiler.steps, keeping: [finest.left] + (finest.leftBase.map { [$0] } ?? []))
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
     for (index, step) in steps.enumerated() {
       for register in step.inputs { lastReader[register] = index }
@@ -52,6 +53,18 @@ public final class InferencePlan: @unchecked Sendable {
     }
     self.steps = steps
     registerCount = compiler.registerCount
+  }
+
+  /// `steps` without those whose outputs nothing reads (directly or through later steps) and
+  /// that are not in `keeping`: what a fused step (``InferencePlanCompiler``) replaced.
+  static func withoutDeadSteps(_ steps: [Step], keeping: [Int]) -> [Step] {
+    var live = Set(keeping)
+    var kept: [Step] = []
+    for step in steps.reversed() where live.contains(step.output) {
+      live.formUnion(step.inputs)
+      kept.append(step)
+    }
+    return kept.reversed()
   }
 
   /// The left view's disparity and confidences.
@@ -68,10 +81,7 @@ public final class InferencePlan: @unchecked Sendable {
   ) {
     let (logits, base) = scores(input)
     return Profiler.measure("softmax+expectation") {
-      let summary = DisparityConfidence.summarize(
-        logits: logits, minimumDisparity: minimumDisparity)
-      guard let base else { return summary }
-      return (withoutGradients { summary.disparity + base }, summary.peak, summary.confidence)
+      DisparityConfidence.summarize(logits: logits, minimumDisparity: minimumDisparity, base: base)
     }
   }
 
@@ -92,7 +102,7 @@ public final class InferencePlan: @unchecked Sendable {
       registers[0] = input
       for (index, step) in steps.enumerated() {
         let arguments = step.inputs.map { registers[$0]! }
-        registers[step.output] = step.run(arguments)
+        registers[step.output] = Profiler.measure("step \(step.name)") { step.run(arguments) }
         for register in releases[index] { registers[register] = nil }
       }
       return (registers[result]!, base.map { registers[$0]! })
@@ -102,9 +112,23 @@ public final class InferencePlan: @unchecked Sendable {
 
 /// Turns a network definition into ``InferencePlan`` steps; values are register indices
 /// (register 0 is the input).
+///
+/// Fusion: a concatenation of a view's features with their correlation against the other view's
+/// features warped by a base disparity (a refinement scale's input) becomes one
+/// ``OffsetSelection/refinementInput(features:other:baseDisparity:side:radius:)`` step; the warp
+/// and correlation steps it replaces are dropped when nothing else reads them
+/// (``InferencePlan/withoutDeadSteps(_:keeping:)``).
 struct InferencePlanCompiler: NetworkBuilder {
   var steps: [InferencePlan.Step] = []
   var registerCount = 1
+  /// The warp steps' arguments, by output register.
+  var warps: [Int: (source: Int, disparity: Int, side: StereoSide)] = [:]
+  /// The correlation steps' arguments, by output register.
+  var correlations:
+    [Int: (
+      left: Int, right: Int, minimumDisparity: Int, candidateCount: Int, view: CorrelationView
+    )] =
+      [:]
 
   mutating func add(_ inputs: [Int], _ name: String, _ run: @escaping ([Tensor]) -> Tensor) -> Int {
     let output = registerCount
@@ -183,7 +207,29 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   mutating func concatenated(_ values: [Int], name: String) -> Int {
-    add(values, name) { Tensor.concatenate($0, axis: 3) }
+    if values.count == 2, let fused = refinementInput(values[0], values[1], name: name) {
+      return fused
+    }
+    return add(values, name) { Tensor.concatenate($0, axis: 3) }
+  }
+
+  /// The fused step for `concat([features, correlation(features, warp(other, d0))])` over the
+  /// offsets `−r…r` indexed by the features' view, or `nil` when `volume` is not that.
+  mutating func refinementInput(_ features: Int, _ volume: Int, name: String) -> Int? {
+    guard let correlation = correlations[volume] else { return nil }
+    let (own, warpedRegister) =
+      correlation.view == .left
+      ? (correlation.left, correlation.right) : (correlation.right, correlation.left)
+    let r = -correlation.minimumDisparity
+    guard own == features, let warp = warps[warpedRegister],
+      warp.side == (correlation.view == .left ? .left : .right),
+      (0...3).contains(r), correlation.candidateCount == 2 * r + 1
+    else { return nil }
+    let side = warp.side
+    return add([features, warp.source, warp.disparity], name) {
+      OffsetSelection.refinementInput(
+        features: $0[0], other: $0[1], baseDisparity: $0[2], side: side, radius: r)
+    }
   }
 
   mutating func channels(_ x: Int, _ range: Range<Int>, name: String) -> Int {
@@ -202,11 +248,13 @@ struct InferencePlanCompiler: NetworkBuilder {
     _ left: Int, _ right: Int, minimumDisparity: Int, candidateCount: Int, view: CorrelationView,
     name: String
   ) -> Int {
-    add([left, right], name) {
+    let output = add([left, right], name) {
       Tensor.correlation(
         left: $0[0], right: $0[1], minimumDisparity: minimumDisparity,
         candidateCount: candidateCount, view: view)
     }
+    correlations[output] = (left, right, minimumDisparity, candidateCount, view)
+    return output
   }
 
   mutating func expectedDisparity(
@@ -223,6 +271,10 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   mutating func warped(_ features: Int, by disparity: Int, side: StereoSide, name: String) -> Int {
-    add([features, disparity], name) { OffsetSelection.warp($0[0], by: $0[1], side: side) }
+    let output = add([features, disparity], name) {
+      OffsetSelection.warp($0[0], by: $0[1], side: side)
+    }
+    warps[output] = (features, disparity, side)
+    return output
   }
 }

@@ -32,10 +32,10 @@ public enum DisparityConfidence {
     -> Tensor
   {
     withoutGradients {
-      let disparity = summarize(logits: logits.detached, minimumDisparity: minimumDisparity)
-        .disparity
-      guard let base else { return disparity }
-      return disparity + base.detached
+      summaryKernel(
+        logits: logits.detached, minimumDisparity: minimumDisparity, base: base?.detached,
+        confidences: false
+      ).disparity
     }
   }
 
@@ -43,28 +43,94 @@ public enum DisparityConfidence {
   /// with the expected disparity and the two confidences, without storing the distribution:
   ///
   ///     e_k = exp(x_k − max x),  S = Σ e_k
-  ///     disparity = d₀ + Σ k·e_k / S        peak = max_k P_k = 1/S
+  ///     disparity = d₀ + Σ k·e_k / S  (+ base)    peak = max_k P_k = 1/S
   ///     confidence = 1 − H/ln D,  H = −Σ P_k ln P_k = ln S − Σ e_k·(x_k − max x)/S
   ///
+  /// - Parameters:
+  ///   - logits: `[N, H, W, D]`.
+  ///   - minimumDisparity: `d₀`, the first candidate.
+  ///   - base: `[N, H, W, 1]` added to the disparity (offsets around a base), or `nil`.
   /// - Returns: three `[N, H, W, 1]` maps.
-  public static func summarize(logits: Tensor, minimumDisparity: Int) -> (
+  public static func summarize(logits: Tensor, minimumDisparity: Int, base: Tensor? = nil) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
+    let summary = summaryKernel(
+      logits: logits, minimumDisparity: minimumDisparity, base: base, confidences: true)
+    return (summary.disparity, summary.peak!, summary.confidence!)
+  }
+
+  /// ``summarize(logits:minimumDisparity:base:)``'s kernel; the confidences only when asked.
+  ///
+  /// Per pixel the candidates are summed in order `k = 0, 1, …`, so every path gives the same
+  /// bits: `D ≥ 8` runs eight candidates per vector (then a scalar tail); `D < 8` (the five
+  /// offsets of a refinement scale) runs eight *pixels* per vector, one candidate at a time,
+  /// since a pixel's few candidates would leave the lanes empty.
+  static func summaryKernel(
+    logits: Tensor, minimumDisparity: Int, base: Tensor?, confidences: Bool
+  ) -> (disparity: Tensor, peak: Tensor?, confidence: Tensor?) {
     let (n, h, w, d) = logits.nhwc("DisparityConfidence.summarize")
+    if let base {
+      precondition(
+        base.shape == [n, h, w, 1],
+        "DisparityConfidence: base \(base.shape) must be [N, H, W, 1] for logits \(logits.shape)")
+    }
     let disparity = Tensor(uninitializedShape: [n, h, w, 1])
-    let peak = Tensor(uninitializedShape: [n, h, w, 1])
-    let confidence = Tensor(uninitializedShape: [n, h, w, 1])
+    let peak = confidences ? Tensor(uninitializedShape: [n, h, w, 1]) : nil
+    let confidence = confidences ? Tensor(uninitializedShape: [n, h, w, 1]) : nil
     let logD = Foundation.log(Float(d))
     let pointers = UncheckedSendable(
       (
-        logits.unsafePointer, disparity.unsafeMutablePointer, peak.unsafeMutablePointer,
-        confidence.unsafeMutablePointer
+        logits.unsafePointer, base?.unsafePointer, disparity.unsafeMutablePointer,
+        peak?.unsafeMutablePointer, confidence?.unsafeMutablePointer
       ))
+    let first = Float(minimumDisparity)
     Parallel.forEachRange(n * h * w, minimumChunk: 2048) { pixels in
-      let (x, disparities, peaks, confidences) = pointers.value
+      let (x, bases, disparities, peaks, confidences) = pointers.value
+      /// Writes one pixel's outputs from its sums.
+      @inline(__always)
+      func finish(_ pixel: Int, sum: Float, weightedSum: Float, entropySum: Float) {
+        let inverse = 1 / sum
+        let expected = first + weightedSum * inverse
+        disparities[pixel] = bases.map { expected + $0[pixel] } ?? expected
+        peaks?[pixel] = inverse
+        confidences?[pixel] =
+          d > 1 ? 1 - (Foundation.log(sum) - entropySum * inverse) / logD : 1
+      }
+      var pixel = pixels.lowerBound
+      if d < 8 {
+        // Eight pixels per vector: lane l is pixel `pixel + l`.
+        let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: Swift.max(d, 1))
+        defer { lanes.deallocate() }
+        while pixel + 8 <= pixels.upperBound {
+          let block = x + pixel * d
+          for j in 0..<d {
+            var v = SIMD8<Float>()
+            for lane in 0..<8 { v[lane] = block[lane * d + j] }
+            lanes[j] = v
+          }
+          var peakLogit = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
+          for j in 0..<d {
+            peakLogit = peakLogit.replacing(with: lanes[j], where: lanes[j] .> peakLogit)
+          }
+          var sum = SIMD8<Float>(), weighted = SIMD8<Float>(), entropyTerms = SIMD8<Float>()
+          for j in 0..<d {
+            let shifted = lanes[j] - peakLogit
+            let e = VectorMath.expOfNonPositive(shifted)
+            sum += e
+            weighted += e * Float(j)
+            entropyTerms += e * shifted
+          }
+          for lane in 0..<8 {
+            finish(
+              pixel + lane, sum: sum[lane], weightedSum: weighted[lane],
+              entropySum: entropyTerms[lane])
+          }
+          pixel += 8
+        }
+      }
       // Candidate indices 0, 1, 2, … as vectors, and the tail of D that does not fill a vector.
       let vectorEnd = d / 8 * 8
-      for pixel in pixels {
+      while pixel < pixels.upperBound {
         let row = x + pixel * d
         let peakLogit = VectorMath.maximum(row, count: d)
         let shift = SIMD8<Float>(repeating: peakLogit)
@@ -89,13 +155,11 @@ public enum DisparityConfidence {
           entropySum += e * shifted
           j += 1
         }
-        let inverse = 1 / sum
-        disparities[pixel] = Float(minimumDisparity) + weightedSum * inverse
-        peaks[pixel] = inverse
-        confidences[pixel] = d > 1 ? 1 - (Foundation.log(sum) - entropySum * inverse) / logD : 1
+        finish(pixel, sum: sum, weightedSum: weightedSum, entropySum: entropySum)
+        pixel += 1
       }
     }
-    return withExtendedLifetime(logits) { (disparity, peak, confidence) }
+    return withExtendedLifetime((logits, base)) { (disparity, peak, confidence) }
   }
 
   /// The largest probability of each pixel.

@@ -1,0 +1,67 @@
+import Foundation
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+@testable import StereoDepth
+
+@Suite("The fused refinement input (warp + correlation + concatenation)")
+struct RefinementInputTests {
+  /// One row, W = 4, C = 2, r = 1, left view (σ = −1), base d0 = (0, 1, 0.5, 1):
+  ///
+  ///     other = (1,2) (3,4) (5,6) (7,8)
+  ///     warped(x) = other(x − d0(x)) = (1,2) (1,2) (4,5) (5,6)   [x=2: between columns 1, 2]
+  ///     volume(x, k) = ½ Σ_c F(x, c)·warped(x + 1 − k, c), 0 outside the row
+  ///
+  /// with F = (1,0) (0,1) (1,1) (2,0): x=0: ½·1, ½·1, 0; x=1: ½·5, ½·2, ½·2;
+  /// x=2: ½·11, ½·9, ½·3; x=3: 0, ½·10, ½·8.
+  @Test("By hand: a row of four pixels, two channels, offsets −1…1 on the left view")
+  func handComputed() {
+    let features = Tensor(shape: [1, 1, 4, 2], scalars: [1, 0, 0, 1, 1, 1, 2, 0])
+    let other = Tensor(shape: [1, 1, 4, 2], scalars: [1, 2, 3, 4, 5, 6, 7, 8])
+    let base = Tensor(shape: [1, 1, 4, 1], scalars: [0, 1, 0.5, 1])
+    let output = OffsetSelection.refinementInput(
+      features: features, other: other, baseDisparity: base, side: .left, radius: 1)
+    #expect(output.shape == [1, 1, 4, 5])
+    expectClose(
+      output,
+      [
+        1, 0, 0.5, 0.5, 0,
+        0, 1, 2.5, 1, 1,
+        1, 1, 5.5, 4.5, 1.5,
+        2, 0, 0, 5, 4,
+      ])
+  }
+
+  @Test(
+    "Equals the warp, correlation and concatenation it replaces",
+    arguments: [
+      (StereoSide.left, 8, 2), (.right, 8, 2), (.left, 16, 3), (.right, 24, 0),
+      (.left, 13, 1), (.right, 3, 2),
+    ])
+  func matchesComposition(side: StereoSide, channels: Int, radius: Int) {
+    let (n, h, w) = (2, 3, 37)
+    let features = randomTensor([n, h, w, channels], seed: 1)
+    let other = randomTensor([n, h, w, channels], seed: 2)
+    // Bases from −4 to W + 4 px: taps inside, between columns, and beyond both edges.
+    let base = randomTensor([n, h, w, 1], seed: 3, in: -4...Float(w + 4))
+    let fused = OffsetSelection.refinementInput(
+      features: features, other: other, baseDisparity: base, side: side, radius: radius)
+    let composed = OffsetSelection.refinementInputComposed(
+      features: features, other: other, baseDisparity: base, side: side, radius: radius)
+    #expect(fused.shape == [n, h, w, channels + 2 * radius + 1])
+    #expect(maximumAbsoluteDifference(fused, composed) <= 1e-6)
+  }
+
+  @Test("The matching plan runs the fused step at each refinement scale, and no warp")
+  func planFusesRefinementInputs() {
+    let model = WNet(configuration: WNetConfiguration(preset: .matching), seed: 1)
+    let plan = InferencePlan(model.network)
+    let names = plan.steps.map(\.name)
+    #expect(
+      !names.contains {
+        $0.hasSuffix(".warp") || $0.hasSuffix(".correlation") && $0.hasPrefix("refine")
+      })
+    #expect(names.filter { $0.hasPrefix("refine.") && $0.hasSuffix(".concat") }.count == 3)
+  }
+}
