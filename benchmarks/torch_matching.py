@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""The PyTorch twin of WNet's `matching` preset, timed the way `wnet bench` times ours, and
+checked against `wnet infer` with the same weights.
+
+The same architecture as Sources/StereoDepth/Model/MatchingWNet.swift (and its ONNX export,
+ONNXGraphBuilder+Matching.swift), NCHW:
+
+    features (shared by the views): conv 3x3/2 3->16 (f1/2); 3x3/2 16->24, 24->24 (f1/4);
+        3x3/2 24->32, 32->32 (f1/8); conv 3x3 3->8 at full resolution (f1)
+    coarse: corr(f1/8 L, f1/8 R) over D8 absolute candidates (32 for 0...255), concat f1/8,
+        conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation
+    refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
+        warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
+        concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
+        d = d0 + softmax expectation of the offsets
+
+"conv" is convolution (no bias), batch norm, ReLU; correlation is the channel mean of
+L(x) * R(x - d) (left view) or R(x) * L(x + d) (right view), zero outside the image. Training
+renders every scale's downsampled views (probabilistic selection at 1/8, offset selection
+around d0 at the finer scales) with the preset's loss: in-bounds-weighted L1 plus 0.1 x
+edge-aware smoothness per view and scale.
+
+    OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/torch_matching.py --json
+    OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/torch_matching.py --train --json
+    /usr/bin/python3 benchmarks/torch_matching.py --check CHECKPOINT LEFT RIGHT [--wnet PATH]
+
+--check loads a `matching` checkpoint (safetensors, read by hand: Debian's python3 has no
+safetensors module), runs the twin on the pair (RGB in [0, 1], edge-padded to multiples of 8,
+as `wnet infer` does for this preset) and compares its disparity with `wnet infer`'s
+disparity.npy; it prints the differences and exits 1 beyond --tolerance px.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_wnet import edge_aware, select  # noqa: E402  (the realtime twin's loss pieces)
+
+FEATURE_WIDTHS = [16, 24, 32]
+FULL_WIDTH = 8
+COARSE_WIDTH = 48
+RADIUS = 2
+COARSE_FACTOR = 8
+
+
+def coarse_range(minimum, maximum):
+    """MatchingWNet.coarseRange: the first candidate floor(min/8) and the count D8, in 1/8 px."""
+    first = minimum // COARSE_FACTOR
+    span = maximum - COARSE_FACTOR * first + 1
+    return first, max(2, (span + COARSE_FACTOR - 1) // COARSE_FACTOR)
+
+
+class ConvBNReLU(nn.Sequential):
+    """ConvBatchNormReLU: a 3x3 convolution without bias (padding 1), batch norm, ReLU."""
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+def shifted(t, s):
+    """t shifted along the width by s columns, zeros coming in: out(x) = t(x - s)."""
+    if s == 0:
+        return t
+    w = t.shape[3]
+    if abs(s) >= w:
+        return torch.zeros_like(t)
+    if s > 0:
+        return F.pad(t[..., : w - s], (s, 0))
+    return F.pad(t[..., -s:], (0, -s))
+
+
+def correlation(left, right, dmin, count, view):
+    """[N, C, H, W] twice -> [N, count, H, W]: channel means of L(x)R(x - d) or R(x)L(x + d)."""
+    planes = []
+    for k in range(count):
+        d = dmin + k
+        if view == "left":
+            planes.append((left * shifted(right, d)).mean(1, keepdim=True))
+        else:
+            planes.append((right * shifted(left, -d)).mean(1, keepdim=True))
+    return torch.cat(planes, 1)
+
+
+def expectation(scores, dmin):
+    """sum_k softmax(scores)_k (dmin + k): [N, K, H, W] -> [N, 1, H, W]."""
+    k = scores.shape[1]
+    candidates = torch.arange(dmin, dmin + k, dtype=scores.dtype).view(1, k, 1, 1)
+    return (torch.softmax(scores, 1) * candidates).sum(1, keepdim=True)
+
+
+def sample_columns(source, columns):
+    """source(y, columns(y, x)), linear along the row, columns clamped to [0, W - 1] (edge
+    replication): [N, C, H, W], [N, 1, H, W] -> [N, C, H, W]. grid_sample with
+    align_corners=True maps g = 2x/(W - 1) - 1 back to column x."""
+    n, _, h, w = columns.shape
+    gx = 2 * columns / max(w - 1, 1) - 1
+    rows = torch.arange(h, dtype=columns.dtype).view(1, 1, h, 1).expand(n, 1, h, w)
+    gy = 2 * rows / max(h - 1, 1) - 1
+    grid = torch.cat([gx, gy], 1).permute(0, 2, 3, 1)
+    return F.grid_sample(source, grid, mode="bilinear", padding_mode="border",
+                         align_corners=True)
+
+
+def column_grid(d):
+    return torch.arange(d.shape[3], dtype=d.dtype).view(1, 1, 1, -1)
+
+
+class MatchingWNet(nn.Module):
+    def __init__(self, minimum=0, maximum=255):
+        super().__init__()
+        w = FEATURE_WIDTHS
+        self.coarse_first, self.d8 = coarse_range(minimum, maximum)
+        self.features = nn.ModuleList([
+            nn.Sequential(ConvBNReLU(3, w[0], 2)),
+            nn.Sequential(ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])),
+            nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2])),
+        ])
+        self.features_full = ConvBNReLU(3, FULL_WIDTH)
+        self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH),
+                                    ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
+        self.coarse_head = nn.Conv2d(COARSE_WIDTH, self.d8, 3, padding=1)
+        k = 2 * RADIUS + 1
+        self.refine = nn.ModuleList()
+        self.refine_heads = nn.ModuleList()
+        for width, units in zip([w[1], w[0], FULL_WIDTH], [2, 1, 1]):
+            layers = [ConvBNReLU(width + k, width)]
+            layers += [ConvBNReLU(width, width) for _ in range(units - 1)]
+            self.refine.append(nn.Sequential(*layers))
+            self.refine_heads.append(nn.Conv2d(width, k, 3, padding=1))
+
+    def pyramid(self, rgb):
+        """[f1, f1/2, f1/4, f1/8]."""
+        result, x = [self.features_full(rgb)], rgb
+        for stage in self.features:
+            x = stage(x)
+            result.append(x)
+        return result
+
+    def scales(self, left, right, sides=("left", "right")):
+        """Per scale (coarse first): {side: (scores, base or None)}."""
+        pyramids = {"left": self.pyramid(left), "right": self.pyramid(right)}
+        other = {"left": "right", "right": "left"}
+        result, disparity, level_out = [], {}, {}
+        for side in sides:
+            volume = correlation(pyramids["left"][3], pyramids["right"][3], self.coarse_first,
+                                 self.d8, side)
+            x = self.coarse(torch.cat([pyramids[side][3], volume], 1))
+            scores = self.coarse_head(x)
+            level_out[side] = (scores, None)
+            disparity[side] = expectation(scores, self.coarse_first)
+        result.append(level_out)
+        for level, (units, head) in enumerate(zip(self.refine, self.refine_heads)):
+            index = 2 - level  # f1/4, f1/2, f1
+            level_out = {}
+            for side in sides:
+                # The coarse estimate steers the finer scale but gets no gradient through it.
+                base = 2 * F.interpolate(disparity[side].detach(), scale_factor=2,
+                                         mode="bilinear", align_corners=False)
+                features = pyramids[side][index]
+                sigma = -1 if side == "left" else 1
+                warped = sample_columns(pyramids[other[side]][index],
+                                        column_grid(base) + sigma * base)
+                l, r = (features, warped) if side == "left" else (warped, features)
+                volume = correlation(l, r, -RADIUS, 2 * RADIUS + 1, side)
+                scores = head(units(torch.cat([features, volume], 1)))
+                level_out[side] = (scores, base)
+                disparity[side] = base + expectation(scores, -RADIUS)
+            result.append(level_out)
+        return result
+
+    def forward(self, left, right):
+        """The left view's disparity, [N, 1, H, W] in input pixels."""
+        scores, base = self.scales(left, right, sides=("left",))[-1]["left"]
+        return base + expectation(scores, -RADIUS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training: the preset's loss at every scale.
+
+def offset_select(scores, base, source, direction):
+    """OffsetSelection: view(x) = sum_k p_k source(x + sigma (d0 + o_k)), linear, edge clamped;
+    also d0 + sum_k p_k o_k and the in-bounds probability mass."""
+    p = torch.softmax(scores, 1)
+    w = source.shape[3]
+    columns = column_grid(base)
+    view, validity = 0, 0
+    for k in range(p.shape[1]):
+        position = columns + direction * (base + (k - RADIUS))
+        view = view + p[:, k:k + 1] * sample_columns(source, position)
+        inside = ((position >= 0) & (position <= w - 1)).to(p.dtype)
+        validity = validity + p[:, k:k + 1].detach() * inside
+    return view, base + expectation(scores, -RADIUS), validity
+
+
+def downsampled(image, h, w):
+    """WNet.downsampled: bilinear halvings (half-pixel) down to h x w."""
+    while image.shape[2] > h or image.shape[3] > w:
+        image = F.interpolate(image, size=(max(h, image.shape[2] // 2),
+                                           max(w, image.shape[3] // 2)),
+                              mode="bilinear", align_corners=False)
+    return image
+
+
+def loss_fn(model, left, right):
+    total = 0
+    h, w = left.shape[2:]
+    factors = [COARSE_FACTOR >> i for i in range(4)]
+    for factor, outputs in zip(factors, model.scales(left, right)):
+        images = {"left": downsampled(left, h // factor, w // factor),
+                  "right": downsampled(right, h // factor, w // factor)}
+        for side, source, direction in (("left", "right", -1), ("right", "left", 1)):
+            scores, base = outputs[side]
+            if base is None:
+                view, disparity, validity = select(scores, images[source], model.coarse_first,
+                                                   direction)
+                dmin = model.coarse_first
+            else:
+                view, disparity, validity = offset_select(scores, base, images[source],
+                                                          direction)
+                dmin = 0
+            error = (view - images[side]).abs().mean(1, keepdim=True)
+            total = total + (error * validity).sum() / validity.sum().clamp_min(1e-6)
+            total = total + 0.1 * edge_aware(disparity, images[side], dmin)
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights from a WNet checkpoint.
+
+def read_safetensors(path):
+    """{name: float32 array} from a safetensors file (8-byte header length, JSON, raw LE data)."""
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))
+        data = file.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if entry["dtype"] != "F32":
+            raise ValueError("%s: %s is %s, not F32" % (path, name, entry["dtype"]))
+        start, end = entry["data_offsets"]
+        tensors[name] = np.frombuffer(data[start:end], dtype="<f4").reshape(entry["shape"])
+    return tensors, json.loads(header.get("__metadata__", {}).get("wnet", "{}"))
+
+
+def load_checkpoint(model, tensors):
+    """Copies `model.*` tensors in: filters [C_out, KH, KW, C_in] -> [C_out, C_in, KH, KW]."""
+    def conv(layer, prefix):
+        layer.weight.data = torch.from_numpy(
+            tensors[prefix + ".filter"].transpose(0, 3, 1, 2).copy())
+        if layer.bias is not None:
+            layer.bias.data = torch.from_numpy(tensors[prefix + ".bias"].copy())
+
+    def unit(module, prefix):
+        conv(module[0], "model.%s.conv" % prefix)
+        bn = module[1]
+        for ours, theirs in (("weight", "scale"), ("bias", "shift"),
+                             ("running_mean", "running_mean"),
+                             ("running_var", "running_variance")):
+            getattr(bn, ours).data = torch.from_numpy(
+                tensors["model.%s.bn.%s" % (prefix, theirs)].copy())
+
+    for scale, stage in enumerate(model.features):
+        for index, module in enumerate(stage):
+            unit(module, "features.%d.%d" % (scale, index))
+    unit(model.features_full, "features.full")
+    for index, module in enumerate(model.coarse):
+        unit(module, "coarse.%d" % index)
+    conv(model.coarse_head, "model.coarse.head")
+    for level, (units, head) in enumerate(zip(model.refine, model.refine_heads)):
+        for index, module in enumerate(units):
+            unit(module, "refine.%d.%d" % (level, index))
+        conv(head, "model.refine.%d.head" % level)
+
+
+def read_rgb(path):
+    import cv2
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise SystemExit("%s: cannot read the image" % path)
+    return image[..., ::-1].astype(np.float32) / 255
+
+
+def check(arguments):
+    tensors, meta = read_safetensors(arguments.check[0])
+    configuration = meta.get("configuration", {})
+    if configuration.get("preset") != "matching":
+        raise SystemExit("%s: not a matching checkpoint" % arguments.check[0])
+    model = MatchingWNet(configuration.get("minimumDisparity", 0),
+                         configuration.get("maximumDisparity", 255))
+    load_checkpoint(model, tensors)
+    model.eval()
+    left, right = read_rgb(arguments.check[1]), read_rgb(arguments.check[2])
+    h, w = left.shape[:2]
+
+    def prepare(image):  # edge-padded to multiples of 8, as DisparityEstimator.padded
+        padded = np.pad(image, ((0, -h % 8), (0, -w % 8), (0, 0)), mode="edge")
+        return torch.from_numpy(np.ascontiguousarray(padded.transpose(2, 0, 1)[None]))
+
+    with torch.no_grad():
+        ours = model(prepare(left), prepare(right))[0, 0, :h, :w].numpy()
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([arguments.wnet, "infer", arguments.check[1], arguments.check[2],
+                        "--model", arguments.check[0], "--npy", "-o", folder],
+                       check=True, stdout=subprocess.DEVNULL)
+        theirs = np.load(os.path.join(folder, "disparity.npy")).reshape(h, w)
+    difference = np.abs(ours - theirs)
+    print("twin vs wnet infer at %dx%d: max %.3g px, mean %.3g px, disparity %.1f...%.1f px"
+          % (w, h, difference.max(), difference.mean(), theirs.min(), theirs.max()))
+    return 0 if difference.max() <= arguments.tolerance else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--height", type=int, default=192)
+    parser.add_argument("--width", type=int, default=336)
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--threads", type=int, default=2)
+    # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
+    # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
+    # for its odd channel counts (29, 21, 13 inputs).
+    parser.add_argument("--layout", choices=["channels_last", "nchw"], default="nchw")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--warmup", type=int, default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", nargs=3, metavar=("CHECKPOINT", "LEFT", "RIGHT"))
+    parser.add_argument("--wnet", default=".build/release/wnet")
+    parser.add_argument("--tolerance", type=float, default=1e-3,
+                        help="the largest difference to wnet infer --check accepts, in px")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.check:
+        return check(args)
+    torch.manual_seed(0)
+    batch = args.batch or (6 if args.train else 1)
+    memory_format = (torch.channels_last if args.layout == "channels_last"
+                     else torch.contiguous_format)
+    model = MatchingWNet().to(memory_format=memory_format)
+    left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
+    right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
+    runs = args.runs or (10 if args.train else 50)
+    warmup = args.warmup or (2 if args.train else 5)
+    times = []
+    if args.train:
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+        for i in range(warmup + runs):
+            start = time.perf_counter()
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model, left, right)
+            loss.backward()
+            optimizer.step()
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+    else:
+        model.eval()
+        with torch.no_grad():
+            for i in range(warmup + runs):
+                start = time.perf_counter()
+                model(left, right)
+                if i >= warmup:
+                    times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    result = {
+        "implementation": "pytorch-" + args.layout,
+        "torch": torch.__version__,
+        "preset": "matching",
+        "mode": "train" if args.train else "infer",
+        "batch": batch,
+        "height": args.height,
+        "width": args.width,
+        "median_ms": round(median * 1000, 3),
+        "fps": round(batch / median, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+    print(json.dumps(result) if args.json else result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
