@@ -31,14 +31,22 @@ public final class InferencePlan: @unchecked Sendable {
   let minimumDisparity: Int
   /// For each step, the registers it reads for the last time.
   let releases: [[Int]]
+  /// The right view's finest scores and base disparity (a ``ScoredViews/both`` plan only).
+  let rightResult: Int?
+  let rightBase: Int?
 
   /// Compiles `network`'s current weights and batch-norm statistics.
-  public init(_ network: any StereoNetwork) {
+  ///
+  /// - Parameter views: ``ScoredViews/left`` (the default) or ``ScoredViews/both``, for the
+  ///   left-right check (``bothViews(_:)``).
+  public init(_ network: any StereoNetwork, views: ScoredViews = .left) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
-    let finest = network.buildScales(0, views: .left, into: &compiler).last!
+    let finest = network.buildScales(0, views: views, into: &compiler).last!
     result = finest.left
     base = finest.leftBase
+    rightResult = finest.right
+    rightBase = finest.rightBase
     minimumDisparity = finest.minimumDisparity
     let steps = compiler.steps
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
@@ -47,6 +55,7 @@ public final class InferencePlan: @unchecked Sendable {
     }
     // The base disparity is read after the last step.
     if let base { lastReader[base] = steps.count }
+    if let rightBase { lastReader[rightBase] = steps.count }
     releases = steps.indices.map { index in
       Set(steps[index].inputs).filter { lastReader[$0] == index && $0 != 0 }.sorted()
     }
@@ -66,7 +75,7 @@ public final class InferencePlan: @unchecked Sendable {
   public func callAsFunction(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
-    let (logits, base) = scores(input)
+    let (logits, base, _, _) = scores(input)
     return Profiler.measure("softmax+expectation") {
       let summary = DisparityConfidence.summarize(
         logits: logits, minimumDisparity: minimumDisparity)
@@ -79,8 +88,11 @@ public final class InferencePlan: @unchecked Sendable {
   /// a coarse-to-fine network).
   public func logits(_ input: Tensor) -> Tensor { scores(input).logits }
 
-  /// The finest scores and their base disparity (`nil` for absolute candidates).
-  func scores(_ input: Tensor) -> (logits: Tensor, base: Tensor?) {
+  /// The finest scores and their base disparity (`nil` for absolute candidates), and the right
+  /// view's in a ``ScoredViews/both`` plan.
+  func scores(_ input: Tensor) -> (
+    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
+  ) {
     withoutGradients {
       let (_, h, w, c) = input.nhwc("InferencePlan")
       let multiple = configuration.sizeMultiple
@@ -95,7 +107,10 @@ public final class InferencePlan: @unchecked Sendable {
         registers[step.output] = step.run(arguments)
         for register in releases[index] { registers[register] = nil }
       }
-      return (registers[result]!, base.map { registers[$0]! })
+      return (
+        registers[result]!, base.map { registers[$0]! }, rightResult.map { registers[$0]! },
+        rightBase.map { registers[$0]! }
+      )
     }
   }
 }
