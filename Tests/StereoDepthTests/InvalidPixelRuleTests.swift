@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoNN
 import StereoTensor
 import Testing
 import _StereoTestSupport
@@ -75,9 +76,9 @@ struct InvalidPixelRuleTests {
       own: output.left.disparity.detached, other: output.right.disparity.detached, direction: -1)
     let (a, b) = (both.leftRightDifference.scalars, expected.scalars)
     var worst: Float = 0
-    for (x, y) in zip(a, b) where x.isFinite || y.isFinite {
+    for (planValue, graphValue) in zip(a, b) where planValue.isFinite || graphValue.isFinite {
       // Disparities agree within ~1e-4 px; e follows within a few times that.
-      worst = max(worst, abs(x - y))
+      worst = Swift.max(worst, Swift.abs(planValue - graphValue))
     }
     #expect(worst < 2e-3, "left-right difference plan vs graph: \(worst)")
   }
@@ -106,6 +107,30 @@ struct InvalidPixelRuleTests {
     }
     #expect(valid > 0 && valid < e.pixels.count, "a random model both agrees and disagrees")
     #expect(abs(marked.density - Double(valid) / Double(e.pixels.count)) < 1e-12)
+  }
+
+  @Test(
+    "Timing: left view only against both views and the check, matching at 640x480",
+    .enabled(if: ProcessInfo.processInfo.environment["WNET_TIMING"] != nil))
+  func timing() {
+    let model = WNet(configuration: WNetConfiguration(preset: .matching), seed: 1)
+    let pair = constantShiftPair(batch: 1, height: 480, width: 640, shift: 20, seed: 1)
+    let estimator = DisparityEstimator(model: model)
+    func best(_ body: () -> Void) -> Double {
+      body()  // plans and primitives are created on the first call
+      var times: [Double] = []
+      for _ in 0..<7 {
+        let start = Date()
+        body()
+        times.append(Date().timeIntervalSince(start))
+      }
+      return times.sorted()[times.count / 2] * 1000
+    }
+    let single = best { _ = estimator.estimate(left: pair.left, right: pair.right) }
+    let both = best { _ = estimator.estimateBothViews(left: pair.left, right: pair.right) }
+    print(
+      String(
+        format: "matching 640x480: left only %.1f ms, both views + check %.1f ms", single, both))
   }
 
   static func maximumDifference(_ a: Tensor, _ b: Tensor) -> Float {
