@@ -16,7 +16,8 @@ extension WNetCommand {
         dataset has a mask. Missing estimates are filled as the KITTI devkit's background \
         interpolation does, and the density column is the share that was not missing: SGBM's \
         unknown pixels, or the model's pixels that fail the left-right check (as 'wnet infer' \
-        marks them; --dense scores the model's every pixel as it is). Prints a table; --json prints JSON instead (the table then goes to \
+        marks them; --dense scores the model's every pixel as it is). \
+        Prints a table; --json prints JSON instead (the table then goes to \
         standard error), --json-file FILE writes it to a file.
 
         Examples:

@@ -13,9 +13,10 @@ import StereoTensor
 ///
 /// With a proxy weight `λ > 0` (``proxyWeight``, else the loss configuration's
 /// ``LossConfiguration/proxyWeight``) the objective also pulls the disparity towards OpenCV
-/// SGBM's proxy disparities of the very pair being adapted (``StereoProxy/semiGlobal(left:right:configuration:maximumDisparity:)``,
-/// both views, cross-checked, computed once at the working resolution, searched up to the
-/// model's largest candidate), the ``ProxyLoss`` term `λ · Σ c·|d − p| / Σ c` of training.
+/// SGBM's proxy disparities of the very pair being adapted
+/// (``StereoProxy/semiGlobal(left:right:configuration:maximumDisparity:)``, both views,
+/// cross-checked, computed once at the working resolution, searched up to the model's largest
+/// candidate), the ``ProxyLoss`` term `λ · Σ c·|d − p| / Σ c` of training.
 public struct TestTimeAdaptation: Sendable {
   /// Called after each adaptation step with the step (1…total), the step count and that step's
   /// loss (before its update).

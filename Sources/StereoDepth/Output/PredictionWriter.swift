@@ -7,7 +7,8 @@ import StereoTensor
 /// Always: `disparity.pfm` (float32, input pixels, Middlebury PFM, `inf` where unknown),
 /// `disparity.png` (KITTI 16-bit, `round(d · 256)`, 0 where unknown), `disparity-color.png`
 /// (turbo colour map) and a confidence picture (`confidence.png`, the network's
-/// ``DisparityPrediction/confidence``; `valid.png`, white where a disparity was found, for a classical matcher).
+/// ``DisparityPrediction/confidence``; `valid.png`, white where a disparity was found, for a
+/// classical matcher).
 /// With ``Formats/numpy``: `disparity.npy` (float32 `(H, W)`, ``NumPyArray``).
 /// With a camera: `depth.pfm` in metres (`Z = f·B / (d + doffs)`), `depth.npy` with
 /// ``Formats/numpy``, `depth.png` with ``Formats/depthMillimetres`` (16-bit millimetres, 0 =

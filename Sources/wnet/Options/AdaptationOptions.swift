@@ -15,7 +15,9 @@ struct AdaptationOptions: ParsableArguments {
 
   @Option(
     help: """
-      With --adapt: the weight of a proxy term pulling the disparity towards OpenCV SGBM's       (cross-checked) disparities of the pair being adapted, as 'wnet train --proxy-weight'       (default: the checkpoint's training recipe's, 0 for the bundled model; 0 turns it off).
+      With --adapt: the weight of a proxy term pulling the disparity towards OpenCV SGBM's \
+      (cross-checked) disparities of the pair being adapted, as 'wnet train --proxy-weight' \
+      (default: the checkpoint's training recipe's, 0 for the bundled model; 0 turns it off).
       """)
   var adaptProxyWeight: Float?
 
