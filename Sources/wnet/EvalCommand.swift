@@ -14,7 +14,10 @@ extension WNetCommand {
         with --predictions DIR (files ID.pfm, ID/disparity.pfm, or KITTI 16-bit ID.png), and scores \
         them with the same code: over all ground-truth pixels and over non-occluded ones where the \
         dataset has a mask. Missing estimates are filled as the KITTI devkit's background \
-        interpolation does. Prints a table; --json prints JSON instead (the table then goes to \
+        interpolation does, and the density column is the share that was not missing: SGBM's \
+        unknown pixels, or the model's pixels that fail the left-right check (as 'wnet infer' \
+        marks them; --dense scores the model's every pixel as it is). \
+        Prints a table; --json prints JSON instead (the table then goes to \
         standard error), --json-file FILE writes it to a file.
 
         Examples:
@@ -40,6 +43,8 @@ extension WNetCommand {
 
     @OptionGroup(title: "Test-time adaptation") var adaptation: AdaptationOptions
 
+    @OptionGroup(title: "Invalid pixels") var invalid: InvalidPixelOptions
+
     @Flag(
       help: "Also report error against density, keeping pixels by confidence (peak probability).")
     var confidence = false
@@ -59,9 +64,14 @@ extension WNetCommand {
         throw ValidationError("'--max-disparity' must be positive and finite.")
       }
       try classic.validate()
+      try invalid.validate()
       if classic.method == .sgbm && (predictions != nil || adapt > 0 || confidence) {
         throw ValidationError(
           "'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
+      }
+      if invalid.dense && (classic.method == .sgbm || predictions != nil) {
+        throw ValidationError(
+          "'--dense' applies to the model; SGBM fills its unknown pixels with '--fill'.")
       }
       if predictions != nil && (adaptation.adapt > 0 || confidence) {
         throw ValidationError(
@@ -124,9 +134,12 @@ extension WNetCommand {
           let start = Date()
           let prediction = try estimator!.predict(
             left: sample.left, right: sample.right,
-            maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation)
+            maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation,
+            invalidPixels: invalid.rule)
           seconds = Date().timeIntervalSince(start)
-          estimate = prediction.disparity
+          // Unknown pixels (the left-right check) are filled by the metrics as the KITTI devkit
+          // does, and counted in the density, as for SGBM.
+          estimate = prediction.validDisparity
           confidenceMap = confidence ? prediction.peakProbability : nil
           if let output {
             try Self.writeDisparity(estimate, output: output, identifier: identifier)

@@ -12,7 +12,11 @@ extension WNetCommand {
       discussion: """
         Writes DIR/disparity.pfm (float32 left-view disparity in input pixels, Middlebury \
         PFM), DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
-        DIR/confidence.png (peak probability). With a calibration, also DIR/depth.pfm in metres \
+        DIR/confidence.png (peak probability times exp(-e/t), e the left-right disagreement, t \
+        --lr-threshold). By default, pixels failing the left-right check are unknown in every \
+        file (PFM inf, PNG 0, black, no depth or point): a robot should not act on them; \
+        --dense keeps every pixel (and skips the check, which costs time). --video and --stream \
+        are always dense. With a calibration, also DIR/depth.pfm in metres \
         (Z = f·B/(d + doffs)), and with --ply a coloured point cloud; --npy and --depth-png add \
         NumPy arrays and a 16-bit millimetre depth PNG. Many pairs (two folders, a folder with \
         left/ and right/, or --list) run in one process with decoding, inference and writing \
@@ -81,6 +85,8 @@ extension WNetCommand {
 
     @OptionGroup(title: "Output files") var files: OutputFileOptions
 
+    @OptionGroup(title: "Invalid pixels") var invalid: InvalidPixelOptions
+
     @Option(
       help: """
         With --video: also write each frame's files (as for a pair) to DIR/<frame>/, frames \
@@ -140,6 +146,12 @@ extension WNetCommand {
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()
       try classic.validate()
+      try invalid.validate()
+      if classic.method == .sgbm && invalid.dense {
+        throw ValidationError(
+          "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
+            + "'--fill'.")
+      }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }
@@ -175,7 +187,8 @@ extension WNetCommand {
       let start = Date()
       let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
-        left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation)
+        left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation,
+        invalidPixels: invalid.rule)
       let seconds = Date().timeIntervalSince(start)
       if let losses = prediction.adaptationLosses {
         print(
@@ -188,6 +201,12 @@ extension WNetCommand {
         String(
           format: "Disparity for %dx%d (network at %dx%d) in %.0f ms.", leftImage.width,
           leftImage.height, prediction.workingWidth, prediction.workingHeight, seconds * 1000))
+      if prediction.invalidPixelRule != nil {
+        print(
+          String(
+            format: "%.1f%% of pixels valid (left-right check; --dense keeps them all).",
+            100 * prediction.density))
+      }
       for url in written { print("  \(url.path)") }
     }
 

@@ -42,6 +42,7 @@ struct PythonExampleTests {
     #expect(python.status == 0, "\(python.error)")
     let cli = try CommandLineErrorTests.run([
       "infer", left.path, right.path, "-o", folder.appendingPathComponent("cli").path, "--npy",
+      "--dense",
     ])
     #expect(cli.status == 0, "\(cli.standardError)")
     let ours = try ImageIO.read(folder.appendingPathComponent("cli/disparity.pfm"))

@@ -20,6 +20,19 @@ public struct DisparityPrediction: Sendable {
   public var disparityScale: Float
   /// With test-time adaptation, the self-supervised loss before and after it.
   public var adaptationLosses: (before: Float, after: Float)?
+  /// The rule that marked ``validDisparity``, or `nil` for a dense prediction.
+  public var invalidPixelRule: InvalidPixelRule?
+  /// With a rule: `|d_L(x) − d_R(x − d_L(x))|` in the network's pixels, `H × W × 1`, `+∞` (or
+  /// NaN, next to such pixels after resizing) where it cannot be checked.
+  public var leftRightDifference: Image?
+  /// ``disparity`` with `+∞` where ``invalidPixelRule`` rejects the pixel; equal to it for a
+  /// dense prediction.
+  public var validDisparity: Image
+  /// With a rule, ``InvalidPixelRule/confidence(peak:leftRightDifference:)`` (distribution and
+  /// left-right agreement); else the peak probability. In [0, 1], `H × W × 1`.
+  public var confidence: Image
+  /// The share of pixels kept in ``validDisparity`` (1 for a dense prediction).
+  public var density: Double
 }
 
 /// A problem with an inference input, in one line.
@@ -62,6 +75,15 @@ public final class DisparityEstimator {
   public static let defaultTrainingWidth = 336
 
   private var cachedPlan: InferencePlan?
+  private var cachedBothViewsPlan: InferencePlan?
+
+  /// The compiled plan that scores both views, for the left-right check (built on first use).
+  public var bothViewsPlan: InferencePlan {
+    if let cachedBothViewsPlan { return cachedBothViewsPlan }
+    let plan = InferencePlan(model.network, views: .both)
+    cachedBothViewsPlan = plan
+    return plan
+  }
 
   /// The compiled plan of the estimator's model (built on first use).
   public var plan: InferencePlan {
@@ -136,11 +158,14 @@ public final class DisparityEstimator {
   ///   - maximumDisparity: The largest disparity expected, in input pixels.
   ///   - keepProbabilities: Keep the working-resolution distribution in the result.
   ///   - adaptation: Adapt a copy of the model to this pair first (self-supervised).
+  ///   - invalidPixels: Mark the pixels this rule rejects in ``DisparityPrediction/validDisparity``
+  ///     (scores both views for the left-right check); `nil` (the default) keeps every pixel
+  ///     and runs the left view only.
   /// - Throws: ``InferenceError`` for views of different sizes, empty images, or a maximum
   ///   disparity that is not in `(0, width]`.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
-    adaptation: TestTimeAdaptation? = nil
+    adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil
   ) throws -> DisparityPrediction {
     guard left.width == right.width, left.height == right.height else {
       throw InferenceError(
@@ -175,21 +200,40 @@ public final class DisparityEstimator {
     }
     let scale = Float(left.width) / Float(width)
     return withoutGradients {
-      let (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
       func full(_ map: Tensor) -> Image {
         Image(map.resizedBilinear(height: left.height, width: left.width))
+      }
+      let disparity: Tensor, peak: Tensor, confidence: Tensor
+      var difference: Image?
+      if invalidPixels != nil {
+        let both = estimator.estimateBothViews(left: l, right: r)
+        (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
+        difference = full(both.leftRightDifference)
+      } else {
+        (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
       }
       var probabilities: Tensor?
       if keepProbabilities {
         let logits = estimator.plan.logits(Tensor.concatenate([padded(l), padded(r)], axis: 3))
         probabilities = logits.softmax().slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
       }
+      let dense = Image(
+        disparity.resizedBilinear(height: left.height, width: left.width) * scale)
+      let peakProbability = full(peak)
+      var (valid, combined, density) = (dense, peakProbability, 1.0)
+      if let invalidPixels, let difference {
+        let applied = invalidPixels.apply(
+          disparity: dense, peak: peakProbability, leftRightDifference: difference)
+        (valid, combined) = (applied.disparity, applied.confidence)
+        density = Double(applied.validCount) / Double(max(dense.pixels.count, 1))
+      }
       return DisparityPrediction(
-        disparity: Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
-        peakProbability: full(peak), entropyConfidence: full(confidence),
+        disparity: dense, peakProbability: peakProbability, entropyConfidence: full(confidence),
         probabilities: probabilities,
         workingWidth: width, workingHeight: height, disparityScale: scale,
-        adaptationLosses: adaptationLosses)
+        adaptationLosses: adaptationLosses, invalidPixelRule: invalidPixels,
+        leftRightDifference: difference, validDisparity: valid, confidence: combined,
+        density: density)
     }
   }
 

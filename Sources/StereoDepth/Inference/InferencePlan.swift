@@ -31,14 +31,22 @@ public final class InferencePlan: @unchecked Sendable {
   let minimumDisparity: Int
   /// For each step, the registers it reads for the last time.
   let releases: [[Int]]
+  /// The right view's finest scores and base disparity (a ``ScoredViews/both`` plan only).
+  let rightResult: Int?
+  let rightBase: Int?
 
   /// Compiles `network`'s current weights and batch-norm statistics.
-  public init(_ network: any StereoNetwork) {
+  ///
+  /// - Parameter views: ``ScoredViews/left`` (the default) or ``ScoredViews/both``, for the
+  ///   left-right check (``bothViews(_:)``).
+  public init(_ network: any StereoNetwork, views: ScoredViews = .left) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
-    let finest = network.buildScales(0, views: .left, into: &compiler).last!
+    let finest = network.buildScales(0, views: views, into: &compiler).last!
     result = finest.left
     base = finest.leftBase
+    rightResult = finest.right
+    rightBase = finest.rightBase
     minimumDisparity = finest.minimumDisparity
     let steps = Self.withoutDeadSteps(
       compiler.steps, keeping: [finest.left] + (finest.leftBase.map { [$0] } ?? []))
@@ -48,6 +56,7 @@ public final class InferencePlan: @unchecked Sendable {
     }
     // The base disparity is read after the last step.
     if let base { lastReader[base] = steps.count }
+    if let rightBase { lastReader[rightBase] = steps.count }
     releases = steps.indices.map { index in
       Set(steps[index].inputs).filter { lastReader[$0] == index && $0 != 0 }.sorted()
     }
@@ -79,7 +88,7 @@ public final class InferencePlan: @unchecked Sendable {
   public func callAsFunction(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
-    let (logits, base) = scores(input)
+    let (logits, base, _, _) = scores(input)
     return Profiler.measure("softmax+expectation") {
       DisparityConfidence.summarize(logits: logits, minimumDisparity: minimumDisparity, base: base)
     }
@@ -89,8 +98,11 @@ public final class InferencePlan: @unchecked Sendable {
   /// a coarse-to-fine network).
   public func logits(_ input: Tensor) -> Tensor { scores(input).logits }
 
-  /// The finest scores and their base disparity (`nil` for absolute candidates).
-  func scores(_ input: Tensor) -> (logits: Tensor, base: Tensor?) {
+  /// The finest scores and their base disparity (`nil` for absolute candidates), and the right
+  /// view's in a ``ScoredViews/both`` plan.
+  func scores(_ input: Tensor) -> (
+    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
+  ) {
     withoutGradients {
       let (_, h, w, c) = input.nhwc("InferencePlan")
       let multiple = configuration.sizeMultiple
@@ -105,7 +117,10 @@ public final class InferencePlan: @unchecked Sendable {
         registers[step.output] = Profiler.measure("step \(step.name)") { step.run(arguments) }
         for register in releases[index] { registers[register] = nil }
       }
-      return (registers[result]!, base.map { registers[$0]! })
+      return (
+        registers[result]!, base.map { registers[$0]! }, rightResult.map { registers[$0]! },
+        rightBase.map { registers[$0]! }
+      )
     }
   }
 }

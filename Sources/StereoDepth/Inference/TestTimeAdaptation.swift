@@ -1,4 +1,6 @@
 import Foundation
+import StereoClassic
+import StereoData
 import StereoNN
 import StereoTensor
 
@@ -8,6 +10,13 @@ import StereoTensor
 /// The model is copied first, so the original stays as it was. Batch norm stays in inference mode
 /// (its statistics frozen), which keeps one pair from dragging the running averages; convolution
 /// weights and batch norm's γ and β adapt. No ground truth is used.
+///
+/// With a proxy weight `λ > 0` (``proxyWeight``, else the loss configuration's
+/// ``LossConfiguration/proxyWeight``) the objective also pulls the disparity towards OpenCV
+/// SGBM's proxy disparities of the very pair being adapted
+/// (``StereoProxy/semiGlobal(left:right:configuration:maximumDisparity:)``, both views,
+/// cross-checked, computed once at the working resolution, searched up to the model's largest
+/// candidate), the ``ProxyLoss`` term `λ · Σ c·|d − p| / Σ c` of training.
 public struct TestTimeAdaptation: Sendable {
   /// Called after each adaptation step with the step (1…total), the step count and that step's
   /// loss (before its update).
@@ -21,10 +30,13 @@ public struct TestTimeAdaptation: Sendable {
   public var loss: LossConfiguration?
   /// Reports each step as it is taken (`nil`: silent).
   public var progress: Progress?
+  /// `λ` of the SGBM proxy term; `nil` keeps the objective's own (0 unless the checkpoint was
+  /// trained with one).
+  public var proxyWeight: Float?
 
   public init(
     steps: Int, learningRate: Float = 5e-4, loss: LossConfiguration? = nil,
-    progress: Progress? = nil
+    progress: Progress? = nil, proxyWeight: Float? = nil
   ) {
     precondition(
       steps >= 0 && learningRate > 0,
@@ -33,6 +45,42 @@ public struct TestTimeAdaptation: Sendable {
     self.learningRate = learningRate
     self.loss = loss
     self.progress = progress
+    self.proxyWeight = proxyWeight
+  }
+
+  /// The objective used for `model`: ``loss`` (or the preset's), with ``proxyWeight`` if set.
+  public func objective(for model: WNet) -> LossConfiguration {
+    var configuration = loss ?? LossConfiguration.preset(model.configuration.preset)
+    if let proxyWeight { configuration.proxyWeight = proxyWeight }
+    return configuration
+  }
+
+  /// SGBM's proxy targets for the pairs `left`, `right` (`[N, h, w, 3]`), searched up to the
+  /// model's largest candidate (at most `w − 1`).
+  ///
+  /// - Throws: ``InferenceError`` when OpenCV fails.
+  public static func proxyTargets(_ model: WNet, left: Tensor, right: Tensor) throws
+    -> ProxyTargets
+  {
+    let (n, _, w, _) = left.nhwc("TestTimeAdaptation proxy")
+    let maximum = Float(max(1, min(model.configuration.maximumDisparity, w - 1)))
+    var proxies: [StereoProxy] = []
+    for index in 0..<n {
+      do {
+        proxies.append(
+          try StereoProxy.semiGlobal(
+            left: Image(left, batchIndex: index), right: Image(right, batchIndex: index),
+            maximumDisparity: maximum))
+      } catch {
+        throw InferenceError("the SGBM proxy for adaptation failed: \(error)")
+      }
+    }
+    func stacked(_ map: (StereoProxy) -> Image) -> Tensor {
+      Tensor.concatenate(proxies.map { map($0).tensor }, axis: 0)
+    }
+    return ProxyTargets(
+      leftDisparity: stacked(\.leftDisparity), leftConfidence: stacked(\.leftConfidence),
+      rightDisparity: stacked(\.rightDisparity), rightConfidence: stacked(\.rightConfidence))
   }
 
   /// A copy of `model` adapted to the pair `left`, `right` (`[N, h, w, 3]`, at the network's
@@ -45,16 +93,20 @@ public struct TestTimeAdaptation: Sendable {
     model: WNet, before: Float, after: Float
   ) {
     let copy = model.copy()
+    let configuration = objective(for: model)
     let objective = StereoLoss(
-      configuration: loss ?? LossConfiguration.preset(model.configuration.preset),
-      minimumDisparity: model.configuration.minimumDisparity)
+      configuration: configuration, minimumDisparity: model.configuration.minimumDisparity)
+    let proxy =
+      configuration.proxyWeight > 0
+      ? try Self.proxyTargets(model, left: left, right: right) : nil
     let update = TrainingStep(
       model: copy, loss: objective, optimizer: Adam(learningRate: learningRate))
     func evaluate() -> Float {
       withoutGradients {
         var context = ForwardContext.inference
         return objective(
-          copy(left: left, right: right, context: &context), left: left, right: right
+          copy(left: left, right: right, context: &context), left: left, right: right,
+          proxy: proxy
         ).terms.total
       }
     }
@@ -62,7 +114,7 @@ public struct TestTimeAdaptation: Sendable {
     for step in 0..<steps {
       var context = ForwardContext.inference
       do {
-        let terms = try update(left: left, right: right, context: &context)
+        let terms = try update(left: left, right: right, proxy: proxy, context: &context)
         progress?(step + 1, steps, terms.total)
       } catch .nonFiniteLoss(let value) {
         throw InferenceError(

@@ -1,7 +1,7 @@
 import StereoTensor
 
 /// Occlusion masks from left-right consistency: a pixel is kept when the other view's disparity
-/// at the pixel it points to agrees with its own.
+/// at the pixel it points to agrees with its own (``LeftRightConsistency``, the one check).
 ///
 /// For the left view (direction −1) pixel `x` of row `y` with disparity `d_L(x)` points to the
 /// right view's column `u = x − d_L(x)`; for the right view (direction +1) `u = x + d_R(x)`. The
@@ -27,26 +27,8 @@ public enum OcclusionMask {
     precondition(
       own.shape == other.shape && own.shape.count == 4 && own.shape[3] == 1,
       "Disparities must be [N, H, W, 1] of one shape, got \(own.shape) and \(other.shape)")
-    let width = own.shape[2]
-    let rows = own.shape[0] * own.shape[1]
-    let ownValues = own.scalars
-    let otherValues = other.scalars
-    var mask = [Float](repeating: 0, count: ownValues.count)
-    for row in 0..<rows {
-      let base = row * width
-      for x in 0..<width {
-        let d = ownValues[base + x]
-        let u = Float(x) + direction * d
-        guard u >= 0, u <= Float(width - 1) else { continue }
-        let left = Int(u.rounded(.down))
-        let fraction = u - Float(left)
-        let right = Swift.min(left + 1, width - 1)
-        let sampled =
-          (1 - fraction) * otherValues[base + left] + fraction * otherValues[base + right]
-        if abs(d - sampled) <= threshold { mask[base + x] = 1 }
-      }
-    }
-    return Tensor(shape: own.shape, scalars: mask)
+    let difference = LeftRightConsistency.difference(own: own, other: other, direction: direction)
+    return Tensor(shape: own.shape, scalars: difference.scalars.map { $0 <= threshold ? 1 : 0 })
   }
 
   /// Both views' masks: the left view's (direction −1) and the right view's (direction +1).

@@ -6,8 +6,9 @@ import StereoTensor
 ///
 /// Always: `disparity.pfm` (float32, input pixels, Middlebury PFM, `inf` where unknown),
 /// `disparity.png` (KITTI 16-bit, `round(d · 256)`, 0 where unknown), `disparity-color.png`
-/// (turbo colour map) and a confidence picture (`confidence.png`, the peak probability, for the
-/// network; `valid.png`, white where a disparity was found, for a classical matcher).
+/// (turbo colour map) and a confidence picture (`confidence.png`, the network's
+/// ``DisparityPrediction/confidence``; `valid.png`, white where a disparity was found, for a
+/// classical matcher).
 /// With ``Formats/numpy``: `disparity.npy` (float32 `(H, W)`, ``NumPyArray``).
 /// With a camera: `depth.pfm` in metres (`Z = f·B / (d + doffs)`), `depth.npy` with
 /// ``Formats/numpy``, `depth.png` with ``Formats/depthMillimetres`` (16-bit millimetres, 0 =
@@ -52,11 +53,15 @@ public struct PredictionWriter: Sendable {
 
   /// Writes the network's prediction; `left` (RGB) colours the point cloud. Returns the files.
   ///
+  /// The disparity written is ``DisparityPrediction/validDisparity``: with an invalid-pixel rule,
+  /// its rejected pixels are unknown in every file (PFM `inf`, PNG 0, black, depth NaN, no
+  /// point), as a classical matcher's; `confidence.png` is ``DisparityPrediction/confidence``.
+  ///
   /// - Throws: ``StereoDataError`` when the folder or a file cannot be written.
   @discardableResult
   public func write(_ prediction: DisparityPrediction, left: Image) throws -> [URL] {
     try write(
-      disparity: prediction.disparity, confidence: prediction.peakProbability,
+      disparity: prediction.validDisparity, confidence: prediction.confidence,
       confidenceName: "confidence.png", left: left)
   }
 

@@ -13,10 +13,21 @@ struct AdaptationOptions: ParsableArguments {
   @Option(help: "Adam's learning rate for --adapt.")
   var adaptLearningRate: Float = 5e-4
 
+  @Option(
+    help: """
+      With --adapt: the weight of a proxy term pulling the disparity towards OpenCV SGBM's \
+      (cross-checked) disparities of the pair being adapted, as 'wnet train --proxy-weight' \
+      (default: the checkpoint's training recipe's, 0 for the bundled model; 0 turns it off).
+      """)
+  var adaptProxyWeight: Float?
+
   func validate() throws {
     guard adapt >= 0 else { throw ValidationError("'--adapt' must be non-negative.") }
     guard adaptLearningRate > 0 else {
       throw ValidationError("'--adapt-learning-rate' must be positive.")
+    }
+    if let adaptProxyWeight, !(adaptProxyWeight >= 0 && adaptProxyWeight.isFinite) {
+      throw ValidationError("'--adapt-proxy-weight' must be non-negative and finite.")
     }
   }
 
@@ -25,6 +36,6 @@ struct AdaptationOptions: ParsableArguments {
     guard adapt > 0 else { return nil }
     return TestTimeAdaptation(
       steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
-      progress: AdaptationProgress.lines(label: label))
+      progress: AdaptationProgress.lines(label: label), proxyWeight: adaptProxyWeight)
   }
 }

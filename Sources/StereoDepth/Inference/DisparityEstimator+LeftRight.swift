@@ -1,0 +1,37 @@
+import StereoTensor
+
+extension DisparityEstimator {
+  /// The left view's disparity and confidences with its left-right disagreement, for a batch at
+  /// the network's resolution (``bothViewsPlan``, one pass scoring both views).
+  ///
+  /// - Parameters:
+  ///   - left: `[N, H, W, 3]` in [0, 1], any `H` and `W` (edge-padded, then cropped back).
+  ///   - right: The right views, the same shape.
+  /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
+  ///   (working pixels, as ``estimate(left:right:)``), and
+  ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked).
+  public func estimateBothViews(left: Tensor, right: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor
+  ) {
+    withoutGradients {
+      let (_, h, w, _) = left.nhwc("DisparityEstimator left")
+      precondition(
+        left.shape == right.shape,
+        "Left \(left.shape) and right \(right.shape) views differ in size")
+      let input = Tensor.concatenate([padded(left), padded(right)], axis: 3)
+      var maps = bothViewsPlan.bothViews(input)
+      if input.shape[1] != h || input.shape[2] != w {
+        func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<h).slice(axis: 2, 0..<w) }
+        maps = (
+          crop(maps.disparity), crop(maps.peak), crop(maps.confidence), crop(maps.rightDisparity)
+        )
+      }
+      // Cropped before the check: padded columns are not the other view's content.
+      let difference = Profiler.measure("left-right check") {
+        LeftRightConsistency.difference(
+          own: maps.disparity, other: maps.rightDisparity, direction: -1)
+      }
+      return (maps.disparity, maps.peak, maps.confidence, difference)
+    }
+  }
+}

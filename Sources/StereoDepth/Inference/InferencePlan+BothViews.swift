@@ -1,0 +1,32 @@
+import StereoTensor
+
+extension InferencePlan {
+  /// Both views' disparity and confidences, from a plan compiled with ``ScoredViews/both``.
+  ///
+  /// The right view's disparity `d_R` maps right `x` to left `x + d_R(x)` (positive, as the
+  /// left view's). For a coarse-to-fine network both are the finest scale's expectation plus
+  /// that view's base disparity.
+  ///
+  /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
+  ///   ``WNetConfiguration/sizeMultiple``.
+  /// - Returns: `[N, H, W, 1]` each: the left view's expected disparity, peak probability and
+  ///   `1 − H/ln D`, and the right view's expected disparity.
+  public func bothViews(_ input: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor
+  ) {
+    precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
+    let (logits, base, rightLogits, rightBase) = scores(input)
+    return Profiler.measure("softmax+expectation") {
+      withoutGradients {
+        let left = DisparityConfidence.summarize(
+          logits: logits, minimumDisparity: minimumDisparity)
+        let right = DisparityConfidence.summarize(
+          logits: rightLogits!, minimumDisparity: minimumDisparity)
+        return (
+          base.map { left.disparity + $0 } ?? left.disparity, left.peak, left.confidence,
+          rightBase.map { right.disparity + $0 } ?? right.disparity
+        )
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import StereoData
+
+/// Which of the network's pixels count as unknown, and the confidence it reports: the one rule
+/// behind `wnet infer`'s marked outputs and `wnet eval`'s density.
+///
+/// Per left-view pixel, with `p` the peak probability of its distribution (``DisparityConfidence``)
+/// and `e = |d_L(x) − d_R(x − d_L(x))|` the left-right disagreement (``LeftRightConsistency``,
+/// `+∞` where `x − d_L(x)` leaves the image), both in the network's pixels:
+///
+///     valid(x)       = e ≤ τ  and  p ≥ p_min
+///     confidence(x)  = p · exp(−e / τ)            (0 where e is not finite)
+///
+/// `τ` is ``maximumLeftRightDifference`` (1 px by default, as SGBM's `disp12MaxDiff`-style
+/// checks and KITTI's usual left-right check), `p_min` ``minimumPeakProbability`` (0 by default:
+/// the peak's scale depends on the number of candidates, 48 for `realtime`, 5 offsets for
+/// `matching`'s finest scale, so one default would mean different things). The confidence lies
+/// in [0, 1]: the distribution's own certainty, discounted by `e^{−1} ≈ 0.37` at the threshold.
+/// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
+/// point), exactly as a classical matcher's unknown pixels.
+public struct InvalidPixelRule: Sendable, Equatable {
+  /// `τ`: the largest left-right disagreement kept, in the network's pixels (the input's for
+  /// `matching`, which runs at the input's size).
+  public var maximumLeftRightDifference: Float
+  /// `p_min`: the smallest peak probability kept.
+  public var minimumPeakProbability: Float
+
+  /// The default: `τ = 1`, `p_min = 0`.
+  public static let standard = InvalidPixelRule()
+
+  /// Creates a rule.
+  ///
+  /// - Parameters:
+  ///   - maximumLeftRightDifference: `τ`, positive.
+  ///   - minimumPeakProbability: `p_min`, in [0, 1].
+  public init(maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0) {
+    precondition(
+      maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability),
+      "Invalid-pixel rule needs τ > 0 and p_min in [0, 1], got \(maximumLeftRightDifference), "
+        + "\(minimumPeakProbability)")
+    self.maximumLeftRightDifference = maximumLeftRightDifference
+    self.minimumPeakProbability = minimumPeakProbability
+  }
+
+  /// Whether a pixel with peak `p` and disagreement `e` is kept (`false` when either is NaN).
+  @inlinable
+  public func isValid(peak p: Float, leftRightDifference e: Float) -> Bool {
+    e <= maximumLeftRightDifference && p >= minimumPeakProbability
+  }
+
+  /// `p · exp(−e/τ)`, 0 where `e` is not finite.
+  @inlinable
+  public func confidence(peak p: Float, leftRightDifference e: Float) -> Float {
+    e.isFinite ? p * Foundation.exp(-e / maximumLeftRightDifference) : 0
+  }
+
+  /// The rule applied to every pixel, in one pass.
+  ///
+  /// - Parameters:
+  ///   - disparity: `[H, W, 1]`, the dense estimate.
+  ///   - peak: `[H, W, 1]`, the peak probability.
+  ///   - leftRightDifference: `[H, W, 1]`, `e` in the network's pixels.
+  /// - Returns: the disparity with `+∞` at invalid pixels, the confidence, and the number of
+  ///   valid pixels.
+  public func apply(disparity: Image, peak: Image, leftRightDifference: Image) -> (
+    disparity: Image, confidence: Image, validCount: Int
+  ) {
+    precondition(
+      [peak, leftRightDifference].allSatisfy {
+        $0.width == disparity.width && $0.height == disparity.height && $0.channels == 1
+      } && disparity.channels == 1,
+      "The disparity, peak and left-right maps must be [H, W, 1] of one size")
+    var marked = disparity
+    var confidence = peak
+    var validCount = 0
+    for index in disparity.pixels.indices {
+      let (p, e) = (peak.pixels[index], leftRightDifference.pixels[index])
+      confidence.pixels[index] = self.confidence(peak: p, leftRightDifference: e)
+      if isValid(peak: p, leftRightDifference: e) && disparity.pixels[index].isFinite {
+        validCount += 1
+      } else {
+        marked.pixels[index] = .infinity
+      }
+    }
+    return (marked, confidence, validCount)
+  }
+}

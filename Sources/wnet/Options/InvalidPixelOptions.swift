@@ -1,0 +1,43 @@
+import ArgumentParser
+import StereoDepth
+
+/// `--dense`, `--lr-threshold`, `--min-confidence`: which network pixels are marked unknown
+/// (``InvalidPixelRule``), shared by `infer` and `eval`.
+struct InvalidPixelOptions: ParsableArguments {
+  @Flag(
+    help: """
+      Keep every pixel's disparity. By default the network's pixels that fail the left-right \
+      check (|d_L(x) - d_R(x - d_L(x))| > --lr-threshold) or have a peak probability below \
+      --min-confidence are unknown: PFM inf, KITTI PNG 0, black, no depth, no point (eval \
+      fills them as the KITTI devkit does and reports the density). The check scores both \
+      views, which costs time; --dense runs the left view only.
+      """)
+  var dense = false
+
+  @Option(
+    help: """
+      The largest left-right disagreement kept, in the network's pixels (the input's for the \
+      matching preset).
+      """)
+  var lrThreshold: Float = 1
+
+  @Option(help: "The smallest peak probability kept (0: no confidence threshold).")
+  var minConfidence: Float = 0
+
+  func validate() throws {
+    guard lrThreshold > 0 && lrThreshold.isFinite else {
+      throw ValidationError("'--lr-threshold' must be positive and finite.")
+    }
+    guard (0...1).contains(minConfidence) else {
+      throw ValidationError("'--min-confidence' must lie in [0, 1].")
+    }
+  }
+
+  /// The rule, or `nil` with `--dense`.
+  var rule: InvalidPixelRule? {
+    dense
+      ? nil
+      : InvalidPixelRule(
+        maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence)
+  }
+}

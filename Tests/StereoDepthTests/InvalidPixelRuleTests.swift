@@ -1,0 +1,139 @@
+import Foundation
+import StereoData
+import StereoDepth
+import StereoNN
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// The left-right check, the invalid-pixel rule, and the estimator's two-view plan.
+@Suite("Invalid pixels: left-right check and confidence")
+struct InvalidPixelRuleTests {
+  // By hand, one row of width 5, left view (direction −1), u = x − d_L(x):
+  //   d_L = [0, 1, 1.5, 2, 5],  d_R = [1, 3, 2, 2, 0]
+  //   x=0: u=0   → d_R=1               e = |0 − 1|   = 1
+  //   x=1: u=0   → 1                   e = |1 − 1|   = 0
+  //   x=2: u=0.5 → 0.5·1 + 0.5·3 = 2   e = |1.5 − 2| = 0.5
+  //   x=3: u=1   → 3                   e = |2 − 3|   = 1
+  //   x=4: u=−1  → outside             e = ∞
+  static let left: [Float] = [0, 1, 1.5, 2, 5]
+  static let right: [Float] = [1, 3, 2, 2, 0]
+
+  @Test("The disagreement |d_L(x) − d_R(x − d_L(x))| matches hand-computed values")
+  func difference() {
+    let e = LeftRightConsistency.difference(
+      own: Tensor(shape: [1, 1, 5, 1], scalars: Self.left),
+      other: Tensor(shape: [1, 1, 5, 1], scalars: Self.right), direction: -1
+    ).scalars
+    #expect(Array(e[0..<4]) == [1, 0, 0.5, 1])
+    #expect(e[4] == .infinity)
+    // The right view (direction +1), u = x + d_R: x=0 → u=1 → d_L=1, e=0; x=4 → u=4 → 5, e=5.
+    let r = LeftRightConsistency.difference(
+      own: Tensor(shape: [1, 1, 5, 1], scalars: Self.right),
+      other: Tensor(shape: [1, 1, 5, 1], scalars: Self.left), direction: 1
+    ).scalars
+    #expect(r[0] == 0 && r[4] == 5)
+    // x=1: u=4 → 5, e=2; x=2: u=4 → e=3; x=3: u=5 → outside.
+    #expect(r[1] == 2 && r[2] == 3 && r[3] == .infinity)
+  }
+
+  @Test("The rule marks e > τ or p < p_min, and the confidence is p·exp(−e/τ), by hand")
+  func rule() {
+    let rule = InvalidPixelRule(maximumLeftRightDifference: 1, minimumPeakProbability: 0.2)
+    let disparity = Image(width: 5, height: 1, channels: 1, pixels: Self.left)
+    let peak = Image(width: 5, height: 1, channels: 1, pixels: [0.9, 0.9, 0.1, 0.5, 0.9])
+    let e = Image(width: 5, height: 1, channels: 1, pixels: [1, 0, 0.5, 1, .infinity])
+    let (marked, confidence, count) = rule.apply(
+      disparity: disparity, peak: peak, leftRightDifference: e)
+    // x=2 has p = 0.1 < 0.2; x=4 cannot be checked.
+    #expect(marked.pixels == [0, 1, .infinity, 2, .infinity])
+    #expect(count == 3)
+    // 0.9·e⁻¹, 0.9, 0.1·e^−0.5, 0.5·e⁻¹, 0.
+    let expected: [Float] = [0.331_091, 0.9, 0.060_653, 0.183_940, 0]
+    for (a, b) in zip(confidence.pixels, expected) { #expect(abs(a - b) < 1e-5) }
+    // A NaN disagreement (next to an unchecked pixel after resizing) is invalid.
+    #expect(!rule.isValid(peak: 1, leftRightDifference: .nan))
+  }
+
+  @Test(
+    "The two-view plan gives the left-only plan's left view, and the autodiff graph's right view",
+    arguments: [WNetPreset.realtime, .matching])
+  func bothViewsPlan(preset: WNetPreset) throws {
+    let configuration = WNetConfiguration(
+      preset: preset, minimumDisparity: 0, maximumDisparity: preset == .matching ? 31 : 15)
+    let model = WNet(configuration: configuration, seed: 11)
+    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
+    let estimator = DisparityEstimator(model: model)
+    let single = estimator.estimate(left: pair.left, right: pair.right)
+    let both = estimator.estimateBothViews(left: pair.left, right: pair.right)
+    #expect(Self.maximumDifference(single.disparity, both.disparity) < 1e-4)
+    #expect(Self.maximumDifference(single.peak, both.peak) < 1e-5)
+    // The training graph (batch norm in inference mode) renders both views: its expected
+    // disparities give the check independently of the plan.
+    var context = ForwardContext.inference
+    let output = withoutGradients { model(left: pair.left, right: pair.right, context: &context) }
+    let expected = LeftRightConsistency.difference(
+      own: output.left.disparity.detached, other: output.right.disparity.detached, direction: -1)
+    let (a, b) = (both.leftRightDifference.scalars, expected.scalars)
+    var worst: Float = 0
+    for (planValue, graphValue) in zip(a, b) where planValue.isFinite || graphValue.isFinite {
+      // Disparities agree within ~1e-4 px; e follows within a few times that.
+      worst = Swift.max(worst, Swift.abs(planValue - graphValue))
+    }
+    #expect(worst < 2e-3, "left-right difference plan vs graph: \(worst)")
+  }
+
+  @Test("predict marks exactly the pixels the rule rejects; dense keeps all and skips the check")
+  func predictMarks() throws {
+    let configuration = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 15)
+    let model = WNet(configuration: configuration, seed: 2)
+    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 8)
+    let (left, right) = (Image(pair.left), Image(pair.right))
+    let estimator = DisparityEstimator(model: model)
+    let dense = try estimator.predict(left: left, right: right, maximumDisparity: 15)
+    #expect(dense.validDisparity.pixels == dense.disparity.pixels)
+    #expect(dense.leftRightDifference == nil && dense.density == 1)
+    let rule = InvalidPixelRule(maximumLeftRightDifference: 0.5)
+    let marked = try estimator.predict(
+      left: left, right: right, maximumDisparity: 15, invalidPixels: rule)
+    let e = try #require(marked.leftRightDifference)
+    var valid = 0
+    for index in marked.disparity.pixels.indices {
+      let keep = e.pixels[index] <= 0.5
+      valid += keep ? 1 : 0
+      #expect(
+        marked.validDisparity.pixels[index] == (keep ? dense.disparity.pixels[index] : .infinity))
+    }
+    #expect(valid > 0 && valid < e.pixels.count, "a random model both agrees and disagrees")
+    #expect(abs(marked.density - Double(valid) / Double(e.pixels.count)) < 1e-12)
+  }
+
+  @Test(
+    "Timing: left view only against both views and the check, matching at 640x480",
+    .enabled(if: ProcessInfo.processInfo.environment["WNET_TIMING"] != nil))
+  func timing() {
+    let model = WNet(configuration: WNetConfiguration(preset: .matching), seed: 1)
+    let pair = constantShiftPair(batch: 1, height: 480, width: 640, shift: 20, seed: 1)
+    let estimator = DisparityEstimator(model: model)
+    func best(_ body: () -> Void) -> Double {
+      body()  // plans and primitives are created on the first call
+      var times: [Double] = []
+      for _ in 0..<7 {
+        let start = Date()
+        body()
+        times.append(Date().timeIntervalSince(start))
+      }
+      return times.sorted()[times.count / 2] * 1000
+    }
+    let single = best { _ = estimator.estimate(left: pair.left, right: pair.right) }
+    let both = best { _ = estimator.estimateBothViews(left: pair.left, right: pair.right) }
+    print(
+      String(
+        format: "matching 640x480: left only %.1f ms, both views + check %.1f ms", single, both))
+  }
+
+  static func maximumDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+  }
+}
