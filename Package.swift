@@ -48,7 +48,9 @@ let package = Package(
     .target(
       name: "StereoDepth",
       dependencies: ["StereoTensor", "StereoNN", "StereoData", "StereoClassic"],
-      resources: [.copy("Resources/wnet-realtime.safetensors")]),
+      resources: [
+        .copy("Resources/wnet-realtime.safetensors"), .copy("Resources/wnet-matching.safetensors"),
+      ]),
     .target(name: "StereoClassic", dependencies: ["StereoTensor", "StereoData", "CStereoClassic"]),
 
     // MARK: - Tools

@@ -55,6 +55,7 @@ def main():
     parser.add_argument("rows", nargs="+", help="LABEL=ARGS")
     parser.add_argument("--data", action="append", default=[], help="NAME=PATH")
     parser.add_argument("--wnet", default=os.path.join(ROOT, ".build", "release", "wnet"))
+    parser.add_argument("--cache", help="keep each result as CACHE/LABEL--SET.json and reuse it")
     options = parser.parse_args()
     rows = [row.split("=", 1) for row in options.rows]
     data = [d.split("=", 1) for d in options.data] or default_data()
@@ -62,7 +63,16 @@ def main():
     results = {}
     for label, args in rows:
         for name, path in data:
+            cached = options.cache and os.path.join(options.cache, f"{label}--{name}.json")
+            if cached and os.path.exists(cached):
+                with open(cached) as f:
+                    results[(label, name)] = json.load(f)
+                continue
             results[(label, name)] = run_eval(options.wnet, path, args)
+            if cached:
+                os.makedirs(options.cache, exist_ok=True)
+                with open(cached, "w") as f:
+                    json.dump(results[(label, name)], f)
             print(f"done: {label} on {name}", file=sys.stderr)
 
     print("| method | set | bad-2 all | bad-3 all | EPE all | density all "

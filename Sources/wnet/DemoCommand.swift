@@ -91,13 +91,15 @@ extension WNetCommand {
       var maximumDisparity: Float?
     }
 
-    /// A synthetic scene at the model's own scale, then every real pair found on this machine.
+    /// A synthetic scene within the model's range (and at most a quarter of its width, as in
+    /// real footage), then every real pair found on this machine.
     func scenes(model: WNet) throws -> [Scene] {
       let range = model.configuration
+      let width = 384
       let synthetic = SyntheticStereoGenerator(
         configuration: .init(
-          width: 384, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2,
-          maximumDisparity: Float(range.maximumDisparity) - 2))
+          width: width, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2,
+          maximumDisparity: min(Float(range.maximumDisparity) - 2, Float(width / 4))))
       var generator = SeededGenerator(seed: seed)
       let pair = synthetic.makePair(using: &generator)
       var scenes = [

@@ -15,7 +15,7 @@ import Foundation
 /// does not use SwiftPM's `Bundle.module`, which stops the process when the bundle has moved.
 public enum PretrainedModel {
   /// The preset whose shipped weights are used when none is named.
-  public static let defaultPreset: WNetPreset = .realtime
+  public static let defaultPreset: WNetPreset = .matching
 
   /// The presets with shipped weights.
   public static let bundledPresets: [WNetPreset] = [.realtime, .matching]
