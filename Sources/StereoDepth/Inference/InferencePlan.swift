@@ -50,8 +50,10 @@ public final class InferencePlan: @unchecked Sendable {
     rightResult = finest.right
     rightBase = finest.rightBase
     minimumDisparity = finest.minimumDisparity
+    // Both views' finest scores and bases are results (the right view's in a `.both` plan).
     let steps = Self.withoutDeadSteps(
-      compiler.steps, keeping: [finest.left] + (finest.leftBase.map { [$0] } ?? []))
+      compiler.steps,
+      keeping: [finest.left] + [finest.leftBase, finest.right, finest.rightBase].compactMap { $0 })
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
     for (index, step) in steps.enumerated() {
       for register in step.inputs { lastReader[register] = index }
