@@ -42,7 +42,9 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
     // MARK: - Public API
-    .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP"]),
+    // Hand-written kernels in C: AVX2 + FMA through function attributes, chosen at run time.
+    .target(name: "CStereoKernels", path: "Sources/CStereoKernels"),
+    .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP", "CStereoKernels"]),
     .target(name: "StereoNN", dependencies: ["StereoTensor"]),
     .target(name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"]),
     .target(

@@ -3,7 +3,9 @@ import StereoTensor
 
 /// A network compiled for inference from its one definition (``StereoNetwork/build(_:views:into:)``
 /// with ``ScoredViews/left``): no autodiff graph, every batch norm that follows a convolution
-/// folded into it (``FoldedConvolution``), ReLU fused into the convolutions (oneDNN post-ops),
+/// folded into it (``FoldedConvolution``), ReLU fused into the convolutions (oneDNN post-ops;
+/// 3×3 layers with 8+ inputs and at most 8 outputs on an AVX2 kernel,
+/// ``StereoTensor/Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)``),
 /// up-sampling and skip concatenation in one kernel, only the left view's scores, and softmax +
 /// expected disparity + confidence in one kernel that never stores the distribution
 /// (``DisparityConfidence/summarize(logits:minimumDisparity:base:)``).
@@ -48,6 +50,7 @@ public final class InferencePlan: @unchecked Sendable {
     rightResult = finest.right
     rightBase = finest.rightBase
     minimumDisparity = finest.minimumDisparity
+    // Both views' finest scores and bases are results (the right view's in a `.both` plan).
     let steps = Self.withoutDeadSteps(
       compiler.steps,
       keeping: [finest.left, finest.leftBase, finest.right, finest.rightBase].compactMap { $0 })
@@ -154,8 +157,25 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   /// A folded convolution step, with ReLU fused when `relu`.
+  ///
+  /// A 3×3, stride-1, padding-1 convolution with at most eight outputs and at least eight
+  /// inputs runs on ``StereoTensor/Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)``
+  /// where the CPU allows (oneDNN wastes most of its 16-channel vectors on these layers; with 3
+  /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those).
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
-    add([x], name) {
+    let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
+    if Tensor.narrowConvolutionAvailable, filter.shape.count == 4,
+      filter.shape[1] == 3, filter.shape[2] == 3,
+      filter.shape[0] <= Tensor.narrowConvolutionMaximumOutputs, filter.shape[3] >= 8,
+      g == ConvolutionGeometry(stride: 1, padding: 1)
+    {
+      let channels = 0..<filter.shape[3]
+      return add([x], name) {
+        Tensor.narrowConvolution3x3(
+          $0[0], channels: channels, filter: filter, bias: bias, relu: relu)
+      }
+    }
+    return add([x], name) {
       Backends.current.convolution2DInference(
         $0[0], filter: folded.filter, bias: folded.bias, geometry: folded.geometry,
         activation: relu ? .relu : nil)

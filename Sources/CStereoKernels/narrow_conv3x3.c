@@ -1,0 +1,189 @@
+// The narrow 3x3 convolution of CStereoKernels.h: AVX2 + FMA through function attributes (no
+// compiler flags), eight output pixels per vector.
+//
+// Per output row, the three input rows it reads are kept channel-planar in `scratch`: plane c of
+// a row holds [0, in(x = 0, c), ..., in(x = W - 1, c), 0, ...] (length P = W rounded up to 16,
+// plus 2), so the tap (ky, kx) of the pixels x0..x0+7 is one unaligned load at x0 + kx. Rows
+// outside the image read an all-zero row. A row stays in its slot (row mod 3) while it is needed.
+#include "CStereoKernels.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+// Fully unrolls the loop that follows (its bound is a constant after inlining).
+#define UNROLL _Pragma("clang loop unroll(full)")
+
+int wnet_narrow_conv3x3_available(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static long plane_length(int width) { return ((width + 15) / 16) * 16 + 2; }
+
+// Transposes the 8x8 block in r[0..7] (r[i][j] becomes r[j][i]).
+static inline __attribute__((always_inline, target("avx2,fma"))) void transpose8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// Copies one input row's channels offset..<offset+cin into planes 0..<cin of `slot` (at 1...W).
+// With eight or more channels, eight pixels by eight channels at a time through a transpose
+// (the last group of channels overlaps the one before when cin is not a multiple of 8).
+static __attribute__((target("avx2,fma"))) void to_planes(
+  const float *source, int width, int inputStride, int cin, long p, float *slot) {
+  int x = 0;
+  if (cin >= 8) {
+    for (; x + 8 <= width; x += 8) {
+      for (int c0 = 0; c0 < cin; c0 += 8) {
+        int c = c0 + 8 <= cin ? c0 : cin - 8;
+        __m256 r[8];
+        for (int i = 0; i < 8; i++) {
+          r[i] = _mm256_loadu_ps(source + (long)(x + i) * inputStride + c);
+        }
+        transpose8(r);
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(slot + (long)(c + k) * p + x + 1, r[k]);
+      }
+    }
+  }
+  for (; x < width; x++) {
+    const float *pixel = source + (long)x * inputStride;
+    for (int c = 0; c < cin; c++) slot[c * p + x + 1] = pixel[c];
+  }
+}
+
+long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
+  // Three row slots and one zero row, each cin planes; eight floats to store a block.
+  return 4 * (long)cin * plane_length(width) + 8 * 8 * 2;
+}
+
+// The accumulation of COUT channels over XB blocks of eight pixels starting at x0.
+static inline __attribute__((always_inline, target("avx2,fma"))) void block(
+  const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0,
+  const int COUT, const int XB, int relu, float *out, int width, float *stage) {
+  __m256 acc[8][2];
+  UNROLL for (int o = 0; o < COUT; o++) {
+    __m256 b = _mm256_set1_ps(bias ? bias[o] : 0.0f);
+    UNROLL for (int j = 0; j < XB; j++) acc[o][j] = b;
+  }
+  for (int ky = 0; ky < 3; ky++) {
+    for (int c = 0; c < cin; c++) {
+      const float *plane = rows[ky] + c * p + x0;
+      UNROLL for (int kx = 0; kx < 3; kx++) {
+        __m256 v[2];
+        UNROLL for (int j = 0; j < XB; j++) {
+          v[j] = _mm256_loadu_ps(plane + kx + 8 * j);
+        }
+        const float *w = weights + (ky * 3 + kx) * cin + c;
+        UNROLL for (int o = 0; o < COUT; o++) {
+          __m256 weight = _mm256_broadcast_ss(w + (long)o * 9 * cin);
+          UNROLL for (int j = 0; j < XB; j++) {
+            acc[o][j] = _mm256_fmadd_ps(weight, v[j], acc[o][j]);
+          }
+        }
+      }
+    }
+  }
+  for (int j = 0; j < XB; j++) {
+    int first = x0 + 8 * j;
+    if (first >= width) break;
+    int count = width - first < 8 ? width - first : 8;
+    UNROLL for (int o = 0; o < COUT; o++) {
+      __m256 a = relu ? _mm256_max_ps(acc[o][j], _mm256_setzero_ps()) : acc[o][j];
+      _mm256_storeu_ps(stage + 8 * o, a);
+    }
+    float *target = out + (long)first * COUT;
+    if (COUT == 8 && count == 8) {
+      __m256 r[8];
+      UNROLL for (int o = 0; o < 8; o++) {
+        r[o] = _mm256_loadu_ps(stage + 8 * o);
+      }
+      transpose8(r);
+      UNROLL for (int i = 0; i < 8; i++) {
+        _mm256_storeu_ps(target + 8 * i, r[i]);
+      }
+      continue;
+    }
+    for (int i = 0; i < count; i++) {
+      UNROLL for (int o = 0; o < COUT; o++) {
+        target[i * COUT + o] = stage[8 * o + i];
+      }
+    }
+  }
+}
+
+// One output row with COUT channels, blocks of XB * 8 pixels.
+static inline __attribute__((always_inline, target("avx2,fma"))) void row(
+  const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
+  const int COUT, const int XB, int relu, float *out, float *stage) {
+  for (int x0 = 0; x0 < width; x0 += 8 * XB)
+    block(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, width, stage);
+}
+
+#define ROW_CASE(C, XB) \
+  static __attribute__((target("avx2,fma"))) void row##C( \
+    const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
+    int relu, float *out, float *stage) { \
+    row(rows, p, cin, weights, bias, width, C, XB, relu, out, stage); \
+  }
+ROW_CASE(1, 2)
+ROW_CASE(2, 2)
+ROW_CASE(3, 2)
+ROW_CASE(4, 2)
+ROW_CASE(5, 2)
+ROW_CASE(6, 2)
+ROW_CASE(7, 1)
+ROW_CASE(8, 1)
+
+typedef void (*row_function)(
+  const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
+  int relu, float *out, float *stage);
+
+void wnet_narrow_conv3x3_rows(
+  const float *input, int height, int width, int inputStride, int offset, int cin,
+  const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
+  int rowEnd, float *scratch) {
+  static const row_function functions[8] = {row1, row2, row3, row4, row5, row6, row7, row8};
+  if (cout < 1 || cout > 8 || rowBegin >= rowEnd) return;
+  row_function function = functions[cout - 1];
+  long p = plane_length(width);
+  long slotSize = (long)cin * p;
+  float *zero = scratch + 3 * slotSize;
+  float *stage = zero + slotSize;
+  // The padding of every plane stays zero: only 1...width of each plane is ever written.
+  memset(scratch, 0, sizeof(float) * 4 * slotSize);
+  long tags[3] = {-1, -1, -1};  // the global row (n * height + y) each slot holds
+  for (int r = rowBegin; r < rowEnd; r++) {
+    int n = r / height, y = r % height;
+    const float *rows[3];
+    for (int ky = 0; ky < 3; ky++) {
+      int sy = y + ky - 1;
+      if (sy < 0 || sy >= height) {
+        rows[ky] = zero;
+        continue;
+      }
+      long global = (long)n * height + sy;
+      float *slot = scratch + (global % 3) * slotSize;
+      if (tags[global % 3] != global) {
+        const float *source = input + global * width * inputStride + offset;
+        to_planes(source, width, inputStride, cin, p, slot);
+        tags[global % 3] = global;
+      }
+      rows[ky] = slot;
+    }
+    function(rows, p, cin, weights, bias, width, relu, output + (long)r * width * cout, stage);
+  }
+}

@@ -1,0 +1,68 @@
+internal import CStereoKernels
+import Foundation
+
+extension Tensor {
+  /// Whether ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` can run here: the CPU has
+  /// AVX2 and FMA, and `WNET_NARROW_CONVOLUTION` is not `0` (which keeps oneDNN for every
+  /// convolution, for comparison).
+  public static let narrowConvolutionAvailable: Bool =
+    ProcessInfo.processInfo.environment["WNET_NARROW_CONVOLUTION"] != "0"
+    && wnet_narrow_conv3x3_available() != 0
+
+  /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes.
+  public static let narrowConvolutionMaximumOutputs = 8
+
+  /// A 3×3, stride-1 convolution padded by one zero pixel on every side, with few output
+  /// channels, its bias and an optional ReLU in one pass (inference only, no gradient):
+  ///
+  ///     out[n, y, x, o] = act(b[o] + Σ_{ky, kx ∈ 0…2} Σ_{c < C} in[n, y+ky−1, x+kx−1, c₀ + c]
+  ///                                                            · w[o, ky, kx, c])
+  ///
+  /// where `c₀ = channels.lowerBound`, so it can read a channel slice of a wider tensor in
+  /// place. oneDNN vectorises such layers over blocks of 16 output channels, of which 5-8 are
+  /// used; this kernel (C, AVX2 + FMA, `CStereoKernels`) puts eight output pixels in a vector
+  /// instead, each row's three input rows laid out one plane per channel. The plain
+  /// definition above is its test oracle (`NarrowConvolutionTests`).
+  ///
+  /// - Parameters:
+  ///   - input: `[N, H, W, C_total]`.
+  ///   - channels: The `C` input channels read, within `0..<C_total`.
+  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - bias: `[C_out]`, or `nil` for none.
+  ///   - relu: Whether `act` is ReLU (else the identity).
+  /// - Returns: `[N, H, W, C_out]`.
+  /// - Precondition: ``narrowConvolutionAvailable``.
+  public static func narrowConvolution3x3(
+    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+  ) -> Tensor {
+    let (n, h, w, total) = input.nhwc("narrowConvolution3x3 input")
+    let cout = filter.shape[0]
+    precondition(
+      narrowConvolutionAvailable && channels.lowerBound >= 0 && channels.upperBound <= total
+        && !channels.isEmpty && filter.shape == [cout, 3, 3, channels.count]
+        && (1...narrowConvolutionMaximumOutputs).contains(cout)
+        && (bias == nil || bias!.shape == [cout]),
+      "narrowConvolution3x3: input \(input.shape), channels \(channels), filter \(filter.shape), "
+        + "bias \(bias?.shape ?? [])")
+    let output = Tensor(uninitializedShape: [n, h, w, cout])
+    let pointers = UncheckedSendable(
+      (
+        input.unsafePointer, filter.unsafePointer, bias?.unsafePointer,
+        output.unsafeMutablePointer
+      ))
+    let cin = channels.count
+    let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
+    Profiler.measure("conv.narrow 3x3") {
+      Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { rows in
+        let (source, weights, biases, destination) = pointers.value
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        defer { scratch.deallocate() }
+        wnet_narrow_conv3x3_rows(
+          source, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound), Int32(cin),
+          weights, biases, Int32(cout), relu ? 1 : 0, destination, Int32(rows.lowerBound),
+          Int32(rows.upperBound), scratch)
+      }
+    }
+    return withExtendedLifetime((input, filter, bias)) { output }
+  }
+}

@@ -1,0 +1,104 @@
+import StereoTensor
+import Testing
+
+/// ``Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)`` against its plain definition
+/// (a scalar loop here) and against oneDNN's inference convolution.
+@Suite("Narrow 3×3 convolution (AVX2 kernel)", .enabled(if: Tensor.narrowConvolutionAvailable))
+struct NarrowConvolutionTests {
+  /// The definition, one scalar at a time: zero padding of one pixel, channels `c₀ + c` read.
+  static func reference(
+    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+  ) -> [Float] {
+    let (n, h, w, total) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (cout, cin) = (filter.shape[0], channels.count)
+    let (x, f, b) = (input.scalars, filter.scalars, bias?.scalars)
+    var out = [Float](repeating: 0, count: n * h * w * cout)
+    for image in 0..<n {
+      for row in 0..<h {
+        for column in 0..<w {
+          for o in 0..<cout {
+            var sum = b?[o] ?? 0
+            for ky in 0..<3 {
+              let sy = row + ky - 1
+              guard (0..<h).contains(sy) else { continue }
+              for kx in 0..<3 {
+                let sx = column + kx - 1
+                guard (0..<w).contains(sx) else { continue }
+                for c in 0..<cin {
+                  sum +=
+                    x[((image * h + sy) * w + sx) * total + channels.lowerBound + c]
+                    * f[((o * 3 + ky) * 3 + kx) * cin + c]
+                }
+              }
+            }
+            out[((image * h + row) * w + column) * cout + o] = relu ? max(0, sum) : sum
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  struct Case: CustomTestStringConvertible, Sendable {
+    var input: [Int]
+    var channels: Range<Int>
+    var outputs: Int
+    var bias: Bool
+    var relu: Bool
+    var testDescription: String {
+      "\(input), channels \(channels) → \(outputs)\(bias ? " + b" : "")\(relu ? ", ReLU" : "")"
+    }
+  }
+
+  static let cases: [Case] = [
+    // The matching network's layers (smaller images), then odd widths, batches, one row,
+    // every output count and a channel slice of a wider input (the 6-channel stereo pair).
+    Case(input: [1, 6, 21, 13], channels: 0..<13, outputs: 8, bias: true, relu: true),
+    Case(input: [1, 5, 17, 8], channels: 0..<8, outputs: 5, bias: true, relu: false),
+    Case(input: [2, 4, 9, 16], channels: 0..<16, outputs: 5, bias: true, relu: false),
+    Case(input: [1, 3, 40, 24], channels: 0..<24, outputs: 5, bias: true, relu: false),
+    Case(input: [2, 7, 33, 6], channels: 3..<6, outputs: 8, bias: true, relu: true),
+    Case(input: [1, 1, 5, 3], channels: 0..<3, outputs: 1, bias: false, relu: false),
+    Case(input: [1, 2, 3, 2], channels: 0..<2, outputs: 2, bias: false, relu: true),
+    Case(input: [3, 3, 8, 4], channels: 1..<4, outputs: 3, bias: true, relu: true),
+    Case(input: [1, 9, 16, 5], channels: 0..<5, outputs: 4, bias: true, relu: false),
+    Case(input: [1, 4, 31, 7], channels: 0..<7, outputs: 6, bias: true, relu: true),
+    Case(input: [1, 4, 25, 9], channels: 0..<9, outputs: 7, bias: false, relu: false),
+  ]
+
+  @Test("Matches the scalar definition within 1e-5", arguments: cases)
+  func matchesDefinition(_ test: Case) {
+    var generator = SeededGenerator(seed: 41)
+    let input = Tensor.randomUniform(test.input, using: &generator)
+    let filter = Tensor.randomUniform(
+      [test.outputs, 3, 3, test.channels.count], using: &generator)
+    let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
+    let actual = Tensor.narrowConvolution3x3(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
+    let expected = Self.reference(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    let worst = zip(actual.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(worst < 1e-5, "largest difference \(worst)")
+    // The test can fail: a shifted filter tap gives a different result.
+    #expect(expected.contains { $0 != 0 })
+  }
+
+  @Test("Matches oneDNN's fused inference convolution on a 13→8 and an 8→5 layer")
+  func matchesOneDNN() {
+    var generator = SeededGenerator(seed: 7)
+    for (cin, cout, relu) in [(13, 8, true), (8, 5, false)] {
+      let input = Tensor.randomUniform([1, 12, 37, cin], using: &generator)
+      let filter = Tensor.randomUniform([cout, 3, 3, cin], using: &generator)
+      let bias = Tensor.randomUniform([cout], using: &generator)
+      let actual = Tensor.narrowConvolution3x3(
+        input, channels: 0..<cin, filter: filter, bias: bias, relu: relu)
+      let expected = Backends.current.convolution2DInference(
+        input, filter: filter, bias: bias, geometry: ConvolutionGeometry(stride: 1, padding: 1),
+        activation: relu ? .relu : nil)
+      #expect(actual.shape == expected.shape)
+      let worst = zip(actual.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+      #expect(worst < 1e-5, "\(cin)→\(cout): largest difference \(worst)")
+    }
+  }
+}
