@@ -75,7 +75,8 @@ let package = Package(
     .testTarget(
       name: "StereoDepthTests",
       dependencies: [
-        "StereoTensor", "StereoNN", "StereoData", "StereoDepth", "_StereoTestSupport",
+        "StereoTensor", "StereoNN", "StereoData", "StereoClassic", "StereoDepth",
+        "_StereoTestSupport",
       ]),
     .testTarget(
       name: "StereoClassicTests",
