@@ -17,11 +17,8 @@ extension ONNXExporter {
   /// - `wnet.input_range`: RGB in [0, 1] (8-bit `v / 255`, 16-bit `v / 65535`), grey repeated;
   /// - `wnet.version`: the WNet version that wrote the file.
   public func inferenceMetadata(_ configuration: WNetConfiguration) -> [String: String] {
-    let fraction =
-      configuration.isCoarseToFine
-      ? 0
-      : defaultDisparityFraction
-        ?? Float(configuration.maximumDisparity) / Float(DisparityEstimator.defaultTrainingWidth)
+    let fraction = DisparityEstimator.defaultDisparityFraction(
+      for: configuration, stored: defaultDisparityFraction)
     return [
       "wnet.preset": configuration.preset.rawValue,
       "wnet.minimum_disparity": String(configuration.minimumDisparity),

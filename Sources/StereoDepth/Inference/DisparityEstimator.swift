@@ -69,7 +69,8 @@ public struct InferenceError: Error, CustomStringConvertible {
 /// no width-based default applies.
 public final class DisparityEstimator {
   public let model: WNet
-  /// The share of the image width assumed to bound disparities when no maximum is given.
+  /// The share of the image width assumed to bound disparities when no maximum is given; 0 for
+  /// a coarse-to-fine model, which has no width-based default (see the type's documentation).
   public let defaultDisparityFraction: Float
   /// The crop width W-net models are trained at unless a checkpoint says otherwise.
   public static let defaultTrainingWidth = 336
@@ -99,9 +100,20 @@ public final class DisparityEstimator {
   ///   when no maximum is given; by default `d_max,model` / ``defaultTrainingWidth``.
   public init(model: WNet, defaultDisparityFraction: Float? = nil) {
     self.model = model
-    self.defaultDisparityFraction =
-      defaultDisparityFraction
-      ?? Float(model.configuration.maximumDisparity) / Float(Self.defaultTrainingWidth)
+    self.defaultDisparityFraction = Self.defaultDisparityFraction(
+      for: model.configuration, stored: defaultDisparityFraction)
+  }
+
+  /// The default fraction for a model: 0 (no width-based default: the input's own size) for a
+  /// coarse-to-fine model, else `stored` (a checkpoint's
+  /// ``CheckpointMetadata/disparityWidthFraction``), else `d_max,model` /
+  /// ``defaultTrainingWidth``. The ONNX export records the same value
+  /// (`wnet.default_disparity_fraction`).
+  public static func defaultDisparityFraction(
+    for configuration: WNetConfiguration, stored: Float?
+  ) -> Float {
+    if configuration.isCoarseToFine { return 0 }
+    return stored ?? Float(configuration.maximumDisparity) / Float(defaultTrainingWidth)
   }
 
   /// Creates an estimator for a loaded checkpoint, with the scale its training implies.
@@ -114,8 +126,9 @@ public final class DisparityEstimator {
     width: Int, height: Int
   ) {
     let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
-    if model.configuration.isCoarseToFine && maximumDisparity == nil { return (width, height) }
-    let inputMaximum = maximumDisparity ?? defaultDisparityFraction * Float(width)
+    let defaultMaximum =
+      defaultDisparityFraction > 0 ? defaultDisparityFraction * Float(width) : nil
+    guard let inputMaximum = maximumDisparity ?? defaultMaximum else { return (width, height) }
     let scale = min(1, modelMaximum / max(inputMaximum, 1e-3))
     let multiple = model.configuration.sizeMultiple
     return (
