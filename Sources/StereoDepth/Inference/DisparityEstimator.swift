@@ -104,9 +104,10 @@ public final class DisparityEstimator {
       for: model.configuration, stored: defaultDisparityFraction)
   }
 
-  /// The default fraction for a model: 0 (no width-based default: the input's own size) for a
-  /// coarse-to-fine model, else `stored` (a checkpoint's
-  /// ``CheckpointMetadata/disparityWidthFraction``), else `d_max,model` /
+  /// The default fraction for a model's configuration.
+  ///
+  /// 0 (no width-based default: the input's own size) for a coarse-to-fine model, else `stored`
+  /// (a checkpoint's ``CheckpointMetadata/disparityWidthFraction``), else `d_max,model` /
   /// ``defaultTrainingWidth``. The ONNX export records the same value
   /// (`wnet.default_disparity_fraction`).
   public static func defaultDisparityFraction(
