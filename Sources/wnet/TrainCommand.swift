@@ -23,7 +23,9 @@ extension WNetCommand {
     // stored recipe's values; the defaults in the help apply to new runs only.
 
     @Option(
-      help: "The architecture: realtime (default, fast on CPUs) or original (the 2017 W-net).")
+      help: ArgumentHelp(
+        "The architecture: matching (default, the bundled model's), realtime or original (the "
+          + "2017 W-net). Each brings its own loss, learning rate and augmentation defaults."))
     var preset: WNetPreset?
 
     @Option(
@@ -42,13 +44,17 @@ extension WNetCommand {
     @Option(help: "Stereo pairs per step (default: 6).")
     var batchSize: Int?
 
-    @Option(help: "Training crop height, a multiple of 8 (realtime) or 16 (original); default 192.")
+    @Option(
+      help:
+        "Training crop height, a multiple of 8 (matching, realtime) or 16 (original); default 192.")
     var height: Int?
 
-    @Option(help: "Training crop width, a multiple of 8 (realtime) or 16 (original); default 336.")
+    @Option(
+      help:
+        "Training crop width, a multiple of 8 (matching, realtime) or 16 (original); default 336.")
     var width: Int?
 
-    @Option(help: "Adam's learning rate (default: 0.0001).")
+    @Option(help: "Adam's learning rate (default: 0.001 for matching, 0.0001 for the others).")
     var learningRate: Float?
 
     @Option(parsing: .upToNextOption, help: "Steps at which the learning rate drops tenfold.")
@@ -76,8 +82,12 @@ extension WNetCommand {
     @Option(help: "Evaluate the held-out set every this many steps (and at the end); default 500.")
     var validateEvery: Int?
 
-    @Flag(help: "Use the SSIM+L1 appearance loss (α = 0.85) instead of plain L1.")
-    var ssim = false
+    @Flag(
+      inversion: .prefixedNo,
+      help:
+        "Use the SSIM+L1 appearance loss (α = 0.85) instead of plain L1 (default: on for matching)."
+    )
+    var ssim: Bool?
 
     @Flag(
       help: "Compare views by soft census transforms (7x7, grey; UnFlow) instead of colours by L1.")
@@ -87,18 +97,21 @@ extension WNetCommand {
     var consistency = false
 
     @Flag(
-      help: "Leave pixels failing the left-right check (by more than 1 px) out of reconstruction.")
-    var occlusionMask = false
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "Leave pixels failing the left-right check (by more than 1 px) out of reconstruction "
+          + "(default: on for matching)."))
+    var occlusionMask: Bool?
 
     @Option(
       help: ArgumentHelp(
         "The weight of the confidence-weighted loss to OpenCV SGBM proxy disparities of real "
-          + "pairs, cached in the run's 'proxies' folder (default 0: off)."))
+          + "pairs, cached in the run's 'proxies' folder (default 0.1 for matching, else 0: off)."))
     var proxyWeight: Float?
 
     @Option(
       help:
-        "The weight of the smoothness term per view (default: the preset's, 0.1 for realtime, 0.001 for original)."
+        "The weight of the smoothness term per view (default: the preset's, 0.01 for matching, 0.1 for realtime, 0.001 for original)."
     )
     var smoothnessWeight: Float?
 
@@ -113,8 +126,8 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
-        "With --data, the largest scale a real pair is drawn at (default 1: pairs larger than the "
-          + "crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
+        "With --data, the largest scale a real pair is drawn at (default 2.5 for matching, else "
+          + "1: pairs larger than the crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
           + "them, up to this factor where --min-coverage allows it.",
         discussion: "The scale is log-uniform in [sFit, max(sFit, min(S, sqrt(crop area / "
           + "(coverage · image area))))], sFit fitting the crop; e.g. --max-scale 4 "
@@ -124,7 +137,8 @@ extension WNetCommand {
     @Option(
       help: ArgumentHelp(
         "With --data, the smallest share of the scaled pair a crop covers, in (0, 1] "
-          + "(default 0.25); lower it to let --max-scale enlarge large pairs."))
+          + "(default 0.03 for matching, else 0.25); lower it to let --max-scale enlarge large "
+          + "pairs."))
     var minCoverage: Float?
 
     func validate() throws {
@@ -143,7 +157,7 @@ extension WNetCommand {
       }
       // On --resume the stored size fills in, and the recipe's own check catches a bad one.
       if !resume {
-        let preset = self.preset ?? .realtime
+        let preset = self.preset ?? PretrainedModel.defaultPreset
         let defaults = TrainingRecipe(model: WNetConfiguration(preset: preset))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
@@ -176,7 +190,7 @@ extension WNetCommand {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
       if !resume {
-        let preset = self.preset ?? .realtime
+        let preset = self.preset ?? PretrainedModel.defaultPreset
         let low = minDisparity ?? WNetConfiguration.defaultRange(for: preset).lowerBound
         let high = maxDisparity ?? WNetConfiguration.defaultRange(for: preset).upperBound
         guard high > low else {
@@ -188,7 +202,8 @@ extension WNetCommand {
     /// The recipe of a new run: the options given, the defaults for the others.
     func newRecipe() throws -> TrainingRecipe {
       let model = WNetConfiguration(
-        preset: preset ?? .realtime, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
+        preset: preset ?? PretrainedModel.defaultPreset, minimumDisparity: minDisparity,
+        maximumDisparity: maxDisparity)
       return try revising(TrainingRecipe(model: model))
     }
 
@@ -217,9 +232,9 @@ extension WNetCommand {
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity); '--preset', "
             + "'--min-disparity' and '--max-disparity' cannot change it")
       }
-      if ssim { revised.loss.ssimWeight = 0.85 }
+      if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }
-      if occlusionMask { revised.loss.occlusionMask = true }
+      if let occlusionMask { revised.loss.occlusionMask = occlusionMask }
       if census { revised.loss.census = true }
       if let proxyWeight { revised.loss.proxyWeight = proxyWeight }
       if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
@@ -284,7 +299,10 @@ extension WNetCommand {
       check("--width", width, stored.width)
       check("--seed", seed, stored.seed)
       check("--smoothness-weight", smoothnessWeight, stored.loss.smoothnessWeight)
-      if ssim && stored.loss.ssimWeight != 0.85 { conflicts.append("'--ssim' (the run uses L1)") }
+      if let ssim, ssim != (stored.loss.ssimWeight > 0) {
+        conflicts.append(
+          ssim ? "'--ssim' (the run uses L1)" : "'--no-ssim' (the run uses SSIM+L1)")
+      }
       if consistency && stored.loss.consistencyWeight != 1 {
         conflicts.append("'--consistency' (the run uses weight \(stored.loss.consistencyWeight))")
       }
@@ -292,8 +310,11 @@ extension WNetCommand {
       if census && !stored.loss.census {
         conflicts.append("'--census' (the run trains with colour L1)")
       }
-      if occlusionMask && !stored.loss.occlusionMask {
-        conflicts.append("'--occlusion-mask' (the run trains without it)")
+      if let occlusionMask, occlusionMask != stored.loss.occlusionMask {
+        conflicts.append(
+          occlusionMask
+            ? "'--occlusion-mask' (the run trains without it)"
+            : "'--no-occlusion-mask' (the run trains with it)")
       }
       return conflicts
     }

@@ -48,6 +48,14 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     self.validationSamples = validationSamples
   }
 
+  /// A preset's default augmentation of real pairs: `.standard` (shrink only), and for
+  /// `matching` random scale up to 2.5 with crops covering at least 3% of the scaled pair, so
+  /// that training sees disparities of 200 px and more (its shipped run).
+  public static func augmentation(for preset: WNetPreset) -> AugmentationConfiguration {
+    preset == .matching
+      ? AugmentationConfiguration(minimumCoverage: 0.03, maximumScale: 2.5) : .standard
+  }
+
   /// Whether the batches hold real pairs.
   public var hasRealPairs: Bool { !sources.isEmpty }
 
