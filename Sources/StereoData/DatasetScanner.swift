@@ -409,6 +409,7 @@ struct DatasetScanner {
     let info = try VideoInfo.probe(url)
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     let rate = configuration.framesPerSecond
+    try VideoFrameReader.validate(framesPerSecond: rate, for: info, of: url)
     guard let segment = configuration.segmentDuration, let total = info.duration, total > segment
     else {
       videos.append(

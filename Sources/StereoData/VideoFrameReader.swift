@@ -48,13 +48,7 @@ public final class VideoFrameReader {
         "bad segment: start \(start) s, duration \(duration.map { "\($0) s" } ?? "to the end")")
     }
     let info = try info ?? VideoInfo.probe(url)
-    // Above the source's rate ffmpeg's fps filter repeats frames: duplicates, not data.
-    let limit = info.framesPerSecond > 0 ? info.framesPerSecond : Self.unknownRateLimit
-    guard framesPerSecond > 0, framesPerSecond <= limit * (1 + 1e-9) else {
-      throw StereoDataError(
-        .invalidRequest, url,
-        "the frame rate \(framesPerSecond) must lie in (0, \(limit)], the video's own rate")
-    }
+    try Self.validate(framesPerSecond: framesPerSecond, for: info, of: url)
     try layout.validate(frameWidth: info.width, frameHeight: info.height, of: url)
     self.url = url
     self.layout = layout
@@ -76,6 +70,20 @@ public final class VideoFrameReader {
 
   /// The highest rate frames are taken at when ffprobe reports no rate, per second.
   public static let unknownRateLimit = 240.0
+
+  /// Checks that `framesPerSecond` lies in `(0, rate]`, the video's own rate (or
+  /// ``unknownRateLimit`` when ffprobe reports none): above it ffmpeg's fps filter repeats
+  /// frames, duplicates rather than data.
+  ///
+  /// - Throws: ``StereoDataError`` naming `url` and the limit.
+  public static func validate(framesPerSecond: Double, for info: VideoInfo, of url: URL) throws {
+    let limit = info.framesPerSecond > 0 ? info.framesPerSecond : unknownRateLimit
+    guard framesPerSecond > 0, framesPerSecond <= limit * (1 + 1e-9) else {
+      throw StereoDataError(
+        .invalidRequest, url,
+        "the frame rate \(framesPerSecond) must lie in (0, \(limit)], the video's own rate")
+    }
+  }
 
   deinit { close() }
 

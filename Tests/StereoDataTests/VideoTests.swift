@@ -113,6 +113,14 @@ struct VideoTests {
       #expect(
         error?.description.contains("\(Self.inputRate)") == true, "\(String(describing: error))")
     }
+    // A dataset refuses the rate when it is scanned, before any training starts.
+    let scanError = #expect(throws: StereoDataError.self) {
+      _ = try StereoDataset(
+        configuration: StereoDatasetConfiguration(
+          path: video.path, videoLayout: .sideBySide,
+          framesPerSecond: Double(Self.inputRate) * 1.5))
+    }
+    #expect(scanError?.description.contains("own rate") == true, "\(String(describing: scanError))")
     let output = folder.url.appendingPathComponent("extracted")
     let all = try VideoExtraction.extract(
       video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate), to: output)
