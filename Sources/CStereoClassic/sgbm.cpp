@@ -1,8 +1,21 @@
 // cv::StereoSGBM behind a C function.
+#include <algorithm>
+
 #include <opencv2/calib3d.hpp>
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "status.hpp"
+
+extern "C" void wnet_classic_warm_up(void)
+{
+  try {
+    const int threads = std::max(cv::getNumThreads(), 1);
+    cv::parallel_for_(cv::Range(0, threads), [](const cv::Range &) {});
+  } catch (...) {
+    // A pool that cannot start will fail, with its message, in the real call.
+  }
+}
 
 extern "C" int wnet_sgbm_compute(
   const float *left, const float *right, int width, int height, int channels,

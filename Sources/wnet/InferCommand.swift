@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StereoClassic
 import StereoData
 import StereoDepth
 import StereoTensor
@@ -167,6 +168,7 @@ extension WNetCommand {
         return try runMany(pairs)
       }
       let (left, right) = (views[0], views[1])
+      if classic.method == .sgbm { SemiGlobalMatcher.warmUpInBackground() }
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
       var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
       guard leftImage.width == rightImage.width, leftImage.height == rightImage.height else {

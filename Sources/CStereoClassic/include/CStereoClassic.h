@@ -37,6 +37,11 @@ typedef struct {
   int mode;
 } wnet_sgbm_parameters;
 
+/// Starts OpenCV's thread pool (TBB) with an empty parallel loop over all its threads, so that
+/// the first `wnet_sgbm_compute` does not pay for it; safe to call from any thread, and never
+/// fails.
+void wnet_classic_warm_up(void);
+
 /// cv::StereoSGBM::compute on two images of `height × width × channels` floats in [0, 1]
 /// (row-major, channels last; 3 channels in RGB order). They are quantised to 8 bits inside,
 /// `saturate(round(255·v))` with OpenCV's vectorised conversion (ties to even; NaN → 0), and
