@@ -42,7 +42,8 @@ extension WNetCommand {
       for scene in try scenes(model: model) {
         let start = Date()
         let prediction = try estimator.predict(
-          left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity)
+          left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity,
+          compactMemory: true)
         let milliseconds = Date().timeIntervalSince(start) * 1000
         let directory = URL(fileURLWithPath: output).appendingPathComponent(scene.name)
         try PredictionWriter(directory: directory).write(prediction, left: scene.left)

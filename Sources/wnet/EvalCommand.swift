@@ -135,7 +135,7 @@ extension WNetCommand {
           let prediction = try estimator!.predict(
             left: sample.left, right: sample.right,
             maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation,
-            invalidPixels: invalid.rule)
+            invalidPixels: invalid.rule, compactMemory: true)
           seconds = Date().timeIntervalSince(start)
           // Unknown pixels (the left-right check) are filled by the metrics as the KITTI devkit
           // does, and counted in the density, as for SGBM.

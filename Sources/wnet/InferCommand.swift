@@ -190,7 +190,7 @@ extension WNetCommand {
       let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
         left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation,
-        invalidPixels: invalid.rule)
+        invalidPixels: invalid.rule, compactMemory: true)
       let seconds = Date().timeIntervalSince(start)
       if let losses = prediction.adaptationLosses {
         print(

@@ -6,18 +6,23 @@ import Testing
 @Suite("Inference memory") struct InferenceMemoryTests {
   @Test("The estimate is the documented formula, computed by hand")
   func formula() {
-    // realtime, 1280x960 at full resolution: 250e6 + 1228800 · (1900 + 100) = 2.7076e9 bytes,
-    // above the 2.39 GB measured (BENCHMARKS.md).
+    // realtime, 1280x960 at full resolution: 250e6 + 1228800 · (800 + 100) = 1.35592e9 bytes,
+    // above the 1.13 GB measured (BENCHMARKS.md).
     let full = InferenceMemory.estimate(
       preset: .realtime, inputWidth: 1280, inputHeight: 960, workingWidth: 1280,
       workingHeight: 960)
-    let expectedFull: Double = 250e6 + 1_228_800 * 2_000
+    let expectedFull: Double = 250e6 + 1_228_800 * 900
     #expect(full == expectedFull)
-    // With --adapt the working pixels cost 4.5 times more: 250e6 + 100·(1900·4.5) + 100·100.
+    // matching, 2560x1920: 250e6 + 4915200 · (300 + 100) = 2.21608e9, above the 1.42 GB measured.
+    let matching = InferenceMemory.estimate(
+      preset: .matching, inputWidth: 2560, inputHeight: 1920, workingWidth: 2560,
+      workingHeight: 1920)
+    #expect(matching == 250e6 + 4_915_200 * 400)
+    // With --adapt the working pixels cost the adaptation table's 8000 (realtime).
     let adapting = InferenceMemory.estimate(
       preset: .realtime, inputWidth: 10, inputHeight: 10, workingWidth: 10, workingHeight: 10,
       adapting: true)
-    let expectedAdapting: Double = 250e6 + 855_000 + 10_000  // 100 · 1900 · 4.5 = 855000
+    let expectedAdapting: Double = 250e6 + 800_000 + 10_000  // 100 · 8000, 100 · 100
     #expect(adapting == expectedAdapting)
   }
 

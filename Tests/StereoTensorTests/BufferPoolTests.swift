@@ -28,11 +28,42 @@ struct BufferPoolTests {
     pool.release(second.pointer, capacity: second.capacity)
     let third = pool.allocate(count: 3000)
     #expect(third.pointer == first.pointer && third.capacity == 5120)
-    // Beyond twice the size, it gets its own.
+    // Beyond twice the size, it gets its own; the idle one stays.
     pool.release(third.pointer, capacity: third.capacity)
     let fourth = pool.allocate(count: 2000)
-    #expect(fourth.pointer != first.pointer && fourth.capacity == 2048)
+    #expect(fourth.capacity == 2048 && pool.statistics.idleBytes == 5120 * 4)
     pool.release(fourth.pointer, capacity: fourth.capacity)
+    pool.drain()
+  }
+
+  @Test("A request no idle buffer serves frees idle buffers, smallest first, to its own size")
+  func roomBeforeGrowth() {
+    let pool = BufferPool(capacityBytes: 1 << 30)
+    // Classes by hand: 5000 → 10·2⁹ = 5120; 100,000 → 13·2¹³ = 106,496; 2000 → 8·2⁸ = 2048.
+    let small = pool.allocate(count: 5000)
+    let large = pool.allocate(count: 100_000)
+    #expect(small.capacity == 5120 && large.capacity == 106_496)
+    pool.release(small.pointer, capacity: small.capacity)
+    pool.release(large.pointer, capacity: large.capacity)
+    #expect(pool.statistics.idleBytes == (5120 + 106_496) * 4)
+    // 2048 floats: 5120 is more than twice that, so a miss; freeing the 20 KB buffer suffices.
+    let a = pool.withRoomBeforeGrowth { pool.allocate(count: 2000) }
+    #expect(pool.statistics.idleBytes == 106_496 * 4)
+    // 40,000 → 40,960 floats (160 KB): 106,496 is more than twice that; the rest is freed.
+    let b = pool.withRoomBeforeGrowth { pool.allocate(count: 40_000) }
+    #expect(b.capacity == 40_960 && pool.statistics.idleBytes == 0)
+    // Served from idle: nothing freed.
+    pool.release(b.pointer, capacity: b.capacity)
+    let c = pool.withRoomBeforeGrowth { pool.allocate(count: 40_000) }
+    #expect(c.pointer == b.pointer && pool.statistics.idleBytes == 0)
+    // Outside the scope a miss frees nothing.
+    pool.release(c.pointer, capacity: c.capacity)
+    let d = pool.allocate(count: 200_000)
+    #expect(pool.statistics.idleBytes == 40_960 * 4)
+    pool.release(d.pointer, capacity: d.capacity)
+    let e = pool.allocate(count: 40_000)
+    pool.release(a.pointer, capacity: a.capacity)
+    pool.release(e.pointer, capacity: e.capacity)
     pool.drain()
   }
 }

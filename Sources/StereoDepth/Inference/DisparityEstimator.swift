@@ -175,11 +175,16 @@ public final class DisparityEstimator {
   ///   - invalidPixels: Mark the pixels this rule rejects in ``DisparityPrediction/validDisparity``
   ///     (scores both views for the left-right check); `nil` (the default) keeps every pixel
   ///     and runs the left view only.
+  ///   - compactMemory: Run the network with ``BufferPool/withRoomBeforeGrowth(_:)``, so that
+  ///     resident memory stays near the live peak: for pairs whose sizes do not repeat (one pair
+  ///     per process, an evaluation set). Leave it off for a stream of one size (video), which
+  ///     the pool serves fastest from the buffers of the previous frame.
   /// - Throws: ``InferenceError`` for views of different sizes, empty images, or a maximum
   ///   disparity that is not in `(0, width]`.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
-    adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil
+    adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil,
+    compactMemory: Bool = false
   ) throws -> DisparityPrediction {
     guard left.width == right.width, left.height == right.height else {
       throw InferenceError(
@@ -213,6 +218,24 @@ public final class DisparityEstimator {
       adaptationLosses = (result.before, result.after)
     }
     let scale = Float(left.width) / Float(width)
+    let run = {
+      estimator.finish(
+        left: left, l: l, r: r, width: width, height: height, scale: scale,
+        keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
+        adaptationLosses: adaptationLosses)
+    }
+    return compactMemory ? BufferPool.shared.withRoomBeforeGrowth(run) : run()
+  }
+
+  /// The rest of ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:)``
+  /// after resizing and adaptation: the network on the working-size views `l` and `r`
+  /// (`[1, height, width, 3]`), its maps resized to `left`'s size and scaled by `scale`.
+  private func finish(
+    left: Image, l: Tensor, r: Tensor, width: Int, height: Int, scale: Float,
+    keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
+    adaptationLosses: (before: Float, after: Float)?
+  ) -> DisparityPrediction {
+    let estimator = self
     return withoutGradients {
       func full(_ map: Tensor) -> Image {
         Image(map.resizedBilinear(height: left.height, width: left.width))

@@ -3,28 +3,33 @@ import Foundation
 /// The peak memory of one inference, estimated from its size before it runs, and the check
 /// that refuses one that cannot fit.
 ///
-///     peak ≈ a_preset · (working pixels) + b · (input pixels)
+///     peak ≈ a_preset · (working pixels) + b · (input pixels) + base
 ///
 /// `a` covers the network's activations, the selection layer's `D` channels and the plan's
 /// buffers at the working resolution; `b` the decoded views, their resized copies and the
-/// full-resolution outputs. Both were measured as peak resident memory (`/usr/bin/time -v`) at
-/// two sizes per preset, the slope between them (BENCHMARKS.md, "Memory"), and rounded up:
-/// realtime 1.79 KB and original 3.59 KB per working pixel, 85 B per input pixel. Test-time
-/// adaptation trains on the pair: its working pixels cost ``adaptationFactor`` times more
-/// (measured 4.1).
+/// full-resolution outputs. Both were measured as peak resident memory (`/usr/bin/time`) at
+/// two sizes per preset, the slope between them (BENCHMARKS.md, "Inference memory per input
+/// pixel"), with the buffer pool's room before growth (`DisparityEstimator.predict(…,
+/// compactMemory: true)`, as `wnet infer`, `eval` and `demo` run), and rounded up: realtime 791,
+/// original 2765 and matching 328 bytes per pixel, views and outputs included. Test-time
+/// adaptation trains on the pair, so its working pixels cost more (a table of its own, measured
+/// with `--adapt 1`: realtime 7740, matching 2005 bytes per pixel).
 public enum InferenceMemory {
   /// Bytes per working pixel, by preset (measured; see BENCHMARKS.md).
   public static let bytesPerWorkingPixel: [WNetPreset: Double] = [
-    .realtime: 1_900, .original: 3_700,
+    .realtime: 800, .original: 2_800, .matching: 300,
+  ]
+  /// Bytes per working pixel with test-time adaptation, by preset (`original`: unmeasured,
+  /// 4.5 times its inference figure before the pool's room before growth, 3700).
+  public static let adaptationBytesPerWorkingPixel: [WNetPreset: Double] = [
+    .realtime: 8_000, .original: 16_700, .matching: 2_200,
   ]
   /// Bytes per working pixel for a preset without a measurement: the largest measured.
-  static var unmeasuredBytesPerWorkingPixel: Double {
-    bytesPerWorkingPixel.values.max() ?? 2_000
+  static func unmeasured(_ table: [WNetPreset: Double]) -> Double {
+    table.values.max() ?? 20_000
   }
   /// Bytes per input pixel for the views and the outputs at the input's resolution.
   public static let bytesPerInputPixel: Double = 100
-  /// How much more a working pixel costs with test-time adaptation (forward and backward).
-  public static let adaptationFactor: Double = 4.5
   /// What the process needs besides (the binary, oneDNN, the model): 250 MB.
   public static let baseBytes: Double = 250_000_000
 
@@ -35,9 +40,9 @@ public enum InferenceMemory {
   ) -> Double {
     let working = Double(workingWidth) * Double(workingHeight)
     let input = Double(inputWidth) * Double(inputHeight)
-    let perWorking = bytesPerWorkingPixel[preset] ?? unmeasuredBytesPerWorkingPixel
-    return baseBytes + working * perWorking * (adapting ? adaptationFactor : 1)
-      + input * bytesPerInputPixel
+    let table = adapting ? adaptationBytesPerWorkingPixel : bytesPerWorkingPixel
+    let perWorking = table[preset] ?? unmeasured(table)
+    return baseBytes + working * perWorking + input * bytesPerInputPixel
   }
 
   /// The memory available to this process, in bytes: `WNET_MEMORY_LIMIT` when set (for tests
