@@ -39,7 +39,7 @@ let package = Package(
     .target(
       name: "CImageCodecs",
       path: "Sources/CImageCodecs",
-      linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+      linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
 
     // MARK: - Public API
     // Hand-written kernels in C: AVX2 + FMA through function attributes, chosen at run time.

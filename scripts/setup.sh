@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what WNet needs on Debian 12 (idempotent; skips what is there):
-# - system libraries and tools with apt-get (oneDNN, libpng, libjpeg-turbo, ffmpeg, OpenCV,
-#   Python's venv, NumPy and cv2);
+# - system libraries and tools with apt-get (oneDNN, libpng, libjpeg-turbo, libtiff, ffmpeg,
+#   OpenCV, Python's venv, NumPy and cv2);
 # - the Python packages of the cross-checks (onnx, onnxruntime, numpy, safetensors) into a virtual
 #   environment at ${WNET_VENV:-$HOME/.cache/wnet/venv}, never into the system interpreter. The
 #   tests find it there (or use $WNET_PYTHON); offline, they skip the checks that need it.
@@ -12,7 +12,7 @@ command -v swift >/dev/null || {
 }
 
 packages=(
-  libdnnl-dev libpng-dev libjpeg62-turbo-dev ffmpeg
+  libdnnl-dev libpng-dev libjpeg62-turbo-dev libtiff-dev ffmpeg
   libopencv-dev python3-opencv python3-numpy python3-venv
 )
 missing=()

@@ -1,4 +1,4 @@
-// Helpers shared by the PNG and JPEG codecs.
+// Helpers shared by the PNG, JPEG and TIFF codecs.
 #ifndef WNET_CODEC_COMMON_H
 #define WNET_CODEC_COMMON_H
 

@@ -1,19 +1,27 @@
 internal import CImageCodecs
 import Foundation
 
-/// Integer samples decoded from a PNG or JPEG file.
+/// Samples decoded from a PNG, JPEG, TIFF or NetPBM file.
 ///
-/// `image` holds the samples as they are stored (0-255 or 0-65535, exact in a `Float`), with 1
-/// (grey) or 3 (RGB) channels.
+/// `image` holds the samples as they are stored (integers 0-255 or 0-65535, exact in a `Float`;
+/// or a float TIFF's values), with 1 (grey) or 3 (RGB) channels.
 struct DecodedSamples {
   /// The samples, `[H, W, C]`, unscaled.
   var image: Image
-  /// 8 or 16.
+  /// 8 or 16 (unsigned integers), or 32 (float samples, from TIFF).
   var bitDepth: Int
   /// The largest value a sample may take when the format says (NetPBM's `maxval`).
   var declaredMaximum: Float? = nil
-  /// The largest sample value: the declared one, else 255 or 65535.
-  var maximumValue: Float { declaredMaximum ?? (bitDepth == 16 ? 65535 : 255) }
+  /// What a sample is divided by to scale it to [0, 1]: the declared maximum, else 255 or 65535;
+  /// 1 for float samples, which keep their stored values (as PFM's do).
+  var maximumValue: Float {
+    if let declaredMaximum { return declaredMaximum }
+    switch bitDepth {
+    case 16: return 65535
+    case 32: return 1
+    default: return 255
+    }
+  }
 }
 
 /// Swift wrappers around the C codecs in `CImageCodecs`, turning return codes into thrown errors.
@@ -29,6 +37,11 @@ enum ImageCodecs {
   /// Decodes a JPEG file held in `data`; `url` names it in errors.
   static func decodeJPEG(_ data: Data, url: URL) throws -> DecodedSamples {
     try decode(data, url: url, format: "JPEG", decoder: wnet_jpeg_decode)
+  }
+
+  /// Decodes the first image of a TIFF file held in `data`; `url` names it in errors.
+  static func decodeTIFF(_ data: Data, url: URL) throws -> DecodedSamples {
+    try decode(data, url: url, format: "TIFF", decoder: wnet_tiff_decode)
   }
 
   private static func decode(
@@ -54,7 +67,10 @@ enum ImageCodecs {
     let channels = Int(decoded.channels)
     let count = width * height * channels
     let values: [Float]
-    if decoded.bit_depth == 16 {
+    if decoded.bit_depth == 32 {
+      values = Array(
+        UnsafeBufferPointer(start: pixels.assumingMemoryBound(to: Float.self), count: count))
+    } else if decoded.bit_depth == 16 {
       let samples = UnsafeBufferPointer(
         start: pixels.assumingMemoryBound(to: UInt16.self), count: count)
       values = samples.map(Float.init)

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Reading and writing images, disparity maps and masks: PNG (8- and 16-bit), JPEG and PFM;
-/// reading PPM/PGM (``NetPBM``).
+/// reading PPM/PGM (``NetPBM``) and TIFF (8- and 16-bit, float32).
 ///
 /// The format is recognised from the file's first bytes, not its name. Colour values are scaled
 /// to [0, 1] (an 8-bit value `v` reads as `v / 255`, a 16-bit one as `v / 65535`, exactly; no
-/// gamma conversion). Writes are atomic: a temporary file in the same folder is renamed over the
-/// target.
+/// gamma conversion); float values (PFM, float32 TIFF) are kept as stored. Writes are atomic: a
+/// temporary file in the same folder is renamed over the target.
 ///
 /// Every failure throws a ``StereoDataError`` whose one-line description names the file and the
 /// problem (`… left.png: corrupt PNG file (file is truncated)`); a corrupt file never traps or
@@ -19,6 +19,8 @@ public enum ImageIO {
     case pfm
     /// NetPBM: PGM (grey) and PPM (colour), binary or text.
     case netpbm
+    /// TIFF or BigTIFF, either byte order (`II*\0`, `MM\0*`); the first image is read.
+    case tiff
   }
 
   /// The format `data` is in, from its first bytes, or `nil`.
@@ -28,25 +30,32 @@ public enum ImageIO {
       return .png
     }
     if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
+    if tiffSignatures.contains(Array(bytes.prefix(4))) { return .tiff }
     if PFM.matches(data) { return .pfm }
     if NetPBM.matches(data) { return .netpbm }
     return nil
   }
 
+  /// The first four bytes of TIFF (42) and BigTIFF (43) files, little- and big-endian.
+  private static let tiffSignatures: [[UInt8]] = [
+    [0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A], [0x49, 0x49, 0x2B, 0x00],
+    [0x4D, 0x4D, 0x00, 0x2B],
+  ]
+
   /// File name extensions of images, lower-case.
   public static let imageExtensions: Set<String> = [
-    "png", "jpg", "jpeg", "pfm", "ppm", "pgm", "pnm",
+    "png", "jpg", "jpeg", "pfm", "ppm", "pgm", "pnm", "tif", "tiff",
   ]
 
   // MARK: - Reading
 
   /// The image in the file at `url`, with the channels it stores: `[H, W, 1]` or `[H, W, 3]`.
   ///
-  /// PNG and JPEG values are scaled to [0, 1]; alpha is dropped and palettes are expanded to RGB.
-  /// PFM values are returned as stored.
+  /// PNG, JPEG, PPM/PGM and 8- or 16-bit TIFF values are scaled to [0, 1]; alpha is dropped and
+  /// palettes are expanded to RGB. PFM and float32 TIFF values are returned as stored.
   ///
   /// - Throws: ``StereoDataError`` when the file is missing, empty, truncated, corrupt, or not a
-  ///   PNG, JPEG or PFM file.
+  ///   PNG, JPEG, TIFF, PFM or PPM/PGM file.
   public static func read(_ url: URL) throws -> Image {
     let data = try FileContents.read(url)
     if fileFormat(of: data) == .pfm { return try PFM.decode(data, url: url) }
@@ -115,12 +124,13 @@ public enum ImageIO {
     return mask
   }
 
-  /// Integer samples of a PNG or JPEG file.
+  /// The samples of a PNG, JPEG, PPM/PGM or TIFF file, as stored.
   static func decodeSamples(_ data: Data, url: URL) throws -> DecodedSamples {
     switch fileFormat(of: data) {
     case .png: return try ImageCodecs.decodePNG(data, url: url)
     case .jpeg: return try ImageCodecs.decodeJPEG(data, url: url)
     case .netpbm: return try NetPBM.decode(data, url: url)
+    case .tiff: return try ImageCodecs.decodeTIFF(data, url: url)
     case .pfm: throw StereoDataError(.unsupported, url, "a PFM file where a PNG or JPEG is needed")
     case nil:
       switch url.pathExtension.lowercased() {
@@ -129,7 +139,8 @@ public enum ImageIO {
       case "pfm": throw StereoDataError(.corrupt, url, "not a PFM file (bad signature)")
       case "ppm", "pgm", "pnm":
         throw StereoDataError(.corrupt, url, "not a PPM/PGM file (bad signature)")
-      default: throw StereoDataError(.corrupt, url, "not a PNG, JPEG, PFM or PPM/PGM image")
+      case "tif", "tiff": throw StereoDataError(.corrupt, url, "not a TIFF file (bad signature)")
+      default: throw StereoDataError(.corrupt, url, "not a PNG, JPEG, TIFF, PFM or PPM/PGM image")
       }
     }
   }

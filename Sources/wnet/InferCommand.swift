@@ -33,7 +33,7 @@ extension WNetCommand {
 
     @Argument(
       help: """
-        The left and right views (PNG, JPEG, PPM/PGM), the same size; or two folders of views \
+        The left and right views (PNG, JPEG, TIFF, PPM/PGM), the same size; or two folders of views \
         with matching names; or one folder holding left/ and right/ (what 'wnet extract' \
         writes).
         """)

@@ -1,9 +1,9 @@
-// PNG and JPEG codecs for WNet, in memory, with every libpng/libjpeg error turned into a return
-// code and a message (never a longjmp into Swift, never exit()).
+// PNG, JPEG and TIFF codecs for WNet, in memory, with every libpng/libjpeg/libtiff error turned
+// into a return code and a message (never a longjmp into Swift, never exit(), nothing printed).
 //
 // Internal to the StereoData module: Swift code imports this target `internal` and wraps it in
 // thrown errors. Pixels are row-major with channels interleaved: 8-bit samples are uint8_t,
-// 16-bit samples are uint16_t in host byte order.
+// 16-bit samples are uint16_t in host byte order, 32-bit samples (TIFF only) are IEEE float.
 #ifndef WNET_CIMAGECODECS_H
 #define WNET_CIMAGECODECS_H
 
@@ -33,7 +33,7 @@ typedef struct {
   int32_t height;
   /// 1 (grey) or 3 (RGB): alpha is dropped, palettes are expanded to RGB.
   int32_t channels;
-  /// 8 or 16.
+  /// 8 or 16 (unsigned integers), or 32 (float, only from TIFF).
   int32_t bit_depth;
   /// `width * height * channels` samples of `bit_depth` bits.
   void *pixels;
@@ -75,6 +75,18 @@ int wnet_jpeg_decode(const uint8_t *data, size_t size, wnet_decoded_image *image
 /// subsampling (4:4:4).
 int wnet_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
                      int32_t quality, wnet_encoded_data *output, char *message, size_t capacity);
+
+/// Decodes the first image of a TIFF or BigTIFF file held in memory (either byte order, strips or
+/// tiles, contiguous or separate planes, any compression libtiff was built with).
+///
+/// 8- and 16-bit unsigned and 32-bit float samples are returned as stored: grey
+/// (MinIsBlack; MinIsWhite integers are inverted to `max - v`) gives 1 channel, RGB gives 3, and
+/// further samples (alpha) are dropped. Other layouts that libtiff's RGBA interface reads
+/// (palette, 1/2/4-bit grey, YCbCr, CMYK) decode to 8-bit RGB, or grey for grey photometrics.
+/// Orientations 1-4 are applied (mirrored rows and/or columns); 5-8 are unsupported. libtiff's
+/// errors and warnings go to `message` (the first error) or nowhere, never to stderr.
+int wnet_tiff_decode(const uint8_t *data, size_t size, wnet_decoded_image *image,
+                     char *message, size_t capacity);
 
 #ifdef __cplusplus
 }
