@@ -18,6 +18,11 @@ import Testing
       preset: .matching, inputWidth: 2560, inputHeight: 1920, workingWidth: 2560,
       workingHeight: 1920)
     #expect(matching == 250e6 + 4_915_200 * 400)
+    // Without room before growth (video), realtime's working pixels cost 800 · 2.5 = 2000.
+    let uncompacted = InferenceMemory.estimate(
+      preset: .realtime, inputWidth: 1280, inputHeight: 960, workingWidth: 1280,
+      workingHeight: 960, compact: false)
+    #expect(uncompacted == 250e6 + 1_228_800 * 2_100)
     // With --adapt the working pixels cost the adaptation table's 8000 (realtime).
     let adapting = InferenceMemory.estimate(
       preset: .realtime, inputWidth: 10, inputHeight: 10, workingWidth: 10, workingHeight: 10,

@@ -205,7 +205,8 @@ public final class DisparityEstimator {
       width: left.width, height: left.height, maximumDisparity: maximumDisparity)
     try InferenceMemory.check(
       preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
-      workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0)
+      workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0,
+      compact: compactMemory)
     let (l, r) = withoutGradients {
       (resized(left, width: width, height: height), resized(right, width: width, height: height))
     }

@@ -28,20 +28,30 @@ public enum InferenceMemory {
   static func unmeasured(_ table: [WNetPreset: Double]) -> Double {
     table.values.max() ?? 20_000
   }
+  /// How much more a working pixel costs when the network runs without the pool's room before
+  /// growth (``DisparityEstimator/predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:)``
+  /// with `compactMemory` off, as video does): the largest measured ratio, realtime's
+  /// 1889 / 791 = 2.39, rounded up.
+  public static let uncompactedFactor: Double = 2.5
   /// Bytes per input pixel for the views and the outputs at the input's resolution.
   public static let bytesPerInputPixel: Double = 100
   /// What the process needs besides (the binary, oneDNN, the model): 250 MB.
   public static let baseBytes: Double = 250_000_000
 
   /// The estimated peak, in bytes.
+  ///
+  /// - Parameter compact: Whether the network runs with the pool's room before growth; without
+  ///   it (and without adaptation, whose figures already include it) the working pixels cost
+  ///   ``uncompactedFactor`` times more.
   public static func estimate(
     preset: WNetPreset, inputWidth: Int, inputHeight: Int, workingWidth: Int, workingHeight: Int,
-    adapting: Bool = false
+    adapting: Bool = false, compact: Bool = true
   ) -> Double {
     let working = Double(workingWidth) * Double(workingHeight)
     let input = Double(inputWidth) * Double(inputHeight)
     let table = adapting ? adaptationBytesPerWorkingPixel : bytesPerWorkingPixel
-    let perWorking = table[preset] ?? unmeasured(table)
+    let perWorking =
+      (table[preset] ?? unmeasured(table)) * (compact || adapting ? 1 : uncompactedFactor)
     return baseBytes + working * perWorking + input * bytesPerInputPixel
   }
 
@@ -68,12 +78,13 @@ public enum InferenceMemory {
   /// - Throws: ``InferenceError`` with the estimate, the sizes and the memory available.
   public static func check(
     preset: WNetPreset, inputWidth: Int, inputHeight: Int, workingWidth: Int, workingHeight: Int,
-    adapting: Bool = false
+    adapting: Bool = false, compact: Bool = true
   ) throws {
     guard let available = availableBytes() else { return }
     let needed = estimate(
       preset: preset, inputWidth: inputWidth, inputHeight: inputHeight,
-      workingWidth: workingWidth, workingHeight: workingHeight, adapting: adapting)
+      workingWidth: workingWidth, workingHeight: workingHeight, adapting: adapting,
+      compact: compact)
     guard needed > available else { return }
     throw InferenceError(
       "a \(inputWidth)x\(inputHeight) pair (network at \(workingWidth)x\(workingHeight)"
