@@ -19,8 +19,9 @@ struct DatasetScanner {
   static let videoExtensions: Set<String> = [
     "mkv", "mp4", "m4v", "mov", "avi", "webm", "ts", "mts", "m2ts", "mpg", "mpeg", "wmv", "flv",
   ]
-  /// File name extensions of views in the folder layout.
-  static let viewExtensions = ["png", "jpg", "jpeg"]
+  /// File name extensions of views in the folder layout, in order of preference when a scene
+  /// folder holds `left.*` in more than one.
+  static let viewExtensions = ["png", "jpg", "jpeg", "ppm", "pgm", "tif", "tiff"]
 
   init(configuration: StereoDatasetConfiguration) {
     self.configuration = configuration

@@ -97,6 +97,20 @@ import _StereoTestSupport
     }
   }
 
+  @Test("Folder layout: PPM views (as LIBELAS and KITTI tools write them) are found too")
+  func netpbmViews() throws {
+    let folder = try TemporaryFolder()
+    // 2x1 binary PPMs written by hand: left red, green; right blue, white.
+    func ppm(_ bytes: [UInt8]) -> Data { Data("P6\n2 1\n255\n".utf8) + Data(bytes) }
+    try ppm([255, 0, 0, 0, 255, 0]).write(to: folder.file("clip/left/000000.ppm"))
+    try ppm([0, 0, 255, 255, 255, 255]).write(to: folder.file("clip/right/000000.ppm"))
+    let dataset = try StereoDataset(contentsOf: folder.url.appendingPathComponent("clip"))
+    #expect(dataset.samples.map(\.identifier) == ["clip/000000"])
+    let sample = try dataset.sample(at: 0)
+    #expect(sample.left.pixels == [1, 0, 0, 0, 1, 0])
+    #expect(sample.right.pixels == [0, 0, 1, 1, 1, 1])
+  }
+
   @Test("KITTI 2015 and 2012: views, occluded and non-occluded ground truth, calibration")
   func kitti() throws {
     let folder = try TemporaryFolder()
