@@ -1,6 +1,7 @@
 import Foundation
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 @testable import StereoData
 
@@ -69,22 +70,10 @@ struct AugmentationTests {
     // A random texture shifted by 3 px; at scale 2 the views must be 6 px apart.
     var generator = SeededGenerator(seed: 9)
     let (width, height, shift) = (64, 24, 3)
-    let texture = (0..<(height * (width + shift))).map { _ in
-      Float.random(in: 0...1, using: &generator)
-    }
-    func view(offset: Int) -> Image {
-      var pixels: [Float] = []
-      for y in 0..<height {
-        for x in 0..<width {
-          let value = texture[y * (width + shift) + x + offset]
-          pixels += [value, value, value]
-        }
-      }
-      return Image(width: width, height: height, channels: 3, pixels: pixels)
-    }
-    // left(x) = T(x), right(x) = T(x + 3): left(x) = right(x − 3), a disparity of 3.
+    // right(x) = left(x + 3): left(x) = right(x − 3), a disparity of 3.
+    let pair = constantShiftPair(batch: 1, height: height, width: width, shift: shift, seed: 9)
     let sample = StereoSample(
-      left: view(offset: 0), right: view(offset: shift), source: "s", identifier: "s")
+      left: Image(pair.left), right: Image(pair.right), source: "s", identifier: "s")
     var plan = AugmentationPlan(
       configuration: .cropOnly, imageWidth: width, imageHeight: height, cropWidth: 64,
       cropHeight: 16, using: &generator)

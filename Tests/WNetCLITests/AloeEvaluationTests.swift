@@ -3,6 +3,7 @@ import StereoData
 import StereoDepth
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 /// `wnet eval --data FOLDER` on the layout `scripts/fetch-samples.sh` writes for Aloe
 /// (`left.jpg`, `right.jpg`, `disp0GT.png` with disparity = value, 0 = unknown), here a small
@@ -15,24 +16,11 @@ struct AloeEvaluationTests {
   private func writeAloeLayout(in folder: URL) throws -> URL {
     let scene = folder.appendingPathComponent("aloe")
     try FileManager.default.createDirectory(at: scene, withIntermediateDirectories: true)
-    var generator = SeededGenerator(seed: 4)
     let (width, height, shift) = (64, 32, 10)
-    let texture = (0..<(height * (width + shift))).map { _ in
-      Float.random(in: 0...1, using: &generator)
-    }
-    // left(x) = T(x), right(x) = T(x + 10): left(x) = right(x − 10).
-    func view(offset: Int) -> Image {
-      var pixels: [Float] = []
-      for y in 0..<height {
-        for x in 0..<width {
-          let value = texture[y * (width + shift) + x + offset]
-          pixels += [value, value, value]
-        }
-      }
-      return Image(width: width, height: height, channels: 3, pixels: pixels)
-    }
-    try ImageIO.writeJPEG(view(offset: 0), to: scene.appendingPathComponent("left.jpg"))
-    try ImageIO.writeJPEG(view(offset: shift), to: scene.appendingPathComponent("right.jpg"))
+    // right(x) = left(x + 10): left(x) = right(x − 10).
+    let pair = constantShiftPair(batch: 1, height: height, width: width, shift: shift, seed: 4)
+    try ImageIO.writeJPEG(Image(pair.left), to: scene.appendingPathComponent("left.jpg"))
+    try ImageIO.writeJPEG(Image(pair.right), to: scene.appendingPathComponent("right.jpg"))
     var truth = Image(width: width, height: height, channels: 1, repeating: 10 / 255)
     for x in 0..<width { truth[0, x, 0] = 0 }
     try ImageIO.writePNG(truth, to: scene.appendingPathComponent("disp0GT.png"))
