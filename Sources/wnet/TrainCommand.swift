@@ -141,6 +141,9 @@ extension WNetCommand {
           + "pairs."))
     var minCoverage: Float?
 
+    /// The preset of a new run: `--preset`, else the bundled default model's.
+    var newRunPreset: WNetPreset { preset ?? PretrainedModel.defaultPreset }
+
     func validate() throws {
       if let steps, steps <= 0 { throw ValidationError("'--steps' must be positive.") }
       if let batchSize, batchSize <= 0 { throw ValidationError("'--batch-size' must be positive.") }
@@ -157,7 +160,7 @@ extension WNetCommand {
       }
       // On --resume the stored size fills in, and the recipe's own check catches a bad one.
       if !resume {
-        let preset = self.preset ?? PretrainedModel.defaultPreset
+        let preset = newRunPreset
         let defaults = TrainingRecipe(model: WNetConfiguration(preset: preset))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
@@ -190,7 +193,7 @@ extension WNetCommand {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
       if !resume {
-        let preset = self.preset ?? PretrainedModel.defaultPreset
+        let preset = newRunPreset
         let low = minDisparity ?? WNetConfiguration.defaultRange(for: preset).lowerBound
         let high = maxDisparity ?? WNetConfiguration.defaultRange(for: preset).upperBound
         guard high > low else {
@@ -202,7 +205,7 @@ extension WNetCommand {
     /// The recipe of a new run: the options given, the defaults for the others.
     func newRecipe() throws -> TrainingRecipe {
       let model = WNetConfiguration(
-        preset: preset ?? PretrainedModel.defaultPreset, minimumDisparity: minDisparity,
+        preset: newRunPreset, minimumDisparity: minDisparity,
         maximumDisparity: maxDisparity)
       return try revising(TrainingRecipe(model: model))
     }
