@@ -31,12 +31,16 @@ public struct ModelBenchmark: Sendable {
   public var warmup: Int
   /// The largest candidate disparity, or `nil` for the preset's own range.
   public var maximumDisparity: Int?
+  /// `matching`: with the coarse context branch (``WNetConfiguration/coarseContext``).
+  public var coarseContext: Bool
 
   public init(
     preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
-    training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil
+    training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
+    coarseContext: Bool = false
   ) {
     self.maximumDisparity = maximumDisparity
+    self.coarseContext = coarseContext
     self.preset = preset
     self.height = height
     self.width = width
@@ -49,7 +53,8 @@ public struct ModelBenchmark: Sendable {
   /// Runs the benchmark; with `profile`, also returns how time split across operations (over the
   /// timed runs only).
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
-    let configuration = WNetConfiguration(preset: preset, maximumDisparity: maximumDisparity)
+    let configuration = WNetConfiguration(
+      preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)

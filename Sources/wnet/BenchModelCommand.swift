@@ -44,6 +44,9 @@ extension WNetCommand {
       help: "The largest candidate disparity, px (default: the preset's own range).")
     var maximumDisparity: Int?
 
+    @Flag(help: "matching: with the coarse context branch at 1/16 (sizes: multiples of 16).")
+    var coarseContext = false
+
     @Flag(help: "Time training steps instead of inference.")
     var train = false
 
@@ -61,7 +64,10 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      let multiple = WNetConfiguration(preset: preset).sizeMultiple
+      if coarseContext, preset != .matching {
+        throw ValidationError("'--coarse-context' needs the matching preset.")
+      }
+      let multiple = WNetConfiguration(preset: preset, coarseContext: coarseContext).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError(
           "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
@@ -83,7 +89,7 @@ extension WNetCommand {
     func run() throws {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup, maximumDisparity: maximumDisparity)
+        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: coarseContext)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

@@ -38,6 +38,13 @@ extension WNetCommand {
         "The largest candidate disparity, in pixels at the training size (default: the preset's).")
     var maxDisparity: Int?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: give the coarse aggregation a context branch at 1/16 resolution (a receptive "
+          + "field of about 250 px instead of 56; sizes become multiples of 16) (default: off)."))
+    var coarseContext: Bool?
+
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
 
@@ -159,9 +166,12 @@ extension WNetCommand {
         throw ValidationError("'--checkpoint-every' must be positive.")
       }
       // On --resume the stored size fills in, and the recipe's own check catches a bad one.
+      if coarseContext == true, !resume, newRunPreset != .matching {
+        throw ValidationError("'--coarse-context' needs the matching preset.")
+      }
       if !resume {
         let preset = newRunPreset
-        let defaults = TrainingRecipe(model: WNetConfiguration(preset: preset))
+        let defaults = TrainingRecipe(model: newModel)
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -202,12 +212,16 @@ extension WNetCommand {
       }
     }
 
+    /// The model of a new run: the options given, the preset's defaults for the others.
+    var newModel: WNetConfiguration {
+      WNetConfiguration(
+        preset: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
+        coarseContext: coarseContext ?? false)
+    }
+
     /// The recipe of a new run: the options given, the defaults for the others.
     func newRecipe() throws -> TrainingRecipe {
-      let model = WNetConfiguration(
-        preset: newRunPreset, minimumDisparity: minDisparity,
-        maximumDisparity: maxDisparity)
-      return try revising(TrainingRecipe(model: model))
+      try revising(TrainingRecipe(model: newModel))
     }
 
     /// `recipe` with the options given replacing its values; a new split is drawn when the data
@@ -228,12 +242,15 @@ extension WNetCommand {
         )
       let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
-        high == recipe.model.maximumDisparity
+        high == recipe.model.maximumDisparity,
+        (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext
       else {
+        let context = recipe.model.coarseContext ? " and a coarse context branch" : ""
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
-            + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity); '--preset', "
-            + "'--min-disparity' and '--max-disparity' cannot change it")
+            + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
+            + "'--preset', '--min-disparity', '--max-disparity' and '--coarse-context' cannot "
+            + "change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }

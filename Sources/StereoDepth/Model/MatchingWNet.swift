@@ -12,6 +12,9 @@ import StereoTensor
 ///                conv 3×3 3→8                                   H      f¹
 ///     coarse:    corr(f⅛_L, f⅛_R) over D8 absolute candidates   [N, H/8, W/8, D8]
 ///                concat f⅛ of the view, conv 3×3 (32+D8)→48, 48→48, conv 3×3 48→D8 (bias)
+///                with `coarseContext`, the second 48→48 becomes a context branch:
+///                  c = conv 3×3 48→48 three times on maxpool 2×2 (H/16)
+///                  conv 3×3 96→48 on [upsample×2(c), x]                 H/8
 ///     refine s = ¼, ½, 1:
 ///                d0 = 2 · bilinear×2(d of the previous scale)   (a constant: no gradient)
 ///                w  = the other view's f^s warped by d0         (linear, edge replication)
@@ -47,6 +50,10 @@ public final class MatchingWNet: StereoNetwork {
   public let coarse: [ConvBatchNormReLU]
   /// The coarse head: `D8` scores.
   public let coarseHead: Conv2D
+  /// With `coarseContext`: the units at 1/16 (empty without it).
+  public let context: [ConvBatchNormReLU]
+  /// With `coarseContext`: the unit that merges the up-sampled context with the 1/8 features.
+  public let contextMerge: ConvBatchNormReLU?
   /// The refinement units at 1/4, 1/2 and 1/1 (one array per scale).
   public let refinements: [[ConvBatchNormReLU]]
   /// The refinement heads: `K` offset scores per scale.
@@ -62,6 +69,8 @@ public final class MatchingWNet: StereoNetwork {
   public static let refinementRadius = 2
   /// The coarsest scale's factor (input pixels per coarse pixel).
   public static let coarseFactor = 8
+  /// The number of units of the context branch at 1/16.
+  public static let contextUnitCount = 3
 
   /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
   public static func coarseRange(_ configuration: WNetConfiguration) -> (
@@ -103,11 +112,15 @@ public final class MatchingWNet: StereoNetwork {
       inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)
     let d8 = Self.coarseRange(configuration).count
     let cw = Self.coarseWidth
-    coarse = [
+    var coarse = [
       ConvBatchNormReLU(
-        inputChannels: widths[2] + d8, outputChannels: cw, kernelSize: 3, using: &generator),
-      ConvBatchNormReLU(inputChannels: cw, outputChannels: cw, kernelSize: 3, using: &generator),
+        inputChannels: widths[2] + d8, outputChannels: cw, kernelSize: 3, using: &generator)
     ]
+    if !configuration.coarseContext {
+      coarse.append(
+        ConvBatchNormReLU(inputChannels: cw, outputChannels: cw, kernelSize: 3, using: &generator))
+    }
+    self.coarse = coarse
     coarseHead = Conv2D(
       inputChannels: cw, outputChannels: d8, kernelSize: 3, useBias: true, using: &generator)
     let k = 2 * Self.refinementRadius + 1
@@ -133,6 +146,16 @@ public final class MatchingWNet: StereoNetwork {
     }
     self.refinements = refinements
     refinementHeads = heads
+    if configuration.coarseContext {
+      context = (0..<Self.contextUnitCount).map { _ in
+        ConvBatchNormReLU(inputChannels: cw, outputChannels: cw, kernelSize: 3, using: &generator)
+      }
+      contextMerge = ConvBatchNormReLU(
+        inputChannels: 2 * cw, outputChannels: cw, kernelSize: 3, using: &generator)
+    } else {
+      context = []
+      contextMerge = nil
+    }
   }
 
   /// The feature pyramid of one view's RGB: `[f¹, f½, f¼, f⅛]`.
@@ -179,6 +202,17 @@ public final class MatchingWNet: StereoNetwork {
       var x = builder.concatenated([own(side)[3], volume], name: "\(name).concat")
       for (index, unit) in coarse.enumerated() {
         x = builder.convBatchNormReLU(x, unit, name: "coarse.\(index).\(side.rawValue)")
+      }
+      if let contextMerge {
+        var c = builder.maxPool(x, size: 2, name: "coarse.context.pool.\(side.rawValue)")
+        for (index, unit) in context.enumerated() {
+          c = builder.convBatchNormReLU(
+            c, unit, name: "coarse.context.\(index).\(side.rawValue)")
+        }
+        let merged = builder.upsampled2xConcatenated(
+          c, x, name: "coarse.context.up.\(side.rawValue)")
+        x = builder.convBatchNormReLU(
+          merged, contextMerge, name: "coarse.context.merge.\(side.rawValue)")
       }
       scores[side] = builder.convolution(
         x, coarseHead, outputChannels: nil, name: "coarse.head.\(side.rawValue)")
@@ -250,6 +284,10 @@ public final class MatchingWNet: StereoNetwork {
     result.append("features.full", fullResolutionFeatures.parameters)
     for (index, unit) in coarse.enumerated() { result.append("coarse.\(index)", unit.parameters) }
     result.append("coarse.head", coarseHead.parameters)
+    for (index, unit) in context.enumerated() {
+      result.append("coarse.context.\(index)", unit.parameters)
+    }
+    if let contextMerge { result.append("coarse.context.merge", contextMerge.parameters) }
     for (level, units) in refinements.enumerated() {
       for (index, unit) in units.enumerated() {
         result.append("refine.\(level).\(index)", unit.parameters)

@@ -23,13 +23,21 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   public var minimumDisparity: Int
   /// The largest candidate disparity, in pixels (inclusive).
   public var maximumDisparity: Int
+  /// `matching` only: whether the coarse aggregation has a context branch at 1/16 resolution
+  /// (``MatchingWNet``), which widens its receptive field from about 56 to about 250 input
+  /// pixels. Checkpoints written before it existed decode as `false`.
+  public var coarseContext: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
-  public init(preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil) {
+  public init(
+    preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
+    coarseContext: Bool = false
+  ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
     self.minimumDisparity = minimumDisparity ?? defaults.lowerBound
     self.maximumDisparity = maximumDisparity ?? defaults.upperBound
+    self.coarseContext = coarseContext
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -58,6 +66,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
           + "candidates (minimum below maximum)"
       ]
     }
+    guard !coarseContext || preset == .matching else {
+      return ["the coarse context branch exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
     return []
   }
 
@@ -85,7 +96,31 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     switch preset {
     case .realtime: 8
     case .original: 16
-    case .matching: 8
+    case .matching: coarseContext ? 16 : 8
     }
+  }
+}
+
+extension WNetConfiguration {
+  enum CodingKeys: String, CodingKey {
+    case preset, minimumDisparity, maximumDisparity, coarseContext
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    preset = try container.decode(WNetPreset.self, forKey: .preset)
+    minimumDisparity = try container.decode(Int.self, forKey: .minimumDisparity)
+    maximumDisparity = try container.decode(Int.self, forKey: .maximumDisparity)
+    coarseContext = try container.decodeIfPresent(Bool.self, forKey: .coarseContext) ?? false
+  }
+
+  /// Writes `coarseContext` only when it is set, so that checkpoints without the branch stay
+  /// readable by versions that predate it.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(preset, forKey: .preset)
+    try container.encode(minimumDisparity, forKey: .minimumDisparity)
+    try container.encode(maximumDisparity, forKey: .maximumDisparity)
+    if coarseContext { try container.encode(true, forKey: .coarseContext) }
   }
 }
