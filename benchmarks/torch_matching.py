@@ -8,7 +8,10 @@ ONNXGraphBuilder+Matching.swift), NCHW:
     features (shared by the views): conv 3x3/2 3->16 (f1/2); 3x3/2 16->24, 24->24 (f1/4);
         3x3/2 24->32, 32->32 (f1/8); conv 3x3 3->8 at full resolution (f1)
     coarse: corr(f1/8 L, f1/8 R) over D8 absolute candidates (32 for 0...255), concat f1/8,
-        conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation
+        conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation;
+        with the coarse context branch (--coarse-context, or a checkpoint that has it), the
+        second 48->48 is: three 48->48 on maxpool 2x2 (1/16), bilinear x2, concat with the 1/8
+        activation, conv 96->48
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
@@ -118,18 +121,25 @@ def column_grid(d):
 
 
 class MatchingWNet(nn.Module):
-    def __init__(self, minimum=0, maximum=255):
+    def __init__(self, minimum=0, maximum=255, coarse_context=False):
         super().__init__()
         w = FEATURE_WIDTHS
         self.coarse_first, self.d8 = coarse_range(minimum, maximum)
+        self.coarse_context = coarse_context
         self.features = nn.ModuleList([
             nn.Sequential(ConvBNReLU(3, w[0], 2)),
             nn.Sequential(ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])),
             nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2])),
         ])
         self.features_full = ConvBNReLU(3, FULL_WIDTH)
-        self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH),
-                                    ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
+        if coarse_context:
+            self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH))
+            self.context = nn.Sequential(*[ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH)
+                                           for _ in range(3)])
+            self.context_merge = ConvBNReLU(2 * COARSE_WIDTH, COARSE_WIDTH)
+        else:
+            self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH),
+                                        ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
         self.coarse_head = nn.Conv2d(COARSE_WIDTH, self.d8, 3, padding=1)
         k = 2 * RADIUS + 1
         self.refine = nn.ModuleList()
@@ -157,6 +167,10 @@ class MatchingWNet(nn.Module):
             volume = correlation(pyramids["left"][3], pyramids["right"][3], self.coarse_first,
                                  self.d8, side)
             x = self.coarse(torch.cat([pyramids[side][3], volume], 1))
+            if self.coarse_context:
+                c = self.context(F.max_pool2d(x, 2))
+                c = F.interpolate(c, scale_factor=2, mode="bilinear", align_corners=False)
+                x = self.context_merge(torch.cat([c, x], 1))
             scores = self.coarse_head(x)
             level_out[side] = (scores, None)
             disparity[side] = expectation(scores, self.coarse_first)
@@ -280,6 +294,10 @@ def load_checkpoint(model, tensors):
     for index, module in enumerate(model.coarse):
         unit(module, "coarse.%d" % index)
     conv(model.coarse_head, "model.coarse.head")
+    if model.coarse_context:
+        for index, module in enumerate(model.context):
+            unit(module, "coarse.context.%d" % index)
+        unit(model.context_merge, "coarse.context.merge")
     for level, (units, head) in enumerate(zip(model.refine, model.refine_heads)):
         for index, module in enumerate(units):
             unit(module, "refine.%d.%d" % (level, index))
@@ -300,21 +318,23 @@ def check(arguments):
     if configuration.get("preset") != "matching":
         raise SystemExit("%s: not a matching checkpoint" % arguments.check[0])
     model = MatchingWNet(configuration.get("minimumDisparity", 0),
-                         configuration.get("maximumDisparity", 255))
+                         configuration.get("maximumDisparity", 255),
+                         configuration.get("coarseContext", False))
+    multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
     left, right = read_rgb(arguments.check[1]), read_rgb(arguments.check[2])
     h, w = left.shape[:2]
 
-    def prepare(image):  # edge-padded to multiples of 8, as DisparityEstimator.padded
-        padded = np.pad(image, ((0, -h % 8), (0, -w % 8), (0, 0)), mode="edge")
+    def prepare(image):  # edge-padded to the size multiple, as DisparityEstimator.padded
+        padded = np.pad(image, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="edge")
         return torch.from_numpy(np.ascontiguousarray(padded.transpose(2, 0, 1)[None]))
 
     with torch.no_grad():
         ours = model(prepare(left), prepare(right))[0, 0, :h, :w].numpy()
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run([arguments.wnet, "infer", arguments.check[1], arguments.check[2],
-                        "--model", arguments.check[0], "--npy", "-o", folder],
+                        "--model", arguments.check[0], "--npy", "--dense", "-o", folder],
                        check=True, stdout=subprocess.DEVNULL)
         theirs = np.load(os.path.join(folder, "disparity.npy")).reshape(h, w)
     difference = np.abs(ours - theirs)
@@ -329,6 +349,8 @@ def main():
     parser.add_argument("--width", type=int, default=336)
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--train", action="store_true")
+    parser.add_argument("--coarse-context", action="store_true",
+                        help="with the coarse context branch at 1/16 (sizes: multiples of 16)")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -349,7 +371,7 @@ def main():
     batch = args.batch or (6 if args.train else 1)
     memory_format = (torch.channels_last if args.layout == "channels_last"
                      else torch.contiguous_format)
-    model = MatchingWNet().to(memory_format=memory_format)
+    model = MatchingWNet(coarse_context=args.coarse_context).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -378,7 +400,7 @@ def main():
     result = {
         "implementation": "pytorch-" + args.layout,
         "torch": torch.__version__,
-        "preset": "matching",
+        "preset": "matching" + (" coarse-context" if args.coarse_context else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

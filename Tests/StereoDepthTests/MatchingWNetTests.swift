@@ -53,6 +53,54 @@ struct MatchingWNetTests {
     #expect(output.left.disparity.shape == [1, 24, 40, 1])
   }
 
+  @Test("The coarse context branch: sizes of 16, its units, stored in the checkpoint only when set")
+  func coarseContext() throws {
+    let configuration = WNetConfiguration(preset: .matching, maximumDisparity: 63, coarseContext: true)
+    #expect(configuration.sizeMultiple == 16)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .realtime, coarseContext: true).problems.isEmpty)
+    let model = WNet(configuration: configuration, seed: 2)
+    let plain = WNet(configuration: WNetConfiguration(preset: .matching, maximumDisparity: 63), seed: 2)
+    let names = Set(model.parameters.entries.map(\.0))
+    let plainNames = Set(plain.parameters.entries.map(\.0))
+    // Three 48→48 units at 1/16 and a 96→48 merge replace the second 48→48 unit at 1/8.
+    #expect(names.contains("coarse.context.2.conv.filter"))
+    #expect(model.parameters["coarse.context.merge.conv.filter"]?.value.count == 48 * 96 * 9)
+    #expect(!names.contains("coarse.1.conv.filter") && plainNames.contains("coarse.1.conv.filter"))
+    #expect(plainNames.allSatisfy { !$0.hasPrefix("coarse.context") })
+    // The scales are those of the plain network (the branch lives inside the 1/8 aggregation).
+    let pair = multiScaleShiftPair(batch: 1, height: 32, width: 48, shift: 5, seed: 1)
+    let output = withoutGradients {
+      var context = ForwardContext(isTraining: true)
+      return model(left: pair.left, right: pair.right, context: &context)
+    }
+    #expect(output.scales.map { $0.left.probabilities.shape[3] } == [8, 5, 5, 5])
+    #expect(output.left.disparity.shape == [1, 32, 48, 1])
+    // JSON: the key is written only when set; metadata without it reads as `false`.
+    let encoder = JSONEncoder()
+    let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    let withoutKey = String(
+      decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
+    #expect(withKey.contains("\"coarseContext\":true"))
+    #expect(!withoutKey.contains("coarseContext"))
+    let old = #"{"preset":"matching","minimumDisparity":0,"maximumDisparity":255}"#
+    let decoded = try JSONDecoder().decode(WNetConfiguration.self, from: Data(old.utf8))
+    #expect(decoded == WNetConfiguration(preset: .matching))
+    #expect(try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    // A saved context model loads as one, with its weights.
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-context-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try WNetCheckpoint.save(
+      model, optimizer: nil,
+      metadata: CheckpointMetadata(configuration: configuration, step: 0, training: nil), to: url)
+    let loaded = try WNetCheckpoint.loadModel(url).model
+    #expect(loaded.configuration.coarseContext)
+    #expect(
+      loaded.parameters["coarse.context.0.conv.filter"]?.value.scalars
+        == model.parameters["coarse.context.0.conv.filter"]?.value.scalars)
+  }
+
   @Test("The training loss's gradient matches finite differences at the finest scale")
   func lossGradient() {
     // The base disparities d0 are constants by design (coarse estimates steer, but are not moved
