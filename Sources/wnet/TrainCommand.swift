@@ -148,6 +148,13 @@ extension WNetCommand {
           + "pairs."))
     var minCoverage: Float?
 
+    @Option(
+      help: ArgumentHelp(
+        "With --data, the smallest contrast factor of the photometric jitter: real pairs' "
+          + "contrast around their mean is scaled by c, uniform in [C, 1.2] (default 0.8); "
+          + "lower it to train on weakly textured views."))
+    var minContrast: Float?
+
     /// The preset of a new run: `--preset`, else the bundled default model's.
     var newRunPreset: WNetPreset { preset ?? PretrainedModel.defaultPreset }
 
@@ -198,6 +205,9 @@ extension WNetCommand {
           .isEmpty
       {
         throw ValidationError("'--max-scale' must be positive.")
+      }
+      if let minContrast, !(minContrast > 0 && minContrast <= 1.2) {
+        throw ValidationError("'--min-contrast' must lie in (0, 1.2].")
       }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
@@ -288,6 +298,7 @@ extension WNetCommand {
           data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])
           + (maxScale == nil ? [] : ["--max-scale"])
           + (minCoverage == nil ? [] : ["--min-coverage"])
+          + (minContrast == nil ? [] : ["--min-contrast"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -296,6 +307,10 @@ extension WNetCommand {
       if let syntheticShare { revised.syntheticShare = syntheticShare }
       if let maxScale { revised.augmentation.maximumScale = maxScale }
       if let minCoverage { revised.augmentation.minimumCoverage = minCoverage }
+      if let minContrast {
+        revised.augmentation.contrast = minContrast...max(
+          minContrast, revised.augmentation.contrast.upperBound)
+      }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
         || revised.split == nil

@@ -2,14 +2,14 @@ import Foundation
 import StereoDepth
 import Testing
 
-/// `wnet train --max-scale S --min-coverage C`: stored in the recipe's augmentation, checked,
+/// `wnet train --max-scale S --min-coverage C` (and `--min-contrast`): stored in the recipe's augmentation, checked,
 /// and refused without `--data`; training pairs with ground truth are named in a note;
 /// `--census` reaches the stored loss.
 @Suite("wnet train: random-scale options", .serialized)
 struct TrainAugmentationCommandTests {
   typealias CLI = CommandLineErrorTests
 
-  @Test("--max-scale and --min-coverage reach the stored recipe; bad values are refused")
+  @Test("--max-scale, --min-coverage and --min-contrast reach the stored recipe; bad values are refused")
   func scaleOptions() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -17,7 +17,7 @@ struct TrainAugmentationCommandTests {
     let run = folder.appendingPathComponent("run")
     let outcome = try CLI.run([
       "train", "--data", data.path, "--synthetic-share", "0", "--max-scale", "2.5",
-      "--min-coverage", "0.05", "--census", "--steps", "1", "--batch-size", "1", "--height", "16",
+      "--min-coverage", "0.05", "--min-contrast", "0.4", "--census", "--steps", "1", "--batch-size", "1", "--height", "16",
       "--width",
       "32", "--validate-every", "0", "--output", run.path,
     ])
@@ -25,6 +25,7 @@ struct TrainAugmentationCommandTests {
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
     let augmentation = try WNetCheckpoint.read(checkpoint).metadata.training?.data.augmentation
     #expect(augmentation?.maximumScale == 2.5 && augmentation?.minimumCoverage == 0.05)
+    #expect(augmentation?.contrast == 0.4...1.2)
     #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.loss.census == true)
     // `wnet synth` scenes carry disp0GT.pfm: allowed, with a note.
     #expect(outcome.standardError.contains("training pairs have ground truth"))
@@ -34,6 +35,8 @@ struct TrainAugmentationCommandTests {
       (["--data", data.path, "--max-scale", "0"], "--max-scale"),
       (["--data", data.path, "--min-coverage", "1.5"], "--min-coverage"),
       (["--data", data.path, "--min-coverage", "0"], "--min-coverage"),
+      (["--min-contrast", "0.5"], "--min-contrast"),
+      (["--data", data.path, "--min-contrast", "0"], "--min-contrast"),
     ] {
       let refused = try CLI.run(
         ["train"] + arguments + ["--output", folder.appendingPathComponent("other").path])
