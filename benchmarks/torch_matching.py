@@ -11,7 +11,9 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation;
         with the coarse context branch (--coarse-context, or a checkpoint that has it), the
         second 48->48 is: three 48->48 on maxpool 2x2 (1/16), bilinear x2, concat with the 1/8
-        activation, conv 96->48
+        activation, conv 96->48;
+        with cosine correlation (--cosine-correlation, or a checkpoint that has it), the
+        correlations at 1/8 and 1/4 compare f / sqrt(mean_c f^2 + 0.01) instead of f
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
@@ -121,8 +123,9 @@ def column_grid(d):
 
 
 class MatchingWNet(nn.Module):
-    def __init__(self, minimum=0, maximum=255, coarse_context=False):
+    def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False):
         super().__init__()
+        self.cosine = cosine
         w = FEATURE_WIDTHS
         self.coarse_first, self.d8 = coarse_range(minimum, maximum)
         self.coarse_context = coarse_context
@@ -158,13 +161,21 @@ class MatchingWNet(nn.Module):
             result.append(x)
         return result
 
+    def matched(self, pyramid):
+        """What the correlations compare: RMS-normalized features at 1/4 and 1/8 (cosine)."""
+        if not self.cosine:
+            return pyramid
+        return [f if level < 2 else f / torch.sqrt((f * f).mean(1, keepdim=True) + 0.01)
+                for level, f in enumerate(pyramid)]
+
     def scales(self, left, right, sides=("left", "right")):
         """Per scale (coarse first): {side: (scores, base or None)}."""
         pyramids = {"left": self.pyramid(left), "right": self.pyramid(right)}
+        matched = {side: self.matched(p) for side, p in pyramids.items()}
         other = {"left": "right", "right": "left"}
         result, disparity, level_out = [], {}, {}
         for side in sides:
-            volume = correlation(pyramids["left"][3], pyramids["right"][3], self.coarse_first,
+            volume = correlation(matched["left"][3], matched["right"][3], self.coarse_first,
                                  self.d8, side)
             x = self.coarse(torch.cat([pyramids[side][3], volume], 1))
             if self.coarse_context:
@@ -184,9 +195,10 @@ class MatchingWNet(nn.Module):
                                          mode="bilinear", align_corners=False)
                 features = pyramids[side][index]
                 sigma = -1 if side == "left" else 1
-                warped = sample_columns(pyramids[other[side]][index],
+                warped = sample_columns(matched[other[side]][index],
                                         column_grid(base) + sigma * base)
-                l, r = (features, warped) if side == "left" else (warped, features)
+                own = matched[side][index]
+                l, r = (own, warped) if side == "left" else (warped, own)
                 volume = correlation(l, r, -RADIUS, 2 * RADIUS + 1, side)
                 scores = head(units(torch.cat([features, volume], 1)))
                 level_out[side] = (scores, base)
@@ -319,7 +331,8 @@ def check(arguments):
         raise SystemExit("%s: not a matching checkpoint" % arguments.check[0])
     model = MatchingWNet(configuration.get("minimumDisparity", 0),
                          configuration.get("maximumDisparity", 255),
-                         configuration.get("coarseContext", False))
+                         configuration.get("coarseContext", False),
+                         configuration.get("cosineCorrelation", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -349,6 +362,8 @@ def main():
     parser.add_argument("--width", type=int, default=336)
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--train", action="store_true")
+    parser.add_argument("--cosine-correlation", action="store_true",
+                        help="correlate RMS-normalized features at 1/8 and 1/4")
     parser.add_argument("--coarse-context", action="store_true",
                         help="with the coarse context branch at 1/16 (sizes: multiples of 16)")
     parser.add_argument("--threads", type=int, default=2)
@@ -371,7 +386,8 @@ def main():
     batch = args.batch or (6 if args.train else 1)
     memory_format = (torch.channels_last if args.layout == "channels_last"
                      else torch.contiguous_format)
-    model = MatchingWNet(coarse_context=args.coarse_context).to(memory_format=memory_format)
+    model = MatchingWNet(coarse_context=args.coarse_context,
+                         cosine=args.cosine_correlation).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -400,7 +416,8 @@ def main():
     result = {
         "implementation": "pytorch-" + args.layout,
         "torch": torch.__version__,
-        "preset": "matching" + (" coarse-context" if args.coarse_context else ""),
+        "preset": "matching" + (" coarse-context" if args.coarse_context else "")
+        + (" cosine" if args.cosine_correlation else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

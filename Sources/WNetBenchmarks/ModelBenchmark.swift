@@ -33,12 +33,15 @@ public struct ModelBenchmark: Sendable {
   public var maximumDisparity: Int?
   /// `matching`: with the coarse context branch (``WNetConfiguration/coarseContext``).
   public var coarseContext: Bool
+  /// `matching`: with cosine correlation (``WNetConfiguration/cosineCorrelation``).
+  public var cosineCorrelation: Bool
 
   public init(
     preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
     training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false
   ) {
+    self.cosineCorrelation = cosineCorrelation
     self.maximumDisparity = maximumDisparity
     self.coarseContext = coarseContext
     self.preset = preset
@@ -54,7 +57,8 @@ public struct ModelBenchmark: Sendable {
   /// timed runs only).
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
     let configuration = WNetConfiguration(
-      preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext)
+      preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
+      cosineCorrelation: cosineCorrelation)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)

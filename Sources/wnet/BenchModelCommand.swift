@@ -47,6 +47,9 @@ extension WNetCommand {
     @Flag(help: "matching: with the coarse context branch at 1/16 (sizes: multiples of 16).")
     var coarseContext = false
 
+    @Flag(help: "matching: with cosine correlation (features scaled to unit RMS).")
+    var cosineCorrelation = false
+
     @Flag(help: "Time training steps instead of inference.")
     var train = false
 
@@ -64,8 +67,8 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if coarseContext, preset != .matching {
-        throw ValidationError("'--coarse-context' needs the matching preset.")
+      if coarseContext || cosineCorrelation, preset != .matching {
+        throw ValidationError("'--coarse-context' and '--cosine-correlation' need the matching preset.")
       }
       let multiple = WNetConfiguration(preset: preset, coarseContext: coarseContext).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -89,7 +92,8 @@ extension WNetCommand {
     func run() throws {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: coarseContext)
+        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
+        cosineCorrelation: cosineCorrelation)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

@@ -45,6 +45,13 @@ extension WNetCommand {
           + "field of about 250 px instead of 56; sizes become multiples of 16) (default: off)."))
     var coarseContext: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: correlate features scaled to unit root mean square (cosine similarity), "
+          + "so that the cost volume does not shrink with the views' contrast (default: off)."))
+    var cosineCorrelation: Bool?
+
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
 
@@ -176,6 +183,9 @@ extension WNetCommand {
       if coarseContext == true, !resume, newRunPreset != .matching {
         throw ValidationError("'--coarse-context' needs the matching preset.")
       }
+      if cosineCorrelation == true, !resume, newRunPreset != .matching {
+        throw ValidationError("'--cosine-correlation' needs the matching preset.")
+      }
       if !resume {
         let preset = newRunPreset
         let defaults = TrainingRecipe(model: newModel)
@@ -226,7 +236,7 @@ extension WNetCommand {
     var newModel: WNetConfiguration {
       WNetConfiguration(
         preset: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
-        coarseContext: coarseContext ?? false)
+        coarseContext: coarseContext ?? false, cosineCorrelation: cosineCorrelation ?? false)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.
@@ -253,14 +263,17 @@ extension WNetCommand {
       let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity,
-        (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext
+        (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext,
+        (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation
       else {
-        let context = recipe.model.coarseContext ? " and a coarse context branch" : ""
+        let context =
+          (recipe.model.coarseContext ? ", a coarse context branch" : "")
+          + (recipe.model.cosineCorrelation ? ", cosine correlation" : "")
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
-            + "'--preset', '--min-disparity', '--max-disparity' and '--coarse-context' cannot "
-            + "change it")
+            + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context' and "
+            + "'--cosine-correlation' cannot change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }

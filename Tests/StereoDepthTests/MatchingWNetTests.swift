@@ -101,6 +101,41 @@ struct MatchingWNetTests {
         == model.parameters["coarse.context.0.conv.filter"]?.value.scalars)
   }
 
+  @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
+  func cosineCorrelation() throws {
+    // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.
+    let x = Tensor(shape: [1, 1, 2, 2], scalars: [3, 4, 0, 0])
+    let y = Tensor.rmsNormalized(x, epsilon: 0.5).scalars
+    let expected: [Float] = [3 / Float(13).squareRoot(), 4 / Float(13).squareRoot(), 0, 0]
+    #expect(zip(y, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(y)")
+    // Scaling a pixel's features (contrast) leaves them nearly unchanged for small ε.
+    let scaled = Tensor.rmsNormalized(x.scaled(by: 0.25), epsilon: 1e-6).scalars
+    #expect(abs(scaled[0] - 3 / Float(12.5).squareRoot()) < 1e-4)
+    // The gradient against central differences, through the composition.
+    let input = randomTensor([1, 2, 3, 4], seed: 3, in: -1...1)
+    let weights = randomTensor([1, 2, 3, 4], seed: 4, in: -1...1)
+    let variable = Parameter(input)
+    (Tensor.rmsNormalized(variable.tracked, epsilon: 0.01) * weights).sum().backward()
+    let analytic = try #require(variable.gradient).scalars
+    for index in [0, 5, 11, 17, 23] {
+      var values = input.scalars
+      values[index] += 1e-2
+      let plus = (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
+        * weights).sum().scalar
+      values[index] -= 2e-2
+      let minus = (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
+        * weights).sum().scalar
+      let numeric = (plus - minus) / 2e-2
+      #expect(abs(numeric - analytic[index]) < 2e-2, "[\(index)] \(analytic[index]) vs \(numeric)")
+    }
+    let configuration = WNetConfiguration(preset: .matching, cosineCorrelation: true)
+    #expect(configuration.problems.isEmpty && configuration.sizeMultiple == 8)
+    #expect(!WNetConfiguration(preset: .original, cosineCorrelation: true).problems.isEmpty)
+    let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+    #expect(json.contains("\"cosineCorrelation\":true"))
+    #expect(try JSONDecoder().decode(WNetConfiguration.self, from: Data(json.utf8)) == configuration)
+  }
+
   @Test("The training loss's gradient matches finite differences at the finest scale")
   func lossGradient() {
     // The base disparities d0 are constants by design (coarse estimates steer, but are not moved

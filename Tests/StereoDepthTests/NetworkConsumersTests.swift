@@ -15,8 +15,10 @@ struct NetworkConsumersTests {
     var height: Int
     var width: Int
     var coarseContext = false
+    var cosineCorrelation = false
     var testDescription: String {
-      "\(preset.rawValue)\(coarseContext ? " with coarse context" : "") \(height)x\(width)"
+      "\(preset.rawValue)\(coarseContext ? " with coarse context" : "")"
+        + "\(cosineCorrelation ? " with cosine correlation" : "") \(height)x\(width)"
     }
   }
 
@@ -25,6 +27,7 @@ struct NetworkConsumersTests {
     Case(preset: .original, height: 32, width: 48),
     Case(preset: .matching, height: 40, width: 72),
     Case(preset: .matching, height: 48, width: 80, coarseContext: true),
+    Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -46,7 +49,8 @@ struct NetworkConsumersTests {
 
   @Test("The graph and the plan agree on logits and disparity", arguments: cases)
   func planMatchesGraph(_ testCase: Case) {
-    let model = makePerturbedModel(testCase.preset, seed: 21, coarseContext: testCase.coarseContext)
+    let model = makePerturbedModel(testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
+      cosineCorrelation: testCase.cosineCorrelation)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
     let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
@@ -65,7 +69,8 @@ struct NetworkConsumersTests {
     "onnxruntime runs the export of the same definition and agrees with the plan",
     .enabled(if: ONNXRuntimeSupport.isAvailable, ONNXRuntimeSupport.skipNote), arguments: cases)
   func onnxMatchesPlan(_ testCase: Case) throws {
-    let model = makePerturbedModel(testCase.preset, seed: 22, coarseContext: testCase.coarseContext)
+    let model = makePerturbedModel(testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
+      cosineCorrelation: testCase.cosineCorrelation)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
     let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)

@@ -15,6 +15,19 @@ extension ONNXGraphBuilder {
     return node("Slice", [padded, starts, ends, axes], prefix: prefix)
   }
 
+  /// `x / Sqrt(ReduceMean_channels(x·x) + ε)`, as ``StereoTensor/Tensor/rmsNormalized(_:epsilon:)``:
+  /// `[N, C, H, W]` → `[N, C, H, W]`.
+  mutating func rmsNormalized(_ x: String, epsilon: Float, prefix: String) -> String {
+    let square = mul(x, x, prefix: "\(prefix).square")
+    let meanSquare = node(
+      "ReduceMean", [square],
+      attributes: [ONNXAttribute("axes", .ints([1])), ONNXAttribute("keepdims", .int(1))],
+      prefix: prefix)
+    let shifted = add(
+      meanSquare, constant("\(prefix).epsilon", shape: [], floats: [epsilon]), prefix: prefix)
+    return node("Div", [x, node("Sqrt", [shifted], prefix: prefix)], prefix: prefix)
+  }
+
   /// The correlation volume, as
   /// ``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``:
   /// per candidate `d_k`, the other view shifted by `Pad`/`Slice`, `Mul`, `ReduceMean` over the

@@ -76,6 +76,10 @@ struct ONNXNetworkBuilder: NetworkBuilder {
 
   mutating func dropout(_ x: String, rate: Float, name: String) -> String { x }
 
+  mutating func rmsNormalized(_ x: String, epsilon: Float, name: String) -> String {
+    graph.rmsNormalized(x, epsilon: epsilon, prefix: name)
+  }
+
   mutating func correlation(
     _ left: String, _ right: String, minimumDisparity: Int, candidateCount: Int,
     view: CorrelationView, name: String

@@ -280,6 +280,10 @@ struct InferencePlanCompiler: NetworkBuilder {
 
   mutating func dropout(_ x: Int, rate: Float, name: String) -> Int { x }
 
+  mutating func rmsNormalized(_ x: Int, epsilon: Float, name: String) -> Int {
+    add([x], name) { Tensor.rmsNormalized($0[0], epsilon: epsilon) }
+  }
+
   mutating func correlation(
     _ left: Int, _ right: Int, minimumDisparity: Int, candidateCount: Int, view: CorrelationView,
     name: String

@@ -21,6 +21,11 @@ import StereoTensor
 ///                corr(f^s, w) over the offsets −2…2             [N, H·s, W·s, 5]
 ///                concat f^s, convs (¼: 29→24, 24→24; ½: 21→16; 1: 13→8), conv 3×3 → 5 (bias)
 ///
+/// With `cosineCorrelation`, the correlations at 1/8 and 1/4 compare features scaled to unit
+/// root mean square over the channels (`f / sqrt(mean_c f² + 0.01)`; the concatenated features
+/// stay as they are), so those cost volumes hold cosine similarities, independent of the views'
+/// contrast.
+///
 /// every convolution but the heads followed by batch norm and ReLU ("conv" above is
 /// ``ConvBatchNormReLU``). The previous scale's `d` is the softmax expectation of its scores
 /// (plus its own `d0`). The candidates at 1/8 are `d8_k = ⌊min/8⌋ + k`,
@@ -69,6 +74,8 @@ public final class MatchingWNet: StereoNetwork {
   public static let refinementRadius = 2
   /// The coarsest scale's factor (input pixels per coarse pixel).
   public static let coarseFactor = 8
+  /// The `ε` of the features' RMS normalization before correlation (`cosineCorrelation`).
+  public static let normalizationEpsilon: Float = 0.01
   /// The number of units of the context branch at 1/16.
   public static let contextUnitCount = 3
 
@@ -185,10 +192,26 @@ public final class MatchingWNet: StereoNetwork {
     let leftPyramid = pyramid(leftRGB, view: "left", into: &builder)
     let rightPyramid = pyramid(rightRGB, view: "right", into: &builder)
     func own(_ side: StereoSide) -> [Builder.Value] { side == .left ? leftPyramid : rightPyramid }
-    func other(_ side: StereoSide) -> [Builder.Value] {
-      side == .left ? rightPyramid : leftPyramid
-    }
     func view(_ side: StereoSide) -> CorrelationView { side == .left ? .left : .right }
+    // What the correlations compare: the pyramids, or their RMS-normalized features at 1/8 and
+    // 1/4 (where the estimate is decided; at 1/2 and 1/1 the unfused normalization would cost a
+    // third of the inference time).
+    func matched(_ pyramid: [Builder.Value], view: String) -> [Builder.Value] {
+      guard configuration.cosineCorrelation else { return pyramid }
+      return pyramid.enumerated().map { level, features in
+        guard level >= 2 else { return features }
+        return builder.rmsNormalized(
+          features, epsilon: Self.normalizationEpsilon, name: "match.\(level).\(view)")
+      }
+    }
+    let leftMatched = matched(leftPyramid, view: "left")
+    let rightMatched = matched(rightPyramid, view: "right")
+    func ownMatched(_ side: StereoSide) -> [Builder.Value] {
+      side == .left ? leftMatched : rightMatched
+    }
+    func otherMatched(_ side: StereoSide) -> [Builder.Value] {
+      side == .left ? rightMatched : leftMatched
+    }
 
     // Stage: the whole range at 1/8, as absolute candidates.
     let (coarseMinimum, d8) = Self.coarseRange(configuration)
@@ -197,7 +220,7 @@ public final class MatchingWNet: StereoNetwork {
     for side in sides {
       let name = "coarse.\(side.rawValue)"
       let volume = builder.correlation(
-        leftPyramid[3], rightPyramid[3], minimumDisparity: coarseMinimum, candidateCount: d8,
+        leftMatched[3], rightMatched[3], minimumDisparity: coarseMinimum, candidateCount: d8,
         view: view(side), name: "\(name).correlation")
       var x = builder.concatenated([own(side)[3], volume], name: "\(name).concat")
       for (index, unit) in coarse.enumerated() {
@@ -237,8 +260,9 @@ public final class MatchingWNet: StereoNetwork {
         bases[side] = base
         let features = own(side)[pyramidIndex]
         let warped = builder.warped(
-          other(side)[pyramidIndex], by: base, side: side, name: "\(name).warp")
-        let (l, rr) = side == .left ? (features, warped) : (warped, features)
+          otherMatched(side)[pyramidIndex], by: base, side: side, name: "\(name).warp")
+        let matchedFeatures = ownMatched(side)[pyramidIndex]
+        let (l, rr) = side == .left ? (matchedFeatures, warped) : (warped, matchedFeatures)
         let volume = builder.correlation(
           l, rr, minimumDisparity: -r, candidateCount: 2 * r + 1, view: view(side),
           name: "\(name).correlation")

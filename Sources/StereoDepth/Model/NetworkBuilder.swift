@@ -70,6 +70,14 @@ public protocol NetworkBuilder {
   /// Dropout at `rate` in training; the identity otherwise.
   mutating func dropout(_ x: Value, rate: Float, name: String) -> Value
 
+  /// Features scaled to unit root mean square over the channels:
+  ///
+  ///     out(x)_c = f(x)_c / sqrt(mean_c' f(x)_c'² + ε)
+  ///
+  /// `[N, H, W, C]` → `[N, H, W, C]`. The correlation of two such maps is their cosine similarity
+  /// (for ε → 0): it no longer scales with the views' contrast.
+  mutating func rmsNormalized(_ x: Value, epsilon: Float, name: String) -> Value
+
   /// The correlation volume of two feature maps over the `D` disparities
   /// `minimumDisparity + k`, zero outside the image (as
   /// ``StereoTensor/Tensor/correlation(left:right:minimumDisparity:candidateCount:view:)``): `[N, H, W, C]` twice → `[N, H, W, D]`, indexed by `view`.

@@ -110,6 +110,10 @@ public struct TrainingGraphBuilder: NetworkBuilder {
     return Value(x.materialized(context).dropout(rate: rate, using: &context.generator))
   }
 
+  public mutating func rmsNormalized(_ x: Value, epsilon: Float, name: String) -> Value {
+    Value(Tensor.rmsNormalized(x.materialized(context), epsilon: epsilon))
+  }
+
   public mutating func correlation(
     _ left: Value, _ right: Value, minimumDisparity: Int, candidateCount: Int,
     view: CorrelationView, name: String

@@ -27,17 +27,23 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// (``MatchingWNet``), which widens its receptive field from about 56 to about 250 input
   /// pixels. Checkpoints written before it existed decode as `false`.
   public var coarseContext: Bool
+  /// `matching` only: whether the correlations compare features scaled to unit root mean
+  /// square (``NetworkBuilder/rmsNormalized(_:epsilon:name:)``), i.e. by cosine similarity, so
+  /// that the cost volume does not shrink with the views' contrast. Checkpoints written before
+  /// it existed decode as `false`.
+  public var cosineCorrelation: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
     self.minimumDisparity = minimumDisparity ?? defaults.lowerBound
     self.maximumDisparity = maximumDisparity ?? defaults.upperBound
     self.coarseContext = coarseContext
+    self.cosineCorrelation = cosineCorrelation
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -68,6 +74,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     guard !coarseContext || preset == .matching else {
       return ["the coarse context branch exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    guard !cosineCorrelation || preset == .matching else {
+      return ["cosine correlation exists only in the 'matching' preset, not '\(preset.rawValue)'"]
     }
     return []
   }
@@ -103,7 +112,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 
 extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
-    case preset, minimumDisparity, maximumDisparity, coarseContext
+    case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
   }
 
   public init(from decoder: any Decoder) throws {
@@ -112,15 +121,18 @@ extension WNetConfiguration {
     minimumDisparity = try container.decode(Int.self, forKey: .minimumDisparity)
     maximumDisparity = try container.decode(Int.self, forKey: .maximumDisparity)
     coarseContext = try container.decodeIfPresent(Bool.self, forKey: .coarseContext) ?? false
+    cosineCorrelation =
+      try container.decodeIfPresent(Bool.self, forKey: .cosineCorrelation) ?? false
   }
 
-  /// Writes `coarseContext` only when it is set, so that checkpoints without the branch stay
-  /// readable by versions that predate it.
+  /// Writes `coarseContext` and `cosineCorrelation` only when set, so that checkpoints without
+  /// them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(preset, forKey: .preset)
     try container.encode(minimumDisparity, forKey: .minimumDisparity)
     try container.encode(maximumDisparity, forKey: .maximumDisparity)
     if coarseContext { try container.encode(true, forKey: .coarseContext) }
+    if cosineCorrelation { try container.encode(true, forKey: .cosineCorrelation) }
   }
 }

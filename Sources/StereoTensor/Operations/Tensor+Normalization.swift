@@ -112,3 +112,18 @@ extension Tensor {
     ).relu()
   }
 }
+
+extension Tensor {
+  /// Scales each pixel's features to unit root mean square over the channels:
+  ///
+  ///     out_c = x_c / sqrt(mean_c' x_c'² + ε)
+  ///
+  /// `[N, H, W, C]` → `[N, H, W, C]`, differentiable (a composition of element-wise operations,
+  /// a channel mean and a broadcast division). A pixel whose features are all zero stays zero.
+  public static func rmsNormalized(_ x: Tensor, epsilon: Float) -> Tensor {
+    let (_, _, _, _) = x.nhwc("rmsNormalized")
+    let scale = x.squared().mean(axes: [3], keepingDimensions: true)
+      .affine(scale: 1, offset: epsilon).sqrt()
+    return x / scale
+  }
+}
