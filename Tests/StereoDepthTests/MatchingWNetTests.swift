@@ -87,6 +87,14 @@ struct MatchingWNetTests {
     let decoded = try JSONDecoder().decode(WNetConfiguration.self, from: Data(old.utf8))
     #expect(decoded == WNetConfiguration(preset: .matching))
     #expect(try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    // A setting this version does not know is refused, not ignored (it would build another net).
+    let newer = #"{"preset":"matching","minimumDisparity":0,"maximumDisparity":255,"wider":true}"#
+    #expect {
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(newer.utf8))
+    } throws: { error in
+      guard case DecodingError.dataCorrupted(let context) = error else { return false }
+      return context.debugDescription.contains("'wider'")
+    }
     // A saved context model loads as one, with its weights.
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-context-\(UUID().uuidString).safetensors")

@@ -115,7 +115,26 @@ extension WNetConfiguration {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
   }
 
+  /// Any key, to find the ones this version does not know.
+  struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  /// Decodes a configuration; a key this version does not know (an architecture option of a
+  /// newer WNet) is an error, not a silently different network.
   public init(from decoder: any Decoder) throws {
+    let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+      .filter { CodingKeys(stringValue: $0) == nil }.sorted()
+    if let first = unknown.first {
+      throw DecodingError.dataCorrupted(
+        DecodingError.Context(
+          codingPath: decoder.codingPath,
+          debugDescription: "the model setting '\(first)' is unknown to WNet \(WNetVersion.current) "
+            + "(written by a newer version?)"))
+    }
     let container = try decoder.container(keyedBy: CodingKeys.self)
     preset = try container.decode(WNetPreset.self, forKey: .preset)
     minimumDisparity = try container.decode(Int.self, forKey: .minimumDisparity)
