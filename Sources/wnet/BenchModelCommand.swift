@@ -68,7 +68,8 @@ extension WNetCommand {
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
       if coarseContext || cosineCorrelation, preset != .matching {
-        throw ValidationError("'--coarse-context' and '--cosine-correlation' need the matching preset.")
+        throw ValidationError(
+          "'--coarse-context' and '--cosine-correlation' need the matching preset.")
       }
       let multiple = WNetConfiguration(preset: preset, coarseContext: coarseContext).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {

@@ -321,8 +321,9 @@ extension WNetCommand {
       if let maxScale { revised.augmentation.maximumScale = maxScale }
       if let minCoverage { revised.augmentation.minimumCoverage = minCoverage }
       if let minContrast {
-        revised.augmentation.contrast = minContrast...max(
-          minContrast, revised.augmentation.contrast.upperBound)
+        revised.augmentation.contrast =
+          minContrast...max(
+            minContrast, revised.augmentation.contrast.upperBound)
       }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy

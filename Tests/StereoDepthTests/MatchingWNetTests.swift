@@ -55,12 +55,14 @@ struct MatchingWNetTests {
 
   @Test("The coarse context branch: sizes of 16, its units, stored in the checkpoint only when set")
   func coarseContext() throws {
-    let configuration = WNetConfiguration(preset: .matching, maximumDisparity: 63, coarseContext: true)
+    let configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 63, coarseContext: true)
     #expect(configuration.sizeMultiple == 16)
     #expect(configuration.problems.isEmpty)
     #expect(!WNetConfiguration(preset: .realtime, coarseContext: true).problems.isEmpty)
     let model = WNet(configuration: configuration, seed: 2)
-    let plain = WNet(configuration: WNetConfiguration(preset: .matching, maximumDisparity: 63), seed: 2)
+    let plain = WNet(
+      configuration: WNetConfiguration(preset: .matching, maximumDisparity: 63), seed: 2)
     let names = Set(model.parameters.entries.map(\.0))
     let plainNames = Set(plain.parameters.entries.map(\.0))
     // Three 48→48 units at 1/16 and a 96→48 merge replace the second 48→48 unit at 1/8.
@@ -86,7 +88,8 @@ struct MatchingWNetTests {
     let old = #"{"preset":"matching","minimumDisparity":0,"maximumDisparity":255}"#
     let decoded = try JSONDecoder().decode(WNetConfiguration.self, from: Data(old.utf8))
     #expect(decoded == WNetConfiguration(preset: .matching))
-    #expect(try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
     // A setting this version does not know is refused, not ignored (it would build another net).
     let newer = #"{"preset":"matching","minimumDisparity":0,"maximumDisparity":255,"wider":true}"#
     #expect {
@@ -128,10 +131,12 @@ struct MatchingWNetTests {
     for index in [0, 5, 11, 17, 23] {
       var values = input.scalars
       values[index] += 1e-2
-      let plus = (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
+      let plus =
+        (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
         * weights).sum().scalar
       values[index] -= 2e-2
-      let minus = (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
+      let minus =
+        (Tensor.rmsNormalized(Tensor(shape: input.shape, scalars: values), epsilon: 0.01)
         * weights).sum().scalar
       let numeric = (plus - minus) / 2e-2
       #expect(abs(numeric - analytic[index]) < 2e-2, "[\(index)] \(analytic[index]) vs \(numeric)")
@@ -141,7 +146,8 @@ struct MatchingWNetTests {
     #expect(!WNetConfiguration(preset: .original, cosineCorrelation: true).problems.isEmpty)
     let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
     #expect(json.contains("\"cosineCorrelation\":true"))
-    #expect(try JSONDecoder().decode(WNetConfiguration.self, from: Data(json.utf8)) == configuration)
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(json.utf8)) == configuration)
   }
 
   @Test("The training loss's gradient matches finite differences at the finest scale")

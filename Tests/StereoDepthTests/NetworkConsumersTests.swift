@@ -49,7 +49,8 @@ struct NetworkConsumersTests {
 
   @Test("The graph and the plan agree on logits and disparity", arguments: cases)
   func planMatchesGraph(_ testCase: Case) {
-    let model = makePerturbedModel(testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
+    let model = makePerturbedModel(
+      testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
       cosineCorrelation: testCase.cosineCorrelation)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
@@ -69,7 +70,8 @@ struct NetworkConsumersTests {
     "onnxruntime runs the export of the same definition and agrees with the plan",
     .enabled(if: ONNXRuntimeSupport.isAvailable, ONNXRuntimeSupport.skipNote), arguments: cases)
   func onnxMatchesPlan(_ testCase: Case) throws {
-    let model = makePerturbedModel(testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
+    let model = makePerturbedModel(
+      testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
       cosineCorrelation: testCase.cosineCorrelation)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)

@@ -9,7 +9,9 @@ import Testing
 struct TrainAugmentationCommandTests {
   typealias CLI = CommandLineErrorTests
 
-  @Test("--max-scale, --min-coverage and --min-contrast reach the stored recipe; bad values are refused")
+  @Test(
+    "--max-scale, --min-coverage and --min-contrast reach the stored recipe; bad values are refused"
+  )
   func scaleOptions() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -17,7 +19,8 @@ struct TrainAugmentationCommandTests {
     let run = folder.appendingPathComponent("run")
     let outcome = try CLI.run([
       "train", "--data", data.path, "--synthetic-share", "0", "--max-scale", "2.5",
-      "--min-coverage", "0.05", "--min-contrast", "0.4", "--census", "--steps", "1", "--batch-size", "1", "--height", "16",
+      "--min-coverage", "0.05", "--min-contrast", "0.4", "--census", "--steps", "1", "--batch-size",
+      "1", "--height", "16",
       "--width",
       "32", "--validate-every", "0", "--output", run.path,
     ])

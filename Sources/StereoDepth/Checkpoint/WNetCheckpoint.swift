@@ -79,7 +79,9 @@ public enum WNetCheckpoint {
     let metadata: CheckpointMetadata
     do {
       metadata = try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8))
-    } catch DecodingError.dataCorrupted(let context) where context.debugDescription.hasPrefix("the model setting") {
+    } catch DecodingError.dataCorrupted(let context)
+      where context.debugDescription.hasPrefix("the model setting")
+    {
       throw CheckpointError("\(url.path): \(context.debugDescription)")
     } catch {
       throw CheckpointError("\(url.path) has unreadable WNet metadata")

@@ -73,7 +73,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       ]
     }
     guard !coarseContext || preset == .matching else {
-      return ["the coarse context branch exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+      return [
+        "the coarse context branch exists only in the 'matching' preset, not '\(preset.rawValue)'"
+      ]
     }
     guard !cosineCorrelation || preset == .matching else {
       return ["cosine correlation exists only in the 'matching' preset, not '\(preset.rawValue)'"]
@@ -132,7 +134,8 @@ extension WNetConfiguration {
       throw DecodingError.dataCorrupted(
         DecodingError.Context(
           codingPath: decoder.codingPath,
-          debugDescription: "the model setting '\(first)' is unknown to WNet \(WNetVersion.current) "
+          debugDescription:
+            "the model setting '\(first)' is unknown to WNet \(WNetVersion.current) "
             + "(written by a newer version?)"))
     }
     let container = try decoder.container(keyedBy: CodingKeys.self)
