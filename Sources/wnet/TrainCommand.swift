@@ -188,7 +188,9 @@ extension WNetCommand {
       }
       if !resume {
         let preset = newRunPreset
-        let defaults = TrainingRecipe(model: newModel)
+        // The range is checked below: the preset's own here, so a reversed one cannot trap.
+        let defaults = TrainingRecipe(
+          model: WNetConfiguration(preset: preset, coarseContext: coarseContext ?? false))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {

@@ -143,6 +143,14 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["train", "--resume", "--output", folder.appendingPathComponent("none").path],
       mentioning: "no checkpoint")
+    // A reversed range is refused by validation, with or without the architecture options
+    // (it once reached WNetConfiguration's precondition first).
+    for options in [[], ["--coarse-context"], ["--cosine-correlation"]] {
+      try expectOneLineError(
+        ["train", "--min-disparity", "9", "--max-disparity", "3"] + options
+          + ["--output", folder.appendingPathComponent("reversed").path],
+        mentioning: "9…3")
+    }
   }
 
   @Test("A NaN in training stops with a clear error and leaves the last checkpoint intact")
