@@ -218,8 +218,10 @@ extension WNetCommand {
       {
         throw ValidationError("'--max-scale' must be positive.")
       }
-      if let minContrast, !(minContrast > 0 && minContrast <= 1.2) {
-        throw ValidationError("'--min-contrast' must lie in (0, 1.2].")
+      // The jitter's upper bound stays the library's default.
+      let maxContrast = AugmentationConfiguration.standard.contrast.upperBound
+      if let minContrast, !(minContrast > 0 && minContrast <= maxContrast) {
+        throw ValidationError("'--min-contrast' must lie in (0, \(maxContrast)].")
       }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
@@ -323,9 +325,7 @@ extension WNetCommand {
       if let maxScale { revised.augmentation.maximumScale = maxScale }
       if let minCoverage { revised.augmentation.minimumCoverage = minCoverage }
       if let minContrast {
-        revised.augmentation.contrast =
-          minContrast...max(
-            minContrast, revised.augmentation.contrast.upperBound)
+        revised.augmentation.contrast = minContrast...revised.augmentation.contrast.upperBound
       }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy

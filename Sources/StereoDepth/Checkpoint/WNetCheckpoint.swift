@@ -79,10 +79,10 @@ public enum WNetCheckpoint {
     let metadata: CheckpointMetadata
     do {
       metadata = try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8))
-    } catch DecodingError.dataCorrupted(let context)
-      where context.debugDescription.hasPrefix("the model setting")
-    {
-      throw CheckpointError("\(url.path): \(context.debugDescription)")
+    } catch DecodingError.dataCorrupted(let context) {
+      // Says why, e.g. a model setting this version does not know (WNetConfiguration).
+      throw CheckpointError(
+        "\(url.path) has unreadable WNet metadata: \(context.debugDescription)")
     } catch {
       throw CheckpointError("\(url.path) has unreadable WNet metadata")
     }
