@@ -44,11 +44,27 @@ extension WNetCommand {
       help: "The largest candidate disparity, px (default: the preset's own range).")
     var maximumDisparity: Int?
 
-    @Flag(help: "matching: with the coarse context branch at 1/16 (sizes: multiples of 16).")
-    var coarseContext = false
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: with the coarse context branch at 1/16 (sizes: multiples of 16) (default: "
+          + "as the bundled model)."))
+    var coarseContext: Bool?
 
-    @Flag(help: "matching: with cosine correlation (features scaled to unit RMS).")
-    var cosineCorrelation = false
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: with cosine correlation (features scaled to unit RMS) (default: as the "
+          + "bundled model)."))
+    var cosineCorrelation: Bool?
+
+    /// The architecture timed: the options given, the bundled model's for the others.
+    var model: WNetConfiguration {
+      let defaults = WNetConfiguration.trainingDefault(for: preset)
+      return WNetConfiguration(
+        preset: preset, coarseContext: coarseContext ?? defaults.coarseContext,
+        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation)
+    }
 
     @Flag(help: "Time training steps instead of inference.")
     var train = false
@@ -67,11 +83,11 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if coarseContext || cosineCorrelation, preset != .matching {
+      if coarseContext == true || cosineCorrelation == true, preset != .matching {
         throw ValidationError(
           "'--coarse-context' and '--cosine-correlation' need the matching preset.")
       }
-      let multiple = WNetConfiguration(preset: preset, coarseContext: coarseContext).sizeMultiple
+      let multiple = model.sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError(
           "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
@@ -93,8 +109,8 @@ extension WNetCommand {
     func run() throws {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
-        cosineCorrelation: cosineCorrelation)
+        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: model.coarseContext,
+        cosineCorrelation: model.cosineCorrelation)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

@@ -42,14 +42,16 @@ extension WNetCommand {
       inversion: .prefixedNo,
       help: ArgumentHelp(
         "matching: give the coarse aggregation a context branch at 1/16 resolution (a receptive "
-          + "field of about 250 px instead of 56; sizes become multiples of 16) (default: off)."))
+          + "field of about 250 px instead of 56; sizes become multiples of 16) (default: the "
+          + "bundled model's architecture)."))
     var coarseContext: Bool?
 
     @Flag(
       inversion: .prefixedNo,
       help: ArgumentHelp(
         "matching: correlate features scaled to unit root mean square (cosine similarity), "
-          + "so that the cost volume does not shrink with the views' contrast (default: off)."))
+          + "so that the cost volume does not shrink with the views' contrast (default: on for "
+          + "matching, as the bundled model)."))
     var cosineCorrelation: Bool?
 
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
@@ -190,7 +192,10 @@ extension WNetCommand {
         let preset = newRunPreset
         // The range is checked below: the preset's own here, so a reversed one cannot trap.
         let defaults = TrainingRecipe(
-          model: WNetConfiguration(preset: preset, coarseContext: coarseContext ?? false))
+          model: WNetConfiguration(
+            preset: preset,
+            coarseContext: coarseContext
+              ?? WNetConfiguration.trainingDefault(for: preset).coarseContext))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -238,9 +243,11 @@ extension WNetCommand {
 
     /// The model of a new run: the options given, the preset's defaults for the others.
     var newModel: WNetConfiguration {
-      WNetConfiguration(
+      let defaults = WNetConfiguration.trainingDefault(for: newRunPreset)
+      return WNetConfiguration(
         preset: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
-        coarseContext: coarseContext ?? false, cosineCorrelation: cosineCorrelation ?? false)
+        coarseContext: coarseContext ?? defaults.coarseContext,
+        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.

@@ -4,7 +4,7 @@ import Testing
 
 /// `wnet train --max-scale S --min-coverage C` (and `--min-contrast`): stored in the recipe's augmentation, checked,
 /// and refused without `--data`; training pairs with ground truth are named in a note;
-/// `--census` reaches the stored loss.
+/// `--census` reaches the stored loss; a new matching run has cosine correlation by default.
 @Suite("wnet train: random-scale options", .serialized)
 struct TrainAugmentationCommandTests {
   typealias CLI = CommandLineErrorTests
@@ -30,6 +30,19 @@ struct TrainAugmentationCommandTests {
     #expect(augmentation?.maximumScale == 2.5 && augmentation?.minimumCoverage == 0.05)
     #expect(augmentation?.contrast == 0.4...1.2)
     #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.loss.census == true)
+    // A new matching run correlates by cosine unless told otherwise (the bundled model's
+    // architecture); `--no-cosine-correlation` turns it off.
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.configuration.cosineCorrelation)
+    let plain = folder.appendingPathComponent("plain")
+    let plainOutcome = try CLI.run([
+      "train", "--data", data.path, "--synthetic-share", "0", "--no-cosine-correlation",
+      "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32", "--validate-every",
+      "0", "--output", plain.path,
+    ])
+    #expect(plainOutcome.status == 0, "\(plainOutcome.standardError)")
+    let plainModel = try WNetCheckpoint.read(plain.appendingPathComponent("checkpoint.safetensors"))
+      .metadata.configuration
+    #expect(plainModel.preset == .matching && !plainModel.cosineCorrelation)
     // `wnet synth` scenes carry disp0GT.pfm: allowed, with a note.
     #expect(outcome.standardError.contains("training pairs have ground truth"))
 

@@ -50,6 +50,14 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     )
   }
 
+  /// The architecture of a new `wnet train` run of `preset` when no option says otherwise: the
+  /// bundled model's (`matching`: cosine correlation, measured better on 2001-2003 and
+  /// 2005-2006 at 4000 steps; README "How it does"). Decoding keeps `false` for a missing
+  /// setting, so older checkpoints still build the network they were trained as.
+  public static func trainingDefault(for preset: WNetPreset) -> WNetConfiguration {
+    WNetConfiguration(preset: preset, cosineCorrelation: preset == .matching)
+  }
+
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
   /// corrupt checkpoint or a typo: the selection layer's padding and cost grow with it).
   public static let disparityLimit = 4096
