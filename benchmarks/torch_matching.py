@@ -6,7 +6,8 @@ The same architecture as Sources/StereoDepth/Model/MatchingWNet.swift (and its O
 ONNXGraphBuilder+Matching.swift), NCHW:
 
     features (shared by the views): conv 3x3/2 3->16 (f1/2); 3x3/2 16->24, 24->24 (f1/4);
-        3x3/2 24->32, 32->32 (f1/8); conv 3x3 3->8 at full resolution (f1)
+        3x3/2 24->32, 32->32 (f1/8), with deep features (--deep-features, or a checkpoint that
+        has them) three more 32->32 at 1/8; conv 3x3 3->8 at full resolution (f1)
     coarse: corr(f1/8 L, f1/8 R) over D8 absolute candidates (32 for 0...255), concat f1/8,
         conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation;
         with the coarse context branch (--coarse-context, or a checkpoint that has it), the
@@ -123,7 +124,7 @@ def column_grid(d):
 
 
 class MatchingWNet(nn.Module):
-    def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False):
+    def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False):
         super().__init__()
         self.cosine = cosine
         w = FEATURE_WIDTHS
@@ -132,7 +133,8 @@ class MatchingWNet(nn.Module):
         self.features = nn.ModuleList([
             nn.Sequential(ConvBNReLU(3, w[0], 2)),
             nn.Sequential(ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])),
-            nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2])),
+            nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2]),
+                          *[ConvBNReLU(w[2], w[2]) for _ in range(3 if deep else 0)]),
         ])
         self.features_full = ConvBNReLU(3, FULL_WIDTH)
         if coarse_context:
@@ -332,7 +334,8 @@ def check(arguments):
     model = MatchingWNet(configuration.get("minimumDisparity", 0),
                          configuration.get("maximumDisparity", 255),
                          configuration.get("coarseContext", False),
-                         configuration.get("cosineCorrelation", False))
+                         configuration.get("cosineCorrelation", False),
+                         configuration.get("deepFeatures", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -366,6 +369,8 @@ def main():
                         help="correlate RMS-normalized features at 1/8 and 1/4")
     parser.add_argument("--coarse-context", action="store_true",
                         help="with the coarse context branch at 1/16 (sizes: multiples of 16)")
+    parser.add_argument("--deep-features", action="store_true",
+                        help="with three more feature units at 1/8")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -387,7 +392,8 @@ def main():
     memory_format = (torch.channels_last if args.layout == "channels_last"
                      else torch.contiguous_format)
     model = MatchingWNet(coarse_context=args.coarse_context,
-                         cosine=args.cosine_correlation).to(memory_format=memory_format)
+                         cosine=args.cosine_correlation,
+                         deep=args.deep_features).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -417,7 +423,8 @@ def main():
         "implementation": "pytorch-" + args.layout,
         "torch": torch.__version__,
         "preset": "matching" + (" coarse-context" if args.coarse_context else "")
-        + (" cosine" if args.cosine_correlation else ""),
+        + (" cosine" if args.cosine_correlation else "")
+        + (" deep-features" if args.deep_features else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

@@ -35,13 +35,16 @@ public struct ModelBenchmark: Sendable {
   public var coarseContext: Bool
   /// `matching`: with cosine correlation (``WNetConfiguration/cosineCorrelation``).
   public var cosineCorrelation: Bool
+  /// `matching`: with the deeper 1/8 features (``WNetConfiguration/deepFeatures``).
+  public var deepFeatures: Bool
 
   public init(
     preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
     training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false, cosineCorrelation: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false
   ) {
     self.cosineCorrelation = cosineCorrelation
+    self.deepFeatures = deepFeatures
     self.maximumDisparity = maximumDisparity
     self.coarseContext = coarseContext
     self.preset = preset
@@ -58,7 +61,7 @@ public struct ModelBenchmark: Sendable {
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
     let configuration = WNetConfiguration(
       preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
-      cosineCorrelation: cosineCorrelation)
+      cosineCorrelation: cosineCorrelation, deepFeatures: deepFeatures)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)

@@ -58,12 +58,19 @@ extension WNetCommand {
           + "bundled model)."))
     var cosineCorrelation: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: with three more feature units at 1/8 (default: as the bundled model)."))
+    var deepFeatures: Bool?
+
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
       let defaults = WNetConfiguration.trainingDefault(for: preset)
       return WNetConfiguration(
         preset: preset, coarseContext: coarseContext ?? defaults.coarseContext,
-        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation)
+        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation,
+        deepFeatures: deepFeatures ?? defaults.deepFeatures)
     }
 
     @Flag(help: "Time training steps instead of inference.")
@@ -83,9 +90,12 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if coarseContext == true || cosineCorrelation == true, preset != .matching {
+      if coarseContext == true || cosineCorrelation == true || deepFeatures == true,
+        preset != .matching
+      {
         throw ValidationError(
-          "'--coarse-context' and '--cosine-correlation' need the matching preset.")
+          "'--coarse-context', '--cosine-correlation' and '--deep-features' need the matching "
+            + "preset.")
       }
       let multiple = model.sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -110,7 +120,7 @@ extension WNetCommand {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: model.coarseContext,
-        cosineCorrelation: model.cosineCorrelation)
+        cosineCorrelation: model.cosineCorrelation, deepFeatures: model.deepFeatures)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

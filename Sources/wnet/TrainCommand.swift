@@ -54,6 +54,13 @@ extension WNetCommand {
           + "matching, as the bundled model)."))
     var cosineCorrelation: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: three more feature units at 1/8 resolution (a receptive field of about 87 px "
+          + "instead of 39 for the coarse matching) (default: the bundled model's architecture)."))
+    var deepFeatures: Bool?
+
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
 
@@ -188,6 +195,9 @@ extension WNetCommand {
       if cosineCorrelation == true, !resume, newRunPreset != .matching {
         throw ValidationError("'--cosine-correlation' needs the matching preset.")
       }
+      if deepFeatures == true, !resume, newRunPreset != .matching {
+        throw ValidationError("'--deep-features' needs the matching preset.")
+      }
       if !resume {
         let preset = newRunPreset
         // The range is checked below: the preset's own here, so a reversed one cannot trap.
@@ -247,7 +257,8 @@ extension WNetCommand {
       return WNetConfiguration(
         preset: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
         coarseContext: coarseContext ?? defaults.coarseContext,
-        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation)
+        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation,
+        deepFeatures: deepFeatures ?? defaults.deepFeatures)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.
@@ -275,16 +286,18 @@ extension WNetCommand {
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity,
         (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext,
-        (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation
+        (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation,
+        (deepFeatures ?? recipe.model.deepFeatures) == recipe.model.deepFeatures
       else {
         let context =
           (recipe.model.coarseContext ? ", a coarse context branch" : "")
           + (recipe.model.cosineCorrelation ? ", cosine correlation" : "")
+          + (recipe.model.deepFeatures ? ", deep features" : "")
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
-            + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context' and "
-            + "'--cosine-correlation' cannot change it")
+            + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context', "
+            + "'--cosine-correlation' and '--deep-features' cannot change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }

@@ -112,6 +112,37 @@ struct MatchingWNetTests {
         == model.parameters["coarse.context.0.conv.filter"]?.value.scalars)
   }
 
+  @Test("Deep features: three more 32→32 units at 1/8, stored in the checkpoint only when set")
+  func deepFeatures() throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 63, deepFeatures: true)
+    #expect(configuration.problems.isEmpty && configuration.sizeMultiple == 8)
+    #expect(!WNetConfiguration(preset: .original, deepFeatures: true).problems.isEmpty)
+    let model = WNet(configuration: configuration, seed: 3)
+    let plain = WNet(
+      configuration: WNetConfiguration(preset: .matching, maximumDisparity: 63), seed: 3)
+    // 3 units × (32·32·9 weights + 32 scales + 32 shifts) trainable, nothing else changes.
+    #expect(
+      model.parameters.trainableCount - plain.parameters.trainableCount
+        == 3 * (32 * 32 * 9 + 2 * 32))
+    #expect(model.parameters["features.2.4.conv.filter"]?.value.count == 32 * 32 * 9)
+    #expect(plain.parameters["features.2.2.conv.filter"] == nil)
+    let pair = multiScaleShiftPair(batch: 1, height: 32, width: 48, shift: 5, seed: 1)
+    let output = withoutGradients {
+      var context = ForwardContext(isTraining: true)
+      return model(left: pair.left, right: pair.right, context: &context)
+    }
+    #expect(output.scales.map { $0.left.probabilities.shape[3] } == [8, 5, 5, 5])
+    let encoder = JSONEncoder()
+    let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    #expect(withKey.contains("\"deepFeatures\":true"))
+    #expect(
+      !String(decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
+        .contains("deepFeatures"))
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+  }
+
   @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
   func cosineCorrelation() throws {
     // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.

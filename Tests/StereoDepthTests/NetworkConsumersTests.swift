@@ -16,9 +16,11 @@ struct NetworkConsumersTests {
     var width: Int
     var coarseContext = false
     var cosineCorrelation = false
+    var deepFeatures = false
     var testDescription: String {
       "\(preset.rawValue)\(coarseContext ? " with coarse context" : "")"
-        + "\(cosineCorrelation ? " with cosine correlation" : "") \(height)x\(width)"
+        + "\(cosineCorrelation ? " with cosine correlation" : "")"
+        + "\(deepFeatures ? " with deep features" : "") \(height)x\(width)"
     }
   }
 
@@ -28,6 +30,7 @@ struct NetworkConsumersTests {
     Case(preset: .matching, height: 40, width: 72),
     Case(preset: .matching, height: 48, width: 80, coarseContext: true),
     Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true),
+    Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true, deepFeatures: true),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -51,7 +54,7 @@ struct NetworkConsumersTests {
   func planMatchesGraph(_ testCase: Case) {
     let model = makePerturbedModel(
       testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation)
+      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
     let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
@@ -72,7 +75,7 @@ struct NetworkConsumersTests {
   func onnxMatchesPlan(_ testCase: Case) throws {
     let model = makePerturbedModel(
       testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation)
+      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
     let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)

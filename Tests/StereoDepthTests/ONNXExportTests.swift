@@ -150,11 +150,13 @@ struct ONNXExportTests {
 /// A seeded model whose batch-norm statistics, scales, shifts and biases are random rather than
 /// their initial 0 and 1, so that a wrong folding or a transposed weight changes the output.
 func makePerturbedModel(
-  _ preset: WNetPreset, seed: UInt64, coarseContext: Bool = false, cosineCorrelation: Bool = false
+  _ preset: WNetPreset, seed: UInt64, coarseContext: Bool = false, cosineCorrelation: Bool = false,
+  deepFeatures: Bool = false
 ) -> WNet {
   let model = WNet(
     configuration: WNetConfiguration(
-      preset: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation),
+      preset: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
+      deepFeatures: deepFeatures),
     seed: seed)
   var generator = SeededGenerator(seed: seed &+ 1000)
   for (name, parameter) in model.parameters.entries {

@@ -145,11 +145,21 @@ struct CommandLineErrorTests {
       mentioning: "no checkpoint")
     // A reversed range is refused by validation, with or without the architecture options
     // (it once reached WNetConfiguration's precondition first).
-    for options in [[], ["--coarse-context"], ["--cosine-correlation"]] {
+    let options = ["--coarse-context", "--cosine-correlation", "--deep-features"]
+    for option in [[]] + options.map({ [$0] }) {
       try expectOneLineError(
-        ["train", "--min-disparity", "9", "--max-disparity", "3"] + options
+        ["train", "--min-disparity", "9", "--max-disparity", "3"] + option
           + ["--output", folder.appendingPathComponent("reversed").path],
         mentioning: "9…3")
+    }
+    // The architecture options exist only in the matching preset.
+    for option in options {
+      try expectOneLineError(
+        [
+          "train", "--preset", "realtime", option, "--output",
+          folder.appendingPathComponent("realtime").path,
+        ],
+        mentioning: option)
     }
   }
 

@@ -9,6 +9,7 @@ import StereoTensor
 ///     features:  conv 3×3/2 3→16                               H/2    f½
 ///                conv 3×3/2 16→24, conv 3×3 24→24               H/4    f¼
 ///                conv 3×3/2 24→32, conv 3×3 32→32               H/8    f⅛
+///                with `deepFeatures`, three more conv 3×3 32→32  H/8
 ///                conv 3×3 3→8                                   H      f¹
 ///     coarse:    corr(f⅛_L, f⅛_R) over D8 absolute candidates   [N, H/8, W/8, D8]
 ///                concat f⅛ of the view, conv 3×3 (32+D8)→48, 48→48, conv 3×3 48→D8 (bias)
@@ -78,6 +79,8 @@ public final class MatchingWNet: StereoNetwork {
   public static let normalizationEpsilon: Float = 0.01
   /// The number of units of the context branch at 1/16.
   public static let contextUnitCount = 3
+  /// The number of extra 1/8 feature units with `deepFeatures`.
+  public static let deepFeatureUnitCount = 3
 
   /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
   public static func coarseRange(_ configuration: WNetConfiguration) -> (
@@ -113,7 +116,11 @@ public final class MatchingWNet: StereoNetwork {
           using: &generator),
         ConvBatchNormReLU(
           inputChannels: widths[2], outputChannels: widths[2], kernelSize: 3, using: &generator),
-      ],
+      ]
+        + (0..<(configuration.deepFeatures ? Self.deepFeatureUnitCount : 0)).map { _ in
+          ConvBatchNormReLU(
+            inputChannels: widths[2], outputChannels: widths[2], kernelSize: 3, using: &generator)
+        },
     ]
     fullResolutionFeatures = ConvBatchNormReLU(
       inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)

@@ -32,11 +32,16 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// that the cost volume does not shrink with the views' contrast. Checkpoints written before
   /// it existed decode as `false`.
   public var cosineCorrelation: Bool
+  /// `matching` only: whether the feature extractor has ``MatchingWNet/deepFeatureUnitCount``
+  /// more units at 1/8 resolution, which widen the receptive field of the features the coarse
+  /// correlation compares from about 39 to about 87 input pixels. Checkpoints written before it
+  /// existed decode as `false`.
+  public var deepFeatures: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false, cosineCorrelation: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -44,6 +49,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.maximumDisparity = maximumDisparity ?? defaults.upperBound
     self.coarseContext = coarseContext
     self.cosineCorrelation = cosineCorrelation
+    self.deepFeatures = deepFeatures
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -88,6 +94,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     guard !cosineCorrelation || preset == .matching else {
       return ["cosine correlation exists only in the 'matching' preset, not '\(preset.rawValue)'"]
     }
+    guard !deepFeatures || preset == .matching else {
+      return ["deep features exist only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
     return []
   }
 
@@ -123,6 +132,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
+    case deepFeatures
   }
 
   /// Any key, to find the ones this version does not know.
@@ -153,9 +163,10 @@ extension WNetConfiguration {
     coarseContext = try container.decodeIfPresent(Bool.self, forKey: .coarseContext) ?? false
     cosineCorrelation =
       try container.decodeIfPresent(Bool.self, forKey: .cosineCorrelation) ?? false
+    deepFeatures = try container.decodeIfPresent(Bool.self, forKey: .deepFeatures) ?? false
   }
 
-  /// Writes `coarseContext` and `cosineCorrelation` only when set, so that checkpoints without
+  /// Writes `coarseContext`, `cosineCorrelation` and `deepFeatures` only when set, so that checkpoints without
   /// them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -164,5 +175,6 @@ extension WNetConfiguration {
     try container.encode(maximumDisparity, forKey: .maximumDisparity)
     if coarseContext { try container.encode(true, forKey: .coarseContext) }
     if cosineCorrelation { try container.encode(true, forKey: .cosineCorrelation) }
+    if deepFeatures { try container.encode(true, forKey: .deepFeatures) }
   }
 }
