@@ -58,6 +58,7 @@ FULL_WIDTH = 8
 COARSE_WIDTH = 48
 RADIUS = 2
 COARSE_FACTOR = 8
+DEEP_FEATURE_UNITS = 3  # MatchingWNet.deepFeatureUnitCount
 
 
 def coarse_range(minimum, maximum):
@@ -134,7 +135,7 @@ class MatchingWNet(nn.Module):
             nn.Sequential(ConvBNReLU(3, w[0], 2)),
             nn.Sequential(ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])),
             nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2]),
-                          *[ConvBNReLU(w[2], w[2]) for _ in range(3 if deep else 0)]),
+                          *[ConvBNReLU(w[2], w[2]) for _ in range(DEEP_FEATURE_UNITS if deep else 0)]),
         ])
         self.features_full = ConvBNReLU(3, FULL_WIDTH)
         if coarse_context:

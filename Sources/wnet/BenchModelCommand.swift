@@ -66,11 +66,9 @@ extension WNetCommand {
 
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
-      let defaults = WNetConfiguration.trainingDefault(for: preset)
-      return WNetConfiguration(
-        preset: preset, coarseContext: coarseContext ?? defaults.coarseContext,
-        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation,
-        deepFeatures: deepFeatures ?? defaults.deepFeatures)
+      WNetConfiguration.trainingDefault(
+        for: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
+        deepFeatures: deepFeatures)
     }
 
     @Flag(help: "Time training steps instead of inference.")

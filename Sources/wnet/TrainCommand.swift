@@ -202,10 +202,7 @@ extension WNetCommand {
         let preset = newRunPreset
         // The range is checked below: the preset's own here, so a reversed one cannot trap.
         let defaults = TrainingRecipe(
-          model: WNetConfiguration(
-            preset: preset,
-            coarseContext: coarseContext
-              ?? WNetConfiguration.trainingDefault(for: preset).coarseContext))
+          model: WNetConfiguration.trainingDefault(for: preset, coarseContext: coarseContext))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -253,12 +250,10 @@ extension WNetCommand {
 
     /// The model of a new run: the options given, the preset's defaults for the others.
     var newModel: WNetConfiguration {
-      let defaults = WNetConfiguration.trainingDefault(for: newRunPreset)
-      return WNetConfiguration(
-        preset: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
-        coarseContext: coarseContext ?? defaults.coarseContext,
-        cosineCorrelation: cosineCorrelation ?? defaults.cosineCorrelation,
-        deepFeatures: deepFeatures ?? defaults.deepFeatures)
+      WNetConfiguration.trainingDefault(
+        for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
+        coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
+        deepFeatures: deepFeatures)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.

@@ -56,12 +56,19 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     )
   }
 
-  /// The architecture of a new `wnet train` run of `preset` when no option says otherwise: the
-  /// bundled model's (`matching`: cosine correlation, measured better on 2001-2003 and
-  /// 2005-2006 at 4000 steps; README "How it does"). Decoding keeps `false` for a missing
-  /// setting, so older checkpoints still build the network they were trained as.
-  public static func trainingDefault(for preset: WNetPreset) -> WNetConfiguration {
-    WNetConfiguration(preset: preset, cosineCorrelation: preset == .matching)
+  /// The architecture of a new `wnet train` run (and of `wnet bench`): the settings given, the
+  /// bundled model's for the others (`matching`: cosine correlation, measured better on
+  /// 2001-2003 and 2005-2006 at 4000 steps; README "How it does"). Decoding keeps `false` for a
+  /// missing setting, so older checkpoints still build the network they were trained as.
+  public static func trainingDefault(
+    for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
+    coarseContext: Bool? = nil, cosineCorrelation: Bool? = nil, deepFeatures: Bool? = nil
+  ) -> WNetConfiguration {
+    WNetConfiguration(
+      preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
+      coarseContext: coarseContext ?? false,
+      cosineCorrelation: cosineCorrelation ?? (preset == .matching),
+      deepFeatures: deepFeatures ?? false)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
@@ -166,8 +173,8 @@ extension WNetConfiguration {
     deepFeatures = try container.decodeIfPresent(Bool.self, forKey: .deepFeatures) ?? false
   }
 
-  /// Writes `coarseContext`, `cosineCorrelation` and `deepFeatures` only when set, so that checkpoints without
-  /// them stay readable by versions that predate them.
+  /// Writes `coarseContext`, `cosineCorrelation` and `deepFeatures` only when set, so that
+  /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(preset, forKey: .preset)
