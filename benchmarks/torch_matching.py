@@ -14,7 +14,9 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         second 48->48 is: three 48->48 on maxpool 2x2 (1/16), bilinear x2, concat with the 1/8
         activation, conv 96->48;
         with cosine correlation (--cosine-correlation, or a checkpoint that has it), the
-        correlations at 1/8 and 1/4 compare f / sqrt(mean_c f^2 + 0.01) instead of f
+        correlations at 1/8 and 1/4 compare f / sqrt(mean_c f^2 + 0.01) instead of f;
+        with the local coarse estimate (--local-coarse-estimate, or a checkpoint that has it),
+        the d handed to 1/4 is the expectation over the argmax candidate and its two neighbours
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
@@ -59,6 +61,7 @@ COARSE_WIDTH = 48
 RADIUS = 2
 COARSE_FACTOR = 8
 DEEP_FEATURE_UNITS = 3  # MatchingWNet.deepFeatureUnitCount
+LOCAL_RADIUS = 1  # MatchingWNet.localEstimateRadius
 
 
 def coarse_range(minimum, maximum):
@@ -107,6 +110,17 @@ def expectation(scores, dmin):
     return (torch.softmax(scores, 1) * candidates).sum(1, keepdim=True)
 
 
+def local_expectation(scores, dmin, radius=LOCAL_RADIUS):
+    """The expectation over the argmax candidate k* (the first on ties) and its neighbours
+    within radius: sum_{|k-k*|<=r} e_k (dmin + k) / sum_{|k-k*|<=r} e_k."""
+    k = scores.shape[1]
+    indices = torch.arange(k, dtype=scores.dtype).view(1, k, 1, 1)
+    best = scores.argmax(1, keepdim=True).to(scores.dtype)
+    weights = torch.exp(scores - scores.max(1, keepdim=True)[0])
+    weights = weights * ((indices - best).abs() <= radius).to(scores.dtype)
+    return (weights * (indices + dmin)).sum(1, keepdim=True) / weights.sum(1, keepdim=True)
+
+
 def sample_columns(source, columns):
     """source(y, columns(y, x)), linear along the row, columns clamped to [0, W - 1] (edge
     replication): [N, C, H, W], [N, 1, H, W] -> [N, C, H, W]. grid_sample with
@@ -125,9 +139,11 @@ def column_grid(d):
 
 
 class MatchingWNet(nn.Module):
-    def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False):
+    def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
+                 local=False):
         super().__init__()
         self.cosine = cosine
+        self.local = local
         w = FEATURE_WIDTHS
         self.coarse_first, self.d8 = coarse_range(minimum, maximum)
         self.coarse_context = coarse_context
@@ -187,7 +203,8 @@ class MatchingWNet(nn.Module):
                 x = self.context_merge(torch.cat([c, x], 1))
             scores = self.coarse_head(x)
             level_out[side] = (scores, None)
-            disparity[side] = expectation(scores, self.coarse_first)
+            disparity[side] = (local_expectation if self.local else expectation)(
+                scores, self.coarse_first)
         result.append(level_out)
         for level, (units, head) in enumerate(zip(self.refine, self.refine_heads)):
             index = 2 - level  # f1/4, f1/2, f1
@@ -336,7 +353,8 @@ def check(arguments):
                          configuration.get("maximumDisparity", 255),
                          configuration.get("coarseContext", False),
                          configuration.get("cosineCorrelation", False),
-                         configuration.get("deepFeatures", False))
+                         configuration.get("deepFeatures", False),
+                         configuration.get("localCoarseEstimate", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -372,6 +390,8 @@ def main():
                         help="with the coarse context branch at 1/16 (sizes: multiples of 16)")
     parser.add_argument("--deep-features", action="store_true",
                         help="with three more feature units at 1/8")
+    parser.add_argument("--local-coarse-estimate", action="store_true",
+                        help="hand 1/4 the expectation around the coarse argmax")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -394,7 +414,8 @@ def main():
                      else torch.contiguous_format)
     model = MatchingWNet(coarse_context=args.coarse_context,
                          cosine=args.cosine_correlation,
-                         deep=args.deep_features).to(memory_format=memory_format)
+                         deep=args.deep_features,
+                         local=args.local_coarse_estimate).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -425,7 +446,8 @@ def main():
         "torch": torch.__version__,
         "preset": "matching" + (" coarse-context" if args.coarse_context else "")
         + (" cosine" if args.cosine_correlation else "")
-        + (" deep-features" if args.deep_features else ""),
+        + (" deep-features" if args.deep_features else "")
+        + (" local-coarse-estimate" if args.local_coarse_estimate else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

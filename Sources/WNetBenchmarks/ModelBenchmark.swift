@@ -37,12 +37,16 @@ public struct ModelBenchmark: Sendable {
   public var cosineCorrelation: Bool
   /// `matching`: with the deeper 1/8 features (``WNetConfiguration/deepFeatures``).
   public var deepFeatures: Bool
+  /// `matching`: with the local coarse estimate (``WNetConfiguration/localCoarseEstimate``).
+  public var localCoarseEstimate: Bool
 
   public init(
     preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
     training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
+    localCoarseEstimate: Bool = false
   ) {
+    self.localCoarseEstimate = localCoarseEstimate
     self.cosineCorrelation = cosineCorrelation
     self.deepFeatures = deepFeatures
     self.maximumDisparity = maximumDisparity
@@ -61,7 +65,8 @@ public struct ModelBenchmark: Sendable {
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
     let configuration = WNetConfiguration(
       preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
-      cosineCorrelation: cosineCorrelation, deepFeatures: deepFeatures)
+      cosineCorrelation: cosineCorrelation, deepFeatures: deepFeatures,
+      localCoarseEstimate: localCoarseEstimate)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)

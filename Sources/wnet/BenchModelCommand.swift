@@ -64,11 +64,18 @@ extension WNetCommand {
         "matching: with three more feature units at 1/8 (default: as the bundled model)."))
     var deepFeatures: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: with the local coarse estimate (the expectation around the coarse argmax) "
+          + "(default: as the bundled model)."))
+    var localCoarseEstimate: Bool?
+
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
       WNetConfiguration.trainingDefault(
         for: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures)
+        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate)
     }
 
     @Flag(help: "Time training steps instead of inference.")
@@ -88,12 +95,12 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if coarseContext == true || cosineCorrelation == true || deepFeatures == true,
+      if [coarseContext, cosineCorrelation, deepFeatures, localCoarseEstimate].contains(true),
         preset != .matching
       {
         throw ValidationError(
-          "'--coarse-context', '--cosine-correlation' and '--deep-features' need the matching "
-            + "preset.")
+          "'--coarse-context', '--cosine-correlation', '--deep-features' and "
+            + "'--local-coarse-estimate' need the matching preset.")
       }
       let multiple = model.sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -118,7 +125,8 @@ extension WNetCommand {
       let benchmark = ModelBenchmark(
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: model.coarseContext,
-        cosineCorrelation: model.cosineCorrelation, deepFeatures: model.deepFeatures)
+        cosineCorrelation: model.cosineCorrelation, deepFeatures: model.deepFeatures,
+        localCoarseEstimate: model.localCoarseEstimate)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

@@ -61,6 +61,14 @@ extension WNetCommand {
           + "instead of 39 for the coarse matching) (default: the bundled model's architecture)."))
     var deepFeatures: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: start the 1/4 scale from the expectation over the most likely coarse "
+          + "candidate and its two neighbours, not over all of them (default: the bundled "
+          + "model's architecture)."))
+    var localCoarseEstimate: Bool?
+
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
 
@@ -198,6 +206,9 @@ extension WNetCommand {
       if deepFeatures == true, !resume, newRunPreset != .matching {
         throw ValidationError("'--deep-features' needs the matching preset.")
       }
+      if localCoarseEstimate == true, !resume, newRunPreset != .matching {
+        throw ValidationError("'--local-coarse-estimate' needs the matching preset.")
+      }
       if !resume {
         let preset = newRunPreset
         // The range is checked below: the preset's own here, so a reversed one cannot trap.
@@ -253,7 +264,7 @@ extension WNetCommand {
       WNetConfiguration.trainingDefault(
         for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
         coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures)
+        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.
@@ -282,17 +293,21 @@ extension WNetCommand {
         high == recipe.model.maximumDisparity,
         (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext,
         (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation,
-        (deepFeatures ?? recipe.model.deepFeatures) == recipe.model.deepFeatures
+        (deepFeatures ?? recipe.model.deepFeatures) == recipe.model.deepFeatures,
+        (localCoarseEstimate ?? recipe.model.localCoarseEstimate)
+          == recipe.model.localCoarseEstimate
       else {
         let context =
           (recipe.model.coarseContext ? ", a coarse context branch" : "")
           + (recipe.model.cosineCorrelation ? ", cosine correlation" : "")
           + (recipe.model.deepFeatures ? ", deep features" : "")
+          + (recipe.model.localCoarseEstimate ? ", a local coarse estimate" : "")
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
             + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context', "
-            + "'--cosine-correlation' and '--deep-features' cannot change it")
+            + "'--cosine-correlation', '--deep-features' and '--local-coarse-estimate' cannot "
+            + "change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }

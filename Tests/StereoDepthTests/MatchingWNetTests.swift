@@ -143,6 +143,57 @@ struct MatchingWNetTests {
       try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
   }
 
+  @Test("The local coarse estimate: the expectation around the argmax, hand-computed")
+  func localExpectation() {
+    // e_k = exp(x_k − x_k*). Pixel 1: k* = 1, window {0, 1, 2}, weights 1/3, 1, 1/3, so
+    // 10 + (0·0.2 + 1·0.6 + 2·0.2) = 11; the whole distribution (1, 3, 1, 1, 2, 1)/9 would give
+    // 10 + 21/9. Pixel 2: k* = 0 at the border, weights 1, 1/2: 10 + 1/3. Pixel 3: a tie picks
+    // the first maximum, weights 1, 1 (and 0 for k = 2 at distance 2): 10.5.
+    let (l2, l3) = (Foundation.log(Float(2)), Foundation.log(Float(3)))
+    let logits = Tensor(
+      shape: [1, 1, 3, 6],
+      scalars: [0, l3, 0, 0, l2, 0] + [2 * l2, l2, 0, 0, 0, 0] + [1, 1, 1 - 5 * l3, 1, 1, 1])
+    let local = DisparityConfidence.localExpectedDisparity(
+      logits: logits, minimumDisparity: 10, radius: 1
+    ).scalars
+    for (value, expected) in zip(local, [11, 10 + 1 / 3, 10.5] as [Float]) {
+      #expect(abs(value - expected) < 1e-5, "\(local)")
+    }
+    let whole = DisparityConfidence.expectedDisparity(
+      logits: logits, minimumDisparity: 10, base: nil
+    ).scalars
+    #expect(abs(whole[0] - (10 + 21 / 9)) < 1e-5)
+    // Radius 0 is the argmax itself.
+    #expect(
+      DisparityConfidence.localExpectedDisparity(logits: logits, minimumDisparity: 10, radius: 0)
+        .scalars == [11, 10, 10])
+  }
+
+  @Test("The local coarse estimate is stored only when set and needs the matching preset")
+  func localCoarseEstimate() throws {
+    let configuration = WNetConfiguration(preset: .matching, localCoarseEstimate: true)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .realtime, localCoarseEstimate: true).problems.isEmpty)
+    let encoder = JSONEncoder()
+    let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    #expect(withKey.contains("\"localCoarseEstimate\":true"))
+    #expect(
+      !String(decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
+        .contains("localCoarseEstimate"))
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    // Same weights, another estimate handed to 1/4: the same parameters, other disparities.
+    let local = makePerturbedModel(.matching, seed: 5, localCoarseEstimate: true)
+    let plain = makePerturbedModel(.matching, seed: 5)
+    #expect(local.parameters.trainableCount == plain.parameters.trainableCount)
+    let left = randomTensor([1, 32, 48, 3], seed: 1, in: 0...1)
+    let right = randomTensor([1, 32, 48, 3], seed: 2, in: 0...1)
+    let input = Tensor.concatenate([left, right], axis: 3)
+    let a = InferencePlan(local.network)(input).disparity
+    let b = InferencePlan(plain.network)(input).disparity
+    #expect(maximumAbsoluteDifference(a, b) > 0.1)
+  }
+
   @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
   func cosineCorrelation() throws {
     // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.

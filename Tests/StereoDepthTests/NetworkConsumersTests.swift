@@ -17,10 +17,12 @@ struct NetworkConsumersTests {
     var coarseContext = false
     var cosineCorrelation = false
     var deepFeatures = false
+    var localCoarseEstimate = false
     var testDescription: String {
       "\(preset.rawValue)\(coarseContext ? " with coarse context" : "")"
         + "\(cosineCorrelation ? " with cosine correlation" : "")"
-        + "\(deepFeatures ? " with deep features" : "") \(height)x\(width)"
+        + "\(deepFeatures ? " with deep features" : "")"
+        + "\(localCoarseEstimate ? " with a local coarse estimate" : "") \(height)x\(width)"
     }
   }
 
@@ -31,6 +33,9 @@ struct NetworkConsumersTests {
     Case(preset: .matching, height: 48, width: 80, coarseContext: true),
     Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true),
     Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true, deepFeatures: true),
+    Case(
+      preset: .matching, height: 40, width: 72, cosineCorrelation: true,
+      localCoarseEstimate: true),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -54,7 +59,8 @@ struct NetworkConsumersTests {
   func planMatchesGraph(_ testCase: Case) {
     let model = makePerturbedModel(
       testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures)
+      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
+      localCoarseEstimate: testCase.localCoarseEstimate)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
     let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
@@ -75,7 +81,8 @@ struct NetworkConsumersTests {
   func onnxMatchesPlan(_ testCase: Case) throws {
     let model = makePerturbedModel(
       testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures)
+      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
+      localCoarseEstimate: testCase.localCoarseEstimate)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
     let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)

@@ -145,7 +145,9 @@ struct CommandLineErrorTests {
       mentioning: "no checkpoint")
     // A reversed range is refused by validation, with or without the architecture options
     // (it once reached WNetConfiguration's precondition first).
-    let options = ["--coarse-context", "--cosine-correlation", "--deep-features"]
+    let options = [
+      "--coarse-context", "--cosine-correlation", "--deep-features", "--local-coarse-estimate",
+    ]
     for option in [[]] + options.map({ [$0] }) {
       try expectOneLineError(
         ["train", "--min-disparity", "9", "--max-disparity", "3"] + option

@@ -70,6 +70,41 @@ extension ONNXGraphBuilder {
       "Add", [sumChannels(weighted, prefix: prefix), base], prefix: prefix, output: output)
   }
 
+  /// The expectation over the argmax candidate `k*` and its neighbours within `radius`:
+  /// `e = Exp(logits − ReduceMax)`, `m_k = [|k − ArgMax| < radius + ½]` (the first maximum, as
+  /// ``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:)``),
+  /// `Σ m·e·(minimumDisparity + k) / Σ m·e`: `[N, K, H, W]` → `[N, 1, H, W]`.
+  mutating func localExpectedDisparity(
+    _ logits: String, minimumDisparity: Int, candidateCount k: Int, radius: Int, prefix: String
+  ) -> String {
+    let peak = node(
+      "ReduceMax", [logits],
+      attributes: [ONNXAttribute("axes", .ints([1])), ONNXAttribute("keepdims", .int(1))],
+      prefix: prefix)
+    let e = node("Exp", [node("Sub", [logits, peak], prefix: prefix)], prefix: prefix)
+    let argmax = node(
+      "ArgMax", [logits],
+      attributes: [
+        ONNXAttribute("axis", .int(1)), ONNXAttribute("keepdims", .int(1)),
+        ONNXAttribute("select_last_index", .int(0)),
+      ], prefix: prefix)
+    let best = node(
+      "Cast", [argmax], attributes: [ONNXAttribute("to", .int(1))], prefix: prefix)
+    let indices = constant(
+      "\(prefix).indices", shape: [1, k, 1, 1], floats: (0..<k).map { Float($0) })
+    let distance = node("Abs", [node("Sub", [indices, best], prefix: prefix)], prefix: prefix)
+    let limit = constant("\(prefix).limit", shape: [], floats: [Float(radius) + 0.5])
+    let inside = node(
+      "Cast", [node("Less", [distance, limit], prefix: prefix)],
+      attributes: [ONNXAttribute("to", .int(1))], prefix: prefix)
+    let weights = mul(e, inside, prefix: prefix)
+    let candidates = constant(
+      "\(prefix).candidates", shape: [1, k, 1, 1],
+      floats: (0..<k).map { Float(minimumDisparity + $0) })
+    let numerator = sumChannels(mul(weights, candidates, prefix: prefix), prefix: prefix)
+    return node("Div", [numerator, sumChannels(weights, prefix: prefix)], prefix: prefix)
+  }
+
   /// `2 · Resize×2(d)` (linear, half-pixel centres): `[N, 1, H, W]` → `[N, 1, 2H, 2W]`.
   mutating func upsampledDisparity(_ disparity: String, prefix: String) -> String {
     let two = constant("\(prefix).two", shape: [], floats: [2])

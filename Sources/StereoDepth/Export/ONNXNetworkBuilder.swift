@@ -97,6 +97,14 @@ struct ONNXNetworkBuilder: NetworkBuilder {
       prefix: name)
   }
 
+  mutating func localExpectedDisparity(
+    _ logits: String, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+  ) -> String {
+    graph.localExpectedDisparity(
+      logits, minimumDisparity: minimumDisparity, candidateCount: candidateCount, radius: radius,
+      prefix: name)
+  }
+
   mutating func upsampledDisparity(_ disparity: String, name: String) -> String {
     graph.upsampledDisparity(disparity, prefix: name)
   }

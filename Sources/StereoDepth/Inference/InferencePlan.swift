@@ -306,6 +306,15 @@ struct InferencePlanCompiler: NetworkBuilder {
     }
   }
 
+  mutating func localExpectedDisparity(
+    _ logits: Int, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+  ) -> Int {
+    add([logits], name) {
+      DisparityConfidence.localExpectedDisparity(
+        logits: $0[0], minimumDisparity: minimumDisparity, radius: radius)
+    }
+  }
+
   mutating func upsampledDisparity(_ disparity: Int, name: String) -> Int {
     add([disparity], name) { $0[0].upsampled2x().scaled(by: 2) }
   }

@@ -27,6 +27,10 @@ import StereoTensor
 /// stay as they are), so those cost volumes hold cosine similarities, independent of the views'
 /// contrast.
 ///
+/// With `localCoarseEstimate`, the `d` that the 1/4 scale starts from is the expectation over
+/// the most likely coarse candidate and its neighbours (``localEstimateRadius``), not over all
+/// of them.
+///
 /// every convolution but the heads followed by batch norm and ReLU ("conv" above is
 /// ``ConvBatchNormReLU``). The previous scale's `d` is the softmax expectation of its scores
 /// (plus its own `d0`). The candidates at 1/8 are `d8_k = ⌊min/8⌋ + k`,
@@ -81,6 +85,9 @@ public final class MatchingWNet: StereoNetwork {
   public static let contextUnitCount = 3
   /// The number of extra 1/8 feature units with `deepFeatures`.
   public static let deepFeatureUnitCount = 3
+  /// With `localCoarseEstimate`: the coarse candidates on each side of the most likely one
+  /// that the estimate handed to 1/4 averages over (±8 input pixels).
+  public static let localEstimateRadius = 1
 
   /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
   public static func coarseRange(_ configuration: WNetConfiguration) -> (
@@ -246,9 +253,14 @@ public final class MatchingWNet: StereoNetwork {
       }
       scores[side] = builder.convolution(
         x, coarseHead, outputChannels: nil, name: "coarse.head.\(side.rawValue)")
-      disparity[side] = builder.expectedDisparity(
-        scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
-        name: "\(name).disparity")
+      disparity[side] =
+        configuration.localCoarseEstimate
+        ? builder.localExpectedDisparity(
+          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8,
+          radius: Self.localEstimateRadius, name: "\(name).disparity")
+        : builder.expectedDisparity(
+          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
+          name: "\(name).disparity")
     }
     var result = [
       ScaleScores(

@@ -96,6 +96,17 @@ public protocol NetworkBuilder {
     _ logits: Value, minimumDisparity: Int, candidateCount: Int, base: Value?, name: String
   ) -> Value
 
+  /// The expected disparity over the most likely candidate and its neighbours only:
+  ///
+  ///     k* = argmax_k logits_k (the first on ties),  W = {k : |k − k*| ≤ radius}
+  ///     d(x) = Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,  e_k = exp(logits_k − max)
+  ///
+  /// (``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:)``).
+  /// `[N, H, W, K]` → `[N, H, W, 1]`. A constant in training.
+  mutating func localExpectedDisparity(
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+  ) -> Value
+
   /// A disparity map carried to the next finer scale: bilinear ×2 up-sampling (half-pixel
   /// centres, as ``upsampled2xConcatenated(_:_:name:)``) times 2, `[N, H, W, 1]` →
   /// `[N, 2H, 2W, 1]`. A constant in training.

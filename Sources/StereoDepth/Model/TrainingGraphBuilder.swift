@@ -133,6 +133,15 @@ public struct TrainingGraphBuilder: NetworkBuilder {
         base: base?.materialized(context).detached))
   }
 
+  public mutating func localExpectedDisparity(
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+  ) -> Value {
+    Value(
+      DisparityConfidence.localExpectedDisparity(
+        logits: logits.materialized(context).detached, minimumDisparity: minimumDisparity,
+        radius: radius))
+  }
+
   public mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value {
     Value(withoutGradients { disparity.materialized(context).detached.upsampled2x().scaled(by: 2) })
   }

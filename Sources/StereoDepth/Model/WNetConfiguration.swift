@@ -37,11 +37,20 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// correlation compares from about 39 to about 87 input pixels. Checkpoints written before it
   /// existed decode as `false`.
   public var deepFeatures: Bool
+  /// `matching` only: whether the coarse estimate handed to the 1/4 scale is the expectation
+  /// over the most likely candidate and its two neighbours
+  /// (``NetworkBuilder/localExpectedDisparity(_:minimumDisparity:candidateCount:radius:name:)``)
+  /// instead of over all candidates, so that a two-peaked distribution (an edge, a repetitive
+  /// texture) gives one of its peaks rather than a disparity between them. The coarse scale's own
+  /// rendering and loss still use the whole distribution. Checkpoints written before it existed
+  /// decode as `false`.
+  public var localCoarseEstimate: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false
+    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
+    localCoarseEstimate: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -50,6 +59,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.coarseContext = coarseContext
     self.cosineCorrelation = cosineCorrelation
     self.deepFeatures = deepFeatures
+    self.localCoarseEstimate = localCoarseEstimate
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -62,13 +72,14 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// missing setting, so older checkpoints still build the network they were trained as.
   public static func trainingDefault(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool? = nil, cosineCorrelation: Bool? = nil, deepFeatures: Bool? = nil
+    coarseContext: Bool? = nil, cosineCorrelation: Bool? = nil, deepFeatures: Bool? = nil,
+    localCoarseEstimate: Bool? = nil
   ) -> WNetConfiguration {
     WNetConfiguration(
       preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
       coarseContext: coarseContext ?? false,
       cosineCorrelation: cosineCorrelation ?? (preset == .matching),
-      deepFeatures: deepFeatures ?? false)
+      deepFeatures: deepFeatures ?? false, localCoarseEstimate: localCoarseEstimate ?? false)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
@@ -103,6 +114,11 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     guard !deepFeatures || preset == .matching else {
       return ["deep features exist only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    guard !localCoarseEstimate || preset == .matching else {
+      return [
+        "the local coarse estimate exists only in the 'matching' preset, not '\(preset.rawValue)'"
+      ]
     }
     return []
   }
@@ -139,7 +155,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
-    case deepFeatures
+    case deepFeatures, localCoarseEstimate
   }
 
   /// Any key, to find the ones this version does not know.
@@ -171,10 +187,12 @@ extension WNetConfiguration {
     cosineCorrelation =
       try container.decodeIfPresent(Bool.self, forKey: .cosineCorrelation) ?? false
     deepFeatures = try container.decodeIfPresent(Bool.self, forKey: .deepFeatures) ?? false
+    localCoarseEstimate =
+      try container.decodeIfPresent(Bool.self, forKey: .localCoarseEstimate) ?? false
   }
 
-  /// Writes `coarseContext`, `cosineCorrelation` and `deepFeatures` only when set, so that
-  /// checkpoints without them stay readable by versions that predate them.
+  /// Writes `coarseContext`, `cosineCorrelation`, `deepFeatures` and `localCoarseEstimate` only
+  /// when set, so that checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(preset, forKey: .preset)
@@ -183,5 +201,6 @@ extension WNetConfiguration {
     if coarseContext { try container.encode(true, forKey: .coarseContext) }
     if cosineCorrelation { try container.encode(true, forKey: .cosineCorrelation) }
     if deepFeatures { try container.encode(true, forKey: .deepFeatures) }
+    if localCoarseEstimate { try container.encode(true, forKey: .localCoarseEstimate) }
   }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import StereoTensor
+
+extension DisparityConfidence {
+  /// The expected disparity over the most likely candidate and its neighbours only, a constant
+  /// (no gradient):
+  ///
+  ///     k* = argmax_k x_k (the first on ties),  W = {k : |k − k*| ≤ radius} ∩ [0, K)
+  ///     d(x) = Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,  e_k = exp(x_k − x_{k*})
+  ///
+  /// Where the distribution has two peaks (an object edge, a repetitive texture), the plain
+  /// expectation lands between them; this one stays on the higher peak. Plain loops: it runs on
+  /// the coarse scale's few pixels.
+  ///
+  /// - Parameters:
+  ///   - logits: `[N, H, W, K]`.
+  ///   - minimumDisparity: The first candidate.
+  ///   - radius: How many neighbours on each side of `k*` count (0: the argmax itself).
+  /// - Returns: `[N, H, W, 1]`.
+  public static func localExpectedDisparity(logits: Tensor, minimumDisparity: Int, radius: Int)
+    -> Tensor
+  {
+    precondition(radius >= 0, "DisparityConfidence: a negative window radius \(radius)")
+    let (n, h, w, k) = logits.nhwc("DisparityConfidence.localExpectedDisparity")
+    let values = logits.scalars
+    var result = [Float](repeating: 0, count: n * h * w)
+    for pixel in 0..<(n * h * w) {
+      let row = pixel * k
+      var best = 0
+      for candidate in 1..<k where values[row + candidate] > values[row + best] {
+        best = candidate
+      }
+      let peak = values[row + best]
+      var weightSum: Float = 0
+      var weighted: Float = 0
+      for candidate in max(0, best - radius)...min(k - 1, best + radius) {
+        let e = Foundation.exp(values[row + candidate] - peak)
+        weightSum += e
+        weighted += e * Float(minimumDisparity + candidate)
+      }
+      result[pixel] = weighted / weightSum
+    }
+    return Tensor(shape: [n, h, w, 1], scalars: result)
+  }
+}
