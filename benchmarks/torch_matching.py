@@ -16,7 +16,9 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         with cosine correlation (--cosine-correlation, or a checkpoint that has it), the
         correlations at 1/8 and 1/4 compare f / sqrt(mean_c f^2 + 0.01) instead of f;
         with the local coarse estimate (--local-coarse-estimate, or a checkpoint that has it),
-        the d handed to 1/4 is the expectation over the argmax candidate and its two neighbours
+        the d handed to 1/4 is the expectation over the argmax candidate and its two neighbours;
+        with the correlation skip (--correlation-skip, or a checkpoint that has it), the coarse
+        scores are head + alpha * the correlation volume (alpha a learned scalar, initially 4)
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
@@ -62,6 +64,7 @@ RADIUS = 2
 COARSE_FACTOR = 8
 DEEP_FEATURE_UNITS = 3  # MatchingWNet.deepFeatureUnitCount
 LOCAL_RADIUS = 1  # MatchingWNet.localEstimateRadius
+SKIP_SCALE = 4.0  # MatchingWNet.correlationSkipInitialScale
 
 
 def coarse_range(minimum, maximum):
@@ -140,8 +143,9 @@ def column_grid(d):
 
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
-                 local=False):
+                 local=False, skip=False):
         super().__init__()
+        self.skip = nn.Parameter(torch.tensor([SKIP_SCALE])) if skip else None
         self.cosine = cosine
         self.local = local
         w = FEATURE_WIDTHS
@@ -202,6 +206,8 @@ class MatchingWNet(nn.Module):
                 c = F.interpolate(c, scale_factor=2, mode="bilinear", align_corners=False)
                 x = self.context_merge(torch.cat([c, x], 1))
             scores = self.coarse_head(x)
+            if self.skip is not None:
+                scores = scores + self.skip * volume
             level_out[side] = (scores, None)
             disparity[side] = (local_expectation if self.local else expectation)(
                 scores, self.coarse_first)
@@ -326,6 +332,8 @@ def load_checkpoint(model, tensors):
     for index, module in enumerate(model.coarse):
         unit(module, "coarse.%d" % index)
     conv(model.coarse_head, "model.coarse.head")
+    if model.skip is not None:
+        model.skip.data = torch.from_numpy(tensors["model.coarse.skip.scale"].copy().reshape(1))
     if model.coarse_context:
         for index, module in enumerate(model.context):
             unit(module, "coarse.context.%d" % index)
@@ -354,7 +362,8 @@ def check(arguments):
                          configuration.get("coarseContext", False),
                          configuration.get("cosineCorrelation", False),
                          configuration.get("deepFeatures", False),
-                         configuration.get("localCoarseEstimate", False))
+                         configuration.get("localCoarseEstimate", False),
+                         configuration.get("correlationSkip", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -392,6 +401,8 @@ def main():
                         help="with three more feature units at 1/8")
     parser.add_argument("--local-coarse-estimate", action="store_true",
                         help="hand 1/4 the expectation around the coarse argmax")
+    parser.add_argument("--correlation-skip", action="store_true",
+                        help="add alpha * the correlation volume to the coarse scores")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -415,7 +426,8 @@ def main():
     model = MatchingWNet(coarse_context=args.coarse_context,
                          cosine=args.cosine_correlation,
                          deep=args.deep_features,
-                         local=args.local_coarse_estimate).to(memory_format=memory_format)
+                         local=args.local_coarse_estimate,
+                         skip=args.correlation_skip).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -447,7 +459,8 @@ def main():
         "preset": "matching" + (" coarse-context" if args.coarse_context else "")
         + (" cosine" if args.cosine_correlation else "")
         + (" deep-features" if args.deep_features else "")
-        + (" local-coarse-estimate" if args.local_coarse_estimate else ""),
+        + (" local-coarse-estimate" if args.local_coarse_estimate else "")
+        + (" correlation-skip" if args.correlation_skip else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

@@ -39,14 +39,17 @@ public struct ModelBenchmark: Sendable {
   public var deepFeatures: Bool
   /// `matching`: with the local coarse estimate (``WNetConfiguration/localCoarseEstimate``).
   public var localCoarseEstimate: Bool
+  /// `matching`: with the correlation skip (``WNetConfiguration/correlationSkip``).
+  public var correlationSkip: Bool
 
   public init(
     preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
     training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
-    localCoarseEstimate: Bool = false
+    localCoarseEstimate: Bool = false, correlationSkip: Bool = false
   ) {
     self.localCoarseEstimate = localCoarseEstimate
+    self.correlationSkip = correlationSkip
     self.cosineCorrelation = cosineCorrelation
     self.deepFeatures = deepFeatures
     self.maximumDisparity = maximumDisparity
@@ -66,7 +69,7 @@ public struct ModelBenchmark: Sendable {
     let configuration = WNetConfiguration(
       preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
       cosineCorrelation: cosineCorrelation, deepFeatures: deepFeatures,
-      localCoarseEstimate: localCoarseEstimate)
+      localCoarseEstimate: localCoarseEstimate, correlationSkip: correlationSkip)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)

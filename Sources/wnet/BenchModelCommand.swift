@@ -71,11 +71,19 @@ extension WNetCommand {
           + "(default: as the bundled model)."))
     var localCoarseEstimate: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: with the correlation skip (the volume, scaled, added to the coarse scores) "
+          + "(default: as the bundled model)."))
+    var correlationSkip: Bool?
+
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
       WNetConfiguration.trainingDefault(
         for: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate)
+        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
+        correlationSkip: correlationSkip)
     }
 
     @Flag(help: "Time training steps instead of inference.")
@@ -95,12 +103,13 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if [coarseContext, cosineCorrelation, deepFeatures, localCoarseEstimate].contains(true),
+      if [coarseContext, cosineCorrelation, deepFeatures, localCoarseEstimate, correlationSkip]
+        .contains(true),
         preset != .matching
       {
         throw ValidationError(
-          "'--coarse-context', '--cosine-correlation', '--deep-features' and "
-            + "'--local-coarse-estimate' need the matching preset.")
+          "'--coarse-context', '--cosine-correlation', '--deep-features', "
+            + "'--local-coarse-estimate' and '--correlation-skip' need the matching preset.")
       }
       let multiple = model.sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -126,7 +135,7 @@ extension WNetCommand {
         preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: model.coarseContext,
         cosineCorrelation: model.cosineCorrelation, deepFeatures: model.deepFeatures,
-        localCoarseEstimate: model.localCoarseEstimate)
+        localCoarseEstimate: model.localCoarseEstimate, correlationSkip: model.correlationSkip)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

@@ -69,6 +69,13 @@ extension WNetCommand {
           + "model's architecture)."))
     var localCoarseEstimate: Bool?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching: add the correlation volume itself, times a learned scale, to the coarse "
+          + "scores (default: the bundled model's architecture)."))
+    var correlationSkip: Bool?
+
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
 
@@ -206,6 +213,9 @@ extension WNetCommand {
       if deepFeatures == true, !resume, newRunPreset != .matching {
         throw ValidationError("'--deep-features' needs the matching preset.")
       }
+      if correlationSkip == true, !resume, newRunPreset != .matching {
+        throw ValidationError("'--correlation-skip' needs the matching preset.")
+      }
       if localCoarseEstimate == true, !resume, newRunPreset != .matching {
         throw ValidationError("'--local-coarse-estimate' needs the matching preset.")
       }
@@ -264,7 +274,8 @@ extension WNetCommand {
       WNetConfiguration.trainingDefault(
         for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
         coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate)
+        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
+        correlationSkip: correlationSkip)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.
@@ -295,19 +306,21 @@ extension WNetCommand {
         (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation,
         (deepFeatures ?? recipe.model.deepFeatures) == recipe.model.deepFeatures,
         (localCoarseEstimate ?? recipe.model.localCoarseEstimate)
-          == recipe.model.localCoarseEstimate
+          == recipe.model.localCoarseEstimate,
+        (correlationSkip ?? recipe.model.correlationSkip) == recipe.model.correlationSkip
       else {
         let context =
           (recipe.model.coarseContext ? ", a coarse context branch" : "")
           + (recipe.model.cosineCorrelation ? ", cosine correlation" : "")
           + (recipe.model.deepFeatures ? ", deep features" : "")
           + (recipe.model.localCoarseEstimate ? ", a local coarse estimate" : "")
+          + (recipe.model.correlationSkip ? ", a correlation skip" : "")
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
             + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context', "
-            + "'--cosine-correlation', '--deep-features' and '--local-coarse-estimate' cannot "
-            + "change it")
+            + "'--cosine-correlation', '--deep-features', '--local-coarse-estimate' and "
+            + "'--correlation-skip' cannot change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }

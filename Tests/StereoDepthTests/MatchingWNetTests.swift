@@ -194,6 +194,47 @@ struct MatchingWNetTests {
     #expect(maximumAbsoluteDifference(a, b) > 0.1)
   }
 
+  @Test("The correlation skip: one learned scale, its gradient against finite differences")
+  func correlationSkip() throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, correlationSkip: true)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .original, correlationSkip: true).problems.isEmpty)
+    let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+    #expect(json.contains("\"correlationSkip\":true"))
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(json.utf8)) == configuration)
+    let model = WNet(configuration: configuration, seed: 5)
+    var plainConfiguration = configuration
+    plainConfiguration.correlationSkip = false
+    let plain = WNet(configuration: plainConfiguration, seed: 5)
+    #expect(model.parameters.trainableCount == plain.parameters.trainableCount + 1)
+    let scale = try #require(model.parameters["coarse.skip.scale"])
+    #expect(scale.value.scalars == [MatchingWNet.correlationSkipInitialScale])
+    // The coarse scale's reconstruction error depends on α through its scores alone (the finer
+    // scales see it only through their constant base), so finite differences see the gradient.
+    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
+    func coarseError() -> Tensor {
+      var context = ForwardContext(isTraining: true)
+      let coarse = model(left: pair.left, right: pair.right, context: &context).scales[0]
+      return (coarse.left.reconstruction - coarse.leftImage).abs().mean()
+    }
+    model.parameters.zeroGradients()
+    coarseError().backward()
+    let analytic = try #require(scale.gradient).scalars[0]
+    let h: Float = 1e-2
+    let original = scale.value.scalars[0]
+    scale.value = Tensor([original + h])
+    let plus = withoutGradients { coarseError().scalar }
+    scale.value = Tensor([original - h])
+    let minus = withoutGradients { coarseError().scalar }
+    scale.value = Tensor([original])
+    let numeric = (plus - minus) / (2 * h)
+    #expect(abs(analytic) > 1e-5, "α should matter: \(analytic)")
+    #expect(
+      abs(numeric - analytic) <= 0.05 * abs(analytic), "analytic \(analytic), numeric \(numeric)")
+  }
+
   @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
   func cosineCorrelation() throws {
     // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.

@@ -18,11 +18,13 @@ struct NetworkConsumersTests {
     var cosineCorrelation = false
     var deepFeatures = false
     var localCoarseEstimate = false
+    var correlationSkip = false
     var testDescription: String {
       "\(preset.rawValue)\(coarseContext ? " with coarse context" : "")"
         + "\(cosineCorrelation ? " with cosine correlation" : "")"
         + "\(deepFeatures ? " with deep features" : "")"
-        + "\(localCoarseEstimate ? " with a local coarse estimate" : "") \(height)x\(width)"
+        + "\(localCoarseEstimate ? " with a local coarse estimate" : "")"
+        + "\(correlationSkip ? " with a correlation skip" : "") \(height)x\(width)"
     }
   }
 
@@ -36,6 +38,8 @@ struct NetworkConsumersTests {
     Case(
       preset: .matching, height: 40, width: 72, cosineCorrelation: true,
       localCoarseEstimate: true),
+    Case(
+      preset: .matching, height: 40, width: 72, cosineCorrelation: true, correlationSkip: true),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -60,7 +64,8 @@ struct NetworkConsumersTests {
     let model = makePerturbedModel(
       testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
       cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
-      localCoarseEstimate: testCase.localCoarseEstimate)
+      localCoarseEstimate: testCase.localCoarseEstimate,
+      correlationSkip: testCase.correlationSkip)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
     let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
@@ -82,7 +87,8 @@ struct NetworkConsumersTests {
     let model = makePerturbedModel(
       testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
       cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
-      localCoarseEstimate: testCase.localCoarseEstimate)
+      localCoarseEstimate: testCase.localCoarseEstimate,
+      correlationSkip: testCase.correlationSkip)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
     let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)

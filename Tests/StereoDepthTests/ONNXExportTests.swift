@@ -151,12 +151,13 @@ struct ONNXExportTests {
 /// their initial 0 and 1, so that a wrong folding or a transposed weight changes the output.
 func makePerturbedModel(
   _ preset: WNetPreset, seed: UInt64, coarseContext: Bool = false, cosineCorrelation: Bool = false,
-  deepFeatures: Bool = false, localCoarseEstimate: Bool = false
+  deepFeatures: Bool = false, localCoarseEstimate: Bool = false, correlationSkip: Bool = false
 ) -> WNet {
   let model = WNet(
     configuration: WNetConfiguration(
       preset: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-      deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate),
+      deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
+      correlationSkip: correlationSkip),
     seed: seed)
   var generator = SeededGenerator(seed: seed &+ 1000)
   for (name, parameter) in model.parameters.entries {

@@ -68,6 +68,11 @@ struct ONNXNetworkBuilder: NetworkBuilder {
     graph.sliceChannels(x, range, prefix: name)
   }
 
+  mutating func scaledSum(_ x: String, _ y: String, scale: Parameter, name: String) -> String {
+    let factor = graph.constant("\(name).scale", shape: [], floats: [scale.value.scalars[0]])
+    return graph.add(x, graph.mul(y, factor, prefix: name), prefix: name)
+  }
+
   mutating func mean(_ values: [String], name: String) -> String {
     let sum = values.dropFirst().reduce(values[0]) { graph.add($0, $1, prefix: "\(name).sum") }
     let factor = graph.constant("\(name).factor", shape: [], floats: [1 / Float(values.count)])

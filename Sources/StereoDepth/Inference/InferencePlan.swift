@@ -272,6 +272,11 @@ struct InferencePlanCompiler: NetworkBuilder {
     add([x], name) { $0[0].slice(axis: 3, range) }
   }
 
+  mutating func scaledSum(_ x: Int, _ y: Int, scale: Parameter, name: String) -> Int {
+    let factor = scale.value.scalars[0]
+    return add([x, y], name) { $0[0] + $0[1].scaled(by: factor) }
+  }
+
   mutating func mean(_ values: [Int], name: String) -> Int {
     add(values, name) { tensors in
       tensors.dropFirst().reduce(tensors[0], +).scaled(by: 1 / Float(tensors.count))

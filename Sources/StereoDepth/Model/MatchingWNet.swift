@@ -27,6 +27,10 @@ import StereoTensor
 /// stay as they are), so those cost volumes hold cosine similarities, independent of the views'
 /// contrast.
 ///
+/// With `correlationSkip`, the coarse scores are `head_k + α·corr_k` (a learned scalar `α`,
+/// initially ``correlationSkipInitialScale``): the raw matching evidence, the same for every
+/// candidate, plus what the aggregation adds.
+///
 /// With `localCoarseEstimate`, the `d` that the 1/4 scale starts from is the expectation over
 /// the most likely coarse candidate and its neighbours (``localEstimateRadius``), not over all
 /// of them.
@@ -64,6 +68,9 @@ public final class MatchingWNet: StereoNetwork {
   public let context: [ConvBatchNormReLU]
   /// With `coarseContext`: the unit that merges the up-sampled context with the 1/8 features.
   public let contextMerge: ConvBatchNormReLU?
+  /// With `correlationSkip`: `α`, shape `[1]`, the scale of the correlation volume added to
+  /// the coarse scores (`nil` without it).
+  public let correlationSkipScale: Parameter?
   /// The refinement units at 1/4, 1/2 and 1/1 (one array per scale).
   public let refinements: [[ConvBatchNormReLU]]
   /// The refinement heads: `K` offset scores per scale.
@@ -83,6 +90,9 @@ public final class MatchingWNet: StereoNetwork {
   public static let normalizationEpsilon: Float = 0.01
   /// The number of units of the context branch at 1/16.
   public static let contextUnitCount = 3
+  /// The initial `α` of `correlationSkip`: a cosine correlation of 0.9 against 0.2 adds about
+  /// 3 to the logit, as much as the trained aggregation's typical margins.
+  public static let correlationSkipInitialScale: Float = 4
   /// The number of extra 1/8 feature units with `deepFeatures`.
   public static let deepFeatureUnitCount = 3
   /// With `localCoarseEstimate`: the coarse candidates on each side of the most likely one
@@ -144,6 +154,9 @@ public final class MatchingWNet: StereoNetwork {
     self.coarse = coarse
     coarseHead = Conv2D(
       inputChannels: cw, outputChannels: d8, kernelSize: 3, useBias: true, using: &generator)
+    correlationSkipScale =
+      configuration.correlationSkip
+      ? Parameter(Tensor([Self.correlationSkipInitialScale])) : nil
     let k = 2 * Self.refinementRadius + 1
     // Coarse to fine: 1/4 (two units), 1/2 and 1/1 (one each); width = the scale's features.
     let refineWidths = [widths[1], widths[0], Self.fullResolutionWidth]
@@ -253,6 +266,10 @@ public final class MatchingWNet: StereoNetwork {
       }
       scores[side] = builder.convolution(
         x, coarseHead, outputChannels: nil, name: "coarse.head.\(side.rawValue)")
+      if let correlationSkipScale {
+        scores[side] = builder.scaledSum(
+          scores[side]!, volume, scale: correlationSkipScale, name: "coarse.skip.\(side.rawValue)")
+      }
       disparity[side] =
         configuration.localCoarseEstimate
         ? builder.localExpectedDisparity(
@@ -327,6 +344,7 @@ public final class MatchingWNet: StereoNetwork {
     result.append("features.full", fullResolutionFeatures.parameters)
     for (index, unit) in coarse.enumerated() { result.append("coarse.\(index)", unit.parameters) }
     result.append("coarse.head", coarseHead.parameters)
+    if let correlationSkipScale { result.append("coarse.skip.scale", correlationSkipScale) }
     for (index, unit) in context.enumerated() {
       result.append("coarse.context.\(index)", unit.parameters)
     }

@@ -61,6 +61,10 @@ public protocol NetworkBuilder {
   /// Channel concatenation in order.
   mutating func concatenated(_ values: [Value], name: String) -> Value
 
+  /// `x + α·y` with a learned scalar `α` (`scale`, shape `[1]`): same-shaped values →
+  /// the same shape. Differentiable in `x`, `y` and `α` in training.
+  mutating func scaledSum(_ x: Value, _ y: Value, scale: Parameter, name: String) -> Value
+
   /// Channels `range` of `x`.
   mutating func channels(_ x: Value, _ range: Range<Int>, name: String) -> Value
 

@@ -100,6 +100,12 @@ public struct TrainingGraphBuilder: NetworkBuilder {
     Value(x.materialized(context).slice(axis: 3, range))
   }
 
+  public mutating func scaledSum(_ x: Value, _ y: Value, scale: Parameter, name: String)
+    -> Value
+  {
+    Value(x.materialized(context) + y.materialized(context) * scale.tracked)
+  }
+
   public mutating func mean(_ values: [Value], name: String) -> Value {
     let tensors = values.map { $0.materialized(context) }
     return Value(tensors.dropFirst().reduce(tensors[0], +).scaled(by: 1 / Float(tensors.count)))
