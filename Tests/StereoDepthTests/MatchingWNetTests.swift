@@ -133,14 +133,7 @@ struct MatchingWNetTests {
       return model(left: pair.left, right: pair.right, context: &context)
     }
     #expect(output.scales.map { $0.left.probabilities.shape[3] } == [8, 5, 5, 5])
-    let encoder = JSONEncoder()
-    let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-    #expect(withKey.contains("\"deepFeatures\":true"))
-    #expect(
-      !String(decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
-        .contains("deepFeatures"))
-    #expect(
-      try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    try expectStoredOnlyWhenSet(configuration, key: "deepFeatures")
   }
 
   @Test("The local coarse estimate: the expectation around the argmax, hand-computed")
@@ -174,14 +167,7 @@ struct MatchingWNetTests {
     let configuration = WNetConfiguration(preset: .matching, localCoarseEstimate: true)
     #expect(configuration.problems.isEmpty)
     #expect(!WNetConfiguration(preset: .realtime, localCoarseEstimate: true).problems.isEmpty)
-    let encoder = JSONEncoder()
-    let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-    #expect(withKey.contains("\"localCoarseEstimate\":true"))
-    #expect(
-      !String(decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
-        .contains("localCoarseEstimate"))
-    #expect(
-      try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
+    try expectStoredOnlyWhenSet(configuration, key: "localCoarseEstimate")
     // Same weights, another estimate handed to 1/4: the same parameters, other disparities.
     let local = makePerturbedModel(.matching, seed: 5, localCoarseEstimate: true)
     let plain = makePerturbedModel(.matching, seed: 5)
@@ -200,10 +186,7 @@ struct MatchingWNetTests {
       preset: .matching, maximumDisparity: 31, cosineCorrelation: true, correlationSkip: true)
     #expect(configuration.problems.isEmpty)
     #expect(!WNetConfiguration(preset: .original, correlationSkip: true).problems.isEmpty)
-    let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
-    #expect(json.contains("\"correlationSkip\":true"))
-    #expect(
-      try JSONDecoder().decode(WNetConfiguration.self, from: Data(json.utf8)) == configuration)
+    try expectStoredOnlyWhenSet(configuration, key: "correlationSkip")
     let model = WNet(configuration: configuration, seed: 5)
     var plainConfiguration = configuration
     plainConfiguration.correlationSkip = false
@@ -372,4 +355,17 @@ struct MatchingWNetTests {
       "matching 100 px shift: mean |d − 100| \(meanError) px, mean d − 100 "
         + "\(signed / Float(errors.count)), \(within) within 1 px")
   }
+}
+
+/// Expects `configuration` (with `key` set) to write `"key":true`, a plain `matching`
+/// configuration not to mention `key`, and the JSON to decode back to `configuration`.
+func expectStoredOnlyWhenSet(_ configuration: WNetConfiguration, key: String) throws {
+  let encoder = JSONEncoder()
+  let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+  #expect(withKey.contains("\"\(key)\":true"))
+  #expect(
+    !String(decoding: try encoder.encode(WNetConfiguration(preset: .matching)), as: UTF8.self)
+      .contains(key))
+  #expect(
+    try JSONDecoder().decode(WNetConfiguration.self, from: Data(withKey.utf8)) == configuration)
 }
