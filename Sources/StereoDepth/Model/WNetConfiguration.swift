@@ -207,7 +207,8 @@ extension WNetConfiguration {
     correlationSkip = try container.decodeIfPresent(Bool.self, forKey: .correlationSkip) ?? false
   }
 
-  /// Writes the `matching` options (`coarseContext` … `correlationSkip`) only when set, so that checkpoints without them stay readable by versions that predate them.
+  /// Writes the `matching` options (`coarseContext` … `correlationSkip`) only when set, so that
+  /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(preset, forKey: .preset)
