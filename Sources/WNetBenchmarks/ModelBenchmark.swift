@@ -22,39 +22,21 @@ public struct ModelBenchmark: Sendable {
     public var peak_tensor_mb: Double
   }
 
-  public var preset: WNetPreset
+  /// The architecture and disparity range timed (random weights: speed does not depend on them).
+  public var model: WNetConfiguration
+  public var preset: WNetPreset { model.preset }
   public var height: Int
   public var width: Int
   public var batch: Int
   public var training: Bool
   public var runs: Int
   public var warmup: Int
-  /// The largest candidate disparity, or `nil` for the preset's own range.
-  public var maximumDisparity: Int?
-  /// `matching`: with the coarse context branch (``WNetConfiguration/coarseContext``).
-  public var coarseContext: Bool
-  /// `matching`: with cosine correlation (``WNetConfiguration/cosineCorrelation``).
-  public var cosineCorrelation: Bool
-  /// `matching`: with the deeper 1/8 features (``WNetConfiguration/deepFeatures``).
-  public var deepFeatures: Bool
-  /// `matching`: with the local coarse estimate (``WNetConfiguration/localCoarseEstimate``).
-  public var localCoarseEstimate: Bool
-  /// `matching`: with the correlation skip (``WNetConfiguration/correlationSkip``).
-  public var correlationSkip: Bool
 
   public init(
-    preset: WNetPreset, height: Int = 192, width: Int = 336, batch: Int? = nil,
-    training: Bool = false, runs: Int? = nil, warmup: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
-    localCoarseEstimate: Bool = false, correlationSkip: Bool = false
+    model: WNetConfiguration, height: Int = 192, width: Int = 336, batch: Int? = nil,
+    training: Bool = false, runs: Int? = nil, warmup: Int? = nil
   ) {
-    self.localCoarseEstimate = localCoarseEstimate
-    self.correlationSkip = correlationSkip
-    self.cosineCorrelation = cosineCorrelation
-    self.deepFeatures = deepFeatures
-    self.maximumDisparity = maximumDisparity
-    self.coarseContext = coarseContext
-    self.preset = preset
+    self.model = model
     self.height = height
     self.width = width
     self.batch = batch ?? (training ? 6 : 1)
@@ -66,10 +48,6 @@ public struct ModelBenchmark: Sendable {
   /// Runs the benchmark; with `profile`, also returns how time split across operations (over the
   /// timed runs only).
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
-    let configuration = WNetConfiguration(
-      preset: preset, maximumDisparity: maximumDisparity, coarseContext: coarseContext,
-      cosineCorrelation: cosineCorrelation, deepFeatures: deepFeatures,
-      localCoarseEstimate: localCoarseEstimate, correlationSkip: correlationSkip)
     var generator = SeededGenerator(seed: 1)
     let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
     let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
@@ -80,7 +58,7 @@ public struct ModelBenchmark: Sendable {
       if training {
         let trainer = try Trainer(
           recipe: TrainingRecipe(
-            model: configuration, batchSize: batch, height: height, width: width, steps: Int.max / 2
+            model: model, batchSize: batch, height: height, width: width, steps: Int.max / 2
           ))
         let batchTensors = StereoBatchTensors(left: left, right: right)
         for index in 0..<(warmup + runs) {
@@ -92,7 +70,7 @@ public struct ModelBenchmark: Sendable {
           }
         }
       } else {
-        let estimator = DisparityEstimator(model: WNet(configuration: configuration, seed: 1))
+        let estimator = DisparityEstimator(model: WNet(configuration: model, seed: 1))
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds

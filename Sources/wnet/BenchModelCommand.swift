@@ -44,46 +44,11 @@ extension WNetCommand {
       help: "The largest candidate disparity, px (default: the preset's own range).")
     var maximumDisparity: Int?
 
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: with the coarse context branch at 1/16 (sizes: multiples of 16) (default: "
-          + "as the bundled model)."))
-    var coarseContext: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: with cosine correlation (features scaled to unit RMS) (default: as the "
-          + "bundled model)."))
-    var cosineCorrelation: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: with three more feature units at 1/8 (default: as the bundled model)."))
-    var deepFeatures: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: with the local coarse estimate (the expectation around the coarse argmax) "
-          + "(default: as the bundled model)."))
-    var localCoarseEstimate: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: with the correlation skip (the volume, scaled, added to the coarse scores) "
-          + "(default: as the bundled model)."))
-    var correlationSkip: Bool?
+    @OptionGroup var architecture: ArchitectureOptions
 
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
-      WNetConfiguration.trainingDefault(
-        for: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
-        correlationSkip: correlationSkip)
+      architecture.model(for: preset, maximumDisparity: maximumDisparity)
     }
 
     @Flag(help: "Time training steps instead of inference.")
@@ -103,15 +68,9 @@ extension WNetCommand {
 
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
-      if [coarseContext, cosineCorrelation, deepFeatures, localCoarseEstimate, correlationSkip]
-        .contains(true),
-        preset != .matching
-      {
-        throw ValidationError(
-          "'--coarse-context', '--cosine-correlation', '--deep-features', "
-            + "'--local-coarse-estimate' and '--correlation-skip' need the matching preset.")
-      }
-      let multiple = model.sizeMultiple
+      try architecture.check(for: preset)
+      // Without the range, which is checked below: a reversed one would trap.
+      let multiple = architecture.model(for: preset).sizeMultiple
       guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
         throw ValidationError(
           "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
@@ -132,10 +91,8 @@ extension WNetCommand {
 
     func run() throws {
       let benchmark = ModelBenchmark(
-        preset: preset, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup, maximumDisparity: maximumDisparity, coarseContext: model.coarseContext,
-        cosineCorrelation: model.cosineCorrelation, deepFeatures: model.deepFeatures,
-        localCoarseEstimate: model.localCoarseEstimate, correlationSkip: model.correlationSkip)
+        model: model, height: height, width: width, batch: batch, training: train, runs: runs,
+        warmup: warmup)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

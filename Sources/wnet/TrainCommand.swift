@@ -38,43 +38,7 @@ extension WNetCommand {
         "The largest candidate disparity, in pixels at the training size (default: the preset's).")
     var maxDisparity: Int?
 
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: give the coarse aggregation a context branch at 1/16 resolution (a receptive "
-          + "field of about 250 px instead of 56; sizes become multiples of 16) (default: the "
-          + "bundled model's architecture)."))
-    var coarseContext: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: correlate features scaled to unit root mean square (cosine similarity), "
-          + "so that the cost volume does not shrink with the views' contrast (default: on for "
-          + "matching, as the bundled model)."))
-    var cosineCorrelation: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: three more feature units at 1/8 resolution (a receptive field of about 87 px "
-          + "instead of 39 for the coarse matching) (default: the bundled model's architecture)."))
-    var deepFeatures: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: start the 1/4 scale from the expectation over the most likely coarse "
-          + "candidate and its two neighbours, not over all of them (default: the bundled "
-          + "model's architecture)."))
-    var localCoarseEstimate: Bool?
-
-    @Flag(
-      inversion: .prefixedNo,
-      help: ArgumentHelp(
-        "matching: add the correlation volume itself, times a learned scale, to the coarse "
-          + "scores (default: the bundled model's architecture)."))
-    var correlationSkip: Bool?
+    @OptionGroup var architecture: ArchitectureOptions
 
     @Option(help: "The number of optimisation steps to train for (default: 10000).")
     var steps: Int?
@@ -204,26 +168,12 @@ extension WNetCommand {
         throw ValidationError("'--checkpoint-every' must be positive.")
       }
       // On --resume the stored size fills in, and the recipe's own check catches a bad one.
-      if coarseContext == true, !resume, newRunPreset != .matching {
-        throw ValidationError("'--coarse-context' needs the matching preset.")
-      }
-      if cosineCorrelation == true, !resume, newRunPreset != .matching {
-        throw ValidationError("'--cosine-correlation' needs the matching preset.")
-      }
-      if deepFeatures == true, !resume, newRunPreset != .matching {
-        throw ValidationError("'--deep-features' needs the matching preset.")
-      }
-      if correlationSkip == true, !resume, newRunPreset != .matching {
-        throw ValidationError("'--correlation-skip' needs the matching preset.")
-      }
-      if localCoarseEstimate == true, !resume, newRunPreset != .matching {
-        throw ValidationError("'--local-coarse-estimate' needs the matching preset.")
-      }
       if !resume {
         let preset = newRunPreset
+        try architecture.check(for: preset)
         // The range is checked below: the preset's own here, so a reversed one cannot trap.
         let defaults = TrainingRecipe(
-          model: WNetConfiguration.trainingDefault(for: preset, coarseContext: coarseContext))
+          model: architecture.model(for: preset))
         let (height, width) = (self.height ?? defaults.height, self.width ?? defaults.width)
         let multiple = defaults.model.sizeMultiple
         guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
@@ -271,11 +221,8 @@ extension WNetCommand {
 
     /// The model of a new run: the options given, the preset's defaults for the others.
     var newModel: WNetConfiguration {
-      WNetConfiguration.trainingDefault(
-        for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity,
-        coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-        deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
-        correlationSkip: correlationSkip)
+      architecture.model(
+        for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
     }
 
     /// The recipe of a new run: the options given, the defaults for the others.
@@ -302,25 +249,15 @@ extension WNetCommand {
       let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity,
-        (coarseContext ?? recipe.model.coarseContext) == recipe.model.coarseContext,
-        (cosineCorrelation ?? recipe.model.cosineCorrelation) == recipe.model.cosineCorrelation,
-        (deepFeatures ?? recipe.model.deepFeatures) == recipe.model.deepFeatures,
-        (localCoarseEstimate ?? recipe.model.localCoarseEstimate)
-          == recipe.model.localCoarseEstimate,
-        (correlationSkip ?? recipe.model.correlationSkip) == recipe.model.correlationSkip
+        architecture.applied(to: recipe.model) == recipe.model
       else {
-        let context =
-          (recipe.model.coarseContext ? ", a coarse context branch" : "")
-          + (recipe.model.cosineCorrelation ? ", cosine correlation" : "")
-          + (recipe.model.deepFeatures ? ", deep features" : "")
-          + (recipe.model.localCoarseEstimate ? ", a local coarse estimate" : "")
-          + (recipe.model.correlationSkip ? ", a correlation skip" : "")
+        let settings = recipe.model.matchingOnlySettings.map(ArchitectureOptions.option)
+        let context = settings.isEmpty ? "" : " (\(settings.joined(separator: " ")))"
         throw CLIError(
           "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
-            + "'--preset', '--min-disparity', '--max-disparity', '--coarse-context', "
-            + "'--cosine-correlation', '--deep-features', '--local-coarse-estimate' and "
-            + "'--correlation-skip' cannot change it")
+            + "'--preset', '--min-disparity', '--max-disparity' and the architecture options "
+            + "cannot change it")
       }
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }
@@ -436,10 +373,13 @@ extension WNetCommand {
       let removed = rotation.removeTemporaryFiles()
       if removed > 0 { Console.note("Removed \(removed) temporary files left by a stopped run.") }
       let trainer: Trainer
+      let command = CommandLine.arguments.joined(separator: " ")
+      var notes = ["command": command]
       if resume {
         let (checkpoint, skipped) = try rotation.resumable()
         for problem in skipped { Console.note("Skipping a damaged checkpoint: \(problem)") }
-        guard let stored = try WNetCheckpoint.read(checkpoint).metadata.training else {
+        let metadata = try WNetCheckpoint.read(checkpoint).metadata
+        guard let stored = metadata.training else {
           throw CLIError(
             "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
         }
@@ -452,6 +392,8 @@ extension WNetCommand {
         }
         let recipe = try revising(stored)
         trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
+        // The run's provenance stays the command that started it; the last resume is added.
+        notes = metadata.notes.merging(["resumed": command]) { _, resumed in resumed }
         Console.note("Resuming \(checkpoint.path) at step \(trainer.step) of \(recipe.steps).")
         for change in recipe.changes(from: stored) { Console.note("Changed on resume: \(change)") }
       } else {
@@ -465,7 +407,7 @@ extension WNetCommand {
       let session = try TrainingSession(
         trainer: trainer, source: trainingData.source, validation: trainingData.validation,
         directory: directory)
-      session.notes = ["command": CommandLine.arguments.joined(separator: " ")]
+      session.notes = notes
       Console.note(
         "Training \(recipe.model.preset.rawValue) (\(trainer.model.parameters.trainableCount) parameters, disparities \(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)) on \(trainingData.summary), batch \(recipe.batchSize) at \(recipe.width)x\(recipe.height), \(Parallel.threadCount) threads, \(Backends.current.name)."
       )

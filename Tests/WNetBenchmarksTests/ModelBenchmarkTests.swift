@@ -9,7 +9,8 @@ struct ModelBenchmarkTests {
     arguments: [false, true])
   func tinyRun(training: Bool) throws {
     let benchmark = ModelBenchmark(
-      preset: .realtime, height: 32, width: 48, batch: 2, training: training, runs: 3, warmup: 1)
+      model: WNetConfiguration(preset: .realtime), height: 32, width: 48, batch: 2,
+      training: training, runs: 3, warmup: 1)
     let (result, profile) = try benchmark.run(profile: true)
     #expect(result.mode == (training ? "train" : "infer"))
     #expect(result.preset == "realtime" && result.batch == 2 && result.runs == 3)

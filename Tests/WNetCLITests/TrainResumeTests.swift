@@ -4,8 +4,8 @@ import Testing
 
 @testable import wnet
 
-/// `wnet train --resume`: the stored recipe comes back, and the options given again replace its
-/// values whichever way they are spelled.
+/// `wnet train --resume`: the stored recipe comes back, the options given again replace its
+/// values whichever way they are spelled, and the command that started the run is kept.
 @Suite("wnet train --resume", .serialized)
 struct TrainResumeTests {
   @Test("Options parse to nil when absent, in both spellings when given")
@@ -50,6 +50,17 @@ struct TrainResumeTests {
     #expect(metadata.training?.steps == 6)
     #expect(metadata.training?.schedule.milestones == [5])
     #expect(metadata.training?.batchSize == 1 && metadata.training?.width == 32)
+    // Provenance: the command that started the run stays; the last resume is added.
+    let started = metadata.notes["command"] ?? ""
+    let resumed = metadata.notes["resumed"] ?? ""
+    #expect(
+      started.hasSuffix(
+        "train --steps 2 --batch-size 1 --height 16 --width 32 "
+          + "--checkpoint-every 1 --validate-every 0 --output \(run.path)"), "\(started)")
+    #expect(
+      resumed.hasSuffix(
+        "train --resume --steps 6 --learning-rate-drops 5 --output "
+          + run.path), "\(resumed)")
     let log = try String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)
     let steps = log.split(separator: "\n").filter { $0.contains("\"kind\":\"train\"") }.count
     #expect(steps == 6, "the log holds \(steps) training records, expected 6")

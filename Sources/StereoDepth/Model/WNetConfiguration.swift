@@ -96,8 +96,21 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// corrupt checkpoint or a typo: the selection layer's padding and cost grow with it).
   public static let disparityLimit = 4096
 
+  /// The settings that exist only in the `matching` preset and are on here, by their stored names
+  /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
+  /// `localCoarseEstimate`, `correlationSkip`); ``problems`` refuses any of them on another preset.
+  public var matchingOnlySettings: [String] {
+    let settings = [
+      ("coarseContext", coarseContext), ("cosineCorrelation", cosineCorrelation),
+      ("deepFeatures", deepFeatures), ("localCoarseEstimate", localCoarseEstimate),
+      ("correlationSkip", correlationSkip),
+    ]
+    return settings.filter { $0.1 }.map { $0.0 }
+  }
+
   /// The problems with this configuration, as one-line messages (empty when valid): the range
-  /// must hold at least two candidates and stay within ±``disparityLimit``.
+  /// must hold at least two candidates and stay within ±``disparityLimit``, and the
+  /// ``matchingOnlySettings`` need the `matching` preset.
   public var problems: [String] {
     let limit = Self.disparityLimit
     // Not abs(): it traps on Int.min.
@@ -114,26 +127,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
           + "candidates (minimum below maximum)"
       ]
     }
-    guard !coarseContext || preset == .matching else {
-      return [
-        "the coarse context branch exists only in the 'matching' preset, not '\(preset.rawValue)'"
-      ]
-    }
-    guard !cosineCorrelation || preset == .matching else {
-      return ["cosine correlation exists only in the 'matching' preset, not '\(preset.rawValue)'"]
-    }
-    guard !deepFeatures || preset == .matching else {
-      return ["deep features exist only in the 'matching' preset, not '\(preset.rawValue)'"]
-    }
-    guard !correlationSkip || preset == .matching else {
-      return [
-        "the correlation skip exists only in the 'matching' preset, not '\(preset.rawValue)'"
-      ]
-    }
-    guard !localCoarseEstimate || preset == .matching else {
-      return [
-        "the local coarse estimate exists only in the 'matching' preset, not '\(preset.rawValue)'"
-      ]
+    if preset != .matching, let setting = matchingOnlySettings.first {
+      return ["'\(setting)' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
     }
     return []
   }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import StereoDepth
+
+/// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
+/// `--correlation-skip` (each with `--no-`): the `matching` architecture settings
+/// (``WNetConfiguration/matchingOnlySettings``), shared by `train` and `bench model`. An option
+/// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
+struct ArchitectureOptions: ParsableArguments {
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: give the coarse aggregation a context branch at 1/16 resolution (a receptive "
+        + "field of about 250 px instead of 56; sizes become multiples of 16) (default: the "
+        + "bundled model's architecture)."))
+  var coarseContext: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: correlate features scaled to unit root mean square (cosine similarity), "
+        + "so that the cost volume does not shrink with the views' contrast (default: on for "
+        + "matching, as the bundled model)."))
+  var cosineCorrelation: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: three more feature units at 1/8 resolution (a receptive field of about 87 px "
+        + "instead of 39 for the coarse matching) (default: the bundled model's architecture)."))
+  var deepFeatures: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: start the 1/4 scale from the expectation over the most likely coarse "
+        + "candidate and its two neighbours, not over all of them (default: the bundled "
+        + "model's architecture)."))
+  var localCoarseEstimate: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: add the correlation volume itself, times a learned scale, to the coarse "
+        + "scores (default: the bundled model's architecture)."))
+  var correlationSkip: Bool?
+
+  /// A new model of `preset`: the options given, the bundled model's architecture for the
+  /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:coarseContext:cosineCorrelation:deepFeatures:localCoarseEstimate:correlationSkip:)``).
+  func model(
+    for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
+  ) -> WNetConfiguration {
+    WNetConfiguration.trainingDefault(
+      for: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
+      coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
+      deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
+      correlationSkip: correlationSkip)
+  }
+
+  /// `model` with the options given in place of its settings (a resumed run's model when none
+  /// differs).
+  func applied(to model: WNetConfiguration) -> WNetConfiguration {
+    var model = model
+    model.coarseContext = coarseContext ?? model.coarseContext
+    model.cosineCorrelation = cosineCorrelation ?? model.cosineCorrelation
+    model.deepFeatures = deepFeatures ?? model.deepFeatures
+    model.localCoarseEstimate = localCoarseEstimate ?? model.localCoarseEstimate
+    model.correlationSkip = correlationSkip ?? model.correlationSkip
+    return model
+  }
+
+  /// Throws when an option turns on a setting that `preset` lacks, naming the option (the rule
+  /// is ``WNetConfiguration/problems``).
+  func check(for preset: WNetPreset) throws {
+    if preset != .matching, let setting = model(for: preset).matchingOnlySettings.first {
+      throw ValidationError("'\(Self.option(setting))' needs the matching preset.")
+    }
+  }
+
+  /// The command-line spelling of a stored setting: `coarseContext` → `--coarse-context`.
+  static func option(_ setting: String) -> String {
+    "--" + setting.map { $0.isUppercase ? "-" + $0.lowercased() : String($0) }.joined()
+  }
+}
