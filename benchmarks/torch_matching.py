@@ -22,7 +22,9 @@ ONNXGraphBuilder+Matching.swift), NCHW:
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
-        d = d0 + softmax expectation of the offsets
+        d = d0 + softmax expectation of the offsets; with the wide refinement
+        (--wide-refinement, or a checkpoint that has it) the 1/4 scale searches -4...4 instead
+        (its first unit 33->24, its head -> 9)
 
 "conv" is convolution (no bias), batch norm, ReLU; correlation is the channel mean of
 L(x) * R(x - d) (left view) or R(x) * L(x + d) (right view), zero outside the image. Training
@@ -65,6 +67,7 @@ COARSE_FACTOR = 8
 DEEP_FEATURE_UNITS = 3  # MatchingWNet.deepFeatureUnitCount
 LOCAL_RADIUS = 1  # MatchingWNet.localEstimateRadius
 SKIP_SCALE = 4.0  # MatchingWNet.correlationSkipInitialScale
+WIDE_RADIUS = 4  # MatchingWNet.wideRefinementRadius
 
 
 def coarse_range(minimum, maximum):
@@ -143,8 +146,10 @@ def column_grid(d):
 
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
-                 local=False, skip=False):
+                 local=False, skip=False, wide=False):
         super().__init__()
+        # The offset radius of each refinement scale, 1/4, 1/2, 1 (MatchingWNet.refinementRadii).
+        self.radii = [WIDE_RADIUS if wide else RADIUS, RADIUS, RADIUS]
         self.skip = nn.Parameter(torch.tensor([SKIP_SCALE])) if skip else None
         self.cosine = cosine
         self.local = local
@@ -167,10 +172,10 @@ class MatchingWNet(nn.Module):
             self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH),
                                         ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
         self.coarse_head = nn.Conv2d(COARSE_WIDTH, self.d8, 3, padding=1)
-        k = 2 * RADIUS + 1
         self.refine = nn.ModuleList()
         self.refine_heads = nn.ModuleList()
-        for width, units in zip([w[1], w[0], FULL_WIDTH], [2, 1, 1]):
+        for width, units, radius in zip([w[1], w[0], FULL_WIDTH], [2, 1, 1], self.radii):
+            k = 2 * radius + 1
             layers = [ConvBNReLU(width + k, width)]
             layers += [ConvBNReLU(width, width) for _ in range(units - 1)]
             self.refine.append(nn.Sequential(*layers))
@@ -225,10 +230,11 @@ class MatchingWNet(nn.Module):
                                         column_grid(base) + sigma * base)
                 own = matched[side][index]
                 l, r = (own, warped) if side == "left" else (warped, own)
-                volume = correlation(l, r, -RADIUS, 2 * RADIUS + 1, side)
+                radius = self.radii[level]
+                volume = correlation(l, r, -radius, 2 * radius + 1, side)
                 scores = head(units(torch.cat([features, volume], 1)))
                 level_out[side] = (scores, base)
-                disparity[side] = base + expectation(scores, -RADIUS)
+                disparity[side] = base + expectation(scores, -radius)
             result.append(level_out)
         return result
 
@@ -243,17 +249,18 @@ class MatchingWNet(nn.Module):
 
 def offset_select(scores, base, source, direction):
     """OffsetSelection: view(x) = sum_k p_k source(x + sigma (d0 + o_k)), linear, edge clamped;
-    also d0 + sum_k p_k o_k and the in-bounds probability mass."""
+    also d0 + sum_k p_k o_k and the in-bounds probability mass; offsets -r...r, K = 2r + 1."""
     p = torch.softmax(scores, 1)
+    radius = (p.shape[1] - 1) // 2
     w = source.shape[3]
     columns = column_grid(base)
     view, validity = 0, 0
     for k in range(p.shape[1]):
-        position = columns + direction * (base + (k - RADIUS))
+        position = columns + direction * (base + (k - radius))
         view = view + p[:, k:k + 1] * sample_columns(source, position)
         inside = ((position >= 0) & (position <= w - 1)).to(p.dtype)
         validity = validity + p[:, k:k + 1].detach() * inside
-    return view, base + expectation(scores, -RADIUS), validity
+    return view, base + expectation(scores, -radius), validity
 
 
 def downsampled(image, h, w):
@@ -363,7 +370,8 @@ def check(arguments):
                          configuration.get("cosineCorrelation", False),
                          configuration.get("deepFeatures", False),
                          configuration.get("localCoarseEstimate", False),
-                         configuration.get("correlationSkip", False))
+                         configuration.get("correlationSkip", False),
+                         configuration.get("wideRefinement", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -403,6 +411,8 @@ def main():
                         help="hand 1/4 the expectation around the coarse argmax")
     parser.add_argument("--correlation-skip", action="store_true",
                         help="add alpha * the correlation volume to the coarse scores")
+    parser.add_argument("--wide-refinement", action="store_true",
+                        help="search the offsets -4...4 at 1/4")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -427,7 +437,8 @@ def main():
                          cosine=args.cosine_correlation,
                          deep=args.deep_features,
                          local=args.local_coarse_estimate,
-                         skip=args.correlation_skip).to(memory_format=memory_format)
+                         skip=args.correlation_skip,
+                         wide=args.wide_refinement).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -460,7 +471,8 @@ def main():
         + (" cosine" if args.cosine_correlation else "")
         + (" deep-features" if args.deep_features else "")
         + (" local-coarse-estimate" if args.local_coarse_estimate else "")
-        + (" correlation-skip" if args.correlation_skip else ""),
+        + (" correlation-skip" if args.correlation_skip else "")
+        + (" wide-refinement" if args.wide_refinement else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

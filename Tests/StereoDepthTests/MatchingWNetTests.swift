@@ -169,7 +169,7 @@ struct MatchingWNetTests {
     #expect(!WNetConfiguration(preset: .realtime, localCoarseEstimate: true).problems.isEmpty)
     try expectStoredOnlyWhenSet(configuration, key: "localCoarseEstimate")
     // Same weights, another estimate handed to 1/4: the same parameters, other disparities.
-    let local = makePerturbedModel(.matching, seed: 5, localCoarseEstimate: true)
+    let local = makePerturbedModel(configuration, seed: 5)
     let plain = makePerturbedModel(.matching, seed: 5)
     #expect(local.parameters.trainableCount == plain.parameters.trainableCount)
     let left = randomTensor([1, 32, 48, 3], seed: 1, in: 0...1)
@@ -216,6 +216,44 @@ struct MatchingWNetTests {
     #expect(abs(analytic) > 1e-5, "α should matter: \(analytic)")
     #expect(
       abs(numeric - analytic) <= 0.05 * abs(analytic), "analytic \(analytic), numeric \(numeric)")
+  }
+
+  @Test(
+    "Wide refinement: nine offsets at 1/4 only, reaching +4 of its pixels; stored only when set")
+  func wideRefinement() throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, wideRefinement: true)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .realtime, wideRefinement: true).problems.isEmpty)
+    try expectStoredOnlyWhenSet(configuration, key: "wideRefinement")
+    #expect(MatchingWNet.refinementRadii(configuration) == [4, 2, 2])
+    var plainConfiguration = configuration
+    plainConfiguration.wideRefinement = false
+    #expect(MatchingWNet.refinementRadii(plainConfiguration) == [2, 2, 2])
+    // 1/4: its first unit reads 24 features + 9 correlations, its head gives 9 scores; the
+    // finer scales keep 5. Four more correlation channels × 24 × 9 taps and four more head
+    // outputs × (24 × 9 + 1) are the only new parameters.
+    let wide = WNet(configuration: configuration, seed: 5)
+    let plain = WNet(configuration: plainConfiguration, seed: 5)
+    #expect(wide.parameters["refine.0.head.filter"]?.value.shape.contains(9) == true)
+    #expect(wide.parameters["refine.1.head.filter"]?.value.shape.contains(5) == true)
+    #expect(
+      wide.parameters.trainableCount == plain.parameters.trainableCount + 4 * 24 * 9
+        + 4 * (24 * 9 + 1))
+    // A 1/4 head that puts all its mass on the last offset: the 1/4 disparity is the up-sampled
+    // coarse one (×2 in value) plus 4. Bilinear ×2 with edge replication keeps the mean, so
+    // mean(d¼) = 2·mean(d⅛) + 4 exactly.
+    let head = try #require(wide.parameters["refine.0.head.filter"])
+    head.value = Tensor.zeros(head.value.shape)
+    let bias = try #require(wide.parameters["refine.0.head.bias"])
+    bias.value = Tensor(shape: [9], scalars: [Float](repeating: 0, count: 8) + [40])
+    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
+    var context = ForwardContext(isTraining: true)
+    let output = withoutGradients { wide(left: pair.left, right: pair.right, context: &context) }
+    #expect(output.scales.map(\.factor) == [8, 4, 2, 1])
+    let coarse = output.scales[0].left.disparity.mean().scalar
+    let quarter = output.scales[1].left.disparity.mean().scalar
+    #expect(abs(quarter - (2 * coarse + 4)) < 1e-3, "d¼ \(quarter), d⅛ \(coarse)")
   }
 
   @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")

@@ -11,35 +11,33 @@ import _StereoTestSupport
 @Suite("One definition, three consumers")
 struct NetworkConsumersTests {
   struct Case: Sendable, CustomTestStringConvertible {
-    var preset: WNetPreset
+    var configuration: WNetConfiguration
     var height: Int
     var width: Int
-    var coarseContext = false
-    var cosineCorrelation = false
-    var deepFeatures = false
-    var localCoarseEstimate = false
-    var correlationSkip = false
     var testDescription: String {
-      "\(preset.rawValue)\(coarseContext ? " with coarse context" : "")"
-        + "\(cosineCorrelation ? " with cosine correlation" : "")"
-        + "\(deepFeatures ? " with deep features" : "")"
-        + "\(localCoarseEstimate ? " with a local coarse estimate" : "")"
-        + "\(correlationSkip ? " with a correlation skip" : "") \(height)x\(width)"
+      ([configuration.preset.rawValue] + configuration.matchingOnlySettings).joined(separator: " ")
+        + " \(height)x\(width)"
     }
   }
 
   static let cases = [
-    Case(preset: .realtime, height: 32, width: 48),
-    Case(preset: .original, height: 32, width: 48),
-    Case(preset: .matching, height: 40, width: 72),
-    Case(preset: .matching, height: 48, width: 80, coarseContext: true),
-    Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true),
-    Case(preset: .matching, height: 40, width: 72, cosineCorrelation: true, deepFeatures: true),
+    Case(configuration: .init(preset: .realtime), height: 32, width: 48),
+    Case(configuration: .init(preset: .original), height: 32, width: 48),
+    Case(configuration: .init(preset: .matching), height: 40, width: 72),
+    Case(configuration: .init(preset: .matching, coarseContext: true), height: 48, width: 80),
+    Case(configuration: .init(preset: .matching, cosineCorrelation: true), height: 40, width: 72),
     Case(
-      preset: .matching, height: 40, width: 72, cosineCorrelation: true,
-      localCoarseEstimate: true),
+      configuration: .init(preset: .matching, cosineCorrelation: true, deepFeatures: true),
+      height: 40, width: 72),
     Case(
-      preset: .matching, height: 40, width: 72, cosineCorrelation: true, correlationSkip: true),
+      configuration: .init(preset: .matching, cosineCorrelation: true, localCoarseEstimate: true),
+      height: 40, width: 72),
+    Case(
+      configuration: .init(preset: .matching, cosineCorrelation: true, correlationSkip: true),
+      height: 40, width: 72),
+    Case(
+      configuration: .init(preset: .matching, cosineCorrelation: true, wideRefinement: true),
+      height: 40, width: 72),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.
@@ -61,11 +59,7 @@ struct NetworkConsumersTests {
 
   @Test("The graph and the plan agree on logits and disparity", arguments: cases)
   func planMatchesGraph(_ testCase: Case) {
-    let model = makePerturbedModel(
-      testCase.preset, seed: 21, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
-      localCoarseEstimate: testCase.localCoarseEstimate,
-      correlationSkip: testCase.correlationSkip)
+    let model = makePerturbedModel(testCase.configuration, seed: 21)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([2, h, w, 3], seed: 7, in: 0...1)
     let right = randomTensor([2, h, w, 3], seed: 8, in: 0...1)
@@ -84,11 +78,7 @@ struct NetworkConsumersTests {
     "onnxruntime runs the export of the same definition and agrees with the plan",
     .enabled(if: ONNXRuntimeSupport.isAvailable, ONNXRuntimeSupport.skipNote), arguments: cases)
   func onnxMatchesPlan(_ testCase: Case) throws {
-    let model = makePerturbedModel(
-      testCase.preset, seed: 22, coarseContext: testCase.coarseContext,
-      cosineCorrelation: testCase.cosineCorrelation, deepFeatures: testCase.deepFeatures,
-      localCoarseEstimate: testCase.localCoarseEstimate,
-      correlationSkip: testCase.correlationSkip)
+    let model = makePerturbedModel(testCase.configuration, seed: 22)
     let (h, w) = (testCase.height, testCase.width)
     let left = randomTensor([1, h, w, 3], seed: 9, in: 0...1)
     let right = randomTensor([1, h, w, 3], seed: 10, in: 0...1)

@@ -149,16 +149,14 @@ struct ONNXExportTests {
 
 /// A seeded model whose batch-norm statistics, scales, shifts and biases are random rather than
 /// their initial 0 and 1, so that a wrong folding or a transposed weight changes the output.
-func makePerturbedModel(
-  _ preset: WNetPreset, seed: UInt64, coarseContext: Bool = false, cosineCorrelation: Bool = false,
-  deepFeatures: Bool = false, localCoarseEstimate: Bool = false, correlationSkip: Bool = false
-) -> WNet {
-  let model = WNet(
-    configuration: WNetConfiguration(
-      preset: preset, coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-      deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
-      correlationSkip: correlationSkip),
-    seed: seed)
+func makePerturbedModel(_ preset: WNetPreset, seed: UInt64) -> WNet {
+  makePerturbedModel(WNetConfiguration(preset: preset), seed: seed)
+}
+
+/// ``makePerturbedModel(_:seed:)`` for any configuration (a `matching` option, say).
+func makePerturbedModel(_ configuration: WNetConfiguration, seed: UInt64) -> WNet {
+  let preset = configuration.preset
+  let model = WNet(configuration: configuration, seed: seed)
   var generator = SeededGenerator(seed: seed &+ 1000)
   for (name, parameter) in model.parameters.entries {
     let range: ClosedRange<Float>

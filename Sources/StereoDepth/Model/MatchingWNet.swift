@@ -35,6 +35,10 @@ import StereoTensor
 /// the most likely coarse candidate and its neighbours (``localEstimateRadius``), not over all
 /// of them.
 ///
+/// With `wideRefinement`, the 1/4 scale searches the nine offsets −4…4 (``wideRefinementRadius``;
+/// its first unit 33→24, its head → 9), which reach ±16 input pixels: a coarse estimate one
+/// candidate off is then within its reach.
+///
 /// every convolution but the heads followed by batch norm and ReLU ("conv" above is
 /// ``ConvBatchNormReLU``). The previous scale's `d` is the softmax expectation of its scores
 /// (plus its own `d0`). The candidates at 1/8 are `d8_k = ⌊min/8⌋ + k`,
@@ -82,8 +86,16 @@ public final class MatchingWNet: StereoNetwork {
   public static let fullResolutionWidth = 8
   /// The coarse aggregation width.
   public static let coarseWidth = 48
-  /// The offset radius `r` of every refinement scale: offsets `−r…r`.
+  /// The offset radius `r` of a refinement scale: offsets `−r…r` (the finest scale's always).
   public static let refinementRadius = 2
+  /// The 1/4 scale's offset radius with `wideRefinement` (±16 input pixels).
+  public static let wideRefinementRadius = 4
+
+  /// The offset radius of each refinement scale, 1/4, 1/2 and 1/1.
+  public static func refinementRadii(_ configuration: WNetConfiguration) -> [Int] {
+    [configuration.wideRefinement ? wideRefinementRadius : refinementRadius]
+      + [refinementRadius, refinementRadius]
+  }
   /// The coarsest scale's factor (input pixels per coarse pixel).
   public static let coarseFactor = 8
   /// The `ε` of the features' RMS normalization before correlation (`cosineCorrelation`).
@@ -157,13 +169,13 @@ public final class MatchingWNet: StereoNetwork {
     correlationSkipScale =
       configuration.correlationSkip
       ? Parameter(Tensor([Self.correlationSkipInitialScale])) : nil
-    let k = 2 * Self.refinementRadius + 1
     // Coarse to fine: 1/4 (two units), 1/2 and 1/1 (one each); width = the scale's features.
     let refineWidths = [widths[1], widths[0], Self.fullResolutionWidth]
     let unitCounts = [2, 1, 1]
     var refinements: [[ConvBatchNormReLU]] = []
     var heads: [Conv2D] = []
-    for (width, count) in zip(refineWidths, unitCounts) {
+    for (level, (width, count)) in zip(refineWidths, unitCounts).enumerated() {
+      let k = 2 * Self.refinementRadii(configuration)[level] + 1
       var units = [
         ConvBatchNormReLU(
           inputChannels: width + k, outputChannels: width, kernelSize: 3, using: &generator)
@@ -286,8 +298,8 @@ public final class MatchingWNet: StereoNetwork {
     ]
 
     // Stage: offsets around the up-sampled estimate at 1/4, 1/2 and 1/1.
-    let r = Self.refinementRadius
     for (level, units) in refinements.enumerated() {
+      let r = Self.refinementRadii(configuration)[level]
       let pyramidIndex = 2 - level  // f¼, f½, f¹
       var bases: [StereoSide: Builder.Value] = [:]
       for side in sides {

@@ -53,12 +53,20 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// within 1.5 candidates (12 px) of the truth for 81% of them, the 4000-step model's for 1%.
   /// Checkpoints written before it existed decode as `false`.
   public var correlationSkip: Bool
+  /// `matching` only: whether the 1/4 scale searches the offsets `−4…4` around the up-sampled
+  /// coarse estimate (±16 input pixels) instead of `−2…2` (±8), so that it can correct a coarse
+  /// estimate one candidate (8 px) off and more (``MatchingWNet/refinementRadii(_:)``). Why: on
+  /// Middlebury's *Wood2* the 8000-step model's coarse estimate is 12 px short on the pixels with
+  /// 100-130 px of disparity, the 1/4 scale takes their bad-3 only from 85% to 65%, and the 1/2
+  /// and full-resolution scales change no pixel's bad-3. Checkpoints written before it existed
+  /// decode as `false`.
+  public var wideRefinement: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
-    localCoarseEstimate: Bool = false, correlationSkip: Bool = false
+    localCoarseEstimate: Bool = false, correlationSkip: Bool = false, wideRefinement: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -69,6 +77,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.deepFeatures = deepFeatures
     self.localCoarseEstimate = localCoarseEstimate
     self.correlationSkip = correlationSkip
+    self.wideRefinement = wideRefinement
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -82,14 +91,14 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   public static func trainingDefault(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool? = nil, cosineCorrelation: Bool? = nil, deepFeatures: Bool? = nil,
-    localCoarseEstimate: Bool? = nil, correlationSkip: Bool? = nil
+    localCoarseEstimate: Bool? = nil, correlationSkip: Bool? = nil, wideRefinement: Bool? = nil
   ) -> WNetConfiguration {
     WNetConfiguration(
       preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
       coarseContext: coarseContext ?? false,
       cosineCorrelation: cosineCorrelation ?? (preset == .matching),
       deepFeatures: deepFeatures ?? false, localCoarseEstimate: localCoarseEstimate ?? false,
-      correlationSkip: correlationSkip ?? false)
+      correlationSkip: correlationSkip ?? false, wideRefinement: wideRefinement ?? false)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
@@ -98,12 +107,13 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
-  /// `localCoarseEstimate`, `correlationSkip`); ``problems`` refuses any of them on another preset.
+  /// `localCoarseEstimate`, `correlationSkip`, `wideRefinement`); ``problems`` refuses any of them
+  /// on another preset.
   public var matchingOnlySettings: [String] {
     let settings = [
       ("coarseContext", coarseContext), ("cosineCorrelation", cosineCorrelation),
       ("deepFeatures", deepFeatures), ("localCoarseEstimate", localCoarseEstimate),
-      ("correlationSkip", correlationSkip),
+      ("correlationSkip", correlationSkip), ("wideRefinement", wideRefinement),
     ]
     return settings.filter { $0.1 }.map { $0.0 }
   }
@@ -165,7 +175,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
-    case deepFeatures, localCoarseEstimate, correlationSkip
+    case deepFeatures, localCoarseEstimate, correlationSkip, wideRefinement
   }
 
   /// Any key, to find the ones this version does not know.
@@ -200,9 +210,10 @@ extension WNetConfiguration {
     localCoarseEstimate =
       try container.decodeIfPresent(Bool.self, forKey: .localCoarseEstimate) ?? false
     correlationSkip = try container.decodeIfPresent(Bool.self, forKey: .correlationSkip) ?? false
+    wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
   }
 
-  /// Writes the `matching` options (`coarseContext` … `correlationSkip`) only when set, so that
+  /// Writes the `matching` options (`coarseContext` … `wideRefinement`) only when set, so that
   /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -214,5 +225,6 @@ extension WNetConfiguration {
     if deepFeatures { try container.encode(true, forKey: .deepFeatures) }
     if localCoarseEstimate { try container.encode(true, forKey: .localCoarseEstimate) }
     if correlationSkip { try container.encode(true, forKey: .correlationSkip) }
+    if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
   }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
-/// `--correlation-skip` (each with `--no-`): the `matching` architecture settings
+/// `--correlation-skip`, `--wide-refinement` (each with `--no-`): the `matching` architecture settings
 /// (``WNetConfiguration/matchingOnlySettings``), shared by `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
 struct ArchitectureOptions: ParsableArguments {
@@ -44,8 +44,15 @@ struct ArchitectureOptions: ParsableArguments {
         + "scores (default: the bundled model's architecture)."))
   var correlationSkip: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: search the offsets -4...4 at 1/4 resolution (±16 px around the coarse "
+        + "estimate) instead of -2...2 (default: the bundled model's architecture)."))
+  var wideRefinement: Bool?
+
   /// A new model of `preset`: the options given, the bundled model's architecture for the
-  /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:coarseContext:cosineCorrelation:deepFeatures:localCoarseEstimate:correlationSkip:)``).
+  /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:coarseContext:cosineCorrelation:deepFeatures:localCoarseEstimate:correlationSkip:wideRefinement:)``).
   func model(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
   ) -> WNetConfiguration {
@@ -53,7 +60,7 @@ struct ArchitectureOptions: ParsableArguments {
       for: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
       coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
       deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
-      correlationSkip: correlationSkip)
+      correlationSkip: correlationSkip, wideRefinement: wideRefinement)
   }
 
   /// `model` with the options given in place of its settings (a resumed run's model when none
@@ -65,6 +72,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.deepFeatures = deepFeatures ?? model.deepFeatures
     model.localCoarseEstimate = localCoarseEstimate ?? model.localCoarseEstimate
     model.correlationSkip = correlationSkip ?? model.correlationSkip
+    model.wideRefinement = wideRefinement ?? model.wideRefinement
     return model
   }
 
