@@ -58,8 +58,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// estimate one candidate (8 px) off and more (``MatchingWNet/refinementRadii(_:)``). Why: on
   /// Middlebury's *Wood2* the 8000-step model's coarse estimate is 12 px short on the pixels with
   /// 100-130 px of disparity, the 1/4 scale takes their bad-3 only from 85% to 65%, and the 1/2
-  /// and full-resolution scales then change bad-3 by at most a point. Checkpoints written before
-  /// it existed decode as `false`.
+  /// and full-resolution scales then change bad-3 by at most a point. Trained with the shipped
+  /// recipe for 4000 steps it was worse on every evaluation scene (README "How it does"), so the
+  /// bundled model does not use it. Checkpoints written before it existed decode as `false`.
   public var wideRefinement: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
