@@ -85,21 +85,16 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     )
   }
 
-  /// The architecture of a new `wnet train` run (and of `wnet bench`): the settings given, the
-  /// bundled model's for the others (`matching`: cosine correlation, measured better on
+  /// The architecture of a new `wnet train` run (and of `wnet bench`) unless options say
+  /// otherwise: the bundled model's (`matching`: cosine correlation, measured better on
   /// 2001-2003 and 2005-2006 at 4000 steps; README "How it does"). Decoding keeps `false` for a
   /// missing setting, so older checkpoints still build the network they were trained as.
   public static func trainingDefault(
-    for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
-    coarseContext: Bool? = nil, cosineCorrelation: Bool? = nil, deepFeatures: Bool? = nil,
-    localCoarseEstimate: Bool? = nil, correlationSkip: Bool? = nil, wideRefinement: Bool? = nil
+    for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
   ) -> WNetConfiguration {
     WNetConfiguration(
       preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
-      coarseContext: coarseContext ?? false,
-      cosineCorrelation: cosineCorrelation ?? (preset == .matching),
-      deepFeatures: deepFeatures ?? false, localCoarseEstimate: localCoarseEstimate ?? false,
-      correlationSkip: correlationSkip ?? false, wideRefinement: wideRefinement ?? false)
+      cosineCorrelation: preset == .matching)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
@@ -111,12 +106,12 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// `localCoarseEstimate`, `correlationSkip`, `wideRefinement`); ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
-    let settings = [
-      ("coarseContext", coarseContext), ("cosineCorrelation", cosineCorrelation),
-      ("deepFeatures", deepFeatures), ("localCoarseEstimate", localCoarseEstimate),
-      ("correlationSkip", correlationSkip), ("wideRefinement", wideRefinement),
+    let settings: [(CodingKeys, Bool)] = [
+      (.coarseContext, coarseContext), (.cosineCorrelation, cosineCorrelation),
+      (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
+      (.correlationSkip, correlationSkip), (.wideRefinement, wideRefinement),
     ]
-    return settings.filter { $0.1 }.map { $0.0 }
+    return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
 
   /// The problems with this configuration, as one-line messages (empty when valid): the range

@@ -52,15 +52,13 @@ struct ArchitectureOptions: ParsableArguments {
   var wideRefinement: Bool?
 
   /// A new model of `preset`: the options given, the bundled model's architecture for the
-  /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:coarseContext:cosineCorrelation:deepFeatures:localCoarseEstimate:correlationSkip:wideRefinement:)``).
+  /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
   func model(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
   ) -> WNetConfiguration {
-    WNetConfiguration.trainingDefault(
-      for: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
-      coarseContext: coarseContext, cosineCorrelation: cosineCorrelation,
-      deepFeatures: deepFeatures, localCoarseEstimate: localCoarseEstimate,
-      correlationSkip: correlationSkip, wideRefinement: wideRefinement)
+    applied(
+      to: WNetConfiguration.trainingDefault(
+        for: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity))
   }
 
   /// `model` with the options given in place of its settings (a resumed run's model when none
