@@ -412,4 +412,30 @@ struct DNNLBackendTests {
     #expect(backend.weightCache.statistics.entries <= weights + 1)
     #expect(backend.cachedPrimitiveCount == primitives)
   }
+
+  @Test("A filter with several cached copies is dropped with them once it is gone")
+  func filtersWithSeveralCopiesAreDropped() throws {
+    let backend = try DNNLBackend()
+    let geometry = ConvolutionGeometry(stride: 1, padding: 1)
+    // Input gradients for two input sizes: two primitives, two flipped copies of one filter.
+    let gradients = [
+      randomTensor([1, 5, 5, 16], seed: 44), randomTensor([1, 7, 7, 16], seed: 45),
+    ]
+    func step(_ filter: Tensor) {
+      for gradient in gradients {
+        _ = backend.convolution2DBackwardInput(
+          gradient, filter: filter, inputShape: gradient.shape, geometry: geometry)
+      }
+    }
+    step(randomTensor([16, 3, 3, 16], seed: 43))
+    let first = backend.weightCache.statistics
+    #expect(first.entries == 2, "one copy per primitive")
+    // Each step's new filter replaces the last one's; before, a source held once per copy was
+    // never unique and every step's copies stayed.
+    for index in 0..<5 { step(randomTensor([16, 3, 3, 16], seed: 50 + UInt64(index))) }
+    let after = backend.weightCache.statistics
+    #expect(after.entries <= 2 * first.entries, "entries: \(first.entries) → \(after.entries)")
+    #expect(
+      after.byteCount <= 2 * first.byteCount, "bytes: \(first.byteCount) → \(after.byteCount)")
+  }
 }

@@ -5,15 +5,21 @@ import Synchronization
 ///
 /// Master weights stay plain `[C_out, KH, KW, C_in/groups]` (optimizers and checkpoints read them
 /// directly); a primitive that wants a blocked layout gets a copy made by a oneDNN reorder. An
-/// entry is keyed by the identity of the source ``TensorStorage`` and the reorder, and holds a
-/// strong reference to that storage. Holding it is what makes the key sound: a storage that is
+/// entry is keyed by the identity of the source ``TensorStorage`` and the reorder, and the cache
+/// holds a strong reference to that storage. Holding it is what makes the key sound: a storage that is
 /// referenced twice is copied before any write (``Tensor/makeUnique()``), so cached contents can
 /// never go stale, and a live storage's identity is never reused.
 ///
+/// The cache holds each source storage once, however many copies of it it keeps (one filter is
+/// reordered for the forward convolution, for the input gradient and for every input shape): a
+/// storage is unreachable exactly when that one reference is the last, which
+/// `isKnownUniquelyReferenced` can tell. (Held once per copy, a filter with two copies was never
+/// unique, and a training run kept every past step's filters until ``capacityBytes``.)
+///
 /// So the reorder runs once per weight update (once per training step, once ever at inference)
-/// instead of once per call. Entries whose storage nobody else references any more (the weights
-/// of a past step) are dropped on the next insertion; beyond ``capacityBytes`` the least recently
-/// used go too.
+/// instead of once per call. Sources nobody else references any more (the weights of a past
+/// step) are dropped, with their copies, on the next insertion; beyond ``capacityBytes`` the least
+/// recently used copies go too.
 final class DNNLWeightCache: Sendable {
   private struct Key: Hashable {
     let storage: ObjectIdentifier
@@ -22,16 +28,37 @@ final class DNNLWeightCache: Sendable {
   }
 
   private struct Entry {
-    var source: TensorStorage
     let reordered: Tensor
     var lastUse: Int
-    var byteCount: Int { (source.count + reordered.count) * MemoryLayout<Float>.stride }
+    var byteCount: Int { reordered.count * MemoryLayout<Float>.stride }
+  }
+
+  /// A source storage, held once for all its copies.
+  private struct Source {
+    var storage: TensorStorage
+    var copies: Int
+    var byteCount: Int { storage.count * MemoryLayout<Float>.stride }
   }
 
   private struct State {
     var entries: [Key: Entry] = [:]
+    var sources: [ObjectIdentifier: Source] = [:]
     var clock = 0
     var byteCount = 0
+
+    /// Removes the copy under `key`, and its source when it was the source's last copy.
+    mutating func remove(_ key: Key) {
+      guard let removed = entries.removeValue(forKey: key) else { return }
+      byteCount -= removed.byteCount
+      guard var source = sources[key.storage] else { return }
+      source.copies -= 1
+      if source.copies == 0 {
+        sources[key.storage] = nil
+        byteCount -= source.byteCount
+      } else {
+        sources[key.storage] = source
+      }
+    }
   }
 
   /// The most memory (sources and copies) that entries may hold.
@@ -60,37 +87,42 @@ final class DNNLWeightCache: Sendable {
     let made = make()
     state.withLock { state in
       state.clock += 1
-      let entry = Entry(source: filter.storage, reordered: made, lastUse: state.clock)
-      if let replaced = state.entries.updateValue(entry, forKey: key) {
-        state.byteCount -= replaced.byteCount
-      }
+      state.remove(key)
+      let entry = Entry(reordered: made, lastUse: state.clock)
+      state.entries[key] = entry
       state.byteCount += entry.byteCount
+      if var source = state.sources[key.storage] {
+        source.copies += 1
+        state.sources[key.storage] = source
+      } else {
+        let source = Source(storage: filter.storage, copies: 1)
+        state.sources[key.storage] = source
+        state.byteCount += source.byteCount
+      }
       Self.evict(&state, capacityBytes: capacityBytes)
     }
     return made
   }
 
   private static func evict(_ state: inout State, capacityBytes: Int) {
-    // Stage: drop entries whose source only the cache still holds; no lookup can reach them.
-    var index = state.entries.values.startIndex
-    var unreachable: [Key] = []
-    while index != state.entries.values.endIndex {
-      if isKnownUniquelyReferenced(&state.entries.values[index].source) {
-        unreachable.append(state.entries.keys[index])
+    // Stage: drop sources only the cache still holds, with their copies; no lookup can reach them.
+    var index = state.sources.values.startIndex
+    var unreachable: Set<ObjectIdentifier> = []
+    while index != state.sources.values.endIndex {
+      if isKnownUniquelyReferenced(&state.sources.values[index].storage) {
+        unreachable.insert(state.sources.keys[index])
       }
-      index = state.entries.values.index(after: index)
+      index = state.sources.values.index(after: index)
     }
-    for key in unreachable {
-      if let removed = state.entries.removeValue(forKey: key) {
-        state.byteCount -= removed.byteCount
-      }
+    if !unreachable.isEmpty {
+      let doomed = state.entries.keys.filter { unreachable.contains($0.storage) }
+      for key in doomed { state.remove(key) }
     }
     // Stage: least recently used first, down to the capacity.
     guard state.byteCount > capacityBytes else { return }
-    for (key, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+    for (key, _) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
       guard state.byteCount > capacityBytes else { break }
-      state.entries.removeValue(forKey: key)
-      state.byteCount -= entry.byteCount
+      state.remove(key)
     }
   }
 
