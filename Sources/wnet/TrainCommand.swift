@@ -78,6 +78,15 @@ extension WNetCommand {
         """)
     var resume = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Start the new run from this model's weights (a checkpoint or an exported model, such as "
+          + "the bundled Sources/StereoDepth/Resources/wnet-matching.safetensors) instead of "
+          + "seeded ones, with a fresh optimizer at step 0: fine-tuning, or a warm restart. The "
+          + "model's architecture is the run's.",
+        valueName: "file"))
+    var initFrom: String?
+
     @Option(help: "Save a checkpoint every this many steps (and at the end) (default: 500).")
     var checkpointEvery: Int?
 
@@ -164,6 +173,10 @@ extension WNetCommand {
       else {
         throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
       }
+      if resume && initFrom != nil {
+        throw ValidationError(
+          "'--init-from' starts a new run; '--resume' continues one: give one of them.")
+      }
       if let checkpointEvery, checkpointEvery <= 0 {
         throw ValidationError("'--checkpoint-every' must be positive.")
       }
@@ -225,9 +238,12 @@ extension WNetCommand {
         for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
     }
 
-    /// The recipe of a new run: the options given, the defaults for the others.
+    /// The recipe of a new run: the options given, the defaults for the others; with
+    /// `--init-from`, the model is that file's.
     func newRecipe() throws -> TrainingRecipe {
-      try revising(TrainingRecipe(model: newModel))
+      guard let initFrom else { return try revising(TrainingRecipe(model: newModel)) }
+      let model = try WNetCheckpoint.read(URL(fileURLWithPath: initFrom)).metadata.configuration
+      return try revising(TrainingRecipe(model: model), modelOf: "\(initFrom) holds")
     }
 
     /// `recipe` with the options given replacing its values; a new split is drawn when the data
@@ -235,7 +251,8 @@ extension WNetCommand {
     ///
     /// - Throws: ``CLIError`` for an option that cannot change `recipe` (another model on
     ///   `--resume`, a data setting without data), or the data's error when a split is drawn.
-    func revising(_ recipe: TrainingRecipe) throws -> TrainingRecipe {
+    /// `owner` names the model's source in the error ("the run in runs/a trains").
+    func revising(_ recipe: TrainingRecipe, modelOf owner: String? = nil) throws -> TrainingRecipe {
       var revised = recipe
       // The model is fixed by the recipe (a new run's is built from these same options).
       let preset = self.preset ?? recipe.model.preset
@@ -254,7 +271,8 @@ extension WNetCommand {
         let settings = recipe.model.matchingOnlySettings.map(ArchitectureOptions.option)
         let context = settings.isEmpty ? "" : " (\(settings.joined(separator: " ")))"
         throw CLIError(
-          "the run in \(output) trains a \(recipe.model.preset.rawValue) model with disparities "
+          "\(owner ?? "the run in \(output) trains") a \(recipe.model.preset.rawValue) model with "
+            + "disparities "
             + "\(recipe.model.minimumDisparity)…\(recipe.model.maximumDisparity)\(context); "
             + "'--preset', '--min-disparity', '--max-disparity' and the architecture options "
             + "cannot change it")
@@ -364,6 +382,8 @@ extension WNetCommand {
           "there is no checkpoint to resume in \(directory.path) (expected "
             + "\(rotation.url(age: 0).lastPathComponent))")
       }
+      // A new run's recipe is checked before anything is written.
+      let newRunRecipe = resume ? nil : try newRecipe()
       try AtomicFile.createFolder(at: directory)
       let lock = try TrainingLock.acquire(in: directory)
       defer { lock.release() }
@@ -375,7 +395,16 @@ extension WNetCommand {
       let trainer: Trainer
       let command = CommandLine.arguments.joined(separator: " ")
       var notes = ["command": command]
-      if resume {
+      if let newRunRecipe {
+        if let initFrom {
+          let weights = URL(fileURLWithPath: initFrom)
+          trainer = try Trainer(recipe: newRunRecipe, initialWeights: weights)
+          notes["initial weights"] = weights.standardizedFileURL.path
+          Console.note("Starting from the weights of \(weights.path).")
+        } else {
+          trainer = try Trainer(recipe: newRunRecipe)
+        }
+      } else {
         let (checkpoint, skipped) = try rotation.resumable()
         for problem in skipped { Console.note("Skipping a damaged checkpoint: \(problem)") }
         let metadata = try WNetCheckpoint.read(checkpoint).metadata
@@ -396,8 +425,6 @@ extension WNetCommand {
         notes = metadata.notes.merging(["resumed": command]) { _, resumed in resumed }
         Console.note("Resuming \(checkpoint.path) at step \(trainer.step) of \(recipe.steps).")
         for change in recipe.changes(from: stored) { Console.note("Changed on resume: \(change)") }
-      } else {
-        trainer = try Trainer(recipe: try newRecipe())
       }
       let checkpoint = rotation.url(age: 0)
       let recipe = trainer.recipe

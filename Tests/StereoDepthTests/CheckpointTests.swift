@@ -64,6 +64,47 @@ struct CheckpointTests {
     }
   }
 
+  @Test("A run started from a model's weights has them at step 0, a fresh optimizer and trains")
+  func initialWeights() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let pair = constantShiftPair(batch: 1, height: 8, width: 16, shift: 2, seed: 1)
+    let batch = StereoBatchTensors(left: pair.left, right: pair.right)
+    let trained = try Trainer(recipe: smallConfiguration())
+    for _ in 0..<2 { try trained.train(on: batch) }
+    // Exported: weights and statistics only, as the bundled models are.
+    let url = directory.appendingPathComponent("model.safetensors")
+    try WNetCheckpoint.save(
+      trained.model, optimizer: nil,
+      metadata: CheckpointMetadata(configuration: trained.recipe.model, step: 2, training: nil),
+      to: url)
+    var recipe = smallConfiguration()
+    recipe.seed = 9
+    let started = try Trainer(recipe: recipe, initialWeights: url)
+    #expect(started.step == 0)
+    #expect(started.optimizer.step == 0)
+    let fresh = try Trainer(recipe: recipe)
+    var differsFromSeeded = false
+    for (((name, a), (_, b)), (_, c)) in zip(
+      zip(trained.model.parameters.namedTensors, started.model.parameters.namedTensors),
+      fresh.model.parameters.namedTensors)
+    {
+      #expect(a.scalars == b.scalars, "\(name) is not the file's")
+      if b.scalars != c.scalars { differsFromSeeded = true }
+    }
+    #expect(differsFromSeeded)
+    try started.train(on: batch)
+    #expect(started.step == 1)
+
+    var other = recipe
+    other.model = WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
+    #expect {
+      _ = try Trainer(recipe: other, initialWeights: url)
+    } throws: { error in
+      "\(error)".contains("holds a realtime 0…5 model; the run trains realtime 0…7")
+    }
+  }
+
   @Test("A truncated file, NaN weights and the wrong preset give clear errors")
   func errors() throws {
     let directory = try temporaryDirectory()

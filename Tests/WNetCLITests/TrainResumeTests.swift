@@ -75,4 +75,52 @@ struct TrainResumeTests {
     }
     #expect(try WNetCheckpoint.read(checkpoint).metadata.step == 6)
   }
+
+  @Test("--init-from starts a new run from a model's weights; its architecture cannot change")
+  func initFrom() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let first = folder.appendingPathComponent("first")
+    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
+    let trained = try CommandLineErrorTests.run(
+      ["train", "--preset", "realtime", "--steps", "2", "--output", first.path] + size)
+    #expect(trained.status == 0, "\(trained.standardError)")
+    let source = first.appendingPathComponent("checkpoint.safetensors")
+
+    let second = folder.appendingPathComponent("second")
+    let started = try CommandLineErrorTests.run(
+      ["train", "--init-from", source.path, "--steps", "1", "--seed", "5", "--output", second.path]
+        + size)
+    #expect(started.status == 0, "\(started.standardError)")
+    #expect(started.standardOutput.contains("Trained to step 1"), "\(started.standardOutput)")
+    let stored = try WNetCheckpoint.read(second.appendingPathComponent("checkpoint.safetensors"))
+    #expect(stored.metadata.step == 1)
+    let original = try WNetCheckpoint.read(source).metadata.configuration
+    #expect(stored.metadata.configuration == original)
+    #expect(stored.metadata.training?.seed == 5)
+    #expect(stored.metadata.notes["initial weights"] == source.standardizedFileURL.path)
+
+    // Another model, with --resume, or a missing file: one-line errors, nothing written.
+    for (arguments, phrase) in [
+      (["--preset", "matching"], "holds a realtime model"),
+      (["--max-disparity", "31"], "holds a realtime model"),
+      (["--resume"], "'--init-from' starts a new run"),
+    ] {
+      let refused = try CommandLineErrorTests.run(
+        [
+          "train", "--init-from", source.path, "--steps", "1", "--output",
+          folder.appendingPathComponent("refused").path,
+        ] + size + arguments)
+      #expect(refused.status == 1, "\(arguments): \(refused.standardError)")
+      let lines = refused.standardError.split(separator: "\n")
+      #expect(lines.count == 1 && lines[0].contains(phrase), "\(refused.standardError)")
+    }
+    let missing = try CommandLineErrorTests.run(
+      [
+        "train", "--init-from", folder.appendingPathComponent("none.safetensors").path,
+        "--output", folder.appendingPathComponent("missing").path,
+      ] + size)
+    #expect(missing.status == 1 && missing.standardError.contains("none.safetensors"))
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused").path))
+  }
 }

@@ -51,6 +51,26 @@ public final class Trainer {
     step = 0
   }
 
+  /// Starts a new run (step 0, a fresh optimizer) from the weights and batch-norm statistics of
+  /// the model in `weights`, a checkpoint or an exported model: fine-tuning, or a warm restart.
+  ///
+  /// - Throws: ``CheckpointError`` for an unreadable file; ``TrainingError`` when it holds
+  ///   another model than `recipe.model`, or when the recipe has a problem.
+  public init(recipe: TrainingRecipe, initialWeights weights: URL) throws {
+    if let problem = recipe.problems.first { throw TrainingError(problem) }
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(weights)
+    guard metadata.configuration == recipe.model else {
+      throw TrainingError(
+        "\(weights.path) holds a \(Self.describe(metadata.configuration)) model; the run "
+          + "trains \(Self.describe(recipe.model))")
+    }
+    self.recipe = recipe
+    self.model = model
+    optimizer = Adam(learningRate: recipe.learningRate)
+    loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
+    step = 0
+  }
+
   /// Continues the run saved in `checkpoint`, under `recipe` when given (the stored recipe with
   /// some fields changed: steps, schedule, data...) or else the stored one.
   ///
@@ -98,9 +118,11 @@ public final class Trainer {
     step = metadata.step
   }
 
-  /// "realtime 0…47".
+  /// "realtime 0…47", "matching 0…255 (cosineCorrelation)".
   private static func describe(_ model: WNetConfiguration) -> String {
-    "\(model.preset.rawValue) \(model.minimumDisparity)…\(model.maximumDisparity)"
+    let settings = model.matchingOnlySettings
+    return "\(model.preset.rawValue) \(model.minimumDisparity)…\(model.maximumDisparity)"
+      + (settings.isEmpty ? "" : " (\(settings.joined(separator: ", ")))")
   }
 
   /// The generator for step `s`'s dropout masks.
