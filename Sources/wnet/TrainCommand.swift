@@ -399,7 +399,11 @@ extension WNetCommand {
         if let initFrom {
           let weights = URL(fileURLWithPath: initFrom)
           trainer = try Trainer(recipe: newRunRecipe, initialWeights: weights)
-          notes["initial weights"] = weights.standardizedFileURL.path
+          // Provenance: the file, its step and the command that trained it.
+          let source = try WNetCheckpoint.read(weights).metadata
+          notes["initial weights"] =
+            "\(weights.standardizedFileURL.path) (step \(source.step))"
+          if let trained = source.notes["command"] { notes["initial weights command"] = trained }
           Console.note("Starting from the weights of \(weights.path).")
         } else {
           trainer = try Trainer(recipe: newRunRecipe)

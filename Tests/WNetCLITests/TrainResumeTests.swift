@@ -98,7 +98,10 @@ struct TrainResumeTests {
     let original = try WNetCheckpoint.read(source).metadata.configuration
     #expect(stored.metadata.configuration == original)
     #expect(stored.metadata.training?.seed == 5)
-    #expect(stored.metadata.notes["initial weights"] == source.standardizedFileURL.path)
+    #expect(
+      stored.metadata.notes["initial weights"] == source.standardizedFileURL.path + " (step 2)")
+    let trainedBy = try WNetCheckpoint.read(source).metadata.notes["command"]
+    #expect(trainedBy != nil && stored.metadata.notes["initial weights command"] == trainedBy)
 
     // Another model, with --resume, or a missing file: one-line errors, nothing written.
     for (arguments, phrase) in [
