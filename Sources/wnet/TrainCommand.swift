@@ -238,12 +238,11 @@ extension WNetCommand {
         for: newRunPreset, minimumDisparity: minDisparity, maximumDisparity: maxDisparity)
     }
 
-    /// The recipe of a new run: the options given, the defaults for the others; with
-    /// `--init-from`, the model is that file's.
-    func newRecipe() throws -> TrainingRecipe {
-      guard let initFrom else { return try revising(TrainingRecipe(model: newModel)) }
-      let model = try WNetCheckpoint.read(URL(fileURLWithPath: initFrom)).metadata.configuration
-      return try revising(TrainingRecipe(model: model), modelOf: "\(initFrom) holds")
+    /// The recipe of a new run: the options given, the defaults for the others; the model is
+    /// `initial`'s (`--init-from`'s) when given.
+    func newRecipe(startingFrom initial: WNetConfiguration? = nil) throws -> TrainingRecipe {
+      guard let initial, let initFrom else { return try revising(TrainingRecipe(model: newModel)) }
+      return try revising(TrainingRecipe(model: initial), modelOf: "\(initFrom) holds")
     }
 
     /// `recipe` with the options given replacing its values; a new split is drawn when the data
@@ -382,8 +381,12 @@ extension WNetCommand {
           "there is no checkpoint to resume in \(directory.path) (expected "
             + "\(rotation.url(age: 0).lastPathComponent))")
       }
-      // A new run's recipe is checked before anything is written.
-      let newRunRecipe = resume ? nil : try newRecipe()
+      // A new run's recipe (and --init-from's file, read once) is checked before anything is
+      // written.
+      let initialWeights = initFrom.map { URL(fileURLWithPath: $0) }
+      let initial = try initialWeights.map { try WNetCheckpoint.loadModel($0) }
+      let newRunRecipe =
+        resume ? nil : try newRecipe(startingFrom: initial?.metadata.configuration)
       try AtomicFile.createFolder(at: directory)
       let lock = try TrainingLock.acquire(in: directory)
       defer { lock.release() }
@@ -396,14 +399,15 @@ extension WNetCommand {
       let command = CommandLine.arguments.joined(separator: " ")
       var notes = ["command": command]
       if let newRunRecipe {
-        if let initFrom {
-          let weights = URL(fileURLWithPath: initFrom)
-          trainer = try Trainer(recipe: newRunRecipe, initialWeights: weights)
+        if let initial, let weights = initialWeights {
+          trainer = try Trainer(
+            recipe: newRunRecipe, initialModel: initial.model, source: weights.path)
           // Provenance: the file, its step and the command that trained it.
-          let source = try WNetCheckpoint.read(weights).metadata
           notes["initial weights"] =
-            "\(weights.standardizedFileURL.path) (step \(source.step))"
-          if let trained = source.notes["command"] { notes["initial weights command"] = trained }
+            "\(weights.standardizedFileURL.path) (step \(initial.metadata.step))"
+          if let trained = initial.metadata.notes["command"] {
+            notes["initial weights command"] = trained
+          }
           Console.note("Starting from the weights of \(weights.path).")
         } else {
           trainer = try Trainer(recipe: newRunRecipe)

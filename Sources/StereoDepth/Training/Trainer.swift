@@ -52,16 +52,16 @@ public final class Trainer {
   }
 
   /// Starts a new run (step 0, a fresh optimizer) from the weights and batch-norm statistics of
-  /// the model in `weights`, a checkpoint or an exported model: fine-tuning, or a warm restart.
+  /// `model` (loaded from a checkpoint or an exported model): fine-tuning, or a warm restart.
+  /// `source` names the model in errors.
   ///
-  /// - Throws: ``CheckpointError`` for an unreadable file; ``TrainingError`` when it holds
-  ///   another model than `recipe.model`, or when the recipe has a problem.
-  public init(recipe: TrainingRecipe, initialWeights weights: URL) throws {
+  /// - Throws: ``TrainingError`` when `model` is another model than `recipe.model`, or when the
+  ///   recipe has a problem.
+  public init(recipe: TrainingRecipe, initialModel model: WNet, source: String) throws {
     if let problem = recipe.problems.first { throw TrainingError(problem) }
-    let (model, metadata, _) = try WNetCheckpoint.loadModel(weights)
-    guard metadata.configuration == recipe.model else {
+    guard model.configuration == recipe.model else {
       throw TrainingError(
-        "\(weights.path) holds a \(Self.describe(metadata.configuration)) model; the run "
+        "\(source) holds a \(Self.describe(model.configuration)) model; the run "
           + "trains \(Self.describe(recipe.model))")
     }
     self.recipe = recipe
@@ -69,6 +69,14 @@ public final class Trainer {
     optimizer = Adam(learningRate: recipe.learningRate)
     loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = 0
+  }
+
+  /// ``init(recipe:initialModel:source:)`` with the model in the file `weights`.
+  ///
+  /// - Throws: ``CheckpointError`` for an unreadable file, or the errors of the model's start.
+  public convenience init(recipe: TrainingRecipe, initialWeights weights: URL) throws {
+    try self.init(
+      recipe: recipe, initialModel: WNetCheckpoint.loadModel(weights).model, source: weights.path)
   }
 
   /// Continues the run saved in `checkpoint`, under `recipe` when given (the stored recipe with
