@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The three 2000-step warm restarts of docs/RUNS.md, one after another, each resumed where it
+# The 2000-step warm restarts of docs/RUNS.md, one after another, each resumed where it
 # stopped (a finished run is left as it is):
-#   bash scripts/ablate-warm.sh [ROOT]     # runs in ROOT/ab-control, ROOT/ab-proxy03, ROOT/ab-scale4
+#   bash scripts/ablate-warm.sh [ROOT]     # ROOT/ab-control, ab-proxy03, ab-proxy10, ab-scale4
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +27,5 @@ run() {
 }
 run ab-control --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03
 run ab-proxy03 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03
+run ab-proxy10 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
 run ab-scale4 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01
