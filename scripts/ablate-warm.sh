@@ -3,13 +3,16 @@
 # stopped (a finished run is left as it is):
 #   bash scripts/ablate-warm.sh [ROOT]     # ROOT/ab-control, ab-proxy03, ab-proxy10, ab-scale4
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
+# INIT=FILE starts from other weights than the bundled model's (the runs of 2026-12-01 started
+# from the model bundled before them: git show 33a0593:Sources/StereoDepth/Resources/wnet-matching.safetensors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="${1:-runs}"
 wnet="${WNET:-.build/release/wnet}"
 data=../shared/data
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-common=(--preset matching --init-from Sources/StereoDepth/Resources/wnet-matching.safetensors
+init="${INIT:-Sources/StereoDepth/Resources/wnet-matching.safetensors}"
+common=(--preset matching --init-from "$init"
   --data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
   --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim

@@ -117,7 +117,7 @@ extension WNetCommand {
     @Option(
       help: ArgumentHelp(
         "The weight of the confidence-weighted loss to OpenCV SGBM proxy disparities of real "
-          + "pairs, cached in the run's 'proxies' folder (default 0.1 for matching, else 0: off)."))
+          + "pairs, cached in the run's 'proxies' folder (default 1 for matching, else 0: off)."))
     var proxyWeight: Float?
 
     @Option(

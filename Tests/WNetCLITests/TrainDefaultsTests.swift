@@ -17,7 +17,7 @@ struct TrainDefaultsTests {
     let implicit = try WNetCommand.Train.parse(["--data", data.path]).newRecipe()
     let explicit = try WNetCommand.Train.parse([
       "--data", data.path, "--preset", "matching", "--learning-rate", "1e-3", "--ssim",
-      "--smoothness-weight", "0.01", "--occlusion-mask", "--proxy-weight", "0.1",
+      "--smoothness-weight", "0.01", "--occlusion-mask", "--proxy-weight", "1",
       "--max-scale", "2.5", "--min-coverage", "0.03",
     ]).newRecipe()
     #expect(implicit.model == explicit.model && implicit.model.preset == .matching)

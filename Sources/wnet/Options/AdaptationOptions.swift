@@ -17,7 +17,7 @@ struct AdaptationOptions: ParsableArguments {
     help: """
       With --adapt: the weight of a proxy term pulling the disparity towards OpenCV SGBM's \
       (cross-checked) disparities of the pair being adapted, as 'wnet train --proxy-weight' \
-      (default: the checkpoint's training recipe's: 0.1 for the bundled matching model, 0 for \
+      (default: the checkpoint's training recipe's: 1 for the bundled matching model, 0 for \
       realtime; 0 turns it off).
       """)
   var adaptProxyWeight: Float?
