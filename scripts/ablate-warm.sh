@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 2000-step warm restarts of docs/RUNS.md, one after another, each resumed where it
 # stopped (a finished run is left as it is):
-#   bash scripts/ablate-warm.sh [ROOT]     # ROOT/ab-control, ab-proxy03, ab-proxy10, ab-scale4
+#   bash scripts/ablate-warm.sh [ROOT]     # ROOT/ab-control, ab-proxy03, ab-proxy10, ab-proxy30, ab-scale4
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 # INIT=FILE starts from other weights than the bundled model's (the runs of 2026-12-01 started
 # from the model bundled before them: git show 33a0593:Sources/StereoDepth/Resources/wnet-matching.safetensors).
@@ -31,4 +31,5 @@ run() {
 run ab-control --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03
 run ab-proxy03 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03
 run ab-proxy10 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
+run ab-proxy30 --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03
 run ab-scale4 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01
