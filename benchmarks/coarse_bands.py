@@ -26,20 +26,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_matching as twin  # noqa: E402
+from pfm import read_pfm  # noqa: E402
 
 TOLERANCE = 1.5  # candidates: 12 input px at 1/8
-
-
-def read_pfm(path):
-    with open(path, "rb") as f:
-        if f.readline().strip() not in (b"Pf", b"PF"):
-            raise SystemExit("%s: not a PFM file" % path)
-        width, height = map(int, f.readline().split())
-        scale = float(f.readline())
-        data = np.fromfile(f, "<f4" if scale < 0 else ">f4")
-    if data.size != width * height:
-        raise SystemExit("%s: %d values for %dx%d" % (path, data.size, width, height))
-    return np.flipud(data.reshape(height, width)).astype(np.float32)
 
 
 def read_pair(folder):

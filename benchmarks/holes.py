@@ -20,32 +20,21 @@ The network's rows must not pass --dense (there would be no holes to split).
 """
 import argparse
 import glob
-import json
 import os
 import shlex
-import subprocess
-import sys
 import tempfile
 
 import cv2
 import numpy as np
 
-from eval_table import default_data
-
-
-def read_pfm(path):
-    with open(path, "rb") as f:
-        f.readline()
-        width, height = map(int, f.readline().split())
-        scale = float(f.readline())
-        data = np.frombuffer(f.read(), dtype="<f4" if scale < 0 else ">f4")
-    return np.flipud(data.reshape(height, width)).astype(np.float64)
+from eval_table import default_data, run_eval
+from pfm import read_pfm
 
 
 def ground_truth(scene):
     """The scene's ground truth (NaN where unknown), from the layouts docs/DATA.md lists."""
     if os.path.exists(os.path.join(scene, "disp0GT.pfm")):
-        gt = read_pfm(os.path.join(scene, "disp0GT.pfm"))
+        gt = read_pfm(os.path.join(scene, "disp0GT.pfm")).astype(np.float64)
         gt[~np.isfinite(gt)] = np.nan
         return gt
     if os.path.exists(os.path.join(scene, "groundtruth.png")):  # Middlebury 2001-2003
@@ -113,20 +102,13 @@ def main():
     for label, args in (row.split("=", 1) for row in options.rows):
         for _, path in data:
             with tempfile.TemporaryDirectory() as folder:
-                report = os.path.join(folder, "result.json")
-                command = [options.wnet, "eval", "--data", path, "-o", folder,
-                           "--json-file", report] + shlex.split(args)
-                done = subprocess.run(command, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, text=True)
-                if done.returncode != 0:
-                    sys.exit(f"{' '.join(command)} failed: {done.stderr.strip()}")
-                with open(report) as f:
-                    scored = {p["identifier"]: p for p in json.load(f)["pairs"]}
+                result = run_eval(options.wnet, path, f"{args} -o {shlex.quote(folder)}")
+                scored = {p["identifier"]: p for p in result["pairs"]}
                 for scene in sorted(glob.glob(os.path.join(folder, "*", "disparity.pfm"))):
                     name = os.path.basename(os.path.dirname(scene))
                     source = os.path.join(path, name) if os.path.isdir(
                         os.path.join(path, name)) else path
-                    s = split(read_pfm(scene), ground_truth(source))
+                    s = split(read_pfm(scene).astype(np.float64), ground_truth(source))
                     print(f"| {label} | {name} | {100 * s['density']:.1f} | "
                           f"{100 * s['kept']:.2f} | {100 * s['hole share']:.1f} | "
                           f"{100 * s['holes']:.1f} | {100 * s['total']:.2f} | "

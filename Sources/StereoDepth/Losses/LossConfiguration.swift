@@ -64,8 +64,8 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   /// The loss each preset carries: `original` the 2017 form at 0.001 per view, `realtime`
   /// edge-aware smoothness at 0.1, and `matching` the shipped model's measured objective: SSIM+L1
   /// (α 0.85), edge-aware smoothness at 0.01 at every scale, the occlusion mask and the SGBM proxy
-  /// term at 1 (which only real pairs feed; the bundled model's last 2000 steps, chosen over 0.1
-  /// and 0.3 by `wnet eval`, docs/RUNS.md).
+  /// term at 1 (which only real pairs feed; the bundled model's last 2000 steps, chosen over 0.1,
+  /// 0.3 and 3 by `wnet eval`, docs/RUNS.md).
   public static func preset(_ preset: WNetPreset) -> LossConfiguration {
     switch preset {
     case .original: LossConfiguration(smoothness: .gradient2017, smoothnessWeight: 0.001)
