@@ -1,35 +1,48 @@
 #!/usr/bin/env bash
-# The 2000-step warm restarts of docs/RUNS.md, one after another, each resumed where it
-# stopped (a finished run is left as it is):
-#   bash scripts/ablate-warm.sh [ROOT]     # ROOT/ab-control, ab-proxy03, ab-proxy10, ab-proxy30, ab-scale4
-# Needs the release build (swift build -c release --product wnet) and ../shared/data.
-# INIT=FILE starts from other weights than the bundled model's (the runs of 2026-12-01 started
-# from the model bundled before them: git show 33a0593:Sources/StereoDepth/Resources/wnet-matching.safetensors).
+# The warm restarts of docs/RUNS.md, each resumed where it stopped (a finished run is left as
+# it is), one after another:
+#   bash scripts/ablate-warm.sh [ROOT [RUN...]]   # all runs, or only the named ones, under ROOT (runs)
+# Two processes with OMP_NUM_THREADS=1 and different RUNs run two restarts side by side.
+# Needs the release build (swift build -c release --product wnet), ../shared/data and git: each
+# run starts from the bundled weights of a named commit, extracted to ROOT/init-COMMIT.safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="${1:-runs}"
+shift || true
+wanted=("$@")
 wnet="${WNET:-.build/release/wnet}"
 data=../shared/data
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-init="${INIT:-Sources/StereoDepth/Resources/wnet-matching.safetensors}"
-common=(--preset matching --init-from "$init"
+mkdir -p "$root"
+common=(--preset matching
   --data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
   --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
   --smoothness-weight 0.01 --occlusion-mask --cosine-correlation
   --steps 2000 --learning-rate-drops 1500
-  --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250 --seed 3)
+  --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
+# run NAME COMMIT SEED FLAGS...: a restart from COMMIT's bundled weights with batches of SEED.
 run() {
-  local name="$1"
-  shift
+  local name="$1" commit="$2" seed="$3"
+  shift 3
+  if [ "${#wanted[@]}" -gt 0 ] && [[ ! " ${wanted[*]} " =~ " $name " ]]; then return; fi
   if [ -f "$root/$name/checkpoint.safetensors" ]; then
     "$wnet" train --resume --output "$root/$name"
-  else
-    "$wnet" train "${common[@]}" "$@" --output "$root/$name"
+    return
   fi
+  local init="$root/init-$commit.safetensors"
+  if [ ! -f "$init" ]; then
+    git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.tmp"
+    mv "$init.tmp" "$init"
+  fi
+  "$wnet" train "${common[@]}" --init-from "$init" --seed "$seed" "$@" --output "$root/$name"
 }
-run ab-control --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy03 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy10 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy30 --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03
-run ab-scale4 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01
+# 2026-12-01, from the 8000 + 7000-step model; ab-proxy10 shipped.
+run ab-control 33a0593 3 --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03
+run ab-proxy03 33a0593 3 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03
+run ab-proxy10 33a0593 3 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
+run ab-proxy30 33a0593 3 --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03
+run ab-scale4 33a0593 3 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01
+# 2026-12-01 (second session), from ab-proxy10's step 2000 (bundled at 72bcf96).
+run p1-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
+run p1-scale4 72bcf96 4 --proxy-weight 1 --max-scale 4 --min-coverage 0.01
