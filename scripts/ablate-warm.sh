@@ -32,8 +32,8 @@ run() {
   fi
   local init="$root/init-$commit.safetensors"
   if [ ! -f "$init" ]; then
-    git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.tmp"
-    mv "$init.tmp" "$init"
+    git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.$$.tmp"
+    mv "$init.$$.tmp" "$init"
   fi
   "$wnet" train "${common[@]}" --init-from "$init" --seed "$seed" "$@" --output "$root/$name"
 }
