@@ -1,4 +1,5 @@
 import Foundation
+import StereoClassic
 import StereoData
 import StereoDepth
 import StereoNN
@@ -39,7 +40,8 @@ struct InvalidPixelRuleTests {
 
   @Test("The rule marks e > τ or p < p_min, and the confidence is p·exp(−e/τ), by hand")
   func rule() {
-    let rule = InvalidPixelRule(maximumLeftRightDifference: 1, minimumPeakProbability: 0.2)
+    let rule = InvalidPixelRule(
+      maximumLeftRightDifference: 1, minimumPeakProbability: 0.2, speckles: .off)
     let disparity = Image(width: 5, height: 1, channels: 1, pixels: Self.left)
     let peak = Image(width: 5, height: 1, channels: 1, pixels: [0.9, 0.9, 0.1, 0.5, 0.9])
     let e = Image(width: 5, height: 1, channels: 1, pixels: [1, 0, 0.5, 1, .infinity])
@@ -94,7 +96,7 @@ struct InvalidPixelRuleTests {
     let dense = try estimator.predict(left: left, right: right, maximumDisparity: 15)
     #expect(dense.validDisparity.pixels == dense.disparity.pixels)
     #expect(dense.leftRightDifference == nil && dense.density == 1)
-    let rule = InvalidPixelRule(maximumLeftRightDifference: 0.5)
+    let rule = InvalidPixelRule(maximumLeftRightDifference: 0.5, speckles: .off)
     let marked = try estimator.predict(
       left: left, right: right, maximumDisparity: 15, invalidPixels: rule)
     let e = try #require(marked.leftRightDifference)
@@ -107,6 +109,16 @@ struct InvalidPixelRuleTests {
     }
     #expect(valid > 0 && valid < e.pixels.count, "a random model both agrees and disagrees")
     #expect(abs(marked.density - Double(valid) / Double(e.pixels.count)) < 1e-12)
+    // With speckles removed: the checked map, filtered after, and its density.
+    var speckled = rule
+    speckled.speckles = SpeckleFilter(maximumSize: 20, maximumDifference: 0.05)
+    let filtered = try estimator.predict(
+      left: left, right: right, maximumDisparity: 15, invalidPixels: speckled)
+    let expected = speckled.speckles.apply(to: marked.validDisparity)
+    #expect(expected.removed > 0, "a random model leaves speckles")
+    #expect(filtered.validDisparity == expected.disparity)
+    #expect(
+      abs(filtered.density - Double(valid - expected.removed) / Double(e.pixels.count)) < 1e-12)
   }
 
   @Test(

@@ -1,4 +1,5 @@
 import Foundation
+import StereoClassic
 import StereoData
 
 /// Which of the network's pixels count as unknown, and the confidence it reports: the one rule
@@ -16,6 +17,10 @@ import StereoData
 /// the peak's scale depends on the number of candidates, 48 for `realtime`, 5 offsets for
 /// `matching`'s finest scale, so one default would mean different things). The confidence lies
 /// in [0, 1]: the distribution's own certainty, discounted by `e^{−1} ≈ 0.37` at the threshold.
+/// Then the valid pixels' speckles are removed (``speckles``, OpenCV's `filterSpeckles`: connected
+/// regions of at most 100 pixels whose neighbours differ by at most 2 px, the settings of the SGBM
+/// proxies): small islands that differ from everything around them, mostly on weakly textured
+/// surfaces. The confidence is left as it is there.
 /// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
@@ -24,8 +29,10 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var maximumLeftRightDifference: Float
   /// `p_min`: the smallest peak probability kept.
   public var minimumPeakProbability: Float
+  /// The speckle filter applied to the pixels the check kept (``SpeckleFilter/off`` for none).
+  public var speckles: SpeckleFilter
 
-  /// The default: `τ = 1`, `p_min = 0`.
+  /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed.
   public static let standard = InvalidPixelRule()
 
   /// Creates a rule.
@@ -33,13 +40,18 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// - Parameters:
   ///   - maximumLeftRightDifference: `τ`, positive.
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
-  public init(maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0) {
+  ///   - speckles: the speckle filter applied after the check.
+  public init(
+    maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
+    speckles: SpeckleFilter = .standard
+  ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability),
       "Invalid-pixel rule needs τ > 0 and p_min in [0, 1], got \(maximumLeftRightDifference), "
         + "\(minimumPeakProbability)")
     self.maximumLeftRightDifference = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
+    self.speckles = speckles
   }
 
   /// Whether a pixel with peak `p` and disagreement `e` is kept (`false` when either is NaN).
@@ -54,7 +66,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
     e.isFinite ? p * Foundation.exp(-e / maximumLeftRightDifference) : 0
   }
 
-  /// The rule applied to every pixel, in one pass.
+  /// The rule applied to every pixel: the check in one pass, then the speckle filter.
   ///
   /// - Parameters:
   ///   - disparity: `[H, W, 1]`, the dense estimate.
@@ -82,6 +94,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
         marked.pixels[index] = .infinity
       }
     }
-    return (marked, confidence, validCount)
+    let filtered = speckles.apply(to: marked)
+    return (filtered.disparity, confidence, validCount - filtered.removed)
   }
 }

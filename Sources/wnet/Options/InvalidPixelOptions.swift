@@ -1,14 +1,15 @@
 import ArgumentParser
+import StereoClassic
 import StereoDepth
 
-/// `--dense`, `--lr-threshold`, `--min-confidence`: which network pixels are marked unknown
+/// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`: which network pixels are marked unknown
 /// (``InvalidPixelRule``), shared by `infer` and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
       Keep every pixel's disparity. By default the network's pixels that fail the left-right \
       check (|d_L(x) - d_R(x - d_L(x))| > --lr-threshold) or have a peak probability below \
-      --min-confidence are unknown: PFM inf, KITTI PNG 0, black, no depth, no point (eval \
+      --min-confidence are unknown, and so are the kept pixels' speckles (--speckle-size): PFM inf, KITTI PNG 0, black, no depth, no point (eval \
       fills them as the KITTI devkit does and reports the density). The check scores both \
       views, which costs time; --dense runs the left view only.
       """)
@@ -24,12 +25,26 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(help: "The smallest peak probability kept (0: no confidence threshold).")
   var minConfidence: Float = 0
 
+  @Option(
+    help: """
+      The largest speckle removed after the left-right check, in pixels: a connected region \
+      whose neighbouring disparities differ by at most --speckle-difference (0: keep them).
+      """)
+  var speckleSize = SpeckleFilter.standard.maximumSize
+
+  @Option(help: "The largest disparity step within a speckle, in pixels.")
+  var speckleDifference = SpeckleFilter.standard.maximumDifference
+
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
       throw ValidationError("'--lr-threshold' must be positive and finite.")
     }
     guard (0...1).contains(minConfidence) else {
       throw ValidationError("'--min-confidence' must lie in [0, 1].")
+    }
+    guard speckleSize >= 0 else { throw ValidationError("'--speckle-size' must not be negative.") }
+    guard speckleDifference >= 0 && speckleDifference.isFinite else {
+      throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
   }
 
@@ -38,6 +53,7 @@ struct InvalidPixelOptions: ParsableArguments {
     dense
       ? nil
       : InvalidPixelRule(
-        maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence)
+        maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
+        speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference))
   }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import StereoClassic
+import StereoData
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// The speckle filter by hand, and against OpenCV's `cv2.filterSpeckles`.
+@Suite("Speckle filter")
+struct SpeckleFilterTests {
+  @Test("Regions of at most the size go, larger ones and broken links stay, by hand")
+  func byHand() {
+    let inf = Float.infinity
+    // 3 × 5, difference 1:
+    //   row 0: a plane 10, 10.5, 11, 11.5, 12 (steps of 0.5: one region with rows 1-2's 12s)
+    //   row 1: 10, [20, 20.5], 30, 12      two pixels at 20/20.5 (a region of 2); 30 alone
+    //   row 2: 10, 10, inf, [40], 12       inf connects nothing; 40 alone
+    let map = Image(
+      width: 5, height: 3, channels: 1,
+      pixels: [10, 10.5, 11, 11.5, 12, 10, 20, 20.5, 30, 12, 10, 10, inf, 40, 12])
+    let (filtered, removed) = SpeckleFilter(maximumSize: 2, maximumDifference: 1).apply(to: map)
+    #expect(
+      filtered.pixels == [10, 10.5, 11, 11.5, 12, 10, inf, inf, inf, 12, 10, 10, inf, inf, 12])
+    #expect(removed == 4)
+    // Size 1 keeps the pair; difference 0.4 splits the plane into single pixels, all removed
+    // except the 10s (four connected) and the 12s (three).
+    #expect(SpeckleFilter(maximumSize: 1, maximumDifference: 1).apply(to: map).removed == 2)
+    let split = SpeckleFilter(maximumSize: 2, maximumDifference: 0.4).apply(to: map)
+    #expect(split.removed == 7)
+    #expect(SpeckleFilter.off.apply(to: map).disparity == map)
+  }
+
+  @Test(
+    "Marks the pixels cv2.filterSpeckles marks",
+    .enabled(if: OpenCVPython.isAvailable, OpenCVPython.skipNote),
+    arguments: [(12, Float(1)), (4, Float(0.5)), (40, Float(2))])
+  func matchesOpenCV(size: Int, difference: Float) throws {
+    // A slanted plane (steps of 0.25 px) with rectangles 3-8 px off it and 10 % unknown pixels,
+    // all multiples of 1/16 so that OpenCV's fixed point is exact.
+    let (width, height) = (37, 23)
+    var generator = SeededGenerator(seed: 5)
+    var pixels = (0..<(width * height)).map { Float(5) + Float($0 % width) * 0.25 }
+    for _ in 0..<30 {
+      let (w, h) = (
+        Int.random(in: 1...6, using: &generator), Int.random(in: 1...6, using: &generator)
+      )
+      let (x0, y0) = (
+        Int.random(in: 0..<width - w, using: &generator),
+        Int.random(in: 0..<height - h, using: &generator)
+      )
+      let offset = Float(Int.random(in: 48...128, using: &generator)) / 16
+      for y in y0..<y0 + h { for x in x0..<x0 + w { pixels[y * width + x] += offset } }
+    }
+    for index in pixels.indices where Int.random(in: 0..<10, using: &generator) == 0 {
+      pixels[index] = .infinity
+    }
+    let map = Image(width: width, height: height, channels: 1, pixels: pixels)
+    let (filtered, removed) = SpeckleFilter(maximumSize: size, maximumDifference: difference)
+      .apply(to: map)
+
+    let folder = try TemporaryFolder()
+    let (input, output) = (folder.file("map.raw"), folder.file("marked.raw"))
+    try Data(pixels.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+      .write(to: input)
+    _ = try OpenCVPython.runScript(
+      """
+      import sys, numpy as np, cv2
+      h, w, size, diff = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+      d = np.fromfile(sys.argv[1], dtype='<f4').reshape(h, w)
+      q = np.where(np.isfinite(d), np.round(d * 16), -16).astype(np.int16)
+      cv2.filterSpeckles(q, -16, size, int(round(diff * 16)))
+      (q == -16).astype(np.uint8).tofile(sys.argv[2])
+      """,
+      arguments: [input.path, output.path, "\(height)", "\(width)", "\(size)", "\(difference)"])
+    let expected = OpenCVPython.values(try Data(contentsOf: output), as: UInt8.self)
+    #expect(filtered.pixels.map { $0.isFinite ? 0 : 1 } == expected.map(Int.init))
+    #expect(removed == expected.filter { $0 == 1 }.count - pixels.filter { !$0.isFinite }.count)
+    #expect(removed > 0 && removed < pixels.count / 2)
+  }
+}
