@@ -9,7 +9,7 @@ import StereoData
 ///
 /// and every connected region of at most ``maximumSize`` pixels becomes unknown (`+∞`). OpenCV
 /// compares 16×-fixed-point integers; on disparities that are multiples of 1/16 both agree
-/// exactly. Linear in the pixels: each pixel is visited once, from an explicit stack.
+/// exactly. Linear in the pixels: each pixel joins one region once (breadth first, no recursion).
 public struct SpeckleFilter: Sendable, Equatable {
   /// The largest region removed, in pixels; 0 disables the filter.
   public var maximumSize: Int
@@ -42,30 +42,41 @@ public struct SpeckleFilter: Sendable, Equatable {
     var values = disparity.pixels
     let count = values.count
     var visited = [Bool](repeating: false, count: count)
-    var region: [Int] = []
-    var stack: [Int] = []
+    var region = [Int](repeating: 0, count: count)
     var removed = 0
-    func visit(_ q: Int, from d: Float) {
-      if !visited[q] && values[q].isFinite && abs(values[q] - d) <= maximumDifference {
-        visited[q] = true
-        stack.append(q)
-      }
-    }
-    for start in 0..<count where !visited[start] && values[start].isFinite {
-      region.removeAll(keepingCapacity: true)
-      visited[start] = true
-      stack.append(start)
-      while let p = stack.popLast() {
-        region.append(p)
-        let (d, x) = (values[p], p % width)
-        if x > 0 { visit(p - 1, from: d) }
-        if x < width - 1 { visit(p + 1, from: d) }
-        if p >= width { visit(p - width, from: d) }
-        if p + width < count { visit(p + width, from: d) }
-      }
-      if region.count <= maximumSize {
-        for p in region { values[p] = .infinity }
-        removed += region.count
+    let limit = maximumDifference
+    values.withUnsafeMutableBufferPointer { values in
+      visited.withUnsafeMutableBufferPointer { visited in
+        region.withUnsafeMutableBufferPointer { region in
+          // region[0..<end] holds the current region; [next..<end] is its unexpanded part.
+          var end = 0
+          func join(_ q: Int, from d: Float) {  // q < 0: outside the image
+            if q >= 0 && !visited[q] && values[q].isFinite && abs(values[q] - d) <= limit {
+              visited[q] = true
+              region[end] = q
+              end += 1
+            }
+          }
+          for start in 0..<count where !visited[start] && values[start].isFinite {
+            visited[start] = true
+            region[0] = start
+            end = 1
+            var next = 0
+            while next < end {
+              let p = region[next]
+              next += 1
+              let (d, x) = (values[p], p % width)
+              join(x > 0 ? p - 1 : -1, from: d)
+              join(x < width - 1 ? p + 1 : -1, from: d)
+              join(p - width, from: d)
+              join(p + width < count ? p + width : -1, from: d)
+            }
+            if end <= maximumSize {
+              for i in 0..<end { values[region[i]] = .infinity }
+              removed += end
+            }
+          }
+        }
       }
     }
     return (Image(width: width, height: disparity.height, channels: 1, pixels: values), removed)
