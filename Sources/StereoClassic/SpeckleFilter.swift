@@ -36,13 +36,15 @@ public struct SpeckleFilter: Sendable, Equatable {
   /// - Parameter disparity: `[H, W, 1]`; non-finite pixels are unknown and connect to nothing.
   /// - Returns: the filtered map and the number of pixels it removed.
   public func apply(to disparity: Image) -> (disparity: Image, removed: Int) {
-    precondition(disparity.channels == 1, "The speckle filter needs a [H, W, 1] map")
+    precondition(
+      disparity.channels == 1 && disparity.pixels.count < Int(Int32.max),
+      "The speckle filter needs a [H, W, 1] map of fewer than 2³¹ pixels")
     guard maximumSize > 0 else { return (disparity, 0) }
     let width = disparity.width
     var values = disparity.pixels
     let count = values.count
     var visited = [Bool](repeating: false, count: count)
-    var region = [Int](repeating: 0, count: count)
+    var region = [Int32](repeating: 0, count: count)
     var removed = 0
     let limit = maximumDifference
     values.withUnsafeMutableBufferPointer { values in
@@ -53,17 +55,17 @@ public struct SpeckleFilter: Sendable, Equatable {
           func join(_ q: Int, from d: Float) {  // q < 0: outside the image
             if q >= 0 && !visited[q] && values[q].isFinite && abs(values[q] - d) <= limit {
               visited[q] = true
-              region[end] = q
+              region[end] = Int32(truncatingIfNeeded: q)
               end += 1
             }
           }
           for start in 0..<count where !visited[start] && values[start].isFinite {
             visited[start] = true
-            region[0] = start
+            region[0] = Int32(truncatingIfNeeded: start)
             end = 1
             var next = 0
             while next < end {
-              let p = region[next]
+              let p = Int(region[next])
               next += 1
               let (d, x) = (values[p], p % width)
               join(x > 0 ? p - 1 : -1, from: d)
@@ -72,7 +74,7 @@ public struct SpeckleFilter: Sendable, Equatable {
               join(p + width < count ? p + width : -1, from: d)
             }
             if end <= maximumSize {
-              for i in 0..<end { values[region[i]] = .infinity }
+              for i in 0..<end { values[Int(region[i])] = .infinity }
               removed += end
             }
           }
