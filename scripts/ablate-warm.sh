@@ -18,7 +18,7 @@ common=(--preset matching
   --data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
   --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
-  --smoothness-weight 0.01 --occlusion-mask --cosine-correlation
+  --occlusion-mask --cosine-correlation
   --steps 2000 --learning-rate-drops 1500
   --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
 # run NAME COMMIT SEED FLAGS...: a restart from COMMIT's bundled weights with batches of SEED.
@@ -38,11 +38,13 @@ run() {
   "$wnet" train "${common[@]}" --init-from "$init" --seed "$seed" "$@" --output "$root/$name"
 }
 # 2026-12-01, from the 8000 + 7000-step model; ab-proxy10 shipped.
-run ab-control 33a0593 3 --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy03 33a0593 3 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy10 33a0593 3 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
-run ab-proxy30 33a0593 3 --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03
-run ab-scale4 33a0593 3 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01
+run ab-control 33a0593 3 --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+run ab-proxy03 33a0593 3 --proxy-weight 0.3 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+run ab-proxy10 33a0593 3 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+run ab-proxy30 33a0593 3 --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+run ab-scale4 33a0593 3 --proxy-weight 0.1 --max-scale 4 --min-coverage 0.01 --smoothness-weight 0.01
 # 2026-12-01 (second session), from ab-proxy10's step 2000 (bundled at 72bcf96).
-run p1-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03
-run p1-scale4 72bcf96 4 --proxy-weight 1 --max-scale 4 --min-coverage 0.01
+run p1-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+run p1-scale4 72bcf96 4 --proxy-weight 1 --max-scale 4 --min-coverage 0.01 --smoothness-weight 0.01
+run p1-consistency 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --consistency --smoothness-weight 0.01
+run p1-smooth03 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.03
