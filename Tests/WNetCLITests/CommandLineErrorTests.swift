@@ -106,6 +106,11 @@ struct CommandLineErrorTests {
     try expectOneLineError(["infer", empty.path, small.path] + model, mentioning: "empty.png")
     try expectOneLineError(["infer", corrupt.path, small.path] + model, mentioning: "corrupt.jpg")
     try expectOneLineError(["infer", small.path, large.path] + model, mentioning: "same size")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--speckle-size=-1"] + model, mentioning: "--speckle-size")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--speckle-difference", "nan"] + model,
+      mentioning: "--speckle-difference")
   }
 
   @Test("Unreadable or mismatched checkpoints")
