@@ -16,8 +16,11 @@ public struct SpeckleFilter: Sendable, Equatable {
   /// The largest disparity step within a region, in the map's pixels.
   public var maximumDifference: Float
 
-  /// 100 pixels, 2 px: the settings of the SGBM proxies (``ProxyDisparityConfiguration/standardMatcher``).
-  public static let standard = SpeckleFilter(maximumSize: 100, maximumDifference: 2)
+  /// The SGBM proxies' settings (``ProxyDisparityConfiguration/standardMatcher``): 100 pixels,
+  /// 2 px.
+  public static let standard = SpeckleFilter(
+    maximumSize: ProxyDisparityConfiguration.standardMatcher.speckleWindowSize,
+    maximumDifference: Float(ProxyDisparityConfiguration.standardMatcher.speckleRange))
   /// The filter that removes nothing.
   public static let off = SpeckleFilter(maximumSize: 0, maximumDifference: 0)
 
@@ -36,18 +39,24 @@ public struct SpeckleFilter: Sendable, Equatable {
   /// - Parameter disparity: `[H, W, 1]`; non-finite pixels are unknown and connect to nothing.
   /// - Returns: the filtered map and the number of pixels it removed.
   public func apply(to disparity: Image) -> (disparity: Image, removed: Int) {
+    var filtered = disparity
+    let removed = apply(to: &filtered)
+    return (filtered, removed)
+  }
+
+  /// Sets the speckles of `disparity` (`[H, W, 1]`) to `+∞` in place; returns how many pixels.
+  public func apply(to disparity: inout Image) -> Int {
     precondition(
       disparity.channels == 1 && disparity.pixels.count < Int(Int32.max),
       "The speckle filter needs a [H, W, 1] map of fewer than 2³¹ pixels")
-    guard maximumSize > 0 else { return (disparity, 0) }
+    guard maximumSize > 0 else { return 0 }
     let width = disparity.width
-    var values = disparity.pixels
-    let count = values.count
+    let count = disparity.pixels.count
     var visited = [Bool](repeating: false, count: count)
     var region = [Int32](repeating: 0, count: count)
     var removed = 0
     let limit = maximumDifference
-    values.withUnsafeMutableBufferPointer { values in
+    disparity.pixels.withUnsafeMutableBufferPointer { values in
       visited.withUnsafeMutableBufferPointer { visited in
         region.withUnsafeMutableBufferPointer { region in
           // region[0..<end] holds the current region; [next..<end] is its unexpanded part.
@@ -81,6 +90,6 @@ public struct SpeckleFilter: Sendable, Equatable {
         }
       }
     }
-    return (Image(width: width, height: disparity.height, channels: 1, pixels: values), removed)
+    return removed
   }
 }

@@ -94,7 +94,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
         marked.pixels[index] = .infinity
       }
     }
-    let filtered = speckles.apply(to: marked)
-    return (filtered.disparity, confidence, validCount - filtered.removed)
+    let removed = speckles.apply(to: &marked)
+    return (marked, confidence, validCount - removed)
   }
 }

@@ -2,16 +2,17 @@ import ArgumentParser
 import StereoClassic
 import StereoDepth
 
-/// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`: which network pixels are marked unknown
-/// (``InvalidPixelRule``), shared by `infer` and `eval`.
+/// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`:
+/// which network pixels are marked unknown (``InvalidPixelRule``), shared by `infer` and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
       Keep every pixel's disparity. By default the network's pixels that fail the left-right \
       check (|d_L(x) - d_R(x - d_L(x))| > --lr-threshold) or have a peak probability below \
-      --min-confidence are unknown, and so are the kept pixels' speckles (--speckle-size): PFM inf, KITTI PNG 0, black, no depth, no point (eval \
-      fills them as the KITTI devkit does and reports the density). The check scores both \
-      views, which costs time; --dense runs the left view only.
+      --min-confidence are unknown, and so are the kept pixels' speckles (--speckle-size): \
+      PFM inf, KITTI PNG 0, black, no depth, no point (eval fills them as the KITTI devkit \
+      does and reports the density). The check scores both views, which costs time; --dense \
+      runs the left view only.
       """)
   var dense = false
 
