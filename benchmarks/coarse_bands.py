@@ -102,7 +102,8 @@ def main():
     model = twin.MatchingWNet(c.get("minimumDisparity", 0), c.get("maximumDisparity", 255),
                               c.get("coarseContext", False), c.get("cosineCorrelation", False),
                               c.get("deepFeatures", False), c.get("localCoarseEstimate", False),
-                              c.get("correlationSkip", False), c.get("wideRefinement", False))
+                              c.get("correlationSkip", False), c.get("wideRefinement", False),
+                              c.get("localRefinementEstimates", False))
     if model.coarse_context:
         raise SystemExit("%s: the coarse context branch needs sizes of 16; not supported here"
                          % arguments.checkpoint)

@@ -22,7 +22,10 @@ ONNXGraphBuilder+Matching.swift), NCHW:
     refine at 1/4, 1/2, 1: d0 = 2 * bilinear x2 (half-pixel) of d; the other view's features
         warped by d0 (linear along the row, edge clamped); corr over the offsets -2...2;
         concat the scale's features, convs (29->24, 24->24 | 21->16 | 13->8), head -> 5 (bias);
-        d = d0 + softmax expectation of the offsets; with the wide refinement
+        d = d0 + softmax expectation of the offsets (with the local refinement estimates,
+        --local-refinement-estimates or a checkpoint that has them, the d handed on from 1/4
+        and 1/2 is d0 + the expectation over the argmax offset and its two neighbours); with
+        the wide refinement
         (--wide-refinement, or a checkpoint that has it) the 1/4 scale searches -4...4 instead
         (its first unit 33->24, its head -> 9)
 
@@ -146,13 +149,14 @@ def column_grid(d):
 
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
-                 local=False, skip=False, wide=False):
+                 local=False, skip=False, wide=False, local_refinement=False):
         super().__init__()
         # The offset radius of each refinement scale, 1/4, 1/2, 1 (MatchingWNet.refinementRadii).
         self.radii = [WIDE_RADIUS if wide else RADIUS, RADIUS, RADIUS]
         self.skip = nn.Parameter(torch.tensor([SKIP_SCALE])) if skip else None
         self.cosine = cosine
         self.local = local
+        self.local_refinement = local_refinement
         w = FEATURE_WIDTHS
         self.coarse_first, self.d8 = coarse_range(minimum, maximum)
         self.coarse_context = coarse_context
@@ -234,7 +238,8 @@ class MatchingWNet(nn.Module):
                 volume = correlation(l, r, -radius, 2 * radius + 1, side)
                 scores = head(units(torch.cat([features, volume], 1)))
                 level_out[side] = (scores, base)
-                disparity[side] = base + expectation(scores, -radius)
+                hand_on = local_expectation if self.local_refinement else expectation
+                disparity[side] = base + hand_on(scores, -radius)
             result.append(level_out)
         return result
 
@@ -371,7 +376,8 @@ def check(arguments):
                          configuration.get("deepFeatures", False),
                          configuration.get("localCoarseEstimate", False),
                          configuration.get("correlationSkip", False),
-                         configuration.get("wideRefinement", False))
+                         configuration.get("wideRefinement", False),
+                         configuration.get("localRefinementEstimates", False))
     multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
     model.eval()
@@ -409,6 +415,8 @@ def main():
                         help="with three more feature units at 1/8")
     parser.add_argument("--local-coarse-estimate", action="store_true",
                         help="hand 1/4 the expectation around the coarse argmax")
+    parser.add_argument("--local-refinement-estimates", action="store_true",
+                        help="hand on from 1/4 and 1/2 the expectation around the argmax offset")
     parser.add_argument("--correlation-skip", action="store_true",
                         help="add alpha * the correlation volume to the coarse scores")
     parser.add_argument("--wide-refinement", action="store_true",
@@ -438,7 +446,8 @@ def main():
                          deep=args.deep_features,
                          local=args.local_coarse_estimate,
                          skip=args.correlation_skip,
-                         wide=args.wide_refinement).to(memory_format=memory_format)
+                         wide=args.wide_refinement,
+                         local_refinement=args.local_refinement_estimates).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -471,6 +480,7 @@ def main():
         + (" cosine" if args.cosine_correlation else "")
         + (" deep-features" if args.deep_features else "")
         + (" local-coarse-estimate" if args.local_coarse_estimate else "")
+        + (" local-refinement-estimates" if args.local_refinement_estimates else "")
         + (" correlation-skip" if args.correlation_skip else "")
         + (" wide-refinement" if args.wide_refinement else ""),
         "mode": "train" if args.train else "infer",

@@ -160,6 +160,51 @@ struct MatchingWNetTests {
     #expect(
       DisparityConfidence.localExpectedDisparity(logits: logits, minimumDisparity: 10, radius: 0)
         .scalars == [11, 10, 10])
+    // A base is added per pixel (offsets around an up-sampled estimate).
+    let based = DisparityConfidence.localExpectedDisparity(
+      logits: logits, minimumDisparity: 10, radius: 1,
+      base: Tensor(shape: [1, 1, 3, 1], scalars: [100, -4, 0.5])
+    ).scalars
+    for (value, expected) in zip(based, [111, 6 + 1 / 3, 11] as [Float]) {
+      #expect(abs(value - expected) < 1e-4, "\(based)")
+    }
+  }
+
+  @Test("Local refinement estimates are stored only when set and change only the hand-offs")
+  func localRefinementEstimates() throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, cosineCorrelation: true, localRefinementEstimates: true)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .original, localRefinementEstimates: true).problems.isEmpty)
+    try expectStoredOnlyWhenSet(configuration, key: "localRefinementEstimates")
+    var plainConfiguration = configuration
+    plainConfiguration.localRefinementEstimates = false
+    let local = makePerturbedModel(configuration, seed: 5)
+    let plain = makePerturbedModel(plainConfiguration, seed: 5)
+    #expect(local.parameters.trainableCount == plain.parameters.trainableCount)
+    let pair = multiScaleShiftPair(batch: 1, height: 32, width: 48, shift: 5, seed: 1)
+    func scales(_ model: WNet) -> [ScaleOutput] {
+      withoutGradients {
+        var context = ForwardContext.inference
+        return model(left: pair.left, right: pair.right, context: &context).scales
+      }
+    }
+    let (a, b) = (scales(local), scales(plain))
+    // The coarse and 1/4 scales come before any refinement hand-off: identical.
+    #expect(maximumAbsoluteDifference(a[0].left.disparity, b[0].left.disparity) == 0)
+    #expect(maximumAbsoluteDifference(a[1].left.probabilities, b[1].left.probabilities) == 0)
+    // A scale's base d0 = its disparity − Σ_k P_k·o_k (offsets −2…2). The 1/2 scale's base must
+    // be 2·up×2 of the 1/4 scale's local estimate, hand-computed from its distribution.
+    func base(_ scale: ScaleOutput) -> Tensor {
+      let offsets = DisparityConfidence.expectedDisparity(
+        logits: scale.left.probabilities.log(), minimumDisparity: -2, base: nil)
+      return scale.left.disparity - offsets
+    }
+    let handedOn = DisparityConfidence.localExpectedDisparity(
+      logits: a[1].left.probabilities.log(), minimumDisparity: -2, radius: 1, base: base(a[1]))
+    let expected = handedOn.upsampled2x().scaled(by: 2)
+    #expect(maximumAbsoluteDifference(base(a[2]), expected) < 1e-3)
+    #expect(maximumAbsoluteDifference(base(b[2]), expected) > 1e-3)
   }
 
   @Test("The local coarse estimate is stored only when set and needs the matching preset")

@@ -33,6 +33,11 @@ struct NetworkConsumersTests {
       configuration: .init(preset: .matching, cosineCorrelation: true, localCoarseEstimate: true),
       height: 40, width: 72),
     Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true),
+      height: 40, width: 72),
+    Case(
       configuration: .init(preset: .matching, cosineCorrelation: true, correlationSkip: true),
       height: 40, width: 72),
     Case(

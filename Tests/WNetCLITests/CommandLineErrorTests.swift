@@ -152,7 +152,7 @@ struct CommandLineErrorTests {
     // (it once reached WNetConfiguration's precondition first).
     let options = [
       "--coarse-context", "--cosine-correlation", "--deep-features", "--local-coarse-estimate",
-      "--correlation-skip", "--wide-refinement",
+      "--local-refinement-estimates", "--correlation-skip", "--wide-refinement",
     ]
     for option in [[]] + options.map({ [$0] }) {
       try expectOneLineError(

@@ -72,10 +72,12 @@ extension ONNXGraphBuilder {
 
   /// The expectation over the argmax candidate `k*` and its neighbours within `radius`:
   /// `e = Exp(logits − ReduceMax)`, `m_k = [|k − ArgMax| < radius + ½]` (the first maximum, as
-  /// ``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:)``),
-  /// `Σ m·e·(minimumDisparity + k) / Σ m·e`: `[N, K, H, W]` → `[N, 1, H, W]`.
+  /// ``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:base:)``),
+  /// `Σ m·e·(minimumDisparity + k) / Σ m·e` (`+ base`): `[N, K, H, W]` (and `[N, 1, H, W]`) →
+  /// `[N, 1, H, W]`.
   mutating func localExpectedDisparity(
-    _ logits: String, minimumDisparity: Int, candidateCount k: Int, radius: Int, prefix: String
+    _ logits: String, minimumDisparity: Int, candidateCount k: Int, radius: Int, base: String?,
+    prefix: String
   ) -> String {
     let peak = node(
       "ReduceMax", [logits],
@@ -102,7 +104,9 @@ extension ONNXGraphBuilder {
       "\(prefix).candidates", shape: [1, k, 1, 1],
       floats: (0..<k).map { Float(minimumDisparity + $0) })
     let numerator = sumChannels(mul(weights, candidates, prefix: prefix), prefix: prefix)
-    return node("Div", [numerator, sumChannels(weights, prefix: prefix)], prefix: prefix)
+    let local = node("Div", [numerator, sumChannels(weights, prefix: prefix)], prefix: prefix)
+    guard let base else { return local }
+    return node("Add", [local, base], prefix: prefix)
   }
 
   /// `2 · Resize×2(d)` (linear, half-pixel centres): `[N, 1, H, W]` → `[N, 1, 2H, 2W]`.

@@ -103,11 +103,12 @@ struct ONNXNetworkBuilder: NetworkBuilder {
   }
 
   mutating func localExpectedDisparity(
-    _ logits: String, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+    _ logits: String, minimumDisparity: Int, candidateCount: Int, radius: Int, base: String?,
+    name: String
   ) -> String {
     graph.localExpectedDisparity(
       logits, minimumDisparity: minimumDisparity, candidateCount: candidateCount, radius: radius,
-      prefix: name)
+      base: base, prefix: name)
   }
 
   mutating func upsampledDisparity(_ disparity: String, name: String) -> String {

@@ -312,11 +312,13 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   mutating func localExpectedDisparity(
-    _ logits: Int, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+    _ logits: Int, minimumDisparity: Int, candidateCount: Int, radius: Int, base: Int?,
+    name: String
   ) -> Int {
-    add([logits], name) {
+    add([logits] + (base.map { [$0] } ?? []), name) {
       DisparityConfidence.localExpectedDisparity(
-        logits: $0[0], minimumDisparity: minimumDisparity, radius: radius)
+        logits: $0[0], minimumDisparity: minimumDisparity, radius: radius,
+        base: $0.count > 1 ? $0[1] : nil)
     }
   }
 

@@ -35,6 +35,10 @@ import StereoTensor
 /// the most likely coarse candidate and its neighbours (``localEstimateRadius``), not over all
 /// of them.
 ///
+/// With `localRefinementEstimates`, the `d` that the 1/4 and 1/2 scales hand on is their `d0`
+/// plus the expectation over their most likely offset and its neighbours
+/// (``localEstimateRadius``), not over all of them.
+///
 /// With `wideRefinement`, the 1/4 scale searches the nine offsets −4…4 (``wideRefinementRadius``;
 /// its first unit 33→24, its head → 9), which reach ±16 input pixels: a coarse estimate one
 /// candidate off is then within its reach.
@@ -108,7 +112,8 @@ public final class MatchingWNet: StereoNetwork {
   /// The number of extra 1/8 feature units with `deepFeatures`.
   public static let deepFeatureUnitCount = 3
   /// With `localCoarseEstimate`: the coarse candidates on each side of the most likely one
-  /// that the estimate handed to 1/4 averages over (±8 input pixels).
+  /// that the estimate handed to 1/4 averages over (±8 input pixels); with
+  /// `localRefinementEstimates`, the offsets on each side of the most likely one at 1/4 and 1/2.
   public static let localEstimateRadius = 1
 
   /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
@@ -286,7 +291,7 @@ public final class MatchingWNet: StereoNetwork {
         configuration.localCoarseEstimate
         ? builder.localExpectedDisparity(
           scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8,
-          radius: Self.localEstimateRadius, name: "\(name).disparity")
+          radius: Self.localEstimateRadius, base: nil, name: "\(name).disparity")
         : builder.expectedDisparity(
           scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
           name: "\(name).disparity")
@@ -322,9 +327,14 @@ public final class MatchingWNet: StereoNetwork {
           x, refinementHeads[level], outputChannels: nil,
           name: "refine.\(level).head.\(side.rawValue)")
         if level < refinements.count - 1 {
-          disparity[side] = builder.expectedDisparity(
-            scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1, base: base,
-            name: "\(name).disparity")
+          disparity[side] =
+            configuration.localRefinementEstimates
+            ? builder.localExpectedDisparity(
+              scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1,
+              radius: Self.localEstimateRadius, base: base, name: "\(name).disparity")
+            : builder.expectedDisparity(
+              scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1, base: base,
+              name: "\(name).disparity")
         }
       }
       result.append(

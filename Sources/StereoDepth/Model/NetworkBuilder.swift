@@ -100,15 +100,17 @@ public protocol NetworkBuilder {
     _ logits: Value, minimumDisparity: Int, candidateCount: Int, base: Value?, name: String
   ) -> Value
 
-  /// The expected disparity over the most likely candidate and its neighbours only:
+  /// The expected disparity over the most likely candidate and its neighbours only, plus `base`:
   ///
   ///     k* = argmax_k logits_k (the first on ties),  W = {k : |k − k*| ≤ radius}
-  ///     d(x) = Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,  e_k = exp(logits_k − max)
+  ///     d(x) = base(x) + Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,
+  ///     e_k = exp(logits_k − max)
   ///
-  /// (``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:)``).
-  /// `[N, H, W, K]` → `[N, H, W, 1]`. A constant in training.
+  /// (``DisparityConfidence/localExpectedDisparity(logits:minimumDisparity:radius:base:)``).
+  /// `[N, H, W, K]` (and `[N, H, W, 1]`) → `[N, H, W, 1]`. A constant in training.
   mutating func localExpectedDisparity(
-    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, base: Value?,
+    name: String
   ) -> Value
 
   /// A disparity map carried to the next finer scale: bilinear ×2 up-sampling (half-pixel

@@ -140,12 +140,13 @@ public struct TrainingGraphBuilder: NetworkBuilder {
   }
 
   public mutating func localExpectedDisparity(
-    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, name: String
+    _ logits: Value, minimumDisparity: Int, candidateCount: Int, radius: Int, base: Value?,
+    name: String
   ) -> Value {
     Value(
       DisparityConfidence.localExpectedDisparity(
         logits: logits.materialized(context).detached, minimumDisparity: minimumDisparity,
-        radius: radius))
+        radius: radius, base: base?.materialized(context).detached))
   }
 
   public mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value {

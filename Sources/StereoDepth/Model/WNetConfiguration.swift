@@ -39,12 +39,20 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   public var deepFeatures: Bool
   /// `matching` only: whether the coarse estimate handed to the 1/4 scale is the expectation
   /// over the most likely candidate and its two neighbours
-  /// (``NetworkBuilder/localExpectedDisparity(_:minimumDisparity:candidateCount:radius:name:)``)
+  /// (``NetworkBuilder/localExpectedDisparity(_:minimumDisparity:candidateCount:radius:base:name:)``)
   /// instead of over all candidates, so that a two-peaked distribution (an edge, a repetitive
   /// texture) gives one of its peaks rather than a disparity between them. The coarse scale's own
   /// rendering and loss still use the whole distribution. Checkpoints written before it existed
   /// decode as `false`.
   public var localCoarseEstimate: Bool
+  /// `matching` only: whether the estimates that the 1/4 and 1/2 scales hand to the next finer
+  /// scale are local expectations too: the up-sampled base plus the expectation over the most
+  /// likely offset and its two neighbours, not over all five. At a depth edge the offsets'
+  /// distribution holds the foreground and the background; the plain expectation hands on a
+  /// disparity between them, which the next scale, searching ±2 of its pixels, may not undo. The
+  /// full-resolution output and every scale's rendering and loss still use the whole
+  /// distribution. Checkpoints written before it existed decode as `false`.
+  public var localRefinementEstimates: Bool
   /// `matching` only: whether the coarse scores add the correlation volume itself, scaled by a
   /// learned scalar (`s_k = head_k + α·c_k`, ``MatchingWNet/correlationSkipScale``), so that the
   /// matching evidence reaches every candidate the same way. The aggregation's filters are
@@ -67,7 +75,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
-    localCoarseEstimate: Bool = false, correlationSkip: Bool = false, wideRefinement: Bool = false
+    localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
+    correlationSkip: Bool = false, wideRefinement: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -77,6 +86,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.cosineCorrelation = cosineCorrelation
     self.deepFeatures = deepFeatures
     self.localCoarseEstimate = localCoarseEstimate
+    self.localRefinementEstimates = localRefinementEstimates
     self.correlationSkip = correlationSkip
     self.wideRefinement = wideRefinement
     precondition(
@@ -103,13 +113,14 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
-  /// `localCoarseEstimate`, `correlationSkip`, `wideRefinement`); ``problems`` refuses any of them
+  /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`);
+  /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
     let settings: [(CodingKeys, Bool)] = [
       (.coarseContext, coarseContext), (.cosineCorrelation, cosineCorrelation),
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
-      (.correlationSkip, correlationSkip), (.wideRefinement, wideRefinement),
+      (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip), (.wideRefinement, wideRefinement),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -171,7 +182,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
-    case deepFeatures, localCoarseEstimate, correlationSkip, wideRefinement
+    case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
+    case wideRefinement
   }
 
   /// Any key, to find the ones this version does not know.
@@ -205,6 +217,8 @@ extension WNetConfiguration {
     deepFeatures = try container.decodeIfPresent(Bool.self, forKey: .deepFeatures) ?? false
     localCoarseEstimate =
       try container.decodeIfPresent(Bool.self, forKey: .localCoarseEstimate) ?? false
+    localRefinementEstimates =
+      try container.decodeIfPresent(Bool.self, forKey: .localRefinementEstimates) ?? false
     correlationSkip = try container.decodeIfPresent(Bool.self, forKey: .correlationSkip) ?? false
     wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
   }
@@ -220,6 +234,9 @@ extension WNetConfiguration {
     if cosineCorrelation { try container.encode(true, forKey: .cosineCorrelation) }
     if deepFeatures { try container.encode(true, forKey: .deepFeatures) }
     if localCoarseEstimate { try container.encode(true, forKey: .localCoarseEstimate) }
+    if localRefinementEstimates {
+      try container.encode(true, forKey: .localRefinementEstimates)
+    }
     if correlationSkip { try container.encode(true, forKey: .correlationSkip) }
     if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
   }

@@ -6,23 +6,29 @@ extension DisparityConfidence {
   /// (no gradient):
   ///
   ///     k* = argmax_k x_k (the first on ties),  W = {k : |k − k*| ≤ radius} ∩ [0, K)
-  ///     d(x) = Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,  e_k = exp(x_k − x_{k*})
+  ///     d(x) = base(x) + Σ_{k∈W} e_k · (minimumDisparity + k) / Σ_{k∈W} e_k,
+  ///     e_k = exp(x_k − x_{k*})
   ///
   /// Where the distribution has two peaks (an object edge, a repetitive texture), the plain
   /// expectation lands between them; this one stays on the higher peak. Plain loops: it runs on
-  /// the coarse scale's few pixels.
+  /// the coarse scale's few pixels, or over the refinement scales' five offsets.
   ///
   /// - Parameters:
   ///   - logits: `[N, H, W, K]`.
   ///   - minimumDisparity: The first candidate.
   ///   - radius: How many neighbours on each side of `k*` count (0: the argmax itself).
+  ///   - base: `[N, H, W, 1]` added to the disparity (offsets around a base), or `nil`.
   /// - Returns: `[N, H, W, 1]`.
-  public static func localExpectedDisparity(logits: Tensor, minimumDisparity: Int, radius: Int)
-    -> Tensor
-  {
+  public static func localExpectedDisparity(
+    logits: Tensor, minimumDisparity: Int, radius: Int, base: Tensor? = nil
+  ) -> Tensor {
     precondition(radius >= 0, "DisparityConfidence: a negative window radius \(radius)")
     let (n, h, w, k) = logits.nhwc("DisparityConfidence.localExpectedDisparity")
+    precondition(
+      base.map { $0.shape == [n, h, w, 1] } ?? true,
+      "DisparityConfidence: the base must be [\(n), \(h), \(w), 1], got \(base!.shape)")
     let values = logits.scalars
+    let offsets = base?.scalars
     var result = [Float](repeating: 0, count: n * h * w)
     for pixel in 0..<(n * h * w) {
       let row = pixel * k
@@ -38,7 +44,7 @@ extension DisparityConfidence {
         weightSum += e
         weighted += e * Float(minimumDisparity + candidate)
       }
-      result[pixel] = weighted / weightSum
+      result[pixel] = weighted / weightSum + (offsets?[pixel] ?? 0)
     }
     return Tensor(shape: [n, h, w, 1], scalars: result)
   }

@@ -2,7 +2,7 @@ import ArgumentParser
 import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
-/// `--correlation-skip`, `--wide-refinement` (each with `--no-`): the `matching` architecture settings
+/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement` (each with `--no-`): the `matching` architecture settings
 /// (``WNetConfiguration/matchingOnlySettings``), shared by `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
 struct ArchitectureOptions: ParsableArguments {
@@ -40,6 +40,14 @@ struct ArchitectureOptions: ParsableArguments {
   @Flag(
     inversion: .prefixedNo,
     help: ArgumentHelp(
+      "matching: hand on from the 1/4 and 1/2 scales the expectation over their most likely "
+        + "offset and its two neighbours, not over all five (default: the bundled model's "
+        + "architecture)."))
+  var localRefinementEstimates: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
       "matching: add the correlation volume itself, times a learned scale, to the coarse "
         + "scores (default: the bundled model's architecture)."))
   var correlationSkip: Bool?
@@ -69,6 +77,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.cosineCorrelation = cosineCorrelation ?? model.cosineCorrelation
     model.deepFeatures = deepFeatures ?? model.deepFeatures
     model.localCoarseEstimate = localCoarseEstimate ?? model.localCoarseEstimate
+    model.localRefinementEstimates = localRefinementEstimates ?? model.localRefinementEstimates
     model.correlationSkip = correlationSkip ?? model.correlationSkip
     model.wideRefinement = wideRefinement ?? model.wideRefinement
     return model
