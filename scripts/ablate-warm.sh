@@ -19,9 +19,9 @@ common=(--preset matching
   --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
   --occlusion-mask --cosine-correlation
-  --steps 2000 --learning-rate-drops 1500
   --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
-# run NAME COMMIT SEED FLAGS...: a restart from COMMIT's bundled weights with batches of SEED.
+# run NAME COMMIT SEED FLAGS...: a restart from COMMIT's bundled weights with batches of SEED;
+# 2000 steps with the rate dropped at 1500 unless FLAGS give --steps (and their own schedule).
 run() {
   local name="$1" commit="$2" seed="$3"
   shift 3
@@ -35,7 +35,10 @@ run() {
     git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.$$.tmp"
     mv "$init.$$.tmp" "$init"
   fi
-  "$wnet" train "${common[@]}" --init-from "$init" --seed "$seed" "$@" --output "$root/$name"
+  local schedule=(--steps 2000 --learning-rate-drops 1500)
+  if [[ " $* " =~ " --steps " ]]; then schedule=(); fi
+  "$wnet" train "${common[@]}" "${schedule[@]}" --init-from "$init" --seed "$seed" "$@" \
+    --output "$root/$name"
 }
 # 2026-12-01, from the 8000 + 7000-step model; ab-proxy10 shipped.
 run ab-control 33a0593 3 --proxy-weight 0.1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
@@ -48,3 +51,6 @@ run p1-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smo
 run p1-scale4 72bcf96 4 --proxy-weight 1 --max-scale 4 --min-coverage 0.01 --smoothness-weight 0.01
 run p1-consistency 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --consistency --smoothness-weight 0.01
 run p1-smooth03 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.03
+# 2026-12-01 (third session), from the same weights, with the local hand-offs of every scale.
+run le-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates
+run le-tune 72bcf96 5 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4
