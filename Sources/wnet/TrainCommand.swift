@@ -250,7 +250,9 @@ extension WNetCommand {
     ///
     /// - Throws: ``CLIError`` for an option that cannot change `recipe` (another model on
     ///   `--resume`, a data setting without data), or the data's error when a split is drawn.
-    /// `owner` names the model's source in the error ("the run in runs/a trains").
+    /// `owner` names the model's source in the error ("the run in runs/a trains"); a model from
+    /// `--init-from` (`owner` given) may change its hand-offs
+    /// (``WNetConfiguration/hasSameParameters(as:)``), nothing else.
     func revising(_ recipe: TrainingRecipe, modelOf owner: String? = nil) throws -> TrainingRecipe {
       var revised = recipe
       // The model is fixed by the recipe (a new run's is built from these same options).
@@ -263,9 +265,10 @@ extension WNetCommand {
           WNetConfiguration.defaultRange(for: preset).upperBound
         )
       let (low, high) = (minDisparity ?? range.0, maxDisparity ?? range.1)
+      let model = architecture.applied(to: recipe.model)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity,
-        architecture.applied(to: recipe.model) == recipe.model
+        model == recipe.model || (owner != nil && model.hasSameParameters(as: recipe.model))
       else {
         let settings = recipe.model.matchingOnlySettings.map(ArchitectureOptions.option)
         let context = settings.isEmpty ? "" : " (\(settings.joined(separator: " ")))"
@@ -276,6 +279,7 @@ extension WNetCommand {
             + "'--preset', '--min-disparity', '--max-disparity' and the architecture options "
             + "cannot change it")
       }
+      revised.model = model
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }
       if let occlusionMask { revised.loss.occlusionMask = occlusionMask }

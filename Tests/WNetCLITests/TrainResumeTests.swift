@@ -126,4 +126,49 @@ struct TrainResumeTests {
     #expect(missing.status == 1 && missing.standardError.contains("none.safetensors"))
     #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused").path))
   }
+
+  @Test("--init-from may change a matching model's hand-offs, which have no parameters, only")
+  func initFromHandOffs() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let first = folder.appendingPathComponent("first")
+    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
+    let trained = try CommandLineErrorTests.run(
+      ["train", "--preset", "matching", "--steps", "1", "--output", first.path] + size)
+    #expect(trained.status == 0, "\(trained.standardError)")
+    let source = first.appendingPathComponent("checkpoint.safetensors")
+    let original = try WNetCheckpoint.loadModel(source)
+
+    // Zero steps are not allowed, so one step at a negligible rate: the weights must come
+    // through (Adam moves each by at most about the rate).
+    let second = folder.appendingPathComponent("second")
+    let started = try CommandLineErrorTests.run(
+      [
+        "train", "--init-from", source.path, "--local-coarse-estimate",
+        "--local-refinement-estimates", "--steps", "1", "--learning-rate", "1e-9", "--output",
+        second.path,
+      ] + size)
+    #expect(started.status == 0, "\(started.standardError)")
+    let stored = try WNetCheckpoint.loadModel(second.appendingPathComponent("checkpoint.safetensors"))
+    var expected = original.metadata.configuration
+    expected.localCoarseEstimate = true
+    expected.localRefinementEstimates = true
+    #expect(stored.metadata.configuration == expected)
+    #expect(stored.metadata.training?.model == expected)
+    for (name, parameter) in original.model.parameters.trainable {
+      let copied = try #require(stored.model.parameters[name]).value.scalars
+      let largest = zip(copied, parameter.value.scalars).map { abs($0 - $1) }.max() ?? 0
+      #expect(largest < 1e-6, "\(name): \(largest)")
+    }
+
+    // A setting with parameters of its own is still refused, in one line.
+    let refused = try CommandLineErrorTests.run(
+      [
+        "train", "--init-from", source.path, "--deep-features", "--steps", "1", "--output",
+        folder.appendingPathComponent("refused").path,
+      ] + size)
+    #expect(refused.status == 1, "\(refused.standardError)")
+    let lines = refused.standardError.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].contains("holds a matching model"), "\(refused.standardError)")
+  }
 }

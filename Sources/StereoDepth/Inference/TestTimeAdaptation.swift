@@ -129,14 +129,3 @@ public struct TestTimeAdaptation: Sendable {
     return (copy, before, evaluate())
   }
 }
-
-extension WNet {
-  /// An independent copy with the same configuration and parameter values.
-  public func copy() -> WNet {
-    let copy = WNet(configuration: configuration)
-    for ((_, source), (_, target)) in zip(parameters.entries, copy.parameters.entries) {
-      target.value = source.value
-    }
-    return copy
-  }
-}

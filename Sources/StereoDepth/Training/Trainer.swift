@@ -53,19 +53,21 @@ public final class Trainer {
 
   /// Starts a new run (step 0, a fresh optimizer) from the weights and batch-norm statistics of
   /// `model` (loaded from a checkpoint or an exported model): fine-tuning, or a warm restart.
+  /// `recipe.model` may differ from the model's configuration in its hand-offs only
+  /// (``WNetConfiguration/hasSameParameters(as:)``): the weights then train under the recipe's.
   /// `source` names the model in errors.
   ///
-  /// - Throws: ``TrainingError`` when `model` is another model than `recipe.model`, or when the
-  ///   recipe has a problem.
+  /// - Throws: ``TrainingError`` when `model` has other parameters than `recipe.model`, or when
+  ///   the recipe has a problem.
   public init(recipe: TrainingRecipe, initialModel model: WNet, source: String) throws {
     if let problem = recipe.problems.first { throw TrainingError(problem) }
-    guard model.configuration == recipe.model else {
+    guard model.configuration.hasSameParameters(as: recipe.model) else {
       throw TrainingError(
         "\(source) holds a \(Self.describe(model.configuration)) model; the run "
           + "trains \(Self.describe(recipe.model))")
     }
     self.recipe = recipe
-    self.model = model
+    self.model = model.configuration == recipe.model ? model : model.reconfigured(recipe.model)
     optimizer = Adam(learningRate: recipe.learningRate)
     loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = 0

@@ -1,0 +1,43 @@
+import StereoNN
+import StereoTensor
+
+extension WNetConfiguration {
+  /// The configuration with the settings that change no parameter cleared: the hand-offs
+  /// between scales (`localCoarseEstimate`, `localRefinementEstimates`), which choose how an
+  /// estimate is read from a distribution, not what computes it.
+  public var parameterLayout: WNetConfiguration {
+    var layout = self
+    layout.localCoarseEstimate = false
+    layout.localRefinementEstimates = false
+    return layout
+  }
+
+  /// Whether a network of `other` has exactly this network's parameters (names, shapes): the
+  /// two differ at most in their hand-offs (``parameterLayout``).
+  public func hasSameParameters(as other: WNetConfiguration) -> Bool {
+    parameterLayout == other.parameterLayout
+  }
+}
+
+extension WNet {
+  /// An independent copy with the same configuration and parameter values.
+  public func copy() -> WNet { reconfigured(configuration) }
+
+  /// An independent copy with the same parameter values (weights and batch-norm statistics)
+  /// under `configuration`, which may differ from this model's in its hand-offs only
+  /// (``WNetConfiguration/hasSameParameters(as:)``): `--init-from` a model trained with other
+  /// hand-offs.
+  public func reconfigured(_ configuration: WNetConfiguration) -> WNet {
+    precondition(
+      configuration.hasSameParameters(as: self.configuration),
+      "WNet.reconfigured: \(configuration) has other parameters than \(self.configuration)")
+    let copy = WNet(configuration: configuration)
+    for ((name, source), (copiedName, target)) in zip(
+      parameters.entries, copy.parameters.entries)
+    {
+      precondition(name == copiedName, "WNet.reconfigured: \(name) against \(copiedName)")
+      target.value = source.value
+    }
+    return copy
+  }
+}
