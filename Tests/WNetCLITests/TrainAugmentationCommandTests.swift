@@ -30,9 +30,13 @@ struct TrainAugmentationCommandTests {
     #expect(augmentation?.maximumScale == 2.5 && augmentation?.minimumCoverage == 0.05)
     #expect(augmentation?.contrast == 0.4...1.2)
     #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.loss.census == true)
-    // A new matching run correlates by cosine unless told otherwise (the bundled model's
-    // architecture); `--no-cosine-correlation` turns it off.
-    #expect(try WNetCheckpoint.read(checkpoint).metadata.configuration.cosineCorrelation)
+    // A new matching run correlates by cosine and hands on local estimates unless told
+    // otherwise (the bundled model's architecture); `--no-cosine-correlation` turns it off.
+    let model = try WNetCheckpoint.read(checkpoint).metadata.configuration
+    #expect(model.cosineCorrelation && model.localCoarseEstimate && model.localRefinementEstimates)
+    let bundledFile = try #require(PretrainedModel.url(for: .matching))
+    let bundled = try WNetCheckpoint.read(bundledFile).metadata.configuration
+    #expect(model == bundled)
     let plain = folder.appendingPathComponent("plain")
     let plainOutcome = try CLI.run([
       "train", "--data", data.path, "--synthetic-share", "0", "--no-cosine-correlation",

@@ -97,14 +97,17 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 
   /// The architecture of a new `wnet train` run (and of `wnet bench`) unless options say
   /// otherwise: the bundled model's (`matching`: cosine correlation, measured better on
-  /// 2001-2003 and 2005-2006 at 4000 steps; README "How it does"). Decoding keeps `false` for a
-  /// missing setting, so older checkpoints still build the network they were trained as.
+  /// 2001-2003 and 2005-2006 at 4000 steps, and both local hand-offs, measured better on the
+  /// three evaluation sets; README "How it does"). Decoding keeps `false` for a missing setting,
+  /// so older checkpoints still build the network they were trained as.
   public static func trainingDefault(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
   ) -> WNetConfiguration {
-    WNetConfiguration(
+    let matching = preset == .matching
+    return WNetConfiguration(
       preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
-      cosineCorrelation: preset == .matching)
+      cosineCorrelation: matching, localCoarseEstimate: matching,
+      localRefinementEstimates: matching)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
