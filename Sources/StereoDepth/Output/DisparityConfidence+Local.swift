@@ -10,8 +10,8 @@ extension DisparityConfidence {
   ///     e_k = exp(x_k − x_{k*})
   ///
   /// Where the distribution has two peaks (an object edge, a repetitive texture), the plain
-  /// expectation lands between them; this one stays on the higher peak. Plain loops: it runs on
-  /// the coarse scale's few pixels, or over the refinement scales' five offsets.
+  /// expectation lands between them; this one stays on the higher peak. One pass per pixel, the
+  /// pixels split between threads.
   ///
   /// - Parameters:
   ///   - logits: `[N, H, W, K]`.
@@ -27,25 +27,27 @@ extension DisparityConfidence {
     precondition(
       base.map { $0.shape == [n, h, w, 1] } ?? true,
       "DisparityConfidence: the base must be [\(n), \(h), \(w), 1], got \(base!.shape)")
-    let values = logits.scalars
-    let offsets = base?.scalars
-    var result = [Float](repeating: 0, count: n * h * w)
-    for pixel in 0..<(n * h * w) {
-      let row = pixel * k
-      var best = 0
-      for candidate in 1..<k where values[row + candidate] > values[row + best] {
-        best = candidate
+    let result = Tensor(uninitializedShape: [n, h, w, 1])
+    let pointers = UncheckedSendable(
+      (logits.unsafePointer, base?.unsafePointer, result.unsafeMutablePointer))
+    let first = Float(minimumDisparity)
+    Parallel.forEachRange(n * h * w, minimumChunk: 4096) { pixels in
+      let (values, offsets, output) = pointers.value
+      for pixel in pixels {
+        let row = values + pixel * k
+        var best = 0
+        for candidate in 1..<k where row[candidate] > row[best] { best = candidate }
+        let peak = row[best]
+        var weightSum: Float = 0
+        var weighted: Float = 0
+        for candidate in Swift.max(0, best - radius)...Swift.min(k - 1, best + radius) {
+          let e = VectorMath.expOfNonPositive(row[candidate] - peak)
+          weightSum += e
+          weighted += e * Float(candidate)
+        }
+        output[pixel] = first + weighted / weightSum + (offsets?[pixel] ?? 0)
       }
-      let peak = values[row + best]
-      var weightSum: Float = 0
-      var weighted: Float = 0
-      for candidate in max(0, best - radius)...min(k - 1, best + radius) {
-        let e = Foundation.exp(values[row + candidate] - peak)
-        weightSum += e
-        weighted += e * Float(minimumDisparity + candidate)
-      }
-      result[pixel] = weighted / weightSum + (offsets?[pixel] ?? 0)
     }
-    return Tensor(shape: [n, h, w, 1], scalars: result)
+    return withExtendedLifetime((logits, base)) { result }
   }
 }
