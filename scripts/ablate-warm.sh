@@ -54,3 +54,5 @@ run p1-smooth03 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 -
 # 2026-12-01 (third session), from the same weights, with the local hand-offs of every scale.
 run le-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates
 run le-tune 72bcf96 5 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4
+# The same fine-tune with other batches: how far fine-tunes scatter (informational, not shipped).
+run le-tune-b 72bcf96 6 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4
