@@ -149,7 +149,8 @@ struct TrainResumeTests {
         second.path,
       ] + size)
     #expect(started.status == 0, "\(started.standardError)")
-    let stored = try WNetCheckpoint.loadModel(second.appendingPathComponent("checkpoint.safetensors"))
+    let stored = try WNetCheckpoint.loadModel(
+      second.appendingPathComponent("checkpoint.safetensors"))
     var expected = original.metadata.configuration
     expected.localCoarseEstimate = true
     expected.localRefinementEstimates = true
@@ -169,6 +170,7 @@ struct TrainResumeTests {
       ] + size)
     #expect(refused.status == 1, "\(refused.standardError)")
     let lines = refused.standardError.split(separator: "\n")
-    #expect(lines.count == 1 && lines[0].contains("holds a matching model"), "\(refused.standardError)")
+    #expect(
+      lines.count == 1 && lines[0].contains("holds a matching model"), "\(refused.standardError)")
   }
 }

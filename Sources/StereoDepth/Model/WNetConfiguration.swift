@@ -123,7 +123,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     let settings: [(CodingKeys, Bool)] = [
       (.coarseContext, coarseContext), (.cosineCorrelation, cosineCorrelation),
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
-      (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip), (.wideRefinement, wideRefinement),
+      (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
+      (.wideRefinement, wideRefinement),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
