@@ -6,6 +6,11 @@ public struct ForwardContext: Sendable {
   public var isTraining: Bool
   /// The source of dropout masks.
   public var generator: SeededGenerator
+  /// In training mode, the weight of this pass's batch statistics in every batch norm's running
+  /// averages, in place of each layer's own momentum (`nil`: the layer's). Pass `t` (from 0)
+  /// of a recalibration uses `1/(t + 1)`, so that the running statistics become the plain
+  /// average of the passes' batch statistics.
+  public var batchNormMomentum: Float?
 
   /// Creates a context.
   public init(isTraining: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {

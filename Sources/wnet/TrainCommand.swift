@@ -93,6 +93,14 @@ extension WNetCommand {
     @Option(help: "Evaluate the held-out set every this many steps (and at the end); default 500.")
     var validateEvery: Int?
 
+    @Option(
+      help: ArgumentHelp(
+        "After the last step, re-estimate the batch-norm statistics as the plain average over "
+          + "this many training batches (forward only), then save again (default: 0, keep the "
+          + "running averages of the last few batches).",
+        valueName: "batches"))
+    var batchNormRecalibration: Int?
+
     @Flag(
       inversion: .prefixedNo,
       help:
@@ -164,6 +172,9 @@ extension WNetCommand {
 
     func validate() throws {
       if let steps, steps <= 0 { throw ValidationError("'--steps' must be positive.") }
+      if let batchNormRecalibration, batchNormRecalibration < 0 {
+        throw ValidationError("'--batch-norm-recalibration' must not be negative.")
+      }
       if let batchSize, batchSize <= 0 { throw ValidationError("'--batch-size' must be positive.") }
       if let learningRate, !(learningRate > 0) {
         throw ValidationError("'--learning-rate' must be positive.")
@@ -297,6 +308,7 @@ extension WNetCommand {
       if let checkpointEvery { revised.checkpointInterval = checkpointEvery }
       if let validateEvery { revised.validationInterval = validateEvery }
       if let seed { revised.seed = seed }
+      if let batchNormRecalibration { revised.batchNormRecalibration = batchNormRecalibration }
       revised.data = try revisingData(recipe.data)
       return revised
     }

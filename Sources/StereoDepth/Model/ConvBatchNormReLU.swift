@@ -90,11 +90,12 @@ extension DepthwiseSeparableBlock {
     if let pending, let pendingStatistics {
       pending.updateRunningStatistics(
         mean: pendingStatistics.mean, variance: pendingStatistics.variance,
-        count: input.count / input.shape[3])
+        count: input.count / input.shape[3], momentum: context.batchNormMomentum)
     }
     let depthwiseCount = output.count / output.shape[3]
     depthwise.norm.updateRunningStatistics(
-      mean: statistics.mean, variance: statistics.variance, count: depthwiseCount)
+      mean: statistics.mean, variance: statistics.variance, count: depthwiseCount,
+      momentum: context.batchNormMomentum)
     return output
   }
 }

@@ -166,6 +166,35 @@ public final class Trainer {
     return terms
   }
 
+  /// Re-estimates every batch norm's running statistics as the plain average of its batch
+  /// statistics over `count` forward passes in training mode (no gradient, no weight change):
+  /// pass `t` blends its statistics with weight `1/(t + 1)`
+  /// (``StereoNN/ForwardContext/batchNormMomentum``), so after `T` passes
+  ///
+  ///     running mean = (1/T) Σ_t μ_t,   running variance = (1/T) Σ_t σ²_t (unbiased)
+  ///
+  /// instead of the exponential average of the last few training batches (momentum 0.1), which
+  /// moves a checkpoint's scores as much as its weights do (docs/RUNS.md). Since training-mode
+  /// batch norm normalizes with the batch's own statistics, the passes do not depend on the
+  /// running ones: the result is the same whatever they were.
+  ///
+  /// - Parameters:
+  ///   - count: The number of passes, positive.
+  ///   - batch: The batch of pass `t`.
+  public func recalibrateBatchNorm(
+    count: Int, batch: (Int) throws -> StereoBatchTensors
+  ) rethrows {
+    precondition(count > 0, "Batch-norm recalibration needs at least one pass, got \(count)")
+    for pass in 0..<count {
+      let tensors = try batch(pass)
+      withoutGradients {
+        var context = ForwardContext(isTraining: true, generator: generator(forStep: step + pass))
+        context.batchNormMomentum = 1 / Float(pass + 1)
+        _ = model(left: tensors.left, right: tensors.right, context: &context)
+      }
+    }
+  }
+
   /// The loss on a batch with batch norm in inference mode and no update.
   public func evaluate(on batch: StereoBatchTensors) -> LossTerms {
     withoutGradients {

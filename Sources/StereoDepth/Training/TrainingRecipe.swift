@@ -32,6 +32,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
   public var validationInterval: Int
   /// The seed of everything random: initial weights, data order, augmentation, dropout.
   public var seed: UInt64
+  /// After the last step, re-estimate the batch-norm statistics over this many training
+  /// batches (``Trainer/recalibrateBatchNorm(count:batch:)``); 0: keep the running averages.
+  public var batchNormRecalibration: Int
 
   /// Creates a recipe with the preset's defaults (W-net's batch and size; the preset's loss,
   /// learning rate and augmentation), on synthetic scenes unless `data` says otherwise.
@@ -40,7 +43,8 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     data: TrainingDataRecipe? = nil, batchSize: Int = 6, height: Int = 192,
     width: Int = 336, learningRate: Float? = nil,
     schedule: LearningRateSchedule = LearningRateSchedule(), steps: Int = 10_000,
-    checkpointInterval: Int = 500, validationInterval: Int = 500, seed: UInt64 = 0
+    checkpointInterval: Int = 500, validationInterval: Int = 500, seed: UInt64 = 0,
+    batchNormRecalibration: Int = 0
   ) {
     self.model = model
     self.loss = loss ?? LossConfiguration.preset(model.preset)
@@ -55,6 +59,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     self.checkpointInterval = checkpointInterval
     self.validationInterval = validationInterval
     self.seed = seed
+    self.batchNormRecalibration = batchNormRecalibration
   }
 
   /// A preset's default learning rate: W-net's 1e-4, and 1e-3 for `matching` (its shipped run;
@@ -88,6 +93,10 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
       problems.append("the learning rate must be positive and finite, got \(learningRate)")
     }
     if steps < 1 { problems.append("the step count must be positive, got \(steps)") }
+    if batchNormRecalibration < 0 {
+      problems.append(
+        "the batch-norm recalibration must not be negative, got \(batchNormRecalibration)")
+    }
     if validationInterval < 0 {
       problems.append("the validation interval must not be negative, got \(validationInterval)")
     }
@@ -116,12 +125,13 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     note("checkpoint interval", other.checkpointInterval, checkpointInterval)
     note("validation interval", other.validationInterval, validationInterval)
     note("seed", other.seed, seed)
+    note("batch-norm recalibration", other.batchNormRecalibration, batchNormRecalibration)
     return changes
   }
 
   private enum CodingKeys: String, CodingKey {
     case model, loss, data, batchSize, height, width, learningRate, schedule, steps
-    case checkpointInterval, validationInterval, seed
+    case checkpointInterval, validationInterval, seed, batchNormRecalibration
   }
 
   /// Decodes a recipe. Fields added after a checkpoint was written take their defaults, and the
@@ -151,5 +161,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     checkpointInterval = try container.decode(Int.self, forKey: .checkpointInterval)
     validationInterval = try container.decode(Int.self, forKey: .validationInterval)
     seed = try container.decode(UInt64.self, forKey: .seed)
+    batchNormRecalibration =
+      try container.decodeIfPresent(Int.self, forKey: .batchNormRecalibration) ?? 0
   }
 }

@@ -31,7 +31,10 @@ public enum TrainingEvent {
 /// A run never overwrites good state with bad: every step checks that the weights and the
 /// optimizer state are finite and stops with ``TrainingError`` otherwise, before any save. A
 /// stop request (``run(stoppingWhen:_:)``, e.g. SIGTERM through ``StopSignals``) ends the run
-/// between steps with a final checkpoint.
+/// between steps with a final checkpoint. With ``TrainingRecipe/batchNormRecalibration`` `N > 0`,
+/// a run that reaches its last step then re-estimates the batch-norm statistics over the
+/// batches of steps `steps…steps+N−1` and saves once more (the checkpoint before it stays as the
+/// previous one); a resumed run that has nothing left to train does only that.
 public final class TrainingSession {
   public let trainer: Trainer
   public let source: any TrainingBatchSource
@@ -164,6 +167,17 @@ public final class TrainingSession {
         try save(report)
         savedStep = step
       }
+    }
+    if recipe.batchNormRecalibration > 0 {
+      if stop() { return .stopped(step: trainer.step) }
+      let end = trainer.step
+      try trainer.recalibrateBatchNorm(count: recipe.batchNormRecalibration) {
+        try source.batch(forStep: end + $0)
+      }
+      if let name = trainer.firstNonFiniteTensor() {
+        throw stopped("'\(name)' became NaN or infinite in the batch-norm recalibration")
+      }
+      try save(report)
     }
     return .finished
   }

@@ -39,12 +39,18 @@ public final class BatchNorm: Layer {
     }
     let (output, mean, variance) = input.batchNormalized(
       scale: scale.tracked, shift: shift.tracked, epsilon: epsilon)
-    updateRunningStatistics(mean: mean, variance: variance, count: input.count / input.shape[3])
+    updateRunningStatistics(
+      mean: mean, variance: variance, count: input.count / input.shape[3],
+      momentum: context.batchNormMomentum)
     return output
   }
 
-  /// Blends batch statistics into the running averages.
-  public func updateRunningStatistics(mean: Tensor, variance: Tensor, count: Int) {
+  /// Blends batch statistics into the running averages, with weight `momentum` (the layer's own
+  /// ``momentum`` when `nil`; ``ForwardContext/batchNormMomentum``).
+  public func updateRunningStatistics(
+    mean: Tensor, variance: Tensor, count: Int, momentum: Float? = nil
+  ) {
+    let momentum = momentum ?? self.momentum
     let unbiased = Float(count) / Float(max(count - 1, 1))
     withoutGradients {
       runningMean.value = (runningMean.value * (1 - momentum) + mean.detached * momentum).detached
@@ -63,7 +69,9 @@ public final class BatchNorm: Layer {
     }
     let (output, mean, variance) = input.batchNormalizedReLU(
       scale: scale.tracked, shift: shift.tracked, epsilon: epsilon)
-    updateRunningStatistics(mean: mean, variance: variance, count: input.count / input.shape[3])
+    updateRunningStatistics(
+      mean: mean, variance: variance, count: input.count / input.shape[3],
+      momentum: context.batchNormMomentum)
     return output
   }
 
@@ -77,7 +85,9 @@ public final class BatchNorm: Layer {
     let (output, mean, variance) = input.normalizedReLUConvolved(
       scale: scale.tracked, shift: shift.tracked, epsilon: epsilon, filter: conv.filter.tracked,
       bias: conv.bias?.tracked, geometry: conv.geometry)
-    updateRunningStatistics(mean: mean, variance: variance, count: input.count / input.shape[3])
+    updateRunningStatistics(
+      mean: mean, variance: variance, count: input.count / input.shape[3],
+      momentum: context.batchNormMomentum)
     return output
   }
 
