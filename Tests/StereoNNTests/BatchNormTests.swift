@@ -68,6 +68,34 @@ struct BatchNormTests {
     }
   }
 
+  @Test(
+    "A context momentum of 1/(t+1) makes the running statistics the plain average of the passes",
+    arguments: [false, true])
+  func recalibration(fusedReLU: Bool) {
+    let norm = BatchNorm(channels: 2)
+    // Whatever the running statistics were, they are replaced.
+    norm.runningMean.value = Tensor([7, -3])
+    norm.runningVariance.value = Tensor([9, 0.5])
+    let batches = (1...3).map { randomTensor([2, 2, 3, 2], seed: UInt64($0), in: -1...Float($0)) }
+    var sums = (mean: [0.0, 0.0], variance: [0.0, 0.0])
+    for (pass, batch) in batches.enumerated() {
+      var context = ForwardContext(isTraining: true)
+      context.batchNormMomentum = 1 / Float(pass + 1)
+      _ = fusedReLU ? norm.normalizedReLU(batch, context: context) : norm(batch, context: context)
+      let (mean, variance, n) = Self.statistics(batch)
+      for c in 0..<2 {
+        sums.mean[c] += mean[c] / 3
+        sums.variance[c] += variance[c] * Double(n) / Double(n - 1) / 3
+      }
+    }
+    for c in 0..<2 {
+      #expect(abs(Double(norm.runningMean.value.scalars[c]) - sums.mean[c]) < 1e-5)
+      #expect(abs(Double(norm.runningVariance.value.scalars[c]) - sums.variance[c]) < 1e-5)
+    }
+    // The layer's own momentum is unchanged for later training.
+    #expect(norm.momentum == 0.1)
+  }
+
   @Test("Inference uses the running statistics and leaves them alone")
   func inference() {
     let norm = BatchNorm(channels: 2, epsilon: 1e-3)

@@ -173,4 +173,44 @@ struct TrainResumeTests {
     #expect(
       lines.count == 1 && lines[0].contains("holds a matching model"), "\(refused.standardError)")
   }
+
+  @Test("--batch-norm-recalibration re-estimates the statistics after the last step, weights kept")
+  func batchNormRecalibration() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let run = folder.appendingPathComponent("run")
+    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
+    let trained = try CommandLineErrorTests.run(
+      [
+        "train", "--preset", "matching", "--steps", "1", "--batch-norm-recalibration", "2",
+        "--output", run.path,
+      ] + size)
+    #expect(trained.status == 0, "\(trained.standardError)")
+    // The checkpoint before the recalibration stays as the previous one: same step and
+    // weights, other statistics.
+    let after = try WNetCheckpoint.loadModel(run.appendingPathComponent("checkpoint.safetensors"))
+    let before = try WNetCheckpoint.loadModel(
+      run.appendingPathComponent("checkpoint.1.safetensors"))
+    #expect(after.metadata.step == 1 && before.metadata.step == 1)
+    #expect(after.metadata.training?.batchNormRecalibration == 2)
+    var statisticsChanged = false
+    for (name, parameter) in before.model.parameters.entries {
+      let other = try #require(after.model.parameters[name]).value.scalars
+      if parameter.isTrainable {
+        #expect(other == parameter.value.scalars, "\(name)")
+      } else if other != parameter.value.scalars {
+        statisticsChanged = true
+      }
+    }
+    #expect(statisticsChanged)
+
+    let refused = try CommandLineErrorTests.run(
+      [
+        "train", "--batch-norm-recalibration=-1", "--output",
+        folder.appendingPathComponent("refused").path,
+      ] + size)
+    #expect(refused.status == 1)
+    let lines = refused.standardError.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].contains("--batch-norm-recalibration"), "\(lines)")
+  }
 }
