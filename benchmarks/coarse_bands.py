@@ -95,20 +95,10 @@ def main():
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
     edges = [float(v) for v in arguments.bands.split(",")]
-    tensors, meta = twin.read_safetensors(arguments.checkpoint)
-    c = meta.get("configuration", {})
-    if c.get("preset") != "matching":
-        raise SystemExit("%s: not a matching checkpoint" % arguments.checkpoint)
-    model = twin.MatchingWNet(c.get("minimumDisparity", 0), c.get("maximumDisparity", 255),
-                              c.get("coarseContext", False), c.get("cosineCorrelation", False),
-                              c.get("deepFeatures", False), c.get("localCoarseEstimate", False),
-                              c.get("correlationSkip", False), c.get("wideRefinement", False),
-                              c.get("localRefinementEstimates", False))
+    model = twin.load_model(arguments.checkpoint)
     if model.coarse_context:
         raise SystemExit("%s: the coarse context branch needs sizes of 16; not supported here"
                          % arguments.checkpoint)
-    twin.load_checkpoint(model, tensors)
-    model.eval()
     print("| pair | true disparity | share of 1/8 pixels | raw correlation found "
           "| coarse scores found |")
     print("|---|---|---:|---:|---:|")

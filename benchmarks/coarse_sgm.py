@@ -29,7 +29,6 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_matching as twin  # noqa: E402
@@ -38,20 +37,6 @@ from holes import devkit_fill, ground_truth  # noqa: E402
 
 VIEWS = [("imL.png", "imR.png"), ("im0.png", "im1.png"), ("left.jpg", "right.jpg"),
          ("left.png", "right.png")]
-
-
-def load(path):
-    tensors, meta = twin.read_safetensors(path)
-    c = meta.get("configuration", {})
-    if c.get("preset") != "matching" or c.get("coarseContext"):
-        raise SystemExit("%s: needs a matching checkpoint without the context branch" % path)
-    model = twin.MatchingWNet(c.get("minimumDisparity", 0), c.get("maximumDisparity", 255),
-                              False, c.get("cosineCorrelation", False),
-                              c.get("deepFeatures", False), c.get("localCoarseEstimate", False),
-                              c.get("correlationSkip", False), c.get("wideRefinement", False),
-                              c.get("localRefinementEstimates", False))
-    twin.load_checkpoint(model, tensors)
-    return model.eval()
 
 
 def sgm(cost, p1, p2):
@@ -95,35 +80,11 @@ def coarse_estimate(model, scores, p1, p2):
 
 
 def both_views(model, left, right, p1, p2):
-    """The twin's scales() with the coarse hand-off replaced: (left, right) disparities."""
-    pyramids = {"left": model.pyramid(left), "right": model.pyramid(right)}
-    matched = {side: model.matched(p) for side, p in pyramids.items()}
-    other = {"left": "right", "right": "left"}
-    disparity = {}
-    for side in ("left", "right"):
-        volume = twin.correlation(matched["left"][3], matched["right"][3], model.coarse_first,
-                                  model.d8, side)
-        scores = model.coarse_head(model.coarse(torch.cat([pyramids[side][3], volume], 1)))
-        if model.skip is not None:
-            scores = scores + model.skip * volume
-        disparity[side] = coarse_estimate(model, scores, p1, p2)
-    for level, (units, head) in enumerate(zip(model.refine, model.refine_heads)):
-        index, radius = 2 - level, model.radii[level]
-        for side in ("left", "right"):
-            base = 2 * F.interpolate(disparity[side], scale_factor=2, mode="bilinear",
-                                     align_corners=False)
-            sigma = -1 if side == "left" else 1
-            warped = twin.sample_columns(matched[other[side]][index],
-                                         twin.column_grid(base) + sigma * base)
-            own = matched[side][index]
-            pair = (own, warped) if side == "left" else (warped, own)
-            volume = twin.correlation(*pair, -radius, 2 * radius + 1, side)
-            scores = head(units(torch.cat([pyramids[side][index], volume], 1)))
-            last = level == len(model.refine) - 1
-            hand_on = (twin.local_expectation if model.local_refinement and not last
-                       else twin.expectation)
-            disparity[side] = base + hand_on(scores, -radius)
-    return disparity["left"][0, 0].numpy(), disparity["right"][0, 0].numpy()
+    """Both views' full-resolution disparities, the coarse hand-off replaced."""
+    finest = model.scales(left, right,
+                          coarse_hand_on=lambda s: coarse_estimate(model, s, p1, p2))[-1]
+    return [(base + twin.expectation(scores, -twin.RADIUS))[0, 0].numpy()
+            for scores, base in (finest["left"], finest["right"])]
 
 
 def marked(left, right):
@@ -162,7 +123,10 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
-    model = load(arguments.checkpoint)
+    model = twin.load_model(arguments.checkpoint)
+    if model.coarse_context:
+        raise SystemExit("%s: the coarse context branch needs sizes of 16; not supported here"
+                         % arguments.checkpoint)
     sets = [tuple(d.split("=", 1)) for d in arguments.data] or default_data()
     means = []
     for name, path in sets:

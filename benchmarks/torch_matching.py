@@ -200,8 +200,9 @@ class MatchingWNet(nn.Module):
         return [f if level < 2 else f / torch.sqrt((f * f).mean(1, keepdim=True) + 0.01)
                 for level, f in enumerate(pyramid)]
 
-    def scales(self, left, right, sides=("left", "right")):
-        """Per scale (coarse first): {side: (scores, base or None)}."""
+    def scales(self, left, right, sides=("left", "right"), coarse_hand_on=None):
+        """Per scale (coarse first): {side: (scores, base or None)}. `coarse_hand_on(scores)`,
+        when given, replaces the coarse estimate handed to 1/4 (coarse_sgm.py's experiments)."""
         pyramids = {"left": self.pyramid(left), "right": self.pyramid(right)}
         matched = {side: self.matched(p) for side, p in pyramids.items()}
         other = {"left": "right", "right": "left"}
@@ -218,8 +219,11 @@ class MatchingWNet(nn.Module):
             if self.skip is not None:
                 scores = scores + self.skip * volume
             level_out[side] = (scores, None)
-            disparity[side] = (local_expectation if self.local else expectation)(
-                scores, self.coarse_first)
+            if coarse_hand_on is not None:
+                disparity[side] = coarse_hand_on(scores)
+            else:
+                disparity[side] = (local_expectation if self.local else expectation)(
+                    scores, self.coarse_first)
         result.append(level_out)
         for level, (units, head) in enumerate(zip(self.refine, self.refine_heads)):
             index = 2 - level  # f1/4, f1/2, f1
@@ -364,11 +368,13 @@ def read_rgb(path):
     return image[..., ::-1].astype(np.float32) / 255
 
 
-def check(arguments):
-    tensors, meta = read_safetensors(arguments.check[0])
+def load_model(path):
+    """The twin of the `matching` model in a WNet safetensors file, its weights loaded, in
+    evaluation mode; its architecture from the file's configuration."""
+    tensors, meta = read_safetensors(path)
     configuration = meta.get("configuration", {})
     if configuration.get("preset") != "matching":
-        raise SystemExit("%s: not a matching checkpoint" % arguments.check[0])
+        raise SystemExit("%s: not a matching checkpoint" % path)
     model = MatchingWNet(configuration.get("minimumDisparity", 0),
                          configuration.get("maximumDisparity", 255),
                          configuration.get("coarseContext", False),
@@ -378,9 +384,13 @@ def check(arguments):
                          configuration.get("correlationSkip", False),
                          configuration.get("wideRefinement", False),
                          configuration.get("localRefinementEstimates", False))
-    multiple = 16 if model.coarse_context else 8
     load_checkpoint(model, tensors)
-    model.eval()
+    return model.eval()
+
+
+def check(arguments):
+    model = load_model(arguments.check[0])
+    multiple = 16 if model.coarse_context else 8
     left, right = read_rgb(arguments.check[1]), read_rgb(arguments.check[2])
     h, w = left.shape[:2]
 

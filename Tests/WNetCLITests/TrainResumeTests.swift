@@ -8,6 +8,20 @@ import Testing
 /// values whichever way they are spelled, and the command that started the run is kept.
 @Suite("wnet train --resume", .serialized)
 struct TrainResumeTests {
+  /// One pair of 32×16 per step, no validation: a run quick enough for a test.
+  static let tinyRun = [
+    "--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0",
+  ]
+
+  /// Trains a new tiny run (``tinyRun``) with `arguments` into `run`, expecting success; its
+  /// checkpoint.
+  static func trainTinyRun(_ arguments: [String], into run: URL) throws -> URL {
+    let trained = try CommandLineErrorTests.run(
+      ["train"] + arguments + ["--output", run.path] + tinyRun)
+    #expect(trained.status == 0, "\(trained.standardError)")
+    return run.appendingPathComponent("checkpoint.safetensors")
+  }
+
   @Test("Options parse to nil when absent, in both spellings when given")
   func parsing() throws {
     #expect(try WNetCommand.Train.parse(["--resume"]).steps == nil)
@@ -80,12 +94,9 @@ struct TrainResumeTests {
   func initFrom() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let first = folder.appendingPathComponent("first")
-    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
-    let trained = try CommandLineErrorTests.run(
-      ["train", "--preset", "realtime", "--steps", "2", "--output", first.path] + size)
-    #expect(trained.status == 0, "\(trained.standardError)")
-    let source = first.appendingPathComponent("checkpoint.safetensors")
+    let size = Self.tinyRun
+    let source = try Self.trainTinyRun(
+      ["--preset", "realtime", "--steps", "2"], into: folder.appendingPathComponent("first"))
 
     let second = folder.appendingPathComponent("second")
     let started = try CommandLineErrorTests.run(
@@ -131,12 +142,9 @@ struct TrainResumeTests {
   func initFromHandOffs() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let first = folder.appendingPathComponent("first")
-    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
-    let trained = try CommandLineErrorTests.run(
-      ["train", "--preset", "matching", "--steps", "1", "--output", first.path] + size)
-    #expect(trained.status == 0, "\(trained.standardError)")
-    let source = first.appendingPathComponent("checkpoint.safetensors")
+    let size = Self.tinyRun
+    let source = try Self.trainTinyRun(
+      ["--preset", "matching", "--steps", "1"], into: folder.appendingPathComponent("first"))
     let original = try WNetCheckpoint.loadModel(source)
 
     // Zero steps are not allowed, so one step at a negligible rate: the weights must come
@@ -178,14 +186,10 @@ struct TrainResumeTests {
   func batchNormRecalibration() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
+    let size = Self.tinyRun
     let run = folder.appendingPathComponent("run")
-    let size = ["--batch-size", "1", "--height", "16", "--width", "32", "--validate-every", "0"]
-    let trained = try CommandLineErrorTests.run(
-      [
-        "train", "--preset", "matching", "--steps", "1", "--batch-norm-recalibration", "2",
-        "--output", run.path,
-      ] + size)
-    #expect(trained.status == 0, "\(trained.standardError)")
+    _ = try Self.trainTinyRun(
+      ["--preset", "matching", "--steps", "1", "--batch-norm-recalibration", "2"], into: run)
     // The checkpoint before the recalibration stays as the previous one: same step and
     // weights, other statistics.
     let after = try WNetCheckpoint.loadModel(run.appendingPathComponent("checkpoint.safetensors"))

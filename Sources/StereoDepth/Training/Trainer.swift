@@ -167,7 +167,8 @@ public final class Trainer {
   }
 
   /// Re-estimates every batch norm's running statistics as the plain average of its batch
-  /// statistics over `count` forward passes in training mode (no gradient, no weight change):
+  /// statistics over `count` forward passes of the network in training mode (both views' scores
+  /// only: no rendering, no loss, no gradient, no weight change):
   /// pass `t` blends its statistics with weight `1/(t + 1)`
   /// (``StereoNN/ForwardContext/batchNormMomentum``), so after `T` passes
   ///
@@ -190,7 +191,8 @@ public final class Trainer {
       withoutGradients {
         var context = ForwardContext(isTraining: true, generator: generator(forStep: step + pass))
         context.batchNormMomentum = 1 / Float(pass + 1)
-        _ = model(left: tensors.left, right: tensors.right, context: &context)
+        _ = model.network.stackedLogits(
+          Tensor.concatenate([tensors.left, tensors.right], axis: 3), context: &context)
       }
     }
   }

@@ -2,8 +2,9 @@ import ArgumentParser
 import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
-/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement` (each with `--no-`): the `matching` architecture settings
-/// (``WNetConfiguration/matchingOnlySettings``), shared by `train` and `bench model`. An option
+/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement` (each with `--no-`):
+/// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
+/// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
 struct ArchitectureOptions: ParsableArguments {
   @Flag(
