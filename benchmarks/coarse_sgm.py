@@ -114,6 +114,35 @@ def scenes(path):
                 break
 
 
+def score(sets, disparities):
+    """Scores `disparities(left, right)` (both views' [H, W] arrays from [1, 3, H', W'] tensors
+    edge-padded to multiples of 8) as `wnet eval` does: per scene and per set, bad-3 on all
+    pixels, printed; returns the mean of the sets' figures."""
+    means = []
+    for name, path in sets:
+        wrong = total = 0
+        for folder, left_path, right_path in scenes(path):
+            left, right = twin.read_rgb(left_path), twin.read_rgb(right_path)
+            h, w = left.shape[:2]
+
+            def prepare(image):  # edge-padded to multiples of 8, as DisparityEstimator
+                padded = np.pad(image, ((0, -h % 8), (0, -w % 8), (0, 0)), mode="edge")
+                return torch.from_numpy(np.ascontiguousarray(padded.transpose(2, 0, 1)[None]))
+
+            d_left, d_right = disparities(prepare(left), prepare(right))
+            truth = ground_truth(folder)
+            known = np.isfinite(truth)
+            bad = np.abs(devkit_fill(marked(d_left[:h, :w], d_right[:h, :w])) - truth) > 3
+            wrong += (bad & known).sum()
+            total += known.sum()
+            print("%s %s bad-3 %.2f%%" % (name, os.path.basename(folder),
+                                          100 * bad[known].mean()), flush=True)
+        means.append(100 * wrong / max(total, 1))
+        print("%s bad-3 %.2f%%" % (name, means[-1]), flush=True)
+    print("mean of the sets %.2f%%" % np.mean(means))
+    return float(np.mean(means))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint")
@@ -127,31 +156,12 @@ def main():
     if model.coarse_context:
         raise SystemExit("%s: the coarse context branch needs sizes of 16; not supported here"
                          % arguments.checkpoint)
-    sets = [tuple(d.split("=", 1)) for d in arguments.data] or default_data()
-    means = []
-    for name, path in sets:
-        wrong = total = 0
-        for folder, left_path, right_path in scenes(path):
-            left, right = twin.read_rgb(left_path), twin.read_rgb(right_path)
-            h, w = left.shape[:2]
 
-            def prepare(image):  # edge-padded to multiples of 8, as DisparityEstimator
-                padded = np.pad(image, ((0, -h % 8), (0, -w % 8), (0, 0)), mode="edge")
-                return torch.from_numpy(np.ascontiguousarray(padded.transpose(2, 0, 1)[None]))
+    def disparities(left, right):
+        with torch.no_grad():
+            return both_views(model, left, right, arguments.p1, arguments.p2)
 
-            with torch.no_grad():
-                d_left, d_right = both_views(model, prepare(left), prepare(right),
-                                             arguments.p1, arguments.p2)
-            truth = ground_truth(folder)
-            known = np.isfinite(truth)
-            bad = np.abs(devkit_fill(marked(d_left[:h, :w], d_right[:h, :w])) - truth) > 3
-            wrong += (bad & known).sum()
-            total += known.sum()
-            print("%s %s bad-3 %.2f%%" % (name, os.path.basename(folder),
-                                          100 * bad[known].mean()), flush=True)
-        means.append(100 * wrong / max(total, 1))
-        print("%s bad-3 %.2f%%" % (name, means[-1]), flush=True)
-    print("mean of the sets %.2f%%" % np.mean(means))
+    score([tuple(d.split("=", 1)) for d in arguments.data] or default_data(), disparities)
 
 
 if __name__ == "__main__":

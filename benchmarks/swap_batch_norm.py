@@ -21,6 +21,23 @@ def read(path):
     return json.loads(data[8:8 + length]), data[8 + length:]
 
 
+def write(path, header, chunks):
+    """A safetensors file of `header`'s tensors (names, dtypes, shapes) with the bytes
+    `chunks[name]`, its metadata `header`'s less the CRC-32."""
+    metadata = dict(header.get("__metadata__", {}))
+    metadata.pop("crc32", None)
+    result, offset = {"__metadata__": metadata}, 0
+    names = sorted(k for k in header if k != "__metadata__")
+    for name in names:
+        result[name] = {"dtype": header[name]["dtype"], "shape": header[name]["shape"],
+                        "data_offsets": [offset, offset + len(chunks[name])]}
+        offset += len(chunks[name])
+    encoded = json.dumps(result).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks[n] for n in names))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("a")
@@ -34,22 +51,13 @@ def main():
     if any(k not in header_b or header_a[k]["shape"] != header_b[k]["shape"] for k in names):
         raise SystemExit("%s lacks tensors of %s, or their shapes differ"
                          % (arguments.b, arguments.a))
-    metadata = dict(header_a.get("__metadata__", {}))
-    metadata.pop("crc32", None)
-    header, chunks, offset = {"__metadata__": metadata}, [], 0
+    chunks = {}
     for name in names:
         from_b = ("running" in name) != arguments.weights
         source_header, body = (header_b, body_b) if from_b else (header_a, body_a)
         start, end = source_header[name]["data_offsets"]
-        chunk = body[start:end]
-        header[name] = {"dtype": source_header[name]["dtype"], "shape": header_a[name]["shape"],
-                        "data_offsets": [offset, offset + len(chunk)]}
-        chunks.append(chunk)
-        offset += len(chunk)
-    encoded = json.dumps(header).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    with open(arguments.output, "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks))
+        chunks[name] = body[start:end]
+    write(arguments.output, header_a, chunks)
 
 
 if __name__ == "__main__":

@@ -324,6 +324,27 @@ def read_safetensors(path):
     return tensors, json.loads(header.get("__metadata__", {}).get("wnet", "{}"))
 
 
+def units(model):
+    """(ConvBNReLU, checkpoint prefix) for every unit of the twin, in the file's naming."""
+    for scale, stage in enumerate(model.features):
+        for index, module in enumerate(stage):
+            yield module, "features.%d.%d" % (scale, index)
+    yield model.features_full, "features.full"
+    for index, module in enumerate(model.coarse):
+        yield module, "coarse.%d" % index
+    if model.coarse_context:
+        for index, module in enumerate(model.context):
+            yield module, "coarse.context.%d" % index
+        yield model.context_merge, "coarse.context.merge"
+    for level, stage in enumerate(model.refine):
+        for index, module in enumerate(stage):
+            yield module, "refine.%d.%d" % (level, index)
+
+
+BATCH_NORM_NAMES = (("weight", "scale"), ("bias", "shift"), ("running_mean", "running_mean"),
+                    ("running_var", "running_variance"))
+
+
 def load_checkpoint(model, tensors):
     """Copies `model.*` tensors in: filters [C_out, KH, KW, C_in] -> [C_out, C_in, KH, KW]."""
     def conv(layer, prefix):
@@ -332,31 +353,15 @@ def load_checkpoint(model, tensors):
         if layer.bias is not None:
             layer.bias.data = torch.from_numpy(tensors[prefix + ".bias"].copy())
 
-    def unit(module, prefix):
+    for module, prefix in units(model):
         conv(module[0], "model.%s.conv" % prefix)
-        bn = module[1]
-        for ours, theirs in (("weight", "scale"), ("bias", "shift"),
-                             ("running_mean", "running_mean"),
-                             ("running_var", "running_variance")):
-            getattr(bn, ours).data = torch.from_numpy(
+        for ours, theirs in BATCH_NORM_NAMES:
+            getattr(module[1], ours).data = torch.from_numpy(
                 tensors["model.%s.bn.%s" % (prefix, theirs)].copy())
-
-    for scale, stage in enumerate(model.features):
-        for index, module in enumerate(stage):
-            unit(module, "features.%d.%d" % (scale, index))
-    unit(model.features_full, "features.full")
-    for index, module in enumerate(model.coarse):
-        unit(module, "coarse.%d" % index)
     conv(model.coarse_head, "model.coarse.head")
     if model.skip is not None:
         model.skip.data = torch.from_numpy(tensors["model.coarse.skip.scale"].copy().reshape(1))
-    if model.coarse_context:
-        for index, module in enumerate(model.context):
-            unit(module, "coarse.context.%d" % index)
-        unit(model.context_merge, "coarse.context.merge")
-    for level, (units, head) in enumerate(zip(model.refine, model.refine_heads)):
-        for index, module in enumerate(units):
-            unit(module, "refine.%d.%d" % (level, index))
+    for level, head in enumerate(model.refine_heads):
         conv(head, "model.refine.%d.head" % level)
 
 
