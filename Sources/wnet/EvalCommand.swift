@@ -45,6 +45,8 @@ extension WNetCommand {
 
     @OptionGroup(title: "Invalid pixels") var invalid: InvalidPixelOptions
 
+    @OptionGroup(title: "Resolution") var resolution: UpscaleOptions
+
     @Flag(
       help: "Also report error against density, keeping pixels by confidence (peak probability).")
     var confidence = false
@@ -65,17 +67,24 @@ extension WNetCommand {
       }
       try classic.validate()
       try invalid.validate()
-      if classic.method == .sgbm && (predictions != nil || adapt > 0 || confidence) {
+      try resolution.validate()
+      if classic.method == .sgbm
+        && (predictions != nil || adapt > 0 || confidence || resolution.isSet)
+      {
         throw ValidationError(
-          "'--method sgbm' does not take '--predictions', '--adapt' or '--confidence'.")
+          "'--method sgbm' does not take '--predictions', '--adapt', '--confidence' or '--upscale'."
+        )
       }
       if invalid.dense && (classic.method == .sgbm || predictions != nil) {
         throw ValidationError(
           "'--dense' applies to the model; SGBM fills its unknown pixels with '--fill'.")
       }
-      if predictions != nil && (adaptation.adapt > 0 || confidence) {
+      if predictions != nil && (adaptation.adapt > 0 || confidence || resolution.isSet) {
         throw ValidationError(
-          "'--adapt' and '--confidence' apply to the model, not to '--predictions'.")
+          "'--adapt', '--confidence' and '--upscale' apply to the model, not to '--predictions'.")
+      }
+      if adapt > 0 && resolution.isSet {
+        throw ValidationError("'--upscale' and '--adapt' cannot be combined.")
       }
     }
 
@@ -101,6 +110,7 @@ extension WNetCommand {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
         }
+        if let upscale = resolution.upscale, resolution.isSet { method += ", upscale \(upscale)" }
       }
       var pairs: [PairEvaluation] = []
       var bar = ProgressBar(total: indices.count)
@@ -135,8 +145,11 @@ extension WNetCommand {
           let prediction = try estimator!.predict(
             left: sample.left, right: sample.right,
             maximumDisparity: maxDisparity ?? sample.maximumDisparity, adaptation: adaptation,
-            invalidPixels: invalid.rule, compactMemory: true)
+            invalidPixels: invalid.rule, compactMemory: true, upscale: resolution.rule)
           seconds = Date().timeIntervalSince(start)
+          if !prediction.upscaleTrials.isEmpty {
+            Console.note("\(identifier): \(UpscaleOptions.summary(prediction))")
+          }
           // Unknown pixels (the left-right check) are filled by the metrics as the KITTI devkit
           // does, and counted in the density, as for SGBM.
           estimate = prediction.validDisparity

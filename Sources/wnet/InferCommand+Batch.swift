@@ -50,7 +50,7 @@ extension WNetCommand.Infer {
     Console.note("\(pairs.count) pairs → \(base.path)/<name>/")
     let failures = estimator.predictPipelined(
       count: pairs.count, maximumDisparity: maxDisparity, adaptation: adaptation,
-      invalidPixels: invalid.rule,
+      invalidPixels: invalid.rule, upscale: resolution.rule,
       load: { index -> PipelinedPair<RectifiedStereoCamera?> in
         let pair = pairs[index]
         let left = try ImageIO.readColor(pair.left)

@@ -88,6 +88,8 @@ extension WNetCommand {
 
     @OptionGroup(title: "Invalid pixels") var invalid: InvalidPixelOptions
 
+    @OptionGroup(title: "Resolution") var resolution: UpscaleOptions
+
     @Option(
       help: """
         With --video: also write each frame's files (as for a pair) to DIR/<frame>/, frames \
@@ -156,6 +158,11 @@ extension WNetCommand {
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }
+      try resolution.validate()
+      if resolution.isSet && (classic.method == .sgbm || video != nil || stream || adapt > 0) {
+        throw ValidationError(
+          "'--upscale' applies to the model on pairs, without '--adapt', '--video' or '--stream'.")
+      }
     }
 
     func run() throws {
@@ -190,13 +197,16 @@ extension WNetCommand {
       let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
         left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation,
-        invalidPixels: invalid.rule, compactMemory: true)
+        invalidPixels: invalid.rule, compactMemory: true, upscale: resolution.rule)
       let seconds = Date().timeIntervalSince(start)
       if let losses = prediction.adaptationLosses {
         print(
           String(
             format: "Adapted %d steps: self-supervised loss %.4f → %.4f.", adapt, losses.before,
             losses.after))
+      }
+      if !prediction.upscaleTrials.isEmpty {
+        print(UpscaleOptions.summary(prediction))
       }
       let written = try writer(outputFolder, camera: camera).write(prediction, left: leftImage)
       print(

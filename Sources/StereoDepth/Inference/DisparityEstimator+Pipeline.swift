@@ -72,6 +72,7 @@ extension DisparityEstimator {
   ///   - maximumDisparity: As in `predict`, for every pair.
   ///   - adaptation: As in `predict`, applied to each pair separately.
   ///   - invalidPixels: As in `predict`.
+  ///   - upscale: As in `predict`.
   ///   - lookahead: How many decoded pairs, and how many predictions waiting to be written, may
   ///     be held at once (memory is about `2·lookahead` pairs).
   ///   - load: Decodes pair `k`.
@@ -82,7 +83,7 @@ extension DisparityEstimator {
   @discardableResult
   public func predictPipelined<Context: Sendable>(
     count: Int, maximumDisparity: Float? = nil, adaptation: TestTimeAdaptation? = nil,
-    invalidPixels: InvalidPixelRule? = nil, lookahead: Int = 2,
+    invalidPixels: InvalidPixelRule? = nil, upscale: InferenceUpscale = .none, lookahead: Int = 2,
     load: @escaping @Sendable (Int) throws -> PipelinedPair<Context>,
     write: @escaping @Sendable (Int, PipelinedPair<Context>, DisparityPrediction) throws -> Void,
     finished: @escaping @Sendable (_ index: Int, _ seconds: Double, _ error: (any Error)?) -> Void
@@ -122,7 +123,7 @@ extension DisparityEstimator {
         let pair = try loaded.get()
         let prediction = try predict(
           left: pair.left, right: pair.right, maximumDisparity: maximumDisparity,
-          adaptation: adaptation, invalidPixels: invalidPixels)
+          adaptation: adaptation, invalidPixels: invalidPixels, upscale: upscale)
         return (pair, prediction)
       }
       predicted.put((index, Date().timeIntervalSince(start), result))

@@ -20,9 +20,13 @@ public struct DisparityPrediction: Sendable {
   public var disparityScale: Float
   /// With test-time adaptation, the self-supervised loss before and after it.
   public var adaptationLosses: (before: Float, after: Float)?
+  /// With an ``InferenceUpscale`` search, every factor tried and its reconstruction error (the
+  /// kept one has the lowest; its factor is `1 / disparityScale`); empty otherwise.
+  public var upscaleTrials: [UpscaleTrial] = []
   /// The rule that marked ``validDisparity``, or `nil` for a dense prediction.
   public var invalidPixelRule: InvalidPixelRule?
-  /// With a rule: `|d_L(x) − d_R(x − d_L(x))|` in the network's pixels, `H × W × 1`, `+∞` (or
+  /// With a rule: `|d_L(x) − d_R(x − d_L(x))|` in the network's pixels (the input's for an
+  /// enlarged pair, see ``InferenceUpscale``), `H × W × 1`, `+∞` (or
   /// NaN, next to such pixels after resizing) where it cannot be checked.
   public var leftRightDifference: Image?
   /// ``disparity`` with `+∞` where ``invalidPixelRule`` rejects the pixel; equal to it for a
@@ -66,7 +70,8 @@ public struct InferenceError: Error, CustomStringConvertible {
 ///     scale = min(1, d_max,model / d_max,input)   with a given d_max,input, else 1
 ///
 /// `--max-disparity` within the model's range (0…255 by default) therefore changes nothing, and
-/// no width-based default applies.
+/// no width-based default applies. They may also run enlarged (``InferenceUpscale``, `--upscale`):
+/// the working size is then `f ×` the input's, and the disparity is divided by `f`.
 public final class DisparityEstimator {
   public let model: WNet
   /// The share of the image width assumed to bound disparities when no maximum is given; 0 for
@@ -179,12 +184,16 @@ public final class DisparityEstimator {
   ///     resident memory stays near the live peak: for pairs whose sizes do not repeat (one pair
   ///     per process, an evaluation set). Leave it off for a stream of one size (video), which
   ///     the pool serves fastest from the buffers of the previous frame.
-  /// - Throws: ``InferenceError`` for views of different sizes, empty images, or a maximum
-  ///   disparity that is not in `(0, width]`.
+  ///   - upscale: Run a coarse-to-fine model on an enlarged pair, at one factor or at the one of
+  ///     several that rebuilds the left view best (``InferenceUpscale``); the default runs the
+  ///     pair at its own size.
+  /// - Throws: ``InferenceError`` for views of different sizes, empty images, a maximum
+  ///   disparity that is not in `(0, width]`, or an upscale that enlarges with a model that is
+  ///   not coarse-to-fine or together with adaptation.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
     adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil,
-    compactMemory: Bool = false
+    compactMemory: Bool = false, upscale: InferenceUpscale = .none
   ) throws -> DisparityPrediction {
     guard left.width == right.width, left.height == right.height else {
       throw InferenceError(
@@ -201,8 +210,56 @@ public final class DisparityEstimator {
         "the maximum disparity must lie in (0, \(left.width)] (the image width), "
           + "got \(maximumDisparity)")
     }
-    let (width, height) = workingSize(
+    if upscale.enlarges {
+      guard model.configuration.isCoarseToFine else {
+        throw InferenceError(
+          "upscaling needs a coarse-to-fine model (matching); \(model.configuration.preset.rawValue) shrinks pairs to its range instead"
+        )
+      }
+      guard (adaptation?.steps ?? 0) == 0 else {
+        throw InferenceError("upscaling and test-time adaptation cannot be combined")
+      }
+    }
+    let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
+    let factors = upscale.factors(cappedAt: maximumDisparity.map { modelMaximum / $0 } ?? .infinity)
+    func run(_ factor: Float) throws -> DisparityPrediction {
+      try predict(
+        left: left, right: right, maximumDisparity: maximumDisparity,
+        keepProbabilities: keepProbabilities, adaptation: adaptation,
+        invalidPixels: invalidPixels, compactMemory: compactMemory, factor: factor)
+    }
+    guard factors.count > 1 else { return try run(factors[0]) }
+    let (leftRGB, rightRGB) = (Self.rgb(left), Self.rgb(right))
+    var best: (prediction: DisparityPrediction, error: Double)?
+    var trials: [UpscaleTrial] = []
+    for factor in factors {
+      let prediction = try run(factor)
+      let error = ReconstructionError.meanAbsolute(
+        left: leftRGB, right: rightRGB, disparity: prediction.disparity)
+      trials.append(UpscaleTrial(factor: factor, reconstructionError: error))
+      if best == nil || (error ?? .infinity) < best!.error {
+        best = (prediction, error ?? .infinity)
+      }
+    }
+    var chosen = best!.prediction
+    chosen.upscaleTrials = trials
+    return chosen
+  }
+
+  /// ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
+  /// at one factor (1: the scale policy's working size), after validation.
+  private func predict(
+    left: Image, right: Image, maximumDisparity: Float?, keepProbabilities: Bool,
+    adaptation: TestTimeAdaptation?, invalidPixels: InvalidPixelRule?, compactMemory: Bool,
+    factor: Float
+  ) throws -> DisparityPrediction {
+    var (width, height) = workingSize(
       width: left.width, height: left.height, maximumDisparity: maximumDisparity)
+    if factor > 1 {
+      (width, height) = (
+        Int((Float(width) * factor).rounded()), Int((Float(height) * factor).rounded())
+      )
+    }
     try InferenceMemory.check(
       preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
       workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0,
@@ -246,7 +303,9 @@ public final class DisparityEstimator {
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(left: l, right: r)
         (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
-        difference = full(both.leftRightDifference)
+        // In input pixels when the pair was enlarged, so that τ keeps its meaning.
+        difference = full(
+          scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
       } else {
         (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
       }

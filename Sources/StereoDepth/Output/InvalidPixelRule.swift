@@ -25,7 +25,7 @@ import StereoData
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
   /// `τ`: the largest left-right disagreement kept, in the network's pixels (the input's for
-  /// `matching`, which runs at the input's size).
+  /// `matching`, which runs at the input's size or, enlarged, has its disagreement converted).
   public var maximumLeftRightDifference: Float
   /// `p_min`: the smallest peak probability kept.
   public var minimumPeakProbability: Float
