@@ -111,6 +111,19 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["infer", small.path, small.path, "--speckle-difference", "nan"] + model,
       mentioning: "--speckle-difference")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--upscale", "5"] + model, mentioning: "--upscale")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],
+      mentioning: "coarse-to-fine")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--upscale", "2", "--adapt", "2"], mentioning: "--upscale")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--upscale", "2", "--method", "sgbm"],
+      mentioning: "--upscale")
+    try expectOneLineError(
+      ["eval", "--data", folder.path, "--upscale", "auto", "--method", "sgbm"],
+      mentioning: "--upscale")
   }
 
   @Test("Unreadable or mismatched checkpoints")

@@ -1,0 +1,112 @@
+import Foundation
+import StereoData
+import StereoDepth
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// `--upscale`: the factors, the reconstruction error that chooses between them, and the
+/// estimator running an enlarged pair.
+@Suite("InferenceUpscale: enlarged pairs and the reconstruction error")
+struct InferenceUpscaleTests {
+  @Test("Parsing and capping the factors, by hand")
+  func factors() {
+    #expect(InferenceUpscale("auto") == .automatic)
+    #expect(InferenceUpscale("2")?.factors == [2])
+    #expect(InferenceUpscale("1")?.enlarges == false)
+    for bad in ["0.5", "5", "x", "", "nan"] { #expect(InferenceUpscale(bad) == nil, "\(bad)") }
+    #expect(InferenceUpscale.automatic.factors(cappedAt: .infinity) == [1, 1.5, 2])
+    // 255 / 200 = 1.275: 1.5 and 2 both become 1.275, kept once.
+    #expect(InferenceUpscale.automatic.factors(cappedAt: 255 / 200) == [1, 255 / 200])
+    // A pair already shrunk to fit the range is not enlarged.
+    #expect(InferenceUpscale.automatic.factors(cappedAt: 0.5) == [1])
+  }
+
+  @Test("The reconstruction error on a hand-computed row")
+  func reconstructionError() throws {
+    // u = x − d: 0 → R(0) = 0; 0.5 → (0 + 1) / 2; −1 (left out); 2 → R(2) = 0.5.
+    let left = Image(width: 4, height: 1, channels: 1, pixels: [0.1, 0.2, 0.3, 0.4])
+    let right = Image(width: 4, height: 1, channels: 1, pixels: [0, 1, 0.5, 0.25])
+    let disparity = Image(width: 4, height: 1, channels: 1, pixels: [0, 0.5, 3, 1])
+    let error = try #require(
+      ReconstructionError.meanAbsolute(left: left, right: right, disparity: disparity))
+    #expect(abs(error - (0.1 + 0.3 + 0.1) / 3) < 1e-6)
+    // Channels are averaged: a second channel off by 0.2 everywhere adds 0.1.
+    let left2 = Image(
+      width: 2, height: 1, channels: 2, pixels: [0.5, 0.7, 0.5, 0.7])
+    let right2 = Image(width: 2, height: 1, channels: 2, pixels: [0.5, 0.5, 0.5, 0.5])
+    let zero = Image(width: 2, height: 1, channels: 1, repeating: 0)
+    let error2 = try #require(
+      ReconstructionError.meanAbsolute(left: left2, right: right2, disparity: zero))
+    #expect(abs(error2 - 0.1) < 1e-6)
+    // No pixel inside the right view, or none finite: no error at all.
+    let outside = Image(width: 4, height: 1, channels: 1, pixels: [1, 2, 9, .nan])
+    #expect(ReconstructionError.meanAbsolute(left: left, right: right, disparity: outside) == nil)
+  }
+
+  @Test("The bundled model enlarged by 2 recovers a known shift, in input pixels")
+  func fixedFactor() throws {
+    let (model, _) = try PretrainedModel.load(.matching)
+    let estimator = DisparityEstimator(model: model)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 96, height: 64, shift: 12, seed: 11)
+    let prediction = try estimator.predict(
+      left: left, right: right, invalidPixels: .standard,
+      upscale: try #require(InferenceUpscale("2")))
+    #expect(prediction.workingWidth == 192 && prediction.workingHeight == 128)
+    #expect(prediction.disparityScale == 0.5)
+    #expect(prediction.disparity.width == 96 && prediction.disparity.height == 64)
+    #expect(prediction.upscaleTrials.isEmpty)
+    let error = DisparityEstimatorTests.medianError(prediction.disparity, shift: 12)
+    #expect(error < 0.5, "median error \(error) px")
+  }
+
+  @Test("'auto' keeps the factor whose disparity rebuilds the left view best")
+  func automatic() throws {
+    let (model, _) = try PretrainedModel.load(.matching)
+    let estimator = DisparityEstimator(model: model)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 96, height: 64, shift: 20, seed: 12)
+    let prediction = try estimator.predict(
+      left: left, right: right, invalidPixels: .standard, upscale: .automatic)
+    #expect(prediction.upscaleTrials.map(\.factor) == [1, 1.5, 2])
+    let errors = prediction.upscaleTrials.map { $0.reconstructionError ?? .infinity }
+    let best = try #require(errors.indices.min { errors[$0] < errors[$1] })
+    let kept = prediction.upscaleTrials[best].factor
+    #expect(abs(1 / prediction.disparityScale - kept) < 0.02, "kept ×\(kept)")
+    // The kept trial's error is the returned disparity's, recomputed here.
+    let recomputed = try #require(
+      ReconstructionError.meanAbsolute(left: left, right: right, disparity: prediction.disparity))
+    #expect(abs(recomputed - errors[best]) < 1e-9)
+    // Each trial ran the factor it names: the ×1 trial alone equals a plain prediction's error.
+    let plain = try estimator.predict(left: left, right: right, invalidPixels: .standard)
+    let plainError = try #require(
+      ReconstructionError.meanAbsolute(left: left, right: right, disparity: plain.disparity))
+    #expect(abs(plainError - errors[0]) < 1e-9)
+    // A bound of 150 px caps the factors at 255 / 150 = 1.7.
+    let (wide, wideRight) = DisparityEstimatorTests.shiftedPair(
+      width: 200, height: 32, shift: 20, seed: 14)
+    let capped = try estimator.predict(
+      left: wide, right: wideRight, maximumDisparity: 150, upscale: .automatic)
+    #expect(capped.upscaleTrials.map(\.factor) == [1, 1.5, Float(255) / 150])
+  }
+
+  @Test("Enlarging is refused for a model that shrinks, and together with adaptation")
+  func refusals() throws {
+    let (realtime, _) = try PretrainedModel.load(.realtime)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 64, height: 48, shift: 6, seed: 13)
+    #expect(throws: InferenceError.self) {
+      try DisparityEstimator(model: realtime).predict(
+        left: left, right: right, upscale: .automatic)
+    }
+    // Its own size is still fine.
+    _ = try DisparityEstimator(model: realtime).predict(left: left, right: right, upscale: .none)
+    let (matching, _) = try PretrainedModel.load(.matching)
+    #expect(throws: InferenceError.self) {
+      try DisparityEstimator(model: matching).predict(
+        left: left, right: right, adaptation: TestTimeAdaptation(steps: 1, proxyWeight: 0),
+        upscale: try #require(InferenceUpscale("2")))
+    }
+  }
+}
