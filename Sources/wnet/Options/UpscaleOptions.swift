@@ -30,8 +30,10 @@ struct UpscaleOptions: ParsableArguments {
       "×\(trial.factor.formatted) "
         + (trial.reconstructionError.map { String(format: "%.4f", $0) } ?? "none")
     }
-    return
-      "Upscale: \(tried.joined(separator: ", ")); kept ×\((1 / prediction.disparityScale).formatted)."
+    let kept = prediction.upscaleTrials.min {
+      ($0.reconstructionError ?? .infinity) < ($1.reconstructionError ?? .infinity)
+    }
+    return "Upscale: \(tried.joined(separator: ", ")); kept ×\(kept?.factor.formatted ?? "1")."
   }
 
   /// Whether the option asks for anything but the pair's own size.
