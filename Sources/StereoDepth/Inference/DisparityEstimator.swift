@@ -186,7 +186,8 @@ public final class DisparityEstimator {
   ///     the pool serves fastest from the buffers of the previous frame.
   ///   - upscale: Run a coarse-to-fine model on an enlarged pair, at one factor or at the one of
   ///     several that rebuilds the left view best (``InferenceUpscale``); the default runs the
-  ///     pair at its own size.
+  ///     pair at its own size. In a search, an enlargement whose memory estimate does not fit
+  ///     (``InferenceMemory``) is skipped, its trial without an error.
   /// - Throws: ``InferenceError`` for views of different sizes, empty images, a maximum
   ///   disparity that is not in `(0, width]`, or an upscale that enlarges with a model that is
   ///   not coarse-to-fine or together with adaptation.
@@ -233,7 +234,16 @@ public final class DisparityEstimator {
     var best: (prediction: DisparityPrediction, error: Double)?
     var trials: [UpscaleTrial] = []
     for factor in factors {
-      let prediction = try run(factor)
+      let prediction: DisparityPrediction
+      do {
+        prediction = try run(factor)
+      } catch let error as InferenceError where factor > 1 && best != nil {
+        // Only the memory check throws here (the inputs were validated): an enlargement that
+        // would not fit is skipped, and the smaller ones stand.
+        _ = error
+        trials.append(UpscaleTrial(factor: factor, reconstructionError: nil))
+        continue
+      }
       let error = ReconstructionError.meanAbsolute(
         left: leftRGB, right: rightRGB, disparity: prediction.disparity)
       trials.append(UpscaleTrial(factor: factor, reconstructionError: error))

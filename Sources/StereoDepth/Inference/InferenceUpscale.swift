@@ -55,7 +55,8 @@ public struct InferenceUpscale: Sendable, Equatable {
 }
 
 /// One candidate factor of an ``InferenceUpscale`` search and its ``ReconstructionError`` (`nil`
-/// when no pixel could be rebuilt).
+/// when no pixel could be rebuilt, or when the factor was skipped because it would not fit in
+/// memory).
 public struct UpscaleTrial: Sendable, Equatable {
   public var factor: Float
   public var reconstructionError: Double?
