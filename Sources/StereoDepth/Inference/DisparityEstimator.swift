@@ -221,44 +221,15 @@ public final class DisparityEstimator {
         throw InferenceError("upscaling and test-time adaptation cannot be combined")
       }
     }
-    let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
-    let factors = upscale.factors(cappedAt: maximumDisparity.map { modelMaximum / $0 } ?? .infinity)
-    func run(_ factor: Float) throws -> DisparityPrediction {
-      try predict(
-        left: left, right: right, maximumDisparity: maximumDisparity,
-        keepProbabilities: keepProbabilities, adaptation: adaptation,
-        invalidPixels: invalidPixels, compactMemory: compactMemory, factor: factor)
-    }
-    guard factors.count > 1 else { return try run(factors[0]) }
-    let (leftRGB, rightRGB) = (Self.rgb(left), Self.rgb(right))
-    var best: (prediction: DisparityPrediction, error: Double)?
-    var trials: [UpscaleTrial] = []
-    for factor in factors {
-      let prediction: DisparityPrediction
-      do {
-        prediction = try run(factor)
-      } catch let error as InferenceError where factor > 1 && best != nil {
-        // Only the memory check throws here (the inputs were validated): an enlargement that
-        // would not fit is skipped, and the smaller ones stand.
-        _ = error
-        trials.append(UpscaleTrial(factor: factor, reconstructionError: nil))
-        continue
-      }
-      let error = ReconstructionError.meanAbsolute(
-        left: leftRGB, right: rightRGB, disparity: prediction.disparity)
-      trials.append(UpscaleTrial(factor: factor, reconstructionError: error))
-      if best == nil || (error ?? .infinity) < best!.error {
-        best = (prediction, error ?? .infinity)
-      }
-    }
-    var chosen = best!.prediction
-    chosen.upscaleTrials = trials
-    return chosen
+    return try predict(
+      left: left, right: right, maximumDisparity: maximumDisparity,
+      keepProbabilities: keepProbabilities, adaptation: adaptation, invalidPixels: invalidPixels,
+      compactMemory: compactMemory, searching: upscale)
   }
 
   /// ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
   /// at one factor (1: the scale policy's working size), after validation.
-  private func predict(
+  func predict(
     left: Image, right: Image, maximumDisparity: Float?, keepProbabilities: Bool,
     adaptation: TestTimeAdaptation?, invalidPixels: InvalidPixelRule?, compactMemory: Bool,
     factor: Float
