@@ -30,6 +30,12 @@ run() {
     "$wnet" train --resume --output "$root/$name"
     return
   fi
+  # A self-teacher run reads the teacher's proxies from its folder: they must be there first.
+  if [[ "$name" == distill* && "$name" != distill-control* ]] \
+    && [ -z "$(ls "$root/$name/proxies" 2>/dev/null)" ]; then
+    echo "$root/$name/proxies is empty: fill it with benchmarks/self_teacher_proxies.py first" >&2
+    return 1
+  fi
   local init="$root/init-$commit.safetensors"
   if [ ! -f "$init" ]; then
     git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.$$.tmp"
@@ -56,3 +62,12 @@ run le-more 72bcf96 4 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smo
 run le-tune 72bcf96 5 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4
 # The same fine-tune with other batches: how far fine-tunes scatter (informational, not shipped).
 run le-tune-b 72bcf96 6 --proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4
+# 2026-12-01 (fourth session), from the shipped le-tune weights (f7de45e): the model at
+# --upscale auto as its own proxy teacher, against SGBM's proxies (docs/RUNS.md). Fill a distill
+# run's proxies first: benchmarks/self_teacher_proxies.py MODEL runs/distill-control/proxies
+# runs/distill/proxies (the control's SGBM files name the pairs; run the control first).
+lt=(--proxy-weight 1 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01 --local-coarse-estimate --local-refinement-estimates --steps 1000 --learning-rate 1e-4)
+run distill-control f7de45e 7 "${lt[@]}"
+run distill f7de45e 7 "${lt[@]}"
+run distill-control-b f7de45e 8 "${lt[@]}"
+run distill-b f7de45e 8 "${lt[@]}"
