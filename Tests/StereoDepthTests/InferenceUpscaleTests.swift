@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoNN
 import StereoTensor
 import Testing
 import _StereoTestSupport
@@ -54,11 +55,37 @@ struct InferenceUpscaleTests {
       left: left, right: right, invalidPixels: .standard,
       upscale: try #require(InferenceUpscale("2")))
     #expect(prediction.workingWidth == 192 && prediction.workingHeight == 128)
-    #expect(prediction.disparityScale == 0.5)
+    // The ×2 run ends at its 1/2 scale, which has the input's resolution: one input pixel per
+    // output pixel.
+    #expect(prediction.disparityScale == 1)
     #expect(prediction.disparity.width == 96 && prediction.disparity.height == 64)
     #expect(prediction.upscaleTrials.isEmpty)
     let error = DisparityEstimatorTests.medianError(prediction.disparity, shift: 12)
     #expect(error < 0.5, "median error \(error) px")
+  }
+
+  @Test("A plan ending one scale early gives the network's own 1/2 scale, both views")
+  func droppedScale() throws {
+    let (model, _) = try PretrainedModel.load(.matching)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 64, height: 48, shift: 10, seed: 15)
+    var context = ForwardContext(isTraining: false)
+    let output = model(left: left.tensor, right: right.tensor, context: &context)
+    let half = try #require(output.scales.first { $0.factor == 2 })
+    let estimator = DisparityEstimator(model: model)
+    let plan = estimator.plan(views: .both, droppingFinestScales: 1)
+    #expect(plan.outputFactor == 2)
+    let maps = plan.bothViews(Tensor.concatenate([left.tensor, right.tensor], axis: 3))
+    #expect(maps.disparity.shape == [1, 24, 32, 1])
+    let leftDifference = (maps.disparity - half.left.disparity).abs().max().scalar
+    let rightDifference = (maps.rightDisparity - half.right.disparity).abs().max().scalar
+    #expect(leftDifference < 1e-3 && rightDifference < 1e-3, "\(leftDifference) \(rightDifference)")
+    // Cropping works in the output's pixels: a size that needs padding to a multiple of 8.
+    let (small, smallRight) = DisparityEstimatorTests.shiftedPair(
+      width: 60, height: 44, shift: 6, seed: 16)
+    let cropped = estimator.estimate(
+      left: small.tensor, right: smallRight.tensor, droppingFinestScales: 1)
+    #expect(cropped.disparity.shape == [1, 22, 30, 1])
   }
 
   @Test("'auto' keeps the factor whose disparity rebuilds the left view best")
@@ -73,7 +100,7 @@ struct InferenceUpscaleTests {
     let errors = prediction.upscaleTrials.map { $0.reconstructionError ?? .infinity }
     let best = try #require(errors.indices.min { errors[$0] < errors[$1] })
     let kept = prediction.upscaleTrials[best].factor
-    #expect(abs(1 / prediction.disparityScale - kept) < 0.02, "kept ×\(kept)")
+    #expect(abs(Float(prediction.workingWidth) / 96 - kept) < 0.02, "kept ×\(kept)")
     // The kept trial's error is the returned disparity's, recomputed here.
     let recomputed = try #require(
       ReconstructionError.meanAbsolute(left: left, right: right, disparity: prediction.disparity))

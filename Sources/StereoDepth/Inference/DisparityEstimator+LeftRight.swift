@@ -7,10 +7,13 @@ extension DisparityEstimator {
   /// - Parameters:
   ///   - left: `[N, H, W, 3]` in [0, 1], any `H` and `W` (edge-padded, then cropped back).
   ///   - right: The right views, the same shape.
+  ///   - droppingFinestScales: As in ``estimate(left:right:droppingFinestScales:)``.
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
-  ///   (working pixels, as ``estimate(left:right:)``), and
+  ///   (working pixels, as ``estimate(left:right:droppingFinestScales:)``), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked).
-  public func estimateBothViews(left: Tensor, right: Tensor) -> (
+  public func estimateBothViews(
+    left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0
+  ) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor
   ) {
     withoutGradients {
@@ -19,9 +22,13 @@ extension DisparityEstimator {
         left.shape == right.shape,
         "Left \(left.shape) and right \(right.shape) views differ in size")
       let input = Tensor.concatenate([padded(left), padded(right)], axis: 3)
-      var maps = bothViewsPlan.bothViews(input)
-      if input.shape[1] != h || input.shape[2] != w {
-        func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<h).slice(axis: 2, 0..<w) }
+      let plan = self.plan(views: .both, droppingFinestScales: dropped)
+      var maps = plan.bothViews(input)
+      let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
+      if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
+        func crop(_ map: Tensor) -> Tensor {
+          map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
+        }
         maps = (
           crop(maps.disparity), crop(maps.peak), crop(maps.confidence), crop(maps.rightDisparity)
         )

@@ -16,7 +16,8 @@ public struct DisparityPrediction: Sendable {
   /// The resolution the network ran at (before padding to its size multiple).
   public var workingWidth: Int
   public var workingHeight: Int
-  /// Input pixels per working pixel, horizontally (disparities were multiplied by it).
+  /// Input pixels per pixel of the network's output, horizontally (disparities were multiplied
+  /// by it): per working pixel, or per pixel of the scale an enlarged run ended at.
   public var disparityScale: Float
   /// With test-time adaptation, the self-supervised loss before and after it.
   public var adaptationLosses: (before: Float, after: Float)?
@@ -47,7 +48,7 @@ public struct InferenceError: Error, CustomStringConvertible {
 
 /// The one inference entry point: runs a trained W-net on a rectified pair of any size
 /// (``predict(left:right:maximumDisparity:keepProbabilities:adaptation:)``),
-/// or on a batch at the network's resolution (``estimate(left:right:)``). `wnet infer`, `eval`,
+/// or on a batch at the network's resolution (``estimate(left:right:droppingFinestScales:)``). `wnet infer`, `eval`,
 /// `demo`, `bench`, video and test-time adaptation all go through it, and it always runs the
 /// compiled ``InferencePlan``.
 ///
@@ -80,24 +81,23 @@ public final class DisparityEstimator {
   /// The crop width W-net models are trained at unless a checkpoint says otherwise.
   public static let defaultTrainingWidth = 336
 
-  private var cachedPlan: InferencePlan?
-  private var cachedBothViewsPlan: InferencePlan?
+  private var cachedPlans: [Int: InferencePlan] = [:]
+
+  /// The compiled plan scoring `views` and ending `droppingFinestScales` scales before the
+  /// finest (built on first use).
+  public func plan(views: ScoredViews, droppingFinestScales dropped: Int = 0) -> InferencePlan {
+    let key = 2 * dropped + (views == .both ? 1 : 0)
+    if let plan = cachedPlans[key] { return plan }
+    let plan = InferencePlan(model.network, views: views, droppingFinestScales: dropped)
+    cachedPlans[key] = plan
+    return plan
+  }
 
   /// The compiled plan that scores both views, for the left-right check (built on first use).
-  public var bothViewsPlan: InferencePlan {
-    if let cachedBothViewsPlan { return cachedBothViewsPlan }
-    let plan = InferencePlan(model.network, views: .both)
-    cachedBothViewsPlan = plan
-    return plan
-  }
+  public var bothViewsPlan: InferencePlan { plan(views: .both) }
 
   /// The compiled plan of the estimator's model (built on first use).
-  public var plan: InferencePlan {
-    if let cachedPlan { return cachedPlan }
-    let plan = InferencePlan(model.network)
-    cachedPlan = plan
-    return plan
-  }
+  public var plan: InferencePlan { plan(views: .left) }
 
   /// Creates an estimator for `model`.
   ///
@@ -149,9 +149,12 @@ public final class DisparityEstimator {
   ///   - left: `[N, H, W, 3]` in [0, 1], any `H` and `W` (edge-padded to the size multiple, then
   ///     cropped back).
   ///   - right: The right views, the same shape.
+  ///   - droppingFinestScales: End that many scales early (``plan(views:droppingFinestScales:)``):
+  ///     the maps are then `[N, H/f, W/f, 1]` in that scale's pixels, `f` the plan's
+  ///     ``InferencePlan/outputFactor``, which must divide `H` and `W`.
   /// - Returns: `[N, H, W, 1]` each: expected disparity (working pixels), peak probability,
   ///   `1 − entropy / ln D`.
-  public func estimate(left: Tensor, right: Tensor) -> (
+  public func estimate(left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
     withoutGradients {
@@ -162,11 +165,25 @@ public final class DisparityEstimator {
       let input = Profiler.measure("input concat") {
         Tensor.concatenate([padded(left), padded(right)], axis: 3)
       }
+      let plan = self.plan(views: .left, droppingFinestScales: dropped)
       let (disparity, peak, confidence) = plan(input)
-      guard input.shape[1] != h || input.shape[2] != w else { return (disparity, peak, confidence) }
-      func crop(_ map: Tensor) -> Tensor { map.slice(axis: 1, 0..<h).slice(axis: 2, 0..<w) }
+      let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
+      guard disparity.shape[1] != height || disparity.shape[2] != width else {
+        return (disparity, peak, confidence)
+      }
+      func crop(_ map: Tensor) -> Tensor {
+        map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
+      }
       return (crop(disparity), crop(peak), crop(confidence))
     }
+  }
+
+  /// `H/f × W/f`, the size of a plan's outputs for views of `H × W` (`f` must divide both).
+  static func outputSize(height: Int, width: Int, factor: Int) -> (height: Int, width: Int) {
+    precondition(
+      height % factor == 0 && width % factor == 0,
+      "A plan ending at 1/\(factor) needs sizes divisible by \(factor), got \(width)x\(height)")
+    return (height / factor, width / factor)
   }
 
   /// Estimates the left view's disparity.
@@ -256,22 +273,29 @@ public final class DisparityEstimator {
         model: result.model, defaultDisparityFraction: defaultDisparityFraction)
       adaptationLosses = (result.before, result.after)
     }
-    let scale = Float(left.width) / Float(width)
+    // Enlarged by 2 or more, the run ends one scale early, at the input's resolution or finer:
+    // the finest scale of an enlarged run changed no score measurably and costs the most
+    // (docs/RUNS.md).
+    let dropped =
+      factor >= 2 && model.configuration.isCoarseToFine && !keepProbabilities
+        && width % 2 == 0 && height % 2 == 0 ? 1 : 0
+    let scale = Float(left.width) / Float(width >> dropped)
     let run = {
       estimator.finish(
         left: left, l: l, r: r, width: width, height: height, scale: scale,
-        keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
-        adaptationLosses: adaptationLosses)
+        droppingFinestScales: dropped, keepProbabilities: keepProbabilities,
+        invalidPixels: invalidPixels, adaptationLosses: adaptationLosses)
     }
     return compactMemory ? BufferPool.shared.withRoomBeforeGrowth(run) : run()
   }
 
-  /// The rest of ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:)``
+  /// The rest of ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
   /// after resizing and adaptation: the network on the working-size views `l` and `r`
-  /// (`[1, height, width, 3]`), its maps resized to `left`'s size and scaled by `scale`.
+  /// (`[1, height, width, 3]`), ending `droppingFinestScales` scales early, its maps resized to
+  /// `left`'s size and scaled by `scale` (input pixels per output pixel).
   private func finish(
     left: Image, l: Tensor, r: Tensor, width: Int, height: Int, scale: Float,
-    keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
+    droppingFinestScales dropped: Int, keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
     adaptationLosses: (before: Float, after: Float)?
   ) -> DisparityPrediction {
     let estimator = self
@@ -282,13 +306,14 @@ public final class DisparityEstimator {
       let disparity: Tensor, peak: Tensor, confidence: Tensor
       var difference: Image?
       if invalidPixels != nil {
-        let both = estimator.estimateBothViews(left: l, right: r)
+        let both = estimator.estimateBothViews(left: l, right: r, droppingFinestScales: dropped)
         (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = full(
           scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
       } else {
-        (disparity, peak, confidence) = estimator.estimate(left: l, right: r)
+        (disparity, peak, confidence) = estimator.estimate(
+          left: l, right: r, droppingFinestScales: dropped)
       }
       var probabilities: Tensor?
       if keepProbabilities {

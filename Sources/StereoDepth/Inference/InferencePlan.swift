@@ -36,15 +36,30 @@ public final class InferencePlan: @unchecked Sendable {
   /// The right view's finest scores and base disparity (a ``ScoredViews/both`` plan only).
   let rightResult: Int?
   let rightBase: Int?
+  /// Input pixels per output pixel: the factor of the scale the plan ends at (1 for the finest;
+  /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
+  public let outputFactor: Int
 
   /// Compiles `network`'s current weights and batch-norm statistics.
   ///
-  /// - Parameter views: ``ScoredViews/left`` (the default) or ``ScoredViews/both``, for the
-  ///   left-right check (``bothViews(_:)``).
-  public init(_ network: any StereoNetwork, views: ScoredViews = .left) {
+  /// - Parameters:
+  ///   - views: ``ScoredViews/left`` (the default) or ``ScoredViews/both``, for the left-right
+  ///     check (``bothViews(_:)``).
+  ///   - droppingFinestScales: End this many scales before the finest (a coarse-to-fine
+  ///     network's; 0, the default, for any network): the steps only they need are left out, and
+  ///     the outputs are that scale's, in its pixels. An enlarged pair uses it
+  ///     (``InferenceUpscale``).
+  public init(
+    _ network: any StereoNetwork, views: ScoredViews = .left, droppingFinestScales dropped: Int = 0
+  ) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
-    let finest = network.buildScales(0, views: views, into: &compiler).last!
+    let scales = network.buildScales(0, views: views, into: &compiler)
+    precondition(
+      dropped >= 0 && dropped < scales.count,
+      "Cannot drop \(dropped) of \(scales.count) scales")
+    let finest = scales[scales.count - 1 - dropped]
+    outputFactor = finest.factor
     result = finest.left
     base = finest.leftBase
     rightResult = finest.right
