@@ -8,7 +8,7 @@ struct UpscaleOptions: ParsableArguments {
     help: """
       Run the matching model on the pair enlarged by this factor (1 to 4), or 'auto': at 1, 1.5 \
       and 2, keeping the one whose disparity rebuilds the left view from the right best (about \
-      7 times the time; finer detail, better on small disparities). Default: the pair's own size.
+      5 times the time; finer detail, better on small disparities). Default: the pair's own size.
       """)
   var upscale: String?
 
