@@ -10,6 +10,14 @@ import _StereoTestSupport
 /// estimator running an enlarged pair.
 @Suite("InferenceUpscale: enlarged pairs and the reconstruction error")
 struct InferenceUpscaleTests {
+  /// The bundled matching model's estimator and a 96×64 pair whose disparity is `shift`.
+  static func bundled(shift: Int, seed: UInt64) throws -> (DisparityEstimator, Image, Image) {
+    let (model, _) = try PretrainedModel.load(.matching)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 96, height: 64, shift: shift, seed: seed)
+    return (DisparityEstimator(model: model), left, right)
+  }
+
   @Test("Parsing and capping the factors, by hand")
   func factors() {
     #expect(InferenceUpscale("auto") == .automatic)
@@ -47,10 +55,7 @@ struct InferenceUpscaleTests {
 
   @Test("The bundled model enlarged by 2 recovers a known shift, in input pixels")
   func fixedFactor() throws {
-    let (model, _) = try PretrainedModel.load(.matching)
-    let estimator = DisparityEstimator(model: model)
-    let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 96, height: 64, shift: 12, seed: 11)
+    let (estimator, left, right) = try Self.bundled(shift: 12, seed: 11)
     let prediction = try estimator.predict(
       left: left, right: right, invalidPixels: .standard,
       upscale: try #require(InferenceUpscale("2")))
@@ -90,10 +95,7 @@ struct InferenceUpscaleTests {
 
   @Test("'auto' keeps the factor whose disparity rebuilds the left view best")
   func automatic() throws {
-    let (model, _) = try PretrainedModel.load(.matching)
-    let estimator = DisparityEstimator(model: model)
-    let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 96, height: 64, shift: 20, seed: 12)
+    let (estimator, left, right) = try Self.bundled(shift: 20, seed: 12)
     let prediction = try estimator.predict(
       left: left, right: right, invalidPixels: .standard, upscale: .automatic)
     #expect(prediction.upscaleTrials.map(\.factor) == [1, 1.5, 2])
