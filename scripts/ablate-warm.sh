@@ -71,3 +71,6 @@ run distill-control f7de45e 7 "${lt[@]}"
 run distill f7de45e 7 "${lt[@]}"
 run distill-control-b f7de45e 8 "${lt[@]}"
 run distill-b f7de45e 8 "${lt[@]}"
+# The same recipe with the teacher built into wnet train (--proxy-teacher), its weights the
+# start's own.
+run teach f7de45e 9 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"

@@ -129,6 +129,13 @@ extension WNetCommand {
     var proxyWeight: Float?
 
     @Option(
+      help: """
+        A model file whose disparities at '--upscale auto', checked left against right, replace \
+        SGBM's as the proxies of the real pairs (computed once into the run's proxies folder).
+        """)
+    var proxyTeacher: String?
+
+    @Option(
       help:
         "The weight of the smoothness term per view (default: the preset's, 0.01 for matching, 0.1 for realtime, 0.001 for original)."
     )
@@ -313,6 +320,11 @@ extension WNetCommand {
       return revised
     }
 
+    /// `path` as an absolute, standardized path, so that `--resume` works from any directory.
+    static func absolute(_ path: String) -> String {
+      URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
     /// The data part of `recipe` with the data options given applied.
     func revisingData(_ recipe: TrainingDataRecipe) throws -> TrainingDataRecipe {
       var revised = recipe
@@ -329,6 +341,7 @@ extension WNetCommand {
           + (maxScale == nil ? [] : ["--max-scale"])
           + (minCoverage == nil ? [] : ["--min-coverage"])
           + (minContrast == nil ? [] : ["--min-contrast"])
+          + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -341,6 +354,7 @@ extension WNetCommand {
         revised.augmentation.contrast = minContrast...revised.augmentation.contrast.upperBound
       }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
+      if let proxyTeacher { revised.proxyTeacher = Self.absolute(proxyTeacher) }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
         || revised.split == nil
       {
@@ -371,6 +385,7 @@ extension WNetCommand {
         conflicts.append("'--consistency' (the run uses weight \(stored.loss.consistencyWeight))")
       }
       check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
+      check("--proxy-teacher", proxyTeacher.map(Self.absolute), stored.data.proxyTeacher ?? "SGBM")
       if census && !stored.loss.census {
         conflicts.append("'--census' (the run trains with colour L1)")
       }

@@ -33,4 +33,32 @@ struct TrainProxyCommandTests {
     ])
     #expect(refused.status != 0 && refused.standardError.contains("--proxy-weight"))
   }
+
+  @Test("--proxy-teacher caches the teacher's proxies under its key; the recipe keeps it")
+  func teacherRun() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CLI.synthesizeScenes(in: folder)
+    let teacher = try CLI.smallModel(in: folder)
+    let run = folder.appendingPathComponent("run")
+    let outcome = try CLI.run([
+      "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "1",
+      "--proxy-teacher", teacher.path, "--steps", "1", "--batch-size", "1", "--height", "16",
+      "--width", "32", "--validate-every", "0", "--output", run.path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    let proxies = try FileManager.default.contentsOfDirectory(
+      atPath: run.appendingPathComponent("proxies").path)
+    #expect(proxies.filter { $0.contains(".teacher-") }.count == 8, "\(proxies)")
+    #expect(!proxies.contains { $0.contains(".sgbm-") }, "\(proxies)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    let stored = try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyTeacher
+    #expect(stored == teacher.standardizedFileURL.path)
+    // The teacher defines the objective: another one on --resume is refused in one line.
+    let other = try CLI.run([
+      "train", "--resume", "--proxy-teacher", data.path, "--steps", "2", "--output", run.path,
+    ])
+    #expect(other.status == 1, "\(other.standardError)")
+    #expect(other.standardError.contains("--proxy-teacher"), "\(other.standardError)")
+  }
 }

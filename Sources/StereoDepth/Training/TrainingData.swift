@@ -68,14 +68,18 @@ public struct TrainingData {
       let loaderConfiguration = StereoLoaderConfiguration(
         batchSize: min(realCount, recipe.batchSize), height: recipe.height, width: recipe.width,
         augmentation: data.augmentation, seed: recipe.seed)
-      var proxyProvider: ProxyDisparityCache?
+      var proxyProvider: (any StereoProxyProvider)?
       if recipe.loss.proxyWeight > 0 {
         guard let runDirectory else {
           throw TrainingError("the proxy term needs a run folder to cache its proxies in")
         }
-        proxyProvider = ProxyDisparityCache(
-          configuration: data.proxies,
-          folder: runDirectory.appendingPathComponent("proxies", isDirectory: true))
+        let folder = runDirectory.appendingPathComponent("proxies", isDirectory: true)
+        if let teacher = data.proxyTeacher {
+          proxyProvider = try TeacherProxyCache(
+            teacher: URL(fileURLWithPath: teacher), folder: folder)
+        } else {
+          proxyProvider = ProxyDisparityCache(configuration: data.proxies, folder: folder)
+        }
       }
       loader = try StereoBatchLoader(
         dataset: training, configuration: loaderConfiguration, proxyProvider: proxyProvider)

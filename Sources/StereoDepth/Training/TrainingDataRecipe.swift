@@ -30,6 +30,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   /// cached once per pair in the run's `proxies` folder under a key of these parameters
   /// (``ProxyDisparityCache``). Synthetic scenes never have proxies.
   public var proxies: ProxyDisparityConfiguration
+  /// A model file whose disparities replace SGBM's as the proxies (``TeacherProxyCache``), or
+  /// `nil` for SGBM's (``proxies``).
+  public var proxyTeacher: String?
 
   /// Creates a data recipe; the default is synthetic scenes only.
   public init(
@@ -103,6 +106,10 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if proxies != other.proxies {
       changes.append("proxy settings \(other.proxies) → \(proxies)")
     }
+    if proxyTeacher != other.proxyTeacher {
+      changes.append(
+        "proxy teacher \(other.proxyTeacher ?? "none (SGBM)") → \(proxyTeacher ?? "none (SGBM)")")
+    }
     return changes
   }
 
@@ -128,7 +135,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
-    case proxies
+    case proxies, proxyTeacher
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -150,6 +157,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     proxies =
       try container.decodeIfPresent(ProxyDisparityConfiguration.self, forKey: .proxies)
       ?? .standard
+    proxyTeacher = try container.decodeIfPresent(String.self, forKey: .proxyTeacher)
   }
 }
 

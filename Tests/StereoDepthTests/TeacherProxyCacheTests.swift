@@ -1,0 +1,46 @@
+import Foundation
+import StereoData
+import StereoDepth
+import Testing
+import _StereoTestSupport
+
+/// `wnet train --proxy-teacher`: a model's own cross-checked disparities as proxies.
+@Suite("TeacherProxyCache: a model's disparities as proxies")
+struct TeacherProxyCacheTests {
+  @Test("The bundled model's proxies of a known shift: both views, cross-checked, cached")
+  func knownShift() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-teacher-\(UUID().uuidString.prefix(8))")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let teacher = try #require(
+      PretrainedModel.candidates(for: .matching).first {
+        FileManager.default.fileExists(atPath: $0.path)
+      })
+    let cache = try TeacherProxyCache(teacher: teacher, folder: folder)
+    #expect(cache.key.hasPrefix("teacher-") && cache.key.count == 24)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 96, height: 64, shift: 12, seed: 17)
+    let files = StereoSampleFiles(
+      identifier: "scene/pair", source: "scene", left: folder.appendingPathComponent("l.png"),
+      right: folder.appendingPathComponent("r.png"))
+    let sample = StereoSample(left: left, right: right, source: "scene", identifier: "scene/pair")
+    let proxy = try cache.proxy(for: files, sample: sample)
+    for (map, confidence) in [
+      (proxy.leftDisparity, proxy.leftConfidence), (proxy.rightDisparity, proxy.rightConfidence),
+    ] {
+      let kept = map.pixels.indices.filter { map.pixels[$0].isFinite }
+      #expect(kept.count > map.pixels.count / 2, "kept \(kept.count) of \(map.pixels.count)")
+      let errors = kept.map { abs(map.pixels[$0] - 12) }.sorted()
+      #expect(errors[errors.count / 2] < 0.5, "median error \(errors[errors.count / 2])")
+      // Kept pixels agree within 1 px: confidence 1/(1 + Δ) in [0.5, 1]; 0 elsewhere.
+      #expect(kept.allSatisfy { (0.5...1).contains(confidence.pixels[$0]) })
+      #expect(
+        map.pixels.indices.allSatisfy { map.pixels[$0].isFinite || confidence.pixels[$0] == 0 })
+    }
+    // The four files hold it: a second call reads them back unchanged.
+    let written = cache.files(for: files)
+    #expect(written.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+    #expect(written[0].lastPathComponent == "scene_pair.\(cache.key).left.pfm")
+    #expect(try cache.proxy(for: files, sample: sample) == proxy)
+  }
+}
