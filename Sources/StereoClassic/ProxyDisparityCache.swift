@@ -52,18 +52,8 @@ public struct ProxyDisparityCache: StereoProxyProvider {
   ///   cannot be read or written, or holds maps of another size than the views.
   public func proxy(for files: StereoSampleFiles, sample: StereoSample) throws -> StereoProxy {
     let urls = self.files(for: files, maximumDisparity: sample.maximumDisparity)
-    if urls.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) {
-      let maps = try urls.map { try ImageIO.read($0) }
-      for (url, map) in zip(urls, maps)
-      where map.width != sample.width || map.height != sample.height || map.channels != 1 {
-        throw StereoDataError(
-          .mismatch, url,
-          "holds a \(map.width)x\(map.height)x\(map.channels) map for a "
-            + "\(sample.width)x\(sample.height) pair")
-      }
-      return StereoProxy(
-        leftDisparity: maps[0], leftConfidence: maps[1], rightDisparity: maps[2],
-        rightConfidence: maps[3])
+    if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
+      return cached
     }
     if let folder {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -71,10 +61,7 @@ public struct ProxyDisparityCache: StereoProxyProvider {
     let proxy = try StereoProxy.semiGlobal(
       left: sample.left, right: sample.right, configuration: configuration,
       maximumDisparity: sample.maximumDisparity)
-    let maps = [
-      proxy.leftDisparity, proxy.leftConfidence, proxy.rightDisparity, proxy.rightConfidence,
-    ]
-    for (url, map) in zip(urls, maps) { try ImageIO.writePFM(map, to: url) }
+    try proxy.write(urls)
     return proxy
   }
 }

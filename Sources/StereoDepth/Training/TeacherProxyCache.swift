@@ -60,28 +60,19 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The proxy of a dataset pair: read from its files, or computed and written there.
   public func proxy(for files: StereoSampleFiles, sample: StereoSample) throws -> StereoProxy {
     let urls = self.files(for: files)
-    if urls.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) {
-      let maps = try urls.map { try ImageIO.read($0) }
-      for (url, map) in zip(urls, maps)
-      where map.width != sample.width || map.height != sample.height || map.channels != 1 {
-        throw StereoDataError(
-          .mismatch, url,
-          "holds a \(map.width)x\(map.height)x\(map.channels) map for a "
-            + "\(sample.width)x\(sample.height) pair")
-      }
-      return StereoProxy(
-        leftDisparity: maps[0], leftConfidence: maps[1], rightDisparity: maps[2],
-        rightConfidence: maps[3])
+    if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
+      return cached
     }
-    // One pair at a time: the estimator's plans are not shared across threads.
+    // One pair at a time: the estimator's plans are not shared across threads. Another
+    // thread may have written this pair meanwhile.
     lock.lock()
     defer { lock.unlock() }
+    if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
+      return cached
+    }
     let proxy = try Self.proxy(estimator: estimator, left: sample.left, right: sample.right)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let maps = [
-      proxy.leftDisparity, proxy.leftConfidence, proxy.rightDisparity, proxy.rightConfidence,
-    ]
-    for (url, map) in zip(urls, maps) { try ImageIO.writePFM(map, to: url) }
+    try proxy.write(urls)
     return proxy
   }
 
