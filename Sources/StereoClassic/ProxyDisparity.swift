@@ -55,13 +55,7 @@ public struct ProxyDisparityConfiguration: Sendable, Hashable, Codable {
       "range=\(matcher.speckleRange)", "mode=\(matcher.mode.rawValue)",
       "cross=\(crossCheckTolerance.map { "\($0)" } ?? "off")",
     ].joined(separator: ";")
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return "sgbm-" + String(repeating: "0", count: 16 - hex.count) + hex
+    return "sgbm-" + FNV1a.hex(text.utf8)
   }
 }
 

@@ -40,13 +40,7 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
 
   /// `teacher-` and 16 hex digits of the 64-bit FNV-1a hash of `bytes`.
   static func key(of bytes: Data) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return "teacher-" + String(repeating: "0", count: 16 - hex.count) + hex
+    "teacher-" + FNV1a.hex(bytes)
   }
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.
