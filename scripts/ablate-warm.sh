@@ -74,3 +74,6 @@ run distill-b f7de45e 8 "${lt[@]}"
 # The same recipe with the teacher built into wnet train (--proxy-teacher), its weights the
 # start's own.
 run teach f7de45e 9 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"
+# 2026-12-01 (fifth session): the teacher with one check per view (the prototype's rule), on
+# distill-b's seed.
+run teach-b f7de45e 8 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"

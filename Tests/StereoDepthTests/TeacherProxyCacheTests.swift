@@ -4,10 +4,10 @@ import StereoDepth
 import Testing
 import _StereoTestSupport
 
-/// `wnet train --proxy-teacher`: a model's own cross-checked disparities as proxies.
+/// `wnet train --proxy-teacher`: a model's own left-right-checked disparities as proxies.
 @Suite("TeacherProxyCache: a model's disparities as proxies")
 struct TeacherProxyCacheTests {
-  @Test("The bundled model's proxies of a known shift: both views, cross-checked, cached")
+  @Test("The bundled model's proxies of a known shift: both views, each run's own check, cached")
   func knownShift() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-teacher-\(UUID().uuidString.prefix(8))")
@@ -36,6 +36,28 @@ struct TeacherProxyCacheTests {
       #expect(kept.allSatisfy { (0.5...1).contains(confidence.pixels[$0]) })
       #expect(
         map.pixels.indices.allSatisfy { map.pixels[$0].isFinite || confidence.pixels[$0] == 0 })
+    }
+    // Each view is its own run's marked map (no second check between the runs), the right
+    // view's from the mirrored pair, with confidence 1/(1 + e) from that run's check.
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
+    let estimator = DisparityEstimator(model: model, metadata: metadata)
+    for (map, confidence, l, r, flip) in [
+      (proxy.leftDisparity, proxy.leftConfidence, left, right, false),
+      (
+        proxy.rightDisparity, proxy.rightConfidence, right.flippedHorizontally(),
+        left.flippedHorizontally(), true
+      ),
+    ] {
+      let run = try estimator.predict(
+        left: l, right: r, invalidPixels: .standard, compactMemory: true, upscale: .automatic)
+      let difference = try #require(run.leftRightDifference)
+      let expected = flip ? run.validDisparity.flippedHorizontally() : run.validDisparity
+      let e = flip ? difference.flippedHorizontally() : difference
+      #expect(map == expected)
+      #expect(
+        map.pixels.indices.allSatisfy {
+          !map.pixels[$0].isFinite || abs(confidence.pixels[$0] - 1 / (1 + e.pixels[$0])) < 1e-6
+        })
     }
     // The four files hold it: a second call reads them back unchanged.
     let written = cache.files(for: files)

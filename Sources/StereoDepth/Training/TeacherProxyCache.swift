@@ -8,10 +8,12 @@ import StereoData
 ///
 /// A pair's proxy is the teacher's disparity at ``InferenceUpscale/automatic`` (the factor of
 /// 1, 1.5 and 2 whose disparity rebuilds the left view best), for the left view and, from the
-/// mirrored pair (both views flipped and swapped), for the right view; each kept where the
-/// teacher's own left-right check and speckle filter keep it (``InvalidPixelRule/standard``),
-/// then the two cross-checked within 1 px with confidence `1/(1 + Δ)`
-/// (``StereoProxy/crossChecked(_:against:direction:tolerance:)``), as SGBM's proxies are.
+/// mirrored pair (both views flipped and swapped), for the right view. Each is kept where its
+/// own run's left-right check (`e = |d_L(x) − d_R(x − d_L(x))| ≤ 1` px, the other view's dense
+/// disparity sampled linearly) and speckle filter keep it (``InvalidPixelRule/standard``), with
+/// confidence `1/(1 + e)`, as SGBM's cross-check gives. The two runs' maps are not checked
+/// against each other again: that second check dropped a tenth of the pixels the prototype
+/// (`benchmarks/self_teacher_proxies.py`) kept, and trained a worse model (docs/RUNS.md, `teach`).
 ///
 /// Files: `<identifier>.<key>.{left,left-confidence,right,right-confidence}.pfm` in ``folder``,
 /// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes, so
@@ -74,21 +76,31 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   public static func proxy(estimator: DisparityEstimator, left: Image, right: Image) throws
     -> StereoProxy
   {
-    func marked(_ left: Image, _ right: Image) throws -> Image {
-      try estimator.predict(
-        left: left, right: right, invalidPixels: .standard, compactMemory: true,
-        upscale: .automatic
-      ).validDisparity
-    }
-    let leftMap = try marked(left, right)
-    let rightMap = try marked(right.flippedHorizontally(), left.flippedHorizontally())
-      .flippedHorizontally()
-    let (checkedLeft, leftConfidence) = StereoProxy.crossChecked(
-      leftMap, against: rightMap, direction: -1, tolerance: 1)
-    let (checkedRight, rightConfidence) = StereoProxy.crossChecked(
-      rightMap, against: leftMap, direction: 1, tolerance: 1)
+    let (leftMap, leftConfidence) = try checked(estimator: estimator, left: left, right: right)
+    let (rightMap, rightConfidence) = try checked(
+      estimator: estimator, left: right.flippedHorizontally(), right: left.flippedHorizontally())
     return StereoProxy(
-      leftDisparity: checkedLeft, leftConfidence: leftConfidence, rightDisparity: checkedRight,
-      rightConfidence: rightConfidence)
+      leftDisparity: leftMap, leftConfidence: leftConfidence,
+      rightDisparity: rightMap.flippedHorizontally(),
+      rightConfidence: rightConfidence.flippedHorizontally())
+  }
+
+  /// The left view's disparity at ``InferenceUpscale/automatic``, `+∞` where the teacher's
+  /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
+  /// it (``InvalidPixelRule/standard``), and its confidence `1/(1 + e)` (0 where rejected).
+  static func checked(estimator: DisparityEstimator, left: Image, right: Image) throws
+    -> (disparity: Image, confidence: Image)
+  {
+    let prediction = try estimator.predict(
+      left: left, right: right, invalidPixels: .standard, compactMemory: true,
+      upscale: .automatic)
+    let map = prediction.validDisparity
+    var confidence = Image(width: map.width, height: map.height, channels: 1)
+    if let difference = prediction.leftRightDifference {
+      for index in map.pixels.indices where map.pixels[index].isFinite {
+        confidence.pixels[index] = 1 / (1 + difference.pixels[index])
+      }
+    }
+    return (map, confidence)
   }
 }
