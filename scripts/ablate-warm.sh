@@ -77,3 +77,8 @@ run teach f7de45e 9 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"
 # 2026-12-01 (fifth session): the teacher with one check per view (the prototype's rule), on
 # distill-b's seed.
 run teach-b f7de45e 8 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"
+# 2026-12-01 (fifth session), from teach-b (bundled at 1b7a563): the new model as its own
+# teacher, against the previous teacher (copy runs/teach-b/proxies into the control's folder
+# first: the same teacher's files).
+run teach-c 1b7a563 10 "${lt[@]}" --proxy-teacher "$root/init-1b7a563.safetensors"
+run teach-c-control 1b7a563 10 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"
