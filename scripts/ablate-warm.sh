@@ -82,3 +82,7 @@ run teach-b f7de45e 8 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors
 # first: the same teacher's files).
 run teach-c 1b7a563 10 "${lt[@]}" --proxy-teacher "$root/init-1b7a563.safetensors"
 run teach-c-control 1b7a563 10 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.safetensors"
+# 2026-12-01 (fifth session, at its end), from teach-c (bundled at 6d1956c), its own teacher:
+# the proxy term's weight, 1 against 3.
+run teach-d 6d1956c 11 "${lt[@]}" --proxy-teacher "$root/init-6d1956c.safetensors"
+run teach-d-w3 6d1956c 11 --proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensors"
