@@ -102,9 +102,7 @@ extension StereoProxy {
   /// `round(x + direction·d(x))`, has a disparity within `tolerance`; confidence `1/(1 + Δ)`.
   ///
   /// - Returns: The checked map (`.infinity` where rejected) and its confidence (0 there).
-  public static func crossChecked(
-    _ map: Image, against other: Image, direction: Float, tolerance: Float
-  )
+  static func crossChecked(_ map: Image, against other: Image, direction: Float, tolerance: Float)
     -> (disparity: Image, confidence: Image)
   {
     var disparity = map

@@ -37,9 +37,7 @@ public struct ProxyDisparityCache: StereoProxyProvider {
     } else {
       base = files.left.deletingPathExtension()
     }
-    return ["left", "left-confidence", "right", "right-confidence"].map {
-      URL(fileURLWithPath: base.path + ".\(key).\($0).pfm")
-    }
+    return StereoProxy.files(base: base, key: key)
   }
 
   /// The proxy of a dataset pair: read from its cache files, or computed with

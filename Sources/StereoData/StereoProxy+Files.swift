@@ -5,6 +5,15 @@ extension StereoProxy {
   /// confidence.
   public var maps: [Image] { [leftDisparity, leftConfidence, rightDisparity, rightConfidence] }
 
+  /// The four files of a proxy whose names start with `base` (a folder and a pair's name, or a
+  /// view's path without its extension): `<base>.<key>.{left,left-confidence,right,
+  /// right-confidence}.pfm`, in the order of ``maps``.
+  public static func files(base: URL, key: String) -> [URL] {
+    ["left", "left-confidence", "right", "right-confidence"].map {
+      URL(fileURLWithPath: base.path + ".\(key).\($0).pfm")
+    }
+  }
+
   /// The proxy held by four PFM files in the order of ``maps``, or `nil` when any is missing.
   ///
   /// - Throws: ``StereoDataError`` when a file cannot be read or holds a map that is not

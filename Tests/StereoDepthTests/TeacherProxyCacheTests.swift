@@ -9,9 +9,8 @@ import _StereoTestSupport
 struct TeacherProxyCacheTests {
   @Test("The bundled model's proxies of a known shift: both views, each run's own check, cached")
   func knownShift() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wnet-teacher-\(UUID().uuidString.prefix(8))")
-    defer { try? FileManager.default.removeItem(at: folder) }
+    let temporary = try TemporaryFolder()
+    let folder = temporary.url
     let teacher = try #require(
       PretrainedModel.candidates(for: .matching).first {
         FileManager.default.fileExists(atPath: $0.path)

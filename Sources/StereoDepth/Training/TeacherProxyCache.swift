@@ -37,20 +37,13 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     estimator = DisparityEstimator(model: model, metadata: metadata)
     self.teacher = teacher
     self.folder = folder
-    key = Self.key(of: try Data(contentsOf: teacher))
-  }
-
-  /// `teacher-` and 16 hex digits of the 64-bit FNV-1a hash of `bytes`.
-  static func key(of bytes: Data) -> String {
-    "teacher-" + FNV1a.hex(bytes)
+    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher))
   }
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.
   public func files(for files: StereoSampleFiles) -> [URL] {
     let name = files.identifier.replacingOccurrences(of: "/", with: "_")
-    return ["left", "left-confidence", "right", "right-confidence"].map {
-      folder.appendingPathComponent("\(name).\(key).\($0).pfm")
-    }
+    return StereoProxy.files(base: folder.appendingPathComponent(name), key: key)
   }
 
   /// The proxy of a dataset pair: read from its files, or computed and written there.
