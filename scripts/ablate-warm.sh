@@ -86,3 +86,10 @@ run teach-c-control 1b7a563 10 "${lt[@]}" --proxy-teacher "$root/init-f7de45e.sa
 # the proxy term's weight, 1 against 3.
 run teach-d 6d1956c 11 "${lt[@]}" --proxy-teacher "$root/init-6d1956c.safetensors"
 run teach-d-w3 6d1956c 11 --proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensors"
+# 2026-12-02 (sixth session), from teach-d-w3 (bundled at d2e9849), teach-c's teacher (copy
+# runs/teach-d-w3/proxies into each folder first): the occlusion mask by coverage (SGM's test)
+# instead of the left-right check, without and with the (then masked) consistency term.
+w3=(--proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensors")
+run cov-control d2e9849 12 "${w3[@]}"
+run cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage
+run cov-cons d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency

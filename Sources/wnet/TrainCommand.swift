@@ -124,6 +124,13 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
+        "Which pixels the occlusion mask leaves out: left-right (those failing the check, "
+          + "visible ones included) or coverage (those no pixel of the other view maps onto; "
+          + "also masks --consistency). Default: left-right."))
+    var occlusionRule: LossConfiguration.OcclusionRule?
+
+    @Option(
+      help: ArgumentHelp(
         "The weight of the confidence-weighted loss to OpenCV SGBM proxy disparities of real "
           + "pairs, cached in the run's 'proxies' folder (default 1 for matching, else 0: off)."))
     var proxyWeight: Float?
@@ -301,6 +308,7 @@ extension WNetCommand {
       if let ssim { revised.loss.ssimWeight = ssim ? 0.85 : 0 }
       if consistency { revised.loss.consistencyWeight = 1 }
       if let occlusionMask { revised.loss.occlusionMask = occlusionMask }
+      if let occlusionRule { revised.loss.occlusionRule = occlusionRule }
       if census { revised.loss.census = true }
       if let proxyWeight { revised.loss.proxyWeight = proxyWeight }
       if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
@@ -394,6 +402,11 @@ extension WNetCommand {
           occlusionMask
             ? "'--occlusion-mask' (the run trains without it)"
             : "'--no-occlusion-mask' (the run trains with it)")
+      }
+      if let occlusionRule, occlusionRule != stored.loss.occlusionRule {
+        conflicts.append(
+          "'--occlusion-rule \(occlusionRule.rawValue)' (the run uses "
+            + "\(stored.loss.occlusionRule.rawValue))")
       }
       return conflicts
     }
@@ -520,3 +533,4 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 extension WNetPreset: ExpressibleByArgument {}
+extension LossConfiguration.OcclusionRule: ExpressibleByArgument {}

@@ -104,6 +104,55 @@ struct OcclusionAndProxyLossTests {
     #expect(without.proxy == 0 && without.total == 0)
   }
 
+  @Test("The coverage rule keeps the pixels some pixel of the other view maps onto")
+  func coverageByHand() {
+    // Row 0, the left view's mask from the right view's o: t = u + o = 1, 2, 3, 5.5, 6.5, 5.4.
+    // Nearest pixels 1, 2, 3, 5 (6 and 7 are outside); the spans of the neighbours within 1 px
+    // add nothing (u = 3, 4 span 5.5…6.5, outside). x = 0 (its match lies outside) and x = 4
+    // (hidden behind the nearer u = 3, 4) are occluded.
+    // Row 1, a stretched plane: t = 0, 1.9, 3.8, 5.7, 7.6, 9.5 rounds to 0, 2, 4 only; the spans
+    // fill 1, 3 and 5.
+    let right = Tensor(
+      shape: [1, 2, 6, 1], scalars: [1, 1, 1, 2.5, 2.5, 0.4] + [0, 0.9, 1.8, 2.7, 3.6, 4.5])
+    let left = OcclusionMask.covered(other: right, direction: -1)
+    #expect(left.scalars == [0, 1, 1, 1, 0, 1] + [1, 1, 1, 1, 1, 1])
+    #expect(!left.requiresGradient)
+    // The right view's mask from the left view's d: t = u − d = 0, 1, 1.1, 1.2, 1, 2 covers
+    // 0, 1, 2; the right view's x = 3…5 show what the left view does not. An unknown (+∞)
+    // disparity maps nowhere.
+    let own = Tensor(shape: [1, 1, 6, 1], scalars: [0, 0, 0.9, 1.8, 3, 3])
+    #expect(OcclusionMask.covered(other: own, direction: 1).scalars == [1, 1, 1, 0, 0, 0])
+    let unknown = Tensor(shape: [1, 1, 6, 1], scalars: [.infinity, 0, 0.9, 1.8, 3, 3])
+    #expect(OcclusionMask.covered(other: unknown, direction: 1).scalars == [0, 1, 1, 0, 0, 0])
+  }
+
+  @Test("Under the coverage rule reconstruction and consistency skip the occluded pixels")
+  func coverageMasksReconstructionAndConsistency() {
+    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
+    let error: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    var built = output(
+      error: error, leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    built.warpedDisparities = (Tensor.zeros([1, 1, 6, 1]), Tensor.zeros([1, 1, 6, 1]))
+    func terms(_ rule: LossConfiguration.OcclusionRule) -> LossTerms {
+      StereoLoss(
+        configuration: LossConfiguration(
+          smoothness: .edgeAware, smoothnessWeight: 0, consistencyWeight: 1, occlusionMask: true,
+          occlusionThreshold: 0.5, occlusionRule: rule),
+        minimumDisparity: 0)(built, left: image, right: image).terms
+    }
+    // Left: t = u + d_R = 1, 2, 4, 4, 7, 5 and the span 2…4 cover x = 1…5. Right: t = u − d_L =
+    // −0.5, 0, 1, 0, 3, 3.4 cover x = 0, 1, 3.
+    let coverage = terms(.coverage)
+    #expect(Swift.abs(coverage.reconstruction - (2.0 / 5 + 0.7 / 3)) < 1e-5)
+    // Consistency against warped maps of 0: mean |d| over the kept pixels of each view.
+    #expect(Swift.abs(coverage.consistency - (7.6 / 5 + 3.0 / 3)) < 1e-5)
+    // The left-right rule masks reconstruction only; consistency is over every pixel.
+    let leftRight = terms(.leftRight)
+    #expect(Swift.abs(leftRight.reconstruction - (1.6 / 4 + 0.7 / 3)) < 1e-5)
+    #expect(Swift.abs(leftRight.consistency - (8.1 / 6 + 8.0 / 6)) < 1e-5)
+  }
+
   @Test("A stored loss without the new keys decodes with both levers off")
   func decodesOldConfiguration() throws {
     let json = """
@@ -112,10 +161,12 @@ struct OcclusionAndProxyLossTests {
       """
     let decoded = try JSONDecoder().decode(LossConfiguration.self, from: Data(json.utf8))
     #expect(!decoded.occlusionMask && decoded.occlusionThreshold == 1 && decoded.proxyWeight == 0)
+    #expect(decoded.occlusionRule == .leftRight)
     #expect(decoded == LossConfiguration.preset(.realtime))
     var changed = decoded
     changed.occlusionMask = true
     changed.proxyWeight = 0.25
+    changed.occlusionRule = .coverage
     let roundTrip = try JSONDecoder().decode(
       LossConfiguration.self, from: try JSONEncoder().encode(changed))
     #expect(roundTrip == changed)

@@ -9,6 +9,16 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     case gradient2017
   }
 
+  /// How ``occlusionMask`` decides which pixels are occluded (``OcclusionMask``).
+  public enum OcclusionRule: String, Codable, CaseIterable, Sendable {
+    /// Pixels failing the left-right check by more than ``occlusionThreshold``: occluded pixels,
+    /// but also visible ones whose two estimates disagree.
+    case leftRight = "left-right"
+    /// Pixels onto which no pixel of the other view maps (SGM's test): only what the other view
+    /// cannot see. The consistency term is masked the same way.
+    case coverage
+  }
+
   /// The smoothness form.
   public var smoothness: Smoothness
   /// The weight of the smoothness term, per view.
@@ -28,8 +38,11 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   /// Whether to leave pixels that fail the left-right check out of each view's reconstruction
   /// term, at every scale (see ``OcclusionMask``). Off by default (also for stored recipes).
   public var occlusionMask: Bool
+  /// Which pixels the occlusion mask leaves out; the left-right check by default (also for stored
+  /// recipes).
+  public var occlusionRule: OcclusionRule
   /// The largest left-right disagreement, in pixels of the scale, of a pixel the occlusion
-  /// mask keeps; 1 by default.
+  /// mask keeps (``OcclusionRule/leftRight``); 1 by default.
   public var occlusionThreshold: Float
   /// λ of the proxy term `λ · Σ_views Σ c·|d − p| / Σ c` (``ProxyLoss``) over the batch's proxy
   /// disparities `p` with confidence `c`; 0 (the default) turns it off.
@@ -43,7 +56,7 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
     consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1,
     occlusionMask: Bool = false, occlusionThreshold: Float = 1, proxyWeight: Float = 0,
-    census: Bool = false
+    census: Bool = false, occlusionRule: OcclusionRule = .leftRight
   ) {
     precondition(
       smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight)
@@ -51,6 +64,7 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
       "Loss weights must be non-negative and α in [0, 1]")
     self.occlusionMask = occlusionMask
     self.occlusionThreshold = occlusionThreshold
+    self.occlusionRule = occlusionRule
     self.proxyWeight = proxyWeight
     self.census = census
     self.coarseScaleWeight = coarseScaleWeight
@@ -79,11 +93,11 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case smoothness, smoothnessWeight, ssimWeight, consistencyWeight, masksOutOfBounds
-    case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight, census
+    case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight, census, occlusionRule
   }
 
   /// Decodes a configuration; keys added later (``coarseScaleWeight``, ``occlusionMask``,
-  /// ``occlusionThreshold``, ``proxyWeight``, ``census``) take their defaults.
+  /// ``occlusionThreshold``, ``proxyWeight``, ``census``, ``occlusionRule``) take their defaults.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     smoothness = try container.decode(Smoothness.self, forKey: .smoothness)
@@ -97,5 +111,7 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
       try container.decodeIfPresent(Float.self, forKey: .occlusionThreshold) ?? 1
     proxyWeight = try container.decodeIfPresent(Float.self, forKey: .proxyWeight) ?? 0
     census = try container.decodeIfPresent(Bool.self, forKey: .census) ?? false
+    occlusionRule =
+      try container.decodeIfPresent(OcclusionRule.self, forKey: .occlusionRule) ?? .leftRight
   }
 }

@@ -31,13 +31,20 @@ public enum OcclusionMask {
     return Tensor(shape: own.shape, scalars: difference.scalars.map { $0 <= threshold ? 1 : 0 })
   }
 
-  /// Both views' masks: the left view's (direction −1) and the right view's (direction +1).
-  public static func masks(left: Tensor, right: Tensor, threshold: Float) -> (
-    left: Tensor, right: Tensor
-  ) {
-    (
-      consistent(own: left, other: right, direction: -1, threshold: threshold),
-      consistent(own: right, other: left, direction: 1, threshold: threshold)
-    )
+  /// Both views' masks: the left view's (direction −1) and the right view's (direction +1), by
+  /// the left-right check or, with ``LossConfiguration/OcclusionRule/coverage``, by
+  /// ``covered(other:direction:)`` (which ignores `threshold`).
+  public static func masks(
+    left: Tensor, right: Tensor, threshold: Float,
+    rule: LossConfiguration.OcclusionRule = .leftRight
+  ) -> (left: Tensor, right: Tensor) {
+    switch rule {
+    case .leftRight:
+      (
+        consistent(own: left, other: right, direction: -1, threshold: threshold),
+        consistent(own: right, other: left, direction: 1, threshold: threshold)
+      )
+    case .coverage: (covered(other: right, direction: -1), covered(other: left, direction: 1))
+    }
   }
 }

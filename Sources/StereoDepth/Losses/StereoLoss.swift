@@ -44,7 +44,8 @@ public struct LossTerms: Codable, Sendable, Equatable {
 /// compares it with this view's own.
 ///
 /// With ``LossConfiguration/occlusionMask``, each scale's reconstruction weights are also
-/// multiplied by that scale's ``OcclusionMask`` (a constant). With
+/// multiplied by that scale's ``OcclusionMask`` (a constant), and under
+/// ``LossConfiguration/OcclusionRule/coverage`` the consistency term's by the finest scale's. With
 /// ``LossConfiguration/proxyWeight`` `λ > 0` and proxies given, the term
 /// `λ · Σ_scales w_s · Σ_views ProxyLoss.term(d_view, p_view, c_view)` is added, with each
 /// coarser scale's targets ``ProxyTargets/downsampled(by:)`` to its grid (weight
@@ -75,6 +76,7 @@ public struct StereoLoss {
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
     var proxyTerm = Tensor(0)
+    var finestMasks: (left: Tensor, right: Tensor)?
     // The finest scale at full weight on the given views; coarser scales (coarse-to-fine
     // networks) on their own downsampled views, weighted by `coarseScaleWeight`.
     var scales = [
@@ -95,7 +97,8 @@ public struct StereoLoss {
         c.occlusionMask
         ? OcclusionMask.masks(
           left: scale.left.disparity, right: scale.right.disparity,
-          threshold: c.occlusionThreshold) : nil
+          threshold: c.occlusionThreshold, rule: c.occlusionRule) : nil
+      if scale.factor == 1 { finestMasks = masks }
       for (selection, image, mask) in [
         (scale.left, scale.leftImage, masks?.left), (scale.right, scale.rightImage, masks?.right),
       ] {
@@ -146,14 +149,17 @@ public struct StereoLoss {
         smoothness + (weighted ? scaleSmoothness : scaleSmoothness.scaled(by: scale.weight))
     }
     if c.consistencyWeight > 0, let warped = output.warpedDisparities {
-      for (own, carried, validity) in [
-        (output.left.disparity, warped.left, output.left.validity),
-        (output.right.disparity, warped.right, output.right.validity),
+      // Under the coverage rule the occluded pixels, where the views rightly disagree, are left
+      // out (the left-right rule's mask would leave out every disagreeing pixel).
+      let masks = c.occlusionRule == .coverage ? finestMasks : nil
+      for (own, carried, validity, mask) in [
+        (output.left.disparity, warped.left, output.left.validity, masks?.left),
+        (output.right.disparity, warped.right, output.right.validity, masks?.right),
       ] {
+        var weights = c.masksOutOfBounds ? validity : nil
+        if let mask { weights = weights.map { $0.detached * mask } ?? mask }
         consistency =
-          consistency
-          + AppearanceLoss.weightedMean(
-            (own - carried).abs(), weights: c.masksOutOfBounds ? validity : nil)
+          consistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: weights)
       }
     }
     var total =
