@@ -104,8 +104,8 @@ public struct StereoLoss {
       ] {
         let error = AppearanceLoss.perPixel(
           selection.reconstruction, image, ssimWeight: c.ssimWeight, census: c.census)
-        var weights = c.masksOutOfBounds ? selection.validity : nil
-        if let mask { weights = weights.map { $0.detached * mask } ?? mask }
+        let weights = Self.weights(
+          validity: c.masksOutOfBounds ? selection.validity : nil, mask: mask)
         scaleReconstruction =
           scaleReconstruction + AppearanceLoss.weightedMean(error, weights: weights)
         if c.smoothnessWeight > 0 {
@@ -156,8 +156,7 @@ public struct StereoLoss {
         (output.left.disparity, warped.left, output.left.validity, masks?.left),
         (output.right.disparity, warped.right, output.right.validity, masks?.right),
       ] {
-        var weights = c.masksOutOfBounds ? validity : nil
-        if let mask { weights = weights.map { $0.detached * mask } ?? mask }
+        let weights = Self.weights(validity: c.masksOutOfBounds ? validity : nil, mask: mask)
         consistency =
           consistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: weights)
       }
@@ -172,5 +171,12 @@ public struct StereoLoss {
         total: total.scalar, reconstruction: reconstruction.scalar, smoothness: smoothness.scalar,
         consistency: consistency.scalar, proxy: proxyTerm.scalar)
     )
+  }
+
+  /// A term's per-pixel weights: the in-bounds mass, times the occlusion mask where there is one
+  /// (the mass then detached, as the mask is a constant).
+  static func weights(validity: Tensor?, mask: Tensor?) -> Tensor? {
+    guard let mask else { return validity }
+    return validity.map { $0.detached * mask } ?? mask
   }
 }
