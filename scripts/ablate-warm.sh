@@ -93,3 +93,7 @@ w3=(--proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensor
 run cov-control d2e9849 12 "${w3[@]}"
 run cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage
 run cov-cons d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency
+# The same, with the consistency term at every scale (it reached only the finest scale's ±2 px
+# offsets before), against cov-control and cov.
+run cons-ms d2e9849 12 "${w3[@]}" --consistency
+run cons-ms-cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency

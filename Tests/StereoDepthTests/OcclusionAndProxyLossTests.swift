@@ -153,6 +153,68 @@ struct OcclusionAndProxyLossTests {
     #expect(Swift.abs(leftRight.consistency - (8.1 / 6 + 8.0 / 6)) < 1e-5)
   }
 
+  @Test("The consistency term adds every scale's, each coarser one weighted")
+  func consistencyAtEveryScale() {
+    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
+    var built = output(
+      error: [Float](repeating: 0, count: 6),
+      leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    built.warpedDisparities = (Tensor.zeros([1, 1, 6, 1]), Tensor.zeros([1, 1, 6, 1]))
+    // A 1/2 scale of three pixels whose warped maps are d + 1 on the left, d − 2 on the right.
+    let ones = Tensor.ones([1, 1, 3, 1])
+    let coarseLeft = Tensor(shape: [1, 1, 3, 1], scalars: [1, 2, 3])
+    let coarseRight = Tensor(shape: [1, 1, 3, 1], scalars: [0.5, 0.5, 0.5])
+    let small = Tensor(shape: [1, 1, 3, 3], repeating: 0.25)
+    var coarse = ScaleOutput(
+      factor: 2,
+      left: SelectionOutput(
+        reconstruction: small, disparity: coarseLeft, validity: ones, probabilities: ones),
+      right: SelectionOutput(
+        reconstruction: small, disparity: coarseRight, validity: ones, probabilities: ones),
+      leftImage: small, rightImage: small)
+    coarse.warpedDisparities = (coarseLeft + ones, coarseRight - ones.scaled(by: 2))
+    built.scales = [
+      coarse,
+      ScaleOutput(
+        factor: 1, left: built.left, right: built.right, leftImage: image, rightImage: image),
+    ]
+    let terms = StereoLoss(
+      configuration: LossConfiguration(
+        smoothness: .edgeAware, smoothnessWeight: 0, consistencyWeight: 1,
+        coarseScaleWeight: 0.5),
+      minimumDisparity: 0)(built, left: image, right: image).terms
+    // Finest: mean |d_L| + mean |d_R| = 8.1/6 + 8/6; the 1/2 scale: 0.5 · (1 + 2).
+    #expect(Swift.abs(terms.consistency - (8.1 / 6 + 8.0 / 6 + 0.5 * 3)) < 1e-5)
+  }
+
+  @Test("The consistency term reaches the matching network's coarse scale")
+  func consistencyReachesCoarseScale() {
+    let model = WNet(
+      configuration: WNetConfiguration(preset: .matching, maximumDisparity: 31), seed: 5)
+    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
+    func coarseGradient(consistency: Float) -> [Float] {
+      let loss = StereoLoss(
+        configuration: LossConfiguration(
+          smoothness: .edgeAware, smoothnessWeight: 0, consistencyWeight: consistency),
+        minimumDisparity: 0)
+      let parameters = model.parameters
+      parameters.zeroGradients()
+      defer { parameters.zeroGradients() }
+      var context = ForwardContext(isTraining: true)
+      let output = model(
+        left: pair.left, right: pair.right, context: &context, warpingDisparities: true)
+      #expect(output.scales.allSatisfy { $0.warpedDisparities != nil })
+      loss(output, left: pair.left, right: pair.right).total.backward()
+      return parameters["coarse.head.filter"]?.gradient?.scalars ?? []
+    }
+    let without = coarseGradient(consistency: 0)
+    let with = coarseGradient(consistency: 1)
+    #expect(!without.isEmpty && with.count == without.count)
+    let change = zip(with, without).map { Swift.abs($0 - $1) }.max() ?? 0
+    #expect(change > 1e-6, "the consistency term adds nothing to the coarse head's gradient")
+  }
+
   @Test("A stored loss without the new keys decodes with both levers off")
   func decodesOldConfiguration() throws {
     let json = """

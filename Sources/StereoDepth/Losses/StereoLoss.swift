@@ -45,7 +45,10 @@ public struct LossTerms: Codable, Sendable, Equatable {
 ///
 /// With ``LossConfiguration/occlusionMask``, each scale's reconstruction weights are also
 /// multiplied by that scale's ``OcclusionMask`` (a constant), and under
-/// ``LossConfiguration/OcclusionRule/coverage`` the consistency term's by the finest scale's. With
+/// ``LossConfiguration/OcclusionRule/coverage`` so are its consistency term's. The consistency
+/// term is computed at every scale that carries ``ScaleOutput/warpedDisparities`` (each
+/// coarser one weighted by `coarseScaleWeight`): with its base disparities constant, the finest
+/// scale alone could only move its ±2 px offsets. With
 /// ``LossConfiguration/proxyWeight`` `λ > 0` and proxies given, the term
 /// `λ · Σ_scales w_s · Σ_views ProxyLoss.term(d_view, p_view, c_view)` is added, with each
 /// coarser scale's targets ``ProxyTargets/downsampled(by:)`` to its grid (weight
@@ -76,18 +79,20 @@ public struct StereoLoss {
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
     var proxyTerm = Tensor(0)
-    var finestMasks: (left: Tensor, right: Tensor)?
     // The finest scale at full weight on the given views; coarser scales (coarse-to-fine
     // networks) on their own downsampled views, weighted by `coarseScaleWeight`.
     var scales = [
       (
         left: output.left, right: output.right, leftImage: left, rightImage: right,
-        factor: 1, weight: Float(1)
+        factor: 1, weight: Float(1), warped: output.warpedDisparities
       )
     ]
     if output.scales.count > 1 && c.coarseScaleWeight > 0 {
       scales += output.scales.dropLast().map {
-        ($0.left, $0.right, $0.leftImage, $0.rightImage, $0.factor, c.coarseScaleWeight)
+        (
+          $0.left, $0.right, $0.leftImage, $0.rightImage, $0.factor, c.coarseScaleWeight,
+          $0.warpedDisparities
+        )
       }
     }
     for scale in scales {
@@ -98,7 +103,6 @@ public struct StereoLoss {
         ? OcclusionMask.masks(
           left: scale.left.disparity, right: scale.right.disparity,
           threshold: c.occlusionThreshold, rule: c.occlusionRule) : nil
-      if scale.factor == 1 { finestMasks = masks }
       for (selection, image, mask) in [
         (scale.left, scale.leftImage, masks?.left), (scale.right, scale.rightImage, masks?.right),
       ] {
@@ -142,24 +146,27 @@ public struct StereoLoss {
           proxyTerm = proxyTerm + (weighted ? scaleProxy : scaleProxy.scaled(by: scale.weight))
         }
       }
+      if c.consistencyWeight > 0, let warped = scale.warped {
+        // Under the coverage rule the occluded pixels, where the views rightly disagree, are
+        // left out (the left-right rule's mask would leave out every disagreeing pixel).
+        let kept = c.occlusionRule == .coverage ? masks : nil
+        var scaleConsistency = Tensor(0)
+        for (own, carried, validity, mask) in [
+          (scale.left.disparity, warped.left, scale.left.validity, kept?.left),
+          (scale.right.disparity, warped.right, scale.right.validity, kept?.right),
+        ] {
+          let weights = Self.weights(validity: c.masksOutOfBounds ? validity : nil, mask: mask)
+          scaleConsistency =
+            scaleConsistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: weights)
+        }
+        consistency =
+          consistency + (weighted ? scaleConsistency : scaleConsistency.scaled(by: scale.weight))
+      }
       reconstruction =
         reconstruction
         + (weighted ? scaleReconstruction : scaleReconstruction.scaled(by: scale.weight))
       smoothness =
         smoothness + (weighted ? scaleSmoothness : scaleSmoothness.scaled(by: scale.weight))
-    }
-    if c.consistencyWeight > 0, let warped = output.warpedDisparities {
-      // Under the coverage rule the occluded pixels, where the views rightly disagree, are left
-      // out (the left-right rule's mask would leave out every disagreeing pixel).
-      let masks = c.occlusionRule == .coverage ? finestMasks : nil
-      for (own, carried, validity, mask) in [
-        (output.left.disparity, warped.left, output.left.validity, masks?.left),
-        (output.right.disparity, warped.right, output.right.validity, masks?.right),
-      ] {
-        let weights = Self.weights(validity: c.masksOutOfBounds ? validity : nil, mask: mask)
-        consistency =
-          consistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: weights)
-      }
     }
     var total =
       reconstruction + smoothness.scaled(by: c.smoothnessWeight)

@@ -15,6 +15,9 @@ public struct ScaleOutput {
   public var leftImage: Tensor
   /// The right view at this scale.
   public var rightImage: Tensor
+  /// For the consistency loss: this scale's right disparity carried to the left grid by this
+  /// scale's left distribution, and the other way round; `nil` unless asked for.
+  public var warpedDisparities: (left: Tensor, right: Tensor)?
 
   /// Creates a scale's output from its parts.
   public init(
@@ -140,7 +143,6 @@ public final class WNet {
       TrainingGraphBuilder.Value(input), views: .both, into: &builder)
     context = builder.context
     var outputs: [ScaleOutput] = []
-    var finest: (left: Tensor, right: Tensor, leftBase: Tensor?, rightBase: Tensor?)?
     for scale in scales {
       let (_, h, w, _) = left.nhwc("W-net left")
       let (leftImage, rightImage) = (
@@ -165,27 +167,24 @@ public final class WNet {
           offsets: (scale.minimumDisparity...maximum).map(Float.init), side: side)(
             logits: logits, baseDisparity: base, source: source)
       }
-      outputs.append(
-        ScaleOutput(
-          factor: scale.factor, left: render(leftLogits, leftBase, rightImage, .left),
-          right: render(rightLogits, rightBase, leftImage, .right), leftImage: leftImage,
-          rightImage: rightImage))
-      finest = (leftLogits, rightLogits, leftBase, rightBase)
+      var output = ScaleOutput(
+        factor: scale.factor, left: render(leftLogits, leftBase, rightImage, .left),
+        right: render(rightLogits, rightBase, leftImage, .right), leftImage: leftImage,
+        rightImage: rightImage)
+      // Every scale's own consistency: the other view's disparity of this scale, rendered by
+      // this scale's distribution (the coarse scales' is what moves a wrong match).
+      if warpingDisparities {
+        output.warpedDisparities = (
+          render(leftLogits, leftBase, output.right.disparity, .left).reconstruction,
+          render(rightLogits, rightBase, output.left.disparity, .right).reconstruction
+        )
+      }
+      outputs.append(output)
     }
-    guard let last = outputs.last, let finest else { preconditionFailure("No scales") }
+    guard let last = outputs.last else { preconditionFailure("No scales") }
     var output = WNetOutput(left: last.left, right: last.right)
     output.scales = outputs
-    if warpingDisparities, let leftBase = finest.leftBase, let rightBase = finest.rightBase {
-      let offsets = OffsetSelection(radius: MatchingWNet.refinementRadius, side: .left).offsets
-      output.warpedDisparities = (
-        OffsetSelection(offsets: offsets, side: .left)(
-          logits: finest.left, baseDisparity: leftBase, source: last.right.disparity
-        ).reconstruction,
-        OffsetSelection(offsets: offsets, side: .right)(
-          logits: finest.right, baseDisparity: rightBase, source: last.left.disparity
-        ).reconstruction
-      )
-    }
+    output.warpedDisparities = last.warpedDisparities
     return output
   }
 
