@@ -48,13 +48,19 @@ struct OcclusionAndProxyLossTests {
         probabilities: ones))
   }
 
+  /// The hand-built row output on a grey row, its reconstructions off by 0.1, 0.2, …, 0.6.
+  func rowOutput() -> (WNetOutput, image: Tensor) {
+    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
+    let built = output(
+      error: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+      leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
+      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    return (built, image)
+  }
+
   @Test("The occlusion mask leaves the masked pixels out of each view's reconstruction mean")
   func maskedReconstruction() {
-    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
-    let error: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    let built = output(
-      error: error, leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
-      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    let (built, image) = rowOutput()
     func total(masked: Bool) -> LossTerms {
       StereoLoss(
         configuration: LossConfiguration(
@@ -128,11 +134,8 @@ struct OcclusionAndProxyLossTests {
 
   @Test("Under the coverage rule reconstruction and consistency skip the occluded pixels")
   func coverageMasksReconstructionAndConsistency() {
-    let image = Tensor(shape: [1, 1, 6, 3], repeating: 0.25)
-    let error: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    var built = output(
-      error: error, leftDisparity: Tensor(shape: [1, 1, 6, 1], scalars: leftDisparity),
-      rightDisparity: Tensor(shape: [1, 1, 6, 1], scalars: rightDisparity), image: image)
+    let (rowBuilt, image) = rowOutput()
+    var built = rowBuilt
     built.warpedDisparities = (Tensor.zeros([1, 1, 6, 1]), Tensor.zeros([1, 1, 6, 1]))
     func terms(_ rule: LossConfiguration.OcclusionRule) -> LossTerms {
       StereoLoss(
