@@ -95,7 +95,7 @@ struct ReliabilityCommandTests {
     environment["OMP_NUM_THREADS"] = "1"
     process.environment = environment
     let errorFile = folder.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     process.standardError = try FileHandle(forWritingTo: errorFile)
     process.standardOutput = FileHandle.nullDevice
     try process.run()
