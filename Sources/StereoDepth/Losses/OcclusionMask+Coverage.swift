@@ -2,7 +2,7 @@ import StereoTensor
 
 extension OcclusionMask {
   /// The largest step between neighbouring disparities of the other view, in pixels of the scale,
-  /// across which ``covered(own:other:direction:)`` treats the two pixels as one surface.
+  /// across which ``covered(other:direction:)`` treats the two pixels as one surface.
   public static let coverageStep: Float = 1
 
   /// The mask of the pixels that the other view sees: a pixel is kept when some pixel of the other
