@@ -97,3 +97,6 @@ run cov-cons d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency
 # offsets before), against cov-control and cov.
 run cons-ms d2e9849 12 "${w3[@]}" --consistency
 run cons-ms-cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency
+# The recipe once more with other batches: how far these fine-tunes scatter (informational,
+# never ships).
+run cov-control-b d2e9849 13 "${w3[@]}"
