@@ -4,14 +4,15 @@
 `wnet infer` marks a pixel unknown when it fails the left-right check, and `wnet eval` fills
 every unknown pixel with the KITTI devkit's background interpolation, the right guess for an
 occluded pixel (it belongs to the farther surface) but not for a visible pixel whose match the
-check rejected. SGM (Hirschmüller 2008, section 3.4) tells the two apart with the right view's
+check rejected. SGM (Hirschmüller 2008) tells the two apart with the right view's
 disparities `d_R`: a left pixel is *occluded* when no right pixel maps onto it, and a
 *mismatch* otherwise. Here both views' dense disparities come from `wnet eval --dense -o` (the
 right view's from the mirrored pair: both views flipped and swapped), and every rejected pixel
 is classified by one of two rules:
 
     cover:  x is visible when some right pixel u has |u + d_R(u) − x| ≤ 0.5 (or the segment
-            between two neighbouring right pixels spans x with a step below 1 px);
+            between two neighbouring right pixels spans x with a step of at most 1 px, as
+            `OcclusionMask.covered`);
     front:  x is occluded when d_R(x − d_L(x)) > d_L(x) + 1 (the right view sees a nearer
             surface there).
 
@@ -98,9 +99,9 @@ def covered(right):
     nearest = np.rint(target).astype(int)
     ok = (nearest >= 0) & (nearest < w)
     flags[rows[ok], nearest[ok]] = True
-    # Segments between neighbouring right pixels on one surface (a step below 1 px).
+    # Segments between neighbouring right pixels on one surface (a step of at most 1 px).
     a, b = target[:, :-1], target[:, 1:]
-    smooth = np.abs(right[:, 1:] - right[:, :-1]) < 1
+    smooth = np.abs(right[:, 1:] - right[:, :-1]) <= 1
     lo = np.ceil(np.minimum(a, b)).astype(int)
     hi = np.floor(np.maximum(a, b)).astype(int)
     for y, x in zip(*np.nonzero(smooth & (hi >= lo))):
@@ -134,7 +135,6 @@ def main():
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     model = ["--model", args.model] if args.model else []
-    results = {}
     for item in args.data:
         name, root = item.split("=", 1)
         work = os.path.join(args.work, name)
@@ -165,7 +165,6 @@ def main():
                       report)
             with open(report) as f:
                 doc = json.load(f)
-            results.setdefault(name, {})[key] = doc
             bad3 = {p["identifier"]: round(p["all"]["bad3"] * 100, 2) for p in doc["pairs"]}
             print("  %-8s pooled %.2f  mean %.2f  density %.1f" % (
                 key, doc["all"]["bad3"] * 100, np.mean(list(bad3.values())),

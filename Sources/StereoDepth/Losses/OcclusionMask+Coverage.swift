@@ -6,7 +6,7 @@ extension OcclusionMask {
   public static let coverageStep: Float = 1
 
   /// The mask of the pixels that the other view sees: a pixel is kept when some pixel of the other
-  /// view maps onto it (SGM's occlusion test, Hirschmüller 2008, section 3.4).
+  /// view maps onto it (how SGM tells occlusions from mismatches, Hirschmüller 2008).
   ///
   /// The other view's pixel `u` of a row, with disparity `o(u)`, lands in this view at
   /// `t(u) = u − direction·o(u)` (the left view, direction −1: `t = u + d_R(u)`; the right view,

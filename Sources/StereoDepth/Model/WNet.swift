@@ -128,6 +128,7 @@ public final class WNet {
         rightSelection(logits: scores.slice(axis: 3, d..<(2 * d)), source: leftOutput.disparity)
           .reconstruction
       )
+      output.scales[0].warpedDisparities = output.warpedDisparities
     }
     return output
   }
