@@ -100,3 +100,9 @@ run cons-ms-cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency
 # The recipe once more with other batches: how far these fine-tunes scatter (informational,
 # never ships).
 run cov-control-b d2e9849 13 "${w3[@]}"
+# 2026-12-02 (seventh session), from the same weights and recipe: SGBM's proxies in the
+# teacher's holes, three seeds (copy runs/teach-d-w3/proxies and an SGBM run's proxies, such as
+# runs/ab-proxy10/proxies, into each folder first), against cov-control and cov-control-b.
+run holes-12 d2e9849 12 "${w3[@]}" --proxy-holes sgbm
+run holes-13 d2e9849 13 "${w3[@]}" --proxy-holes sgbm
+run holes-14 d2e9849 14 "${w3[@]}" --proxy-holes sgbm

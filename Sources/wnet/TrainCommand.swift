@@ -143,6 +143,12 @@ extension WNetCommand {
     var proxyTeacher: String?
 
     @Option(
+      help: ArgumentHelp(
+        "With --proxy-teacher, what the pixels the teacher rejects hold: empty (no proxy) or "
+          + "sgbm (OpenCV SGBM's proxy where it has one, cached beside). Default: empty."))
+    var proxyHoles: TrainingDataRecipe.ProxyHoles?
+
+    @Option(
       help:
         "The weight of the smoothness term per view (default: the preset's, 0.01 for matching, 0.1 for realtime, 0.001 for original)."
     )
@@ -350,6 +356,7 @@ extension WNetCommand {
           + (minCoverage == nil ? [] : ["--min-coverage"])
           + (minContrast == nil ? [] : ["--min-contrast"])
           + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
+          + (proxyHoles == nil ? [] : ["--proxy-holes"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -363,6 +370,10 @@ extension WNetCommand {
       }
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if let proxyTeacher { revised.proxyTeacher = Self.absolute(proxyTeacher) }
+      if let proxyHoles { revised.proxyHoles = proxyHoles }
+      if revised.proxyHoles != .empty && revised.proxyTeacher == nil {
+        throw CLIError("'--proxy-holes \(revised.proxyHoles.rawValue)' needs '--proxy-teacher'")
+      }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
         || revised.split == nil
       {
@@ -394,6 +405,7 @@ extension WNetCommand {
       }
       check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
       check("--proxy-teacher", proxyTeacher.map(Self.absolute), stored.data.proxyTeacher ?? "SGBM")
+      check("--proxy-holes", proxyHoles?.rawValue, stored.data.proxyHoles.rawValue)
       if census && !stored.loss.census {
         conflicts.append("'--census' (the run trains with colour L1)")
       }
@@ -534,3 +546,4 @@ struct CLIError: Error, CustomStringConvertible {
 
 extension WNetPreset: ExpressibleByArgument {}
 extension LossConfiguration.OcclusionRule: ExpressibleByArgument {}
+extension TrainingDataRecipe.ProxyHoles: ExpressibleByArgument {}

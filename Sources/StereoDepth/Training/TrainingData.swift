@@ -75,8 +75,14 @@ public struct TrainingData {
         }
         let folder = runDirectory.appendingPathComponent("proxies", isDirectory: true)
         if let teacher = data.proxyTeacher {
-          proxyProvider = try TeacherProxyCache(
-            teacher: URL(fileURLWithPath: teacher), folder: folder)
+          let cache = try TeacherProxyCache(teacher: URL(fileURLWithPath: teacher), folder: folder)
+          switch data.proxyHoles {
+          case .empty: proxyProvider = cache
+          case .sgbm:
+            proxyProvider = FilledProxyProvider(
+              primary: cache,
+              fallback: ProxyDisparityCache(configuration: data.proxies, folder: folder))
+          }
         } else {
           proxyProvider = ProxyDisparityCache(configuration: data.proxies, folder: folder)
         }

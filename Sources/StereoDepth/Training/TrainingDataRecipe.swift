@@ -33,6 +33,17 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   /// A model file whose disparities replace SGBM's as the proxies (``TeacherProxyCache``), or
   /// `nil` for SGBM's (``proxies``).
   public var proxyTeacher: String?
+  /// With ``proxyTeacher``: what the pixels that the teacher leaves empty hold.
+  public var proxyHoles: ProxyHoles = .empty
+
+  /// What a teacher's proxy holds where the teacher rejects its own estimate.
+  public enum ProxyHoles: String, Codable, CaseIterable, Sendable {
+    /// Nothing: the proxy term leaves those pixels out.
+    case empty
+    /// SGBM's proxy and confidence where SGBM has one (``ProxyDisparityCache`` with
+    /// ``proxies``; ``FilledProxyProvider``).
+    case sgbm
+  }
 
   /// Creates a data recipe; the default is synthetic scenes only.
   public init(
@@ -72,6 +83,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       problems.append(
         "without data sources every pair is synthetic; the share is \(syntheticShare)")
     }
+    if proxyHoles != .empty && proxyTeacher == nil {
+      problems.append("the proxy holes are filled only in a teacher's proxies")
+    }
     if validationSamples < 0 {
       problems.append("the held-out sample count must not be negative, got \(validationSamples)")
     }
@@ -110,6 +124,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       changes.append(
         "proxy teacher \(other.proxyTeacher ?? "none (SGBM)") → \(proxyTeacher ?? "none (SGBM)")")
     }
+    if proxyHoles != other.proxyHoles {
+      changes.append("proxy holes \(other.proxyHoles.rawValue) → \(proxyHoles.rawValue)")
+    }
     return changes
   }
 
@@ -135,7 +152,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
-    case proxies, proxyTeacher
+    case proxies, proxyTeacher, proxyHoles
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -158,6 +175,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       try container.decodeIfPresent(ProxyDisparityConfiguration.self, forKey: .proxies)
       ?? .standard
     proxyTeacher = try container.decodeIfPresent(String.self, forKey: .proxyTeacher)
+    proxyHoles = try container.decodeIfPresent(ProxyHoles.self, forKey: .proxyHoles) ?? .empty
   }
 }
 

@@ -1,0 +1,34 @@
+/// One proxy's holes filled from another's.
+extension StereoProxy {
+  /// This proxy with each unknown pixel (`+∞`) taken from `other` where `other` knows it, per
+  /// view: `d(x) = d_self(x)` and `c(x) = c_self(x)` where `d_self(x)` is finite, else
+  /// `d(x) = d_other(x)` and `c(x) = c_other(x)`.
+  ///
+  /// `other` must have this proxy's size.
+  public func filling(from other: StereoProxy) -> StereoProxy {
+    precondition(
+      other.leftDisparity.width == leftDisparity.width
+        && other.leftDisparity.height == leftDisparity.height,
+      "Proxies of \(leftDisparity.width)×\(leftDisparity.height) and "
+        + "\(other.leftDisparity.width)×\(other.leftDisparity.height) cannot be merged")
+    func fill(_ map: Image, _ confidence: Image, _ from: Image, _ fromConfidence: Image)
+      -> (Image, Image)
+    {
+      var map = map
+      var confidence = confidence
+      for index in map.pixels.indices where !map.pixels[index].isFinite {
+        guard from.pixels[index].isFinite else { continue }
+        map.pixels[index] = from.pixels[index]
+        confidence.pixels[index] = fromConfidence.pixels[index]
+      }
+      return (map, confidence)
+    }
+    let (left, leftConfidence) = fill(
+      leftDisparity, leftConfidence, other.leftDisparity, other.leftConfidence)
+    let (right, rightConfidence) = fill(
+      rightDisparity, rightConfidence, other.rightDisparity, other.rightConfidence)
+    return StereoProxy(
+      leftDisparity: left, leftConfidence: leftConfidence, rightDisparity: right,
+      rightConfidence: rightConfidence)
+  }
+}
