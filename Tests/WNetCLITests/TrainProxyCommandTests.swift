@@ -75,4 +75,41 @@ struct TrainProxyCommandTests {
     #expect(other.status == 1, "\(other.standardError)")
     #expect(other.standardError.contains("--proxy-teacher"), "\(other.standardError)")
   }
+
+  @Test("--proxy-holes sgbm caches SGBM's proxies beside the teacher's; it needs a teacher")
+  func holesRun() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CLI.synthesizeScenes(in: folder)
+    let teacher = try CLI.smallModel(in: folder)
+    let run = folder.appendingPathComponent("run")
+    let outcome = try CLI.run([
+      "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "1",
+      "--proxy-teacher", teacher.path, "--proxy-holes", "sgbm", "--steps", "1", "--batch-size",
+      "1", "--height", "16", "--width", "32", "--validate-every", "0", "--output", run.path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    let proxies = try FileManager.default.contentsOfDirectory(
+      atPath: run.appendingPathComponent("proxies").path)
+    let taught = Self.completePairs(proxies, key: ".teacher-")
+    let sgbm = Self.completePairs(proxies, key: ".sgbm-")
+    #expect(!taught.isEmpty, "\(proxies)")
+    // The consumed pair has both (later pairs may be stopped between the two at exit).
+    let name = { (stem: String) in String(stem.prefix { $0 != "." }) }
+    #expect(!Set(taught.map(name)).isDisjoint(with: sgbm.map(name)), "\(proxies)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyHoles == .sgbm)
+    let other = try CLI.run([
+      "train", "--resume", "--proxy-holes", "empty", "--steps", "2", "--output", run.path,
+    ])
+    #expect(other.status == 1 && other.standardError.contains("--proxy-holes"))
+
+    let alone = try CLI.run([
+      "train", "--data", data.path, "--proxy-holes", "sgbm", "--output",
+      folder.appendingPathComponent("alone").path,
+    ])
+    #expect(alone.status == 1, "\(alone.standardError)")
+    #expect(alone.standardError.contains("'--proxy-holes sgbm' needs '--proxy-teacher'"))
+    #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
+  }
 }
