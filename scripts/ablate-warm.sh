@@ -106,3 +106,9 @@ run cov-control-b d2e9849 13 "${w3[@]}"
 run holes-12 d2e9849 12 "${w3[@]}" --proxy-holes sgbm
 run holes-13 d2e9849 13 "${w3[@]}" --proxy-holes sgbm
 run holes-14 d2e9849 14 "${w3[@]}" --proxy-holes sgbm
+# The same three seeds with the proxy term at weight 10, no holes filled (copy
+# runs/teach-d-w3/proxies in first).
+w10=(--proxy-weight 10 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensors")
+run w10-12 d2e9849 12 "${w10[@]}"
+run w10-13 d2e9849 13 "${w10[@]}"
+run w10-14 d2e9849 14 "${w10[@]}"
