@@ -112,3 +112,6 @@ w10=(--proxy-weight 10 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetens
 run w10-12 d2e9849 12 "${w10[@]}"
 run w10-13 d2e9849 13 "${w10[@]}"
 run w10-14 d2e9849 14 "${w10[@]}"
+# The control recipe with seed 14 (informational, never ships): the third seed of the control,
+# so that holes-14 and w10-14 have a pair.
+run control-14 d2e9849 14 "${w3[@]}"
