@@ -48,21 +48,32 @@ struct TrainProxyCommandTests {
     return stems.filter { stem in suffixes.allSatisfy { finished.contains(stem + $0) } }.sorted()
   }
 
+  /// A one-step run in `folder/run` on two synthetic scenes with a small model as the proxy
+  /// teacher and `options` added; returns the data folder, the teacher, the run folder and the
+  /// names in its `proxies` folder.
+  static func teacherRun(in folder: URL, _ options: [String] = []) throws -> (
+    data: URL, teacher: URL, run: URL, proxies: [String]
+  ) {
+    let data = try CLI.synthesizeScenes(in: folder)
+    let teacher = try CLI.smallModel(in: folder)
+    let run = folder.appendingPathComponent("run")
+    let outcome = try CLI.run(
+      [
+        "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "1",
+        "--proxy-teacher", teacher.path, "--steps", "1", "--batch-size", "1", "--height", "16",
+        "--width", "32", "--validate-every", "0", "--output", run.path,
+      ] + options)
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    let proxies = try FileManager.default.contentsOfDirectory(
+      atPath: run.appendingPathComponent("proxies").path)
+    return (data, teacher, run, proxies)
+  }
+
   @Test("--proxy-teacher caches the teacher's proxies under its key; the recipe keeps it")
   func teacherRun() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let data = try CLI.synthesizeScenes(in: folder)
-    let teacher = try CLI.smallModel(in: folder)
-    let run = folder.appendingPathComponent("run")
-    let outcome = try CLI.run([
-      "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "1",
-      "--proxy-teacher", teacher.path, "--steps", "1", "--batch-size", "1", "--height", "16",
-      "--width", "32", "--validate-every", "0", "--output", run.path,
-    ])
-    #expect(outcome.status == 0, "\(outcome.standardError)")
-    let proxies = try FileManager.default.contentsOfDirectory(
-      atPath: run.appendingPathComponent("proxies").path)
+    let (data, teacher, run, proxies) = try Self.teacherRun(in: folder)
     #expect(!Self.completePairs(proxies, key: ".teacher-").isEmpty, "\(proxies)")
     #expect(!proxies.contains { $0.contains(".sgbm-") }, "\(proxies)")
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
@@ -80,17 +91,7 @@ struct TrainProxyCommandTests {
   func holesRun() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let data = try CLI.synthesizeScenes(in: folder)
-    let teacher = try CLI.smallModel(in: folder)
-    let run = folder.appendingPathComponent("run")
-    let outcome = try CLI.run([
-      "train", "--data", data.path, "--synthetic-share", "0", "--proxy-weight", "1",
-      "--proxy-teacher", teacher.path, "--proxy-holes", "sgbm", "--steps", "1", "--batch-size",
-      "1", "--height", "16", "--width", "32", "--validate-every", "0", "--output", run.path,
-    ])
-    #expect(outcome.status == 0, "\(outcome.standardError)")
-    let proxies = try FileManager.default.contentsOfDirectory(
-      atPath: run.appendingPathComponent("proxies").path)
+    let (data, _, run, proxies) = try Self.teacherRun(in: folder, ["--proxy-holes", "sgbm"])
     let taught = Self.completePairs(proxies, key: ".teacher-")
     let sgbm = Self.completePairs(proxies, key: ".sgbm-")
     #expect(!taught.isEmpty, "\(proxies)")
