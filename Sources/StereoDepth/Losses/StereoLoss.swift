@@ -127,7 +127,8 @@ public struct StereoLoss {
           }
         }
       }
-      let weighted = scale.weight == 1
+      // A coarser scale's terms count `coarseScaleWeight` times (the finest scale's as they are).
+      let weigh = { (term: Tensor) in scale.weight == 1 ? term : term.scaled(by: scale.weight) }
       if c.proxyWeight > 0, let proxy {
         let target = proxy.downsampled(by: scale.factor)
         precondition(
@@ -143,7 +144,7 @@ public struct StereoLoss {
             + ProxyLoss.term(
               disparity: scale.right.disparity, proxy: target.rightDisparity,
               confidence: target.rightConfidence)
-          proxyTerm = proxyTerm + (weighted ? scaleProxy : scaleProxy.scaled(by: scale.weight))
+          proxyTerm = proxyTerm + weigh(scaleProxy)
         }
       }
       if c.consistencyWeight > 0, let warped = scale.warped {
@@ -159,14 +160,10 @@ public struct StereoLoss {
           scaleConsistency =
             scaleConsistency + AppearanceLoss.weightedMean((own - carried).abs(), weights: weights)
         }
-        consistency =
-          consistency + (weighted ? scaleConsistency : scaleConsistency.scaled(by: scale.weight))
+        consistency = consistency + weigh(scaleConsistency)
       }
-      reconstruction =
-        reconstruction
-        + (weighted ? scaleReconstruction : scaleReconstruction.scaled(by: scale.weight))
-      smoothness =
-        smoothness + (weighted ? scaleSmoothness : scaleSmoothness.scaled(by: scale.weight))
+      reconstruction = reconstruction + weigh(scaleReconstruction)
+      smoothness = smoothness + weigh(scaleSmoothness)
     }
     var total =
       reconstruction + smoothness.scaled(by: c.smoothnessWeight)
