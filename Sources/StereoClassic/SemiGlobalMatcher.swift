@@ -142,10 +142,23 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
   /// that will match (`wnet infer --method sgbm`) starts the pool while it reads its images
   /// rather than inside its first ``fixedPointDisparity(left:right:)`` (about 4 ms of the first
   /// call at 640×480 on 2 cores). Harmless when called more than once or never followed by a
-  /// call.
+  /// call. The process must call ``waitForWarmUp()`` before it exits.
   public static func warmUpInBackground() {
-    Thread.detachNewThread { wnet_classic_warm_up() }
+    warmUps.enter()
+    Thread.detachNewThread {
+      wnet_classic_warm_up()
+      warmUps.leave()
+    }
   }
+
+  /// Returns once every warm-up that ``warmUpInBackground()`` started has finished (at once when
+  /// none runs). A process that exits while OpenCV's pool is still starting, on an early error
+  /// for example, destroys OpenCV's globals under that thread and crashes (about one exit in
+  /// 300 with a bad calibration file).
+  public static func waitForWarmUp() { warmUps.wait() }
+
+  /// The warm-ups in flight.
+  private static let warmUps = DispatchGroup()
 
   /// OpenCV's fixed-point disparities of a pair.
   ///

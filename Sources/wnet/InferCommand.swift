@@ -176,6 +176,8 @@ extension WNetCommand {
       }
       let (left, right) = (views[0], views[1])
       if classic.method == .sgbm { SemiGlobalMatcher.warmUpInBackground() }
+      // The process must not exit, an error included, while OpenCV's pool is still starting.
+      defer { SemiGlobalMatcher.waitForWarmUp() }
       var leftImage = try ImageIO.readColor(URL(fileURLWithPath: left))
       var rightImage = try ImageIO.readColor(URL(fileURLWithPath: right))
       guard leftImage.width == rightImage.width, leftImage.height == rightImage.height else {
