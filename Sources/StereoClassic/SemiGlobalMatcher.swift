@@ -151,10 +151,11 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
     }
   }
 
-  /// Returns once every warm-up that ``warmUpInBackground()`` started has finished (at once when
-  /// none runs). A process that exits while OpenCV's pool is still starting, on an early error
-  /// for example, destroys OpenCV's globals under that thread and crashes (about one exit in
-  /// 300 with a bad calibration file).
+  /// Waits for every warm-up that ``warmUpInBackground()`` started (at once when none runs).
+  ///
+  /// A process that exits while OpenCV's pool is still starting, on an early error for example,
+  /// destroys OpenCV's globals under that thread and crashes (about one exit in 300 with a bad
+  /// calibration file).
   public static func waitForWarmUp() { warmUps.wait() }
 
   /// The warm-ups in flight.
