@@ -115,3 +115,13 @@ run w10-14 d2e9849 14 "${w10[@]}"
 # The control recipe with seed 14 (informational, never ships): the third seed of the control,
 # so that holes-14 and w10-14 have a pair.
 run control-14 d2e9849 14 "${w3[@]}"
+# 2026-12-02 (eighth session), from the same weights: the whole range matched at 1/4
+# (--quarter-coarse), transplanted (the features and the 1/2 and 1/1 refinement copied, the
+# coarse stage seeded), 1500 steps with the rate dropped at 1000 so that the new stage trains;
+# two seeds (copy runs/teach-d-w3/proxies in first).
+qc=(--proxy-weight 3 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01
+  --local-coarse-estimate --local-refinement-estimates --steps 1500 --learning-rate 1e-3
+  --learning-rate-drops 1000 --proxy-teacher "$root/init-6d1956c.safetensors"
+  --quarter-coarse --transplant)
+run qc-12 d2e9849 12 "${qc[@]}"
+run qc-13 d2e9849 13 "${qc[@]}"

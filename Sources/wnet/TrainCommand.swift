@@ -87,6 +87,14 @@ extension WNetCommand {
         valueName: "file"))
     var initFrom: String?
 
+    @Flag(
+      help: ArgumentHelp(
+        "With --init-from: the run's architecture options may change the model's parameters "
+          + "(the same preset and range); parameters of the same name and shape are copied, the "
+          + "others start from the seed (a warm start of a new architecture, such as "
+          + "--quarter-coarse from a 1/8 model)."))
+    var transplant = false
+
     @Option(help: "Save a checkpoint every this many steps (and at the end) (default: 500).")
     var checkpointEvery: Int?
 
@@ -208,6 +216,9 @@ extension WNetCommand {
         throw ValidationError(
           "'--init-from' starts a new run; '--resume' continues one: give one of them.")
       }
+      if transplant && initFrom == nil {
+        throw ValidationError("'--transplant' needs '--init-from'.")
+      }
       if let checkpointEvery, checkpointEvery <= 0 {
         throw ValidationError("'--checkpoint-every' must be positive.")
       }
@@ -299,7 +310,8 @@ extension WNetCommand {
       let model = architecture.applied(to: recipe.model)
       guard preset == recipe.model.preset, low == recipe.model.minimumDisparity,
         high == recipe.model.maximumDisparity,
-        model == recipe.model || (owner != nil && model.hasSameParameters(as: recipe.model))
+        model == recipe.model
+          || (owner != nil && (transplant || model.hasSameParameters(as: recipe.model)))
       else {
         let settings = recipe.model.matchingOnlySettings.map(ArchitectureOptions.option)
         let context = settings.isEmpty ? "" : " (\(settings.joined(separator: " ")))"
@@ -457,7 +469,13 @@ extension WNetCommand {
       if let newRunRecipe {
         if let initial, let weights = initialWeights {
           trainer = try Trainer(
-            recipe: newRunRecipe, initialModel: initial.model, source: weights.path)
+            recipe: newRunRecipe, initialModel: initial.model, source: weights.path,
+            transplant: transplant)
+          if !trainer.freshParameters.isEmpty {
+            Console.note(
+              "Transplanted: \(trainer.freshParameters.count) parameters start from the seed "
+                + "(\(trainer.freshParameters.joined(separator: ", "))).")
+          }
           // Provenance: the file, its step and the command that trained it.
           notes["initial weights"] =
             "\(weights.standardizedFileURL.path) (step \(initial.metadata.step))"

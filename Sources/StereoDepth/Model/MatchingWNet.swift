@@ -43,6 +43,12 @@ import StereoTensor
 /// its first unit 33→24, its head → 9), which reach ±16 input pixels: a coarse estimate one
 /// candidate off is then within its reach.
 ///
+/// With `quarterCoarse`, the features stop at 1/4 (`deepFeatures` adds its units there, 24→24),
+/// the whole range is matched at 1/4 (`corr(f¼_L, f¼_R)` over `D4` candidates in 1/4 pixels,
+/// concat f¼, the same coarse units from 24+D4 channels), and the refinement runs at 1/2 and 1/1
+/// only (the same units and names as above, so that their weights carry over from a 1/8 model
+/// through `wnet train --init-from`).
+///
 /// every convolution but the heads followed by batch norm and ReLU ("conv" above is
 /// ``ConvBatchNormReLU``). The previous scale's `d` is the softmax expectation of its scores
 /// (plus its own `d0`). The candidates at 1/8 are `d8_k = ⌊min/8⌋ + k`,
@@ -79,7 +85,8 @@ public final class MatchingWNet: StereoNetwork {
   /// With `correlationSkip`: `α`, shape `[1]`, the scale of the correlation volume added to
   /// the coarse scores (`nil` without it).
   public let correlationSkipScale: Parameter?
-  /// The refinement units at 1/4, 1/2 and 1/1 (one array per scale).
+  /// The refinement units at 1/4, 1/2 and 1/1 (one array per level of
+  /// ``refinementLevels(_:)``).
   public let refinements: [[ConvBatchNormReLU]]
   /// The refinement heads: `K` offset scores per scale.
   public let refinementHeads: [Conv2D]
@@ -100,8 +107,15 @@ public final class MatchingWNet: StereoNetwork {
     [configuration.wideRefinement ? wideRefinementRadius : refinementRadius]
       + [refinementRadius, refinementRadius]
   }
-  /// The coarsest scale's factor (input pixels per coarse pixel).
-  public static let coarseFactor = 8
+  /// The coarsest scale's factor (input pixels per coarse pixel): 8, or 4 with `quarterCoarse`.
+  public static func coarseFactor(_ configuration: WNetConfiguration) -> Int {
+    configuration.quarterCoarse ? 4 : 8
+  }
+  /// The refinement levels the network has: 0 (1/4), 1 (1/2) and 2 (1/1); `[1, 2]` with
+  /// `quarterCoarse`. Level `l` runs at `1/2^(2−l)` and reads the pyramid's entry `2 − l`.
+  public static func refinementLevels(_ configuration: WNetConfiguration) -> [Int] {
+    configuration.quarterCoarse ? [1, 2] : [0, 1, 2]
+  }
   /// The `ε` of the features' RMS normalization before correlation (`cosineCorrelation`).
   public static let normalizationEpsilon: Float = 0.01
   /// The number of units of the context branch at 1/16.
@@ -116,11 +130,11 @@ public final class MatchingWNet: StereoNetwork {
   /// `localRefinementEstimates`, the offsets on each side of the most likely one at 1/4 and 1/2.
   public static let localEstimateRadius = 1
 
-  /// The coarse candidates `⌊min/8⌋ …`, in 1/8 pixels.
+  /// The coarse candidates `⌊min/f⌋ …`, in 1/f pixels (`f` = ``coarseFactor(_:)``).
   public static func coarseRange(_ configuration: WNetConfiguration) -> (
     minimum: Int, count: Int
   ) {
-    let f = coarseFactor
+    let f = coarseFactor(configuration)
     let minimum = Int((Double(configuration.minimumDisparity) / Double(f)).rounded(.down))
     let span = configuration.maximumDisparity - f * minimum + 1
     return (minimum, max(2, (span + f - 1) / f))
@@ -131,38 +145,37 @@ public final class MatchingWNet: StereoNetwork {
     precondition(configuration.preset == .matching, "MatchingWNet needs the matching preset")
     self.configuration = configuration
     let widths = Self.featureWidths
-    features = [
-      [
+    let coarseLevel = configuration.quarterCoarse ? 2 : 3
+    var features: [[ConvBatchNormReLU]] = (0..<coarseLevel).map { level in
+      let input = level == 0 ? 3 : widths[level - 1]
+      return [
         ConvBatchNormReLU(
-          inputChannels: 3, outputChannels: widths[0], kernelSize: 3, stride: 2,
+          inputChannels: input, outputChannels: widths[level], kernelSize: 3, stride: 2,
           using: &generator)
-      ],
-      [
-        ConvBatchNormReLU(
-          inputChannels: widths[0], outputChannels: widths[1], kernelSize: 3, stride: 2,
-          using: &generator),
-        ConvBatchNormReLU(
-          inputChannels: widths[1], outputChannels: widths[1], kernelSize: 3, using: &generator),
-      ],
-      [
-        ConvBatchNormReLU(
-          inputChannels: widths[1], outputChannels: widths[2], kernelSize: 3, stride: 2,
-          using: &generator),
-        ConvBatchNormReLU(
-          inputChannels: widths[2], outputChannels: widths[2], kernelSize: 3, using: &generator),
       ]
-        + (0..<(configuration.deepFeatures ? Self.deepFeatureUnitCount : 0)).map { _ in
-          ConvBatchNormReLU(
-            inputChannels: widths[2], outputChannels: widths[2], kernelSize: 3, using: &generator)
-        },
-    ]
+        + (level == 0
+          ? []
+          : [
+            ConvBatchNormReLU(
+              inputChannels: widths[level], outputChannels: widths[level], kernelSize: 3,
+              using: &generator)
+          ])
+    }
+    let matchedWidth = widths[coarseLevel - 1]
+    for _ in 0..<(configuration.deepFeatures ? Self.deepFeatureUnitCount : 0) {
+      features[coarseLevel - 1].append(
+        ConvBatchNormReLU(
+          inputChannels: matchedWidth, outputChannels: matchedWidth, kernelSize: 3,
+          using: &generator))
+    }
+    self.features = features
     fullResolutionFeatures = ConvBatchNormReLU(
       inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)
     let d8 = Self.coarseRange(configuration).count
     let cw = Self.coarseWidth
     var coarse = [
       ConvBatchNormReLU(
-        inputChannels: widths[2] + d8, outputChannels: cw, kernelSize: 3, using: &generator)
+        inputChannels: matchedWidth + d8, outputChannels: cw, kernelSize: 3, using: &generator)
     ]
     if !configuration.coarseContext {
       coarse.append(
@@ -179,7 +192,8 @@ public final class MatchingWNet: StereoNetwork {
     let unitCounts = [2, 1, 1]
     var refinements: [[ConvBatchNormReLU]] = []
     var heads: [Conv2D] = []
-    for (level, (width, count)) in zip(refineWidths, unitCounts).enumerated() {
+    for level in Self.refinementLevels(configuration) {
+      let (width, count) = (refineWidths[level], unitCounts[level])
       let k = 2 * Self.refinementRadii(configuration)[level] + 1
       var units = [
         ConvBatchNormReLU(
@@ -209,7 +223,8 @@ public final class MatchingWNet: StereoNetwork {
     }
   }
 
-  /// The feature pyramid of one view's RGB: `[f¹, f½, f¼, f⅛]`.
+  /// The feature pyramid of one view's RGB: `[f¹, f½, f¼, f⅛]` (`[f¹, f½, f¼]` with
+  /// `quarterCoarse`).
   func pyramid<Builder: NetworkBuilder>(
     _ rgb: Builder.Value, view: String, into builder: inout Builder
   ) -> [Builder.Value] {
@@ -257,16 +272,17 @@ public final class MatchingWNet: StereoNetwork {
       side == .left ? rightMatched : leftMatched
     }
 
-    // Stage: the whole range at 1/8, as absolute candidates.
+    // Stage: the whole range at 1/8 (1/4), as absolute candidates.
     let (coarseMinimum, d8) = Self.coarseRange(configuration)
+    let c = leftPyramid.count - 1  // the coarse features' index
     var scores: [StereoSide: Builder.Value] = [:]
     var disparity: [StereoSide: Builder.Value] = [:]
     for side in sides {
       let name = "coarse.\(side.rawValue)"
       let volume = builder.correlation(
-        leftMatched[3], rightMatched[3], minimumDisparity: coarseMinimum, candidateCount: d8,
+        leftMatched[c], rightMatched[c], minimumDisparity: coarseMinimum, candidateCount: d8,
         view: view(side), name: "\(name).correlation")
-      var x = builder.concatenated([own(side)[3], volume], name: "\(name).concat")
+      var x = builder.concatenated([own(side)[c], volume], name: "\(name).concat")
       for (index, unit) in coarse.enumerated() {
         x = builder.convBatchNormReLU(x, unit, name: "coarse.\(index).\(side.rawValue)")
       }
@@ -298,12 +314,13 @@ public final class MatchingWNet: StereoNetwork {
     }
     var result = [
       ScaleScores(
-        factor: Self.coarseFactor, minimumDisparity: coarseMinimum, candidateCount: d8,
+        factor: Self.coarseFactor(configuration), minimumDisparity: coarseMinimum, candidateCount: d8,
         left: scores[.left]!, right: scores[.right])
     ]
 
     // Stage: offsets around the up-sampled estimate at 1/4, 1/2 and 1/1.
-    for (level, units) in refinements.enumerated() {
+    let levels = Self.refinementLevels(configuration)
+    for (index, (level, units)) in zip(levels, refinements).enumerated() {
       let r = Self.refinementRadii(configuration)[level]
       let pyramidIndex = 2 - level  // f¼, f½, f¹
       var bases: [StereoSide: Builder.Value] = [:]
@@ -324,9 +341,9 @@ public final class MatchingWNet: StereoNetwork {
           x = builder.convBatchNormReLU(x, unit, name: "refine.\(level).\(index).\(side.rawValue)")
         }
         scores[side] = builder.convolution(
-          x, refinementHeads[level], outputChannels: nil,
+          x, refinementHeads[index], outputChannels: nil,
           name: "refine.\(level).head.\(side.rawValue)")
-        if level < refinements.count - 1 {
+        if index < refinements.count - 1 {
           disparity[side] =
             configuration.localRefinementEstimates
             ? builder.localExpectedDisparity(
@@ -339,7 +356,7 @@ public final class MatchingWNet: StereoNetwork {
       }
       result.append(
         ScaleScores(
-          factor: Self.coarseFactor >> (level + 1), minimumDisparity: -r, candidateCount: 2 * r + 1,
+          factor: 4 >> level, minimumDisparity: -r, candidateCount: 2 * r + 1,
           left: scores[.left]!, right: scores[.right], leftBase: bases[.left],
           rightBase: bases[.right]))
     }
@@ -371,11 +388,13 @@ public final class MatchingWNet: StereoNetwork {
       result.append("coarse.context.\(index)", unit.parameters)
     }
     if let contextMerge { result.append("coarse.context.merge", contextMerge.parameters) }
-    for (level, units) in refinements.enumerated() {
+    for (level, (units, head)) in zip(
+      Self.refinementLevels(configuration), zip(refinements, refinementHeads))
+    {
       for (index, unit) in units.enumerated() {
         result.append("refine.\(level).\(index)", unit.parameters)
       }
-      result.append("refine.\(level).head", refinementHeads[level].parameters)
+      result.append("refine.\(level).head", head.parameters)
     }
     return result
   }

@@ -41,3 +41,33 @@ extension WNet {
     return copy
   }
 }
+
+extension WNet {
+  /// A new network of `configuration` (seeded weights, `seed`) that takes this model's
+  /// parameter values wherever a parameter has the same name and shape (weights and batch-norm
+  /// statistics): a warm start across an architecture change, such as `quarterCoarse`, whose
+  /// features and 1/2 and 1/1 refinement keep their names. `fresh` names the parameters that kept
+  /// their seeded values.
+  ///
+  /// - Precondition: the same preset and candidate range.
+  public func transplanted(
+    into configuration: WNetConfiguration, seed: UInt64
+  ) -> (model: WNet, fresh: [String]) {
+    precondition(
+      configuration.preset == self.configuration.preset
+        && configuration.minimumDisparity == self.configuration.minimumDisparity
+        && configuration.maximumDisparity == self.configuration.maximumDisparity,
+      "WNet.transplanted: another preset or range")
+    let target = WNet(configuration: configuration, seed: seed)
+    let source = parameters
+    var fresh: [String] = []
+    for (name, parameter) in target.parameters.entries {
+      if let value = source[name]?.value, value.shape == parameter.value.shape {
+        parameter.value = value
+      } else {
+        fresh.append(name)
+      }
+    }
+    return (target, fresh)
+  }
+}

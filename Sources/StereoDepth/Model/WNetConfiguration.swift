@@ -70,13 +70,21 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// recipe for 4000 steps it was worse on every evaluation scene (README "How it does"), so the
   /// bundled model does not use it. Checkpoints written before it existed decode as `false`.
   public var wideRefinement: Bool
+  /// `matching` only: whether the whole range is matched at 1/4 resolution instead of 1/8
+  /// (``MatchingWNet/coarseFactor(_:)``), from the 1/4 features, with refinement at 1/2 and 1/1
+  /// only. Why: the model run on views enlarged ×2, whose coarse scale is then a quarter of the
+  /// input's, was much better on the five evaluation scenes with disparities below about 80 px
+  /// (Laundry 27.8% → 17.6% bad-3, teddy 8.4% → 5.7%, docs/RUNS.md), at seven times the time;
+  /// this buys part of that at the input's size. Checkpoints written before it existed decode
+  /// as `false`.
+  public var quarterCoarse: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
-    correlationSkip: Bool = false, wideRefinement: Bool = false
+    correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -89,6 +97,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.localRefinementEstimates = localRefinementEstimates
     self.correlationSkip = correlationSkip
     self.wideRefinement = wideRefinement
+    self.quarterCoarse = quarterCoarse
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -116,7 +125,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
 
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
-  /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`);
+  /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
+  /// `quarterCoarse`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -124,7 +134,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.coarseContext, coarseContext), (.cosineCorrelation, cosineCorrelation),
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
-      (.wideRefinement, wideRefinement),
+      (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -150,6 +160,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     if preset != .matching, let setting = matchingOnlySettings.first {
       return ["'\(setting)' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    if quarterCoarse && wideRefinement {
+      return ["'wideRefinement' widens the 1/4 refinement, which 'quarterCoarse' does not have"]
     }
     return []
   }
@@ -178,7 +191,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     switch preset {
     case .realtime: 8
     case .original: 16
-    case .matching: coarseContext ? 16 : 8
+    case .matching: (quarterCoarse ? 4 : 8) * (coarseContext ? 2 : 1)
     }
   }
 }
@@ -187,7 +200,7 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement
+    case wideRefinement, quarterCoarse
   }
 
   /// Any key, to find the ones this version does not know.
@@ -225,9 +238,10 @@ extension WNetConfiguration {
       try container.decodeIfPresent(Bool.self, forKey: .localRefinementEstimates) ?? false
     correlationSkip = try container.decodeIfPresent(Bool.self, forKey: .correlationSkip) ?? false
     wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
+    quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
   }
 
-  /// Writes the `matching` options (`coarseContext` … `wideRefinement`) only when set, so that
+  /// Writes the `matching` options (`coarseContext` … `quarterCoarse`) only when set, so that
   /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -243,5 +257,6 @@ extension WNetConfiguration {
     }
     if correlationSkip { try container.encode(true, forKey: .correlationSkip) }
     if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
+    if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
   }
 }

@@ -38,6 +38,9 @@ public final class Trainer {
   public let loss: StereoLoss
   /// The number of steps taken.
   public private(set) var step: Int
+  /// The parameters a transplanted start left seeded (``init(recipe:initialModel:source:transplant:)``);
+  /// empty otherwise.
+  public private(set) var freshParameters: [String] = []
 
   /// Starts a new run with seeded weights.
   ///
@@ -59,15 +62,31 @@ public final class Trainer {
   ///
   /// - Throws: ``TrainingError`` when `model` has other parameters than `recipe.model`, or when
   ///   the recipe has a problem.
-  public init(recipe: TrainingRecipe, initialModel model: WNet, source: String) throws {
+  ///
+  /// With `transplant`, `recipe.model` may have other parameters too (the same preset and
+  /// range): the run starts from ``WNet/transplanted(into:seed:)``, the parameters of the same
+  /// name and shape copied, the others seeded with the recipe's seed; ``freshParameters`` names
+  /// those.
+  public init(
+    recipe: TrainingRecipe, initialModel model: WNet, source: String, transplant: Bool = false
+  ) throws {
     if let problem = recipe.problems.first { throw TrainingError(problem) }
-    guard model.configuration.hasSameParameters(as: recipe.model) else {
+    let sameRange =
+      model.configuration.preset == recipe.model.preset
+      && model.configuration.minimumDisparity == recipe.model.minimumDisparity
+      && model.configuration.maximumDisparity == recipe.model.maximumDisparity
+    let same = model.configuration.hasSameParameters(as: recipe.model)
+    guard same || (transplant && sameRange) else {
       throw TrainingError(
         "\(source) holds a \(Self.describe(model.configuration)) model; the run "
           + "trains \(Self.describe(recipe.model))")
     }
     self.recipe = recipe
-    self.model = model.configuration == recipe.model ? model : model.reconfigured(recipe.model)
+    if same {
+      self.model = model.configuration == recipe.model ? model : model.reconfigured(recipe.model)
+    } else {
+      (self.model, freshParameters) = model.transplanted(into: recipe.model, seed: recipe.seed)
+    }
     optimizer = Adam(learningRate: recipe.learningRate)
     loss = StereoLoss(configuration: recipe.loss, minimumDisparity: recipe.model.minimumDisparity)
     step = 0

@@ -2,7 +2,8 @@ import ArgumentParser
 import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
-/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement` (each with `--no-`):
+/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`
+/// (each with `--no-`):
 /// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
 /// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
@@ -60,6 +61,13 @@ struct ArchitectureOptions: ParsableArguments {
         + "estimate) instead of -2...2 (default: the bundled model's architecture)."))
   var wideRefinement: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: match the whole range at 1/4 resolution instead of 1/8, then refine at 1/2 "
+        + "and 1/1 (default: the bundled model's architecture)."))
+  var quarterCoarse: Bool?
+
   /// A new model of `preset`: the options given, the bundled model's architecture for the
   /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
   func model(
@@ -81,6 +89,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.localRefinementEstimates = localRefinementEstimates ?? model.localRefinementEstimates
     model.correlationSkip = correlationSkip ?? model.correlationSkip
     model.wideRefinement = wideRefinement ?? model.wideRefinement
+    model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
     return model
   }
 
