@@ -28,6 +28,10 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         the wide refinement
         (--wide-refinement, or a checkpoint that has it) the 1/4 scale searches -4...4 instead
         (its first unit 33->24, its head -> 9)
+    with the quarter coarse scale (--quarter-coarse, or a checkpoint that has it) the features
+        stop at 1/4 (deep features add their units there, 24->24), the coarse scale correlates
+        f1/4 over D4 candidates in 1/4 px (conv (24+D4)->48 first), and the refinement runs at
+        1/2 and 1 only (its units keep their names refine.1, refine.2)
 
 "conv" is convolution (no bias), batch norm, ReLU; correlation is the channel mean of
 L(x) * R(x - d) (left view) or R(x) * L(x + d) (right view), zero outside the image. Training
@@ -73,11 +77,11 @@ SKIP_SCALE = 4.0  # MatchingWNet.correlationSkipInitialScale
 WIDE_RADIUS = 4  # MatchingWNet.wideRefinementRadius
 
 
-def coarse_range(minimum, maximum):
-    """MatchingWNet.coarseRange: the first candidate floor(min/8) and the count D8, in 1/8 px."""
-    first = minimum // COARSE_FACTOR
-    span = maximum - COARSE_FACTOR * first + 1
-    return first, max(2, (span + COARSE_FACTOR - 1) // COARSE_FACTOR)
+def coarse_range(minimum, maximum, factor=COARSE_FACTOR):
+    """MatchingWNet.coarseRange: the first candidate floor(min/f) and the count Df, in 1/f px."""
+    first = minimum // factor
+    span = maximum - factor * first + 1
+    return first, max(2, (span + factor - 1) // factor)
 
 
 class ConvBNReLU(nn.Sequential):
@@ -149,8 +153,12 @@ def column_grid(d):
 
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
-                 local=False, skip=False, wide=False, local_refinement=False):
+                 local=False, skip=False, wide=False, local_refinement=False, quarter=False):
         super().__init__()
+        self.coarse_factor = 4 if quarter else COARSE_FACTOR
+        # The refinement levels (MatchingWNet.refinementLevels): 0 = 1/4, 1 = 1/2, 2 = 1.
+        self.levels = [1, 2] if quarter else [0, 1, 2]
+        self.size_multiple = self.coarse_factor * (2 if coarse_context else 1)
         # The offset radius of each refinement scale, 1/4, 1/2, 1 (MatchingWNet.refinementRadii).
         self.radii = [WIDE_RADIUS if wide else RADIUS, RADIUS, RADIUS]
         self.skip = nn.Parameter(torch.tensor([SKIP_SCALE])) if skip else None
@@ -158,27 +166,28 @@ class MatchingWNet(nn.Module):
         self.local = local
         self.local_refinement = local_refinement
         w = FEATURE_WIDTHS
-        self.coarse_first, self.d8 = coarse_range(minimum, maximum)
+        self.coarse_first, self.d8 = coarse_range(minimum, maximum, self.coarse_factor)
         self.coarse_context = coarse_context
-        self.features = nn.ModuleList([
-            nn.Sequential(ConvBNReLU(3, w[0], 2)),
-            nn.Sequential(ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])),
-            nn.Sequential(ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2]),
-                          *[ConvBNReLU(w[2], w[2]) for _ in range(DEEP_FEATURE_UNITS if deep else 0)]),
-        ])
+        stages = [[ConvBNReLU(3, w[0], 2)],
+                  [ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])],
+                  [ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2])]][:2 if quarter else 3]
+        cw = w[len(stages) - 1]  # the coarse features' width
+        stages[-1] += [ConvBNReLU(cw, cw) for _ in range(DEEP_FEATURE_UNITS if deep else 0)]
+        self.features = nn.ModuleList([nn.Sequential(*stage) for stage in stages])
         self.features_full = ConvBNReLU(3, FULL_WIDTH)
         if coarse_context:
-            self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH))
+            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, COARSE_WIDTH))
             self.context = nn.Sequential(*[ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH)
                                            for _ in range(3)])
             self.context_merge = ConvBNReLU(2 * COARSE_WIDTH, COARSE_WIDTH)
         else:
-            self.coarse = nn.Sequential(ConvBNReLU(w[2] + self.d8, COARSE_WIDTH),
+            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, COARSE_WIDTH),
                                         ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
         self.coarse_head = nn.Conv2d(COARSE_WIDTH, self.d8, 3, padding=1)
         self.refine = nn.ModuleList()
         self.refine_heads = nn.ModuleList()
-        for width, units, radius in zip([w[1], w[0], FULL_WIDTH], [2, 1, 1], self.radii):
+        for level in self.levels:
+            width, units, radius = [w[1], w[0], FULL_WIDTH][level], [2, 1, 1][level], self.radii[level]
             k = 2 * radius + 1
             layers = [ConvBNReLU(width + k, width)]
             layers += [ConvBNReLU(width, width) for _ in range(units - 1)]
@@ -186,7 +195,7 @@ class MatchingWNet(nn.Module):
             self.refine_heads.append(nn.Conv2d(width, k, 3, padding=1))
 
     def pyramid(self, rgb):
-        """[f1, f1/2, f1/4, f1/8]."""
+        """[f1, f1/2, f1/4, f1/8] ([f1, f1/2, f1/4] with the quarter coarse scale)."""
         result, x = [self.features_full(rgb)], rgb
         for stage in self.features:
             x = stage(x)
@@ -207,10 +216,11 @@ class MatchingWNet(nn.Module):
         matched = {side: self.matched(p) for side, p in pyramids.items()}
         other = {"left": "right", "right": "left"}
         result, disparity, level_out = [], {}, {}
+        c = len(pyramids["left"]) - 1  # the coarse features' index
         for side in sides:
-            volume = correlation(matched["left"][3], matched["right"][3], self.coarse_first,
+            volume = correlation(matched["left"][c], matched["right"][c], self.coarse_first,
                                  self.d8, side)
-            x = self.coarse(torch.cat([pyramids[side][3], volume], 1))
+            x = self.coarse(torch.cat([pyramids[side][c], volume], 1))
             if self.coarse_context:
                 c = self.context(F.max_pool2d(x, 2))
                 c = F.interpolate(c, scale_factor=2, mode="bilinear", align_corners=False)
@@ -225,7 +235,7 @@ class MatchingWNet(nn.Module):
                 disparity[side] = (local_expectation if self.local else expectation)(
                     scores, self.coarse_first)
         result.append(level_out)
-        for level, (units, head) in enumerate(zip(self.refine, self.refine_heads)):
+        for level, units, head in zip(self.levels, self.refine, self.refine_heads):
             index = 2 - level  # f1/4, f1/2, f1
             level_out = {}
             for side in sides:
@@ -284,7 +294,7 @@ def downsampled(image, h, w):
 def loss_fn(model, left, right):
     total = 0
     h, w = left.shape[2:]
-    factors = [COARSE_FACTOR >> i for i in range(4)]
+    factors = [model.coarse_factor >> i for i in range(len(model.levels) + 1)]
     for factor, outputs in zip(factors, model.scales(left, right)):
         images = {"left": downsampled(left, h // factor, w // factor),
                   "right": downsampled(right, h // factor, w // factor)}
@@ -336,7 +346,7 @@ def units(model):
         for index, module in enumerate(model.context):
             yield module, "coarse.context.%d" % index
         yield model.context_merge, "coarse.context.merge"
-    for level, stage in enumerate(model.refine):
+    for level, stage in zip(model.levels, model.refine):
         for index, module in enumerate(stage):
             yield module, "refine.%d.%d" % (level, index)
 
@@ -361,7 +371,7 @@ def load_checkpoint(model, tensors):
     conv(model.coarse_head, "model.coarse.head")
     if model.skip is not None:
         model.skip.data = torch.from_numpy(tensors["model.coarse.skip.scale"].copy().reshape(1))
-    for level, head in enumerate(model.refine_heads):
+    for level, head in zip(model.levels, model.refine_heads):
         conv(head, "model.refine.%d.head" % level)
 
 
@@ -388,14 +398,15 @@ def load_model(path):
                          configuration.get("localCoarseEstimate", False),
                          configuration.get("correlationSkip", False),
                          configuration.get("wideRefinement", False),
-                         configuration.get("localRefinementEstimates", False))
+                         configuration.get("localRefinementEstimates", False),
+                         configuration.get("quarterCoarse", False))
     load_checkpoint(model, tensors)
     return model.eval()
 
 
 def check(arguments):
     model = load_model(arguments.check[0])
-    multiple = 16 if model.coarse_context else 8
+    multiple = model.size_multiple
     left, right = read_rgb(arguments.check[1]), read_rgb(arguments.check[2])
     h, w = left.shape[:2]
 
@@ -436,6 +447,8 @@ def main():
                         help="add alpha * the correlation volume to the coarse scores")
     parser.add_argument("--wide-refinement", action="store_true",
                         help="search the offsets -4...4 at 1/4")
+    parser.add_argument("--quarter-coarse", action="store_true",
+                        help="match the whole range at 1/4, refine at 1/2 and 1")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -462,7 +475,8 @@ def main():
                          local=args.local_coarse_estimate,
                          skip=args.correlation_skip,
                          wide=args.wide_refinement,
-                         local_refinement=args.local_refinement_estimates).to(memory_format=memory_format)
+                         local_refinement=args.local_refinement_estimates,
+                         quarter=args.quarter_coarse).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -497,7 +511,8 @@ def main():
         + (" local-coarse-estimate" if args.local_coarse_estimate else "")
         + (" local-refinement-estimates" if args.local_refinement_estimates else "")
         + (" correlation-skip" if args.correlation_skip else "")
-        + (" wide-refinement" if args.wide_refinement else ""),
+        + (" wide-refinement" if args.wide_refinement else "")
+        + (" quarter-coarse" if args.quarter_coarse else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

@@ -301,6 +301,47 @@ struct MatchingWNetTests {
     #expect(abs(quarter - (2 * coarse + 4)) < 1e-3, "d¼ \(quarter), d⅛ \(coarse)")
   }
 
+  @Test(
+    "Quarter coarse: the range at 1/4, refinement at 1/2 and 1/1; transplanted by name and shape")
+  func quarterCoarse() throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, quarterCoarse: true)
+    #expect(configuration.problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .realtime, quarterCoarse: true).problems.isEmpty)
+    var wide = configuration
+    wide.wideRefinement = true
+    #expect(!wide.problems.isEmpty)
+    try expectStoredOnlyWhenSet(configuration, key: "quarterCoarse")
+    // 0…31 at 1/4: ⌈32/4⌉ = 8 candidates; sizes in multiples of 4.
+    #expect(MatchingWNet.coarseRange(configuration) == (0, 8))
+    #expect(configuration.sizeMultiple == 4)
+    var eighth = configuration
+    eighth.quarterCoarse = false
+    let quarter = WNet(configuration: configuration, seed: 5)
+    let plain = WNet(configuration: eighth, seed: 5)
+    let names = quarter.parameters.names
+    #expect(!names.contains { $0.hasPrefix("features.2.") || $0.hasPrefix("refine.0.") })
+    #expect(names.contains("refine.1.head.filter") && names.contains("refine.2.head.filter"))
+    // The first coarse unit reads 24 features + 8 correlations (1/8: 32 + 4); the head gives 8.
+    #expect(quarter.parameters["coarse.0.conv.filter"]?.value.shape.contains(24 + 8) == true)
+    #expect(quarter.parameters["coarse.head.bias"]?.value.shape == [8])
+
+    var context = ForwardContext(isTraining: true)
+    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
+    let output = withoutGradients { quarter(left: pair.left, right: pair.right, context: &context) }
+    #expect(output.scales.map(\.factor) == [4, 2, 1])
+    #expect(output.scales[0].left.disparity.shape == [1, 4, 8, 1])
+    #expect(output.left.disparity.shape == [1, 16, 32, 1])
+
+    // From the 1/8 model: every parameter of the same name and shape copied, the others seeded.
+    let (transplanted, fresh) = plain.transplanted(into: configuration, seed: 5)
+    #expect(fresh == ["coarse.0.conv.filter", "coarse.head.filter", "coarse.head.bias"])
+    for (name, parameter) in transplanted.parameters.entries {
+      let expected = fresh.contains(name) ? quarter.parameters[name]! : plain.parameters[name]!
+      #expect(parameter.value.scalars == expected.value.scalars, "\(name)")
+    }
+  }
+
   @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
   func cosineCorrelation() throws {
     // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.

@@ -43,6 +43,15 @@ struct NetworkConsumersTests {
     Case(
       configuration: .init(preset: .matching, cosineCorrelation: true, wideRefinement: true),
       height: 40, width: 72),
+    Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true, quarterCoarse: true),
+      height: 36, width: 68),
+    Case(
+      configuration: .init(
+        preset: .matching, coarseContext: true, deepFeatures: true, quarterCoarse: true),
+      height: 40, width: 72),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.

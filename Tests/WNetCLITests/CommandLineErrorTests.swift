@@ -166,6 +166,7 @@ struct CommandLineErrorTests {
     let options = [
       "--coarse-context", "--cosine-correlation", "--deep-features", "--local-coarse-estimate",
       "--local-refinement-estimates", "--correlation-skip", "--wide-refinement",
+      "--quarter-coarse",
     ]
     for option in [[]] + options.map({ [$0] }) {
       try expectOneLineError(
@@ -173,6 +174,12 @@ struct CommandLineErrorTests {
           + ["--output", folder.appendingPathComponent("reversed").path],
         mentioning: "9…3")
     }
+    try expectOneLineError(
+      [
+        "train", "--preset", "matching", "--quarter-coarse", "--wide-refinement", "--output",
+        folder.appendingPathComponent("both").path,
+      ], mentioning: "quarterCoarse")
+
     // The architecture options exist only in the matching preset.
     for option in options {
       try expectOneLineError(

@@ -180,6 +180,24 @@ struct TrainResumeTests {
     let lines = refused.standardError.split(separator: "\n")
     #expect(
       lines.count == 1 && lines[0].contains("holds a matching model"), "\(refused.standardError)")
+    // ... unless --transplant says so: the parameters of the same name and shape come through.
+    let third = folder.appendingPathComponent("third")
+    let transplanted = try CommandLineErrorTests.run(
+      [
+        "train", "--init-from", source.path, "--quarter-coarse", "--transplant", "--steps", "1",
+        "--learning-rate", "1e-9", "--output", third.path,
+      ] + size)
+    #expect(transplanted.status == 0, "\(transplanted.standardError)")
+    #expect(transplanted.standardError.contains("coarse.head.filter"))
+    let quarter = try WNetCheckpoint.loadModel(
+      third.appendingPathComponent("checkpoint.safetensors"))
+    #expect(quarter.metadata.configuration.quarterCoarse)
+    let carried = try #require(quarter.model.parameters["refine.2.head.filter"]).value.scalars
+    let before = try #require(original.model.parameters["refine.2.head.filter"]).value.scalars
+    #expect(zip(carried, before).map { abs($0 - $1) }.max() ?? 1 < 1e-6)
+    let alone = try CommandLineErrorTests.run(
+      ["train", "--transplant", "--steps", "1", "--output", third.path + "-b"] + size)
+    #expect(alone.status == 1 && alone.standardError.contains("'--transplant' needs '--init-from'"))
   }
 
   @Test("--batch-norm-recalibration re-estimates the statistics after the last step, weights kept")

@@ -314,7 +314,8 @@ public final class MatchingWNet: StereoNetwork {
     }
     var result = [
       ScaleScores(
-        factor: Self.coarseFactor(configuration), minimumDisparity: coarseMinimum, candidateCount: d8,
+        factor: Self.coarseFactor(configuration), minimumDisparity: coarseMinimum,
+        candidateCount: d8,
         left: scores[.left]!, right: scores[.right])
     ]
 
