@@ -125,3 +125,8 @@ qc=(--proxy-weight 3 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.0
   --quarter-coarse --transplant)
 run qc-12 d2e9849 12 "${qc[@]}"
 run qc-13 d2e9849 13 "${qc[@]}"
+# The same with the coarse context branch and the deep features (both at 1/4 here, both new),
+# for a wider receptive field than qc's, seed 12; and qc-12 continued (a copy of its folder,
+# resumed by hand: wnet train --resume --steps 3000 --learning-rate-drops 2500 --output
+# ROOT/qc-12-long).
+run qcx-12 d2e9849 12 "${qc[@]}" --coarse-context --deep-features
