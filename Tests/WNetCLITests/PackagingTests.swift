@@ -13,6 +13,26 @@ struct PackagingTests {
     try CommandLineErrorTests.run(arguments, environment: extra, binary: binary)
   }
 
+  /// ``run(_:_:environment:)`` for a binary just written: while a process that another test
+  /// forked in the meantime still holds the copy's write descriptor (inherited until it execs),
+  /// starting the copy fails with ETXTBSY ("Text file busy"), so that is retried for up to
+  /// about two seconds.
+  static func runFreshCopy(_ binary: URL, _ arguments: [String]) throws
+    -> CommandLineErrorTests.Outcome
+  {
+    for _ in 0..<20 {
+      do {
+        return try run(binary, arguments)
+      } catch let error as NSError {
+        let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+        guard underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(ETXTBSY)
+        else { throw error }
+        Thread.sleep(forTimeInterval: 0.1)
+      }
+    }
+    return try run(binary, arguments)
+  }
+
   @Test("A missing WNET_MODEL is a one-line error naming the path, exit status 1, no crash")
   func missingModel() throws {
     let binary = try #require(CommandLineErrorTests.binary)
@@ -39,7 +59,7 @@ struct PackagingTests {
     try FileManager.default.copyItem(at: binary, to: copy)
     let pair = folder.appendingPathComponent("p.png")
     try ImageIO.writePNG(Image(width: 16, height: 16, channels: 3, repeating: 0.5), to: pair)
-    let outcome = try Self.run(
+    let outcome = try Self.runFreshCopy(
       copy, ["infer", pair.path, pair.path, "-o", folder.appendingPathComponent("out").path])
     #expect(outcome.status == 0, "status \(outcome.status): \(outcome.standardError)")
     // The candidates: beside the executable first, then the source tree.
