@@ -216,11 +216,11 @@ class MatchingWNet(nn.Module):
         matched = {side: self.matched(p) for side, p in pyramids.items()}
         other = {"left": "right", "right": "left"}
         result, disparity, level_out = [], {}, {}
-        c = len(pyramids["left"]) - 1  # the coarse features' index
+        top = len(pyramids["left"]) - 1  # the coarse features' index
         for side in sides:
-            volume = correlation(matched["left"][c], matched["right"][c], self.coarse_first,
+            volume = correlation(matched["left"][top], matched["right"][top], self.coarse_first,
                                  self.d8, side)
-            x = self.coarse(torch.cat([pyramids[side][c], volume], 1))
+            x = self.coarse(torch.cat([pyramids[side][top], volume], 1))
             if self.coarse_context:
                 c = self.context(F.max_pool2d(x, 2))
                 c = F.interpolate(c, scale_factor=2, mode="bilinear", align_corners=False)

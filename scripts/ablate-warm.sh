@@ -5,18 +5,9 @@
 # Two processes with OMP_NUM_THREADS=1 and different RUNs run two restarts side by side.
 # Needs the release build (swift build -c release --product wnet), ../shared/data and git: each
 # run starts from the bundled weights of a named commit, extracted to ROOT/init-COMMIT.safetensors.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root="${1:-runs}"
-shift || true
-wanted=("$@")
-wnet="${WNET:-.build/release/wnet}"
-data=../shared/data
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+source "$(dirname "$0")/runs-common.sh"
 mkdir -p "$root"
-common=(--preset matching
-  --data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
-  --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
+common=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
   --occlusion-mask --cosine-correlation
   --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)

@@ -6,17 +6,8 @@
 # release build, ../shared/data, ROOT/init-6d1956c.safetensors (the teacher, extracted by
 # scripts/ablate-warm.sh) and the teacher's proxies copied into each run's folder first
 # (cp -r ROOT/teach-d-w3/proxies ROOT/RUN/).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root="${1:-runs}"
-shift || true
-wanted=("$@")
-wnet="${WNET:-.build/release/wnet}"
-data=../shared/data
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-recipe=(--preset matching
-  --data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
-  --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled"
+source "$(dirname "$0")/runs-common.sh"
+recipe=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
   --occlusion-mask --cosine-correlation --local-coarse-estimate --local-refinement-estimates
   --proxy-weight 3 --max-scale 2.5 --min-coverage 0.03 --smoothness-weight 0.01

@@ -17,6 +17,13 @@ extension WNetConfiguration {
   public func hasSameParameters(as other: WNetConfiguration) -> Bool {
     parameterLayout == other.parameterLayout
   }
+
+  /// Whether a network of `other` has this network's preset and candidates: what
+  /// ``WNet/transplanted(into:seed:)`` needs.
+  public func hasSameCandidates(as other: WNetConfiguration) -> Bool {
+    preset == other.preset && minimumDisparity == other.minimumDisparity
+      && maximumDisparity == other.maximumDisparity
+  }
 }
 
 extension WNet {
@@ -54,9 +61,7 @@ extension WNet {
     into configuration: WNetConfiguration, seed: UInt64
   ) -> (model: WNet, fresh: [String]) {
     precondition(
-      configuration.preset == self.configuration.preset
-        && configuration.minimumDisparity == self.configuration.minimumDisparity
-        && configuration.maximumDisparity == self.configuration.maximumDisparity,
+      configuration.hasSameCandidates(as: self.configuration),
       "WNet.transplanted: another preset or range")
     let target = WNet(configuration: configuration, seed: seed)
     let source = parameters

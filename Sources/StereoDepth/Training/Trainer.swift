@@ -71,12 +71,8 @@ public final class Trainer {
     recipe: TrainingRecipe, initialModel model: WNet, source: String, transplant: Bool = false
   ) throws {
     if let problem = recipe.problems.first { throw TrainingError(problem) }
-    let sameRange =
-      model.configuration.preset == recipe.model.preset
-      && model.configuration.minimumDisparity == recipe.model.minimumDisparity
-      && model.configuration.maximumDisparity == recipe.model.maximumDisparity
     let same = model.configuration.hasSameParameters(as: recipe.model)
-    guard same || (transplant && sameRange) else {
+    guard same || (transplant && model.configuration.hasSameCandidates(as: recipe.model)) else {
       throw TrainingError(
         "\(source) holds a \(Self.describe(model.configuration)) model; the run "
           + "trains \(Self.describe(recipe.model))")
