@@ -3,7 +3,10 @@
 # resolution) against OpenCV's StereoSGBM (cv2, 3-way, block 3, 192 px, on an OAK-D 640x480
 # pair), interleaved over ROUNDS rounds, and prints the medians of each round's medians and the
 # ratio matching / SGBM. Set BASELINE to a second wnet binary to time it too (before/after, both
-# at the preset's own range 0...255, since an older binary may not take --max-disparity).
+# at the preset's own range 0...255, since an older binary may not take --max-disparity). Set
+# LAYOUT to layout options of `wnet bench` (for example "--quarter-coarse --coarse-context") to
+# also time that layout at 640x480 (the bundled model's options for the others; the time does
+# not depend on the weights' values).
 #
 #   bash benchmarks/matching_speed.sh [ROUNDS]
 #
@@ -24,6 +27,10 @@ bench() { # NAME BINARY WIDTH HEIGHT [OPTIONS...]
 for _ in $(seq "$rounds"); do
   bench matching-640x480 .build/release/wnet 640 480 --max-disparity 192
   bench matching-336x192 .build/release/wnet 336 192 --max-disparity 192
+  if [ -n "${LAYOUT:-}" ]; then
+    # shellcheck disable=SC2086 # LAYOUT is a list of options
+    bench layout-640x480 .build/release/wnet 640 480 --max-disparity 192 $LAYOUT
+  fi
   if [ -n "${BASELINE:-}" ]; then
     # The baseline may predate --max-disparity: both at the preset's own range 0...255.
     bench range255-640x480 .build/release/wnet 640 480
@@ -57,7 +64,8 @@ for name, value in medians.items():
     print(f"{name}: median {value:.1f} ms over {len(times[name])} rounds "
           f"({min(times[name]):.1f}-{max(times[name]):.1f})")
 sgbm = medians["sgbm-640x480"]
-for name in ("matching-640x480", "range255-640x480", "baseline-range255-640x480"):
+for name in ("matching-640x480", "layout-640x480", "range255-640x480",
+             "baseline-range255-640x480"):
     if name in medians:
         print(f"{name} / sgbm-640x480: {medians[name] / sgbm:.2f}")
 '
