@@ -119,6 +119,16 @@ struct InvalidPixelRuleTests {
     #expect(filtered.validDisparity == expected.disparity)
     #expect(
       abs(filtered.density - Double(valid - expected.removed) / Double(e.pixels.count)) < 1e-12)
+    // With the weighted median: the speckle-filtered map, filtered after with the left view as
+    // the guide; the density is the speckle filter's.
+    var median = speckled
+    median.median = WeightedMedianFilter(radius: 2, sigmaColour: 0.1, tolerance: 0.5)
+    let sharpened = try estimator.predict(
+      left: left, right: right, maximumDisparity: 15, invalidPixels: median)
+    let moved = try #require(median.median).apply(to: expected.disparity, guide: left)
+    #expect(moved.changed > 0, "a random model has pixels off their neighbours' median")
+    #expect(sharpened.validDisparity == moved.disparity)
+    #expect(sharpened.density == filtered.density)
   }
 
   @Test(

@@ -112,6 +112,9 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--speckle-difference", "nan"] + model,
       mentioning: "--speckle-difference")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--weighted-median", "--dense"] + model,
+      mentioning: "--weighted-median")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "5"] + model, mentioning: "--upscale")
     try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],

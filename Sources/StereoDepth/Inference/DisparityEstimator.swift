@@ -326,7 +326,7 @@ public final class DisparityEstimator {
       var (valid, combined, density) = (dense, peakProbability, 1.0)
       if let invalidPixels, let difference {
         let applied = invalidPixels.apply(
-          disparity: dense, peak: peakProbability, leftRightDifference: difference)
+          disparity: dense, peak: peakProbability, leftRightDifference: difference, guide: left)
         (valid, combined) = (applied.disparity, applied.confidence)
         density = Double(applied.validCount) / Double(max(dense.pixels.count, 1))
       }

@@ -20,7 +20,11 @@ import StereoData
 /// Then the valid pixels' speckles are removed (``speckles``, OpenCV's `filterSpeckles`: connected
 /// regions of at most 100 pixels whose neighbours differ by at most 2 px, the settings of the SGBM
 /// proxies): small islands that differ from everything around them, mostly on weakly textured
-/// surfaces. The confidence is left as it is there.
+/// surfaces. The confidence is left as it is there. Optionally (``median``, off by default), the
+/// kept pixels then go through a weighted median guided by the left view
+/// (``WeightedMedianFilter``): those more than 1 px from the median of the neighbours with their
+/// colour take that median, which moves the foreground spread over the background at depth
+/// edges back onto its surface.
 /// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
@@ -31,6 +35,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var minimumPeakProbability: Float
   /// The speckle filter applied to the pixels the check kept (``SpeckleFilter/off`` for none).
   public var speckles: SpeckleFilter
+  /// The weighted median applied to the kept pixels last, or `nil` (the default) for none.
+  public var median: WeightedMedianFilter?
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed.
   public static let standard = InvalidPixelRule()
@@ -41,9 +47,10 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - maximumLeftRightDifference: `τ`, positive.
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
   ///   - speckles: the speckle filter applied after the check.
+  ///   - median: the weighted median applied to the kept pixels last, or `nil`.
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
-    speckles: SpeckleFilter = .standard
+    speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = nil
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability),
@@ -52,6 +59,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
     self.maximumLeftRightDifference = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles
+    self.median = median
   }
 
   /// Whether a pixel with peak `p` and disagreement `e` is kept (`false` when either is NaN).
@@ -66,17 +74,20 @@ public struct InvalidPixelRule: Sendable, Equatable {
     e.isFinite ? p * Foundation.exp(-e / maximumLeftRightDifference) : 0
   }
 
-  /// The rule applied to every pixel: the check in one pass, then the speckle filter.
+  /// The rule applied to every pixel: the check in one pass, then the speckle filter, then the
+  /// weighted median if there is one.
   ///
   /// - Parameters:
   ///   - disparity: `[H, W, 1]`, the dense estimate.
   ///   - peak: `[H, W, 1]`, the peak probability.
   ///   - leftRightDifference: `[H, W, 1]`, `e` in the network's pixels.
+  ///   - guide: `[H, W, 1 or 3]` in [0, 1], the left view: needed when ``median`` is set.
   /// - Returns: the disparity with `+∞` at invalid pixels, the confidence, and the number of
   ///   valid pixels.
-  public func apply(disparity: Image, peak: Image, leftRightDifference: Image) -> (
-    disparity: Image, confidence: Image, validCount: Int
-  ) {
+  public func apply(
+    disparity: Image, peak: Image, leftRightDifference: Image, guide: Image? = nil
+  ) -> (disparity: Image, confidence: Image, validCount: Int) {
+    precondition(median == nil || guide != nil, "The weighted median needs the left view")
     precondition(
       [peak, leftRightDifference].allSatisfy {
         $0.width == disparity.width && $0.height == disparity.height && $0.channels == 1
@@ -95,6 +106,9 @@ public struct InvalidPixelRule: Sendable, Equatable {
       }
     }
     let removed = speckles.apply(to: &marked)
+    if let median, let guide {
+      marked = median.apply(to: marked, guide: guide).disparity
+    }
     return (marked, confidence, validCount - removed)
   }
 }

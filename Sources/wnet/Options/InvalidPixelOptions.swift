@@ -2,8 +2,9 @@ import ArgumentParser
 import StereoClassic
 import StereoDepth
 
-/// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`:
-/// which network pixels are marked unknown (``InvalidPixelRule``), shared by `infer` and `eval`.
+/// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`,
+/// `--weighted-median`: which network pixels are marked unknown and how the kept ones are
+/// filtered (``InvalidPixelRule``), shared by `infer` and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
@@ -36,6 +37,14 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(help: "The largest disparity step within a speckle, in pixels.")
   var speckleDifference = SpeckleFilter.standard.maximumDifference
 
+  @Flag(
+    help: """
+      Then move each kept pixel that lies more than 1 px from the weighted median of the kept \
+      disparities around it (19x19, weighted by colour similarity in the left view) to that \
+      median: sharper depth edges and thin structures, at some time per pixel. Not with --dense.
+      """)
+  var weightedMedian = false
+
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
       throw ValidationError("'--lr-threshold' must be positive and finite.")
@@ -47,6 +56,9 @@ struct InvalidPixelOptions: ParsableArguments {
     guard speckleDifference >= 0 && speckleDifference.isFinite else {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
+    guard !(dense && weightedMedian) else {
+      throw ValidationError("'--weighted-median' filters the kept pixels: not with '--dense'.")
+    }
   }
 
   /// The rule, or `nil` with `--dense`.
@@ -55,6 +67,7 @@ struct InvalidPixelOptions: ParsableArguments {
       ? nil
       : InvalidPixelRule(
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
-        speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference))
+        speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
+        median: weightedMedian ? .standard : nil)
   }
 }
