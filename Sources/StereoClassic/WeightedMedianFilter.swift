@@ -68,7 +68,9 @@ public struct WeightedMedianFilter: Sendable, Equatable {
     let binCount = Int(bins.max() ?? -1) + 1
     guard binCount > 0 else { return (disparity, 0) }
     let scale = 1 / (2 * sigmaColour * sigmaColour * 255 * 255)
-    let weights = (0...(3 * 255 * 255)).map { Foundation.exp(-Double($0) * scale) }
+    // Indexed by the squared 8-bit colour distance: single precision halves the table (it is
+    // read at random), the sums stay in double.
+    let weights = (0...(3 * 255 * 255)).map { Float(Foundation.exp(-Double($0) * scale)) }
     let (lowestInRow, highestInRow) = Self.rowExtremes(bins, width: width, radius: radius)
     var output = disparity
     var changedPerRow = [Int](repeating: 0, count: height)
@@ -79,52 +81,58 @@ public struct WeightedMedianFilter: Sendable, Equatable {
         Parallel.forEachRange(height, minimumChunk: 1) { rows in
           let (out, changed) = shared.value
           var histogram = [Double](repeating: 0, count: binCount)
-          for y in rows {
-            for x in 0..<width where bins[y * width + x] >= 0 {
-              let own = disparity.pixels[y * width + x]
-              var (windowLowest, windowHighest) = (Int32.max, Int32(-1))
-              for v in max(0, y - r)...min(height - 1, y + r) {
-                windowLowest = min(windowLowest, lowestInRow[v * width + x])
-                windowHighest = max(windowHighest, highestInRow[v * width + x])
-              }
-              // The median lies in [windowLowest, windowHighest]: within the tolerance, it cannot
-              // move the pixel.
-              if own - Float(windowLowest) <= tolerance && Float(windowHighest) - own <= tolerance {
-                continue
-              }
-              let centre = (y * width + x) * 3
-              let (red, green, blue) = (
-                Int(colours[centre]), Int(colours[centre + 1]), Int(colours[centre + 2])
-              )
-              var (total, lowest, highest) = (0.0, Int.max, -1)
-              for v in max(0, y - r)...min(height - 1, y + r) {
-                for u in max(0, x - r)...min(width - 1, x + r) {
-                  let bin = Int(bins[v * width + u])
-                  guard bin >= 0 else { continue }
-                  let other = (v * width + u) * 3
-                  let (dr, dg, db) = (
-                    Int(colours[other]) - red, Int(colours[other + 1]) - green,
-                    Int(colours[other + 2]) - blue
-                  )
-                  let weight = weights[dr * dr + dg * dg + db * db]
-                  histogram[bin] += weight
-                  total += weight
-                  lowest = min(lowest, bin)
-                  highest = max(highest, bin)
+          bins.withUnsafeBufferPointer { bins in
+            colours.withUnsafeBufferPointer { colours in
+              weights.withUnsafeBufferPointer { weights in
+                histogram.withUnsafeMutableBufferPointer { histogram in
+                  for y in rows {
+                    for x in 0..<width where bins[y * width + x] >= 0 {
+                      let own = disparity.pixels[y * width + x]
+                      var (lowest, highest) = (Int32.max, Int32(-1))
+                      for v in max(0, y - r)...min(height - 1, y + r) {
+                        lowest = min(lowest, lowestInRow[v * width + x])
+                        highest = max(highest, highestInRow[v * width + x])
+                      }
+                      // The median is one of the window's bins, in [lowest, highest]: within
+                      // the tolerance of both, it cannot move the pixel.
+                      if own - Float(lowest) <= tolerance && Float(highest) - own <= tolerance {
+                        continue
+                      }
+                      let centre = (y * width + x) * 3
+                      let (red, green, blue) = (
+                        Int(colours[centre]), Int(colours[centre + 1]), Int(colours[centre + 2])
+                      )
+                      var total = 0.0
+                      for v in max(0, y - r)...min(height - 1, y + r) {
+                        for u in max(0, x - r)...min(width - 1, x + r) {
+                          let bin = Int(bins[v * width + u])
+                          guard bin >= 0 else { continue }
+                          let other = (v * width + u) * 3
+                          let (dr, dg, db) = (
+                            Int(colours[other]) - red, Int(colours[other + 1]) - green,
+                            Int(colours[other + 2]) - blue
+                          )
+                          let weight = Double(weights[dr * dr + dg * dg + db * db])
+                          histogram[bin] += weight
+                          total += weight
+                        }
+                      }
+                      var (sum, median) = (0.0, Int(highest))
+                      for bin in Int(lowest)...Int(highest) {
+                        sum += histogram[bin]
+                        if sum >= total / 2 {
+                          median = bin
+                          break
+                        }
+                      }
+                      for bin in Int(lowest)...Int(highest) { histogram[bin] = 0 }
+                      if abs(own - Float(median)) > tolerance {
+                        out[y * width + x] = Float(median)
+                        changed[y] += 1
+                      }
+                    }
+                  }
                 }
-              }
-              var (sum, median) = (0.0, highest)
-              for bin in lowest...highest {
-                sum += histogram[bin]
-                if sum >= total / 2 {
-                  median = bin
-                  break
-                }
-              }
-              for bin in lowest...highest { histogram[bin] = 0 }
-              if abs(own - Float(median)) > tolerance {
-                out[y * width + x] = Float(median)
-                changed[y] += 1
               }
             }
           }
