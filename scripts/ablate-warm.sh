@@ -28,10 +28,7 @@ run() {
     return 1
   fi
   local init="$root/init-$commit.safetensors"
-  if [ ! -f "$init" ]; then
-    git show "$commit:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.$$.tmp"
-    mv "$init.$$.tmp" "$init"
-  fi
+  bundled_weights "$commit"
   local schedule=(--steps 2000 --learning-rate-drops 1500)
   if [[ " $* " =~ " --steps " ]]; then schedule=(); fi
   "$wnet" train "${common[@]}" "${schedule[@]}" --init-from "$init" --seed "$seed" "$@" \

@@ -9,10 +9,7 @@
 source "$(dirname "$0")/runs-common.sh"
 mkdir -p "$root"
 teacher="$root/init-6d1956c.safetensors"
-if [ ! -f "$teacher" ]; then
-  git show "6d1956c:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$teacher.$$.tmp"
-  mv "$teacher.$$.tmp" "$teacher"
-fi
+bundled_weights 6d1956c
 recipe=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim
   --occlusion-mask --cosine-correlation --local-coarse-estimate --local-refinement-estimates

@@ -1,7 +1,8 @@
 # Sourced by the training-run scripts (scripts/ablate-warm.sh, scripts/restart-quarter.sh) with
 # their arguments, [ROOT [RUN...]]: sets root (ROOT, default runs), wanted (the RUNs), wnet
 # ($WNET or the release build), OMP_NUM_THREADS (default 2) and data_args (the four sources
-# without ground truth that every run trains on); works from the repository root.
+# without ground truth that every run trains on) and defines bundled_weights; works from the
+# repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -10,5 +11,15 @@ wanted=("$@")
 wnet="${WNET:-.build/release/wnet}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 data=../shared/data
+# bundled_weights COMMIT: extracts COMMIT's bundled matching model to
+# ROOT/init-COMMIT.safetensors (atomically, once).
+bundled_weights() {
+  local init="$root/init-$1.safetensors"
+  if [ ! -f "$init" ]; then
+    mkdir -p "$root"
+    git show "$1:Sources/StereoDepth/Resources/wnet-matching.safetensors" > "$init.$$.tmp"
+    mv "$init.$$.tmp" "$init"
+  fi
+}
 data_args=(--data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
   --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled")

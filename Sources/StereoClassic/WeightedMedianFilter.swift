@@ -163,6 +163,6 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   static func colours(_ guide: Image) -> [UInt8] {
     let bytes = guide.pixels.map { UInt8(min(max(($0 * 255).rounded(), 0), 255)) }
     guard guide.channels == 1 else { return bytes }
-    return bytes.flatMap { [$0, $0, $0] }
+    return (0..<(3 * bytes.count)).map { bytes[$0 / 3] }
   }
 }
