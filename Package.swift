@@ -57,7 +57,7 @@ let package = Package(
 
     // MARK: - Tools
     // The benchmark harness behind `wnet bench`: not part of the engine, not a product.
-    .target(name: "WNetBenchmarks", dependencies: ["StereoTensor", "StereoDepth"]),
+    .target(name: "WNetBenchmarks", dependencies: ["StereoTensor", "StereoData", "StereoDepth"]),
     .executableTarget(
       name: "wnet",
       dependencies: [

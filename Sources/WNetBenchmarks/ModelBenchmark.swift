@@ -1,10 +1,18 @@
 import Foundation
+import StereoData
 import StereoDepth
 import StereoTensor
 
 /// Times a W-net preset end to end: inference (from two decoded images to the disparity map) or a
 /// whole training step (forward, loss, backward, Adam), after warm-up, as the median of many runs.
-public struct ModelBenchmark: Sendable {
+///
+/// Inference times the dense left view (``DisparityEstimator/estimate(left:right:droppingFinestScales:)``)
+/// unless ``invalidPixels`` is set: then it times what `wnet infer` writes by default, the marked
+/// map (`predict(…, invalidPixels:)`: both views scored, the left-right check, the speckle filter
+/// and the rule's weighted median if it has one). The post-filters' cost depends on the content,
+/// so ``pair`` and ``network`` can give a real pair and trained weights (random views and random
+/// weights otherwise).
+public struct ModelBenchmark {
   /// What one benchmark measured; `--json` prints it as one object.
   public struct Result: Codable, Sendable {
     public var implementation = "wnet"
@@ -31,14 +39,30 @@ public struct ModelBenchmark: Sendable {
   public var training: Bool
   public var runs: Int
   public var warmup: Int
+  /// With a rule, inference times the marked map instead of the dense left view (batch 1).
+  public var invalidPixels: InvalidPixelRule?
+  /// The views timed, `[H, W, 3]` each (their size replaces `height` and `width`), or `nil` for
+  /// random ones.
+  public var pair: (left: Image, right: Image)?
+  /// The weights timed, or `nil` for random ones (seed 1) of ``model``.
+  public var network: WNet?
 
   public init(
     model: WNetConfiguration, height: Int = 192, width: Int = 336, batch: Int? = nil,
-    training: Bool = false, runs: Int? = nil, warmup: Int? = nil
+    training: Bool = false, runs: Int? = nil, warmup: Int? = nil,
+    invalidPixels: InvalidPixelRule? = nil, pair: (left: Image, right: Image)? = nil,
+    network: WNet? = nil
   ) {
-    self.model = model
-    self.height = height
-    self.width = width
+    precondition(
+      !(training && (invalidPixels != nil || pair != nil || network != nil))
+        && (invalidPixels == nil || batch ?? 1 == 1),
+      "A marked map, a real pair or trained weights time inference of one pair")
+    self.model = network?.configuration ?? model
+    self.invalidPixels = invalidPixels
+    self.pair = pair
+    self.network = network
+    self.height = pair?.left.height ?? height
+    self.width = pair?.left.width ?? width
     self.batch = batch ?? (training ? 6 : 1)
     self.training = training
     self.runs = runs ?? (training ? 10 : 50)
@@ -49,8 +73,13 @@ public struct ModelBenchmark: Sendable {
   /// timed runs only).
   public func run(profile: Bool = false) throws -> (result: Result, profile: [Profiler.Entry]) {
     var generator = SeededGenerator(seed: 1)
-    let left = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
-    let right = Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
+    let left =
+      pair?.left.tensor
+      ?? Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
+    let right =
+      pair?.right.tensor
+      ?? Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
+    let images = pair ?? (Image(left), Image(right))
     var times: [Double] = []
     var entries: [Profiler.Entry] = []
     let backend = profile ? ProfilingBackend(wrapping: Backends.current) : Backends.current
@@ -70,11 +99,16 @@ public struct ModelBenchmark: Sendable {
           }
         }
       } else {
-        let estimator = DisparityEstimator(model: WNet(configuration: model, seed: 1))
+        let estimator = DisparityEstimator(model: network ?? WNet(configuration: model, seed: 1))
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
-          _ = estimator.estimate(left: left, right: right)
+          if let invalidPixels {
+            _ = try estimator.predict(
+              left: images.left, right: images.right, invalidPixels: invalidPixels)
+          } else {
+            _ = estimator.estimate(left: left, right: right)
+          }
           if index >= warmup {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
           }

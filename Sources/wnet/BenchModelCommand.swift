@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StereoClassic
+import StereoData
 import StereoDepth
 import StereoTensor
 import WNetBenchmarks
@@ -15,10 +17,17 @@ extension WNetCommand {
         follow OMP_NUM_THREADS. --profile adds how the time splits across operations \
         (and, for inference, across the steps of the compiled plan).
 
+        Inference times the dense left view unless --marked is given: then it times what \
+        'wnet infer' writes by default (both views scored, the left-right check and the \
+        speckle filter; with --weighted-median, that filter too). The filters' time depends on \
+        the content: --left and --right time a real pair (its size) with the preset's bundled \
+        weights instead of random views and weights.
+
         Examples:
           wnet bench --width 640 --height 480
           wnet bench --train --batch-size 6 --json
           wnet bench --preset matching --width 640 --height 480 --max-disparity 192 --profile
+          wnet bench --preset matching --marked --left l.png --right r.png --max-disparity 192
         """)
 
     @Option(help: "The preset to time.")
@@ -66,6 +75,21 @@ extension WNetCommand {
     @Flag(help: "Also report how time splits across operations.")
     var profile = false
 
+    @Flag(help: "Time the marked map 'wnet infer' writes by default, not the dense left view.")
+    var marked = false
+
+    @Flag(help: "With --marked: the weighted median of 'wnet infer --weighted-median' too.")
+    var weightedMedian = false
+
+    @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
+    var lrRightDrop = 0
+
+    @Option(help: "A real left view to time, with --right (its size; the bundled weights).")
+    var left: String?
+
+    @Option(help: "The real right view to time with --left.")
+    var right: String?
+
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
       try architecture.check(for: preset)
@@ -86,13 +110,44 @@ extension WNetCommand {
         }
       }
       if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
+      guard !weightedMedian || marked else {
+        throw ValidationError("'--weighted-median' filters the marked map: add '--marked'.")
+      }
+      guard lrRightDrop == 0 || marked, lrRightDrop >= 0 else {
+        throw ValidationError("'--lr-right-drop' is a non-negative setting of '--marked'.")
+      }
+      guard (left == nil) == (right == nil) else {
+        throw ValidationError("'--left' and '--right' go together.")
+      }
+      guard !(train && (marked || left != nil)) else {
+        throw ValidationError("'--marked', '--left' and '--right' time inference, not '--train'.")
+      }
+      guard !(marked || left != nil) || (batch ?? 1) == 1 else {
+        throw ValidationError("'--marked', '--left' and '--right' time one pair: '--batch-size 1'.")
+      }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
     }
 
     func run() throws {
+      var pair: (left: Image, right: Image)?
+      var network: WNet?
+      if let left, let right {
+        pair = (
+          try readView(left, option: "--left"), try readView(right, option: "--right")
+        )
+        guard pair!.left.width == pair!.right.width, pair!.left.height == pair!.right.height
+        else {
+          throw ValidationError("'\(left)' and '\(right)' differ in size.")
+        }
+        network = try PretrainedModel.load(preset).model
+      }
+      let rule =
+        marked
+        ? InvalidPixelRule(
+          median: weightedMedian ? .standard : nil, rightViewScalesDropped: lrRightDrop) : nil
       let benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,
-        warmup: warmup)
+        warmup: warmup, invalidPixels: rule, pair: pair, network: network)
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()
@@ -114,6 +169,15 @@ extension WNetCommand {
         var text = table(operations, heading: "operation", runs: result.runs)
         if !steps.isEmpty { text += "\n" + table(steps, heading: "plan step", runs: result.runs) }
         if json { Console.note(text) } else { print(text) }
+      }
+    }
+
+    /// A colour view read for timing, or a one-line error naming it.
+    func readView(_ path: String, option: String) throws -> Image {
+      do {
+        return try ImageIO.readColor(URL(fileURLWithPath: path))
+      } catch {
+        throw ValidationError("\(option) '\(path)': \(error)")
       }
     }
 

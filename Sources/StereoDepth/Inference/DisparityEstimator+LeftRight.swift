@@ -8,11 +8,14 @@ extension DisparityEstimator {
   ///   - left: `[N, H, W, 3]` in [0, 1], any `H` and `W` (edge-padded, then cropped back).
   ///   - right: The right views, the same shape.
   ///   - droppingFinestScales: As in ``estimate(left:right:droppingFinestScales:)``.
+  ///   - rightDroppingScales: End the right view's estimate this many scales earlier still,
+  ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:)``).
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
   ///   (working pixels, as ``estimate(left:right:droppingFinestScales:)``), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked).
   public func estimateBothViews(
-    left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0
+    left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
+    rightDroppingScales rightDropped: Int = 0
   ) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor
   ) {
@@ -22,7 +25,8 @@ extension DisparityEstimator {
         left.shape == right.shape,
         "Left \(left.shape) and right \(right.shape) views differ in size")
       let input = Tensor.concatenate([padded(left), padded(right)], axis: 3)
-      let plan = self.plan(views: .both, droppingFinestScales: dropped)
+      let plan = self.plan(
+        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       var maps = plan.bothViews(input)
       let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {

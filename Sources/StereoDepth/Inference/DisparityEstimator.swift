@@ -84,11 +84,15 @@ public final class DisparityEstimator {
   private var cachedPlans: [Int: InferencePlan] = [:]
 
   /// The compiled plan scoring `views` and ending `droppingFinestScales` scales before the
-  /// finest (built on first use).
-  public func plan(views: ScoredViews, droppingFinestScales dropped: Int = 0) -> InferencePlan {
-    let key = 2 * dropped + (views == .both ? 1 : 0)
+  /// finest, the right view `rightDroppingScales` more (built on first use).
+  public func plan(
+    views: ScoredViews, droppingFinestScales dropped: Int = 0, rightDroppingScales rightDropped: Int = 0
+  ) -> InferencePlan {
+    let key = 64 * rightDropped + 2 * dropped + (views == .both ? 1 : 0)
     if let plan = cachedPlans[key] { return plan }
-    let plan = InferencePlan(model.network, views: views, droppingFinestScales: dropped)
+    let plan = InferencePlan(
+      model.network, views: views, droppingFinestScales: dropped,
+      rightDroppingScales: rightDropped)
     cachedPlans[key] = plan
     return plan
   }
@@ -306,7 +310,9 @@ public final class DisparityEstimator {
       let disparity: Tensor, peak: Tensor, confidence: Tensor
       var difference: Image?
       if invalidPixels != nil {
-        let both = estimator.estimateBothViews(left: l, right: r, droppingFinestScales: dropped)
+        let both = estimator.estimateBothViews(
+          left: l, right: r, droppingFinestScales: dropped,
+          rightDroppingScales: invalidPixels!.rightViewScalesDropped)
         (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = full(

@@ -4,8 +4,10 @@ extension InferencePlan {
   /// Both views' disparity and confidences, from a plan compiled with ``ScoredViews/both``.
   ///
   /// The right view's disparity `d_R` maps right `x` to left `x + d_R(x)` (positive, as the
-  /// left view's). For a coarse-to-fine network both are the finest scale's expectation plus
-  /// that view's base disparity.
+  /// left view's). For a coarse-to-fine network both are the last scale's expectation plus
+  /// that view's base disparity; when the right view ends `k` scales earlier
+  /// (``rightOutputFactor`` = `2^k ×` ``outputFactor``), its disparity is up-sampled bilinearly
+  /// to the left view's size and multiplied by `2^k`.
   ///
   /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
   ///   ``WNetConfiguration/sizeMultiple``.
@@ -21,10 +23,17 @@ extension InferencePlan {
         let left = DisparityConfidence.summarize(
           logits: logits, minimumDisparity: minimumDisparity)
         let right = DisparityConfidence.summarize(
-          logits: rightLogits!, minimumDisparity: minimumDisparity)
+          logits: rightLogits!, minimumDisparity: rightMinimumDisparity)
+        var rightDisparity = rightBase.map { right.disparity + $0 } ?? right.disparity
+        if rightOutputFactor != outputFactor {
+          let (_, height, width, _) = left.disparity.nhwc("bothViews")
+          rightDisparity =
+            rightDisparity.resizedBilinear(height: height, width: width)
+            * Float(rightOutputFactor / outputFactor)
+        }
         return (
           base.map { left.disparity + $0 } ?? left.disparity, left.peak, left.confidence,
-          rightBase.map { right.disparity + $0 } ?? right.disparity
+          rightDisparity
         )
       }
     }

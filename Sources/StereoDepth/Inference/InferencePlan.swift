@@ -33,9 +33,14 @@ public final class InferencePlan: @unchecked Sendable {
   let minimumDisparity: Int
   /// For each step, the registers it reads for the last time.
   let releases: [[Int]]
-  /// The right view's finest scores and base disparity (a ``ScoredViews/both`` plan only).
+  /// The right view's last scores and base disparity (a ``ScoredViews/both`` plan only).
   let rightResult: Int?
   let rightBase: Int?
+  /// The right view's last scale's first candidate.
+  let rightMinimumDisparity: Int
+  /// Input pixels per pixel of the right view's outputs: ``outputFactor`` unless the right view
+  /// ends earlier (`rightDroppingScales`).
+  public let rightOutputFactor: Int
   /// Input pixels per output pixel: the factor of the scale the plan ends at (1 for the finest;
   /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
   public let outputFactor: Int
@@ -49,26 +54,37 @@ public final class InferencePlan: @unchecked Sendable {
   ///     network's; 0, the default, for any network): the steps only they need are left out, and
   ///     the outputs are that scale's, in its pixels. An enlarged pair uses it
   ///     (``InferenceUpscale``).
+  ///   - rightDroppingScales: In a ``ScoredViews/both`` plan, end the right view this many
+  ///     scales before the left one (0, the default: both end at the same scale). Its steps at
+  ///     the finer scales are left out; ``bothViews(_:)`` up-samples its disparity to the left
+  ///     view's size. A left-right check needs the right view only where the left one lands.
   public init(
-    _ network: any StereoNetwork, views: ScoredViews = .left, droppingFinestScales dropped: Int = 0
+    _ network: any StereoNetwork, views: ScoredViews = .left, droppingFinestScales dropped: Int = 0,
+    rightDroppingScales rightDropped: Int = 0
   ) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
     let scales = network.buildScales(0, views: views, into: &compiler)
     precondition(
-      dropped >= 0 && dropped < scales.count,
-      "Cannot drop \(dropped) of \(scales.count) scales")
+      dropped >= 0 && dropped < scales.count && rightDropped >= 0,
+      "Cannot drop \(dropped) of \(scales.count) scales, nor \(rightDropped) of the right view's")
+    let rightDropped = min(rightDropped, scales.count - 1 - dropped)
     let finest = scales[scales.count - 1 - dropped]
+    let rightLast = scales[scales.count - 1 - dropped - rightDropped]
     outputFactor = finest.factor
     result = finest.left
     base = finest.leftBase
-    rightResult = finest.right
-    rightBase = finest.rightBase
+    rightResult = rightLast.right
+    rightBase = rightLast.rightBase
+    rightMinimumDisparity = rightLast.minimumDisparity
+    rightOutputFactor = rightLast.factor
     minimumDisparity = finest.minimumDisparity
-    // Both views' finest scores and bases are results (the right view's in a `.both` plan).
+    // Both views' last scores and bases are results (the right view's in a `.both` plan).
     let steps = Self.withoutDeadSteps(
       compiler.steps,
-      keeping: [finest.left, finest.leftBase, finest.right, finest.rightBase].compactMap { $0 })
+      keeping: [finest.left, finest.leftBase, rightLast.right, rightLast.rightBase].compactMap {
+        $0
+      })
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
     for (index, step) in steps.enumerated() {
       for register in step.inputs { lastReader[register] = index }

@@ -37,6 +37,10 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var speckles: SpeckleFilter
   /// The weighted median applied to the kept pixels last, or `nil` (the default) for none.
   public var median: WeightedMedianFilter?
+  /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
+  /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest
+  /// refinements, the costliest steps of the check (``InferencePlan``'s `rightDroppingScales`).
+  public var rightViewScalesDropped: Int
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed.
   public static let standard = InvalidPixelRule()
@@ -48,14 +52,18 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
   ///   - speckles: the speckle filter applied after the check.
   ///   - median: the weighted median applied to the kept pixels last, or `nil`.
+  ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`.
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
-    speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = nil
+    speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = nil,
+    rightViewScalesDropped: Int = 0
   ) {
     precondition(
-      maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability),
-      "Invalid-pixel rule needs τ > 0 and p_min in [0, 1], got \(maximumLeftRightDifference), "
-        + "\(minimumPeakProbability)")
+      maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
+        && rightViewScalesDropped >= 0,
+      "Invalid-pixel rule needs τ > 0, p_min in [0, 1] and scales dropped ≥ 0, got "
+        + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped)")
+    self.rightViewScalesDropped = rightViewScalesDropped
     self.maximumLeftRightDifference = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles

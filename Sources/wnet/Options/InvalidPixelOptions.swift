@@ -45,6 +45,13 @@ struct InvalidPixelOptions: ParsableArguments {
       """)
   var weightedMedian = false
 
+  @Option(
+    help: """
+      End the right view's estimate for the left-right check this many scales before the \
+      left view's (up-sampled; 0: the same scale). Saves the right view's finest refinements.
+      """)
+  var lrRightDrop = 0
+
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
       throw ValidationError("'--lr-threshold' must be positive and finite.")
@@ -56,6 +63,7 @@ struct InvalidPixelOptions: ParsableArguments {
     guard speckleDifference >= 0 && speckleDifference.isFinite else {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
+    guard lrRightDrop >= 0 else { throw ValidationError("'--lr-right-drop' must not be negative.") }
     guard !(dense && weightedMedian) else {
       throw ValidationError("'--weighted-median' filters the kept pixels: not with '--dense'.")
     }
@@ -68,6 +76,6 @@ struct InvalidPixelOptions: ParsableArguments {
       : InvalidPixelRule(
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
-        median: weightedMedian ? .standard : nil)
+        median: weightedMedian ? .standard : nil, rightViewScalesDropped: lrRightDrop)
   }
 }
