@@ -82,7 +82,8 @@ let package = Package(
       name: "StereoClassicTests",
       dependencies: ["StereoTensor", "StereoData", "StereoClassic", "_StereoTestSupport"]),
     .testTarget(
-      name: "WNetBenchmarksTests", dependencies: ["StereoTensor", "StereoDepth", "WNetBenchmarks"]),
+      name: "WNetBenchmarksTests",
+      dependencies: ["StereoTensor", "StereoData", "StereoDepth", "WNetBenchmarks"]),
     .testTarget(
       name: "WNetCLITests",
       dependencies: [

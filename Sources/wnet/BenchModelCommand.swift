@@ -82,7 +82,7 @@ extension WNetCommand {
     var weightedMedian = false
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
-    var lrRightDrop = 0
+    var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
     @Option(help: "A real left view to time, with --right (its size; the bundled weights).")
     var left: String?
@@ -113,8 +113,8 @@ extension WNetCommand {
       guard !weightedMedian || marked else {
         throw ValidationError("'--weighted-median' filters the marked map: add '--marked'.")
       }
-      guard lrRightDrop == 0 || marked, lrRightDrop >= 0 else {
-        throw ValidationError("'--lr-right-drop' is a non-negative setting of '--marked'.")
+      guard lrRightDrop >= 0 else {
+        throw ValidationError("'--lr-right-drop' must not be negative.")
       }
       guard (left == nil) == (right == nil) else {
         throw ValidationError("'--left' and '--right' go together.")

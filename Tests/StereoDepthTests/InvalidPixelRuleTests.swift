@@ -85,6 +85,45 @@ struct InvalidPixelRuleTests {
     #expect(worst < 2e-3, "left-right difference plan vs graph: \(worst)")
   }
 
+  @Test("A right view one scale coarser: the check reads the graph's 1/2-scale one, ×2 and up-sampled")
+  func coarserRightView() throws {
+    let configuration = WNetConfiguration(preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
+    let model = WNet(configuration: configuration, seed: 11)
+    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
+    let estimator = DisparityEstimator(model: model)
+    let same = estimator.estimateBothViews(
+      left: pair.left, right: pair.right, rightDroppingScales: 0)
+    let coarser = estimator.estimateBothViews(
+      left: pair.left, right: pair.right, rightDroppingScales: 1)
+    #expect(Self.maximumDifference(same.disparity, coarser.disparity) < 1e-5)
+    #expect(Self.maximumDifference(same.peak, coarser.peak) < 1e-5)
+    // The training graph's right view at 1/2, in its own pixels: up-sampled to 32x64 with
+    // half-pixel centres and doubled, then the check against the graph's finest left view.
+    var context = ForwardContext.inference
+    let output = withoutGradients { model(left: pair.left, right: pair.right, context: &context) }
+    let half = try #require(output.scales.first { $0.factor == 2 })
+    let right = half.right.disparity.detached.resizedBilinear(height: 32, width: 64) * 2
+    let expected = LeftRightConsistency.difference(
+      own: output.left.disparity.detached, other: right, direction: -1)
+    var (worst, changed) = (Float(0), false)
+    for (index, value) in coarser.leftRightDifference.scalars.enumerated() {
+      let graphValue = expected.scalars[index]
+      #expect(value.isFinite == graphValue.isFinite)
+      if value.isFinite && graphValue.isFinite { worst = max(worst, abs(value - graphValue)) }
+      changed = changed || abs(value - same.leftRightDifference.scalars[index]) > 1e-3
+    }
+    #expect(worst < 2e-3, "left-right difference plan vs graph: \(worst)")
+    #expect(changed, "the coarser right view changes the check somewhere")
+    // A single-scale network has no coarser scale: the request changes nothing.
+    let realtime = DisparityEstimator(
+      model: WNet(
+        configuration: WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 15),
+        seed: 11))
+    let plain = realtime.estimateBothViews(left: pair.left, right: pair.right, rightDroppingScales: 0)
+    let asked = realtime.estimateBothViews(left: pair.left, right: pair.right, rightDroppingScales: 2)
+    #expect(plain.leftRightDifference.scalars == asked.leftRightDifference.scalars)
+  }
+
   @Test("predict marks exactly the pixels the rule rejects; dense keeps all and skips the check")
   func predictMarks() throws {
     let configuration = WNetConfiguration(

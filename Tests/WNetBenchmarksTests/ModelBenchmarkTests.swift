@@ -1,8 +1,10 @@
+import StereoData
 import StereoDepth
+import StereoTensor
 import Testing
 import WNetBenchmarks
 
-@Suite("Model benchmark")
+@Suite("Model benchmark", .serialized)  // the profiler is global: one timed run at a time
 struct ModelBenchmarkTests {
   @Test(
     "Times a tiny inference and training step and reports consistent figures",
@@ -21,5 +23,20 @@ struct ModelBenchmarkTests {
     #expect(abs(result.fps - fps) <= 0.01 + fps * 1e-3, "\(result.fps) against \(fps)")
     #expect(result.peak_rss_mb > 0 && result.peak_tensor_mb > 0)
     #expect(!profile.isEmpty, "the profile lists the operations of the timed runs")
+  }
+
+  @Test("Times the marked map of a given pair: its size replaces the one asked for")
+  func markedPair() throws {
+    var generator = SeededGenerator(seed: 4)
+    let left = Image(Tensor.randomUniform([1, 24, 40, 3], in: 0...1, using: &generator))
+    let right = Image(Tensor.randomUniform([1, 24, 40, 3], in: 0...1, using: &generator))
+    let benchmark = ModelBenchmark(
+      model: WNetConfiguration(preset: .realtime), runs: 2, warmup: 1,
+      invalidPixels: .standard, pair: (left, right))
+    let (result, profile) = try benchmark.run(profile: true)
+    #expect((result.height, result.width, result.batch) == (24, 40, 1))
+    #expect(result.median_ms > 0 && result.median_ms.isFinite)
+    #expect(
+      profile.contains { $0.name == "left-right check" }, "the marked map runs the check")
   }
 }

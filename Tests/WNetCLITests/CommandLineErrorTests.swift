@@ -115,6 +115,17 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--weighted-median", "--dense"] + model,
       mentioning: "--weighted-median")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
+      mentioning: "--lr-right-drop")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--weighted-median"], mentioning: "--marked")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--marked", "--left", small.path],
+      mentioning: "--right")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--left", empty.path, "--right", small.path],
+      mentioning: "empty.png")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "5"] + model, mentioning: "--upscale")
     try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],

@@ -48,9 +48,10 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(
     help: """
       End the right view's estimate for the left-right check this many scales before the \
-      left view's (up-sampled; 0: the same scale). Saves the right view's finest refinements.
+      left view's (up-sampled; 0: the same scale). 1 saves the right view's finest \
+      refinement, a quarter of the marked map's time, for 0.07 points of mean bad-3.
       """)
-  var lrRightDrop = 0
+  var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
