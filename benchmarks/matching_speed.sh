@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times the `matching` preset's inference (`wnet bench`, 640x480 and 192x336, 192 px range, full
-# resolution) against OpenCV's StereoSGBM (cv2, 3-way, block 3, 192 px, on an OAK-D 640x480
+# resolution; the dense left view, and the marked map `wnet infer` writes by default, `--marked`)
+# against OpenCV's StereoSGBM (cv2, 3-way, block 3, 192 px, on an OAK-D 640x480
 # pair), interleaved over ROUNDS rounds, and prints the medians of each round's medians and the
 # ratio matching / SGBM. Set BASELINE to a second wnet binary to time it too (before/after, both
 # at the preset's own range 0...255, since an older binary may not take --max-disparity). Set
@@ -27,6 +28,9 @@ bench() { # NAME BINARY WIDTH HEIGHT [OPTIONS...]
 for _ in $(seq "$rounds"); do
   bench matching-640x480 .build/release/wnet 640 480 --max-disparity 192
   bench matching-336x192 .build/release/wnet 336 192 --max-disparity 192
+  # What `wnet infer` writes by default: both views, the left-right check, the speckle filter.
+  bench marked-640x480 .build/release/wnet 640 480 --max-disparity 192 --marked
+  bench marked-336x192 .build/release/wnet 336 192 --max-disparity 192 --marked
   if [ -n "${LAYOUT:-}" ]; then
     # shellcheck disable=SC2086 # LAYOUT is a list of options
     bench layout-640x480 .build/release/wnet 640 480 --max-disparity 192 $LAYOUT
@@ -64,7 +68,7 @@ for name, value in medians.items():
     print(f"{name}: median {value:.1f} ms over {len(times[name])} rounds "
           f"({min(times[name]):.1f}-{max(times[name]):.1f})")
 sgbm = medians["sgbm-640x480"]
-for name in ("matching-640x480", "layout-640x480", "range255-640x480",
+for name in ("matching-640x480", "marked-640x480", "layout-640x480", "range255-640x480",
              "baseline-range255-640x480"):
     if name in medians:
         print(f"{name} / sgbm-640x480: {medians[name] / sgbm:.2f}")

@@ -315,8 +315,9 @@ public final class DisparityEstimator {
           rightDroppingScales: invalidPixels!.rightViewScalesDropped)
         (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
-        difference = full(
-          scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
+        difference = Profiler.measure("maps to the input's size") {
+          full(scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
+        }
       } else {
         (disparity, peak, confidence) = estimator.estimate(
           left: l, right: r, droppingFinestScales: dropped)
@@ -326,13 +327,18 @@ public final class DisparityEstimator {
         let logits = estimator.plan.logits(Tensor.concatenate([padded(l), padded(r)], axis: 3))
         probabilities = logits.softmax().slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
       }
-      let dense = Image(
-        disparity.resizedBilinear(height: left.height, width: left.width) * scale)
-      let peakProbability = full(peak)
+      let (dense, peakProbability) = Profiler.measure("maps to the input's size") {
+        (
+          Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
+          full(peak)
+        )
+      }
       var (valid, combined, density) = (dense, peakProbability, 1.0)
       if let invalidPixels, let difference {
-        let applied = invalidPixels.apply(
-          disparity: dense, peak: peakProbability, leftRightDifference: difference, guide: left)
+        let applied = Profiler.measure("invalid-pixel rule") {
+          invalidPixels.apply(
+            disparity: dense, peak: peakProbability, leftRightDifference: difference, guide: left)
+        }
         (valid, combined) = (applied.disparity, applied.confidence)
         density = Double(applied.validCount) / Double(max(dense.pixels.count, 1))
       }

@@ -1,6 +1,7 @@
 import Foundation
 import StereoClassic
 import StereoData
+import StereoTensor
 
 /// Which of the network's pixels count as unknown, and the confidence it reports: the one rule
 /// behind `wnet infer`'s marked outputs and `wnet eval`'s density.
@@ -116,9 +117,11 @@ public struct InvalidPixelRule: Sendable, Equatable {
         marked.pixels[index] = .infinity
       }
     }
-    let removed = speckles.apply(to: &marked)
+    let removed = Profiler.measure("speckle filter") { speckles.apply(to: &marked) }
     if let median, let guide {
-      marked = median.apply(to: marked, guide: guide).disparity
+      marked = Profiler.measure("weighted median") {
+        median.apply(to: marked, guide: guide).disparity
+      }
     }
     return (marked, confidence, validCount - removed)
   }
