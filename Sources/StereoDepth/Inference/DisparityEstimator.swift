@@ -304,8 +304,11 @@ public final class DisparityEstimator {
   ) -> DisparityPrediction {
     let estimator = self
     return withoutGradients {
+      // At the input's size already (the usual case), a map is only converted: resizing
+      // with half-pixel centres to the same size is the identity.
       func full(_ map: Tensor) -> Image {
-        Image(map.resizedBilinear(height: left.height, width: left.width))
+        map.shape[1] == left.height && map.shape[2] == left.width
+          ? Image(map) : Image(map.resizedBilinear(height: left.height, width: left.width))
       }
       let disparity: Tensor, peak: Tensor, confidence: Tensor
       var difference: Image?
@@ -329,7 +332,7 @@ public final class DisparityEstimator {
       }
       let (dense, peakProbability) = Profiler.measure("maps to the input's size") {
         (
-          Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
+          scale == 1 ? full(disparity) : Image(full(disparity).tensor * scale),
           full(peak)
         )
       }

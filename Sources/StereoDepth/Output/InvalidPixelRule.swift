@@ -107,16 +107,32 @@ public struct InvalidPixelRule: Sendable, Equatable {
       "The disparity, peak and left-right maps must be [H, W, 1] of one size")
     var marked = disparity
     var confidence = peak
-    var validCount = 0
-    for index in disparity.pixels.indices {
-      let (p, e) = (peak.pixels[index], leftRightDifference.pixels[index])
-      confidence.pixels[index] = self.confidence(peak: p, leftRightDifference: e)
-      if isValid(peak: p, leftRightDifference: e) && disparity.pixels[index].isFinite {
-        validCount += 1
-      } else {
-        marked.pixels[index] = .infinity
+    let count = disparity.pixels.count
+    let chunk = 16_384
+    var validPerChunk = [Int](repeating: 0, count: (count + chunk - 1) / chunk)
+    marked.pixels.withUnsafeMutableBufferPointer { markedPixels in
+      confidence.pixels.withUnsafeMutableBufferPointer { confidencePixels in
+        validPerChunk.withUnsafeMutableBufferPointer { valid in
+          let shared = UncheckedSendable((markedPixels, confidencePixels, valid))
+          // Chunks of fixed size, so that the count does not depend on the threads.
+          Parallel.forEachRange(valid.count, minimumChunk: 1) { chunks in
+            let (markedPixels, confidencePixels, valid) = shared.value
+            for chunkIndex in chunks {
+              for index in (chunkIndex * chunk)..<min(count, (chunkIndex + 1) * chunk) {
+                let (p, e) = (peak.pixels[index], leftRightDifference.pixels[index])
+                confidencePixels[index] = self.confidence(peak: p, leftRightDifference: e)
+                if isValid(peak: p, leftRightDifference: e) && markedPixels[index].isFinite {
+                  valid[chunkIndex] += 1
+                } else {
+                  markedPixels[index] = .infinity
+                }
+              }
+            }
+          }
+        }
       }
     }
+    let validCount = validPerChunk.reduce(0, +)
     let removed = Profiler.measure("speckle filter") { speckles.apply(to: &marked) }
     if let median, let guide {
       marked = Profiler.measure("weighted median") {
