@@ -118,3 +118,11 @@ run qc-13 d2e9849 13 "${qc[@]}"
 # resumed by hand: wnet train --resume --steps 3000 --learning-rate-drops 2500 --output
 # ROOT/qc-12-long).
 run qcx-12 d2e9849 12 "${qc[@]}" --coarse-context --deep-features
+# 2026-12-02 (tenth session), from the same weights and recipe: the teacher's kept pixels through
+# the weighted median (--proxy-teacher-median), three seeds (their proxies are the same files:
+# link one proxies folder into the others), against the recorded controls of seeds 12-14; and
+# seed 12's control again (control-12r), to check that today's code reproduces cov-control.
+run wmt-12 d2e9849 12 "${w3[@]}" --proxy-teacher-median
+run wmt-13 d2e9849 13 "${w3[@]}" --proxy-teacher-median
+run wmt-14 d2e9849 14 "${w3[@]}" --proxy-teacher-median
+run control-12r d2e9849 12 "${w3[@]}"

@@ -156,6 +156,13 @@ extension WNetCommand {
           + "sgbm (OpenCV SGBM's proxy where it has one, cached beside). Default: empty."))
     var proxyHoles: TrainingDataRecipe.ProxyHoles?
 
+    @Flag(
+      help: """
+        With --proxy-teacher, pass the teacher's kept pixels through the weighted median of \
+        'wnet infer --weighted-median' before they become proxies.
+        """)
+    var proxyTeacherMedian = false
+
     @Option(
       help:
         "The weight of the smoothness term per view (default: the preset's, 0.01 for matching, 0.1 for realtime, 0.001 for original)."
@@ -369,6 +376,7 @@ extension WNetCommand {
           + (minContrast == nil ? [] : ["--min-contrast"])
           + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
           + (proxyHoles == nil ? [] : ["--proxy-holes"])
+          + (proxyTeacherMedian ? ["--proxy-teacher-median"] : [])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -383,6 +391,10 @@ extension WNetCommand {
       if data.givesSplitPolicy { revised.splitPolicy = data.splitPolicy }
       if let proxyTeacher { revised.proxyTeacher = Self.absolute(proxyTeacher) }
       if let proxyHoles { revised.proxyHoles = proxyHoles }
+      if proxyTeacherMedian { revised.proxyTeacherMedian = true }
+      if revised.proxyTeacherMedian && revised.proxyTeacher == nil {
+        throw CLIError("'--proxy-teacher-median' needs '--proxy-teacher'")
+      }
       if revised.proxyHoles != .empty && revised.proxyTeacher == nil {
         throw CLIError("'--proxy-holes \(revised.proxyHoles.rawValue)' needs '--proxy-teacher'")
       }
@@ -418,6 +430,9 @@ extension WNetCommand {
       check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
       check("--proxy-teacher", proxyTeacher.map(Self.absolute), stored.data.proxyTeacher ?? "SGBM")
       check("--proxy-holes", proxyHoles?.rawValue, stored.data.proxyHoles.rawValue)
+      if proxyTeacherMedian && !stored.data.proxyTeacherMedian {
+        conflicts.append("'--proxy-teacher-median' (the run's teacher has no median)")
+      }
       if census && !stored.loss.census {
         conflicts.append("'--census' (the run trains with colour L1)")
       }

@@ -15,9 +15,12 @@ import StereoData
 /// against each other again: that second check dropped a tenth of the pixels the prototype
 /// (`benchmarks/self_teacher_proxies.py`) kept, and trained a worse model (docs/RUNS.md, `teach`).
 ///
+/// With a ``median``, each view's kept pixels then go through that weighted median (guided by
+/// that view), as `wnet infer --weighted-median` does; the confidence stays `1/(1 + e)`.
+///
 /// Files: `<identifier>.<key>.{left,left-confidence,right,right-confidence}.pfm` in ``folder``,
-/// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes, so
-/// another teacher gives other files. Written atomically; a pair is recomputed when any of its
+/// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes
+/// (then `-median` with a median), so another teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
 /// four files is missing.
 public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The teacher's checkpoint.
@@ -26,18 +29,21 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   public let folder: URL
   /// The cache key of the teacher's file.
   public let key: String
+  /// The weighted median applied to the teacher's kept pixels, or `nil`.
+  public let median: WeightedMedianFilter?
   private let estimator: DisparityEstimator
   private let lock = NSLock()
 
   /// Loads the teacher (a `matching` checkpoint or any WNet file) and hashes its file.
   ///
   /// - Throws: When the file cannot be read or is not a model.
-  public init(teacher: URL, folder: URL) throws {
+  public init(teacher: URL, folder: URL, median: WeightedMedianFilter? = nil) throws {
     let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
     estimator = DisparityEstimator(model: model, metadata: metadata)
     self.teacher = teacher
     self.folder = folder
-    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher))
+    self.median = median
+    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher)) + (median == nil ? "" : "-median")
   }
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.
@@ -59,19 +65,22 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
       return cached
     }
-    let proxy = try Self.proxy(estimator: estimator, left: sample.left, right: sample.right)
+    let proxy = try Self.proxy(
+      estimator: estimator, left: sample.left, right: sample.right, median: median)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     try proxy.write(urls)
     return proxy
   }
 
   /// A pair's proxy from a teacher, as described above.
-  public static func proxy(estimator: DisparityEstimator, left: Image, right: Image) throws
-    -> StereoProxy
-  {
-    let (leftMap, leftConfidence) = try checked(estimator: estimator, left: left, right: right)
+  public static func proxy(
+    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter? = nil
+  ) throws -> StereoProxy {
+    let (leftMap, leftConfidence) = try checked(
+      estimator: estimator, left: left, right: right, median: median)
     let (rightMap, rightConfidence) = try checked(
-      estimator: estimator, left: right.flippedHorizontally(), right: left.flippedHorizontally())
+      estimator: estimator, left: right.flippedHorizontally(), right: left.flippedHorizontally(),
+      median: median)
     return StereoProxy(
       leftDisparity: leftMap, leftConfidence: leftConfidence,
       rightDisparity: rightMap.flippedHorizontally(),
@@ -81,14 +90,15 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The left view's disparity at ``InferenceUpscale/automatic``, `+∞` where the teacher's
   /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
   /// it (``InvalidPixelRule/standard`` with the right view at the left view's scale, as every
-  /// teacher so far was run), and its confidence `1/(1 + e)` (0 where rejected).
-  static func checked(estimator: DisparityEstimator, left: Image, right: Image) throws
-    -> (disparity: Image, confidence: Image)
-  {
+  /// teacher so far was run; then `median` if given), and its confidence `1/(1 + e)` (0 where
+  /// rejected).
+  static func checked(
+    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?
+  ) throws -> (disparity: Image, confidence: Image) {
     let prediction = try estimator.predict(
-      left: left, right: right, invalidPixels: InvalidPixelRule(rightViewScalesDropped: 0),
-      compactMemory: true,
-      upscale: .automatic)
+      left: left, right: right,
+      invalidPixels: InvalidPixelRule(median: median, rightViewScalesDropped: 0),
+      compactMemory: true, upscale: .automatic)
     let map = prediction.validDisparity
     var confidence = Image(width: map.width, height: map.height, channels: 1)
     if let difference = prediction.leftRightDifference {

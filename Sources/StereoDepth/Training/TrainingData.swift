@@ -75,7 +75,9 @@ public struct TrainingData {
         }
         let folder = runDirectory.appendingPathComponent("proxies", isDirectory: true)
         if let teacher = data.proxyTeacher {
-          let cache = try TeacherProxyCache(teacher: URL(fileURLWithPath: teacher), folder: folder)
+          let cache = try TeacherProxyCache(
+            teacher: URL(fileURLWithPath: teacher), folder: folder,
+            median: data.proxyTeacherMedian ? .standard : nil)
           switch data.proxyHoles {
           case .empty: proxyProvider = cache
           case .sgbm:

@@ -35,6 +35,10 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   public var proxyTeacher: String?
   /// With ``proxyTeacher``: what the pixels that the teacher leaves empty hold.
   public var proxyHoles: ProxyHoles = .empty
+  /// With ``proxyTeacher``: its kept pixels also go through the weighted median
+  /// (``WeightedMedianFilter/standard``, as `wnet infer --weighted-median`) before they are
+  /// proxies. Off by default, and in recipes stored before it existed.
+  public var proxyTeacherMedian = false
 
   /// What a teacher's proxy holds where the teacher rejects its own estimate.
   public enum ProxyHoles: String, Codable, CaseIterable, Sendable {
@@ -86,6 +90,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if proxyHoles != .empty && proxyTeacher == nil {
       problems.append("the proxy holes are filled only in a teacher's proxies")
     }
+    if proxyTeacherMedian && proxyTeacher == nil {
+      problems.append("the weighted median filters only a teacher's proxies")
+    }
     if validationSamples < 0 {
       problems.append("the held-out sample count must not be negative, got \(validationSamples)")
     }
@@ -127,6 +134,9 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if proxyHoles != other.proxyHoles {
       changes.append("proxy holes \(other.proxyHoles.rawValue) → \(proxyHoles.rawValue)")
     }
+    if proxyTeacherMedian != other.proxyTeacherMedian {
+      changes.append("teacher's weighted median \(other.proxyTeacherMedian) → \(proxyTeacherMedian)")
+    }
     return changes
   }
 
@@ -152,7 +162,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
-    case proxies, proxyTeacher, proxyHoles
+    case proxies, proxyTeacher, proxyHoles, proxyTeacherMedian
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -176,6 +186,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       ?? .standard
     proxyTeacher = try container.decodeIfPresent(String.self, forKey: .proxyTeacher)
     proxyHoles = try container.decodeIfPresent(ProxyHoles.self, forKey: .proxyHoles) ?? .empty
+    proxyTeacherMedian =
+      try container.decodeIfPresent(Bool.self, forKey: .proxyTeacherMedian) ?? false
   }
 }
 
