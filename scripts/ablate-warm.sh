@@ -78,6 +78,7 @@ run teach-d-w3 6d1956c 11 --proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/i
 # runs/teach-d-w3/proxies into each folder first): the occlusion mask by coverage (SGM's test)
 # instead of the left-right check, without and with the (then masked) consistency term.
 w3=(--proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-6d1956c.safetensors")
+bundled_weights 6d1956c # the teacher of every run below
 run cov-control d2e9849 12 "${w3[@]}"
 run cov d2e9849 12 "${w3[@]}" --occlusion-rule coverage
 run cov-cons d2e9849 12 "${w3[@]}" --occlusion-rule coverage --consistency
