@@ -85,9 +85,11 @@ struct InvalidPixelRuleTests {
     #expect(worst < 2e-3, "left-right difference plan vs graph: \(worst)")
   }
 
-  @Test("A right view one scale coarser: the check reads the graph's 1/2-scale one, ×2 and up-sampled")
+  @Test(
+    "A right view one scale coarser: the check reads the graph's 1/2-scale one, ×2 and up-sampled")
   func coarserRightView() throws {
-    let configuration = WNetConfiguration(preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
+    let configuration = WNetConfiguration(
+      preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
     let model = WNet(configuration: configuration, seed: 11)
     let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
     let estimator = DisparityEstimator(model: model)
@@ -117,10 +119,13 @@ struct InvalidPixelRuleTests {
     // A single-scale network has no coarser scale: the request changes nothing.
     let realtime = DisparityEstimator(
       model: WNet(
-        configuration: WNetConfiguration(preset: .realtime, minimumDisparity: 0, maximumDisparity: 15),
+        configuration: WNetConfiguration(
+          preset: .realtime, minimumDisparity: 0, maximumDisparity: 15),
         seed: 11))
-    let plain = realtime.estimateBothViews(left: pair.left, right: pair.right, rightDroppingScales: 0)
-    let asked = realtime.estimateBothViews(left: pair.left, right: pair.right, rightDroppingScales: 2)
+    let plain = realtime.estimateBothViews(
+      left: pair.left, right: pair.right, rightDroppingScales: 0)
+    let asked = realtime.estimateBothViews(
+      left: pair.left, right: pair.right, rightDroppingScales: 2)
     #expect(plain.leftRightDifference.scalars == asked.leftRightDifference.scalars)
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StereoClassic
 import StereoData
 import StereoDepth
 import Testing
@@ -47,8 +48,10 @@ struct TeacherProxyCacheTests {
         left.flippedHorizontally(), true
       ),
     ] {
+      // The teacher's right view at the left view's scale, as every teacher so far was run.
       let run = try estimator.predict(
-        left: l, right: r, invalidPixels: .standard, compactMemory: true, upscale: .automatic)
+        left: l, right: r, invalidPixels: InvalidPixelRule(rightViewScalesDropped: 0),
+        compactMemory: true, upscale: .automatic)
       let difference = try #require(run.leftRightDifference)
       let expected = flip ? run.validDisparity.flippedHorizontally() : run.validDisparity
       let e = flip ? difference.flippedHorizontally() : difference
@@ -63,5 +66,23 @@ struct TeacherProxyCacheTests {
     #expect(written.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
     #expect(written[0].lastPathComponent == "scene_pair.\(cache.key).left.pfm")
     #expect(try cache.proxy(for: files, sample: sample) == proxy)
+
+    // With a weighted median: each view's map is the plain proxy's, filtered with that view
+    // as the guide (the right one mirrored, as it was computed); other files, same confidence.
+    // A tolerance of 0.1 px, so that the sub-pixel scatter around the shift moves some pixels.
+    let standard = try TeacherProxyCache(teacher: teacher, folder: folder, median: .standard)
+    #expect(standard.key == cache.key + "-median")
+    let filter = WeightedMedianFilter(radius: 4, sigmaColour: 0.1, tolerance: 0.1)
+    let filtered = try TeacherProxyCache(teacher: teacher, folder: folder, median: filter)
+    #expect(filtered.key == cache.key + "-median-4-0.1-0.1")
+    let sharpened = try filtered.proxy(for: files, sample: sample)
+    let leftExpected = filter.apply(to: proxy.leftDisparity, guide: left)
+    let rightExpected = filter.apply(
+      to: proxy.rightDisparity.flippedHorizontally(), guide: right.flippedHorizontally())
+    #expect(leftExpected.changed + rightExpected.changed > 0, "the filter moves some pixels")
+    #expect(sharpened.leftDisparity == leftExpected.disparity)
+    #expect(sharpened.rightDisparity == rightExpected.disparity.flippedHorizontally())
+    #expect(sharpened.leftConfidence == proxy.leftConfidence)
+    #expect(sharpened.rightConfidence == proxy.rightConfidence)
   }
 }

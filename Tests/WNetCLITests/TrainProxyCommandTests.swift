@@ -113,4 +113,22 @@ struct TrainProxyCommandTests {
     #expect(alone.standardError.contains("'--proxy-holes sgbm' needs '--proxy-teacher'"))
     #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
   }
+
+  @Test(
+    "--proxy-teacher-median caches the filtered proxies under their own key; it needs a teacher")
+  func medianRun() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (data, _, run, proxies) = try Self.teacherRun(in: folder, ["--proxy-teacher-median"])
+    #expect(!Self.completePairs(proxies, key: "-median.").isEmpty, "\(proxies)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyTeacherMedian == true)
+    let alone = try CLI.run([
+      "train", "--data", data.path, "--proxy-teacher-median", "--output",
+      folder.appendingPathComponent("alone").path,
+    ])
+    #expect(alone.status == 1, "\(alone.standardError)")
+    #expect(alone.standardError.contains("'--proxy-teacher-median' needs '--proxy-teacher'"))
+    #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
+  }
 }

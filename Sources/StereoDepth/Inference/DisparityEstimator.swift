@@ -86,7 +86,8 @@ public final class DisparityEstimator {
   /// The compiled plan scoring `views` and ending `droppingFinestScales` scales before the
   /// finest, the right view `rightDroppingScales` more (built on first use).
   public func plan(
-    views: ScoredViews, droppingFinestScales dropped: Int = 0, rightDroppingScales rightDropped: Int = 0
+    views: ScoredViews, droppingFinestScales dropped: Int = 0,
+    rightDroppingScales rightDropped: Int = 0
   ) -> InferencePlan {
     let key = 64 * rightDropped + 2 * dropped + (views == .both ? 1 : 0)
     if let plan = cachedPlans[key] { return plan }

@@ -20,7 +20,8 @@ import StereoData
 ///
 /// Files: `<identifier>.<key>.{left,left-confidence,right,right-confidence}.pfm` in ``folder``,
 /// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes
-/// (then `-median` with a median), so another teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
+/// (then `-median` with the standard median, `-median-R-σ-tolerance` with another), so another
+/// teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
 /// four files is missing.
 public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The teacher's checkpoint.
@@ -43,7 +44,14 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     self.teacher = teacher
     self.folder = folder
     self.median = median
-    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher)) + (median == nil ? "" : "-median")
+    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher)) + Self.suffix(median)
+  }
+
+  /// The key's suffix for a median: empty without one.
+  static func suffix(_ median: WeightedMedianFilter?) -> String {
+    guard let median else { return "" }
+    if median == .standard { return "-median" }
+    return "-median-\(median.radius)-\(median.sigmaColour)-\(median.tolerance)"
   }
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.

@@ -135,7 +135,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       changes.append("proxy holes \(other.proxyHoles.rawValue) → \(proxyHoles.rawValue)")
     }
     if proxyTeacherMedian != other.proxyTeacherMedian {
-      changes.append("teacher's weighted median \(other.proxyTeacherMedian) → \(proxyTeacherMedian)")
+      changes.append(
+        "teacher's weighted median \(other.proxyTeacherMedian) → \(proxyTeacherMedian)")
     }
     return changes
   }
