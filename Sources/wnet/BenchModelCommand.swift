@@ -132,13 +132,13 @@ extension WNetCommand {
       var pair: (left: Image, right: Image)?
       var network: WNet?
       if let left, let right {
-        pair = (
-          try readView(left, option: "--left"), try readView(right, option: "--right")
+        let views = (
+          left: try readView(left, option: "--left"), right: try readView(right, option: "--right")
         )
-        guard pair!.left.width == pair!.right.width, pair!.left.height == pair!.right.height
-        else {
+        guard views.left.width == views.right.width, views.left.height == views.right.height else {
           throw ValidationError("'\(left)' and '\(right)' differ in size.")
         }
+        pair = views
         network = try PretrainedModel.load(preset).model
       }
       let rule =
