@@ -50,7 +50,10 @@ public struct Image: Sendable, Equatable {
     let (n, h, w, c) = tensor.nhwc("Image.init")
     precondition(index >= 0 && index < n, "Batch index \(index) out of range for \(tensor.shape)")
     let start = index * h * w * c
-    self.init(
-      width: w, height: h, channels: c, pixels: Array(tensor.scalars[start..<(start + h * w * c)]))
+    // One copy, straight from the tensor's storage.
+    let pixels = withExtendedLifetime(tensor) {
+      Array(UnsafeBufferPointer(start: tensor.unsafePointer + start, count: h * w * c))
+    }
+    self.init(width: w, height: h, channels: c, pixels: pixels)
   }
 }

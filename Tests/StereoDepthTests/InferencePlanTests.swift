@@ -1,9 +1,10 @@
 import Foundation
-import StereoDepth
 import StereoNN
 import StereoTensor
 import Testing
 import _StereoTestSupport
+
+@testable import StereoDepth
 
 @Suite("The planned inference path")
 struct InferencePlanTests {
@@ -89,5 +90,28 @@ struct InferencePlanTests {
     let confidence = 1 - entropy / Float(Foundation.log(48.0))
     #expect(
       maximumAbsoluteDifference(fast.confidence, confidence) < 1e-4, sourceLocation: sourceLocation)
+  }
+
+  @Test(
+    "Views given apart give the stacked input's bits, skipping the split where the network allows",
+    arguments: [WNetPreset.matching, .realtime])
+  func viewsApart(preset: WNetPreset) {
+    let model = WNet(
+      configuration: WNetConfiguration(
+        preset: preset, minimumDisparity: 0, maximumDisparity: preset == .matching ? 31 : 15),
+      seed: 6)
+    let left = randomTensor([1, 32, 64, 3], seed: 7, in: 0...1)
+    let right = randomTensor([1, 32, 64, 3], seed: 8, in: 0...1)
+    let stacked = Tensor.concatenate([left, right], axis: 3)
+    let single = InferencePlan(model.network)
+    // matching splits the stacked input at once (the split is skipped); realtime convolves it.
+    #expect((single.viewInputs != nil) == (preset == .matching))
+    let (a, b) = (single(stacked), single(left: left, right: right))
+    #expect(a.disparity.scalars == b.disparity.scalars && a.peak.scalars == b.peak.scalars)
+    #expect(a.confidence.scalars == b.confidence.scalars)
+    let both = InferencePlan(model.network, views: .both, rightDroppingScales: 1)
+    let (c, d) = (both.bothViews(stacked), both.bothViews(left: left, right: right))
+    #expect(c.disparity.scalars == d.disparity.scalars)
+    #expect(c.rightDisparity.scalars == d.rightDisparity.scalars)
   }
 }

@@ -24,10 +24,9 @@ extension DisparityEstimator {
       precondition(
         left.shape == right.shape,
         "Left \(left.shape) and right \(right.shape) views differ in size")
-      let input = Tensor.concatenate([padded(left), padded(right)], axis: 3)
       let plan = self.plan(
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
-      var maps = plan.bothViews(input)
+      var maps = plan.bothViews(left: padded(left), right: padded(right))
       let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
         func crop(_ map: Tensor) -> Tensor {

@@ -167,11 +167,8 @@ public final class DisparityEstimator {
       precondition(
         left.shape == right.shape,
         "Left \(left.shape) and right \(right.shape) views differ in size")
-      let input = Profiler.measure("input concat") {
-        Tensor.concatenate([padded(left), padded(right)], axis: 3)
-      }
       let plan = self.plan(views: .left, droppingFinestScales: dropped)
-      let (disparity, peak, confidence) = plan(input)
+      let (disparity, peak, confidence) = plan(left: padded(left), right: padded(right))
       let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
       guard disparity.shape[1] != height || disparity.shape[2] != width else {
         return (disparity, peak, confidence)

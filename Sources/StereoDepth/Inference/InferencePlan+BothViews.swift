@@ -16,8 +16,23 @@ extension InferencePlan {
   public func bothViews(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor
   ) {
+    summarizeBothViews(scores(input))
+  }
+
+  /// ``bothViews(_:)`` on the views given apart, `[N, H, W, 3]` each (the same values, without
+  /// concatenating them first; ``scores(left:right:)``).
+  public func bothViews(left: Tensor, right: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor
+  ) {
+    summarizeBothViews(scores(left: left, right: right))
+  }
+
+  /// Both views' maps from their scores and bases.
+  private func summarizeBothViews(
+    _ scores: (logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?)
+  ) -> (disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor) {
     precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
-    let (logits, base, rightLogits, rightBase) = scores(input)
+    let (logits, base, rightLogits, rightBase) = scores
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
         let left = DisparityConfidence.summarize(

@@ -41,6 +41,10 @@ public final class InferencePlan: @unchecked Sendable {
   /// Input pixels per pixel of the right view's outputs: ``outputFactor`` unless the right view
   /// ends earlier (`rightDroppingScales`).
   public let rightOutputFactor: Int
+  /// The registers of the two steps that only split the input into the views (`input.left`,
+  /// `input.right`), when no other step reads the input: views given apart
+  /// (``scores(left:right:)``) fill them directly, with no concatenation and no split.
+  let viewInputs: (left: Int, right: Int)?
   /// Input pixels per output pixel: the factor of the scale the plan ends at (1 for the finest;
   /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
   public let outputFactor: Int
@@ -97,6 +101,14 @@ public final class InferencePlan: @unchecked Sendable {
     }
     self.steps = steps
     registerCount = compiler.registerCount
+    let readers = steps.filter { $0.inputs.contains(0) }
+    if readers.count == 2, let left = readers.first(where: { $0.name == "input.left" }),
+      let right = readers.first(where: { $0.name == "input.right" })
+    {
+      viewInputs = (left.output, right.output)
+    } else {
+      viewInputs = nil
+    }
   }
 
   /// `steps` without those whose outputs nothing reads (directly or through later steps) and
@@ -129,25 +141,69 @@ public final class InferencePlan: @unchecked Sendable {
     }
   }
 
+  /// ``callAsFunction(_:)`` on the views given apart, `[N, H, W, 3]` each: the same values,
+  /// without concatenating them first where the network splits them at once.
+  public func callAsFunction(left: Tensor, right: Tensor) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor
+  ) {
+    let (logits, base, _, _) = scores(left: left, right: right)
+    return Profiler.measure("softmax+expectation") {
+      DisparityConfidence.summarize(logits: logits, minimumDisparity: minimumDisparity, base: base)
+    }
+  }
+
   /// The left view's finest scores, `[N, H, W, D]` (over offsets around the base disparity for
   /// a coarse-to-fine network).
   public func logits(_ input: Tensor) -> Tensor { scores(input).logits }
+
+  /// ``scores(_:)`` of the views given apart, `[N, H, W, 3]` each: the split steps are skipped
+  /// and their registers take the views (``viewInputs``); a network that reads the stacked
+  /// input gets the concatenation.
+  func scores(left: Tensor, right: Tensor) -> (
+    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
+  ) {
+    precondition(
+      left.shape == right.shape && left.shape.count == 4 && left.shape[3] == 3,
+      "The views must be [N, H, W, 3] of one shape, got \(left.shape) and \(right.shape)")
+    guard let viewInputs else {
+      return scores(
+        Profiler.measure("input concat") { Tensor.concatenate([left, right], axis: 3) })
+    }
+    let (_, h, w, _) = left.nhwc("InferencePlan")
+    checkSize(height: h, width: w, channels: 6)
+    var registers = [Tensor?](repeating: nil, count: registerCount)
+    registers[viewInputs.left] = left
+    registers[viewInputs.right] = right
+    return run(&registers, skipping: [viewInputs.left, viewInputs.right])
+  }
 
   /// The finest scores and their base disparity (`nil` for absolute candidates), and the right
   /// view's in a ``ScoredViews/both`` plan.
   func scores(_ input: Tensor) -> (
     logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
   ) {
+    let (_, h, w, c) = input.nhwc("InferencePlan")
+    checkSize(height: h, width: w, channels: c)
+    var registers = [Tensor?](repeating: nil, count: registerCount)
+    registers[0] = input
+    return run(&registers, skipping: [])
+  }
+
+  /// Traps unless the input is `[N, H, W, 6]` with `H` and `W` multiples of the size multiple.
+  private func checkSize(height h: Int, width w: Int, channels c: Int) {
+    let multiple = configuration.sizeMultiple
+    precondition(
+      c == 6 && h % multiple == 0 && w % multiple == 0,
+      "The \(configuration.preset.rawValue) plan needs [N, H, W, 6] with H, W multiples of \(multiple), got \(h)x\(w)x\(c)"
+    )
+  }
+
+  /// Runs every step but those writing `skipped` (already filled) and returns the results.
+  private func run(_ registers: inout [Tensor?], skipping skipped: Set<Int>) -> (
+    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
+  ) {
     withoutGradients {
-      let (_, h, w, c) = input.nhwc("InferencePlan")
-      let multiple = configuration.sizeMultiple
-      precondition(
-        c == 6 && h % multiple == 0 && w % multiple == 0,
-        "The \(configuration.preset.rawValue) plan needs [N, H, W, 6] with H, W multiples of \(multiple), got \(input.shape)"
-      )
-      var registers = [Tensor?](repeating: nil, count: registerCount)
-      registers[0] = input
-      for (index, step) in steps.enumerated() {
+      for (index, step) in steps.enumerated() where !skipped.contains(step.output) {
         let arguments = step.inputs.map { registers[$0]! }
         registers[step.output] = Profiler.measure("step \(step.name)") { step.run(arguments) }
         for register in releases[index] { registers[register] = nil }
