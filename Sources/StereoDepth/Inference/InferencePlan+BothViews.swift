@@ -37,9 +37,9 @@ extension InferencePlan {
       withoutGradients {
         let left = DisparityConfidence.summarize(
           logits: logits, minimumDisparity: minimumDisparity)
-        let right = DisparityConfidence.summarize(
-          logits: rightLogits!, minimumDisparity: rightMinimumDisparity)
-        var rightDisparity = rightBase.map { right.disparity + $0 } ?? right.disparity
+        // The right view's disparity only: its confidences are never read.
+        var rightDisparity = DisparityConfidence.expectedDisparity(
+          logits: rightLogits!, minimumDisparity: rightMinimumDisparity, base: rightBase)
         if rightOutputFactor != outputFactor {
           let (_, height, width, _) = left.disparity.nhwc("bothViews")
           rightDisparity =
