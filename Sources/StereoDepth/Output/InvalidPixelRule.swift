@@ -80,10 +80,11 @@ public struct InvalidPixelRule: Sendable, Equatable {
     e <= maximumLeftRightDifference && p >= minimumPeakProbability
   }
 
-  /// `p · exp(−e/τ)`, 0 where `e` is not finite.
+  /// `p · exp(−e/τ)`, 0 where `e` is not finite (the exponential of ``VectorMath``, within a few
+  /// ulp of `Foundation.exp` and several times cheaper: this runs once per pixel).
   @inlinable
   public func confidence(peak p: Float, leftRightDifference e: Float) -> Float {
-    e.isFinite ? p * Foundation.exp(-e / maximumLeftRightDifference) : 0
+    e.isFinite ? p * VectorMath.expOfNonPositive(-e / maximumLeftRightDifference) : 0
   }
 
   /// The rule applied to every pixel: the check in one pass, then the speckle filter, then the
