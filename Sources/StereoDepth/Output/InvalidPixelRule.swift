@@ -111,21 +111,31 @@ public struct InvalidPixelRule: Sendable, Equatable {
     let count = disparity.pixels.count
     let chunk = 16_384
     var validPerChunk = [Int](repeating: 0, count: (count + chunk - 1) / chunk)
+    let (tau, minimumPeak) = (maximumLeftRightDifference, minimumPeakProbability)
     marked.pixels.withUnsafeMutableBufferPointer { markedPixels in
       confidence.pixels.withUnsafeMutableBufferPointer { confidencePixels in
         validPerChunk.withUnsafeMutableBufferPointer { valid in
-          let shared = UncheckedSendable((markedPixels, confidencePixels, valid))
-          // Chunks of fixed size, so that the count does not depend on the threads.
-          Parallel.forEachRange(valid.count, minimumChunk: 1) { chunks in
-            let (markedPixels, confidencePixels, valid) = shared.value
-            for chunkIndex in chunks {
-              for index in (chunkIndex * chunk)..<min(count, (chunkIndex + 1) * chunk) {
-                let (p, e) = (peak.pixels[index], leftRightDifference.pixels[index])
-                confidencePixels[index] = self.confidence(peak: p, leftRightDifference: e)
-                if isValid(peak: p, leftRightDifference: e) && markedPixels[index].isFinite {
-                  valid[chunkIndex] += 1
-                } else {
-                  markedPixels[index] = .infinity
+          peak.pixels.withUnsafeBufferPointer { peaks in
+            leftRightDifference.pixels.withUnsafeBufferPointer { differences in
+              let shared = UncheckedSendable(
+                (markedPixels, confidencePixels, valid, peaks, differences))
+              // Chunks of fixed size, so that the count does not depend on the threads.
+              Parallel.forEachRange(valid.count, minimumChunk: 1) { chunks in
+                let (markedPixels, confidencePixels, valid, peaks, differences) = shared.value
+                for chunkIndex in chunks {
+                  var kept = 0
+                  for index in (chunkIndex * chunk)..<min(count, (chunkIndex + 1) * chunk) {
+                    let (p, e) = (peaks[index], differences[index])
+                    // confidence(peak:leftRightDifference:) and isValid, inlined.
+                    confidencePixels[index] =
+                      e.isFinite ? p * VectorMath.expOfNonPositive(-e / tau) : 0
+                    if e <= tau && p >= minimumPeak && markedPixels[index].isFinite {
+                      kept += 1
+                    } else {
+                      markedPixels[index] = .infinity
+                    }
+                  }
+                  valid[chunkIndex] = kept
                 }
               }
             }
