@@ -41,7 +41,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
   /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest
   /// refinements, the costliest steps of the check (``InferencePlan``'s `rightDroppingScales`).
-  /// 1 by default: a quarter less time for the marked map at 640×480, and mean bad-3 over the
+  /// 1 by default: about a sixth less time for the marked map at 640×480, and mean bad-3 over the
   /// three evaluation sets 9.48% against 9.41% with 0 (docs/RUNS.md).
   public var rightViewScalesDropped: Int
 

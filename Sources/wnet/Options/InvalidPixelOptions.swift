@@ -49,7 +49,7 @@ struct InvalidPixelOptions: ParsableArguments {
     help: """
       End the right view's estimate for the left-right check this many scales before the \
       left view's (up-sampled; 0: the same scale). 1 saves the right view's finest \
-      refinement, a quarter of the marked map's time, for 0.07 points of mean bad-3.
+      refinement, about a sixth of the marked map's time, for 0.07 points of mean bad-3.
       """)
   var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
