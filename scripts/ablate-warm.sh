@@ -127,3 +127,7 @@ run wmt-12 d2e9849 12 "${w3[@]}" --proxy-teacher-median
 run wmt-13 d2e9849 13 "${w3[@]}" --proxy-teacher-median
 run wmt-14 d2e9849 14 "${w3[@]}" --proxy-teacher-median
 run control-12r d2e9849 12 "${w3[@]}"
+# The control's seeds 13 and 14 again with today's code (link control-12r's proxies in), so that
+# each wmt run has a control from the same code.
+run control-13r d2e9849 13 "${w3[@]}"
+run control-14r d2e9849 14 "${w3[@]}"
