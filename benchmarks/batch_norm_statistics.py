@@ -31,10 +31,7 @@ import swap_batch_norm  # noqa: E402
 import torch_matching as twin  # noqa: E402
 from eval_table import default_data  # noqa: E402
 
-SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
-                      "shared", "data")
-TRAINING = ["eth3d-two-view", "middlebury-2014-quarter", "kitti-odometry-sample",
-            "real-unlabelled"]
+from training_pairs import SHARED, TRAINING  # noqa: E402,F401  (re-exported)
 IMAGES = (".png", ".jpg", ".jpeg")
 
 

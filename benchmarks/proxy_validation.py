@@ -19,8 +19,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from batch_norm_statistics import SHARED, TRAINING  # noqa: E402
-from self_teacher_proxies import views  # noqa: E402
+from training_pairs import SHARED, TRAINING, views  # noqa: E402
 
 
 def main():

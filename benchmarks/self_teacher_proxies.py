@@ -26,24 +26,11 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coarse_sgm  # noqa: E402
 import torch_matching as twin  # noqa: E402
-from batch_norm_statistics import SHARED, TRAINING, padded  # noqa: E402
+from batch_norm_statistics import padded  # noqa: E402
+from training_pairs import SHARED, TRAINING, views  # noqa: E402
 
 FACTORS = (1, 1.5, 2)
 MAPS = ("left", "left-confidence", "right", "right-confidence")
-
-
-def views(name, folders):
-    """The left and right files of a cache name: `SCENE` or `SEQUENCE_FRAME`."""
-    for folder in folders:
-        for extension in (".png", ".jpg"):
-            left = os.path.join(folder, name, "left" + extension)
-            if os.path.exists(left):
-                return left, os.path.join(folder, name, "right" + extension)
-        sequence, _, frame = name.rpartition("_")
-        left = os.path.join(folder, sequence, "left", frame + ".png")
-        if sequence and os.path.exists(left):
-            return left, os.path.join(folder, sequence, "right", frame + ".png")
-    raise SystemExit("%s: no pair of that name in %s" % (name, ", ".join(folders)))
 
 
 def enlarged(model, left, right, factor):
