@@ -79,7 +79,6 @@ public struct ModelBenchmark {
     let right =
       pair?.right.tensor
       ?? Tensor.randomUniform([batch, height, width, 3], in: 0...1, using: &generator)
-    let images = pair ?? (Image(left), Image(right))
     var times: [Double] = []
     var entries: [Profiler.Entry] = []
     let backend = profile ? ProfilingBackend(wrapping: Backends.current) : Backends.current
@@ -100,10 +99,12 @@ public struct ModelBenchmark {
         }
       } else {
         let estimator = DisparityEstimator(model: network ?? WNet(configuration: model, seed: 1))
+        // The marked map is predicted from images (batch 1, checked in init).
+        let images = invalidPixels == nil ? nil : pair ?? (Image(left), Image(right))
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
-          if let invalidPixels {
+          if let invalidPixels, let images {
             _ = try estimator.predict(
               left: images.left, right: images.right, invalidPixels: invalidPixels)
           } else {

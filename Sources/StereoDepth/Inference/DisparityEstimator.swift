@@ -330,7 +330,9 @@ public final class DisparityEstimator {
       }
       let (dense, peakProbability) = Profiler.measure("maps to the input's size") {
         (
-          scale == 1 ? full(disparity) : Image(full(disparity).tensor * scale),
+          scale == 1
+            ? full(disparity)
+            : Image(disparity.resizedBilinear(height: left.height, width: left.width) * scale),
           full(peak)
         )
       }

@@ -111,7 +111,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
     let count = disparity.pixels.count
     let chunk = 16_384
     var validPerChunk = [Int](repeating: 0, count: (count + chunk - 1) / chunk)
-    let (tau, minimumPeak) = (maximumLeftRightDifference, minimumPeakProbability)
+    let rule = self
     marked.pixels.withUnsafeMutableBufferPointer { markedPixels in
       confidence.pixels.withUnsafeMutableBufferPointer { confidencePixels in
         validPerChunk.withUnsafeMutableBufferPointer { valid in
@@ -126,10 +126,9 @@ public struct InvalidPixelRule: Sendable, Equatable {
                   var kept = 0
                   for index in (chunkIndex * chunk)..<min(count, (chunkIndex + 1) * chunk) {
                     let (p, e) = (peaks[index], differences[index])
-                    // confidence(peak:leftRightDifference:) and isValid, inlined.
-                    confidencePixels[index] =
-                      e.isFinite ? p * VectorMath.expOfNonPositive(-e / tau) : 0
-                    if e <= tau && p >= minimumPeak && markedPixels[index].isFinite {
+                    confidencePixels[index] = rule.confidence(peak: p, leftRightDifference: e)
+                    if rule.isValid(peak: p, leftRightDifference: e) && markedPixels[index].isFinite
+                    {
                       kept += 1
                     } else {
                       markedPixels[index] = .infinity
