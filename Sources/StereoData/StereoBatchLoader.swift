@@ -28,7 +28,7 @@ public struct StereoBatchLoader: Sendable {
     guard !dataset.isEmpty else {
       throw StereoDataError(.empty, dataset.root, "no stereo pairs or videos to load")
     }
-    AllocatorTuning.apply
+    AllocatorTuning.applyForLoading()
     self.dataset = dataset
     self.configuration = configuration
     self.proxyProvider = proxyProvider

@@ -93,7 +93,12 @@ int wnet_tiff_decode(const uint8_t *data, size_t size, wnet_decoded_image *image
 #endif
 
 /// Fixes glibc's mmap threshold at `bytes` (which also turns off its dynamic adjustment), so that
-/// large blocks go back to the system when freed. Returns 1 on success.
+/// large blocks go back to the system when freed, and its trim threshold at glibc's default
+/// (128 KiB). Returns 1 on success.
 int wnet_fix_mmap_threshold(int bytes);
+/// Serves blocks below `mmap_bytes` from the heap and keeps up to `trim_bytes` of freed memory at
+/// its top instead of returning it (glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), so that blocks
+/// freed after one frame serve the next without page faults. Returns 1 on success.
+int wnet_keep_freed_memory(int mmap_bytes, int trim_bytes);
 
 #endif

@@ -207,6 +207,10 @@ public final class DisparityEstimator {
   ///     several that rebuilds the left view best (``InferenceUpscale``); the default runs the
   ///     pair at its own size. In a search, an enlargement whose memory estimate does not fit
   ///     (``InferenceMemory``) is skipped, its trial without an error.
+  ///
+  /// The first call sets the process's allocator up for a stream of frames
+  /// (``StereoData/AllocatorTuning/applyForInference()``: the maps freed after one frame serve
+  /// the next without page faults), unless a data loader has set it up for training.
   /// - Throws: ``InferenceError`` for views of different sizes, empty images, a maximum
   ///   disparity that is not in `(0, width]`, or an upscale that enlarges with a model that is
   ///   not coarse-to-fine or together with adaptation.
@@ -215,6 +219,7 @@ public final class DisparityEstimator {
     adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil,
     compactMemory: Bool = false, upscale: InferenceUpscale = .none
   ) throws -> DisparityPrediction {
+    AllocatorTuning.applyForInference()
     guard left.width == right.width, left.height == right.height else {
       throw InferenceError(
         "the left view is \(left.width)x\(left.height) but the right view is \(right.width)x\(right.height); rectified pairs must have the same size"

@@ -20,6 +20,12 @@ enum ConvolutionDirection: Hashable, Sendable {
 ///   input channels (an image) it is slower, and oneDNN has no Winograd kernel for other shapes.
 ///   Winograd's transforms cost accuracy: relative errors near 1e-5 instead of 1e-6.
 ///   `WNET_DNNL_WINOGRAD=0` turns it off.
+/// - Inference (batch 1, the fused convolutions of an ``InferencePlan``-style pass) uses Winograd
+///   only with at least ``inferenceWinogradChannels`` channels in and out: below that, the two
+///   reorders per call cost more than the multiplications saved. `matching` at 640×480 (its
+///   convolutions have 8-64 channels) spent about 9 ms per marked map in those reorders, and its
+///   convolutions themselves were no faster; `original`'s 64-256-channel decoder stays faster with
+///   Winograd (docs/RUNS.md).
 enum ConvolutionPlan: Hashable, Sendable, CaseIterable {
   case winograd
   case direct
@@ -27,11 +33,19 @@ enum ConvolutionPlan: Hashable, Sendable, CaseIterable {
   /// Whether Winograd may be used at all (`WNET_DNNL_WINOGRAD=0` turns it off).
   static let winogradEnabled = ProcessInfo.processInfo.environment["WNET_DNNL_WINOGRAD"] != "0"
 
+  /// The fewest input and output channels with which an inference convolution uses Winograd.
+  static let inferenceWinogradChannels = 64
+
   /// The plans to try for a convolution, best first; the last always exists.
-  static func candidates(input: [Int], filter: [Int], geometry g: ConvolutionGeometry) -> [Self] {
+  ///
+  /// - Parameter inference: A fused inference convolution (``inferenceWinogradChannels``).
+  static func candidates(
+    input: [Int], filter: [Int], geometry g: ConvolutionGeometry, inference: Bool = false
+  ) -> [Self] {
+    let channels = inference ? inferenceWinogradChannels : 16
     let winogradFits =
       winogradEnabled && filter[1] == 3 && filter[2] == 3 && g.strideY == 1 && g.strideX == 1
-      && g.groups == 1 && input[3] >= 16 && filter[0] >= 16
+      && g.groups == 1 && input[3] >= channels && filter[0] >= channels
       && max(g.paddingTop, g.paddingBottom, g.paddingLeft, g.paddingRight) <= 1
     return winogradFits ? [.winograd, .direct] : [.direct]
   }

@@ -3,8 +3,9 @@ internal import CDNNL
 /// Inference convolutions with the bias and an activation fused into one pass (an eltwise
 /// post-op), for the planned inference path where batch norm is folded into the filters.
 ///
-/// Built for the same ``ConvolutionPlan`` as training convolutions: Winograd where it fits and
-/// oneDNN accepts the post-op (none or ReLU; not ELU), else direct on NHWC.
+/// Built for a ``ConvolutionPlan`` as training convolutions are: Winograd where it fits (with
+/// at least ``ConvolutionPlan/inferenceWinogradChannels`` channels in and out) and oneDNN accepts
+/// the post-op (none or ReLU; not ELU), else direct on NHWC.
 ///
 /// The corresponding oneDNN primitive is `dnnl_convolution_forward` (`forward_inference`) with a
 /// `dnnl_post_ops_append_eltwise` attribute.
@@ -45,7 +46,7 @@ extension DNNLBackend {
       values: Self.convolutionValues(input: input.shape, filter: filter.shape, geometry: geometry))
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in
       let plans = ConvolutionPlan.candidates(
-        input: input.shape, filter: filter.shape, geometry: geometry)
+        input: input.shape, filter: filter.shape, geometry: geometry, inference: true)
       for plan in plans.dropLast() {
         if let made = try? makeInferenceConvolution(
           key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
