@@ -3,9 +3,9 @@ internal import CDNNL
 /// Inference convolutions with the bias and an activation fused into one pass (an eltwise
 /// post-op), for the planned inference path where batch norm is folded into the filters.
 ///
-/// Built for a ``ConvolutionPlan`` as training convolutions are: Winograd where it fits (with
-/// at least ``ConvolutionPlan/inferenceWinogradChannels`` channels in and out) and oneDNN accepts
-/// the post-op (none or ReLU; not ELU), else direct on NHWC.
+/// Built for the same ``ConvolutionPlan`` as training convolutions: Winograd where it fits (at
+/// least ``ConvolutionPlan/winogradChannels`` channels in and out) and oneDNN accepts the
+/// post-op (none or ReLU; not ELU), else direct on NHWC.
 ///
 /// The corresponding oneDNN primitive is `dnnl_convolution_forward` (`forward_inference`) with a
 /// `dnnl_post_ops_append_eltwise` attribute.
@@ -46,7 +46,7 @@ extension DNNLBackend {
       values: Self.convolutionValues(input: input.shape, filter: filter.shape, geometry: geometry))
     let primitive = try primitives.primitive(key) { () throws(DNNLError) in
       let plans = ConvolutionPlan.candidates(
-        input: input.shape, filter: filter.shape, geometry: geometry, inference: true)
+        input: input.shape, filter: filter.shape, geometry: geometry)
       for plan in plans.dropLast() {
         if let made = try? makeInferenceConvolution(
           key: key, input: input.shape, filter: filter.shape, geometry: geometry, bias: bias != nil,
