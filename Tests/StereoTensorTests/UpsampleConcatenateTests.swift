@@ -43,3 +43,30 @@ struct UpsampleConcatenateTests {
     }
   }
 }
+
+@Suite("Fused up-sampling + scaling (coarse-to-fine disparities)")
+struct UpsampleScaledTests {
+  /// One row `(1, 2)`, scale 2: outputs `2·(¼·1 + ¾·1)`, `2·(¾·1 + ¼·2)`, `2·(¼·1 + ¾·2)`,
+  /// `2·(¾·2 + ¼·2)` = 2, 2.5, 3.5, 4 (edges clamped), on both output rows.
+  @Test("By hand: a 1×2 map up-sampled and doubled")
+  func handComputed() {
+    let x = Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])
+    let y = x.upsampled2xScaled(by: 2)
+    #expect(y.shape == [1, 2, 4, 1])
+    #expect(y.scalars == [2, 2.5, 3.5, 4, 2, 2.5, 3.5, 4])
+  }
+
+  @Test(
+    "Equals the reference backend's bilinear resize times the scale",
+    arguments: [[1, 1, 1, 1], [2, 3, 5, 1], [1, 4, 7, 3], [2, 5, 2, 8]])
+  func matchesComposition(sizes: [Int]) {
+    let (n, h, w, c) = (sizes[0], sizes[1], sizes[2], sizes[3])
+    let x = randomTensor([n, h, w, c], seed: 70, in: -3...40)
+    let fused = x.upsampled2xScaled(by: 2)
+    let plain = withBackend(Backends.reference) {
+      x.resizedBilinear(height: 2 * h, width: 2 * w).scaled(by: 2)
+    }
+    #expect(fused.shape == plain.shape)
+    #expect(maximumAbsoluteDifference(fused, plain) < 1e-4)
+  }
+}

@@ -36,19 +36,20 @@ extension InferencePlan {
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
         let left = DisparityConfidence.summarize(
-          logits: logits, minimumDisparity: minimumDisparity)
+          logits: logits, minimumDisparity: minimumDisparity, base: base)
         // The right view's disparity only: its confidences are never read.
         var rightDisparity = DisparityConfidence.expectedDisparity(
           logits: rightLogits!, minimumDisparity: rightMinimumDisparity, base: rightBase)
         if rightOutputFactor != outputFactor {
           let (_, height, width, _) = left.disparity.nhwc("bothViews")
+          let factor = Float(rightOutputFactor / outputFactor)
           rightDisparity =
-            rightDisparity.resizedBilinear(height: height, width: width)
-            * Float(rightOutputFactor / outputFactor)
+            rightDisparity.shape[1] * 2 == height && rightDisparity.shape[2] * 2 == width
+            ? rightDisparity.upsampled2xScaled(by: factor)
+            : rightDisparity.resizedBilinear(height: height, width: width) * factor
         }
         return (
-          base.map { left.disparity + $0 } ?? left.disparity, left.peak, left.confidence,
-          rightDisparity
+          left.disparity, left.peak, left.confidence, rightDisparity
         )
       }
     }

@@ -410,7 +410,7 @@ struct InferencePlanCompiler: NetworkBuilder {
   }
 
   mutating func upsampledDisparity(_ disparity: Int, name: String) -> Int {
-    add([disparity], name) { $0[0].upsampled2x().scaled(by: 2) }
+    add([disparity], name) { $0[0].upsampled2xScaled(by: 2) }
   }
 
   mutating func warped(_ features: Int, by disparity: Int, side: StereoSide, name: String) -> Int {

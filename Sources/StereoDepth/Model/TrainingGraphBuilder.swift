@@ -150,7 +150,7 @@ public struct TrainingGraphBuilder: NetworkBuilder {
   }
 
   public mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value {
-    Value(withoutGradients { disparity.materialized(context).detached.upsampled2x().scaled(by: 2) })
+    Value(withoutGradients { disparity.materialized(context).detached.upsampled2xScaled(by: 2) })
   }
 
   public mutating func warped(

@@ -70,4 +70,13 @@ extension Tensor {
     let (_, h, w, _) = nhwc("upsampled2x")
     return resizedBilinear(height: 2 * h, width: 2 * w)
   }
+
+  /// `scale · upsampled2x()` in one pass, with no gradient: a coarse disparity carried to the
+  /// next finer scale (`d0 = 2 · bilinear×2(d)`, a constant there). `[N, h, w, C]` →
+  /// `[N, 2h, 2w, C]`, equal to the composition up to float rounding
+  /// (``Kernels/upsample2xScaled(_:by:)``; the result is not tracked).
+  public func upsampled2xScaled(by scale: Float) -> Tensor {
+    _ = nhwc("upsampled2xScaled")
+    return Profiler.measure("resize") { Kernels.upsample2xScaled(self, by: scale) }
+  }
 }
