@@ -18,9 +18,8 @@ import Synchronization
 /// of a 45 ms marked map at 640×480 (docs/RUNS.md). Blocks below 32 MiB then come from the heap
 /// (glibc's own ceiling for its dynamic threshold), and up to 64 MiB of freed memory stays at its
 /// top for the next frame (the maps of a 1280×960 frame). A stream of one size reuses the same
-/// blocks; pairs of changing sizes can fragment the heap a little (peak resident memory of `wnet
-/// eval` over Middlebury 2005-2006: 232 MiB against 199; of one 2560×1920 pair: 1421 against 1371,
-/// BENCHMARKS.md).
+/// blocks; pairs of changing sizes could fragment the heap (with this setting alone, `wnet eval`
+/// over Middlebury 2005-2006 peaked at 229 MiB against 199; BENCHMARKS.md, session 20).
 ///
 /// The loader's setting wins: applied first, it makes the inference one a no-op; applied after
 /// it, it replaces it. Tensors are unaffected either way: they come from ``BufferPool``, which
