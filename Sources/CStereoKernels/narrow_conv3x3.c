@@ -152,8 +152,8 @@ typedef void (*row_function)(
   const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
   int relu, float *out, float *stage);
 
-void wnet_narrow_conv3x3_rows(
-  const float *input, int height, int width, int inputStride, int offset, int cin,
+void wnet_narrow_conv3x3_rows_filled(
+  wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
   const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
   int rowEnd, float *scratch) {
   static const row_function functions[8] = {row1, row2, row3, row4, row5, row6, row7, row8};
@@ -178,12 +178,33 @@ void wnet_narrow_conv3x3_rows(
       long global = (long)n * height + sy;
       float *slot = scratch + (global % 3) * slotSize;
       if (tags[global % 3] != global) {
-        const float *source = input + global * width * inputStride + offset;
-        to_planes(source, width, inputStride, cin, p, slot);
+        fill(context, global, slot, p);
         tags[global % 3] = global;
       }
       rows[ky] = slot;
     }
     function(rows, p, cin, weights, bias, width, relu, output + (long)r * width * cout, stage);
   }
+}
+
+// The rows of a stored NHWC input, for wnet_narrow_conv3x3_rows.
+struct stored_input {
+  const float *input;
+  int width, inputStride, offset, cin;
+};
+
+static void fill_from_stored(void *context, long row, float *slot, long p) {
+  const struct stored_input *s = context;
+  to_planes(s->input + row * s->width * s->inputStride + s->offset, s->width, s->inputStride,
+            s->cin, p, slot);
+}
+
+void wnet_narrow_conv3x3_rows(
+  const float *input, int height, int width, int inputStride, int offset, int cin,
+  const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
+  int rowEnd, float *scratch) {
+  struct stored_input stored = {input, width, inputStride, offset, cin};
+  wnet_narrow_conv3x3_rows_filled(
+    fill_from_stored, &stored, height, width, cin, weights, bias, cout, relu, output, rowBegin,
+    rowEnd, scratch);
 }

@@ -62,6 +62,34 @@ struct RefinementInputTests {
       !names.contains {
         $0.hasSuffix(".warp") || $0.hasSuffix(".correlation") && $0.hasPrefix("refine")
       })
-    #expect(names.filter { $0.hasPrefix("refine.") && $0.hasSuffix(".concat") }.count == 3)
+    // The full-resolution one is built inside its narrow convolution where that kernel runs.
+    #expect(
+      names.filter { $0.hasPrefix("refine.") && $0.hasSuffix(".concat") }.count
+        == (Tensor.narrowConvolutionAvailable ? 2 : 3))
+  }
+
+  @Test(
+    "The refinement convolution equals the narrow convolution of the stored input, bit for bit",
+    arguments: [
+      (StereoSide.left, 8, 2, 8), (.right, 8, 2, 5), (.left, 3, 1, 1), (.right, 13, 3, 7),
+    ])
+  func convolutionMatchesStoredInput(side: StereoSide, channels: Int, radius: Int, outputs: Int) {
+    guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
+    let (n, h, w) = (2, 5, 37)
+    let width = channels + 2 * radius + 1
+    let features = randomTensor([n, h, w, channels], seed: 11)
+    let other = randomTensor([n, h, w, channels], seed: 12)
+    let base = randomTensor([n, h, w, 1], seed: 13, in: -4...Float(w + 4))
+    let filter = randomTensor([outputs, 3, 3, width], seed: 14)
+    let bias = randomTensor([outputs], seed: 15)
+    let stored = Tensor.narrowConvolution3x3(
+      OffsetSelection.refinementInput(
+        features: features, other: other, baseDisparity: base, side: side, radius: radius),
+      channels: 0..<width, filter: filter, bias: bias, relu: true)
+    let fused = OffsetSelection.refinementConvolution(
+      features: features, other: other, baseDisparity: base, side: side, radius: radius,
+      filter: filter, bias: bias, relu: true)
+    #expect(fused.shape == [n, h, w, outputs])
+    #expect(fused.scalars == stored.scalars)
   }
 }

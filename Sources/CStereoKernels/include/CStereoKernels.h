@@ -21,7 +21,21 @@ void wnet_narrow_conv3x3_rows(
   const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
   int rowEnd, float *scratch);
 
-/// The floats of scratch `wnet_narrow_conv3x3_rows` needs.
+/// Writes input row `row` (`n * height + y`) into the planes of `slot`: channel c, column x at
+/// `slot[c * planeLength + 1 + x]`, for every c < cin and x < width, and nothing else (the
+/// planes' padding must stay zero).
+typedef void (*wnet_narrow_conv3x3_fill)(void *context, long row, float *slot, long planeLength);
+
+/// `wnet_narrow_conv3x3_rows` of an input that is never stored: `fill(context, ...)` writes
+/// each input row the output rows need, once per call (two more at each end of the range).
+/// The same arithmetic as from a stored input with the same values.
+void wnet_narrow_conv3x3_rows_filled(
+  wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
+  const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
+  int rowEnd, float *scratch);
+
+/// The floats of scratch `wnet_narrow_conv3x3_rows` and `wnet_narrow_conv3x3_rows_filled`
+/// need.
 long wnet_narrow_conv3x3_scratch_count(int cin, int width);
 
 #endif

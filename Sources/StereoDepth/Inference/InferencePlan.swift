@@ -229,6 +229,10 @@ struct InferencePlanCompiler: NetworkBuilder {
   var registerCount = 1
   /// The warp steps' arguments, by output register.
   var warps: [Int: (source: Int, disparity: Int, side: StereoSide)] = [:]
+  /// The fused refinement-input steps' arguments, by output register.
+  var refinementInputs:
+    [Int: (features: Int, other: Int, base: Int, side: StereoSide, radius: Int)] =
+      [:]
   /// The correlation steps' arguments, by output register.
   var correlations:
     [Int: (
@@ -248,7 +252,9 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// A 3×3, stride-1, padding-1 convolution with at most eight outputs and at least eight
   /// inputs runs on ``StereoTensor/Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)``
   /// where the CPU allows (oneDNN wastes most of its 16-channel vectors on these layers; with 3
-  /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those).
+  /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those). On a fused
+  /// refinement input (the full-resolution scale's), it reads the input as it is built
+  /// (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     if Tensor.narrowConvolutionAvailable, filter.shape.count == 4,
@@ -256,6 +262,15 @@ struct InferencePlanCompiler: NetworkBuilder {
       filter.shape[0] <= Tensor.narrowConvolutionMaximumOutputs, filter.shape[3] >= 8,
       g == ConvolutionGeometry(stride: 1, padding: 1)
     {
+      if let input = refinementInputs[x] {
+        // The refinement input is built row by row into the convolution's planes; its own step
+        // is dropped when nothing else reads it.
+        return add([input.features, input.other, input.base], name) {
+          OffsetSelection.refinementConvolution(
+            features: $0[0], other: $0[1], baseDisparity: $0[2], side: input.side,
+            radius: input.radius, filter: filter, bias: bias, relu: relu)
+        }
+      }
       let channels = 0..<filter.shape[3]
       return add([x], name) {
         Tensor.narrowConvolution3x3(
@@ -349,10 +364,12 @@ struct InferencePlanCompiler: NetworkBuilder {
       (0...3).contains(r), correlation.candidateCount == 2 * r + 1
     else { return nil }
     let side = warp.side
-    return add([features, warp.source, warp.disparity], name) {
+    let output = add([features, warp.source, warp.disparity], name) {
       OffsetSelection.refinementInput(
         features: $0[0], other: $0[1], baseDisparity: $0[2], side: side, radius: r)
     }
+    refinementInputs[output] = (features, warp.source, warp.disparity, side, r)
+    return output
   }
 
   mutating func channels(_ x: Int, _ range: Range<Int>, name: String) -> Int {

@@ -34,56 +34,23 @@ extension OffsetSelection {
       "refinementInput: features \(features.shape), other \(other.shape) and base "
         + "\(baseDisparity.shape) must be [N, H, W, C] twice and [N, H, W, 1]")
     precondition((0...3).contains(radius), "refinementInput needs a radius in 0...3, got \(radius)")
-    let k = 2 * radius + 1
-    let outputChannels = c + k
+    let outputChannels = c + 2 * radius + 1
     let output = Tensor(uninitializedShape: [n, h, w, outputChannels])
     let pointers = UncheckedSendable(
       (
         features.unsafePointer, other.unsafePointer, baseDisparity.unsafePointer,
         output.unsafeMutablePointer
       ))
-    let direction = Float(side.direction)
-    let reversed = side == .left
-    // Plane index j holds column (reversed ? W − 1 − (j − r) : j − r); the taps of x are
-    // planes[base(x) + k], base(x) = reversed ? W − 1 − x : x; eight lanes are read.
-    let length = radius + w + 8
-    let scale = 1 / Float(c)
     Profiler.measure("refinement input") {
       Parallel.forEachRange(n * h, minimumChunk: 1) { rows in
         let (featuresBase, otherBase, baseBase, outputBase) = pointers.value
-        let planes = UnsafeMutablePointer<Float>.allocate(capacity: length * c)
-        defer { planes.deallocate() }
-        planes.initialize(repeating: 0, count: length * c)  // the padding stays zero
+        let writer = RefinementInputRow(
+          features: featuresBase, other: otherBase, base: baseBase, width: w, channels: c,
+          radius: radius, side: side)
         for row in rows {
-          // Stage: the warped row, into the planes.
-          let otherRow = otherBase + row * w * c
-          for x in 0..<w {
-            let tap = InterpolationTap(
-              position: Float(x) + direction * baseBase[row * w + x], width: w)
-            let (a, b) = (otherRow + tap.i0 * c, otherRow + tap.i1 * c)
-            let (w0, w1) = (1 - tap.f, tap.f)
-            let j = (reversed ? w - 1 - x : x) + radius
-            for channel in 0..<c {
-              planes[channel * length + j] = w0 * a[channel] + w1 * b[channel]
-            }
-          }
-          // Stage: per pixel, the features, then the scores of the 2r + 1 offsets.
-          for x in 0..<w {
-            let pixel = row * w + x
-            let own = featuresBase + pixel * c
-            let out = outputBase + pixel * outputChannels
-            out.update(from: own, count: c)
-            var sum = SIMD8<Float>()
-            var tap = UnsafePointer(planes + (reversed ? w - 1 - x : x))
-            for channel in 0..<c {
-              sum +=
-                SIMD8<Float>(repeating: own[channel])
-                * UnsafeRawPointer(tap).loadUnaligned(as: SIMD8<Float>.self)
-              tap += length
-            }
-            sum *= scale
-            for j in 0..<k { out[c + j] = sum[j] }
-          }
+          writer.write(
+            row: row, to: outputBase + row * w * outputChannels, pixelStride: outputChannels,
+            channelStride: 1)
         }
       }
     }
@@ -103,5 +70,70 @@ extension OffsetSelection {
       left: left, right: right, minimumDisparity: -radius, candidateCount: 2 * radius + 1,
       view: side == .left ? .left : .right)
     return Tensor.concatenate([features, volume], axis: 3)
+  }
+}
+
+/// One row of ``OffsetSelection/refinementInput(features:other:baseDisparity:side:radius:)``,
+/// written with any layout: the fused step's NHWC rows, or the planes of a narrow convolution
+/// that reads it without it being stored (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
+/// Owns one thread's warped row (one zero-padded plane per channel); not shared across threads.
+final class RefinementInputRow {
+  let features: UnsafePointer<Float>, other: UnsafePointer<Float>, base: UnsafePointer<Float>
+  let width: Int, channels: Int, radius: Int
+  let direction: Float, reversed: Bool
+  /// Plane index j holds column (reversed ? W − 1 − (j − r) : j − r); the taps of x are
+  /// planes[base(x) + k], base(x) = reversed ? W − 1 − x : x; eight lanes are read.
+  let length: Int
+  let planes: UnsafeMutablePointer<Float>
+
+  init(
+    features: UnsafePointer<Float>, other: UnsafePointer<Float>, base: UnsafePointer<Float>,
+    width: Int, channels: Int, radius: Int, side: StereoSide
+  ) {
+    (self.features, self.other, self.base) = (features, other, base)
+    (self.width, self.channels, self.radius) = (width, channels, radius)
+    direction = Float(side.direction)
+    reversed = side == .left
+    length = radius + width + 8
+    planes = UnsafeMutablePointer<Float>.allocate(capacity: length * channels)
+    planes.initialize(repeating: 0, count: length * channels)  // the padding stays zero
+  }
+
+  deinit { planes.deallocate() }
+
+  /// Writes row `row` (`n·H + y`): channel `ch` of pixel `x` (the features, then the `2r + 1`
+  /// scores) at `destination[x · pixelStride + ch · channelStride]`.
+  func write(
+    row: Int, to destination: UnsafeMutablePointer<Float>, pixelStride: Int, channelStride: Int
+  ) {
+    let (w, c, k) = (width, channels, 2 * radius + 1)
+    let scale = 1 / Float(c)
+    // Stage: the warped row, into the planes.
+    let otherRow = other + row * w * c
+    for x in 0..<w {
+      let tap = InterpolationTap(position: Float(x) + direction * base[row * w + x], width: w)
+      let (a, b) = (otherRow + tap.i0 * c, otherRow + tap.i1 * c)
+      let (w0, w1) = (1 - tap.f, tap.f)
+      let j = (reversed ? w - 1 - x : x) + radius
+      for channel in 0..<c {
+        planes[channel * length + j] = w0 * a[channel] + w1 * b[channel]
+      }
+    }
+    // Stage: per pixel, the features, then the scores of the 2r + 1 offsets.
+    for x in 0..<w {
+      let own = features + (row * w + x) * c
+      let out = destination + x * pixelStride
+      for channel in 0..<c { out[channel * channelStride] = own[channel] }
+      var sum = SIMD8<Float>()
+      var tap = UnsafePointer(planes + (reversed ? w - 1 - x : x))
+      for channel in 0..<c {
+        sum +=
+          SIMD8<Float>(repeating: own[channel])
+          * UnsafeRawPointer(tap).loadUnaligned(as: SIMD8<Float>.self)
+        tap += length
+      }
+      sum *= scale
+      for j in 0..<k { out[(c + j) * channelStride] = sum[j] }
+    }
   }
 }

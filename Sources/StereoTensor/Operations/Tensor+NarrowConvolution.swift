@@ -66,3 +66,59 @@ extension Tensor {
     return withExtendedLifetime((input, filter, bias)) { output }
   }
 }
+
+/// Writes one input row into a narrow convolution's planes: `(row, planes, planeLength)`, row
+/// `n·H + y`, channel `c` and column `x` at `planes[c · planeLength + 1 + x]`, nothing else.
+public typealias NarrowConvolutionRowFill = (Int, UnsafeMutablePointer<Float>, Int) -> Void
+
+extension Tensor {
+  /// ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` of an input that is never stored:
+  /// each thread gets its own row writer from `makeFill` (with whatever scratch it needs) and
+  /// is asked for every input row its output rows read, one row at a time, as the kernel lays
+  /// rows out. Given the values a stored input holds, the output is the same, bit for bit. For
+  /// a fused producer whose output would only be read back by this convolution (the
+  /// full-resolution refinement input).
+  ///
+  /// - Parameters:
+  ///   - shape: `[N, H, W, C]`, the input's shape.
+  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - bias: `[C_out]`, or `nil` for none.
+  ///   - relu: Whether `act` is ReLU (else the identity).
+  ///   - makeFill: Called once per thread, on that thread.
+  /// - Returns: `[N, H, W, C_out]`.
+  /// - Precondition: ``narrowConvolutionAvailable``.
+  public static func narrowConvolution3x3(
+    inputShape shape: [Int], filter: Tensor, bias: Tensor?, relu: Bool,
+    makeFill: () -> NarrowConvolutionRowFill
+  ) -> Tensor {
+    precondition(shape.count == 4, "narrowConvolution3x3: input shape \(shape) must be NHWC")
+    let (n, h, w, cin) = (shape[0], shape[1], shape[2], shape[3])
+    let cout = filter.shape[0]
+    precondition(
+      narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
+        && (1...narrowConvolutionMaximumOutputs).contains(cout)
+        && (bias == nil || bias!.shape == [cout]),
+      "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? [])")
+    let output = Tensor(uninitializedShape: [n, h, w, cout])
+    let pointers = UncheckedSendable(
+      (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
+    let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
+    Profiler.measure("conv.narrow 3x3, filled") {
+      Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { rows in
+        let (weights, biases, destination) = pointers.value
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        defer { scratch.deallocate() }
+        var fill = makeFill()
+        withUnsafeMutablePointer(to: &fill) { context in
+          wnet_narrow_conv3x3_rows_filled(
+            { context, row, planes, planeLength in
+              context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
+                row, planes!, planeLength)
+            }, context, Int32(h), Int32(w), Int32(cin), weights, biases, Int32(cout),
+            relu ? 1 : 0, destination, Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
+        }
+      }
+    }
+    return withExtendedLifetime((filter, bias)) { output }
+  }
+}
