@@ -1,9 +1,10 @@
 import Foundation
-import StereoClassic
 import StereoData
 import StereoTensor
 import Testing
 import _StereoTestSupport
+
+@testable import StereoClassic
 
 /// The speckle filter by hand, and against OpenCV's `cv2.filterSpeckles`.
 @Suite("Speckle filter")
@@ -76,6 +77,50 @@ struct SpeckleFilterTests {
     #expect(filtered.pixels.map { $0.isFinite ? 0 : 1 } == expected.map(Int.init))
     #expect(removed == expected.filter { $0 == 1 }.count - pixels.filter { !$0.isFinite }.count)
     #expect(removed > 0 && removed < pixels.count / 2)
+  }
+
+  /// A slanted plane with blobs of 1-9 px off it (many crossing any band edge), unknown pixels,
+  /// and steps within and beyond the difference.
+  static func blobs(width: Int, height: Int, seed: UInt64) -> Image {
+    var generator = SeededGenerator(seed: seed)
+    var pixels = (0..<(width * height)).map { Float(5) + Float($0 % width) * 0.25 }
+    for _ in 0..<(width * height / 12) {
+      let (w, h) = (
+        Int.random(in: 1...9, using: &generator), Int.random(in: 1...9, using: &generator)
+      )
+      let (x0, y0) = (
+        Int.random(in: 0...(width - w), using: &generator),
+        Int.random(in: 0...(height - h), using: &generator)
+      )
+      let offset = Float(Int.random(in: 0...160, using: &generator)) / 16
+      for y in y0..<y0 + h { for x in x0..<x0 + w { pixels[y * width + x] += offset } }
+    }
+    for index in pixels.indices where Int.random(in: 0..<8, using: &generator) == 0 {
+      pixels[index] = .infinity
+    }
+    return Image(width: width, height: height, channels: 1, pixels: pixels)
+  }
+
+  @Test(
+    "In bands, the same pixels as one search over the whole map",
+    arguments: [(2, 12, Float(1)), (3, 40, Float(2)), (7, 5, Float(0.5)), (16, 100, Float(2))])
+  func bandsMatchSerial(bands: Int, size: Int, difference: Float) {
+    for (width, height, seed) in [(61, 97, UInt64(1)), (37, 23, 2), (128, 64, 3)] {
+      let map = Self.blobs(width: width, height: height, seed: seed)
+      let filter = SpeckleFilter(maximumSize: size, maximumDifference: difference)
+      var (serial, banded) = (map, map)
+      let serialRemoved = filter.applySerially(to: &serial)
+      let bandedRemoved = filter.applyInBands(to: &banded, bands: bands)
+      #expect(serialRemoved > 0)
+      #expect(bandedRemoved == serialRemoved, "\(width)x\(height), \(bands) bands")
+      let differing = banded.pixels.indices.filter {
+        banded.pixels[$0].isFinite != serial.pixels[$0].isFinite
+      }
+      #expect(
+        differing.isEmpty,
+        "\(differing.count) pixels differ, first \(differing.prefix(3).map { ($0 % width, $0 / width, map.pixels[$0], serial.pixels[$0].isFinite) })"
+      )
+    }
   }
 
   @Test(
