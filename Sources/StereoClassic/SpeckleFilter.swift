@@ -61,7 +61,8 @@ public struct SpeckleFilter: Sendable, Equatable {
   ///   across an edge is a whole speckle, and one of more pixels belongs to a larger region
   ///   either way, so both are decided; a small part that links across an edge is deferred;
   /// - the deferred parts are searched over the whole map, each stopped once it is larger than
-  ///   ``maximumSize`` (at most `maximumSize + 1` pixels each).
+  ///   ``maximumSize`` (at most `maximumSize + 1` pixels each) or reaches a pixel of an earlier
+  ///   stopped search (the same larger region).
   ///
   /// Removals are applied only after the bands finish, so every band reads the input's values.
   /// One band (or fewer) runs ``applySerially(to:)``.
@@ -143,11 +144,10 @@ public struct SpeckleFilter: Sendable, Equatable {
       }
       let starts = deferred.joined()
       guard !starts.isEmpty else { return }
-      // The deferred parts over the whole map; a removed speckle links to nothing, so its
-      // pixels being +∞ now changes no search.
-      // The search that reached each pixel (0: none). A search stopped early leaves its region
-      // partly marked; a later search that reaches one of those pixels is in that region, so it
-      // is kept too (a removed speckle's pixels are +∞ and reach nothing).
+      // The deferred parts over the whole map (a removed speckle links to nothing, so its pixels
+      // being +∞ now changes no search), `seen` holding the search that reached each pixel (0:
+      // none). A search stopped early leaves its region partly marked; a later search that
+      // reaches one of those pixels is in that region, so it is kept too.
       var seen = [Int32](repeating: 0, count: count)
       var part = [Int32](repeating: 0, count: maximumSize + 1)
       var search: Int32 = 0

@@ -14,8 +14,8 @@ import Synchronization
 /// **Inference** (``applyForInference()``): each frame allocates a few maps of the input's size
 /// (1.2 MB each at 640×480) outside the tensor pool (images, the invalid-pixel rule's outputs,
 /// the speckle filter's work arrays) and frees them at its end. With glibc's defaults the freed
-/// heap top is trimmed back to the system, so every frame page-faults them in again: about 4 ms
-/// of a 45 ms marked map at 640×480 (docs/RUNS.md). Blocks below 32 MiB then come from the heap
+/// heap top is trimmed back to the system, so every frame page-faults them in again: about 3 ms
+/// of a 45 ms marked map at 640×480 in its profile (docs/RUNS.md). Blocks below 32 MiB then come from the heap
 /// (glibc's own ceiling for its dynamic threshold), and up to 64 MiB of freed memory stays at its
 /// top for the next frame (the maps of a 1280×960 frame). A stream of one size reuses the same
 /// blocks; pairs of changing sizes could fragment the heap (with this setting alone, `wnet eval`
