@@ -17,16 +17,10 @@ extension Kernels {
       let (source, skipBase, destination) = pointers.value
       for row in rows {
         let (b, oy) = (row / oh, row % oh)
-        let iy = oy / 2
-        let (y0, y1, wy0, wy1): (Int, Int, Float, Float) =
-          oy % 2 == 0
-          ? (Swift.max(iy - 1, 0), iy, 0.25, 0.75) : (iy, Swift.min(iy + 1, h - 1), 0.75, 0.25)
+        let (y0, y1, wy0, wy1) = upsample2xTaps(oy, size: h)
         let top = source + (b * h + y0) * w * cx, bottom = source + (b * h + y1) * w * cx
         for ox in 0..<ow {
-          let ix = ox / 2
-          let (x0, x1, wx0, wx1): (Int, Int, Float, Float) =
-            ox % 2 == 0
-            ? (Swift.max(ix - 1, 0), ix, 0.25, 0.75) : (ix, Swift.min(ix + 1, w - 1), 0.75, 0.25)
+          let (x0, x1, wx0, wx1) = upsample2xTaps(ox, size: w)
           let out = destination + (row * ow + ox) * c
           let (a, bb, cc, d) = (top + x0 * cx, top + x1 * cx, bottom + x0 * cx, bottom + x1 * cx)
           let (w00, w01, w10, w11) = (wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1)
@@ -36,5 +30,15 @@ extension Kernels {
       }
     }
     return withExtendedLifetime((x, skip)) { output }
+  }
+
+  /// The two inputs and their weights of output `o` of a ×2 bilinear up-sampling of `size`
+  /// inputs (half-pixel centres, edges clamped): `o/2` weighs ¾, and the input before it (even
+  /// `o`) or after it (odd `o`) ¼.
+  @inline(__always)
+  static func upsample2xTaps(_ o: Int, size: Int) -> (Int, Int, Float, Float) {
+    let i = o / 2
+    return o % 2 == 0
+      ? (Swift.max(i - 1, 0), i, 0.25, 0.75) : (i, Swift.min(i + 1, size - 1), 0.75, 0.25)
   }
 }

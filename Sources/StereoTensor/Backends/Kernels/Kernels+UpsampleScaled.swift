@@ -17,10 +17,7 @@ extension Kernels {
       let (source, destination) = pointers.value
       for row in rows {
         let (b, oy) = (row / oh, row % oh)
-        let iy = oy / 2
-        let (y0, y1, wy0, wy1): (Int, Int, Float, Float) =
-          oy % 2 == 0
-          ? (Swift.max(iy - 1, 0), iy, 0.25, 0.75) : (iy, Swift.min(iy + 1, h - 1), 0.75, 0.25)
+        let (y0, y1, wy0, wy1) = upsample2xTaps(oy, size: h)
         let top = source + (b * h + y0) * w * c, bottom = source + (b * h + y1) * w * c
         let out = destination + row * ow * c
         for ix in 0..<w {
