@@ -307,11 +307,9 @@ public final class DisparityEstimator {
   ) -> DisparityPrediction {
     let estimator = self
     return withoutGradients {
-      // At the input's size already (the usual case), a map is only converted: resizing
-      // with half-pixel centres to the same size is the identity.
+      // At the input's size already (the usual case), `resizedBilinear` returns the map itself.
       func full(_ map: Tensor) -> Image {
-        map.shape[1] == left.height && map.shape[2] == left.width
-          ? Image(map) : Image(map.resizedBilinear(height: left.height, width: left.width))
+        Image(map.resizedBilinear(height: left.height, width: left.width))
       }
       let disparity: Tensor, peak: Tensor, confidence: Tensor
       var difference: Image?

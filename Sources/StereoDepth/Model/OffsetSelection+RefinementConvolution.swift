@@ -27,13 +27,9 @@ extension OffsetSelection {
     features: Tensor, other: Tensor, baseDisparity: Tensor, side: StereoSide, radius: Int,
     filter: Tensor, bias: Tensor?, relu: Bool
   ) -> Tensor {
-    let (n, h, w, c) = features.nhwc("refinementConvolution features")
-    precondition(
-      other.shape == features.shape && baseDisparity.shape == [n, h, w, 1],
-      "refinementConvolution: features \(features.shape), other \(other.shape) and base "
-        + "\(baseDisparity.shape) must be [N, H, W, C] twice and [N, H, W, 1]")
-    precondition(
-      (0...3).contains(radius), "refinementConvolution needs a radius in 0...3, got \(radius)")
+    let (n, h, w, c) = refinementShape(
+      features: features, other: other, baseDisparity: baseDisparity, radius: radius,
+      caller: "refinementConvolution")
     let pointers = UncheckedSendable(
       (features.unsafePointer, other.unsafePointer, baseDisparity.unsafePointer))
     let output = Tensor.narrowConvolution3x3(

@@ -28,12 +28,9 @@ extension OffsetSelection {
   public static func refinementInput(
     features: Tensor, other: Tensor, baseDisparity: Tensor, side: StereoSide, radius: Int
   ) -> Tensor {
-    let (n, h, w, c) = features.nhwc("refinementInput features")
-    precondition(
-      other.shape == features.shape && baseDisparity.shape == [n, h, w, 1],
-      "refinementInput: features \(features.shape), other \(other.shape) and base "
-        + "\(baseDisparity.shape) must be [N, H, W, C] twice and [N, H, W, 1]")
-    precondition((0...3).contains(radius), "refinementInput needs a radius in 0...3, got \(radius)")
+    let (n, h, w, c) = refinementShape(
+      features: features, other: other, baseDisparity: baseDisparity, radius: radius,
+      caller: "refinementInput")
     let outputChannels = c + 2 * radius + 1
     let output = Tensor(uninitializedShape: [n, h, w, outputChannels])
     let pointers = UncheckedSendable(
@@ -55,6 +52,20 @@ extension OffsetSelection {
       }
     }
     return withExtendedLifetime((features, other, baseDisparity)) { output }
+  }
+
+  /// `[N, H, W, C]` of the features, after checking the other view's features (the same shape),
+  /// the base disparity (`[N, H, W, 1]`) and the radius (0...3), for `caller`'s message.
+  static func refinementShape(
+    features: Tensor, other: Tensor, baseDisparity: Tensor, radius: Int, caller: String
+  ) -> (Int, Int, Int, Int) {
+    let (n, h, w, c) = features.nhwc("\(caller) features")
+    precondition(
+      other.shape == features.shape && baseDisparity.shape == [n, h, w, 1],
+      "\(caller): features \(features.shape), other \(other.shape) and base "
+        + "\(baseDisparity.shape) must be [N, H, W, C] twice and [N, H, W, 1]")
+    precondition((0...3).contains(radius), "\(caller) needs a radius in 0...3, got \(radius)")
+    return (n, h, w, c)
   }
 
   /// ``refinementInput(features:other:baseDisparity:side:radius:)`` as the network writes it:

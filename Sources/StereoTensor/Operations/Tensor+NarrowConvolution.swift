@@ -36,34 +36,52 @@ extension Tensor {
     _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
   ) -> Tensor {
     let (n, h, w, total) = input.nhwc("narrowConvolution3x3 input")
+    precondition(
+      channels.lowerBound >= 0 && channels.upperBound <= total && !channels.isEmpty,
+      "narrowConvolution3x3: input \(input.shape), channels \(channels)")
+    let source = UncheckedSendable(input.unsafePointer)
+    let output = narrowConvolutionRows(
+      inputShape: [n, h, w, channels.count], filter: filter, bias: bias, name: "conv.narrow 3x3"
+    ) { rows, weights, biases, destination, scratch in
+      wnet_narrow_conv3x3_rows(
+        source.value, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound),
+        Int32(channels.count), weights, biases, Int32(filter.shape[0]), relu ? 1 : 0, destination,
+        Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
+    }
+    return withExtendedLifetime(input) { output }
+  }
+
+  /// What both narrow convolutions share: the filter's checks, the output `[N, H, W, C_out]`,
+  /// and the `N·H` rows split across threads, each range run by `rows(range, weights, biases,
+  /// output, scratch)` with its own scratch for the C kernel.
+  static func narrowConvolutionRows(
+    inputShape shape: [Int], filter: Tensor, bias: Tensor?, name: String,
+    _ rows: (
+      Range<Int>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
+      UnsafeMutablePointer<Float>
+    ) -> Void
+  ) -> Tensor {
+    precondition(shape.count == 4, "narrowConvolution3x3: input shape \(shape) must be NHWC")
+    let (n, h, w, cin) = (shape[0], shape[1], shape[2], shape[3])
     let cout = filter.shape[0]
     precondition(
-      narrowConvolutionAvailable && channels.lowerBound >= 0 && channels.upperBound <= total
-        && !channels.isEmpty && filter.shape == [cout, 3, 3, channels.count]
+      narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
         && (1...narrowConvolutionMaximumOutputs).contains(cout)
         && (bias == nil || bias!.shape == [cout]),
-      "narrowConvolution3x3: input \(input.shape), channels \(channels), filter \(filter.shape), "
-        + "bias \(bias?.shape ?? [])")
+      "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? [])")
     let output = Tensor(uninitializedShape: [n, h, w, cout])
     let pointers = UncheckedSendable(
-      (
-        input.unsafePointer, filter.unsafePointer, bias?.unsafePointer,
-        output.unsafeMutablePointer
-      ))
-    let cin = channels.count
+      (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
     let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
-    Profiler.measure("conv.narrow 3x3") {
-      Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { rows in
-        let (source, weights, biases, destination) = pointers.value
+    Profiler.measure(name) {
+      Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { range in
+        let (weights, biases, destination) = pointers.value
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
         defer { scratch.deallocate() }
-        wnet_narrow_conv3x3_rows(
-          source, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound), Int32(cin),
-          weights, biases, Int32(cout), relu ? 1 : 0, destination, Int32(rows.lowerBound),
-          Int32(rows.upperBound), scratch)
+        rows(range, weights, biases, destination, scratch)
       }
     }
-    return withExtendedLifetime((input, filter, bias)) { output }
+    return withExtendedLifetime((filter, bias)) { output }
   }
 }
 
@@ -91,34 +109,19 @@ extension Tensor {
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, relu: Bool,
     makeFill: () -> NarrowConvolutionRowFill
   ) -> Tensor {
-    precondition(shape.count == 4, "narrowConvolution3x3: input shape \(shape) must be NHWC")
-    let (n, h, w, cin) = (shape[0], shape[1], shape[2], shape[3])
-    let cout = filter.shape[0]
-    precondition(
-      narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
-        && (1...narrowConvolutionMaximumOutputs).contains(cout)
-        && (bias == nil || bias!.shape == [cout]),
-      "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? [])")
-    let output = Tensor(uninitializedShape: [n, h, w, cout])
-    let pointers = UncheckedSendable(
-      (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
-    let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
-    Profiler.measure("conv.narrow 3x3, filled") {
-      Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { rows in
-        let (weights, biases, destination) = pointers.value
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-        defer { scratch.deallocate() }
-        var fill = makeFill()
-        withUnsafeMutablePointer(to: &fill) { context in
-          wnet_narrow_conv3x3_rows_filled(
-            { context, row, planes, planeLength in
-              context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
-                row, planes!, planeLength)
-            }, context, Int32(h), Int32(w), Int32(cin), weights, biases, Int32(cout),
-            relu ? 1 : 0, destination, Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
-        }
+    narrowConvolutionRows(
+      inputShape: shape, filter: filter, bias: bias, name: "conv.narrow 3x3, filled"
+    ) { rows, weights, biases, destination, scratch in
+      var fill = makeFill()
+      withUnsafeMutablePointer(to: &fill) { context in
+        wnet_narrow_conv3x3_rows_filled(
+          { context, row, planes, planeLength in
+            context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
+              row, planes!, planeLength)
+          }, context, Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), weights, biases,
+          Int32(filter.shape[0]), relu ? 1 : 0, destination, Int32(rows.lowerBound),
+          Int32(rows.upperBound), scratch)
       }
     }
-    return withExtendedLifetime((filter, bias)) { output }
   }
 }
