@@ -1,9 +1,12 @@
 import StereoTensor
 import Testing
 
-/// ``Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)`` against its plain definition
-/// (a scalar loop here) and against oneDNN's inference convolution.
-@Suite("Narrow 3×3 convolution (AVX2 kernel)", .enabled(if: Tensor.narrowConvolutionAvailable))
+/// ``Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:lanes:)`` against its plain
+/// definition (a scalar loop here) and against oneDNN's inference convolution, with every kernel
+/// this CPU runs (AVX2, and AVX-512 where it has it).
+@Suite(
+  "Narrow 3×3 convolution (AVX2 and AVX-512 kernels)",
+  .enabled(if: Tensor.narrowConvolutionAvailable))
 struct NarrowConvolutionTests {
   /// The definition, one scalar at a time: zero padding of one pixel, channels `c₀ + c` read.
   static func reference(
@@ -64,22 +67,37 @@ struct NarrowConvolutionTests {
     Case(input: [1, 9, 16, 5], channels: 0..<5, outputs: 4, bias: true, relu: false),
     Case(input: [1, 4, 31, 7], channels: 0..<7, outputs: 6, bias: true, relu: true),
     Case(input: [1, 4, 25, 9], channels: 0..<9, outputs: 7, bias: false, relu: false),
+    // Widths at and around the AVX-512 kernel's blocks of 32 pixels.
+    Case(input: [1, 3, 48, 13], channels: 0..<13, outputs: 8, bias: true, relu: true),
+    Case(input: [1, 3, 64, 8], channels: 0..<8, outputs: 5, bias: true, relu: false),
+    Case(input: [2, 2, 65, 10], channels: 2..<10, outputs: 8, bias: false, relu: true),
   ]
 
-  @Test("Matches the scalar definition within 1e-5", arguments: cases)
+  @Test(
+    "Matches the scalar definition within 1e-5, every kernel the same bit for bit", arguments: cases
+  )
   func matchesDefinition(_ test: Case) {
     var generator = SeededGenerator(seed: 41)
     let input = Tensor.randomUniform(test.input, using: &generator)
     let filter = Tensor.randomUniform(
       [test.outputs, 3, 3, test.channels.count], using: &generator)
     let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
-    let actual = Tensor.narrowConvolution3x3(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
-    #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
     let expected = Self.reference(
       input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
-    let worst = zip(actual.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
-    #expect(worst < 1e-5, "largest difference \(worst)")
+    var first: [Float]?
+    for lanes in Tensor.narrowConvolutionLaneChoices {
+      let actual = Tensor.narrowConvolution3x3(
+        input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: lanes)
+      #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
+      let worst = zip(actual.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
+      #expect(worst < 1e-5, "\(lanes) lanes: largest difference \(worst)")
+      // Each output is the same sequence of FMAs whatever the vector width.
+      if let first {
+        let differing = zip(actual.scalars, first).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(lanes) lanes: \(differing) outputs differ from 8 lanes'")
+      }
+      first = first ?? actual.scalars
+    }
     // The test can fail: a shifted filter tap gives a different result.
     #expect(expected.contains { $0 != 0 })
   }
@@ -92,7 +110,8 @@ struct NarrowConvolutionTests {
       let filter = Tensor.randomUniform([cout, 3, 3, cin], using: &generator)
       let bias = Tensor.randomUniform([cout], using: &generator)
       let actual = Tensor.narrowConvolution3x3(
-        input, channels: 0..<cin, filter: filter, bias: bias, relu: relu)
+        input, channels: 0..<cin, filter: filter, bias: bias, relu: relu,
+        lanes: Tensor.narrowConvolutionLanes)
       let expected = Backends.current.convolution2DInference(
         input, filter: filter, bias: bias, geometry: ConvolutionGeometry(stride: 1, padding: 1),
         activation: relu ? .relu : nil)

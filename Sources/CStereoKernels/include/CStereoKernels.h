@@ -1,8 +1,12 @@
 #ifndef C_STEREO_KERNELS_H
 #define C_STEREO_KERNELS_H
 
-/// Whether this CPU runs the AVX2 + FMA kernels below (checked once, at run time).
+/// Whether this CPU runs the AVX2 + FMA kernels below (`lanes` 8).
 int wnet_narrow_conv3x3_available(void);
+
+/// Whether it also runs their AVX-512 variant (`lanes` 16: sixteen output pixels per vector).
+/// Both give the same result, bit for bit: each output is the same sequence of FMAs.
+int wnet_narrow_conv3x3_avx512_available(void);
 
 /// A 3x3, stride-1, zero-padded (1 pixel) convolution with few output channels, NHWC, with the
 /// bias and an optional ReLU fused:
@@ -15,11 +19,12 @@ int wnet_narrow_conv3x3_available(void);
 /// - input: `[batch, height, width, inputStride]`; channels `offset ..< offset + cin` are read.
 /// - weights: `[cout, 3, 3, cin]` (OHWI); bias: `[cout]` or NULL.
 /// - output: `[batch, height, width, cout]`, 1 <= cout <= 8.
+/// - lanes: 8 (AVX2 + FMA) or 16 (AVX-512, where `wnet_narrow_conv3x3_avx512_available`).
 /// - scratch: `wnet_narrow_conv3x3_scratch_count(cin, width)` floats, owned by the caller.
 void wnet_narrow_conv3x3_rows(
   const float *input, int height, int width, int inputStride, int offset, int cin,
-  const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
-  int rowEnd, float *scratch);
+  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
+  int rowBegin, int rowEnd, float *scratch);
 
 /// Writes input row `row` (`n * height + y`) into the planes of `slot`: channel c, column x at
 /// `slot[c * planeLength + 1 + x]`, for every c < cin and x < width, and nothing else (the
@@ -31,8 +36,8 @@ typedef void (*wnet_narrow_conv3x3_fill)(void *context, long row, float *slot, l
 /// The same arithmetic as from a stored input with the same values.
 void wnet_narrow_conv3x3_rows_filled(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
-  const float *weights, const float *bias, int cout, int relu, float *output, int rowBegin,
-  int rowEnd, float *scratch);
+  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
+  int rowBegin, int rowEnd, float *scratch);
 
 /// The floats of scratch `wnet_narrow_conv3x3_rows` and `wnet_narrow_conv3x3_rows_filled`
 /// need.

@@ -9,6 +9,20 @@ extension Tensor {
     ProcessInfo.processInfo.environment["WNET_NARROW_CONVOLUTION"] != "0"
     && wnet_narrow_conv3x3_available() != 0
 
+  /// The output pixels per vector of the narrow convolution's kernels that this CPU runs: 8
+  /// (AVX2 + FMA) and, where it has AVX-512, 16. Empty without
+  /// ``narrowConvolutionAvailable``. Every entry gives the same result, bit for bit.
+  public static let narrowConvolutionLaneChoices: [Int] =
+    !narrowConvolutionAvailable ? [] : wnet_narrow_conv3x3_avx512_available() != 0 ? [8, 16] : [8]
+
+  /// The lanes the narrow convolution uses by default: the widest of
+  /// ``narrowConvolutionLaneChoices``, or 8 when `WNET_NARROW_CONVOLUTION` is `8` (AVX2, for
+  /// comparison). At 640×480 the AVX-512 kernel takes about two thirds of the AVX2 kernel's
+  /// time (BENCHMARKS.md).
+  public static let narrowConvolutionLanes: Int =
+    ProcessInfo.processInfo.environment["WNET_NARROW_CONVOLUTION"] == "8"
+    ? 8 : narrowConvolutionLaneChoices.last ?? 8
+
   /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes.
   public static let narrowConvolutionMaximumOutputs = 8
 
@@ -20,9 +34,9 @@ extension Tensor {
   ///
   /// where `c₀ = channels.lowerBound`, so it can read a channel slice of a wider tensor in
   /// place. oneDNN vectorises such layers over blocks of 16 output channels, of which 5-8 are
-  /// used; this kernel (C, AVX2 + FMA, `CStereoKernels`) puts eight output pixels in a vector
-  /// instead, each row's three input rows laid out one plane per channel. The plain
-  /// definition above is its test oracle (`NarrowConvolutionTests`).
+  /// used; this kernel (C, `CStereoKernels`) puts eight (AVX2 + FMA) or sixteen (AVX-512)
+  /// output pixels in a vector instead, each row's three input rows laid out one plane per
+  /// channel. The plain definition above is its test oracle (`NarrowConvolutionTests`).
   ///
   /// - Parameters:
   ///   - input: `[N, H, W, C_total]`.
@@ -30,10 +44,12 @@ extension Tensor {
   ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
+  ///   - lanes: One of ``narrowConvolutionLaneChoices``.
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
-    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool,
+    lanes: Int = narrowConvolutionLanes
   ) -> Tensor {
     let (n, h, w, total) = input.nhwc("narrowConvolution3x3 input")
     precondition(
@@ -41,12 +57,13 @@ extension Tensor {
       "narrowConvolution3x3: input \(input.shape), channels \(channels)")
     let source = UncheckedSendable(input.unsafePointer)
     let output = narrowConvolutionRows(
-      inputShape: [n, h, w, channels.count], filter: filter, bias: bias, name: "conv.narrow 3x3"
+      inputShape: [n, h, w, channels.count], filter: filter, bias: bias, lanes: lanes,
+      name: "conv.narrow 3x3"
     ) { rows, weights, biases, destination, scratch in
       wnet_narrow_conv3x3_rows(
         source.value, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound),
-        Int32(channels.count), weights, biases, Int32(filter.shape[0]), relu ? 1 : 0, destination,
-        Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
+        Int32(channels.count), weights, biases, Int32(filter.shape[0]), relu ? 1 : 0,
+        Int32(lanes), destination, Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
     }
     return withExtendedLifetime(input) { output }
   }
@@ -55,7 +72,7 @@ extension Tensor {
   /// and the `N·H` rows split across threads, each range run by `rows(range, weights, biases,
   /// output, scratch)` with its own scratch for the C kernel.
   static func narrowConvolutionRows(
-    inputShape shape: [Int], filter: Tensor, bias: Tensor?, name: String,
+    inputShape shape: [Int], filter: Tensor, bias: Tensor?, lanes: Int, name: String,
     _ rows: (
       Range<Int>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
       UnsafeMutablePointer<Float>
@@ -67,8 +84,9 @@ extension Tensor {
     precondition(
       narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
         && (1...narrowConvolutionMaximumOutputs).contains(cout)
-        && (bias == nil || bias!.shape == [cout]),
-      "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? [])")
+        && (bias == nil || bias!.shape == [cout]) && narrowConvolutionLaneChoices.contains(lanes),
+      "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? []), "
+        + "lanes \(lanes)")
     let output = Tensor(uninitializedShape: [n, h, w, cout])
     let pointers = UncheckedSendable(
       (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
@@ -102,15 +120,17 @@ extension Tensor {
   ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
+  ///   - lanes: One of ``narrowConvolutionLaneChoices``.
   ///   - makeFill: Called once per thread, on that thread.
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, relu: Bool,
-    makeFill: () -> NarrowConvolutionRowFill
+    lanes: Int = narrowConvolutionLanes, makeFill: () -> NarrowConvolutionRowFill
   ) -> Tensor {
     narrowConvolutionRows(
-      inputShape: shape, filter: filter, bias: bias, name: "conv.narrow 3x3, filled"
+      inputShape: shape, filter: filter, bias: bias, lanes: lanes,
+      name: "conv.narrow 3x3, filled"
     ) { rows, weights, biases, destination, scratch in
       var fill = makeFill()
       withUnsafeMutablePointer(to: &fill) { context in
@@ -119,8 +139,8 @@ extension Tensor {
             context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
               row, planes!, planeLength)
           }, context, Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), weights, biases,
-          Int32(filter.shape[0]), relu ? 1 : 0, destination, Int32(rows.lowerBound),
-          Int32(rows.upperBound), scratch)
+          Int32(filter.shape[0]), relu ? 1 : 0, Int32(lanes), destination,
+          Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
       }
     }
   }
