@@ -72,6 +72,7 @@ struct RefinementInputTests {
     "The refinement convolution equals the narrow convolution of the stored input, bit for bit",
     arguments: [
       (StereoSide.left, 8, 2, 8), (.right, 8, 2, 5), (.left, 3, 1, 1), (.right, 13, 3, 7),
+      (.right, 16, 2, 8),
     ])
   func convolutionMatchesStoredInput(side: StereoSide, channels: Int, radius: Int, outputs: Int) {
     guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
