@@ -57,6 +57,39 @@ struct InvalidPixelRuleTests {
     #expect(!rule.isValid(peak: 1, leftRightDifference: .nan))
   }
 
+  @Test("Every pixel, eight at a time and in the tail, as the per-pixel rule says, bit for bit")
+  func vectorPassMatchesPixelRule() {
+    // 3 × 37 = 111 pixels: 13 vectors of eight and a tail of seven. Disagreements around τ,
+    // infinite and NaN; a few disparities infinite or NaN.
+    var generator = SeededGenerator(seed: 5)
+    let count = 111
+    let e: [Float] = (0..<count).map { i in
+      i % 11 == 3 ? .infinity : i % 13 == 5 ? .nan : Float.random(in: 0...3, using: &generator)
+    }
+    let p: [Float] = (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }
+    let d: [Float] = (0..<count).map { i in
+      i % 17 == 2 ? .infinity : i % 19 == 7 ? .nan : Float.random(in: 0...60, using: &generator)
+    }
+    let rule = InvalidPixelRule(
+      maximumLeftRightDifference: 1.5, minimumPeakProbability: 0.3, speckles: .off)
+    let (marked, confidence, kept) = rule.apply(
+      disparity: Image(width: 37, height: 3, channels: 1, pixels: d),
+      peak: Image(width: 37, height: 3, channels: 1, pixels: p),
+      leftRightDifference: Image(width: 37, height: 3, channels: 1, pixels: e))
+    let valid = (0..<count).map {
+      rule.isValid(peak: p[$0], leftRightDifference: e[$0]) && d[$0].isFinite
+    }
+    #expect(
+      marked.pixels.map(\.bitPattern)
+        == (0..<count).map { (valid[$0] ? d[$0] : .infinity).bitPattern })
+    #expect(
+      confidence.pixels.map(\.bitPattern)
+        == (0..<count).map { rule.confidence(peak: p[$0], leftRightDifference: e[$0]).bitPattern })
+    #expect(kept == valid.filter { $0 }.count)
+    // The test can fail: both kept and rejected pixels occur.
+    #expect(kept > 10 && kept < count - 10)
+  }
+
   @Test(
     "The two-view plan gives the left-only plan's left view, and the autodiff graph's right view",
     arguments: [WNetPreset.realtime, .matching])
