@@ -49,7 +49,7 @@ let package = Package(
     .target(name: "StereoData", dependencies: ["StereoTensor", "CImageCodecs"]),
     .target(
       name: "StereoDepth",
-      dependencies: ["StereoTensor", "StereoNN", "StereoData", "StereoClassic"],
+      dependencies: ["StereoTensor", "StereoNN", "StereoData", "StereoClassic", "CStereoKernels"],
       resources: [
         .copy("Resources/wnet-realtime.safetensors"), .copy("Resources/wnet-matching.safetensors"),
       ]),

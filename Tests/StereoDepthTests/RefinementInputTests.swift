@@ -93,4 +93,58 @@ struct RefinementInputTests {
     #expect(fused.shape == [n, h, w, outputs])
     #expect(fused.scalars == stored.scalars)
   }
+
+  @Test(
+    "The C row kernel writes the Swift rows' values bit for bit, in both layouts",
+    arguments: [
+      (StereoSide.left, 8, 2, 37), (.right, 8, 2, 37), (.left, 16, 2, 21), (.right, 16, 3, 8),
+      (.left, 13, 1, 19), (.right, 3, 0, 5), (.left, 24, 3, 40), (.right, 8, 1, 3),
+    ])
+  func vectorRowMatchesSwiftRow(side: StereoSide, channels: Int, radius: Int, width: Int) {
+    guard RefinementInputRow.vectorKernelAvailable else { return }  // no AVX2 here
+    let (rows, k) = (3, 2 * radius + 1)
+    let features = randomTensor([rows, width, channels], seed: 21)
+    let other = randomTensor([rows, width, channels], seed: 22)
+    // Bases from −4 to W + 4 px (taps inside, between columns and beyond both edges), and a NaN.
+    var base = randomTensor([rows, width], seed: 23, in: -4...Float(width + 4)).scalars
+    base[width + 1] = .nan
+    let outputs = channels + k
+    func rowsWritten(vectorized: Bool, planar: Bool) -> [Float] {
+      // NHWC rows, or planes with a column of padding on each side (kept as written: NaN).
+      let length = width + 2
+      var out = [Float](repeating: .nan, count: rows * width * outputs + rows * outputs * length)
+      features.scalars.withUnsafeBufferPointer { f in
+        other.scalars.withUnsafeBufferPointer { o in
+          base.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { out in
+              let writer = RefinementInputRow(
+                features: f.baseAddress!, other: o.baseAddress!, base: b.baseAddress!,
+                width: width, channels: channels, radius: radius, side: side,
+                vectorized: vectorized)
+              for row in 0..<rows {
+                if planar {
+                  writer.write(
+                    row: row, to: out.baseAddress! + row * outputs * length + 1, pixelStride: 1,
+                    channelStride: length)
+                } else {
+                  writer.write(
+                    row: row, to: out.baseAddress! + row * width * outputs,
+                    pixelStride: outputs, channelStride: 1)
+                }
+              }
+            }
+          }
+        }
+      }
+      return out
+    }
+    for planar in [false, true] {
+      let swift = rowsWritten(vectorized: false, planar: planar)
+      let vector = rowsWritten(vectorized: true, planar: planar)
+      let differing = zip(swift, vector).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(differing == 0, "\(planar ? "planes" : "NHWC"): \(differing) values differ")
+      // The test can fail: the rows hold scores, not only the copied features.
+      #expect(swift.contains { $0.isFinite && $0 != 0 })
+    }
+  }
 }

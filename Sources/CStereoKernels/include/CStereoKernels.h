@@ -43,4 +43,26 @@ void wnet_narrow_conv3x3_rows_filled(
 /// need.
 long wnet_narrow_conv3x3_scratch_count(int cin, int width);
 
+/// One row of a refinement scale's input (OffsetSelection.refinementInput), AVX2 + FMA (where
+/// `wnet_narrow_conv3x3_available`): this view's features, then their correlation with the other
+/// view's features warped by the base disparity,
+///
+///     warped(x, c)   = (1 - f) * other(i0, c) + f * other(i1, c),  the tap of x + s * d0(x)
+///     score(x, k)    = (1/C) * sum_c features(x, c) * warped(x + s * (k - r), c)
+///
+/// (s = -1 for the left view, +1 for the right; the tap clamped to the row, edge replicated;
+/// a score's warped column outside the row reads 0), channel `ch < C + 2r + 1` of pixel `x` at
+/// `destination[x * pixelStride + ch * channelStride]`. The same bits as the Swift definition.
+///
+/// - features, other: `[rows, width, channels]`; base: `[rows, width]`; row: which row.
+/// - radius: 0...3.
+/// - scratch: `wnet_refinement_input_scratch_count(width, channels)` floats.
+void wnet_refinement_input_row(
+  const float *features, const float *other, const float *base, int width, int channels,
+  int radius, int leftView, long row, float *destination, long pixelStride, long channelStride,
+  float *scratch);
+
+/// The floats of scratch `wnet_refinement_input_row` needs.
+long wnet_refinement_input_scratch_count(int width, int channels);
+
 #endif

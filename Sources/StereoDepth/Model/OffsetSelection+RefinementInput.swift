@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import StereoTensor
 
 extension OffsetSelection {
@@ -87,27 +88,42 @@ extension OffsetSelection {
 /// One row of ``OffsetSelection/refinementInput(features:other:baseDisparity:side:radius:)``,
 /// written with any layout: the fused step's NHWC rows, or the planes of a narrow convolution
 /// that reads it without it being stored (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
-/// Owns one thread's warped row (one zero-padded plane per channel); not shared across threads.
+/// Where the CPU has AVX2 and FMA, a C kernel (`wnet_refinement_input_row`, eight pixels per
+/// vector) writes it; the Swift rows below are its fallback and its oracle, with the same
+/// operations per value (the tests compare them bit for bit). Owns one thread's buffers; not
+/// shared across threads.
 final class RefinementInputRow {
   let features: UnsafePointer<Float>, other: UnsafePointer<Float>, base: UnsafePointer<Float>
   let width: Int, channels: Int, radius: Int
   let direction: Float, reversed: Bool
+  /// Whether rows go through the C kernel.
+  let vectorized: Bool
   /// Plane index j holds column (reversed ? W − 1 − (j − r) : j − r); the taps of x are
   /// planes[base(x) + k], base(x) = reversed ? W − 1 − x : x; eight lanes are read.
   let length: Int
+  /// The Swift rows' warped planes, or the C kernel's scratch.
   let planes: UnsafeMutablePointer<Float>
+
+  /// Whether this CPU runs the C kernel (AVX2 and FMA).
+  static let vectorKernelAvailable = wnet_narrow_conv3x3_available() != 0
 
   init(
     features: UnsafePointer<Float>, other: UnsafePointer<Float>, base: UnsafePointer<Float>,
-    width: Int, channels: Int, radius: Int, side: StereoSide
+    width: Int, channels: Int, radius: Int, side: StereoSide,
+    vectorized: Bool = RefinementInputRow.vectorKernelAvailable
   ) {
+    precondition(!vectorized || Self.vectorKernelAvailable, "The C kernel needs AVX2 and FMA")
     (self.features, self.other, self.base) = (features, other, base)
     (self.width, self.channels, self.radius) = (width, channels, radius)
     direction = Float(side.direction)
     reversed = side == .left
+    self.vectorized = vectorized
     length = radius + width + 8
-    planes = UnsafeMutablePointer<Float>.allocate(capacity: length * channels)
-    planes.initialize(repeating: 0, count: length * channels)  // the padding stays zero
+    let count =
+      vectorized
+      ? wnet_refinement_input_scratch_count(Int32(width), Int32(channels)) : length * channels
+    planes = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    planes.initialize(repeating: 0, count: count)  // the padding stays zero
   }
 
   deinit { planes.deallocate() }
@@ -117,6 +133,12 @@ final class RefinementInputRow {
   func write(
     row: Int, to destination: UnsafeMutablePointer<Float>, pixelStride: Int, channelStride: Int
   ) {
+    if vectorized {
+      wnet_refinement_input_row(
+        features, other, base, Int32(width), Int32(channels), Int32(radius), reversed ? 1 : 0,
+        row, destination, pixelStride, channelStride, planes)
+      return
+    }
     // The matching network's widths (8 and 16 channels) run on whole vectors of channels; the
     // arithmetic of each value is the same as the scalar loop's.
     switch channels {
