@@ -163,28 +163,33 @@ public struct InvalidPixelRule: Sendable, Equatable {
     return (marked, confidence, validCount - removed)
   }
 
-  /// The check at pixels `index ..< index + 8`, as vectors: writes their confidence, marks the
-  /// rejected ones `+∞`, and returns how many it kept. Lane by lane the same values as
-  /// ``confidence(peak:leftRightDifference:)`` and ``isValid(peak:leftRightDifference:)``
-  /// (``VectorMath/expOfNonPositive(_:)-(SIMD8<Float>)`` equals the scalar one bit for bit).
+  /// The check at pixels `index ..< index + 8`: writes their confidence, marks the rejected
+  /// ones `+∞`, and returns how many it kept. Lane by lane the same values as
+  /// ``confidence(peak:leftRightDifference:)`` and ``isValid(peak:leftRightDifference:)``: only
+  /// the exponential runs on a vector (``VectorMath/expOfNonPositive(_:)-(SIMD8<Float>)`` equals
+  /// the scalar one bit for bit); the rest stays per lane, since Swift's vector masks compile to
+  /// per-lane stores here.
   @inline(__always)
   func apply8(
     at index: Int, disparity: UnsafeMutablePointer<Float>, confidence: UnsafeMutablePointer<Float>,
     peak: UnsafePointer<Float>, leftRightDifference: UnsafePointer<Float>
   ) -> Int {
-    let (p, e) = (VectorMath.load8(peak + index), VectorMath.load8(leftRightDifference + index))
-    let d = VectorMath.load8(disparity + index)
-    let infinity = SIMD8<Float>(repeating: .infinity)
-    // NaN fails every comparison, so it counts as not finite and as invalid.
-    let finite = e .< infinity .& e .> -infinity
-    let tau = SIMD8<Float>(repeating: maximumLeftRightDifference)
-    var c = p * VectorMath.expOfNonPositive(-e.replacing(with: 0, where: .!finite) / tau)
-    c.replace(with: 0, where: .!finite)
-    VectorMath.store8(c, confidence + index)
-    let valid =
-      e .<= tau .& p .>= SIMD8(repeating: minimumPeakProbability)
-      .& d .< infinity .& d .> -infinity
-    VectorMath.store8(d.replacing(with: .infinity, where: .!valid), disparity + index)
-    return Int(SIMD8<Int32>().replacing(with: 1, where: valid).wrappedSum())
+    var argument = SIMD8<Float>()
+    for lane in 0..<8 {
+      let e = leftRightDifference[index + lane]
+      argument[lane] = e.isFinite ? -e / maximumLeftRightDifference : 0
+    }
+    let exponential = VectorMath.expOfNonPositive(argument)
+    var kept = 0
+    for lane in 0..<8 {
+      let (p, e) = (peak[index + lane], leftRightDifference[index + lane])
+      confidence[index + lane] = e.isFinite ? p * exponential[lane] : 0
+      if isValid(peak: p, leftRightDifference: e) && disparity[index + lane].isFinite {
+        kept += 1
+      } else {
+        disparity[index + lane] = .infinity
+      }
+    }
+    return kept
   }
 }
