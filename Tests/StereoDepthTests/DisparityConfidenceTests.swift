@@ -1,9 +1,10 @@
 import Foundation
 import StereoData
-import StereoDepth
 import StereoTensor
 import Testing
 import _StereoTestSupport
+
+@testable import StereoDepth
 
 @Suite("Confidence from disparity distributions")
 struct DisparityConfidenceTests {
@@ -90,6 +91,40 @@ struct DisparityConfidenceSummaryTests {
       logits: logits, minimumDisparity: -2, base: nil)
     for (ours, theirs) in zip(alone.scalars, zip(disparity, base.scalars).map { $0 - $1 }) {
       #expect(Swift.abs(ours - theirs) < 2e-5)
+    }
+  }
+
+  @Test(
+    "The C kernel for few candidates writes the Swift path's values bit for bit",
+    arguments: [1, 2, 3, 5, 7, 8])
+  func vectorKernelMatchesSwift(count: Int) throws {
+    guard VectorKernels.available else { return }  // no AVX2 here
+    // 5·21 = 105 pixels: 13 blocks of eight and a tail of one. Logits far apart (exponentials
+    // that underflow to 0), a NaN pixel and equal maxima.
+    var logits = randomTensor([1, 5, 21, count], seed: UInt64(30 + count), in: -100...20)
+    var scalars = logits.scalars
+    scalars[3 * count] = .nan
+    for j in 0..<count { scalars[9 * count + j] = 2 }
+    logits = Tensor(shape: logits.shape, scalars: scalars)
+    let base = randomTensor([1, 5, 21, 1], seed: 31, in: -3...40)
+    for (withBase, confidences) in [(true, true), (false, false), (true, false)] {
+      let swift = DisparityConfidence.summaryKernel(
+        logits: logits, minimumDisparity: -2, base: withBase ? base : nil,
+        confidences: confidences, vectorized: false)
+      let vector = DisparityConfidence.summaryKernel(
+        logits: logits, minimumDisparity: -2, base: withBase ? base : nil,
+        confidences: confidences, vectorized: true)
+      for (name, a, b) in [
+        ("disparity", swift.disparity, vector.disparity), ("peak", swift.peak, vector.peak),
+        ("confidence", swift.confidence, vector.confidence),
+      ] {
+        #expect((a == nil) == (b == nil))
+        guard let a, let b else { continue }
+        let differing = zip(a.scalars, b.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(name): \(differing) values differ")
+      }
+      // The test can fail: the disparities take many values.
+      #expect(count == 1 || Set(swift.disparity.scalars.filter(\.isFinite)).count > 20)
     }
   }
 }

@@ -101,7 +101,7 @@ struct RefinementInputTests {
       (.left, 13, 1, 19), (.right, 3, 0, 5), (.left, 24, 3, 40), (.right, 8, 1, 3),
     ])
   func vectorRowMatchesSwiftRow(side: StereoSide, channels: Int, radius: Int, width: Int) {
-    guard RefinementInputRow.vectorKernelAvailable else { return }  // no AVX2 here
+    guard VectorKernels.available else { return }  // no AVX2 here
     let (rows, k) = (3, 2 * radius + 1)
     let features = randomTensor([rows, width, channels], seed: 21)
     let other = randomTensor([rows, width, channels], seed: 22)

@@ -65,4 +65,31 @@ void wnet_refinement_input_row(
 /// The floats of scratch `wnet_refinement_input_row` needs.
 long wnet_refinement_input_scratch_count(int width, int channels);
 
+/// The indices of `wnet_softmax_summary8`'s `constants`: VectorMath.ExpConstants and its
+/// rounding magic, given by the caller so that they are defined once.
+enum {
+  WNET_EXP_LOG2E = 0,
+  WNET_EXP_LN2_HIGH = 1,
+  WNET_EXP_LN2_EXCESS = 2,
+  WNET_EXP_P0 = 3,  // p0 ... p5 at 3 ... 8
+  WNET_EXP_LOWER_LIMIT = 9,
+  WNET_EXP_ROUNDING_MAGIC = 10,
+  WNET_EXP_CONSTANT_COUNT = 11
+};
+
+/// DisparityConfidence's summary of `count` (1...8) candidates per pixel, eight pixels per
+/// vector (AVX2 + FMA, where `wnet_narrow_conv3x3_available`), for the first multiple of eight
+/// of `pixels`; returns how many it wrote (the caller finishes the rest):
+///
+///     e_k = exp(x_k - max x),  S = sum e_k,  disparity = first + (sum k e_k) / S (+ base)
+///     peak = 1 / S,  confidence = 1 - (ln S - (sum e_k (x_k - max x)) / S) / logCount
+///
+/// with the exponential of VectorMath.expOfNonPositive (its constants in `constants`) and ln
+/// of the C library, the same bits as the Swift path.
+///
+/// - logits: `[pixels, count]`; base, peak, confidence: `[pixels]` or NULL.
+long wnet_softmax_summary8(
+  const float *logits, int count, long pixels, const float *base, float first, float logCount,
+  const float *constants, float *disparity, float *peak, float *confidence);
+
 #endif

@@ -104,15 +104,12 @@ final class RefinementInputRow {
   /// The Swift rows' warped planes, or the C kernel's scratch.
   let planes: UnsafeMutablePointer<Float>
 
-  /// Whether this CPU runs the C kernel (AVX2 and FMA).
-  static let vectorKernelAvailable = wnet_narrow_conv3x3_available() != 0
-
   init(
     features: UnsafePointer<Float>, other: UnsafePointer<Float>, base: UnsafePointer<Float>,
     width: Int, channels: Int, radius: Int, side: StereoSide,
-    vectorized: Bool = RefinementInputRow.vectorKernelAvailable
+    vectorized: Bool = VectorKernels.available
   ) {
-    precondition(!vectorized || Self.vectorKernelAvailable, "The C kernel needs AVX2 and FMA")
+    precondition(!vectorized || VectorKernels.available, "The C kernel needs AVX2 and FMA")
     (self.features, self.other, self.base) = (features, other, base)
     (self.width, self.channels, self.radius) = (width, channels, radius)
     direction = Float(side.direction)

@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import Foundation
 import StereoData
 import StereoTensor
@@ -64,9 +65,11 @@ public enum DisparityConfidence {
   /// Per pixel the candidates are summed in order `k = 0, 1, …`, so every path gives the same
   /// bits: `D ≥ 8` runs eight candidates per vector (then a scalar tail); `D < 8` (the five
   /// offsets of a refinement scale) runs eight *pixels* per vector, one candidate at a time,
-  /// since a pixel's few candidates would leave the lanes empty.
+  /// since a pixel's few candidates would leave the lanes empty; with `vectorized`, those eight
+  /// pixels run in C (`wnet_softmax_summary8`, ``VectorKernels``), the same operations.
   static func summaryKernel(
-    logits: Tensor, minimumDisparity: Int, base: Tensor?, confidences: Bool
+    logits: Tensor, minimumDisparity: Int, base: Tensor?, confidences: Bool,
+    vectorized: Bool = VectorKernels.available
   ) -> (disparity: Tensor, peak: Tensor?, confidence: Tensor?) {
     let (n, h, w, d) = logits.nhwc("DisparityConfidence.summarize")
     if let base {
@@ -97,6 +100,15 @@ public enum DisparityConfidence {
           d > 1 ? 1 - (Foundation.log(sum) - entropySum * inverse) / logD : 1
       }
       var pixel = pixels.lowerBound
+      if d < 8 && vectorized {
+        let start = pixel
+        pixel += VectorKernels.expConstants.withUnsafeBufferPointer { constants in
+          wnet_softmax_summary8(
+            x + start * d, Int32(d), pixels.count, bases.map { $0 + start }, first, logD,
+            constants.baseAddress, disparities + start, peaks.map { $0 + start },
+            confidences.map { $0 + start })
+        }
+      }
       if d < 8 {
         // Eight pixels per vector: lane l is pixel `pixel + l`.
         let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: Swift.max(d, 1))
