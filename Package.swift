@@ -42,7 +42,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
 
     // MARK: - Public API
-    // Hand-written kernels in C: AVX2 + FMA through function attributes, chosen at run time.
+    // Hand-written kernels in C: AVX2 + FMA (and AVX-512) through function attributes, chosen at
+    // run time; StereoDepth calls the per-pixel ones, StereoTensor the narrow convolution.
     .target(name: "CStereoKernels", path: "Sources/CStereoKernels"),
     .target(name: "StereoTensor", dependencies: ["CDNNL", "COpenMP", "CStereoKernels"]),
     .target(name: "StereoNN", dependencies: ["StereoTensor"]),
