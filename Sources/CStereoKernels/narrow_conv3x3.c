@@ -6,6 +6,7 @@
 // plus 2), so the tap (ky, kx) of the pixels x0..x0+7 is one unaligned load at x0 + kx. Rows
 // outside the image read an all-zero row. A row stays in its slot (row mod 3) while it is needed.
 #include "CStereoKernels.h"
+#include "planes.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -25,51 +26,6 @@ int wnet_narrow_conv3x3_avx512_available(void) {
 
 // Rounded up to 32 so that a block of two 16-pixel vectors never reads past the plane.
 static long plane_length(int width) { return ((width + 31) / 32) * 32 + 2; }
-
-// Transposes the 8x8 block in r[0..7] (r[i][j] becomes r[j][i]).
-static inline __attribute__((always_inline, target("avx2,fma"))) void transpose8(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
-// Copies one input row's channels offset..<offset+cin into planes 0..<cin of `slot` (at 1...W).
-// With eight or more channels, eight pixels by eight channels at a time through a transpose
-// (the last group of channels overlaps the one before when cin is not a multiple of 8).
-static __attribute__((target("avx2,fma"))) void to_planes(
-  const float *source, int width, int inputStride, int cin, long p, float *slot) {
-  int x = 0;
-  if (cin >= 8) {
-    for (; x + 8 <= width; x += 8) {
-      for (int c0 = 0; c0 < cin; c0 += 8) {
-        int c = c0 + 8 <= cin ? c0 : cin - 8;
-        __m256 r[8];
-        for (int i = 0; i < 8; i++) {
-          r[i] = _mm256_loadu_ps(source + (long)(x + i) * inputStride + c);
-        }
-        transpose8(r);
-        for (int k = 0; k < 8; k++) _mm256_storeu_ps(slot + (long)(c + k) * p + x + 1, r[k]);
-      }
-    }
-  }
-  for (; x < width; x++) {
-    const float *pixel = source + (long)x * inputStride;
-    for (int c = 0; c < cin; c++) slot[c * p + x + 1] = pixel[c];
-  }
-}
 
 long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
   // Three row slots and one zero row, each cin planes; a staged vector of up to 8 outputs by
@@ -286,7 +242,7 @@ struct stored_input {
 static void fill_from_stored(void *context, long row, float *slot, long p) {
   const struct stored_input *s = context;
   to_planes(s->input + row * s->width * s->inputStride + s->offset, s->width, s->inputStride,
-            s->cin, p, slot);
+            s->cin, p, slot + 1);
 }
 
 void wnet_narrow_conv3x3_rows(

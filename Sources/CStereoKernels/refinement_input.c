@@ -3,6 +3,7 @@
 // as OffsetSelection's warp, correlation and concatenation (multiplications and additions kept
 // apart: no contraction into FMAs), so the result is the same bit for bit.
 #include "CStereoKernels.h"
+#include "planes.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -31,26 +32,6 @@ static inline void tap_at(float position, int width, int *i0, int *i1, float *f)
   *i1 = *i0 + 1 < width - 1 ? *i0 + 1 : width - 1;
 }
 
-// Transposes the 8x8 block in r[0..7] (r[i][j] becomes r[j][i]).
-static inline __attribute__((always_inline, target("avx2,fma"))) void transpose8x8(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 // The warped row, warped(x, c) = (1 - f) * other(i0, c) + f * other(i1, c), into planes:
 // warped[c * length + PAD + x]. Eight pixels by eight channels per transpose where the channels
 // come in eights; one value at a time otherwise.
@@ -73,7 +54,7 @@ static __attribute__((target("avx2,fma"))) void warp_row(
           r[i] = _mm256_add_ps(
             _mm256_mul_ps(_mm256_set1_ps(1 - f[i]), a), _mm256_mul_ps(_mm256_set1_ps(f[i]), b));
         }
-        transpose8x8(r);
+        transpose8(r);
         for (int k = 0; k < 8; k++) _mm256_storeu_ps(warped + (c + k) * length + PAD + x, r[k]);
       }
     }
@@ -89,25 +70,6 @@ static __attribute__((target("avx2,fma"))) void warp_row(
       float right = f * b[c];
       warped[c * length + PAD + x] = left + right;
     }
-  }
-}
-
-// A row of `channels` pixel-major values (stride `channels`) as planes: planes[c * length + x].
-static __attribute__((target("avx2,fma"))) void row_to_planes(
-  const float *row, int width, int channels, float *planes, long length) {
-  int x = 0;
-  if (channels % 8 == 0) {
-    for (; x + 8 <= width; x += 8) {
-      for (int c = 0; c < channels; c += 8) {
-        __m256 r[8];
-        for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(row + (long)(x + i) * channels + c);
-        transpose8x8(r);
-        for (int k = 0; k < 8; k++) _mm256_storeu_ps(planes + (c + k) * length + x, r[k]);
-      }
-    }
-  }
-  for (; x < width; x++) {
-    for (int c = 0; c < channels; c++) planes[c * length + x] = row[(long)x * channels + c];
   }
 }
 
@@ -163,7 +125,7 @@ void wnet_refinement_input_row(
   }
   const float *ownRow = features + row * w * C;
   warp_row(other + row * w * C, base + row * w, w, C, leftView ? -1.0f : 1.0f, warped, wl);
-  row_to_planes(ownRow, w, C, own, ol);
+  to_planes(ownRow, w, C, C, ol, own);
   // This view's features first.
   if (channelStride == 1) {
     for (int x = 0; x < w; x++) {

@@ -136,67 +136,24 @@ final class RefinementInputRow {
         row, destination, pixelStride, channelStride, planes)
       return
     }
-    // The matching network's widths (8 and 16 channels) run on whole vectors of channels; the
-    // arithmetic of each value is the same as the scalar loop's.
-    switch channels {
-    case 8:
-      write(
-        row: row, to: destination, pixelStride: pixelStride, channelStride: channelStride,
-        vector: SIMD8<Float>.self)
-    case 16:
-      write(
-        row: row, to: destination, pixelStride: pixelStride, channelStride: channelStride,
-        vector: SIMD16<Float>.self)
-    default:
-      write(
-        row: row, to: destination, pixelStride: pixelStride, channelStride: channelStride,
-        vector: SIMD2<Float>.self)
-    }
-  }
-
-  /// ``write(row:to:pixelStride:channelStride:)`` with the warp's channels in vectors of `V`
-  /// where `C` is a multiple of its lanes, one at a time otherwise.
-  @inline(__always)
-  private func write<V: SIMD>(
-    row: Int, to destination: UnsafeMutablePointer<Float>, pixelStride: Int, channelStride: Int,
-    vector: V.Type
-  ) where V.Scalar == Float {
     let (w, c, k) = (width, channels, 2 * radius + 1)
-    let lanes = V.scalarCount
     let scale = 1 / Float(c)
     // Stage: the warped row, into the planes.
-    let otherRow = UnsafeRawPointer(other + row * w * c)
+    let otherRow = other + row * w * c
     for x in 0..<w {
       let tap = InterpolationTap(position: Float(x) + direction * base[row * w + x], width: w)
-      let (a, b) = (otherRow + tap.i0 * c * 4, otherRow + tap.i1 * c * 4)
-      var plane = planes + (reversed ? w - 1 - x : x) + radius
-      guard c % lanes == 0 else {
-        let (a, b) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self))
-        for channel in 0..<c {
-          plane[channel * length] = (1 - tap.f) * a[channel] + tap.f * b[channel]
-        }
-        continue
-      }
-      let (w0, w1) = (V(repeating: 1 - tap.f), V(repeating: tap.f))
-      for group in stride(from: 0, to: c, by: lanes) {
-        let warped =
-          w0 * a.loadUnaligned(fromByteOffset: group * 4, as: V.self)
-          + w1 * b.loadUnaligned(fromByteOffset: group * 4, as: V.self)
-        for lane in 0..<lanes {
-          plane.pointee = warped[lane]
-          plane += length
-        }
+      let (a, b) = (otherRow + tap.i0 * c, otherRow + tap.i1 * c)
+      let (w0, w1) = (1 - tap.f, tap.f)
+      let j = (reversed ? w - 1 - x : x) + radius
+      for channel in 0..<c {
+        planes[channel * length + j] = w0 * a[channel] + w1 * b[channel]
       }
     }
     // Stage: per pixel, the features, then the scores of the 2r + 1 offsets.
     for x in 0..<w {
       let own = features + (row * w + x) * c
       let out = destination + x * pixelStride
-      if channelStride == 1 {
-        out.update(from: own, count: c)
-      } else {
-        for channel in 0..<c { out[channel * channelStride] = own[channel] }
-      }
+      for channel in 0..<c { out[channel * channelStride] = own[channel] }
       var sum = SIMD8<Float>()
       var tap = UnsafePointer(planes + (reversed ? w - 1 - x : x))
       for channel in 0..<c {
