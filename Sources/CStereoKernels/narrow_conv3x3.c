@@ -2,8 +2,8 @@
 // or AVX-512 (sixteen), through function attributes (no compiler flags), chosen per call.
 //
 // Per output row, the three input rows it reads are kept channel-planar in `scratch`: plane c of
-// a row holds [0, in(x = 0, c), ..., in(x = W - 1, c), 0, ...] (length P = W rounded up to 16,
-// plus 2), so the tap (ky, kx) of the pixels x0..x0+7 is one unaligned load at x0 + kx. Rows
+// a row holds [0, in(x = 0, c), ..., in(x = W - 1, c), 0, ...] (length P = W rounded up to 32,
+// plus 2), so the tap (ky, kx) of a vector of pixels from x0 is one unaligned load at x0 + kx. Rows
 // outside the image read an all-zero row. A row stays in its slot (row mod 3) while it is needed.
 #include "CStereoKernels.h"
 #include "planes.h"
@@ -33,164 +33,96 @@ long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
   return 4 * (long)cin * plane_length(width) + 8 * 16;
 }
 
-// The accumulation of COUT channels over XB blocks of eight pixels starting at x0.
-static inline __attribute__((always_inline, target("avx2,fma"))) void block(
-  const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0,
-  const int COUT, const int XB, int relu, float *out, int width, float *stage) {
-  __m256 acc[8][2];
-  UNROLL for (int o = 0; o < COUT; o++) {
-    __m256 b = _mm256_set1_ps(bias ? bias[o] : 0.0f);
-    UNROLL for (int j = 0; j < XB; j++) acc[o][j] = b;
-  }
-  for (int ky = 0; ky < 3; ky++) {
-    for (int c = 0; c < cin; c++) {
-      const float *plane = rows[ky] + c * p + x0;
-      UNROLL for (int kx = 0; kx < 3; kx++) {
-        __m256 v[2];
-        UNROLL for (int j = 0; j < XB; j++) {
-          v[j] = _mm256_loadu_ps(plane + kx + 8 * j);
-        }
-        const float *w = weights + (ky * 3 + kx) * cin + c;
-        UNROLL for (int o = 0; o < COUT; o++) {
-          __m256 weight = _mm256_broadcast_ss(w + (long)o * 9 * cin);
-          UNROLL for (int j = 0; j < XB; j++) {
-            acc[o][j] = _mm256_fmadd_ps(weight, v[j], acc[o][j]);
-          }
-        }
-      }
-    }
-  }
-  for (int j = 0; j < XB; j++) {
-    int first = x0 + 8 * j;
-    if (first >= width) break;
-    int count = width - first < 8 ? width - first : 8;
-    UNROLL for (int o = 0; o < COUT; o++) {
-      __m256 a = relu ? _mm256_max_ps(acc[o][j], _mm256_setzero_ps()) : acc[o][j];
-      _mm256_storeu_ps(stage + 8 * o, a);
-    }
-    float *target = out + (long)first * COUT;
-    if (COUT == 8 && count == 8) {
+// Writes `count` staged pixels (channel o of pixel i at stage[LANES * o + i]) to NHWC `target`;
+// eight channels by a whole vector of pixels through 8x8 transposes.
+static inline __attribute__((always_inline, target("avx2,fma"))) void store_staged(
+  const float *stage, const int LANES, int count, const int COUT, float *target) {
+  if (COUT == 8 && count == LANES) {
+    UNROLL for (int half = 0; half < LANES / 8; half++) {
       __m256 r[8];
-      UNROLL for (int o = 0; o < 8; o++) {
-        r[o] = _mm256_loadu_ps(stage + 8 * o);
-      }
+      UNROLL for (int o = 0; o < 8; o++) r[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
       transpose8(r);
-      UNROLL for (int i = 0; i < 8; i++) {
-        _mm256_storeu_ps(target + 8 * i, r[i]);
-      }
-      continue;
+      UNROLL for (int i = 0; i < 8; i++) _mm256_storeu_ps(target + 64 * half + 8 * i, r[i]);
     }
-    for (int i = 0; i < count; i++) {
-      UNROLL for (int o = 0; o < COUT; o++) {
-        target[i * COUT + o] = stage[8 * o + i];
-      }
-    }
+    return;
+  }
+  for (int i = 0; i < count; i++) {
+    UNROLL for (int o = 0; o < COUT; o++) target[i * COUT + o] = stage[LANES * o + i];
   }
 }
 
-// One output row with COUT channels, blocks of XB * 8 pixels.
-static inline __attribute__((always_inline, target("avx2,fma"))) void row(
-  const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
-  const int COUT, const int XB, int relu, float *out, float *stage) {
-  for (int x0 = 0; x0 < width; x0 += 8 * XB)
-    block(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, width, stage);
-}
-
-
-// The AVX-512 block: COUT channels over XB vectors of sixteen pixels starting at x0, with the
-// same arithmetic per pixel as `block` (bias, then ky, c, kx in that order, one FMA each).
-static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void block512(
-  const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0,
-  const int COUT, const int XB, int relu, float *out, int width, float *stage) {
-  __m512 acc[8][2];
-  UNROLL for (int o = 0; o < COUT; o++) {
-    __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
-    UNROLL for (int j = 0; j < XB; j++) acc[o][j] = b;
+// The kernel for vectors of type VEC with LANES pixels (TARGET its instruction sets): block##S
+// accumulates COUT channels over XB vectors of pixels starting at x0, acc[o][j] starting at the
+// bias and adding one FMA per tap in the order ky, c, kx (so every lane width gives the same
+// bits), then applies the ReLU and writes them out; row##S runs the blocks of one output row.
+#define DEFINE_KERNEL(S, TARGET, VEC, LANES, SET1, LOAD, FMA, MAX, ZERO, STORE) \
+  static inline __attribute__((always_inline, target(TARGET))) void block##S( \
+    const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0, \
+    const int COUT, const int XB, int relu, float *out, int width, float *stage) { \
+    VEC acc[8][2]; \
+    UNROLL for (int o = 0; o < COUT; o++) { \
+      VEC b = SET1(bias ? bias[o] : 0.0f); \
+      UNROLL for (int j = 0; j < XB; j++) acc[o][j] = b; \
+    } \
+    for (int ky = 0; ky < 3; ky++) { \
+      for (int c = 0; c < cin; c++) { \
+        const float *plane = rows[ky] + c * p + x0; \
+        UNROLL for (int kx = 0; kx < 3; kx++) { \
+          VEC v[2]; \
+          UNROLL for (int j = 0; j < XB; j++) v[j] = LOAD(plane + kx + LANES * j); \
+          const float *w = weights + (ky * 3 + kx) * cin + c; \
+          UNROLL for (int o = 0; o < COUT; o++) { \
+            VEC weight = SET1(w[(long)o * 9 * cin]); \
+            UNROLL for (int j = 0; j < XB; j++) acc[o][j] = FMA(weight, v[j], acc[o][j]); \
+          } \
+        } \
+      } \
+    } \
+    for (int j = 0; j < XB; j++) { \
+      int first = x0 + LANES * j; \
+      if (first >= width) break; \
+      int count = width - first < LANES ? width - first : LANES; \
+      UNROLL for (int o = 0; o < COUT; o++) { \
+        STORE(stage + LANES * o, relu ? MAX(acc[o][j], ZERO()) : acc[o][j]); \
+      } \
+      store_staged(stage, LANES, count, COUT, out + (long)first * COUT); \
+    } \
+  } \
+  static inline __attribute__((always_inline, target(TARGET))) void row##S( \
+    const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
+    const int COUT, const int XB, int relu, float *out, float *stage) { \
+    for (int x0 = 0; x0 < width; x0 += LANES * XB) \
+      block##S(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, width, stage); \
   }
-  for (int ky = 0; ky < 3; ky++) {
-    for (int c = 0; c < cin; c++) {
-      const float *plane = rows[ky] + c * p + x0;
-      UNROLL for (int kx = 0; kx < 3; kx++) {
-        __m512 v[2];
-        UNROLL for (int j = 0; j < XB; j++) {
-          v[j] = _mm512_loadu_ps(plane + kx + 16 * j);
-        }
-        const float *w = weights + (ky * 3 + kx) * cin + c;
-        UNROLL for (int o = 0; o < COUT; o++) {
-          __m512 weight = _mm512_set1_ps(w[(long)o * 9 * cin]);
-          UNROLL for (int j = 0; j < XB; j++) {
-            acc[o][j] = _mm512_fmadd_ps(weight, v[j], acc[o][j]);
-          }
-        }
-      }
-    }
-  }
-  for (int j = 0; j < XB; j++) {
-    int first = x0 + 16 * j;
-    if (first >= width) break;
-    int count = width - first < 16 ? width - first : 16;
-    UNROLL for (int o = 0; o < COUT; o++) {
-      __m512 a = relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j];
-      _mm512_storeu_ps(stage + 16 * o, a);
-    }
-    float *target = out + (long)first * COUT;
-    if (COUT == 8 && count == 16) {
-      UNROLL for (int half = 0; half < 2; half++) {
-        __m256 r[8];
-        UNROLL for (int o = 0; o < 8; o++) {
-          r[o] = _mm256_loadu_ps(stage + 16 * o + 8 * half);
-        }
-        transpose8(r);
-        UNROLL for (int i = 0; i < 8; i++) {
-          _mm256_storeu_ps(target + 64 * half + 8 * i, r[i]);
-        }
-      }
-      continue;
-    }
-    for (int i = 0; i < count; i++) {
-      UNROLL for (int o = 0; o < COUT; o++) {
-        target[i * COUT + o] = stage[16 * o + i];
-      }
-    }
-  }
-}
 
-static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void row512(
-  const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
-  const int COUT, const int XB, int relu, float *out, float *stage) {
-  for (int x0 = 0; x0 < width; x0 += 16 * XB)
-    block512(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, width, stage);
-}
+// AVX2 + FMA, eight pixels per vector.
+DEFINE_KERNEL(
+  256, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_max_ps,
+  _mm256_setzero_ps, _mm256_storeu_ps)
+// AVX-512, sixteen.
+DEFINE_KERNEL(
+  512, "avx512f,avx2,fma", __m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_fmadd_ps,
+  _mm512_max_ps, _mm512_setzero_ps, _mm512_storeu_ps)
 
-#define ROW_CASE(C, XB) \
-  static __attribute__((target("avx2,fma"))) void row##C( \
+// row##S##_##C: the row function of kernel S for C outputs, XB vectors per block (as many as
+// the registers hold: 16 for AVX2, 32 for AVX-512).
+#define ROW_CASE(S, TARGET, C, XB) \
+  static __attribute__((target(TARGET))) void row##S##_##C( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
     int relu, float *out, float *stage) { \
-    row(rows, p, cin, weights, bias, width, C, XB, relu, out, stage); \
+    row##S(rows, p, cin, weights, bias, width, C, XB, relu, out, stage); \
   }
-ROW_CASE(1, 2)
-ROW_CASE(2, 2)
-ROW_CASE(3, 2)
-ROW_CASE(4, 2)
-ROW_CASE(5, 2)
-ROW_CASE(6, 2)
-ROW_CASE(7, 1)
-ROW_CASE(8, 1)
-
-#define ROW512_CASE(C, XB) \
-  static __attribute__((target("avx512f,avx2,fma"))) void row512_##C( \
-    const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
-    int relu, float *out, float *stage) { \
-    row512(rows, p, cin, weights, bias, width, C, XB, relu, out, stage); \
-  }
-ROW512_CASE(1, 2)
-ROW512_CASE(2, 2)
-ROW512_CASE(3, 2)
-ROW512_CASE(4, 2)
-ROW512_CASE(5, 2)
-ROW512_CASE(6, 2)
-ROW512_CASE(7, 2)
-ROW512_CASE(8, 2)
+#define ROW_CASES(S, TARGET, XB7) \
+  ROW_CASE(S, TARGET, 1, 2) \
+  ROW_CASE(S, TARGET, 2, 2) \
+  ROW_CASE(S, TARGET, 3, 2) \
+  ROW_CASE(S, TARGET, 4, 2) \
+  ROW_CASE(S, TARGET, 5, 2) \
+  ROW_CASE(S, TARGET, 6, 2) \
+  ROW_CASE(S, TARGET, 7, XB7) \
+  ROW_CASE(S, TARGET, 8, XB7)
+ROW_CASES(256, "avx2,fma", 1)
+ROW_CASES(512, "avx512f,avx2,fma", 2)
 
 typedef void (*row_function)(
   const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
@@ -200,7 +132,8 @@ void wnet_narrow_conv3x3_rows_filled(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
   const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
   int rowBegin, int rowEnd, float *scratch) {
-  static const row_function functions[8] = {row1, row2, row3, row4, row5, row6, row7, row8};
+  static const row_function functions[8] = {
+    row256_1, row256_2, row256_3, row256_4, row256_5, row256_6, row256_7, row256_8};
   static const row_function functions512[8] = {
     row512_1, row512_2, row512_3, row512_4, row512_5, row512_6, row512_7, row512_8};
   if (cout < 1 || cout > 8 || rowBegin >= rowEnd) return;
