@@ -115,16 +115,10 @@ public enum DisparityConfidence {
         defer { lanes.deallocate() }
         while pixel + 8 <= pixels.upperBound {
           let block = x + pixel * d
-          if d == 5 {
-            // A refinement scale's five offsets: the 40 values as five vectors, transposed with
-            // constant indices (shuffles, not forty single loads).
-            transpose8x5(block, into: lanes)
-          } else {
-            for j in 0..<d {
-              var v = SIMD8<Float>()
-              for lane in 0..<8 { v[lane] = block[lane * d + j] }
-              lanes[j] = v
-            }
+          for j in 0..<d {
+            var v = SIMD8<Float>()
+            for lane in 0..<8 { v[lane] = block[lane * d + j] }
+            lanes[j] = v
           }
           var peakLogit = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
           for j in 0..<d {
@@ -138,22 +132,10 @@ public enum DisparityConfidence {
             weighted += e * Float(j)
             entropyTerms += e * shifted
           }
-          // `finish` for the eight lanes at once: the same operations per value, glibc's `log`
-          // one lane at a time.
-          let inverse = 1 / sum
-          var expected = SIMD8<Float>(repeating: first) + weighted * inverse
-          if let bases { expected += VectorMath.load8(bases + pixel) }
-          VectorMath.store8(expected, disparities + pixel)
-          if let peaks { VectorMath.store8(inverse, peaks + pixel) }
-          if let confidences {
-            if d > 1 {
-              var logSum = SIMD8<Float>()
-              for lane in 0..<8 { logSum[lane] = Foundation.log(sum[lane]) }
-              VectorMath.store8(
-                1 - (logSum - entropyTerms * inverse) / logD, confidences + pixel)
-            } else {
-              VectorMath.store8(SIMD8(repeating: 1), confidences + pixel)
-            }
+          for lane in 0..<8 {
+            finish(
+              pixel + lane, sum: sum[lane], weightedSum: weighted[lane],
+              entropySum: entropyTerms[lane])
           }
           pixel += 8
         }
@@ -244,21 +226,4 @@ public enum DisparityConfidence {
     }
     return (masked(peak), masked(confidence))
   }
-}
-
-/// Eight pixels' five values, `block[8 × 5]` pixel-major, as five vectors: `lanes[j][l] =
-/// block[5·l + j]`.
-@inline(__always)
-private func transpose8x5(
-  _ block: UnsafePointer<Float>, into lanes: UnsafeMutablePointer<SIMD8<Float>>
-) {
-  let (a, b, c) = (
-    VectorMath.load8(block), VectorMath.load8(block + 8), VectorMath.load8(block + 16)
-  )
-  let (d, e) = (VectorMath.load8(block + 24), VectorMath.load8(block + 32))
-  lanes[0] = SIMD8(a[0], a[5], b[2], b[7], c[4], d[1], d[6], e[3])
-  lanes[1] = SIMD8(a[1], a[6], b[3], c[0], c[5], d[2], d[7], e[4])
-  lanes[2] = SIMD8(a[2], a[7], b[4], c[1], c[6], d[3], e[0], e[5])
-  lanes[3] = SIMD8(a[3], b[0], b[5], c[2], c[7], d[4], e[1], e[6])
-  lanes[4] = SIMD8(a[4], b[1], b[6], c[3], d[0], d[5], e[2], e[7])
 }

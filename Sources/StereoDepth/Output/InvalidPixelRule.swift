@@ -84,7 +84,22 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// ulp of `Foundation.exp` and several times cheaper: this runs once per pixel).
   @inlinable
   public func confidence(peak p: Float, leftRightDifference e: Float) -> Float {
-    e.isFinite ? p * VectorMath.expOfNonPositive(-e / maximumLeftRightDifference) : 0
+    confidence(
+      peak: p, leftRightDifference: e,
+      exponential: VectorMath.expOfNonPositive(confidenceExponent(e)))
+  }
+
+  /// `−e/τ`, the exponent of ``confidence(peak:leftRightDifference:)`` (0 where `e` is not
+  /// finite, where the confidence is 0 anyway).
+  @inlinable
+  func confidenceExponent(_ e: Float) -> Float {
+    e.isFinite ? -e / maximumLeftRightDifference : 0
+  }
+
+  /// ``confidence(peak:leftRightDifference:)`` given `exp(confidenceExponent(e))`.
+  @inlinable
+  func confidence(peak p: Float, leftRightDifference e: Float, exponential: Float) -> Float {
+    e.isFinite ? p * exponential : 0
   }
 
   /// The rule applied to every pixel: the check in one pass, then the speckle filter, then the
@@ -125,24 +140,28 @@ public struct InvalidPixelRule: Sendable, Equatable {
                 for chunkIndex in chunks {
                   var kept = 0
                   let end = min(count, (chunkIndex + 1) * chunk)
-                  var index = chunkIndex * chunk
-                  // Eight pixels at a time: the same operations per value as the scalar loop
-                  // below (``confidence(peak:leftRightDifference:)``, ``isValid(peak:leftRightDifference:)``).
-                  while index + 8 <= end {
-                    kept += rule.apply8(
-                      at: index, disparity: markedPixels.baseAddress!,
-                      confidence: confidencePixels.baseAddress!, peak: peaks.baseAddress!,
-                      leftRightDifference: differences.baseAddress!)
-                    index += 8
-                  }
-                  for index in index..<end {
-                    let (p, e) = (peaks[index], differences[index])
-                    confidencePixels[index] = rule.confidence(peak: p, leftRightDifference: e)
-                    if rule.isValid(peak: p, leftRightDifference: e) && markedPixels[index].isFinite
-                    {
-                      kept += 1
-                    } else {
-                      markedPixels[index] = .infinity
+                  // Eight pixels at a time (fewer at the end): the exponentials on one vector,
+                  // equal to the scalar one's bit for bit; the rest per pixel, since Swift's
+                  // vector masks compile to per-lane stores.
+                  for first in stride(from: chunkIndex * chunk, to: end, by: 8) {
+                    let lanes = min(8, end - first)
+                    var exponents = SIMD8<Float>()
+                    for lane in 0..<lanes {
+                      exponents[lane] = rule.confidenceExponent(differences[first + lane])
+                    }
+                    let exponentials = VectorMath.expOfNonPositive(exponents)
+                    for lane in 0..<lanes {
+                      let index = first + lane
+                      let (p, e) = (peaks[index], differences[index])
+                      confidencePixels[index] = rule.confidence(
+                        peak: p, leftRightDifference: e, exponential: exponentials[lane])
+                      if rule.isValid(peak: p, leftRightDifference: e)
+                        && markedPixels[index].isFinite
+                      {
+                        kept += 1
+                      } else {
+                        markedPixels[index] = .infinity
+                      }
                     }
                   }
                   valid[chunkIndex] = kept
@@ -161,35 +180,5 @@ public struct InvalidPixelRule: Sendable, Equatable {
       }
     }
     return (marked, confidence, validCount - removed)
-  }
-
-  /// The check at pixels `index ..< index + 8`: writes their confidence, marks the rejected
-  /// ones `+∞`, and returns how many it kept. Lane by lane the same values as
-  /// ``confidence(peak:leftRightDifference:)`` and ``isValid(peak:leftRightDifference:)``: only
-  /// the exponential runs on a vector (``VectorMath/expOfNonPositive(_:)-(SIMD8<Float>)`` equals
-  /// the scalar one bit for bit); the rest stays per lane, since Swift's vector masks compile to
-  /// per-lane stores here.
-  @inline(__always)
-  func apply8(
-    at index: Int, disparity: UnsafeMutablePointer<Float>, confidence: UnsafeMutablePointer<Float>,
-    peak: UnsafePointer<Float>, leftRightDifference: UnsafePointer<Float>
-  ) -> Int {
-    var argument = SIMD8<Float>()
-    for lane in 0..<8 {
-      let e = leftRightDifference[index + lane]
-      argument[lane] = e.isFinite ? -e / maximumLeftRightDifference : 0
-    }
-    let exponential = VectorMath.expOfNonPositive(argument)
-    var kept = 0
-    for lane in 0..<8 {
-      let (p, e) = (peak[index + lane], leftRightDifference[index + lane])
-      confidence[index + lane] = e.isFinite ? p * exponential[lane] : 0
-      if isValid(peak: p, leftRightDifference: e) && disparity[index + lane].isFinite {
-        kept += 1
-      } else {
-        disparity[index + lane] = .infinity
-      }
-    }
-    return kept
   }
 }
