@@ -54,7 +54,9 @@ let package = Package(
       resources: [
         .copy("Resources/wnet-realtime.safetensors"), .copy("Resources/wnet-matching.safetensors"),
       ]),
-    .target(name: "StereoClassic", dependencies: ["StereoTensor", "StereoData", "CStereoClassic"]),
+    .target(
+      name: "StereoClassic",
+      dependencies: ["StereoTensor", "StereoData", "CStereoClassic", "CStereoKernels"]),
 
     // MARK: - Tools
     // The benchmark harness behind `wnet bench`: not part of the engine, not a product.

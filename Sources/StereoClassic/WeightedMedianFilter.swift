@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import Foundation
 import StereoData
 import StereoTensor
@@ -7,23 +8,31 @@ import StereoTensor
 /// the left view (the weighted median post-processing of Ma et al. 2013, "Constant time weighted
 /// median filtering for stereo matching", computed directly).
 ///
-/// For a known pixel `p` with disparity `d(p)`, over the known pixels `q` of the `(2r+1)²` window
-/// around `p` (clipped at the borders, `p` included), with the guide's colours `c` in [0, 1]
-/// rounded to 8 bits (grey counts as three equal channels):
+/// For a known pixel `p` with disparity `d(p)`, over the known pixels `q = p + s·(i, j)` of the
+/// window (`|s·i|, |s·j| ≤ r`, inside the image, `p` included), with the guide's colours `c`
+/// to 8 bits (`⌊255·c + ½⌋`, 0…255; grey counts as three equal channels):
 ///
-///     w(p, q) = exp(−‖c(p) − c(q)‖² / (2σ²))
-///     b(q)    = round(d(q)), at least 0                       (integer bins)
+///     w(p, q) = weight(−‖c(p) − c(q)‖² / (2σ²·255²))          (``weight(_:)``: ≈ exp)
+///     b(q)    = ⌊d(q) + ½⌋, at least 0                        (integer bins)
 ///     m(p)    = the smallest bin b with Σ_{q: b(q) ≤ b} w(p, q) ≥ ½ Σ_q w(p, q)
 ///     d'(p)   = d(p) if |d(p) − m(p)| ≤ tolerance, else m(p)
 ///
-/// with `r` ``radius`` (9: a 19 × 19 window), `σ` ``sigmaColour`` (0.1) and ``tolerance`` (1 px).
-/// Unknown (non-finite) pixels stay unknown and vote for nothing. The pixels it moves are mostly
-/// the foreground that matching spreads over the background next to a depth edge, and thin
-/// structures: they take the disparity of the neighbours that have their colour. Pixels that
-/// agree with their surface keep their sub-pixel value. Time: `(2r+1)²` weighted votes per known
-/// pixel whose window holds a bin more than the tolerance away from it (the others cannot move,
-/// since the median is one of the window's bins), rows split across ``Parallel/threadCount``
-/// threads.
+/// with `r` ``radius`` (9: a 19 × 19 window), `s` ``step`` (1: every pixel votes), `σ`
+/// ``sigmaColour`` (0.1) and ``tolerance`` (1 px). Unknown (non-finite) pixels stay unknown and
+/// vote for nothing. The pixels it moves are mostly the foreground that matching spreads over the
+/// background next to a depth edge, and thin structures: they take the disparity of the
+/// neighbours that have their colour. Pixels that agree with their surface keep their sub-pixel
+/// value.
+///
+/// Computed in single precision, in an order that vectorises: a pixel whose votes' bins all lie
+/// within the tolerance of `d(p)` cannot move (the median is one of them). For the others, one
+/// pass sums `total = Σ w`, `below = Σ w [b < ⌈d − tolerance⌉]` and `upto = Σ w [b ≤ ⌊d +
+/// tolerance⌋]` in scan order: the median lies below the tolerance band iff `below ≥ total/2`,
+/// above it iff `upto < total/2`, and otherwise the pixel stays. Only a pixel that moves bins the
+/// votes on its side to find `m(p)`. On CPUs with AVX2 the C kernels
+/// (`wnet_weighted_median_row`, eight or, with AVX-512, sixteen pixels per vector) do this with
+/// the same float operations in the same order, so the same bits; the Swift path is their
+/// fallback and oracle. Rows are split across ``Parallel/threadCount`` threads.
 public struct WeightedMedianFilter: Sendable, Equatable {
   /// `r`: the window is `(2r+1) × (2r+1)` pixels.
   public var radius: Int
@@ -31,24 +40,100 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   public var sigmaColour: Double
   /// The largest distance from the median, in pixels, at which a pixel keeps its own value.
   public var tolerance: Float
+  /// `s`: the votes come from every `s`-th row and column of the window, centred on the pixel.
+  public var step: Int
+  /// Only pixels whose votes' known bins span at least this many pixels (highest − lowest) are
+  /// filtered; 0 (the default): every pixel. A slanted surface's pixels, which the median leaves
+  /// where they are, span little.
+  public var edgeSpan: Int
 
-  /// `r = 9`, `σ = 0.1`, tolerance 1 px.
+  /// `r = 9`, `σ = 0.1`, tolerance 1 px, every pixel votes and every pixel is filtered:
+  /// `wnet infer --median full`.
   public static let standard = WeightedMedianFilter(radius: 9, sigmaColour: 0.1, tolerance: 1)
 
-  /// Creates a filter; `radius ≥ 1`, `sigmaColour > 0` and `tolerance ≥ 0`, finite.
-  public init(radius: Int, sigmaColour: Double, tolerance: Float) {
+  /// The marked map's default (``InvalidPixelRule``): ``standard`` at depth edges only (a span
+  /// of at least 4 px among the votes), from every second row and column of the window. About a
+  /// twelfth of ``standard``'s time at 640×480 (docs/RUNS.md, "The weighted median by default").
+  public static let edges = WeightedMedianFilter(
+    radius: 9, sigmaColour: 0.1, tolerance: 1, step: 2, edgeSpan: 4)
+
+  /// The pixels per vector of the C kernels this CPU runs: 8 (AVX2 + FMA) and, with AVX-512,
+  /// 16; empty without AVX2. Every entry gives the same result, bit for bit.
+  static let laneChoices: [Int] =
+    wnet_weighted_median_available() == 0
+    ? [] : wnet_weighted_median_avx512_available() != 0 ? [8, 16] : [8]
+
+  /// The lanes ``apply(to:guide:)`` uses: the widest of ``laneChoices``; `WNET_WEIGHTED_MEDIAN`
+  /// `8` keeps AVX2 and `0` the Swift path (for comparison). `nil`: the Swift path.
+  static let lanes: Int? = {
+    switch ProcessInfo.processInfo.environment["WNET_WEIGHTED_MEDIAN"] {
+    case "0": return nil
+    case "8": return laneChoices.first
+    default: return laneChoices.last
+    }
+  }()
+
+  /// Creates a filter; `radius ≥ 1`, `sigmaColour > 0`, `tolerance ≥ 0` finite,
+  /// `1 ≤ step ≤ radius` and `edgeSpan ≥ 0`.
+  public init(
+    radius: Int, sigmaColour: Double, tolerance: Float, step: Int = 1, edgeSpan: Int = 0
+  ) {
     precondition(
       radius >= 1 && sigmaColour > 0 && sigmaColour.isFinite && tolerance >= 0
-        && tolerance.isFinite,
-      "A weighted median needs a radius ≥ 1, σ > 0 and a tolerance ≥ 0, got \(radius), "
-        + "\(sigmaColour), \(tolerance)")
+        && tolerance.isFinite && step >= 1 && step <= radius && edgeSpan >= 0,
+      "A weighted median needs a radius ≥ 1, σ > 0, a tolerance ≥ 0, a step in 1…radius and "
+        + "an edge span ≥ 0, got \(radius), \(sigmaColour), \(tolerance), \(step), \(edgeSpan)")
     self.radius = radius
     self.sigmaColour = sigmaColour
     self.tolerance = tolerance
+    self.step = step
+    self.edgeSpan = edgeSpan
   }
 
   /// The largest bin: disparities are clamped to it (far beyond any range the models have).
   static let maximumBin = 65_535
+
+  /// The colour of unknown pixels and of the padding in ``Planes``: far enough from any 8-bit
+  /// colour that ``weight(_:)`` gives their votes 0, so that the C kernels need not test them.
+  static let poison: Float = 10_000
+
+  /// The votes' weight `≈ eˣ`, cheaper than VectorMath's exponential (the kernels compute one
+  /// per vote): with `y = max(x, L)·log₂e`, `n = ⌊y⌋`, `f = y − n`,
+  ///
+  ///     weight(x) = 2ⁿ · (1 + f·(c₁ + f·(c₂ + f·c₃)))        (fused steps; 0 below L)
+  ///
+  /// `L` = ``VectorMath/ExpConstants/lowerLimit``; the cubic is a least-squares fit of `2ᶠ` on
+  /// [0, 1] with `P(0) = 1`, `P(1) = 2` (relative error below 1.2·10⁻⁴).
+  @inline(__always)
+  static func weight(_ x: Float) -> Float {
+    let lower = VectorMath.ExpConstants.lowerLimit
+    let y = max(x, lower) * VectorMath.ExpConstants.log2e
+    let n = y.rounded(.down)
+    let f = y - n
+    var p = WeightConstants.c2.addingProduct(WeightConstants.c3, f)
+    p = WeightConstants.c1.addingProduct(p, f)
+    p = Float(1).addingProduct(p, f)
+    let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n) &+ 127) << 23))
+    return x < lower ? 0 : p * scale
+  }
+
+  /// ``weight(_:)``'s cubic.
+  enum WeightConstants {
+    static let c1: Float = 0.695_502
+    static let c2: Float = 0.226_269_81
+    static let c3: Float = 0.078_228_176
+
+    /// The constants in the order of `CStereoKernels.h`'s `WNET_WEIGHT_…` indices.
+    static let kernel: [Float] = {
+      var constants = [Float](repeating: 0, count: WNET_WEIGHT_CONSTANT_COUNT)
+      constants[WNET_WEIGHT_LOWER] = VectorMath.ExpConstants.lowerLimit
+      constants[WNET_WEIGHT_LOG2E] = VectorMath.ExpConstants.log2e
+      constants[WNET_WEIGHT_C1] = c1
+      constants[WNET_WEIGHT_C2] = c2
+      constants[WNET_WEIGHT_C3] = c3
+      return constants
+    }()
+  }
 
   /// The filtered map and the number of known pixels it moved.
   ///
@@ -56,85 +141,50 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   ///   - disparity: `[H, W, 1]`; non-finite pixels are unknown.
   ///   - guide: `[H, W, 1]` or `[H, W, 3]`, values in [0, 1]: the view the map belongs to.
   public func apply(to disparity: Image, guide: Image) -> (disparity: Image, changed: Int) {
+    apply(to: disparity, guide: guide, lanes: Self.lanes)
+  }
+
+  /// ``apply(to:guide:)`` through the C kernels with `lanes` pixels per vector (one of
+  /// ``laneChoices``) or, with `nil`, the Swift path: the same result, bit for bit. `sums`, if
+  /// given (`3·H·W` floats), receives each filtered pixel's `total`, `below` and `upto`.
+  func apply(
+    to disparity: Image, guide: Image, lanes: Int?, sums: UnsafeMutablePointer<Float>? = nil
+  ) -> (disparity: Image, changed: Int) {
     precondition(
       disparity.channels == 1 && guide.width == disparity.width
         && guide.height == disparity.height && (guide.channels == 1 || guide.channels == 3),
       "The weighted median needs a [H, W, 1] map and a [H, W, 1 or 3] guide of its size")
     let (width, height) = (disparity.width, disparity.height)
-    let colours = Self.colours(guide)
-    let bins = disparity.pixels.map { value -> Int32 in
-      value.isFinite ? Int32(min(max(value.rounded(), 0), Float(Self.maximumBin))) : -1
-    }
-    let binCount = Int(bins.max() ?? -1) + 1
-    guard binCount > 0 else { return (disparity, 0) }
-    let scale = 1 / (2 * sigmaColour * sigmaColour * 255 * 255)
-    // Indexed by the squared 8-bit colour distance: single precision halves the table (it is
-    // read at random), the sums stay in double.
-    let weights = (0...(3 * 255 * 255)).map { Float(Foundation.exp(-Double($0) * scale)) }
-    let (lowestInRow, highestInRow) = Self.rowExtremes(bins, width: width, radius: radius)
+    precondition(lanes == nil || Self.laneChoices.contains(lanes!), "No such kernel here")
+    let vectorized = lanes != nil
+    let planes = Planes(
+      disparity: disparity, guide: guide, radius: radius, vectorized: vectorized)
+    guard planes.binCount > 0 else { return (disparity, 0) }
+    let (lowest, highest) = planes.voteExtremes(step: step, vectorized: vectorized)
+    let negativeScale = Float(-1 / (2 * sigmaColour * sigmaColour * 255 * 255))
     var output = disparity
     var changedPerRow = [Int](repeating: 0, count: height)
-    let (r, tolerance) = (radius, tolerance)
     output.pixels.withUnsafeMutableBufferPointer { out in
       changedPerRow.withUnsafeMutableBufferPointer { changed in
-        let shared = UncheckedSendable((out, changed))
+        let shared = UncheckedSendable((out, changed, sums))
         Parallel.forEachRange(height, minimumChunk: 1) { rows in
-          let (out, changed) = shared.value
-          var histogram = [Double](repeating: 0, count: binCount)
-          bins.withUnsafeBufferPointer { bins in
-            colours.withUnsafeBufferPointer { colours in
-              weights.withUnsafeBufferPointer { weights in
-                histogram.withUnsafeMutableBufferPointer { histogram in
-                  for y in rows {
-                    for x in 0..<width where bins[y * width + x] >= 0 {
-                      let own = disparity.pixels[y * width + x]
-                      var (lowest, highest) = (Int32.max, Int32(-1))
-                      for v in max(0, y - r)...min(height - 1, y + r) {
-                        lowest = min(lowest, lowestInRow[v * width + x])
-                        highest = max(highest, highestInRow[v * width + x])
-                      }
-                      // The median is one of the window's bins, in [lowest, highest]: within
-                      // the tolerance of both, it cannot move the pixel.
-                      if own - Float(lowest) <= tolerance && Float(highest) - own <= tolerance {
-                        continue
-                      }
-                      let centre = (y * width + x) * 3
-                      let (red, green, blue) = (
-                        Int(colours[centre]), Int(colours[centre + 1]), Int(colours[centre + 2])
-                      )
-                      var total = 0.0
-                      for v in max(0, y - r)...min(height - 1, y + r) {
-                        for u in max(0, x - r)...min(width - 1, x + r) {
-                          let bin = Int(bins[v * width + u])
-                          guard bin >= 0 else { continue }
-                          let other = (v * width + u) * 3
-                          let (dr, dg, db) = (
-                            Int(colours[other]) - red, Int(colours[other + 1]) - green,
-                            Int(colours[other + 2]) - blue
-                          )
-                          let weight = Double(weights[dr * dr + dg * dg + db * db])
-                          histogram[bin] += weight
-                          total += weight
-                        }
-                      }
-                      var (sum, median) = (0.0, Int(highest))
-                      for bin in Int(lowest)...Int(highest) {
-                        sum += histogram[bin]
-                        if sum >= total / 2 {
-                          median = bin
-                          break
-                        }
-                      }
-                      for bin in Int(lowest)...Int(highest) { histogram[bin] = 0 }
-                      if abs(own - Float(median)) > tolerance {
-                        out[y * width + x] = Float(median)
-                        changed[y] += 1
-                      }
-                    }
-                  }
-                }
+          let (out, changed, sums) = shared.value
+          var histogram = [Float](repeating: 0, count: planes.binCount)
+          var weights = [Float](
+            repeating: 0, count: lanes == nil ? 0 : 16 * (2 * (radius / step) + 1) * (2 * (radius / step) + 1))
+          for y in rows {
+            let row = UnsafeMutableBufferPointer(rebasing: out[(y * width)..<((y + 1) * width)])
+            let rowSums = sums.map { $0 + 3 * y * width }
+            changed[y] =
+              if let lanes {
+                planes.kernelRow(
+                y, filter: self, lanes: lanes, lowest: lowest, highest: highest, negativeScale: negativeScale,
+                histogram: &histogram, weights: &weights, output: row, sums: rowSums)
+              } else {
+                planes.swiftRow(
+                y, filter: self, lowest: lowest, highest: highest, negativeScale: negativeScale,
+                histogram: &histogram, output: row, sums: rowSums)
               }
-            }
           }
         }
       }
@@ -142,27 +192,4 @@ public struct WeightedMedianFilter: Sendable, Equatable {
     return (output, changedPerRow.reduce(0, +))
   }
 
-  /// The smallest and largest known bin in each pixel's row segment `x − r … x + r` (`Int32.max`
-  /// and −1 where it holds none), `H·W` each.
-  static func rowExtremes(_ bins: [Int32], width: Int, radius r: Int) -> ([Int32], [Int32]) {
-    var (lowest, highest) = (
-      [Int32](repeating: .max, count: bins.count), [Int32](repeating: -1, count: bins.count)
-    )
-    for row in stride(from: 0, to: bins.count, by: max(width, 1)) {
-      for x in 0..<width {
-        for u in max(0, x - r)...min(width - 1, x + r) where bins[row + u] >= 0 {
-          lowest[row + x] = min(lowest[row + x], bins[row + u])
-          highest[row + x] = max(highest[row + x], bins[row + u])
-        }
-      }
-    }
-    return (lowest, highest)
-  }
-
-  /// The guide as 8-bit RGB, `3·H·W` values (grey repeated).
-  static func colours(_ guide: Image) -> [UInt8] {
-    let bytes = guide.pixels.map { UInt8(min(max(($0 * 255).rounded(), 0), 255)) }
-    guard guide.channels == 1 else { return bytes }
-    return (0..<(3 * bytes.count)).map { bytes[$0 / 3] }
-  }
 }

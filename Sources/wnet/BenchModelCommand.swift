@@ -18,8 +18,9 @@ extension WNetCommand {
         (and, for inference, across the steps of the compiled plan).
 
         Inference times the dense left view unless --marked is given: then it times what \
-        'wnet infer' writes by default (both views scored, the left-right check and the \
-        speckle filter; with --weighted-median, that filter too). The filters' time depends on \
+        'wnet infer' writes by default (both views scored, the left-right check, the speckle \
+        filter and the weighted median at depth edges; --median as for infer). The filters' \
+        time depends on \
         the content: --left and --right time a real pair (its size) with the preset's bundled \
         weights instead of random views and weights.
 
@@ -78,7 +79,10 @@ extension WNetCommand {
     @Flag(help: "Time the marked map 'wnet infer' writes by default, not the dense left view.")
     var marked = false
 
-    @Flag(help: "With --marked: the weighted median of 'wnet infer --weighted-median' too.")
+    @Option(help: "With --marked: as 'wnet infer --median' (edges, full or off).")
+    var median: MedianChoice = .edges
+
+    @Flag(help: .hidden)
     var weightedMedian = false
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
@@ -110,8 +114,8 @@ extension WNetCommand {
         }
       }
       if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
-      guard !weightedMedian || marked else {
-        throw ValidationError("'--weighted-median' filters the marked map: add '--marked'.")
+      guard !(weightedMedian || median == .full) || marked else {
+        throw ValidationError("'--median full' filters the marked map: add '--marked'.")
       }
       guard lrRightDrop >= 0 else {
         throw ValidationError("'--lr-right-drop' must not be negative.")
@@ -144,7 +148,8 @@ extension WNetCommand {
       let rule =
         marked
         ? InvalidPixelRule(
-          median: weightedMedian ? .standard : nil, rightViewScalesDropped: lrRightDrop) : nil
+          median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop)
+        : nil
       let benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, invalidPixels: rule, pair: pair, network: network)

@@ -48,9 +48,9 @@ struct TeacherProxyCacheTests {
         left.flippedHorizontally(), true
       ),
     ] {
-      // The teacher's right view at the left view's scale, as every teacher so far was run.
+      // The teacher's right view at the left view's scale and no median, as every teacher so far.
       let run = try estimator.predict(
-        left: l, right: r, invalidPixels: InvalidPixelRule(rightViewScalesDropped: 0),
+        left: l, right: r, invalidPixels: InvalidPixelRule(median: nil, rightViewScalesDropped: 0),
         compactMemory: true, upscale: .automatic)
       let difference = try #require(run.leftRightDifference)
       let expected = flip ? run.validDisparity.flippedHorizontally() : run.validDisparity

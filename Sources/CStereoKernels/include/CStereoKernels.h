@@ -92,4 +92,74 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// Whether this CPU runs the weighted median's kernels below (AVX2 + FMA: `lanes` 8).
+int wnet_weighted_median_available(void);
+
+/// Whether it also runs wnet_weighted_median_row with `lanes` 16 (AVX-512): the same result.
+int wnet_weighted_median_avx512_available(void);
+
+/// WeightedMedianFilter's extremes along a row: for each x, the smallest and largest bin >= 0
+/// among the votes `x + step * j`, `|step * j| <= radius` (INFINITY and -1 where none is),
+/// `width` of each.
+/// - bins: a padded row, `width + 2 * radius` values (-1 = unknown), pixel x at `radius + x`.
+void wnet_row_extremes(
+  const float *bins, int width, int radius, int step, float *lowest, float *highest);
+
+/// The extremes of `row` over rows `row + step * i`, `|step * i| <= radius` (clipped), of the row
+/// extremes (`[height, width]` each): those of each pixel's votes.
+void wnet_column_extremes(
+  const float *rowLowest, const float *rowHighest, int width, int height, int row, int radius,
+  int step, float *lowest, float *highest);
+
+/// The indices of WeightedMedianFilter's weight constants (`constants` below).
+enum {
+  WNET_WEIGHT_LOWER = 0,
+  WNET_WEIGHT_LOG2E = 1,
+  WNET_WEIGHT_C1 = 2,
+  WNET_WEIGHT_C2 = 3,
+  WNET_WEIGHT_C3 = 4,
+  WNET_WEIGHT_CONSTANT_COUNT = 5
+};
+
+/// WeightedMedianFilter's planes, one row: the guide's colours `floor(255 v + 1/2)` clamped to
+/// 0...255 (`[height, width, channels]`, 1 or 3 channels, values in [0, 1]), `poison` in every
+/// channel of an unknown pixel, the known disparities' bins (`floor(d + 1/2)` clamped to
+/// 0...65535); the padding and
+/// unknown bins are left as they are. Returns the row's largest bin, or -1. Layouts as for
+/// wnet_weighted_median_row.
+float wnet_weighted_median_planes(
+  const float *guide, int channels, const float *disparity, int width, int height, int radius,
+  int row, float poison, float *colours, float *bins);
+
+/// WeightedMedianFilter on one row, `lanes` (8: AVX2 + FMA, or 16: AVX-512) pixels per vector:
+/// for each known pixel `p` of `row` whose votes' extremes are not both within `tolerance` of
+/// `d(p)` and span at least `edgeSpan` (highest - lowest), over the votes
+/// `q = p + step * (i, j)`, `|step * i|, |step * j| <= radius`, inside the image and known,
+///
+///     w     = weight(((dr*dr + dg*dg) + db*db) * negativeScale)  (WeightedMedianFilter.weight,
+///                                                               its constants in `constants`)
+///     total = sum w,  below = sum w [b(q) < ceil(d - tolerance)],  upto = sum w [b(q) <= floor(d + tolerance)]
+///
+/// (float sums in scan order: rows, then columns, ascending). If `below >= total / 2` the median
+/// is the first bin from the window's lowest whose running sum of the votes below reaches
+/// `total / 2`; if `upto < total / 2`, the first bin above `floor(d + tolerance)` at which `upto`
+/// plus the running sum of the votes above reaches it; that bin is written to `output[x]`. Other
+/// pixels are left as they are. Returns how many pixels moved.
+///
+/// - colours: three planes (red, green, blue, values 0...255), each `[height, width + 2 * radius]`;
+///   pixel (v, u) at `v * (width + 2 * radius) + radius + u`; unknown pixels and the padding
+///   hold a poison (wnet_weighted_median_planes) whose weight is 0.
+/// - bins: one such plane: `floor(d + 1/2)` clamped to 0...65535, -1 where unknown (and in the
+///   padding).
+/// - lowest, highest: `[height, width]`, the votes' extremes (wnet_column_extremes).
+/// - disparity: `[height, width]`; output: the row's `width` values, the input's on entry.
+/// - histogram: more floats than the largest bin, zero; left zero.
+/// - weights: scratch of `16 * (2 * (radius / step) + 1)^2` floats.
+/// - sums: NULL, or `3 * width` floats that receive each filtered pixel's (total, below, upto).
+long wnet_weighted_median_row(
+  const float *colours, const float *bins, const float *lowest, const float *highest,
+  const float *disparity, int width, int height, int row, int radius, int step, float tolerance,
+  float edgeSpan, float negativeScale, const float *constants, int lanes, float *histogram,
+  float *weights, float *output, float *sums);
+
 #endif

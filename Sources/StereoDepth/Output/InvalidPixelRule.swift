@@ -21,11 +21,11 @@ import StereoTensor
 /// Then the valid pixels' speckles are removed (``speckles``, OpenCV's `filterSpeckles`: connected
 /// regions of at most 100 pixels whose neighbours differ by at most 2 px, the settings of the SGBM
 /// proxies): small islands that differ from everything around them, mostly on weakly textured
-/// surfaces. The confidence is left as it is there. Optionally (``median``, off by default), the
-/// kept pixels then go through a weighted median guided by the left view
-/// (``WeightedMedianFilter``): those more than 1 px from the median of the neighbours with their
-/// colour take that median, which moves the foreground spread over the background at depth
-/// edges back onto its surface.
+/// surfaces. The confidence is left as it is there. Then (``median``; by default
+/// ``WeightedMedianFilter/edges``) the kept pixels near depth edges go through a weighted median
+/// guided by the left view (``WeightedMedianFilter``): those more than 1 px from the median of
+/// the neighbours with their colour take that median, which moves the foreground spread over the
+/// background at depth edges back onto its surface.
 /// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
@@ -36,7 +36,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var minimumPeakProbability: Float
   /// The speckle filter applied to the pixels the check kept (``SpeckleFilter/off`` for none).
   public var speckles: SpeckleFilter
-  /// The weighted median applied to the kept pixels last, or `nil` (the default) for none.
+  /// The weighted median applied to the kept pixels last (``WeightedMedianFilter/edges`` by
+  /// default), or `nil` for none.
   public var median: WeightedMedianFilter?
   /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
   /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest
@@ -46,7 +47,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var rightViewScalesDropped: Int
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
-  /// right view's estimate one scale coarser.
+  /// weighted median at depth edges, the right view's estimate one scale coarser.
   public static let standard = InvalidPixelRule()
 
   /// Creates a rule.
@@ -55,11 +56,11 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - maximumLeftRightDifference: `τ`, positive.
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
   ///   - speckles: the speckle filter applied after the check.
-  ///   - median: the weighted median applied to the kept pixels last, or `nil`.
+  ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`.
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
-    speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = nil,
+    speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
     rightViewScalesDropped: Int = 1
   ) {
     precondition(

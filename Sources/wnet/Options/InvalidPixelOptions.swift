@@ -3,8 +3,9 @@ import StereoClassic
 import StereoDepth
 
 /// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`,
-/// `--weighted-median`: which network pixels are marked unknown and how the kept ones are
-/// filtered (``InvalidPixelRule``), shared by `infer` and `eval`.
+/// `--median` (and `--weighted-median`, the same as `--median full`): which network pixels are
+/// marked unknown and how the kept ones are filtered (``InvalidPixelRule``), shared by `infer`
+/// and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
@@ -37,12 +38,17 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(help: "The largest disparity step within a speckle, in pixels.")
   var speckleDifference = SpeckleFilter.standard.maximumDifference
 
-  @Flag(
+  @Option(
     help: """
-      Then move each kept pixel that lies more than 1 px from the weighted median of the kept \
-      disparities around it (19x19, weighted by colour similarity in the left view) to that \
-      median: sharper depth edges and thin structures, at some time per pixel. Not with --dense.
+      The weighted median applied last to the kept pixels: each that lies more than 1 px from \
+      the median of the kept disparities around it (19x19, weighted by colour similarity in the \
+      left view) takes that median, which sharpens depth edges and thin structures. edges \
+      (the default): only pixels near a depth edge, votes from every second row and column; \
+      full: every pixel and vote (about 12 times the time); off. Not with --dense.
       """)
+  var median: MedianChoice = .edges
+
+  @Flag(help: .hidden)
   var weightedMedian = false
 
   @Option(
@@ -65,8 +71,8 @@ struct InvalidPixelOptions: ParsableArguments {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
     guard lrRightDrop >= 0 else { throw ValidationError("'--lr-right-drop' must not be negative.") }
-    guard !(dense && weightedMedian) else {
-      throw ValidationError("'--weighted-median' filters the kept pixels: not with '--dense'.")
+    guard !(dense && (weightedMedian || median == .full)) else {
+      throw ValidationError("'--median full' filters the kept pixels: not with '--dense'.")
     }
   }
 
@@ -77,6 +83,20 @@ struct InvalidPixelOptions: ParsableArguments {
       : InvalidPixelRule(
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
-        median: weightedMedian ? .standard : nil, rightViewScalesDropped: lrRightDrop)
+        median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop)
+  }
+}
+
+/// `--median`: which ``WeightedMedianFilter`` the marked map ends with.
+enum MedianChoice: String, ExpressibleByArgument, CaseIterable {
+  case edges, full, off
+
+  /// ``WeightedMedianFilter/edges``, ``WeightedMedianFilter/standard`` or none.
+  var filter: WeightedMedianFilter? {
+    switch self {
+    case .edges: .edges
+    case .full: .standard
+    case .off: nil
+    }
   }
 }
