@@ -171,19 +171,21 @@ public struct WeightedMedianFilter: Sendable, Equatable {
           let (out, changed, sums) = shared.value
           var histogram = [Float](repeating: 0, count: planes.binCount)
           var weights = [Float](
-            repeating: 0, count: lanes == nil ? 0 : 16 * (2 * (radius / step) + 1) * (2 * (radius / step) + 1))
+            repeating: 0,
+            count: lanes == nil ? 0 : 16 * (2 * (radius / step) + 1) * (2 * (radius / step) + 1))
           for y in rows {
             let row = UnsafeMutableBufferPointer(rebasing: out[(y * width)..<((y + 1) * width)])
             let rowSums = sums.map { $0 + 3 * y * width }
             changed[y] =
               if let lanes {
                 planes.kernelRow(
-                y, filter: self, lanes: lanes, lowest: lowest, highest: highest, negativeScale: negativeScale,
-                histogram: &histogram, weights: &weights, output: row, sums: rowSums)
+                  y, filter: self, lanes: lanes, lowest: lowest, highest: highest,
+                  negativeScale: negativeScale,
+                  histogram: &histogram, weights: &weights, output: row, sums: rowSums)
               } else {
                 planes.swiftRow(
-                y, filter: self, lowest: lowest, highest: highest, negativeScale: negativeScale,
-                histogram: &histogram, output: row, sums: rowSums)
+                  y, filter: self, lowest: lowest, highest: highest, negativeScale: negativeScale,
+                  histogram: &histogram, output: row, sums: rowSums)
               }
           }
         }

@@ -23,7 +23,9 @@ extension WeightedMedianFilter {
     let binCount: Int
 
     /// - Parameters:
-    ///   - disparity: `[H, W, 1]`; guide: `[H, W, 1 or 3]` in [0, 1].
+    ///   - disparity: `[H, W, 1]`.
+    ///   - guide: `[H, W, 1 or 3]` in [0, 1].
+    ///   - radius: `r`, the padding.
     ///   - vectorized: through `wnet_weighted_median_planes` (the same values) or in Swift.
     init(disparity: Image, guide: Image, radius: Int, vectorized: Bool) {
       let (width, height, channels) = (disparity.width, disparity.height, guide.channels)
@@ -55,7 +57,9 @@ extension WeightedMedianFilter {
                   }
                   let d = disparity.pixels[pixel]
                   guard d.isFinite else {
-                    for c in 0..<3 { colours[c * height * stride + padded] = WeightedMedianFilter.poison }
+                    for c in 0..<3 {
+                      colours[c * height * stride + padded] = WeightedMedianFilter.poison
+                    }
                     continue
                   }
                   let bin = min(
@@ -156,8 +160,10 @@ extension WeightedMedianFilter {
       Int(
         wnet_weighted_median_row(
           colours, bins, lowest, highest, disparity, Int32(width), Int32(height), Int32(y),
-          Int32(radius), Int32(filter.step), filter.tolerance, Float(filter.edgeSpan), negativeScale,
-          WeightedMedianFilter.WeightConstants.kernel, Int32(lanes), &histogram, &weights, output.baseAddress!, sums))
+          Int32(radius), Int32(filter.step), filter.tolerance, Float(filter.edgeSpan),
+          negativeScale,
+          WeightedMedianFilter.WeightConstants.kernel, Int32(lanes), &histogram, &weights,
+          output.baseAddress!, sums))
     }
 
     /// Row `y` in Swift, the C kernel's operations in its order (its oracle); returns how many

@@ -21,7 +21,8 @@ struct WeightedMedianKernelTests {
         let block = x > width / 3 && x < 2 * width / 3 && y > height / 4
         let spill = x >= 2 * width / 3 && x < 2 * width / 3 + 3 && y > height / 4
         map[y * width + x] =
-          (block || spill ? 30 : 5 + Float(x) * 0.2) + Float.random(in: -0.6...0.6, using: &generator)
+          (block || spill ? 30 : 5 + Float(x) * 0.2)
+          + Float.random(in: -0.6...0.6, using: &generator)
         for c in 0..<channels {
           let base: Float = block ? (c == 0 ? 0.9 : 0.2) : 0.35
           guide[(y * width + x) * channels + c] = min(

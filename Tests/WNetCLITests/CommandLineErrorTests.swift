@@ -115,6 +115,11 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--weighted-median", "--dense"] + model,
       mentioning: "--weighted-median")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--median", "full", "--dense"] + model,
+      mentioning: "--median full")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--median", "most"] + model, mentioning: "--median")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
     try expectOneLineError(

@@ -72,7 +72,9 @@ struct InvalidPixelOptions: ParsableArguments {
     }
     guard lrRightDrop >= 0 else { throw ValidationError("'--lr-right-drop' must not be negative.") }
     guard !(dense && (weightedMedian || median == .full)) else {
-      throw ValidationError("'--median full' filters the kept pixels: not with '--dense'.")
+      throw ValidationError(
+        "'\(weightedMedian ? "--weighted-median" : "--median full")' filters the kept pixels: "
+          + "not with '--dense'.")
     }
   }
 
