@@ -2,14 +2,16 @@
 // eight or sixteen centre pixels per vector. Each pixel's sums are the same float additions, in
 // the same order, of the same weights as WeightedMedianFilter's Swift path, so the same bits.
 #include "CStereoKernels.h"
-#include "exponential.h"
-
-#include <string.h>
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
+
+// `w` where `a pred b`, else 0, for 8 (256) and 16 (512) lanes.
+#define KEEP_256(w, a, b, pred) _mm256_and_ps((w), _mm256_cmp_ps((a), (b), (pred)))
+#define KEEP_512(w, a, b, pred) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((a), (b), (pred)), (w))
 
 int wnet_weighted_median_available(void) { return wnet_narrow_conv3x3_available(); }
 

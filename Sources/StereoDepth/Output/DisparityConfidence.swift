@@ -102,7 +102,7 @@ public enum DisparityConfidence {
       var pixel = pixels.lowerBound
       if d < 8 && vectorized {
         let start = pixel
-        pixel += VectorMath.kernelExpConstants.withUnsafeBufferPointer { constants in
+        pixel += VectorKernels.expConstants.withUnsafeBufferPointer { constants in
           wnet_softmax_summary8(
             x + start * d, Int32(d), pixels.count, bases.map { $0 + start }, first, logD,
             constants.baseAddress, disparities + start, peaks.map { $0 + start },
