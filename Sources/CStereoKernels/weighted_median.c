@@ -261,6 +261,16 @@ __attribute__((target("avx2,fma"))) void wnet_column_extremes(
   }
 }
 
+// One channel of a row of the guide (every `channels`-th value from `source`) to 0...255.
+// Inlined with a constant `channels`, so that the compiler vectorises the strided loads.
+static inline __attribute__((always_inline, target("avx2,fma"))) void colour_row(
+  const float *source, int channels, int width, float *target) {
+  for (int x = 0; x < width; x++) {
+    float value = floorf(source[(long)x * channels] * 255 + 0.5f);
+    target[x] = value < 0 ? 0 : value > 255 ? 255 : value;
+  }
+}
+
 __attribute__((target("avx2,fma"))) float wnet_weighted_median_planes(
   const float *guide, int channels, const float *disparity, int width, int height, int radius,
   int row, float poison, float *colours, float *bins) {
@@ -268,11 +278,11 @@ __attribute__((target("avx2,fma"))) float wnet_weighted_median_planes(
   const long padded = (long)row * stride + radius, pixel = (long)row * width;
   float largest = -1;
   for (int c = 0; c < 3; c++) {
-    const float *source = guide + pixel * channels + (channels == 3 ? c : 0);
     float *target = colours + c * plane + padded;
-    for (int x = 0; x < width; x++) {
-      float value = floorf(source[(long)x * channels] * 255 + 0.5f);
-      target[x] = value < 0 ? 0 : value > 255 ? 255 : value;
+    if (channels == 3) {
+      colour_row(guide + pixel * 3 + c, 3, width, target);
+    } else {
+      colour_row(guide + pixel, 1, width, target);
     }
   }
   for (int x = 0; x < width; x++) {
