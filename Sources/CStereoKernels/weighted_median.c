@@ -277,6 +277,14 @@ __attribute__((target("avx2,fma"))) float wnet_weighted_median_planes(
   const long stride = width + 2L * radius, plane = stride * height;
   const long padded = (long)row * stride + radius, pixel = (long)row * width;
   float largest = -1;
+  for (int x = 0; x < radius; x++) {
+    for (int c = 0; c < 3; c++) {
+      colours[c * plane + padded - radius + x] = poison;
+      colours[c * plane + padded + width + x] = poison;
+    }
+    bins[padded - radius + x] = -1;
+    bins[padded + width + x] = -1;
+  }
   for (int c = 0; c < 3; c++) {
     float *target = colours + c * plane + padded;
     if (channels == 3) {
@@ -289,6 +297,7 @@ __attribute__((target("avx2,fma"))) float wnet_weighted_median_planes(
     float d = disparity[pixel + x];
     if (!isfinite(d)) {
       for (int c = 0; c < 3; c++) colours[c * plane + padded + x] = poison;
+      bins[padded + x] = -1;
       continue;
     }
     float bin = floorf(d + 0.5f);

@@ -30,11 +30,13 @@ extension WeightedMedianFilter {
     init(disparity: Image, guide: Image, radius: Int, vectorized: Bool) {
       let (width, height, channels) = (disparity.width, disparity.height, guide.channels)
       let stride = width + 2 * radius
-      var colours = [Float](repeating: WeightedMedianFilter.poison, count: 3 * height * stride)
-      var bins = [Float](repeating: -1, count: height * stride)
+      let poison = WeightedMedianFilter.poison
       var largest = [Float](repeating: -1, count: height)
-      colours.withUnsafeMutableBufferPointer { colours in
-        bins.withUnsafeMutableBufferPointer { bins in
+      var bins = [Float]()
+      // Every value is written row by row below: no fill first (the planes are about 17 bytes
+      // per pixel, written on every frame).
+      let colours = [Float](unsafeUninitializedCapacity: 3 * height * stride) { colours, count in
+        bins = [Float](unsafeUninitializedCapacity: height * stride) { bins, binCount in
           largest.withUnsafeMutableBufferPointer { largest in
             let shared = UncheckedSendable((colours, bins, largest))
             Parallel.forEachRange(height, minimumChunk: 8) { rows in
@@ -43,10 +45,16 @@ extension WeightedMedianFilter {
                 if vectorized {
                   largest[y] = wnet_weighted_median_planes(
                     guide.pixels, Int32(channels), disparity.pixels, Int32(width),
-                    Int32(height), Int32(radius), Int32(y), WeightedMedianFilter.poison,
-                    colours.baseAddress!,
+                    Int32(height), Int32(radius), Int32(y), poison, colours.baseAddress!,
                     bins.baseAddress!)
                   continue
+                }
+                for u in 0..<radius {
+                  for c in 0..<3 {
+                    colours[c * height * stride + y * stride + u] = poison
+                    colours[c * height * stride + y * stride + radius + width + u] = poison
+                  }
+                  (bins[y * stride + u], bins[y * stride + radius + width + u]) = (-1, -1)
                 }
                 for x in 0..<width {
                   let (pixel, padded) = (y * width + x, y * stride + radius + x)
@@ -57,9 +65,8 @@ extension WeightedMedianFilter {
                   }
                   let d = disparity.pixels[pixel]
                   guard d.isFinite else {
-                    for c in 0..<3 {
-                      colours[c * height * stride + padded] = WeightedMedianFilter.poison
-                    }
+                    for c in 0..<3 { colours[c * height * stride + padded] = poison }
+                    bins[padded] = -1
                     continue
                   }
                   let bin = min(
@@ -70,7 +77,9 @@ extension WeightedMedianFilter {
               }
             }
           }
+          binCount = height * stride
         }
+        count = 3 * height * stride
       }
       (self.width, self.height, self.radius) = (width, height, radius)
       (self.colours, self.bins, self.disparity) = (colours, bins, disparity.pixels)
@@ -83,9 +92,12 @@ extension WeightedMedianFilter {
     func voteExtremes(step: Int, vectorized: Bool) -> (lowest: [Float], highest: [Float]) {
       let (width, height, radius, stride) = (width, height, radius, stride)
       let reach = radius / step
-      var rows = (lowest: [Float](repeating: 0, count: height * width), highest: [Float]())
-      rows.highest = rows.lowest
-      var window = rows
+      // Every value is written below: no fill first.
+      func unfilled() -> [Float] {
+        [Float](unsafeUninitializedCapacity: height * width) { $1 = height * width }
+      }
+      var rows = (lowest: unfilled(), highest: unfilled())
+      var window = (lowest: unfilled(), highest: unfilled())
       rows.lowest.withUnsafeMutableBufferPointer { lowest in
         rows.highest.withUnsafeMutableBufferPointer { highest in
           let shared = UncheckedSendable((lowest, highest))

@@ -123,9 +123,9 @@ enum {
 
 /// WeightedMedianFilter's planes, one row: the guide's colours `floor(255 v + 1/2)` clamped to
 /// 0...255 (`[height, width, channels]`, 1 or 3 channels, values in [0, 1]), `poison` in every
-/// channel of an unknown pixel, the known disparities' bins (`floor(d + 1/2)` clamped to
-/// 0...65535); the padding and
-/// unknown bins are left as they are. Returns the row's largest bin, or -1. Layouts as for
+/// channel of an unknown pixel and of the padding, the known disparities' bins (`floor(d + 1/2)`
+/// clamped to 0...65535), -1 for unknown pixels and the padding: every value of the row's
+/// padded planes. Returns the row's largest bin, or -1. Layouts as for
 /// wnet_weighted_median_row.
 float wnet_weighted_median_planes(
   const float *guide, int channels, const float *disparity, int width, int height, int radius,
