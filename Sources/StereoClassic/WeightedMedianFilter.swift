@@ -167,12 +167,21 @@ public struct WeightedMedianFilter: Sendable, Equatable {
     output.pixels.withUnsafeMutableBufferPointer { out in
       changedPerRow.withUnsafeMutableBufferPointer { changed in
         let shared = UncheckedSendable((out, changed, sums))
-        Parallel.forEachRange(height, minimumChunk: 1) { rows in
+        // Depth edges gather in parts of the image (on the OAK-D desk pair the lower half holds
+        // 62% of the filtered pixels): each thread takes every `threads`-th band of four rows
+        // rather than one contiguous share.
+        let (threads, band) = (min(Parallel.threadCount, height), 4)
+        Parallel.forEachRange(threads, minimumChunk: 1) { parts in
           let (out, changed, sums) = shared.value
           var histogram = [Float](repeating: 0, count: planes.binCount)
           var weights = [Float](
             repeating: 0,
             count: lanes == nil ? 0 : 16 * (2 * (radius / step) + 1) * (2 * (radius / step) + 1))
+          let rows = parts.lazy.flatMap { part in
+            stride(from: part * band, to: height, by: band * threads).lazy.flatMap {
+              $0..<min($0 + band, height)
+            }
+          }
           for y in rows {
             let row = UnsafeMutableBufferPointer(rebasing: out[(y * width)..<((y + 1) * width)])
             let rowSums = sums.map { $0 + 3 * y * width }
