@@ -159,7 +159,7 @@ extension WNetCommand {
     @Flag(
       help: """
         With --proxy-teacher, pass the teacher's kept pixels through the weighted median of \
-        'wnet infer --weighted-median' before they become proxies.
+        'wnet infer --median full' before they become proxies.
         """)
     var proxyTeacherMedian = false
 

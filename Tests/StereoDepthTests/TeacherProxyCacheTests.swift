@@ -71,10 +71,12 @@ struct TeacherProxyCacheTests {
     // as the guide (the right one mirrored, as it was computed); other files, same confidence.
     // A tolerance of 0.1 px, so that the sub-pixel scatter around the shift moves some pixels.
     let standard = try TeacherProxyCache(teacher: teacher, folder: folder, median: .standard)
-    #expect(standard.key == cache.key + "-median")
+    #expect(standard.key == cache.key + "-median2")
     let filter = WeightedMedianFilter(radius: 4, sigmaColour: 0.1, tolerance: 0.1)
     let filtered = try TeacherProxyCache(teacher: teacher, folder: folder, median: filter)
-    #expect(filtered.key == cache.key + "-median-4-0.1-0.1")
+    #expect(filtered.key == cache.key + "-median2-4-0.1-0.1")
+    let edges = try TeacherProxyCache(teacher: teacher, folder: folder, median: .edges)
+    #expect(edges.key == cache.key + "-median2-9-0.1-1.0-2-4")
     let sharpened = try filtered.proxy(for: files, sample: sample)
     let leftExpected = filter.apply(to: proxy.leftDisparity, guide: left)
     let rightExpected = filter.apply(

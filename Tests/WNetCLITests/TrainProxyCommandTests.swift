@@ -120,7 +120,7 @@ struct TrainProxyCommandTests {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let (data, _, run, proxies) = try Self.teacherRun(in: folder, ["--proxy-teacher-median"])
-    #expect(!Self.completePairs(proxies, key: "-median.").isEmpty, "\(proxies)")
+    #expect(!Self.completePairs(proxies, key: "-median2.").isEmpty, "\(proxies)")
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
     #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyTeacherMedian == true)
     let alone = try CLI.run([

@@ -16,12 +16,13 @@ import StereoData
 /// (`benchmarks/self_teacher_proxies.py`) kept, and trained a worse model (docs/RUNS.md, `teach`).
 ///
 /// With a ``median``, each view's kept pixels then go through that weighted median (guided by
-/// that view), as `wnet infer --weighted-median` does; the confidence stays `1/(1 + e)`.
+/// that view), as `wnet infer --median full` does; the confidence stays `1/(1 + e)`.
 ///
 /// Files: `<identifier>.<key>.{left,left-confidence,right,right-confidence}.pfm` in ``folder``,
 /// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes
-/// (then `-median` with the standard median, `-median-R-σ-tolerance` with another), so another
-/// teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
+/// (then `-median2` with the standard median, `-median2-R-σ-tolerance[-step-span]` with another;
+/// `2`: the filter's single-precision definition of session 22, whose maps differ slightly from
+/// the files of the earlier `-median` keys), so another teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
 /// four files is missing.
 public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The teacher's checkpoint.
@@ -50,8 +51,10 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The key's suffix for a median: empty without one.
   static func suffix(_ median: WeightedMedianFilter?) -> String {
     guard let median else { return "" }
-    if median == .standard { return "-median" }
-    return "-median-\(median.radius)-\(median.sigmaColour)-\(median.tolerance)"
+    if median == .standard { return "-median2" }
+    let sampling =
+      median.step == 1 && median.edgeSpan == 0 ? "" : "-\(median.step)-\(median.edgeSpan)"
+    return "-median2-\(median.radius)-\(median.sigmaColour)-\(median.tolerance)" + sampling
   }
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.

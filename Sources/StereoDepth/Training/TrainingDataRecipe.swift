@@ -36,7 +36,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   /// With ``proxyTeacher``: what the pixels that the teacher leaves empty hold.
   public var proxyHoles: ProxyHoles = .empty
   /// With ``proxyTeacher``: its kept pixels also go through the weighted median
-  /// (``WeightedMedianFilter/standard``, as `wnet infer --weighted-median`) before they are
+  /// (``WeightedMedianFilter/standard``, as `wnet infer --median full`) before they are
   /// proxies. Off by default, and in recipes stored before it existed.
   public var proxyTeacherMedian = false
 
