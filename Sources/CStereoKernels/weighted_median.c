@@ -13,12 +13,6 @@
 #define KEEP_256(w, a, b, pred) _mm256_and_ps((w), _mm256_cmp_ps((a), (b), (pred)))
 #define KEEP_512(w, a, b, pred) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((a), (b), (pred)), (w))
 
-int wnet_weighted_median_available(void) { return wnet_narrow_conv3x3_available(); }
-
-int wnet_weighted_median_avx512_available(void) {
-  return wnet_narrow_conv3x3_avx512_available();
-}
-
 // WeightedMedianFilter.weight of x (constants k: WNET_WEIGHT_...): 2^floor(y) * P(y - floor(y))
 // for y = max(x, lower) * log2e, with the cubic P in fused steps; 0 below lower.
 static inline float weight_of(float x, const float *k) {

@@ -60,8 +60,8 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   /// The pixels per vector of the C kernels this CPU runs: 8 (AVX2 + FMA) and, with AVX-512,
   /// 16; empty without AVX2. Every entry gives the same result, bit for bit.
   static let laneChoices: [Int] =
-    wnet_weighted_median_available() == 0
-    ? [] : wnet_weighted_median_avx512_available() != 0 ? [8, 16] : [8]
+    wnet_narrow_conv3x3_available() == 0
+    ? [] : wnet_narrow_conv3x3_avx512_available() != 0 ? [8, 16] : [8]
 
   /// The lanes ``apply(to:guide:)`` uses: the widest of ``laneChoices``; `WNET_WEIGHTED_MEDIAN`
   /// `8` keeps AVX2 and `0` the Swift path (for comparison). `nil`: the Swift path.

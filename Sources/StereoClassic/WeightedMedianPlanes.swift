@@ -179,7 +179,7 @@ extension WeightedMedianFilter {
     }
 
     /// Row `y` in Swift, the C kernel's operations in its order (its oracle); returns how many
-    /// pixels moved, and fills `sums` as ``kernelRow(_:filter:lanes:lowest:highest:negativeScale:histogram:output:sums:)``.
+    /// pixels moved, and fills `sums` as ``kernelRow(_:filter:lanes:lowest:highest:negativeScale:histogram:weights:output:sums:)``.
     func swiftRow(
       _ y: Int, filter: WeightedMedianFilter, lowest: [Float], highest: [Float],
       negativeScale: Float, histogram: inout [Float], output: UnsafeMutableBufferPointer<Float>,

@@ -92,12 +92,6 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
-/// Whether this CPU runs the weighted median's kernels below (AVX2 + FMA: `lanes` 8).
-int wnet_weighted_median_available(void);
-
-/// Whether it also runs wnet_weighted_median_row with `lanes` 16 (AVX-512): the same result.
-int wnet_weighted_median_avx512_available(void);
-
 /// WeightedMedianFilter's extremes along a row: for each x, the smallest and largest bin >= 0
 /// among the votes `x + step * j`, `|step * j| <= radius` (INFINITY and -1 where none is),
 /// `width` of each.
@@ -131,7 +125,8 @@ float wnet_weighted_median_planes(
   const float *guide, int channels, const float *disparity, int width, int height, int radius,
   int row, float poison, float *colours, float *bins);
 
-/// WeightedMedianFilter on one row, `lanes` (8: AVX2 + FMA, or 16: AVX-512) pixels per vector:
+/// WeightedMedianFilter on one row, `lanes` (8: AVX2 + FMA, or 16: AVX-512; the CPU checks are
+/// wnet_narrow_conv3x3_available and wnet_narrow_conv3x3_avx512_available) pixels per vector:
 /// for each known pixel `p` of `row` whose votes' extremes are not both within `tolerance` of
 /// `d(p)` and span at least `edgeSpan` (highest - lowest), over the votes
 /// `q = p + step * (i, j)`, `|step * i|, |step * j| <= radius`, inside the image and known,
