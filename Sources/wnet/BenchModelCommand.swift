@@ -85,6 +85,9 @@ extension WNetCommand {
     @Flag(help: .hidden)
     var weightedMedian = false
 
+    @Flag(help: "With --marked: as 'wnet infer --fill-holes'.")
+    var fillHoles = false
+
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
     var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
@@ -114,6 +117,9 @@ extension WNetCommand {
         }
       }
       if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
+      guard !fillHoles || marked else {
+        throw ValidationError("'--fill-holes' fills the marked map: add '--marked'.")
+      }
       guard !(weightedMedian || median == .full) || marked else {
         throw ValidationError("'--median full' filters the marked map: add '--marked'.")
       }
@@ -148,7 +154,8 @@ extension WNetCommand {
       let rule =
         marked
         ? InvalidPixelRule(
-          median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop)
+          median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
+          holes: fillHoles ? .standard : nil)
         : nil
       let benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,

@@ -120,10 +120,15 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["infer", small.path, small.path, "--median", "most"] + model, mentioning: "--median")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--fill-holes", "--dense"] + model,
+      mentioning: "--fill-holes")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
     try expectOneLineError(
       ["bench", "--preset", "matching", "--weighted-median"], mentioning: "--marked")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--fill-holes"], mentioning: "--marked")
     try expectOneLineError(
       ["bench", "--preset", "matching", "--marked", "--left", small.path],
       mentioning: "--right")

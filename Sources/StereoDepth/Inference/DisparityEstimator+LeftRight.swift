@@ -12,12 +12,14 @@ extension DisparityEstimator {
   ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:)``).
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
   ///   (working pixels, as ``estimate(left:right:droppingFinestScales:)``), and
-  ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked).
+  ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked), and
+  ///   the right view's disparity `d_R`.
   public func estimateBothViews(
     left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
     rightDroppingScales rightDropped: Int = 0
   ) -> (
-    disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor
+    disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor,
+    rightDisparity: Tensor
   ) {
     withoutGradients {
       let (_, h, w, _) = left.nhwc("DisparityEstimator left")
@@ -41,7 +43,7 @@ extension DisparityEstimator {
         LeftRightConsistency.difference(
           own: maps.disparity, other: maps.rightDisparity, direction: -1)
       }
-      return (maps.disparity, maps.peak, maps.confidence, difference)
+      return (maps.disparity, maps.peak, maps.confidence, difference, maps.rightDisparity)
     }
   }
 }

@@ -313,6 +313,7 @@ public final class DisparityEstimator {
       }
       let disparity: Tensor, peak: Tensor, confidence: Tensor
       var difference: Image?
+      var rightDisparity: Image?
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
           left: l, right: r, droppingFinestScales: dropped,
@@ -321,6 +322,11 @@ public final class DisparityEstimator {
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {
           full(scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
+        }
+        if invalidPixels!.holes != nil {
+          rightDisparity = Profiler.measure("maps to the input's size") {
+            scale == 1 ? full(both.rightDisparity) : full(both.rightDisparity * scale)
+          }
         }
       } else {
         (disparity, peak, confidence) = estimator.estimate(
@@ -343,7 +349,8 @@ public final class DisparityEstimator {
       if let invalidPixels, let difference {
         let applied = Profiler.measure("invalid-pixel rule") {
           invalidPixels.apply(
-            disparity: dense, peak: peakProbability, leftRightDifference: difference, guide: left)
+            disparity: dense, peak: peakProbability, leftRightDifference: difference, guide: left,
+            rightDisparity: rightDisparity, checkScale: max(scale, 1))
         }
         (valid, combined) = (applied.disparity, applied.confidence)
         density = Double(applied.validCount) / Double(max(dense.pixels.count, 1))

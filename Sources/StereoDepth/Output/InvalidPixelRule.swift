@@ -39,6 +39,9 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// The weighted median applied to the kept pixels last (``WeightedMedianFilter/edges`` by
   /// default), or `nil` for none.
   public var median: WeightedMedianFilter?
+  /// The fill of the unknown pixels applied last (``HoleFill``: a proposal from the kept pixels
+  /// around each, kept where the right view agrees with it within `τ`), or `nil` for none.
+  public var holes: HoleFill?
   /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
   /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest
   /// refinements, the costliest steps of the check (``InferencePlan``'s `rightDroppingScales`).
@@ -58,10 +61,11 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - speckles: the speckle filter applied after the check.
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`.
+  ///   - holes: the fill of the unknown pixels applied last, or `nil` for none.
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
-    rightViewScalesDropped: Int = 1
+    rightViewScalesDropped: Int = 1, holes: HoleFill? = nil
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
@@ -73,6 +77,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles
     self.median = median
+    self.holes = holes
   }
 
   /// Whether a pixel with peak `p` and disagreement `e` is kept (`false` when either is NaN).
@@ -110,13 +115,21 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - disparity: `[H, W, 1]`, the dense estimate.
   ///   - peak: `[H, W, 1]`, the peak probability.
   ///   - leftRightDifference: `[H, W, 1]`, `e` in the network's pixels.
-  ///   - guide: `[H, W, 1 or 3]` in [0, 1], the left view: needed when ``median`` is set.
-  /// - Returns: the disparity with `+∞` at invalid pixels, the confidence, and the number of
-  ///   valid pixels.
+  ///   - guide: `[H, W, 1 or 3]` in [0, 1], the left view: needed when ``median`` or
+  ///     ``holes`` is set.
+  ///   - rightDisparity: `[H, W, 1]`, the right view's disparity `d_R` in the map's pixels:
+  ///     needed when ``holes`` is set.
+  ///   - checkScale: the map's pixels per pixel of `e` (the fill's threshold is `τ·checkScale`).
+  /// - Returns: the disparity with `+∞` at invalid pixels, the confidence (a filled pixel keeps
+  ///   its own, from its failed check), and the number of valid pixels.
   public func apply(
-    disparity: Image, peak: Image, leftRightDifference: Image, guide: Image? = nil
+    disparity: Image, peak: Image, leftRightDifference: Image, guide: Image? = nil,
+    rightDisparity: Image? = nil, checkScale: Float = 1
   ) -> (disparity: Image, confidence: Image, validCount: Int) {
     precondition(median == nil || guide != nil, "The weighted median needs the left view")
+    precondition(
+      holes == nil || (guide != nil && rightDisparity != nil),
+      "The hole fill needs the left view and the right view's disparity")
     precondition(
       [peak, leftRightDifference].allSatisfy {
         $0.width == disparity.width && $0.height == disparity.height && $0.channels == 1
@@ -180,6 +193,14 @@ public struct InvalidPixelRule: Sendable, Equatable {
         median.apply(to: marked, guide: guide).disparity
       }
     }
-    return (marked, confidence, validCount - removed)
+    var filled = 0
+    if let holes, let guide, let rightDisparity {
+      (marked, filled) = Profiler.measure("hole fill") {
+        holes.apply(
+          to: marked, guide: guide, right: rightDisparity,
+          maximumDifference: maximumLeftRightDifference * checkScale)
+      }
+    }
+    return (marked, confidence, validCount - removed + filled)
   }
 }

@@ -31,26 +31,29 @@ public enum LeftRightConsistency {
       (own.unsafePointer, other.unsafePointer, result.unsafeMutablePointer))
     Parallel.forEachRange(rows, minimumChunk: max(1, 16_384 / max(width, 1))) { range in
       let (ownValues, otherValues, output) = pointers.value
-      let last = Float(width - 1)
       for row in range {
         let base = row * width
         for x in 0..<width {
-          let d = ownValues[base + x]
-          let u = Float(x) + direction * d
-          guard u >= 0, u <= last else {
-            output[base + x] = .infinity
-            continue
-          }
-          let left = Int(u.rounded(.down))
-          let fraction = u - Float(left)
-          let right = Swift.min(left + 1, width - 1)
-          let sampled =
-            (1 - fraction) * otherValues[base + left] + fraction * otherValues[base + right]
-          let e = abs(d - sampled)
-          output[base + x] = e.isNaN ? .infinity : e
+          output[base + x] = disagreement(
+            ownValues[base + x], x: x, direction: direction, other: otherValues + base,
+            width: width)
         }
       }
     }
     return withExtendedLifetime((own, other)) { result }
+  }
+
+  /// `e` for one pixel: `d` at column `x` against the other view's row `other` (`width` values).
+  @inlinable
+  public static func disagreement(
+    _ d: Float, x: Int, direction: Float, other: UnsafePointer<Float>, width: Int
+  ) -> Float {
+    let u = Float(x) + direction * d
+    guard u >= 0, u <= Float(width - 1) else { return .infinity }
+    let left = Int(u.rounded(.down))
+    let fraction = u - Float(left)
+    let right = Swift.min(left + 1, width - 1)
+    let e = abs(d - ((1 - fraction) * other[left] + fraction * other[right]))
+    return e.isNaN ? .infinity : e
   }
 }
