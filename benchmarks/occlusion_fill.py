@@ -37,17 +37,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfm import read_pfm  # noqa: E402
+from pfm import read_pfm, write_pfm  # noqa: E402
 
 VIEWS = (("im0.png", "im1.png"), ("imL.png", "imR.png"))
-
-
-def write_pfm(path, image):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    h, w = image.shape
-    with open(path, "wb") as f:
-        f.write(b"Pf\n%d %d\n-1.0\n" % (w, h))
-        np.flipud(image).astype("<f4").tofile(f)
 
 
 def mirror(root, out):

@@ -1,4 +1,6 @@
-"""Reads Middlebury PFM files (one channel, either byte order) for the benchmark scripts."""
+"""Reads and writes Middlebury PFM files (one channel) for the benchmark scripts."""
+import os
+
 import numpy as np
 
 
@@ -13,3 +15,12 @@ def read_pfm(path):
     if data.size != width * height:
         raise SystemExit("%s: %d values for %dx%d" % (path, data.size, width, height))
     return np.flipud(data.reshape(height, width)).astype(np.float32)
+
+
+def write_pfm(path, image):
+    """Writes `[H, W]` as little-endian float32, atomically (a temporary file, then a rename)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(b"Pf\n%d %d\n-1.0\n" % (image.shape[1], image.shape[0]))
+        f.write(np.flipud(np.asarray(image)).astype("<f4").tobytes())
+    os.replace(path + ".tmp", path)

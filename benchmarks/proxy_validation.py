@@ -10,7 +10,14 @@ truth: the proxy is what `wnet train` already learns from. Used to choose infere
 without the evaluation sets (docs/RUNS.md, "The left-right threshold, chosen without ground
 truth"). Its blind spot: SGBM's proxies cover visible, mostly textured pixels.
 
-    /usr/bin/python3 benchmarks/proxy_validation.py PROXIES OUT [--data FOLDER ...]
+`--occlusions` adds proxies at occluded pixels (docs/RUNS.md, "A proxy set that sees
+occlusions"): where SGBM's left proxy is unknown, `b` is the KITTI devkit fill's value there (the
+smaller of the row's nearest known neighbours); if SGBM's right proxy at column `x − b` (rounded)
+is known and larger than `b + 1`, the right view sees something nearer where this pixel's
+background would be, so the pixel is occluded and its proxy is `b`. Inference settings are judged
+with them since the thirteenth session (NumPy needed).
+
+    /usr/bin/python3 benchmarks/proxy_validation.py PROXIES OUT [--data FOLDER ...] [--occlusions]
     .build/release/wnet eval --data OUT --lr-threshold 2
 """
 import argparse
@@ -22,17 +29,36 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from training_pairs import SHARED, TRAINING, views  # noqa: E402
 
 
+def with_occlusions(left, right):
+    """SGBM's left proxy with occlusion proxies added (see the module's documentation)."""
+    import numpy as np
+    from holes import devkit_fill
+
+    background = devkit_fill(left.astype(np.float64))
+    height, width = left.shape
+    columns = np.rint(np.arange(width)[None, :] - background).astype(int)
+    inside = (columns >= 0) & (columns < width)
+    seen = right[np.arange(height)[:, None], np.clip(columns, 0, width - 1)]
+    occluded = ~np.isfinite(left) & inside & np.isfinite(seen) & (seen > background + 1)
+    proxies = left.copy()
+    proxies[occluded] = background[occluded]
+    return proxies, int(occluded.sum())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("proxies", help="a proxies folder holding SGBM's files")
     parser.add_argument("output")
     parser.add_argument("--data", action="append", default=[])
+    parser.add_argument("--occlusions", action="store_true",
+                        help="add proxies at occluded pixels: their background's value")
     arguments = parser.parse_args()
     folders = arguments.data or [os.path.join(SHARED, f) for f in TRAINING]
     files = sorted(f for f in os.listdir(arguments.proxies)
                    if f.endswith(".left.pfm") and ".sgbm-" in f)
     if not files:
         sys.exit("%s: no SGBM proxy files (NAME.sgbm-KEY.left.pfm)" % arguments.proxies)
+    occlusions = 0
     for name in files:
         scene = name.split(".")[0]
         left, right = views(scene, folders)
@@ -42,9 +68,18 @@ def main():
             link = os.path.join(folder, target + os.path.splitext(source)[1])
             if not os.path.lexists(link):
                 os.symlink(os.path.abspath(source), link)
-        shutil.copyfile(os.path.join(arguments.proxies, name),
-                        os.path.join(folder, "disp0GT.pfm"))
-    print("%d scenes in %s" % (len(files), arguments.output))
+        target = os.path.join(folder, "disp0GT.pfm")
+        if not arguments.occlusions:
+            shutil.copyfile(os.path.join(arguments.proxies, name), target)
+            continue
+        from pfm import read_pfm, write_pfm
+        left = read_pfm(os.path.join(arguments.proxies, name))
+        right = read_pfm(os.path.join(arguments.proxies, name.replace(".left.pfm", ".right.pfm")))
+        proxies, count = with_occlusions(left, right)
+        write_pfm(target, proxies)
+        occlusions += count
+    print("%d scenes in %s" % (len(files), arguments.output)
+          + (", %d occlusion proxies" % occlusions if arguments.occlusions else ""))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coarse_sgm  # noqa: E402
 import torch_matching as twin  # noqa: E402
 from batch_norm_statistics import padded  # noqa: E402
+from pfm import write_pfm  # noqa: E402
 from training_pairs import SHARED, TRAINING, views  # noqa: E402
 
 FACTORS = (1, 1.5, 2)
@@ -71,13 +72,6 @@ def checked(own, other, sign):
     keep &= q != -16
     return (np.where(keep, own, np.inf).astype(np.float32),
             np.where(keep, 1 / (1 + delta), 0).astype(np.float32))
-
-
-def write_pfm(path, image):
-    with open(path + ".tmp", "wb") as f:
-        f.write(b"Pf\n%d %d\n-1\n" % (image.shape[1], image.shape[0]))
-        f.write(np.flipud(image).astype("<f4").tobytes())
-    os.replace(path + ".tmp", path)
 
 
 def main():

@@ -27,15 +27,10 @@ import sys
 import cv2
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pfm import read_pfm, write_pfm  # noqa: E402
+
 PAIRS = [("imL.png", "imR.png"), ("im0.png", "im1.png"), ("left.png", "right.png")]
-
-
-def write_pfm(path, image):
-    image = np.flipud(image.astype("<f4"))
-    with open(path + ".tmp", "wb") as f:
-        f.write(b"Pf\n%d %d\n-1.0\n" % (image.shape[1], image.shape[0]))
-        f.write(image.tobytes())
-    os.replace(path + ".tmp", path)
 
 
 def disparity_range(folder):
@@ -50,16 +45,6 @@ def disparity_range(folder):
             if line.startswith("ndisp="):
                 return int(line.split("=")[1])
     return 64
-
-
-def read_pfm(path):
-    with open(path, "rb") as f:
-        if f.readline().strip() != b"Pf":
-            raise ValueError(path + " is not a 1-channel PFM file")
-        width, height = map(int, f.readline().split())
-        scale = float(f.readline())
-        data = np.frombuffer(f.read(), "<f4" if scale < 0 else ">f4")
-    return np.flipud(data.reshape(height, width))
 
 
 def main():
