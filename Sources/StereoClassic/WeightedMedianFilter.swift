@@ -91,7 +91,7 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   }
 
   /// The largest bin: disparities are clamped to it (far beyond any range the models have).
-  static let maximumBin = 65_535
+  public static let maximumBin = 65_535
 
   /// The colour of unknown pixels and of the padding in ``Planes``: far enough from any 8-bit
   /// colour that ``weight(_:)`` gives their votes 0, so that the C kernels need not test them.
@@ -104,8 +104,8 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   ///
   /// `L` = ``VectorMath/ExpConstants/lowerLimit``; the cubic is a least-squares fit of `2ᶠ` on
   /// [0, 1] with `P(0) = 1`, `P(1) = 2` (relative error below 1.2·10⁻⁴).
-  @inline(__always)
-  static func weight(_ x: Float) -> Float {
+  @inlinable @inline(__always)
+  public static func weight(_ x: Float) -> Float {
     let lower = VectorMath.ExpConstants.lowerLimit
     let y = max(x, lower) * VectorMath.ExpConstants.log2e
     let n = y.rounded(.down)
@@ -118,10 +118,11 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   }
 
   /// ``weight(_:)``'s cubic.
+  @usableFromInline
   enum WeightConstants {
-    static let c1: Float = 0.695_502
-    static let c2: Float = 0.226_269_81
-    static let c3: Float = 0.078_228_176
+    @usableFromInline static let c1: Float = 0.695_502
+    @usableFromInline static let c2: Float = 0.226_269_81
+    @usableFromInline static let c3: Float = 0.078_228_176
 
     /// The constants in the order of `CStereoKernels.h`'s `WNET_WEIGHT_…` indices.
     static let kernel: [Float] = {

@@ -26,8 +26,8 @@ import StereoTensor
 /// guided by the left view (``WeightedMedianFilter``): those more than 1 px from the median of
 /// the neighbours with their colour take that median, which moves the foreground spread over the
 /// background at depth edges back onto its surface. With ``holes`` (off by default), the unknown
-/// pixels last take a kept neighbour's disparity where the right view agrees with it
-/// (``HoleFill``).
+/// pixels last take the colour-weighted median of the kept disparities around them where the
+/// right view agrees with it (``HoleFill``).
 /// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
@@ -41,8 +41,9 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// The weighted median applied to the kept pixels last (``WeightedMedianFilter/edges`` by
   /// default), or `nil` for none.
   public var median: WeightedMedianFilter?
-  /// The fill of the unknown pixels applied last (``HoleFill``: a kept neighbour's disparity
-  /// where the right view agrees with it within `τ`), or `nil` for none (the default).
+  /// The fill of the unknown pixels applied last (``HoleFill``: the colour-weighted median of
+  /// the kept disparities around each, kept where the right view agrees with it within `τ`), or
+  /// `nil` for none (the default).
   public var holes: HoleFill?
   /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
   /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest

@@ -54,9 +54,10 @@ struct InvalidPixelOptions: ParsableArguments {
 
   @Flag(
     help: """
-      Fill the unknown pixels last with the disparity of a kept neighbour (left, right, \
-      above or below, within 32 px) that passes the left-right check the pixel failed, the one \
-      nearest in colour: denser, but not more accurate on average (README). Not with --dense.
+      Fill the unknown pixels last where the kept pixels around them propose a disparity (the \
+      colour-weighted median of a 19x19 window's kept disparities, votes from every second row \
+      and column) that passes the left-right check the pixel failed: denser and more accurate \
+      (mean bad-3 9.09 -> 8.84), but about 25 ms more at 640x480. Not with --dense.
       """)
   var fillHoles = false
 
