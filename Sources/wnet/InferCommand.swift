@@ -155,6 +155,11 @@ extension WNetCommand {
           "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
             + "'--fill'.")
       }
+      if invalid.fillHoles && (video != nil || stream || classic.method == .sgbm) {
+        throw ValidationError(
+          "'--fill-holes' fills the network's marked map: not with '--video', '--stream' (always "
+            + "dense) or '--method sgbm'.")
+      }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }

@@ -123,6 +123,12 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--fill-holes", "--dense"] + model,
       mentioning: "--fill-holes")
     try expectOneLineError(
+      ["infer", "--video", small.path, "--layout", "sbs", "--fill-holes"] + model,
+      mentioning: "--fill-holes")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--method", "sgbm", "--fill-holes"],
+      mentioning: "--fill-holes")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
     try expectOneLineError(
