@@ -75,6 +75,11 @@ extension WNetCommand {
           "'--method sgbm' does not take '--predictions', '--adapt', '--confidence' or '--upscale'."
         )
       }
+      if invalid.fillHoles && (classic.method == .sgbm || predictions != nil) {
+        throw ValidationError(
+          "'--fill-holes' fills the model's marked map: not with '--method sgbm' or "
+            + "'--predictions'.")
+      }
       if invalid.dense && (classic.method == .sgbm || predictions != nil) {
         throw ValidationError(
           "'--dense' applies to the model; SGBM fills its unknown pixels with '--fill'.")

@@ -129,6 +129,9 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--method", "sgbm", "--fill-holes"],
       mentioning: "--fill-holes")
     try expectOneLineError(
+      ["eval", "--data", folder.path, "--method", "sgbm", "--fill-holes"],
+      mentioning: "--fill-holes")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
     try expectOneLineError(
