@@ -27,7 +27,7 @@ import StereoTensor
 ///
 /// Chosen on the proxy set with occlusion proxies (docs/RUNS.md, "A proxy set that sees
 /// occlusions"): pooled bad-3 5.08 → 4.95%; on the evaluation sets mean bad-3 9.09 → 8.84%. About
-/// 25 ms at 640×480 in plain Swift, so it is an option (`wnet infer --fill-holes`), not the
+/// 22 ms at 640×480 in plain Swift, so it is an option (`wnet infer --fill-holes`), not the
 /// default.
 public struct HoleFill: Sendable, Equatable {
   /// `r`: the window's half side in pixels.

@@ -57,7 +57,7 @@ struct InvalidPixelOptions: ParsableArguments {
       Fill the unknown pixels last where the kept pixels around them propose a disparity (the \
       colour-weighted median of a 19x19 window's kept disparities, votes from every second row \
       and column) that passes the left-right check the pixel failed: denser and more accurate \
-      (mean bad-3 9.09 -> 8.84), but about 25 ms more at 640x480. Not with --dense.
+      (mean bad-3 9.09 -> 8.84), but about 22 ms more at 640x480. Not with --dense.
       """)
   var fillHoles = false
 
