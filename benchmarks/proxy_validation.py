@@ -59,6 +59,8 @@ def main():
     if not files:
         sys.exit("%s: no SGBM proxy files (NAME.sgbm-KEY.left.pfm)" % arguments.proxies)
     occlusions = 0
+    if arguments.occlusions:
+        from pfm import read_pfm, write_pfm
     for name in files:
         scene = name.split(".")[0]
         left, right = views(scene, folders)
@@ -72,7 +74,6 @@ def main():
         if not arguments.occlusions:
             shutil.copyfile(os.path.join(arguments.proxies, name), target)
             continue
-        from pfm import read_pfm, write_pfm
         left = read_pfm(os.path.join(arguments.proxies, name))
         right = read_pfm(os.path.join(arguments.proxies, name.replace(".left.pfm", ".right.pfm")))
         proxies, count = with_occlusions(left, right)

@@ -93,6 +93,12 @@ public struct WeightedMedianFilter: Sendable, Equatable {
   /// The largest bin: disparities are clamped to it (far beyond any range the models have).
   public static let maximumBin = 65_535
 
+  /// A known disparity's bin: `⌊d + ½⌋` clamped to 0…``maximumBin``.
+  @inlinable @inline(__always)
+  public static func bin(_ d: Float) -> Float {
+    min(max((d + 0.5).rounded(.down), 0), Float(maximumBin))
+  }
+
   /// The colour of unknown pixels and of the padding in ``Planes``: far enough from any 8-bit
   /// colour that ``weight(_:)`` gives their votes 0, so that the C kernels need not test them.
   static let poison: Float = 10_000
@@ -171,18 +177,12 @@ public struct WeightedMedianFilter: Sendable, Equatable {
         // Depth edges gather in parts of the image (on the OAK-D desk pair the lower half holds
         // 62% of the filtered pixels): each thread takes every `threads`-th band of four rows
         // rather than one contiguous share.
-        let (threads, band) = (min(Parallel.threadCount, height), 4)
-        Parallel.forEachRange(threads, minimumChunk: 1) { parts in
+        Parallel.forEachInterleavedBand(height, band: 4) { rows in
           let (out, changed, sums) = shared.value
           var histogram = [Float](repeating: 0, count: planes.binCount)
           var weights = [Float](
             repeating: 0,
             count: lanes == nil ? 0 : 16 * (2 * (radius / step) + 1) * (2 * (radius / step) + 1))
-          let rows = parts.lazy.flatMap { part in
-            stride(from: part * band, to: height, by: band * threads).lazy.flatMap {
-              $0..<min($0 + band, height)
-            }
-          }
           for y in rows {
             let row = UnsafeMutableBufferPointer(rebasing: out[(y * width)..<((y + 1) * width)])
             let rowSums = sums.map { $0 + 3 * y * width }

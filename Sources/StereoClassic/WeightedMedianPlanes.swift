@@ -69,8 +69,7 @@ extension WeightedMedianFilter {
                     bins[padded] = -1
                     continue
                   }
-                  let bin = min(
-                    max((d + 0.5).rounded(.down), 0), Float(WeightedMedianFilter.maximumBin))
+                  let bin = WeightedMedianFilter.bin(d)
                   bins[padded] = bin
                   largest[y] = max(largest[y], bin)
                 }

@@ -76,6 +76,31 @@ public enum Parallel {
       }
     }
   }
+
+  /// Calls `body` once per thread with that thread's items of `0..<count`, dealt in interleaved
+  /// bands: with `T` threads, thread `t` takes the items `[b·k, b·k + b)` for `k = t, t + T,
+  /// t + 2T, …` (`b` = `band`), in order. For row loops whose work gathers in parts of an image
+  /// (depth edges, holes), where contiguous shares would leave one thread most of it.
+  ///
+  /// - Parameters:
+  ///   - count: The number of items (rows).
+  ///   - band: Items per band, at least 1.
+  ///   - body: Processes one thread's items; called concurrently, so it must only write its own.
+  public static func forEachInterleavedBand(
+    _ count: Int, band: Int, _ body: (_ items: [Int]) -> Void
+  ) {
+    precondition(band >= 1, "Bands need at least one item, got \(band)")
+    guard count > 0 else { return }
+    let threads = min(threadCount, count)
+    forEachRange(threads, minimumChunk: 1) { parts in
+      body(
+        parts.flatMap { part in
+          stride(from: part * band, to: count, by: band * threads).flatMap {
+            $0..<min($0 + band, count)
+          }
+        })
+    }
+  }
 }
 
 /// Hands a value to concurrent code that the caller has made safe by construction (disjoint writes).

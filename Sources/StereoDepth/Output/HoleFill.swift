@@ -70,7 +70,9 @@ public struct HoleFill: Sendable, Equatable {
         && (channels == 1 || channels == 3),
       "The hole fill needs [H, W, 1] maps and a [H, W, 1 or 3] guide of one size")
     var largest = -1
-    for d in disparity.pixels where d.isFinite { largest = max(largest, Self.bin(d)) }
+    for d in disparity.pixels where d.isFinite {
+      largest = max(largest, Int(WeightedMedianFilter.bin(d)))
+    }
     guard largest >= 0 else { return (disparity, 0) }
     let binCount = largest + 1
     var output = disparity
@@ -82,20 +84,13 @@ public struct HoleFill: Sendable, Equatable {
             right.pixels.withUnsafeBufferPointer { rightMap in
               let shared = UncheckedSendable((out, filled, map, colours, rightMap))
               let fill = self
-              // Holes gather in parts of the image: each thread takes every `threads`-th band of
-              // four rows rather than one contiguous share.
-              let (threads, band) = (min(Parallel.threadCount, height), 4)
-              Parallel.forEachRange(threads, minimumChunk: 1) { parts in
+              // Holes gather in parts of the image: rows to the threads in interleaved bands.
+              Parallel.forEachInterleavedBand(height, band: 4) { rows in
                 let (out, filled, map, colours, rightMap) = shared.value
                 // Per bin: the votes' weight and weighted disparity; zero between pixels.
                 let weights = UnsafeMutablePointer<Float>.allocate(capacity: 2 * binCount)
                 weights.initialize(repeating: 0, count: 2 * binCount)
                 defer { weights.deallocate() }
-                let rows = parts.lazy.flatMap { part in
-                  stride(from: part * band, to: height, by: band * threads).lazy.flatMap {
-                    $0..<min($0 + band, height)
-                  }
-                }
                 for y in rows {
                   var count = 0
                   for x in 0..<width where !map[y * width + x].isFinite {
@@ -120,12 +115,6 @@ public struct HoleFill: Sendable, Equatable {
       }
     }
     return (output, filledPerRow.reduce(0, +))
-  }
-
-  /// `⌊d + ½⌋` clamped to 0…``WeightedMedianFilter/maximumBin``.
-  @inline(__always)
-  static func bin(_ d: Float) -> Int {
-    Int(min(max((d + 0.5).rounded(.down), 0), Float(WeightedMedianFilter.maximumBin)))
   }
 
   /// `m(p)` for pixel `(x, y)` if `W ≥ w_min`, else `nil`; `weights` and `moments` (one slot per
@@ -164,7 +153,7 @@ public struct HoleFill: Sendable, Equatable {
           distance = delta * delta
         }
         let w = WeightedMedianFilter.weight(distance * negativeScale)
-        let b = Self.bin(d)
+        let b = Int(WeightedMedianFilter.bin(d))
         weights[b] += w
         moments[b] = moments[b].addingProduct(w, d)
         total += w

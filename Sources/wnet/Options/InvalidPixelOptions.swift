@@ -4,9 +4,8 @@ import StereoDepth
 
 /// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`,
 /// `--median` (and `--weighted-median`, the same as `--median full`), `--fill-holes`: which
-/// network pixels are
-/// marked unknown and how the kept ones are filtered (``InvalidPixelRule``), shared by `infer`
-/// and `eval`.
+/// network pixels are marked unknown, how the kept ones are filtered and whether the unknown ones
+/// are filled (``InvalidPixelRule``), shared by `infer` and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
