@@ -59,7 +59,7 @@ public struct WeightedMedianFilter: Sendable, Equatable {
 
   /// The pixels per vector of the C kernels this CPU runs: 8 (AVX2 + FMA) and, with AVX-512,
   /// 16; empty without AVX2. Every entry gives the same result, bit for bit.
-  static let laneChoices: [Int] =
+  package static let laneChoices: [Int] =
     wnet_narrow_conv3x3_available() == 0
     ? [] : wnet_narrow_conv3x3_avx512_available() != 0 ? [8, 16] : [8]
 
@@ -122,6 +122,10 @@ public struct WeightedMedianFilter: Sendable, Equatable {
     let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n) &+ 127) << 23))
     return x < lower ? 0 : p * scale
   }
+
+  /// ``weight(_:)``'s constants in the order of `CStereoKernels.h`'s `WNET_WEIGHT_…` indices, for
+  /// the kernels of other modules that weigh votes as this filter does.
+  package static var kernelWeightConstants: [Float] { WeightConstants.kernel }
 
   /// ``weight(_:)``'s cubic.
   @usableFromInline

@@ -176,6 +176,49 @@ struct HoleFillTests {
     }
   }
 
+  @Test(
+    "The C kernel gives the Swift path's map bit for bit, at every lane width this CPU runs",
+    arguments: [(1, 2, 1), (3, 3, 1), (3, 8, 4), (1, 6, 3), (3, 9, 2)])
+  func kernelAgainstSwift(channels: Int, radius: Int, step: Int) {
+    let lanes = WeightedMedianFilter.laneChoices
+    guard !lanes.isEmpty else { return }
+    var generator = SeededGenerator(seed: UInt64(channels * 1000 + radius * 10 + step))
+    // 37 columns: blocks of 8 and 16 end inside the row; holes at the borders and in runs.
+    let (width, height) = (37, 19)
+    let guide = Image(
+      width: width, height: height, channels: channels,
+      pixels: (0..<(width * height * channels)).map { _ in
+        Float.random(in: 0..<1, using: &generator) * 0.4
+      })
+    let disparity = Image(
+      width: width, height: height, channels: 1,
+      pixels: (0..<(width * height)).map { index in
+        let (x, y) = (index % width, index / width)
+        if (5..<9).contains(x) && (4..<12).contains(y) { return .infinity }
+        let r = Float.random(in: 0..<1, using: &generator)
+        if r < 0.2 { return .infinity }
+        if r < 0.3 { return .nan }
+        // Three surfaces, one of them at negative disparities (bin 0).
+        return x < 12 ? -1 + r : x < 25 ? 4 + 3 * r : 11.5 + r
+      })
+    let right = Image(
+      width: width, height: height, channels: 1,
+      pixels: (0..<(width * height)).map { _ in Float.random(in: 0..<1, using: &generator) * 13 })
+    let fill = HoleFill(radius: radius, step: step, minimumWeight: 0.5)
+    let swift = fill.apply(
+      to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: nil)
+    #expect(swift.filled > 0)
+    for lane in lanes {
+      let kernel = fill.apply(
+        to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: lane)
+      #expect(kernel.filled == swift.filled)
+      #expect(
+        zip(kernel.disparity.pixels, swift.disparity.pixels).allSatisfy {
+          $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN)
+        })
+    }
+  }
+
   @Test("The rule fills last and counts the filled pixels as valid")
   func inTheRule() {
     let rule = InvalidPixelRule(

@@ -157,4 +157,37 @@ long wnet_weighted_median_row(
   float edgeSpan, float negativeScale, const float *constants, int lanes, float *histogram,
   float *weights, float *output, float *sums);
 
+/// The row length of HoleFill's planes: `width + 2 * radius` and 16 more columns, so that a
+/// vector of pixels at any column of the row stays inside it.
+long wnet_hole_fill_stride(int width, int radius);
+
+/// HoleFill's planes, one row: the guide's channels (`[height, width, channels]`, 1 or 3
+/// channels; grey fills the first plane, the others are not read), the known disparities' bins
+/// (`floor(d + 1/2)` clamped to 0...65535, -1 where unknown) and the disparities (0 where
+/// unknown); the padding holds colour 0, bin -1 and value 0. Each plane is `[height,
+/// wnet_hole_fill_stride]`, pixel (v, u) at `v * stride + radius + u`.
+void wnet_hole_fill_planes(
+  const float *guide, int channels, const float *disparity, int width, int height, int radius,
+  int row, float *colours, float *bins, float *values);
+
+/// HoleFill's proposals for the holes (unknown pixels) of `row`, `lanes` (8: AVX2 + FMA, or 16:
+/// AVX-512) pixels per vector: over the known votes `q = p + step * (i, j)`, `|step * i|,
+/// |step * j| <= radius`, inside the image,
+///
+///     w = weight(distance * negativeScale)   (WeightedMedianFilter.weight, `constants`)
+///     distance = fma(db, db, fma(dg, dg, dr * dr)) with 3 channels, dr * dr with 1
+///     W = sum w,  b* = the smallest bin whose running sum of its votes' weights reaches W / 2
+///     and holds weight,  m = (sum over b* of fma(w, d, .)) / (sum over b* of w)
+///
+/// (float sums in scan order: rows, then columns, ascending). For each hole `x` with `W >=
+/// minimumWeight`, `W > 0` and a median bin, in ascending order, `columns[k] = x` and
+/// `proposals[k] = m`; returns how many (`k` up to `width`).
+///
+/// - colours, bins, values: wnet_hole_fill_planes' planes of every row.
+/// - weights: scratch of `16 * (2 * (radius / step) + 1)^2` floats.
+long wnet_hole_fill_row(
+  const float *colours, int channels, const float *bins, const float *values, int width,
+  int height, int row, int radius, int step, float negativeScale, float minimumWeight,
+  const float *constants, int lanes, float *weights, int *columns, float *proposals);
+
 #endif

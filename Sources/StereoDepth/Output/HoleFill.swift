@@ -1,3 +1,5 @@
+internal import CStereoKernels
+import Foundation
 import StereoClassic
 import StereoData
 import StereoTensor
@@ -44,7 +46,7 @@ public struct HoleFill: Sendable, Equatable {
   public static let standard = HoleFill()
 
   /// Creates a fill; see the type's formulas.
-  public init(radius: Int = 9, step: Int = 2, sigmaColour: Float = 0.1, minimumWeight: Float = 2) {
+  public init(radius: Int = 8, step: Int = 4, sigmaColour: Float = 0.1, minimumWeight: Float = 2) {
     precondition(
       radius >= 1 && step >= 1 && step <= radius && sigmaColour > 0 && sigmaColour.isFinite
         && minimumWeight >= 0 && minimumWeight.isFinite,
@@ -52,6 +54,18 @@ public struct HoleFill: Sendable, Equatable {
     (self.radius, self.step, self.sigmaColour) = (radius, step, sigmaColour)
     self.minimumWeight = minimumWeight
   }
+
+  /// The pixels per vector of the C kernel (`wnet_hole_fill_row`) that ``apply(to:guide:right:maximumDifference:)``
+  /// uses: the widest this CPU runs (16 with AVX-512, else 8); `WNET_HOLE_FILL` `8` keeps AVX2
+  /// and `0` the Swift path (for comparison). `nil`: the Swift path (no AVX2).
+  static let lanes: Int? = {
+    let choices = WeightedMedianFilter.laneChoices
+    switch ProcessInfo.processInfo.environment["WNET_HOLE_FILL"] {
+    case "0": return nil
+    case "8": return choices.first
+    default: return choices.last
+    }
+  }()
 
   /// The map with its holes filled where a proposal passes, and how many were filled.
   ///
@@ -63,12 +77,30 @@ public struct HoleFill: Sendable, Equatable {
   public func apply(
     to disparity: Image, guide: Image, right: Image, maximumDifference: Float
   ) -> (disparity: Image, filled: Int) {
+    apply(
+      to: disparity, guide: guide, right: right, maximumDifference: maximumDifference,
+      lanes: Self.lanes)
+  }
+
+  /// ``apply(to:guide:right:maximumDifference:)`` through the C kernel with `lanes` pixels per
+  /// vector (8 or 16, one of ``WeightedMedianFilter``'s lane choices) or, with `nil`, the Swift
+  /// path: the same result, bit for bit.
+  package func apply(
+    to disparity: Image, guide: Image, right: Image, maximumDifference: Float, lanes: Int?
+  ) -> (disparity: Image, filled: Int) {
     let (width, height, channels) = (disparity.width, disparity.height, guide.channels)
     precondition(
       disparity.channels == 1 && right.channels == 1 && guide.width == width
         && guide.height == height && right.width == width && right.height == height
         && (channels == 1 || channels == 3),
       "The hole fill needs [H, W, 1] maps and a [H, W, 1 or 3] guide of one size")
+    precondition(
+      lanes == nil || WeightedMedianFilter.laneChoices.contains(lanes!), "No such kernel here")
+    if let lanes {
+      return kernelApply(
+        to: disparity, guide: guide, right: right, maximumDifference: maximumDifference,
+        lanes: lanes)
+    }
     var largest = -1
     for d in disparity.pixels where d.isFinite {
       largest = max(largest, Int(WeightedMedianFilter.bin(d)))
@@ -109,6 +141,76 @@ public struct HoleFill: Sendable, Equatable {
                   filled[y] = count
                 }
               }
+            }
+          }
+        }
+      }
+    }
+    return (output, filledPerRow.reduce(0, +))
+  }
+
+  /// The kernel path: the planes (`wnet_hole_fill_planes`), then each row's proposals
+  /// (`wnet_hole_fill_row`), each checked against the right view as in the Swift path.
+  private func kernelApply(
+    to disparity: Image, guide: Image, right: Image, maximumDifference: Float, lanes: Int
+  ) -> (disparity: Image, filled: Int) {
+    let (width, height, channels) = (disparity.width, disparity.height, guide.channels)
+    let stride = wnet_hole_fill_stride(Int32(width), Int32(radius))
+    let plane = stride * height
+    // Every value of the planes is written row by row: no fill first.
+    var bins = [Float](), values = [Float]()
+    let colours = [Float](unsafeUninitializedCapacity: 3 * plane) { colours, count in
+      bins = [Float](unsafeUninitializedCapacity: plane) { bins, binCount in
+        values = [Float](unsafeUninitializedCapacity: plane) { values, valueCount in
+          let shared = UncheckedSendable((colours, bins, values))
+          Parallel.forEachRange(height, minimumChunk: 8) { rows in
+            let (colours, bins, values) = shared.value
+            for y in rows {
+              wnet_hole_fill_planes(
+                guide.pixels, Int32(channels), disparity.pixels, Int32(width), Int32(height),
+                Int32(radius), Int32(y), colours.baseAddress!, bins.baseAddress!,
+                values.baseAddress!)
+            }
+          }
+          valueCount = plane
+        }
+        binCount = plane
+      }
+      count = 3 * plane
+    }
+    let negativeScale = -1 / (2 * sigmaColour * sigmaColour)
+    let constants = WeightedMedianFilter.kernelWeightConstants
+    let votes = (2 * (radius / step) + 1) * (2 * (radius / step) + 1)
+    var output = disparity
+    var filledPerRow = [Int](repeating: 0, count: height)
+    output.pixels.withUnsafeMutableBufferPointer { out in
+      filledPerRow.withUnsafeMutableBufferPointer { filled in
+        right.pixels.withUnsafeBufferPointer { rightMap in
+          let shared = UncheckedSendable((out, filled, rightMap))
+          let fill = self
+          // Holes gather in parts of the image: rows to the threads in interleaved bands.
+          Parallel.forEachInterleavedBand(height, band: 4) { rows in
+            let (out, filled, rightMap) = shared.value
+            var weights = [Float](repeating: 0, count: 16 * votes)
+            var proposals = [Float](repeating: 0, count: width)
+            var columns = [Int32](repeating: 0, count: width)
+            for y in rows {
+              let proposed = wnet_hole_fill_row(
+                colours, Int32(channels), bins, values, Int32(width), Int32(height), Int32(y),
+                Int32(fill.radius), Int32(fill.step), negativeScale, fill.minimumWeight,
+                constants, Int32(lanes), &weights, &columns, &proposals)
+              var count = 0
+              for k in 0..<proposed {
+                let (x, m) = (Int(columns[k]), proposals[k])
+                guard
+                  LeftRightConsistency.disagreement(
+                    m, x: x, direction: -1, other: rightMap.baseAddress! + y * width,
+                    width: width) <= maximumDifference
+                else { continue }
+                out[y * width + x] = m
+                count += 1
+              }
+              filled[y] = count
             }
           }
         }
