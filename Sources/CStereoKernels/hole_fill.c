@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -33,26 +34,30 @@
 DEFINE_FILL_WEIGHT(fill_weight8, "avx2,fma", __m256, __m256i, _mm256, si256, 256)
 DEFINE_FILL_WEIGHT(fill_weight16, "avx512f", __m512, __m512i, _mm512, si512, 512)
 
-// One block of LANES pixels (padded index `centre` for the first):
-// - votes: each known vote's weight to weights[k * LANES] (0 for unknown votes and the
-//   padding), k in scan order; total[l] = their sum in scan order, lowest[l] = the smallest
-//   known bin (INFINITY if none).
-// - bin: for the lanes' current bins `current`, the sums of the weights `inBin` and of
-//   fma(w, d, .) `moment` over the votes in that bin, in scan order, and `next`, the smallest
-//   bin above it (INFINITY if none).
-#define DEFINE_FILL_BLOCK(VOTES, BIN, TARGET, VEC, P, BITS, WEIGHT) \
-  static __attribute__((target(TARGET))) void VOTES( \
+// One block of LANES pixels (padded index `centre` for the first; `holes`, the lanes to propose
+// for), as the Swift path computes each of them:
+// 1. the votes: each known vote's weight to weights[k * LANES] (0 for unknown votes and the
+//    padding), k in scan order; W = their sum in scan order; the smallest known bin;
+// 2. the known bins in ascending order: each bin's weight and fma(w, d, .) moment over its votes
+//    in scan order, added to a running sum; the first bin whose running sum reaches W / 2 and
+//    that holds weight gives m = moment / weight.
+// proposals[l] = m for the lanes that have one (W >= w_min, W > 0), NaN for the others.
+#define DEFINE_FILL_BLOCK(NAME, TARGET, VEC, P, BITS, WEIGHT, MASK, MASK_AND, MASK_ANDNOT, \
+                          MASK_OF, MASK_ANY, BLEND, FROM_INT) \
+  static __attribute__((target(TARGET))) void NAME( \
     const float *red, const float *green, const float *blue, int channels, const float *bins, \
-    long stride, int height, int row, long centre, int reach, int step, float negativeScale, \
-    const float *constants, float *weights, float *total, float *lowest) { \
+    const float *values, long stride, int height, int row, long centre, int reach, int step, \
+    float negativeScale, float minimumWeight, const float *constants, MASK holes, \
+    float *weights, float *proposals) { \
     const int lanes = BITS / 32; \
     VEC t = P##_setzero_ps(), low = P##_set1_ps(INFINITY); \
     const VEC cr = P##_loadu_ps(red + centre), cg = P##_loadu_ps(green + centre); \
     const VEC cb = P##_loadu_ps(blue + centre), scale = P##_set1_ps(negativeScale); \
     const VEC zero = P##_setzero_ps(), none = P##_set1_ps(INFINITY); \
-    for (int i = -reach; i <= reach; i++) { \
-      int v = row + i * step; \
-      if (v < 0 || v >= height) continue; \
+    int first = -reach, last = reach; \
+    while (row + first * step < 0) first++; \
+    while (row + last * step >= height) last--; \
+    for (int i = first; i <= last; i++) { \
       long line = centre + (long)(i * step) * stride; \
       float *rowWeights = weights + (long)(i + reach) * (2 * reach + 1) * lanes; \
       for (int j = -reach; j <= reach; j++) { \
@@ -73,37 +78,114 @@ DEFINE_FILL_WEIGHT(fill_weight16, "avx512f", __m512, __m512i, _mm512, si512, 512
         low = P##_min_ps(low, CHOOSE_##BITS(bin, none, bin, zero, _CMP_GE_OQ)); \
       } \
     } \
-    P##_storeu_ps(total, t); \
-    P##_storeu_ps(lowest, low); \
-  } \
-  static __attribute__((target(TARGET))) void BIN( \
-    const float *bins, const float *values, long stride, int height, int row, long centre, \
-    int reach, int step, const float *weights, const float *current, float *inBin, \
-    float *moment, float *next) { \
-    const int lanes = BITS / 32; \
-    const VEC cur = P##_loadu_ps(current), none = P##_set1_ps(INFINITY); \
-    VEC sum = P##_setzero_ps(), m = P##_setzero_ps(), above = none; \
-    for (int i = -reach; i <= reach; i++) { \
-      int v = row + i * step; \
-      if (v < 0 || v >= height) continue; \
-      long line = centre + (long)(i * step) * stride; \
-      const float *rowWeights = weights + (long)(i + reach) * (2 * reach + 1) * lanes; \
-      for (int j = -reach; j <= reach; j++) { \
-        long other = line + j * step; \
-        VEC bin = P##_loadu_ps(bins + other); \
-        VEC w = KEEP_##BITS(P##_loadu_ps(rowWeights + (j + reach) * lanes), bin, cur, _CMP_EQ_OQ); \
-        sum = P##_add_ps(sum, w); \
-        m = P##_fmadd_ps(w, P##_loadu_ps(values + other), m); \
-        above = P##_min_ps(above, CHOOSE_##BITS(bin, none, bin, cur, _CMP_GT_OQ)); \
+    const VEC half = P##_div_ps(t, P##_set1_ps(2)); \
+    VEC proposal = P##_set1_ps(NAN), sum = zero, current = low; \
+    MASK active = MASK_AND(MASK_AND(holes, MASK_OF(t, P##_set1_ps(minimumWeight), _CMP_GE_OQ)), \
+                           MASK_OF(t, zero, _CMP_GT_OQ)); \
+    while (MASK_ANY(active)) { \
+      VEC inBin = zero, moment = zero, next = none; \
+      for (int i = first; i <= last; i++) { \
+        long line = centre + (long)(i * step) * stride; \
+        const float *rowWeights = weights + (long)(i + reach) * (2 * reach + 1) * lanes; \
+        for (int j = -reach; j <= reach; j++) { \
+          long other = line + j * step; \
+          VEC bin = P##_loadu_ps(bins + other); \
+          VEC w = KEEP_##BITS(P##_loadu_ps(rowWeights + (j + reach) * lanes), bin, current, \
+                              _CMP_EQ_OQ); \
+          inBin = P##_add_ps(inBin, w); \
+          moment = P##_fmadd_ps(w, P##_loadu_ps(values + other), moment); \
+          next = P##_min_ps(next, CHOOSE_##BITS(bin, none, bin, current, _CMP_GT_OQ)); \
+        } \
       } \
+      sum = P##_add_ps(sum, inBin); \
+      MASK hit = MASK_AND(MASK_AND(active, MASK_OF(sum, half, _CMP_GE_OQ)), \
+                          MASK_OF(inBin, zero, _CMP_GT_OQ)); \
+      proposal = BLEND(hit, proposal, P##_div_ps(moment, inBin)); \
+      active = MASK_AND(MASK_ANDNOT(hit, active), MASK_OF(next, none, _CMP_NEQ_OQ)); \
+      current = next; \
     } \
-    P##_storeu_ps(inBin, sum); \
-    P##_storeu_ps(moment, m); \
-    P##_storeu_ps(next, above); \
+    P##_storeu_ps(proposals, proposal); \
   }
 
-DEFINE_FILL_BLOCK(fill_votes8, fill_bin8, "avx2,fma", __m256, _mm256, 256, fill_weight8)
-DEFINE_FILL_BLOCK(fill_votes16, fill_bin16, "avx512f", __m512, _mm512, 512, fill_weight16)
+// Lane masks: __m256 of all-ones lanes (AVX2), __mmask16 (AVX-512).
+#define MASK_256 __m256
+#define AND_256(a, b) _mm256_and_ps((a), (b))
+#define ANDNOT_256(a, b) _mm256_andnot_ps((a), (b))
+#define OF_256(a, b, pred) _mm256_cmp_ps((a), (b), (pred))
+#define ANY_256(m) (_mm256_movemask_ps(m) != 0)
+#define BLEND_256(m, no, yes) _mm256_blendv_ps((no), (yes), (m))
+#define MASK_512 __mmask16
+#define AND_512(a, b) ((__mmask16)((a) & (b)))
+#define ANDNOT_512(a, b) ((__mmask16)(~(a) & (b)))
+#define OF_512(a, b, pred) _mm512_cmp_ps_mask((a), (b), (pred))
+#define ANY_512(m) ((m) != 0)
+#define BLEND_512(m, no, yes) _mm512_mask_mov_ps((no), (m), (yes))
+
+DEFINE_FILL_BLOCK(fill_block8, "avx2,fma", __m256, _mm256, 256, fill_weight8, MASK_256, AND_256,
+                  ANDNOT_256, OF_256, ANY_256, BLEND_256, 0)
+DEFINE_FILL_BLOCK(fill_block16, "avx512f", __m512, _mm512, 512, fill_weight16, MASK_512,
+                  AND_512, ANDNOT_512, OF_512, ANY_512, BLEND_512, 0)
+
+// The holes among `count` lanes from `bins` (unknown: bin -1), as a lane mask.
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256 holes8(
+  const float *bins, int count) {
+  const __m256 index = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_and_ps(
+    _mm256_cmp_ps(_mm256_loadu_ps(bins), _mm256_setzero_ps(), _CMP_LT_OQ),
+    _mm256_cmp_ps(index, _mm256_set1_ps((float)count), _CMP_LT_OQ));
+}
+
+static inline __attribute__((always_inline, target("avx512f"))) __mmask16 holes16(
+  const float *bins, int count) {
+  __mmask16 inside = (__mmask16)(count >= 16 ? 0xFFFF : (1u << count) - 1);
+  return _mm512_mask_cmp_ps_mask(inside, _mm512_loadu_ps(bins), _mm512_setzero_ps(), _CMP_LT_OQ);
+}
+
+static __attribute__((target("avx2,fma"))) long fill_row8(
+  const float *red, const float *green, const float *blue, int channels, const float *bins,
+  const float *values, long stride, int width, int height, int row, long first, int reach,
+  int step, float negativeScale, float minimumWeight, const float *constants, float *weights,
+  int *columns, float *proposals) {
+  long proposed = 0;
+  for (int x0 = 0; x0 < width; x0 += 8) {
+    __m256 holes = holes8(bins + first + x0, width - x0);
+    if (!_mm256_movemask_ps(holes)) continue;
+    float block[8];
+    fill_block8(
+      red, green, blue, channels, bins, values, stride, height, row, first + x0, reach, step,
+      negativeScale, minimumWeight, constants, holes, weights, block);
+    for (int l = 0; l < 8; l++) {
+      if (block[l] == block[l]) {
+        columns[proposed] = x0 + l;
+        proposals[proposed++] = block[l];
+      }
+    }
+  }
+  return proposed;
+}
+
+static __attribute__((target("avx512f"))) long fill_row16(
+  const float *red, const float *green, const float *blue, int channels, const float *bins,
+  const float *values, long stride, int width, int height, int row, long first, int reach,
+  int step, float negativeScale, float minimumWeight, const float *constants, float *weights,
+  int *columns, float *proposals) {
+  long proposed = 0;
+  for (int x0 = 0; x0 < width; x0 += 16) {
+    __mmask16 holes = holes16(bins + first + x0, width - x0);
+    if (!holes) continue;
+    float block[16];
+    fill_block16(
+      red, green, blue, channels, bins, values, stride, height, row, first + x0, reach, step,
+      negativeScale, minimumWeight, constants, holes, weights, block);
+    for (int l = 0; l < 16; l++) {
+      if (block[l] == block[l]) {
+        columns[proposed] = x0 + l;
+        proposals[proposed++] = block[l];
+      }
+    }
+  }
+  return proposed;
+}
 
 __attribute__((target("avx2,fma"))) long wnet_hole_fill_row(
   const float *colours, int channels, const float *bins, const float *values, int width,
@@ -111,55 +193,17 @@ __attribute__((target("avx2,fma"))) long wnet_hole_fill_row(
   const float *constants, int lanes, float *weights, int *columns, float *proposals) {
   const long stride = wnet_hole_fill_stride(width, radius), plane = stride * height;
   const float *red = colours, *green = colours + plane, *blue = colours + 2 * plane;
-  const int reach = radius / step;
   const long first = (long)row * stride + radius;
-  long proposed = 0;
-  if (lanes != 16) lanes = 8;
-  for (int x0 = 0; x0 < width; x0 += lanes) {
-    int count = width - x0 < lanes ? width - x0 : lanes, any = 0;
-    int active[16];
-    for (int l = 0; l < lanes; l++) {
-      // A hole: unknown here (its bin is -1; the padding past the width is never a hole).
-      active[l] = l < count && bins[first + x0 + l] < 0;
-      any |= active[l];
-    }
-    if (!any) continue;
-    long centre = first + x0;
-    float total[16], lowest[16], current[16], inBin[16], moment[16], next[16], sum[16];
-    (lanes == 16 ? fill_votes16 : fill_votes8)(
-      red, green, blue, channels, bins, stride, height, row, centre, reach, step, negativeScale,
-      constants, weights, total, lowest);
-    int left = 0;
-    for (int l = 0; l < lanes; l++) {
-      // No proposal without support (W < w_min, or no weight at all).
-      active[l] = active[l] && total[l] >= minimumWeight && total[l] > 0;
-      current[l] = lowest[l];
-      sum[l] = 0;
-      left += active[l];
-    }
-    // The known bins in ascending order, each summed over the votes in scan order; the first
-    // whose running sum reaches half the total (and holds weight) is the median bin.
-    while (left > 0) {
-      (lanes == 16 ? fill_bin16 : fill_bin8)(
-        bins, values, stride, height, row, centre, reach, step, weights, current, inBin, moment,
-        next);
-      for (int l = 0; l < lanes; l++) {
-        if (!active[l]) continue;
-        sum[l] += inBin[l];
-        if (sum[l] >= total[l] / 2 && inBin[l] > 0) {
-          columns[proposed] = x0 + l;
-          proposals[proposed++] = moment[l] / inBin[l];
-          active[l] = 0;
-          left--;
-        } else if (next[l] == INFINITY) {
-          active[l] = 0;
-          left--;
-        }
-        current[l] = next[l];
-      }
-    }
-  }
-  return proposed;
+  return (lanes == 16 ? fill_row16 : fill_row8)(
+    red, green, blue, channels, bins, values, stride, width, height, row, first, radius / step,
+    step, negativeScale, minimumWeight, constants, weights, columns, proposals);
+}
+
+// One channel of a row of the guide (every `channels`-th value from `source`) into a plane.
+// Inlined with a constant `channels`, so that the compiler vectorises the strided loads.
+static inline __attribute__((always_inline, target("avx2,fma"))) void channel_row(
+  const float *source, int channels, int width, float *target) {
+  for (int x = 0; x < width; x++) target[x] = source[(long)x * channels];
 }
 
 __attribute__((target("avx2,fma"))) void wnet_hole_fill_planes(
@@ -167,22 +211,31 @@ __attribute__((target("avx2,fma"))) void wnet_hole_fill_planes(
   int row, float *colours, float *bins, float *values) {
   const long stride = wnet_hole_fill_stride(width, radius), plane = stride * height;
   const long padded = (long)row * stride, pixel = (long)row * width;
-  for (long x = 0; x < stride; x++) {
-    long u = x - radius;
-    int inside = u >= 0 && u < width;
-    for (int c = 0; c < 3; c++) {
-      colours[c * plane + padded + x] =
-        inside ? guide[(pixel + u) * channels + (channels == 3 ? c : 0)] : 0;
-    }
-    float d = inside ? disparity[pixel + u] : NAN;
-    if (isfinite(d)) {
-      float bin = floorf(d + 0.5f);
-      bins[padded + x] = bin < 0 ? 0 : bin > 65535 ? 65535 : bin;
-      values[padded + x] = d;
+  const long tail = stride - radius - width;
+  for (int c = 0; c < 3; c++) {
+    float *target = colours + c * plane + padded;
+    memset(target, 0, sizeof(float) * radius);
+    memset(target + radius + width, 0, sizeof(float) * tail);
+    if (channels == 3) {
+      channel_row(guide + pixel * 3 + c, 3, width, target + radius);
     } else {
-      bins[padded + x] = -1;
-      values[padded + x] = 0;
+      channel_row(guide + pixel, 1, width, target + radius);
     }
+  }
+  float *binRow = bins + padded, *valueRow = values + padded;
+  for (long x = 0; x < stride; x++) {
+    if (x == radius) x += width;
+    valueRow[x] = 0;
+    binRow[x] = -1;
+  }
+  const float *map = disparity + pixel;
+  for (int x = 0; x < width; x++) {
+    float d = map[x];
+    int known = fabsf(d) < INFINITY;
+    float bin = floorf(d + 0.5f);
+    bin = bin < 0 ? 0 : bin > 65535 ? 65535 : bin;
+    binRow[radius + x] = known ? bin : -1;
+    valueRow[radius + x] = known ? d : 0;
   }
 }
 

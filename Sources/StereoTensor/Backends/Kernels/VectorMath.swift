@@ -72,8 +72,9 @@ public enum VectorMath {
 
   /// `eˣ` for `x ≤ 0` (softmax's `x − max x`): ``exp(_:)-(Float)`` without the overflow and NaN
   /// handling, half its instructions; equal to it bit for bit for `x ≤ 0`. Below
-  /// ``ExpConstants/lowerLimit`` the result is 0.
-  @inline(__always)
+  /// ``ExpConstants/lowerLimit`` the result is 0. Inlinable: its callers in other modules run
+  /// it once per candidate of every pixel.
+  @inlinable @inline(__always)
   public static func expOfNonPositive(_ x: Float) -> Float {
     let lower = ExpConstants.lowerLimit
     let clamped = x < lower ? lower : x
