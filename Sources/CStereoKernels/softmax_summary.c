@@ -34,35 +34,89 @@ static inline __attribute__((always_inline, target("avx2,fma"))) __m256 exp_of_n
   return _mm256_andnot_ps(_mm256_cmp_ps(x, lower, _CMP_LT_OQ), result);
 }
 
+// The transpose of eight pixels' `count` (1...8) values (`count` vectors read in a row):
+// candidate j of lane l is value count * l + j, element (count * l + j) % 8 of vector
+// (count * l + j) / 8.
+struct transpose {
+  int index[8][8][8], take[8][8][8];
+};
+
+static void transpose_tables(int count, struct transpose *tables) {
+  for (int j = 0; j < count; j++) {
+    for (int m = 0; m < count; m++) {
+      for (int l = 0; l < 8; l++) {
+        int e = count * l + j;
+        tables->index[j][m][l] = e % 8;
+        tables->take[j][m][l] = e / 8 == m ? -1 : 0;
+      }
+    }
+  }
+}
+
+// v[j] = candidate j of the eight pixels whose `count` values start at `block`.
+static inline __attribute__((always_inline, target("avx2,fma"))) void load_candidates(
+  const float *block, int count, const struct transpose *tables, __m256 v[8]) {
+  __m256 a[8];
+  for (int m = 0; m < count; m++) a[m] = _mm256_loadu_ps(block + 8 * m);
+  for (int j = 0; j < count; j++) {
+    v[j] = _mm256_setzero_ps();
+    for (int m = 0; m < count; m++) {
+      __m256 moved = _mm256_permutevar8x32_ps(
+        a[m], _mm256_loadu_si256((const __m256i *)tables->index[j][m]));
+      v[j] = _mm256_blendv_ps(
+        v[j], moved, _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)tables->take[j][m])));
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) long wnet_local_expected8(
+  const float *logits, int count, long pixels, const float *base, float first, int radius,
+  const float *constants, float *disparity) {
+  if (count < 1 || count > 8) return 0;
+  long pixel = 0;
+  struct transpose tables;
+  transpose_tables(count, &tables);
+  const __m256 zero = _mm256_setzero_ps(), reach = _mm256_set1_ps((float)radius);
+  for (; pixel + 8 <= pixels; pixel += 8) {
+    __m256 v[8];
+    load_candidates(logits + pixel * count, count, &tables, v);
+    // The first largest candidate: a later one replaces it only if strictly larger.
+    __m256 best = zero, peakLogit = v[0];
+    for (int j = 1; j < count; j++) {
+      __m256 larger = _mm256_cmp_ps(v[j], peakLogit, _CMP_GT_OQ);
+      best = _mm256_blendv_ps(best, _mm256_set1_ps((float)j), larger);
+      peakLogit = _mm256_blendv_ps(peakLogit, v[j], larger);
+    }
+    // Candidates within the radius of the best, in ascending order; the others add 0.
+    __m256 sum = zero, weighted = zero;
+    for (int j = 0; j < count; j++) {
+      __m256 k = _mm256_set1_ps((float)j);
+      __m256 distance = _mm256_max_ps(_mm256_sub_ps(k, best), _mm256_sub_ps(best, k));
+      __m256 e = _mm256_and_ps(
+        exp_of_non_positive(_mm256_sub_ps(v[j], peakLogit), constants),
+        _mm256_cmp_ps(distance, reach, _CMP_LE_OQ));
+      sum = _mm256_add_ps(sum, e);
+      weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, k));
+    }
+    __m256 expected = _mm256_add_ps(_mm256_set1_ps(first), _mm256_div_ps(weighted, sum));
+    expected = _mm256_add_ps(expected, base ? _mm256_loadu_ps(base + pixel) : zero);
+    _mm256_storeu_ps(disparity + pixel, expected);
+  }
+  return pixel;
+}
+
 __attribute__((target("avx2,fma"))) long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence) {
   if (count < 1 || count > 8) return 0;
   long pixel = 0;
-  // The transpose of eight pixels' `count` values (`count` vectors read in a row): candidate j
-  // of lane l is value count * l + j, element (count * l + j) % 8 of vector (count * l + j) / 8.
-  int index[8][8][8], take[8][8][8];
-  for (int j = 0; j < count; j++) {
-    for (int m = 0; m < count; m++) {
-      for (int l = 0; l < 8; l++) {
-        int e = count * l + j;
-        index[j][m][l] = e % 8;
-        take[j][m][l] = e / 8 == m ? -1 : 0;
-      }
-    }
-  }
+  struct transpose tables;
+  transpose_tables(count, &tables);
   for (; pixel + 8 <= pixels; pixel += 8) {
-    const float *block = logits + pixel * count;
-    __m256 a[8], v[8];
-    for (int m = 0; m < count; m++) a[m] = _mm256_loadu_ps(block + 8 * m);
+    __m256 v[8];
+    load_candidates(logits + pixel * count, count, &tables, v);
     __m256 peakLogit = _mm256_set1_ps(-3.40282347e+38f);
     for (int j = 0; j < count; j++) {
-      v[j] = _mm256_setzero_ps();
-      for (int m = 0; m < count; m++) {
-        __m256 moved = _mm256_permutevar8x32_ps(a[m], _mm256_loadu_si256((__m256i *)index[j][m]));
-        v[j] = _mm256_blendv_ps(
-          v[j], moved, _mm256_castsi256_ps(_mm256_loadu_si256((__m256i *)take[j][m])));
-      }
       // v > peak ? v : peak
       peakLogit = _mm256_max_ps(v[j], peakLogit);
     }

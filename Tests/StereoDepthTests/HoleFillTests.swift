@@ -204,18 +204,24 @@ struct HoleFillTests {
     let right = Image(
       width: width, height: height, channels: 1,
       pixels: (0..<(width * height)).map { _ in Float.random(in: 0..<1, using: &generator) * 13 })
+    // One colour everywhere too: every vote weighs 1, so running sums meet W/2 exactly.
+    let flat = Image(
+      width: width, height: height, channels: channels,
+      pixels: [Float](repeating: 0.25, count: width * height * channels))
     let fill = HoleFill(radius: radius, step: step, minimumWeight: 0.5)
-    let swift = fill.apply(
-      to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: nil)
-    #expect(swift.filled > 0)
-    for lane in lanes {
-      let kernel = fill.apply(
-        to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: lane)
-      #expect(kernel.filled == swift.filled)
-      #expect(
-        zip(kernel.disparity.pixels, swift.disparity.pixels).allSatisfy {
-          $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN)
-        })
+    for guide in [guide, flat] {
+      let swift = fill.apply(
+        to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: nil)
+      #expect(swift.filled > 0)
+      for lane in lanes {
+        let kernel = fill.apply(
+          to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: lane)
+        #expect(kernel.filled == swift.filled)
+        #expect(
+          zip(kernel.disparity.pixels, swift.disparity.pixels).allSatisfy {
+            $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN)
+          })
+      }
     }
   }
 

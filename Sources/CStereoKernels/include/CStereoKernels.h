@@ -92,6 +92,21 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// DisparityConfidence.localExpectedDisparity of `count` (1...8) candidates per pixel, eight
+/// pixels per vector (AVX2 + FMA), for the first multiple of eight of `pixels`; returns how many
+/// it wrote (the caller finishes the rest):
+///
+///     k* = the first largest x_k,  e_k = exp(x_k - x_k*) for |k - k*| <= radius, else 0
+///     disparity = (first + (sum k e_k) / (sum e_k)) + (base or 0)
+///
+/// sums in ascending k, the exponential as wnet_softmax_summary8's: the same bits as the Swift
+/// path.
+///
+/// - logits: `[pixels, count]`; base: `[pixels]` or NULL.
+long wnet_local_expected8(
+  const float *logits, int count, long pixels, const float *base, float first, int radius,
+  const float *constants, float *disparity);
+
 /// WeightedMedianFilter's extremes along a row: for each x, the smallest and largest bin >= 0
 /// among the votes `x + step * j`, `|step * j| <= radius` (INFINITY and -1 where none is),
 /// `width` of each.

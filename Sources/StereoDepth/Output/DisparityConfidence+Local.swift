@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import Foundation
 import StereoTensor
 
@@ -11,7 +12,9 @@ extension DisparityConfidence {
   ///
   /// Where the distribution has two peaks (an object edge, a repetitive texture), the plain
   /// expectation lands between them; this one stays on the higher peak. One pass per pixel, the
-  /// pixels split between threads.
+  /// pixels split between threads; with `vectorized` and at most eight candidates (the offsets
+  /// of a refinement scale), eight pixels per vector in C (`wnet_local_expected8`,
+  /// ``VectorKernels``): the same operations, so the same bits.
   ///
   /// - Parameters:
   ///   - logits: `[N, H, W, K]`.
@@ -21,6 +24,16 @@ extension DisparityConfidence {
   /// - Returns: `[N, H, W, 1]`.
   public static func localExpectedDisparity(
     logits: Tensor, minimumDisparity: Int, radius: Int, base: Tensor? = nil
+  ) -> Tensor {
+    localExpectedDisparity(
+      logits: logits, minimumDisparity: minimumDisparity, radius: radius, base: base,
+      vectorized: VectorKernels.available)
+  }
+
+  /// ``localExpectedDisparity(logits:minimumDisparity:radius:base:)`` through its C kernel
+  /// (`vectorized`, where `K ≤ 8`) or in Swift alone.
+  package static func localExpectedDisparity(
+    logits: Tensor, minimumDisparity: Int, radius: Int, base: Tensor?, vectorized: Bool
   ) -> Tensor {
     precondition(radius >= 0, "DisparityConfidence: a negative window radius \(radius)")
     let (n, h, w, k) = logits.nhwc("DisparityConfidence.localExpectedDisparity")
@@ -33,7 +46,15 @@ extension DisparityConfidence {
     let first = Float(minimumDisparity)
     Parallel.forEachRange(n * h * w, minimumChunk: 4096) { pixels in
       let (values, offsets, output) = pointers.value
-      for pixel in pixels {
+      var start = pixels.lowerBound
+      if vectorized && k <= 8 {
+        start += VectorKernels.expConstants.withUnsafeBufferPointer { constants in
+          wnet_local_expected8(
+            values + start * k, Int32(k), pixels.count, offsets.map { $0 + start }, first,
+            Int32(Swift.min(radius, Int(Int32.max))), constants.baseAddress, output + start)
+        }
+      }
+      for pixel in start..<pixels.upperBound {
         let row = values + pixel * k
         var best = 0
         for candidate in 1..<k where row[candidate] > row[best] { best = candidate }
