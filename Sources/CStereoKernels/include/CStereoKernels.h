@@ -92,6 +92,20 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// One row of Kernels.correlation's forward (AVX2 + FMA, where `wnet_narrow_conv3x3_available`):
+///
+///     output[x, k] = (sum_c features[x, c] * planes[c * length + t(x) + k]) * scale
+///
+/// with `t(x) = (reversed ? width - 1 - x : x) + firstTap`, the channel sum in ascending `c` from
+/// 0, unfused: the Swift path's bits.
+///
+/// - planes: the target row as `channels` planes of `length` floats (Kernels.CorrelationGeometry),
+///   zero-padded so that every lane of `ceil(candidateCount / 8) * 8` taps is inside.
+/// - features: `[width, channels]`; output: `[width, candidateCount]`.
+void wnet_correlation_row(
+  const float *planes, long length, const float *features, int width, int channels,
+  int candidateCount, int reversed, long firstTap, float scale, float *output);
+
 /// DisparityConfidence.localExpectedDisparity of `count` (1...8) candidates per pixel, eight
 /// pixels per vector (AVX2 + FMA), for the first multiple of eight of `pixels`; returns how many
 /// it wrote (the caller finishes the rest):

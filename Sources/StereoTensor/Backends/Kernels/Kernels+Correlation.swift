@@ -1,3 +1,5 @@
+internal import CStereoKernels
+
 /// The fused correlation (cost volume) of two feature maps, forward and backward.
 ///
 /// Both directions work one image row at a time (the shift is along x only), so threads take
@@ -61,6 +63,9 @@ extension Kernels {
     }
   }
 
+  /// Whether this CPU runs `wnet_correlation_row` (AVX2 and FMA).
+  static let correlationKernelAvailable = wnet_narrow_conv3x3_available() != 0
+
   /// `out[n, y, x, k] = (1/C) Σ_c reference[n, y, x, c] · target[n, y, x + σ·d_k, c]`, 0 where
   /// `x + σ·d_k` is outside the row; σ = −1 when `reversed` (the left view), +1 otherwise.
   ///
@@ -70,9 +75,12 @@ extension Kernels {
   ///   - minimumDisparity: `d_0`.
   ///   - candidateCount: `D`.
   ///   - reversed: Whether taps are at `x − d_k` (the left view) rather than `x + d_k`.
+  ///   - vectorized: Through `wnet_correlation_row` (AVX2, four pixels at a time: the same
+  ///     operations per score, so the same bits), or in Swift alone.
   /// - Returns: `[N, H, W, D]`.
   static func correlation(
-    reference: Tensor, target: Tensor, minimumDisparity: Int, candidateCount: Int, reversed: Bool
+    reference: Tensor, target: Tensor, minimumDisparity: Int, candidateCount: Int, reversed: Bool,
+    vectorized: Bool = correlationKernelAvailable
   ) -> Tensor {
     let (n, h, w, c) = (
       reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3]
@@ -93,6 +101,13 @@ extension Kernels {
       planes.initialize(repeating: 0, count: length * c)  // the padding stays zero
       for row in rows {
         geometry.fillPlanes(planes, from: targetBase + row * w * c)
+        if vectorized {
+          wnet_correlation_row(
+            planes, length, referenceBase + row * w * c, Int32(w), Int32(c), Int32(d),
+            reversed ? 1 : 0, geometry.minimumDisparity + geometry.before, scale,
+            outputBase + row * w * d)
+          continue
+        }
         for x in 0..<w {
           let features = referenceBase + (row * w + x) * c
           let taps = planes + geometry.base(x)
