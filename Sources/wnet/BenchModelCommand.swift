@@ -85,8 +85,8 @@ extension WNetCommand {
     @Flag(help: .hidden)
     var weightedMedian = false
 
-    @Flag(help: "With --marked: as 'wnet infer --fill-holes'.")
-    var fillHoles = false
+    @Flag(inversion: .prefixedNo, help: "With --marked: as 'wnet infer --fill-holes' (on by default).")
+    var fillHoles: Bool?
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
     var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
@@ -117,7 +117,7 @@ extension WNetCommand {
         }
       }
       if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
-      guard !fillHoles || marked else {
+      guard fillHoles != true || marked else {
         throw ValidationError("'--fill-holes' fills the marked map: add '--marked'.")
       }
       guard !(weightedMedian || median == .full) || marked else {
@@ -155,7 +155,7 @@ extension WNetCommand {
         marked
         ? InvalidPixelRule(
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-          holes: fillHoles ? .standard : nil)
+          holes: fillHoles ?? true ? .standard : nil)
         : nil
       let benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,

@@ -75,7 +75,7 @@ extension WNetCommand {
           "'--method sgbm' does not take '--predictions', '--adapt', '--confidence' or '--upscale'."
         )
       }
-      if invalid.fillHoles && (classic.method == .sgbm || predictions != nil) {
+      if invalid.fillHoles == true && (classic.method == .sgbm || predictions != nil) {
         throw ValidationError(
           "'--fill-holes' fills the model's marked map: not with '--method sgbm' or "
             + "'--predictions'.")

@@ -155,7 +155,7 @@ extension WNetCommand {
           "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
             + "'--fill'.")
       }
-      if invalid.fillHoles && (video != nil || stream || classic.method == .sgbm) {
+      if invalid.fillHoles == true && (video != nil || stream || classic.method == .sgbm) {
         throw ValidationError(
           "'--fill-holes' fills the network's marked map: not with '--video', '--stream' (always "
             + "dense) or '--method sgbm'.")

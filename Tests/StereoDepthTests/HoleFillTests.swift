@@ -239,6 +239,7 @@ struct HoleFillTests {
       rightDisparity: Self.row([1.1, 1.1, 3, 3, 3, 3, 3]))
     #expect(count == 6)
     #expect(abs(marked.pixels[2] - 1.1) < 1e-6 && marked.pixels[3] == .infinity)
-    #expect(InvalidPixelRule.standard.holes == nil)
+    #expect(InvalidPixelRule.standard.holes == .standard)
+    #expect(HoleFill.standard == HoleFill(radius: 8, step: 4, sigmaColour: 0.1, minimumWeight: 2))
   }
 }

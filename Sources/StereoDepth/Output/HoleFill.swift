@@ -28,9 +28,12 @@ import StereoTensor
 /// then columns of the window) in single precision.
 ///
 /// Chosen on the proxy set with occlusion proxies (docs/RUNS.md, "A proxy set that sees
-/// occlusions"): pooled bad-3 5.08 → 4.95%; on the evaluation sets mean bad-3 9.09 → 8.84%. About
-/// 22 ms at 640×480 in plain Swift, so it is an option (`wnet infer --fill-holes`), not the
-/// default.
+/// occlusions" and "A fill with fewer votes, in a kernel"): pooled bad-3 5.08 → 4.97% with
+/// ``standard`` (radius 8, every fourth row and column: 25 votes). On CPUs with AVX2 a C kernel
+/// (`wnet_hole_fill_row`, eight or, with AVX-512, sixteen holes per vector) computes the same
+/// sums in the same order, so the same bits; the Swift path is its fallback and oracle. About
+/// 2 ms at 640×480 with AVX-512, so the marked map fills its holes by default
+/// (``InvalidPixelRule/standard``).
 public struct HoleFill: Sendable, Equatable {
   /// `r`: the window's half side in pixels.
   public var radius: Int
@@ -41,8 +44,8 @@ public struct HoleFill: Sendable, Equatable {
   /// `w_min`: the smallest total weight of a proposal's votes.
   public var minimumWeight: Float
 
-  /// Radius 9, every second row and column, `σ = 0.1`, `w_min = 2` (docs/RUNS.md, "Holes filled
-  /// from their neighbours").
+  /// Radius 8, every fourth row and column (25 votes), `σ = 0.1`, `w_min = 2` (docs/RUNS.md, "A
+  /// fill with fewer votes, in a kernel").
   public static let standard = HoleFill()
 
   /// Creates a fill; see the type's formulas.

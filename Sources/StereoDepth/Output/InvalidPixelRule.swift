@@ -25,9 +25,9 @@ import StereoTensor
 /// ``WeightedMedianFilter/edges``) the kept pixels near depth edges go through a weighted median
 /// guided by the left view (``WeightedMedianFilter``): those more than 1 px from the median of
 /// the neighbours with their colour take that median, which moves the foreground spread over the
-/// background at depth edges back onto its surface. With ``holes`` (off by default), the unknown
-/// pixels last take the colour-weighted median of the kept disparities around them where the
-/// right view agrees with it (``HoleFill``).
+/// background at depth edges back onto its surface. Last (``holes``; by default
+/// ``HoleFill/standard``), the unknown pixels take the colour-weighted median of the kept
+/// disparities around them where the right view agrees with it (``HoleFill``).
 /// Invalid pixels become `+∞` in the disparity (PFM `inf`, KITTI PNG 0, black, no depth, no
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
@@ -42,8 +42,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// default), or `nil` for none.
   public var median: WeightedMedianFilter?
   /// The fill of the unknown pixels applied last (``HoleFill``: the colour-weighted median of
-  /// the kept disparities around each, kept where the right view agrees with it within `τ`), or
-  /// `nil` for none (the default).
+  /// the kept disparities around each, kept where the right view agrees with it within `τ`;
+  /// ``HoleFill/standard`` by default), or `nil` for none.
   public var holes: HoleFill?
   /// How many scales before the left view's the right view's estimate `d_R` ends (0: the same
   /// scale), up-sampled: a coarse-to-fine network then skips the right view's finest
@@ -53,7 +53,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public var rightViewScalesDropped: Int
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
-  /// weighted median at depth edges, the right view's estimate one scale coarser.
+  /// weighted median at depth edges, the right view's estimate one scale coarser, the holes
+  /// filled.
   public static let standard = InvalidPixelRule()
 
   /// Creates a rule.
@@ -68,7 +69,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
-    rightViewScalesDropped: Int = 1, holes: HoleFill? = nil
+    rightViewScalesDropped: Int = 1, holes: HoleFill? = .standard
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)

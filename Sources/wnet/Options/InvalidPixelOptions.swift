@@ -52,13 +52,14 @@ struct InvalidPixelOptions: ParsableArguments {
   var weightedMedian = false
 
   @Flag(
+    inversion: .prefixedNo,
     help: """
       Fill the unknown pixels last where the kept pixels around them propose a disparity (the \
-      colour-weighted median of a 19x19 window's kept disparities, votes from every second row \
-      and column) that passes the left-right check the pixel failed: denser and more accurate \
-      (mean bad-3 9.09 -> 8.84), but about 22 ms more at 640x480. Not with --dense.
+      colour-weighted median of a 17x17 window's kept disparities, votes from every fourth row \
+      and column) that passes the left-right check the pixel failed. On by default: denser and \
+      more accurate, about 2 ms at 640x480 (docs/RUNS.md). Not with --dense.
       """)
-  var fillHoles = false
+  var fillHoles: Bool?
 
   @Option(
     help: """
@@ -80,7 +81,7 @@ struct InvalidPixelOptions: ParsableArguments {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
     guard lrRightDrop >= 0 else { throw ValidationError("'--lr-right-drop' must not be negative.") }
-    guard !(dense && fillHoles) else {
+    guard !(dense && fillHoles == true) else {
       throw ValidationError("'--fill-holes' fills the marked map's holes: not with '--dense'.")
     }
     guard !(dense && (weightedMedian || median == .full)) else {
@@ -98,7 +99,7 @@ struct InvalidPixelOptions: ParsableArguments {
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-        holes: fillHoles ? .standard : nil)
+        holes: fillHoles ?? true ? .standard : nil)
   }
 }
 
