@@ -85,7 +85,8 @@ extension WNetCommand {
     @Flag(help: .hidden)
     var weightedMedian = false
 
-    @Flag(inversion: .prefixedNo, help: "With --marked: as 'wnet infer --fill-holes' (on by default).")
+    @Flag(
+      inversion: .prefixedNo, help: "With --marked: as 'wnet infer --fill-holes' (on by default).")
     var fillHoles: Bool?
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")

@@ -41,7 +41,8 @@ struct InvalidPixelRuleTests {
   @Test("The rule marks e > τ or p < p_min, and the confidence is p·exp(−e/τ), by hand")
   func rule() {
     let rule = InvalidPixelRule(
-      maximumLeftRightDifference: 1, minimumPeakProbability: 0.2, speckles: .off, median: nil)
+      maximumLeftRightDifference: 1, minimumPeakProbability: 0.2, speckles: .off, median: nil,
+      holes: nil)
     let disparity = Image(width: 5, height: 1, channels: 1, pixels: Self.left)
     let peak = Image(width: 5, height: 1, channels: 1, pixels: [0.9, 0.9, 0.1, 0.5, 0.9])
     let e = Image(width: 5, height: 1, channels: 1, pixels: [1, 0, 0.5, 1, .infinity])
@@ -71,7 +72,8 @@ struct InvalidPixelRuleTests {
       i % 17 == 2 ? .infinity : i % 19 == 7 ? .nan : Float.random(in: 0...60, using: &generator)
     }
     let rule = InvalidPixelRule(
-      maximumLeftRightDifference: 1.5, minimumPeakProbability: 0.3, speckles: .off, median: nil)
+      maximumLeftRightDifference: 1.5, minimumPeakProbability: 0.3, speckles: .off, median: nil,
+      holes: nil)
     let (marked, confidence, kept) = rule.apply(
       disparity: Image(width: 37, height: 3, channels: 1, pixels: d),
       peak: Image(width: 37, height: 3, channels: 1, pixels: p),
@@ -173,7 +175,8 @@ struct InvalidPixelRuleTests {
     let dense = try estimator.predict(left: left, right: right, maximumDisparity: 15)
     #expect(dense.validDisparity.pixels == dense.disparity.pixels)
     #expect(dense.leftRightDifference == nil && dense.density == 1)
-    let rule = InvalidPixelRule(maximumLeftRightDifference: 0.5, speckles: .off, median: nil)
+    let rule = InvalidPixelRule(
+      maximumLeftRightDifference: 0.5, speckles: .off, median: nil, holes: nil)
     let marked = try estimator.predict(
       left: left, right: right, maximumDisparity: 15, invalidPixels: rule)
     let e = try #require(marked.leftRightDifference)
@@ -206,8 +209,9 @@ struct InvalidPixelRuleTests {
     #expect(moved.changed > 0, "a random model has pixels off their neighbours' median")
     #expect(sharpened.validDisparity == moved.disparity)
     #expect(sharpened.density == filtered.density)
-    // The default rule ends with the median at depth edges.
+    // The default rule has the median at depth edges and ends with the hole fill.
     #expect(InvalidPixelRule.standard.median == .edges && InvalidPixelRule().median == .edges)
+    #expect(InvalidPixelRule.standard.holes == .standard && InvalidPixelRule().holes == .standard)
   }
 
   @Test(
