@@ -1,5 +1,6 @@
 import Foundation
 import StereoData
+import StereoTensor
 import Testing
 
 /// `wnet infer` on many pairs in one process: folders, `left/` + `right/`, `--list`, a failing
@@ -92,5 +93,59 @@ struct InferManyTests {
     #expect(mixed.status == 1 && mixed.standardError.contains("is a folder"))
     let sgbm = try CLI.run(["infer", folder.path, folder.path, "--method", "sgbm"])
     #expect(sgbm.status == 1 && sgbm.standardError.contains("two image files"))
+  }
+
+  @Test(
+    "The marked map's holes are filled by default; --no-fill-holes leaves them, kept pixels equal")
+  func holeFillByDefault() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // Blocks of 16×16 pixels of one random colour each (so that neighbours share colours and vote
+    // for each other), shifted by 5 px, with noise in the right view so that some interior
+    // pixels fail the left-right check.
+    var generator = SeededGenerator(seed: 31)
+    let (width, height) = (96, 64)
+    let colours = (0..<(width * height / 256 * 3)).map { _ in
+      Float.random(in: 0...1, using: &generator)
+    }
+    var left = Image(width: width, height: height, channels: 3)
+    for y in 0..<height {
+      for x in 0..<width {
+        for c in 0..<3 {
+          let block = (y / 16) * (width / 16) + x / 16
+          left.pixels[(y * width + x) * 3 + c] = colours[block * 3 + c]
+        }
+      }
+    }
+    var right = Image(width: width, height: height, channels: 3)
+    for y in 0..<height {
+      for x in 0..<width {
+        for c in 0..<3 {
+          let source = left.pixels[(y * width + min(x + 5, width - 1)) * 3 + c]
+          let noisy: Float = source + Float.random(in: -0.1...0.1, using: &generator)
+          right.pixels[(y * width + x) * 3 + c] = min(1, max(0, noisy))
+        }
+      }
+    }
+    try ImageIO.writePNG(left, to: folder.appendingPathComponent("l.png"))
+    try ImageIO.writePNG(right, to: folder.appendingPathComponent("r.png"))
+    var maps: [[Float]] = []
+    for flags in [[], ["--no-fill-holes"]] {
+      let out = folder.appendingPathComponent(flags.isEmpty ? "filled" : "unfilled")
+      let outcome = try CLI.run(
+        [
+          "infer", folder.appendingPathComponent("l.png").path,
+          folder.appendingPathComponent("r.png").path, "-o", out.path,
+        ] + flags)
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      maps.append(try ImageIO.read(out.appendingPathComponent("disparity.pfm")).pixels)
+    }
+    let (filled, unfilled) = (maps[0], maps[1])
+    #expect(zip(filled, unfilled).allSatisfy { !$1.isFinite || $0 == $1 })
+    let (known, knownUnfilled) = (
+      filled.filter(\.isFinite).count, unfilled.filter(\.isFinite).count
+    )
+    #expect(knownUnfilled < filled.count, "the check rejects some pixels")
+    #expect(known > knownUnfilled, "the fill fills some: \(known) against \(knownUnfilled)")
   }
 }
