@@ -2,6 +2,7 @@
 // sixteen hole pixels per vector. Each pixel's sums are the same float operations, in the same
 // order, as HoleFill's Swift path, so the same bits.
 #include "CStereoKernels.h"
+#include "vote_weight.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -9,30 +10,9 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-#define KEEP_256(w, a, b, pred) _mm256_and_ps((w), _mm256_cmp_ps((a), (b), (pred)))
-#define KEEP_512(w, a, b, pred) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((a), (b), (pred)), (w))
 #define CHOOSE_256(yes, no, a, b, pred) _mm256_blendv_ps((no), (yes), _mm256_cmp_ps((a), (b), (pred)))
 #define CHOOSE_512(yes, no, a, b, pred) \
   _mm512_mask_mov_ps((no), _mm512_cmp_ps_mask((a), (b), (pred)), (yes))
-#define FLOOR_256(y) _mm256_floor_ps(y)
-#define FLOOR_512(y) _mm512_roundscale_ps((y), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
-
-// WeightedMedianFilter.weight for a vector (as weighted_median.c's weight8 and weight16).
-#define DEFINE_FILL_WEIGHT(NAME, TARGET, VEC, VECI, P, SI, BITS) \
-  static inline __attribute__((always_inline, target(TARGET))) VEC NAME(VEC x, const float *k) { \
-    const VEC lower = P##_set1_ps(k[WNET_WEIGHT_LOWER]); \
-    VEC y = P##_mul_ps(P##_max_ps(lower, x), P##_set1_ps(k[WNET_WEIGHT_LOG2E])); \
-    VEC n = FLOOR_##BITS(y), f = P##_sub_ps(y, n); \
-    VEC p = P##_fmadd_ps(P##_set1_ps(k[WNET_WEIGHT_C3]), f, P##_set1_ps(k[WNET_WEIGHT_C2])); \
-    p = P##_fmadd_ps(p, f, P##_set1_ps(k[WNET_WEIGHT_C1])); \
-    p = P##_fmadd_ps(p, f, P##_set1_ps(1)); \
-    VECI exponent = P##_add_epi32(P##_cvtps_epi32(n), P##_set1_epi32(127)); \
-    VEC scale = P##_cast##SI##_ps(P##_slli_epi32(exponent, 23)); \
-    return KEEP_##BITS(P##_mul_ps(p, scale), x, lower, _CMP_NLT_UQ); \
-  }
-
-DEFINE_FILL_WEIGHT(fill_weight8, "avx2,fma", __m256, __m256i, _mm256, si256, 256)
-DEFINE_FILL_WEIGHT(fill_weight16, "avx512f", __m512, __m512i, _mm512, si512, 512)
 
 // One block of LANES pixels (padded index `centre` for the first; `holes`, the lanes to propose
 // for), as the Swift path computes each of them:
@@ -43,7 +23,7 @@ DEFINE_FILL_WEIGHT(fill_weight16, "avx512f", __m512, __m512i, _mm512, si512, 512
 //    that holds weight gives m = moment / weight.
 // proposals[l] = m for the lanes that have one (W >= w_min, W > 0), NaN for the others.
 #define DEFINE_FILL_BLOCK(NAME, TARGET, VEC, P, BITS, WEIGHT, MASK, MASK_AND, MASK_ANDNOT, \
-                          MASK_OF, MASK_ANY, BLEND, FROM_INT) \
+                          MASK_OF, MASK_ANY, BLEND) \
   static __attribute__((target(TARGET))) void NAME( \
     const float *red, const float *green, const float *blue, int channels, const float *bins, \
     const float *values, long stride, int height, int row, long centre, int reach, int step, \
@@ -121,10 +101,10 @@ DEFINE_FILL_WEIGHT(fill_weight16, "avx512f", __m512, __m512i, _mm512, si512, 512
 #define ANY_512(m) ((m) != 0)
 #define BLEND_512(m, no, yes) _mm512_mask_mov_ps((no), (m), (yes))
 
-DEFINE_FILL_BLOCK(fill_block8, "avx2,fma", __m256, _mm256, 256, fill_weight8, MASK_256, AND_256,
-                  ANDNOT_256, OF_256, ANY_256, BLEND_256, 0)
-DEFINE_FILL_BLOCK(fill_block16, "avx512f", __m512, _mm512, 512, fill_weight16, MASK_512,
-                  AND_512, ANDNOT_512, OF_512, ANY_512, BLEND_512, 0)
+DEFINE_FILL_BLOCK(fill_block8, "avx2,fma", __m256, _mm256, 256, weight8, MASK_256, AND_256,
+                  ANDNOT_256, OF_256, ANY_256, BLEND_256)
+DEFINE_FILL_BLOCK(fill_block16, "avx512f", __m512, _mm512, 512, weight16, MASK_512,
+                  AND_512, ANDNOT_512, OF_512, ANY_512, BLEND_512)
 
 // The holes among `count` lanes from `bins` (unknown: bin -1), as a lane mask.
 static inline __attribute__((always_inline, target("avx2,fma"))) __m256 holes8(
@@ -141,51 +121,33 @@ static inline __attribute__((always_inline, target("avx512f"))) __mmask16 holes1
   return _mm512_mask_cmp_ps_mask(inside, _mm512_loadu_ps(bins), _mm512_setzero_ps(), _CMP_LT_OQ);
 }
 
-static __attribute__((target("avx2,fma"))) long fill_row8(
-  const float *red, const float *green, const float *blue, int channels, const float *bins,
-  const float *values, long stride, int width, int height, int row, long first, int reach,
-  int step, float negativeScale, float minimumWeight, const float *constants, float *weights,
-  int *columns, float *proposals) {
-  long proposed = 0;
-  for (int x0 = 0; x0 < width; x0 += 8) {
-    __m256 holes = holes8(bins + first + x0, width - x0);
-    if (!_mm256_movemask_ps(holes)) continue;
-    float block[8];
-    fill_block8(
-      red, green, blue, channels, bins, values, stride, height, row, first + x0, reach, step,
-      negativeScale, minimumWeight, constants, holes, weights, block);
-    for (int l = 0; l < 8; l++) {
-      if (block[l] == block[l]) {
-        columns[proposed] = x0 + l;
-        proposals[proposed++] = block[l];
-      }
-    }
+// One row of blocks of LANES pixels: each block with a hole through BLOCK, the lanes that got a
+// proposal appended to `columns` and `proposals`; returns how many.
+#define DEFINE_FILL_ROW(NAME, TARGET, LANES, BLOCK, MASK, HOLES, ANY) \
+  static __attribute__((target(TARGET))) long NAME( \
+    const float *red, const float *green, const float *blue, int channels, const float *bins, \
+    const float *values, long stride, int width, int height, int row, long first, int reach, \
+    int step, float negativeScale, float minimumWeight, const float *constants, float *weights, \
+    int *columns, float *proposals) { \
+    long proposed = 0; \
+    for (int x0 = 0; x0 < width; x0 += LANES) { \
+      MASK holes = HOLES(bins + first + x0, width - x0); \
+      if (!ANY(holes)) continue; \
+      float block[LANES]; \
+      BLOCK(red, green, blue, channels, bins, values, stride, height, row, first + x0, reach, \
+            step, negativeScale, minimumWeight, constants, holes, weights, block); \
+      for (int l = 0; l < LANES; l++) { \
+        if (block[l] == block[l]) { \
+          columns[proposed] = x0 + l; \
+          proposals[proposed++] = block[l]; \
+        } \
+      } \
+    } \
+    return proposed; \
   }
-  return proposed;
-}
 
-static __attribute__((target("avx512f"))) long fill_row16(
-  const float *red, const float *green, const float *blue, int channels, const float *bins,
-  const float *values, long stride, int width, int height, int row, long first, int reach,
-  int step, float negativeScale, float minimumWeight, const float *constants, float *weights,
-  int *columns, float *proposals) {
-  long proposed = 0;
-  for (int x0 = 0; x0 < width; x0 += 16) {
-    __mmask16 holes = holes16(bins + first + x0, width - x0);
-    if (!holes) continue;
-    float block[16];
-    fill_block16(
-      red, green, blue, channels, bins, values, stride, height, row, first + x0, reach, step,
-      negativeScale, minimumWeight, constants, holes, weights, block);
-    for (int l = 0; l < 16; l++) {
-      if (block[l] == block[l]) {
-        columns[proposed] = x0 + l;
-        proposals[proposed++] = block[l];
-      }
-    }
-  }
-  return proposed;
-}
+DEFINE_FILL_ROW(fill_row8, "avx2,fma", 8, fill_block8, __m256, holes8, ANY_256)
+DEFINE_FILL_ROW(fill_row16, "avx512f", 16, fill_block16, __mmask16, holes16, ANY_512)
 
 __attribute__((target("avx2,fma"))) long wnet_hole_fill_row(
   const float *colours, int channels, const float *bins, const float *values, int width,

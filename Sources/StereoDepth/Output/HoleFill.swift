@@ -133,13 +133,10 @@ public struct HoleFill: Sendable, Equatable {
                       let m = fill.proposal(
                         x: x, y: y, width: width, height: height, channels: channels,
                         map: map.baseAddress!, colours: colours.baseAddress!, weights: weights,
-                        moments: weights + binCount),
-                      LeftRightConsistency.disagreement(
-                        m, x: x, direction: -1, other: rightMap.baseAddress! + y * width,
-                        width: width) <= maximumDifference
+                        moments: weights + binCount)
                     else { continue }
-                    out[y * width + x] = m
-                    count += 1
+                    count += Self.keep(
+                      m, x: x, y: y, width: width, right: rightMap, τ: maximumDifference, in: out)
                   }
                   filled[y] = count
                 }
@@ -204,14 +201,9 @@ public struct HoleFill: Sendable, Equatable {
                 constants, Int32(lanes), &weights, &columns, &proposals)
               var count = 0
               for k in 0..<proposed {
-                let (x, m) = (Int(columns[k]), proposals[k])
-                guard
-                  LeftRightConsistency.disagreement(
-                    m, x: x, direction: -1, other: rightMap.baseAddress! + y * width,
-                    width: width) <= maximumDifference
-                else { continue }
-                out[y * width + x] = m
-                count += 1
+                count += Self.keep(
+                  proposals[k], x: Int(columns[k]), y: y, width: width, right: rightMap,
+                  τ: maximumDifference, in: out)
               }
               filled[y] = count
             }
@@ -220,6 +212,23 @@ public struct HoleFill: Sendable, Equatable {
       }
     }
     return (output, filledPerRow.reduce(0, +))
+  }
+
+  /// Writes the proposal `m` at `(x, y)` of `out` (`[H, W]`) if the right view `d_R` (`[H, W]`)
+  /// agrees with it, `|m − d_R(x − m)| ≤ τ`
+  /// (``LeftRightConsistency/disagreement(_:x:direction:other:width:)``); returns 1 if it did,
+  /// else 0. The one acceptance test of both paths.
+  @inline(__always)
+  static func keep(
+    _ m: Float, x: Int, y: Int, width: Int, right: UnsafeBufferPointer<Float>, τ: Float,
+    in out: UnsafeMutableBufferPointer<Float>
+  ) -> Int {
+    guard
+      LeftRightConsistency.disagreement(
+        m, x: x, direction: -1, other: right.baseAddress! + y * width, width: width) <= τ
+    else { return 0 }
+    out[y * width + x] = m
+    return 1
   }
 
   /// `m(p)` for pixel `(x, y)` if `W ≥ w_min`, else `nil`; `weights` and `moments` (one slot per
