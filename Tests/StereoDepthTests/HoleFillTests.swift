@@ -145,11 +145,7 @@ struct HoleFillTests {
   func againstReference(channels: Int, radius: Int, step: Int) {
     var generator = SeededGenerator(seed: UInt64(channels * 100 + radius * 10 + step))
     let (width, height) = (23, 11)
-    let guide = Image(
-      width: width, height: height, channels: channels,
-      pixels: (0..<(width * height * channels)).map { _ in
-        Float.random(in: 0..<1, using: &generator) * 0.3
-      })
+    let guide = Self.randomImage(width, height, channels, below: 0.3, using: &generator)
     // Two surfaces with a step, about a third of the pixels unknown (∞ or NaN).
     let disparity = Image(
       width: width, height: height, channels: 1,
@@ -164,16 +160,31 @@ struct HoleFillTests {
       pixels: (0..<(width * height)).map { _ in 2.5 + Float.random(in: 0..<1, using: &generator) * 5
       })
     let fill = HoleFill(radius: radius, step: step, minimumWeight: 0.5)
-    let (filled, count) = fill.apply(
-      to: disparity, guide: guide, right: right, maximumDifference: 1.5)
     let expected = Self.reference(disparity, guide: guide, right: right, fill: fill, tau: 1.5)
-    #expect(count > 0)
-    #expect(
-      count
-        == zip(disparity.pixels, expected).filter { !$0.0.isFinite && $0.1.isFinite }.count)
-    for (a, b) in zip(filled.pixels, expected) {
-      #expect(a == b || (a.isNaN && b.isNaN))
+    // The Swift path, and the C kernel at every lane width this CPU runs.
+    for lanes in [nil] + WeightedMedianFilter.laneChoices.map(Optional.some) {
+      let (filled, count) = fill.apply(
+        to: disparity, guide: guide, right: right, maximumDifference: 1.5, lanes: lanes)
+      #expect(count > 0)
+      #expect(
+        count
+          == zip(disparity.pixels, expected).filter { !$0.0.isFinite && $0.1.isFinite }.count)
+      for (a, b) in zip(filled.pixels, expected) {
+        #expect(a == b || (a.isNaN && b.isNaN))
+      }
     }
+  }
+
+  /// A `[height, width, channels]` image of uniform random values in `[0, below)`.
+  static func randomImage(
+    _ width: Int, _ height: Int, _ channels: Int, below: Float,
+    using generator: inout SeededGenerator
+  ) -> Image {
+    Image(
+      width: width, height: height, channels: channels,
+      pixels: (0..<(width * height * channels)).map { _ in
+        Float.random(in: 0..<1, using: &generator) * below
+      })
   }
 
   @Test(
@@ -185,11 +196,7 @@ struct HoleFillTests {
     var generator = SeededGenerator(seed: UInt64(channels * 1000 + radius * 10 + step))
     // 37 columns: blocks of 8 and 16 end inside the row; holes at the borders and in runs.
     let (width, height) = (37, 19)
-    let guide = Image(
-      width: width, height: height, channels: channels,
-      pixels: (0..<(width * height * channels)).map { _ in
-        Float.random(in: 0..<1, using: &generator) * 0.4
-      })
+    let guide = Self.randomImage(width, height, channels, below: 0.4, using: &generator)
     let disparity = Image(
       width: width, height: height, channels: 1,
       pixels: (0..<(width * height)).map { index in
