@@ -15,9 +15,9 @@ extension WNetCommand {
         PFM), DIR/disparity.png (KITTI 16-bit, value = d·256), DIR/disparity-color.png and \
         DIR/confidence.png (peak probability times exp(-e/t), e the left-right disagreement, t \
         --lr-threshold). By default, pixels failing the left-right check are unknown in every \
-        file (PFM inf, PNG 0, black, no depth or point), unless their neighbours propose a \
-        value that passes it (--no-fill-holes: no fill): a robot should not act on them; \
-        --dense keeps every pixel (and skips the check, which costs time). --video and --stream \
+        file (PFM inf, PNG 0, black, no depth or point): a robot should not act on them. Those \
+        whose neighbours of their colour propose a value that passes the check take it \
+        (--no-fill-holes: none do). --dense keeps every pixel (and skips the check, which costs time). --video and --stream \
         are always dense. With a calibration, also DIR/depth.pfm in metres \
         (Z = f·B/(d + doffs)), and with --ply a coloured point cloud; --npy and --depth-png add \
         NumPy arrays and a 16-bit millimetre depth PNG. Many pairs (two folders, a folder with \
