@@ -92,6 +92,17 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// One output row of Kernels.upsample2xScaled for one channel (AVX2 + FMA, where
+/// `wnet_narrow_conv3x3_available`): with `m[i] = wy0 * top[i] + wy1 * bottom[i]`,
+///
+///     out[2i]     = scale * (0.25 * m[max(i - 1, 0)] + 0.75 * m[i])
+///     out[2i + 1] = scale * (0.75 * m[i] + 0.25 * m[min(i + 1, width - 1)])
+///
+/// unfused: the Swift path's bits. `blended`: scratch of `width` floats; out: `2 * width`.
+void wnet_upsample2x_scaled_row(
+  const float *top, const float *bottom, int width, float wy0, float wy1, float scale,
+  float *blended, float *out);
+
 /// One row of Kernels.correlation's forward (AVX2 + FMA, where `wnet_narrow_conv3x3_available`):
 ///
 ///     output[x, k] = (sum_c features[x, c] * planes[c * length + t(x) + k]) * scale
