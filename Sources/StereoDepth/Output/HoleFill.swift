@@ -58,9 +58,11 @@ public struct HoleFill: Sendable, Equatable {
     self.minimumWeight = minimumWeight
   }
 
-  /// The pixels per vector of the C kernel (`wnet_hole_fill_row`) that ``apply(to:guide:right:maximumDifference:)``
-  /// uses: the widest this CPU runs (16 with AVX-512, else 8); `WNET_HOLE_FILL` `8` keeps AVX2
-  /// and `0` the Swift path (for comparison). `nil`: the Swift path (no AVX2).
+  /// The C kernel's pixels per vector, `nil` for the Swift path.
+  ///
+  /// ``apply(to:guide:right:maximumDifference:)`` runs `wnet_hole_fill_row` with the widest this
+  /// CPU runs (16 with AVX-512, else 8; the Swift path without AVX2); `WNET_HOLE_FILL` `8` keeps
+  /// AVX2 and `0` the Swift path (for comparison).
   static let lanes: Int? = {
     let choices = WeightedMedianFilter.laneChoices
     switch ProcessInfo.processInfo.environment["WNET_HOLE_FILL"] {
@@ -214,10 +216,10 @@ public struct HoleFill: Sendable, Equatable {
     return (output, filledPerRow.reduce(0, +))
   }
 
-  /// Writes the proposal `m` at `(x, y)` of `out` (`[H, W]`) if the right view `d_R` (`[H, W]`)
-  /// agrees with it, `|m − d_R(x − m)| ≤ τ`
-  /// (``LeftRightConsistency/disagreement(_:x:direction:other:width:)``); returns 1 if it did,
-  /// else 0. The one acceptance test of both paths.
+  /// The one acceptance test of both paths: 1 if it wrote the proposal, else 0.
+  ///
+  /// Writes `m` at `(x, y)` of `out` (`[H, W]`) if the right view `d_R` (`[H, W]`) agrees with
+  /// it, `|m − d_R(x − m)| ≤ τ` (``LeftRightConsistency/disagreement(_:x:direction:other:width:)``).
   @inline(__always)
   static func keep(
     _ m: Float, x: Int, y: Int, width: Int, right: UnsafeBufferPointer<Float>, τ: Float,
