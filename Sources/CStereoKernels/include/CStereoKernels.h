@@ -92,6 +92,16 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// LeftRightConsistency.difference along one row (AVX2 + FMA, where
+/// `wnet_narrow_conv3x3_available`): for each x, with `u = x + direction * own[x]`,
+///
+///     output[x] = |own[x] - ((1 - f) * other[floor(u)] + f * other[min(floor(u) + 1, width - 1)])|
+///
+/// (`f = u - floor(u)`), +inf where `u` is outside [0, width - 1] or the result is NaN; unfused:
+/// the Swift path's bits. `own`, `other` and `output` hold `width` values.
+void wnet_left_right_row(
+  const float *own, const float *other, int width, float direction, float *output);
+
 /// One output row of Kernels.upsample2xScaled for one channel (AVX2 + FMA, where
 /// `wnet_narrow_conv3x3_available`): with `m[i] = wy0 * top[i] + wy1 * bottom[i]`,
 ///

@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import StereoTensor
 
 /// How far a view's disparity disagrees with the other view's at the pixel it points to: the
@@ -21,6 +22,15 @@ public enum LeftRightConsistency {
   ///   - direction: −1 for the left view (`x − d`), +1 for the right view (`x + d`).
   /// - Returns: `[N, H, W, 1]` in pixels, `+∞` where the check cannot be made; no gradient.
   public static func difference(own: Tensor, other: Tensor, direction: Float) -> Tensor {
+    difference(own: own, other: other, direction: direction, vectorized: VectorKernels.available)
+  }
+
+  /// ``difference(own:other:direction:)`` with each row in C (`vectorized`:
+  /// `wnet_left_right_row`, eight pixels per AVX2 vector, the same operations, so the same bits)
+  /// or in Swift alone.
+  package static func difference(
+    own: Tensor, other: Tensor, direction: Float, vectorized: Bool
+  ) -> Tensor {
     precondition(
       own.shape == other.shape && own.shape.count == 4 && own.shape[3] == 1,
       "Disparities must be [N, H, W, 1] of one shape, got \(own.shape) and \(other.shape)")
@@ -33,6 +43,11 @@ public enum LeftRightConsistency {
       let (ownValues, otherValues, output) = pointers.value
       for row in range {
         let base = row * width
+        if vectorized {
+          wnet_left_right_row(
+            ownValues + base, otherValues + base, Int32(width), direction, output + base)
+          continue
+        }
         for x in 0..<width {
           output[base + x] = disagreement(
             ownValues[base + x], x: x, direction: direction, other: otherValues + base,
