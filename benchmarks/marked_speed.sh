@@ -26,29 +26,12 @@ bench() { # OPTIONS...: the median time of `wnet bench` in ms
     --max-disparity 192 --runs 30 --warmup 5 --json "${extra[@]}" "$@" \
     | /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['median_ms'])"
 }
-sgbm() {
-  /usr/bin/python3 - "$left" "$right" <<'PY'
-import statistics, sys, time, cv2
-cv2.setNumThreads(2)
-left, right = cv2.imread(sys.argv[1]), cv2.imread(sys.argv[2])
-b = 3
-matcher = cv2.StereoSGBM_create(minDisparity=0, numDisparities=192, blockSize=b, P1=8 * 3 * b * b,
-                                P2=32 * 3 * b * b, mode=cv2.STEREO_SGBM_MODE_SGBM_3WAY)
-matcher.compute(left, right)
-times = []
-for _ in range(10):
-    start = time.perf_counter()
-    matcher.compute(left, right)
-    times.append((time.perf_counter() - start) * 1000)
-print(statistics.median(times))
-PY
-}
 results=()
 for round in $(seq "$rounds"); do
   dense=$(bench)
   marked=$(bench --marked)
   unfilled=$(bench --marked --no-fill-holes)
-  classic=$(sgbm)
+  classic=$(/usr/bin/python3 benchmarks/sgbm_time.py "$left" "$right")
   line=$(/usr/bin/python3 -c "
 d, m, u, s = $dense, $marked, $unfilled, $classic
 print('%.4f %.4f %.4f' % (d / s, m / s, u / s))

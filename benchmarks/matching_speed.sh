@@ -42,21 +42,7 @@ for _ in $(seq "$rounds"); do
     bench range255-336x192 .build/release/wnet 336 192
     bench baseline-range255-336x192 "$BASELINE" 336 192
   fi
-  /usr/bin/python3 - "$left" "$right" <<'PY'
-import statistics, sys, time, cv2
-cv2.setNumThreads(2)
-left, right = cv2.imread(sys.argv[1]), cv2.imread(sys.argv[2])
-b = 3
-sgbm = cv2.StereoSGBM_create(minDisparity=0, numDisparities=192, blockSize=b, P1=8 * 3 * b * b,
-                             P2=32 * 3 * b * b, mode=cv2.STEREO_SGBM_MODE_SGBM_3WAY)
-sgbm.compute(left, right)
-times = []
-for _ in range(10):
-    start = time.perf_counter()
-    sgbm.compute(left, right)
-    times.append((time.perf_counter() - start) * 1000)
-print("sgbm-640x480 %.2f" % statistics.median(times))
-PY
+  echo "sgbm-640x480 $(/usr/bin/python3 benchmarks/sgbm_time.py "$left" "$right")"
 done | /usr/bin/python3 -c '
 import sys, statistics
 times = {}
