@@ -10,7 +10,9 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-#define CHOOSE_256(yes, no, a, b, pred) _mm256_blendv_ps((no), (yes), _mm256_cmp_ps((a), (b), (pred)))
+// `yes` where `a pred b`, else `no`, for 8 (256) and 16 (512) lanes.
+#define CHOOSE_256(yes, no, a, b, pred) \
+  _mm256_blendv_ps((no), (yes), _mm256_cmp_ps((a), (b), (pred)))
 #define CHOOSE_512(yes, no, a, b, pred) \
   _mm512_mask_mov_ps((no), _mm512_cmp_ps_mask((a), (b), (pred)), (yes))
 

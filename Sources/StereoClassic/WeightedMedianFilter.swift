@@ -63,15 +63,19 @@ public struct WeightedMedianFilter: Sendable, Equatable {
     wnet_narrow_conv3x3_available() == 0
     ? [] : wnet_narrow_conv3x3_avx512_available() != 0 ? [8, 16] : [8]
 
-  /// The lanes ``apply(to:guide:)`` uses: the widest of ``laneChoices``; `WNET_WEIGHTED_MEDIAN`
-  /// `8` keeps AVX2 and `0` the Swift path (for comparison). `nil`: the Swift path.
-  static let lanes: Int? = {
-    switch ProcessInfo.processInfo.environment["WNET_WEIGHTED_MEDIAN"] {
+  /// The lanes ``apply(to:guide:)`` uses: ``lanes(overriddenBy:)`` of `WNET_WEIGHTED_MEDIAN`.
+  static let lanes = lanes(overriddenBy: "WNET_WEIGHTED_MEDIAN")
+
+  /// The widest of ``laneChoices`` (`nil`, the Swift path, without AVX2); the environment
+  /// variable `variable` set to `8` keeps AVX2 and `0` the Swift path (for comparison). Shared by
+  /// the kernels that weigh votes as this filter does.
+  package static func lanes(overriddenBy variable: String) -> Int? {
+    switch ProcessInfo.processInfo.environment[variable] {
     case "0": return nil
     case "8": return laneChoices.first
     default: return laneChoices.last
     }
-  }()
+  }
 
   /// Creates a filter; `radius ≥ 1`, `sigmaColour > 0`, `tolerance ≥ 0` finite,
   /// `1 ≤ step ≤ radius` and `edgeSpan ≥ 0`.

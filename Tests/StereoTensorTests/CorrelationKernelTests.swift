@@ -11,7 +11,7 @@ struct CorrelationKernelTests {
     arguments: CorrelationTests.layouts + [[1, 2, 23, 32, 0, 24], [1, 3, 10, 16, -2, 5]],
     [false, true])
   func kernelMatchesSwift(sizes: [Int], reversed: Bool) {
-    guard Kernels.correlationKernelAvailable else { return }  // no AVX2 here
+    guard Kernels.vectorKernelsAvailable else { return }  // no AVX2 here
     let (n, h, w, c, minimum, d) = (sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[5])
     let reference = randomTensor([n, h, w, c], seed: UInt64(w * 10 + c))
     let target = randomTensor([n, h, w, c], seed: UInt64(w * 10 + c + 1))

@@ -10,7 +10,7 @@ struct UpsampleScaledKernelTests {
     "The C rows write the Swift path's values bit for bit",
     arguments: [[1, 1, 1], [2, 3, 5], [1, 4, 9], [1, 5, 10], [2, 3, 17], [1, 6, 40]])
   func kernelMatchesSwift(sizes: [Int]) {
-    guard Kernels.correlationKernelAvailable else { return }  // no AVX2 here
+    guard Kernels.vectorKernelsAvailable else { return }  // no AVX2 here
     let (n, h, w) = (sizes[0], sizes[1], sizes[2])
     let x = randomTensor([n, h, w, 1], seed: UInt64(h * 100 + w), in: -3...40)
     for scale: Float in [2, 1.37] {

@@ -1,5 +1,4 @@
 internal import CStereoKernels
-import Foundation
 import StereoClassic
 import StereoData
 import StereoTensor
@@ -58,19 +57,10 @@ public struct HoleFill: Sendable, Equatable {
     self.minimumWeight = minimumWeight
   }
 
-  /// The C kernel's pixels per vector, `nil` for the Swift path.
-  ///
-  /// ``apply(to:guide:right:maximumDifference:)`` runs `wnet_hole_fill_row` with the widest this
-  /// CPU runs (16 with AVX-512, else 8; the Swift path without AVX2); `WNET_HOLE_FILL` `8` keeps
-  /// AVX2 and `0` the Swift path (for comparison).
-  static let lanes: Int? = {
-    let choices = WeightedMedianFilter.laneChoices
-    switch ProcessInfo.processInfo.environment["WNET_HOLE_FILL"] {
-    case "0": return nil
-    case "8": return choices.first
-    default: return choices.last
-    }
-  }()
+  /// The C kernel's pixels per vector, `nil` for the Swift path: those
+  /// ``apply(to:guide:right:maximumDifference:)`` runs `wnet_hole_fill_row` with
+  /// (``WeightedMedianFilter/lanes(overriddenBy:)`` of `WNET_HOLE_FILL`).
+  static let lanes = WeightedMedianFilter.lanes(overriddenBy: "WNET_HOLE_FILL")
 
   /// The map with its holes filled where a proposal passes, and how many were filled.
   ///

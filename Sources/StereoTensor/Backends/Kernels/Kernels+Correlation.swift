@@ -63,8 +63,9 @@ extension Kernels {
     }
   }
 
-  /// Whether this CPU runs `wnet_correlation_row` (AVX2 and FMA).
-  static let correlationKernelAvailable = wnet_narrow_conv3x3_available() != 0
+  /// Whether this CPU runs StereoTensor's AVX2 + FMA C kernels (`wnet_correlation_row`,
+  /// `wnet_upsample2x_scaled_row`).
+  static let vectorKernelsAvailable = wnet_narrow_conv3x3_available() != 0
 
   /// `out[n, y, x, k] = (1/C) Σ_c reference[n, y, x, c] · target[n, y, x + σ·d_k, c]`, 0 where
   /// `x + σ·d_k` is outside the row; σ = −1 when `reversed` (the left view), +1 otherwise.
@@ -80,7 +81,7 @@ extension Kernels {
   /// - Returns: `[N, H, W, D]`.
   static func correlation(
     reference: Tensor, target: Tensor, minimumDisparity: Int, candidateCount: Int, reversed: Bool,
-    vectorized: Bool = correlationKernelAvailable
+    vectorized: Bool = vectorKernelsAvailable
   ) -> Tensor {
     let (n, h, w, c) = (
       reference.shape[0], reference.shape[1], reference.shape[2], reference.shape[3]

@@ -13,7 +13,7 @@ extension Kernels {
   /// channel (disparities), each row runs in C (`wnet_upsample2x_scaled_row`, AVX2): the same
   /// operations, so the same bits.
   static func upsample2xScaled(
-    _ x: Tensor, by scale: Float, vectorized: Bool = correlationKernelAvailable
+    _ x: Tensor, by scale: Float, vectorized: Bool = vectorKernelsAvailable
   ) -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (2 * h, 2 * w)
