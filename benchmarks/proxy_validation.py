@@ -17,6 +17,12 @@ is known and larger than `b + 1`, the right view sees something nearer where thi
 background would be, so the pixel is occluded and its proxy is `b`. Inference settings are judged
 with them since the thirteenth session (NumPy needed).
 
+`--crop-left N` cuts the first N columns from both views and from the proxies (docs/RUNS.md, "The
+left border"): SGBM's proxies start at its `numDisparities` (128), so the uncropped set has no
+proxy in the left band `x < d` that the right view cannot see, nor next to it. In the cropped
+pair that band has proxies, matched by SGBM where the whole pair saw them. The views are written
+as PNG files (cv2) instead of links.
+
     /usr/bin/python3 benchmarks/proxy_validation.py PROXIES OUT [--data FOLDER ...] [--occlusions]
     .build/release/wnet eval --data OUT --lr-threshold 2
 """
@@ -52,6 +58,8 @@ def main():
     parser.add_argument("--data", action="append", default=[])
     parser.add_argument("--occlusions", action="store_true",
                         help="add proxies at occluded pixels: their background's value")
+    parser.add_argument("--crop-left", type=int, default=0, metavar="N",
+                        help="cut the first N columns of the views and the proxies")
     arguments = parser.parse_args()
     folders = arguments.data or [os.path.join(SHARED, f) for f in TRAINING]
     files = sorted(f for f in os.listdir(arguments.proxies)
@@ -59,7 +67,7 @@ def main():
     if not files:
         sys.exit("%s: no SGBM proxy files (NAME.sgbm-KEY.left.pfm)" % arguments.proxies)
     occlusions = 0
-    if arguments.occlusions:
+    if arguments.occlusions or arguments.crop_left:
         from pfm import read_pfm, write_pfm
     for name in files:
         scene = name.split(".")[0]
@@ -67,18 +75,25 @@ def main():
         folder = os.path.join(arguments.output, scene)
         os.makedirs(folder, exist_ok=True)
         for source, target in ((left, "im0"), (right, "im1")):
+            if arguments.crop_left:
+                import cv2
+                image = cv2.imread(source, cv2.IMREAD_UNCHANGED)
+                cv2.imwrite(os.path.join(folder, target + ".png"), image[:, arguments.crop_left:])
+                continue
             link = os.path.join(folder, target + os.path.splitext(source)[1])
             if not os.path.lexists(link):
                 os.symlink(os.path.abspath(source), link)
         target = os.path.join(folder, "disp0GT.pfm")
-        if not arguments.occlusions:
+        if not arguments.occlusions and not arguments.crop_left:
             shutil.copyfile(os.path.join(arguments.proxies, name), target)
             continue
-        left = read_pfm(os.path.join(arguments.proxies, name))
-        right = read_pfm(os.path.join(arguments.proxies, name.replace(".left.pfm", ".right.pfm")))
-        proxies, count = with_occlusions(left, right)
-        write_pfm(target, proxies)
-        occlusions += count
+        proxies = read_pfm(os.path.join(arguments.proxies, name))
+        if arguments.occlusions:
+            right = read_pfm(
+                os.path.join(arguments.proxies, name.replace(".left.pfm", ".right.pfm")))
+            proxies, count = with_occlusions(proxies, right)
+            occlusions += count
+        write_pfm(target, proxies[:, arguments.crop_left:])
     print("%d scenes in %s" % (len(files), arguments.output)
           + (", %d occlusion proxies" % occlusions if arguments.occlusions else ""))
 
