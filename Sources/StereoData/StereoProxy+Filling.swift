@@ -5,7 +5,13 @@ extension StereoProxy {
   /// `d(x) = d_other(x)` and `c(x) = c_other(x)`.
   ///
   /// `other` must have this proxy's size.
-  public func filling(from other: StereoProxy) -> StereoProxy {
+  ///
+  /// With `conflicts`, a known pixel whose value differs from the other proxy's known value by
+  /// more than `conflicts` pixels takes the other's too:
+  ///
+  ///     p(x) = o(x)  if p(x) unknown, or if |p(x) − o(x)| > conflicts (both known)
+  ///     p(x) = p(x)  otherwise
+  public func filling(from other: StereoProxy, conflicts: Float? = nil) -> StereoProxy {
     precondition(
       other.leftDisparity.width == leftDisparity.width
         && other.leftDisparity.height == leftDisparity.height,
@@ -16,8 +22,10 @@ extension StereoProxy {
     {
       var map = map
       var confidence = confidence
-      for index in map.pixels.indices where !map.pixels[index].isFinite {
-        guard from.pixels[index].isFinite else { continue }
+      for index in map.pixels.indices {
+        let (own, given) = (map.pixels[index], from.pixels[index])
+        guard given.isFinite else { continue }
+        if own.isFinite && !(conflicts.map { abs(own - given) > $0 } ?? false) { continue }
         map.pixels[index] = from.pixels[index]
         confidence.pixels[index] = fromConfidence.pixels[index]
       }

@@ -152,8 +152,10 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
-        "With --proxy-teacher, what the pixels the teacher rejects hold: empty (no proxy) or "
-          + "sgbm (OpenCV SGBM's proxy where it has one, cached beside). Default: empty."))
+        "With --proxy-teacher, what the pixels the teacher rejects hold: empty (no proxy), "
+          + "sgbm (OpenCV SGBM's proxy where it has one, cached beside) or sgbm-conflicts (as "
+          + "sgbm, and SGBM's proxy also where the teacher's differs from it by more than 3 px). "
+          + "Default: empty."))
     var proxyHoles: TrainingDataRecipe.ProxyHoles?
 
     @Flag(

@@ -33,6 +33,23 @@ import Testing
     #expect(filled == proxy([4, 5, inf], [0.9, 0.25, 0], [1, 2, 3], [1, 0.5, 0.5]))
   }
 
+  @Test("With conflicts, known pixels that differ by more than the threshold take the other's")
+  func conflicts() {
+    let inf = Float.infinity
+    let teacher = proxy([4, 10, inf, 6], [0.9, 0.8, 0, 0.7], [2, 2, 2, inf], [1, 1, 1, 0])
+    let sgbm = proxy([7, 13.5, 5, inf], [0.3, 0.6, 0.25, 0], [5, 1, -1.5, 8], [1, 0.2, 0.4, 1])
+    let merged = teacher.filling(from: sgbm, conflicts: 3)
+    // By hand, left: |4 − 7| = 3 is not above 3, keeps 4 (0.9); |10 − 13.5| = 3.5 takes 13.5
+    // (0.6); the hole takes 5 (0.25); SGBM's hole keeps 6 (0.7). Right: |2 − 5| = 3 keeps 2 (1);
+    // |2 − 1| keeps 2 (1); |2 − (−1.5)| = 3.5 takes −1.5 (0.4); the hole takes 8 (1).
+    #expect(
+      merged == proxy([4, 13.5, 5, 6], [0.9, 0.6, 0.25, 0.7], [2, 2, -1.5, 8], [1, 1, 0.4, 1]))
+    // Without a threshold only the holes change.
+    #expect(
+      teacher.filling(from: sgbm)
+        == proxy([4, 10, 5, 6], [0.9, 0.8, 0.25, 0.7], [2, 2, 2, 8], [1, 1, 1, 1]))
+  }
+
   /// A provider that returns one fixed proxy and counts its calls.
   private final class Fixed: StereoProxyProvider, @unchecked Sendable {
     let value: StereoProxy

@@ -80,10 +80,12 @@ public struct TrainingData {
             median: data.proxyTeacherMedian ? .standard : nil)
           switch data.proxyHoles {
           case .empty: proxyProvider = cache
-          case .sgbm:
+          case .sgbm, .sgbmConflicts:
             proxyProvider = FilledProxyProvider(
               primary: cache,
-              fallback: ProxyDisparityCache(configuration: data.proxies, folder: folder))
+              fallback: ProxyDisparityCache(configuration: data.proxies, folder: folder),
+              conflicts: data.proxyHoles == .sgbmConflicts
+                ? TrainingDataRecipe.ProxyHoles.conflictThreshold : nil)
           }
         } else {
           proxyProvider = ProxyDisparityCache(configuration: data.proxies, folder: folder)

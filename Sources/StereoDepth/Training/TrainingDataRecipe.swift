@@ -47,6 +47,13 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     /// SGBM's proxy and confidence where SGBM has one (``ProxyDisparityCache`` with
     /// ``proxies``; ``FilledProxyProvider``).
     case sgbm
+    /// As ``sgbm``, and also where the teacher's kept value differs from SGBM's by more than
+    /// ``conflictThreshold`` pixels: SGBM is right more often than the model in such conflicts
+    /// (docs/RUNS.md, "SGBM where the teacher disagrees with it").
+    case sgbmConflicts = "sgbm-conflicts"
+
+    /// The difference above which ``sgbmConflicts`` takes SGBM's proxy: 3 px, bad-3's.
+    public static let conflictThreshold: Float = 3
   }
 
   /// Creates a data recipe; the default is synthetic scenes only.
