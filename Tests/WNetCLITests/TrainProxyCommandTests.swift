@@ -87,11 +87,14 @@ struct TrainProxyCommandTests {
     #expect(other.standardError.contains("--proxy-teacher"), "\(other.standardError)")
   }
 
-  @Test("--proxy-holes sgbm caches SGBM's proxies beside the teacher's; it needs a teacher")
-  func holesRun() throws {
+  @Test(
+    "--proxy-holes sgbm and sgbm-conflicts cache SGBM's proxies beside the teacher's; they need a teacher",
+    arguments: [TrainingDataRecipe.ProxyHoles.sgbm, .sgbmConflicts])
+  func holesRun(holes: TrainingDataRecipe.ProxyHoles) throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let (data, _, run, proxies) = try Self.teacherRun(in: folder, ["--proxy-holes", "sgbm"])
+    let (data, _, run, proxies) = try Self.teacherRun(
+      in: folder, ["--proxy-holes", holes.rawValue])
     let taught = Self.completePairs(proxies, key: ".teacher-")
     let sgbm = Self.completePairs(proxies, key: ".sgbm-")
     #expect(!taught.isEmpty, "\(proxies)")
@@ -99,18 +102,19 @@ struct TrainProxyCommandTests {
     let name = { (stem: String) in String(stem.prefix { $0 != "." }) }
     #expect(!Set(taught.map(name)).isDisjoint(with: sgbm.map(name)), "\(proxies)")
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
-    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyHoles == .sgbm)
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyHoles == holes)
     let other = try CLI.run([
       "train", "--resume", "--proxy-holes", "empty", "--steps", "2", "--output", run.path,
     ])
     #expect(other.status == 1 && other.standardError.contains("--proxy-holes"))
 
     let alone = try CLI.run([
-      "train", "--data", data.path, "--proxy-holes", "sgbm", "--output",
+      "train", "--data", data.path, "--proxy-holes", holes.rawValue, "--output",
       folder.appendingPathComponent("alone").path,
     ])
     #expect(alone.status == 1, "\(alone.standardError)")
-    #expect(alone.standardError.contains("'--proxy-holes sgbm' needs '--proxy-teacher'"))
+    #expect(
+      alone.standardError.contains("'--proxy-holes \(holes.rawValue)' needs '--proxy-teacher'"))
     #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
   }
 
