@@ -78,6 +78,8 @@ def main():
             if arguments.crop_left:
                 import cv2
                 image = cv2.imread(source, cv2.IMREAD_UNCHANGED)
+                if image is None:
+                    sys.exit("%s: cannot read the image" % source)
                 cv2.imwrite(os.path.join(folder, target + ".png"), image[:, arguments.crop_left:])
                 continue
             link = os.path.join(folder, target + os.path.splitext(source)[1])

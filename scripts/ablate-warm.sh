@@ -131,11 +131,11 @@ run control-12r d2e9849 12 "${w3[@]}"
 # each wmt run has a control from the same code.
 run control-13r d2e9849 13 "${w3[@]}"
 run control-14r d2e9849 14 "${w3[@]}"
-# 2026-12-03 (fifteenth session), from the same weights and recipe, seed 13: SGBM's proxy also
-# where the teacher's kept value differs from it by more than 3 px (--proxy-holes
-# sgbm-conflicts), against the control with today's code. Copy control-12r's proxies (the
-# teacher's files) into control-13s/proxies first, and afterwards control-13s's proxies and an
-# SGBM run's (such as /work/runs/pv-proxies/proxies) into conflicts-13/proxies.
+# 2026-12-03 (fifteenth session), from the same weights and recipe, seeds 13, 12 and 14: SGBM's
+# proxy also where the teacher's kept value differs from it by more than 3 px (--proxy-holes
+# sgbm-conflicts), each against a control with today's code. Copy control-12r's proxies (the
+# teacher's files) into each control-Ss/proxies first, and afterwards that control's proxies and
+# an SGBM run's (such as /work/runs/pv-proxies/proxies) into conflicts-S/proxies.
 run control-13s d2e9849 13 "${w3[@]}"
 run conflicts-13 d2e9849 13 "${w3[@]}" --proxy-holes sgbm-conflicts
 run control-12s d2e9849 12 "${w3[@]}"

@@ -5,7 +5,8 @@
 public struct FilledProxyProvider: StereoProxyProvider {
   /// The proxies kept wherever they have a value.
   public let primary: any StereoProxyProvider
-  /// The proxies of `primary`'s holes.
+  /// The proxies of `primary`'s holes (and, with ``conflicts``, of the pixels where the two
+  /// disagree).
   public let fallback: any StereoProxyProvider
   /// The largest difference, in pixels, at which `primary`'s known value stays; `nil`: it always
   /// stays (``StereoProxy/filling(from:conflicts:)``).
