@@ -142,3 +142,7 @@ run control-12s d2e9849 12 "${w3[@]}"
 run conflicts-12 d2e9849 12 "${w3[@]}" --proxy-holes sgbm-conflicts
 run control-14s d2e9849 14 "${w3[@]}"
 run conflicts-14 d2e9849 14 "${w3[@]}" --proxy-holes sgbm-conflicts
+# The pilot of docs/RUNS.md, "Rendering only what the other view sees": control-13s's recipe with
+# the prototype (WNET_INVIEW_RENDER=1, a build of /work/ana/s25/inview-prototype.patch, not kept;
+# WNET=that binary), control-13s's teacher files copied in first.
+run inview-13 d2e9849 13 "${w3[@]}"
