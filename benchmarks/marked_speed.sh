@@ -14,12 +14,7 @@
 #   DNNL_MAX_CPU_ISA=AVX2 WNET_NARROW_CONVOLUTION=8 WNET_WEIGHTED_MEDIAN=8 WNET_HOLE_FILL=8 \
 #   OPENCV_CPU_DISABLE=AVX512-SKX bash benchmarks/marked_speed.sh 7
 # Build first: swift build -c release --product wnet.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-rounds="${1:-7}"
-left="${LEFT:-../shared/data/real-unlabelled/oakd-desk/left.png}"
-right="${RIGHT:-../shared/data/real-unlabelled/oakd-desk/right.png}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+source "$(dirname "$0")/speed-common.sh" 7 "$@"
 read -r -a extra <<<"${WNET_OPTIONS:-}"
 bench() { # OPTIONS...: the median time of `wnet bench` in ms
   .build/release/wnet bench --preset matching --left "$left" --right "$right" \

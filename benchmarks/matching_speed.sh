@@ -15,12 +15,7 @@
 # the disparity map; cv2 the median of 10 calls after one warm-up call, in one process (both
 # warm: buffers and thread pools started). 2 threads in both (OMP_NUM_THREADS, cv2.setNumThreads).
 # Build first: swift build -c release --product wnet.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-rounds="${1:-5}"
-left="${LEFT:-../shared/data/real-unlabelled/oakd-desk/left.png}"
-right="${RIGHT:-../shared/data/real-unlabelled/oakd-desk/right.png}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+source "$(dirname "$0")/speed-common.sh" 5 "$@"
 bench() { # NAME BINARY WIDTH HEIGHT [OPTIONS...]
   "$2" bench --preset matching --width "$3" --height "$4" "${@:5}" --runs 30 --warmup 5 --json \
     | /usr/bin/python3 -c "import json, sys; print('$1', json.load(sys.stdin)['median_ms'])"

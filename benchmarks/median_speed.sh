@@ -7,12 +7,7 @@
 #   bash benchmarks/median_speed.sh [ROUNDS]
 #
 # 2 threads (OMP_NUM_THREADS). Build first: swift build -c release --product wnet.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-rounds="${1:-7}"
-left="${LEFT:-../shared/data/real-unlabelled/oakd-desk/left.png}"
-right="${RIGHT:-../shared/data/real-unlabelled/oakd-desk/right.png}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+source "$(dirname "$0")/speed-common.sh" 7 "$@"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for _ in $(seq "$rounds"); do

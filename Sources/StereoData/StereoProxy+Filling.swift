@@ -26,7 +26,7 @@ extension StereoProxy {
         let (own, given) = (map.pixels[index], from.pixels[index])
         guard given.isFinite else { continue }
         if own.isFinite && !(conflicts.map { abs(own - given) > $0 } ?? false) { continue }
-        map.pixels[index] = from.pixels[index]
+        map.pixels[index] = given
         confidence.pixels[index] = fromConfidence.pixels[index]
       }
       return (map, confidence)

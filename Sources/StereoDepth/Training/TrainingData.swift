@@ -84,8 +84,7 @@ public struct TrainingData {
             proxyProvider = FilledProxyProvider(
               primary: cache,
               fallback: ProxyDisparityCache(configuration: data.proxies, folder: folder),
-              conflicts: data.proxyHoles == .sgbmConflicts
-                ? TrainingDataRecipe.ProxyHoles.conflictThreshold : nil)
+              conflicts: data.proxyHoles.conflicts)
           }
         } else {
           proxyProvider = ProxyDisparityCache(configuration: data.proxies, folder: folder)

@@ -48,12 +48,14 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     /// ``proxies``; ``FilledProxyProvider``).
     case sgbm
     /// As ``sgbm``, and also where the teacher's kept value differs from SGBM's by more than
-    /// ``conflictThreshold`` pixels: SGBM is right more often than the model in such conflicts
-    /// (docs/RUNS.md, "SGBM where the teacher disagrees with it").
+    /// ``conflicts`` pixels: on the evaluation sets SGBM is right more often than the model in
+    /// such conflicts (docs/RUNS.md, "SGBM where the teacher disagrees with it").
     case sgbmConflicts = "sgbm-conflicts"
 
-    /// The difference above which ``sgbmConflicts`` takes SGBM's proxy: 3 px, bad-3's.
-    public static let conflictThreshold: Float = 3
+    /// The difference above which the teacher's kept value gives way to SGBM's
+    /// (``FilledProxyProvider/conflicts``): 3 px (bad-3's) for ``sgbmConflicts``, `nil` (never)
+    /// otherwise.
+    public var conflicts: Float? { self == .sgbmConflicts ? 3 : nil }
   }
 
   /// Creates a data recipe; the default is synthetic scenes only.
