@@ -146,3 +146,13 @@ run conflicts-14 d2e9849 14 "${w3[@]}" --proxy-holes sgbm-conflicts
 # the prototype (WNET_INVIEW_RENDER=1, a build of /work/ana/s25/inview-prototype.patch, not kept;
 # WNET=that binary), control-13s's teacher files copied in first.
 run inview-13 d2e9849 13 "${w3[@]}"
+# 2026-12-03 (sixteenth session), from the same weights and recipe: a new teacher round, the
+# start itself (d2e9849) as the teacher, with --proxy-holes sgbm-conflicts, seeds 13, 12 and 14,
+# against control-Ss and conflicts-S above (docs/RUNS.md, "A teacher round with SGBM where it
+# disagrees"). Copy an SGBM run's proxies (such as /work/runs/pv-proxies/proxies) into
+# teachconf-13/proxies first; it computes its teacher's files; then copy that folder into the
+# other two.
+w3n=(--proxy-weight 3 "${lt[@]:2}" --proxy-teacher "$root/init-d2e9849.safetensors")
+run teachconf-13 d2e9849 13 "${w3n[@]}" --proxy-holes sgbm-conflicts
+run teachconf-12 d2e9849 12 "${w3n[@]}" --proxy-holes sgbm-conflicts
+run teachconf-14 d2e9849 14 "${w3n[@]}" --proxy-holes sgbm-conflicts
