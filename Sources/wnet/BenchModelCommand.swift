@@ -92,6 +92,9 @@ extension WNetCommand {
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
     var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
+    @Option(help: "With --marked: as 'wnet infer --border-padding'.")
+    var borderPadding = InvalidPixelRule.standardBorderPadding
+
     @Option(help: "A real left view to time, with --right (its size; the bundled weights).")
     var left: String?
 
@@ -127,6 +130,9 @@ extension WNetCommand {
       guard lrRightDrop >= 0 else {
         throw ValidationError("'--lr-right-drop' must not be negative.")
       }
+      guard borderPadding >= 0 else {
+        throw ValidationError("'--border-padding' must not be negative.")
+      }
       guard (left == nil) == (right == nil) else {
         throw ValidationError("'--left' and '--right' go together.")
       }
@@ -156,7 +162,7 @@ extension WNetCommand {
         marked
         ? InvalidPixelRule(
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-          holes: fillHoles ?? true ? .standard : nil)
+          holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding)
         : nil
       let benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,

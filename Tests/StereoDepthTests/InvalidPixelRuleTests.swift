@@ -164,6 +164,62 @@ struct InvalidPixelRuleTests {
     #expect(plain.leftRightDifference.scalars == asked.leftRightDifference.scalars)
   }
 
+  @Test(
+    "Border padding: the maps of views widened by hand (edge columns repeated), cropped back",
+    arguments: [(0, 3, 3), (0, 8, 8), (1, 3, 4)])
+  func borderPadding(dropped: Int, padding: Int, columns: Int) throws {
+    let configuration = WNetConfiguration(
+      preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
+    let model = WNet(configuration: configuration, seed: 11)
+    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
+    let estimator = DisparityEstimator(model: model)
+    let padded = estimator.estimateBothViews(
+      left: pair.left, right: pair.right, droppingFinestScales: dropped, borderPadding: padding)
+    // `columns`: the padding rounded up to the output factor (2 with one scale dropped).
+    func widened(_ view: Tensor) -> Tensor {
+      let (h, w, c) = (view.shape[1], view.shape[2], view.shape[3])
+      let wide = w + 2 * columns
+      let source = view.scalars
+      var result = [Float](repeating: 0, count: h * wide * c)
+      for y in 0..<h {
+        for x in 0..<wide {
+          let from = Swift.min(Swift.max(x - columns, 0), w - 1)
+          for channel in 0..<c {
+            result[(y * wide + x) * c + channel] = source[(y * w + from) * c + channel]
+          }
+        }
+      }
+      return Tensor(shape: [1, h, wide, c], scalars: result)
+    }
+    let wide = estimator.estimateBothViews(
+      left: widened(pair.left), right: widened(pair.right), droppingFinestScales: dropped)
+    let factor = 1 << dropped
+    let (height, width, first) = (32 / factor, 64 / factor, columns / factor)
+    func cropped(_ map: Tensor) -> Tensor {
+      var result: [Float] = []
+      let w = map.shape[2]
+      for y in 0..<height {
+        for x in first..<(first + width) { result.append(map.scalars[y * w + x]) }
+      }
+      return Tensor(shape: [1, height, width, 1], scalars: result)
+    }
+    #expect(padded.disparity.shape == [1, height, width, 1])
+    #expect(Self.maximumDifference(padded.disparity, cropped(wide.disparity)) < 1e-5)
+    #expect(Self.maximumDifference(padded.peak, cropped(wide.peak)) < 1e-5)
+    #expect(Self.maximumDifference(padded.rightDisparity, cropped(wide.rightDisparity)) < 1e-5)
+    // The check runs on the cropped maps: a match beyond the view's edge is unchecked (+∞)
+    // even where the widened maps had a padded column there.
+    let expected = LeftRightConsistency.difference(
+      own: cropped(wide.disparity), other: cropped(wide.rightDisparity), direction: -1)
+    #expect(padded.leftRightDifference.scalars.map(\.isFinite) == expected.scalars.map(\.isFinite))
+    let finite = zip(padded.leftRightDifference.scalars, expected.scalars).filter { $0.0.isFinite }
+    #expect(finite.count > 0 && finite.allSatisfy { abs($0.0 - $0.1) < 1e-4 })
+    // The test can fail: the padding changes the maps near the borders.
+    let plain = estimator.estimateBothViews(
+      left: pair.left, right: pair.right, droppingFinestScales: dropped)
+    #expect(Self.maximumDifference(padded.disparity, plain.disparity) > 1e-3)
+  }
+
   @Test("predict marks exactly the pixels the rule rejects; dense keeps all and skips the check")
   func predictMarks() throws {
     let configuration = WNetConfiguration(

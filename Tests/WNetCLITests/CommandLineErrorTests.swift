@@ -135,6 +135,15 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--border-padding=-1"] + model,
+      mentioning: "--border-padding")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--border-padding", "8", "--dense"] + model,
+      mentioning: "--border-padding")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--marked", "--border-padding=-2"],
+      mentioning: "--border-padding")
+    try expectOneLineError(
       ["bench", "--preset", "matching", "--weighted-median"], mentioning: "--marked")
     try expectOneLineError(
       ["bench", "--preset", "matching", "--fill-holes"], mentioning: "--marked")

@@ -10,13 +10,16 @@ extension DisparityEstimator {
   ///   - droppingFinestScales: As in ``estimate(left:right:droppingFinestScales:)``.
   ///   - rightDroppingScales: End the right view's estimate this many scales earlier still,
   ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:)``).
+  ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at each side first (`P`
+  ///     rounded up to a multiple of the plan's output factor), and the maps lose them again
+  ///     before the check (``InvalidPixelRule/borderPadding``).
   /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
   ///   (working pixels, as ``estimate(left:right:droppingFinestScales:)``), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked), and
   ///   the right view's disparity `d_R`.
   public func estimateBothViews(
     left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
-    rightDroppingScales rightDropped: Int = 0
+    rightDroppingScales rightDropped: Int = 0, borderPadding: Int = 0
   ) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor,
     rightDisparity: Tensor
@@ -28,11 +31,18 @@ extension DisparityEstimator {
         "Left \(left.shape) and right \(right.shape) views differ in size")
       let plan = self.plan(
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
-      var maps = plan.bothViews(left: padded(left), right: padded(right))
-      let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
+      precondition(borderPadding >= 0, "DisparityEstimator: negative border padding")
+      let factor = plan.outputFactor
+      let sides = (borderPadding + factor - 1) / factor * factor
+      func widened(_ view: Tensor) -> Tensor {
+        sides == 0 ? view : view.padded(axis: 2, before: sides, after: sides, mode: .replicate)
+      }
+      var maps = plan.bothViews(left: padded(widened(left)), right: padded(widened(right)))
+      let (height, width) = Self.outputSize(height: h, width: w, factor: factor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
+        let first = sides / factor
         func crop(_ map: Tensor) -> Tensor {
-          map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
+          map.slice(axis: 1, 0..<height).slice(axis: 2, first..<(first + width))
         }
         maps = (
           crop(maps.disparity), crop(maps.peak), crop(maps.confidence), crop(maps.rightDisparity)

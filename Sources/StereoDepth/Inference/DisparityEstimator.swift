@@ -317,7 +317,8 @@ public final class DisparityEstimator {
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
           left: l, right: r, droppingFinestScales: dropped,
-          rightDroppingScales: invalidPixels!.rightViewScalesDropped)
+          rightDroppingScales: invalidPixels!.rightViewScalesDropped,
+          borderPadding: invalidPixels!.borderPadding)
         (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {

@@ -51,11 +51,22 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// 1 by default: about a sixth less time for the marked map at 640×480, and mean bad-3 over the
   /// three evaluation sets 9.48% against 9.41% with 0 (docs/RUNS.md).
   public var rightViewScalesDropped: Int
+  /// `P`: columns of edge replication added at each side of both views before the network, its
+  /// maps cropped back before the check
+  /// (``DisparityEstimator/estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:)``).
+  /// A view's border columns then get features from replicated pixels, not from the
+  /// convolutions' zeros, `P` columns inside the feature maps: the matches that land in the
+  /// other view's first columns, and the left band `x < d` filled from them, go less often wrong.
+  /// The disparities do not change (both views move by `P`); the network sees `W + 2P` columns.
+  public var borderPadding: Int
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
   /// weighted median at depth edges, the right view's estimate one scale coarser, the holes
   /// filled.
   public static let standard = InvalidPixelRule()
+
+  /// The default ``borderPadding``: 0 (docs/RUNS.md, "Views widened at the sides").
+  public static let standardBorderPadding = 0
 
   /// Creates a rule.
   ///
@@ -66,17 +77,21 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`.
   ///   - holes: the fill of the unknown pixels applied last, or `nil` for none.
+  ///   - borderPadding: `P`, the columns added at each side of the views, `≥ 0`.
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
-    rightViewScalesDropped: Int = 1, holes: HoleFill? = .standard
+    rightViewScalesDropped: Int = 1, holes: HoleFill? = .standard,
+    borderPadding: Int = InvalidPixelRule.standardBorderPadding
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
-        && rightViewScalesDropped >= 0,
-      "Invalid-pixel rule needs τ > 0, p_min in [0, 1] and scales dropped ≥ 0, got "
-        + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped)")
+        && rightViewScalesDropped >= 0 && borderPadding >= 0,
+      "Invalid-pixel rule needs τ > 0, p_min in [0, 1], scales dropped ≥ 0 and padding ≥ 0, got "
+        + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped), "
+        + "\(borderPadding)")
     self.rightViewScalesDropped = rightViewScalesDropped
+    self.borderPadding = borderPadding
     self.maximumLeftRightDifference = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles

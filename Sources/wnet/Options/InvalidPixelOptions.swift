@@ -3,9 +3,10 @@ import StereoClassic
 import StereoDepth
 
 /// `--dense`, `--lr-threshold`, `--min-confidence`, `--speckle-size`, `--speckle-difference`,
-/// `--median` (and `--weighted-median`, the same as `--median full`), `--fill-holes`: which
-/// network pixels are marked unknown, how the kept ones are filtered and whether the unknown ones
-/// are filled (``InvalidPixelRule``), shared by `infer` and `eval`.
+/// `--median` (and `--weighted-median`, the same as `--median full`), `--fill-holes`,
+/// `--lr-right-drop`, `--border-padding`: which network pixels are marked unknown, how the kept
+/// ones are filtered and whether the unknown ones are filled (``InvalidPixelRule``), shared by
+/// `infer` and `eval`.
 struct InvalidPixelOptions: ParsableArguments {
   @Flag(
     help: """
@@ -69,6 +70,15 @@ struct InvalidPixelOptions: ParsableArguments {
       """)
   var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
+  @Option(
+    help: """
+      Widen both views by this many edge-replicated columns at each side before the network \
+      (the maps are cropped back before the left-right check), so that matches near the other \
+      view's border are computed from its pixels rather than the convolutions' zero padding; \
+      costs 2N columns of network time. Not with --dense.
+      """)
+  var borderPadding: Int?
+
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
       throw ValidationError("'--lr-threshold' must be positive and finite.")
@@ -81,6 +91,12 @@ struct InvalidPixelOptions: ParsableArguments {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
     guard lrRightDrop >= 0 else { throw ValidationError("'--lr-right-drop' must not be negative.") }
+    guard (borderPadding ?? 0) >= 0 else {
+      throw ValidationError("'--border-padding' must not be negative.")
+    }
+    guard !(dense && borderPadding != nil) else {
+      throw ValidationError("'--border-padding' widens the marked map's views: not with '--dense'.")
+    }
     guard !(dense && fillHoles == true) else {
       throw ValidationError("'--fill-holes' fills the marked map's holes: not with '--dense'.")
     }
@@ -99,7 +115,8 @@ struct InvalidPixelOptions: ParsableArguments {
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-        holes: fillHoles ?? true ? .standard : nil)
+        holes: fillHoles ?? true ? .standard : nil,
+        borderPadding: borderPadding ?? InvalidPixelRule.standardBorderPadding)
   }
 }
 
