@@ -123,11 +123,7 @@ struct InvalidPixelRuleTests {
   @Test(
     "A right view one scale coarser: the check reads the graph's 1/2-scale one, ×2 and up-sampled")
   func coarserRightView() throws {
-    let configuration = WNetConfiguration(
-      preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
-    let model = WNet(configuration: configuration, seed: 11)
-    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
-    let estimator = DisparityEstimator(model: model)
+    let (model, estimator, pair) = Self.smallMatching()
     let same = estimator.estimateBothViews(
       left: pair.left, right: pair.right, rightDroppingScales: 0)
     let coarser = estimator.estimateBothViews(
@@ -168,11 +164,7 @@ struct InvalidPixelRuleTests {
     "Border padding: the maps of views widened by hand (edge columns repeated), cropped back",
     arguments: [(0, 3, 3), (0, 8, 8), (1, 3, 4)])
   func borderPadding(dropped: Int, padding: Int, columns: Int) throws {
-    let configuration = WNetConfiguration(
-      preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
-    let model = WNet(configuration: configuration, seed: 11)
-    let pair = constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
-    let estimator = DisparityEstimator(model: model)
+    let (_, estimator, pair) = Self.smallMatching()
     let padded = estimator.estimateBothViews(
       left: pair.left, right: pair.right, droppingFinestScales: dropped, borderPadding: padding)
     // `columns`: the padding rounded up to the output factor (2 with one scale dropped).
@@ -293,6 +285,20 @@ struct InvalidPixelRuleTests {
     print(
       String(
         format: "matching 640x480: left only %.1f ms, both views + check %.1f ms", single, both))
+  }
+
+  /// The `matching` network of these tests (seeded weights, candidates 0…31), its estimator,
+  /// and a 32×64 pair shifted by 4 px.
+  static func smallMatching() -> (
+    model: WNet, estimator: DisparityEstimator, pair: (left: Tensor, right: Tensor)
+  ) {
+    let configuration = WNetConfiguration(
+      preset: .matching, minimumDisparity: 0, maximumDisparity: 31)
+    let model = WNet(configuration: configuration, seed: 11)
+    return (
+      model, DisparityEstimator(model: model),
+      constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
+    )
   }
 
   static func maximumDifference(_ a: Tensor, _ b: Tensor) -> Float {
