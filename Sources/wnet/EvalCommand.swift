@@ -80,6 +80,11 @@ extension WNetCommand {
           "'--fill-holes' fills the model's marked map: not with '--method sgbm' or "
             + "'--predictions'.")
       }
+      if invalid.borderPadding != nil && (classic.method == .sgbm || predictions != nil) {
+        throw ValidationError(
+          "'--border-padding' widens the model's marked map: not with '--method sgbm' or "
+            + "'--predictions'.")
+      }
       if invalid.dense && (classic.method == .sgbm || predictions != nil) {
         throw ValidationError(
           "'--dense' applies to the model; SGBM fills its unknown pixels with '--fill'.")

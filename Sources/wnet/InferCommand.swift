@@ -161,6 +161,11 @@ extension WNetCommand {
           "'--fill-holes' fills the network's marked map: not with '--video', '--stream' (always "
             + "dense) or '--method sgbm'.")
       }
+      if invalid.borderPadding != nil && (video != nil || stream || classic.method == .sgbm) {
+        throw ValidationError(
+          "'--border-padding' widens the network's marked map: not with '--video', '--stream' "
+            + "(always dense) or '--method sgbm'.")
+      }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }

@@ -141,6 +141,12 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--border-padding", "8", "--dense"] + model,
       mentioning: "--border-padding")
     try expectOneLineError(
+      ["infer", "--video", small.path, "--layout", "sbs", "--border-padding", "8"] + model,
+      mentioning: "--border-padding")
+    try expectOneLineError(
+      ["eval", "--data", folder.path, "--method", "sgbm", "--border-padding", "8"],
+      mentioning: "--border-padding")
+    try expectOneLineError(
       ["bench", "--preset", "matching", "--marked", "--border-padding=-2"],
       mentioning: "--border-padding")
     try expectOneLineError(

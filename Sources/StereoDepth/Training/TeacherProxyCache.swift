@@ -102,8 +102,7 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
   /// it (``InvalidPixelRule/standard`` with the right view at the left view's scale, no hole
   /// fill and no border padding, as every teacher so far was run; then `median` if given), and
-  /// its confidence
-  /// `1/(1 + e)` (0 where rejected).
+  /// its confidence `1/(1 + e)` (0 where rejected).
   static func checked(
     estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?
   ) throws -> (disparity: Image, confidence: Image) {
