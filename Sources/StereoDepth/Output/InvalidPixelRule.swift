@@ -51,8 +51,9 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// 1 by default: about a sixth less time for the marked map at 640×480, and mean bad-3 over the
   /// three evaluation sets 9.48% against 9.41% with 0 (docs/RUNS.md).
   public var rightViewScalesDropped: Int
-  /// `P`: columns of edge replication added at each side of both views before the network, its
-  /// maps cropped back before the check
+  /// `P`, the edge-replicated columns added at each side of both views before the network.
+  ///
+  /// The maps are cropped back before the check
   /// (``DisparityEstimator/estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:)``).
   /// Every stage (features, coarse aggregation, refinements) then computes the border columns
   /// as interior ones, `P` columns away from its convolutions' zero padding: the matches that
