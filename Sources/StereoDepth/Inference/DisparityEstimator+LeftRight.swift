@@ -1,4 +1,3 @@
-import Foundation
 import StereoTensor
 
 extension DisparityEstimator {
@@ -38,13 +37,7 @@ extension DisparityEstimator {
       func widened(_ view: Tensor) -> Tensor {
         sides == 0 ? view : view.padded(axis: 2, before: sides, after: sides, mode: .replicate)
       }
-      let stage = ProcessInfo.processInfo.environment["WNET_STAGE_CROP"]
-        .flatMap { Int($0.split(separator: ",")[0]) } ?? 0
-      func staged(_ view: Tensor) -> Tensor {
-        stage == 0 ? view : view.padded(axis: 2, before: stage, after: stage, mode: .replicate)
-      }
-      var maps = plan.bothViews(
-        left: padded(staged(widened(left))), right: padded(staged(widened(right))))
+      var maps = plan.bothViews(left: padded(widened(left)), right: padded(widened(right)))
       let (height, width) = Self.outputSize(height: h, width: w, factor: factor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
         let first = sides / factor

@@ -1,4 +1,3 @@
-import Foundation
 import StereoNN
 import StereoTensor
 
@@ -375,16 +374,6 @@ struct InferencePlanCompiler: NetworkBuilder {
 
   mutating func channels(_ x: Int, _ range: Range<Int>, name: String) -> Int {
     add([x], name) { $0[0].slice(axis: 3, range) }
-  }
-
-  var stageCrop: (columns: Int, level: Int)? {
-    guard let text = ProcessInfo.processInfo.environment["WNET_STAGE_CROP"] else { return nil }
-    let values = text.split(separator: ",").compactMap { Int($0) }
-    return (values[0], values[1])
-  }
-
-  mutating func croppedColumns(_ x: Int, each: Int, name: String) -> Int {
-    add([x], name) { $0[0].slice(axis: 2, each..<($0[0].shape[2] - each)) }
   }
 
   mutating func scaledSum(_ x: Int, _ y: Int, scale: Parameter, name: String) -> Int {

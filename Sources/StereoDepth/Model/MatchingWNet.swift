@@ -248,8 +248,8 @@ public final class MatchingWNet: StereoNetwork {
     // Stage: one feature extractor, run on each view.
     let leftRGB = builder.channels(input, 0..<3, name: "input.left")
     let rightRGB = builder.channels(input, 3..<6, name: "input.right")
-    var leftPyramid = pyramid(leftRGB, view: "left", into: &builder)
-    var rightPyramid = pyramid(rightRGB, view: "right", into: &builder)
+    let leftPyramid = pyramid(leftRGB, view: "left", into: &builder)
+    let rightPyramid = pyramid(rightRGB, view: "right", into: &builder)
     func own(_ side: StereoSide) -> [Builder.Value] { side == .left ? leftPyramid : rightPyramid }
     func view(_ side: StereoSide) -> CorrelationView { side == .left ? .left : .right }
     // What the correlations compare: the pyramids, or their RMS-normalized features at 1/8 and
@@ -263,8 +263,8 @@ public final class MatchingWNet: StereoNetwork {
           features, epsilon: Self.normalizationEpsilon, name: "match.\(level).\(view)")
       }
     }
-    var leftMatched = matched(leftPyramid, view: "left")
-    var rightMatched = matched(rightPyramid, view: "right")
+    let leftMatched = matched(leftPyramid, view: "left")
+    let rightMatched = matched(rightPyramid, view: "right")
     func ownMatched(_ side: StereoSide) -> [Builder.Value] {
       side == .left ? leftMatched : rightMatched
     }
@@ -322,23 +322,6 @@ public final class MatchingWNet: StereoNetwork {
     // Stage: offsets around the up-sampled estimate at 1/4, 1/2 and 1/1.
     let levels = Self.refinementLevels(configuration)
     for (index, (level, units)) in zip(levels, refinements).enumerated() {
-      if let crop = builder.stageCrop, crop.level == level {
-        func cut(_ values: inout [Builder.Value], _ tag: String) {
-          for i in values.indices {
-            values[i] = builder.croppedColumns(
-              values[i], each: crop.columns >> i, name: "crop.\(tag).\(i)")
-          }
-        }
-        cut(&leftPyramid, "left")
-        cut(&rightPyramid, "right")
-        cut(&leftMatched, "left.matched")
-        cut(&rightMatched, "right.matched")
-        for side in sides {
-          disparity[side] = builder.croppedColumns(
-            disparity[side]!, each: crop.columns >> (3 - level),
-            name: "crop.disparity.\(side.rawValue)")
-        }
-      }
       let r = Self.refinementRadii(configuration)[level]
       let pyramidIndex = 2 - level  // f¼, f½, f¹
       var bases: [StereoSide: Builder.Value] = [:]

@@ -68,12 +68,6 @@ public protocol NetworkBuilder {
   /// Channels `range` of `x`.
   mutating func channels(_ x: Value, _ range: Range<Int>, name: String) -> Value
 
-  /// PROTOTYPE (docs/RUNS.md): `(P, L)`: columns cut before refinement level `L`.
-  var stageCrop: (columns: Int, level: Int)? { get }
-
-  /// PROTOTYPE: `x` without `each` columns at each side.
-  mutating func croppedColumns(_ x: Value, each: Int, name: String) -> Value
-
   /// The element-wise mean of same-shaped values, `(v₀ + v₁ + …) · (1/count)`, summed in order.
   mutating func mean(_ values: [Value], name: String) -> Value
 
@@ -165,13 +159,5 @@ public struct ScaleScores<Value> {
     self.right = right
     self.leftBase = leftBase
     self.rightBase = rightBase
-  }
-}
-
-extension NetworkBuilder {
-  public var stageCrop: (columns: Int, level: Int)? { nil }
-  public mutating func croppedColumns(_ x: Value, each: Int, name: String) -> Value {
-    precondition(each == 0, "croppedColumns: inference plans only")
-    return x
   }
 }
