@@ -34,10 +34,8 @@ extension DisparityEstimator {
       precondition(borderPadding >= 0, "DisparityEstimator: negative border padding")
       let factor = plan.outputFactor
       let sides = (borderPadding + factor - 1) / factor * factor
-      func widened(_ view: Tensor) -> Tensor {
-        sides == 0 ? view : view.padded(axis: 2, before: sides, after: sides, mode: .replicate)
-      }
-      var maps = plan.bothViews(left: padded(widened(left)), right: padded(widened(right)))
+      var maps = plan.bothViews(
+        left: padded(left, sides: sides), right: padded(right, sides: sides))
       let (height, width) = Self.outputSize(height: h, width: w, factor: factor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
         let first = sides / factor

@@ -371,15 +371,19 @@ public final class DisparityEstimator {
     Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
   }
 
-  /// `[N, H, W, C]` edge-padded on the bottom and right to the model's size multiple.
-  func padded(_ tensor: Tensor) -> Tensor {
+  /// `[N, H, W, C]` edge-padded by `sides` columns on the left and right
+  /// (``InvalidPixelRule/borderPadding``), then on the bottom and right to the model's size
+  /// multiple: `[N, ⌈H⌉, ⌈W + 2·sides⌉, C]`, one copy per axis padded.
+  func padded(_ tensor: Tensor, sides: Int = 0) -> Tensor {
     let multiple = model.configuration.sizeMultiple
     let (_, h, w, _) = tensor.nhwc("DisparityEstimator input")
     let paddedHeight = (h + multiple - 1) / multiple * multiple
-    let paddedWidth = (w + multiple - 1) / multiple * multiple
-    guard paddedHeight != h || paddedWidth != w else { return tensor }
-    return tensor.padded(axis: 1, before: 0, after: paddedHeight - h, mode: .replicate)
-      .padded(axis: 2, before: 0, after: paddedWidth - w, mode: .replicate)
+    let paddedWidth = (w + 2 * sides + multiple - 1) / multiple * multiple
+    let rows =
+      paddedHeight == h
+      ? tensor : tensor.padded(axis: 1, before: 0, after: paddedHeight - h, mode: .replicate)
+    guard paddedWidth != w else { return rows }
+    return rows.padded(axis: 2, before: sides, after: paddedWidth - w - sides, mode: .replicate)
   }
 
   /// The image as 3 channels (grey repeated).
