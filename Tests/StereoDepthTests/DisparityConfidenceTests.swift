@@ -129,6 +129,32 @@ struct DisparityConfidenceSummaryTests {
   }
 
   @Test(
+    "Without the entropy: the disparity and peak of the full summary, bit for bit",
+    arguments: [3, 5, 12])
+  func disparityAndPeakMatchSummary(count: Int) {
+    // 7·9 = 63 pixels: blocks of eight and a tail (few candidates), or the per-pixel path (12).
+    let logits = randomTensor([1, 7, 9, count], seed: UInt64(40 + count), in: -30...20)
+    let base = randomTensor([1, 7, 9, 1], seed: 41, in: -3...40)
+    for vectorized in [false, true] where vectorized == false || VectorKernels.available {
+      let full = DisparityConfidence.summaryKernel(
+        logits: logits, minimumDisparity: -2, base: base, confidences: true,
+        vectorized: vectorized)
+      let lean = DisparityConfidence.summaryKernel(
+        logits: logits, minimumDisparity: -2, base: base, confidences: true, entropy: false,
+        vectorized: vectorized)
+      #expect(lean.confidence == nil && full.confidence != nil)
+      #expect(lean.disparity.scalars.map(\.bitPattern) == full.disparity.scalars.map(\.bitPattern))
+      #expect(lean.peak!.scalars.map(\.bitPattern) == full.peak!.scalars.map(\.bitPattern))
+    }
+    let direct = DisparityConfidence.disparityAndPeak(logits: logits, minimumDisparity: -2)
+    let summary = DisparityConfidence.summarize(logits: logits, minimumDisparity: -2)
+    #expect(direct.disparity.scalars == summary.disparity.scalars)
+    #expect(direct.peak.scalars == summary.peak.scalars)
+    // The test can fail: the peaks take many values.
+    #expect(Set(summary.peak.scalars).count > 20)
+  }
+
+  @Test(
     "The local expectation's C kernel writes the Swift path's values bit for bit",
     arguments: [(1, 1), (2, 0), (3, 1), (5, 1), (5, 2), (7, 1), (8, 3)])
   func localKernelMatchesSwift(count: Int, radius: Int) {

@@ -1,11 +1,12 @@
 import Foundation
 import StereoClassic
 import StereoData
-import StereoDepth
 import StereoNN
 import StereoTensor
 import Testing
 import _StereoTestSupport
+
+@testable import StereoDepth
 
 /// The left-right check, the invalid-pixel rule, and the estimator's two-view plan.
 @Suite("Invalid pixels: left-right check and confidence")
@@ -58,16 +59,22 @@ struct InvalidPixelRuleTests {
     #expect(!rule.isValid(peak: 1, leftRightDifference: .nan))
   }
 
-  @Test("Every pixel, eight at a time and in the tail, as the per-pixel rule says, bit for bit")
-  func vectorPassMatchesPixelRule() {
+  @Test(
+    "Every pixel, eight at a time and in the tail, as the per-pixel rule says, bit for bit",
+    arguments: [false, true])
+  func vectorPassMatchesPixelRule(vectorized: Bool) {
+    guard !vectorized || VectorKernels.available else { return }  // no AVX2 here
     // 3 × 37 = 111 pixels: 13 vectors of eight and a tail of seven. Disagreements around τ,
-    // infinite and NaN; a few disparities infinite or NaN.
+    // infinite and NaN; a few disparities infinite or NaN, a few peaks NaN. With `vectorized`,
+    // the vectors go through the C kernel (`wnet_invalid_pixel_pass8`), the tail through Swift.
     var generator = SeededGenerator(seed: 5)
     let count = 111
     let e: [Float] = (0..<count).map { i in
       i % 11 == 3 ? .infinity : i % 13 == 5 ? .nan : Float.random(in: 0...3, using: &generator)
     }
-    let p: [Float] = (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }
+    let p: [Float] = (0..<count).map { i in
+      i % 23 == 9 ? .nan : Float.random(in: 0...1, using: &generator)
+    }
     let d: [Float] = (0..<count).map { i in
       i % 17 == 2 ? .infinity : i % 19 == 7 ? .nan : Float.random(in: 0...60, using: &generator)
     }
@@ -77,7 +84,8 @@ struct InvalidPixelRuleTests {
     let (marked, confidence, kept) = rule.apply(
       disparity: Image(width: 37, height: 3, channels: 1, pixels: d),
       peak: Image(width: 37, height: 3, channels: 1, pixels: p),
-      leftRightDifference: Image(width: 37, height: 3, channels: 1, pixels: e))
+      leftRightDifference: Image(width: 37, height: 3, channels: 1, pixels: e), guide: nil,
+      rightDisparity: nil, checkScale: 1, vectorized: vectorized)
     let valid = (0..<count).map {
       rule.isValid(peak: p[$0], leftRightDifference: e[$0]) && d[$0].isFinite
     }

@@ -92,6 +92,19 @@ long wnet_softmax_summary8(
   const float *logits, int count, long pixels, const float *base, float first, float logCount,
   const float *constants, float *disparity, float *peak, float *confidence);
 
+/// InvalidPixelRule's pass (AVX2 + FMA, where `wnet_narrow_conv3x3_available`) over the first
+/// multiple of eight of `pixels`; returns how many it did (the caller finishes the rest) and,
+/// in `kept`, how many of them it kept. Per pixel, with `p = peak`, `e = difference`:
+///
+///     confidence = isfinite(e) ? p * exp(-e / tau) : 0
+///     marked     = (e <= tau && p >= minimumPeak && isfinite(marked)) ? marked : +inf
+///
+/// (false comparisons for NaN), the exponential as wnet_softmax_summary8's: the Swift path's
+/// bits. All arrays hold `pixels` values; `marked` is read and written in place.
+long wnet_invalid_pixel_pass8(
+  const float *peak, const float *difference, long pixels, float tau, float minimumPeak,
+  const float *constants, float *marked, float *confidence, long *kept);
+
 /// LeftRightConsistency.difference along one row (AVX2 + FMA, where
 /// `wnet_narrow_conv3x3_available`): for each x, with `u = x + direction * own[x]`,
 ///

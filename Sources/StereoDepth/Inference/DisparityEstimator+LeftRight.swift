@@ -13,16 +13,15 @@ extension DisparityEstimator {
   ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at each side first (`P`
   ///     rounded up to a multiple of the plan's output factor), and the maps lose them again
   ///     before the check (``InvalidPixelRule/borderPadding``).
-  /// - Returns: `[N, H, W, 1]` each: expected disparity, peak probability, `1 − entropy / ln D`
-  ///   (working pixels, as ``estimate(left:right:droppingFinestScales:)``), and
+  /// - Returns: `[N, H, W, 1]` each: expected disparity and peak probability (working pixels,
+  ///   as ``estimate(left:right:droppingFinestScales:)``; no entropy confidence), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked), and
   ///   the right view's disparity `d_R`.
   public func estimateBothViews(
     left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
     rightDroppingScales rightDropped: Int = 0, borderPadding: Int = 0
   ) -> (
-    disparity: Tensor, peak: Tensor, confidence: Tensor, leftRightDifference: Tensor,
-    rightDisparity: Tensor
+    disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
   ) {
     withoutGradients {
       let (_, h, w, _) = left.nhwc("DisparityEstimator left")
@@ -42,16 +41,14 @@ extension DisparityEstimator {
         func crop(_ map: Tensor) -> Tensor {
           map.slice(axis: 1, 0..<height).slice(axis: 2, first..<(first + width))
         }
-        maps = (
-          crop(maps.disparity), crop(maps.peak), crop(maps.confidence), crop(maps.rightDisparity)
-        )
+        maps = (crop(maps.disparity), crop(maps.peak), crop(maps.rightDisparity))
       }
       // Cropped before the check: padded columns are not the other view's content.
       let difference = Profiler.measure("left-right check") {
         LeftRightConsistency.difference(
           own: maps.disparity, other: maps.rightDisparity, direction: -1)
       }
-      return (maps.disparity, maps.peak, maps.confidence, difference, maps.rightDisparity)
+      return (maps.disparity, maps.peak, difference, maps.rightDisparity)
     }
   }
 }

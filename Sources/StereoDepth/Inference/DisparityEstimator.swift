@@ -9,8 +9,10 @@ public struct DisparityPrediction: Sendable {
   public var disparity: Image
   /// The peak probability of the left-view distribution, in [0, 1], `H × W × 1`.
   public var peakProbability: Image
-  /// `1 − entropy / ln D` of the left-view distribution, in [0, 1], `H × W × 1`.
-  public var entropyConfidence: Image
+  /// `1 − entropy / ln D` of the left-view distribution, in [0, 1], `H × W × 1`; `nil` for a
+  /// marked prediction (``invalidPixelRule`` set), whose ``confidence`` is the rule's: the
+  /// entropy is not computed there.
+  public var entropyConfidence: Image?
   /// The left-view distribution at the working resolution, `[1, h, w, D]`, if kept.
   public var probabilities: Tensor?
   /// The resolution the network ran at (before padding to its size multiple).
@@ -311,7 +313,7 @@ public final class DisparityEstimator {
       func full(_ map: Tensor) -> Image {
         Image(map.resizedBilinear(height: left.height, width: left.width))
       }
-      let disparity: Tensor, peak: Tensor, confidence: Tensor
+      let disparity: Tensor, peak: Tensor, confidence: Tensor?
       var difference: Image?
       var rightDisparity: Image?
       if invalidPixels != nil {
@@ -319,7 +321,7 @@ public final class DisparityEstimator {
           left: l, right: r, droppingFinestScales: dropped,
           rightDroppingScales: invalidPixels!.rightViewScalesDropped,
           borderPadding: invalidPixels!.borderPadding)
-        (disparity, peak, confidence) = (both.disparity, both.peak, both.confidence)
+        (disparity, peak, confidence) = (both.disparity, both.peak, nil)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {
           full(scale < 1 ? both.leftRightDifference * scale : both.leftRightDifference)
@@ -357,7 +359,7 @@ public final class DisparityEstimator {
         density = Double(applied.validCount) / Double(max(dense.pixels.count, 1))
       }
       return DisparityPrediction(
-        disparity: dense, peakProbability: peakProbability, entropyConfidence: full(confidence),
+        disparity: dense, peakProbability: peakProbability, entropyConfidence: confidence.map(full),
         probabilities: probabilities,
         workingWidth: width, workingHeight: height, disparityScale: scale,
         adaptationLosses: adaptationLosses, invalidPixelRule: invalidPixels,

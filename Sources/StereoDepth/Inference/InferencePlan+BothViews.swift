@@ -11,10 +11,11 @@ extension InferencePlan {
   ///
   /// - Parameter input: `[N, H, W, 6]` (left RGB, right RGB), H and W multiples of
   ///   ``WNetConfiguration/sizeMultiple``.
-  /// - Returns: `[N, H, W, 1]` each: the left view's expected disparity, peak probability and
-  ///   `1 − H/ln D`, and the right view's expected disparity.
+  /// - Returns: `[N, H, W, 1]` each: the left view's expected disparity and peak probability
+  ///   (not its entropy: nothing that checks both views reads it), and the right view's expected
+  ///   disparity.
   public func bothViews(_ input: Tensor) -> (
-    disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor
+    disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
     summarizeBothViews(scores(input))
   }
@@ -22,7 +23,7 @@ extension InferencePlan {
   /// ``bothViews(_:)`` on the views given apart, `[N, H, W, 3]` each (the same values, without
   /// concatenating them first; ``scores(left:right:)``).
   public func bothViews(left: Tensor, right: Tensor) -> (
-    disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor
+    disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
     summarizeBothViews(scores(left: left, right: right))
   }
@@ -30,12 +31,12 @@ extension InferencePlan {
   /// Both views' maps from their scores and bases.
   private func summarizeBothViews(
     _ scores: (logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?)
-  ) -> (disparity: Tensor, peak: Tensor, confidence: Tensor, rightDisparity: Tensor) {
+  ) -> (disparity: Tensor, peak: Tensor, rightDisparity: Tensor) {
     precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
     let (logits, base, rightLogits, rightBase) = scores
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
-        let left = DisparityConfidence.summarize(
+        let left = DisparityConfidence.disparityAndPeak(
           logits: logits, minimumDisparity: minimumDisparity, base: base)
         // The right view's disparity only: its confidences are never read.
         var rightDisparity = DisparityConfidence.expectedDisparity(
@@ -48,9 +49,7 @@ extension InferencePlan {
             ? rightDisparity.upsampled2xScaled(by: factor)
             : rightDisparity.resizedBilinear(height: height, width: width) * factor
         }
-        return (
-          left.disparity, left.peak, left.confidence, rightDisparity
-        )
+        return (left.disparity, left.peak, rightDisparity)
       }
     }
   }

@@ -60,7 +60,24 @@ public enum DisparityConfidence {
     return (summary.disparity, summary.peak!, summary.confidence!)
   }
 
-  /// ``summarize(logits:minimumDisparity:base:)``'s kernel; the confidences only when asked.
+  /// ``summarize(logits:minimumDisparity:base:)`` without the entropy: the expected disparity and
+  /// the peak probability `1/S`, the same bits. For callers that never read the entropy
+  /// confidence (the marked map, whose confidence is the rule's: its `log S` per pixel was about
+  /// 1% of that map's time).
+  ///
+  /// - Parameters: As ``summarize(logits:minimumDisparity:base:)``.
+  /// - Returns: two `[N, H, W, 1]` maps.
+  public static func disparityAndPeak(logits: Tensor, minimumDisparity: Int, base: Tensor? = nil)
+    -> (disparity: Tensor, peak: Tensor)
+  {
+    let summary = summaryKernel(
+      logits: logits, minimumDisparity: minimumDisparity, base: base, confidences: true,
+      entropy: false)
+    return (summary.disparity, summary.peak!)
+  }
+
+  /// ``summarize(logits:minimumDisparity:base:)``'s kernel; the confidences only when asked (the
+  /// entropy only with `entropy` too).
   ///
   /// Per pixel the candidates are summed in order `k = 0, 1, …`, so every path gives the same
   /// bits: `D ≥ 8` runs eight candidates per vector (then a scalar tail); `D < 8` (the five
@@ -68,7 +85,7 @@ public enum DisparityConfidence {
   /// since a pixel's few candidates would leave the lanes empty; with `vectorized`, those eight
   /// pixels run in C (`wnet_softmax_summary8`, ``VectorKernels``), the same operations.
   static func summaryKernel(
-    logits: Tensor, minimumDisparity: Int, base: Tensor?, confidences: Bool,
+    logits: Tensor, minimumDisparity: Int, base: Tensor?, confidences: Bool, entropy: Bool = true,
     vectorized: Bool = VectorKernels.available
   ) -> (disparity: Tensor, peak: Tensor?, confidence: Tensor?) {
     let (n, h, w, d) = logits.nhwc("DisparityConfidence.summarize")
@@ -79,7 +96,7 @@ public enum DisparityConfidence {
     }
     let disparity = Tensor(uninitializedShape: [n, h, w, 1])
     let peak = confidences ? Tensor(uninitializedShape: [n, h, w, 1]) : nil
-    let confidence = confidences ? Tensor(uninitializedShape: [n, h, w, 1]) : nil
+    let confidence = confidences && entropy ? Tensor(uninitializedShape: [n, h, w, 1]) : nil
     let logD = Foundation.log(Float(d))
     let pointers = UncheckedSendable(
       (

@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import Foundation
 import StereoClassic
 import StereoData
@@ -150,6 +151,18 @@ public struct InvalidPixelRule: Sendable, Equatable {
     disparity: Image, peak: Image, leftRightDifference: Image, guide: Image? = nil,
     rightDisparity: Image? = nil, checkScale: Float = 1
   ) -> (disparity: Image, confidence: Image, validCount: Int) {
+    apply(
+      disparity: disparity, peak: peak, leftRightDifference: leftRightDifference, guide: guide,
+      rightDisparity: rightDisparity, checkScale: checkScale, vectorized: VectorKernels.available)
+  }
+
+  /// ``apply(disparity:peak:leftRightDifference:guide:rightDisparity:checkScale:)`` with the
+  /// check's pass in C (`wnet_invalid_pixel_pass8`, eight pixels per vector, the same bits) or
+  /// in Swift.
+  func apply(
+    disparity: Image, peak: Image, leftRightDifference: Image, guide: Image?,
+    rightDisparity: Image?, checkScale: Float, vectorized: Bool
+  ) -> (disparity: Image, confidence: Image, validCount: Int) {
     precondition(median == nil || guide != nil, "The weighted median needs the left view")
     precondition(
       holes == nil || (guide != nil && rightDisparity != nil),
@@ -177,11 +190,24 @@ public struct InvalidPixelRule: Sendable, Equatable {
                 let (markedPixels, confidencePixels, valid, peaks, differences) = shared.value
                 for chunkIndex in chunks {
                   var kept = 0
+                  var start = chunkIndex * chunk
                   let end = min(count, (chunkIndex + 1) * chunk)
+                  if vectorized {
+                    var keptByKernel = 0
+                    start += VectorKernels.expConstants.withUnsafeBufferPointer { constants in
+                      wnet_invalid_pixel_pass8(
+                        peaks.baseAddress! + start, differences.baseAddress! + start,
+                        end - start, rule.maximumLeftRightDifference,
+                        rule.minimumPeakProbability, constants.baseAddress,
+                        markedPixels.baseAddress! + start, confidencePixels.baseAddress! + start,
+                        &keptByKernel)
+                    }
+                    kept += keptByKernel
+                  }
                   // Eight pixels at a time (fewer at the end): the exponentials on one vector,
                   // equal to the scalar one's bit for bit; the rest per pixel, since Swift's
                   // vector masks compile to per-lane stores.
-                  for first in stride(from: chunkIndex * chunk, to: end, by: 8) {
+                  for first in stride(from: start, to: end, by: 8) {
                     let lanes = min(8, end - first)
                     var exponents = SIMD8<Float>()
                     for lane in 0..<lanes {
