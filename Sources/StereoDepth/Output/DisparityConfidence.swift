@@ -60,10 +60,11 @@ public enum DisparityConfidence {
     return (summary.disparity, summary.peak!, summary.confidence!)
   }
 
-  /// ``summarize(logits:minimumDisparity:base:)`` without the entropy: the expected disparity and
-  /// the peak probability `1/S`, the same bits. For callers that never read the entropy
-  /// confidence (the marked map, whose confidence is the rule's: its `log S` per pixel was about
-  /// 1% of that map's time).
+  /// ``summarize(logits:minimumDisparity:base:)`` without the entropy.
+  ///
+  /// The expected disparity and the peak probability `1/S`, the same bits, for callers that
+  /// never read the entropy confidence (the marked map, whose confidence is the rule's: its
+  /// `log S` per pixel was about 1% of that map's time).
   ///
   /// - Parameters: As ``summarize(logits:minimumDisparity:base:)``.
   /// - Returns: two `[N, H, W, 1]` maps.
