@@ -93,7 +93,7 @@ extension WNetCommand {
     var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
-    var borderPadding = InvalidPixelRule.standardBorderPadding
+    var borderPadding = InvalidPixelRule.standard.borderPadding
 
     @Option(help: "A real left view to time, with --right (its size; the bundled weights).")
     var left: String?

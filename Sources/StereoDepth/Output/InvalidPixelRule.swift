@@ -63,16 +63,13 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// the border column, does not do it: docs/RUNS.md). The disparities do not change (both
   /// views move by `P`); the network sees `W + 2P` columns. 0 by default: 32 lowers the
   /// evaluation sets' mean bad-3 from 8.84% to 8.68% but costs about 8% of the marked map's
-  /// time, which the default, at SGBM's time, cannot spend.
+  /// time, which the default, at or above SGBM's time, cannot spend.
   public var borderPadding: Int
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
   /// weighted median at depth edges, the right view's estimate one scale coarser, the holes
   /// filled.
   public static let standard = InvalidPixelRule()
-
-  /// The default ``borderPadding``: 0 (docs/RUNS.md, "Views widened at the sides").
-  public static let standardBorderPadding = 0
 
   /// Creates a rule.
   ///
@@ -83,12 +80,13 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`.
   ///   - holes: the fill of the unknown pixels applied last, or `nil` for none.
-  ///   - borderPadding: `P`, the columns added at each side of the views, `≥ 0`.
+  ///   - borderPadding: `P`, the columns added at each side of the views, `≥ 0` (0 by default:
+  ///     docs/RUNS.md, "Views widened at the sides").
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
     rightViewScalesDropped: Int = 1, holes: HoleFill? = .standard,
-    borderPadding: Int = InvalidPixelRule.standardBorderPadding
+    borderPadding: Int = 0
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)

@@ -117,7 +117,7 @@ struct InvalidPixelOptions: ParsableArguments {
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
         holes: fillHoles ?? true ? .standard : nil,
-        borderPadding: borderPadding ?? InvalidPixelRule.standardBorderPadding)
+        borderPadding: borderPadding ?? InvalidPixelRule.standard.borderPadding)
   }
 }
 
