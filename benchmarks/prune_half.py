@@ -4,7 +4,9 @@ unit), without data: each BN-ReLU channel's activation is taken as relu(y), y ~ 
 (its batch norm's running statistics normalise the pre-activation), its importance is
 E[relu(y)^2] times the squared norm of the weights that read it, the H most important are kept,
 and the mean E[relu(y)] of each dropped channel is folded into what reads it (the next batch
-norm's running mean, or the head's bias). Writes a file without CRC (read unchecked).
+norm's running mean, or the head's bias). The 1/2 correlation is a mean over the features'
+channels, so the refinement unit's weights on it are scaled by H/16. Writes a file without CRC
+(read unchecked); `wnet train --init-from IN --slim-half-scale --transplant` does the same.
 
     prune_half.py IN OUT H
 """
@@ -59,6 +61,11 @@ def main():
     src, dst, h = sys.argv[1], sys.argv[2], int(sys.argv[3])
     meta, t = read(src)
     meta.pop("crc32", None)
+    if "wnet" in meta:  # the file's model is now the slim one
+        wnet = json.loads(meta["wnet"])
+        wnet["configuration"]["slimHalfScale"] = True
+        wnet.pop("training", None)
+        meta["wnet"] = json.dumps(wnet)
     p = "model."
     # 1/2 features: read by features.1.0 (all 16 inputs) and refine.1.0 (its first 16 inputs).
     f0, f1, r0, rh = p + "features.0.0", p + "features.1.0", p + "refine.1.0", p + "refine.1.head"
@@ -72,6 +79,7 @@ def main():
     slice_bn(t, f0, keep)
     t[f1 + ".conv.filter"] = t[f1 + ".conv.filter"][:, :, :, keep]
     t[r0 + ".conv.filter"] = np.concatenate([wr[:, :, :, keep], wr[:, :, :, width:]], axis=3)
+    t[r0 + ".conv.filter"][:, :, :, h:] *= h / width  # the correlation: a mean over h, not width
     print("features.0.0 keeps", keep.tolist(), "share of importance %.3f" % (score[keep].sum() / score.sum()))
     # 1/2 refinement unit: read by its head only.
     mean, square = moments(t, r0)

@@ -67,6 +67,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_wnet import edge_aware, select  # noqa: E402  (the realtime twin's loss pieces)
 
 FEATURE_WIDTHS = [16, 24, 32]
+SLIM_HALF_WIDTH = 8  # the 1/2 features' width with slimHalfScale (MatchingWNet.slimHalfWidth)
 FULL_WIDTH = 8
 COARSE_WIDTH = 48
 RADIUS = 2
@@ -153,7 +154,8 @@ def column_grid(d):
 
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
-                 local=False, skip=False, wide=False, local_refinement=False, quarter=False):
+                 local=False, skip=False, wide=False, local_refinement=False, quarter=False,
+                 slim_half=False):
         super().__init__()
         self.coarse_factor = 4 if quarter else COARSE_FACTOR
         # The refinement levels (MatchingWNet.refinementLevels): 0 = 1/4, 1 = 1/2, 2 = 1.
@@ -165,7 +167,7 @@ class MatchingWNet(nn.Module):
         self.cosine = cosine
         self.local = local
         self.local_refinement = local_refinement
-        w = FEATURE_WIDTHS
+        w = [SLIM_HALF_WIDTH if slim_half else FEATURE_WIDTHS[0]] + FEATURE_WIDTHS[1:]
         self.coarse_first, self.d8 = coarse_range(minimum, maximum, self.coarse_factor)
         self.coarse_context = coarse_context
         stages = [[ConvBNReLU(3, w[0], 2)],
@@ -399,7 +401,8 @@ def load_model(path):
                          configuration.get("correlationSkip", False),
                          configuration.get("wideRefinement", False),
                          configuration.get("localRefinementEstimates", False),
-                         configuration.get("quarterCoarse", False))
+                         configuration.get("quarterCoarse", False),
+                         configuration.get("slimHalfScale", False))
     load_checkpoint(model, tensors)
     return model.eval()
 
@@ -449,6 +452,8 @@ def main():
                         help="search the offsets -4...4 at 1/4")
     parser.add_argument("--quarter-coarse", action="store_true",
                         help="match the whole range at 1/4, refine at 1/2 and 1")
+    parser.add_argument("--slim-half-scale", action="store_true",
+                        help="the 1/2 features and refinement unit 8 wide instead of 16")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -476,7 +481,8 @@ def main():
                          skip=args.correlation_skip,
                          wide=args.wide_refinement,
                          local_refinement=args.local_refinement_estimates,
-                         quarter=args.quarter_coarse).to(memory_format=memory_format)
+                         quarter=args.quarter_coarse,
+                         slim_half=args.slim_half_scale).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -512,7 +518,8 @@ def main():
         + (" local-refinement-estimates" if args.local_refinement_estimates else "")
         + (" correlation-skip" if args.correlation_skip else "")
         + (" wide-refinement" if args.wide_refinement else "")
-        + (" quarter-coarse" if args.quarter_coarse else ""),
+        + (" quarter-coarse" if args.quarter_coarse else "")
+        + (" slim-half-scale" if args.slim_half_scale else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

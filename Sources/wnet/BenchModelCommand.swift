@@ -101,6 +101,12 @@ extension WNetCommand {
     @Option(help: "The real right view to time with --left.")
     var right: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "With --left and --right: time this checkpoint's weights (its own architecture) instead "
+          + "of the bundled ones.", valueName: "file"))
+    var weights: String?
+
     mutating func validate() throws {
       if let batchAlias { batch = batchAlias }
       try architecture.check(for: preset)
@@ -136,6 +142,9 @@ extension WNetCommand {
       guard (left == nil) == (right == nil) else {
         throw ValidationError("'--left' and '--right' go together.")
       }
+      guard weights == nil || left != nil else {
+        throw ValidationError("'--weights' times a real pair: add '--left' and '--right'.")
+      }
       guard !(train && (marked || left != nil)) else {
         throw ValidationError("'--marked', '--left' and '--right' time inference, not '--train'.")
       }
@@ -156,7 +165,8 @@ extension WNetCommand {
           throw ValidationError("'\(left)' and '\(right)' differ in size.")
         }
         pair = views
-        network = try PretrainedModel.load(preset).model
+        network =
+          try weights.map { try ModelOptions.load($0).model } ?? PretrainedModel.load(preset).model
       }
       let rule =
         marked

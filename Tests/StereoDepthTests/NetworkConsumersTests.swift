@@ -52,6 +52,11 @@ struct NetworkConsumersTests {
       configuration: .init(
         preset: .matching, coarseContext: true, deepFeatures: true, quarterCoarse: true),
       height: 40, width: 72),
+    Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true, slimHalfScale: true),
+      height: 36, width: 68),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.

@@ -6,7 +6,7 @@ import StereoTensor
 ///
 /// Per view, with weights shared between the views (each view runs separately):
 ///
-///     features:  conv 3×3/2 3→16                               H/2    f½
+///     features:  conv 3×3/2 3→16 (→8 with `slimHalfScale`)      H/2    f½
 ///                conv 3×3/2 16→24, conv 3×3 24→24               H/4    f¼
 ///                conv 3×3/2 24→32, conv 3×3 32→32               H/8    f⅛
 ///                with `deepFeatures`, three more conv 3×3 32→32  H/8
@@ -20,7 +20,8 @@ import StereoTensor
 ///                d0 = 2 · bilinear×2(d of the previous scale)   (a constant: no gradient)
 ///                w  = the other view's f^s warped by d0         (linear, edge replication)
 ///                corr(f^s, w) over the offsets −2…2             [N, H·s, W·s, 5]
-///                concat f^s, convs (¼: 29→24, 24→24; ½: 21→16; 1: 13→8), conv 3×3 → 5 (bias)
+///                concat f^s, convs (¼: 29→24, 24→24; ½: 21→16, or 13→8 with
+///                `slimHalfScale`; 1: 13→8), conv 3×3 → 5 (bias)
 ///
 /// With `cosineCorrelation`, the correlations at 1/8 and 1/4 compare features scaled to unit
 /// root mean square over the channels (`f / sqrt(mean_c f² + 0.01)`; the concatenated features
@@ -93,6 +94,13 @@ public final class MatchingWNet: StereoNetwork {
 
   /// The feature widths at 1/2, 1/4 and 1/8.
   public static let featureWidths = [16, 24, 32]
+  /// The 1/2 features' width with `slimHalfScale`.
+  public static let slimHalfWidth = 8
+  /// The feature widths at 1/2, 1/4 and 1/8 of a network of `configuration`: ``featureWidths``,
+  /// the first ``slimHalfWidth`` with `slimHalfScale`.
+  public static func featureWidths(_ configuration: WNetConfiguration) -> [Int] {
+    [configuration.slimHalfScale ? slimHalfWidth : featureWidths[0]] + featureWidths.dropFirst()
+  }
   /// The full-resolution feature width.
   public static let fullResolutionWidth = 8
   /// The coarse aggregation width.
@@ -144,7 +152,7 @@ public final class MatchingWNet: StereoNetwork {
   public init(configuration: WNetConfiguration, using generator: inout some RandomNumberGenerator) {
     precondition(configuration.preset == .matching, "MatchingWNet needs the matching preset")
     self.configuration = configuration
-    let widths = Self.featureWidths
+    let widths = Self.featureWidths(configuration)
     let coarseLevel = configuration.quarterCoarse ? 2 : 3
     var features: [[ConvBatchNormReLU]] = (0..<coarseLevel).map { level in
       let input = level == 0 ? 3 : widths[level - 1]

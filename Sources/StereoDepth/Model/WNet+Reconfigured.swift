@@ -56,6 +56,9 @@ extension WNet {
   /// features and 1/2 and 1/1 refinement keep their names. `fresh` names the parameters that kept
   /// their seeded values.
   ///
+  /// Into a `slimHalfScale` network from one without it, the 1/2 scale is pruned instead
+  /// (``MatchingWNet/prunedHalfScale(from:)``): none of its parameters stays seeded.
+  ///
   /// - Precondition: the same preset and candidate range.
   public func transplanted(
     into configuration: WNetConfiguration, seed: UInt64
@@ -65,9 +68,14 @@ extension WNet {
       "WNet.transplanted: another preset or range")
     let target = WNet(configuration: configuration, seed: seed)
     let source = parameters
+    let pruned =
+      configuration.slimHalfScale && !self.configuration.slimHalfScale
+      ? MatchingWNet.prunedHalfScale(from: source) : [:]
     var fresh: [String] = []
     for (name, parameter) in target.parameters.entries {
-      if let value = source[name]?.value, value.shape == parameter.value.shape {
+      if let value = pruned[name] {
+        parameter.value = value
+      } else if let value = source[name]?.value, value.shape == parameter.value.shape {
         parameter.value = value
       } else {
         fresh.append(name)

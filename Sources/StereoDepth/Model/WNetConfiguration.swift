@@ -78,13 +78,22 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// this buys part of that at the input's size. Checkpoints written before it existed decode
   /// as `false`.
   public var quarterCoarse: Bool
+  /// `matching` only: whether the 1/2 scale is 8 channels wide instead of 16: its features
+  /// (``MatchingWNet/featureWidths(_:)``) and its refinement unit, 13→8 instead of 21→16. Why:
+  /// the 1/2 scale of both views is about a fifth of the marked map's time at 640×480, and the
+  /// default output was 1.31× SGBM's time on the eighteenth session's machine (docs/RUNS.md); a
+  /// wider model's 1/2 scale can be pruned into it by `wnet train --init-from MODEL
+  /// --transplant` (``WNet/transplanted(into:seed:)``). Checkpoints written before it existed
+  /// decode as `false`.
+  public var slimHalfScale: Bool
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
     preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil,
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
-    correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false
+    correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
+    slimHalfScale: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -98,6 +107,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.correlationSkip = correlationSkip
     self.wideRefinement = wideRefinement
     self.quarterCoarse = quarterCoarse
+    self.slimHalfScale = slimHalfScale
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -126,7 +136,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
   /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
-  /// `quarterCoarse`);
+  /// `quarterCoarse`, `slimHalfScale`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -135,6 +145,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
       (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
+      (.slimHalfScale, slimHalfScale),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -200,7 +211,7 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement, quarterCoarse
+    case wideRefinement, quarterCoarse, slimHalfScale
   }
 
   /// Any key, to find the ones this version does not know.
@@ -239,9 +250,10 @@ extension WNetConfiguration {
     correlationSkip = try container.decodeIfPresent(Bool.self, forKey: .correlationSkip) ?? false
     wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
     quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
+    slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
   }
 
-  /// Writes the `matching` options (`coarseContext` … `quarterCoarse`) only when set, so that
+  /// Writes the `matching` options (`coarseContext` … `slimHalfScale`) only when set, so that
   /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -258,5 +270,6 @@ extension WNetConfiguration {
     if correlationSkip { try container.encode(true, forKey: .correlationSkip) }
     if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
+    if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
   }
 }

@@ -2,8 +2,8 @@ import ArgumentParser
 import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
-/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`
-/// (each with `--no-`):
+/// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`,
+/// `--slim-half-scale` (each with `--no-`):
 /// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
 /// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
@@ -68,6 +68,14 @@ struct ArchitectureOptions: ParsableArguments {
         + "and 1/1 (default: the bundled model's architecture)."))
   var quarterCoarse: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: make the 1/2 scale 8 channels wide instead of 16 (its features and its "
+        + "refinement unit), for speed; with --init-from and --transplant, a wider model's 1/2 "
+        + "scale is pruned into it (default: the bundled model's architecture)."))
+  var slimHalfScale: Bool?
+
   /// A new model of `preset`: the options given, the bundled model's architecture for the
   /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
   func model(
@@ -90,6 +98,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.correlationSkip = correlationSkip ?? model.correlationSkip
     model.wideRefinement = wideRefinement ?? model.wideRefinement
     model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
+    model.slimHalfScale = slimHalfScale ?? model.slimHalfScale
     return model
   }
 
