@@ -56,7 +56,7 @@ struct NetworkConsumersTests {
       configuration: .init(
         preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
         localRefinementEstimates: true, slimHalfScale: true),
-      height: 36, width: 68),
+      height: 40, width: 72),
   ]
 
   /// The graph in inference mode: left logits, then the left selection layer.

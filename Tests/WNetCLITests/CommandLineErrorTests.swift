@@ -160,6 +160,14 @@ struct CommandLineErrorTests {
       ["bench", "--preset", "matching", "--left", empty.path, "--right", small.path],
       mentioning: "empty.png")
     try expectOneLineError(
+      ["bench", "--preset", "matching", "--weights", small.path], mentioning: "--left")
+    try expectOneLineError(
+      [
+        "bench", "--preset", "matching", "--left", small.path, "--right", small.path,
+        "--weights", folder.appendingPathComponent("missing.safetensors").path,
+      ],
+      mentioning: "missing.safetensors")
+    try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "5"] + model, mentioning: "--upscale")
     try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],
