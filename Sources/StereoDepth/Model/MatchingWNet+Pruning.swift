@@ -21,6 +21,8 @@ import StereoTensor
 /// so the refinement unit's weights on it are scaled by `8/16`: the correlation of the kept
 /// channels then has the wide model's scale where the dropped ones contributed nothing.
 extension MatchingWNet {
+  /// The mean and the mean square of a rectified normal variable.
+  ///
   /// `E[relu(y)]` and `E[relu(y)²]` for `y ~ N(shift, scale²)`, with `z = shift / |scale|`:
   ///
   ///     E[relu(y)]  = shift · Φ(z) + |scale| · φ(z)
@@ -38,8 +40,10 @@ extension MatchingWNet {
     return (m * cumulative + s * density, (m * m + s * s) * cumulative + m * s * density)
   }
 
-  /// The slim 1/2 scale's parameter values pruned from `source`, the parameters of a `matching`
-  /// network without `slimHalfScale` (names as ``parameters``): `features.0.0.*`,
+  /// The slim 1/2 scale's parameter values pruned from a wider network's.
+  ///
+  /// `source` holds the parameters of a `matching` network without `slimHalfScale` (names as
+  /// ``parameters``); the result holds `features.0.0.*`,
   /// `features.1.0.conv.filter` and `.bn.running_mean`, `refine.1.0.*`, `refine.1.head.*`.
   /// Every other parameter keeps its shape and value.
   ///
@@ -65,9 +69,11 @@ extension MatchingWNet {
     return values
   }
 
-  /// Prunes `unit` (a ``ConvBatchNormReLU``'s parameters) to its `width` most important output
-  /// channels, and the first input channels of each reader (a ``ConvBatchNormReLU`` when
-  /// `batchNorm`, else a ``Conv2D`` with bias) to match, folding the dropped channels' means.
+  /// Prunes one unit and the units that read it.
+  ///
+  /// `unit` (a ``ConvBatchNormReLU``'s parameters) keeps its `width` most important output
+  /// channels; each reader (a ``ConvBatchNormReLU`` when `batchNorm`, else a ``Conv2D`` with
+  /// bias) keeps the same ones among its first inputs, the dropped channels' means folded in.
   /// Reads `values` where it holds a name (an earlier pruning's result), else `source`.
   static func prune(
     unit: String, keeping width: Int, readers: [(name: String, batchNorm: Bool)],
