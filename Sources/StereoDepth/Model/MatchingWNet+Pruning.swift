@@ -96,8 +96,8 @@ extension MatchingWNet {
     var weight = [Double](repeating: 0, count: channels)
     for (reader, batchNorm) in readers {
       let filter = value(filterName(reader, batchNorm))
-      let (inputs, values) = (filter.shape[3], filter.scalars)
-      for (index, w) in values.enumerated() where index % inputs < channels {
+      let (inputs, weights) = (filter.shape[3], filter.scalars)
+      for (index, w) in weights.enumerated() where index % inputs < channels {
         weight[index % inputs] += Double(w) * Double(w)
       }
     }
