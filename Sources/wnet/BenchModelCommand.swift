@@ -22,7 +22,7 @@ extension WNetCommand {
         filter and the weighted median at depth edges; --median as for infer). The filters' \
         time depends on \
         the content: --left and --right time a real pair (its size) with the preset's bundled \
-        weights instead of random views and weights.
+        weights (or --weights FILE's) instead of random views and weights.
 
         Examples:
           wnet bench --width 640 --height 480
@@ -95,7 +95,8 @@ extension WNetCommand {
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
     var borderPadding = InvalidPixelRule.standard.borderPadding
 
-    @Option(help: "A real left view to time, with --right (its size; the bundled weights).")
+    @Option(
+      help: "A real left view to time, with --right (its size; the bundled weights or --weights).")
     var left: String?
 
     @Option(help: "The real right view to time with --left.")

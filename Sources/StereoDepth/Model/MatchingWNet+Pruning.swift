@@ -55,11 +55,12 @@ extension MatchingWNet {
       unit: "features.0.0", keeping: width,
       readers: [("features.1.0", batchNorm: true), ("refine.1.0", batchNorm: true)],
       source: source, into: &values)
-    // The correlation's five channels follow the features in refine.1.0's input.
+    // The correlation's five channels follow the features in refine.1.0's input; it was a mean
+    // over the source's 1/2 channels, now over `width`.
     let name = "refine.1.0.conv.filter"
     let filter = values[name]!
     let inputs = filter.shape[3]
-    let ratio = Float(width) / Float(featureWidths[0])
+    let ratio = Float(width) / Float(source["features.0.0.bn.scale"]!.value.count)
     values[name] = Tensor(
       shape: filter.shape,
       scalars: filter.scalars.enumerated().map { $0 % inputs >= width ? $1 * ratio : $1 })
