@@ -56,6 +56,8 @@ extension WNetCommand {
 
     @OptionGroup var architecture: ArchitectureOptions
 
+    @OptionGroup var precision: PrecisionOptions
+
     /// The architecture timed: the options given, the bundled model's for the others.
     var model: WNetConfiguration {
       architecture.model(for: preset, maximumDisparity: maximumDisparity)
@@ -156,6 +158,10 @@ extension WNetCommand {
     }
 
     func run() throws {
+      try precision.run(runInPrecision)
+    }
+
+    private func runInPrecision() throws {
       var pair: (left: Image, right: Image)?
       var network: WNet?
       if let left, let right {

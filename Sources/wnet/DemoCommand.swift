@@ -22,6 +22,8 @@ extension WNetCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var precision: PrecisionOptions
+
     @Option(
       name: .shortAndLong,
       help: "Where to write the pictures.")
@@ -31,6 +33,10 @@ extension WNetCommand {
     var seed: UInt64 = 1
 
     func run() throws {
+      try precision.run(runInPrecision)
+    }
+
+    private func runInPrecision() throws {
       let (model, metadata) = try modelOptions.load()
       let estimator = DisparityEstimator(model: model, metadata: metadata)
       Console.note(

@@ -30,6 +30,8 @@ extension WNetCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var precision: PrecisionOptions
+
     @OptionGroup(title: "Classical matcher") var classic: ClassicMatcherOptions
 
     @Option(help: "Score the disparity files in this folder instead of running the model.")
@@ -99,6 +101,10 @@ extension WNetCommand {
     }
 
     func run() throws {
+      try precision.run(runInPrecision)
+    }
+
+    private func runInPrecision() throws {
       let dataset = try data.loadDataset()
       let indices = dataset.samples.indices.filter { dataset.samples[$0].disparity != nil }
       guard !indices.isEmpty else {

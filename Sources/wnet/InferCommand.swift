@@ -77,6 +77,8 @@ extension WNetCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var precision: PrecisionOptions
+
     @Option(
       name: .shortAndLong,
       help: """
@@ -177,6 +179,10 @@ extension WNetCommand {
     }
 
     func run() throws {
+      try precision.run(runInPrecision)
+    }
+
+    private func runInPrecision() throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
       if stream { return try runStream() }
       if let pairs = try Self.pairs(views: views, list: list) {

@@ -259,6 +259,18 @@ public enum Backends {
     if ProcessInfo.processInfo.environment["WNET_BACKEND"] == "reference" { return reference }
     return (try? DNNLBackend.shared()) ?? reference
   }()
+
+  /// The backend that runs inference with `precision` in place of ``current``: ``current`` itself
+  /// for `.float32`; for `.bfloat16`, ``DNNLBackend/sharedBFloat16()`` when ``current`` is oneDNN
+  /// in `Float` and the CPU has BF16, else `nil` (nothing to switch to).
+  public static func inference(_ precision: DNNLBackend.Precision) -> (any Backend)? {
+    switch precision {
+    case .float32: return current
+    case .bfloat16:
+      guard let dnnl = current as? DNNLBackend else { return nil }
+      return dnnl.inferencePrecision == .bfloat16 ? dnnl : DNNLBackend.sharedBFloat16()
+    }
+  }
 }
 
 /// Runs `body` with every operation dispatched to `backend`.

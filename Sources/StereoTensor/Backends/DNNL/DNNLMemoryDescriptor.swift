@@ -8,31 +8,37 @@ internal import CDNNL
 /// descriptor here is built from explicit strides over oneDNN's logical order.
 enum DNNLMemoryDescriptor {
   /// A plain `f32` descriptor of logical `dims` laid out with `strides` (in elements).
-  static func strided(_ dims: [Int], strides: [Int]) throws(DNNLError) -> dnnl_memory_desc_t {
+  static func strided(
+    _ dims: [Int], strides: [Int], type: dnnl_data_type_t = dnnl_f32
+  ) throws(DNNLError) -> dnnl_memory_desc_t {
     precondition(dims.count == strides.count, "dims \(dims) and strides \(strides) differ in rank")
     var descriptor = dnnl_memory_desc_t()
     let dims64 = dims.map(Int64.init), strides64 = strides.map(Int64.init)
     try check(
-      dnnl_memory_desc_init_by_strides(&descriptor, Int32(dims.count), dims64, dnnl_f32, strides64),
+      dnnl_memory_desc_init_by_strides(&descriptor, Int32(dims.count), dims64, type, strides64),
       "memory_desc_init_by_strides(dims \(dims), strides \(strides))")
     return descriptor
   }
 
   /// A descriptor of logical `dims` whose layout the primitive chooses (`dnnl_format_tag_any`).
-  static func any(_ dims: [Int]) throws(DNNLError) -> dnnl_memory_desc_t {
+  static func any(_ dims: [Int], type: dnnl_data_type_t = dnnl_f32) throws(DNNLError)
+    -> dnnl_memory_desc_t
+  {
     var descriptor = dnnl_memory_desc_t()
     try check(
       dnnl_memory_desc_init_by_tag(
-        &descriptor, Int32(dims.count), dims.map(Int64.init), dnnl_f32, dnnl_format_tag_any),
+        &descriptor, Int32(dims.count), dims.map(Int64.init), type, dnnl_format_tag_any),
       "memory_desc_init_by_tag(any, dims \(dims))")
     return descriptor
   }
 
   /// An `[N, H, W, C]` activation: logical `{N, C, H, W}`, physical NHWC (`dnnl_nhwc`).
-  static func activation(_ shape: [Int]) throws(DNNLError) -> dnnl_memory_desc_t {
+  static func activation(_ shape: [Int], type: dnnl_data_type_t = dnnl_f32) throws(DNNLError)
+    -> dnnl_memory_desc_t
+  {
     precondition(shape.count == 4, "An activation is [N, H, W, C], got \(shape)")
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
-    return try strided([n, c, h, w], strides: [h * w * c, 1, w * c, c])
+    return try strided([n, c, h, w], strides: [h * w * c, 1, w * c, c], type: type)
   }
 
   /// A contiguous vector of `count` elements (`dnnl_x`): biases, batch-norm statistics, and
