@@ -64,11 +64,11 @@ struct BFloat16ConvolutionTests {
 
   @Test("Only oneDNN switches to bfloat16")
   func switching() throws {
-    #expect(withBackend(Backends.reference) { Backends.inference(.bfloat16) } == nil)
+    #expect(withBackend(Backends.reference) { Backends.backend(precision: .bfloat16) } == nil)
     let float = try DNNLBackend.shared()
     withBackend(float) {
-      #expect((Backends.inference(.float32) as? DNNLBackend) === float)
-      #expect((Backends.inference(.bfloat16) != nil) == DNNLBackend.bfloat16Supported)
+      #expect((Backends.backend(precision: .float32) as? DNNLBackend) === float)
+      #expect((Backends.backend(precision: .bfloat16) != nil) == DNNLBackend.bfloat16Supported)
     }
   }
 }

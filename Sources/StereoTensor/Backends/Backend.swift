@@ -263,7 +263,7 @@ public enum Backends {
   /// The backend that runs inference with `precision` in place of ``current``: ``current`` itself
   /// for `.float32`; for `.bfloat16`, ``DNNLBackend/sharedBFloat16()`` when ``current`` is oneDNN
   /// in `Float` and the CPU has BF16, else `nil` (nothing to switch to).
-  public static func inference(_ precision: DNNLBackend.Precision) -> (any Backend)? {
+  public static func backend(precision: DNNLBackend.Precision) -> (any Backend)? {
     switch precision {
     case .float32: return current
     case .bfloat16:

@@ -14,7 +14,7 @@ struct PrecisionOptions: ParsableArguments {
   /// Runs `body` on the backend `--bfloat16` asks for.
   func run<R>(_ body: () throws -> R) throws -> R {
     guard bfloat16 else { return try body() }
-    guard let backend = Backends.inference(.bfloat16) else {
+    guard let backend = Backends.backend(precision: .bfloat16) else {
       Console.note(
         "note: --bfloat16: \(Backends.current.name) on this CPU has no bfloat16 convolutions; "
           + "running in float32.")

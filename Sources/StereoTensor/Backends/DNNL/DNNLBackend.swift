@@ -27,6 +27,8 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     case float32
     /// bfloat16 sources and filters (8 bits of mantissa), products summed in `Float`, a `Float`
     /// output; about 0.8× the time of the `matching` marked map on a CPU with AVX512-BF16.
+    /// (Training convolutions stay `Float`: in bfloat16 a `matching` training step took only
+    /// about 0.9× the time, BENCHMARKS.md.)
     case bfloat16
   }
 

@@ -58,6 +58,14 @@ extension DNNLBackend {
       paddingAfter = [Int64(g.paddingBottom), Int64(g.paddingRight)]
     }
 
+    /// Declares the source (NHWC `input`) and the filter (`[C_out, KH, KW, C_in/groups]`, layout
+    /// `any`) bfloat16; for direct plans.
+    mutating func readBFloat16(input: [Int], filter: [Int], groups: Int) throws(DNNLError) {
+      source = try DNNLMemoryDescriptor.activation(input, type: dnnl_bf16)
+      weights = try DNNLMemoryDescriptor.any(
+        DNNLMemoryDescriptor.filterDimensions(filter, groups: groups), type: dnnl_bf16)
+    }
+
     mutating func operation(_ direction: ConvolutionDirection) throws(DNNLError)
       -> dnnl_convolution_desc_t
     {

@@ -22,9 +22,7 @@ extension DNNLBackend {
     var descriptors = try ConvolutionDescriptors(
       input: input, filter: filter, geometry: geometry, bias: bias, plan: plan)
     if bfloat16 {
-      descriptors.source = try DNNLMemoryDescriptor.activation(input, type: dnnl_bf16)
-      descriptors.weights = try DNNLMemoryDescriptor.any(
-        DNNLMemoryDescriptor.filterDimensions(filter, groups: geometry.groups), type: dnnl_bf16)
+      try descriptors.readBFloat16(input: input, filter: filter, groups: geometry.groups)
     }
     var operation = dnnl_convolution_desc_t()
     // Winograd's inference variant wants pre-transformed weights that no reorder from OHWI
