@@ -3,10 +3,12 @@ import _StereoTestSupport
 
 @testable import StereoTensor
 
-/// oneDNN's bfloat16 inference convolutions (``DNNLBackend/Precision/bfloat16``) against the
-/// reference on the input and filter rounded to bfloat16 here: the only difference left is the
-/// order of the `Float` sums. Without the rounding the two differ by about 2⁻⁹ relative, far
-/// outside the tolerance, so a `Float` path would fail.
+/// oneDNN's bfloat16 inference convolutions against the reference.
+///
+/// The reference (``DNNLBackend/Precision/bfloat16``'s oracle) gets the input and filter rounded
+/// to bfloat16 here, so the only difference left is the order of the `Float` sums. Without the
+/// rounding the two differ by about 2⁻⁹ relative, far outside the tolerance, so a `Float` path
+/// would fail.
 @Suite("bfloat16 inference convolutions", .tags(.oneDNN))
 struct BFloat16ConvolutionTests {
   /// `value` rounded to bfloat16, to nearest with ties to even: the top 16 bits of its `Float`.

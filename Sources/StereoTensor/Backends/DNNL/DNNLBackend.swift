@@ -52,8 +52,10 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     try DNNLBackend(inferencePrecision: .bfloat16)
   }
 
-  /// Whether this CPU runs bfloat16 convolutions natively (AVX512-BF16 or AMX, as oneDNN sees
-  /// it: `DNNL_MAX_CPU_ISA` lowers it). Without, oneDNN 2.6 has only slow kernels for them.
+  /// Whether this CPU runs bfloat16 convolutions natively.
+  ///
+  /// That is AVX512-BF16 or AMX, as oneDNN sees it (`DNNL_MAX_CPU_ISA` lowers it). Without, oneDNN
+  /// 2.6 has only slow kernels for them.
   public static var bfloat16Supported: Bool {
     let isa = dnnl_get_effective_cpu_isa().rawValue
     let bf16 = dnnl_cpu_isa_avx512_core_bf16.rawValue
