@@ -1,12 +1,12 @@
 import ArgumentParser
 import StereoTensor
 
-/// `--bfloat16`: the network's oneDNN convolutions in bfloat16 where the CPU has BF16
-/// (``Backends/inference(_:)``); elsewhere a note, and `Float`.
+/// `--bfloat16`: the network's oneDNN inference convolutions in bfloat16 where the CPU has BF16
+/// (``Backends/backend(precision:)``); elsewhere a note, and `Float`. Training stays `Float`.
 struct PrecisionOptions: ParsableArguments {
   @Flag(
     help: ArgumentHelp(
-      "Run the network's convolutions in bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX): "
+      "Run the network's inference convolutions in bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX): "
         + "faster (about 0.8x the time of the marked map at 640x480), with slightly different "
         + "values; elsewhere float32, with a note."))
   var bfloat16 = false

@@ -7,7 +7,8 @@ internal import CDNNL
 /// Our tensors are row-major `[N, H, W, C]` and `[C_out, KH, KW, C_in/groups]`, so every
 /// descriptor here is built from explicit strides over oneDNN's logical order.
 enum DNNLMemoryDescriptor {
-  /// A plain `f32` descriptor of logical `dims` laid out with `strides` (in elements).
+  /// A plain descriptor of logical `dims` laid out with `strides` (in elements), of `type`
+  /// (`f32` unless given).
   static func strided(
     _ dims: [Int], strides: [Int], type: dnnl_data_type_t = dnnl_f32
   ) throws(DNNLError) -> dnnl_memory_desc_t {
