@@ -6,8 +6,8 @@ import StereoTensor
 struct PrecisionOptions: ParsableArguments {
   @Flag(
     help: ArgumentHelp(
-      "Run the network's inference convolutions in bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX): "
-        + "faster (about 0.8x the time of the marked map at 640x480), with slightly different "
+      "Run the network's inference convolutions in bfloat16 where the CPU has BF16 "
+        + "(AVX512-BF16 or AMX): faster (about 0.8x the time of the marked map at 640x480), with slightly different "
         + "values; elsewhere float32, with a note."))
   var bfloat16 = false
 
