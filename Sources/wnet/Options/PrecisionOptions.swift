@@ -1,8 +1,10 @@
 import ArgumentParser
 import StereoTensor
 
-/// `--bfloat16`: the network's oneDNN inference convolutions in bfloat16 where the CPU has BF16
-/// (``Backends/backend(precision:)``); elsewhere a note, and `Float`. Training stays `Float`.
+/// `--bfloat16`: the network's oneDNN inference convolutions in bfloat16.
+///
+/// That holds where the CPU has BF16 (``Backends/backend(precision:)``); elsewhere it prints a
+/// note and runs in `Float`. Training stays `Float`.
 struct PrecisionOptions: ParsableArguments {
   @Flag(
     help: ArgumentHelp(
