@@ -173,7 +173,9 @@ extension WNetCommand {
         }
         pair = views
         network =
-          try weights.map { try ModelOptions.load($0).model } ?? PretrainedModel.load(preset).model
+          try ModelOptions.model(
+            weights.map { try ModelOptions.load($0).model } ?? PretrainedModel.load(preset).model,
+            quarterPasses: architecture.quarterPasses)
       }
       let rule =
         marked

@@ -52,6 +52,12 @@ extension WNetCommand {
     @Option(help: "With '--preset': the seed of the fresh model's initial weights (default 0).")
     var seed: UInt64?
 
+    @Option(
+      help: ArgumentHelp(
+        "matching, with a trained model: export it refining at 1/4 resolution this many times "
+          + "('wnet infer --quarter-passes').", valueName: "n"))
+    var quarterPasses: Int?
+
     @Flag(
       help:
         "Also output 'probabilities', [N, D, H, W]: the left view's distribution over the D candidates."
@@ -71,6 +77,9 @@ extension WNetCommand {
       }
       if model != nil && seed != nil {
         throw ValidationError("'--seed' only applies to a fresh model, not to '--model'.")
+      }
+      if quarterPasses != nil && (preset != nil || seed != nil) {
+        throw ValidationError("'--quarter-passes' applies to a trained model, not to '--preset'.")
       }
     }
 
@@ -104,7 +113,8 @@ extension WNetCommand {
         let loaded = try ModelOptions.load(model)
         let name = loaded.metadata.configuration.preset.rawValue
         let source = model.map { "'\(name)' model from \($0)" } ?? "bundled trained '\(name)' model"
-        return (loaded.model, source, loaded.metadata)
+        let network = try ModelOptions.model(loaded.model, quarterPasses: quarterPasses)
+        return (network, source, loaded.metadata)
       }
       let preset = preset ?? .realtime
       let seed = seed ?? 0

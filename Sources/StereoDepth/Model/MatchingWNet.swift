@@ -44,6 +44,11 @@ import StereoTensor
 /// its first unit 33→24, its head → 9), which reach ±16 input pixels: a coarse estimate one
 /// candidate off is then within its reach.
 ///
+/// With `quarterPasses` = P > 1, the 1/4 scale runs P times with the same weights: pass p + 1
+/// warps by pass p's estimate `d_p` (not the up-sampled coarse one) and hands on
+/// `d_{p+1} = d_p + E[offset]`; its names end in `.pass1`, `.pass2`…, and the last pass's scores
+/// are the 1/4 scale's. A forward-pass setting with no parameters of its own.
+///
 /// With `quarterCoarse`, the features stop at 1/4 (`deepFeatures` adds its units there, 24→24),
 /// the whole range is matched at 1/4 (`corr(f¼_L, f¼_R)` over `D4` candidates in 1/4 pixels,
 /// concat f¼, the same coarse units from 24+D4 channels), and the refinement runs at 1/2 and 1/1
@@ -332,35 +337,44 @@ public final class MatchingWNet: StereoNetwork {
     for (index, (level, units)) in zip(levels, refinements).enumerated() {
       let r = Self.refinementRadii(configuration)[level]
       let pyramidIndex = 2 - level  // f¼, f½, f¹
+      // The 1/4 scale may run several passes (`quarterPasses`), each around the last's estimate.
+      let passes = level == 0 ? configuration.quarterPasses : 1
       var bases: [StereoSide: Builder.Value] = [:]
       for side in sides {
-        let name = "refine.\(level).\(side.rawValue)"
-        let base = builder.upsampledDisparity(disparity[side]!, name: "\(name).base")
-        bases[side] = base
-        let features = own(side)[pyramidIndex]
-        let warped = builder.warped(
-          otherMatched(side)[pyramidIndex], by: base, side: side, name: "\(name).warp")
-        let matchedFeatures = ownMatched(side)[pyramidIndex]
-        let (l, rr) = side == .left ? (matchedFeatures, warped) : (warped, matchedFeatures)
-        let volume = builder.correlation(
-          l, rr, minimumDisparity: -r, candidateCount: 2 * r + 1, view: view(side),
-          name: "\(name).correlation")
-        var x = builder.concatenated([features, volume], name: "\(name).concat")
-        for (index, unit) in units.enumerated() {
-          x = builder.convBatchNormReLU(x, unit, name: "refine.\(level).\(index).\(side.rawValue)")
-        }
-        scores[side] = builder.convolution(
-          x, refinementHeads[index], outputChannels: nil,
-          name: "refine.\(level).head.\(side.rawValue)")
-        if index < refinements.count - 1 {
-          disparity[side] =
-            configuration.localRefinementEstimates
-            ? builder.localExpectedDisparity(
-              scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1,
-              radius: Self.localEstimateRadius, base: base, name: "\(name).disparity")
-            : builder.expectedDisparity(
-              scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1, base: base,
-              name: "\(name).disparity")
+        var base = builder.upsampledDisparity(
+          disparity[side]!, name: "refine.\(level).\(side.rawValue).base")
+        for pass in 0..<passes {
+          // The first pass keeps the names every checkpoint and export has known.
+          let suffix = pass == 0 ? "" : ".pass\(pass)"
+          let name = "refine.\(level).\(side.rawValue)\(suffix)"
+          if pass > 0 { base = disparity[side]! }
+          bases[side] = base
+          let features = own(side)[pyramidIndex]
+          let warped = builder.warped(
+            otherMatched(side)[pyramidIndex], by: base, side: side, name: "\(name).warp")
+          let matchedFeatures = ownMatched(side)[pyramidIndex]
+          let (l, rr) = side == .left ? (matchedFeatures, warped) : (warped, matchedFeatures)
+          let volume = builder.correlation(
+            l, rr, minimumDisparity: -r, candidateCount: 2 * r + 1, view: view(side),
+            name: "\(name).correlation")
+          var x = builder.concatenated([features, volume], name: "\(name).concat")
+          for (index, unit) in units.enumerated() {
+            x = builder.convBatchNormReLU(
+              x, unit, name: "refine.\(level).\(index).\(side.rawValue)\(suffix)")
+          }
+          scores[side] = builder.convolution(
+            x, refinementHeads[index], outputChannels: nil,
+            name: "refine.\(level).head.\(side.rawValue)\(suffix)")
+          if index < refinements.count - 1 {
+            disparity[side] =
+              configuration.localRefinementEstimates
+              ? builder.localExpectedDisparity(
+                scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1,
+                radius: Self.localEstimateRadius, base: base, name: "\(name).disparity")
+              : builder.expectedDisparity(
+                scores[side]!, minimumDisparity: -r, candidateCount: 2 * r + 1, base: base,
+                name: "\(name).disparity")
+          }
         }
       }
       result.append(

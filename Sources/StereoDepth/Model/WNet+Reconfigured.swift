@@ -4,16 +4,18 @@ import StereoTensor
 extension WNetConfiguration {
   /// The configuration with the settings that change no parameter cleared: the hand-offs
   /// between scales (`localCoarseEstimate`, `localRefinementEstimates`), which choose how an
-  /// estimate is read from a distribution, not what computes it.
+  /// estimate is read from a distribution, not what computes it, and `quarterPasses`, which runs
+  /// the same 1/4 weights again.
   public var parameterLayout: WNetConfiguration {
     var layout = self
     layout.localCoarseEstimate = false
     layout.localRefinementEstimates = false
+    layout.quarterPasses = 1
     return layout
   }
 
   /// Whether a network of `other` has exactly this network's parameters (names, shapes): the
-  /// two differ at most in their hand-offs (``parameterLayout``).
+  /// two differ at most in their hand-offs and passes (``parameterLayout``).
   public func hasSameParameters(as other: WNetConfiguration) -> Bool {
     parameterLayout == other.parameterLayout
   }
@@ -31,9 +33,9 @@ extension WNet {
   public func copy() -> WNet { reconfigured(configuration) }
 
   /// An independent copy with the same parameter values (weights and batch-norm statistics)
-  /// under `configuration`, which may differ from this model's in its hand-offs only
+  /// under `configuration`, which may differ from this model's in its hand-offs and passes only
   /// (``WNetConfiguration/hasSameParameters(as:)``): `--init-from` a model trained with other
-  /// hand-offs.
+  /// hand-offs, or `--quarter-passes`.
   public func reconfigured(_ configuration: WNetConfiguration) -> WNet {
     precondition(
       configuration.hasSameParameters(as: self.configuration),

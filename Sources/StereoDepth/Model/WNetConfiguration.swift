@@ -86,6 +86,19 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// --transplant` (``WNet/transplanted(into:seed:)``). Checkpoints written before it existed
   /// decode as `false`.
   public var slimHalfScale: Bool
+  /// `matching` only: how many times the 1/4 scale refines, each pass searching its offsets
+  /// around the previous pass's estimate (the first around the up-sampled coarse one), with the
+  /// same weights: `d_{p+1}(x) = d_p(x) + Σ_k P_p(k|x) · (k − r)`. A setting of the forward pass
+  /// only (no parameter; ``parameterLayout`` clears it), so a trained model can run with more
+  /// passes (`--quarter-passes`); the scores of the last pass are the 1/4 scale's. Why: the
+  /// coarse estimate can be more than the 1/4 scale's ±8 input pixels off (Wood2's planks were
+  /// 12 px short), and a second pass reaches ±16 px; in the PyTorch twin two more passes took the
+  /// bundled model's evaluation mean from 9.42 to 8.89 (docs/RUNS.md, "The 1/4 scale run
+  /// again"). 1 (one pass, every checkpoint written before it existed) to ``quarterPassLimit``.
+  public var quarterPasses: Int
+
+  /// The most passes of the 1/4 scale (``quarterPasses``).
+  public static let quarterPassLimit = 4
 
   /// Creates a configuration; the range defaults to the preset's.
   public init(
@@ -93,7 +106,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
     correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
-    slimHalfScale: Bool = false
+    slimHalfScale: Bool = false, quarterPasses: Int = 1
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -108,6 +121,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.wideRefinement = wideRefinement
     self.quarterCoarse = quarterCoarse
     self.slimHalfScale = slimHalfScale
+    self.quarterPasses = quarterPasses
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -175,6 +189,15 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     if quarterCoarse && wideRefinement {
       return ["'wideRefinement' widens the 1/4 refinement, which 'quarterCoarse' does not have"]
     }
+    guard (1...Self.quarterPassLimit).contains(quarterPasses) else {
+      return ["'quarterPasses' must be 1 to \(Self.quarterPassLimit), not \(quarterPasses)"]
+    }
+    if quarterPasses > 1 && preset != .matching {
+      return ["'quarterPasses' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    if quarterPasses > 1 && quarterCoarse {
+      return ["'quarterPasses' repeats the 1/4 refinement, which 'quarterCoarse' does not have"]
+    }
     return []
   }
 
@@ -211,7 +234,7 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement, quarterCoarse, slimHalfScale
+    case wideRefinement, quarterCoarse, slimHalfScale, quarterPasses
   }
 
   /// Any key, to find the ones this version does not know.
@@ -251,9 +274,10 @@ extension WNetConfiguration {
     wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
     quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
     slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
+    quarterPasses = try container.decodeIfPresent(Int.self, forKey: .quarterPasses) ?? 1
   }
 
-  /// Writes the `matching` options (`coarseContext` … `slimHalfScale`) only when set, so that
+  /// Writes the `matching` options (`coarseContext` … `quarterPasses`) only when set, so that
   /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -271,5 +295,6 @@ extension WNetConfiguration {
     if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
     if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
+    if quarterPasses != 1 { try container.encode(quarterPasses, forKey: .quarterPasses) }
   }
 }

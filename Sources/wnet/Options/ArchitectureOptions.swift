@@ -3,7 +3,7 @@ import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
 /// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`,
-/// `--slim-half-scale` (each with `--no-`):
+/// `--slim-half-scale` (each with `--no-`), `--quarter-passes N`:
 /// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
 /// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
@@ -76,6 +76,13 @@ struct ArchitectureOptions: ParsableArguments {
         + "scale is pruned into it (default: the bundled model's architecture)."))
   var slimHalfScale: Bool?
 
+  @Option(
+    help: ArgumentHelp(
+      "matching: refine at 1/4 resolution this many times, each pass around the last's "
+        + "estimate with the same weights (default: the bundled model's architecture, 1).",
+      valueName: "n"))
+  var quarterPasses: Int?
+
   /// A new model of `preset`: the options given, the bundled model's architecture for the
   /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
   func model(
@@ -99,6 +106,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.wideRefinement = wideRefinement ?? model.wideRefinement
     model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
     model.slimHalfScale = slimHalfScale ?? model.slimHalfScale
+    model.quarterPasses = quarterPasses ?? model.quarterPasses
     return model
   }
 
@@ -107,6 +115,9 @@ struct ArchitectureOptions: ParsableArguments {
   func check(for preset: WNetPreset) throws {
     if preset != .matching, let setting = model(for: preset).matchingOnlySettings.first {
       throw ValidationError("'\(Self.option(setting))' needs the matching preset.")
+    }
+    if let quarterPasses, let problem = model(for: preset).problems.first {
+      throw ValidationError("'--quarter-passes \(quarterPasses)': \(problem).")
     }
   }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import StereoDepth
 
-/// `--model FILE|PRESET`: a checkpoint, or the name of a bundled model, instead of the default.
+/// `--model FILE|PRESET`: a checkpoint, or the name of a bundled model, instead of the default;
+/// `--quarter-passes N`: run its 1/4 scale N times (``WNetConfiguration/quarterPasses``).
 struct ModelOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -12,9 +13,32 @@ struct ModelOptions: ParsableArguments {
       valueName: "file|preset"))
   var model: String?
 
-  /// The model and its metadata.
+  @Option(
+    help: ArgumentHelp(
+      "matching: refine at 1/4 resolution this many times, each pass around the last's "
+        + "estimate with the same weights (reaches further from a wrong coarse estimate, at "
+        + "the 1/4 scale's time per pass; default: the model's own, 1 for the bundled model).",
+      valueName: "n"))
+  var quarterPasses: Int?
+
+  /// The model and its metadata, with `--quarter-passes` applied.
   func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
-    try Self.load(model)
+    let (model, metadata) = try Self.load(model)
+    return (try Self.model(model, quarterPasses: quarterPasses), metadata)
+  }
+
+  /// `model` running its 1/4 scale `quarterPasses` times (`nil`: as it is); a problem with the
+  /// value (``WNetConfiguration/problems``) is an error naming `--quarter-passes`.
+  static func model(_ model: WNet, quarterPasses: Int?) throws -> WNet {
+    guard let quarterPasses, quarterPasses != model.configuration.quarterPasses else {
+      return model
+    }
+    var configuration = model.configuration
+    configuration.quarterPasses = quarterPasses
+    if let problem = configuration.problems.first {
+      throw ValidationError("'--quarter-passes \(quarterPasses)': \(problem).")
+    }
+    return model.reconfigured(configuration)
   }
 
   /// Loads `--model`'s value: a bundled preset's name (when no such file exists), a file, or
