@@ -15,8 +15,9 @@ struct NetworkConsumersTests {
     var height: Int
     var width: Int
     var testDescription: String {
-      ([configuration.preset.rawValue] + configuration.matchingOnlySettings).joined(separator: " ")
-        + " \(height)x\(width)"
+      let passes = configuration.quarterPasses == 1 ? [] : ["quarterPasses \(configuration.quarterPasses)"]
+      return ([configuration.preset.rawValue] + configuration.matchingOnlySettings + passes)
+        .joined(separator: " ") + " \(height)x\(width)"
     }
   }
 
@@ -56,6 +57,11 @@ struct NetworkConsumersTests {
       configuration: .init(
         preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
         localRefinementEstimates: true, slimHalfScale: true),
+      height: 40, width: 72),
+    Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true, quarterPasses: 2),
       height: 40, width: 72),
   ]
 

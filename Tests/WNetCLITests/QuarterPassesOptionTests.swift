@@ -1,0 +1,52 @@
+import ArgumentParser
+import StereoDepth
+import Testing
+
+@testable import wnet
+
+@Suite("--quarter-passes")
+struct QuarterPassesOptionTests {
+  @Test("infer, eval, demo, export, bench and train take it; absent by default")
+  func parsing() throws {
+    #expect(
+      try WNetCommand.Infer.parse(["l.png", "r.png", "--quarter-passes", "2"]).modelOptions
+        .quarterPasses == 2)
+    #expect(try WNetCommand.Infer.parse(["l.png", "r.png"]).modelOptions.quarterPasses == nil)
+    #expect(
+      try WNetCommand.Eval.parse(["--data", "d", "--quarter-passes", "3"]).modelOptions
+        .quarterPasses == 3)
+    #expect(try WNetCommand.Demo.parse(["--quarter-passes", "2"]).modelOptions.quarterPasses == 2)
+    #expect(
+      try WNetCommand.Export.parse(["--onnx", "m.onnx", "--quarter-passes", "2"]).quarterPasses
+        == 2)
+    #expect(
+      try WNetCommand.BenchModel.parse(["--preset", "matching", "--quarter-passes", "2"]).architecture.quarterPasses == 2)
+  }
+
+  @Test("The bundled model runs with the passes asked for, with the same weights")
+  func applied() throws {
+    let (bundled, _) = try ModelOptions.load(nil)
+    let options = try ModelOptions.parse(["--quarter-passes", "2"])
+    let (model, _) = try options.load()
+    #expect(model.configuration.quarterPasses == 2)
+    #expect(bundled.configuration.quarterPasses == 1)
+    #expect(model.parameters.names == bundled.parameters.names)
+    #expect(try ModelOptions.parse([]).load().model.configuration.quarterPasses == 1)
+  }
+
+  @Test("A value it cannot take is a one-line error naming the option")
+  func refused() throws {
+    for value in ["0", "9"] {
+      let options = try ModelOptions.parse(["--quarter-passes", value])
+      #expect {
+        _ = try options.load()
+      } throws: { error in
+        let message = "\(error)"
+        return message.contains("--quarter-passes \(value)") && !message.contains("\n")
+      }
+    }
+    #expect(throws: (any Error).self) {
+      try WNetCommand.Export.parse(["--onnx", "m.onnx", "--preset", "matching", "--quarter-passes", "2"])
+    }
+  }
+}
