@@ -122,6 +122,9 @@ extension WNetCommand {
         estimator = DisparityEstimator(model: model, metadata: metadata)
         method =
           "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
+        if model.configuration.quarterPasses > 1 {
+          method += ", \(model.configuration.quarterPasses) passes at 1/4"
+        }
         if adapt > 0 {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
