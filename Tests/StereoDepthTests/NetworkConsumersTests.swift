@@ -15,7 +15,8 @@ struct NetworkConsumersTests {
     var height: Int
     var width: Int
     var testDescription: String {
-      let passes = configuration.quarterPasses == 1 ? [] : ["quarterPasses \(configuration.quarterPasses)"]
+      let passes =
+        configuration.quarterPasses == 1 ? [] : ["quarterPasses \(configuration.quarterPasses)"]
       return ([configuration.preset.rawValue] + configuration.matchingOnlySettings + passes)
         .joined(separator: " ") + " \(height)x\(width)"
     }

@@ -51,6 +51,7 @@ struct QuarterPassesTests {
   }
 
   /// A 1/4 head with all its mass on the last offset (+2) moves the estimate by +2 per pass.
+  ///
   /// Bilinear ×2 with edge replication keeps the mean, so `mean(d¼) = 2·mean(d⅛) + 2·P`
   /// (hand-derived); the scale's base is the last pass's start, `2·mean(d⅛) + 2·(P − 1)`.
   @Test("Each pass starts from the last one's estimate", arguments: [1, 2, 3])

@@ -20,7 +20,8 @@ struct QuarterPassesOptionTests {
       try WNetCommand.Export.parse(["--onnx", "m.onnx", "--quarter-passes", "2"]).quarterPasses
         == 2)
     #expect(
-      try WNetCommand.BenchModel.parse(["--preset", "matching", "--quarter-passes", "2"]).architecture.quarterPasses == 2)
+      try WNetCommand.BenchModel.parse(["--preset", "matching", "--quarter-passes", "2"])
+        .architecture.quarterPasses == 2)
   }
 
   @Test("The bundled model runs with the passes asked for, with the same weights")
@@ -46,7 +47,9 @@ struct QuarterPassesOptionTests {
       }
     }
     #expect(throws: (any Error).self) {
-      try WNetCommand.Export.parse(["--onnx", "m.onnx", "--preset", "matching", "--quarter-passes", "2"])
+      try WNetCommand.Export.parse([
+        "--onnx", "m.onnx", "--preset", "matching", "--quarter-passes", "2",
+      ])
     }
   }
 }
