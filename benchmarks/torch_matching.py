@@ -32,6 +32,8 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         stop at 1/4 (deep features add their units there, 24->24), the coarse scale correlates
         f1/4 over D4 candidates in 1/4 px (conv (24+D4)->48 first), and the refinement runs at
         1/2 and 1 only (its units keep their names refine.1, refine.2)
+    with quarterPasses = P in a checkpoint (wnet --quarter-passes), the 1/4 scale runs P times,
+        each pass warping by and refining around the last one's d (no gradient through it)
 
 "conv" is convolution (no bias), batch norm, ReLU; correlation is the channel mean of
 L(x) * R(x - d) (left view) or R(x) * L(x + d) (right view), zero outside the image. Training
@@ -155,8 +157,10 @@ def column_grid(d):
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
                  local=False, skip=False, wide=False, local_refinement=False, quarter=False,
-                 slim_half=False):
+                 slim_half=False, quarter_passes=1):
         super().__init__()
+        # Passes of the 1/4 scale, each around the last one's estimate (quarterPasses).
+        self.quarter_passes = quarter_passes
         self.coarse_factor = 4 if quarter else COARSE_FACTOR
         # The refinement levels (MatchingWNet.refinementLevels): 0 = 1/4, 1 = 1/2, 2 = 1.
         self.levels = [1, 2] if quarter else [0, 1, 2]
@@ -244,18 +248,21 @@ class MatchingWNet(nn.Module):
                 # The coarse estimate steers the finer scale but gets no gradient through it.
                 base = 2 * F.interpolate(disparity[side].detach(), scale_factor=2,
                                          mode="bilinear", align_corners=False)
-                features = pyramids[side][index]
-                sigma = -1 if side == "left" else 1
-                warped = sample_columns(matched[other[side]][index],
-                                        column_grid(base) + sigma * base)
-                own = matched[side][index]
-                l, r = (own, warped) if side == "left" else (warped, own)
-                radius = self.radii[level]
-                volume = correlation(l, r, -radius, 2 * radius + 1, side)
-                scores = head(units(torch.cat([features, volume], 1)))
-                level_out[side] = (scores, base)
-                hand_on = local_expectation if self.local_refinement else expectation
-                disparity[side] = base + hand_on(scores, -radius)
+                for step in range(self.quarter_passes if level == 0 else 1):
+                    if step > 0:  # the next pass starts from this one's estimate
+                        base = disparity[side].detach()
+                    features = pyramids[side][index]
+                    sigma = -1 if side == "left" else 1
+                    warped = sample_columns(matched[other[side]][index],
+                                            column_grid(base) + sigma * base)
+                    own = matched[side][index]
+                    l, r = (own, warped) if side == "left" else (warped, own)
+                    radius = self.radii[level]
+                    volume = correlation(l, r, -radius, 2 * radius + 1, side)
+                    scores = head(units(torch.cat([features, volume], 1)))
+                    level_out[side] = (scores, base)
+                    hand_on = local_expectation if self.local_refinement else expectation
+                    disparity[side] = base + hand_on(scores, -radius)
             result.append(level_out)
         return result
 
@@ -402,7 +409,8 @@ def load_model(path):
                          configuration.get("wideRefinement", False),
                          configuration.get("localRefinementEstimates", False),
                          configuration.get("quarterCoarse", False),
-                         configuration.get("slimHalfScale", False))
+                         configuration.get("slimHalfScale", False),
+                         configuration.get("quarterPasses", 1))
     load_checkpoint(model, tensors)
     return model.eval()
 
