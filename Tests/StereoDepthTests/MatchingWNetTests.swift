@@ -288,16 +288,7 @@ struct MatchingWNetTests {
     // A 1/4 head that puts all its mass on the last offset: the 1/4 disparity is the up-sampled
     // coarse one (×2 in value) plus 4. Bilinear ×2 with edge replication keeps the mean, so
     // mean(d¼) = 2·mean(d⅛) + 4 exactly.
-    let head = try #require(wide.parameters["refine.0.head.filter"])
-    head.value = Tensor.zeros(head.value.shape)
-    let bias = try #require(wide.parameters["refine.0.head.bias"])
-    bias.value = Tensor(shape: [9], scalars: [Float](repeating: 0, count: 8) + [40])
-    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
-    var context = ForwardContext(isTraining: true)
-    let output = withoutGradients { wide(left: pair.left, right: pair.right, context: &context) }
-    #expect(output.scales.map(\.factor) == [8, 4, 2, 1])
-    let coarse = output.scales[0].left.disparity.mean().scalar
-    let quarter = output.scales[1].left.disparity.mean().scalar
+    let (coarse, quarter) = try quarterMeansWithLastOffset(wide)
     #expect(abs(quarter - (2 * coarse + 4)) < 1e-3, "d¼ \(quarter), d⅛ \(coarse)")
   }
 
@@ -487,6 +478,24 @@ struct MatchingWNetTests {
 
 /// Expects `configuration` (with `key` set) to write `"key":true`, a plain `matching`
 /// configuration not to mention `key`, and the JSON to decode back to `configuration`.
+/// The mean coarse and 1/4 disparities of `model` (a 1/8 `matching` network) in training mode
+/// on a small shifted pair, after its 1/4 head is set to put all its mass on the last offset
+/// (zero filter, bias 40 on the last output): each 1/4 pass then adds that offset exactly.
+func quarterMeansWithLastOffset(_ model: WNet) throws -> (coarse: Float, quarter: Float) {
+  let head = try #require(model.parameters["refine.0.head.filter"])
+  head.value = Tensor.zeros(head.value.shape)
+  let bias = try #require(model.parameters["refine.0.head.bias"])
+  let k = bias.value.count
+  bias.value = Tensor(shape: [k], scalars: [Float](repeating: 0, count: k - 1) + [40])
+  let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
+  var context = ForwardContext(isTraining: true)
+  let output = withoutGradients { model(left: pair.left, right: pair.right, context: &context) }
+  #expect(output.scales.map(\.factor) == [8, 4, 2, 1])
+  return (
+    output.scales[0].left.disparity.mean().scalar, output.scales[1].left.disparity.mean().scalar
+  )
+}
+
 func expectStoredOnlyWhenSet(_ configuration: WNetConfiguration, key: String) throws {
   let encoder = JSONEncoder()
   let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)

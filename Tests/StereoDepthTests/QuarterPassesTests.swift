@@ -59,16 +59,7 @@ struct QuarterPassesTests {
     var configuration = Self.configuration
     configuration.quarterPasses = passes
     let model = WNet(configuration: configuration, seed: 5)
-    let head = try #require(model.parameters["refine.0.head.filter"])
-    head.value = Tensor.zeros(head.value.shape)
-    let bias = try #require(model.parameters["refine.0.head.bias"])
-    bias.value = Tensor(shape: [5], scalars: [0, 0, 0, 0, 40])
-    let pair = multiScaleShiftPair(batch: 1, height: 16, width: 32, shift: 3, seed: 2)
-    var context = ForwardContext(isTraining: true)
-    let output = withoutGradients { model(left: pair.left, right: pair.right, context: &context) }
-    #expect(output.scales.map(\.factor) == [8, 4, 2, 1])
-    let coarse = output.scales[0].left.disparity.mean().scalar
-    let quarter = output.scales[1].left.disparity.mean().scalar
+    let (coarse, quarter) = try quarterMeansWithLastOffset(model)
     let expected = 2 * coarse + 2 * Float(passes)
     #expect(abs(quarter - expected) < 1e-3, "d¼ \(quarter), d⅛ \(coarse)")
   }
