@@ -476,8 +476,6 @@ struct MatchingWNetTests {
   }
 }
 
-/// Expects `configuration` (with `key` set) to write `"key":true`, a plain `matching`
-/// configuration not to mention `key`, and the JSON to decode back to `configuration`.
 /// The mean coarse and 1/4 disparities of `model` (a 1/8 `matching` network) in training mode
 /// on a small shifted pair, after its 1/4 head is set to put all its mass on the last offset
 /// (zero filter, bias 40 on the last output): each 1/4 pass then adds that offset exactly.
@@ -496,6 +494,8 @@ func quarterMeansWithLastOffset(_ model: WNet) throws -> (coarse: Float, quarter
   )
 }
 
+/// Expects `configuration` (with `key` set) to write `"key":true`, a plain `matching`
+/// configuration not to mention `key`, and the JSON to decode back to `configuration`.
 func expectStoredOnlyWhenSet(_ configuration: WNetConfiguration, key: String) throws {
   let encoder = JSONEncoder()
   let withKey = String(decoding: try encoder.encode(configuration), as: UTF8.self)
