@@ -89,6 +89,7 @@ extension WNetCommand {
         let url = URL(fileURLWithPath: weights)
         var exported =
           metadata ?? CheckpointMetadata(configuration: wnet.configuration, step: 0, training: nil)
+        exported.configuration = wnet.configuration  // with --quarter-passes, the passes asked for
         exported.notes["exported"] = "weights only, from \(source)"
         try WNetCheckpoint.save(wnet, optimizer: nil, metadata: exported, to: url)
         print(

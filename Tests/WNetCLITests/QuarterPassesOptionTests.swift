@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StereoDepth
 import Testing
 
@@ -33,6 +34,22 @@ struct QuarterPassesOptionTests {
     #expect(bundled.configuration.quarterPasses == 1)
     #expect(model.parameters.names == bundled.parameters.names)
     #expect(try ModelOptions.parse([]).load().model.configuration.quarterPasses == 1)
+  }
+
+  @Test("export --weights writes the passes asked for into the checkpoint")
+  func exportedWeights() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("wnet-quarter-passes-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("two.safetensors")
+    try WNetCommand.Export.parse(["--weights", output.path, "--quarter-passes", "2"]).run()
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(output)
+    #expect(model.configuration.quarterPasses == 2)
+    #expect(metadata.configuration.quarterPasses == 2)
+    #expect(
+      try ModelOptions.parse(["--quarter-passes", "3"]).load().metadata.configuration
+        .quarterPasses == 3)
   }
 
   @Test("A value it cannot take is a one-line error naming the option")

@@ -20,12 +20,14 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
   public var notes: [String: String]
 
   /// The problems with this metadata, as one-line messages (empty when valid): the model's,
-  /// a negative step, and the recipe's (which must train the same model).
+  /// a negative step, and the recipe's (which must train the same parameters: the model may
+  /// differ from it only in what ``WNetConfiguration/parameterLayout`` clears, such as a model
+  /// trained with one 1/4 pass exported to run two, `wnet export --weights --quarter-passes 2`).
   public var problems: [String] {
     var problems = configuration.problems
     if step < 0 { problems.append("the step must not be negative, got \(step)") }
     if let training {
-      if training.model != configuration {
+      if !training.model.hasSameParameters(as: configuration) {
         problems.append("the training recipe describes another model than the checkpoint's")
       }
       problems += training.problems.map { "the stored training recipe: \($0)" }

@@ -89,9 +89,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// `matching` only: how many times the 1/4 scale refines, with the same weights.
   ///
   /// Each pass searches its offsets around the previous pass's estimate (the first around the
-  /// up-sampled coarse one): `d_{p+1}(x) = d_p(x) + Σ_k P_p(k|x) · (k − r)`. A setting of the forward pass
-  /// only (no parameter; ``parameterLayout`` clears it), so a trained model can run with more
-  /// passes (`--quarter-passes`); the scores of the last pass are the 1/4 scale's. Why: the
+  /// up-sampled coarse one): `d_{p+1}(x) = d_p(x) + Σ_k P_p(k|x) · (k − r)`. A setting of the
+  /// forward pass only (no parameter; ``parameterLayout`` clears it), so a trained model can run
+  /// with more passes (`--quarter-passes`); the scores of the last pass are the 1/4 scale's. Why: the
   /// coarse estimate can be more than the 1/4 scale's ±8 input pixels off (Wood2's planks were
   /// 12 px short), and a second pass reaches ±16 px: two passes took the bundled model's
   /// evaluation mean bad-3 from 8.84 to 8.49, though the label-free judges scored them 0.04

@@ -116,7 +116,8 @@ public final class Trainer {
     }
     if let problem = recipe.problems.first { throw TrainingError(problem) }
     self.recipe = recipe
-    self.model = model
+    // The recipe's forward pass (a file may store other passes of the same parameters).
+    self.model = model.configuration == recipe.model ? model : model.reconfigured(recipe.model)
     optimizer = Adam(learningRate: recipe.learningRate)
     let state = WNetCheckpoint.optimizerState(tensors)
     do {

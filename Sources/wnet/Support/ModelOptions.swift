@@ -23,8 +23,10 @@ struct ModelOptions: ParsableArguments {
 
   /// The model and its metadata, with `--quarter-passes` applied.
   func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
-    let (model, metadata) = try Self.load(model)
-    return (try Self.model(model, quarterPasses: quarterPasses), metadata)
+    var (model, metadata) = try Self.load(model)
+    model = try Self.model(model, quarterPasses: quarterPasses)
+    metadata.configuration = model.configuration
+    return (model, metadata)
   }
 
   /// `model` running its 1/4 scale `quarterPasses` times (`nil`: as it is); a problem with the
