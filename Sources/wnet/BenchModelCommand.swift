@@ -175,7 +175,7 @@ extension WNetCommand {
         network =
           try ModelOptions.model(
             weights.map { try ModelOptions.load($0).model } ?? PretrainedModel.load(preset).model,
-            quarterPasses: architecture.quarterPasses)
+            quarterPasses: architecture.quarterPasses, propagation: architecture.propagation)
       }
       let rule =
         marked

@@ -125,6 +125,9 @@ extension WNetCommand {
         if model.configuration.quarterPasses > 1 {
           method += ", \(model.configuration.quarterPasses) passes at 1/4"
         }
+        if model.configuration.propagation {
+          method += ", propagation"
+        }
         if adapt > 0 {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"

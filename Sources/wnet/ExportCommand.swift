@@ -59,6 +59,13 @@ extension WNetCommand {
     var quarterPasses: Int?
 
     @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "matching, with a trained model: export it with (or without) the neighbours' estimates "
+          + "as the finer scales' starting points ('wnet infer --propagation')."))
+    var propagation: Bool?
+
+    @Flag(
       help:
         "Also output 'probabilities', [N, D, H, W]: the left view's distribution over the D candidates."
     )
@@ -81,6 +88,9 @@ extension WNetCommand {
       if quarterPasses != nil && (preset != nil || seed != nil) {
         throw ValidationError("'--quarter-passes' applies to a trained model, not to '--preset'.")
       }
+      if propagation != nil && (preset != nil || seed != nil) {
+        throw ValidationError("'--propagation' applies to a trained model, not to '--preset'.")
+      }
     }
 
     func run() throws {
@@ -89,7 +99,7 @@ extension WNetCommand {
         let url = URL(fileURLWithPath: weights)
         var exported =
           metadata ?? CheckpointMetadata(configuration: wnet.configuration, step: 0, training: nil)
-        exported.configuration = wnet.configuration  // with --quarter-passes, the passes asked for
+        exported.configuration = wnet.configuration  // with --quarter-passes etc., as asked for
         exported.notes["exported"] = "weights only, from \(source)"
         try WNetCheckpoint.save(wnet, optimizer: nil, metadata: exported, to: url)
         print(
@@ -114,7 +124,8 @@ extension WNetCommand {
         let loaded = try ModelOptions.load(model)
         let name = loaded.metadata.configuration.preset.rawValue
         let source = model.map { "'\(name)' model from \($0)" } ?? "bundled trained '\(name)' model"
-        let network = try ModelOptions.model(loaded.model, quarterPasses: quarterPasses)
+        let network = try ModelOptions.model(
+          loaded.model, quarterPasses: quarterPasses, propagation: propagation)
         return (network, source, loaded.metadata)
       }
       let preset = preset ?? .realtime

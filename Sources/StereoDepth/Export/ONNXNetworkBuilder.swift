@@ -115,6 +115,12 @@ struct ONNXNetworkBuilder: NetworkBuilder {
     graph.upsampledDisparity(disparity, prefix: name)
   }
 
+  mutating func propagatedDisparity(
+    _ disparity: String, own: String, other: String, side: StereoSide, name: String
+  ) -> String {
+    graph.propagatedDisparity(disparity, own: own, other: other, side: side, prefix: name)
+  }
+
   mutating func warped(_ features: String, by disparity: String, side: StereoSide, name: String)
     -> String
   {

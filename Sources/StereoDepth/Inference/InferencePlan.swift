@@ -430,6 +430,14 @@ struct InferencePlanCompiler: NetworkBuilder {
     add([disparity], name) { $0[0].upsampled2xScaled(by: 2) }
   }
 
+  mutating func propagatedDisparity(
+    _ disparity: Int, own: Int, other: Int, side: StereoSide, name: String
+  ) -> Int {
+    add([disparity, own, other], name) {
+      DisparityPropagation.handOn($0[0], own: $0[1], other: $0[2], side: side)
+    }
+  }
+
   mutating func warped(_ features: Int, by disparity: Int, side: StereoSide, name: String) -> Int {
     let output = add([features, disparity], name) {
       OffsetSelection.warp($0[0], by: $0[1], side: side)

@@ -49,6 +49,12 @@ import StereoTensor
 /// `d_{p+1} = d_p + E[offset]`; its names end in `.pass1`, `.pass2`…, and the last pass's scores
 /// are the 1/4 scale's. A forward-pass setting with no parameters of its own.
 ///
+/// With `propagation`, each `d0` above is chosen, where the coarse estimates of a pixel's 3×3
+/// neighbourhood span more than a pixel of the finer scale, among those estimates (×2) and the
+/// bilinear one by how well the features each one warps match the pixel's own
+/// (``DisparityPropagation``): the edges between depths stay sharp. A forward-pass setting with
+/// no parameters of its own.
+///
 /// With `quarterCoarse`, the features stop at 1/4 (`deepFeatures` adds its units there, 24→24),
 /// the whole range is matched at 1/4 (`corr(f¼_L, f¼_R)` over `D4` candidates in 1/4 pixels,
 /// concat f¼, the same coarse units from 24+D4 channels), and the refinement runs at 1/2 and 1/1
@@ -341,8 +347,13 @@ public final class MatchingWNet: StereoNetwork {
       let passes = level == 0 ? configuration.quarterPasses : 1
       var bases: [StereoSide: Builder.Value] = [:]
       for side in sides {
-        var base = builder.upsampledDisparity(
-          disparity[side]!, name: "refine.\(level).\(side.rawValue).base")
+        let baseName = "refine.\(level).\(side.rawValue).base"
+        var base =
+          configuration.propagation
+          ? builder.propagatedDisparity(
+            disparity[side]!, own: ownMatched(side)[pyramidIndex],
+            other: otherMatched(side)[pyramidIndex], side: side, name: baseName)
+          : builder.upsampledDisparity(disparity[side]!, name: baseName)
         for pass in 0..<passes {
           // The first pass keeps the names every checkpoint and export has known.
           let suffix = pass == 0 ? "" : ".pass\(pass)"

@@ -118,6 +118,14 @@ public protocol NetworkBuilder {
   /// `[N, 2H, 2W, 1]`. A constant in training.
   mutating func upsampledDisparity(_ disparity: Value, name: String) -> Value
 
+  /// A disparity map carried to the next finer scale with its neighbours' estimates as
+  /// candidates where they disagree (``DisparityPropagation/handOn(_:own:other:side:threshold:window:)``,
+  /// its threshold and window): `[N, h, w, 1]`, this view's and the other view's features
+  /// `[N, 2h, 2w, C]` → `[N, 2h, 2w, 1]`. A constant in training.
+  mutating func propagatedDisparity(
+    _ disparity: Value, own: Value, other: Value, side: StereoSide, name: String
+  ) -> Value
+
   /// Features of the other view carried onto this view's grid by a disparity map, with linear
   /// interpolation along the row and edge replication (``OffsetSelection`` with the one offset
   /// 0): `out(x) = features(x + σ·d(x))`, σ = −1 for `side` left, +1 for right.

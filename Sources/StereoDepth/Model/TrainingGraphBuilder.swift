@@ -153,6 +153,17 @@ public struct TrainingGraphBuilder: NetworkBuilder {
     Value(withoutGradients { disparity.materialized(context).detached.upsampled2xScaled(by: 2) })
   }
 
+  public mutating func propagatedDisparity(
+    _ disparity: Value, own: Value, other: Value, side: StereoSide, name: String
+  ) -> Value {
+    Value(
+      withoutGradients {
+        DisparityPropagation.handOn(
+          disparity.materialized(context).detached, own: own.materialized(context).detached,
+          other: other.materialized(context).detached, side: side)
+      })
+  }
+
   public mutating func warped(
     _ features: Value, by disparity: Value, side: StereoSide, name: String
   ) -> Value {

@@ -4,13 +4,14 @@ import StereoTensor
 extension WNetConfiguration {
   /// The configuration with the settings that change no parameter cleared: the hand-offs
   /// between scales (`localCoarseEstimate`, `localRefinementEstimates`), which choose how an
-  /// estimate is read from a distribution, not what computes it, and `quarterPasses`, which runs
-  /// the same 1/4 weights again.
+  /// estimate is read from a distribution, not what computes it, `quarterPasses`, which runs
+  /// the same 1/4 weights again, and `propagation`, which chooses where the finer scales start.
   public var parameterLayout: WNetConfiguration {
     var layout = self
     layout.localCoarseEstimate = false
     layout.localRefinementEstimates = false
     layout.quarterPasses = 1
+    layout.propagation = false
     return layout
   }
 

@@ -98,6 +98,12 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// worse, so the bundled model keeps one (docs/RUNS.md, "The 1/4 scale run again"). 1 (one
   /// pass, every checkpoint written before it existed) to ``quarterPassLimit``.
   public var quarterPasses: Int
+  /// `matching` only: each finer scale starts, where the coarse estimates of a pixel's 3×3
+  /// neighbourhood disagree, from the neighbour's estimate whose warped features match best
+  /// instead of their bilinear mix (``DisparityPropagation``). A setting of the forward pass
+  /// only (no parameter; ``parameterLayout`` clears it), so a trained model can run with it
+  /// (`--propagation`). Checkpoints written before it existed decode as `false`.
+  public var propagation: Bool
 
   /// The most passes of the 1/4 scale (``quarterPasses``).
   public static let quarterPassLimit = 4
@@ -108,7 +114,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
     correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
-    slimHalfScale: Bool = false, quarterPasses: Int = 1
+    slimHalfScale: Bool = false, quarterPasses: Int = 1, propagation: Bool = false
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -124,6 +130,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.quarterCoarse = quarterCoarse
     self.slimHalfScale = slimHalfScale
     self.quarterPasses = quarterPasses
+    self.propagation = propagation
     precondition(
       self.maximumDisparity > self.minimumDisparity,
       "The disparity range \(self.minimumDisparity)…\(self.maximumDisparity) must hold at least two candidates"
@@ -152,7 +159,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
   /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
-  /// `quarterCoarse`, `slimHalfScale`);
+  /// `quarterCoarse`, `slimHalfScale`, `propagation`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -161,7 +168,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
       (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
-      (.slimHalfScale, slimHalfScale),
+      (.slimHalfScale, slimHalfScale), (.propagation, propagation),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -236,7 +243,7 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement, quarterCoarse, slimHalfScale, quarterPasses
+    case wideRefinement, quarterCoarse, slimHalfScale, quarterPasses, propagation
   }
 
   /// Any key, to find the ones this version does not know.
@@ -277,9 +284,10 @@ extension WNetConfiguration {
     quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
     slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
     quarterPasses = try container.decodeIfPresent(Int.self, forKey: .quarterPasses) ?? 1
+    propagation = try container.decodeIfPresent(Bool.self, forKey: .propagation) ?? false
   }
 
-  /// Writes the `matching` options (`coarseContext` … `quarterPasses`) only when set, so that
+  /// Writes the `matching` options (`coarseContext` … `propagation`) only when set, so that
   /// checkpoints without them stay readable by versions that predate them.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -298,5 +306,6 @@ extension WNetConfiguration {
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
     if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
     if quarterPasses != 1 { try container.encode(quarterPasses, forKey: .quarterPasses) }
+    if propagation { try container.encode(true, forKey: .propagation) }
   }
 }

@@ -83,6 +83,14 @@ struct ArchitectureOptions: ParsableArguments {
       valueName: "n"))
   var quarterPasses: Int?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: where the coarse estimates of a pixel's neighbours disagree, start each finer "
+        + "scale from the neighbour's estimate whose features match best, not their bilinear "
+        + "mix (default: the bundled model's architecture)."))
+  var propagation: Bool?
+
   /// A new model of `preset`: the options given, the bundled model's architecture for the
   /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
   func model(
@@ -107,6 +115,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
     model.slimHalfScale = slimHalfScale ?? model.slimHalfScale
     model.quarterPasses = quarterPasses ?? model.quarterPasses
+    model.propagation = propagation ?? model.propagation
     return model
   }
 

@@ -3,7 +3,9 @@ import Foundation
 import StereoDepth
 
 /// `--model FILE|PRESET`: a checkpoint, or the name of a bundled model, instead of the default;
-/// `--quarter-passes N`: run its 1/4 scale N times (``WNetConfiguration/quarterPasses``).
+/// `--quarter-passes N`: run its 1/4 scale N times (``WNetConfiguration/quarterPasses``);
+/// `--propagation`: start each finer scale from the neighbours' best estimate at depth edges
+/// (``WNetConfiguration/propagation``).
 struct ModelOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -21,25 +23,39 @@ struct ModelOptions: ParsableArguments {
       valueName: "n"))
   var quarterPasses: Int?
 
-  /// The model and its metadata, with `--quarter-passes` applied.
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: where the coarse estimates of a pixel's neighbours disagree, start each finer "
+        + "scale from the neighbour's estimate whose features match best, not their bilinear "
+        + "mix (sharper depth edges; default: the model's own setting)."))
+  var propagation: Bool?
+
+  /// The model and its metadata, with `--quarter-passes` and `--propagation` applied.
   func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
     var (model, metadata) = try Self.load(model)
-    model = try Self.model(model, quarterPasses: quarterPasses)
+    model = try Self.model(model, quarterPasses: quarterPasses, propagation: propagation)
     metadata.configuration = model.configuration
     return (model, metadata)
   }
 
-  /// `model` running its 1/4 scale `quarterPasses` times (`nil`: as it is); a problem with the
-  /// value (``WNetConfiguration/problems``) is an error naming `--quarter-passes`.
-  static func model(_ model: WNet, quarterPasses: Int?) throws -> WNet {
-    guard let quarterPasses, quarterPasses != model.configuration.quarterPasses else {
-      return model
-    }
+  /// `model` running its 1/4 scale `quarterPasses` times and with `propagation` (`nil`: as it
+  /// is); a problem with a value (``WNetConfiguration/problems``) is an error naming its option.
+  static func model(_ model: WNet, quarterPasses: Int?, propagation: Bool? = nil) throws -> WNet {
     var configuration = model.configuration
-    configuration.quarterPasses = quarterPasses
-    if let problem = configuration.problems.first {
-      throw ValidationError("'--quarter-passes \(quarterPasses)': \(problem).")
+    if let quarterPasses {
+      configuration.quarterPasses = quarterPasses
+      if let problem = configuration.problems.first {
+        throw ValidationError("'--quarter-passes \(quarterPasses)': \(problem).")
+      }
     }
+    if let propagation {
+      configuration.propagation = propagation
+      if let problem = configuration.problems.first {
+        throw ValidationError("'--propagation': \(problem).")
+      }
+    }
+    guard configuration != model.configuration else { return model }
     return model.reconfigured(configuration)
   }
 

@@ -1,0 +1,183 @@
+import StereoTensor
+
+/// The hand-on between two scales with the neighbours' estimates as candidates (propagation, as
+/// PatchMatch and HITNet propagate a neighbour's hypothesis): where a coarse estimate changes
+/// within a pixel's 3×3 neighbourhood, the finer scale starts from the neighbour's estimate whose
+/// match is best, not from the bilinear mix of them.
+///
+/// For a coarse map `d` `[N, h, w, 1]` and the finer scale's pixel `p = (y, x)` (`H = 2h`,
+/// `W = 2w`), the candidates are
+///
+///     c₀(p) = b(p) = 2 · bilinear×2(d)(p)                         (``Tensor/upsampled2xScaled(by:)``)
+///     c_{1+3i+j}(p) = 2 · d(clamp(⌊y/2⌋ + i − 1), clamp(⌊x/2⌋ + j − 1)),  i, j ∈ 0…2
+///
+/// Where their span `max_k c_k(p) − min_k c_k(p)` is at most `threshold` (in the finer scale's
+/// pixels), the result is `b(p)`. Elsewhere it is `c_{k*}(p)`, `k*` the first minimum of
+///
+///     cost_k(p) = mean over the pixels q of the window × window box around p inside the map
+///                 of e_k(q),
+///     e_k(q) = (1/C) Σ_c (own(q, c) − other_lin(q_y, q_x + σ·c_k(q), c))²,
+///
+/// `other_lin` linear between columns, `(1 − t)·o(j) + t·o(j + 1)`, the column clamped to
+/// `[0, W − 1]`; σ = −1 for the left view, +1 for the right. The channel sum runs in eight lanes
+/// (channel `c` in lane `c mod 8`, then `((l₀+l₄)+(l₂+l₆)) + ((l₁+l₅)+(l₃+l₇))`), and the box
+/// sum in row order, so a vector kernel can give the same bits.
+///
+/// Why: `d0 = 2·bilinear×2(d)` puts the pixels beside a depth edge half-way between its two
+/// depths, and a scale's ±2 offsets cannot reach either side of a wider jump; choosing among the
+/// neighbours keeps the edge. It has no parameters and is a constant in training (no gradient):
+/// `matching`'s `propagation` (docs/RUNS.md, "The hand-on chosen among the neighbours'
+/// estimates").
+public enum DisparityPropagation {
+  /// The span of the neighbours' estimates, in the finer scale's pixels, above which the
+  /// candidates are compared (chosen on the label-free judges; docs/RUNS.md).
+  public static let threshold: Float = 1
+  /// The side of the box over which a candidate's feature error is averaged.
+  public static let window = 3
+  /// How many candidates each pixel compares: the bilinear estimate and the nine neighbours'.
+  public static let candidateCount = 10
+
+  /// The hand-on of `coarse` to the scale of `own` (see the type's formula).
+  ///
+  /// - Parameters:
+  ///   - coarse: `[N, h, w, 1]`, in the coarse scale's pixels.
+  ///   - own: This view's features at the finer scale, `[N, 2h, 2w, C]`.
+  ///   - other: The other view's features there, `[N, 2h, 2w, C]`.
+  ///   - side: The view whose grid the result is on.
+  /// - Returns: `[N, 2h, 2w, 1]`, in the finer scale's pixels.
+  public static func handOn(
+    _ coarse: Tensor, own: Tensor, other: Tensor, side: StereoSide,
+    threshold: Float = threshold, window: Int = window
+  ) -> Tensor {
+    let (n, h, w, one) = coarse.nhwc("DisparityPropagation coarse")
+    let (fn, fh, fw, c) = own.nhwc("DisparityPropagation own")
+    precondition(
+      one == 1 && fn == n && fh == 2 * h && fw == 2 * w && other.shape == own.shape,
+      "DisparityPropagation: coarse \(coarse.shape), own \(own.shape), other \(other.shape)")
+    precondition(window >= 1 && window % 2 == 1, "DisparityPropagation: window \(window)")
+    let bilinear = coarse.upsampled2xScaled(by: 2)
+    return Profiler.measure("propagation") {
+      let result = Tensor(uninitializedShape: [n, fh, fw, 1])
+      let k = candidateCount
+      let pointers = UncheckedSendable(
+        (
+          coarse.unsafePointer, bilinear.unsafePointer, own.unsafePointer, other.unsafePointer,
+          result.unsafeMutablePointer
+        ))
+      let sigma = Float(side.direction)
+      let reach = window / 2
+      for image in 0..<n {
+        // The candidates of every pixel, and which pixels compare them.
+        var candidates = [Float](repeating: 0, count: fh * fw * k)
+        var marked = [Bool](repeating: false, count: fh * fw)
+        let (d, b, _, _, output) = pointers.value
+        let coarseMap = d + image * h * w
+        let base = b + image * fh * fw
+        let out = output + image * fh * fw
+        for y in 0..<fh {
+          for x in 0..<fw {
+            let p = y * fw + x
+            var low = base[p]
+            var high = low
+            candidates[p * k] = low
+            for i in 0..<3 {
+              let row = Swift.min(Swift.max(y / 2 + i - 1, 0), h - 1)
+              for j in 0..<3 {
+                let column = Swift.min(Swift.max(x / 2 + j - 1, 0), w - 1)
+                let value = 2 * coarseMap[row * w + column]
+                candidates[p * k + 1 + 3 * i + j] = value
+                low = Swift.min(low, value)
+                high = Swift.max(high, value)
+              }
+            }
+            marked[p] = high - low > threshold
+            out[p] = base[p]
+          }
+        }
+        // e_k at every pixel within a box of a marked one.
+        var needed = [Bool](repeating: false, count: fh * fw)
+        for y in 0..<fh {
+          for x in 0..<fw where marked[y * fw + x] {
+            for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
+              for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
+                needed[v * fw + u] = true
+              }
+            }
+          }
+        }
+        var errors = [Float](repeating: 0, count: fh * fw * k)
+        candidates.withUnsafeBufferPointer { candidates in
+          errors.withUnsafeMutableBufferPointer { errors in
+            let shared = UncheckedSendable((candidates, errors))
+            needed.withUnsafeBufferPointer { needed in
+              let needs = UncheckedSendable(needed)
+              Parallel.forEachRange(fh, minimumChunk: 8) { rows in
+                let (_, _, ownFeatures, otherFeatures, _) = pointers.value
+                let (candidates, errors) = shared.value
+                let ownMap = ownFeatures + image * fh * fw * c
+                let otherMap = otherFeatures + image * fh * fw * c
+                for y in rows {
+                  for x in 0..<fw where needs.value[y * fw + x] {
+                    let p = y * fw + x
+                    for candidate in 0..<k {
+                      errors[p * k + candidate] = featureError(
+                        own: ownMap + p * c, otherRow: otherMap + y * fw * c, width: fw,
+                        channels: c, column: Float(x) + sigma * candidates[p * k + candidate])
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        // The choice at the marked pixels.
+        for y in 0..<fh {
+          for x in 0..<fw where marked[y * fw + x] {
+            var best = 0
+            var bestCost = Float.infinity
+            for candidate in 0..<k {
+              var sum: Float = 0
+              var count = 0
+              for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
+                for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
+                  sum += errors[(v * fw + u) * k + candidate]
+                  count += 1
+                }
+              }
+              let cost = sum / Float(count)
+              if cost < bestCost {
+                bestCost = cost
+                best = candidate
+              }
+            }
+            out[y * fw + x] = candidates[(y * fw + x) * k + best]
+          }
+        }
+      }
+      return withExtendedLifetime((coarse, bilinear, own, other)) { result }
+    }
+  }
+
+  /// `e = (1/C) Σ_c (own_c − other_lin(column)_c)²` with the channel sum in eight lanes (the
+  /// type's order); `column` is clamped to `[0, width − 1]`.
+  static func featureError(
+    own: UnsafePointer<Float>, otherRow: UnsafePointer<Float>, width: Int, channels: Int,
+    column: Float
+  ) -> Float {
+    let u = Swift.min(Swift.max(column, 0), Float(width - 1))
+    let left = Int(u.rounded(.down))
+    let right = Swift.min(left + 1, width - 1)
+    let t = u - Float(left)
+    let (a, b) = (otherRow + left * channels, otherRow + right * channels)
+    var lanes = SIMD8<Float>(repeating: 0)
+    for channel in 0..<channels {
+      let sample = (1 - t) * a[channel] + t * b[channel]
+      let difference = own[channel] - sample
+      lanes[channel % 8] += difference * difference
+    }
+    let sum =
+      ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
+      + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+    return sum / Float(channels)
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import StereoDepth
+import StereoNN
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+/// `DisparityPropagation` and the `propagation` setting: the finer scale starts from the
+/// neighbours' estimates where they disagree.
+@Suite("Propagation between scales")
+struct DisparityPropagationTests {
+  /// A step of depths at fine column 8 of a 16-wide map: 2 left of it, 8 from it on (the coarse
+  /// map holds 1 and 4), and features that match exactly at the true disparity:
+  /// `own(x, c) = g_c(x + σ·d(x))`, `other(u, c) = g_c(u) = (c + 1)·u / 10` (linear, so the
+  /// warp's interpolation is exact). `[1, 2, 8, 1]`, `[1, 4, 16, C]` twice, the truth `[16]`.
+  static func step(side: StereoSide, channels: Int) -> (
+    coarse: Tensor, own: Tensor, other: Tensor, truth: [Float]
+  ) {
+    let (h, w) = (2, 8)
+    let truth = (0..<(2 * w)).map { Float($0 < 8 ? 2 : 8) }
+    let coarse = Tensor(
+      shape: [1, h, w, 1], scalars: (0..<(h * w)).map { Float($0 % w < 4 ? 1 : 4) })
+    let sigma = Float(side.direction)
+    var own: [Float] = []
+    var other: [Float] = []
+    for _ in 0..<(2 * h) {
+      for x in 0..<(2 * w) {
+        for c in 0..<channels {
+          let scale = Float(c + 1) / 10
+          // The other view's column, clamped as the warp clamps it.
+          let u = min(max(Float(x) + sigma * truth[x], 0), Float(2 * w - 1))
+          own.append(scale * u)
+          other.append(scale * Float(x))
+        }
+      }
+    }
+    let shape = [1, 2 * h, 2 * w, channels]
+    return (coarse, Tensor(shape: shape, scalars: own), Tensor(shape: shape, scalars: other), truth)
+  }
+
+  @Test(
+    "At a depth edge each pixel takes the neighbour's estimate that matches (hand-derived)",
+    arguments: [StereoSide.left, .right], [3, 8, 24])
+  func edge(_ side: StereoSide, _ channels: Int) {
+    let (coarse, own, other, truth) = Self.step(side: side, channels: channels)
+    let result = DisparityPropagation.handOn(
+      coarse, own: own, other: other, side: side, window: 1)
+    #expect(result.shape == [1, 4, 16, 1])
+    for row in result.scalars.chunked(16) { #expect(row == truth) }
+    // The bilinear mix is what it replaces: 3.5 and 6.5 beside the step.
+    let bilinear = coarse.upsampled2xScaled(by: 2).scalars
+    #expect(Array(bilinear[6..<10]) == [2, 3.5, 6.5, 8])
+  }
+
+  @Test("The box keeps the edge where each pixel's own match is exact")
+  func edgeWithBox() {
+    let (coarse, own, other, truth) = Self.step(side: .left, channels: 8)
+    let result = DisparityPropagation.handOn(coarse, own: own, other: other, side: .left)
+    for row in result.scalars.chunked(16) { #expect(row == truth) }
+  }
+
+  @Test("Where the neighbours agree within the threshold it is the bilinear hand-on")
+  func smooth() {
+    // Coarse values within ±0.25 of each other: spans of at most 1 fine pixel.
+    let coarse = randomTensor([2, 5, 6, 1], seed: 3, in: 3...3.5)
+    let own = randomTensor([2, 10, 12, 8], seed: 4, in: -1...1)
+    let other = randomTensor([2, 10, 12, 8], seed: 5, in: -1...1)
+    for side in [StereoSide.left, .right] {
+      let result = DisparityPropagation.handOn(coarse, own: own, other: other, side: side)
+      #expect(result.scalars == coarse.upsampled2xScaled(by: 2).scalars)
+    }
+  }
+
+  @Test("Every output is one of its pixel's ten candidates")
+  func candidates() {
+    let coarse = randomTensor([1, 6, 7, 1], seed: 6, in: 0...9)
+    let own = randomTensor([1, 12, 14, 16], seed: 7, in: -1...1)
+    let other = randomTensor([1, 12, 14, 16], seed: 8, in: -1...1)
+    let result = DisparityPropagation.handOn(coarse, own: own, other: other, side: .left).scalars
+    let bilinear = coarse.upsampled2xScaled(by: 2).scalars
+    let d = coarse.scalars
+    var moved = 0
+    for y in 0..<12 {
+      for x in 0..<14 {
+        var options = [bilinear[y * 14 + x]]
+        for i in 0..<3 {
+          for j in 0..<3 {
+            let (v, u) = (min(max(y / 2 + i - 1, 0), 5), min(max(x / 2 + j - 1, 0), 6))
+            options.append(2 * d[v * 7 + u])
+          }
+        }
+        let value = result[y * 14 + x]
+        #expect(options.contains(value), "(\(y), \(x))")
+        if value != bilinear[y * 14 + x] { moved += 1 }
+      }
+    }
+    #expect(moved > 0)
+  }
+
+  @Test("Stored only when on; older checkpoints decode as off; no parameters of its own")
+  func storage() throws {
+    var configuration = WNetConfiguration(
+      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, propagation: true)
+    #expect(configuration.problems.isEmpty)
+    let stored = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+    #expect(stored.contains("\"propagation\":true"))
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(stored.utf8)) == configuration)
+    configuration.propagation = false
+    let plain = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+    #expect(!plain.contains("propagation"))
+    #expect(
+      try JSONDecoder().decode(WNetConfiguration.self, from: Data(plain.utf8)) == configuration)
+    #expect(!WNetConfiguration(preset: .realtime, propagation: true).problems.isEmpty)
+    let model = WNet(configuration: configuration, seed: 4)
+    var on = configuration
+    on.propagation = true
+    #expect(configuration.hasSameParameters(as: on))
+    #expect(model.reconfigured(on).parameters.names == model.parameters.names)
+  }
+}
+
+extension Array {
+  fileprivate func chunked(_ size: Int) -> [[Element]] {
+    stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+  }
+}
