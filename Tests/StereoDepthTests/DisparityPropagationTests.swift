@@ -97,6 +97,25 @@ struct DisparityPropagationTests {
     #expect(moved > 0)
   }
 
+  @Test(
+    "The C kernel gives the Swift path's bits", arguments: [3, 8, 16, 24], [1, 3, 5])
+  func kernelMatchesSwift(_ channels: Int, _ window: Int) {
+    let coarse = randomTensor([2, 5, 7, 1], seed: UInt64(channels), in: 0...8)
+    let own = randomTensor([2, 10, 14, channels], seed: 30, in: -1...1)
+    let other = randomTensor([2, 10, 14, channels], seed: 31, in: -1...1)
+    for side in [StereoSide.left, .right] {
+      for threshold: Float in [0, 2, 6] {
+        let plain = DisparityPropagation.handOn(
+          coarse, own: own, other: other, side: side, threshold: threshold, window: window,
+          vectorized: false)
+        let fast = DisparityPropagation.handOn(
+          coarse, own: own, other: other, side: side, threshold: threshold, window: window,
+          vectorized: true)
+        #expect(fast.scalars == plain.scalars, "\(side) threshold \(threshold)")
+      }
+    }
+  }
+
   @Test("Stored only when on; older checkpoints decode as off; no parameters of its own")
   func storage() throws {
     var configuration = WNetConfiguration(

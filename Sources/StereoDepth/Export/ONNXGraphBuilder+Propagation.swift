@@ -8,7 +8,7 @@ extension ONNXGraphBuilder {
   ///     c      = Concat(b, n_00 … n_22)                              [N, 10, H, W]
   ///     e_k    = ReduceMean_channels((own − warped(other, c_k))²)    (warped: GridSample)
   ///     cost_k = AveragePool window×window (count_include_pad = 0) of e_k
-  ///     out    = Where(ReduceMax(c) − ReduceMin(c) > threshold,
+  ///     out    = Where(ReduceMax(n) − ReduceMin(n) > threshold,
   ///                    GatherElements(c, ArgMin(cost)), b)
   ///
   /// `[N, 1, h, w]`, `[N, C, 2h, 2w]` twice → `[N, 1, 2h, 2w]`.
@@ -43,12 +43,13 @@ extension ONNXGraphBuilder {
       }
     }
     let all = concatChannels(candidates, prefix: "\(prefix).candidates")
+    let neighbours = concatChannels(Array(candidates.dropFirst()), prefix: "\(prefix).neighbours")
     let reduced = [ONNXAttribute("axes", .ints([1])), ONNXAttribute("keepdims", .int(1))]
     let span = node(
       "Sub",
       [
-        node("ReduceMax", [all], attributes: reduced, prefix: "\(prefix).high"),
-        node("ReduceMin", [all], attributes: reduced, prefix: "\(prefix).low"),
+        node("ReduceMax", [neighbours], attributes: reduced, prefix: "\(prefix).high"),
+        node("ReduceMin", [neighbours], attributes: reduced, prefix: "\(prefix).low"),
       ], prefix: "\(prefix).span")
     let reach = DisparityPropagation.window / 2
     var costs: [String] = []

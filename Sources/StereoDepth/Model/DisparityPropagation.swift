@@ -1,3 +1,4 @@
+internal import CStereoKernels
 import StereoTensor
 
 /// The hand-on between two scales with the neighbours' estimates as candidates (propagation, as
@@ -11,8 +12,9 @@ import StereoTensor
 ///     c₀(p) = b(p) = 2 · bilinear×2(d)(p)                         (``Tensor/upsampled2xScaled(by:)``)
 ///     c_{1+3i+j}(p) = 2 · d(clamp(⌊y/2⌋ + i − 1), clamp(⌊x/2⌋ + j − 1)),  i, j ∈ 0…2
 ///
-/// Where their span `max_k c_k(p) − min_k c_k(p)` is at most `threshold` (in the finer scale's
-/// pixels), the result is `b(p)`. Elsewhere it is `c_{k*}(p)`, `k*` the first minimum of
+/// Where the nine neighbours' span `max_{k≥1} c_k(p) − min_{k≥1} c_k(p)` is at most `threshold`
+/// (in the finer scale's pixels), the result is `b(p)`. Elsewhere it is `c_{k*}(p)`, `k*` the
+/// first minimum of
 ///
 ///     cost_k(p) = mean over the pixels q of the window × window box around p inside the map
 ///                 of e_k(q),
@@ -31,13 +33,14 @@ import StereoTensor
 public enum DisparityPropagation {
   /// The span of the neighbours' estimates, in the finer scale's pixels, above which the
   /// candidates are compared (chosen on the label-free judges; docs/RUNS.md).
-  public static let threshold: Float = 1
+  public static let threshold: Float = 2
   /// The side of the box over which a candidate's feature error is averaged.
   public static let window = 3
   /// How many candidates each pixel compares: the bilinear estimate and the nine neighbours'.
   public static let candidateCount = 10
 
-  /// The hand-on of `coarse` to the scale of `own` (see the type's formula).
+  /// The hand-on of `coarse` to the scale of `own` (see the type's formula), through the C
+  /// kernel where the CPU has AVX2 (`wnet_propagation_rows`, the same bits).
   ///
   /// - Parameters:
   ///   - coarse: `[N, h, w, 1]`, in the coarse scale's pixels.
@@ -49,6 +52,17 @@ public enum DisparityPropagation {
     _ coarse: Tensor, own: Tensor, other: Tensor, side: StereoSide,
     threshold: Float = threshold, window: Int = window
   ) -> Tensor {
+    handOn(
+      coarse, own: own, other: other, side: side, threshold: threshold, window: window,
+      vectorized: VectorKernels.available)
+  }
+
+  /// ``handOn(_:own:other:side:threshold:window:)`` through its C kernel (`vectorized`) or in
+  /// Swift alone (the definition, plainly).
+  package static func handOn(
+    _ coarse: Tensor, own: Tensor, other: Tensor, side: StereoSide, threshold: Float,
+    window: Int, vectorized: Bool
+  ) -> Tensor {
     let (n, h, w, one) = coarse.nhwc("DisparityPropagation coarse")
     let (fn, fh, fw, c) = own.nhwc("DisparityPropagation own")
     precondition(
@@ -56,6 +70,12 @@ public enum DisparityPropagation {
       "DisparityPropagation: coarse \(coarse.shape), own \(own.shape), other \(other.shape)")
     precondition(window >= 1 && window % 2 == 1, "DisparityPropagation: window \(window)")
     let bilinear = coarse.upsampled2xScaled(by: 2)
+    if vectorized {
+      return Profiler.measure("propagation") {
+        kernel(coarse, bilinear: bilinear, own: own, other: other, side: side,
+          threshold: threshold, window: window)
+      }
+    }
     return Profiler.measure("propagation") {
       let result = Tensor(uninitializedShape: [n, fh, fw, 1])
       let k = candidateCount
@@ -77,9 +97,9 @@ public enum DisparityPropagation {
         for y in 0..<fh {
           for x in 0..<fw {
             let p = y * fw + x
-            var low = base[p]
-            var high = low
-            candidates[p * k] = low
+            var low = Float.infinity
+            var high = -Float.infinity
+            candidates[p * k] = base[p]
             for i in 0..<3 {
               let row = Swift.min(Swift.max(y / 2 + i - 1, 0), h - 1)
               for j in 0..<3 {
@@ -156,6 +176,78 @@ public enum DisparityPropagation {
       }
       return withExtendedLifetime((coarse, bilinear, own, other)) { result }
     }
+  }
+
+  /// Whether each coarse cell's 3×3 neighbourhood of estimates (×2) spans more than `threshold`:
+  /// `[N·h·w]`, 1 where it does.
+  static func markedCells(_ coarse: Tensor, threshold: Float) -> [UInt8] {
+    let (n, h, w, _) = coarse.nhwc("DisparityPropagation coarse")
+    let d = coarse.scalars
+    var marked = [UInt8](repeating: 0, count: n * h * w)
+    for image in 0..<n {
+      let map = image * h * w
+      for y in 0..<h {
+        for x in 0..<w {
+          var (low, high) = (Float.infinity, -Float.infinity)
+          for v in Swift.max(0, y - 1)...Swift.min(h - 1, y + 1) {
+            for u in Swift.max(0, x - 1)...Swift.min(w - 1, x + 1) {
+              let value = 2 * d[map + v * w + u]
+              low = Swift.min(low, value)
+              high = Swift.max(high, value)
+            }
+          }
+          marked[map + y * w + x] = high - low > threshold ? 1 : 0
+        }
+      }
+    }
+    return marked
+  }
+
+  /// The C kernel's path: the cells marked once, then bands of rows in parallel, each with its
+  /// own ring of error rows.
+  static func kernel(
+    _ coarse: Tensor, bilinear: Tensor, own: Tensor, other: Tensor, side: StereoSide,
+    threshold: Float, window: Int
+  ) -> Tensor {
+    let (n, h, w, _) = coarse.nhwc("DisparityPropagation coarse")
+    let c = own.shape[3]
+    let (fh, fw) = (2 * h, 2 * w)
+    let result = Tensor(uninitializedShape: [n, fh, fw, 1])
+    let marked = markedCells(coarse, threshold: threshold)
+    let reach = window / 2
+    let pointers = UncheckedSendable(
+      (
+        coarse.unsafePointer, bilinear.unsafePointer, own.unsafePointer, other.unsafePointer,
+        result.unsafeMutablePointer
+      ))
+    marked.withUnsafeBufferPointer { marked in
+      let cells = UncheckedSendable(marked.baseAddress!)
+      Parallel.forEachRange(n * fh, minimumChunk: 16) { rows in
+        let (d, b, f, g, out) = pointers.value
+        let slots = 2 * reach + 1
+        let ring = UnsafeMutablePointer<Float>.allocate(capacity: slots * fw * candidateCount)
+        let ringRows = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
+        let columns = UnsafeMutablePointer<UInt8>.allocate(capacity: fw)
+        defer {
+          ring.deallocate()
+          ringRows.deallocate()
+          columns.deallocate()
+        }
+        // A band may span images: one call per image's share.
+        var row = rows.lowerBound
+        while row < rows.upperBound {
+          let image = row / fh
+          let end = Swift.min(rows.upperBound, (image + 1) * fh)
+          wnet_propagation_rows(
+            d + image * h * w, Int32(h), Int32(w), cells.value + image * h * w,
+            b + image * fh * fw, f + image * fh * fw * c, g + image * fh * fw * c, Int32(c),
+            Float(side.direction), Int32(reach), Int32(row - image * fh),
+            Int32(end - image * fh), ring, ringRows, columns, out + image * fh * fw)
+          row = end
+        }
+      }
+    }
+    return withExtendedLifetime((coarse, bilinear, own, other)) { result }
   }
 
   /// `e = (1/C) Σ_c (own_c − other_lin(column)_c)²` with the channel sum in eight lanes (the
