@@ -26,51 +26,75 @@ static inline void candidates_of(
   }
 }
 
-// (1/C) Σ_c (own_c − ((1 − t)·a_c + t·b_c))², the sum in eight lanes, then the tree.
-static __attribute__((target("avx2"))) float feature_error(
-  const float *own, const float *a, const float *b, int channels, float t) {
-  const __m256 weightA = _mm256_set1_ps(1 - t), weightB = _mm256_set1_ps(t);
-  __m256 sum = _mm256_setzero_ps();
-  int c = 0;
-  for (; c + 8 <= channels; c += 8) {
-    __m256 sample = _mm256_add_ps(
-      _mm256_mul_ps(weightA, _mm256_loadu_ps(a + c)), _mm256_mul_ps(weightB, _mm256_loadu_ps(b + c)));
-    __m256 difference = _mm256_sub_ps(_mm256_loadu_ps(own + c), sample);
-    sum = _mm256_add_ps(sum, _mm256_mul_ps(difference, difference));
-  }
-  if (c < channels) {  // the tail, zero-padded: its empty lanes add exactly 0
-    float ownTail[8] = {0}, aTail[8] = {0}, bTail[8] = {0};
-    memcpy(ownTail, own + c, sizeof(float) * (channels - c));
-    memcpy(aTail, a + c, sizeof(float) * (channels - c));
-    memcpy(bTail, b + c, sizeof(float) * (channels - c));
-    __m256 sample = _mm256_add_ps(
-      _mm256_mul_ps(weightA, _mm256_loadu_ps(aTail)), _mm256_mul_ps(weightB, _mm256_loadu_ps(bTail)));
-    __m256 difference = _mm256_sub_ps(_mm256_loadu_ps(ownTail), sample);
-    sum = _mm256_add_ps(sum, _mm256_mul_ps(difference, difference));
-  }
-  // (l0 + l4, l1 + l5, l2 + l6, l3 + l7), then ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
-  __m128 half = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-  __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  float total = _mm_cvtss_f32(pairs) + _mm_cvtss_f32(_mm_shuffle_ps(pairs, pairs, 1));
-  return total / (float)channels;
-}
-
-// The ten errors of fine pixel (v, x) into e[0..9].
+// The ten errors of fine pixel (v, x) into e[0..9]: the ten sampling positions at once, then
+// each chunk of eight channels of the pixel loaded once for all ten candidates.
 static __attribute__((target("avx2"))) void errors_of(
   const float *coarse, int h, int w, const float *bilinear, const float *own, const float *other,
   int width, int channels, float sigma, int v, int x, float *e) {
-  float c[CANDIDATES];
+  float c[16] = {0};
   candidates_of(coarse, h, w, bilinear, width, v, x, c);
   const float *ownPixel = own + ((long)v * width + x) * channels;
   const float *otherRow = other + (long)v * width * channels;
-  for (int k = 0; k < CANDIDATES; k++) {
-    float column = (float)x + sigma * c[k];
-    float u = fminf(fmaxf(column, 0), (float)(width - 1));
-    int left = (int)floorf(u);
-    int right = left + 1 < width ? left + 1 : width - 1;
-    float t = u - (float)left;
-    e[k] = feature_error(
-      ownPixel, otherRow + (long)left * channels, otherRow + (long)right * channels, channels, t);
+  // u = clamp(x + σ·c, 0, W − 1), left = ⌊u⌋, right = min(left + 1, W − 1), t = u − left.
+  float ts[16];
+  int lefts[16], rights[16];
+  const __m256 column = _mm256_set1_ps((float)x), direction = _mm256_set1_ps(sigma);
+  const __m256 last = _mm256_set1_ps((float)(width - 1));
+  const __m256i lastIndex = _mm256_set1_epi32(width - 1), one = _mm256_set1_epi32(1);
+  for (int k = 0; k < 16; k += 8) {
+    __m256 u = _mm256_add_ps(column, _mm256_mul_ps(direction, _mm256_loadu_ps(c + k)));
+    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_setzero_ps()), last);
+    __m256 floor = _mm256_round_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m256i left = _mm256_cvttps_epi32(floor);
+    _mm256_storeu_ps(ts + k, _mm256_sub_ps(u, floor));
+    _mm256_storeu_si256((__m256i *)(lefts + k), left);
+    _mm256_storeu_si256(
+      (__m256i *)(rights + k), _mm256_min_epi32(_mm256_add_epi32(left, one), lastIndex));
+  }
+  __m256 sums[CANDIDATES];
+  for (int k = 0; k < CANDIDATES; k++) sums[k] = _mm256_setzero_ps();
+  float ownTail[8], aTail[8], bTail[8];
+  for (int chunk = 0; chunk < channels; chunk += 8) {
+    const int full = chunk + 8 <= channels, count = channels - chunk;
+    __m256 ownChunk;
+    if (full) {
+      ownChunk = _mm256_loadu_ps(ownPixel + chunk);
+    } else {  // the tail, zero-padded: its empty lanes add exactly 0
+      memset(ownTail, 0, sizeof ownTail);
+      memcpy(ownTail, ownPixel + chunk, sizeof(float) * count);
+      ownChunk = _mm256_loadu_ps(ownTail);
+    }
+    for (int k = 0; k < CANDIDATES; k++) {
+      const float *a = otherRow + (long)lefts[k] * channels + chunk;
+      const float *b = otherRow + (long)rights[k] * channels + chunk;
+      __m256 aChunk, bChunk;
+      if (full) {
+        aChunk = _mm256_loadu_ps(a);
+        bChunk = _mm256_loadu_ps(b);
+      } else {
+        memset(aTail, 0, sizeof aTail);
+        memset(bTail, 0, sizeof bTail);
+        memcpy(aTail, a, sizeof(float) * count);
+        memcpy(bTail, b, sizeof(float) * count);
+        aChunk = _mm256_loadu_ps(aTail);
+        bChunk = _mm256_loadu_ps(bTail);
+      }
+      __m256 sample = _mm256_add_ps(
+        _mm256_mul_ps(_mm256_set1_ps(1 - ts[k]), aChunk),
+        _mm256_mul_ps(_mm256_set1_ps(ts[k]), bChunk));
+      __m256 difference = _mm256_sub_ps(ownChunk, sample);
+      sums[k] = _mm256_add_ps(sums[k], _mm256_mul_ps(difference, difference));
+    }
+  }
+  // Each sum's lanes as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), two sums at a time.
+  for (int k = 0; k < CANDIDATES; k += 2) {
+    __m256 halves = _mm256_add_ps(
+      _mm256_permute2f128_ps(sums[k], sums[k + 1], 0x20),
+      _mm256_permute2f128_ps(sums[k], sums[k + 1], 0x31));
+    __m256 pairs = _mm256_add_ps(halves, _mm256_permute_ps(halves, 0x4E));
+    __m256 totals = _mm256_add_ps(pairs, _mm256_permute_ps(pairs, 0xB1));
+    e[k] = _mm256_cvtss_f32(totals);
+    e[k + 1] = _mm_cvtss_f32(_mm256_extractf128_ps(totals, 1));
   }
 }
 
@@ -113,26 +137,39 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
     for (int x = 0; x < width; x++) {
       if (!cells[x / 2]) continue;
       float sums[CANDIDATES] = {0};
-      int count = 0;
       for (int v = y - reach > 0 ? y - reach : 0; v <= y + reach && v < height; v++) {
         const float *errors = ring + (long)(v % slots) * width * CANDIDATES;
         for (int u = x - reach > 0 ? x - reach : 0; u <= x + reach && u < width; u++) {
           for (int k = 0; k < CANDIDATES; k++) sums[k] += errors[(long)u * CANDIDATES + k];
-          count++;
         }
       }
       int best = 0;
       float bestCost = INFINITY;
       for (int k = 0; k < CANDIDATES; k++) {
-        float cost = sums[k] / (float)count;
-        if (cost < bestCost) {
-          bestCost = cost;
+        if (sums[k] < bestCost) {
+          bestCost = sums[k];
           best = k;
         }
       }
       float c[CANDIDATES];
       candidates_of(coarse, h, w, bilinear, width, y, x, c);
       output[x] = c[best];
+    }
+  }
+}
+
+void wnet_propagation_marks(const float *coarse, int h, int w, float threshold, unsigned char *marked) {
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      float low = INFINITY, high = -INFINITY;
+      for (int v = y > 0 ? y - 1 : 0; v <= y + 1 && v < h; v++) {
+        for (int u = x > 0 ? x - 1 : 0; u <= x + 1 && u < w; u++) {
+          float value = 2 * coarse[(long)v * w + u];
+          low = value < low ? value : low;
+          high = value > high ? value : high;
+        }
+      }
+      marked[(long)y * w + x] = high - low > threshold;
     }
   }
 }

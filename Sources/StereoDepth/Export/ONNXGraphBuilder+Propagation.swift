@@ -6,8 +6,8 @@ extension ONNXGraphBuilder {
   ///     b      = 2 · Resize×2(d)                                     (upsampledDisparity)
   ///     n_ij   = 2 · Resize×2 nearest(Slice_ij(Pad edge(d)))         i, j ∈ 0…2
   ///     c      = Concat(b, n_00 … n_22)                              [N, 10, H, W]
-  ///     e_k    = ReduceMean_channels((own − warped(other, c_k))²)    (warped: GridSample)
-  ///     cost_k = AveragePool window×window (count_include_pad = 0) of e_k
+  ///     e_k    = ReduceSum_channels((own − warped(other, c_k))²)     (warped: GridSample)
+  ///     cost_k = Conv of e_k with window×window ones, zero-padded (the box's sum)
   ///     out    = Where(ReduceMax(n) − ReduceMin(n) > threshold,
   ///                    GatherElements(c, ArgMin(cost)), b)
   ///
@@ -52,6 +52,11 @@ extension ONNXGraphBuilder {
         node("ReduceMin", [neighbours], attributes: reduced, prefix: "\(prefix).low"),
       ], prefix: "\(prefix).span")
     let reach = DisparityPropagation.window / 2
+    let window = DisparityPropagation.window
+    let ones = constant(
+      "\(prefix).box", shape: [1, 1, window, window],
+      floats: [Float](repeating: 1, count: window * window))
+    let channelAxis = constant("\(prefix).channel", integers: [1])
     var costs: [String] = []
     for (k, candidate) in candidates.enumerated() {
       let name = "\(prefix).cost\(k)"
@@ -59,17 +64,10 @@ extension ONNXGraphBuilder {
         "Sub", [own, warped(other, by: candidate, side: side, prefix: "\(name).warp")],
         prefix: name)
       let error = node(
-        "ReduceMean", [mul(difference, difference, prefix: name)], attributes: reduced,
-        prefix: name)
-      let window = DisparityPropagation.window
+        "ReduceSum", [mul(difference, difference, prefix: name), channelAxis],
+        attributes: [ONNXAttribute("keepdims", .int(1))], prefix: name)
       costs.append(
-        node(
-          "AveragePool", [error],
-          attributes: [
-            ONNXAttribute("kernel_shape", .ints([window, window])),
-            ONNXAttribute("pads", .ints([reach, reach, reach, reach])),
-            ONNXAttribute("count_include_pad", .int(0)),
-          ], prefix: name))
+        conv(error, weight: ones, bias: nil, kernel: window, padding: reach, prefix: name))
     }
     let best = node(
       "ArgMin", [concatChannels(costs, prefix: "\(prefix).costs")],

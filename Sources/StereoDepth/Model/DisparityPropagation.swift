@@ -16,9 +16,9 @@ import StereoTensor
 /// (in the finer scale's pixels), the result is `b(p)`. Elsewhere it is `c_{k*}(p)`, `k*` the
 /// first minimum of
 ///
-///     cost_k(p) = mean over the pixels q of the window × window box around p inside the map
-///                 of e_k(q),
-///     e_k(q) = (1/C) Σ_c (own(q, c) − other_lin(q_y, q_x + σ·c_k(q), c))²,
+///     cost_k(p) = Σ over the pixels q of the window × window box around p inside the map
+///                 of e_k(q)    (a sum: every candidate of p has the same box),
+///     e_k(q) = Σ_c (own(q, c) − other_lin(q_y, q_x + σ·c_k(q), c))²,
 ///
 /// `other_lin` linear between columns, `(1 − t)·o(j) + t·o(j + 1)`, the column clamped to
 /// `[0, W − 1]`; σ = −1 for the left view, +1 for the right. The channel sum runs in eight lanes
@@ -34,7 +34,7 @@ public enum DisparityPropagation {
   /// The span of the neighbours' estimates, in the finer scale's pixels, above which the
   /// candidates are compared (chosen on the label-free judges; docs/RUNS.md).
   public static let threshold: Float = 2
-  /// The side of the box over which a candidate's feature error is averaged.
+  /// The side of the box over which a candidate's feature error is summed.
   public static let window = 3
   /// How many candidates each pixel compares: the bilinear estimate and the nine neighbours'.
   public static let candidateCount = 10
@@ -156,15 +156,12 @@ public enum DisparityPropagation {
             var best = 0
             var bestCost = Float.infinity
             for candidate in 0..<k {
-              var sum: Float = 0
-              var count = 0
+              var cost: Float = 0
               for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
                 for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
-                  sum += errors[(v * fw + u) * k + candidate]
-                  count += 1
+                  cost += errors[(v * fw + u) * k + candidate]
                 }
               }
-              let cost = sum / Float(count)
               if cost < bestCost {
                 bestCost = cost
                 best = candidate
@@ -182,25 +179,15 @@ public enum DisparityPropagation {
   /// `[N·h·w]`, 1 where it does.
   static func markedCells(_ coarse: Tensor, threshold: Float) -> [UInt8] {
     let (n, h, w, _) = coarse.nhwc("DisparityPropagation coarse")
-    let d = coarse.scalars
     var marked = [UInt8](repeating: 0, count: n * h * w)
-    for image in 0..<n {
-      let map = image * h * w
-      for y in 0..<h {
-        for x in 0..<w {
-          var (low, high) = (Float.infinity, -Float.infinity)
-          for v in Swift.max(0, y - 1)...Swift.min(h - 1, y + 1) {
-            for u in Swift.max(0, x - 1)...Swift.min(w - 1, x + 1) {
-              let value = 2 * d[map + v * w + u]
-              low = Swift.min(low, value)
-              high = Swift.max(high, value)
-            }
-          }
-          marked[map + y * w + x] = high - low > threshold ? 1 : 0
-        }
+    marked.withUnsafeMutableBufferPointer { marked in
+      for image in 0..<n {
+        wnet_propagation_marks(
+          coarse.unsafePointer + image * h * w, Int32(h), Int32(w), threshold,
+          marked.baseAddress! + image * h * w)
       }
     }
-    return marked
+    return withExtendedLifetime(coarse) { marked }
   }
 
   /// The C kernel's path: the cells marked once, then bands of rows in parallel, each with its
@@ -250,13 +237,14 @@ public enum DisparityPropagation {
     return withExtendedLifetime((coarse, bilinear, own, other)) { result }
   }
 
-  /// `e = (1/C) Σ_c (own_c − other_lin(column)_c)²` with the channel sum in eight lanes (the
-  /// type's order); `column` is clamped to `[0, width − 1]`.
+  /// `e = Σ_c (own_c − other_lin(column)_c)²` with the channel sum in eight lanes (the
+  /// type's order); `column` is clamped to `[0, width − 1]` (NaN to 0).
   static func featureError(
     own: UnsafePointer<Float>, otherRow: UnsafePointer<Float>, width: Int, channels: Int,
     column: Float
   ) -> Float {
-    let u = Swift.min(Swift.max(column, 0), Float(width - 1))
+    // A NaN column reads column 0 (as the vector kernel's max does).
+    let u = column.isNaN ? 0 : Swift.min(Swift.max(column, 0), Float(width - 1))
     let left = Int(u.rounded(.down))
     let right = Swift.min(left + 1, width - 1)
     let t = u - Float(left)
@@ -270,6 +258,6 @@ public enum DisparityPropagation {
     let sum =
       ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
       + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
-    return sum / Float(channels)
+    return sum
   }
 }
