@@ -116,18 +116,19 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
       int slot = v % slots;
       if (ringRows[slot] == v) continue;
       ringRows[slot] = v;
-      // columns[x]: a marked pixel within `reach` rows of v in column x; then within the box.
-      for (int x = 0; x < width; x++) {
-        int hit = 0;
-        for (int r = v - reach > 0 ? v - reach : 0; r <= v + reach && r < height && !hit; r++)
-          hit = marked[(long)(r / 2) * w + x / 2];
-        columns[x] = (unsigned char)hit;
-      }
+      // columns[j]: a marked cell in column j among the rows of the box around row v (branch
+      // free); a pixel needs its errors where a cell under its box is marked.
+      const int top = (v - reach > 0 ? v - reach : 0) / 2;
+      const int bottom = (v + reach < height ? v + reach : height - 1) / 2;
+      memcpy(columns, marked + (long)top * w, (size_t)w);
+      for (int r = top + 1; r <= bottom; r++)
+        for (int j = 0; j < w; j++) columns[j] |= marked[(long)r * w + j];
       float *errors = ring + (long)slot * width * CANDIDATES;
       for (int x = 0; x < width; x++) {
+        const int first = (x - reach > 0 ? x - reach : 0) / 2;
+        const int last = (x + reach < width ? x + reach : width - 1) / 2;
         int needed = 0;
-        for (int u = x - reach > 0 ? x - reach : 0; u <= x + reach && u < width && !needed; u++)
-          needed = columns[u];
+        for (int j = first; j <= last; j++) needed |= columns[j];
         if (needed)
           errors_of(
             coarse, h, w, bilinear, own, other, width, channels, sigma, v, x,
