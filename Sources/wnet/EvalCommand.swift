@@ -125,8 +125,8 @@ extension WNetCommand {
         if model.configuration.quarterPasses > 1 {
           method += ", \(model.configuration.quarterPasses) passes at 1/4"
         }
-        if model.configuration.propagation {
-          method += ", propagation"
+        if model.configuration.propagation > 0 {
+          method += ", propagation at \(model.configuration.propagation) hand-ons"
         }
         if adapt > 0 {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")

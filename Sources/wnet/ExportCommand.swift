@@ -58,12 +58,11 @@ extension WNetCommand {
           + "('wnet infer --quarter-passes').", valueName: "n"))
     var quarterPasses: Int?
 
-    @Flag(
-      inversion: .prefixedNo,
+    @Option(
       help: ArgumentHelp(
-        "matching, with a trained model: export it with (or without) the neighbours' estimates "
-          + "as the finer scales' starting points ('wnet infer --propagation')."))
-    var propagation: Bool?
+        "matching, with a trained model: export it propagating the neighbours' estimates at "
+          + "this many hand-ons between scales ('wnet infer --propagation').", valueName: "n"))
+    var propagation: Int?
 
     @Flag(
       help:

@@ -1,9 +1,11 @@
 import Foundation
-import StereoDepth
 import StereoNN
 import StereoTensor
 import Testing
+import StereoData
 import _StereoTestSupport
+
+@testable import StereoDepth
 
 /// `DisparityPropagation` and the `propagation` setting: the finer scale starts from the
 /// neighbours' estimates where they disagree.
@@ -116,26 +118,75 @@ struct DisparityPropagationTests {
     }
   }
 
-  @Test("Stored only when on; older checkpoints decode as off; no parameters of its own")
+  @Test("Stored only when on; older checkpoints decode as 0; refused where it cannot run")
   func storage() throws {
     var configuration = WNetConfiguration(
-      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, propagation: true)
+      preset: .matching, maximumDisparity: 31, cosineCorrelation: true, propagation: 2)
     #expect(configuration.problems.isEmpty)
     let stored = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
-    #expect(stored.contains("\"propagation\":true"))
+    #expect(stored.contains("\"propagation\":2"))
     #expect(
       try JSONDecoder().decode(WNetConfiguration.self, from: Data(stored.utf8)) == configuration)
-    configuration.propagation = false
+    configuration.propagation = 0
     let plain = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
     #expect(!plain.contains("propagation"))
     #expect(
       try JSONDecoder().decode(WNetConfiguration.self, from: Data(plain.utf8)) == configuration)
-    #expect(!WNetConfiguration(preset: .realtime, propagation: true).problems.isEmpty)
+    #expect(!WNetConfiguration(preset: .realtime, propagation: 1).problems.isEmpty)
+    for bad in [-1, 4] {
+      var wrong = configuration
+      wrong.propagation = bad
+      #expect(wrong.problems.first?.contains("propagation") == true, "\(bad)")
+    }
+    var quarter = configuration
+    quarter.quarterCoarse = true
+    quarter.propagation = 3
+    #expect(!quarter.problems.isEmpty)
+    quarter.propagation = 2
+    #expect(quarter.problems.isEmpty)
     let model = WNet(configuration: configuration, seed: 4)
     var on = configuration
-    on.propagation = true
+    on.propagation = 3
     #expect(configuration.hasSameParameters(as: on))
     #expect(model.reconfigured(on).parameters.names == model.parameters.names)
+  }
+
+  /// With P hand-ons propagating, hand-on i (1-based) starts from `2·bilinear×2` of the previous
+  /// scale's estimate exactly when i > P, and from another map (propagation moved pixels) when
+  /// i ≤ P. The previous estimate is recomputed from its scores and base, as the network reads
+  /// them.
+  @Test("Only the first P hand-ons propagate", arguments: [0, 1, 2, 3])
+  func handOnCount(_ count: Int) throws {
+    // The bundled model on a ray-cast scene with depth edges up to 40 px: every hand-on sees
+    // neighbourhoods that disagree.
+    let bundled = try PretrainedModel.load().model
+    var configuration = bundled.configuration
+    configuration.propagation = count
+    let model = bundled.reconfigured(configuration)
+    let generator = SyntheticStereoGenerator(
+      configuration: SyntheticStereoGenerator.Configuration(
+        width: 128, height: 96, minimumDisparity: 0, maximumDisparity: 40))
+    var random = SeededGenerator(seed: 3)
+    let pair = generator.makePair(using: &random)
+    let input = Tensor.concatenate([pair.left.tensor, pair.right.tensor], axis: 3)
+    var builder = TrainingGraphBuilder(context: ForwardContext.inference)
+    let network = try #require(model.network as? MatchingWNet)
+    let scales = withoutGradients {
+      network.buildScales(TrainingGraphBuilder.Value(input), views: .left, into: &builder)
+    }
+    #expect(scales.count == 4)
+    for index in 1..<scales.count {
+      let previous = scales[index - 1]
+      // The bundled model hands on local estimates (the most likely candidate and its
+      // neighbours).
+      let estimate = DisparityConfidence.localExpectedDisparity(
+        logits: builder.tensor(previous.left), minimumDisparity: previous.minimumDisparity,
+        radius: MatchingWNet.localEstimateRadius,
+        base: previous.leftBase.map { builder.tensor($0) })
+      let bilinear = estimate.upsampled2xScaled(by: 2).scalars
+      let base = builder.tensor(try #require(scales[index].leftBase)).scalars
+      #expect((base == bilinear) == (index > count), "hand-on \(index) with \(count)")
+    }
   }
 }
 

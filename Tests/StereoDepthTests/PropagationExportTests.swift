@@ -66,7 +66,7 @@ struct PropagationExportTests {
   func bundledModelOnTsukuba() throws {
     let (left, right) = try TsukubaPair.readHalfSize()
     var configuration = try PretrainedModel.load().model.configuration
-    configuration.propagation = true
+    configuration.propagation = 3
     let model = try PretrainedModel.load().model.reconfigured(configuration)
     let planned = InferencePlan(model.network)(Tensor.concatenate([left, right], axis: 3)).disparity
     let run = try ONNXRuntimeSupport.run(ONNXExporter().makeModel(model), left: left, right: right)

@@ -49,7 +49,7 @@ import StereoTensor
 /// `d_{p+1} = d_p + E[offset]`; its names end in `.pass1`, `.pass2`…, and the last pass's scores
 /// are the 1/4 scale's. A forward-pass setting with no parameters of its own.
 ///
-/// With `propagation`, each `d0` above is chosen, where the coarse estimates of a pixel's 3×3
+/// With `propagation` = P, the first P hand-ons (coarsest first) choose `d0`, where the coarse estimates of a pixel's 3×3
 /// neighbourhood span more than a pixel of the finer scale, among those estimates (×2) and the
 /// bilinear one by how well the features each one warps match the pixel's own
 /// (``DisparityPropagation``): the edges between depths stay sharp. A forward-pass setting with
@@ -349,7 +349,7 @@ public final class MatchingWNet: StereoNetwork {
       for side in sides {
         let baseName = "refine.\(level).\(side.rawValue).base"
         var base =
-          configuration.propagation
+          index < configuration.propagation
           ? builder.propagatedDisparity(
             disparity[side]!, own: ownMatched(side)[pyramidIndex],
             other: otherMatched(side)[pyramidIndex], side: side, name: baseName)

@@ -11,7 +11,7 @@ extension WNetConfiguration {
     layout.localCoarseEstimate = false
     layout.localRefinementEstimates = false
     layout.quarterPasses = 1
-    layout.propagation = false
+    layout.propagation = 0
     return layout
   }
 

@@ -98,12 +98,15 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// worse, so the bundled model keeps one (docs/RUNS.md, "The 1/4 scale run again"). 1 (one
   /// pass, every checkpoint written before it existed) to ``quarterPassLimit``.
   public var quarterPasses: Int
-  /// `matching` only: each finer scale starts, where the coarse estimates of a pixel's 3×3
-  /// neighbourhood disagree, from the neighbour's estimate whose warped features match best
-  /// instead of their bilinear mix (``DisparityPropagation``). A setting of the forward pass
-  /// only (no parameter; ``parameterLayout`` clears it), so a trained model can run with it
-  /// (`--propagation`). Checkpoints written before it existed decode as `false`.
-  public var propagation: Bool
+  /// `matching` only: how many of the hand-ons between scales, coarsest first, propagate: there
+  /// each finer scale starts, where the coarse estimates of a pixel's 3×3 neighbourhood
+  /// disagree, from the neighbour's estimate whose warped features match best instead of their
+  /// bilinear mix (``DisparityPropagation``). 0 (none: every checkpoint written before it
+  /// existed) to the number of refinement scales (3, or 2 with `quarterCoarse`): 1 is the hand-on
+  /// to 1/4, 2 also the one to 1/2, 3 also the one to full resolution. A setting of the forward
+  /// pass only (no parameter; ``parameterLayout`` clears it), so a trained model can run with it
+  /// (`--propagation N`).
+  public var propagation: Int
 
   /// The most passes of the 1/4 scale (``quarterPasses``).
   public static let quarterPassLimit = 4
@@ -114,7 +117,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
     correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
-    slimHalfScale: Bool = false, quarterPasses: Int = 1, propagation: Bool = false
+    slimHalfScale: Bool = false, quarterPasses: Int = 1, propagation: Int = 0
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -159,7 +162,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
   /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
-  /// `quarterCoarse`, `slimHalfScale`, `propagation`);
+  /// `quarterCoarse`, `slimHalfScale`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -168,7 +171,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
       (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
-      (.slimHalfScale, slimHalfScale), (.propagation, propagation),
+      (.slimHalfScale, slimHalfScale),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -206,6 +209,13 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     if quarterPasses > 1 && quarterCoarse {
       return ["'quarterPasses' repeats the 1/4 refinement, which 'quarterCoarse' does not have"]
+    }
+    if propagation != 0 && preset != .matching {
+      return ["'propagation' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    let handOns = quarterCoarse ? 2 : 3
+    guard (0...handOns).contains(propagation) else {
+      return ["'propagation' must be 0 to \(handOns) (the hand-ons between scales), not \(propagation)"]
     }
     return []
   }
@@ -284,7 +294,7 @@ extension WNetConfiguration {
     quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
     slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
     quarterPasses = try container.decodeIfPresent(Int.self, forKey: .quarterPasses) ?? 1
-    propagation = try container.decodeIfPresent(Bool.self, forKey: .propagation) ?? false
+    propagation = try container.decodeIfPresent(Int.self, forKey: .propagation) ?? 0
   }
 
   /// Writes the `matching` options (`coarseContext` … `propagation`) only when set, so that
@@ -306,6 +316,6 @@ extension WNetConfiguration {
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
     if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
     if quarterPasses != 1 { try container.encode(quarterPasses, forKey: .quarterPasses) }
-    if propagation { try container.encode(true, forKey: .propagation) }
+    if propagation != 0 { try container.encode(propagation, forKey: .propagation) }
   }
 }

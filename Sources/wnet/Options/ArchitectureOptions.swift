@@ -83,13 +83,12 @@ struct ArchitectureOptions: ParsableArguments {
       valueName: "n"))
   var quarterPasses: Int?
 
-  @Flag(
-    inversion: .prefixedNo,
+  @Option(
     help: ArgumentHelp(
-      "matching: where the coarse estimates of a pixel's neighbours disagree, start each finer "
-        + "scale from the neighbour's estimate whose features match best, not their bilinear "
-        + "mix (default: the bundled model's architecture)."))
-  var propagation: Bool?
+      "matching: at this many hand-ons between scales, coarsest first, start the finer scale "
+        + "from the neighbours' best-matching estimate where they disagree (default: the "
+        + "bundled model's architecture, 0).", valueName: "n"))
+  var propagation: Int?
 
   /// A new model of `preset`: the options given, the bundled model's architecture for the
   /// others (``WNetConfiguration/trainingDefault(for:minimumDisparity:maximumDisparity:)``).
@@ -127,6 +126,9 @@ struct ArchitectureOptions: ParsableArguments {
     }
     if let quarterPasses, let problem = model(for: preset).problems.first {
       throw ValidationError("'--quarter-passes \(quarterPasses)': \(problem).")
+    }
+    if let propagation, let problem = model(for: preset).problems.first {
+      throw ValidationError("'--propagation \(propagation)': \(problem).")
     }
   }
 

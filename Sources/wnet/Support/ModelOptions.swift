@@ -4,8 +4,8 @@ import StereoDepth
 
 /// `--model FILE|PRESET`: a checkpoint, or the name of a bundled model, instead of the default;
 /// `--quarter-passes N`: run its 1/4 scale N times (``WNetConfiguration/quarterPasses``);
-/// `--propagation`: start each finer scale from the neighbours' best estimate at depth edges
-/// (``WNetConfiguration/propagation``).
+/// `--propagation N`: start the first N finer scales from the neighbours' best estimate at depth
+/// edges (``WNetConfiguration/propagation``).
 struct ModelOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -23,13 +23,14 @@ struct ModelOptions: ParsableArguments {
       valueName: "n"))
   var quarterPasses: Int?
 
-  @Flag(
-    inversion: .prefixedNo,
+  @Option(
     help: ArgumentHelp(
-      "matching: where the coarse estimates of a pixel's neighbours disagree, start each finer "
-        + "scale from the neighbour's estimate whose features match best, not their bilinear "
-        + "mix (sharper depth edges; default: the model's own setting)."))
-  var propagation: Bool?
+      "matching: at this many hand-ons between scales, coarsest first (1: to 1/4, 2: also to "
+        + "1/2, 3: also to full resolution; 0: none), start the finer scale where the coarse "
+        + "estimates of a pixel's neighbours disagree from the neighbour's estimate whose "
+        + "features match best, not their bilinear mix (sharper depth edges; default: the "
+        + "model's own, 0 for the bundled model).", valueName: "n"))
+  var propagation: Int?
 
   /// The model and its metadata, with `--quarter-passes` and `--propagation` applied.
   func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
@@ -41,7 +42,7 @@ struct ModelOptions: ParsableArguments {
 
   /// `model` running its 1/4 scale `quarterPasses` times and with `propagation` (`nil`: as it
   /// is); a problem with a value (``WNetConfiguration/problems``) is an error naming its option.
-  static func model(_ model: WNet, quarterPasses: Int?, propagation: Bool? = nil) throws -> WNet {
+  static func model(_ model: WNet, quarterPasses: Int?, propagation: Int? = nil) throws -> WNet {
     var configuration = model.configuration
     if let quarterPasses {
       configuration.quarterPasses = quarterPasses
@@ -52,7 +53,7 @@ struct ModelOptions: ParsableArguments {
     if let propagation {
       configuration.propagation = propagation
       if let problem = configuration.problems.first {
-        throw ValidationError("'--propagation': \(problem).")
+        throw ValidationError("'--propagation \(propagation)': \(problem).")
       }
     }
     guard configuration != model.configuration else { return model }
