@@ -34,6 +34,12 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         1/2 and 1 only (its units keep their names refine.1, refine.2)
     with quarterPasses = P in a checkpoint (wnet --quarter-passes), the 1/4 scale runs P times,
         each pass warping by and refining around the last one's d (no gradient through it)
+    with propagation = N in a checkpoint (wnet --propagation N; the bundled model has 2), the
+        first N hand-ons choose d0 where the coarse 3x3 neighbourhood's estimates (x2) span more
+        than 2 px of the finer scale: among the bilinear d0 and the nine neighbours' values, the
+        first with the least 3x3-box sum of the channel-summed squared difference between the
+        pixel's matched features and the other view's warped by it, sums below 1e-2 tying
+        (DisparityPropagation.swift)
 
 "conv" is convolution (no bias), batch norm, ReLU; correlation is the channel mean of
 L(x) * R(x - d) (left view) or R(x) * L(x + d) (right view), zero outside the image. Training
@@ -137,6 +143,33 @@ def local_expectation(scores, dmin, radius=LOCAL_RADIUS):
     return (weights * (indices + dmin)).sum(1, keepdim=True) / weights.sum(1, keepdim=True)
 
 
+PROPAGATION_THRESHOLD = 2.0  # DisparityPropagation.threshold
+PROPAGATION_WINDOW = 3  # DisparityPropagation.window
+PROPAGATION_FLOOR = 1e-2  # DisparityPropagation.costFloor
+
+
+def propagated(d, bilinear, own, other, sigma):
+    """DisparityPropagation.handOn: [N, 1, h, w] coarse d, its bilinear hand-on and the finer
+    scale's features [N, C, 2h, 2w] of both views -> [N, 1, 2h, 2w]."""
+    n, _, h, w = d.shape
+    neighbours = 2 * F.unfold(F.pad(d, (1, 1, 1, 1), mode="replicate"), 3).view(n, 9, h, w)
+    span = neighbours.max(1, keepdim=True)[0] - neighbours.min(1, keepdim=True)[0]
+    marked = F.interpolate((span > PROPAGATION_THRESHOLD).to(d.dtype), scale_factor=2,
+                           mode="nearest") > 0
+    candidates = torch.cat(
+        [bilinear, F.interpolate(neighbours, scale_factor=2, mode="nearest")], 1)
+    grid = column_grid(bilinear)
+    reach = PROPAGATION_WINDOW // 2
+    ones = torch.ones(1, 1, PROPAGATION_WINDOW, PROPAGATION_WINDOW, dtype=d.dtype)
+    costs = []
+    for k in range(candidates.shape[1]):
+        c = candidates[:, k:k + 1]
+        error = ((own - sample_columns(other, grid + sigma * c)) ** 2).sum(1, keepdim=True)
+        costs.append(F.conv2d(error, ones, padding=reach))
+    best = torch.cat(costs, 1).clamp(min=PROPAGATION_FLOOR).argmin(1, keepdim=True)
+    return torch.where(marked, torch.gather(candidates, 1, best), bilinear)
+
+
 def sample_columns(source, columns):
     """source(y, columns(y, x)), linear along the row, columns clamped to [0, W - 1] (edge
     replication): [N, C, H, W], [N, 1, H, W] -> [N, C, H, W]. grid_sample with
@@ -157,8 +190,10 @@ def column_grid(d):
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
                  local=False, skip=False, wide=False, local_refinement=False, quarter=False,
-                 slim_half=False, quarter_passes=1):
+                 slim_half=False, quarter_passes=1, propagation=0):
         super().__init__()
+        # How many hand-ons, coarsest first, propagate the neighbours' estimates (propagation).
+        self.propagation = propagation
         # Passes of the 1/4 scale, each around the last one's estimate (quarterPasses).
         self.quarter_passes = quarter_passes
         self.coarse_factor = 4 if quarter else COARSE_FACTOR
@@ -248,6 +283,9 @@ class MatchingWNet(nn.Module):
                 # The coarse estimate steers the finer scale but gets no gradient through it.
                 base = 2 * F.interpolate(disparity[side].detach(), scale_factor=2,
                                          mode="bilinear", align_corners=False)
+                if len(result) - 1 < self.propagation:
+                    base = propagated(disparity[side].detach(), base, matched[side][index],
+                                      matched[other[side]][index], -1 if side == "left" else 1)
                 for step in range(self.quarter_passes if level == 0 else 1):
                     if step > 0:  # the next pass starts from this one's estimate
                         base = disparity[side].detach()
@@ -410,7 +448,8 @@ def load_model(path):
                          configuration.get("localRefinementEstimates", False),
                          configuration.get("quarterCoarse", False),
                          configuration.get("slimHalfScale", False),
-                         configuration.get("quarterPasses", 1))
+                         configuration.get("quarterPasses", 1),
+                         configuration.get("propagation", 0))
     load_checkpoint(model, tensors)
     return model.eval()
 

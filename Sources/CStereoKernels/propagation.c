@@ -100,8 +100,8 @@ static __attribute__((target("avx2"))) void errors_of(
 
 __attribute__((target("avx2"))) void wnet_propagation_rows(
   const float *coarse, int h, int w, const unsigned char *marked, const float *bilinear,
-  const float *own, const float *other, int channels, float sigma, int reach, int row0, int row1,
-  float *ring, int *ringRows, unsigned char *columns, float *out) {
+  const float *own, const float *other, int channels, float sigma, int reach, float floorCost,
+  int row0, int row1, float *ring, int *ringRows, unsigned char *columns, float *out) {
   const int height = 2 * h, width = 2 * w, slots = 2 * reach + 1;
   for (int s = 0; s < slots; s++) ringRows[s] = -1;
   for (int y = row0; y < row1; y++) {
@@ -147,8 +147,9 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
       int best = 0;
       float bestCost = INFINITY;
       for (int k = 0; k < CANDIDATES; k++) {
-        if (sums[k] < bestCost) {
-          bestCost = sums[k];
+        float cost = sums[k] < floorCost ? floorCost : sums[k];
+        if (cost < bestCost) {
+          bestCost = cost;
           best = k;
         }
       }

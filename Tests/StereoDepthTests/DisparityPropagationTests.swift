@@ -1,8 +1,8 @@
 import Foundation
+import StereoData
 import StereoNN
 import StereoTensor
 import Testing
-import StereoData
 import _StereoTestSupport
 
 @testable import StereoDepth
@@ -11,8 +11,10 @@ import _StereoTestSupport
 /// neighbours' estimates where they disagree.
 @Suite("Propagation between scales")
 struct DisparityPropagationTests {
-  /// A step of depths at fine column 8 of a 16-wide map: 2 left of it, 8 from it on (the coarse
-  /// map holds 1 and 4), and features that match exactly at the true disparity:
+  /// A step of depths at fine column 8 of a 16-wide map, and features that match there.
+  ///
+  /// The disparity is 2 left of the step and 8 from it on (the coarse map holds 1 and 4); the
+  /// features match exactly at the true disparity:
   /// `own(x, c) = g_c(x + σ·d(x))`, `other(u, c) = g_c(u) = (c + 1)·u / 10` (linear, so the
   /// warp's interpolation is exact). `[1, 2, 8, 1]`, `[1, 4, 16, C]` twice, the truth `[16]`.
   static func step(side: StereoSide, channels: Int) -> (
@@ -151,10 +153,11 @@ struct DisparityPropagationTests {
     #expect(model.reconfigured(on).parameters.names == model.parameters.names)
   }
 
-  /// With P hand-ons propagating, hand-on i (1-based) starts from `2·bilinear×2` of the previous
-  /// scale's estimate exactly when i > P, and from another map (propagation moved pixels) when
-  /// i ≤ P. The previous estimate is recomputed from its scores and base, as the network reads
-  /// them.
+  /// With P hand-ons propagating, only the first P leave the bilinear hand-on.
+  ///
+  /// Hand-on i (1-based) starts from `2·bilinear×2` of the previous scale's estimate exactly when
+  /// i > P, and from another map (propagation moved pixels) when i ≤ P. The previous estimate is
+  /// recomputed from its scores and base, as the network reads them.
   @Test("Only the first P hand-ons propagate", arguments: [0, 1, 2, 3])
   func handOnCount(_ count: Int) throws {
     // The bundled model on a ray-cast scene with depth edges up to 40 px: every hand-on sees

@@ -19,7 +19,8 @@ struct NetworkConsumersTests {
         configuration.quarterPasses == 1 ? [] : ["quarterPasses \(configuration.quarterPasses)"]
       let propagation =
         configuration.propagation == 0 ? [] : ["propagation \(configuration.propagation)"]
-      return ([configuration.preset.rawValue] + configuration.matchingOnlySettings + passes
+      return
+        ([configuration.preset.rawValue] + configuration.matchingOnlySettings + passes
         + propagation)
         .joined(separator: " ") + " \(height)x\(width)"
     }

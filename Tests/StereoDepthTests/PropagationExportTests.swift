@@ -78,9 +78,11 @@ struct PropagationExportTests {
       "ONNX matching with propagation on Tsukuba 144x192: \(apart) of \(differences.count) "
         + "pixels apart by 1e-3 px or more, at most \(differences.max() ?? 0) px")
     #expect(Double(apart) <= 0.005 * Double(differences.count))
-    let unplanned = InferencePlan(try PretrainedModel.load().model.network)(
-      Tensor.concatenate([left, right], axis: 3)
-    ).disparity
+    configuration.propagation = 0
+    let unplanned = InferencePlan(
+      try PretrainedModel.load().model.reconfigured(configuration).network)(
+        Tensor.concatenate([left, right], axis: 3)
+      ).disparity
     let changed = zip(unplanned.scalars, planned.scalars).filter { abs($0 - $1) >= 0.5 }.count
     #expect(changed > differences.count / 100, "propagation should change the map")
   }

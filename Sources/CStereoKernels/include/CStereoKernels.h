@@ -119,12 +119,12 @@ void wnet_left_right_row(
 /// `wnet_narrow_conv3x3_available`): `coarse` [h, w], `marked` [h, w] (a cell's 3×3 estimates span
 /// more than the threshold), `bilinear` [2h, 2w], `own` and `other` [2h, 2w, channels], `out`
 /// [2h, 2w]. A marked pixel takes the first of its ten candidates with the least box-summed
-/// feature error; the others the bilinear value. Scratch: `ring` (2·reach + 1)·2w·10 floats, `ringRows`
+/// feature error, errors below `floorCost` counted as `floorCost`; the others the bilinear value. Scratch: `ring` (2·reach + 1)·2w·10 floats, `ringRows`
 /// 2·reach + 1 ints, `columns` 2w bytes. The Swift path's bits.
 void wnet_propagation_rows(
   const float *coarse, int h, int w, const unsigned char *marked, const float *bilinear,
-  const float *own, const float *other, int channels, float sigma, int reach, int row0, int row1,
-  float *ring, int *ringRows, unsigned char *columns, float *out);
+  const float *own, const float *other, int channels, float sigma, int reach, float floorCost,
+  int row0, int row1, float *ring, int *ringRows, unsigned char *columns, float *out);
 
 /// DisparityPropagation's marked cells: `marked[y, x]` = 1 where `2·coarse` over the cell's 3×3
 /// neighbourhood (clipped at the map's sides) spans more than `threshold`. `[h, w]` each.

@@ -122,9 +122,13 @@ extension ONNXGraphBuilder {
   ///
   ///     g_x = 2·(x + σ·d)/max(W − 1, 1) − 1,   g_y = 2·y/max(H − 1, 1) − 1
   ///
-  /// `[N, C, H, W]`, `[N, 1, H, W]` → `[N, C, H, W]`.
+  /// `[N, C, H, W]`, `[N, 1, H, W]` → `[N, C, H, W]`. With `clamped`, the column `x + σ·d` is
+  /// clipped to `[0, W − 1]` first, so that a position outside the view samples the edge column
+  /// exactly (GridSample's own border handling may mix the edge column with itself, which
+  /// rounds): the propagation compares such samples.
   mutating func warped(
-    _ features: String, by disparity: String, side: StereoSide, prefix: String
+    _ features: String, by disparity: String, side: StereoSide, prefix: String,
+    clamped: Bool = false
   ) -> String {
     let shape = node("Shape", [disparity], prefix: prefix)
     func extent(_ axis: Int64, _ name: String) -> String {
@@ -152,7 +156,13 @@ extension ONNXGraphBuilder {
     let rowShape = constant("\(prefix).x.shape", integers: [1, 1, 1, -1])
     let x = node("Reshape", [columns, rowShape], prefix: "\(prefix).x")
     let sigma = constant("\(prefix).sigma", shape: [], floats: [Float(side.direction)])
-    let sourceX = add(x, mul(disparity, sigma, prefix: "\(prefix).x"), prefix: "\(prefix).x")
+    var sourceX = add(x, mul(disparity, sigma, prefix: "\(prefix).x"), prefix: "\(prefix).x")
+    if clamped {
+      let last = node("Sub", [width, one], prefix: "\(prefix).last")
+      sourceX = node(
+        "Min", [node("Max", [sourceX, zero], prefix: "\(prefix).clip"), last],
+        prefix: "\(prefix).clip")
+    }
     let gx = normalised(sourceX, extent: width, name: "gx")
     // Rows: y, broadcast to [N, 1, H, W] by adding 0·d.
     let height = extent(2, "height")

@@ -1,7 +1,7 @@
 import StereoTensor
 
 extension ONNXGraphBuilder {
-  /// ``DisparityPropagation/handOn(_:own:other:side:threshold:window:)`` as standard operators:
+  /// ``DisparityPropagation/handOn(_:own:other:side:threshold:window:)`` as standard operators.
   ///
   ///     b      = 2 · Resize×2(d)                                     (upsampledDisparity)
   ///     n_ij   = 2 · Resize×2 nearest(Slice_ij(Pad edge(d)))         i, j ∈ 0…2
@@ -9,7 +9,7 @@ extension ONNXGraphBuilder {
   ///     e_k    = ReduceSum_channels((own − warped(other, c_k))²)     (warped: GridSample)
   ///     cost_k = Conv of e_k with window×window ones, zero-padded (the box's sum)
   ///     out    = Where(ReduceMax(n) − ReduceMin(n) > threshold,
-  ///                    GatherElements(c, ArgMin(cost)), b)
+  ///                    GatherElements(c, ArgMin(Max(cost, costFloor))), b)
   ///
   /// `[N, 1, h, w]`, `[N, C, 2h, 2w]` twice → `[N, 1, 2h, 2w]`.
   mutating func propagatedDisparity(
@@ -61,7 +61,8 @@ extension ONNXGraphBuilder {
     for (k, candidate) in candidates.enumerated() {
       let name = "\(prefix).cost\(k)"
       let difference = node(
-        "Sub", [own, warped(other, by: candidate, side: side, prefix: "\(name).warp")],
+        "Sub",
+        [own, warped(other, by: candidate, side: side, prefix: "\(name).warp", clamped: true)],
         prefix: name)
       let error = node(
         "ReduceSum", [mul(difference, difference, prefix: name), channelAxis],
@@ -69,8 +70,12 @@ extension ONNXGraphBuilder {
       costs.append(
         conv(error, weight: ones, bias: nil, kernel: window, padding: reach, prefix: name))
     }
+    let floor = constant(
+      "\(prefix).floor", shape: [], floats: [DisparityPropagation.costFloor])
+    let floored = node(
+      "Max", [concatChannels(costs, prefix: "\(prefix).costs"), floor], prefix: prefix)
     let best = node(
-      "ArgMin", [concatChannels(costs, prefix: "\(prefix).costs")],
+      "ArgMin", [floored],
       attributes: [
         ONNXAttribute("axis", .int(1)), ONNXAttribute("keepdims", .int(1)),
         ONNXAttribute("select_last_index", .int(0)),

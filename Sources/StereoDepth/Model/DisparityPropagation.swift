@@ -14,7 +14,7 @@ import StereoTensor
 ///
 /// Where the nine neighbours' span `max_{k≥1} c_k(p) − min_{k≥1} c_k(p)` is at most `threshold`
 /// (in the finer scale's pixels), the result is `b(p)`. Elsewhere it is `c_{k*}(p)`, `k*` the
-/// first minimum of
+/// first minimum of `max(cost_k(p), costFloor)`,
 ///
 ///     cost_k(p) = Σ over the pixels q of the window × window box around p inside the map
 ///                 of e_k(q)    (a sum: every candidate of p has the same box),
@@ -23,7 +23,10 @@ import StereoTensor
 /// `other_lin` linear between columns, `(1 − t)·o(j) + t·o(j + 1)`, the column clamped to
 /// `[0, W − 1]`; σ = −1 for the left view, +1 for the right. The channel sum runs in eight lanes
 /// (channel `c` in lane `c mod 8`, then `((l₀+l₄)+(l₂+l₆)) + ((l₁+l₅)+(l₃+l₇))`), and the box
-/// sum in row order, so a vector kernel can give the same bits.
+/// sum in row order, so a vector kernel can give the same bits. The floor makes candidates
+/// whose boxes have no features at all (ReLU left them 0: about a fifth of the compared pixels
+/// of a real pair) tie exactly, so that the bilinear estimate wins there in every
+/// implementation, whatever its rounding (features of 0 in one, 1e-9 in another).
 ///
 /// Why: `d0 = 2·bilinear×2(d)` puts the pixels beside a depth edge half-way between its two
 /// depths, and a scale's ±2 offsets cannot reach either side of a wider jump; choosing among the
@@ -38,6 +41,8 @@ public enum DisparityPropagation {
   public static let window = 3
   /// How many candidates each pixel compares: the bilinear estimate and the nine neighbours'.
   public static let candidateCount = 10
+  /// Costs below this tie (a box without texture; the typical best cost is 2-35).
+  public static let costFloor: Float = 1e-2
 
   /// The hand-on of `coarse` to the scale of `own` (see the type's formula), through the C
   /// kernel where the CPU has AVX2 (`wnet_propagation_rows`, the same bits).
@@ -47,6 +52,8 @@ public enum DisparityPropagation {
   ///   - own: This view's features at the finer scale, `[N, 2h, 2w, C]`.
   ///   - other: The other view's features there, `[N, 2h, 2w, C]`.
   ///   - side: The view whose grid the result is on.
+  ///   - threshold: The span, in the finer scale's pixels, above which candidates are compared.
+  ///   - window: The side of the box, odd.
   /// - Returns: `[N, 2h, 2w, 1]`, in the finer scale's pixels.
   public static func handOn(
     _ coarse: Tensor, own: Tensor, other: Tensor, side: StereoSide,
@@ -72,7 +79,8 @@ public enum DisparityPropagation {
     let bilinear = coarse.upsampled2xScaled(by: 2)
     if vectorized {
       return Profiler.measure("propagation") {
-        kernel(coarse, bilinear: bilinear, own: own, other: other, side: side,
+        kernel(
+          coarse, bilinear: bilinear, own: own, other: other, side: side,
           threshold: threshold, window: window)
       }
     }
@@ -162,6 +170,7 @@ public enum DisparityPropagation {
                   cost += errors[(v * fw + u) * k + candidate]
                 }
               }
+              cost = Swift.max(cost, costFloor)
               if cost < bestCost {
                 bestCost = cost
                 best = candidate
@@ -228,7 +237,7 @@ public enum DisparityPropagation {
           wnet_propagation_rows(
             d + image * h * w, Int32(h), Int32(w), cells.value + image * h * w,
             b + image * fh * fw, f + image * fh * fw * c, g + image * fh * fw * c, Int32(c),
-            Float(side.direction), Int32(reach), Int32(row - image * fh),
+            Float(side.direction), Int32(reach), costFloor, Int32(row - image * fh),
             Int32(end - image * fh), ring, ringRows, columns, out + image * fh * fw)
           row = end
         }

@@ -98,8 +98,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// worse, so the bundled model keeps one (docs/RUNS.md, "The 1/4 scale run again"). 1 (one
   /// pass, every checkpoint written before it existed) to ``quarterPassLimit``.
   public var quarterPasses: Int
-  /// `matching` only: how many of the hand-ons between scales, coarsest first, propagate: there
-  /// each finer scale starts, where the coarse estimates of a pixel's 3×3 neighbourhood
+  /// `matching` only: how many of the hand-ons between scales, coarsest first, propagate.
+  ///
+  /// There each finer scale starts, where the coarse estimates of a pixel's 3×3 neighbourhood
   /// disagree, from the neighbour's estimate whose warped features match best instead of their
   /// bilinear mix (``DisparityPropagation``). 0 (none: every checkpoint written before it
   /// existed) to the number of refinement scales (3, or 2 with `quarterCoarse`): 1 is the hand-on
@@ -215,7 +216,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     let handOns = quarterCoarse ? 2 : 3
     guard (0...handOns).contains(propagation) else {
-      return ["'propagation' must be 0 to \(handOns) (the hand-ons between scales), not \(propagation)"]
+      return [
+        "'propagation' must be 0 to \(handOns) (the hand-ons between scales), not \(propagation)"
+      ]
     }
     return []
   }
