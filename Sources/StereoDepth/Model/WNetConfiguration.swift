@@ -144,8 +144,10 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The architecture of a new `wnet train` run (and of `wnet bench`) unless options say
   /// otherwise: the bundled model's (`matching`: cosine correlation, measured better on
   /// 2001-2003 and 2005-2006 at 4000 steps, and both local hand-offs, measured better on the
-  /// three evaluation sets; README "How it does"). Decoding keeps `false` for a missing setting,
-  /// so older checkpoints still build the network they were trained as.
+  /// three evaluation sets; README "How it does"). `propagation` stays 0: the bundled model was
+  /// trained with the bilinear hand-ons and its file adds propagation for inference only.
+  /// Decoding keeps `false` for a missing setting, so older checkpoints still build the network
+  /// they were trained as.
   public static func trainingDefault(
     for preset: WNetPreset, minimumDisparity: Int? = nil, maximumDisparity: Int? = nil
   ) -> WNetConfiguration {
