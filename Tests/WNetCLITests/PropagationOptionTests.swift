@@ -38,13 +38,9 @@ struct PropagationOptionTests {
     #expect(model.parameters.names == bundled.parameters.names)
     #expect(
       try ModelOptions.parse(["--propagation", "0"]).load().model.configuration.propagation == 0)
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("wnet-propagation-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let output = directory.appendingPathComponent("p.safetensors")
-    try WNetCommand.Export.parse(["--weights", output.path, "--propagation", "1"]).run()
-    let (saved, savedMetadata, _) = try WNetCheckpoint.loadModel(output)
+    let (saved, savedMetadata) = try QuarterPassesOptionTests.exportedWeights([
+      "--propagation", "1",
+    ])
     #expect(saved.configuration.propagation == 1)
     #expect(savedMetadata.configuration.propagation == 1)
   }

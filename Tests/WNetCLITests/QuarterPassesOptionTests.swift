@@ -38,18 +38,24 @@ struct QuarterPassesOptionTests {
 
   @Test("export --weights writes the passes asked for into the checkpoint")
   func exportedWeights() throws {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("wnet-quarter-passes-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let output = directory.appendingPathComponent("two.safetensors")
-    try WNetCommand.Export.parse(["--weights", output.path, "--quarter-passes", "2"]).run()
-    let (model, metadata, _) = try WNetCheckpoint.loadModel(output)
+    let (model, metadata) = try Self.exportedWeights(["--quarter-passes", "2"])
     #expect(model.configuration.quarterPasses == 2)
     #expect(metadata.configuration.quarterPasses == 2)
     #expect(
       try ModelOptions.parse(["--quarter-passes", "3"]).load().metadata.configuration
         .quarterPasses == 3)
+  }
+
+  /// `wnet export --weights FILE` of the bundled model with `options`, read back.
+  static func exportedWeights(_ options: [String]) throws -> (WNet, CheckpointMetadata) {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("wnet-exported-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("model.safetensors")
+    try WNetCommand.Export.parse(["--weights", output.path] + options).run()
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(output)
+    return (model, metadata)
   }
 
   @Test("A value it cannot take is a one-line error naming the option")
