@@ -42,8 +42,8 @@ extension ONNXGraphBuilder {
         candidates.append(mul(nearest, two, prefix: name))
       }
     }
-    let all = concatChannels(candidates, prefix: "\(prefix).candidates")
     let neighbours = concatChannels(Array(candidates.dropFirst()), prefix: "\(prefix).neighbours")
+    let all = concatChannels([bilinear, neighbours], prefix: "\(prefix).candidates")
     let reduced = [ONNXAttribute("axes", .ints([1])), ONNXAttribute("keepdims", .int(1))]
     let span = node(
       "Sub",

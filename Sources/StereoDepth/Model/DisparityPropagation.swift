@@ -71,117 +71,121 @@ public enum DisparityPropagation {
     window: Int, vectorized: Bool
   ) -> Tensor {
     let (n, h, w, one) = coarse.nhwc("DisparityPropagation coarse")
-    let (fn, fh, fw, c) = own.nhwc("DisparityPropagation own")
+    let (fn, fh, fw, _) = own.nhwc("DisparityPropagation own")
     precondition(
       one == 1 && fn == n && fh == 2 * h && fw == 2 * w && other.shape == own.shape,
       "DisparityPropagation: coarse \(coarse.shape), own \(own.shape), other \(other.shape)")
     precondition(window >= 1 && window % 2 == 1, "DisparityPropagation: window \(window)")
     let bilinear = coarse.upsampled2xScaled(by: 2)
-    if vectorized {
-      return Profiler.measure("propagation") {
-        kernel(
-          coarse, bilinear: bilinear, own: own, other: other, side: side,
-          threshold: threshold, window: window)
-      }
-    }
     return Profiler.measure("propagation") {
-      let result = Tensor(uninitializedShape: [n, fh, fw, 1])
-      let k = candidateCount
-      let pointers = UncheckedSendable(
-        (
-          coarse.unsafePointer, bilinear.unsafePointer, own.unsafePointer, other.unsafePointer,
-          result.unsafeMutablePointer
-        ))
-      let sigma = Float(side.direction)
-      let reach = window / 2
-      for image in 0..<n {
-        // The candidates of every pixel, and which pixels compare them.
-        var candidates = [Float](repeating: 0, count: fh * fw * k)
-        var marked = [Bool](repeating: false, count: fh * fw)
-        let (d, b, _, _, output) = pointers.value
-        let coarseMap = d + image * h * w
-        let base = b + image * fh * fw
-        let out = output + image * fh * fw
-        for y in 0..<fh {
-          for x in 0..<fw {
-            let p = y * fw + x
-            var low = Float.infinity
-            var high = -Float.infinity
-            candidates[p * k] = base[p]
-            for i in 0..<3 {
-              let row = Swift.min(Swift.max(y / 2 + i - 1, 0), h - 1)
-              for j in 0..<3 {
-                let column = Swift.min(Swift.max(x / 2 + j - 1, 0), w - 1)
-                let value = 2 * coarseMap[row * w + column]
-                candidates[p * k + 1 + 3 * i + j] = value
-                low = Swift.min(low, value)
-                high = Swift.max(high, value)
-              }
-            }
-            marked[p] = high - low > threshold
-            out[p] = base[p]
-          }
-        }
-        // e_k at every pixel within a box of a marked one.
-        var needed = [Bool](repeating: false, count: fh * fw)
-        for y in 0..<fh {
-          for x in 0..<fw where marked[y * fw + x] {
-            for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
-              for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
-                needed[v * fw + u] = true
-              }
+      (vectorized ? kernel : reference)(
+        coarse, bilinear, own, other, side, threshold, window)
+    }
+  }
+
+  /// The Swift path: the definition, plainly (the oracle of the C kernel's).
+  static func reference(
+    _ coarse: Tensor, _ bilinear: Tensor, _ own: Tensor, _ other: Tensor, _ side: StereoSide,
+    _ threshold: Float, _ window: Int
+  ) -> Tensor {
+    let (n, h, w, _) = coarse.nhwc("DisparityPropagation coarse")
+    let (fh, fw, c) = (2 * h, 2 * w, own.shape[3])
+    let result = Tensor(uninitializedShape: [n, fh, fw, 1])
+    let k = candidateCount
+    let pointers = UncheckedSendable(
+      (
+        coarse.unsafePointer, bilinear.unsafePointer, own.unsafePointer, other.unsafePointer,
+        result.unsafeMutablePointer
+      ))
+    let sigma = Float(side.direction)
+    let reach = window / 2
+    for image in 0..<n {
+      // The candidates of every pixel, and which pixels compare them.
+      var candidates = [Float](repeating: 0, count: fh * fw * k)
+      var marked = [Bool](repeating: false, count: fh * fw)
+      let (d, b, _, _, output) = pointers.value
+      let coarseMap = d + image * h * w
+      let base = b + image * fh * fw
+      let out = output + image * fh * fw
+      for y in 0..<fh {
+        for x in 0..<fw {
+          let p = y * fw + x
+          var low = Float.infinity
+          var high = -Float.infinity
+          candidates[p * k] = base[p]
+          for i in 0..<3 {
+            let row = Swift.min(Swift.max(y / 2 + i - 1, 0), h - 1)
+            for j in 0..<3 {
+              let column = Swift.min(Swift.max(x / 2 + j - 1, 0), w - 1)
+              let value = 2 * coarseMap[row * w + column]
+              candidates[p * k + 1 + 3 * i + j] = value
+              low = Swift.min(low, value)
+              high = Swift.max(high, value)
             }
           }
+          marked[p] = high - low > threshold
+          out[p] = base[p]
         }
-        var errors = [Float](repeating: 0, count: fh * fw * k)
-        candidates.withUnsafeBufferPointer { candidates in
-          errors.withUnsafeMutableBufferPointer { errors in
-            let shared = UncheckedSendable((candidates, errors))
-            needed.withUnsafeBufferPointer { needed in
-              let needs = UncheckedSendable(needed)
-              Parallel.forEachRange(fh, minimumChunk: 8) { rows in
-                let (_, _, ownFeatures, otherFeatures, _) = pointers.value
-                let (candidates, errors) = shared.value
-                let ownMap = ownFeatures + image * fh * fw * c
-                let otherMap = otherFeatures + image * fh * fw * c
-                for y in rows {
-                  for x in 0..<fw where needs.value[y * fw + x] {
-                    let p = y * fw + x
-                    for candidate in 0..<k {
-                      errors[p * k + candidate] = featureError(
-                        own: ownMap + p * c, otherRow: otherMap + y * fw * c, width: fw,
-                        channels: c, column: Float(x) + sigma * candidates[p * k + candidate])
-                    }
+      }
+      // e_k at every pixel within a box of a marked one.
+      var needed = [Bool](repeating: false, count: fh * fw)
+      for y in 0..<fh {
+        for x in 0..<fw where marked[y * fw + x] {
+          for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
+            for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
+              needed[v * fw + u] = true
+            }
+          }
+        }
+      }
+      var errors = [Float](repeating: 0, count: fh * fw * k)
+      candidates.withUnsafeBufferPointer { candidates in
+        errors.withUnsafeMutableBufferPointer { errors in
+          let shared = UncheckedSendable((candidates, errors))
+          needed.withUnsafeBufferPointer { needed in
+            let needs = UncheckedSendable(needed)
+            Parallel.forEachRange(fh, minimumChunk: 8) { rows in
+              let (_, _, ownFeatures, otherFeatures, _) = pointers.value
+              let (candidates, errors) = shared.value
+              let ownMap = ownFeatures + image * fh * fw * c
+              let otherMap = otherFeatures + image * fh * fw * c
+              for y in rows {
+                for x in 0..<fw where needs.value[y * fw + x] {
+                  let p = y * fw + x
+                  for candidate in 0..<k {
+                    errors[p * k + candidate] = featureError(
+                      own: ownMap + p * c, otherRow: otherMap + y * fw * c, width: fw,
+                      channels: c, column: Float(x) + sigma * candidates[p * k + candidate])
                   }
                 }
               }
             }
           }
         }
-        // The choice at the marked pixels.
-        for y in 0..<fh {
-          for x in 0..<fw where marked[y * fw + x] {
-            var best = 0
-            var bestCost = Float.infinity
-            for candidate in 0..<k {
-              var cost: Float = 0
-              for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
-                for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
-                  cost += errors[(v * fw + u) * k + candidate]
-                }
-              }
-              cost = Swift.max(cost, costFloor)
-              if cost < bestCost {
-                bestCost = cost
-                best = candidate
+      }
+      // The choice at the marked pixels.
+      for y in 0..<fh {
+        for x in 0..<fw where marked[y * fw + x] {
+          var best = 0
+          var bestCost = Float.infinity
+          for candidate in 0..<k {
+            var cost: Float = 0
+            for v in Swift.max(0, y - reach)...Swift.min(fh - 1, y + reach) {
+              for u in Swift.max(0, x - reach)...Swift.min(fw - 1, x + reach) {
+                cost += errors[(v * fw + u) * k + candidate]
               }
             }
-            out[y * fw + x] = candidates[(y * fw + x) * k + best]
+            cost = Swift.max(cost, costFloor)
+            if cost < bestCost {
+              bestCost = cost
+              best = candidate
+            }
           }
+          out[y * fw + x] = candidates[(y * fw + x) * k + best]
         }
       }
-      return withExtendedLifetime((coarse, bilinear, own, other)) { result }
     }
+    return withExtendedLifetime((coarse, bilinear, own, other)) { result }
   }
 
   /// Whether each coarse cell's 3×3 neighbourhood of estimates (×2) spans more than `threshold`:
@@ -202,8 +206,8 @@ public enum DisparityPropagation {
   /// The C kernel's path: the cells marked once, then bands of rows in parallel, each with its
   /// own ring of error rows.
   static func kernel(
-    _ coarse: Tensor, bilinear: Tensor, own: Tensor, other: Tensor, side: StereoSide,
-    threshold: Float, window: Int
+    _ coarse: Tensor, _ bilinear: Tensor, _ own: Tensor, _ other: Tensor, _ side: StereoSide,
+    _ threshold: Float, _ window: Int
   ) -> Tensor {
     let (n, h, w, _) = coarse.nhwc("DisparityPropagation coarse")
     let c = own.shape[3]

@@ -49,11 +49,11 @@ import StereoTensor
 /// `d_{p+1} = d_p + E[offset]`; its names end in `.pass1`, `.pass2`…, and the last pass's scores
 /// are the 1/4 scale's. A forward-pass setting with no parameters of its own.
 ///
-/// With `propagation` = P, the first P hand-ons (coarsest first) choose `d0`, where the coarse estimates of a pixel's 3×3
-/// neighbourhood span more than a pixel of the finer scale, among those estimates (×2) and the
-/// bilinear one by how well the features each one warps match the pixel's own
-/// (``DisparityPropagation``): the edges between depths stay sharp. A forward-pass setting with
-/// no parameters of its own.
+/// With `propagation` = P, the first P hand-ons (coarsest first) choose `d0` where the coarse
+/// estimates of a pixel's 3×3 neighbourhood span more than ``DisparityPropagation/threshold``
+/// pixels of the finer scale: among those estimates (×2) and the bilinear one, by how well the
+/// features each one warps match the pixel's own (``DisparityPropagation``), so the edges
+/// between depths stay sharp. A forward-pass setting with no parameters of its own.
 ///
 /// With `quarterCoarse`, the features stop at 1/4 (`deepFeatures` adds its units there, 24→24),
 /// the whole range is matched at 1/4 (`corr(f¼_L, f¼_R)` over `D4` candidates in 1/4 pixels,

@@ -86,8 +86,8 @@ struct ArchitectureOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "matching: at this many hand-ons between scales, coarsest first, start the finer scale "
-        + "from the neighbours' best-matching estimate where they disagree (default: the "
-        + "bundled model's architecture, 0).", valueName: "n"))
+        + "from the neighbours' best-matching estimate where they disagree (default: 0, the "
+        + "bilinear hand-ons the bundled model was trained with).", valueName: "n"))
   var propagation: Int?
 
   /// A new model of `preset`: the options given, the bundled model's architecture for the

@@ -29,7 +29,7 @@ struct ModelOptions: ParsableArguments {
         + "1/2, 3: also to full resolution; 0: none), start the finer scale where the coarse "
         + "estimates of a pixel's neighbours disagree from the neighbour's estimate whose "
         + "features match best, not their bilinear mix (sharper depth edges; default: the "
-        + "model's own, 0 for the bundled model).", valueName: "n"))
+        + "model's own, 2 for the bundled model).", valueName: "n"))
   var propagation: Int?
 
   /// The model and its metadata, with `--quarter-passes` and `--propagation` applied.
