@@ -3,27 +3,43 @@ import Testing
 
 @testable import wnet
 
-@Suite("--bfloat16")
+@Suite("--precision")
 struct PrecisionOptionsTests {
-  @Test("infer, eval, demo and bench take it; off by default")
+  @Test("infer, eval, demo and bench take it; auto by default; --bfloat16 is its alias")
   func parsing() throws {
-    #expect(try WNetCommand.Infer.parse(["l.png", "r.png", "--bfloat16"]).precision.bfloat16)
-    #expect(try !WNetCommand.Infer.parse(["l.png", "r.png"]).precision.bfloat16)
-    #expect(try WNetCommand.Eval.parse(["--data", "d", "--bfloat16"]).precision.bfloat16)
-    #expect(try WNetCommand.Demo.parse(["--bfloat16"]).precision.bfloat16)
-    #expect(try WNetCommand.BenchModel.parse(["--bfloat16"]).precision.bfloat16)
+    #expect(try WNetCommand.Infer.parse(["l.png", "r.png"]).precision.choice == .auto)
+    #expect(
+      try WNetCommand.Infer.parse(["l.png", "r.png", "--precision", "float32"]).precision.choice
+        == .float32)
+    #expect(
+      try WNetCommand.Infer.parse(["l.png", "r.png", "--bfloat16"]).precision.choice == .bfloat16)
+    #expect(
+      try WNetCommand.Eval.parse(["--data", "d", "--precision", "bfloat16"]).precision.choice
+        == .bfloat16)
+    #expect(try WNetCommand.Demo.parse(["--precision", "float32"]).precision.choice == .float32)
+    #expect(try WNetCommand.BenchModel.parse(["--bfloat16"]).precision.choice == .bfloat16)
+    #expect(throws: (any Error).self) {
+      try WNetCommand.Infer.parse(["l.png", "r.png", "--bfloat16", "--precision", "float32"])
+    }
+    #expect(throws: (any Error).self) {
+      try WNetCommand.Infer.parse(["l.png", "r.png", "--precision", "half"])
+    }
   }
 
   @Test("Runs its body on oneDNN in bfloat16 where the CPU has it, else on the current backend")
   func running() throws {
-    let options = try PrecisionOptions.parse(["--bfloat16"])
-    let name = try options.run { Backends.current.name }
     let bfloat16 = DNNLBackend.bfloat16Supported && Backends.current is DNNLBackend
-    #expect(name == (bfloat16 ? "oneDNN (bfloat16)" : Backends.current.name))
-    let onReference = try withBackend(Backends.reference) {
-      try options.run { Backends.current.name }
+    #expect(Backends.defaultInferencePrecision == (bfloat16 ? .bfloat16 : .float32))
+    for arguments in [["--bfloat16"], ["--precision", "bfloat16"], []] {
+      let options = try PrecisionOptions.parse(arguments)
+      let name = try options.run { Backends.current.name }
+      #expect(name == (bfloat16 ? "oneDNN (bfloat16)" : Backends.current.name))
+      let onReference = try withBackend(Backends.reference) {
+        try options.run { Backends.current.name }
+      }
+      #expect(onReference == Backends.reference.name)
     }
-    #expect(onReference == Backends.reference.name)
-    #expect(try PrecisionOptions.parse([]).run { Backends.current.name } == Backends.current.name)
+    let float = try PrecisionOptions.parse(["--precision", "float32"])
+    #expect(try float.run { Backends.current.name } == Backends.current.name)
   }
 }

@@ -1,25 +1,50 @@
 import ArgumentParser
 import StereoTensor
 
-/// `--bfloat16`: the network's oneDNN inference convolutions in bfloat16.
+/// `--precision`: the arithmetic of the network's oneDNN inference convolutions.
 ///
-/// That holds where the CPU has BF16 (``Backends/backend(precision:)``); elsewhere it prints a
-/// note and runs in `Float`. Training stays `Float`.
+/// `auto` (the default) is ``Backends/defaultInferencePrecision``: bfloat16 where the CPU has BF16,
+/// float32 elsewhere. `bfloat16` asked for on a CPU without it prints a note and runs in float32.
+/// Training stays float32. `--bfloat16` is the earlier spelling of `--precision bfloat16`.
 struct PrecisionOptions: ParsableArguments {
-  @Flag(
+  enum Choice: String, ExpressibleByArgument, CaseIterable {
+    case auto, float32, bfloat16
+  }
+
+  @Option(
     help: ArgumentHelp(
-      "Run the network's inference convolutions in bfloat16 where the CPU has BF16 "
-        + "(AVX512-BF16 or AMX): faster (about 0.8x the time of the marked map at 640x480), with slightly different "
-        + "values; elsewhere float32, with a note."))
+      "The arithmetic of the network's inference convolutions: bfloat16 (about 0.8x the time of "
+        + "the marked map at 640x480, the same accuracy, slightly different values), float32 (bit "
+        + "for bit the ONNX export's and the Swift reference's arithmetic), or auto: bfloat16 where "
+        + "the CPU has BF16 (AVX512-BF16 or AMX), else float32. Training is float32.",
+      valueName: "auto|float32|bfloat16"))
+  var precision: Choice = .auto
+
+  @Flag(help: .hidden)
   var bfloat16 = false
 
-  /// Runs `body` on the backend `--bfloat16` asks for.
+  /// The choice after the `--bfloat16` alias.
+  var choice: Choice { bfloat16 ? .bfloat16 : precision }
+
+  mutating func validate() throws {
+    if bfloat16 && precision != .auto && precision != .bfloat16 {
+      throw ValidationError("'--bfloat16' and '--precision \(precision.rawValue)' disagree.")
+    }
+  }
+
+  /// Runs `body` on the backend the choice asks for.
   func run<R>(_ body: () throws -> R) throws -> R {
-    guard bfloat16 else { return try body() }
+    let precision: DNNLBackend.Precision
+    switch choice {
+    case .float32: return try body()
+    case .auto: precision = Backends.defaultInferencePrecision
+    case .bfloat16: precision = .bfloat16
+    }
+    guard precision == .bfloat16 else { return try body() }
     guard let backend = Backends.backend(precision: .bfloat16) else {
       Console.note(
-        "note: --bfloat16: \(Backends.current.name) on this CPU has no bfloat16 convolutions; "
-          + "running in float32.")
+        "note: --precision bfloat16: \(Backends.current.name) on this CPU has no bfloat16 "
+          + "convolutions; running in float32.")
       return try body()
     }
     return try withBackend(backend, body)
