@@ -63,6 +63,12 @@ extension WNetCommand {
     var learningRateDrops: [Int] = []
 
     @Option(
+      help: ArgumentHelp(
+        "Raise the learning rate linearly over this many first steps (0: none; for fine-tunes "
+          + "from trained weights, whose optimizer starts afresh)."))
+    var warmupSteps: Int?
+
+    @Option(
       help: "The seed of all randomness: weights, data order, augmentation, dropout (default: 0).")
     var seed: UInt64?
 
@@ -221,6 +227,9 @@ extension WNetCommand {
       else {
         throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
       }
+      if let warmupSteps, warmupSteps < 0 {
+        throw ValidationError("'--warmup-steps' must not be negative.")
+      }
       if resume && initFrom != nil {
         throw ValidationError(
           "'--init-from' starts a new run; '--resume' continues one: give one of them.")
@@ -344,7 +353,12 @@ extension WNetCommand {
       if let width { revised.width = width }
       if let learningRate { revised.learningRate = learningRate }
       if !learningRateDrops.isEmpty {
-        revised.schedule = LearningRateSchedule(milestones: learningRateDrops)
+        revised.schedule = LearningRateSchedule(
+          milestones: learningRateDrops, warmup: revised.schedule.warmup)
+      }
+      if let warmupSteps {
+        revised.schedule = LearningRateSchedule(
+          milestones: revised.schedule.milestones, warmup: warmupSteps)
       }
       if let steps { revised.steps = steps }
       if let checkpointEvery { revised.checkpointInterval = checkpointEvery }

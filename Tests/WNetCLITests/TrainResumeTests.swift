@@ -29,6 +29,8 @@ struct TrainResumeTests {
     #expect(try WNetCommand.Train.parse(["--steps", "7"]).steps == 7)
     let drops = try WNetCommand.Train.parse(["--learning-rate-drops", "5", "9", "--steps=12"])
     #expect(drops.learningRateDrops == [5, 9] && drops.steps == 12)
+    #expect(try WNetCommand.Train.parse(["--warmup-steps", "3"]).warmupSteps == 3)
+    #expect(throws: (any Error).self) { try WNetCommand.Train.parse(["--warmup-steps", "-1"]) }
     #expect(throws: (any Error).self) { try WNetCommand.Train.parse(["--steps=0"]) }
   }
 
@@ -53,7 +55,8 @@ struct TrainResumeTests {
       equals.standardError.contains("Changed on resume: steps 2 → 4"), "\(equals.standardError)")
 
     let spaced = try CommandLineErrorTests.run([
-      "train", "--resume", "--steps", "6", "--learning-rate-drops", "5", "--output", run.path,
+      "train", "--resume", "--steps", "6", "--learning-rate-drops", "5", "--warmup-steps", "2",
+      "--output", run.path,
     ])
     #expect(spaced.status == 0, "\(spaced.standardError)")
     #expect(spaced.standardOutput.contains("Trained to step 6"), "\(spaced.standardOutput)")
@@ -63,6 +66,8 @@ struct TrainResumeTests {
     #expect(metadata.step == 6)
     #expect(metadata.training?.steps == 6)
     #expect(metadata.training?.schedule.milestones == [5])
+    #expect(metadata.training?.schedule.warmup == 2)
+    #expect(spaced.standardError.contains("learning-rate warm-up 0 → 2"), "\(spaced.standardError)")
     #expect(metadata.training?.batchSize == 1 && metadata.training?.width == 32)
     // Provenance: the command that started the run stays; the last resume is added.
     let started = metadata.notes["command"] ?? ""
@@ -73,7 +78,7 @@ struct TrainResumeTests {
           + "--checkpoint-every 1 --validate-every 0 --output \(run.path)"), "\(started)")
     #expect(
       resumed.hasSuffix(
-        "train --resume --steps 6 --learning-rate-drops 5 --output "
+        "train --resume --steps 6 --learning-rate-drops 5 --warmup-steps 2 --output "
           + run.path), "\(resumed)")
     let log = try String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)
     let steps = log.split(separator: "\n").filter { $0.contains("\"kind\":\"train\"") }.count

@@ -121,6 +121,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     note("size", "\(other.width)x\(other.height)", "\(width)x\(height)")
     note("learning rate", other.learningRate, learningRate)
     note("learning-rate drops", other.schedule.milestones, schedule.milestones)
+    note("learning-rate warm-up", other.schedule.warmup, schedule.warmup)
     note("steps", other.steps, steps)
     note("checkpoint interval", other.checkpointInterval, checkpointInterval)
     note("validation interval", other.validationInterval, validationInterval)
