@@ -2,16 +2,20 @@
 # The label-free judges that decide inference defaults (docs/RUNS.md, "A proxy set that sees
 # occlusions" and "The left border"): the training pairs scored by `wnet eval` against SGBM's
 # cross-checked proxies, with occlusion proxies (pv3), and the same with the first 128 columns
-# cut so that the left border has proxies (pv3c). No ground truth is read.
+# cut so that the left border has proxies (pv3c), and the held-out sources' 56 pairs, which no
+# recipe trains on (pvh: the fairer judge of recipes that train on SGBM's proxies; docs/RUNS.md,
+# "A judge on the held-out sources"). No ground truth is read.
 #
-#   bash benchmarks/judges.sh build                  # $DIR/pv3 and $DIR/pv3c (about 3 minutes)
+#   bash benchmarks/judges.sh build                  # $DIR/pv3, pv3c and pvh (about 6 minutes)
 #   bash benchmarks/judges.sh score LABEL [-- WNET_EVAL_OPTIONS...]
 #
 # `build` runs 60 steps of the README's first training recipe only for SGBM's proxies of the 107
-# training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py. `score` prints LABEL's
-# pooled bad-3 (%) and density on both and keeps the JSON as DIR/scores/LABEL.pv3[c].json
+# training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py; for pvh, 200 steps with
+# no pair held out (DIR/pvh-proxies, pv3's proxies copied in first) so that every pair's proxy is
+# cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
+# each and keeps the JSON as DIR/scores/LABEL.JUDGE.json
 # (benchmarks/judge_sources.py splits them by source). The bundled model's default scored
-# pv3 3.5990 and pv3c 4.0854 in `float` (session 31), 3.5994 and 4.0897 in bfloat16 (session 32).
+# pv3 3.5990, pv3c 4.0854 and pvh 5.4264 in `float`, 3.5994, 4.0897 and 5.4296 in bfloat16.
 # DIR is $JUDGES_DIR, else runs/judges (git ignores runs/). Build first: swift build -c release --product wnet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,17 +25,33 @@ shift || true
 dir="${JUDGES_DIR:-runs/judges}"
 data=(--data ../shared/data/eth3d-two-view --data ../shared/data/middlebury-2014-quarter
   --data ../shared/data/kitti-odometry-sample --data ../shared/data/real-unlabelled)
+# proxies OUTPUT FRACTION STEPS: the README's first recipe, only for its cache of SGBM's proxies.
+proxies() {
+  .build/release/wnet train --preset matching "${data[@]}" \
+    --validation-fraction "$2" --synthetic-share 0.25 --learning-rate 1e-3 --ssim \
+    --smoothness-weight 0.01 --occlusion-mask --proxy-weight 0.1 --max-scale 2.5 \
+    --min-coverage 0.03 --cosine-correlation --steps "$3" --learning-rate-drops 7000 \
+    --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 0 \
+    --seed 1 --output "$1"
+}
 case "$command" in
 build)
-  .build/release/wnet train --preset matching "${data[@]}" \
-    --validation-fraction 0.1 --synthetic-share 0.25 --learning-rate 1e-3 --ssim \
-    --smoothness-weight 0.01 --occlusion-mask --proxy-weight 0.1 --max-scale 2.5 \
-    --min-coverage 0.03 --cosine-correlation --steps 60 --learning-rate-drops 7000 \
-    --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250 \
-    --seed 1 --output "$dir/pv-proxies"
+  proxies "$dir/pv-proxies" 0.1 60
   /usr/bin/python3 benchmarks/proxy_validation.py "$dir/pv-proxies/proxies" "$dir/pv3" --occlusions
   /usr/bin/python3 benchmarks/proxy_validation.py "$dir/pv-proxies/proxies" "$dir/pv3c" \
     --occlusions --crop-left 128
+  mkdir -p "$dir/pvh-proxies/proxies"
+  cp "$dir/pv-proxies/proxies/"* "$dir/pvh-proxies/proxies/"
+  proxies "$dir/pvh-proxies" 0 200
+  rm -rf "$dir/pvh-all" "$dir/pvh"
+  /usr/bin/python3 benchmarks/proxy_validation.py "$dir/pvh-proxies/proxies" "$dir/pvh-all" \
+    --occlusions
+  mkdir -p "$dir/pvh"
+  for scene in "$dir/pvh-all"/*/; do
+    name="$(basename "$scene")"
+    [ -e "$dir/pv3/$name" ] || mv "$scene" "$dir/pvh/"
+  done
+  rm -rf "$dir/pvh-all"
   ;;
 score)
   label="${1:?usage: judges.sh score LABEL [-- OPTIONS...]}"
@@ -39,7 +59,7 @@ score)
   [ "${1:-}" = "--" ] && shift
   mkdir -p "$dir/scores"
   line="$label:"
-  for judge in pv3 pv3c; do
+  for judge in pv3 pv3c pvh; do
     json="$dir/scores/$label.$judge.json"
     .build/release/wnet eval --data "$dir/$judge" --json-file "$json" "$@" >/dev/null 2>&1 \
       || { echo "$label: wnet eval on $dir/$judge failed" >&2; exit 1; }
