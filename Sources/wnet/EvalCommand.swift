@@ -133,6 +133,9 @@ extension WNetCommand {
           method += ", adapted \(adapt) steps"
         }
         if let upscale = resolution.upscale, resolution.isSet { method += ", upscale \(upscale)" }
+        if let dnnl = Backends.current as? DNNLBackend, dnnl.inferencePrecision == .bfloat16 {
+          method += ", bfloat16"
+        }
       }
       var pairs: [PairEvaluation] = []
       var bar = ProgressBar(total: indices.count)

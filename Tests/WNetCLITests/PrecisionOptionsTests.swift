@@ -1,3 +1,4 @@
+import Foundation
 import StereoTensor
 import Testing
 
@@ -5,6 +6,8 @@ import Testing
 
 @Suite("--precision")
 struct PrecisionOptionsTests {
+  typealias CLI = CommandLineErrorTests
+
   @Test("infer, eval, demo and bench take it; auto by default; --bfloat16 is its alias")
   func parsing() throws {
     #expect(try WNetCommand.Infer.parse(["l.png", "r.png"]).precision.choice == .auto)
@@ -41,5 +44,20 @@ struct PrecisionOptionsTests {
     }
     let float = try PrecisionOptions.parse(["--precision", "float32"])
     #expect(try float.run { Backends.current.name } == Backends.current.name)
+  }
+
+  @Test("eval names bfloat16 in its method where it ran so, and not with --precision float32")
+  func evalMethod() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CLI.synthesizeScenes(in: folder)
+    let bfloat16 = DNNLBackend.bfloat16Supported && Backends.defaultBackend is DNNLBackend
+    for (arguments, expected) in [([String](), bfloat16), (["--precision", "float32"], false)] {
+      let outcome = try CLI.run(["eval", "--data", data.path, "--json"] + arguments)
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let parsed = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8))
+      let method = try #require((parsed as? [String: Any])?["method"] as? String)
+      #expect(method.hasSuffix(", bfloat16") == expected, "\(arguments): \(method)")
+    }
   }
 }
