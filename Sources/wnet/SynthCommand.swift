@@ -44,6 +44,9 @@ extension WNetCommand {
     @Option(help: "The most occluding objects per scene.")
     var maxObjects = 6
 
+    @Option(help: "The most thin bars (1-4 px thick, at any angle) per scene, after its objects.")
+    var thinBars = 0
+
     @Option(help: "The random seed.")
     var seed: UInt64 = 0
 
@@ -66,6 +69,7 @@ extension WNetCommand {
       guard minObjects >= 0 && minObjects <= maxObjects else {
         throw ValidationError("'--min-objects' must be between 0 and '--max-objects'.")
       }
+      guard thinBars >= 0 else { throw ValidationError("'--thin-bars' must not be negative.") }
     }
 
     func run() throws {
@@ -91,7 +95,8 @@ extension WNetCommand {
     var generatorConfiguration: SyntheticStereoGenerator.Configuration {
       SyntheticStereoGenerator.Configuration(
         width: width, height: height, minimumDisparity: minDisparity,
-        maximumDisparity: maxDisparity, objectCount: minObjects...maxObjects)
+        maximumDisparity: maxDisparity, objectCount: minObjects...maxObjects,
+        thinBars: 0...thinBars)
     }
 
     /// What an image holds, which decides its file format.

@@ -188,6 +188,12 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
+        "Up to this many thin bars (1-4 px thick, at any angle, nearer than the background) in "
+          + "each synthetic scene, so that training sees thin structures (default 0)."))
+    var thinBars: Int?
+
+    @Option(
+      help: ArgumentHelp(
         "With --data, the largest scale a real pair is drawn at (default 2.5 for matching, else "
           + "1: pairs larger than the crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
           + "them, up to this factor where --min-coverage allows it.",
@@ -279,6 +285,7 @@ extension WNetCommand {
       if let minContrast, !(minContrast > 0 && minContrast <= maxContrast) {
         throw ValidationError("'--min-contrast' must lie in (0, \(maxContrast)].")
       }
+      if let thinBars, thinBars < 0 { throw ValidationError("'--thin-bars' must not be negative.") }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
@@ -384,6 +391,7 @@ extension WNetCommand {
         }
         if !recipe.hasRealPairs { revised.syntheticShare = 0.5 }
       }
+      if let thinBars { revised.synthetic.thinBars = 0...thinBars }
       guard revised.hasRealPairs else {
         let given =
           data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])

@@ -174,6 +174,41 @@ struct SyntheticSceneTests {
     #expect(checked > 1000)
   }
 
+  @Test("Thin bars come after the objects, leave them as they were, and are 1-4 px thick")
+  func thinBars() throws {
+    func scene(bars: ClosedRange<Int>, seed: UInt64) -> SyntheticScene {
+      var random = SeededGenerator(seed: seed)
+      return SyntheticStereoGenerator(
+        configuration: .init(
+          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47,
+          objectCount: 1...3, thinBars: bars)
+      ).makeScene(using: &random)
+    }
+    for seed: UInt64 in [5, 6, 7] {
+      let plain = scene(bars: 0...0, seed: seed)
+      let barred = scene(bars: 2...2, seed: seed)
+      #expect(barred.surfaces.count == plain.surfaces.count + 2)
+      #expect(Array(barred.surfaces.prefix(plain.surfaces.count)) == plain.surfaces)
+      for surface in barred.surfaces.dropFirst(plain.surfaces.count) {
+        guard case .rectangle(_, let half, _) = surface.shape else {
+          Issue.record("a bar is not a rectangle: \(surface.shape)")
+          continue
+        }
+        #expect((0.5...2).contains(half.y) && (12...36).contains(half.x), "\(half)")
+        // Its footprint on the pixel centres: about 2·half.x long and 2·half.y ≤ 4 px thick (a
+        // thin strip holds up to one more centre per unit of its length).
+        var area = 0
+        for y in 0..<80 {
+          for x in 0..<120 where surface.shape.contains(x: Float(x), y: Float(y)) { area += 1 }
+        }
+        #expect(Float(area) <= 2 * half.x * (2 * half.y + 2) + 8, "area \(area) for \(half)")
+      }
+      let pair = barred.render()
+      let disparities = pair.leftDisparity.pixels + pair.rightDisparity.pixels
+      #expect(disparities.allSatisfy { $0.isFinite && $0 >= -1e-3 && $0 <= 47 + 1e-3 })
+    }
+  }
+
   @Test("The same seed gives the same pair; another seed another")
   func seeded() {
     let generator = SyntheticStereoGenerator(

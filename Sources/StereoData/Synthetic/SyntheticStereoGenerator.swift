@@ -11,6 +11,10 @@
 ///   ellipse, 10–40 % of the image across, centred in the middle 80 %; disparity drawn between
 ///   `0.1·r` in front of the background at its centre and `max`; half are fronto-parallel, half
 ///   slanted by up to `±0.1·r` across themselves.
+/// - **Thin bars** (``Configuration/thinBars``, none by default): rotated rectangles 1–4 px
+///   thick and 20–60 % of the width long, at any angle, drawn as the objects are (nearer than the
+///   background at their centres, half of them slanted), so that the scenes hold thin structures
+///   in front of a farther background (rods, cables, a lamp's arm).
 ///
 /// Each plane is then shifted (and, if steeper than the range allows, flattened) so that its
 /// disparity stays in range wherever a pixel of either view can see it: for the background every
@@ -35,17 +39,22 @@ public struct SyntheticStereoGenerator: Sendable {
     public var horizontalSamples: Int
     /// Colour samples per pixel down.
     public var verticalSamples: Int
+    /// How many thin bars a scene has, after its objects (`0...0`: none, and the random stream
+    /// of the scenes without them).
+    public var thinBars: ClosedRange<Int>
 
     /// Creates a configuration.
     public init(
       width: Int, height: Int, minimumDisparity: Float, maximumDisparity: Float,
-      objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 4, verticalSamples: Int = 2
+      objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 4, verticalSamples: Int = 2,
+      thinBars: ClosedRange<Int> = 0...0
     ) {
       precondition(width > 1 && height > 1, "Bad scene size \(width)x\(height)")
       precondition(
         minimumDisparity <= maximumDisparity,
         "Disparity range [\(minimumDisparity), \(maximumDisparity)] is empty")
       precondition(objectCount.lowerBound >= 0, "Object count \(objectCount) is negative")
+      precondition(thinBars.lowerBound >= 0, "Thin-bar count \(thinBars) is negative")
       self.width = width
       self.height = height
       self.minimumDisparity = minimumDisparity
@@ -53,6 +62,7 @@ public struct SyntheticStereoGenerator: Sendable {
       self.objectCount = objectCount
       self.horizontalSamples = horizontalSamples
       self.verticalSamples = verticalSamples
+      self.thinBars = thinBars
     }
   }
 
@@ -91,17 +101,26 @@ public struct SyntheticStereoGenerator: Sendable {
         texture: .random(using: &generator))
     ]
 
-    // Stage 2: occluding objects, nearer than the background at their centres.
-    let count = Int.random(in: configuration.objectCount, using: &generator)
-    for _ in 0..<count {
+    // Stage 2: occluding objects, nearer than the background at their centres; stage 3: thin
+    // bars, the same way (drawn after the objects, so that the objects do not change with them).
+    func addSurface(bar: Bool) {
       let objectCentre = SIMD2(uniform(0.1...0.9) * width, uniform(0.1...0.9) * height)
-      let half = SIMD2(uniform(0.05...0.2) * width, uniform(0.05...0.2) * height)
+      let half: SIMD2<Float>
       let shape: SyntheticShape
-      if Bool.random(using: &generator) {
-        let angle = Bool.random(using: &generator) ? 0 : uniform(-Float.pi / 4...Float.pi / 4)
-        shape = .rectangle(center: objectCentre, halfSize: half, angle: angle)
+      if bar {
+        let length = uniform(0.1...0.3) * width
+        shape = .rectangle(
+          center: objectCentre, halfSize: SIMD2(length, uniform(0.5...2)),
+          angle: uniform(-Float.pi / 2...Float.pi / 2))
+        half = SIMD2(repeating: length)  // any slant runs along the bar's length
       } else {
-        shape = .ellipse(center: objectCentre, radii: half, angle: uniform(0...Float.pi))
+        half = SIMD2(uniform(0.05...0.2) * width, uniform(0.05...0.2) * height)
+        if Bool.random(using: &generator) {
+          let angle = Bool.random(using: &generator) ? 0 : uniform(-Float.pi / 4...Float.pi / 4)
+          shape = .rectangle(center: objectCentre, halfSize: half, angle: angle)
+        } else {
+          shape = .ellipse(center: objectCentre, radii: half, angle: uniform(0...Float.pi))
+        }
       }
       let behind = backgroundPlane.disparity(x: objectCentre.x, y: objectCentre.y)
       let nearest = min(behind + 0.1 * range, high)
@@ -119,6 +138,12 @@ public struct SyntheticStereoGenerator: Sendable {
         columns: bounds.minimum.x...bounds.maximum.x, rows: bounds.minimum.y...bounds.maximum.y)
       surfaces.append(
         SyntheticSurface(plane: plane, shape: shape, texture: .random(using: &generator)))
+    }
+    let count = Int.random(in: configuration.objectCount, using: &generator)
+    for _ in 0..<count { addSurface(bar: false) }
+    if configuration.thinBars != 0...0 {
+      let bars = Int.random(in: configuration.thinBars, using: &generator)
+      for _ in 0..<bars { addSurface(bar: true) }
     }
     return SyntheticScene(
       width: configuration.width, height: configuration.height, surfaces: surfaces,

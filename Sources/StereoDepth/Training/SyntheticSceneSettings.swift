@@ -19,17 +19,49 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
   /// Held-out batches of scenes (drawn from a seed no training step uses) evaluated at each
   /// validation when batches hold synthetic scenes.
   public var validationBatches: Int
+  /// How many thin bars a scene has (``SyntheticStereoGenerator/Configuration/thinBars``;
+  /// `0...0`, none, is what every run used before it was settable).
+  public var thinBars: ClosedRange<Int>
 
   /// Creates settings; the defaults are those every run used before they were settable.
   public init(
     disparityMargin: Float = 2, objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 2,
-    verticalSamples: Int = 1, validationBatches: Int = 1
+    verticalSamples: Int = 1, validationBatches: Int = 1, thinBars: ClosedRange<Int> = 0...0
   ) {
     self.disparityMargin = disparityMargin
     self.objectCount = objectCount
     self.horizontalSamples = horizontalSamples
     self.verticalSamples = verticalSamples
     self.validationBatches = validationBatches
+    self.thinBars = thinBars
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case disparityMargin, objectCount, horizontalSamples, verticalSamples, validationBatches
+    case thinBars
+  }
+
+  /// Decodes settings; files written before thin bars existed have none.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    disparityMargin = try container.decode(Float.self, forKey: .disparityMargin)
+    objectCount = try container.decode(ClosedRange<Int>.self, forKey: .objectCount)
+    horizontalSamples = try container.decode(Int.self, forKey: .horizontalSamples)
+    verticalSamples = try container.decode(Int.self, forKey: .verticalSamples)
+    validationBatches = try container.decode(Int.self, forKey: .validationBatches)
+    thinBars = try container.decodeIfPresent(ClosedRange<Int>.self, forKey: .thinBars) ?? 0...0
+  }
+
+  /// Encodes the settings; thin bars only when there are some, so that files without them stay
+  /// as they were.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(disparityMargin, forKey: .disparityMargin)
+    try container.encode(objectCount, forKey: .objectCount)
+    try container.encode(horizontalSamples, forKey: .horizontalSamples)
+    try container.encode(verticalSamples, forKey: .verticalSamples)
+    try container.encode(validationBatches, forKey: .validationBatches)
+    if thinBars != 0...0 { try container.encode(thinBars, forKey: .thinBars) }
   }
 
   /// The problems with these settings, as one-line messages (empty when valid).
@@ -40,6 +72,9 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     }
     if objectCount.lowerBound < 0 {
       problems.append("the synthetic object count must not be negative, got \(objectCount)")
+    }
+    if thinBars.lowerBound < 0 {
+      problems.append("the synthetic thin-bar count must not be negative, got \(thinBars)")
     }
     if horizontalSamples < 1 || verticalSamples < 1 {
       problems.append(
@@ -61,6 +96,6 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     return SyntheticStereoGenerator.Configuration(
       width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin,
       objectCount: objectCount, horizontalSamples: horizontalSamples,
-      verticalSamples: verticalSamples)
+      verticalSamples: verticalSamples, thinBars: thinBars)
   }
 }
