@@ -228,9 +228,7 @@ extension WNetCommand {
       if let learningRate, !(learningRate > 0) {
         throw ValidationError("'--learning-rate' must be positive.")
       }
-      guard learningRateDrops == learningRateDrops.sorted(),
-        learningRateDrops.allSatisfy({ $0 > 0 })
-      else {
+      guard LearningRateSchedule.isValid(milestones: learningRateDrops, warmup: 0) else {
         throw ValidationError("'--learning-rate-drops' must be positive steps in ascending order.")
       }
       if let warmupSteps, warmupSteps < 0 {
@@ -359,14 +357,9 @@ extension WNetCommand {
       if let height { revised.height = height }
       if let width { revised.width = width }
       if let learningRate { revised.learningRate = learningRate }
-      if !learningRateDrops.isEmpty {
-        revised.schedule = LearningRateSchedule(
-          milestones: learningRateDrops, warmup: revised.schedule.warmup)
-      }
-      if let warmupSteps {
-        revised.schedule = LearningRateSchedule(
-          milestones: revised.schedule.milestones, warmup: warmupSteps)
-      }
+      // Both validated above.
+      if !learningRateDrops.isEmpty { revised.schedule.milestones = learningRateDrops }
+      if let warmupSteps { revised.schedule.warmup = warmupSteps }
       if let steps { revised.steps = steps }
       if let checkpointEvery { revised.checkpointInterval = checkpointEvery }
       if let validateEvery { revised.validationInterval = validateEvery }

@@ -15,11 +15,16 @@ public struct LearningRateSchedule: Codable, Sendable, Equatable {
   /// A schedule that warms up over `warmup` steps and drops at `milestones`.
   public init(milestones: [Int] = [], warmup: Int = 0) {
     precondition(
-      milestones == milestones.sorted() && milestones.allSatisfy { $0 > 0 },
-      "Milestones must be positive and ascending, got \(milestones)")
-    precondition(warmup >= 0, "The warm-up must not be negative, got \(warmup)")
+      Self.isValid(milestones: milestones, warmup: warmup),
+      "Milestones must be positive and ascending and the warm-up not negative, got "
+        + "\(milestones) and \(warmup)")
     self.milestones = milestones
     self.warmup = warmup
+  }
+
+  /// Whether `milestones` are positive and ascending and `warmup` is not negative.
+  public static func isValid(milestones: [Int], warmup: Int) -> Bool {
+    milestones == milestones.sorted() && milestones.allSatisfy { $0 > 0 } && warmup >= 0
   }
 
   /// The rate at step `step` (counting from 0) for a base rate `base`.
@@ -36,7 +41,7 @@ public struct LearningRateSchedule: Codable, Sendable, Equatable {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let milestones = try container.decode([Int].self, forKey: .milestones)
     let warmup = try container.decodeIfPresent(Int.self, forKey: .warmup) ?? 0
-    guard milestones == milestones.sorted(), milestones.allSatisfy({ $0 > 0 }), warmup >= 0 else {
+    guard Self.isValid(milestones: milestones, warmup: warmup) else {
       throw DecodingError.dataCorruptedError(
         forKey: .milestones, in: container,
         debugDescription: "invalid learning-rate schedule: drops \(milestones), warm-up \(warmup)")

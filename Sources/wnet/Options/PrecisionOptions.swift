@@ -36,12 +36,12 @@ struct PrecisionOptions: ParsableArguments {
   func run<R>(_ body: () throws -> R) throws -> R {
     let precision: DNNLBackend.Precision
     switch choice {
-    case .float32: return try body()
     case .auto: precision = Backends.defaultInferencePrecision
+    case .float32: precision = .float32
     case .bfloat16: precision = .bfloat16
     }
-    guard precision == .bfloat16 else { return try body() }
-    guard let backend = Backends.backend(precision: .bfloat16) else {
+    // Only an explicit bfloat16 can lack its backend: `auto` falls back to float32 itself.
+    guard let backend = Backends.backend(precision: precision) else {
       Console.note(
         "note: --precision bfloat16: \(Backends.current.name) on this CPU has no bfloat16 "
           + "convolutions; running in float32.")
