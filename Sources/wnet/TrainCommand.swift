@@ -187,6 +187,19 @@ extension WNetCommand {
     var syntheticShare: Double?
 
     @Option(
+      name: .customLong("evaluation-data"),
+      help: ArgumentHelp(
+        "With --data, a dataset you evaluate on (repeatable): training pairs whose left view is "
+          + "the same picture as one of its left views, at any size, are left out, so that its "
+          + "scores stay held out.",
+        discussion:
+          "Compared by a 16x16 grey thumbnail (docs/RUNS.md); stored in the run. The README's "
+          + "recipes name the evaluation sets: MiddEval3's Teddy, among the Middlebury 2014 "
+          + "training pairs, is Middlebury 2003's teddy.",
+        valueName: "path"))
+    var evaluationData: [String] = []
+
+    @Option(
       help: ArgumentHelp(
         "Up to this many thin bars (1-4 px thick, at any angle, nearer than the background) in "
           + "each synthetic scene, so that training sees thin structures (default 0)."))
@@ -394,6 +407,7 @@ extension WNetCommand {
           + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
           + (proxyHoles == nil ? [] : ["--proxy-holes"])
           + (proxyTeacherMedian ? ["--proxy-teacher-median"] : [])
+          + (evaluationData.isEmpty ? [] : ["--evaluation-data"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
         return revised
@@ -409,6 +423,7 @@ extension WNetCommand {
       if let proxyTeacher { revised.proxyTeacher = Self.absolute(proxyTeacher) }
       if let proxyHoles { revised.proxyHoles = proxyHoles }
       if proxyTeacherMedian { revised.proxyTeacherMedian = true }
+      if !evaluationData.isEmpty { revised.evaluationSources = evaluationData.map(Self.absolute) }
       if revised.proxyTeacherMedian && revised.proxyTeacher == nil {
         throw CLIError("'--proxy-teacher-median' needs '--proxy-teacher'")
       }
@@ -416,7 +431,7 @@ extension WNetCommand {
         throw CLIError("'--proxy-holes \(revised.proxyHoles.rawValue)' needs '--proxy-teacher'")
       }
       if revised.sources != recipe.sources || revised.splitPolicy != recipe.splitPolicy
-        || revised.split == nil
+        || revised.evaluationSources != recipe.evaluationSources || revised.split == nil
       {
         revised = try revised.drawingSplit()
       }

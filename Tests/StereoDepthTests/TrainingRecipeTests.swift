@@ -11,7 +11,7 @@ struct TrainingRecipeTests {
   /// A recipe with every field away from its default.
   func unusualRecipe() -> TrainingRecipe {
     let policy = SplitPolicy(heldOutSources: ["scenes/b"], validationFraction: 0.25, seed: 9)
-    let data = TrainingDataRecipe(
+    var data = TrainingDataRecipe(
       sources: [
         StereoDatasetConfiguration(path: "/data/scenes", format: .middlebury),
         StereoDatasetConfiguration(
@@ -26,6 +26,7 @@ struct TrainingRecipeTests {
       split: DatasetSplit(
         policy: policy, trainingSources: ["scenes/a", "movie/0"], validationSources: ["scenes/b"]),
       augmentation: .cropOnly, validationSamples: 5)
+    data.evaluationSources = ["/data/evaluation"]
     var loss = LossConfiguration.preset(.realtime)
     loss.ssimWeight = 0.85
     return TrainingRecipe(
@@ -52,6 +53,21 @@ struct TrainingRecipeTests {
     #expect(decoded.data.synthetic.objectCount == 1...3)
     #expect(decoded.data.split?.validationSources == ["scenes/b"])
     #expect(decoded.changes(from: recipe).isEmpty)
+  }
+
+  @Test("A recipe stored before --evaluation-data decodes with none, and the change is named")
+  func evaluationSourcesDefault() throws {
+    let recipe = unusualRecipe()
+    let json = try JSONEncoder().encode(recipe)
+    var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+    var data = try #require(object["data"] as? [String: Any])
+    #expect(data["evaluationSources"] as? [String] == ["/data/evaluation"])
+    data.removeValue(forKey: "evaluationSources")
+    object["data"] = data
+    let old = try JSONDecoder().decode(
+      TrainingRecipe.self, from: JSONSerialization.data(withJSONObject: object))
+    #expect(old.data.evaluationSources.isEmpty)
+    #expect(recipe.data.changes(from: old.data).map { $0.hasPrefix("evaluation data") } == [true])
   }
 
   @Test("A recipe survives a checkpoint, and a resume may change its schedule but not its model")

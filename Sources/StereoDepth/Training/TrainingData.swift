@@ -17,7 +17,8 @@ public struct TrainingData {
   public let validation: [StereoBatchTensors]
   /// What the data is, in words ("36 real pairs from 36 sources (4 held out) + synthetic …").
   public let summary: String
-  /// Warnings about the data, one line each (training pairs that carry ground truth).
+  /// Warnings about the data, one line each (training pairs that carry ground truth, pairs left
+  /// out as duplicates of evaluation pairs).
   ///
   /// Training never reads ground truth, so such pairs are allowed (`wnet synth` scenes are), but
   /// an evaluation set (Middlebury 2001-2003, Aloe) named by mistake stops being held out, and
@@ -46,7 +47,12 @@ public struct TrainingData {
     var summary = "synthetic scenes"
     var notes: [String] = []
     if data.hasRealPairs {
-      let dataset = try data.loadDataset()
+      let (dataset, duplicates) = try data.loadScreenedDataset()
+      if let first = duplicates.first {
+        notes.append(
+          "left out \(duplicates.count) training pair(s) whose left view is an evaluation pair's "
+            + "(\(duplicates.map(\.source).joined(separator: ", "))): \(first.left.path), ...")
+      }
       var training = dataset
       var held = StereoDataset(root: dataset.root, samples: [])
       if let split = data.split {

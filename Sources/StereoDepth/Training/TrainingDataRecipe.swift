@@ -39,6 +39,12 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   /// (``WeightedMedianFilter/standard``, as `wnet infer --median full`) before they are
   /// proxies. Off by default, and in recipes stored before it existed.
   public var proxyTeacherMedian = false
+  /// Evaluation datasets (paths absolute), whose pictures training leaves out.
+  ///
+  /// A pair of ``sources`` whose left view is the same picture as one of theirs
+  /// (``ImageFingerprint``) is left out before the split, so that their scores stay held out.
+  /// Empty by default, and in recipes stored before it existed.
+  public var evaluationSources: [String] = []
 
   /// What a teacher's proxy holds where the teacher rejects its own estimate.
   public enum ProxyHoles: String, Codable, CaseIterable, Sendable {
@@ -147,16 +153,31 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       changes.append(
         "teacher's weighted median \(other.proxyTeacherMedian) → \(proxyTeacherMedian)")
     }
+    if evaluationSources != other.evaluationSources {
+      changes.append("evaluation data \(other.evaluationSources) → \(evaluationSources)")
+    }
     return changes
   }
 
-  /// Scans every source and joins them into one dataset.
+  /// Scans every source and joins them into one dataset, without the pairs that duplicate an
+  /// evaluation pair (``evaluationSources``).
   ///
-  /// - Throws: ``StereoDataError`` for a missing or unreadable source; ``TrainingError`` when
-  ///   there are no sources.
+  /// - Throws: ``StereoDataError`` for a missing or unreadable source or evaluation dataset;
+  ///   ``TrainingError`` when there are no sources.
   public func loadDataset() throws -> StereoDataset {
+    try loadScreenedDataset().kept
+  }
+
+  /// ``loadDataset()`` and the pairs it left out as duplicates of evaluation pairs.
+  ///
+  /// - Throws: As ``loadDataset()``.
+  public func loadScreenedDataset() throws -> (kept: StereoDataset, removed: [StereoSampleFiles]) {
     guard !sources.isEmpty else { throw TrainingError("the training data names no dataset") }
-    return try StereoDataset(merging: sources.map { try StereoDataset(configuration: $0) })
+    let dataset = try StereoDataset(merging: sources.map { try StereoDataset(configuration: $0) })
+    guard !evaluationSources.isEmpty else { return (dataset, []) }
+    let evaluation = try StereoDataset(
+      merging: evaluationSources.map { try StereoDataset(contentsOf: URL(fileURLWithPath: $0)) })
+    return try dataset.removingDuplicates(of: evaluation)
   }
 
   /// This recipe with ``split`` drawn from ``splitPolicy`` over the sources as they are now (no
@@ -172,7 +193,7 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
-    case proxies, proxyTeacher, proxyHoles, proxyTeacherMedian
+    case proxies, proxyTeacher, proxyHoles, proxyTeacherMedian, evaluationSources
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -198,6 +219,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     proxyHoles = try container.decodeIfPresent(ProxyHoles.self, forKey: .proxyHoles) ?? .empty
     proxyTeacherMedian =
       try container.decodeIfPresent(Bool.self, forKey: .proxyTeacherMedian) ?? false
+    evaluationSources =
+      try container.decodeIfPresent([String].self, forKey: .evaluationSources) ?? []
   }
 }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The bundled matching model's seven training runs (README, "`matching` (the default)"), again,
+# with the evaluation sets' pictures left out (--evaluation-data: the README's commands trained
+# on MiddEval3's Teddy, which is Middlebury 2003's teddy). Each run resumes where it stopped and
+# a finished one is left as it is, so the script can be stopped and started again across sessions:
+#   bash scripts/retrain-clean.sh [ROOT]        # ROOT defaults to runs/clean
+# Then ROOT/wnet-matching.safetensors holds the weights as the bundled file stores them. Needs
+# the release build (swift build -c release --product wnet) and ../shared/data.
+source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}"
+mkdir -p "$root"
+common=(--preset matching "${data_args[@]}"
+  --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
+  --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
+  --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
+local_estimates=(--local-coarse-estimate --local-refinement-estimates)
+# stage NAME STEPS FLAGS...: runs ROOT/NAME to STEPS steps (resuming it if it started).
+stage() {
+  local name="$1" steps="$2"
+  shift 2
+  local run="$root/$name"
+  if [ -f "$run/checkpoint.safetensors" ]; then
+    if [ "$(/usr/bin/python3 -c "import json, sys
+for line in open(sys.argv[1]): pass
+print(json.loads(line).get('step', 0))" "$run/log.jsonl" 2>/dev/null || echo 0)" -ge "$steps" ]; then
+      return
+    fi
+    "$wnet" train --resume --output "$run"
+    return
+  fi
+  "$wnet" train "${common[@]}" --steps "$steps" "$@" --output "$run"
+}
+stage matching 8000 --learning-rate 1e-3 --proxy-weight 0.1 --learning-rate-drops 7000 --seed 1
+stage matching-warm 7000 --init-from "$root/matching/checkpoint.safetensors" --learning-rate 1e-3 \
+  --proxy-weight 0.1 --learning-rate-drops 6000 --seed 2
+stage matching-proxy 2000 --init-from "$root/matching-warm/checkpoint.safetensors" \
+  --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
+stage matching-local 1000 --init-from "$root/matching-proxy/checkpoint.safetensors" \
+  --learning-rate 1e-4 --proxy-weight 1 "${local_estimates[@]}" --seed 5
+stage matching-teach 1000 --init-from "$root/matching-local/checkpoint.safetensors" \
+  --proxy-teacher "$root/matching-local/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 1 "${local_estimates[@]}" --seed 8
+stage matching-teach2 1000 --init-from "$root/matching-teach/checkpoint.safetensors" \
+  --proxy-teacher "$root/matching-teach/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 1 "${local_estimates[@]}" --seed 10
+stage matching-teach3 1000 --init-from "$root/matching-teach2/checkpoint.safetensors" \
+  --proxy-teacher "$root/matching-teach2/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 3 "${local_estimates[@]}" --seed 11
+"$wnet" export --model "$root/matching-teach3/checkpoint.safetensors" \
+  --weights "$root/wnet-matching.safetensors" --propagation 2
