@@ -46,6 +46,9 @@ public struct ModelBenchmark {
   public var pair: (left: Image, right: Image)?
   /// The weights timed, or `nil` for random ones (seed 1) of ``model``.
   public var network: WNet?
+  /// How inference enlarges the pair (`wnet infer --upscale`): with anything but ``InferenceUpscale/none``
+  /// the dense map, too, is predicted from images (batch 1).
+  public var upscale: InferenceUpscale = .none
 
   public init(
     model: WNetConfiguration, height: Int = 192, width: Int = 336, batch: Int? = nil,
@@ -100,13 +103,15 @@ public struct ModelBenchmark {
       } else {
         let estimator = DisparityEstimator(model: network ?? WNet(configuration: model, seed: 1))
         // The marked map is predicted from images (batch 1, checked in init).
-        let images = invalidPixels == nil ? nil : pair ?? (Image(left), Image(right))
+        let images =
+          invalidPixels == nil && upscale == .none ? nil : pair ?? (Image(left), Image(right))
         for index in 0..<(warmup + runs) {
           if index == warmup && profile { Profiler.start() }
           let start = DispatchTime.now().uptimeNanoseconds
-          if let invalidPixels, let images {
+          if let images {
             _ = try estimator.predict(
-              left: images.left, right: images.right, invalidPixels: invalidPixels)
+              left: images.left, right: images.right, invalidPixels: invalidPixels,
+              upscale: upscale)
           } else {
             _ = estimator.estimate(left: left, right: right)
           }

@@ -98,6 +98,12 @@ extension WNetCommand {
     var borderPadding = InvalidPixelRule.standard.borderPadding
 
     @Option(
+      help: ArgumentHelp(
+        "As 'wnet infer --upscale' (small, auto or a factor; batch 1). Default: small with "
+          + "--marked (what 'wnet infer' does), else the given size."))
+    var upscale: String?
+
+    @Option(
       help: "A real left view to time, with --right (its size; the bundled weights or --weights).")
     var left: String?
 
@@ -155,6 +161,17 @@ extension WNetCommand {
         throw ValidationError("'--marked', '--left' and '--right' time one pair: '--batch-size 1'.")
       }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
+      if let upscale {
+        guard InferenceUpscale(upscale) != nil else {
+          throw ValidationError(
+            "'--upscale' takes 'small', 'auto' or a factor from 1 to \(Int(InferenceUpscale.largestFactor)), got '\(upscale)'."
+          )
+        }
+        guard !train, (batch ?? 1) == 1 else {
+          throw ValidationError(
+            "'--upscale' times inference of one pair: not with '--train' or a batch.")
+        }
+      }
     }
 
     func run() throws {
@@ -183,9 +200,13 @@ extension WNetCommand {
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
           holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding)
         : nil
-      let benchmark = ModelBenchmark(
+      var benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, invalidPixels: rule, pair: pair, network: network)
+      if !train {
+        benchmark.upscale =
+          upscale.flatMap(InferenceUpscale.init) ?? (marked ? .standard : .none)
+      }
       let (result, entries) = try benchmark.run(profile: profile)
       if json {
         let encoder = JSONEncoder()

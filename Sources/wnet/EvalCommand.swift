@@ -132,7 +132,7 @@ extension WNetCommand {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
         }
-        if let upscale = resolution.upscale, resolution.isSet { method += ", upscale \(upscale)" }
+        method += resolution.methodSuffix(configuration: model.configuration, adapting: adapt > 0)
         if let dnnl = Backends.current as? DNNLBackend, dnnl.inferencePrecision == .bfloat16 {
           method += ", bfloat16"
         }

@@ -24,11 +24,35 @@ struct InferenceUpscaleTests {
     #expect(InferenceUpscale("2")?.factors == [2])
     #expect(InferenceUpscale("1")?.enlarges == false)
     for bad in ["0.5", "5", "x", "", "nan"] { #expect(InferenceUpscale(bad) == nil, "\(bad)") }
-    #expect(InferenceUpscale.automatic.factors(cappedAt: .infinity) == [1, 1.5, 2])
+    let factors = { (rule: InferenceUpscale, cap: Float) in
+      rule.factors(width: 640, height: 480, cappedAt: cap)
+    }
+    #expect(factors(.automatic, .infinity) == [1, 1.5, 2])
     // 255 / 200 = 1.275: 1.5 and 2 both become 1.275, kept once.
-    #expect(InferenceUpscale.automatic.factors(cappedAt: 255 / 200) == [1, 255 / 200])
+    #expect(factors(.automatic, 255 / 200) == [1, 255 / 200])
     // A pair already shrunk to fit the range is not enlarged.
-    #expect(InferenceUpscale.automatic.factors(cappedAt: 0.5) == [1])
+    #expect(factors(.automatic, 0.5) == [1])
+  }
+
+  @Test("small: towards 640x480's pixel count, at most by 1.5, by hand")
+  func smallFactors() throws {
+    #expect(InferenceUpscale("small") == .small && InferenceUpscale.standard == .small)
+    let small = InferenceUpscale.small
+    // sqrt(307200 / (384·288)) = 1.667 → 1.5 (tsukuba); sqrt(307200 / (450·375)) = 1.3492 (teddy).
+    #expect(small.factors(width: 384, height: 288, cappedAt: .infinity) == [1.5])
+    let teddy = try #require(small.factors(width: 450, height: 375, cappedAt: .infinity).first)
+    #expect(abs(teddy - 1.349_19) < 1e-4)
+    // 640x480 and larger run at their own size; the range's cap still applies.
+    #expect(small.factors(width: 640, height: 480, cappedAt: .infinity) == [1])
+    #expect(small.factors(width: 1282, height: 1110, cappedAt: .infinity) == [1])
+    #expect(small.factors(width: 384, height: 288, cappedAt: 1.2) == [1.2])
+    // Where enlarging cannot run, small gives way; fixed factors stay (and are refused there).
+    let matching = WNetConfiguration(preset: .matching)
+    let realtime = WNetConfiguration(preset: .realtime)
+    #expect(small.applicable(to: matching, adapting: false) == .small)
+    #expect(small.applicable(to: matching, adapting: true) == .none)
+    #expect(small.applicable(to: realtime, adapting: false) == .none)
+    #expect(InferenceUpscale.automatic.applicable(to: realtime, adapting: true) == .automatic)
   }
 
   @Test("The reconstruction error on a hand-computed row")

@@ -41,5 +41,11 @@ struct BenchModelCommandTests {
       try WNetCommand.BenchModel.parse(["--preset", "original", "--height", "40"])
     }
     #expect(throws: (any Error).self) { try WNetCommand.BenchModel.parse(["--batch", "0"]) }
+    #expect(try WNetCommand.BenchModel.parse(["--upscale", "small"]).upscale == "small")
+    for bad in [
+      ["--upscale", "x"], ["--upscale", "2", "--train"], ["--upscale", "2", "--batch", "2"],
+    ] {
+      #expect(throws: (any Error).self, "\(bad)") { try WNetCommand.BenchModel.parse(bad) }
+    }
   }
 }

@@ -3,9 +3,9 @@ import StereoData
 import StereoTensor
 import Testing
 
-/// `wnet infer --upscale auto` as a user runs it: the factors tried are printed with their
-/// errors, the files keep the input's size, and an enlargement that would not fit in memory is
-/// skipped rather than failing the pair.
+/// `wnet infer --upscale` as a user runs it: `auto` prints the factors tried with their
+/// errors, the files keep the input's size, an enlargement that would not fit in memory is
+/// skipped rather than failing the pair, and the default (`small`) enlarges only small pairs.
 @Suite("wnet infer --upscale", .serialized)
 struct UpscaleCommandTests {
   /// A 48×32 pair whose right view is the left shifted by 4 pixels.
@@ -46,6 +46,47 @@ struct UpscaleCommandTests {
     #expect(disparity.width == 48 && disparity.height == 32)
   }
 
+  @Test("By default a pair smaller than 640x480 runs enlarged, one of 640x480 at its own size")
+  func smallByDefault() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (left, right) = try Self.pair(in: folder)
+    func disparity(_ l: URL, _ r: URL, _ options: [String], _ name: String) throws -> Data {
+      let output = folder.appendingPathComponent(name)
+      let outcome = try CommandLineErrorTests.run(
+        ["infer", l.path, r.path, "-o", output.path] + options)
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      return try Data(contentsOf: output.appendingPathComponent("disparity.pfm"))
+    }
+    let enlarged = try disparity(left, right, [], "default")
+    #expect(try enlarged != disparity(left, right, ["--upscale", "1"], "own"))
+    #expect(try enlarged == disparity(left, right, ["--upscale", "1.5"], "fixed"))
+    let map = try ImageIO.read(folder.appendingPathComponent("default/disparity.pfm"))
+    #expect(map.width == 48 && map.height == 32)
+    // Too little memory for ×1.5: the default runs the pair at its own size (a fixed factor
+    // is an error, below).
+    let limited = try CommandLineErrorTests.run(
+      ["infer", left.path, right.path, "-o", folder.appendingPathComponent("limited").path],
+      environment: ["WNET_MEMORY_LIMIT": "251000000"])
+    #expect(limited.status == 0, "\(limited.standardError)")
+    #expect(
+      try Data(contentsOf: folder.appendingPathComponent("limited/disparity.pfm"))
+        == Data(contentsOf: folder.appendingPathComponent("own/disparity.pfm")))
+    // 640x480: the same bytes with or without the default.
+    var generator = SeededGenerator(seed: 5)
+    let big = Image(
+      width: 640, height: 480, channels: 3,
+      pixels: (0..<(640 * 480 * 3)).map { _ in Float(generator.next() % 256) / 255 })
+    let (bigLeft, bigRight) = (
+      folder.appendingPathComponent("bl.png"), folder.appendingPathComponent("br.png")
+    )
+    try ImageIO.writePNG(big, to: bigLeft)
+    try ImageIO.writePNG(big, to: bigRight)
+    #expect(
+      try disparity(bigLeft, bigRight, [], "big")
+        == disparity(bigLeft, bigRight, ["--upscale", "1"], "big1"))
+  }
+
   @Test("An enlargement beyond WNET_MEMORY_LIMIT is skipped; the pair's own size stands")
   func memory() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()
@@ -71,5 +112,22 @@ struct UpscaleCommandTests {
       environment: ["WNET_MEMORY_LIMIT": "251000000"])
     #expect(fixed.status == 1)
     #expect(fixed.standardError.split(separator: "\n").count == 1, "\(fixed.standardError)")
+  }
+
+  @Test("eval names the default enlargement in its method where it ran, not with --upscale 1")
+  func evalMethod() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CommandLineErrorTests.synthesizeScenes(in: folder)
+    for (arguments, expected) in [
+      ([String](), true), (["--upscale", "1"], false), (["--adapt", "1"], false),
+    ] {
+      let outcome = try CommandLineErrorTests.run(
+        ["eval", "--data", data.path, "--json"] + arguments)
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let parsed = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8))
+      let method = try #require((parsed as? [String: Any])?["method"] as? String)
+      #expect(method.contains("small pairs enlarged") == expected, "\(arguments): \(method)")
+    }
   }
 }

@@ -6,20 +6,29 @@ extension DisparityEstimator {
   /// given) stays within the model's range, and, with more than one, the prediction whose
   /// ``ReconstructionError`` at the input's size is lowest (the first on a tie), with every
   /// trial in ``DisparityPrediction/upscaleTrials``.
+  ///
+  /// ``InferenceUpscale/small`` runs the pair at its own size when its enlargement would not fit
+  /// in memory.
   func predict(
     left: Image, right: Image, maximumDisparity: Float?, keepProbabilities: Bool,
     adaptation: TestTimeAdaptation?, invalidPixels: InvalidPixelRule?, compactMemory: Bool,
     searching upscale: InferenceUpscale
   ) throws -> DisparityPrediction {
     let modelMaximum = Float(max(model.configuration.maximumDisparity, 1))
-    let factors = upscale.factors(cappedAt: maximumDisparity.map { modelMaximum / $0 } ?? .infinity)
+    let factors = upscale.factors(
+      width: left.width, height: left.height,
+      cappedAt: maximumDisparity.map { modelMaximum / $0 } ?? .infinity)
     func run(_ factor: Float) throws -> DisparityPrediction {
       try predict(
         left: left, right: right, maximumDisparity: maximumDisparity,
         keepProbabilities: keepProbabilities, adaptation: adaptation,
         invalidPixels: invalidPixels, compactMemory: compactMemory, factor: factor)
     }
-    guard factors.count > 1 else { return try run(factors[0]) }
+    guard factors.count > 1 else {
+      guard upscale.targetPixels != nil, factors[0] > 1 else { return try run(factors[0]) }
+      // A policy by size gives way to memory: only the memory check throws here.
+      do { return try run(factors[0]) } catch is InferenceError { return try run(1) }
+    }
     let (leftRGB, rightRGB) = (Self.rgb(left), Self.rgb(right))
     var best: (prediction: DisparityPrediction, error: Double)?
     var trials: [UpscaleTrial] = []

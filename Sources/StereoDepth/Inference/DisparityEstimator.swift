@@ -237,6 +237,8 @@ public final class DisparityEstimator {
         "the maximum disparity must lie in (0, \(left.width)] (the image width), "
           + "got \(maximumDisparity)")
     }
+    let upscale = upscale.applicable(
+      to: model.configuration, adapting: (adaptation?.steps ?? 0) > 0)
     if upscale.enlarges {
       guard model.configuration.isCoarseToFine else {
         throw InferenceError(

@@ -10,29 +10,48 @@
 /// `d_max,model / d_max,input` when the pair's largest disparity is known, so that the enlarged
 /// disparities stay within the candidates, and at 1 for a model that is not coarse-to-fine.
 public struct InferenceUpscale: Sendable, Equatable {
-  /// The candidate factors, each at least 1, in the order they are tried.
+  /// The candidate factors, each at least 1, in the order they are tried (with
+  /// ``targetPixels``, the largest factor).
   public let factors: [Float]
+  /// With ``small``: the pixel count that smaller inputs are enlarged towards, at most by
+  /// ``factors``' one; `nil` for fixed factors.
+  public let targetPixels: Int?
 
   /// The input's own size (the default).
   public static let none = InferenceUpscale(uncheckedFactors: [1])
+  /// Small inputs enlarged towards 640×480's pixel count: a pair of `w·h` pixels runs at
+  /// `f = min(1.5, sqrt(307200 / (w·h)))` when that exceeds 1, else at its own size; so no input
+  /// costs more than a 640×480 frame, and those and larger ones are unchanged.
+  public static let small = InferenceUpscale(uncheckedFactors: [1.5], targetPixels: 640 * 480)
   /// Factors 1, 1.5 and 2, chosen per pair: about 5 times the network's time (`1 + 2.25` and
   /// the ×2 run, which ends one scale early).
   public static let automatic = InferenceUpscale(uncheckedFactors: [1, 1.5, 2])
+  /// What `wnet infer` and `wnet eval` run pairs at unless told otherwise: ``small``.
+  ///
+  /// Chosen on the label-free judges at half size (docs/RUNS.md, "Small inputs enlarged"). The
+  /// library's `predict` keeps ``none`` as its default, so its callers see the pair's own size.
+  public static let standard = small
   /// The largest factor accepted: 4 already means 16 times the pixels.
   public static let largestFactor: Float = 4
 
-  private init(uncheckedFactors factors: [Float]) { self.factors = factors }
+  private init(uncheckedFactors factors: [Float], targetPixels: Int? = nil) {
+    self.factors = factors
+    self.targetPixels = targetPixels
+  }
 
   /// One fixed factor in `[1, largestFactor]`, or `nil` outside it.
   public init?(factor: Float) {
     guard factor >= 1, factor <= Self.largestFactor else { return nil }
-    factors = [factor]
+    self.init(uncheckedFactors: [factor])
   }
 
-  /// `auto` (``automatic``) or one factor such as `2`; `nil` for anything else.
+  /// `auto` (``automatic``), `small` (``small``) or one factor such as `2`; `nil` for anything
+  /// else.
   public init?(_ text: String) {
     if text == "auto" {
       self = .automatic
+    } else if text == "small" {
+      self = .small
     } else if let factor = Float(text), let fixed = InferenceUpscale(factor: factor) {
       self = fixed
     } else {
@@ -43,8 +62,21 @@ public struct InferenceUpscale: Sendable, Equatable {
   /// Whether a pair is ever enlarged.
   public var enlarges: Bool { factors.contains { $0 > 1 } }
 
-  /// The factors to run for one pair, capped at `cap` (at least 1) and without repeats.
-  public func factors(cappedAt cap: Float) -> [Float] {
+  /// This rule for a model of `configuration`, adapting or not: ``small`` (a policy by size)
+  /// becomes ``none`` where enlarging cannot run (a model that is not coarse-to-fine, or
+  /// test-time adaptation); fixed factors and `auto` stay, and the estimator refuses them there.
+  public func applicable(to configuration: WNetConfiguration, adapting: Bool) -> InferenceUpscale {
+    targetPixels != nil && (!configuration.isCoarseToFine || adapting) ? .none : self
+  }
+
+  /// The factors to run for a pair of `width × height` pixels, capped at `cap` (at least 1) and
+  /// without repeats.
+  public func factors(width: Int, height: Int, cappedAt cap: Float) -> [Float] {
+    var factors = factors
+    if let targetPixels {
+      let toward = Float((Double(targetPixels) / Double(max(width * height, 1))).squareRoot())
+      factors = factors.map { max(1, min($0, toward)) }
+    }
     var result: [Float] = []
     for factor in factors {
       let capped = min(factor, max(cap, 1))
