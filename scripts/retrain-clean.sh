@@ -13,21 +13,26 @@ common=(--preset matching "${data_args[@]}"
   --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
   --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
 local_estimates=(--local-coarse-estimate --local-refinement-estimates)
-# stage NAME STEPS FLAGS...: runs ROOT/NAME to STEPS steps (resuming it if it started).
+# finished NAME STEPS: whether ROOT/NAME's log reached STEPS steps.
+finished() {
+  [ -f "$root/$1/log.jsonl" ] && [ "$(/usr/bin/python3 -c "import json, sys
+steps = [json.loads(line).get('step', 0) for line in open(sys.argv[1]) if line.strip()]
+print(max(steps, default=0))" "$root/$1/log.jsonl")" -ge "$2" ]
+}
+# stage NAME STEPS FLAGS...: runs ROOT/NAME to STEPS steps (resuming it if it started); stops
+# the script unless the run got there (a run stopped by a signal saves and exits early).
 stage() {
   local name="$1" steps="$2"
   shift 2
   local run="$root/$name"
-  if [ -f "$run/checkpoint.safetensors" ]; then
-    if [ "$(/usr/bin/python3 -c "import json, sys
-for line in open(sys.argv[1]): pass
-print(json.loads(line).get('step', 0))" "$run/log.jsonl" 2>/dev/null || echo 0)" -ge "$steps" ]; then
-      return
+  if ! finished "$name" "$steps"; then
+    if [ -f "$run/checkpoint.safetensors" ]; then
+      "$wnet" train --resume --output "$run"
+    else
+      "$wnet" train "${common[@]}" --steps "$steps" "$@" --output "$run"
     fi
-    "$wnet" train --resume --output "$run"
-    return
   fi
-  "$wnet" train "${common[@]}" --steps "$steps" "$@" --output "$run"
+  finished "$name" "$steps" || { echo "$run stopped before step $steps" >&2; exit 1; }
 }
 stage matching 8000 --learning-rate 1e-3 --proxy-weight 0.1 --learning-rate-drops 7000 --seed 1
 stage matching-warm 7000 --init-from "$root/matching/checkpoint.safetensors" --learning-rate 1e-3 \
