@@ -43,19 +43,20 @@ extension WNetCommand {
         "WNet demo: \(model.configuration.preset.rawValue) model (\(model.parameters.trainableCount) parameters, step \(metadata.step)), \(Backends.current.name), \(Parallel.threadCount) threads."
       )
       var rows: [[String]] = [
-        ["scene", "size", "network", "time", "EPE", "bad-2", "bad-3", "pictures"]
+        ["scene", "size", "network", "time", "EPE", "bad-2", "bad-3", "density", "pictures"]
       ]
       for scene in try scenes(model: model) {
         let start = Date()
+        // What `wnet infer` writes by default: the marked map, small pairs enlarged.
         let prediction = try estimator.predict(
           left: scene.left, right: scene.right, maximumDisparity: scene.maximumDisparity,
-          compactMemory: true)
+          invalidPixels: .standard, compactMemory: true, upscale: .standard)
         let milliseconds = Date().timeIntervalSince(start) * 1000
         let directory = URL(fileURLWithPath: output).appendingPathComponent(scene.name)
         try PredictionWriter(directory: directory).write(prediction, left: scene.left)
         try ImageIO.writePNG(scene.left, to: directory.appendingPathComponent("left.png"))
         try ImageIO.writePNG(scene.right, to: directory.appendingPathComponent("right.png"))
-        var errorColumns = ["-", "-", "-"]
+        var errorColumns = ["-", "-", "-", "-"]
         if let truth = scene.groundTruth {
           // The same colour range for truth and estimate, so the two pictures compare.
           let colorizer = DisparityColorizer(
@@ -66,14 +67,16 @@ extension WNetCommand {
             colorizer.colorized(truth),
             to: directory.appendingPathComponent("ground-truth-color.png"))
           try ImageIO.writePNG(
-            colorizer.colorized(prediction.disparity),
+            colorizer.colorized(prediction.validDisparity),
             to: directory.appendingPathComponent("disparity-color.png"))
+          // Unknown pixels are filled as `wnet eval` fills them (the KITTI devkit's way).
           let metrics = DisparityMetrics(
-            estimate: prediction.disparity, groundTruth: truth, mask: scene.mask)
+            estimate: prediction.validDisparity, groundTruth: truth, mask: scene.mask)
           errorColumns = [
             String(format: "%.2f px", metrics.endPointError),
             String(format: "%.1f%%", metrics.bad2 * 100),
             String(format: "%.1f%%", metrics.bad3 * 100),
+            String(format: "%.1f%%", metrics.density * 100),
           ]
         }
         rows.append(
@@ -85,7 +88,7 @@ extension WNetCommand {
       }
       print(Table.format(rows))
       print(
-        "Errors are end-point error and the share of pixels off by more than 2 and 3 px, over ground-truth pixels (non-occluded ones for the synthetic scene)."
+        "The map is what 'wnet infer' writes by default (pixels failing the left-right check unknown, small pairs enlarged); for the errors its unknown pixels are filled as 'wnet eval' and the KITTI devkit fill them. Errors are end-point error and the share of pixels off by more than 2 and 3 px, over ground-truth pixels (non-occluded ones for the synthetic scene); density is the share the map keeps."
       )
     }
 
@@ -103,16 +106,17 @@ extension WNetCommand {
     func scenes(model: WNet) throws -> [Scene] {
       let range = model.configuration
       let width = 384
+      let largest = min(Float(range.maximumDisparity) - 2, Float(width / 4))
       let synthetic = SyntheticStereoGenerator(
         configuration: .init(
           width: width, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2,
-          maximumDisparity: min(Float(range.maximumDisparity) - 2, Float(width / 4))))
+          maximumDisparity: largest))
       var generator = SeededGenerator(seed: seed)
       let pair = synthetic.makePair(using: &generator)
       var scenes = [
         Scene(
           name: "synthetic", left: pair.left, right: pair.right, groundTruth: pair.leftDisparity,
-          mask: pair.leftNonOccluded, maximumDisparity: Float(range.maximumDisparity))
+          mask: pair.leftNonOccluded, maximumDisparity: largest)
       ]
       let samples =
         ProcessInfo.processInfo.environment["WNET_SAMPLES"].map { URL(fileURLWithPath: $0) }
