@@ -469,7 +469,7 @@ def check(arguments):
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run([arguments.wnet, "infer", arguments.check[1], arguments.check[2],
                         "--model", arguments.check[0], "--npy", "--dense", "--precision", "float32",
-                        "-o", folder],
+                        "--upscale", "1", "-o", folder],
                        check=True, stdout=subprocess.DEVNULL)
         theirs = np.load(os.path.join(folder, "disparity.npy")).reshape(h, w)
     difference = np.abs(ours - theirs)
