@@ -95,8 +95,8 @@ extension WNetCommand {
         throw ValidationError(
           "'--adapt', '--confidence' and '--upscale' apply to the model, not to '--predictions'.")
       }
-      if adapt > 0 && resolution.isSet {
-        throw ValidationError("'--upscale' and '--adapt' cannot be combined.")
+      if adapt > 0 && resolution.searches {
+        throw ValidationError("'--upscale auto' and '--adapt' cannot be combined.")
       }
     }
 
@@ -132,7 +132,7 @@ extension WNetCommand {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
         }
-        method += resolution.methodSuffix(configuration: model.configuration, adapting: adapt > 0)
+        method += resolution.methodSuffix(configuration: model.configuration)
         if let dnnl = Backends.current as? DNNLBackend, dnnl.inferencePrecision == .bfloat16 {
           method += ", bfloat16"
         }

@@ -172,9 +172,12 @@ extension WNetCommand {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
       }
       try resolution.validate()
-      if resolution.isSet && (classic.method == .sgbm || video != nil || stream || adapt > 0) {
+      if resolution.isSet && (classic.method == .sgbm || video != nil || stream) {
         throw ValidationError(
-          "'--upscale' applies to the model on pairs, without '--adapt', '--video' or '--stream'.")
+          "'--upscale' applies to the model on pairs, without '--video' or '--stream'.")
+      }
+      if resolution.searches && adapt > 0 {
+        throw ValidationError("'--upscale auto' and '--adapt' cannot be combined.")
       }
     }
 

@@ -49,10 +49,9 @@ struct InferenceUpscaleTests {
     // Where enlarging cannot run, small gives way; fixed factors stay (and are refused there).
     let matching = WNetConfiguration(preset: .matching)
     let realtime = WNetConfiguration(preset: .realtime)
-    #expect(small.applicable(to: matching, adapting: false) == .small)
-    #expect(small.applicable(to: matching, adapting: true) == .none)
-    #expect(small.applicable(to: realtime, adapting: false) == .none)
-    #expect(InferenceUpscale.automatic.applicable(to: realtime, adapting: true) == .automatic)
+    #expect(small.applicable(to: matching) == .small)
+    #expect(small.applicable(to: realtime) == .none)
+    #expect(InferenceUpscale.automatic.applicable(to: realtime) == .automatic)
   }
 
   @Test("The reconstruction error on a hand-computed row")
@@ -144,7 +143,7 @@ struct InferenceUpscaleTests {
     #expect(capped.upscaleTrials.map(\.factor) == [1, 1.5, Float(255) / 150])
   }
 
-  @Test("Enlarging is refused for a model that shrinks, and together with adaptation")
+  @Test("Enlarging is refused for a model that shrinks; a search is refused with adaptation")
   func refusals() throws {
     let (realtime, _) = try PretrainedModel.load(.realtime)
     let (left, right) = DisparityEstimatorTests.shiftedPair(
@@ -159,7 +158,13 @@ struct InferenceUpscaleTests {
     #expect(throws: InferenceError.self) {
       try DisparityEstimator(model: matching).predict(
         left: left, right: right, adaptation: TestTimeAdaptation(steps: 1, proxyWeight: 0),
-        upscale: try #require(InferenceUpscale("2")))
+        upscale: .automatic)
     }
+    // One factor adapts at the enlarged size: the working size is the enlarged one.
+    let adapted = try DisparityEstimator(model: matching).predict(
+      left: left, right: right, adaptation: TestTimeAdaptation(steps: 1, proxyWeight: 0),
+      upscale: .small)
+    #expect(adapted.workingWidth == 96 && adapted.workingHeight == 72)
+    #expect(adapted.adaptationLosses != nil)
   }
 }

@@ -173,7 +173,8 @@ struct CommandLineErrorTests {
       ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],
       mentioning: "coarse-to-fine")
     try expectOneLineError(
-      ["infer", small.path, small.path, "--upscale", "2", "--adapt", "2"], mentioning: "--upscale")
+      ["infer", small.path, small.path, "--upscale", "auto", "--adapt", "2"],
+      mentioning: "--upscale")
     try expectOneLineError(
       ["infer", small.path, small.path, "--upscale", "2", "--method", "sgbm"],
       mentioning: "--upscale")

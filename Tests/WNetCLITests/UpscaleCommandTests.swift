@@ -114,13 +114,13 @@ struct UpscaleCommandTests {
     #expect(fixed.standardError.split(separator: "\n").count == 1, "\(fixed.standardError)")
   }
 
-  @Test("eval names the default enlargement in its method where it ran, not with --upscale 1")
+  @Test("eval names the default enlargement in its method, with --adapt too, not with --upscale 1")
   func evalMethod() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let data = try CommandLineErrorTests.synthesizeScenes(in: folder)
     for (arguments, expected) in [
-      ([String](), true), (["--upscale", "1"], false), (["--adapt", "1"], false),
+      ([String](), true), (["--upscale", "1"], false), (["--adapt", "1"], true),
     ] {
       let outcome = try CommandLineErrorTests.run(
         ["eval", "--data", data.path, "--json"] + arguments)

@@ -237,16 +237,16 @@ public final class DisparityEstimator {
         "the maximum disparity must lie in (0, \(left.width)] (the image width), "
           + "got \(maximumDisparity)")
     }
-    let upscale = upscale.applicable(
-      to: model.configuration, adapting: (adaptation?.steps ?? 0) > 0)
+    let upscale = upscale.applicable(to: model.configuration)
     if upscale.enlarges {
       guard model.configuration.isCoarseToFine else {
         throw InferenceError(
           "upscaling needs a coarse-to-fine model (matching); \(model.configuration.preset.rawValue) shrinks pairs to its range instead"
         )
       }
-      guard (adaptation?.steps ?? 0) == 0 else {
-        throw InferenceError("upscaling and test-time adaptation cannot be combined")
+      guard (adaptation?.steps ?? 0) == 0 || upscale.factors.count == 1 else {
+        throw InferenceError(
+          "test-time adaptation runs at one size: not with an upscale search ('auto')")
       }
     }
     return try predict(

@@ -62,11 +62,11 @@ public struct InferenceUpscale: Sendable, Equatable {
   /// Whether a pair is ever enlarged.
   public var enlarges: Bool { factors.contains { $0 > 1 } }
 
-  /// This rule for a model of `configuration`, adapting or not: ``small`` (a policy by size)
-  /// becomes ``none`` where enlarging cannot run (a model that is not coarse-to-fine, or
-  /// test-time adaptation); fixed factors and `auto` stay, and the estimator refuses them there.
-  public func applicable(to configuration: WNetConfiguration, adapting: Bool) -> InferenceUpscale {
-    targetPixels != nil && (!configuration.isCoarseToFine || adapting) ? .none : self
+  /// This rule for a model of `configuration`: ``small`` (a policy by size) becomes ``none``
+  /// where enlarging cannot run (a model that is not coarse-to-fine); fixed factors and `auto`
+  /// stay, and the estimator refuses them there.
+  public func applicable(to configuration: WNetConfiguration) -> InferenceUpscale {
+    targetPixels != nil && !configuration.isCoarseToFine ? .none : self
   }
 
   /// The factors to run for a pair of `width × height` pixels, capped at `cap` (at least 1) and

@@ -43,9 +43,13 @@ struct UpscaleOptions: ParsableArguments {
   /// `small`, the default, gives way to them by itself).
   var isSet: Bool { rule.enlarges && rule.targetPixels == nil }
 
+  /// Whether the option asks for a search over several factors (`auto`), which runs the network
+  /// once per factor and so excludes test-time adaptation.
+  var searches: Bool { rule.factors.count > 1 }
+
   /// The words `wnet eval` adds to its method for the rule that ran with `configuration`.
-  func methodSuffix(configuration: WNetConfiguration, adapting: Bool) -> String {
-    let effective = rule.applicable(to: configuration, adapting: adapting)
+  func methodSuffix(configuration: WNetConfiguration) -> String {
+    let effective = rule.applicable(to: configuration)
     if effective.targetPixels != nil { return ", small pairs enlarged (upscale small)" }
     return isSet ? ", upscale \(upscale ?? "")" : ""
   }
