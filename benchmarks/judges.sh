@@ -4,9 +4,10 @@
 # cross-checked proxies, with occlusion proxies (pv3), and the same with the first 128 columns
 # cut so that the left border has proxies (pv3c), and the held-out sources' 56 pairs, which no
 # recipe trains on (pvh: the fairer judge of recipes that train on SGBM's proxies; docs/RUNS.md,
-# "A judge on the held-out sources"). No ground truth is read.
+# "A judge on the held-out sources"); pv3s and pvhs are pv3 and pvh at half size (session 33,
+# benchmarks/half_size_judge.py: small pairs). No ground truth is read.
 #
-#   bash benchmarks/judges.sh build                  # $DIR/pv3, pv3c and pvh (about 6 minutes)
+#   bash benchmarks/judges.sh build                  # $DIR/pv3, pv3c, pvh, pv3s, pvhs (about 6 minutes)
 #   bash benchmarks/judges.sh score LABEL [-- WNET_EVAL_OPTIONS...]
 #
 # `build` runs 60 steps of the README's first training recipe only for SGBM's proxies of the 107
@@ -58,6 +59,9 @@ build)
     [ -e "$dir/pv3/$name" ] || mv "$scene" "$dir/pvh/"
   done
   rm -rf "$dir/pvh-all"
+  # The same at half size, for what an inference setting does to small pairs (session 33).
+  /usr/bin/python3 benchmarks/half_size_judge.py "$dir/pv3" "$dir/pv3s"
+  /usr/bin/python3 benchmarks/half_size_judge.py "$dir/pvh" "$dir/pvhs"
   ;;
 score)
   label="${1:?usage: judges.sh score LABEL [-- OPTIONS...]}"
@@ -65,7 +69,8 @@ score)
   [ "${1:-}" = "--" ] && shift
   mkdir -p "$dir/scores"
   line="$label:"
-  for judge in pv3 pv3c pvh; do
+  for judge in pv3 pv3c pvh pv3s pvhs; do
+    [ -d "$dir/$judge" ] || continue
     json="$dir/scores/$label.$judge.json"
     .build/release/wnet eval --data "$dir/$judge" --json-file "$json" "$@" >/dev/null 2>&1 \
       || { echo "$label: wnet eval on $dir/$judge failed" >&2; exit 1; }
