@@ -63,17 +63,15 @@ def main():
     parser.add_argument("--aloe", default=os.path.expanduser("~/.cache/wnet/samples/aloe"))
     parser.add_argument("--duplicates-in")
     args = parser.parse_args()
+    paths = [p for f in EVALUATION for p in left_views(os.path.join(SHARED, f))]
+    evaluation = {p: fingerprint(p) for p in paths + left_views(args.aloe)}
     if args.duplicates_in:
-        evaluation = [fingerprint(p) for f in EVALUATION for p in left_views(os.path.join(SHARED, f))]
-        evaluation += [fingerprint(p) for p in left_views(args.aloe)]
         for scene in sorted(glob.glob(os.path.join(args.duplicates_in, "*", "im0.png"))):
             view = fingerprint(scene)
-            if any((d := distance(view, e)) is not None and d <= 0.03 for e in evaluation):
+            if any((d := distance(view, e)) is not None and d <= 0.03 for e in evaluation.values()):
                 print(os.path.basename(os.path.dirname(scene)))
         return
     training = {p: fingerprint(p) for f in TRAINING for p in left_views(os.path.join(SHARED, f))}
-    evaluation = {p: fingerprint(p) for f in EVALUATION for p in left_views(os.path.join(SHARED, f))}
-    evaluation.update({p: fingerprint(p) for p in left_views(args.aloe)})
     print(f"{len(training)} training views, {len(evaluation)} evaluation views")
     for path, print_ in evaluation.items():
         near = sorted((d, p) for p, t in training.items() if (d := distance(print_, t)) is not None)

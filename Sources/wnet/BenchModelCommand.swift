@@ -162,11 +162,7 @@ extension WNetCommand {
       }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
       if let upscale {
-        guard InferenceUpscale(upscale) != nil else {
-          throw ValidationError(
-            "'--upscale' takes 'small', 'auto' or a factor from 1 to \(Int(InferenceUpscale.largestFactor)), got '\(upscale)'."
-          )
-        }
+        _ = try UpscaleOptions.rule(parsing: upscale)
         guard !train, (batch ?? 1) == 1 else {
           throw ValidationError(
             "'--upscale' times inference of one pair: not with '--train' or a batch.")

@@ -95,9 +95,7 @@ extension WNetCommand {
         throw ValidationError(
           "'--adapt', '--confidence' and '--upscale' apply to the model, not to '--predictions'.")
       }
-      if adapt > 0 && resolution.searches {
-        throw ValidationError("'--upscale auto' and '--adapt' cannot be combined.")
-      }
+      try resolution.validate(adapt: adapt)
     }
 
     func run() throws {

@@ -176,9 +176,7 @@ extension WNetCommand {
         throw ValidationError(
           "'--upscale' applies to the model on pairs, without '--video' or '--stream'.")
       }
-      if resolution.searches && adapt > 0 {
-        throw ValidationError("'--upscale auto' and '--adapt' cannot be combined.")
-      }
+      try resolution.validate(adapt: adapt)
     }
 
     func run() throws {

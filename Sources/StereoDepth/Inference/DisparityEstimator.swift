@@ -208,14 +208,15 @@ public final class DisparityEstimator {
   ///   - upscale: Run a coarse-to-fine model on an enlarged pair, at one factor or at the one of
   ///     several that rebuilds the left view best (``InferenceUpscale``); the default runs the
   ///     pair at its own size. In a search, an enlargement whose memory estimate does not fit
-  ///     (``InferenceMemory``) is skipped, its trial without an error.
+  ///     (``InferenceMemory``) is skipped, its trial without an error; ``InferenceUpscale/small``
+  ///     then runs the pair at its own size. Adaptation runs at the one factor's size.
   ///
   /// The first call sets the process's allocator up for a stream of frames
   /// (``StereoData/AllocatorTuning/applyForInference()``: the maps freed after one frame serve
   /// the next without page faults), unless a data loader has set it up for training.
   /// - Throws: ``InferenceError`` for views of different sizes, empty images, a maximum
   ///   disparity that is not in `(0, width]`, or an upscale that enlarges with a model that is
-  ///   not coarse-to-fine or together with adaptation.
+  ///   not coarse-to-fine, or searches several factors together with adaptation.
   public func predict(
     left: Image, right: Image, maximumDisparity: Float? = nil, keepProbabilities: Bool = false,
     adaptation: TestTimeAdaptation? = nil, invalidPixels: InvalidPixelRule? = nil,

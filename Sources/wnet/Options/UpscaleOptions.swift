@@ -16,10 +16,24 @@ struct UpscaleOptions: ParsableArguments {
   var upscale: String?
 
   func validate() throws {
-    if let upscale, InferenceUpscale(upscale) == nil {
+    if let upscale { _ = try Self.rule(parsing: upscale) }
+  }
+
+  /// The rule `text` names, or the one-line error `--upscale` gives for anything else (also
+  /// `wnet bench --upscale`'s).
+  static func rule(parsing text: String) throws -> InferenceUpscale {
+    guard let rule = InferenceUpscale(text) else {
       throw ValidationError(
-        "'--upscale' takes 'small', 'auto' or a factor from 1 to \(Int(InferenceUpscale.largestFactor)), got '\(upscale)'."
+        "'--upscale' takes 'small', 'auto' or a factor from 1 to \(Int(InferenceUpscale.largestFactor)), got '\(text)'."
       )
+    }
+    return rule
+  }
+
+  /// Refuses `auto` together with test-time adaptation (`adapt` steps), which runs at one size.
+  func validate(adapt: Int) throws {
+    if searches && adapt > 0 {
+      throw ValidationError("'--upscale auto' and '--adapt' cannot be combined.")
     }
   }
 
