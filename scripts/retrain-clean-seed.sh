@@ -4,7 +4,8 @@
 # fine-tune and the three self-taught fine-tunes with seeds 5+K, 8+K, 10+K and 11+K, into
 # ROOT/seedK/…, then ROOT/seedK/wnet-matching.safetensors. Resumable as retrain-clean.sh:
 #   bash scripts/retrain-clean-seed.sh ROOT K
-source "$(dirname "$0")/runs-common.sh" "${1:?usage: retrain-clean-seed.sh ROOT K}"
+[ $# -eq 2 ] || { echo "usage: retrain-clean-seed.sh ROOT K" >&2; exit 1; }
+source "$(dirname "$0")/runs-common.sh" "$@"
 k="${wanted[0]:?usage: retrain-clean-seed.sh ROOT K}"
 from="$root/matching-proxy/checkpoint.safetensors"
 [ -f "$from" ] || { echo "no $from: run scripts/retrain-clean.sh $root first" >&2; exit 1; }
