@@ -3,11 +3,17 @@
 # with the evaluation sets' pictures left out (--evaluation-data: the README's commands trained
 # on MiddEval3's Teddy, which is Middlebury 2003's teddy). Each run resumes where it stopped and
 # a finished one is left as it is, so the script can be stopped and started again across sessions:
-#   bash scripts/retrain-clean.sh [ROOT]        # ROOT defaults to runs/clean
-# Then ROOT/wnet-matching.safetensors holds the weights as the bundled file stores them. Needs
-# the release build (swift build -c release --product wnet) and ../shared/data.
-source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}"
-mkdir -p "$root"
+#   bash scripts/retrain-clean.sh [ROOT [K]]    # ROOT defaults to runs/clean
+# Then ROOT/wnet-matching.safetensors holds the weights as the bundled file stores them. With K,
+# the last four runs go again with their seeds raised by K (docs/RUNS.md, "The clean model
+# judged"), into ROOT/seedK/{local,teach,teach2,teach3} and ROOT/seedK/wnet-matching.safetensors.
+# Needs the release build (swift build -c release --product wnet) and ../shared/data.
+source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
+k="${wanted[0]:-0}"
+[[ "$k" =~ ^[0-9]+$ ]] || { echo "usage: retrain-clean.sh [ROOT [K]], K a whole number" >&2; exit 1; }
+# last NAME: where the last four runs' NAME goes (and the export, NAME wnet-matching.safetensors).
+last() { if [ "$k" -eq 0 ]; then echo "matching-$1"; else echo "seed$k/$1"; fi; }
+mkdir -p "$root/$(dirname "$(last x)")"
 common=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
   --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
@@ -39,16 +45,16 @@ stage matching-warm 7000 --init-from "$root/matching/checkpoint.safetensors" --l
   --proxy-weight 0.1 --learning-rate-drops 6000 --seed 2
 stage matching-proxy 2000 --init-from "$root/matching-warm/checkpoint.safetensors" \
   --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
-stage matching-local 1000 --init-from "$root/matching-proxy/checkpoint.safetensors" \
-  --learning-rate 1e-4 --proxy-weight 1 "${local_estimates[@]}" --seed 5
-stage matching-teach 1000 --init-from "$root/matching-local/checkpoint.safetensors" \
-  --proxy-teacher "$root/matching-local/checkpoint.safetensors" --learning-rate 1e-4 \
-  --proxy-weight 1 "${local_estimates[@]}" --seed 8
-stage matching-teach2 1000 --init-from "$root/matching-teach/checkpoint.safetensors" \
-  --proxy-teacher "$root/matching-teach/checkpoint.safetensors" --learning-rate 1e-4 \
-  --proxy-weight 1 "${local_estimates[@]}" --seed 10
-stage matching-teach3 1000 --init-from "$root/matching-teach2/checkpoint.safetensors" \
-  --proxy-teacher "$root/matching-teach2/checkpoint.safetensors" --learning-rate 1e-4 \
-  --proxy-weight 3 "${local_estimates[@]}" --seed 11
-"$wnet" export --model "$root/matching-teach3/checkpoint.safetensors" \
-  --weights "$root/wnet-matching.safetensors" --propagation 2
+stage "$(last local)" 1000 --init-from "$root/matching-proxy/checkpoint.safetensors" \
+  --learning-rate 1e-4 --proxy-weight 1 "${local_estimates[@]}" --seed $((5 + k))
+stage "$(last teach)" 1000 --init-from "$root/$(last local)/checkpoint.safetensors" \
+  --proxy-teacher "$root/$(last local)/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 1 "${local_estimates[@]}" --seed $((8 + k))
+stage "$(last teach2)" 1000 --init-from "$root/$(last teach)/checkpoint.safetensors" \
+  --proxy-teacher "$root/$(last teach)/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 1 "${local_estimates[@]}" --seed $((10 + k))
+stage "$(last teach3)" 1000 --init-from "$root/$(last teach2)/checkpoint.safetensors" \
+  --proxy-teacher "$root/$(last teach2)/checkpoint.safetensors" --learning-rate 1e-4 \
+  --proxy-weight 3 "${local_estimates[@]}" --seed $((11 + k))
+if [ "$k" -eq 0 ]; then weights="$root/wnet-matching.safetensors"; else weights="$root/seed$k/wnet-matching.safetensors"; fi
+"$wnet" export --model "$root/$(last teach3)/checkpoint.safetensors" --weights "$weights" --propagation 2
