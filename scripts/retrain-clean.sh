@@ -7,6 +7,7 @@
 # Then ROOT/wnet-matching.safetensors holds the weights as the bundled file stores them. With K,
 # the last four runs go again with their seeds raised by K (docs/RUNS.md, "The clean model
 # judged"), into ROOT/seedK/{local,teach,teach2,teach3} and ROOT/seedK/wnet-matching.safetensors.
+# The bundled file since session 35 is K=200's (the README's commands): bash scripts/retrain-clean.sh runs/clean 200
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
 k="${wanted[0]:-0}"
