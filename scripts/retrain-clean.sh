@@ -7,14 +7,17 @@
 # Then ROOT/wnet-matching.safetensors holds the weights as the bundled file stores them. With K,
 # the last four runs go again with their seeds raised by K (docs/RUNS.md, "The clean model
 # judged"), into ROOT/seedK/{local,teach,teach2,teach3} and ROOT/seedK/wnet-matching.safetensors.
-# The bundled file since session 35 is K=200's (the README's commands): bash scripts/retrain-clean.sh runs/clean 200
+# The bundled file since session 35 is K=200's (the README's commands):
+#   bash scripts/retrain-clean.sh runs/clean 200
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
 k="${wanted[0]:-0}"
-[[ "$k" =~ ^[0-9]+$ ]] || { echo "usage: retrain-clean.sh [ROOT [K]], K a whole number" >&2; exit 1; }
-# last NAME: where the last four runs' NAME goes (and the export, NAME wnet-matching.safetensors).
+[[ "$k" =~ ^[0-9]+$ ]] ||
+  { echo "usage: retrain-clean.sh [ROOT [K]], K a whole number" >&2; exit 1; }
+# last NAME: where the last four runs' NAME goes; its folder, ROOT or ROOT/seedK, holds the export.
 last() { if [ "$k" -eq 0 ]; then echo "matching-$1"; else echo "seed$k/$1"; fi; }
-mkdir -p "$root/$(dirname "$(last x)")"
+out="$root/$(dirname "$(last x)")"
+mkdir -p "$out"
 common=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
   --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
@@ -57,5 +60,5 @@ stage "$(last teach2)" 1000 --init-from "$root/$(last teach)/checkpoint.safetens
 stage "$(last teach3)" 1000 --init-from "$root/$(last teach2)/checkpoint.safetensors" \
   --proxy-teacher "$root/$(last teach2)/checkpoint.safetensors" --learning-rate 1e-4 \
   --proxy-weight 3 "${local_estimates[@]}" --seed $((11 + k))
-if [ "$k" -eq 0 ]; then weights="$root/wnet-matching.safetensors"; else weights="$root/seed$k/wnet-matching.safetensors"; fi
-"$wnet" export --model "$root/$(last teach3)/checkpoint.safetensors" --weights "$weights" --propagation 2
+"$wnet" export --model "$root/$(last teach3)/checkpoint.safetensors" \
+  --weights "$out/wnet-matching.safetensors" --propagation 2
