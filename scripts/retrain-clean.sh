@@ -18,32 +18,7 @@ k="${wanted[0]:-0}"
 last() { if [ "$k" -eq 0 ]; then echo "matching-$1"; else echo "seed$k/$1"; fi; }
 out="$root/$(dirname "$(last x)")"
 mkdir -p "$out"
-common=(--preset matching "${data_args[@]}"
-  --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
-  --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
-  --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
 local_estimates=(--local-coarse-estimate --local-refinement-estimates)
-# finished NAME STEPS: whether ROOT/NAME's log reached STEPS steps.
-finished() {
-  [ -f "$root/$1/log.jsonl" ] && [ "$(/usr/bin/python3 -c "import json, sys
-steps = [json.loads(line).get('step', 0) for line in open(sys.argv[1]) if line.strip()]
-print(max(steps, default=0))" "$root/$1/log.jsonl")" -ge "$2" ]
-}
-# stage NAME STEPS FLAGS...: runs ROOT/NAME to STEPS steps (resuming it if it started); stops
-# the script unless the run got there (a run stopped by a signal saves and exits early).
-stage() {
-  local name="$1" steps="$2"
-  shift 2
-  local run="$root/$name"
-  if ! finished "$name" "$steps"; then
-    if [ -f "$run/checkpoint.safetensors" ]; then
-      "$wnet" train --resume --output "$run"
-    else
-      "$wnet" train "${common[@]}" --steps "$steps" "$@" --output "$run"
-    fi
-  fi
-  finished "$name" "$steps" || { echo "$run stopped before step $steps" >&2; exit 1; }
-}
 stage matching 8000 --learning-rate 1e-3 --proxy-weight 0.1 --learning-rate-drops 7000 --seed 1
 stage matching-warm 7000 --init-from "$root/matching/checkpoint.safetensors" --learning-rate 1e-3 \
   --proxy-weight 0.1 --learning-rate-drops 6000 --seed 2

@@ -2,8 +2,9 @@
 # their arguments, [ROOT [RUN...]]: sets root (ROOT, default runs), wanted (the RUNs), wnet
 # ($WNET or the release build), OMP_NUM_THREADS (default 2) and data_args (the four sources
 # without ground truth that every run trains on, and the evaluation sets whose pictures they must
-# not hold: MiddEval3's Teddy is Middlebury 2003's teddy) and defines bundled_weights; works from
-# the repository root.
+# not hold: MiddEval3's Teddy is Middlebury 2003's teddy) and clean_recipe (the options that the
+# bundled matching model's runs share, scripts/retrain-clean.sh), and defines bundled_weights,
+# finished and stage; works from the repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -29,3 +30,29 @@ data_args+=(--evaluation-data "$data/middlebury-2001-2003"
 if [ -d "$HOME/.cache/wnet/samples/aloe" ]; then
   data_args+=(--evaluation-data "$HOME/.cache/wnet/samples/aloe")
 fi
+clean_recipe=(--preset matching "${data_args[@]}"
+  --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
+  --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
+  --batch-size 6 --height 192 --width 336 --checkpoint-every 250 --validate-every 250)
+# finished NAME STEPS: whether ROOT/NAME's log reached STEPS steps.
+finished() {
+  [ -f "$root/$1/log.jsonl" ] && [ "$(/usr/bin/python3 -c "import json, sys
+steps = [json.loads(line).get('step', 0) for line in open(sys.argv[1]) if line.strip()]
+print(max(steps, default=0))" "$root/$1/log.jsonl")" -ge "$2" ]
+}
+# stage NAME STEPS FLAGS...: runs ROOT/NAME to STEPS steps with clean_recipe and FLAGS (resuming
+# it if it started); stops the script unless the run got there (a run stopped by a signal saves
+# and exits early).
+stage() {
+  local name="$1" steps="$2"
+  shift 2
+  local run="$root/$name"
+  if ! finished "$name" "$steps"; then
+    if [ -f "$run/checkpoint.safetensors" ]; then
+      "$wnet" train --resume --output "$run"
+    else
+      "$wnet" train "${clean_recipe[@]}" --steps "$steps" "$@" --output "$run"
+    fi
+  fi
+  finished "$name" "$steps" || { echo "$run stopped before step $steps" >&2; exit 1; }
+}
