@@ -100,12 +100,66 @@ struct TrainingRecipeTests {
     #expect(throws: TrainingError.self) { try Trainer(resumingFrom: url, recipe: otherModel) }
   }
 
+  /// The metadata of the `realtime` file bundled until session 36, as version 1 wrote it (read
+  /// with Python's json module): the data record's fields are strings, two of them JSON.
+  func legacyMetadata() throws -> String {
+    let eth3d = [
+      "delivery_area_1l", "delivery_area_1s", "delivery_area_2l", "delivery_area_2s",
+      "delivery_area_3l", "electro_1l", "electro_1s", "electro_2l", "electro_2s", "electro_3l",
+      "electro_3s", "facade_1s", "forest_1s", "forest_2s", "playground_1l", "playground_1s",
+      "playground_2l", "playground_3l", "playground_3s", "terrace_1s", "terrace_2s",
+      "terrains_1l", "terrains_2l", "terrains_2s",
+    ]
+    let middlebury = [
+      "Adirondack", "ArtL", "Jadeplant", "PianoL", "Pipes", "Playroom", "Playtable",
+      "PlaytableP", "Recycle", "Shelves", "Teddy", "Vintage",
+    ]
+    let split: [String: Any] = [
+      "policy": ["seed": 0, "validationFraction": 0.1],
+      "trainingSources": eth3d.map { "eth3d-two-view/\($0)" }
+        + middlebury.map { "middlebury-2014-quarter/\($0)" },
+      "validationSources": [
+        "eth3d-two-view/delivery_area_3s", "eth3d-two-view/playground_2s",
+        "eth3d-two-view/terrains_1s", "middlebury-2014-quarter/Piano",
+      ],
+    ]
+    func json(_ object: Any) throws -> String {
+      String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+    let model: [String: Any] = [
+      "maximumDisparity": 47, "minimumDisparity": 0, "preset": "realtime",
+    ]
+    let training: [String: Any] = [
+      "batchSize": 6, "checkpointInterval": 250, "height": 192, "learningRate": 0.003,
+      "loss": [
+        "consistencyWeight": 0, "masksOutOfBounds": true, "smoothness": "edgeAware",
+        "smoothnessWeight": 0.01, "ssimWeight": 0,
+      ],
+      "model": model, "schedule": ["milestones": [5000, 5600]], "seed": 1, "steps": 6000,
+      "validationInterval": 1000, "width": 336,
+      "data": [
+        "format": "auto", "fps": "1.0", "kind": "mixed", "syntheticShare": "0.5",
+        "paths": try json([
+          "/work/shared/data/eth3d-two-view", "/work/shared/data/middlebury-2014-quarter",
+        ]),
+        "split": try json(split),
+      ],
+    ]
+    return try json([
+      "configuration": model, "format": "wnet", "notes": ["command": "wnet train"],
+      "step": 6000, "training": training, "version": 1,
+    ])
+  }
+
   @Test("The data record of checkpoints written before the typed recipe converts")
   func legacyRecord() throws {
-    // The bundled model was trained by the previous version; its metadata (read with Python's
-    // json module) records two dataset paths, share "0.5", format "auto", fps "1.0" and a split
-    // holding out 4 of 40 sources by fraction 0.1 with seed 0.
-    let url = try #require(PretrainedModel.url(for: .realtime))
+    // A checkpoint of the previous version: its metadata records two dataset paths, share
+    // "0.5", format "auto", fps "1.0" and a split holding out 4 of 40 sources by fraction 0.1
+    // with seed 0.
+    let url = try temporaryDirectory().appendingPathComponent("legacy.safetensors")
+    try SafeTensors.write(
+      [(name: "model.bias", tensor: Tensor(shape: [1], scalars: [0]))],
+      metadata: ["wnet": try legacyMetadata()], to: url)
     let metadata = try WNetCheckpoint.read(url).metadata
     #expect(metadata.version == 1)
     let recipe = try #require(metadata.training)
