@@ -1,10 +1,11 @@
 # Sourced by the training-run scripts (scripts/ablate-warm.sh, scripts/restart-quarter.sh) with
 # their arguments, [ROOT [RUN...]]: sets root (ROOT, default runs), wanted (the RUNs), wnet
-# ($WNET or the release build), OMP_NUM_THREADS (default 2) and data_args (the four sources
-# without ground truth that every run trains on, and the evaluation sets whose pictures they must
-# not hold: MiddEval3's Teddy is Middlebury 2003's teddy) and clean_recipe (the options that the
-# bundled matching model's runs share, scripts/retrain-clean.sh), and defines bundled_weights,
-# finished and stage; works from the repository root.
+# ($WNET or the release build), OMP_NUM_THREADS (default 2), evaluation_args (the evaluation sets
+# whose pictures no run may hold: MiddEval3's Teddy is Middlebury 2003's teddy), data_args (the
+# four sources without ground truth that every run trains on, and evaluation_args) and
+# clean_recipe (the options that the bundled matching model's runs share,
+# scripts/retrain-clean.sh), and defines bundled_weights, finished and stage; works from the
+# repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -23,13 +24,13 @@ bundled_weights() {
     mv "$init.$$.tmp" "$init"
   fi
 }
-data_args=(--data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
-  --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled")
-data_args+=(--evaluation-data "$data/middlebury-2001-2003"
+evaluation_args=(--evaluation-data "$data/middlebury-2001-2003"
   --evaluation-data "$data/middlebury-2005-2006")
 if [ -d "$HOME/.cache/wnet/samples/aloe" ]; then
-  data_args+=(--evaluation-data "$HOME/.cache/wnet/samples/aloe")
+  evaluation_args+=(--evaluation-data "$HOME/.cache/wnet/samples/aloe")
 fi
+data_args=(--data "$data/eth3d-two-view" --data "$data/middlebury-2014-quarter"
+  --data "$data/kitti-odometry-sample" --data "$data/real-unlabelled" "${evaluation_args[@]}")
 clean_recipe=(--preset matching "${data_args[@]}"
   --validation-fraction 0.1 --synthetic-share 0.25 --ssim --smoothness-weight 0.01
   --occlusion-mask --max-scale 2.5 --min-coverage 0.03 --cosine-correlation
