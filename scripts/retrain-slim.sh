@@ -12,30 +12,22 @@
 # the export is ROOT/slim[-warm]/wnet-matching.safetensors. Each run resumes where it stopped.
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
-slim=(--slim-half-scale --local-coarse-estimate --local-refinement-estimates --learning-rate 1e-4)
 case "${wanted[0]:-}" in
-  "")
-    out=slim start="$root/matching-proxy/checkpoint.safetensors" ;;
-  warm)
-    out=slim-warm start="$root/matching-warm/checkpoint.safetensors" ;;
+  "") out=slim ;;
+  warm) out=slim-warm ;;
   *) echo "usage: retrain-slim.sh [ROOT [warm]]" >&2; exit 1 ;;
 esac
-[ -f "$start" ] || { echo "retrain-slim.sh: no $start (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
+proxy="$root/matching-proxy/checkpoint.safetensors"
 if [ "$out" = slim-warm ]; then
-  stage "$out/matching-proxy" 2000 --init-from "$start" --transplant --slim-half-scale \
+  warm="$root/matching-warm/checkpoint.safetensors"
+  [ -f "$warm" ] || { echo "retrain-slim.sh: no $warm (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
+  proxy="$root/$out/matching-proxy/checkpoint.safetensors"
+  stage "$out/matching-proxy" 2000 --init-from "$warm" --transplant --slim-half-scale \
     --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
-  stage "$out/local" 1000 --init-from "$root/$out/matching-proxy/checkpoint.safetensors" \
-    --proxy-weight 1 "${slim[@]}" --seed 205
+  last_four "$out/" "$proxy" 200 "" --slim-half-scale
 else
-  stage "$out/local" 1000 --init-from "$start" --transplant --proxy-weight 1 "${slim[@]}" --seed 205
+  [ -f "$proxy" ] || { echo "retrain-slim.sh: no $proxy (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
+  last_four "$out/" "$proxy" 200 --transplant --slim-half-scale
 fi
-previous="$out/local"
-for run in teach:1:208 teach2:1:210 teach3:3:211; do
-  IFS=: read -r name weight seed <<<"$run"
-  stage "$out/$name" 1000 --init-from "$root/$previous/checkpoint.safetensors" \
-    --proxy-teacher "$root/$previous/checkpoint.safetensors" --proxy-weight "$weight" \
-    "${slim[@]}" --seed "$seed"
-  previous="$out/$name"
-done
-"$wnet" export --model "$root/$previous/checkpoint.safetensors" \
+"$wnet" export --model "$root/$out/teach3/checkpoint.safetensors" \
   --weights "$root/$out/wnet-matching.safetensors" --propagation 2

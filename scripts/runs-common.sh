@@ -4,8 +4,8 @@
 # whose pictures no run may hold: MiddEval3's Teddy is Middlebury 2003's teddy), data_args (the
 # four sources without ground truth that every run trains on, and evaluation_args) and
 # clean_recipe (the options that the bundled matching model's runs share,
-# scripts/retrain-clean.sh), and defines bundled_weights, finished and stage; works from the
-# repository root.
+# scripts/retrain-clean.sh), and defines bundled_weights, finished, stage and last_four; works
+# from the repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -56,4 +56,24 @@ stage() {
     fi
   fi
   finished "$name" "$steps" || { echo "$run stopped before step $steps" >&2; exit 1; }
+}
+# last_four PREFIX START K FIRST [FLAGS...]: the bundled matching recipe's last four runs
+# (README), into ROOT/PREFIX{local,teach,teach2,teach3}: 1000 steps each at rate 1e-4 with the
+# local estimates; the first from START with SGBM's proxy (weight 1) and the option FIRST unless
+# it is empty, the others each from and taught by the one before (proxy weights 1, 1, 3); seeds 5,
+# 8, 10 and 11 raised by K; FLAGS go to every run. Ends with ROOT/PREFIXteach3 trained.
+last_four() {
+  local prefix="$1" start="$2" k="$3" first="$4"
+  shift 4
+  local common=(--learning-rate 1e-4 --local-coarse-estimate --local-refinement-estimates "$@")
+  stage "${prefix}local" 1000 --init-from "$start" ${first:+"$first"} --proxy-weight 1 \
+    "${common[@]}" --seed $((5 + k))
+  local previous="${prefix}local" run name weight seed
+  for run in teach:1:8 teach2:1:10 teach3:3:11; do
+    IFS=: read -r name weight seed <<<"$run"
+    stage "$prefix$name" 1000 --init-from "$root/$previous/checkpoint.safetensors" \
+      --proxy-teacher "$root/$previous/checkpoint.safetensors" --proxy-weight "$weight" \
+      "${common[@]}" --seed $((seed + k))
+    previous="$prefix$name"
+  done
 }
