@@ -19,11 +19,7 @@ k="${wanted[0]:-0}"
 # parent, ROOT or ROOT/seedK, holds the export.
 if [ "$k" -eq 0 ]; then prefix=matching- out="$root"; else prefix="seed$k/" out="$root/seed$k"; fi
 mkdir -p "$out"
-stage matching 8000 --learning-rate 1e-3 --proxy-weight 0.1 --learning-rate-drops 7000 --seed 1
-stage matching-warm 7000 --init-from "$root/matching/checkpoint.safetensors" --learning-rate 1e-3 \
-  --proxy-weight 0.1 --learning-rate-drops 6000 --seed 2
-stage matching-proxy 2000 --init-from "$root/matching-warm/checkpoint.safetensors" \
-  --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
+first_three ""
 last_four "$prefix" "$root/matching-proxy/checkpoint.safetensors" "$k" ""
 "$wnet" export --model "$root/${prefix}teach3/checkpoint.safetensors" \
   --weights "$out/wnet-matching.safetensors" --propagation 2

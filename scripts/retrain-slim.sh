@@ -7,18 +7,27 @@
 #     runs (rate 1e-4), then the other three, into ROOT/slim/{local,teach,teach2,teach3};
 #   bash scripts/retrain-slim.sh ROOT warm
 #     prunes ROOT/matching-warm instead, by the third run (2000 steps at rate 1e-3, proxy weight
-#     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3}.
+#     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3};
+#   bash scripts/retrain-slim.sh ROOT lineage
+#     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
+#     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
+#     matching-proxy,local,teach,teach2,teach3} (about four hours on two idle cores).
 # The seeds and teachers are those of `scripts/retrain-clean.sh ROOT 200` (the bundled file's);
-# the export is ROOT/slim[-warm]/wnet-matching.safetensors. Each run resumes where it stopped.
+# the export is ROOT/slim[-warm|-lineage]/wnet-matching.safetensors. Each run resumes where it
+# stopped.
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
 source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm]]" >&2; exit 1 ;;
+  lineage) out=slim-lineage ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage]]" >&2; exit 1 ;;
 esac
 proxy="$root/matching-proxy/checkpoint.safetensors"
-if [ "$out" = slim-warm ]; then
+if [ "$out" = slim-lineage ]; then
+  first_three "$out/" --slim-half-scale
+  last_four "$out/" "$root/$out/matching-proxy/checkpoint.safetensors" 200 "" --slim-half-scale
+elif [ "$out" = slim-warm ]; then
   warm="$root/matching-warm/checkpoint.safetensors"
   [ -f "$warm" ] || { echo "retrain-slim.sh: no $warm (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
   proxy="$root/$out/matching-proxy/checkpoint.safetensors"

@@ -4,8 +4,8 @@
 # whose pictures no run may hold: MiddEval3's Teddy is Middlebury 2003's teddy), data_args (the
 # four sources without ground truth that every run trains on, and evaluation_args) and
 # clean_recipe (the options that the bundled matching model's runs share,
-# scripts/retrain-clean.sh), and defines bundled_weights, finished, stage and last_four; works
-# from the repository root.
+# scripts/retrain-clean.sh), and defines bundled_weights, finished, stage, first_three and
+# last_four; works from the repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -56,6 +56,20 @@ stage() {
     fi
   fi
   finished "$name" "$steps" || { echo "$run stopped before step $steps" >&2; exit 1; }
+}
+# first_three PREFIX [FLAGS...]: the bundled matching recipe's first three runs (README), into
+# ROOT/PREFIX{matching,matching-warm,matching-proxy}, each from the one before; FLAGS go to every
+# run. Ends with ROOT/PREFIXmatching-proxy trained.
+first_three() {
+  local prefix="$1"
+  shift
+  stage "${prefix}matching" 8000 --learning-rate 1e-3 --proxy-weight 0.1 \
+    --learning-rate-drops 7000 --seed 1 "$@"
+  stage "${prefix}matching-warm" 7000 --init-from "$root/${prefix}matching/checkpoint.safetensors" \
+    --learning-rate 1e-3 --proxy-weight 0.1 --learning-rate-drops 6000 --seed 2 "$@"
+  stage "${prefix}matching-proxy" 2000 \
+    --init-from "$root/${prefix}matching-warm/checkpoint.safetensors" \
+    --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3 "$@"
 }
 # last_four PREFIX START K FIRST [FLAGS...]: the bundled matching recipe's last four runs
 # (README), into ROOT/PREFIX{local,teach,teach2,teach3}: 1000 steps each at rate 1e-4 with the
