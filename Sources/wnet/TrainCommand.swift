@@ -177,6 +177,12 @@ extension WNetCommand {
     )
     var smoothnessWeight: Float?
 
+    @Option(
+      help:
+        "The weight of an edge-aware second-order smoothness term per view, at every scale: a planar prior for weakly textured surfaces (default 0: off)."
+    )
+    var secondOrderSmoothness: Float?
+
     @OptionGroup(title: "Data (default: synthetic scenes rendered on the fly)")
     var data: DataOptions
 
@@ -275,6 +281,10 @@ extension WNetCommand {
       if let smoothnessWeight, !(smoothnessWeight >= 0) {
         throw ValidationError("'--smoothness-weight' must be non-negative.")
       }
+      if let secondOrderSmoothness, !(secondOrderSmoothness >= 0 && secondOrderSmoothness.isFinite)
+      {
+        throw ValidationError("'--second-order-smoothness' must be non-negative.")
+      }
       if let proxyWeight, !(proxyWeight >= 0 && proxyWeight.isFinite) {
         throw ValidationError("'--proxy-weight' must be non-negative.")
       }
@@ -366,6 +376,9 @@ extension WNetCommand {
       if census { revised.loss.census = true }
       if let proxyWeight { revised.loss.proxyWeight = proxyWeight }
       if let smoothnessWeight { revised.loss.smoothnessWeight = smoothnessWeight }
+      if let secondOrderSmoothness {
+        revised.loss.secondOrderSmoothnessWeight = secondOrderSmoothness
+      }
       if let batchSize { revised.batchSize = batchSize }
       if let height { revised.height = height }
       if let width { revised.width = width }
@@ -452,6 +465,9 @@ extension WNetCommand {
       check("--width", width, stored.width)
       check("--seed", seed, stored.seed)
       check("--smoothness-weight", smoothnessWeight, stored.loss.smoothnessWeight)
+      check(
+        "--second-order-smoothness", secondOrderSmoothness,
+        stored.loss.secondOrderSmoothnessWeight)
       if let ssim, ssim != (stored.loss.ssimWeight > 0) {
         conflicts.append(
           ssim ? "'--ssim' (the run uses L1)" : "'--no-ssim' (the run uses SSIM+L1)")

@@ -62,11 +62,15 @@ struct ReliabilityCommandTests {
     let checks = CLI()
     for (option, value) in [
       ("--batch-size", "2"), ("--seed", "9"), ("--height", "24"), ("--smoothness-weight", "0.5"),
+      ("--second-order-smoothness", "0.5"),
     ] {
       try checks.expectOneLineError(
         ["train", "--resume", "--steps", "2", option, value, "--output", run.path],
         mentioning: "'\(option) \(value)'")
     }
+    try checks.expectOneLineError(
+      ["train", "--second-order-smoothness=-1", "--output", run.path + "-other"],
+      mentioning: "--second-order-smoothness")
     try Data("1\n".utf8).write(to: TrainingLock.url(in: run))
     try checks.expectOneLineError(
       ["train", "--resume", "--steps", "2", "--output", run.path], mentioning: "process 1")

@@ -23,6 +23,10 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   public var smoothness: Smoothness
   /// The weight of the smoothness term, per view.
   public var smoothnessWeight: Float
+  /// The weight of the edge-aware second-order smoothness term per view, at every scale
+  /// (``SmoothnessLoss/secondOrder(disparity:image:minimumDisparity:)``), added to the
+  /// smoothness term; 0 (the default, also for stored recipes) turns it off.
+  public var secondOrderSmoothnessWeight: Float
   /// α of the SSIM+L1 appearance term, `α·(1 − SSIM)/2 + (1 − α)·L1`; 0 gives plain L1.
   public var ssimWeight: Float
   /// The weight of the left-right consistency term `|d_L − warp(d_R)|`; 0 turns it off.
@@ -56,12 +60,15 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     smoothness: Smoothness, smoothnessWeight: Float, ssimWeight: Float = 0,
     consistencyWeight: Float = 0, masksOutOfBounds: Bool = true, coarseScaleWeight: Float = 1,
     occlusionMask: Bool = false, occlusionThreshold: Float = 1, proxyWeight: Float = 0,
-    census: Bool = false, occlusionRule: OcclusionRule = .leftRight
+    census: Bool = false, occlusionRule: OcclusionRule = .leftRight,
+    secondOrderSmoothnessWeight: Float = 0
   ) {
     precondition(
       smoothnessWeight >= 0 && consistencyWeight >= 0 && (0...1).contains(ssimWeight)
-        && coarseScaleWeight >= 0 && occlusionThreshold >= 0 && proxyWeight >= 0,
+        && coarseScaleWeight >= 0 && occlusionThreshold >= 0 && proxyWeight >= 0
+        && secondOrderSmoothnessWeight >= 0,
       "Loss weights must be non-negative and α in [0, 1]")
+    self.secondOrderSmoothnessWeight = secondOrderSmoothnessWeight
     self.occlusionMask = occlusionMask
     self.occlusionThreshold = occlusionThreshold
     self.occlusionRule = occlusionRule
@@ -94,10 +101,12 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
   enum CodingKeys: String, CodingKey {
     case smoothness, smoothnessWeight, ssimWeight, consistencyWeight, masksOutOfBounds
     case coarseScaleWeight, occlusionMask, occlusionThreshold, proxyWeight, census, occlusionRule
+    case secondOrderSmoothnessWeight
   }
 
   /// Decodes a configuration; keys added later (``coarseScaleWeight``, ``occlusionMask``,
-  /// ``occlusionThreshold``, ``proxyWeight``, ``census``, ``occlusionRule``) take their defaults.
+  /// ``occlusionThreshold``, ``proxyWeight``, ``census``, ``occlusionRule``,
+  /// ``secondOrderSmoothnessWeight``) take their defaults.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     smoothness = try container.decode(Smoothness.self, forKey: .smoothness)
@@ -113,5 +122,7 @@ public struct LossConfiguration: Codable, Equatable, Sendable {
     census = try container.decodeIfPresent(Bool.self, forKey: .census) ?? false
     occlusionRule =
       try container.decodeIfPresent(OcclusionRule.self, forKey: .occlusionRule) ?? .leftRight
+    secondOrderSmoothnessWeight =
+      try container.decodeIfPresent(Float.self, forKey: .secondOrderSmoothnessWeight) ?? 0
   }
 }

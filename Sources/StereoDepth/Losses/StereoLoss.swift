@@ -8,22 +8,27 @@ public struct LossTerms: Codable, Sendable, Equatable {
   public var consistency: Float
   /// The proxy term before its weight (0 when off or without proxies).
   public var proxy: Float
+  /// The second-order smoothness term before its weight (0 when off).
+  public var secondOrderSmoothness: Float
 
   public init(
-    total: Float, reconstruction: Float, smoothness: Float, consistency: Float, proxy: Float = 0
+    total: Float, reconstruction: Float, smoothness: Float, consistency: Float, proxy: Float = 0,
+    secondOrderSmoothness: Float = 0
   ) {
     self.total = total
     self.reconstruction = reconstruction
     self.smoothness = smoothness
     self.consistency = consistency
     self.proxy = proxy
+    self.secondOrderSmoothness = secondOrderSmoothness
   }
 
   private enum CodingKeys: String, CodingKey {
-    case total, reconstruction, smoothness, consistency, proxy
+    case total, reconstruction, smoothness, consistency, proxy, secondOrderSmoothness
   }
 
-  /// Decodes terms; ``proxy`` is 0 when absent (logs written before it).
+  /// Decodes terms; ``proxy`` and ``secondOrderSmoothness`` are 0 when absent (logs written
+  /// before them).
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     total = try container.decode(Float.self, forKey: .total)
@@ -31,6 +36,8 @@ public struct LossTerms: Codable, Sendable, Equatable {
     smoothness = try container.decode(Float.self, forKey: .smoothness)
     consistency = try container.decode(Float.self, forKey: .consistency)
     proxy = try container.decodeIfPresent(Float.self, forKey: .proxy) ?? 0
+    secondOrderSmoothness =
+      try container.decodeIfPresent(Float.self, forKey: .secondOrderSmoothness) ?? 0
   }
 }
 
@@ -79,6 +86,7 @@ public struct StereoLoss {
     var smoothness = Tensor(0)
     var consistency = Tensor(0)
     var proxyTerm = Tensor(0)
+    var secondOrder = Tensor(0)
     // The finest scale at full weight on the given views; coarser scales (coarse-to-fine
     // networks) on their own downsampled views, weighted by `coarseScaleWeight`.
     var scales = [
@@ -98,6 +106,7 @@ public struct StereoLoss {
     for scale in scales {
       var scaleReconstruction = Tensor(0)
       var scaleSmoothness = Tensor(0)
+      var scaleSecondOrder = Tensor(0)
       let masks: (left: Tensor, right: Tensor)? =
         c.occlusionMask
         ? OcclusionMask.masks(
@@ -125,6 +134,13 @@ public struct StereoLoss {
               scaleSmoothness
               + SmoothnessLoss.gradient2017(disparity: selection.disparity, image: image)
           }
+        }
+        if c.secondOrderSmoothnessWeight > 0 {
+          scaleSecondOrder =
+            scaleSecondOrder
+            + SmoothnessLoss.secondOrder(
+              disparity: selection.disparity, image: image,
+              minimumDisparity: Float(minimumDisparity) / Float(scale.factor))
         }
       }
       // A coarser scale's terms count `coarseScaleWeight` times (the finest scale's as they are).
@@ -164,16 +180,21 @@ public struct StereoLoss {
       }
       reconstruction = reconstruction + weigh(scaleReconstruction)
       smoothness = smoothness + weigh(scaleSmoothness)
+      secondOrder = secondOrder + weigh(scaleSecondOrder)
     }
     var total =
       reconstruction + smoothness.scaled(by: c.smoothnessWeight)
       + consistency.scaled(by: c.consistencyWeight)
     if c.proxyWeight > 0 && proxy != nil { total = total + proxyTerm.scaled(by: c.proxyWeight) }
+    if c.secondOrderSmoothnessWeight > 0 {
+      total = total + secondOrder.scaled(by: c.secondOrderSmoothnessWeight)
+    }
     return (
       total,
       LossTerms(
         total: total.scalar, reconstruction: reconstruction.scalar, smoothness: smoothness.scalar,
-        consistency: consistency.scalar, proxy: proxyTerm.scalar)
+        consistency: consistency.scalar, proxy: proxyTerm.scalar,
+        secondOrderSmoothness: secondOrder.scalar)
     )
   }
 

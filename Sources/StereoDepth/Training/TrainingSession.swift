@@ -81,12 +81,13 @@ public final class TrainingSession {
       sum.smoothness += terms.smoothness
       sum.consistency += terms.consistency
       sum.proxy += terms.proxy
+      sum.secondOrderSmoothness += terms.secondOrderSmoothness
     }
     let count = Float(validation.count)
     return LossTerms(
       total: sum.total / count, reconstruction: sum.reconstruction / count,
       smoothness: sum.smoothness / count, consistency: sum.consistency / count,
-      proxy: sum.proxy / count)
+      proxy: sum.proxy / count, secondOrderSmoothness: sum.secondOrderSmoothness / count)
   }
 
   /// How a run ended.
