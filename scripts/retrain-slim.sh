@@ -8,25 +8,33 @@
 #   bash scripts/retrain-slim.sh ROOT warm
 #     prunes ROOT/matching-warm instead, by the third run (2000 steps at rate 1e-3, proxy weight
 #     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3};
-#   bash scripts/retrain-slim.sh ROOT lineage
+#   bash scripts/retrain-slim.sh ROOT lineage [K]
 #     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
 #     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
-#     matching-proxy,local,teach,teach2,teach3} (about four hours on two idle cores).
+#     matching-proxy,local,teach,teach2,teach3} (about four hours on two idle cores); with K
+#     other than 200, the same first three and then the last four with their seeds raised by K (as
+#     `retrain-clean.sh ROOT K`), into ROOT/slim-lineage/seedK/ and its export there.
 # The seeds and teachers are those of `scripts/retrain-clean.sh ROOT 200` (the bundled file's);
 # the export is ROOT/slim[-warm|-lineage]/wnet-matching.safetensors. Each run resumes where it
 # stopped.
 # Needs the release build (swift build -c release --product wnet) and ../shared/data.
-source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" ${2:+"$2"}
+source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" "${@:2}"
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
   lineage) out=slim-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage]]" >&2; exit 1 ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]]]" >&2; exit 1 ;;
 esac
+k="${wanted[1]:-200}"
+[[ "$k" =~ ^[0-9]+$ && ("$out" = slim-lineage || -z "${wanted[1]:-}") ]] ||
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]]], K a whole number" >&2; exit 1; }
+# The last four runs' folder prefix and the export's folder.
+prefix="$out/" export_dir="$root/$out"
+if [ "$k" -ne 200 ]; then prefix="$out/seed$k/" export_dir="$root/$out/seed$k"; fi
 proxy="$root/matching-proxy/checkpoint.safetensors"
 if [ "$out" = slim-lineage ]; then
   first_three "$out/" --slim-half-scale
-  last_four "$out/" "$root/$out/matching-proxy/checkpoint.safetensors" 200 "" --slim-half-scale
+  last_four "$prefix" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" "" --slim-half-scale
 elif [ "$out" = slim-warm ]; then
   warm="$root/matching-warm/checkpoint.safetensors"
   [ -f "$warm" ] || { echo "retrain-slim.sh: no $warm (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
@@ -38,5 +46,5 @@ else
   [ -f "$proxy" ] || { echo "retrain-slim.sh: no $proxy (run scripts/retrain-clean.sh $root)" >&2; exit 1; }
   last_four "$out/" "$proxy" 200 --transplant --slim-half-scale
 fi
-"$wnet" export --model "$root/$out/teach3/checkpoint.safetensors" \
-  --weights "$root/$out/wnet-matching.safetensors" --propagation 2
+"$wnet" export --model "$root/${prefix}teach3/checkpoint.safetensors" \
+  --weights "$export_dir/wnet-matching.safetensors" --propagation 2
