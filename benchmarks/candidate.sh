@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# What the training rules in docs/RUNS.md measure of a candidate `matching` weights file, against
+# the bundled file, in one go: the five label-free judges (benchmarks/judges.sh score; no ground
+# truth read), then the evaluation table (SGBM, the bundled file, the candidate; reported, never
+# used to choose), then the marked map's time at 640x480 (the OAK-D pair, 192 px, 2 threads,
+# `wnet bench --marked`, 30 runs) in ROUNDS rounds alternating the bundled file and the candidate,
+# each round's ratio candidate / bundled and their median.
+#
+#   bash benchmarks/candidate.sh WEIGHTS LABEL [ROUNDS]        (default 5 rounds)
+#
+# JUDGES_DIR as for judges.sh (built first with `judges.sh build`); EVAL_CACHE, if set, is passed
+# to eval_table.py as --cache (rows are cached by label: give each file its own LABEL). Stop training runs first (or pause them: kill -STOP PID, then
+# kill -CONT PID): the timing needs an otherwise idle machine. Build first: swift build -c
+# release --product wnet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+weights="${1:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
+label="${2:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
+rounds="${3:-5}"
+[ -f "$weights" ] || { echo "candidate.sh: no weights file $weights" >&2; exit 1; }
+weights="$(cd "$(dirname "$weights")" && pwd)/$(basename "$weights")"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+bundled=Sources/StereoDepth/Resources/wnet-matching.safetensors
+# The bundled row's label names its file's hash, so that a cache never serves another file's row.
+bundled_label="bundled-$(sha256sum "$bundled" | cut -c1-8)"
+bash benchmarks/judges.sh score "$label" -- --model "$weights"
+cache=()
+[ -n "${EVAL_CACHE:-}" ] && cache=(--cache "$EVAL_CACHE")
+(cd benchmarks && /usr/bin/python3 eval_table.py "SGBM=--method sgbm" \
+  "$bundled_label=--model $PWD/../$bundled" "$label=--model $weights" ${cache[@]+"${cache[@]}"})
+pair=../shared/data/real-unlabelled/oakd-desk
+time_ms() { # WEIGHTS: the marked map's median time in ms
+  .build/release/wnet bench --preset matching --weights "$1" --left "$pair/left.png" \
+    --right "$pair/right.png" --max-disparity 192 --runs 30 --warmup 5 --marked --json |
+    /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['median_ms'])"
+}
+ratios=()
+for round in $(seq "$rounds"); do
+  old=$(time_ms "$bundled")
+  new=$(time_ms "$weights")
+  ratio=$(/usr/bin/python3 -c "print('%.3f' % ($new / $old))")
+  ratios+=("$ratio")
+  echo "round $round at $(date -u +%H:%M) UTC: bundled $old ms, $label $new ms, ratio $ratio"
+done
+printf '%s\n' "${ratios[@]}" |
+  /usr/bin/python3 -c "import statistics, sys; print('median ratio %.3f' % statistics.median(float(v) for v in sys.stdin))"
