@@ -9,6 +9,7 @@
 #include "planes.h"
 
 #include <immintrin.h>
+#include <stdint.h>
 #include <string.h>
 
 // Fully unrolls the loop that follows (its bound is a constant after inlining).
@@ -24,13 +25,53 @@ int wnet_narrow_conv3x3_avx512_available(void) {
   return wnet_narrow_conv3x3_available() && __builtin_cpu_supports("avx512f");
 }
 
+int wnet_narrow_conv3x3_bf16_available(void) {
+  __builtin_cpu_init();
+  return wnet_narrow_conv3x3_avx512_available() && __builtin_cpu_supports("avx512bf16");
+}
+
 // Rounded up to 32 so that a block of two 16-pixel vectors never reads past the plane.
 static long plane_length(int width) { return ((width + 31) / 32) * 32 + 2; }
 
+// The channel pairs of the bfloat16 kernel.
+static long pair_count(int cin) { return (cin + 1) / 2; }
+
 long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
   // Three row slots and one zero row, each cin planes; a staged vector of up to 8 outputs by
-  // 16 pixels.
-  return 4 * (long)cin * plane_length(width) + 8 * 16;
+  // 16 pixels; for bfloat16, three slots and a zero row of pair planes and the filter's pairs.
+  return 4 * (long)cin * plane_length(width) + 8 * 16
+    + 4 * pair_count(cin) * plane_length(width) + 8 * 9 * pair_count(cin);
+}
+
+// x rounded to bfloat16 (to nearest, ties to even; x finite): its 16 high bits.
+static inline uint32_t bf16_bits(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  return (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16;
+}
+
+// The same for sixteen floats, in the low half of each lane.
+static inline __attribute__((always_inline, target("avx512f"))) __m512i bf16_bits16(__m512 x) {
+  __m512i bits = _mm512_castps_si512(x);
+  __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  return _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF))), 16);
+}
+
+// Pair planes from float planes (p floats each): pair k of element i at pairs[k * p + i], channel
+// 2k in its low half and 2k + 1 (0 past cin) in its high half, both rounded to bfloat16.
+static __attribute__((target("avx512f"))) void to_pairs(
+  const float *planes, int cin, long p, uint32_t *pairs) {
+  for (long k = 0; k < pair_count(cin); k++) {
+    const float *low = planes + 2 * k * p, *high = 2 * k + 1 < cin ? low + p : NULL;
+    uint32_t *target = pairs + k * p;
+    long i = 0;
+    for (; i + 16 <= p; i += 16) {
+      __m512i word = bf16_bits16(_mm512_loadu_ps(low + i));
+      if (high) word = _mm512_or_si512(word, _mm512_slli_epi32(bf16_bits16(_mm512_loadu_ps(high + i)), 16));
+      _mm512_storeu_si512(target + i, word);
+    }
+    for (; i < p; i++) target[i] = bf16_bits(low[i]) | (high ? bf16_bits(high[i]) << 16 : 0);
+  }
 }
 
 // Writes `count` staged pixels (channel o of pixel i at stage[LANES * o + i]) to NHWC `target`;
@@ -124,45 +165,127 @@ DEFINE_KERNEL(
 ROW_CASES(256, "avx2,fma", 1)
 ROW_CASES(512, "avx512f,avx2,fma", 2)
 
+// bfloat16 (AVX512-BF16): sixteen pixels per vector as in block512, each 32-bit lane a pair of
+// channels of one pixel (to_pairs) and each weight a pair of the filter's (the same layout, pair
+// k of tap (ky, kx) of output o at weights[(o * 9 + ky * 3 + kx) * pairs + k]); one vdpbf16ps per
+// pair and tap, in the order ky, k, kx.
+static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma"))) void block_bf16(
+  const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, int x0,
+  const int COUT, int relu, float *out, int width, float *stage) {
+  __m512 acc[8][2];
+  UNROLL for (int o = 0; o < COUT; o++) acc[o][0] = acc[o][1] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+  for (int ky = 0; ky < 3; ky++) {
+    for (int k = 0; k < pairs; k++) {
+      const uint32_t *plane = rows[ky] + k * p + x0;
+      UNROLL for (int kx = 0; kx < 3; kx++) {
+        __m512bh v0 = (__m512bh)_mm512_loadu_si512(plane + kx);
+        __m512bh v1 = (__m512bh)_mm512_loadu_si512(plane + kx + 16);
+        const uint32_t *w = weights + (ky * 3 + kx) * pairs + k;
+        UNROLL for (int o = 0; o < COUT; o++) {
+          __m512bh weight = (__m512bh)_mm512_set1_epi32((int)w[(long)o * 9 * pairs]);
+          acc[o][0] = _mm512_dpbf16_ps(acc[o][0], weight, v0);
+          acc[o][1] = _mm512_dpbf16_ps(acc[o][1], weight, v1);
+        }
+      }
+    }
+  }
+  for (int j = 0; j < 2; j++) {
+    int first = x0 + 16 * j;
+    if (first >= width) break;
+    int count = width - first < 16 ? width - first : 16;
+    UNROLL for (int o = 0; o < COUT; o++) {
+      _mm512_storeu_ps(stage + 16 * o, relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j]);
+    }
+    store_staged(stage, 16, count, COUT, out + (long)first * COUT);
+  }
+}
+
+#define ROW_CASE_BF16(C) \
+  static __attribute__((target("avx512f,avx512bf16,avx2,fma"))) void row_bf16_##C( \
+    const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, \
+    int width, int relu, float *out, float *stage) { \
+    for (int x0 = 0; x0 < width; x0 += 32) \
+      block_bf16(rows, p, pairs, weights, bias, x0, C, relu, out, width, stage); \
+  }
+ROW_CASE_BF16(1)
+ROW_CASE_BF16(2)
+ROW_CASE_BF16(3)
+ROW_CASE_BF16(4)
+ROW_CASE_BF16(5)
+ROW_CASE_BF16(6)
+ROW_CASE_BF16(7)
+ROW_CASE_BF16(8)
+
+typedef void (*row_function_bf16)(
+  const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias,
+  int width, int relu, float *out, float *stage);
+
 typedef void (*row_function)(
   const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
   int relu, float *out, float *stage);
 
 void wnet_narrow_conv3x3_rows_filled(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
-  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
-  int rowBegin, int rowEnd, float *scratch) {
+  const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
+  float *output, int rowBegin, int rowEnd, float *scratch) {
   static const row_function functions[8] = {
     row256_1, row256_2, row256_3, row256_4, row256_5, row256_6, row256_7, row256_8};
   static const row_function functions512[8] = {
     row512_1, row512_2, row512_3, row512_4, row512_5, row512_6, row512_7, row512_8};
+  static const row_function_bf16 functionsBF16[8] = {
+    row_bf16_1, row_bf16_2, row_bf16_3, row_bf16_4, row_bf16_5, row_bf16_6, row_bf16_7,
+    row_bf16_8};
   if (cout < 1 || cout > 8 || rowBegin >= rowEnd) return;
   row_function function = lanes == 16 ? functions512[cout - 1] : functions[cout - 1];
   long p = plane_length(width);
   long slotSize = (long)cin * p;
   float *zero = scratch + 3 * slotSize;
   float *stage = zero + slotSize;
+  // For bfloat16: three pair slots and a zero one after the staging, then the filter's pairs.
+  int pairs = (int)pair_count(cin);
+  long pairSlotSize = pairs * p;
+  uint32_t *pairSlots = (uint32_t *)(stage + 8 * 16);
+  uint32_t *pairWeights = pairSlots + 4 * pairSlotSize;
+  if (bfloat16) {
+    memset(pairSlots + 3 * pairSlotSize, 0, sizeof(uint32_t) * pairSlotSize);
+    for (long t = 0; t < (long)cout * 9; t++) {
+      for (int k = 0; k < pairs; k++) {
+        const float *w = weights + t * cin + 2 * k;
+        pairWeights[t * pairs + k] = bf16_bits(w[0]) | (2 * k + 1 < cin ? bf16_bits(w[1]) << 16 : 0);
+      }
+    }
+  }
   // The padding of every plane stays zero: only 1...width of each plane is ever written.
   memset(scratch, 0, sizeof(float) * 4 * slotSize);
   long tags[3] = {-1, -1, -1};  // the global row (n * height + y) each slot holds
   for (int r = rowBegin; r < rowEnd; r++) {
     int n = r / height, y = r % height;
     const float *rows[3];
+    const uint32_t *pairRows[3];
     for (int ky = 0; ky < 3; ky++) {
       int sy = y + ky - 1;
       if (sy < 0 || sy >= height) {
         rows[ky] = zero;
+        pairRows[ky] = pairSlots + 3 * pairSlotSize;
         continue;
       }
       long global = (long)n * height + sy;
       float *slot = scratch + (global % 3) * slotSize;
+      uint32_t *pairSlot = pairSlots + (global % 3) * pairSlotSize;
       if (tags[global % 3] != global) {
         fill(context, global, slot, p);
+        if (bfloat16) to_pairs(slot, cin, p, pairSlot);
         tags[global % 3] = global;
       }
       rows[ky] = slot;
+      pairRows[ky] = pairSlot;
     }
-    function(rows, p, cin, weights, bias, width, relu, output + (long)r * width * cout, stage);
+    float *target = output + (long)r * width * cout;
+    if (bfloat16) {
+      functionsBF16[cout - 1](pairRows, p, pairs, pairWeights, bias, width, relu, target, stage);
+    } else {
+      function(rows, p, cin, weights, bias, width, relu, target, stage);
+    }
   }
 }
 
@@ -180,10 +303,10 @@ static void fill_from_stored(void *context, long row, float *slot, long p) {
 
 void wnet_narrow_conv3x3_rows(
   const float *input, int height, int width, int inputStride, int offset, int cin,
-  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
-  int rowBegin, int rowEnd, float *scratch) {
+  const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
+  float *output, int rowBegin, int rowEnd, float *scratch) {
   struct stored_input stored = {input, width, inputStride, offset, cin};
   wnet_narrow_conv3x3_rows_filled(
-    fill_from_stored, &stored, height, width, cin, weights, bias, cout, relu, lanes, output,
-    rowBegin, rowEnd, scratch);
+    fill_from_stored, &stored, height, width, cin, weights, bias, cout, relu, lanes, bfloat16,
+    output, rowBegin, rowEnd, scratch);
 }

@@ -74,8 +74,21 @@ struct RefinementInputTests {
       (StereoSide.left, 8, 2, 8), (.right, 8, 2, 5), (.left, 3, 1, 1), (.right, 13, 3, 7),
       (.right, 16, 2, 8),
     ])
-  func convolutionMatchesStoredInput(side: StereoSide, channels: Int, radius: Int, outputs: Int) {
+  func convolutionMatchesStoredInput(side: StereoSide, channels: Int, radius: Int, outputs: Int)
+    throws
+  {
     guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
+    try compareConvolutions(side: side, channels: channels, radius: radius, outputs: outputs)
+    // In bfloat16 too, where inference runs in it here (both paths then round alike).
+    if let backend = Backends.backend(precision: .bfloat16) {
+      try withBackend(backend) {
+        #expect(Tensor.narrowConvolutionUsesBFloat16 == Tensor.narrowConvolutionBFloat16Supported)
+        try compareConvolutions(side: side, channels: channels, radius: radius, outputs: outputs)
+      }
+    }
+  }
+
+  func compareConvolutions(side: StereoSide, channels: Int, radius: Int, outputs: Int) throws {
     let (n, h, w) = (2, 5, 37)
     let width = channels + 2 * radius + 1
     let features = randomTensor([n, h, w, channels], seed: 11)

@@ -42,6 +42,52 @@ struct NarrowConvolutionTests {
     return out
   }
 
+  /// `x` rounded to bfloat16 (to nearest, ties to even), as a `Float`.
+  static func bfloat16(_ x: Float) -> Float {
+    let bits = x.bitPattern
+    return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+  }
+
+  /// The bfloat16 kernel's definition, one scalar at a time: inputs and weights rounded to
+  /// bfloat16, then from the bias, in the order ky, channel pair k, kx, the odd channel's exact
+  /// product added first and the even one's second, each sum rounded to `Float`; taps outside
+  /// the image and a missing last channel are 0.
+  static func referenceBFloat16(
+    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+  ) -> [Float] {
+    let (n, h, w, total) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (cout, cin) = (filter.shape[0], channels.count)
+    let (x, f, b) = (input.scalars.map(bfloat16), filter.scalars.map(bfloat16), bias?.scalars)
+    func value(_ image: Int, _ sy: Int, _ sx: Int, _ c: Int) -> Float {
+      guard (0..<h).contains(sy), (0..<w).contains(sx), c < cin else { return 0 }
+      return x[((image * h + sy) * w + sx) * total + channels.lowerBound + c]
+    }
+    func weight(_ o: Int, _ ky: Int, _ kx: Int, _ c: Int) -> Float {
+      c < cin ? f[((o * 3 + ky) * 3 + kx) * cin + c] : 0
+    }
+    var out = [Float](repeating: 0, count: n * h * w * cout)
+    for image in 0..<n {
+      for row in 0..<h {
+        for column in 0..<w {
+          for o in 0..<cout {
+            var sum = b?[o] ?? 0
+            for ky in 0..<3 {
+              for k in 0..<((cin + 1) / 2) {
+                for kx in 0..<3 {
+                  let (sy, sx) = (row + ky - 1, column + kx - 1)
+                  sum += value(image, sy, sx, 2 * k + 1) * weight(o, ky, kx, 2 * k + 1)
+                  sum += value(image, sy, sx, 2 * k) * weight(o, ky, kx, 2 * k)
+                }
+              }
+            }
+            out[((image * h + row) * w + column) * cout + o] = relu ? max(0, sum) : sum
+          }
+        }
+      }
+    }
+    return out
+  }
+
   struct Case: CustomTestStringConvertible, Sendable {
     var input: [Int]
     var channels: Range<Int>
@@ -100,6 +146,33 @@ struct NarrowConvolutionTests {
     }
     // The test can fail: a shifted filter tap gives a different result.
     #expect(expected.contains { $0 != 0 })
+  }
+
+  @Test(
+    "bfloat16: the kernel equals its definition bit for bit, and the float one within rounding",
+    .enabled(if: Tensor.narrowConvolutionBFloat16Supported), arguments: cases)
+  func bfloat16MatchesDefinition(_ test: Case) {
+    var generator = SeededGenerator(seed: 43)
+    let input = Tensor.randomUniform(test.input, in: -1...1, using: &generator)
+    let filter = Tensor.randomUniform(
+      [test.outputs, 3, 3, test.channels.count], in: -1...1, using: &generator)
+    let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
+    let actual = Tensor.narrowConvolution3x3(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: 16,
+      bfloat16: true)
+    #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
+    let expected = Self.referenceBFloat16(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    let differing = zip(actual.scalars, expected).filter { $0 != $1 }.count
+    #expect(differing == 0, "\(differing) of \(expected.count) outputs differ from the definition")
+    // Against the float definition: each of the 9·C products moves by at most about 2⁻⁸ of
+    // |x·w| ≤ 1.
+    let float = Self.reference(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    let worst = zip(actual.scalars, float).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(worst <= Float(9 * test.channels.count) / 256, "largest difference \(worst)")
+    // The rounding is there: the float kernel differs somewhere.
+    #expect(zip(actual.scalars, float).contains { $0 != $1 })
   }
 
   @Test("Matches oneDNN's fused inference convolution on a 13→8 and an 8→5 layer")

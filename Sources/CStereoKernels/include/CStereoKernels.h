@@ -8,6 +8,9 @@ int wnet_narrow_conv3x3_available(void);
 /// Both give the same result, bit for bit: each output is the same sequence of FMAs.
 int wnet_narrow_conv3x3_avx512_available(void);
 
+/// Whether it also runs the bfloat16 variant (`bfloat16` 1 with `lanes` 16: AVX512-BF16).
+int wnet_narrow_conv3x3_bf16_available(void);
+
 /// A 3x3, stride-1, zero-padded (1 pixel) convolution with few output channels, NHWC, with the
 /// bias and an optional ReLU fused:
 ///
@@ -20,11 +23,16 @@ int wnet_narrow_conv3x3_avx512_available(void);
 /// - weights: `[cout, 3, 3, cin]` (OHWI); bias: `[cout]` or NULL.
 /// - output: `[batch, height, width, cout]`, 1 <= cout <= 8.
 /// - lanes: 8 (AVX2 + FMA) or 16 (AVX-512, where `wnet_narrow_conv3x3_avx512_available`).
+/// - bfloat16: 0, or 1 (with `lanes` 16, where `wnet_narrow_conv3x3_bf16_available`): the inputs
+///   and weights rounded to bfloat16 (to nearest, ties to even; finite values), each pair of
+///   channels (2k, 2k + 1; a missing last one is 0) of a tap added by one `vdpbf16ps` to the
+///   float sum, the odd channel's product first, then the even one's (each product exact, each
+///   sum rounded to float), in the order ky, k, kx after the bias.
 /// - scratch: `wnet_narrow_conv3x3_scratch_count(cin, width)` floats, owned by the caller.
 void wnet_narrow_conv3x3_rows(
   const float *input, int height, int width, int inputStride, int offset, int cin,
-  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
-  int rowBegin, int rowEnd, float *scratch);
+  const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
+  float *output, int rowBegin, int rowEnd, float *scratch);
 
 /// Writes input row `row` (`n * height + y`) into the planes of `slot`: channel c, column x at
 /// `slot[c * planeLength + 1 + x]`, for every c < cin and x < width, and nothing else (the
@@ -36,8 +44,8 @@ typedef void (*wnet_narrow_conv3x3_fill)(void *context, long row, float *slot, l
 /// The same arithmetic as from a stored input with the same values.
 void wnet_narrow_conv3x3_rows_filled(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
-  const float *weights, const float *bias, int cout, int relu, int lanes, float *output,
-  int rowBegin, int rowEnd, float *scratch);
+  const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
+  float *output, int rowBegin, int rowEnd, float *scratch);
 
 /// The floats of scratch `wnet_narrow_conv3x3_rows` and `wnet_narrow_conv3x3_rows_filled`
 /// need.

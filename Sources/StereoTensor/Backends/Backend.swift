@@ -268,6 +268,14 @@ public enum Backends {
     backend(precision: .bfloat16) == nil ? .float32 : .bfloat16
   }
 
+  /// The precision ``current`` runs inference convolutions in (seen through a
+  /// ``ProfilingBackend``): `.float32` for any backend but oneDNN in bfloat16.
+  public static var currentInferencePrecision: DNNLBackend.Precision {
+    var backend = current
+    while let profiled = backend as? ProfilingBackend { backend = profiled.wrapped }
+    return (backend as? DNNLBackend)?.inferencePrecision ?? .float32
+  }
+
   /// The backend that runs inference with `precision` in place of ``current``: ``current`` itself
   /// for `.float32`; for `.bfloat16`, ``DNNLBackend/sharedBFloat16()`` when ``current`` is oneDNN
   /// in `Float` and the CPU has BF16, else `nil` (nothing to switch to).

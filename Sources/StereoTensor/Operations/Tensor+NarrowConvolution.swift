@@ -23,6 +23,22 @@ extension Tensor {
     ProcessInfo.processInfo.environment["WNET_NARROW_CONVOLUTION"] == "8"
     ? 8 : narrowConvolutionLaneChoices.last ?? 8
 
+  /// Whether this CPU runs the narrow convolution's bfloat16 kernel (AVX512-BF16, with 16 lanes).
+  public static let narrowConvolutionBFloat16Supported: Bool =
+    narrowConvolutionLaneChoices.contains(16) && wnet_narrow_conv3x3_bf16_available() != 0
+
+  /// Whether the narrow convolution runs in bfloat16 by default here: where inference does
+  /// (``Backends/currentInferencePrecision``), the CPU has the kernel
+  /// (``narrowConvolutionBFloat16Supported``), ``narrowConvolutionLanes`` is 16 and
+  /// `WNET_NARROW_BFLOAT16` is not `0` (which keeps it in `Float`, for comparison).
+  public static var narrowConvolutionUsesBFloat16: Bool {
+    narrowConvolutionBFloat16Default && Backends.currentInferencePrecision == .bfloat16
+  }
+
+  private static let narrowConvolutionBFloat16Default: Bool =
+    narrowConvolutionBFloat16Supported && narrowConvolutionLanes == 16
+    && ProcessInfo.processInfo.environment["WNET_NARROW_BFLOAT16"] != "0"
+
   /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes.
   public static let narrowConvolutionMaximumOutputs = 8
 
@@ -38,6 +54,12 @@ extension Tensor {
   /// output pixels in a vector instead, each row's three input rows laid out one plane per
   /// channel. The plain definition above is its test oracle (`NarrowConvolutionTests`).
   ///
+  /// With `bfloat16`, the inputs and weights are rounded to bfloat16 (to nearest, ties to even)
+  /// and each pair of channels `(2k, 2k + 1)` of a tap is added by one `vdpbf16ps` (about half
+  /// the time): `s ← (s + x₂ₖ₊₁·w₂ₖ₊₁) + x₂ₖ·w₂ₖ`, each product exact and each sum rounded to
+  /// `Float`, in the order ky, k, kx after the bias (`NarrowConvolutionTests` has that definition
+  /// too, and the kernel matches it bit for bit).
+  ///
   /// - Parameters:
   ///   - input: `[N, H, W, C_total]`.
   ///   - channels: The `C` input channels read, within `0..<C_total`.
@@ -45,11 +67,13 @@ extension Tensor {
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
+  ///   - bfloat16: Whether to compute in bfloat16 (16 lanes, where
+  ///     ``narrowConvolutionBFloat16Supported``).
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
     _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool,
-    lanes: Int = narrowConvolutionLanes
+    lanes: Int = narrowConvolutionLanes, bfloat16: Bool = narrowConvolutionUsesBFloat16
   ) -> Tensor {
     let (n, h, w, total) = input.nhwc("narrowConvolution3x3 input")
     precondition(
@@ -58,12 +82,13 @@ extension Tensor {
     let source = UncheckedSendable(input.unsafePointer)
     let output = narrowConvolutionRows(
       inputShape: [n, h, w, channels.count], filter: filter, bias: bias, lanes: lanes,
-      name: "conv.narrow 3x3"
+      bfloat16: bfloat16, name: "conv.narrow 3x3"
     ) { rows, weights, biases, destination, scratch in
       wnet_narrow_conv3x3_rows(
         source.value, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound),
         Int32(channels.count), weights, biases, Int32(filter.shape[0]), relu ? 1 : 0,
-        Int32(lanes), destination, Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
+        Int32(lanes), bfloat16 ? 1 : 0, destination, Int32(rows.lowerBound),
+        Int32(rows.upperBound), scratch)
     }
     return withExtendedLifetime(input) { output }
   }
@@ -72,7 +97,8 @@ extension Tensor {
   /// and the `N·H` rows split across threads, each range run by `rows(range, weights, biases,
   /// output, scratch)` with its own scratch for the C kernel.
   static func narrowConvolutionRows(
-    inputShape shape: [Int], filter: Tensor, bias: Tensor?, lanes: Int, name: String,
+    inputShape shape: [Int], filter: Tensor, bias: Tensor?, lanes: Int, bfloat16: Bool,
+    name: String,
     _ rows: (
       Range<Int>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
       UnsafeMutablePointer<Float>
@@ -84,14 +110,15 @@ extension Tensor {
     precondition(
       narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
         && (1...narrowConvolutionMaximumOutputs).contains(cout)
-        && (bias == nil || bias!.shape == [cout]) && narrowConvolutionLaneChoices.contains(lanes),
+        && (bias == nil || bias!.shape == [cout]) && narrowConvolutionLaneChoices.contains(lanes)
+        && (!bfloat16 || (lanes == 16 && narrowConvolutionBFloat16Supported)),
       "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? []), "
-        + "lanes \(lanes)")
+        + "lanes \(lanes), bfloat16 \(bfloat16)")
     let output = Tensor(uninitializedShape: [n, h, w, cout])
     let pointers = UncheckedSendable(
       (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
     let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
-    Profiler.measure(name) {
+    Profiler.measure(bfloat16 ? name + ", bfloat16" : name) {
       Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { range in
         let (weights, biases, destination) = pointers.value
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
@@ -121,15 +148,17 @@ extension Tensor {
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
+  ///   - bfloat16: As for the stored input's.
   ///   - makeFill: Called once per thread, on that thread.
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, relu: Bool,
-    lanes: Int = narrowConvolutionLanes, makeFill: () -> NarrowConvolutionRowFill
+    lanes: Int = narrowConvolutionLanes, bfloat16: Bool = narrowConvolutionUsesBFloat16,
+    makeFill: () -> NarrowConvolutionRowFill
   ) -> Tensor {
     narrowConvolutionRows(
-      inputShape: shape, filter: filter, bias: bias, lanes: lanes,
+      inputShape: shape, filter: filter, bias: bias, lanes: lanes, bfloat16: bfloat16,
       name: "conv.narrow 3x3, filled"
     ) { rows, weights, biases, destination, scratch in
       var fill = makeFill()
@@ -139,7 +168,7 @@ extension Tensor {
             context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
               row, planes!, planeLength)
           }, context, Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), weights, biases,
-          Int32(filter.shape[0]), relu ? 1 : 0, Int32(lanes), destination,
+          Int32(filter.shape[0]), relu ? 1 : 0, Int32(lanes), bfloat16 ? 1 : 0, destination,
           Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
       }
     }
