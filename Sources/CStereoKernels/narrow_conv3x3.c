@@ -40,7 +40,7 @@ long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
   // Three row slots and one zero row, each cin planes; a staged vector of up to 8 outputs by
   // 16 pixels; for bfloat16, three slots and a zero row of pair planes and the filter's pairs.
   return 4 * (long)cin * plane_length(width) + 8 * 16
-    + 4 * pair_count(cin) * plane_length(width) + 8 * 9 * pair_count(cin);
+    + 4 * pair_count(cin) * plane_length(width) + 16 * 9 * pair_count(cin);
 }
 
 // x rounded to bfloat16 (to nearest, ties to even; x finite): its 16 high bits.
@@ -74,21 +74,24 @@ static __attribute__((target("avx512f"))) void to_pairs(
   }
 }
 
-// Writes `count` staged pixels (channel o of pixel i at stage[LANES * o + i]) to NHWC `target`;
-// eight channels by a whole vector of pixels through 8x8 transposes.
+// Writes `count` staged pixels (channel o of pixel i at stage[LANES * o + i]) to `target`, pixel
+// i's channels at target + i * stride; eight channels by a whole vector of pixels through 8x8
+// transposes.
 static inline __attribute__((always_inline, target("avx2,fma"))) void store_staged(
-  const float *stage, const int LANES, int count, const int COUT, float *target) {
+  const float *stage, const int LANES, int count, const int COUT, float *target, int stride) {
   if (COUT == 8 && count == LANES) {
     UNROLL for (int half = 0; half < LANES / 8; half++) {
       __m256 r[8];
       UNROLL for (int o = 0; o < 8; o++) r[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
       transpose8(r);
-      UNROLL for (int i = 0; i < 8; i++) _mm256_storeu_ps(target + 64 * half + 8 * i, r[i]);
+      UNROLL for (int i = 0; i < 8; i++) {
+        _mm256_storeu_ps(target + (long)(8 * half + i) * stride, r[i]);
+      }
     }
     return;
   }
   for (int i = 0; i < count; i++) {
-    UNROLL for (int o = 0; o < COUT; o++) target[i * COUT + o] = stage[LANES * o + i];
+    UNROLL for (int o = 0; o < COUT; o++) target[(long)i * stride + o] = stage[LANES * o + i];
   }
 }
 
@@ -99,7 +102,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void store_stag
 #define DEFINE_KERNEL(S, TARGET, VEC, LANES, SET1, LOAD, FMA, MAX, ZERO, STORE) \
   static inline __attribute__((always_inline, target(TARGET))) void block##S( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0, \
-    const int COUT, const int XB, int relu, float *out, int width, float *stage) { \
+    const int COUT, const int XB, int relu, float *out, int stride, int width, float *stage) { \
     VEC acc[8][2]; \
     UNROLL for (int o = 0; o < COUT; o++) { \
       VEC b = SET1(bias ? bias[o] : 0.0f); \
@@ -126,14 +129,14 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void store_stag
       UNROLL for (int o = 0; o < COUT; o++) { \
         STORE(stage + LANES * o, relu ? MAX(acc[o][j], ZERO()) : acc[o][j]); \
       } \
-      store_staged(stage, LANES, count, COUT, out + (long)first * COUT); \
+      store_staged(stage, LANES, count, COUT, out + (long)first * stride, stride); \
     } \
   } \
   static inline __attribute__((always_inline, target(TARGET))) void row##S( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
-    const int COUT, const int XB, int relu, float *out, float *stage) { \
+    const int COUT, const int XB, int relu, float *out, int stride, float *stage) { \
     for (int x0 = 0; x0 < width; x0 += LANES * XB) \
-      block##S(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, width, stage); \
+      block##S(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, stride, width, stage); \
   }
 
 // AVX2 + FMA, eight pixels per vector.
@@ -150,8 +153,8 @@ DEFINE_KERNEL(
 #define ROW_CASE(S, TARGET, C, XB) \
   static __attribute__((target(TARGET))) void row##S##_##C( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
-    int relu, float *out, float *stage) { \
-    row##S(rows, p, cin, weights, bias, width, C, XB, relu, out, stage); \
+    int relu, float *out, int stride, float *stage) { \
+    row##S(rows, p, cin, weights, bias, width, C, XB, relu, out, stride, stage); \
   }
 #define ROW_CASES(S, TARGET, XB7) \
   ROW_CASE(S, TARGET, 1, 2) \
@@ -171,7 +174,7 @@ ROW_CASES(512, "avx512f,avx2,fma", 2)
 // pair and tap, in the order ky, k, kx.
 static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma"))) void block_bf16(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, int x0,
-  const int COUT, int relu, float *out, int width, float *stage) {
+  const int COUT, int relu, float *out, int stride, int width, float *stage) {
   __m512 acc[8][2];
   UNROLL for (int o = 0; o < COUT; o++) acc[o][0] = acc[o][1] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
   for (int ky = 0; ky < 3; ky++) {
@@ -196,16 +199,16 @@ static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma"
     UNROLL for (int o = 0; o < COUT; o++) {
       _mm512_storeu_ps(stage + 16 * o, relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j]);
     }
-    store_staged(stage, 16, count, COUT, out + (long)first * COUT);
+    store_staged(stage, 16, count, COUT, out + (long)first * stride, stride);
   }
 }
 
 #define ROW_CASE_BF16(C) \
   static __attribute__((target("avx512f,avx512bf16,avx2,fma"))) void row_bf16_##C( \
     const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, \
-    int width, int relu, float *out, float *stage) { \
+    int width, int relu, float *out, int stride, float *stage) { \
     for (int x0 = 0; x0 < width; x0 += 32) \
-      block_bf16(rows, p, pairs, weights, bias, x0, C, relu, out, width, stage); \
+      block_bf16(rows, p, pairs, weights, bias, x0, C, relu, out, stride, width, stage); \
   }
 ROW_CASE_BF16(1)
 ROW_CASE_BF16(2)
@@ -218,11 +221,11 @@ ROW_CASE_BF16(8)
 
 typedef void (*row_function_bf16)(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias,
-  int width, int relu, float *out, float *stage);
+  int width, int relu, float *out, int stride, float *stage);
 
 typedef void (*row_function)(
   const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
-  int relu, float *out, float *stage);
+  int relu, float *out, int stride, float *stage);
 
 void wnet_narrow_conv3x3_rows_filled(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
@@ -235,8 +238,8 @@ void wnet_narrow_conv3x3_rows_filled(
   static const row_function_bf16 functionsBF16[8] = {
     row_bf16_1, row_bf16_2, row_bf16_3, row_bf16_4, row_bf16_5, row_bf16_6, row_bf16_7,
     row_bf16_8};
-  if (cout < 1 || cout > 8 || rowBegin >= rowEnd) return;
-  row_function function = lanes == 16 ? functions512[cout - 1] : functions[cout - 1];
+  if (cout < 1 || cout > 16 || rowBegin >= rowEnd) return;
+  const row_function *byCount = lanes == 16 ? functions512 : functions;
   long p = plane_length(width);
   long slotSize = (long)cin * p;
   float *zero = scratch + 3 * slotSize;
@@ -280,11 +283,21 @@ void wnet_narrow_conv3x3_rows_filled(
       rows[ky] = slot;
       pairRows[ky] = pairSlot;
     }
+    // Outputs in groups of up to eight (the accumulators' registers), each group's channels at
+    // its offset within the pixel.
     float *target = output + (long)r * width * cout;
-    if (bfloat16) {
-      functionsBF16[cout - 1](pairRows, p, pairs, pairWeights, bias, width, relu, target, stage);
-    } else {
-      function(rows, p, cin, weights, bias, width, relu, target, stage);
+    for (int g = 0; g < cout; g += 8) {
+      int count = cout - g < 8 ? cout - g : 8;
+      const float *groupBias = bias ? bias + g : NULL;
+      if (bfloat16) {
+        functionsBF16[count - 1](
+          pairRows, p, pairs, pairWeights + (long)g * 9 * pairs, groupBias, width, relu,
+          target + g, cout, stage);
+      } else {
+        byCount[count - 1](
+          rows, p, cin, weights + (long)g * 9 * cin, groupBias, width, relu, target + g, cout,
+          stage);
+      }
     }
   }
 }

@@ -62,17 +62,22 @@ struct RefinementInputTests {
       !names.contains {
         $0.hasSuffix(".warp") || $0.hasSuffix(".correlation") && $0.hasPrefix("refine")
       })
-    // The full-resolution one is built inside its narrow convolution where that kernel runs.
+    // The 1/2 and full-resolution ones (16 and 8 outputs) are built inside their narrow
+    // convolutions where that kernel runs; the 1/4 scale's (24 outputs) is stored.
     #expect(
-      names.filter { $0.hasPrefix("refine.") && $0.hasSuffix(".concat") }.count
-        == (Tensor.narrowConvolutionAvailable ? 2 : 3))
+      names.filter { $0.hasPrefix("refine.") && $0.hasSuffix(".concat") }
+        == (Tensor.narrowConvolutionAvailable
+          ? ["refine.0.left.concat"]
+          : [
+            "refine.0.left.concat", "refine.1.left.concat", "refine.2.left.concat",
+          ]))
   }
 
   @Test(
     "The refinement convolution equals the narrow convolution of the stored input, bit for bit",
     arguments: [
       (StereoSide.left, 8, 2, 8), (.right, 8, 2, 5), (.left, 3, 1, 1), (.right, 13, 3, 7),
-      (.right, 16, 2, 8),
+      (.right, 16, 2, 8), (.left, 16, 2, 16), (.right, 8, 2, 11),
     ])
   func convolutionMatchesStoredInput(side: StereoSide, channels: Int, radius: Int, outputs: Int)
     throws

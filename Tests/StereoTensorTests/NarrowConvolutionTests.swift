@@ -117,6 +117,10 @@ struct NarrowConvolutionTests {
     Case(input: [1, 3, 48, 13], channels: 0..<13, outputs: 8, bias: true, relu: true),
     Case(input: [1, 3, 64, 8], channels: 0..<8, outputs: 5, bias: true, relu: false),
     Case(input: [2, 2, 65, 10], channels: 2..<10, outputs: 8, bias: false, relu: true),
+    // More than eight outputs, computed in groups of eight: the 1/2 scale's 21→16 and others.
+    Case(input: [1, 4, 37, 21], channels: 0..<21, outputs: 16, bias: true, relu: true),
+    Case(input: [2, 3, 33, 12], channels: 1..<12, outputs: 9, bias: true, relu: false),
+    Case(input: [1, 5, 16, 8], channels: 0..<8, outputs: 13, bias: false, relu: true),
   ]
 
   @Test(
@@ -175,10 +179,10 @@ struct NarrowConvolutionTests {
     #expect(zip(actual.scalars, float).contains { $0 != $1 })
   }
 
-  @Test("Matches oneDNN's fused inference convolution on a 13→8 and an 8→5 layer")
+  @Test("Matches oneDNN's fused inference convolution on a 13→8, an 8→5 and a 21→16 layer")
   func matchesOneDNN() {
     var generator = SeededGenerator(seed: 7)
-    for (cin, cout, relu) in [(13, 8, true), (8, 5, false)] {
+    for (cin, cout, relu) in [(13, 8, true), (8, 5, false), (21, 16, true)] {
       let input = Tensor.randomUniform([1, 12, 37, cin], using: &generator)
       let filter = Tensor.randomUniform([cout, 3, 3, cin], using: &generator)
       let bias = Tensor.randomUniform([cout], using: &generator)

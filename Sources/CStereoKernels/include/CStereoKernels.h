@@ -21,7 +21,7 @@ int wnet_narrow_conv3x3_bf16_available(void);
 ///
 /// - input: `[batch, height, width, inputStride]`; channels `offset ..< offset + cin` are read.
 /// - weights: `[cout, 3, 3, cin]` (OHWI); bias: `[cout]` or NULL.
-/// - output: `[batch, height, width, cout]`, 1 <= cout <= 8.
+/// - output: `[batch, height, width, cout]`, 1 <= cout <= 16 (computed in groups of up to 8).
 /// - lanes: 8 (AVX2 + FMA) or 16 (AVX-512, where `wnet_narrow_conv3x3_avx512_available`).
 /// - bfloat16: 0, or 1 (with `lanes` 16, where `wnet_narrow_conv3x3_bf16_available`): the inputs
 ///   and weights rounded to bfloat16 (to nearest, ties to even; finite values), each pair of

@@ -249,7 +249,7 @@ struct InferencePlanCompiler: NetworkBuilder {
 
   /// A folded convolution step, with ReLU fused when `relu`.
   ///
-  /// A 3×3, stride-1, padding-1 convolution with at most eight outputs and at least eight
+  /// A 3×3, stride-1, padding-1 convolution with at most sixteen outputs and at least eight
   /// inputs runs on ``StereoTensor/Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)``
   /// where the CPU allows (oneDNN wastes most of its 16-channel vectors on these layers; with 3
   /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those). On a fused

@@ -18,7 +18,7 @@ extension OffsetSelection {
   ///   - baseDisparity: `[N, H, W, 1]`, `d0` in pixels of this resolution.
   ///   - side: This view.
   ///   - radius: `r`, at most 3.
-  ///   - filter: `[C_out, 3, 3, C + 2r + 1]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - filter: `[C_out, 3, 3, C + 2r + 1]` (OHWI), `1 ≤ C_out ≤ 16`.
   ///   - bias: `[C_out]`, or `nil`.
   ///   - relu: Whether ReLU follows.
   /// - Returns: `[N, H, W, C_out]`.

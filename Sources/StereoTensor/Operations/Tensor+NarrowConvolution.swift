@@ -39,8 +39,9 @@ extension Tensor {
     narrowConvolutionBFloat16Supported && narrowConvolutionLanes == 16
     && ProcessInfo.processInfo.environment["WNET_NARROW_BFLOAT16"] != "0"
 
-  /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes.
-  public static let narrowConvolutionMaximumOutputs = 8
+  /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes (in groups
+  /// of up to eight channels, each group one pass over the input rows).
+  public static let narrowConvolutionMaximumOutputs = 16
 
   /// A 3×3, stride-1 convolution padded by one zero pixel on every side, with few output
   /// channels, its bias and an optional ReLU in one pass (inference only, no gradient):
@@ -63,7 +64,7 @@ extension Tensor {
   /// - Parameters:
   ///   - input: `[N, H, W, C_total]`.
   ///   - channels: The `C` input channels read, within `0..<C_total`.
-  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 16`.
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
@@ -144,7 +145,7 @@ extension Tensor {
   ///
   /// - Parameters:
   ///   - shape: `[N, H, W, C]`, the input's shape.
-  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 16`.
   ///   - bias: `[C_out]`, or `nil` for none.
   ///   - relu: Whether `act` is ReLU (else the identity).
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
