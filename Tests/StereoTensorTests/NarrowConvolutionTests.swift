@@ -8,38 +8,50 @@ import Testing
   "Narrow 3×3 convolution (AVX2 and AVX-512 kernels)",
   .enabled(if: Tensor.narrowConvolutionAvailable))
 struct NarrowConvolutionTests {
-  /// The definition, one scalar at a time: zero padding of one pixel, channels `c₀ + c` read.
-  static func reference(
-    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+  /// A convolution's output `[N, H, W, C_out]` from each output's sum `sum(tap, o)` (ReLU after it
+  /// when `relu`): `tap(ky, kx, c)` is the input at the output pixel's tap (`c₀ + c`), 0 outside
+  /// the image or past the `C` channels read.
+  static func outputs(
+    _ input: Tensor, channels: Range<Int>, outputs cout: Int, relu: Bool,
+    transform: (Float) -> Float = { $0 },
+    sum: (_ tap: (Int, Int, Int) -> Float, _ o: Int) -> Float
   ) -> [Float] {
     let (n, h, w, total) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-    let (cout, cin) = (filter.shape[0], channels.count)
-    let (x, f, b) = (input.scalars, filter.scalars, bias?.scalars)
+    let x = input.scalars.map(transform)
     var out = [Float](repeating: 0, count: n * h * w * cout)
     for image in 0..<n {
       for row in 0..<h {
         for column in 0..<w {
+          func tap(_ ky: Int, _ kx: Int, _ c: Int) -> Float {
+            let (sy, sx) = (row + ky - 1, column + kx - 1)
+            guard (0..<h).contains(sy), (0..<w).contains(sx), c < channels.count else { return 0 }
+            return x[((image * h + sy) * w + sx) * total + channels.lowerBound + c]
+          }
           for o in 0..<cout {
-            var sum = b?[o] ?? 0
-            for ky in 0..<3 {
-              let sy = row + ky - 1
-              guard (0..<h).contains(sy) else { continue }
-              for kx in 0..<3 {
-                let sx = column + kx - 1
-                guard (0..<w).contains(sx) else { continue }
-                for c in 0..<cin {
-                  sum +=
-                    x[((image * h + sy) * w + sx) * total + channels.lowerBound + c]
-                    * f[((o * 3 + ky) * 3 + kx) * cin + c]
-                }
-              }
-            }
-            out[((image * h + row) * w + column) * cout + o] = relu ? max(0, sum) : sum
+            let value = sum(tap, o)
+            out[((image * h + row) * w + column) * cout + o] = relu ? max(0, value) : value
           }
         }
       }
     }
     return out
+  }
+
+  /// The definition, one scalar at a time: zero padding of one pixel, channels `c₀ + c` read.
+  static func reference(
+    _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
+  ) -> [Float] {
+    let (cout, cin) = (filter.shape[0], channels.count)
+    let (f, b) = (filter.scalars, bias?.scalars)
+    return outputs(input, channels: channels, outputs: cout, relu: relu) { tap, o in
+      var sum = b?[o] ?? 0
+      for ky in 0..<3 {
+        for kx in 0..<3 {
+          for c in 0..<cin { sum += tap(ky, kx, c) * f[((o * 3 + ky) * 3 + kx) * cin + c] }
+        }
+      }
+      return sum
+    }
   }
 
   /// `x` rounded to bfloat16 (to nearest, ties to even), as a `Float`.
@@ -55,37 +67,24 @@ struct NarrowConvolutionTests {
   static func referenceBFloat16(
     _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool
   ) -> [Float] {
-    let (n, h, w, total) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (cout, cin) = (filter.shape[0], channels.count)
-    let (x, f, b) = (input.scalars.map(bfloat16), filter.scalars.map(bfloat16), bias?.scalars)
-    func value(_ image: Int, _ sy: Int, _ sx: Int, _ c: Int) -> Float {
-      guard (0..<h).contains(sy), (0..<w).contains(sx), c < cin else { return 0 }
-      return x[((image * h + sy) * w + sx) * total + channels.lowerBound + c]
-    }
+    let (f, b) = (filter.scalars.map(bfloat16), bias?.scalars)
     func weight(_ o: Int, _ ky: Int, _ kx: Int, _ c: Int) -> Float {
       c < cin ? f[((o * 3 + ky) * 3 + kx) * cin + c] : 0
     }
-    var out = [Float](repeating: 0, count: n * h * w * cout)
-    for image in 0..<n {
-      for row in 0..<h {
-        for column in 0..<w {
-          for o in 0..<cout {
-            var sum = b?[o] ?? 0
-            for ky in 0..<3 {
-              for k in 0..<((cin + 1) / 2) {
-                for kx in 0..<3 {
-                  let (sy, sx) = (row + ky - 1, column + kx - 1)
-                  sum += value(image, sy, sx, 2 * k + 1) * weight(o, ky, kx, 2 * k + 1)
-                  sum += value(image, sy, sx, 2 * k) * weight(o, ky, kx, 2 * k)
-                }
-              }
-            }
-            out[((image * h + row) * w + column) * cout + o] = relu ? max(0, sum) : sum
+    return outputs(input, channels: channels, outputs: cout, relu: relu, transform: bfloat16) {
+      tap, o in
+      var sum = b?[o] ?? 0
+      for ky in 0..<3 {
+        for k in 0..<((cin + 1) / 2) {
+          for kx in 0..<3 {
+            sum += tap(ky, kx, 2 * k + 1) * weight(o, ky, kx, 2 * k + 1)
+            sum += tap(ky, kx, 2 * k) * weight(o, ky, kx, 2 * k)
           }
         }
       }
+      return sum
     }
-    return out
   }
 
   struct Case: CustomTestStringConvertible, Sendable {
