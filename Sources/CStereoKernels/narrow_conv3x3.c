@@ -1,5 +1,6 @@
-// The narrow 3x3 convolution of CStereoKernels.h: AVX2 + FMA (eight output pixels per vector)
-// or AVX-512 (sixteen), through function attributes (no compiler flags), chosen per call.
+// The narrow 3x3 convolution of CStereoKernels.h: AVX2 + FMA (eight output pixels per vector),
+// AVX-512 (sixteen) or AVX512-BF16 (sixteen, channel pairs in bfloat16), through function
+// attributes (no compiler flags), chosen per call; up to 16 outputs, in groups of eight.
 //
 // Per output row, the three input rows it reads are kept channel-planar in `scratch`: plane c of
 // a row holds [0, in(x = 0, c), ..., in(x = W - 1, c), 0, ...] (length P = W rounded up to 32,
@@ -54,7 +55,8 @@ static inline uint32_t bf16_bits(float x) {
 static inline __attribute__((always_inline, target("avx512f"))) __m512i bf16_bits16(__m512 x) {
   __m512i bits = _mm512_castps_si512(x);
   __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-  return _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF))), 16);
+  __m512i rounding = _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF));
+  return _mm512_srli_epi32(_mm512_add_epi32(bits, rounding), 16);
 }
 
 // Pair planes from float planes (p floats each): pair k of element i at pairs[k * p + i], channel
@@ -67,7 +69,10 @@ static __attribute__((target("avx512f"))) void to_pairs(
     long i = 0;
     for (; i + 16 <= p; i += 16) {
       __m512i word = bf16_bits16(_mm512_loadu_ps(low + i));
-      if (high) word = _mm512_or_si512(word, _mm512_slli_epi32(bf16_bits16(_mm512_loadu_ps(high + i)), 16));
+      if (high) {
+        __m512i upper = bf16_bits16(_mm512_loadu_ps(high + i));
+        word = _mm512_or_si512(word, _mm512_slli_epi32(upper, 16));
+      }
       _mm512_storeu_si512(target + i, word);
     }
     for (; i < p; i++) target[i] = bf16_bits(low[i]) | (high ? bf16_bits(high[i]) << 16 : 0);
@@ -172,11 +177,14 @@ ROW_CASES(512, "avx512f,avx2,fma", 2)
 // channels of one pixel (to_pairs) and each weight a pair of the filter's (the same layout, pair
 // k of tap (ky, kx) of output o at weights[(o * 9 + ky * 3 + kx) * pairs + k]); one vdpbf16ps per
 // pair and tap, in the order ky, k, kx.
-static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma"))) void block_bf16(
+static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma")))
+void block_bf16(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, int x0,
   const int COUT, int relu, float *out, int stride, int width, float *stage) {
   __m512 acc[8][2];
-  UNROLL for (int o = 0; o < COUT; o++) acc[o][0] = acc[o][1] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+  UNROLL for (int o = 0; o < COUT; o++) {
+    acc[o][0] = acc[o][1] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+  }
   for (int ky = 0; ky < 3; ky++) {
     for (int k = 0; k < pairs; k++) {
       const uint32_t *plane = rows[ky] + k * p + x0;
@@ -197,7 +205,8 @@ static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma"
     if (first >= width) break;
     int count = width - first < 16 ? width - first : 16;
     UNROLL for (int o = 0; o < COUT; o++) {
-      _mm512_storeu_ps(stage + 16 * o, relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j]);
+      __m512 value = relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j];
+      _mm512_storeu_ps(stage + 16 * o, value);
     }
     store_staged(stage, 16, count, COUT, out + (long)first * stride, stride);
   }
@@ -254,7 +263,8 @@ void wnet_narrow_conv3x3_rows_filled(
     for (long t = 0; t < (long)cout * 9; t++) {
       for (int k = 0; k < pairs; k++) {
         const float *w = weights + t * cin + 2 * k;
-        pairWeights[t * pairs + k] = bf16_bits(w[0]) | (2 * k + 1 < cin ? bf16_bits(w[1]) << 16 : 0);
+        uint32_t upper = 2 * k + 1 < cin ? bf16_bits(w[1]) << 16 : 0;
+        pairWeights[t * pairs + k] = bf16_bits(w[0]) | upper;
       }
     }
   }
