@@ -9,17 +9,17 @@
 #   bash benchmarks/candidate.sh WEIGHTS LABEL [ROUNDS]        (default 5 rounds)
 #
 # JUDGES_DIR as for judges.sh (built first with `judges.sh build`); EVAL_CACHE, if set, is passed
-# to eval_table.py as --cache (rows are cached by label: give each file its own LABEL). Stop training runs first (or pause them: kill -STOP PID, then
-# kill -CONT PID): the timing needs an otherwise idle machine. Build first: swift build -c
-# release --product wnet.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# to eval_table.py as --cache (rows are cached by label, whatever the code: give each file its
+# own LABEL, and use a fresh cache after a change to inference). LEFT and
+# RIGHT replace the timed pair, as for the other speed scripts (speed-common.sh). Stop training
+# runs first (or pause them: kill -STOP PID, then kill -CONT PID): the timing needs an otherwise
+# idle machine. Build first: swift build -c release --product wnet.
 weights="${1:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
 label="${2:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
-rounds="${3:-5}"
 [ -f "$weights" ] || { echo "candidate.sh: no weights file $weights" >&2; exit 1; }
 weights="$(cd "$(dirname "$weights")" && pwd)/$(basename "$weights")"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+# Works from the repository root; sets rounds (ROUNDS, default 5), left, right, OMP_NUM_THREADS.
+source "$(dirname "$0")/speed-common.sh" 5 ${3:+"$3"}
 bundled=Sources/StereoDepth/Resources/wnet-matching.safetensors
 # The bundled row's label names its file's hash, so that a cache never serves another file's row.
 bundled_label="bundled-$(sha256sum "$bundled" | cut -c1-8)"
@@ -28,10 +28,9 @@ cache=()
 [ -n "${EVAL_CACHE:-}" ] && cache=(--cache "$EVAL_CACHE")
 (cd benchmarks && /usr/bin/python3 eval_table.py "SGBM=--method sgbm" \
   "$bundled_label=--model $PWD/../$bundled" "$label=--model $weights" ${cache[@]+"${cache[@]}"})
-pair=../shared/data/real-unlabelled/oakd-desk
 time_ms() { # WEIGHTS: the marked map's median time in ms
-  .build/release/wnet bench --preset matching --weights "$1" --left "$pair/left.png" \
-    --right "$pair/right.png" --max-disparity 192 --runs 30 --warmup 5 --marked --json |
+  .build/release/wnet bench --preset matching --weights "$1" --left "$left" --right "$right" \
+    --max-disparity 192 --runs 30 --warmup 5 --marked --json |
     /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['median_ms'])"
 }
 ratios=()

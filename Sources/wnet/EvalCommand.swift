@@ -131,7 +131,7 @@ extension WNetCommand {
           method += ", adapted \(adapt) steps"
         }
         method += resolution.methodSuffix(configuration: model.configuration)
-        if let dnnl = Backends.current as? DNNLBackend, dnnl.inferencePrecision == .bfloat16 {
+        if Backends.currentInferencePrecision == .bfloat16 {
           method += ", bfloat16"
         }
       }

@@ -19,8 +19,7 @@ extension SmoothnessLoss {
   public static func secondOrder(disparity: Tensor, image: Tensor, minimumDisparity: Float)
     -> Tensor
   {
-    let shifted = minimumDisparity == 0 ? disparity : disparity - minimumDisparity
-    let normalised = shifted / (shifted.mean(axes: [1, 2], keepingDimensions: true) + 1e-7)
+    let normalised = meanNormalised(disparity, minimumDisparity: minimumDisparity)
     let guide = image.detached
     var total: Tensor?
     for axis in [2, 1] {

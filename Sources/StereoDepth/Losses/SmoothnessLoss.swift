@@ -13,8 +13,7 @@ public enum SmoothnessLoss {
   ///   - minimumDisparity: d₀, so that the normalised map is non-negative.
   public static func edgeAware(disparity: Tensor, image: Tensor, minimumDisparity: Float) -> Tensor
   {
-    let shifted = minimumDisparity == 0 ? disparity : disparity - minimumDisparity
-    let normalised = shifted / (shifted.mean(axes: [1, 2], keepingDimensions: true) + 1e-7)
+    let normalised = meanNormalised(disparity, minimumDisparity: minimumDisparity)
     var total: Tensor?
     for axis in [2, 1] {
       let extent = disparity.shape[axis]
@@ -29,6 +28,13 @@ public enum SmoothnessLoss {
       total = total.map { $0 + term } ?? term
     }
     return total ?? Tensor(0)
+  }
+
+  /// `d̄ = (d − d₀) / (mean_{H,W}(d − d₀) + 1e-7)` per sample, for a disparity `[N, H, W, 1]`:
+  /// the map the edge-aware terms smooth, so that their size does not grow with the range.
+  static func meanNormalised(_ disparity: Tensor, minimumDisparity: Float) -> Tensor {
+    let shifted = minimumDisparity == 0 ? disparity : disparity - minimumDisparity
+    return shifted / (shifted.mean(axes: [1, 2], keepingDimensions: true) + 1e-7)
   }
 
   /// The 2017 W-net's gradient magnitude of a map `[N, H, W, 1]`, with the 2-pixel border cropped:
