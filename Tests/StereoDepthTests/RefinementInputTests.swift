@@ -93,6 +93,48 @@ struct RefinementInputTests {
     }
   }
 
+  /// The narrow layers sent to oneDNN, as for bfloat16 on AMX (forced here in `Float`).
+  ///
+  /// The fused refinement inputs are built first, filters, biases and ReLUs passed on. The
+  /// bundled model's maps of both views then equal the kernel's within 1e-3 px (`Float`
+  /// rounding in another order); a lost bias or ReLU moves them by pixels.
+  @Test("The matching plan with its narrow layers on oneDNN gives the kernel's maps")
+  func narrowLayersOnOneDNN() throws {
+    guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
+    let model = try PretrainedModel.load().model
+    let left = randomTensor([1, 64, 128, 3], seed: 21, in: 0...1)
+    // The left view shifted by 9 px, so that the model sees a real stereo pair.
+    let right = left.padded(axis: 2, before: 9, after: 0, mode: .replicate).slice(axis: 2, 0..<128)
+    let plan = InferencePlan(model.network, views: .both, rightDroppingScales: 1)
+    func maps(narrowKernel: Bool) -> (left: Tensor, right: Tensor) {
+      withBackend(Backends.backend(precision: .float32)!) {
+        Tensor.$narrowConvolutionPreference.withValue(narrowKernel) {
+          let both = plan.bothViews(left: left, right: right)
+          return (both.disparity, both.rightDisparity)
+        }
+      }
+    }
+    let (kernel, oneDNN) = (maps(narrowKernel: true), maps(narrowKernel: false))
+    let spread = kernel.left.max().scalar - kernel.left.min().scalar
+    #expect(spread > 1, "the model should give varied disparities, spread \(spread)")
+    #expect(maximumAbsoluteDifference(kernel.left, oneDNN.left) < 1e-3)
+    #expect(maximumAbsoluteDifference(kernel.right, oneDNN.right) < 1e-3)
+    // The other path did run: its rounding differs somewhere.
+    #expect(kernel.left.scalars != oneDNN.left.scalars)
+  }
+
+  @Test("The narrow kernel yields to oneDNN only in bfloat16 where oneDNN has AMX")
+  func narrowKernelYieldsOnlyToAMX() {
+    guard Tensor.narrowConvolutionAvailable else { return }
+    #expect(
+      withBackend(Backends.backend(precision: .float32)!) { Tensor.narrowConvolutionPreferred })
+    guard let bfloat16 = Backends.backend(precision: .bfloat16) else { return }
+    let keptByRequest = ProcessInfo.processInfo.environment["WNET_NARROW_ON_AMX"] == "1"
+    #expect(
+      withBackend(bfloat16) { Tensor.narrowConvolutionPreferred }
+        == (!DNNLBackend.amxSupported || keptByRequest))
+  }
+
   func compareConvolutions(side: StereoSide, channels: Int, radius: Int, outputs: Int) throws {
     let (n, h, w) = (2, 5, 37)
     let width = channels + 2 * radius + 1

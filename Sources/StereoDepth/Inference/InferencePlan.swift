@@ -255,8 +255,11 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those). On a fused
   /// refinement input (the full-resolution scale's), it reads the input as it is built
   /// (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
+  /// Where ``StereoTensor/Tensor/narrowConvolutionPreferred`` is false when the step runs
+  /// (bfloat16 on AMX), such a layer runs on oneDNN instead, its fused input built first.
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
+    let activation: Activation? = relu ? .relu : nil
     if Tensor.narrowConvolutionAvailable, filter.shape.count == 4,
       filter.shape[1] == 3, filter.shape[2] == 3,
       filter.shape[0] <= Tensor.narrowConvolutionMaximumOutputs, filter.shape[3] >= 8,
@@ -266,21 +269,31 @@ struct InferencePlanCompiler: NetworkBuilder {
         // The refinement input is built row by row into the convolution's planes; its own step
         // is dropped when nothing else reads it.
         return add([input.features, input.other, input.base], name) {
-          OffsetSelection.refinementConvolution(
+          guard Tensor.narrowConvolutionPreferred else {
+            let built = OffsetSelection.refinementInput(
+              features: $0[0], other: $0[1], baseDisparity: $0[2], side: input.side,
+              radius: input.radius)
+            return Backends.current.convolution2DInference(
+              built, filter: filter, bias: bias, geometry: g, activation: activation)
+          }
+          return OffsetSelection.refinementConvolution(
             features: $0[0], other: $0[1], baseDisparity: $0[2], side: input.side,
             radius: input.radius, filter: filter, bias: bias, relu: relu)
         }
       }
       let channels = 0..<filter.shape[3]
       return add([x], name) {
-        Tensor.narrowConvolution3x3(
+        guard Tensor.narrowConvolutionPreferred else {
+          return Backends.current.convolution2DInference(
+            $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
+        }
+        return Tensor.narrowConvolution3x3(
           $0[0], channels: channels, filter: filter, bias: bias, relu: relu)
       }
     }
     return add([x], name) {
       Backends.current.convolution2DInference(
-        $0[0], filter: folded.filter, bias: folded.bias, geometry: folded.geometry,
-        activation: relu ? .relu : nil)
+        $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
     }
   }
 

@@ -39,6 +39,28 @@ extension Tensor {
     narrowConvolutionBFloat16Supported && narrowConvolutionLanes == 16
     && ProcessInfo.processInfo.environment["WNET_NARROW_BFLOAT16"] != "0"
 
+  /// Whether a network's narrow layers should run on this kernel rather than oneDNN now.
+  ///
+  /// That is always where ``narrowConvolutionAvailable``, except where inference runs in bfloat16
+  /// (``Backends/currentInferencePrecision``) and oneDNN runs it on AMX
+  /// (``DNNLBackend/amxSupported``). There oneDNN's matrix tiles beat the kernel on every narrow
+  /// layer, even with the kernel's fused input built separately: 0.87× the `matching` marked
+  /// map's time at 640×480 (docs/RUNS.md, "The narrow layers on oneDNN where it has AMX").
+  /// `WNET_NARROW_ON_AMX=1` keeps the kernel there, for comparison;
+  /// ``narrowConvolutionPreference`` overrides the choice within a task.
+  public static var narrowConvolutionPreferred: Bool {
+    narrowConvolutionAvailable
+      && (narrowConvolutionPreference
+        ?? !(narrowConvolutionYieldsToAMX && Backends.currentInferencePrecision == .bfloat16))
+  }
+
+  /// When set, ``narrowConvolutionPreferred`` within the task (if the kernel is available):
+  /// `false` sends the narrow layers to oneDNN on any CPU, so that tests can compare the paths.
+  @TaskLocal public static var narrowConvolutionPreference: Bool?
+
+  private static let narrowConvolutionYieldsToAMX: Bool =
+    DNNLBackend.amxSupported && ProcessInfo.processInfo.environment["WNET_NARROW_ON_AMX"] != "1"
+
   /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes (in groups
   /// of up to eight channels, each group one pass over the input rows).
   public static let narrowConvolutionMaximumOutputs = 16

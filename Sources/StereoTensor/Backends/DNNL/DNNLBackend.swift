@@ -62,6 +62,14 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     return isa & bf16 == bf16
   }
 
+  /// Whether oneDNN runs bfloat16 convolutions on AMX's matrix tiles here (Xeon Sapphire Rapids
+  /// and later), as it sees the CPU (`DNNL_MAX_CPU_ISA` lowers it).
+  public static var amxSupported: Bool {
+    let isa = dnnl_get_effective_cpu_isa().rawValue
+    let amx = dnnl_cpu_isa_avx512_core_amx.rawValue
+    return isa & amx == amx
+  }
+
   /// The process-wide backend whose inference convolutions run in bfloat16, or `nil` where the
   /// CPU lacks it (``bfloat16Supported``) or oneDNN cannot start.
   public static func sharedBFloat16() -> DNNLBackend? {
