@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the training rules in docs/RUNS.md measure of a candidate `matching` weights file, against
 # the bundled file, in one go: the five label-free judges (benchmarks/judges.sh score; no ground
-# truth read), then the evaluation table (SGBM, the bundled file, the candidate; reported, never
+# truth read) of the bundled file and of the candidate (both here: the judges move with the
+# machine's arithmetic, AMX or not, and with each machine's own judges build), then the evaluation table (SGBM, the bundled file, the candidate; reported, never
 # used to choose), then the marked map's time at 640x480 (the OAK-D pair, 192 px, 2 threads,
 # `wnet bench --marked`, 30 runs) in ROUNDS rounds alternating the bundled file and the candidate,
 # each round's ratio candidate / bundled and their median.
@@ -23,6 +24,7 @@ source "$(dirname "$0")/speed-common.sh" 5 ${3:+"$3"}
 bundled=Sources/StereoDepth/Resources/wnet-matching.safetensors
 # The bundled row's label names its file's hash, so that a cache never serves another file's row.
 bundled_label="bundled-$(sha256sum "$bundled" | cut -c1-8)"
+bash benchmarks/judges.sh score "$bundled_label" -- --model "$PWD/$bundled"
 bash benchmarks/judges.sh score "$label" -- --model "$weights"
 cache=()
 [ -n "${EVAL_CACHE:-}" ] && cache=(--cache "$EVAL_CACHE")
