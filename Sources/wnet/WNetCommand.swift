@@ -75,7 +75,7 @@ extension WNetCommand {
     func run() throws {
       print("wnet \(WNetVersion.current)")
       print(
-        "oneDNN \(DNNLBackend.version); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)"
+        "oneDNN \(DNNLBackend.version) (\(DNNLBackend.instructionSet)); backend: \(Backends.current.name); threads: \(Parallel.threadCount) (OMP_NUM_THREADS)"
       )
     }
   }

@@ -1,6 +1,7 @@
 import Foundation
 import StereoData
 import StereoDepth
+import StereoTensor
 import Testing
 
 /// What a user of the library or a moved binary meets: the model lookup, the version.
@@ -78,6 +79,12 @@ struct PackagingTests {
         == "wnet \(WNetVersion.current)")
     let command = try Self.run(binary, ["version"])
     #expect(command.standardOutput.hasPrefix("wnet \(WNetVersion.current)\n"))
+    // The second line names oneDNN's version and the instruction set it uses, which decides
+    // the speed (and `DNNL_MAX_CPU_ISA` lowers).
+    let lowered = try Self.run(binary, ["version"], environment: ["DNNL_MAX_CPU_ISA": "AVX2"])
+    #expect(
+      lowered.standardOutput.split(separator: "\n").dropFirst().first?
+        .hasPrefix("oneDNN \(DNNLBackend.version) (AVX2") == true)
     // Semantic versioning: MAJOR.MINOR.PATCH.
     let parts = WNetVersion.current.split(separator: ".")
     #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })

@@ -70,6 +70,26 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     return isa & amx == amx
   }
 
+  /// The widest instruction set oneDNN uses here, as it sees the CPU.
+  ///
+  /// `DNNL_MAX_CPU_ISA` lowers it. One of "AVX-512 with BF16 and AMX", "AVX-512 with BF16",
+  /// "AVX-512 with VNNI", "AVX-512", "AVX2" (with or without VNNI), "AVX" or "SSE4.1". Speed
+  /// depends on it more than on anything else, so `wnet version` prints it.
+  public static var instructionSet: String {
+    let isa = dnnl_get_effective_cpu_isa().rawValue
+    let named: [(dnnl_cpu_isa_t, String)] = [
+      (dnnl_cpu_isa_avx512_core_amx, "AVX-512 with BF16 and AMX"),
+      (dnnl_cpu_isa_avx512_core_bf16, "AVX-512 with BF16"),
+      (dnnl_cpu_isa_avx512_core_vnni, "AVX-512 with VNNI"),
+      (dnnl_cpu_isa_avx512_core, "AVX-512"),
+      (dnnl_cpu_isa_avx2_vnni, "AVX2 with VNNI"),
+      (dnnl_cpu_isa_avx2, "AVX2"),
+      (dnnl_cpu_isa_avx, "AVX"),
+      (dnnl_cpu_isa_sse41, "SSE4.1"),
+    ]
+    return named.first { isa & $0.0.rawValue == $0.0.rawValue }?.1 ?? "no vector extension"
+  }
+
   /// The process-wide backend whose inference convolutions run in bfloat16, or `nil` where the
   /// CPU lacks it (``bfloat16Supported``) or oneDNN cannot start.
   public static func sharedBFloat16() -> DNNLBackend? {
