@@ -45,8 +45,8 @@ extension Tensor {
   /// (``Backends/currentInferencePrecision``) and oneDNN runs it on AMX
   /// (``DNNLBackend/amxSupported``). There oneDNN's matrix tiles beat the kernel on every narrow
   /// layer, even with the kernel's fused input built separately: 0.87× the `matching` marked
-  /// map's time at 640×480 (docs/RUNS.md, "The narrow layers on oneDNN where it has AMX").
-  /// `WNET_NARROW_ON_AMX=1` keeps the kernel there, for comparison;
+  /// map's time at 640×480, for about a third more peak memory (docs/RUNS.md, "The narrow layers
+  /// on oneDNN where it has AMX"). `WNET_NARROW_ON_AMX=1` keeps the kernel there;
   /// ``narrowConvolutionPreference`` overrides the choice within a task.
   public static var narrowConvolutionPreferred: Bool {
     narrowConvolutionAvailable
