@@ -9,9 +9,12 @@
 #include "CStereoKernels.h"
 #include "planes.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // Fully unrolls the loop that follows (its bound is a constant after inlining).
 #define UNROLL _Pragma("clang loop unroll(full)")
@@ -31,6 +34,25 @@ int wnet_narrow_conv3x3_bf16_available(void) {
   return wnet_narrow_conv3x3_avx512_available() && __builtin_cpu_supports("avx512bf16");
 }
 
+// AMX-TILE and AMX-BF16 (CPUID 7.0 EDX bits 24 and 22), their state enabled by the OS (XCR0 bits
+// 17 and 18), and this process allowed to use it (Linux's ARCH_REQ_XCOMP_PERM for XTILEDATA;
+// oneDNN asks for the same).
+static int amx_usable(void) {
+  unsigned a, b, c, d;
+  if (!wnet_narrow_conv3x3_bf16_available() || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  if (!(d & (1u << 24)) || !(d & (1u << 22))) return 0;
+  unsigned low, high;
+  __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  if ((low & (3u << 17)) != (3u << 17)) return 0;
+  return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XTILEDATA */) == 0;
+}
+
+int wnet_narrow_conv3x3_amx_available(void) {
+  static int state = -1;  // racing first calls compute the same answer
+  if (state < 0) state = amx_usable();
+  return state;
+}
+
 // Rounded up to 32 so that a block of two 16-pixel vectors never reads past the plane.
 static long plane_length(int width) { return ((width + 31) / 32) * 32 + 2; }
 
@@ -39,9 +61,10 @@ static long pair_count(int cin) { return (cin + 1) / 2; }
 
 long wnet_narrow_conv3x3_scratch_count(int cin, int width) {
   // Three row slots and one zero row, each cin planes; a staged vector of up to 8 outputs by
-  // 16 pixels; for bfloat16, three slots and a zero row of pair planes and the filter's pairs.
+  // 16 pixels; for bfloat16, three slots and a zero row of pair planes and the filter's pairs;
+  // for AMX, a bias tile and a staged tile (16 by 16 floats each).
   return 4 * (long)cin * plane_length(width) + 8 * 16
-    + 4 * pair_count(cin) * plane_length(width) + 16 * 9 * pair_count(cin);
+    + 4 * pair_count(cin) * plane_length(width) + 16 * 9 * pair_count(cin) + 2 * 256;
 }
 
 // x rounded to bfloat16 (to nearest, ties to even; x finite): its 16 high bits.
@@ -228,6 +251,83 @@ ROW_CASE_BF16(6)
 ROW_CASE_BF16(7)
 ROW_CASE_BF16(8)
 
+// AMX (bfloat16 == 2): the same pair planes and pair weights, all outputs at once. Per tap
+// (ky, kx), one TDPBF16PS multiplies A, the tap's weights (cout rows by `pairs` pairs), by B,
+// the pair planes at x0 + kx (`pairs` rows by 16 pixels), into C (cout rows by 16 pixels),
+// four blocks of 16 pixels per pass; C starts at the bias. Tiles 0-3 are C, 4 is A, 5-7 B.
+struct tile_config {
+  uint8_t palette, startRow, reserved[14];
+  uint16_t columnBytes[16];
+  uint8_t rows[16];
+};
+
+static __attribute__((target("amx-tile,amx-bf16,avx512f,avx2,fma"))) void configure_amx(
+  int cout, int pairs) {
+  struct tile_config config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  for (int t = 0; t < 8; t++) {
+    config.rows[t] = (uint8_t)(t < 5 ? cout : pairs);
+    config.columnBytes[t] = (uint16_t)(t == 4 ? 4 * pairs : 64);
+  }
+  _tile_loadconfig(&config);
+}
+
+// Stores C tile T (a constant) to `stage`, applies the ReLU and writes the block's pixels out.
+#define STORE_TILE(T) \
+  if (T < blocks) { \
+    int first = x0 + 16 * T; \
+    int count = width - first < 16 ? width - first : 16; \
+    _tile_stored(T, stage, 64); \
+    if (relu) { \
+      for (int o = 0; o < cout; o++) { \
+        _mm512_storeu_ps(stage + 16 * o, _mm512_max_ps(_mm512_loadu_ps(stage + 16 * o), \
+                                                        _mm512_setzero_ps())); \
+      } \
+    } \
+    for (int g = 0; g < cout; g += 8) { \
+      store_staged(stage + 16 * g, 16, count, cout - g < 8 ? cout - g : 8, \
+                   out + (long)first * stride + g, stride); \
+    } \
+  }
+
+static __attribute__((target("amx-tile,amx-bf16,avx512f,avx2,fma"))) void row_amx(
+  const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *biasTile,
+  int width, int cout, int relu, float *out, int stride, float *stage) {
+  long planeBytes = 4 * p, weightBytes = 4 * 9 * (long)pairs;
+  for (int x0 = 0; x0 < width; x0 += 64) {
+    int blocks = (width - x0 + 15) / 16 < 4 ? (width - x0 + 15) / 16 : 4;
+    _tile_loadd(0, biasTile, 64);
+    _tile_loadd(1, biasTile, 64);
+    _tile_loadd(2, biasTile, 64);
+    _tile_loadd(3, biasTile, 64);
+    for (int t = 0; t < 9; t++) {
+      const uint32_t *b = rows[t / 3] + x0 + t % 3;
+      _tile_loadd(4, weights + t * pairs, weightBytes);
+      _tile_loadd(5, b, planeBytes);
+      _tile_dpbf16ps(0, 4, 5);
+      if (blocks > 1) {
+        _tile_loadd(6, b + 16, planeBytes);
+        _tile_dpbf16ps(1, 4, 6);
+      }
+      if (blocks > 2) {
+        _tile_loadd(7, b + 32, planeBytes);
+        _tile_dpbf16ps(2, 4, 7);
+      }
+      if (blocks > 3) {
+        _tile_loadd(5, b + 48, planeBytes);
+        _tile_dpbf16ps(3, 4, 5);
+      }
+    }
+    STORE_TILE(0)
+    STORE_TILE(1)
+    STORE_TILE(2)
+    STORE_TILE(3)
+  }
+}
+
+static __attribute__((target("amx-tile"))) void release_amx(void) { _tile_release(); }
+
 typedef void (*row_function_bf16)(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias,
   int width, int relu, float *out, int stride, float *stage);
@@ -248,6 +348,7 @@ void wnet_narrow_conv3x3_rows_filled(
     row_bf16_1, row_bf16_2, row_bf16_3, row_bf16_4, row_bf16_5, row_bf16_6, row_bf16_7,
     row_bf16_8};
   if (cout < 1 || cout > 16 || rowBegin >= rowEnd) return;
+  int amx = bfloat16 == 2 && cin <= 32;
   const row_function *byCount = lanes == 16 ? functions512 : functions;
   long p = plane_length(width);
   long slotSize = (long)cin * p;
@@ -267,6 +368,14 @@ void wnet_narrow_conv3x3_rows_filled(
         pairWeights[t * pairs + k] = bf16_bits(w[0]) | upper;
       }
     }
+  }
+  // For AMX, the bias tile (cout rows of 16 copies) and a staged tile, after the filter's pairs.
+  float *biasTile = (float *)(pairWeights + 16 * 9 * pairs), *tileStage = biasTile + 256;
+  if (amx) {
+    for (int o = 0; o < 16; o++) {
+      for (int i = 0; i < 16; i++) biasTile[16 * o + i] = bias && o < cout ? bias[o] : 0.0f;
+    }
+    configure_amx(cout, pairs);
   }
   // The padding of every plane stays zero: only 1...width of each plane is ever written.
   memset(scratch, 0, sizeof(float) * 4 * slotSize);
@@ -296,6 +405,11 @@ void wnet_narrow_conv3x3_rows_filled(
     // Outputs in groups of up to eight (the accumulators' registers), each group's channels at
     // its offset within the pixel.
     float *target = output + (long)r * width * cout;
+    if (amx) {
+      row_amx(pairRows, p, pairs, pairWeights, biasTile, width, cout, relu, target, cout,
+              tileStage);
+      continue;
+    }
     for (int g = 0; g < cout; g += 8) {
       int count = cout - g < 8 ? cout - g : 8;
       const float *groupBias = bias ? bias + g : NULL;
@@ -310,6 +424,7 @@ void wnet_narrow_conv3x3_rows_filled(
       }
     }
   }
+  if (amx) release_amx();
 }
 
 // The rows of a stored NHWC input, for wnet_narrow_conv3x3_rows.

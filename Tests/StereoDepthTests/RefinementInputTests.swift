@@ -123,16 +123,20 @@ struct RefinementInputTests {
     #expect(kernel.left.scalars != oneDNN.left.scalars)
   }
 
-  @Test("The narrow kernel yields to oneDNN only in bfloat16 where oneDNN has AMX")
+  @Test(
+    "The narrow kernel yields to oneDNN only in bfloat16 where oneDNN has AMX and the kernel not")
   func narrowKernelYieldsOnlyToAMX() {
     guard Tensor.narrowConvolutionAvailable else { return }
     #expect(
       withBackend(Backends.backend(precision: .float32)!) { Tensor.narrowConvolutionPreferred })
     guard let bfloat16 = Backends.backend(precision: .bfloat16) else { return }
-    let keptByRequest = ProcessInfo.processInfo.environment["WNET_NARROW_ON_AMX"] == "1"
+    let environment = ProcessInfo.processInfo.environment
+    let kernelOnAMX = Tensor.narrowConvolutionAMXSupported && environment["WNET_NARROW_AMX"] != "0"
+    let keptByRequest = environment["WNET_NARROW_ON_AMX"] == "1"
     #expect(
       withBackend(bfloat16) { Tensor.narrowConvolutionPreferred }
-        == (!DNNLBackend.amxSupported || keptByRequest))
+        == (!DNNLBackend.amxSupported || kernelOnAMX || keptByRequest))
+    #expect(withBackend(bfloat16) { Tensor.narrowConvolutionUsesAMX } == kernelOnAMX)
   }
 
   func compareConvolutions(side: StereoSide, channels: Int, radius: Int, outputs: Int) throws {

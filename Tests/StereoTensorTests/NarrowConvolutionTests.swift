@@ -162,7 +162,7 @@ struct NarrowConvolutionTests {
     let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
     let actual = Tensor.narrowConvolution3x3(
       input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: 16,
-      bfloat16: true)
+      bfloat16: true, amx: false)
     #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
     let expected = Self.referenceBFloat16(
       input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
@@ -176,6 +176,33 @@ struct NarrowConvolutionTests {
     #expect(worst <= Float(9 * test.channels.count) / 256, "largest difference \(worst)")
     // The rounding is there: the float kernel differs somewhere.
     #expect(zip(actual.scalars, float).contains { $0 != $1 })
+  }
+
+  /// The AMX variant adds the same rounded products in another order (per tap, as the
+  /// hardware sums a tile's pairs), so it is held to the `vdpbf16ps` kernel's definition within
+  /// the float rounding of its sums: 9·C sums of terms up to 1 differ by a few ulp of their
+  /// size, far below the bfloat16 rounding (about 2⁻⁸) that a wrong pair or tap would show.
+  @Test(
+    "AMX: the kernel equals the bfloat16 definition within float rounding",
+    .enabled(if: Tensor.narrowConvolutionAMXSupported), arguments: cases)
+  func amxMatchesDefinition(_ test: Case) {
+    var generator = SeededGenerator(seed: 44)
+    let input = Tensor.randomUniform(test.input, in: -1...1, using: &generator)
+    let filter = Tensor.randomUniform(
+      [test.outputs, 3, 3, test.channels.count], in: -1...1, using: &generator)
+    let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
+    let actual = Tensor.narrowConvolution3x3(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: 16,
+      bfloat16: true, amx: true)
+    #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
+    let expected = Self.referenceBFloat16(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    let worst = zip(actual.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(worst <= 1e-5 * Float(9 * test.channels.count), "largest difference \(worst)")
+    // Against the float definition, the bfloat16 rounding shows.
+    let float = Self.reference(
+      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    #expect(zip(actual.scalars, float).contains { abs($0 - $1) > 1e-3 })
   }
 
   @Test("Matches oneDNN's fused inference convolution on a 13→8, an 8→5 and a 21→16 layer")

@@ -11,6 +11,10 @@ int wnet_narrow_conv3x3_avx512_available(void);
 /// Whether it also runs the bfloat16 variant (`bfloat16` 1 with `lanes` 16: AVX512-BF16).
 int wnet_narrow_conv3x3_bf16_available(void);
 
+/// Whether it also runs the AMX variant (`bfloat16` 2 with `lanes` 16: AMX-TILE and AMX-BF16,
+/// enabled by the OS for this process, which this call requests once).
+int wnet_narrow_conv3x3_amx_available(void);
+
 /// A 3x3, stride-1, zero-padded (1 pixel) convolution with few output channels, NHWC, with the
 /// bias and an optional ReLU fused:
 ///
@@ -27,7 +31,10 @@ int wnet_narrow_conv3x3_bf16_available(void);
 ///   and weights rounded to bfloat16 (to nearest, ties to even; finite values), each pair of
 ///   channels (2k, 2k + 1; a missing last one is 0) of a tap added by one `vdpbf16ps` to the
 ///   float sum, the odd channel's product first, then the even one's (each product exact, each
-///   sum rounded to float), in the order ky, k, kx after the bias.
+///   sum rounded to float), in the order ky, k, kx after the bias. Or 2 (where
+///   `wnet_narrow_conv3x3_amx_available`, cin <= 32; else as 1): the same rounded pairs, all
+///   outputs at once on AMX tiles, one TDPBF16PS per tap in the order ky, kx (its sums in the
+///   order the hardware takes, so not bit for bit the order of 1).
 /// - scratch: `wnet_narrow_conv3x3_scratch_count(cin, width)` floats, owned by the caller.
 void wnet_narrow_conv3x3_rows(
   const float *input, int height, int width, int inputStride, int offset, int cin,

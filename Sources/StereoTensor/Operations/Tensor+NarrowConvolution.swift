@@ -39,14 +39,30 @@ extension Tensor {
     narrowConvolutionBFloat16Supported && narrowConvolutionLanes == 16
     && ProcessInfo.processInfo.environment["WNET_NARROW_BFLOAT16"] != "0"
 
+  /// Whether this CPU runs the kernel on AMX tiles (AMX-TILE and AMX-BF16, enabled for this
+  /// process): the bfloat16 kernel's rounded pairs, all outputs at once, one TDPBF16PS per tap.
+  public static let narrowConvolutionAMXSupported: Bool =
+    narrowConvolutionBFloat16Supported && wnet_narrow_conv3x3_amx_available() != 0
+
+  /// Whether the bfloat16 kernel runs on AMX tiles by default here: where it runs in bfloat16
+  /// (``narrowConvolutionUsesBFloat16``), the CPU has AMX (``narrowConvolutionAMXSupported``) and
+  /// `WNET_NARROW_AMX` is not `0` (which keeps `vdpbf16ps`, for comparison).
+  public static var narrowConvolutionUsesAMX: Bool {
+    narrowConvolutionAMXDefault && narrowConvolutionUsesBFloat16
+  }
+
+  private static let narrowConvolutionAMXDefault: Bool =
+    narrowConvolutionAMXSupported && ProcessInfo.processInfo.environment["WNET_NARROW_AMX"] != "0"
+
   /// Whether a network's narrow layers should run on this kernel rather than oneDNN now.
   ///
   /// That is always where ``narrowConvolutionAvailable``, except where inference runs in bfloat16
-  /// (``Backends/currentInferencePrecision``) and oneDNN runs it on AMX
-  /// (``DNNLBackend/amxSupported``). There oneDNN's matrix tiles beat the kernel on every narrow
-  /// layer, even with the kernel's fused input built separately: 0.87× the `matching` marked
-  /// map's time at 640×480, for about a third more peak memory (docs/RUNS.md, "The narrow layers
-  /// on oneDNN where it has AMX"). `WNET_NARROW_ON_AMX=1` keeps the kernel there;
+  /// (``Backends/currentInferencePrecision``), oneDNN runs it on AMX
+  /// (``DNNLBackend/amxSupported``) and the kernel does not (``narrowConvolutionUsesAMX`` off by
+  /// `WNET_NARROW_AMX=0`). There oneDNN's matrix tiles beat the `vdpbf16ps` kernel on every
+  /// narrow layer, even with the kernel's fused input built separately: 0.87× the `matching`
+  /// marked map's time at 640×480, for about a third more peak memory (docs/RUNS.md, "The narrow
+  /// layers on oneDNN where it has AMX"). `WNET_NARROW_ON_AMX=1` keeps the kernel there;
   /// ``narrowConvolutionPreference`` overrides the choice within a task.
   public static var narrowConvolutionPreferred: Bool {
     narrowConvolutionAvailable
@@ -59,7 +75,8 @@ extension Tensor {
   @TaskLocal public static var narrowConvolutionPreference: Bool?
 
   private static let narrowConvolutionYieldsToAMX: Bool =
-    DNNLBackend.amxSupported && ProcessInfo.processInfo.environment["WNET_NARROW_ON_AMX"] != "1"
+    DNNLBackend.amxSupported && !narrowConvolutionAMXDefault
+    && ProcessInfo.processInfo.environment["WNET_NARROW_ON_AMX"] != "1"
 
   /// The widest output ``narrowConvolution3x3(_:channels:filter:bias:relu:)`` computes (in groups
   /// of up to eight channels, each group one pass over the input rows).
@@ -92,11 +109,16 @@ extension Tensor {
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
   ///   - bfloat16: Whether to compute in bfloat16 (16 lanes, where
   ///     ``narrowConvolutionBFloat16Supported``).
+  ///   - amx: With `bfloat16`, whether to compute on AMX tiles (where
+  ///     ``narrowConvolutionAMXSupported``): the same rounded pairs, all outputs at once, one
+  ///     TDPBF16PS per tap in the order ky, kx, its sums in the hardware's order (so within
+  ///     float rounding of the definition above, not bit for bit).
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
     _ input: Tensor, channels: Range<Int>, filter: Tensor, bias: Tensor?, relu: Bool,
-    lanes: Int = narrowConvolutionLanes, bfloat16: Bool = narrowConvolutionUsesBFloat16
+    lanes: Int = narrowConvolutionLanes, bfloat16: Bool = narrowConvolutionUsesBFloat16,
+    amx: Bool = narrowConvolutionUsesAMX
   ) -> Tensor {
     let (n, h, w, total) = input.nhwc("narrowConvolution3x3 input")
     precondition(
@@ -105,12 +127,12 @@ extension Tensor {
     let source = UncheckedSendable(input.unsafePointer)
     let output = narrowConvolutionRows(
       inputShape: [n, h, w, channels.count], filter: filter, bias: bias, lanes: lanes,
-      bfloat16: bfloat16, name: "conv.narrow 3x3"
-    ) { rows, weights, biases, destination, scratch in
+      bfloat16: bfloat16, amx: amx, name: "conv.narrow 3x3"
+    ) { rows, weights, biases, destination, scratch, mode in
       wnet_narrow_conv3x3_rows(
         source.value, Int32(h), Int32(w), Int32(total), Int32(channels.lowerBound),
         Int32(channels.count), weights, biases, Int32(filter.shape[0]), relu ? 1 : 0,
-        Int32(lanes), bfloat16 ? 1 : 0, destination, Int32(rows.lowerBound),
+        Int32(lanes), mode, destination, Int32(rows.lowerBound),
         Int32(rows.upperBound), scratch)
     }
     return withExtendedLifetime(input) { output }
@@ -121,10 +143,10 @@ extension Tensor {
   /// output, scratch)` with its own scratch for the C kernel.
   static func narrowConvolutionRows(
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, lanes: Int, bfloat16: Bool,
-    name: String,
+    amx: Bool, name: String,
     _ rows: (
       Range<Int>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
-      UnsafeMutablePointer<Float>
+      UnsafeMutablePointer<Float>, Int32
     ) -> Void
   ) -> Tensor {
     precondition(shape.count == 4, "narrowConvolution3x3: input shape \(shape) must be NHWC")
@@ -134,19 +156,22 @@ extension Tensor {
       narrowConvolutionAvailable && cin > 0 && filter.shape == [cout, 3, 3, cin]
         && (1...narrowConvolutionMaximumOutputs).contains(cout)
         && (bias == nil || bias!.shape == [cout]) && narrowConvolutionLaneChoices.contains(lanes)
-        && (!bfloat16 || (lanes == 16 && narrowConvolutionBFloat16Supported)),
+        && (!bfloat16 || (lanes == 16 && narrowConvolutionBFloat16Supported))
+        && (!amx || (bfloat16 && narrowConvolutionAMXSupported)),
       "narrowConvolution3x3: input \(shape), filter \(filter.shape), bias \(bias?.shape ?? []), "
-        + "lanes \(lanes), bfloat16 \(bfloat16)")
+        + "lanes \(lanes), bfloat16 \(bfloat16), amx \(amx)")
+    // The C kernel's mode: 0 `Float`, 1 `vdpbf16ps`, 2 AMX tiles.
+    let mode: Int32 = amx ? 2 : bfloat16 ? 1 : 0
     let output = Tensor(uninitializedShape: [n, h, w, cout])
     let pointers = UncheckedSendable(
       (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
     let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
-    Profiler.measure(bfloat16 ? name + ", bfloat16" : name) {
+    Profiler.measure(amx ? name + ", AMX" : bfloat16 ? name + ", bfloat16" : name) {
       Parallel.forEachRange(n * h, minimumChunk: Swift.max(1, 4096 / Swift.max(1, w))) { range in
         let (weights, biases, destination) = pointers.value
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
         defer { scratch.deallocate() }
-        rows(range, weights, biases, destination, scratch)
+        rows(range, weights, biases, destination, scratch, mode)
       }
     }
     return withExtendedLifetime((filter, bias)) { output }
@@ -172,18 +197,19 @@ extension Tensor {
   ///   - relu: Whether `act` is ReLU (else the identity).
   ///   - lanes: One of ``narrowConvolutionLaneChoices``.
   ///   - bfloat16: As for the stored input's.
+  ///   - amx: As for the stored input's.
   ///   - makeFill: Called once per thread, on that thread.
   /// - Returns: `[N, H, W, C_out]`.
   /// - Precondition: ``narrowConvolutionAvailable``.
   public static func narrowConvolution3x3(
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, relu: Bool,
     lanes: Int = narrowConvolutionLanes, bfloat16: Bool = narrowConvolutionUsesBFloat16,
-    makeFill: () -> NarrowConvolutionRowFill
+    amx: Bool = narrowConvolutionUsesAMX, makeFill: () -> NarrowConvolutionRowFill
   ) -> Tensor {
     narrowConvolutionRows(
       inputShape: shape, filter: filter, bias: bias, lanes: lanes, bfloat16: bfloat16,
-      name: "conv.narrow 3x3, filled"
-    ) { rows, weights, biases, destination, scratch in
+      amx: amx, name: "conv.narrow 3x3, filled"
+    ) { rows, weights, biases, destination, scratch, mode in
       var fill = makeFill()
       withUnsafeMutablePointer(to: &fill) { context in
         wnet_narrow_conv3x3_rows_filled(
@@ -191,7 +217,7 @@ extension Tensor {
             context!.assumingMemoryBound(to: NarrowConvolutionRowFill.self).pointee(
               row, planes!, planeLength)
           }, context, Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), weights, biases,
-          Int32(filter.shape[0]), relu ? 1 : 0, Int32(lanes), bfloat16 ? 1 : 0, destination,
+          Int32(filter.shape[0]), relu ? 1 : 0, Int32(lanes), mode, destination,
           Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
       }
     }
