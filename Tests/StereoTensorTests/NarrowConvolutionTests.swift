@@ -151,27 +151,37 @@ struct NarrowConvolutionTests {
     #expect(expected.contains { $0 != 0 })
   }
 
-  @Test(
-    "bfloat16: the kernel equals its definition bit for bit, and the float one within rounding",
-    .enabled(if: Tensor.narrowConvolutionBFloat16Supported), arguments: cases)
-  func bfloat16MatchesDefinition(_ test: Case) {
-    var generator = SeededGenerator(seed: 43)
+  /// A random layer of `test` in bfloat16 (values in ±1, from `seed`): the kernel's output (on
+  /// AMX tiles with `amx`), its bfloat16 definition and its float definition.
+  static func bfloat16Layer(_ test: Case, seed: UInt64, amx: Bool) -> (
+    actual: Tensor, bfloat16: [Float], float: [Float]
+  ) {
+    var generator = SeededGenerator(seed: seed)
     let input = Tensor.randomUniform(test.input, in: -1...1, using: &generator)
     let filter = Tensor.randomUniform(
       [test.outputs, 3, 3, test.channels.count], in: -1...1, using: &generator)
     let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
     let actual = Tensor.narrowConvolution3x3(
       input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: 16,
-      bfloat16: true, amx: false)
+      bfloat16: true, amx: amx)
     #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
-    let expected = Self.referenceBFloat16(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    return (
+      actual,
+      referenceBFloat16(
+        input, channels: test.channels, filter: filter, bias: bias, relu: test.relu),
+      reference(input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    )
+  }
+
+  @Test(
+    "bfloat16: the kernel equals its definition bit for bit, and the float one within rounding",
+    .enabled(if: Tensor.narrowConvolutionBFloat16Supported), arguments: cases)
+  func bfloat16MatchesDefinition(_ test: Case) {
+    let (actual, expected, float) = Self.bfloat16Layer(test, seed: 43, amx: false)
     let differing = zip(actual.scalars, expected).filter { $0 != $1 }.count
     #expect(differing == 0, "\(differing) of \(expected.count) outputs differ from the definition")
     // Against the float definition: each of the 9·C products moves by at most about 2⁻⁸ of
     // |x·w| ≤ 1.
-    let float = Self.reference(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
     let worst = zip(actual.scalars, float).map { abs($0 - $1) }.max() ?? .infinity
     #expect(worst <= Float(9 * test.channels.count) / 256, "largest difference \(worst)")
     // The rounding is there: the float kernel differs somewhere.
@@ -186,22 +196,10 @@ struct NarrowConvolutionTests {
     "AMX: the kernel equals the bfloat16 definition within float rounding",
     .enabled(if: Tensor.narrowConvolutionAMXSupported), arguments: cases)
   func amxMatchesDefinition(_ test: Case) {
-    var generator = SeededGenerator(seed: 44)
-    let input = Tensor.randomUniform(test.input, in: -1...1, using: &generator)
-    let filter = Tensor.randomUniform(
-      [test.outputs, 3, 3, test.channels.count], in: -1...1, using: &generator)
-    let bias = test.bias ? Tensor.randomUniform([test.outputs], using: &generator) : nil
-    let actual = Tensor.narrowConvolution3x3(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu, lanes: 16,
-      bfloat16: true, amx: true)
-    #expect(actual.shape == Array(test.input.prefix(3)) + [test.outputs])
-    let expected = Self.referenceBFloat16(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
+    let (actual, expected, float) = Self.bfloat16Layer(test, seed: 44, amx: true)
     let worst = zip(actual.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
     #expect(worst <= 1e-5 * Float(9 * test.channels.count), "largest difference \(worst)")
     // Against the float definition, the bfloat16 rounding shows.
-    let float = Self.reference(
-      input, channels: test.channels, filter: filter, bias: bias, relu: test.relu)
     #expect(zip(actual.scalars, float).contains { abs($0 - $1) > 1e-3 })
   }
 
