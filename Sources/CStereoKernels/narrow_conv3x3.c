@@ -348,7 +348,7 @@ void wnet_narrow_conv3x3_rows_filled(
     row_bf16_1, row_bf16_2, row_bf16_3, row_bf16_4, row_bf16_5, row_bf16_6, row_bf16_7,
     row_bf16_8};
   if (cout < 1 || cout > 16 || rowBegin >= rowEnd) return;
-  int amx = bfloat16 == 2 && cin <= 32;
+  int amx = bfloat16 == 2 && cin <= 32 && wnet_narrow_conv3x3_amx_available();
   const row_function *byCount = lanes == 16 ? functions512 : functions;
   long p = plane_length(width);
   long slotSize = (long)cin * p;

@@ -32,7 +32,7 @@ int wnet_narrow_conv3x3_amx_available(void);
 ///   channels (2k, 2k + 1; a missing last one is 0) of a tap added by one `vdpbf16ps` to the
 ///   float sum, the odd channel's product first, then the even one's (each product exact, each
 ///   sum rounded to float), in the order ky, k, kx after the bias. Or 2 (where
-///   `wnet_narrow_conv3x3_amx_available`, cin <= 32; else as 1): the same rounded pairs, all
+///   `wnet_narrow_conv3x3_amx_available` and cin <= 32; else as 1): the same rounded pairs, all
 ///   outputs at once on AMX tiles, one TDPBF16PS per tap in the order ky, kx (its sums in the
 ///   order the hardware takes, so not bit for bit the order of 1).
 /// - scratch: `wnet_narrow_conv3x3_scratch_count(cin, width)` floats, owned by the caller.
