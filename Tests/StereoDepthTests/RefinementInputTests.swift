@@ -93,7 +93,7 @@ struct RefinementInputTests {
     }
   }
 
-  /// The narrow layers sent to oneDNN, as for bfloat16 on AMX (forced here in `Float`).
+  /// The narrow layers sent to oneDNN, as on AMX with `WNET_NARROW_AMX=0` (forced here in `Float`).
   ///
   /// The fused refinement inputs are built first, filters, biases and ReLUs passed on. The
   /// bundled model's maps of both views then equal the kernel's within 1e-3 px (`Float`

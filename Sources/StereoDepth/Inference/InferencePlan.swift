@@ -256,7 +256,8 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// refinement input (the full-resolution scale's), it reads the input as it is built
   /// (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
   /// Where ``StereoTensor/Tensor/narrowConvolutionPreferred`` is false when the step runs
-  /// (bfloat16 on AMX), such a layer runs on oneDNN instead, its fused input built first.
+  /// (bfloat16 on AMX with the kernel's AMX variant turned off), such a layer runs on oneDNN
+  /// instead, its fused input built first.
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil
