@@ -2,8 +2,9 @@
 # What the training rules in docs/RUNS.md measure of a candidate `matching` weights file, against
 # the bundled file, in one go: the five label-free judges (benchmarks/judges.sh score; no ground
 # truth read) of the bundled file and of the candidate (both here: the judges move with the
-# machine's arithmetic, AMX or not, and with each machine's own judges build), then the evaluation table (SGBM, the bundled file, the candidate; reported, never
-# used to choose), then the marked map's time at 640x480 (the OAK-D pair, 192 px, 2 threads,
+# machine's arithmetic, AMX or not, and with each machine's own judges build), then the
+# evaluation table (SGBM, the bundled file, the candidate; reported, never used to choose), then
+# the marked map's time at 640x480 (the OAK-D pair, 192 px, 2 threads,
 # `wnet bench --marked`, 30 runs) in ROUNDS rounds alternating the bundled file and the candidate,
 # each round's ratio candidate / bundled and their median.
 #
@@ -11,10 +12,10 @@
 #
 # JUDGES_DIR as for judges.sh (built first with `judges.sh build`); EVAL_CACHE, if set, is passed
 # to eval_table.py as --cache (rows are cached by label, whatever the code: give each file its
-# own LABEL, and use a fresh cache after a change to inference). LEFT and
-# RIGHT replace the timed pair, as for the other speed scripts (speed-common.sh). Stop training
-# runs first (or pause them: kill -STOP PID, then kill -CONT PID): the timing needs an otherwise
-# idle machine. Build first: swift build -c release --product wnet.
+# own LABEL, and use a fresh cache after a change to inference). LEFT and RIGHT replace the timed
+# pair, as for the other speed scripts (speed-common.sh). Stop training runs first (or pause
+# them: kill -STOP PID, then kill -CONT PID): the timing needs an otherwise idle machine. Build
+# first: swift build -c release --product wnet.
 weights="${1:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
 label="${2:?usage: candidate.sh WEIGHTS LABEL [ROUNDS]}"
 [ -f "$weights" ] || { echo "candidate.sh: no weights file $weights" >&2; exit 1; }
