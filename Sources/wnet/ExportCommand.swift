@@ -22,6 +22,8 @@ extension WNetCommand {
         Examples:
           wnet export --onnx wnet.onnx
           wnet export --model runs/a/checkpoint.safetensors --weights a.safetensors
+          wnet export --model runs/a/checkpoint.safetensors --model runs/b/checkpoint.safetensors \
+            --weights soup.safetensors
           python3 examples/python/infer_onnx.py wnet.onnx l.png r.png
         """)
 
@@ -37,9 +39,10 @@ extension WNetCommand {
     @Option(
       help: ArgumentHelp(
         "A checkpoint (.safetensors) to export, or a bundled model's name; its preset and "
-          + "disparity range are used.",
+          + "disparity range are used. Given several times, the checkpoints' weights are "
+          + "averaged (fine-tunes of one model: how the bundled matching model is made).",
         valueName: "file|preset"))
-    var model: String?
+    var model: [String] = []
 
     @Option(
       help: ArgumentHelp(
@@ -77,11 +80,11 @@ extension WNetCommand {
       guard onnx?.isEmpty != true, weights?.isEmpty != true else {
         throw ValidationError("'--onnx' and '--weights' need a file name.")
       }
-      if model != nil && preset != nil {
+      if !model.isEmpty && preset != nil {
         throw ValidationError(
           "'--model' and '--preset' cannot be used together: a checkpoint records its preset.")
       }
-      if model != nil && seed != nil {
+      if !model.isEmpty && seed != nil {
         throw ValidationError("'--seed' only applies to a fresh model, not to '--model'.")
       }
       if quarterPasses != nil && (preset != nil || seed != nil) {
@@ -119,10 +122,17 @@ extension WNetCommand {
 
     /// The model to export, a few words on where it came from, and its metadata if it has some.
     func loadModel() throws -> (model: WNet, source: String, metadata: CheckpointMetadata?) {
-      guard model == nil, preset != nil || seed != nil else {
-        let loaded = try ModelOptions.load(model)
+      guard model.isEmpty, preset != nil || seed != nil else {
+        let loaded =
+          model.count > 1
+          ? try WNetCheckpoint.average(model.map { URL(fileURLWithPath: $0) })
+          : try ModelOptions.load(model.first)
         let name = loaded.metadata.configuration.preset.rawValue
-        let source = model.map { "'\(name)' model from \($0)" } ?? "bundled trained '\(name)' model"
+        let source =
+          model.isEmpty
+          ? "bundled trained '\(name)' model"
+          : "'\(name)' model \(model.count > 1 ? "averaged from" : "from") "
+            + model.joined(separator: ", ")
         let network = try ModelOptions.model(
           loaded.model, quarterPasses: quarterPasses, propagation: propagation)
         return (network, source, loaded.metadata)

@@ -12,7 +12,7 @@ struct ExportCommandTests {
   func defaults() throws {
     let command = try WNetCommand.Export.parse(["--onnx", "m.onnx"])
     #expect(command.onnx == "m.onnx")
-    #expect(command.model == nil && command.preset == nil && command.seed == nil)
+    #expect(command.model.isEmpty && command.preset == nil && command.seed == nil)
     #expect(!command.probabilities)
   }
 
@@ -23,7 +23,11 @@ struct ExportCommandTests {
     ])
     #expect(fresh.preset == .original && fresh.seed == 3 && fresh.probabilities)
     let trained = try WNetCommand.Export.parse(["--onnx", "m.onnx", "--model", "c.safetensors"])
-    #expect(trained.model == "c.safetensors")
+    #expect(trained.model == ["c.safetensors"])
+    let averaged = try WNetCommand.Export.parse([
+      "--weights", "w.safetensors", "--model", "a.safetensors", "--model", "b.safetensors",
+    ])
+    #expect(averaged.model == ["a.safetensors", "b.safetensors"])
   }
 
   @Test(
@@ -89,6 +93,38 @@ struct ExportCommandTests {
         "\(name)")
     }
     #expect(try Data(contentsOf: output).count < Data(contentsOf: checkpoint).count / 2)
+  }
+
+  @Test("Several --model checkpoints export their average")
+  func exportsAverage() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wnet-export-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let configuration = WNetConfiguration(
+      preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
+    let models = [
+      WNet(configuration: configuration, seed: 1), WNet(configuration: configuration, seed: 2),
+    ]
+    var arguments = ["--weights", directory.appendingPathComponent("soup.safetensors").path]
+    for (index, model) in models.enumerated() {
+      let url = directory.appendingPathComponent("\(index).safetensors")
+      try WNetCheckpoint.save(
+        model, optimizer: nil,
+        metadata: CheckpointMetadata(configuration: configuration, step: 7, training: nil), to: url)
+      arguments += ["--model", url.path]
+    }
+    try WNetCommand.Export.parse(arguments).run()
+    let soup = try WNetCheckpoint.loadModel(directory.appendingPathComponent("soup.safetensors"))
+    #expect(soup.metadata.notes["averaged"] != nil)
+    for ((name, a), (_, b)) in zip(
+      models[0].parameters.namedTensors, models[1].parameters.namedTensors)
+    {
+      let expected = zip(a.scalars, b.scalars).map { Float((Double($0) + Double($1)) / 2) }
+      #expect(
+        soup.model.parameters.namedTensors.first { $0.name == name }?.tensor.scalars == expected,
+        "\(name)")
+    }
   }
 
   @Test("Exports a checkpoint's own weights and disparity range")
