@@ -8,6 +8,12 @@
 #   bash scripts/retrain-slim.sh ROOT warm
 #     prunes ROOT/matching-warm instead, by the third run (2000 steps at rate 1e-3, proxy weight
 #     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3};
+#   bash scripts/retrain-slim.sh ROOT soup
+#     the bundled matching model's recipe since session 41 (README): the lineage's first three
+#     runs slim (as `lineage`), then the first of the last four runs (`local`) with the seeds of
+#     the variants K = 200, 0 and 100 (205, 5, 105; into ROOT/slim-lineage/local,
+#     ROOT/slim-lineage/seed0/local and ROOT/slim-lineage/seed100/local, shared with `lineage`),
+#     and the average of the three's weights, ROOT/slim-lineage/soup/wnet-matching.safetensors;
 #   bash scripts/retrain-slim.sh ROOT lineage [K]
 #     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
 #     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
@@ -22,12 +28,28 @@ source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" "${@:2}"
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
-  lineage) out=slim-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]]]" >&2; exit 1 ;;
+  lineage | soup) out=slim-lineage ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
-[[ "$k" =~ ^[0-9]+$ && ("$out" = slim-lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]]], K a whole number" >&2; exit 1; }
+[[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup]], K a whole number" >&2; exit 1; }
+if [ "${wanted[0]:-}" = soup ]; then
+  first_three "$out/" --slim-half-scale
+  models=()
+  for k in 200 0 100; do
+    prefix="$out/"
+    if [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
+    stage "${prefix}local" 1000 --init-from "$root/$out/matching-proxy/checkpoint.safetensors" \
+      --proxy-weight 1 --learning-rate 1e-4 --local-coarse-estimate --local-refinement-estimates \
+      --slim-half-scale --seed $((5 + k))
+    models+=(--model "$root/${prefix}local/checkpoint.safetensors")
+  done
+  mkdir -p "$root/$out/soup"
+  "$wnet" export "${models[@]}" --weights "$root/$out/soup/wnet-matching.safetensors" \
+    --propagation 2
+  exit 0
+fi
 # The last four runs' folder prefix and the export's folder.
 prefix="$out/" export_dir="$root/$out"
 if [ "$k" -ne 200 ]; then prefix="$out/seed$k/" export_dir="$root/$out/seed$k"; fi

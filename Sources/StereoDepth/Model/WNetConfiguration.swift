@@ -144,7 +144,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The architecture of a new `wnet train` run (and of `wnet bench`) unless options say
   /// otherwise: the bundled model's (`matching`: cosine correlation, measured better on
   /// 2001-2003 and 2005-2006 at 4000 steps, and both local hand-offs, measured better on the
-  /// three evaluation sets; README "How it does"). `propagation` stays 0: the bundled model was
+  /// three evaluation sets; README "How it does"; and since session 41 the slim 1/2 scale, whose
+  /// lineage scored better on the label-free judges, docs/RUNS.md). `propagation` stays 0: the bundled model was
   /// trained with the bilinear hand-ons and its file adds propagation for inference only.
   /// Decoding keeps `false` for a missing setting, so older checkpoints still build the network
   /// they were trained as.
@@ -155,7 +156,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     return WNetConfiguration(
       preset: preset, minimumDisparity: minimumDisparity, maximumDisparity: maximumDisparity,
       cosineCorrelation: matching, localCoarseEstimate: matching,
-      localRefinementEstimates: matching)
+      localRefinementEstimates: matching, slimHalfScale: matching)
   }
 
   /// The largest magnitude a candidate disparity may have, in pixels (a range beyond it is a
