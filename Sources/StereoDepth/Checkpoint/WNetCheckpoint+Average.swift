@@ -3,8 +3,9 @@ import StereoNN
 import StereoTensor
 
 extension WNetCheckpoint {
-  /// The uniform average ("soup") of several checkpoints of one model: every weight, batch-norm
-  /// running statistics included, averaged element by element,
+  /// The uniform average ("soup") of several checkpoints of one model.
+  ///
+  /// Every weight, batch-norm running statistics included, is averaged element by element,
   ///
   ///     W = Float((Σ_i Double(W_i)) / n)        summed in the order given
   ///
@@ -14,6 +15,7 @@ extension WNetCheckpoint {
   /// - Parameter urls: At least two checkpoints of models with the same parameters
   ///   (``WNetConfiguration/hasSameParameters(as:)``); the first one's configuration and
   ///   metadata are kept, with the sources named in the notes under `averaged`.
+  /// - Returns: The averaged model and the first checkpoint's metadata, noting the sources.
   /// - Throws: ``CheckpointError`` naming the file that cannot be read or does not match the first.
   public static func average(_ urls: [URL]) throws -> (model: WNet, metadata: CheckpointMetadata) {
     guard let first = urls.first, urls.count >= 2 else {
