@@ -22,16 +22,9 @@ struct CheckpointAverageTests {
     return (url, model)
   }
 
-  func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wnet-average-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }
-
   @Test("Every weight is the mean of the files' (three fresh models, by hand in Double)")
   func averagesEveryWeight() throws {
-    let directory = try temporaryDirectory()
+    let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let saved = try [1, 2, 3].map {
       try save(seed: UInt64($0), "m\($0).safetensors", in: directory)
@@ -61,7 +54,7 @@ struct CheckpointAverageTests {
 
   @Test("Averaging one file, another model or an unreadable file is an error naming the file")
   func rejects() throws {
-    let directory = try temporaryDirectory()
+    let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let a = try save(seed: 1, "a.safetensors", in: directory).url
     #expect(throws: CheckpointError.self) { try WNetCheckpoint.average([a]) }

@@ -97,9 +97,7 @@ struct ExportCommandTests {
 
   @Test("Several --model checkpoints export their average")
   func exportsAverage() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wnet-export-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let configuration = WNetConfiguration(
       preset: .realtime, minimumDisparity: 0, maximumDisparity: 7)
