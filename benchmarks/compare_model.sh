@@ -37,7 +37,10 @@ for round in $(seq 1 "$rounds"); do
       [ "$mode" = train ] && flags+=(--train --runs 5 --warmup 1)
       [ "$mode" = infer ] && [ "$preset" != realtime ] && flags+=(--runs 10 --warmup 2)
       echo "wnet $($wnet bench --preset "$preset" "${flags[@]}")" >> "$results"
-      echo "torch $(torch "$preset" "${flags[@]}")" >> "$results"
+      twin=()  # the twin of the architecture `wnet bench` times (a new run's: the bundled one's)
+      [ "$preset" = matching ] && twin=(--cosine-correlation --local-coarse-estimate
+        --local-refinement-estimates --slim-half-scale)
+      echo "torch $(torch "$preset" "${flags[@]}" ${twin[@]+"${twin[@]}"})" >> "$results"
       echo "round $round $preset $mode ${width}x$height done (load $(load))" >&2
     done
   done
