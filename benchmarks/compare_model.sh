@@ -51,7 +51,7 @@ rows = {}
 for line in open(sys.argv[1]):
     who, payload = line.split(" ", 1)
     r = json.loads(payload)
-    key = (r["preset"], r["mode"], "%dx%d" % (r["width"], r["height"]))
+    key = (r["preset"].split()[0], r["mode"], "%dx%d" % (r["width"], r["height"]))
     rows.setdefault(key, {}).setdefault(who, []).append(r)
 print("%-9s %-6s %-8s %10s %12s %7s %10s %12s %7s" % ("preset", "mode", "size", "wnet ms",
       "pytorch ms", "ratio", "wnet MiB", "pytorch MiB", "ratio"))
