@@ -40,9 +40,8 @@ if [ "${wanted[0]:-}" = soup ]; then
   for k in 200 0 100; do
     prefix="$out/"
     if [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
-    stage "${prefix}local" 1000 --init-from "$root/$out/matching-proxy/checkpoint.safetensors" \
-      --proxy-weight 1 --learning-rate 1e-4 --local-coarse-estimate --local-refinement-estimates \
-      --slim-half-scale --seed $((5 + k))
+    first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
+      --slim-half-scale
     models+=(--model "$root/${prefix}local/checkpoint.safetensors")
   done
   mkdir -p "$root/$out/soup"

@@ -4,8 +4,8 @@
 # whose pictures no run may hold: MiddEval3's Teddy is Middlebury 2003's teddy), data_args (the
 # four sources without ground truth that every run trains on, and evaluation_args) and
 # clean_recipe (the options that the bundled matching model's runs share,
-# scripts/retrain-clean.sh), and defines bundled_weights, finished, stage, first_three and
-# last_four; works from the repository root.
+# scripts/retrain-clean.sh), and defines bundled_weights, finished, stage, first_three,
+# first_fine_tune and last_four; works from the repository root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="${1:-runs}"
@@ -71,6 +71,15 @@ first_three() {
     --init-from "$root/${prefix}matching-warm/checkpoint.safetensors" \
     --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3 "$@"
 }
+# first_fine_tune NAME START K [FLAGS...]: the recipe's first fine-tune (`local`, the last run of
+# the bundled model's recipe since session 41): 1000 steps into ROOT/NAME from START at rate 1e-4
+# with SGBM's proxy (weight 1) and both local hand-offs, seed 5 + K, FLAGS added.
+first_fine_tune() {
+  local name="$1" start="$2" k="$3"
+  shift 3
+  stage "$name" 1000 --init-from "$start" --proxy-weight 1 --learning-rate 1e-4 \
+    --local-coarse-estimate --local-refinement-estimates --seed $((5 + k)) "$@"
+}
 # last_four PREFIX START K FIRST [FLAGS...]: the bundled matching recipe's last four runs
 # (README), into ROOT/PREFIX{local,teach,teach2,teach3}: 1000 steps each at rate 1e-4 with the
 # local estimates; the first from START with SGBM's proxy (weight 1) and the option FIRST unless
@@ -80,8 +89,7 @@ last_four() {
   local prefix="$1" start="$2" k="$3" first="$4"
   shift 4
   local common=(--learning-rate 1e-4 --local-coarse-estimate --local-refinement-estimates "$@")
-  stage "${prefix}local" 1000 --init-from "$start" ${first:+"$first"} --proxy-weight 1 \
-    "${common[@]}" --seed $((5 + k))
+  first_fine_tune "${prefix}local" "$start" "$k" ${first:+"$first"} "$@"
   local previous="${prefix}local" run name weight seed
   for run in teach:1:8 teach2:1:10 teach3:3:11; do
     IFS=: read -r name weight seed <<<"$run"

@@ -16,8 +16,6 @@ name="${wanted[0]}" k="${wanted[1]}"
 start="$root/slim-lineage/matching-proxy/checkpoint.safetensors"
 [ -f "$start" ] || { echo "screen-lever.sh: no $start (scripts/retrain-slim.sh $root lineage)" >&2; exit 1; }
 run="screen/$name/seed$k"
-stage "$run/local" 1000 --init-from "$start" --proxy-weight 1 --learning-rate 1e-4 \
-  --local-coarse-estimate --local-refinement-estimates --slim-half-scale --seed $((5 + k)) \
-  "${wanted[@]:2}"
+first_fine_tune "$run/local" "$start" "$k" --slim-half-scale "${wanted[@]:2}"
 "$wnet" export --model "$root/$run/local/checkpoint.safetensors" \
   --weights "$root/$run/wnet-matching.safetensors" --propagation 2
