@@ -10,8 +10,8 @@
 # training scripts (scripts/retrain-slim.sh and the others) resume it where it stopped. SGBM's
 # proxies are not carried: the first resumed run computes them again (about two minutes).
 # Remove checkpoints/carried/ once its runs are finished and their result is recorded, unless
-# they are kept as the start of more runs (since session 41: the bundled matching model's six
-# runs, so that scripts/screen-lever.sh can start from their matching-proxy; docs/RUNS.md).
+# they are kept as the start of more runs (since session 41: the bundled matching model's runs,
+# eight since session 42, so that scripts/screen-lever.sh can start from their matching-proxy; docs/RUNS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command="${1:-}" root="${2:-}"

@@ -11,9 +11,10 @@
 #   bash scripts/retrain-slim.sh ROOT soup
 #     the bundled matching model's recipe since session 41 (README): the lineage's first three
 #     runs slim (as `lineage`), then the first of the last four runs (`local`) with the seeds of
-#     the variants K = 200, 0 and 100 (205, 5, 105; into ROOT/slim-lineage/local,
-#     ROOT/slim-lineage/seed0/local and ROOT/slim-lineage/seed100/local, shared with `lineage`),
-#     and the average of the three's weights, ROOT/slim-lineage/soup/wnet-matching.safetensors;
+#     the variants K = 200, 0, 100, 300 and 400 (205, 5, 105, 305, 405; into
+#     ROOT/slim-lineage/local and ROOT/slim-lineage/seedK/local, shared with `lineage`), and the
+#     average of the five's weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (five
+#     since session 42; docs/RUNS.md, "A five-seed soup");
 #   bash scripts/retrain-slim.sh ROOT lineage [K]
 #     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
 #     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
@@ -37,7 +38,7 @@ k="${wanted[1]:-200}"
 if [ "${wanted[0]:-}" = soup ]; then
   first_three "$out/" --slim-half-scale
   models=()
-  for k in 200 0 100; do
+  for k in 200 0 100 300 400; do
     prefix="$out/"
     if [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
