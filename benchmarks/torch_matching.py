@@ -28,6 +28,9 @@ ONNXGraphBuilder+Matching.swift), NCHW:
         the wide refinement
         (--wide-refinement, or a checkpoint that has it) the 1/4 scale searches -4...4 instead
         (its first unit 33->24, its head -> 9)
+    with the slim coarse scales (--slim-coarse-scales, or a checkpoint that has them) the coarse
+        units and head input are 24 wide instead of 48 and the 1/4 refinement units 12 instead
+        of 24 (29->12, 12->12, head 12->5)
     with the quarter coarse scale (--quarter-coarse, or a checkpoint that has it) the features
         stop at 1/4 (deep features add their units there, 24->24), the coarse scale correlates
         f1/4 over D4 candidates in 1/4 px (conv (24+D4)->48 first), and the refinement runs at
@@ -78,6 +81,8 @@ FEATURE_WIDTHS = [16, 24, 32]
 SLIM_HALF_WIDTH = 8  # the 1/2 features' width with slimHalfScale (MatchingWNet.slimHalfWidth)
 FULL_WIDTH = 8
 COARSE_WIDTH = 48
+SLIM_COARSE_WIDTH = 24  # with slimCoarseScales (MatchingWNet.slimCoarseWidth)
+SLIM_QUARTER_WIDTH = 12  # the 1/4 refinement units with slimCoarseScales
 RADIUS = 2
 COARSE_FACTOR = 8
 DEEP_FEATURE_UNITS = 3  # MatchingWNet.deepFeatureUnitCount
@@ -190,7 +195,7 @@ def column_grid(d):
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
                  local=False, skip=False, wide=False, local_refinement=False, quarter=False,
-                 slim_half=False, quarter_passes=1, propagation=0):
+                 slim_half=False, quarter_passes=1, propagation=0, slim_coarse=False):
         super().__init__()
         # How many hand-ons, coarsest first, propagate the neighbours' estimates (propagation).
         self.propagation = propagation
@@ -209,6 +214,7 @@ class MatchingWNet(nn.Module):
         w = [SLIM_HALF_WIDTH if slim_half else FEATURE_WIDTHS[0]] + FEATURE_WIDTHS[1:]
         self.coarse_first, self.d8 = coarse_range(minimum, maximum, self.coarse_factor)
         self.coarse_context = coarse_context
+        aw = SLIM_COARSE_WIDTH if slim_coarse else COARSE_WIDTH  # the coarse aggregation width
         stages = [[ConvBNReLU(3, w[0], 2)],
                   [ConvBNReLU(w[0], w[1], 2), ConvBNReLU(w[1], w[1])],
                   [ConvBNReLU(w[1], w[2], 2), ConvBNReLU(w[2], w[2])]][:2 if quarter else 3]
@@ -217,20 +223,20 @@ class MatchingWNet(nn.Module):
         self.features = nn.ModuleList([nn.Sequential(*stage) for stage in stages])
         self.features_full = ConvBNReLU(3, FULL_WIDTH)
         if coarse_context:
-            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, COARSE_WIDTH))
-            self.context = nn.Sequential(*[ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH)
-                                           for _ in range(3)])
-            self.context_merge = ConvBNReLU(2 * COARSE_WIDTH, COARSE_WIDTH)
+            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, aw))
+            self.context = nn.Sequential(*[ConvBNReLU(aw, aw) for _ in range(3)])
+            self.context_merge = ConvBNReLU(2 * aw, aw)
         else:
-            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, COARSE_WIDTH),
-                                        ConvBNReLU(COARSE_WIDTH, COARSE_WIDTH))
-        self.coarse_head = nn.Conv2d(COARSE_WIDTH, self.d8, 3, padding=1)
+            self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, aw), ConvBNReLU(aw, aw))
+        self.coarse_head = nn.Conv2d(aw, self.d8, 3, padding=1)
         self.refine = nn.ModuleList()
         self.refine_heads = nn.ModuleList()
         for level in self.levels:
-            width, units, radius = [w[1], w[0], FULL_WIDTH][level], [2, 1, 1][level], self.radii[level]
+            inputs, units, radius = [w[1], w[0], FULL_WIDTH][level], [2, 1, 1][level], self.radii[level]
+            # The units' width: the scale's features', the 1/4 one narrower with slim_coarse.
+            width = SLIM_QUARTER_WIDTH if slim_coarse and level == 0 else inputs
             k = 2 * radius + 1
-            layers = [ConvBNReLU(width + k, width)]
+            layers = [ConvBNReLU(inputs + k, width)]
             layers += [ConvBNReLU(width, width) for _ in range(units - 1)]
             self.refine.append(nn.Sequential(*layers))
             self.refine_heads.append(nn.Conv2d(width, k, 3, padding=1))
@@ -449,7 +455,8 @@ def load_model(path):
                          configuration.get("quarterCoarse", False),
                          configuration.get("slimHalfScale", False),
                          configuration.get("quarterPasses", 1),
-                         configuration.get("propagation", 0))
+                         configuration.get("propagation", 0),
+                         configuration.get("slimCoarseScales", False))
     load_checkpoint(model, tensors)
     return model.eval()
 
@@ -502,6 +509,8 @@ def main():
                         help="match the whole range at 1/4, refine at 1/2 and 1")
     parser.add_argument("--slim-half-scale", action="store_true",
                         help="the 1/2 features and refinement unit 8 wide instead of 16")
+    parser.add_argument("--slim-coarse-scales", action="store_true",
+                        help="the coarse units 24 wide instead of 48, the 1/4 units 12 not 24")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -530,7 +539,8 @@ def main():
                          wide=args.wide_refinement,
                          local_refinement=args.local_refinement_estimates,
                          quarter=args.quarter_coarse,
-                         slim_half=args.slim_half_scale).to(memory_format=memory_format)
+                         slim_half=args.slim_half_scale,
+                         slim_coarse=args.slim_coarse_scales).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -567,7 +577,8 @@ def main():
         + (" correlation-skip" if args.correlation_skip else "")
         + (" wide-refinement" if args.wide_refinement else "")
         + (" quarter-coarse" if args.quarter_coarse else "")
-        + (" slim-half-scale" if args.slim_half_scale else ""),
+        + (" slim-half-scale" if args.slim_half_scale else "")
+        + (" slim-coarse-scales" if args.slim_coarse_scales else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

@@ -15,6 +15,13 @@
 #     ROOT/slim-lineage/local and ROOT/slim-lineage/seedK/local, shared with `lineage`), and the
 #     average of the five's weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (five
 #     since session 42; docs/RUNS.md, "A five-seed soup");
+#   bash scripts/retrain-slim.sh ROOT coarse
+#     the slim coarse scales (`--slim-coarse-scales`: the coarse units 24 wide instead of 48, the
+#     1/4 refinement units 12 instead of 24; docs/RUNS.md, "The slim coarse scales, pruned"):
+#     ROOT/slim-lineage/matching-warm pruned into that form by the third run (2000 steps at rate
+#     1e-3, proxy weight 1, --transplant), then `local` with the seeds 205, 5 and 105 and the
+#     average of the three, into ROOT/slim-coarse/{matching-proxy,local,seed0/local,
+#     seed100/local,soup};
 #   bash scripts/retrain-slim.sh ROOT lineage [K]
 #     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
 #     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
@@ -30,19 +37,29 @@ case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
   lineage | soup) out=slim-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup]]" >&2; exit 1 ;;
+  coarse) out=slim-coarse ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup]], K a whole number" >&2; exit 1; }
-if [ "${wanted[0]:-}" = soup ]; then
-  first_three "$out/" --slim-half-scale
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse]], K a whole number" >&2; exit 1; }
+if [ "${wanted[0]:-}" = soup ] || [ "${wanted[0]:-}" = coarse ]; then
+  seeds=(200 0 100 300 400) flags=(--slim-half-scale)
+  if [ "$out" = slim-coarse ]; then
+    warm="$root/slim-lineage/matching-warm/checkpoint.safetensors"
+    [ -f "$warm" ] || { echo "retrain-slim.sh: no $warm (run retrain-slim.sh $root soup)" >&2; exit 1; }
+    seeds=(200 0 100) flags+=(--slim-coarse-scales)
+    stage "$out/matching-proxy" 2000 --init-from "$warm" --transplant "${flags[@]}" \
+      --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
+  else
+    first_three "$out/" "${flags[@]}"
+  fi
   models=()
-  for k in 200 0 100 300 400; do
+  for k in "${seeds[@]}"; do
     prefix="$out/"
     if [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
-      --slim-half-scale
+      "${flags[@]}"
     models+=(--model "$root/${prefix}local/checkpoint.safetensors")
   done
   mkdir -p "$root/$out/soup"

@@ -66,6 +66,11 @@ struct NetworkConsumersTests {
     Case(
       configuration: .init(
         preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true, slimHalfScale: true, slimCoarseScales: true),
+      height: 40, width: 72),
+    Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
         localRefinementEstimates: true, quarterPasses: 2),
       height: 40, width: 72),
     Case(

@@ -70,6 +70,33 @@ extension MatchingWNet {
     return values
   }
 
+  /// The `slimCoarseScales` units' parameter values pruned from a wider network's.
+  ///
+  /// `source` holds the parameters of a `matching` network without `slimCoarseScales`,
+  /// `coarseContext` or `quarterCoarse` (names as ``parameters``). The coarse units `coarse.0` and
+  /// `coarse.1` keep ``slimCoarseWidth`` channels each (read by `coarse.1` and `coarse.head`),
+  /// and the 1/4 refinement units `refine.0.0` and `refine.0.1` keep
+  /// ``slimQuarterRefinementWidth`` (read by `refine.0.1` and `refine.0.head`), by the importance
+  /// and with the folding of ``prunedHalfScale(from:)``. The result holds those units' and
+  /// readers' parameters; every other parameter keeps its shape and value.
+  ///
+  /// - Precondition: `source` has those parameters, 48 and 24 channels wide.
+  public static func prunedCoarseScales(from source: Parameters) -> [String: Tensor] {
+    var values: [String: Tensor] = [:]
+    for (units, width) in [
+      (["coarse.0", "coarse.1", "coarse.head"], slimCoarseWidth),
+      (["refine.0.0", "refine.0.1", "refine.0.head"], slimQuarterRefinementWidth),
+    ] {
+      // Each unit is read by the next; the head is a convolution with bias.
+      for index in 0..<2 {
+        prune(
+          unit: units[index], keeping: width,
+          readers: [(units[index + 1], batchNorm: index == 0)], source: source, into: &values)
+      }
+    }
+    return values
+  }
+
   /// Prunes one unit and the units that read it.
   ///
   /// `unit` (a ``ConvBatchNormReLU``'s parameters) keeps its `width` most important output
@@ -84,7 +111,7 @@ extension MatchingWNet {
     func value(_ name: String) -> Tensor {
       if let value = current[name] { return value }
       guard let parameter = source[name] else {
-        preconditionFailure("MatchingWNet.prunedHalfScale: no parameter '\(name)'")
+        preconditionFailure("MatchingWNet.prune: no parameter '\(name)'")
       }
       return parameter.value
     }

@@ -13,6 +13,7 @@ import StereoTensor
 ///                conv 3×3 3→8                                   H      f¹
 ///     coarse:    corr(f⅛_L, f⅛_R) over D8 absolute candidates   [N, H/8, W/8, D8]
 ///                concat f⅛ of the view, conv 3×3 (32+D8)→48, 48→48, conv 3×3 48→D8 (bias)
+///                (24 wide instead of 48 with `slimCoarseScales`)
 ///                with `coarseContext`, the second 48→48 becomes a context branch:
 ///                  c = conv 3×3 48→48 three times on maxpool 2×2 (H/16)
 ///                  conv 3×3 96→48 on [upsample×2(c), x]                 H/8
@@ -20,8 +21,9 @@ import StereoTensor
 ///                d0 = 2 · bilinear×2(d of the previous scale)   (a constant: no gradient)
 ///                w  = the other view's f^s warped by d0         (linear, edge replication)
 ///                corr(f^s, w) over the offsets −2…2             [N, H·s, W·s, 5]
-///                concat f^s, convs (¼: 29→24, 24→24; ½: 21→16, or 13→8 with
-///                `slimHalfScale`; 1: 13→8), conv 3×3 → 5 (bias)
+///                concat f^s, convs (¼: 29→24, 24→24, or 29→12, 12→12 with
+///                `slimCoarseScales`; ½: 21→16, or 13→8 with `slimHalfScale`; 1: 13→8),
+///                conv 3×3 → 5 (bias)
 ///
 /// With `cosineCorrelation`, the correlations at 1/8 and 1/4 compare features scaled to unit
 /// root mean square over the channels (`f / sqrt(mean_c f² + 0.01)`; the concatenated features
@@ -116,6 +118,23 @@ public final class MatchingWNet: StereoNetwork {
   public static let fullResolutionWidth = 8
   /// The coarse aggregation width.
   public static let coarseWidth = 48
+  /// The coarse aggregation width with `slimCoarseScales`.
+  public static let slimCoarseWidth = 24
+  /// The coarse aggregation width of a network of `configuration`: ``coarseWidth``, or
+  /// ``slimCoarseWidth`` with `slimCoarseScales`.
+  public static func coarseWidth(_ configuration: WNetConfiguration) -> Int {
+    configuration.slimCoarseScales ? slimCoarseWidth : coarseWidth
+  }
+  /// The 1/4 refinement units' width with `slimCoarseScales` (the 1/4 features' otherwise).
+  public static let slimQuarterRefinementWidth = 12
+  /// The refinement units' widths at 1/4, 1/2 and 1/1 of a network of `configuration`: the
+  /// features' widths at those scales, the 1/4 one ``slimQuarterRefinementWidth`` with
+  /// `slimCoarseScales`.
+  public static func refinementWidths(_ configuration: WNetConfiguration) -> [Int] {
+    let widths = featureWidths(configuration)
+    return [configuration.slimCoarseScales ? slimQuarterRefinementWidth : widths[1], widths[0],
+      fullResolutionWidth]
+  }
   /// The offset radius `r` of a refinement scale: offsets `−r…r` (the finest scale's always).
   public static let refinementRadius = 2
   /// The 1/4 scale's offset radius with `wideRefinement` (±16 input pixels).
@@ -191,7 +210,7 @@ public final class MatchingWNet: StereoNetwork {
     fullResolutionFeatures = ConvBatchNormReLU(
       inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)
     let d8 = Self.coarseRange(configuration).count
-    let cw = Self.coarseWidth
+    let cw = Self.coarseWidth(configuration)
     var coarse = [
       ConvBatchNormReLU(
         inputChannels: matchedWidth + d8, outputChannels: cw, kernelSize: 3, using: &generator)
@@ -207,16 +226,19 @@ public final class MatchingWNet: StereoNetwork {
       configuration.correlationSkip
       ? Parameter(Tensor([Self.correlationSkipInitialScale])) : nil
     // Coarse to fine: 1/4 (two units), 1/2 and 1/1 (one each); width = the scale's features.
-    let refineWidths = [widths[1], widths[0], Self.fullResolutionWidth]
+    let refineWidths = Self.refinementWidths(configuration)
     let unitCounts = [2, 1, 1]
     var refinements: [[ConvBatchNormReLU]] = []
     var heads: [Conv2D] = []
     for level in Self.refinementLevels(configuration) {
       let (width, count) = (refineWidths[level], unitCounts[level])
       let k = 2 * Self.refinementRadii(configuration)[level] + 1
+      // The unit reads the scale's features and its correlation.
+      let featureWidth = [widths[1], widths[0], Self.fullResolutionWidth][level]
       var units = [
         ConvBatchNormReLU(
-          inputChannels: width + k, outputChannels: width, kernelSize: 3, using: &generator)
+          inputChannels: featureWidth + k, outputChannels: width, kernelSize: 3,
+          using: &generator)
       ]
       for _ in 1..<count {
         units.append(

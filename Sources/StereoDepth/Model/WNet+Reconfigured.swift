@@ -60,7 +60,9 @@ extension WNet {
   /// their seeded values.
   ///
   /// Into a `slimHalfScale` network from one without it, the 1/2 scale is pruned instead
-  /// (``MatchingWNet/prunedHalfScale(from:)``): none of its parameters stays seeded.
+  /// (``MatchingWNet/prunedHalfScale(from:)``): none of its parameters stays seeded. Likewise
+  /// the coarse and 1/4 units into a `slimCoarseScales` network from one without it, neither
+  /// having `coarseContext` or `quarterCoarse` (``MatchingWNet/prunedCoarseScales(from:)``).
   ///
   /// - Precondition: the same preset and candidate range.
   public func transplanted(
@@ -71,9 +73,15 @@ extension WNet {
       "WNet.transplanted: another preset or range")
     let target = WNet(configuration: configuration, seed: seed)
     let source = parameters
-    let pruned =
+    var pruned =
       configuration.slimHalfScale && !self.configuration.slimHalfScale
       ? MatchingWNet.prunedHalfScale(from: source) : [:]
+    if configuration.slimCoarseScales && !self.configuration.slimCoarseScales
+      && !configuration.coarseContext && !self.configuration.coarseContext
+      && !configuration.quarterCoarse && !self.configuration.quarterCoarse
+    {
+      pruned.merge(MatchingWNet.prunedCoarseScales(from: source)) { $1 }
+    }
     var fresh: [String] = []
     for (name, parameter) in target.parameters.entries {
       if let value = pruned[name] {

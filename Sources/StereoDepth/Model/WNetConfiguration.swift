@@ -86,6 +86,17 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// --transplant` (``WNet/transplanted(into:seed:)``). Checkpoints written before it existed
   /// decode as `false`.
   public var slimHalfScale: Bool
+  /// `matching` only: whether the coarse aggregation is 24 channels wide instead of 48
+  /// (``MatchingWNet/coarseWidth(_:)``, its units and head's input) and the 1/4 refinement units
+  /// 12 instead of 24 (``MatchingWNet/refinementWidths(_:)``; the 1/4 features stay 24
+  /// wide). Why: on a CPU with AVX2 alone (most laptops) the slim model's marked map took 1.26×
+  /// SGBM's time at 640×480, and under the profiler the coarse units took 7.3 ms and the 1/4
+  /// refinement 6.5 ms of its 43 ms (docs/RUNS.md, "Cheaper arithmetic where the CPU has no
+  /// BF16"); halved, they cost about 40% of that. A wider model's coarse and 1/4 units can be
+  /// pruned into it by `wnet train --init-from MODEL --transplant`
+  /// (``MatchingWNet/prunedCoarseScales(from:)``). Checkpoints written before it existed decode
+  /// as `false`.
+  public var slimCoarseScales: Bool
   /// `matching` only: how many times the 1/4 scale refines, with the same weights.
   ///
   /// Each pass searches its offsets around the previous pass's estimate (the first around the
@@ -118,7 +129,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
     correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
-    slimHalfScale: Bool = false, quarterPasses: Int = 1, propagation: Int = 0
+    slimHalfScale: Bool = false, slimCoarseScales: Bool = false, quarterPasses: Int = 1,
+    propagation: Int = 0
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -133,6 +145,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.wideRefinement = wideRefinement
     self.quarterCoarse = quarterCoarse
     self.slimHalfScale = slimHalfScale
+    self.slimCoarseScales = slimCoarseScales
     self.quarterPasses = quarterPasses
     self.propagation = propagation
     precondition(
@@ -166,7 +179,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
   /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
-  /// `quarterCoarse`, `slimHalfScale`);
+  /// `quarterCoarse`, `slimHalfScale`, `slimCoarseScales`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -175,7 +188,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.deepFeatures, deepFeatures), (.localCoarseEstimate, localCoarseEstimate),
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
       (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
-      (.slimHalfScale, slimHalfScale),
+      (.slimHalfScale, slimHalfScale), (.slimCoarseScales, slimCoarseScales),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -259,7 +272,8 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement, quarterCoarse, slimHalfScale, quarterPasses, propagation
+    case wideRefinement, quarterCoarse, slimHalfScale, slimCoarseScales, quarterPasses
+    case propagation
   }
 
   /// Any key, to find the ones this version does not know.
@@ -299,6 +313,8 @@ extension WNetConfiguration {
     wideRefinement = try container.decodeIfPresent(Bool.self, forKey: .wideRefinement) ?? false
     quarterCoarse = try container.decodeIfPresent(Bool.self, forKey: .quarterCoarse) ?? false
     slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
+    slimCoarseScales =
+      try container.decodeIfPresent(Bool.self, forKey: .slimCoarseScales) ?? false
     quarterPasses = try container.decodeIfPresent(Int.self, forKey: .quarterPasses) ?? 1
     propagation = try container.decodeIfPresent(Int.self, forKey: .propagation) ?? 0
   }
@@ -321,6 +337,7 @@ extension WNetConfiguration {
     if wideRefinement { try container.encode(true, forKey: .wideRefinement) }
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
     if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
+    if slimCoarseScales { try container.encode(true, forKey: .slimCoarseScales) }
     if quarterPasses != 1 { try container.encode(quarterPasses, forKey: .quarterPasses) }
     if propagation != 0 { try container.encode(propagation, forKey: .propagation) }
   }

@@ -3,7 +3,7 @@ import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
 /// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`,
-/// `--slim-half-scale` (each with `--no-`), `--quarter-passes N`:
+/// `--slim-half-scale`, `--slim-coarse-scales` (each with `--no-`), `--quarter-passes N`:
 /// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
 /// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
@@ -76,6 +76,15 @@ struct ArchitectureOptions: ParsableArguments {
         + "scale is pruned into it (default: the bundled model's architecture)."))
   var slimHalfScale: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: make the coarse aggregation 24 channels wide instead of 48 and the 1/4 "
+        + "refinement units 12 instead of 24, for speed on CPUs without AVX-512; with "
+        + "--init-from and --transplant, a wider model's units are pruned into it (default: the "
+        + "bundled model's architecture)."))
+  var slimCoarseScales: Bool?
+
   @Option(
     help: ArgumentHelp(
       "matching: refine at 1/4 resolution this many times, each pass around the last's "
@@ -113,6 +122,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.wideRefinement = wideRefinement ?? model.wideRefinement
     model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
     model.slimHalfScale = slimHalfScale ?? model.slimHalfScale
+    model.slimCoarseScales = slimCoarseScales ?? model.slimCoarseScales
     model.quarterPasses = quarterPasses ?? model.quarterPasses
     model.propagation = propagation ?? model.propagation
     return model
