@@ -132,8 +132,10 @@ public final class MatchingWNet: StereoNetwork {
   /// `slimCoarseScales`.
   public static func refinementWidths(_ configuration: WNetConfiguration) -> [Int] {
     let widths = featureWidths(configuration)
-    return [configuration.slimCoarseScales ? slimQuarterRefinementWidth : widths[1], widths[0],
-      fullResolutionWidth]
+    return [
+      configuration.slimCoarseScales ? slimQuarterRefinementWidth : widths[1], widths[0],
+      fullResolutionWidth,
+    ]
   }
   /// The offset radius `r` of a refinement scale: offsets `−r…r` (the finest scale's always).
   public static let refinementRadius = 2
