@@ -86,7 +86,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// --transplant` (``WNet/transplanted(into:seed:)``). Checkpoints written before it existed
   /// decode as `false`.
   public var slimHalfScale: Bool
-  /// `matching` only: whether the coarse aggregation is 24 channels wide instead of 48
+  /// `matching` only: whether the coarse and 1/4 units are half as wide.
+  ///
+  /// The coarse aggregation is then 24 channels wide instead of 48
   /// (``MatchingWNet/coarseWidth(_:)``, its units and head's input) and the 1/4 refinement units
   /// 12 instead of 24 (``MatchingWNet/refinementWidths(_:)``; the 1/4 features stay 24
   /// wide). Why: on a CPU with AVX2 alone (most laptops) the slim model's marked map took 1.26×
