@@ -22,6 +22,10 @@
 #     1e-3, proxy weight 1, --transplant), then `local` with the seeds 205, 5 and 105 and the
 #     average of the three, into ROOT/slim-coarse/{matching-proxy,local,seed0/local,
 #     seed100/local,soup};
+#   bash scripts/retrain-slim.sh ROOT coarse-lineage
+#     the same form trained from the start: the first three runs with --slim-half-scale
+#     --slim-coarse-scales (as `soup`'s, no pruning), then `local` with the seeds 205, 5 and 105
+#     and their average, into ROOT/slim-coarse-lineage/ (laid out as `coarse`);
 #   bash scripts/retrain-slim.sh ROOT lineage [K]
 #     trains the whole lineage slim from the start (all seven runs with --slim-half-scale, no
 #     pruning; needs nothing in ROOT), into ROOT/slim-lineage/{matching,matching-warm,
@@ -38,14 +42,18 @@ case "${wanted[0]:-}" in
   warm) out=slim-warm ;;
   lineage | soup) out=slim-lineage ;;
   coarse) out=slim-coarse ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse]]" >&2; exit 1 ;;
+  coarse-lineage) out=slim-coarse-lineage ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse|coarse-lineage]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse]], K a whole number" >&2; exit 1; }
-if [ "${wanted[0]:-}" = soup ] || [ "${wanted[0]:-}" = coarse ]; then
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
+if [[ "${wanted[0]:-}" =~ ^(soup|coarse|coarse-lineage)$ ]]; then
   seeds=(200 0 100 300 400) flags=(--slim-half-scale)
-  if [ "$out" = slim-coarse ]; then
+  if [ "$out" = slim-coarse-lineage ]; then
+    seeds=(200 0 100) flags+=(--slim-coarse-scales)
+    first_three "$out/" "${flags[@]}"
+  elif [ "$out" = slim-coarse ]; then
     warm="$root/slim-lineage/matching-warm/checkpoint.safetensors"
     [ -f "$warm" ] || { echo "retrain-slim.sh: no $warm (run retrain-slim.sh $root soup)" >&2; exit 1; }
     seeds=(200 0 100) flags+=(--slim-coarse-scales)
