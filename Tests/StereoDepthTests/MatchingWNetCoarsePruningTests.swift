@@ -12,17 +12,17 @@ struct MatchingWNetCoarsePruningTests {
   static let wide = WNetConfiguration(
     preset: .matching, maximumDisparity: 31, cosineCorrelation: true, localCoarseEstimate: true,
     localRefinementEstimates: true, slimHalfScale: true)
-  static var slim: WNetConfiguration {
+  static let slim = { () -> WNetConfiguration in
     var slim = wide
     slim.slimCoarseScales = true
     return slim
-  }
+  }()
 
   @Test("The slim coarse scales: 24-wide coarse units, 12-wide 1/4 units; stored only when set")
   func shapes() throws {
-    #expect(Self.slim.problems.isEmpty)
-    #expect(!WNetConfiguration(preset: .realtime, slimCoarseScales: true).problems.isEmpty)
-    try expectStoredOnlyWhenSet(Self.slim, key: "slimCoarseScales")
+    try expectMatchingOnlySetting(
+      Self.slim, elsewhere: WNetConfiguration(preset: .realtime, slimCoarseScales: true),
+      key: "slimCoarseScales")
     let model = WNet(configuration: Self.slim, seed: 3)
     // D8 = 4 candidates for 0…31; the 1/8 features are 32 wide, the 1/4 ones 24.
     #expect(model.parameters["coarse.0.conv.filter"]?.value.shape == [24, 3, 3, 32 + 4])
@@ -31,13 +31,8 @@ struct MatchingWNetCoarsePruningTests {
     #expect(model.parameters["refine.0.0.conv.filter"]?.value.shape == [12, 3, 3, 24 + 5])
     #expect(model.parameters["refine.0.1.conv.filter"]?.value.shape == [12, 3, 3, 12])
     #expect(model.parameters["refine.0.head.filter"]?.value.shape == [5, 3, 3, 12])
-    // Everything else as the wide model's.
-    let wide = WNet(configuration: Self.wide, seed: 3)
-    let changed = ["coarse.", "refine.0."]
-    for (name, parameter) in wide.parameters.entries where !changed.contains(where: name.hasPrefix)
-    {
-      #expect(model.parameters[name]?.value.shape == parameter.value.shape, "\(name)")
-    }
+    expectSameShapes(
+      model, as: WNet(configuration: Self.wide, seed: 3), except: ["coarse.", "refine.0."])
   }
 
   /// A wide model whose coarse units have 24 of 48 channels and whose 1/4 units have 12 of 24
@@ -73,15 +68,7 @@ struct MatchingWNetCoarsePruningTests {
     let (wide, dead) = Self.wideWithDeadChannels()
     let (slim, fresh) = wide.transplanted(into: Self.slim, seed: 9)
     #expect(fresh.isEmpty, "\(fresh)")
-    let pair = multiScaleShiftPair(batch: 1, height: 24, width: 48, shift: 5, seed: 6)
-    func disparity(_ model: WNet) -> Tensor {
-      withoutGradients {
-        var context = ForwardContext.inference
-        return model(left: pair.left, right: pair.right, context: &context).left.disparity
-      }
-    }
-    let (a, b) = (disparity(wide).scalars, disparity(slim).scalars)
-    let largest = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    let largest = largestDisparityDifference(wide, slim)
     #expect(largest < 1e-4, "largest difference \(largest) px")
     // The kept channels are the live ones, in order.
     for (unit, deadChannels) in dead {

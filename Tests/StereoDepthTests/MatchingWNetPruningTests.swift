@@ -11,29 +11,25 @@ struct MatchingWNetPruningTests {
   static let wide = WNetConfiguration(
     preset: .matching, maximumDisparity: 31, cosineCorrelation: true, localCoarseEstimate: true,
     localRefinementEstimates: true)
-  static var slim: WNetConfiguration {
+  static let slim = { () -> WNetConfiguration in
     var slim = wide
     slim.slimHalfScale = true
     return slim
-  }
+  }()
 
   @Test("The slim 1/2 scale: 8 features, a 13→8 refinement unit; stored only when set")
   func shapes() throws {
-    #expect(Self.slim.problems.isEmpty)
-    #expect(!WNetConfiguration(preset: .realtime, slimHalfScale: true).problems.isEmpty)
-    try expectStoredOnlyWhenSet(Self.slim, key: "slimHalfScale")
+    try expectMatchingOnlySetting(
+      Self.slim, elsewhere: WNetConfiguration(preset: .realtime, slimHalfScale: true),
+      key: "slimHalfScale")
     let model = WNet(configuration: Self.slim, seed: 3)
     #expect(model.parameters["features.0.0.conv.filter"]?.value.shape == [8, 3, 3, 3])
     #expect(model.parameters["features.1.0.conv.filter"]?.value.shape == [24, 3, 3, 8])
     #expect(model.parameters["refine.1.0.conv.filter"]?.value.shape == [8, 3, 3, 8 + 5])
     #expect(model.parameters["refine.1.head.filter"]?.value.shape == [5, 3, 3, 8])
-    // Everything else as the wide model's.
-    let wide = WNet(configuration: Self.wide, seed: 3)
-    let changed = ["features.0.0", "features.1.0.conv", "refine.1.0", "refine.1.head.filter"]
-    for (name, parameter) in wide.parameters.entries where !changed.contains(where: name.hasPrefix)
-    {
-      #expect(model.parameters[name]?.value.shape == parameter.value.shape, "\(name)")
-    }
+    expectSameShapes(
+      model, as: WNet(configuration: Self.wide, seed: 3),
+      except: ["features.0.0", "features.1.0.conv", "refine.1.0", "refine.1.head.filter"])
   }
 
   @Test("The moments of relu(y), y ~ N(m, s²), against numerical integration")
@@ -89,15 +85,7 @@ struct MatchingWNetPruningTests {
     let wide = Self.wideWithDeadChannels()
     let (slim, fresh) = wide.transplanted(into: Self.slim, seed: 9)
     #expect(fresh.isEmpty, "\(fresh)")
-    let pair = multiScaleShiftPair(batch: 1, height: 24, width: 48, shift: 5, seed: 6)
-    func disparity(_ model: WNet) -> Tensor {
-      withoutGradients {
-        var context = ForwardContext.inference
-        return model(left: pair.left, right: pair.right, context: &context).left.disparity
-      }
-    }
-    let (a, b) = (disparity(wide).scalars, disparity(slim).scalars)
-    let largest = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    let largest = largestDisparityDifference(wide, slim)
     #expect(largest < 1e-4, "largest difference \(largest) px")
     // The kept channels are the live ones, in order.
     let kept = [0, 3, 5, 6, 9, 10, 12, 15]
@@ -143,4 +131,36 @@ struct MatchingWNetPruningTests {
       #expect(largest < 1e-5, "\(name): largest difference \(largest)")
     }
   }
+}
+
+/// Expects `model` to have `reference`'s parameters and shapes, except those whose names start
+/// with one of `changed`.
+func expectSameShapes(_ model: WNet, as reference: WNet, except changed: [String]) {
+  for (name, parameter) in reference.parameters.entries
+  where !changed.contains(where: name.hasPrefix) {
+    #expect(model.parameters[name]?.value.shape == parameter.value.shape, "\(name)")
+  }
+}
+
+/// The largest difference between two models' left disparities, in pixels, on a 24×48 pair
+/// shifted by 5 px (inference mode).
+func largestDisparityDifference(_ a: WNet, _ b: WNet) -> Float {
+  let pair = multiScaleShiftPair(batch: 1, height: 24, width: 48, shift: 5, seed: 6)
+  func disparity(_ model: WNet) -> [Float] {
+    withoutGradients {
+      var context = ForwardContext.inference
+      return model(left: pair.left, right: pair.right, context: &context).left.disparity.scalars
+    }
+  }
+  return zip(disparity(a), disparity(b)).map { abs($0 - $1) }.max() ?? .infinity
+}
+
+/// Expects a `matching` setting `key`, on in `configuration`, to be valid there, refused in
+/// `elsewhere` (another preset with it on) and stored only when set.
+func expectMatchingOnlySetting(
+  _ configuration: WNetConfiguration, elsewhere: WNetConfiguration, key: String
+) throws {
+  #expect(configuration.problems.isEmpty)
+  #expect(!elsewhere.problems.isEmpty)
+  try expectStoredOnlyWhenSet(configuration, key: key)
 }
