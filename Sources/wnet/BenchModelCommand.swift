@@ -103,6 +103,9 @@ extension WNetCommand {
           + "--marked (what 'wnet infer' does), else the given size."))
     var upscale: String?
 
+    @Option(help: "As 'wnet infer --finest-scale' (full or half; batch 1).")
+    var finestScale: FinestScaleChoice?
+
     @Option(
       help: "A real left view to time, with --right (its size; the bundled weights or --weights).")
     var left: String?
@@ -168,6 +171,12 @@ extension WNetCommand {
             "'--upscale' times inference of one pair: not with '--train' or a batch.")
         }
       }
+      if finestScale == .half {
+        guard !train, (batch ?? 1) == 1 else {
+          throw ValidationError(
+            "'--finest-scale half' times inference of one pair: not with '--train' or a batch.")
+        }
+      }
     }
 
     func run() throws {
@@ -202,6 +211,7 @@ extension WNetCommand {
       if !train {
         benchmark.upscale =
           upscale.flatMap(InferenceUpscale.init) ?? (marked ? .standard : .none)
+        benchmark.upscale.endsAtHalfScale = finestScale == .half
       }
       let (result, entries) = try benchmark.run(profile: profile)
       if json {

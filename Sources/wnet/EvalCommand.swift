@@ -74,7 +74,7 @@ extension WNetCommand {
         && (predictions != nil || adapt > 0 || confidence || resolution.isSet)
       {
         throw ValidationError(
-          "'--method sgbm' does not take '--predictions', '--adapt', '--confidence' or '--upscale'."
+          "'--method sgbm' does not take '--predictions', '--adapt', '--confidence', '--upscale' or '--finest-scale'."
         )
       }
       if invalid.fillHoles == true && (classic.method == .sgbm || predictions != nil) {

@@ -174,7 +174,8 @@ extension WNetCommand {
       try resolution.validate()
       if resolution.isSet && (classic.method == .sgbm || video != nil || stream) {
         throw ValidationError(
-          "'--upscale' applies to the model on pairs, without '--video' or '--stream'.")
+          "'--upscale' and '--finest-scale' apply to the model on pairs, without '--video' or '--stream'."
+        )
       }
       try resolution.validate(adapt: adapt)
     }

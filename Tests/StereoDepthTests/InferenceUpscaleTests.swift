@@ -116,6 +116,35 @@ struct InferenceUpscaleTests {
     #expect(cropped.disparity.shape == [1, 22, 30, 1])
   }
 
+  @Test("Ending at the 1/2 scale: any size, maps at the input's size, a known shift recovered")
+  func halfScaleFinish() throws {
+    let (model, _) = try PretrainedModel.load(.matching)
+    // Odd sizes: the working size is rounded up to even numbers.
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 97, height: 63, shift: 14, seed: 12)
+    let estimator = DisparityEstimator(model: model)
+    var rule = InferenceUpscale.none
+    rule.endsAtHalfScale = true
+    let prediction = try estimator.predict(
+      left: left, right: right, invalidPixels: .standard, upscale: rule)
+    #expect(prediction.workingWidth == 98 && prediction.workingHeight == 64)
+    #expect(prediction.disparity.width == 97 && prediction.disparity.height == 63)
+    #expect(prediction.confidence.width == 97 && prediction.confidence.height == 63)
+    // Input pixels per output pixel: the 1/2 scale of a 98-wide working size.
+    #expect(abs(prediction.disparityScale - 97 / 49) < 1e-6)
+    let error = DisparityEstimatorTests.medianError(prediction.disparity, shift: 14)
+    #expect(error < 0.5, "median error \(error) px")
+    // The dense map against the full run's: the finest scale moves it by little on this pair.
+    let dense = try estimator.predict(left: left, right: right, upscale: rule)
+    let full = try estimator.predict(left: left, right: right, upscale: .none)
+    let moved = zip(dense.disparity.pixels, full.disparity.pixels).filter { abs($0 - $1) > 1 }
+    #expect(Double(moved.count) < 0.1 * Double(full.disparity.pixels.count), "\(moved.count)")
+    // Without the setting nothing changes.
+    var off = InferenceUpscale.none
+    off.endsAtHalfScale = false
+    #expect(off == .none)
+  }
+
   @Test("'auto' keeps the factor whose disparity rebuilds the left view best")
   func automatic() throws {
     let (estimator, left, right) = try Self.bundled(shift: 20, seed: 12)

@@ -181,6 +181,18 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["eval", "--data", folder.path, "--upscale", "auto", "--method", "sgbm"],
       mentioning: "--upscale")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--finest-scale", "quarter"] + model,
+      mentioning: "--finest-scale")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--finest-scale", "half", "--method", "sgbm"],
+      mentioning: "--finest-scale")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--finest-scale", "half", "--model", "realtime"],
+      mentioning: "--finest-scale half")
+    try expectOneLineError(
+      ["eval", "--data", folder.path, "--finest-scale", "half", "--method", "sgbm"],
+      mentioning: "--finest-scale")
   }
 
   @Test("Unreadable or mismatched checkpoints")

@@ -22,7 +22,8 @@ extension DisparityEstimator {
       try predict(
         left: left, right: right, maximumDisparity: maximumDisparity,
         keepProbabilities: keepProbabilities, adaptation: adaptation,
-        invalidPixels: invalidPixels, compactMemory: compactMemory, factor: factor)
+        invalidPixels: invalidPixels, compactMemory: compactMemory, factor: factor,
+        endingAtHalfScale: upscale.endsAtHalfScale)
     }
     guard factors.count > 1 else {
       guard upscale.targetPixels != nil, factors[0] > 1 else { return try run(factors[0]) }

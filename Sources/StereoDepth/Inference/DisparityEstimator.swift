@@ -238,6 +238,10 @@ public final class DisparityEstimator {
         "the maximum disparity must lie in (0, \(left.width)] (the image width), "
           + "got \(maximumDisparity)")
     }
+    if upscale.endsAtHalfScale && !model.configuration.isCoarseToFine {
+      throw InferenceError(
+        "ending at the 1/2 scale ('--finest-scale half') needs a coarse-to-fine model (matching)")
+    }
     let upscale = upscale.applicable(to: model.configuration)
     if upscale.enlarges {
       guard model.configuration.isCoarseToFine else {
@@ -257,11 +261,13 @@ public final class DisparityEstimator {
   }
 
   /// ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
-  /// at one factor (1: the scale policy's working size), after validation.
+  /// at one factor (1: the scale policy's working size), after validation; with
+  /// `endingAtHalfScale` (``InferenceUpscale/endsAtHalfScale``), a factor below 2 ends one scale
+  /// early too.
   func predict(
     left: Image, right: Image, maximumDisparity: Float?, keepProbabilities: Bool,
     adaptation: TestTimeAdaptation?, invalidPixels: InvalidPixelRule?, compactMemory: Bool,
-    factor: Float
+    factor: Float, endingAtHalfScale: Bool = false
   ) throws -> DisparityPrediction {
     var (width, height) = workingSize(
       width: left.width, height: left.height, maximumDisparity: maximumDisparity)
@@ -270,6 +276,9 @@ public final class DisparityEstimator {
         Int((Float(width) * factor).rounded()), Int((Float(height) * factor).rounded())
       )
     }
+    let halfScaleFinish =
+      endingAtHalfScale && factor < 2 && model.configuration.isCoarseToFine && !keepProbabilities
+    if halfScaleFinish { (width, height) = (width + width % 2, height + height % 2) }
     try InferenceMemory.check(
       preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
       workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0,
@@ -289,14 +298,20 @@ public final class DisparityEstimator {
     // the finest scale of an enlarged run changed no score measurably and costs the most
     // (docs/RUNS.md).
     let dropped =
-      factor >= 2 && model.configuration.isCoarseToFine && !keepProbabilities
-        && width % 2 == 0 && height % 2 == 0 ? 1 : 0
+      halfScaleFinish
+        || (factor >= 2 && model.configuration.isCoarseToFine && !keepProbabilities
+          && width % 2 == 0 && height % 2 == 0)
+      ? 1 : 0
     let scale = Float(left.width) / Float(width >> dropped)
+    // Ending early at the input's size, the right view keeps the scale it would have ended at.
+    let rightDropped = max(
+      0, (invalidPixels?.rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
     let run = {
       estimator.finish(
         left: left, l: l, r: r, width: width, height: height, scale: scale,
-        droppingFinestScales: dropped, keepProbabilities: keepProbabilities,
-        invalidPixels: invalidPixels, adaptationLosses: adaptationLosses)
+        droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+        keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
+        adaptationLosses: adaptationLosses)
     }
     return compactMemory ? BufferPool.shared.withRoomBeforeGrowth(run) : run()
   }
@@ -304,10 +319,12 @@ public final class DisparityEstimator {
   /// The rest of ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
   /// after resizing and adaptation: the network on the working-size views `l` and `r`
   /// (`[1, height, width, 3]`), ending `droppingFinestScales` scales early, its maps resized to
-  /// `left`'s size and scaled by `scale` (input pixels per output pixel).
+  /// `left`'s size and scaled by `scale` (input pixels per output pixel); the right view (with
+  /// `invalidPixels`) ends `rightDroppingScales` scales before the left one.
   private func finish(
     left: Image, l: Tensor, r: Tensor, width: Int, height: Int, scale: Float,
-    droppingFinestScales dropped: Int, keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
+    droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int,
+    keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
     adaptationLosses: (before: Float, after: Float)?
   ) -> DisparityPrediction {
     let estimator = self
@@ -321,8 +338,7 @@ public final class DisparityEstimator {
       var rightDisparity: Image?
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
-          left: l, right: r, droppingFinestScales: dropped,
-          rightDroppingScales: invalidPixels!.rightViewScalesDropped,
+          left: l, right: r, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
           borderPadding: invalidPixels!.borderPadding)
         (disparity, peak, confidence) = (both.disparity, both.peak, nil)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.

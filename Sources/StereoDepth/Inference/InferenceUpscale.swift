@@ -33,6 +33,19 @@ public struct InferenceUpscale: Sendable, Equatable {
   public static let standard = small
   /// The largest factor accepted: 4 already means 16 times the pixels.
   public static let largestFactor: Float = 4
+  /// Whether a run at a factor below 2 ends one scale early, as a run enlarged ×2 does: the
+  /// network's finest (working-resolution) scale is left out, and its 1/2 scale's disparity,
+  /// peak and left-right check are up-sampled ×2 to the input's size (`--finest-scale half`).
+  ///
+  /// The working size is then rounded up to even numbers, and the right view ends one scale
+  /// before the left one fewer (its 1/2 scale, as in a full run with the default
+  /// ``InvalidPixelRule/rightViewScalesDropped``). The left-right threshold τ is in the 1/2
+  /// scale's pixels. Why: the bundled model's finest scale moves the up-sampled 1/2 estimate by
+  /// more than 1 px on under 1% of the pixels (docs/RUNS.md, "The full-resolution scale dropped
+  /// at inference") but takes about a fifth of the marked map's time with AVX2 alone. `false`
+  /// by default. A coarse-to-fine model only; a prediction that keeps its probabilities runs the
+  /// finest scale anyway (they are that scale's distribution).
+  public var endsAtHalfScale = false
 
   private init(uncheckedFactors factors: [Float], targetPixels: Int? = nil) {
     self.factors = factors

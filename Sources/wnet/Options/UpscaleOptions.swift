@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import StereoDepth
 
-/// `--upscale`: a coarse-to-fine model on an enlarged pair, shared by `infer` and `eval`.
+/// `--upscale` (a coarse-to-fine model on an enlarged pair) and `--finest-scale`, shared by
+/// `infer` and `eval`.
 struct UpscaleOptions: ParsableArguments {
   @Option(
     help: """
@@ -14,6 +15,15 @@ struct UpscaleOptions: ParsableArguments {
       (about 5 times the time; finer detail, better on small disparities).
       """)
   var upscale: String?
+
+  @Option(
+    help: """
+      The matching model's last scale: full (the default) or half, which leaves out the finest \
+      scale and up-samples the 1/2 scale's disparity and left-right check (about 0.8 times the \
+      marked map's time at 640x480; docs/RUNS.md, "The full-resolution scale dropped at \
+      inference").
+      """)
+  var finestScale: FinestScaleChoice?
 
   func validate() throws {
     if let upscale { _ = try Self.rule(parsing: upscale) }
@@ -37,8 +47,12 @@ struct UpscaleOptions: ParsableArguments {
     }
   }
 
-  /// The rule, ``InferenceUpscale/standard`` without the option.
-  var rule: InferenceUpscale { upscale.flatMap(InferenceUpscale.init) ?? .standard }
+  /// The rule, ``InferenceUpscale/standard`` without the options.
+  var rule: InferenceUpscale {
+    var rule = upscale.flatMap(InferenceUpscale.init) ?? .standard
+    rule.endsAtHalfScale = finestScale == .half
+    return rule
+  }
 
   /// One line naming the factors tried, their reconstruction errors and the one kept, e.g.
   /// `Upscale: ×1 0.0221, ×1.5 0.0210, ×2 0.0207; kept ×2.`
@@ -55,7 +69,7 @@ struct UpscaleOptions: ParsableArguments {
 
   /// Whether the option asks for a fixed enlargement or `auto` (which other options may exclude;
   /// `small`, the default, gives way to them by itself).
-  var isSet: Bool { rule.enlarges && rule.targetPixels == nil }
+  var isSet: Bool { (rule.enlarges && rule.targetPixels == nil) || rule.endsAtHalfScale }
 
   /// Whether the option asks for a search over several factors (`auto`), which runs the network
   /// once per factor and so excludes test-time adaptation.
@@ -64,9 +78,15 @@ struct UpscaleOptions: ParsableArguments {
   /// The words `wnet eval` adds to its method for the rule that ran with `configuration`.
   func methodSuffix(configuration: WNetConfiguration) -> String {
     let effective = rule.applicable(to: configuration)
-    if effective.targetPixels != nil { return ", small pairs enlarged (upscale small)" }
-    return isSet ? ", upscale \(upscale ?? "")" : ""
+    let half = rule.endsAtHalfScale ? ", finest scale half" : ""
+    if effective.targetPixels != nil { return ", small pairs enlarged (upscale small)" + half }
+    return (rule.enlarges && rule.targetPixels == nil ? ", upscale \(upscale ?? "")" : "") + half
   }
+}
+
+/// `--finest-scale`: where the matching model's scales end (``InferenceUpscale/endsAtHalfScale``).
+enum FinestScaleChoice: String, ExpressibleByArgument, CaseIterable {
+  case full, half
 }
 
 extension Float {
