@@ -10,11 +10,14 @@ import _StereoTestSupport
 /// estimator running an enlarged pair.
 @Suite("InferenceUpscale: enlarged pairs and the reconstruction error")
 struct InferenceUpscaleTests {
-  /// The bundled matching model's estimator and a 96×64 pair whose disparity is `shift`.
-  static func bundled(shift: Int, seed: UInt64) throws -> (DisparityEstimator, Image, Image) {
+  /// The bundled matching model's estimator and a `width × height` pair (96×64 by default)
+  /// whose disparity is `shift`.
+  static func bundled(
+    shift: Int, seed: UInt64, width: Int = 96, height: Int = 64
+  ) throws -> (DisparityEstimator, Image, Image) {
     let (model, _) = try PretrainedModel.load(.matching)
     let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 96, height: 64, shift: shift, seed: seed)
+      width: width, height: height, shift: shift, seed: seed)
     return (DisparityEstimator(model: model), left, right)
   }
 
@@ -118,11 +121,8 @@ struct InferenceUpscaleTests {
 
   @Test("Ending at the 1/2 scale: any size, maps at the input's size, a known shift recovered")
   func halfScaleFinish() throws {
-    let (model, _) = try PretrainedModel.load(.matching)
     // Odd sizes: the working size is rounded up to even numbers.
-    let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 97, height: 63, shift: 14, seed: 12)
-    let estimator = DisparityEstimator(model: model)
+    let (estimator, left, right) = try Self.bundled(shift: 14, seed: 12, width: 97, height: 63)
     var rule = InferenceUpscale.none
     rule.endsAtHalfScale = true
     let prediction = try estimator.predict(

@@ -167,32 +167,23 @@ struct CommandLineErrorTests {
         "--weights", folder.appendingPathComponent("missing.safetensors").path,
       ],
       mentioning: "missing.safetensors")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--upscale", "5"] + model, mentioning: "--upscale")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--upscale", "auto", "--model", "realtime"],
-      mentioning: "coarse-to-fine")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--upscale", "auto", "--adapt", "2"],
-      mentioning: "--upscale")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--upscale", "2", "--method", "sgbm"],
-      mentioning: "--upscale")
-    try expectOneLineError(
-      ["eval", "--data", folder.path, "--upscale", "auto", "--method", "sgbm"],
-      mentioning: "--upscale")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--finest-scale", "quarter"] + model,
-      mentioning: "--finest-scale")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--finest-scale", "half", "--method", "sgbm"],
-      mentioning: "--finest-scale")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--finest-scale", "half", "--model", "realtime"],
-      mentioning: "--finest-scale half")
-    try expectOneLineError(
-      ["eval", "--data", folder.path, "--finest-scale", "half", "--method", "sgbm"],
-      mentioning: "--finest-scale")
+    // The resolution options: `--upscale` and `--finest-scale` (infer's pair, then eval's data).
+    let pair = ["infer", small.path, small.path]
+    let data = ["eval", "--data", folder.path]
+    let resolution: [(arguments: [String], mentioning: String)] = [
+      (pair + ["--upscale", "5"] + model, "--upscale"),
+      (pair + ["--upscale", "auto", "--model", "realtime"], "coarse-to-fine"),
+      (pair + ["--upscale", "auto", "--adapt", "2"], "--upscale"),
+      (pair + ["--upscale", "2", "--method", "sgbm"], "--upscale"),
+      (data + ["--upscale", "auto", "--method", "sgbm"], "--upscale"),
+      (pair + ["--finest-scale", "quarter"] + model, "--finest-scale"),
+      (pair + ["--finest-scale", "half", "--method", "sgbm"], "--finest-scale"),
+      (pair + ["--finest-scale", "half", "--model", "realtime"], "--finest-scale half"),
+      (data + ["--finest-scale", "half", "--method", "sgbm"], "--finest-scale"),
+    ]
+    for (arguments, mentioning) in resolution {
+      try expectOneLineError(arguments, mentioning: mentioning)
+    }
   }
 
   @Test("Unreadable or mismatched checkpoints")
