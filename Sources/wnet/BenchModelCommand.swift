@@ -164,17 +164,13 @@ extension WNetCommand {
         throw ValidationError("'--marked', '--left' and '--right' time one pair: '--batch-size 1'.")
       }
       if let runs, runs < 1 { throw ValidationError("'--runs' must be positive.") }
-      if let upscale {
-        _ = try UpscaleOptions.rule(parsing: upscale)
+      if let upscale { _ = try UpscaleOptions.rule(parsing: upscale) }
+      let resolution =
+        upscale != nil ? "--upscale" : finestScale == .half ? "--finest-scale half" : nil
+      if let resolution {
         guard !train, (batch ?? 1) == 1 else {
           throw ValidationError(
-            "'--upscale' times inference of one pair: not with '--train' or a batch.")
-        }
-      }
-      if finestScale == .half {
-        guard !train, (batch ?? 1) == 1 else {
-          throw ValidationError(
-            "'--finest-scale half' times inference of one pair: not with '--train' or a batch.")
+            "'\(resolution)' times inference of one pair: not with '--train' or a batch.")
         }
       }
     }

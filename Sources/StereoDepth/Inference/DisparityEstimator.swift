@@ -276,8 +276,9 @@ public final class DisparityEstimator {
         Int((Float(width) * factor).rounded()), Int((Float(height) * factor).rounded())
       )
     }
-    let halfScaleFinish =
-      endingAtHalfScale && factor < 2 && model.configuration.isCoarseToFine && !keepProbabilities
+    // Only a coarse-to-fine model can end early, and not when its finest distribution is kept.
+    let canEndEarly = model.configuration.isCoarseToFine && !keepProbabilities
+    let halfScaleFinish = endingAtHalfScale && factor < 2 && canEndEarly
     if halfScaleFinish { (width, height) = (width + width % 2, height + height % 2) }
     try InferenceMemory.check(
       preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
@@ -298,9 +299,7 @@ public final class DisparityEstimator {
     // the finest scale of an enlarged run changed no score measurably and costs the most
     // (docs/RUNS.md).
     let dropped =
-      halfScaleFinish
-        || (factor >= 2 && model.configuration.isCoarseToFine && !keepProbabilities
-          && width % 2 == 0 && height % 2 == 0)
+      halfScaleFinish || (factor >= 2 && canEndEarly && width % 2 == 0 && height % 2 == 0)
       ? 1 : 0
     let scale = Float(left.width) / Float(width >> dropped)
     // Ending early at the input's size, the right view keeps the scale it would have ended at.

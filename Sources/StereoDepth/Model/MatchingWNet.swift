@@ -131,11 +131,14 @@ public final class MatchingWNet: StereoNetwork {
   /// features' widths at those scales, the 1/4 one ``slimQuarterRefinementWidth`` with
   /// `slimCoarseScales`.
   public static func refinementWidths(_ configuration: WNetConfiguration) -> [Int] {
+    var widths = refinedFeatureWidths(configuration)
+    if configuration.slimCoarseScales { widths[0] = slimQuarterRefinementWidth }
+    return widths
+  }
+  /// The widths of the features each refinement scale reads, at 1/4, 1/2 and 1/1.
+  static func refinedFeatureWidths(_ configuration: WNetConfiguration) -> [Int] {
     let widths = featureWidths(configuration)
-    return [
-      configuration.slimCoarseScales ? slimQuarterRefinementWidth : widths[1], widths[0],
-      fullResolutionWidth,
-    ]
+    return [widths[1], widths[0], fullResolutionWidth]
   }
   /// The offset radius `r` of a refinement scale: offsets `−r…r` (the finest scale's always).
   public static let refinementRadius = 2
@@ -236,7 +239,7 @@ public final class MatchingWNet: StereoNetwork {
       let (width, count) = (refineWidths[level], unitCounts[level])
       let k = 2 * Self.refinementRadii(configuration)[level] + 1
       // The unit reads the scale's features and its correlation.
-      let featureWidth = [widths[1], widths[0], Self.fullResolutionWidth][level]
+      let featureWidth = Self.refinedFeatureWidths(configuration)[level]
       var units = [
         ConvBatchNormReLU(
           inputChannels: featureWidth + k, outputChannels: width, kernelSize: 3,

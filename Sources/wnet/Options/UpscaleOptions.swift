@@ -69,7 +69,10 @@ struct UpscaleOptions: ParsableArguments {
 
   /// Whether the option asks for a fixed enlargement or `auto` (which other options may exclude;
   /// `small`, the default, gives way to them by itself).
-  var isSet: Bool { (rule.enlarges && rule.targetPixels == nil) || rule.endsAtHalfScale }
+  var isSet: Bool { asksEnlargement || rule.endsAtHalfScale }
+
+  /// Whether `--upscale` asks for a fixed enlargement or `auto`.
+  private var asksEnlargement: Bool { rule.enlarges && rule.targetPixels == nil }
 
   /// Whether the option asks for a search over several factors (`auto`), which runs the network
   /// once per factor and so excludes test-time adaptation.
@@ -80,7 +83,7 @@ struct UpscaleOptions: ParsableArguments {
     let effective = rule.applicable(to: configuration)
     let half = rule.endsAtHalfScale ? ", finest scale half" : ""
     if effective.targetPixels != nil { return ", small pairs enlarged (upscale small)" + half }
-    return (rule.enlarges && rule.targetPixels == nil ? ", upscale \(upscale ?? "")" : "") + half
+    return (asksEnlargement ? ", upscale \(upscale ?? "")" : "") + half
   }
 }
 
