@@ -118,7 +118,7 @@ extension DNNLBackend {
     let scratch = Tensor(uninitializedShape: [(primitive.byteCount(of: argument) + 3) / 4])
     write(scratch.unsafePointer)
     reorder.execute([DNNL_ARG_FROM: scratch.unsafePointer, DNNL_ARG_TO: result.unsafePointer])
-    return result
+    return withExtendedLifetime(scratch) { result }
   }
 
   /// Reorders `filter` into the layout of the forward convolution of `inputShape`, bypassing the
