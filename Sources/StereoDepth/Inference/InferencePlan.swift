@@ -258,6 +258,12 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// Where ``StereoTensor/Tensor/narrowConvolutionPreferred`` is false when the step runs
   /// (bfloat16 on AMX with the kernel's AMX variant turned off), such a layer runs on oneDNN
   /// instead, its fused input built first.
+  ///
+  /// A wider 3×3, stride-1, padding-1 convolution (more than sixteen outputs, a multiple of
+  /// eight, from at least sixteen inputs) runs on
+  /// ``StereoTensor/Tensor/winogradConvolution3x3(_:filter:bias:relu:)`` where
+  /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (a CPU without AVX-512, in `Float`),
+  /// its filter transformed once here; elsewhere on oneDNN.
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil
@@ -290,6 +296,21 @@ struct InferencePlanCompiler: NetworkBuilder {
         }
         return Tensor.narrowConvolution3x3(
           $0[0], channels: channels, filter: filter, bias: bias, relu: relu)
+      }
+    }
+    if Tensor.winogradConvolutionAvailable, filter.shape.count == 4, filter.shape[1] == 3,
+      filter.shape[2] == 3, filter.shape[0] > Tensor.narrowConvolutionMaximumOutputs,
+      filter.shape[0] % 8 == 0, filter.shape[3] >= 16,
+      g == ConvolutionGeometry(stride: 1, padding: 1)
+    {
+      let transformed = WinogradFilter(filter)
+      return add([x], name) {
+        guard Tensor.winogradConvolutionPreferred else {
+          return Backends.current.convolution2DInference(
+            $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
+        }
+        return Tensor.winogradConvolution3x3(
+          $0[0], filter: transformed, bias: bias, relu: relu)
       }
     }
     return add([x], name) {

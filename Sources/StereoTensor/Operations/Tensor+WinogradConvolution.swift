@@ -1,0 +1,114 @@
+internal import CStereoKernels
+import Foundation
+
+/// A 3×3 filter transformed once for ``Tensor/winogradConvolution3x3(_:filter:bias:relu:)``:
+/// `U[pos, c, o] = (G g_{o,c} Gᵀ)[pos / 4, pos % 4]` with
+///
+///     G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+///
+/// for each output `o` and input channel `c` (`[16, C_in rounded up to 8, C_out]`, the padding
+/// channels zero).
+public struct WinogradFilter: Sendable {
+  /// `C_in`.
+  public let inputChannels: Int
+  /// `C_out`, a multiple of 8.
+  public let outputChannels: Int
+  let transformed: [Float]
+
+  /// Transforms `filter`, `[C_out, 3, 3, C_in]` (OHWI), `C_out` a multiple of 8.
+  public init(_ filter: Tensor) {
+    precondition(
+      filter.rank == 4 && filter.shape[1] == 3 && filter.shape[2] == 3 && filter.shape[3] > 0
+        && filter.shape[0] > 0 && filter.shape[0] % 8 == 0,
+      "WinogradFilter: filter \(filter.shape) must be [C_out (a multiple of 8), 3, 3, C_in]")
+    (outputChannels, inputChannels) = (filter.shape[0], filter.shape[3])
+    let (cin, cout) = (Int32(inputChannels), Int32(outputChannels))
+    let count = wnet_winograd_filter_count(cin, cout)
+    let weights = filter.scalars
+    transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      wnet_winograd_filter(weights, cin, cout, buffer.baseAddress!)
+      initialized = count
+    }
+  }
+}
+
+extension Tensor {
+  /// Whether ``winogradConvolution3x3(_:filter:bias:relu:)`` can run here: the CPU has AVX2 and
+  /// FMA, and `WNET_WINOGRAD` is not `0`.
+  public static let winogradConvolutionAvailable: Bool =
+    ProcessInfo.processInfo.environment["WNET_WINOGRAD"] != "0"
+    && wnet_winograd_conv3x3_available() != 0
+
+  /// Whether a network's wide 3×3 layers run on the Winograd kernel rather than oneDNN now:
+  /// where it is available, inference runs in `Float` (``Backends/currentInferencePrecision``)
+  /// and the CPU has no AVX-512 (there oneDNN's direct convolutions, 16 lanes wide, are as fast),
+  /// or `WNET_WINOGRAD` is `1` (any CPU with AVX2, for comparison: with `DNNL_MAX_CPU_ISA=AVX2`
+  /// it stands for a CPU without AVX-512). ``winogradConvolutionPreference`` overrides the
+  /// choice within a task.
+  public static var winogradConvolutionPreferred: Bool {
+    winogradConvolutionAvailable
+      && (winogradConvolutionPreference
+        ?? (winogradConvolutionDefault && Backends.currentInferencePrecision == .float32))
+  }
+
+  /// When set, ``winogradConvolutionPreferred`` within the task (if the kernel is available), so
+  /// that tests can compare the paths.
+  @TaskLocal public static var winogradConvolutionPreference: Bool?
+
+  private static let winogradConvolutionDefault: Bool =
+    ProcessInfo.processInfo.environment["WNET_WINOGRAD"] == "1"
+    || wnet_narrow_conv3x3_avx512_available() == 0
+
+  /// A 3×3, stride-1 convolution padded by one zero pixel on every side, its bias and an
+  /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(2×2, 3×3) (Lavin
+  /// and Gray 2016):
+  ///
+  ///     out[n, y, x, o] = act(b[o] + Σ_{ky, kx ∈ 0…2} Σ_{c < C} in[n, y+ky−1, x+kx−1, c]
+  ///                                                            · w[o, ky, kx, c])
+  ///
+  /// computed per 2×2 block of outputs from the 4×4 inputs `d` around it as
+  /// `Aᵀ [Σ_c U_c ⊙ (Bᵀ d_c B)] A` (`U` = ``WinogradFilter``): 16 multiply-adds per channel
+  /// pair per block where the direct sum takes 36. With AVX2 alone, oneDNN's direct
+  /// convolutions already run near the FMA units' peak, so this is the one way to make them
+  /// cheaper (BENCHMARKS.md). Within float rounding of the definition above, not bit for bit
+  /// (`WinogradConvolutionTests`).
+  ///
+  /// - Parameters:
+  ///   - input: `[N, H, W, C_in]`.
+  ///   - filter: The transformed `[C_out, 3, 3, C_in]` filter.
+  ///   - bias: `[C_out]`, or `nil` for none.
+  ///   - relu: Whether `act` is ReLU (else the identity).
+  /// - Returns: `[N, H, W, C_out]`.
+  /// - Precondition: ``winogradConvolutionAvailable``.
+  public static func winogradConvolution3x3(
+    _ input: Tensor, filter: WinogradFilter, bias: Tensor?, relu: Bool
+  ) -> Tensor {
+    let (n, h, w, cin) = input.nhwc("winogradConvolution3x3 input")
+    let cout = filter.outputChannels
+    precondition(
+      winogradConvolutionAvailable && cin == filter.inputChannels
+        && (bias == nil || bias!.shape == [cout]),
+      "winogradConvolution3x3: input \(input.shape), filter [\(cout), 3, 3, "
+        + "\(filter.inputChannels)], bias \(bias?.shape ?? [])")
+    let output = Tensor(uninitializedShape: [n, h, w, cout])
+    let scratchCount = wnet_winograd_scratch_count(Int32(cin), Int32(cout))
+    let tileRows = n * ((h + 1) / 2)
+    filter.transformed.withUnsafeBufferPointer { u in
+      let pointers = UncheckedSendable(
+        (input.unsafePointer, u.baseAddress!, bias?.unsafePointer, output.unsafeMutablePointer))
+      Profiler.measure("conv.winograd 3x3") {
+        // A tile row of the coarse layers is tens of thousands of multiply-adds: any share.
+        Parallel.forEachRange(tileRows, minimumChunk: 1) { range in
+          let (source, u, biases, destination) = pointers.value
+          // From the pool: fresh pages for every call would fault on every call.
+          let scratch = BufferPool.shared.allocate(count: scratchCount)
+          defer { BufferPool.shared.release(scratch.pointer, capacity: scratch.capacity) }
+          wnet_winograd_conv3x3_rows(
+            source, Int32(h), Int32(w), Int32(cin), u, biases, Int32(cout), relu ? 1 : 0,
+            destination, Int32(range.lowerBound), Int32(range.upperBound), scratch.pointer)
+        }
+      }
+    }
+    return withExtendedLifetime((input, bias)) { output }
+  }
+}
