@@ -1,7 +1,8 @@
 internal import CStereoKernels
 import Foundation
 
-/// A 3×3 filter transformed once for ``Tensor/winogradConvolution3x3(_:filter:bias:relu:)``:
+/// A 3×3 filter transformed once for ``Tensor/winogradConvolution3x3(_:filter:bias:relu:)``.
+///
 /// `U[pos, c, o] = (G g_{o,c} Gᵀ)[pos / 4, pos % 4]` with
 ///
 ///     G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
@@ -39,8 +40,9 @@ extension Tensor {
     ProcessInfo.processInfo.environment["WNET_WINOGRAD"] != "0"
     && wnet_winograd_conv3x3_available() != 0
 
-  /// Whether a network's wide 3×3 layers run on the Winograd kernel rather than oneDNN now:
-  /// where it is available, inference runs in `Float` (``Backends/currentInferencePrecision``)
+  /// Whether a network's wide 3×3 layers run on the Winograd kernel rather than oneDNN now.
+  ///
+  /// That is where it is available, inference runs in `Float` (``Backends/currentInferencePrecision``)
   /// and the CPU has no AVX-512 (there oneDNN's direct convolutions, 16 lanes wide, are as fast),
   /// or `WNET_WINOGRAD` is `1` (any CPU with AVX2, for comparison: with `DNNL_MAX_CPU_ISA=AVX2`
   /// it stands for a CPU without AVX-512). ``winogradConvolutionPreference`` overrides the
@@ -60,8 +62,9 @@ extension Tensor {
     || wnet_narrow_conv3x3_avx512_available() == 0
 
   /// A 3×3, stride-1 convolution padded by one zero pixel on every side, its bias and an
-  /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(2×2, 3×3) (Lavin
-  /// and Gray 2016):
+  /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(2×2, 3×3).
+  ///
+  /// The convolution (Lavin and Gray 2016 for the algorithm):
   ///
   ///     out[n, y, x, o] = act(b[o] + Σ_{ky, kx ∈ 0…2} Σ_{c < C} in[n, y+ky−1, x+kx−1, c]
   ///                                                            · w[o, ky, kx, c])
