@@ -1,14 +1,15 @@
-// The Winograd 3x3 convolution of CStereoKernels.h: F(2x2, 3x3) (Lavin and Gray 2016), AVX2 +
+// The Winograd 3x3 convolution of CStereoKernels.h: F(4x4, 3x3) (Lavin and Gray 2016), AVX2 +
 // FMA through function attributes (no compiler flags), NHWC, eight channels per vector.
 //
-// Per chunk of up to WG_CHUNK tiles of one tile row (a tile is 2x2 outputs, read from 4x4
-// inputs):
+// A tile is 4x4 outputs, read from the 6x6 inputs around them. Per chunk of up to WG_CHUNK tiles
+// (in scan order over the call's tile rows):
 //   1. the input transform V = B^T d B of every tile and channel, stored V[pos][tile][ci]
-//      (pos = 4i + j of the 4x4 result, ci padded to a multiple of 8 with zeros);
-//   2. sixteen products M[pos] = V[pos] U[pos] (tiles x ci by ci x co), stored M[tile][pos][co];
+//      (pos = 6i + j of the 6x6 result, ci padded to a multiple of 8 with zeros);
+//   2. 36 products M[pos] = V[pos] U[pos] (tiles x ci by ci x co), stored M[tile][pos][co];
 //   3. the output transform A^T m A of every tile, the bias and ReLU, written where inside.
-// Each output then costs 16 multiply-adds per input-output channel pair per 4 outputs, where the
-// direct convolution costs 9 per output: 2.25 times fewer.
+// Each block of 16 outputs then costs 36 multiply-adds per input-output channel pair, where the
+// direct convolution costs 144: 4 times fewer (the products run at the FMA units' peak, so
+// the time goes down with them; the transforms add about a third).
 #include "CStereoKernels.h"
 
 #include <immintrin.h>
@@ -19,7 +20,7 @@
 #define INLINE_AVX2 static inline __attribute__((always_inline, target("avx2,fma")))
 
 // The most tiles per chunk (a multiple of the products' 6-tile blocks).
-enum { WG_CHUNK = 96, WG_BLOCK = 6 };
+enum { WG_CHUNK = 48, WG_BLOCK = 6, WG_POSITIONS = 36 };
 
 int wnet_winograd_conv3x3_available(void) {
   __builtin_cpu_init();
@@ -29,40 +30,40 @@ int wnet_winograd_conv3x3_available(void) {
 static long padded_channels(int cin) { return ((long)cin + 7) / 8 * 8; }
 
 // The floats between two positions' planes of V: one cache line more than the chunk needs, so
-// that the sixteen planes never lie a multiple of 4 KiB apart (stores to them would then stall
-// loads that alias them).
+// that the planes never lie a multiple of 4 KiB apart (stores to them would then stall loads
+// that alias them).
 static long position_stride(long cp) { return WG_CHUNK * cp + 16; }
 
-long wnet_winograd_filter_count(int cin, int cout) { return 16 * padded_channels(cin) * cout; }
+long wnet_winograd_filter_count(int cin, int cout) {
+  return WG_POSITIONS * padded_channels(cin) * cout;
+}
 
 void wnet_winograd_filter(const float *weights, int cin, int cout, float *u) {
+  // G (6x3): the filter's values at the interpolation points 0, +-1, +-2 and infinity, scaled.
+  static const double G[6][3] = {
+    {1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
   const long cp = padded_channels(cin);
-  memset(u, 0, sizeof(float) * 16 * cp * cout);
+  memset(u, 0, sizeof(float) * WG_POSITIONS * cp * cout);
   for (int o = 0; o < cout; o++) {
     for (int c = 0; c < cin; c++) {
-      float g[3][3], t[4][3];
+      double g[3][3], t[6][3];
       for (int ky = 0; ky < 3; ky++)
         for (int kx = 0; kx < 3; kx++) g[ky][kx] = weights[((long)o * 9 + ky * 3 + kx) * cin + c];
-      // t = G g, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-      for (int kx = 0; kx < 3; kx++) {
-        t[0][kx] = g[0][kx];
-        t[1][kx] = 0.5f * (g[0][kx] + g[1][kx] + g[2][kx]);
-        t[2][kx] = 0.5f * (g[0][kx] - g[1][kx] + g[2][kx]);
-        t[3][kx] = g[2][kx];
-      }
-      // U = t G^T.
-      for (int i = 0; i < 4; i++) {
-        const float r[4] = {
-          t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
-          t[i][2]};
-        for (int j = 0; j < 4; j++) u[((long)(4 * i + j) * cp + c) * cout + o] = r[j];
-      }
+      for (int i = 0; i < 6; i++)
+        for (int kx = 0; kx < 3; kx++)
+          t[i][kx] = G[i][0] * g[0][kx] + G[i][1] * g[1][kx] + G[i][2] * g[2][kx];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          u[((long)(6 * i + j) * cp + c) * cout + o] =
+            (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
     }
   }
 }
 
 long wnet_winograd_scratch_count(int cin, int cout) {
-  return 16 * position_stride(padded_channels(cin)) + 16L * WG_CHUNK * cout;
+  return WG_POSITIONS * position_stride(padded_channels(cin)) + (long)WG_CHUNK * WG_POSITIONS * cout
+    + 36 * 8;
 }
 
 // Lanes c < count of a mask (all lanes for count >= 8).
@@ -71,61 +72,50 @@ INLINE_AVX2 __m256i lane_mask(int count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), index);
 }
 
-// One input pixel's eight channels from c (zeros outside the image or past cin).
-INLINE_AVX2 __m256 pixel(
-  const float *image, int height, int width, int cin, int y, int x, long c, __m256i mask,
-  int inside) {
-  if (!inside && (y < 0 || y >= height || x < 0 || x >= width)) return _mm256_setzero_ps();
-  return _mm256_maskload_ps(image + ((long)y * width + x) * cin + c, mask);
+// B^T x for six values, B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+// 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+INLINE_AVX2 void input_combination(const __m256 d[6], __m256 r[6]) {
+  const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
+  const __m256 a = _mm256_fnmadd_ps(four, d[2], d[4]), b = _mm256_fnmadd_ps(four, d[1], d[3]);
+  const __m256 c = _mm256_sub_ps(d[4], d[2]), e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
+  r[0] = _mm256_fnmadd_ps(five, d[2], _mm256_fmadd_ps(four, d[0], d[4]));
+  r[1] = _mm256_add_ps(a, b);
+  r[2] = _mm256_sub_ps(a, b);
+  r[3] = _mm256_add_ps(c, e);
+  r[4] = _mm256_sub_ps(c, e);
+  r[5] = _mm256_fnmadd_ps(five, d[3], _mm256_fmadd_ps(four, d[1], d[5]));
 }
 
-// Row i of B^T d for the four columns from x0, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
-// then (B^T d) B of that row, stored at v (pos stride posStride) for pos = 4i ... 4i + 3.
-INLINE_AVX2 void transform_row(
-  const float *image, int height, int width, int cin, int y0, int x0, long c, __m256i mask,
-  int inside, int i, float *v, long posStride) {
-  static const int first[4] = {0, 1, 2, 1}, second[4] = {2, 2, 1, 3};
-  static const float sign[4] = {-1, 1, -1, -1};
-  __m256 r[4];
-  UNROLL for (int j = 0; j < 4; j++) {
-    const __m256 a = pixel(image, height, width, cin, y0 + first[i], x0 + j, c, mask, inside);
-    const __m256 b = pixel(image, height, width, cin, y0 + second[i], x0 + j, c, mask, inside);
-    r[j] = sign[i] > 0 ? _mm256_add_ps(a, b) : _mm256_sub_ps(a, b);
-  }
-  _mm256_storeu_ps(v, _mm256_sub_ps(r[0], r[2]));
-  _mm256_storeu_ps(v + posStride, _mm256_add_ps(r[1], r[2]));
-  _mm256_storeu_ps(v + 2 * posStride, _mm256_sub_ps(r[2], r[1]));
-  _mm256_storeu_ps(v + 3 * posStride, _mm256_sub_ps(r[1], r[3]));
-}
-
-// The input transform of `tiles` tiles from column tile `first` of tile row `ty` (output rows
-// 2ty, 2ty + 1) of one image, into v[pos][t][ci] (row stride cp, pos stride
-// position_stride(cp)).
-INLINE_AVX2 void input_transform(
-  const float *image, int height, int width, int cin, long cp, int ty, int first, int tiles,
-  float *v) {
-  const long posStride = position_stride(cp);
-  const int y0 = 2 * ty - 1;
-  for (int t = 0; t < tiles; t++) {
-    const int x0 = 2 * (first + t) - 1;
-    const int inside = y0 >= 0 && y0 + 3 < height && x0 >= 0 && x0 + 3 < width;
-    for (long c = 0; c < cp; c += 8) {
-      const __m256i mask = lane_mask(cin - (int)c);
-      float *row = v + (long)t * cp + c;
-      if (inside) {
-        UNROLL for (int i = 0; i < 4; i++)
-          transform_row(image, height, width, cin, y0, x0, c, mask, 1, i, row + 4 * i * posStride,
-            posStride);
-      } else {
-        UNROLL for (int i = 0; i < 4; i++)
-          transform_row(image, height, width, cin, y0, x0, c, mask, 0, i, row + 4 * i * posStride,
-            posStride);
-      }
+// The input transform of tile (ty, tx) of one image, eight channels from c, into v[pos] (pos
+// stride posStride); t is 36 vectors of scratch.
+INLINE_AVX2 void input_tile(
+  const float *image, int height, int width, int cin, int ty, int tx, long c, __m256i mask,
+  float *v, long posStride, float *t) {
+  const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+  const int inside = y0 >= 0 && y0 + 5 < height && x0 >= 0 && x0 + 5 < width;
+  // Columns first: t[i][j] = (B^T d)[i][j].
+  UNROLL for (int j = 0; j < 6; j++) {
+    __m256 d[6], r[6];
+    const int x = x0 + j;
+    UNROLL for (int i = 0; i < 6; i++) {
+      const int y = y0 + i;
+      d[i] = !inside && (y < 0 || y >= height || x < 0 || x >= width)
+        ? _mm256_setzero_ps()
+        : _mm256_maskload_ps(image + ((long)y * width + x) * cin + c, mask);
     }
+    input_combination(d, r);
+    UNROLL for (int i = 0; i < 6; i++) _mm256_storeu_ps(t + 8 * (6 * i + j), r[i]);
+  }
+  // Then rows: V[i][j] = ((B^T d) B)[i][j].
+  UNROLL for (int i = 0; i < 6; i++) {
+    __m256 d[6], r[6];
+    UNROLL for (int j = 0; j < 6; j++) d[j] = _mm256_loadu_ps(t + 8 * (6 * i + j));
+    input_combination(d, r);
+    UNROLL for (int j = 0; j < 6; j++) _mm256_storeu_ps(v + (6 * i + j) * posStride, r[j]);
   }
 }
 
-// m[t][co] (row stride mStride) for WG_BLOCK tiles and NV vectors of outputs from co:
+// m[t][co] (row stride mStride) for ROWS tiles and NV vectors of outputs from co:
 // sum over ci < cp of v[t][ci] (row stride cp) times u[ci][co] (row stride cout).
 #define PRODUCT_BLOCK(NAME, ROWS, NV)                                                           \
   INLINE_AVX2 void NAME(                                                                        \
@@ -149,11 +139,11 @@ PRODUCT_BLOCK(product_6x16, 6, 2)
 PRODUCT_BLOCK(product_6x8, 6, 1)
 PRODUCT_BLOCK(product_3x24, 3, 3)
 
-// The sixteen products of `tiles` tiles (a multiple of WG_BLOCK): m[t][pos][co].
+// The 36 products of `tiles` tiles (a multiple of WG_BLOCK): m[t][pos][co].
 INLINE_AVX2 void products(
   const float *v, long cp, const float *u, int cout, int tiles, float *m) {
-  const long mStride = 16L * cout;
-  for (int pos = 0; pos < 16; pos++) {
+  const long mStride = (long)WG_POSITIONS * cout;
+  for (int pos = 0; pos < WG_POSITIONS; pos++) {
     const float *vp = v + pos * position_stride(cp), *up = u + (long)pos * cp * cout;
     for (int t = 0; t < tiles; t += WG_BLOCK) {
       const float *vt = vp + (long)t * cp;
@@ -171,40 +161,41 @@ INLINE_AVX2 void products(
   }
 }
 
-// The output transform of `tiles` tiles from column tile `first` of tile row `ty`, with the
-// bias and ReLU, into the output rows inside the image.
-INLINE_AVX2 void output_transform(
-  const float *m, int cout, const float *bias, int relu, int height, int width, int ty,
-  int first, int tiles, float *image) {
+// A^T x for six values, A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+INLINE_AVX2 void output_combination(const __m256 m[6], __m256 o[4]) {
+  const __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
+  const __m256 s34 = _mm256_add_ps(m[3], m[4]), d34 = _mm256_sub_ps(m[3], m[4]);
+  o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), s34);
+  o[1] = _mm256_fmadd_ps(_mm256_set1_ps(2), d34, d12);
+  o[2] = _mm256_fmadd_ps(_mm256_set1_ps(4), s34, s12);
+  o[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8), d34, d12), m[5]);
+}
+
+// The output transform of tile (ty, tx) for eight channels from co, with the bias and ReLU,
+// into the output pixels inside the image; t is 24 vectors of scratch.
+INLINE_AVX2 void output_tile(
+  const float *mt, int cout, int co, __m256 bias, int relu, int height, int width, int ty,
+  int tx, float *image, float *t) {
+  // Columns first: t[a][j] = (A^T m)[a][j].
+  UNROLL for (int j = 0; j < 6; j++) {
+    __m256 m[6], o[4];
+    UNROLL for (int i = 0; i < 6; i++) m[i] = _mm256_loadu_ps(mt + (6 * i + j) * cout + co);
+    output_combination(m, o);
+    UNROLL for (int a = 0; a < 4; a++) _mm256_storeu_ps(t + 8 * (6 * a + j), o[a]);
+  }
   const __m256 zero = _mm256_setzero_ps();
-  for (int t = 0; t < tiles; t++) {
-    const float *mt = m + (long)t * 16 * cout;
-    const int y0 = 2 * ty, x0 = 2 * (first + t);
-    for (int co = 0; co < cout; co += 8) {
-      __m256 s[2][4];
-      // Rows: A^T m, A^T = [1 1 1 0; 0 1 -1 -1].
-      UNROLL for (int j = 0; j < 4; j++) {
-        const __m256 m0 = _mm256_loadu_ps(mt + (0 + j) * cout + co);
-        const __m256 m1 = _mm256_loadu_ps(mt + (4 + j) * cout + co);
-        const __m256 m2 = _mm256_loadu_ps(mt + (8 + j) * cout + co);
-        const __m256 m3 = _mm256_loadu_ps(mt + (12 + j) * cout + co);
-        s[0][j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
-        s[1][j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
-      }
-      const __m256 b = bias ? _mm256_loadu_ps(bias + co) : zero;
-      UNROLL for (int a = 0; a < 2; a++) {
-        const int y = y0 + a;
-        if (y >= height) break;
-        __m256 o[2] = {
-          _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]), b),
-          _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3]), b)};
-        UNROLL for (int e = 0; e < 2; e++) {
-          const int x = x0 + e;
-          if (x >= width) break;
-          const __m256 value = relu ? _mm256_max_ps(o[e], zero) : o[e];
-          _mm256_storeu_ps(image + ((long)y * width + x) * cout + co, value);
-        }
-      }
+  UNROLL for (int a = 0; a < 4; a++) {
+    const int y = 4 * ty + a;
+    if (y >= height) break;
+    __m256 m[6], o[4];
+    UNROLL for (int j = 0; j < 6; j++) m[j] = _mm256_loadu_ps(t + 8 * (6 * a + j));
+    output_combination(m, o);
+    UNROLL for (int e = 0; e < 4; e++) {
+      const int x = 4 * tx + e;
+      if (x >= width) break;
+      const __m256 value = _mm256_add_ps(o[e], bias);
+      _mm256_storeu_ps(
+        image + ((long)y * width + x) * cout + co, relu ? _mm256_max_ps(value, zero) : value);
     }
   }
 }
@@ -212,24 +203,36 @@ INLINE_AVX2 void output_transform(
 AVX2 void wnet_winograd_conv3x3_rows(
   const float *input, int height, int width, int cin, const float *u, const float *bias,
   int cout, int relu, float *output, int tileRowBegin, int tileRowEnd, float *scratch) {
-  const long cp = padded_channels(cin);
-  const int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
-  float *v = scratch, *m = scratch + 16 * position_stride(cp);
-  for (int row = tileRowBegin; row < tileRowEnd; row++) {
-    const int n = row / tileRows, ty = row % tileRows;
-    const float *image = input + (long)n * height * width * cin;
-    float *outImage = output + (long)n * height * width * cout;
-    const int chunks = (tileColumns + WG_CHUNK - 1) / WG_CHUNK;
-    const int perChunk = (tileColumns + chunks - 1) / chunks;
-    for (int first = 0; first < tileColumns; first += perChunk) {
-      const int tiles = tileColumns - first < perChunk ? tileColumns - first : perChunk;
-      const int blocked = (tiles + WG_BLOCK - 1) / WG_BLOCK * WG_BLOCK;
-      input_transform(image, height, width, cin, cp, ty, first, tiles, v);
-      // The block's spare tiles read zeros (their products are never written out).
-      for (int pos = 0; pos < 16; pos++)
-        memset(v + pos * position_stride(cp) + (long)tiles * cp, 0, sizeof(float) * (blocked - tiles) * cp);
-      products(v, cp, u, cout, blocked, m);
-      output_transform(m, cout, bias, relu, height, width, ty, first, tiles, outImage);
+  const long cp = padded_channels(cin), posStride = position_stride(cp);
+  const int tileRows = (height + 3) / 4, tileColumns = (width + 3) / 4;
+  float *v = scratch, *m = scratch + WG_POSITIONS * posStride;
+  float *t = m + (long)WG_CHUNK * WG_POSITIONS * cout;
+  const long total = (long)(tileRowEnd - tileRowBegin) * tileColumns;
+  const long first = (long)tileRowBegin * tileColumns;
+  for (long start = 0; start < total; start += WG_CHUNK) {
+    const int tiles = total - start < WG_CHUNK ? (int)(total - start) : WG_CHUNK;
+    const int blocked = (tiles + WG_BLOCK - 1) / WG_BLOCK * WG_BLOCK;
+    for (int k = 0; k < tiles; k++) {
+      const long tile = first + start + k, row = tile / tileColumns;
+      const int n = (int)(row / tileRows), ty = (int)(row % tileRows), tx = (int)(tile % tileColumns);
+      const float *image = input + (long)n * height * width * cin;
+      for (long c = 0; c < cp; c += 8)
+        input_tile(image, height, width, cin, ty, tx, c, lane_mask(cin - (int)c),
+                   v + (long)k * cp + c, posStride, t);
+    }
+    // The block's spare tiles read zeros (their products are never written out).
+    for (int pos = 0; pos < WG_POSITIONS; pos++)
+      memset(v + pos * posStride + (long)tiles * cp, 0, sizeof(float) * (blocked - tiles) * cp);
+    products(v, cp, u, cout, blocked, m);
+    for (int k = 0; k < tiles; k++) {
+      const long tile = first + start + k, row = tile / tileColumns;
+      const int n = (int)(row / tileRows), ty = (int)(row % tileRows), tx = (int)(tile % tileColumns);
+      float *image = output + (long)n * height * width * cout;
+      for (int co = 0; co < cout; co += 8) {
+        const __m256 b = bias ? _mm256_loadu_ps(bias + co) : _mm256_setzero_ps();
+        output_tile(m + (long)k * WG_POSITIONS * cout, cout, co, b, relu, height, width, ty, tx,
+                    image, t);
+      }
     }
   }
 }

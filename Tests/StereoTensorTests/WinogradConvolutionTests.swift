@@ -29,8 +29,9 @@ struct WinogradConvolutionTests {
     Case(input: [1, 1, 1, 16], outputs: 32, bias: true, relu: false),
     Case(input: [3, 2, 3, 20], outputs: 40, bias: true, relu: true),
     Case(input: [1, 1, 2, 24], outputs: 8, bias: false, relu: false),
-    // Wider than one chunk of tiles (96 tiles: 192 columns), split into two.
+    // More tiles than one chunk (48), over several tile rows and images.
     Case(input: [1, 2, 201, 16], outputs: 24, bias: true, relu: true),
+    Case(input: [2, 9, 30, 24], outputs: 24, bias: true, relu: true),
   ]
 
   @Test("Matches the scalar definition within float rounding", arguments: cases)

@@ -44,13 +44,14 @@ void wnet_narrow_conv3x3_rows(
 /// Whether this CPU runs the Winograd convolution below (AVX2 + FMA).
 int wnet_winograd_conv3x3_available(void);
 
-/// The floats of a filter transformed for the Winograd convolution: `16 * cinPadded * cout`,
+/// The floats of a filter transformed for the Winograd convolution: `36 * cinPadded * cout`,
 /// `cinPadded` = cin rounded up to a multiple of 8.
 long wnet_winograd_filter_count(int cin, int cout);
 
-/// Transforms a 3x3 filter `[cout, 3, 3, cin]` (OHWI) for F(2x2, 3x3):
-/// `u[pos][c][o]` = (G g_{o,c} G^T)[pos / 4][pos % 4], G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2;
-/// 0 0 1], zero for the padding channels c >= cin.
+/// Transforms a 3x3 filter `[cout, 3, 3, cin]` (OHWI) for F(4x4, 3x3):
+/// `u[pos][c][o]` = (G g_{o,c} G^T)[pos / 6][pos % 6] (computed in double), G = [1/4 0 0;
+/// -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], zero for the padding
+/// channels c >= cin.
 void wnet_winograd_filter(const float *weights, int cin, int cout, float *u);
 
 /// The floats of scratch `wnet_winograd_conv3x3_rows` needs.
@@ -58,13 +59,13 @@ long wnet_winograd_scratch_count(int cin, int cout);
 
 /// The same convolution as `wnet_narrow_conv3x3_rows` (3x3, stride 1, zero padding of one pixel,
 /// NHWC, bias and optional ReLU fused; every input channel read, `inputStride` = cin) by
-/// Winograd's F(2x2, 3x3): each 2x2 block of outputs from the 4x4 inputs around it as
-/// `A^T [(G g G^T) . (B^T d B)] A`, the products summed over channels (16 multiply-adds per
-/// channel pair per block against 36). Within float rounding of the direct sums, not bit for bit.
+/// Winograd's F(4x4, 3x3): each 4x4 block of outputs from the 6x6 inputs around it as
+/// `A^T [sum_c (G g G^T) . (B^T d B)] A` (36 multiply-adds per channel pair per block against
+/// 144). Within float rounding of the direct sums (about 1e-5 of their size), not bit for bit.
 ///
 /// - u: `wnet_winograd_filter` of the weights; bias: `[cout]` or NULL; cout a multiple of 8.
-/// - The tile rows `tileRowBegin..<tileRowEnd` of the `batch * ceil(height / 2)` tile rows
-///   (tile row `n * ceil(height / 2) + ty` writes output rows 2ty and 2ty + 1 of image n).
+/// - The tile rows `tileRowBegin..<tileRowEnd` of the `batch * ceil(height / 4)` tile rows
+///   (tile row `n * ceil(height / 4) + ty` writes output rows 4ty ... 4ty + 3 of image n).
 /// - scratch: `wnet_winograd_scratch_count(cin, cout)` floats, owned by the caller.
 void wnet_winograd_conv3x3_rows(
   const float *input, int height, int width, int cin, const float *u, const float *bias,

@@ -3,12 +3,12 @@ import Foundation
 
 /// A 3×3 filter transformed once for ``Tensor/winogradConvolution3x3(_:filter:bias:relu:)``.
 ///
-/// `U[pos, c, o] = (G g_{o,c} Gᵀ)[pos / 4, pos % 4]` with
+/// `U[pos, c, o] = (G g_{o,c} Gᵀ)[pos / 6, pos % 6]` with
 ///
-///     G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+///     G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
 ///
-/// for each output `o` and input channel `c` (`[16, C_in rounded up to 8, C_out]`, the padding
-/// channels zero).
+/// for each output `o` and input channel `c` (`[36, C_in rounded up to 8, C_out]`, the padding
+/// channels zero), F(4×4, 3×3)'s filter transform.
 public struct WinogradFilter: Sendable {
   /// `C_in`.
   public let inputChannels: Int
@@ -62,18 +62,19 @@ extension Tensor {
     || wnet_narrow_conv3x3_avx512_available() == 0
 
   /// A 3×3, stride-1 convolution padded by one zero pixel on every side, its bias and an
-  /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(2×2, 3×3).
+  /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(4×4, 3×3).
   ///
   /// The convolution (Lavin and Gray 2016 for the algorithm):
   ///
   ///     out[n, y, x, o] = act(b[o] + Σ_{ky, kx ∈ 0…2} Σ_{c < C} in[n, y+ky−1, x+kx−1, c]
   ///                                                            · w[o, ky, kx, c])
   ///
-  /// computed per 2×2 block of outputs from the 4×4 inputs `d` around it as
-  /// `Aᵀ [Σ_c U_c ⊙ (Bᵀ d_c B)] A` (`U` = ``WinogradFilter``): 16 multiply-adds per channel
-  /// pair per block where the direct sum takes 36. With AVX2 alone, oneDNN's direct
-  /// convolutions already run near the FMA units' peak, so this is the one way to make them
-  /// cheaper (BENCHMARKS.md). Within float rounding of the definition above, not bit for bit
+  /// computed per 4×4 block of outputs from the 6×6 inputs `d` around it as
+  /// `Aᵀ [Σ_c U_c ⊙ (Bᵀ d_c B)] A` (`U` = ``WinogradFilter``; `Bᵀ` and `Aᵀ` the transforms at
+  /// the points 0, ±1, ±2 and ∞): 36 multiply-adds per channel pair per block where the direct
+  /// sum takes 144. With AVX2 alone, oneDNN's direct convolutions already run near the FMA
+  /// units' peak, so this is the one way to make them cheaper (BENCHMARKS.md). Within float
+  /// rounding of the definition above (about 1e-5 of the sums' size), not bit for bit
   /// (`WinogradConvolutionTests`).
   ///
   /// - Parameters:
@@ -95,12 +96,12 @@ extension Tensor {
         + "\(filter.inputChannels)], bias \(bias?.shape ?? [])")
     let output = Tensor(uninitializedShape: [n, h, w, cout])
     let scratchCount = wnet_winograd_scratch_count(Int32(cin), Int32(cout))
-    let tileRows = n * ((h + 1) / 2)
+    let tileRows = n * ((h + 3) / 4)
     filter.transformed.withUnsafeBufferPointer { u in
       let pointers = UncheckedSendable(
         (input.unsafePointer, u.baseAddress!, bias?.unsafePointer, output.unsafeMutablePointer))
       Profiler.measure("conv.winograd 3x3") {
-        // A tile row of the coarse layers is tens of thousands of multiply-adds: any share.
+        // A tile row of the coarse layers is hundreds of thousands of multiply-adds: any share.
         Parallel.forEachRange(tileRows, minimumChunk: 1) { range in
           let (source, u, biases, destination) = pointers.value
           // From the pool: fresh pages for every call would fault on every call.
