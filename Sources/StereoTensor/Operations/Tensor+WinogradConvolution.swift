@@ -35,31 +35,27 @@ public struct WinogradFilter: Sendable {
 
 extension Tensor {
   /// Whether ``winogradConvolution3x3(_:filter:bias:relu:)`` can run here: the CPU has AVX2 and
-  /// FMA, and `WNET_WINOGRAD` is not `0`.
+  /// FMA, and `WNET_WINOGRAD` is not `0` (which keeps oneDNN for every convolution, for
+  /// comparison).
   public static let winogradConvolutionAvailable: Bool =
     ProcessInfo.processInfo.environment["WNET_WINOGRAD"] != "0"
     && wnet_winograd_conv3x3_available() != 0
 
   /// Whether a network's wide 3×3 layers run on the Winograd kernel rather than oneDNN now.
   ///
-  /// That is where it is available, inference runs in `Float` (``Backends/currentInferencePrecision``)
-  /// and the CPU has no AVX-512 (there oneDNN's direct convolutions, 16 lanes wide, are as fast),
-  /// or `WNET_WINOGRAD` is `1` (any CPU with AVX2, for comparison: with `DNNL_MAX_CPU_ISA=AVX2`
-  /// it stands for a CPU without AVX-512). ``winogradConvolutionPreference`` overrides the
-  /// choice within a task.
+  /// That is where it is available and inference runs in `Float`
+  /// (``Backends/currentInferencePrecision``): there it beat oneDNN's direct convolutions with
+  /// AVX2 (the `matching` marked map at 640×480 in 0.79-0.81× the time) and with AVX-512 too
+  /// (0.92×), BENCHMARKS.md. In bfloat16 oneDNN keeps them (on AMX its tiles are far faster).
+  /// ``winogradConvolutionPreference`` overrides the choice within a task.
   public static var winogradConvolutionPreferred: Bool {
     winogradConvolutionAvailable
-      && (winogradConvolutionPreference
-        ?? (winogradConvolutionDefault && Backends.currentInferencePrecision == .float32))
+      && (winogradConvolutionPreference ?? (Backends.currentInferencePrecision == .float32))
   }
 
   /// When set, ``winogradConvolutionPreferred`` within the task (if the kernel is available), so
   /// that tests can compare the paths.
   @TaskLocal public static var winogradConvolutionPreference: Bool?
-
-  private static let winogradConvolutionDefault: Bool =
-    ProcessInfo.processInfo.environment["WNET_WINOGRAD"] == "1"
-    || wnet_narrow_conv3x3_avx512_available() == 0
 
   /// A 3×3, stride-1 convolution padded by one zero pixel on every side, its bias and an
   /// optional ReLU in one pass (inference only, no gradient), by Winograd's F(4×4, 3×3).
