@@ -262,8 +262,8 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// A wider 3×3, stride-1, padding-1 convolution (more than sixteen outputs, a multiple of
   /// eight, from at least sixteen inputs) runs on
   /// ``StereoTensor/Tensor/winogradConvolution3x3(_:filter:bias:relu:)`` where
-  /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (in `Float`), its filter transformed
-  /// once here; elsewhere on oneDNN.
+  /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (wherever oneDNN would not run it on
+  /// AMX), its filter transformed once here; elsewhere on oneDNN.
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil

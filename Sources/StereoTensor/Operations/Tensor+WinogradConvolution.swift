@@ -43,14 +43,18 @@ extension Tensor {
 
   /// Whether a network's wide 3×3 layers run on the Winograd kernel rather than oneDNN now.
   ///
-  /// That is where it is available and inference runs in `Float`
-  /// (``Backends/currentInferencePrecision``): there it beat oneDNN's direct convolutions with
-  /// AVX2 (the `matching` marked map at 640×480 in 0.79-0.81× the time) and with AVX-512 too
-  /// (0.92×), BENCHMARKS.md. In bfloat16 oneDNN keeps them (on AMX its tiles are far faster).
+  /// That is where it is available and oneDNN would not run them on AMX: inference in `Float`
+  /// (``Backends/currentInferencePrecision``), or in bfloat16 where oneDNN has no AMX
+  /// (``DNNLBackend/amxSupported``). In `Float` it beat oneDNN's direct convolutions with AVX2
+  /// (the `matching` marked map at 640×480 in 0.79-0.81× the time) and with AVX-512 (0.92×); in
+  /// bfloat16 without AMX (AVX512-BF16, as on AMD's Zen 4 and 5, emulated on a Xeon) it took
+  /// 0.83× the time, those layers then computed in `Float` (the label-free judges 17.042
+  /// against 17.075), BENCHMARKS.md. On AMX oneDNN's tiles are far faster.
   /// ``winogradConvolutionPreference`` overrides the choice within a task.
   public static var winogradConvolutionPreferred: Bool {
     winogradConvolutionAvailable
-      && (winogradConvolutionPreference ?? (Backends.currentInferencePrecision == .float32))
+      && (winogradConvolutionPreference
+        ?? (Backends.currentInferencePrecision == .float32 || !DNNLBackend.amxSupported))
   }
 
   /// When set, ``winogradConvolutionPreferred`` within the task (if the kernel is available), so

@@ -14,9 +14,11 @@ struct PrecisionOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "The arithmetic of the network's inference convolutions: bfloat16 (about 0.8x the time of "
-        + "the marked map at 640x480, the same accuracy, slightly different values), float32 (bit "
-        + "for bit the ONNX export's and the Swift reference's arithmetic), or auto: bfloat16 where "
-        + "the CPU has BF16 (AVX512-BF16 or AMX), else float32. Training is float32.",
+        + "the marked map at 640x480, the same accuracy, slightly different values; without AMX "
+        + "the wide layers stay float32, on the faster Winograd kernel), float32 (the ONNX "
+        + "export's and the Swift reference's arithmetic: their maps within float rounding), or "
+        + "auto: bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX), else float32. Training is "
+        + "float32.",
       valueName: "auto|float32|bfloat16"))
   var precision: Choice = .auto
 
