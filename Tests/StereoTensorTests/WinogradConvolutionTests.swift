@@ -5,33 +5,31 @@ import Testing
 /// convolution (the narrow kernel's scalar oracle) and against oneDNN's inference convolution.
 @Suite("Winograd 3×3 convolution (AVX2)", .enabled(if: Tensor.winogradConvolutionAvailable))
 struct WinogradConvolutionTests {
-  struct Case: CustomTestStringConvertible, Sendable {
-    var input: [Int]
-    var outputs: Int
-    var bias: Bool
-    var relu: Bool
-    var testDescription: String {
-      "\(input) → \(outputs)\(bias ? " + b" : "")\(relu ? ", ReLU" : "")"
-    }
+  /// The narrow kernel's cases: every input channel read here.
+  typealias Case = NarrowConvolutionTests.Case
+
+  /// A case reading all of `input`'s channels.
+  static func layer(_ input: [Int], outputs: Int, bias: Bool, relu: Bool) -> Case {
+    Case(input: input, channels: 0..<input[3], outputs: outputs, bias: bias, relu: relu)
   }
 
   static let cases: [Case] = [
     // The matching network's wide layers (smaller images): 24, 32 and 48 outputs (each product
     // block shape), inputs that are and are not multiples of 8.
-    Case(input: [1, 6, 10, 24], outputs: 24, bias: true, relu: true),
-    Case(input: [1, 7, 9, 29], outputs: 24, bias: true, relu: true),
-    Case(input: [1, 4, 8, 32], outputs: 32, bias: true, relu: true),
-    Case(input: [1, 5, 6, 64], outputs: 48, bias: true, relu: true),
-    Case(input: [1, 3, 5, 48], outputs: 32, bias: true, relu: false),
+    layer([1, 6, 10, 24], outputs: 24, bias: true, relu: true),
+    layer([1, 7, 9, 29], outputs: 24, bias: true, relu: true),
+    layer([1, 4, 8, 32], outputs: 32, bias: true, relu: true),
+    layer([1, 5, 6, 64], outputs: 48, bias: true, relu: true),
+    layer([1, 3, 5, 48], outputs: 32, bias: true, relu: false),
     // Odd sizes (partial tiles at the bottom and right), batches, one pixel, no bias, 40 outputs
     // (two blocks of 16 and one of 8).
-    Case(input: [2, 3, 7, 17], outputs: 24, bias: false, relu: true),
-    Case(input: [1, 1, 1, 16], outputs: 32, bias: true, relu: false),
-    Case(input: [3, 2, 3, 20], outputs: 40, bias: true, relu: true),
-    Case(input: [1, 1, 2, 24], outputs: 8, bias: false, relu: false),
+    layer([2, 3, 7, 17], outputs: 24, bias: false, relu: true),
+    layer([1, 1, 1, 16], outputs: 32, bias: true, relu: false),
+    layer([3, 2, 3, 20], outputs: 40, bias: true, relu: true),
+    layer([1, 1, 2, 24], outputs: 8, bias: false, relu: false),
     // More tiles than one chunk (48), over several tile rows and images.
-    Case(input: [1, 2, 201, 16], outputs: 24, bias: true, relu: true),
-    Case(input: [2, 9, 30, 24], outputs: 24, bias: true, relu: true),
+    layer([1, 2, 201, 16], outputs: 24, bias: true, relu: true),
+    layer([2, 9, 30, 24], outputs: 24, bias: true, relu: true),
   ]
 
   @Test("Matches the scalar definition within float rounding", arguments: cases)
