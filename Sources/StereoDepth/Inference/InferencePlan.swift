@@ -263,7 +263,7 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// eight, from at least sixteen inputs) runs on
   /// ``StereoTensor/Tensor/winogradConvolution3x3(_:filter:bias:relu:)`` where
   /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (wherever oneDNN would not run it on
-  /// AMX), its filter transformed once here; elsewhere on oneDNN.
+  /// AMX), its filter transformed once, when it first runs there; elsewhere on oneDNN.
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil
@@ -303,14 +303,14 @@ struct InferencePlanCompiler: NetworkBuilder {
       filter.shape[0] % 8 == 0, filter.shape[3] >= 16,
       g == ConvolutionGeometry(stride: 1, padding: 1)
     {
-      let transformed = WinogradFilter(filter)
+      let transformed = LazyWinogradFilter(filter)
       return add([x], name) {
         guard Tensor.winogradConvolutionPreferred else {
           return Backends.current.convolution2DInference(
             $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
         }
         return Tensor.winogradConvolution3x3(
-          $0[0], filter: transformed, bias: bias, relu: relu)
+          $0[0], filter: transformed.value, bias: bias, relu: relu)
       }
     }
     return add([x], name) {

@@ -1,5 +1,6 @@
 internal import CStereoKernels
 import Foundation
+import Synchronization
 
 /// A 3×3 filter transformed once for ``Tensor/winogradConvolution3x3(_:filter:bias:relu:)``.
 ///
@@ -29,6 +30,32 @@ public struct WinogradFilter: Sendable {
     transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       wnet_winograd_filter(weights, cin, cout, buffer.baseAddress!)
       initialized = count
+    }
+  }
+}
+
+/// A ``WinogradFilter`` made on first use, once, from any thread: for a compiled plan whose layer
+/// may never run on the Winograd kernel (bfloat16 on AMX), so that it neither transforms nor
+/// keeps the filter there.
+public final class LazyWinogradFilter: Sendable {
+  private let filter: Tensor
+  private let made = Mutex<WinogradFilter?>(nil)
+
+  /// Keeps `filter`, `[C_out, 3, 3, C_in]` (OHWI), `C_out` a multiple of 8.
+  public init(_ filter: Tensor) {
+    precondition(
+      filter.rank == 4 && filter.shape[0] % 8 == 0,
+      "LazyWinogradFilter: filter \(filter.shape) must be [C_out (a multiple of 8), 3, 3, C_in]")
+    self.filter = filter
+  }
+
+  /// The transformed filter (made on the first call).
+  public var value: WinogradFilter {
+    made.withLock { made in
+      if let made { return made }
+      let transformed = WinogradFilter(filter)
+      made = transformed
+      return transformed
     }
   }
 }
