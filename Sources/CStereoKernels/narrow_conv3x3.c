@@ -7,6 +7,7 @@
 // plus 2), so the tap (ky, kx) of a vector of pixels from x0 is one unaligned load at x0 + kx. Rows
 // outside the image read an all-zero row. A row stays in its slot (row mod 3) while it is needed.
 #include "CStereoKernels.h"
+#include "exp_avx2.h"
 #include "planes.h"
 
 #include <cpuid.h>
@@ -123,14 +124,55 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void store_stag
   }
 }
 
+// Where the outputs end (wnet_narrow_conv3x3_rows_expected): one output row's base disparity
+// and peak (or NULL), the first candidate and the exponential's constants.
+struct summary {
+  const float *base;
+  float *peak;
+  float first;
+  const float *constants;
+};
+
+// Instead of writing `count` staged pixels out: their softmax summary, with the operations of
+// wnet_softmax_summary8 in its order (so the same bits as the stored outputs summarized there),
+// eight pixels at a time. The expected disparity goes to disparity[x...], the peak 1 / S to
+// s->peak[x...].
+static inline __attribute__((always_inline, target("avx2,fma"))) void summarize_staged(
+  const float *stage, const int LANES, int count, const int COUT, const struct summary *s, int x,
+  float *disparity) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int half = 0; half < LANES / 8 && 8 * half < count; half++) {
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count - 8 * half), lanes);
+    __m256 v[8], peakLogit = _mm256_set1_ps(-3.40282347e+38f);
+    for (int o = 0; o < COUT; o++) {
+      v[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
+      peakLogit = _mm256_max_ps(v[o], peakLogit);
+    }
+    __m256 sum = _mm256_setzero_ps(), weighted = _mm256_setzero_ps();
+    for (int o = 0; o < COUT; o++) {
+      __m256 e = exp_of_non_positive(_mm256_sub_ps(v[o], peakLogit), s->constants);
+      sum = _mm256_add_ps(sum, e);
+      weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, _mm256_set1_ps((float)o)));
+    }
+    __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1), sum);
+    __m256 expected = _mm256_add_ps(_mm256_set1_ps(s->first), _mm256_mul_ps(weighted, inverse));
+    long at = x + 8 * half;
+    if (s->base) expected = _mm256_add_ps(expected, _mm256_maskload_ps(s->base + at, mask));
+    _mm256_maskstore_ps(disparity + at, mask, expected);
+    if (s->peak) _mm256_maskstore_ps(s->peak + at, mask, inverse);
+  }
+}
+
 // The kernel for vectors of type VEC with LANES pixels (TARGET its instruction sets): block##S
 // accumulates COUT channels over XB vectors of pixels starting at x0, acc[o][j] starting at the
 // bias and adding one FMA per tap in the order ky, c, kx (so every lane width gives the same
-// bits), then applies the ReLU and writes them out; row##S runs the blocks of one output row.
+// bits), then applies the ReLU and writes them out (or, with `sm`, their summary to `out`, one
+// value per pixel); row##S runs the blocks of one output row.
 #define DEFINE_KERNEL(S, TARGET, VEC, LANES, SET1, LOAD, FMA, MAX, ZERO, STORE) \
   static inline __attribute__((always_inline, target(TARGET))) void block##S( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int x0, \
-    const int COUT, const int XB, int relu, float *out, int stride, int width, float *stage) { \
+    const int COUT, const int XB, int relu, float *out, int stride, int width, float *stage, \
+    const struct summary *sm) { \
     VEC acc[8][2]; \
     UNROLL for (int o = 0; o < COUT; o++) { \
       VEC b = SET1(bias ? bias[o] : 0.0f); \
@@ -157,14 +199,19 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void store_stag
       UNROLL for (int o = 0; o < COUT; o++) { \
         STORE(stage + LANES * o, relu ? MAX(acc[o][j], ZERO()) : acc[o][j]); \
       } \
-      store_staged(stage, LANES, count, COUT, out + (long)first * stride, stride); \
+      if (sm) { \
+        summarize_staged(stage, LANES, count, COUT, sm, first, out); \
+      } else { \
+        store_staged(stage, LANES, count, COUT, out + (long)first * stride, stride); \
+      } \
     } \
   } \
   static inline __attribute__((always_inline, target(TARGET))) void row##S( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
-    const int COUT, const int XB, int relu, float *out, int stride, float *stage) { \
+    const int COUT, const int XB, int relu, float *out, int stride, float *stage, \
+    const struct summary *sm) { \
     for (int x0 = 0; x0 < width; x0 += LANES * XB) \
-      block##S(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, stride, width, stage); \
+      block##S(rows, p, cin, weights, bias, x0, COUT, XB, relu, out, stride, width, stage, sm); \
   }
 
 // AVX2 + FMA, eight pixels per vector.
@@ -181,8 +228,8 @@ DEFINE_KERNEL(
 #define ROW_CASE(S, TARGET, C, XB) \
   static __attribute__((target(TARGET))) void row##S##_##C( \
     const float *rows[3], long p, int cin, const float *weights, const float *bias, int width, \
-    int relu, float *out, int stride, float *stage) { \
-    row##S(rows, p, cin, weights, bias, width, C, XB, relu, out, stride, stage); \
+    int relu, float *out, int stride, float *stage, const struct summary *sm) { \
+    row##S(rows, p, cin, weights, bias, width, C, XB, relu, out, stride, stage, sm); \
   }
 #define ROW_CASES(S, TARGET, XB7) \
   ROW_CASE(S, TARGET, 1, 2) \
@@ -203,7 +250,8 @@ ROW_CASES(512, "avx512f,avx2,fma", 2)
 static inline __attribute__((always_inline, target("avx512f,avx512bf16,avx2,fma")))
 void block_bf16(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, int x0,
-  const int COUT, int relu, float *out, int stride, int width, float *stage) {
+  const int COUT, int relu, float *out, int stride, int width, float *stage,
+  const struct summary *sm) {
   __m512 acc[8][2];
   UNROLL for (int o = 0; o < COUT; o++) {
     acc[o][0] = acc[o][1] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
@@ -231,16 +279,20 @@ void block_bf16(
       __m512 value = relu ? _mm512_max_ps(acc[o][j], _mm512_setzero_ps()) : acc[o][j];
       _mm512_storeu_ps(stage + 16 * o, value);
     }
-    store_staged(stage, 16, count, COUT, out + (long)first * stride, stride);
+    if (sm) {
+      summarize_staged(stage, 16, count, COUT, sm, first, out);
+    } else {
+      store_staged(stage, 16, count, COUT, out + (long)first * stride, stride);
+    }
   }
 }
 
 #define ROW_CASE_BF16(C) \
   static __attribute__((target("avx512f,avx512bf16,avx2,fma"))) void row_bf16_##C( \
     const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias, \
-    int width, int relu, float *out, int stride, float *stage) { \
+    int width, int relu, float *out, int stride, float *stage, const struct summary *sm) { \
     for (int x0 = 0; x0 < width; x0 += 32) \
-      block_bf16(rows, p, pairs, weights, bias, x0, C, relu, out, stride, width, stage); \
+      block_bf16(rows, p, pairs, weights, bias, x0, C, relu, out, stride, width, stage, sm); \
   }
 ROW_CASE_BF16(1)
 ROW_CASE_BF16(2)
@@ -285,15 +337,19 @@ static __attribute__((target("amx-tile,amx-bf16,avx512f,avx2,fma"))) void config
                                                         _mm512_setzero_ps())); \
       } \
     } \
-    for (int g = 0; g < cout; g += 8) { \
-      store_staged(stage + 16 * g, 16, count, cout - g < 8 ? cout - g : 8, \
-                   out + (long)first * stride + g, stride); \
+    if (sm) { \
+      summarize_staged(stage, 16, count, cout, sm, first, out); \
+    } else { \
+      for (int g = 0; g < cout; g += 8) { \
+        store_staged(stage + 16 * g, 16, count, cout - g < 8 ? cout - g : 8, \
+                     out + (long)first * stride + g, stride); \
+      } \
     } \
   }
 
 static __attribute__((target("amx-tile,amx-bf16,avx512f,avx2,fma"))) void row_amx(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *biasTile,
-  int width, int cout, int relu, float *out, int stride, float *stage) {
+  int width, int cout, int relu, float *out, int stride, float *stage, const struct summary *sm) {
   long planeBytes = 4 * p, weightBytes = 4 * 9 * (long)pairs;
   for (int x0 = 0; x0 < width; x0 += 64) {
     int blocks = (width - x0 + 15) / 16 < 4 ? (width - x0 + 15) / 16 : 4;
@@ -330,16 +386,18 @@ static __attribute__((target("amx-tile"))) void release_amx(void) { _tile_releas
 
 typedef void (*row_function_bf16)(
   const uint32_t *rows[3], long p, int pairs, const uint32_t *weights, const float *bias,
-  int width, int relu, float *out, int stride, float *stage);
+  int width, int relu, float *out, int stride, float *stage, const struct summary *sm);
 
 typedef void (*row_function)(
   const float *rows[3], long p, int cin, const float *weights, const float *bias, int width,
-  int relu, float *out, int stride, float *stage);
+  int relu, float *out, int stride, float *stage, const struct summary *sm);
 
-void wnet_narrow_conv3x3_rows_filled(
+// The rows of wnet_narrow_conv3x3_rows_filled; with `summary` (cout <= 8), each row's summary
+// (wnet_narrow_conv3x3_rows_expected) instead of its outputs, `output` then `[rows, width]`.
+static void narrow_rows(
   wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
   const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
-  float *output, int rowBegin, int rowEnd, float *scratch) {
+  float *output, int rowBegin, int rowEnd, float *scratch, const struct summary *summary) {
   static const row_function functions[8] = {
     row256_1, row256_2, row256_3, row256_4, row256_5, row256_6, row256_7, row256_8};
   static const row_function functions512[8] = {
@@ -347,7 +405,7 @@ void wnet_narrow_conv3x3_rows_filled(
   static const row_function_bf16 functionsBF16[8] = {
     row_bf16_1, row_bf16_2, row_bf16_3, row_bf16_4, row_bf16_5, row_bf16_6, row_bf16_7,
     row_bf16_8};
-  if (cout < 1 || cout > 16 || rowBegin >= rowEnd) return;
+  if (cout < 1 || cout > (summary ? 8 : 16) || rowBegin >= rowEnd) return;
   int amx = bfloat16 == 2 && cin <= 32 && wnet_narrow_conv3x3_amx_available();
   const row_function *byCount = lanes == 16 ? functions512 : functions;
   long p = plane_length(width);
@@ -404,10 +462,17 @@ void wnet_narrow_conv3x3_rows_filled(
     }
     // Outputs in groups of up to eight (the accumulators' registers), each group's channels at
     // its offset within the pixel.
-    float *target = output + (long)r * width * cout;
+    float *target = output + (long)r * width * (summary ? 1 : cout);
+    struct summary rowSummary, *sm = NULL;
+    if (summary) {
+      rowSummary = *summary;
+      if (rowSummary.base) rowSummary.base += (long)r * width;
+      if (rowSummary.peak) rowSummary.peak += (long)r * width;
+      sm = &rowSummary;
+    }
     if (amx) {
       row_amx(pairRows, p, pairs, pairWeights, biasTile, width, cout, relu, target, cout,
-              tileStage);
+              tileStage, sm);
       continue;
     }
     for (int g = 0; g < cout; g += 8) {
@@ -416,15 +481,23 @@ void wnet_narrow_conv3x3_rows_filled(
       if (bfloat16) {
         functionsBF16[count - 1](
           pairRows, p, pairs, pairWeights + (long)g * 9 * pairs, groupBias, width, relu,
-          target + g, cout, stage);
+          target + g, cout, stage, sm);
       } else {
         byCount[count - 1](
           rows, p, cin, weights + (long)g * 9 * cin, groupBias, width, relu, target + g, cout,
-          stage);
+          stage, sm);
       }
     }
   }
   if (amx) release_amx();
+}
+
+void wnet_narrow_conv3x3_rows_filled(
+  wnet_narrow_conv3x3_fill fill, void *context, int height, int width, int cin,
+  const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
+  float *output, int rowBegin, int rowEnd, float *scratch) {
+  narrow_rows(fill, context, height, width, cin, weights, bias, cout, relu, lanes, bfloat16,
+              output, rowBegin, rowEnd, scratch, NULL);
 }
 
 // The rows of a stored NHWC input, for wnet_narrow_conv3x3_rows.
@@ -447,4 +520,14 @@ void wnet_narrow_conv3x3_rows(
   wnet_narrow_conv3x3_rows_filled(
     fill_from_stored, &stored, height, width, cin, weights, bias, cout, relu, lanes, bfloat16,
     output, rowBegin, rowEnd, scratch);
+}
+
+void wnet_narrow_conv3x3_rows_expected(
+  const float *input, int height, int width, int cin, const float *weights, const float *bias,
+  int cout, int lanes, int bfloat16, const float *base, float first, const float *constants,
+  float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch) {
+  struct stored_input stored = {input, width, cin, 0, cin};
+  struct summary summary = {base, peak, first, constants};
+  narrow_rows(fill_from_stored, &stored, height, width, cin, weights, bias, cout, 0, lanes,
+              bfloat16, disparity, rowBegin, rowEnd, scratch, &summary);
 }

@@ -333,13 +333,20 @@ struct MatchingWNetTests {
     }
   }
 
-  @Test("Cosine correlation: RMS-normalized features, hand-computed; stored only when set")
+  @Test(
+    "Cosine correlation: RMS-normalized features, hand-computed, in one pass as composed; stored only when set"
+  )
   func cosineCorrelation() throws {
     // One pixel (3, 4): mean square 12.5, + ε 0.5 = 13, so (3, 4)/√13; a zero pixel stays zero.
     let x = Tensor(shape: [1, 1, 2, 2], scalars: [3, 4, 0, 0])
     let y = Tensor.rmsNormalized(x, epsilon: 0.5).scalars
     let expected: [Float] = [3 / Float(13).squareRoot(), 4 / Float(13).squareRoot(), 0, 0]
     #expect(zip(y, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(y)")
+    // Untracked, one pass per pixel: the tracked composition's values within rounding.
+    let features = randomTensor([2, 3, 5, 24], seed: 7, in: -2...2)
+    let onePass = Tensor.rmsNormalized(features, epsilon: 0.01).scalars
+    let composed = Tensor.rmsNormalized(Parameter(features).tracked, epsilon: 0.01).scalars
+    #expect(zip(onePass, composed).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
     // Scaling a pixel's features (contrast) leaves them nearly unchanged for small ε.
     let scaled = Tensor.rmsNormalized(x.scaled(by: 0.25), epsilon: 1e-6).scalars
     #expect(abs(scaled[0] - 3 / Float(12.5).squareRoot()) < 1e-4)

@@ -84,8 +84,25 @@ void wnet_narrow_conv3x3_rows_filled(
   const float *weights, const float *bias, int cout, int relu, int lanes, int bfloat16,
   float *output, int rowBegin, int rowEnd, float *scratch);
 
-/// The floats of scratch `wnet_narrow_conv3x3_rows` and `wnet_narrow_conv3x3_rows_filled`
-/// need.
+/// `wnet_narrow_conv3x3_rows` (no ReLU, `inputStride` = cin, 1 <= cout <= 8) ending in the
+/// softmax summary of each pixel's `cout` outputs x_k instead of storing them:
+///
+///     e_k = exp(x_k - max x),  S = sum e_k,  disparity = first + (sum k e_k) / S (+ base)
+///     peak = 1 / S
+///
+/// with the operations of `wnet_softmax_summary8`, in its order (its `constants`), so the same
+/// bits as the stored outputs summarized there.
+///
+/// - base: `[batch * height, width]` or NULL; disparity: `[batch * height, width]`; peak: the
+///   same or NULL. Rows `rowBegin..<rowEnd` are written.
+/// - scratch: `wnet_narrow_conv3x3_scratch_count(cin, width)` floats.
+void wnet_narrow_conv3x3_rows_expected(
+  const float *input, int height, int width, int cin, const float *weights, const float *bias,
+  int cout, int lanes, int bfloat16, const float *base, float first, const float *constants,
+  float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch);
+
+/// The floats of scratch `wnet_narrow_conv3x3_rows`, `wnet_narrow_conv3x3_rows_filled` and
+/// `wnet_narrow_conv3x3_rows_expected` need.
 long wnet_narrow_conv3x3_scratch_count(int cin, int width);
 
 /// One row of a refinement scale's input (OffsetSelection.refinementInput), AVX2 + FMA (where

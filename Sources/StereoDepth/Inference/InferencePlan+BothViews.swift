@@ -17,7 +17,7 @@ extension InferencePlan {
   public func bothViews(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
-    summarizeBothViews(scores(input))
+    summarizeBothViews(scores(input, fusingHead: true))
   }
 
   /// ``bothViews(_:)`` on the views given apart, `[N, H, W, 3]` each (the same values, without
@@ -25,19 +25,27 @@ extension InferencePlan {
   public func bothViews(left: Tensor, right: Tensor) -> (
     disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
-    summarizeBothViews(scores(left: left, right: right))
+    summarizeBothViews(scores(left: left, right: right, fusingHead: true))
   }
 
   /// Both views' maps from their scores and bases.
-  private func summarizeBothViews(
-    _ scores: (logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?)
-  ) -> (disparity: Tensor, peak: Tensor, rightDisparity: Tensor) {
+  private func summarizeBothViews(_ scores: Scores) -> (
+    disparity: Tensor, peak: Tensor, rightDisparity: Tensor
+  ) {
     precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
-    let (logits, base, rightLogits, rightBase) = scores
+    let (base, rightLogits, rightBase) = (scores.base, scores.rightLogits, scores.rightBase)
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
-        let left = DisparityConfidence.disparityAndPeak(
-          logits: logits, minimumDisparity: minimumDisparity, base: base)
+        // The left head and its summary in one kernel where the plan fused them (fusedHead).
+        let left =
+          if let headInput = scores.headInput, let head = fusedHead {
+            DisparityConfidence.disparityAndPeak(
+              headInput: headInput, filter: head.filter, bias: head.bias,
+              minimumDisparity: minimumDisparity, base: base)
+          } else {
+            DisparityConfidence.disparityAndPeak(
+              logits: scores.logits!, minimumDisparity: minimumDisparity, base: base)
+          }
         // The right view's disparity only: its confidences are never read.
         var rightDisparity = DisparityConfidence.expectedDisparity(
           logits: rightLogits!, minimumDisparity: rightMinimumDisparity, base: rightBase)

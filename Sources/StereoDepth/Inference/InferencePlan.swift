@@ -48,6 +48,11 @@ public final class InferencePlan: @unchecked Sendable {
   /// Input pixels per output pixel: the factor of the scale the plan ends at (1 for the finest;
   /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
   public let outputFactor: Int
+  /// The step of the left view's last head when it runs on the narrow kernel (at most eight
+  /// scores, no ReLU, the last reader of its input): ``bothViews(_:)`` then ends in
+  /// ``DisparityConfidence/disparityAndPeak(headInput:filter:bias:minimumDisparity:base:)``,
+  /// the scores never stored, wherever ``StereoTensor/Tensor/narrowConvolutionPreferred``.
+  let fusedHead: (step: Int, input: Int, filter: Tensor, bias: Tensor?)?
 
   /// Compiles `network`'s current weights and batch-norm statistics.
   ///
@@ -101,6 +106,15 @@ public final class InferencePlan: @unchecked Sendable {
     }
     self.steps = steps
     registerCount = compiler.registerCount
+    let last = result
+    if let head = compiler.narrowHeads[last],
+      let index = steps.firstIndex(where: { $0.output == last }),
+      releases[index].contains(head.input)
+    {
+      fusedHead = (index, head.input, head.filter, head.bias)
+    } else {
+      fusedHead = nil
+    }
     let readers = steps.filter { $0.inputs.contains(0) }
     if readers.count == 2, let left = readers.first(where: { $0.name == "input.left" }),
       let right = readers.first(where: { $0.name == "input.right" })
@@ -135,9 +149,10 @@ public final class InferencePlan: @unchecked Sendable {
   public func callAsFunction(_ input: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
-    let (logits, base, _, _) = scores(input)
+    let scores = scores(input)
     return Profiler.measure("softmax+expectation") {
-      DisparityConfidence.summarize(logits: logits, minimumDisparity: minimumDisparity, base: base)
+      DisparityConfidence.summarize(
+        logits: scores.logits!, minimumDisparity: minimumDisparity, base: scores.base)
     }
   }
 
@@ -146,47 +161,60 @@ public final class InferencePlan: @unchecked Sendable {
   public func callAsFunction(left: Tensor, right: Tensor) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
-    let (logits, base, _, _) = scores(left: left, right: right)
+    let scores = scores(left: left, right: right)
     return Profiler.measure("softmax+expectation") {
-      DisparityConfidence.summarize(logits: logits, minimumDisparity: minimumDisparity, base: base)
+      DisparityConfidence.summarize(
+        logits: scores.logits!, minimumDisparity: minimumDisparity, base: scores.base)
     }
   }
 
   /// The left view's finest scores, `[N, H, W, D]` (over offsets around the base disparity for
   /// a coarse-to-fine network).
-  public func logits(_ input: Tensor) -> Tensor { scores(input).logits }
+  public func logits(_ input: Tensor) -> Tensor { scores(input).logits! }
 
   /// ``scores(_:)`` of the views given apart, `[N, H, W, 3]` each: the split steps are skipped
   /// and their registers take the views (``viewInputs``); a network that reads the stacked
   /// input gets the concatenation.
-  func scores(left: Tensor, right: Tensor) -> (
-    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
-  ) {
+  func scores(left: Tensor, right: Tensor, fusingHead: Bool = false) -> Scores {
     precondition(
       left.shape == right.shape && left.shape.count == 4 && left.shape[3] == 3,
       "The views must be [N, H, W, 3] of one shape, got \(left.shape) and \(right.shape)")
     guard let viewInputs else {
       return scores(
-        Profiler.measure("input concat") { Tensor.concatenate([left, right], axis: 3) })
+        Profiler.measure("input concat") { Tensor.concatenate([left, right], axis: 3) },
+        fusingHead: fusingHead)
     }
     let (_, h, w, _) = left.nhwc("InferencePlan")
     checkSize(height: h, width: w, channels: 6)
     var registers = [Tensor?](repeating: nil, count: registerCount)
     registers[viewInputs.left] = left
     registers[viewInputs.right] = right
-    return run(&registers, skipping: [viewInputs.left, viewInputs.right])
+    return run(
+      &registers, skipping: [viewInputs.left, viewInputs.right], fusingHead: fusingHead)
+  }
+
+  /// What a run hands on.
+  ///
+  /// The left view's finest scores and their base disparity (`nil` for absolute candidates),
+  /// and the right view's in a ``ScoredViews/both`` plan. With the head fused (``fusedHead``),
+  /// `logits` is `nil` and `headInput` the head's input instead.
+  struct Scores {
+    var logits: Tensor?
+    var headInput: Tensor?
+    var base: Tensor?
+    var rightLogits: Tensor?
+    var rightBase: Tensor?
   }
 
   /// The finest scores and their base disparity (`nil` for absolute candidates), and the right
-  /// view's in a ``ScoredViews/both`` plan.
-  func scores(_ input: Tensor) -> (
-    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
-  ) {
+  /// view's in a ``ScoredViews/both`` plan; with `fusingHead`, the left head's input instead of
+  /// its scores where ``fusedHead`` applies now.
+  func scores(_ input: Tensor, fusingHead: Bool = false) -> Scores {
     let (_, h, w, c) = input.nhwc("InferencePlan")
     checkSize(height: h, width: w, channels: c)
     var registers = [Tensor?](repeating: nil, count: registerCount)
     registers[0] = input
-    return run(&registers, skipping: [])
+    return run(&registers, skipping: [], fusingHead: fusingHead)
   }
 
   /// Traps unless the input is `[N, H, W, 6]` with `H` and `W` multiples of the size multiple.
@@ -198,19 +226,24 @@ public final class InferencePlan: @unchecked Sendable {
     )
   }
 
-  /// Runs every step but those writing `skipped` (already filled) and returns the results.
-  private func run(_ registers: inout [Tensor?], skipping skipped: Set<Int>) -> (
-    logits: Tensor, base: Tensor?, rightLogits: Tensor?, rightBase: Tensor?
-  ) {
-    withoutGradients {
-      for (index, step) in steps.enumerated() where !skipped.contains(step.output) {
+  /// Runs every step but those writing `skipped` (already filled) and returns the results;
+  /// with `fusingHead`, where ``fusedHead`` applies now, not the left head either (its input,
+  /// which it reads last, stays).
+  private func run(_ registers: inout [Tensor?], skipping skipped: Set<Int>, fusingHead: Bool)
+    -> Scores
+  {
+    let head = fusingHead && Tensor.narrowConvolutionPreferred ? fusedHead : nil
+    return withoutGradients {
+      for (index, step) in steps.enumerated()
+      where !skipped.contains(step.output) && index != head?.step {
         let arguments = step.inputs.map { registers[$0]! }
         registers[step.output] = Profiler.measure("step \(step.name)") { step.run(arguments) }
         for register in releases[index] { registers[register] = nil }
       }
-      return (
-        registers[result]!, base.map { registers[$0]! }, rightResult.map { registers[$0]! },
-        rightBase.map { registers[$0]! }
+      return Scores(
+        logits: head == nil ? registers[result]! : nil,
+        headInput: head.map { registers[$0.input]! }, base: base.map { registers[$0]! },
+        rightLogits: rightResult.map { registers[$0]! }, rightBase: rightBase.map { registers[$0]! }
       )
     }
   }
@@ -233,6 +266,9 @@ struct InferencePlanCompiler: NetworkBuilder {
   var refinementInputs:
     [Int: (features: Int, other: Int, base: Int, side: StereoSide, radius: Int)] =
       [:]
+  /// The narrow-kernel steps without ReLU and with at most eight outputs (heads), by output
+  /// register: their input, filter and bias (``InferencePlan/fusedHead``).
+  var narrowHeads: [Int: (input: Int, filter: Tensor, bias: Tensor?)] = [:]
   /// The correlation steps' arguments, by output register.
   var correlations:
     [Int: (
@@ -289,6 +325,9 @@ struct InferencePlanCompiler: NetworkBuilder {
         }
       }
       let channels = 0..<filter.shape[3]
+      if !relu && filter.shape[0] <= 8 {
+        narrowHeads[registerCount] = (x, filter, bias)
+      }
       return add([x], name) {
         guard Tensor.narrowConvolutionPreferred else {
           return Backends.current.convolution2DInference(

@@ -138,12 +138,12 @@ extension Tensor {
     return withExtendedLifetime(input) { output }
   }
 
-  /// What both narrow convolutions share: the filter's checks, the output `[N, H, W, C_out]`,
-  /// and the `N·H` rows split across threads, each range run by `rows(range, weights, biases,
-  /// output, scratch)` with its own scratch for the C kernel.
+  /// What the narrow convolutions share: the filter's checks, the output (`[N, H, W, C_out]`,
+  /// or `[N, H, W, outputChannels]`), and the `N·H` rows split across threads, each range run by
+  /// `rows(range, weights, biases, output, scratch)` with its own scratch for the C kernel.
   static func narrowConvolutionRows(
     inputShape shape: [Int], filter: Tensor, bias: Tensor?, lanes: Int, bfloat16: Bool,
-    amx: Bool, name: String,
+    amx: Bool, name: String, outputChannels: Int? = nil,
     _ rows: (
       Range<Int>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
       UnsafeMutablePointer<Float>, Int32
@@ -162,7 +162,7 @@ extension Tensor {
         + "lanes \(lanes), bfloat16 \(bfloat16), amx \(amx)")
     // The C kernel's mode: 0 `Float`, 1 `vdpbf16ps`, 2 AMX tiles.
     let mode: Int32 = amx ? 2 : bfloat16 ? 1 : 0
-    let output = Tensor(uninitializedShape: [n, h, w, cout])
+    let output = Tensor(uninitializedShape: [n, h, w, outputChannels ?? cout])
     let pointers = UncheckedSendable(
       (filter.unsafePointer, bias?.unsafePointer, output.unsafeMutablePointer))
     let scratchCount = wnet_narrow_conv3x3_scratch_count(Int32(cin), Int32(w))
@@ -175,6 +175,64 @@ extension Tensor {
       }
     }
     return withExtendedLifetime((filter, bias)) { output }
+  }
+}
+
+extension Tensor {
+  /// A head's narrow convolution ending in its scores' softmax expectation and peak.
+  ///
+  /// ``narrowConvolution3x3(_:channels:filter:bias:relu:lanes:bfloat16:amx:)`` of every input
+  /// channel, without ReLU, for `C_out ≤ 8` scores `s_k` per pixel, their summary written
+  /// instead of the scores:
+  ///
+  ///     e_k = exp(s_k − max_j s_j)    S = Σ_k e_k    d = first + (Σ_k k·e_k) / S + base    peak = 1/S
+  ///
+  /// with the exponential of ``VectorMath/expOfNonPositive(_:)`` (its constants `expConstants`
+  /// as `CStereoKernels.h`'s `WNET_EXP_…` indices order them), each operation in the order of
+  /// `wnet_softmax_summary8`: the same bits as the stored scores summarized there
+  /// (StereoDepth's `DisparityConfidence.disparityAndPeak`), without writing and reading back
+  /// `C_out` floats per pixel.
+  ///
+  /// - Parameters:
+  ///   - input: `[N, H, W, C]`.
+  ///   - filter: `[C_out, 3, 3, C]` (OHWI), `1 ≤ C_out ≤ 8`.
+  ///   - bias: `[C_out]`, or `nil`.
+  ///   - base: `[N, H, W, 1]`, or `nil` for none.
+  ///   - first: The first candidate's value.
+  ///   - expConstants: The exponential's constants (`WNET_EXP_CONSTANT_COUNT`).
+  ///   - lanes: One of ``narrowConvolutionLaneChoices``.
+  ///   - bfloat16: As for ``narrowConvolution3x3(_:channels:filter:bias:relu:lanes:bfloat16:amx:)``.
+  ///   - amx: As there.
+  /// - Returns: `[N, H, W, 1]` each: the expected disparity and the peak `1/S`.
+  /// - Precondition: ``narrowConvolutionAvailable``.
+  public static func narrowConvolution3x3Expectation(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, base: Tensor?, first: Float,
+    expConstants: [Float], lanes: Int = narrowConvolutionLanes,
+    bfloat16: Bool = narrowConvolutionUsesBFloat16, amx: Bool = narrowConvolutionUsesAMX
+  ) -> (disparity: Tensor, peak: Tensor) {
+    let (n, h, w, c) = input.nhwc("narrowConvolution3x3Expectation input")
+    precondition(
+      filter.shape.count == 4 && (1...8).contains(filter.shape[0])
+        && (base == nil || base!.shape == [n, h, w, 1]) && expConstants.count >= 11,
+      "narrowConvolution3x3Expectation: filter \(filter.shape), base \(base?.shape ?? []), "
+        + "input \(input.shape)")
+    let peak = Tensor(uninitializedShape: [n, h, w, 1])
+    let pointers = UncheckedSendable(
+      (input.unsafePointer, base?.unsafePointer, peak.unsafeMutablePointer))
+    let disparity = expConstants.withUnsafeBufferPointer { constants in
+      let constants = UncheckedSendable(constants.baseAddress!)
+      return narrowConvolutionRows(
+        inputShape: [n, h, w, c], filter: filter, bias: bias, lanes: lanes, bfloat16: bfloat16,
+        amx: amx, name: "conv.narrow 3x3 + expectation", outputChannels: 1
+      ) { rows, weights, biases, destination, scratch, mode in
+        let (source, bases, peaks) = pointers.value
+        wnet_narrow_conv3x3_rows_expected(
+          source, Int32(h), Int32(w), Int32(c), weights, biases, Int32(filter.shape[0]),
+          Int32(lanes), mode, bases, first, constants.value, destination, peaks,
+          Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
+      }
+    }
+    return withExtendedLifetime((input, base)) { (disparity, peak) }
   }
 }
 

@@ -120,10 +120,63 @@ extension Tensor {
   ///
   /// `[N, H, W, C]` → `[N, H, W, C]`, differentiable (a composition of element-wise operations,
   /// a channel mean and a broadcast division). A pixel whose features are all zero stays zero.
+  /// Untracked (inference), one pass per pixel instead (``rmsNormalizedInOnePass(_:epsilon:)``).
   public static func rmsNormalized(_ x: Tensor, epsilon: Float) -> Tensor {
     let (_, _, _, _) = x.nhwc("rmsNormalized")
+    guard x.node != nil else { return rmsNormalizedInOnePass(x, epsilon: epsilon) }
     let scale = x.squared().mean(axes: [3], keepingDimensions: true)
       .affine(scale: 1, offset: epsilon).sqrt()
     return x / scale
+  }
+
+  /// ``rmsNormalized(_:epsilon:)`` without gradients, in one pass over each pixel.
+  ///
+  /// Its five element-wise steps took about 0.6 ms of the 640×480 map. Per pixel,
+  ///
+  ///     s = Σ_c x_c²      r = sqrt(s · (1/C) + ε)      out_c = x_c / r
+  ///
+  /// The composition's values up to the order of the channel sum's additions (eight channels
+  /// per vector where `C` is a multiple of eight).
+  ///
+  /// - Parameters:
+  ///   - x: `[N, H, W, C]`.
+  ///   - epsilon: `ε`.
+  /// - Returns: `[N, H, W, C]`.
+  static func rmsNormalizedInOnePass(_ x: Tensor, epsilon: Float) -> Tensor {
+    let (n, h, w, c) = x.nhwc("rmsNormalized")
+    let output = Tensor(uninitializedShape: x.shape)
+    guard c > 0 else { return output }
+    let inverseCount = 1 / Float(c)
+    let pointers = UncheckedSendable((x.unsafePointer, output.unsafeMutablePointer))
+    Profiler.measure("rms normalization") {
+      Parallel.forEachRange(n * h * w, minimumChunk: Swift.max(1, 16_384 / c)) { pixels in
+        let (source, target) = pointers.value
+        for pixel in pixels {
+          let values = source + pixel * c
+          let written = target + pixel * c
+          guard c % 8 == 0 else {
+            var sum: Float = 0
+            for channel in 0..<c { sum += values[channel] * values[channel] }
+            let root = (sum * inverseCount + epsilon).squareRoot()
+            for channel in 0..<c { written[channel] = values[channel] / root }
+            continue
+          }
+          // Eight channels per vector (the features' widths are multiples of eight).
+          let vectors = UnsafeRawPointer(values).assumingMemoryBound(to: SIMD8<Float>.self)
+          var squares = SIMD8<Float>()
+          for block in 0..<c / 8 {
+            let v = UnsafeRawPointer(vectors + block).loadUnaligned(as: SIMD8<Float>.self)
+            squares += v * v
+          }
+          let root = SIMD8(repeating: (squares.sum() * inverseCount + epsilon).squareRoot())
+          for block in 0..<c / 8 {
+            let v = UnsafeRawPointer(vectors + block).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(written + 8 * block).storeBytes(
+              of: v / root, as: SIMD8<Float>.self)
+          }
+        }
+      }
+    }
+    return withExtendedLifetime(x) { output }
   }
 }

@@ -1,0 +1,68 @@
+import StereoTensor
+import Testing
+import _StereoTestSupport
+
+@testable import StereoDepth
+
+/// A head (a narrow 3×3 convolution of at most eight scores) ending in its softmax summary in
+/// one kernel, against the head's stored scores summarized by ``DisparityConfidence``.
+@Suite("The head and its summary in one kernel")
+struct FusedHeadTests {
+  /// Every kernel this CPU runs (8 and 16 lanes in `Float`, bfloat16 and AMX where it has them),
+  /// 1 to 8 scores, with and without a base, on a width that is no multiple of 8 or 16: the
+  /// expected disparity and peak are bit for bit those of the stored scores.
+  @Test("The fused summary gives the stored scores' summary, bit for bit")
+  func fusedMatchesStored() {
+    guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
+    let input = randomTensor([2, 5, 37, 8], seed: 11, in: -1...1)
+    var modes = Tensor.narrowConvolutionLaneChoices.map { (lanes: $0, bfloat16: false, amx: false) }
+    if Tensor.narrowConvolutionBFloat16Supported { modes.append((16, true, false)) }
+    if Tensor.narrowConvolutionAMXSupported { modes.append((16, true, true)) }
+    for (index, scores) in [5, 1, 3, 8].enumerated() {
+      let filter = randomTensor([scores, 3, 3, 8], seed: 20 + UInt64(index), in: -2...2)
+      let bias = randomTensor([scores], seed: 30 + UInt64(index), in: -1...1)
+      let base = index % 2 == 0 ? randomTensor([2, 5, 37, 1], seed: 40, in: 0...50) : nil
+      for mode in modes {
+        let stored = Tensor.narrowConvolution3x3(
+          input, channels: 0..<8, filter: filter, bias: bias, relu: false, lanes: mode.lanes,
+          bfloat16: mode.bfloat16, amx: mode.amx)
+        let expected = DisparityConfidence.disparityAndPeak(
+          logits: stored, minimumDisparity: -2, base: base)
+        let fused = Tensor.narrowConvolution3x3Expectation(
+          input, filter: filter, bias: bias, base: base, first: -2,
+          expConstants: VectorKernels.expConstants, lanes: mode.lanes, bfloat16: mode.bfloat16,
+          amx: mode.amx)
+        #expect(fused.disparity.shape == [2, 5, 37, 1] && fused.peak.shape == [2, 5, 37, 1])
+        #expect(differing(fused.disparity, expected.disparity) == 0, "\(scores) \(mode)")
+        #expect(differing(fused.peak, expected.peak) == 0, "\(scores) \(mode)")
+      }
+    }
+  }
+
+  /// The bundled model's marked-map plan fuses its finest left head, and both views' maps are
+  /// those of the unfused scores, bit for bit.
+  @Test("The matching plan's both-view maps end in the fused head")
+  func planFusesItsHead() throws {
+    guard Tensor.narrowConvolutionAvailable else { return }
+    let model = try PretrainedModel.load().model
+    let left = randomTensor([1, 64, 128, 3], seed: 12, in: 0...1)
+    let right = left.padded(axis: 2, before: 7, after: 0, mode: .replicate).slice(axis: 2, 0..<128)
+    let plan = InferencePlan(model.network, views: .both, rightDroppingScales: 1)
+    #expect(plan.fusedHead != nil)
+    withBackend(Backends.backend(precision: .float32)!) {
+      let both = plan.bothViews(left: left, right: right)
+      let scores = plan.scores(left: left, right: right)
+      let unfused = DisparityConfidence.disparityAndPeak(
+        logits: scores.logits!, minimumDisparity: plan.minimumDisparity, base: scores.base)
+      let spread = both.disparity.max().scalar - both.disparity.min().scalar
+      #expect(spread > 1, "the model should give varied disparities, spread \(spread)")
+      #expect(differing(both.disparity, unfused.disparity) == 0)
+      #expect(differing(both.peak, unfused.peak) == 0)
+    }
+  }
+
+  /// How many values of `a` and `b` (one shape) differ in any bit.
+  private func differing(_ a: Tensor, _ b: Tensor) -> Int {
+    zip(a.scalars, b.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+  }
+}
