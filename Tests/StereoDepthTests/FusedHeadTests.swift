@@ -39,7 +39,7 @@ struct FusedHeadTests {
     }
   }
 
-  /// The bundled model's marked-map plan fuses its finest left head, and both views' maps are
+  /// The bundled model's marked-map plan fuses both views' last heads, and both views' maps are
   /// those of the unfused scores, bit for bit.
   @Test("The matching plan's both-view maps end in the fused head")
   func planFusesItsHead() throws {
@@ -48,16 +48,22 @@ struct FusedHeadTests {
     let left = randomTensor([1, 64, 128, 3], seed: 12, in: 0...1)
     let right = left.padded(axis: 2, before: 7, after: 0, mode: .replicate).slice(axis: 2, 0..<128)
     let plan = InferencePlan(model.network, views: .both, rightDroppingScales: 1)
-    #expect(plan.fusedHead != nil)
+    #expect(plan.fusedHead != nil && plan.rightFusedHead != nil)
     withBackend(Backends.backend(precision: .float32)!) {
       let both = plan.bothViews(left: left, right: right)
       let scores = plan.scores(left: left, right: right)
       let unfused = DisparityConfidence.disparityAndPeak(
         logits: scores.logits!, minimumDisparity: plan.minimumDisparity, base: scores.base)
+      // The right view's, up-sampled ×2 to the left view's size (it ends one scale earlier).
+      let right = DisparityConfidence.expectedDisparity(
+        logits: scores.rightLogits!, minimumDisparity: plan.rightMinimumDisparity,
+        base: scores.rightBase
+      ).upsampled2xScaled(by: 2)
       let spread = both.disparity.max().scalar - both.disparity.min().scalar
       #expect(spread > 1, "the model should give varied disparities, spread \(spread)")
       #expect(differing(both.disparity, unfused.disparity) == 0)
       #expect(differing(both.peak, unfused.peak) == 0)
+      #expect(differing(both.rightDisparity, right) == 0)
     }
   }
 

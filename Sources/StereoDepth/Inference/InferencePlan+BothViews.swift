@@ -33,10 +33,10 @@ extension InferencePlan {
     disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
     precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
-    let (base, rightLogits, rightBase) = (scores.base, scores.rightLogits, scores.rightBase)
+    let (base, rightBase) = (scores.base, scores.rightBase)
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
-        // The left head and its summary in one kernel where the plan fused them (fusedHead).
+        // Each head and its summary in one kernel where the plan fused them (fusedHead).
         let left =
           if let headInput = scores.headInput, let head = fusedHead {
             DisparityConfidence.disparityAndPeak(
@@ -47,8 +47,17 @@ extension InferencePlan {
               logits: scores.logits!, minimumDisparity: minimumDisparity, base: base)
           }
         // The right view's disparity only: its confidences are never read.
-        var rightDisparity = DisparityConfidence.expectedDisparity(
-          logits: rightLogits!, minimumDisparity: rightMinimumDisparity, base: rightBase)
+        var rightDisparity =
+          if let headInput = scores.rightHeadInput, let head = rightFusedHead {
+            DisparityConfidence.disparityAndPeak(
+              headInput: headInput, filter: head.filter, bias: head.bias,
+              minimumDisparity: rightMinimumDisparity, base: rightBase
+            ).disparity
+          } else {
+            DisparityConfidence.expectedDisparity(
+              logits: scores.rightLogits!, minimumDisparity: rightMinimumDisparity,
+              base: rightBase)
+          }
         if rightOutputFactor != outputFactor {
           let (_, height, width, _) = left.disparity.nhwc("bothViews")
           let factor = Float(rightOutputFactor / outputFactor)

@@ -48,11 +48,20 @@ public final class InferencePlan: @unchecked Sendable {
   /// Input pixels per output pixel: the factor of the scale the plan ends at (1 for the finest;
   /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
   public let outputFactor: Int
-  /// The step of the left view's last head when it runs on the narrow kernel (at most eight
-  /// scores, no ReLU, the last reader of its input): ``bothViews(_:)`` then ends in
-  /// ``DisparityConfidence/disparityAndPeak(headInput:filter:bias:minimumDisparity:base:)``,
+  /// A view's last head that runs on the narrow kernel (at most eight scores, no ReLU, the last
+  /// reader of its input): its step, input register, filter and bias.
+  struct FusedHead {
+    let step: Int
+    let input: Int
+    let filter: Tensor
+    let bias: Tensor?
+  }
+  /// The left view's last head, when it runs on the narrow kernel: ``bothViews(_:)`` then ends
+  /// in ``DisparityConfidence/disparityAndPeak(headInput:filter:bias:minimumDisparity:base:)``,
   /// the scores never stored, wherever ``StereoTensor/Tensor/narrowConvolutionPreferred``.
-  let fusedHead: (step: Int, input: Int, filter: Tensor, bias: Tensor?)?
+  let fusedHead: FusedHead?
+  /// The same for the right view's last head (a ``ScoredViews/both`` plan).
+  let rightFusedHead: FusedHead?
 
   /// Compiles `network`'s current weights and batch-norm statistics.
   ///
@@ -106,15 +115,16 @@ public final class InferencePlan: @unchecked Sendable {
     }
     self.steps = steps
     registerCount = compiler.registerCount
-    let last = result
-    if let head = compiler.narrowHeads[last],
-      let index = steps.firstIndex(where: { $0.output == last }),
-      releases[index].contains(head.input)
-    {
-      fusedHead = (index, head.input, head.filter, head.bias)
-    } else {
-      fusedHead = nil
+    let releases = releases
+    func fused(_ last: Int?) -> FusedHead? {
+      guard let last, let head = compiler.narrowHeads[last],
+        let index = steps.firstIndex(where: { $0.output == last }),
+        releases[index].contains(head.input)
+      else { return nil }
+      return FusedHead(step: index, input: head.input, filter: head.filter, bias: head.bias)
     }
+    fusedHead = fused(result)
+    rightFusedHead = fused(rightResult)
     let readers = steps.filter { $0.inputs.contains(0) }
     if readers.count == 2, let left = readers.first(where: { $0.name == "input.left" }),
       let right = readers.first(where: { $0.name == "input.right" })
@@ -196,13 +206,15 @@ public final class InferencePlan: @unchecked Sendable {
   /// What a run hands on.
   ///
   /// The left view's finest scores and their base disparity (`nil` for absolute candidates),
-  /// and the right view's in a ``ScoredViews/both`` plan. With the head fused (``fusedHead``),
-  /// `logits` is `nil` and `headInput` the head's input instead.
+  /// and the right view's in a ``ScoredViews/both`` plan. With a view's head fused
+  /// (``fusedHead``, ``rightFusedHead``), its logits are `nil` and its head's input is there
+  /// instead.
   struct Scores {
     var logits: Tensor?
     var headInput: Tensor?
     var base: Tensor?
     var rightLogits: Tensor?
+    var rightHeadInput: Tensor?
     var rightBase: Tensor?
   }
 
@@ -227,15 +239,16 @@ public final class InferencePlan: @unchecked Sendable {
   }
 
   /// Runs every step but those writing `skipped` (already filled) and returns the results;
-  /// with `fusingHead`, where ``fusedHead`` applies now, not the left head either (its input,
-  /// which it reads last, stays).
+  /// with `fusingHead`, where ``fusedHead`` and ``rightFusedHead`` apply now, not those heads
+  /// either (their inputs, which they read last, stay).
   private func run(_ registers: inout [Tensor?], skipping skipped: Set<Int>, fusingHead: Bool)
     -> Scores
   {
-    let head = fusingHead && Tensor.narrowConvolutionPreferred ? fusedHead : nil
+    let fusing = fusingHead && Tensor.narrowConvolutionPreferred
+    let (head, rightHead) = fusing ? (fusedHead, rightFusedHead) : (nil, nil)
     return withoutGradients {
       for (index, step) in steps.enumerated()
-      where !skipped.contains(step.output) && index != head?.step {
+      where !skipped.contains(step.output) && index != head?.step && index != rightHead?.step {
         let arguments = step.inputs.map { registers[$0]! }
         registers[step.output] = Profiler.measure("step \(step.name)") { step.run(arguments) }
         for register in releases[index] { registers[register] = nil }
@@ -243,8 +256,9 @@ public final class InferencePlan: @unchecked Sendable {
       return Scores(
         logits: head == nil ? registers[result]! : nil,
         headInput: head.map { registers[$0.input]! }, base: base.map { registers[$0]! },
-        rightLogits: rightResult.map { registers[$0]! }, rightBase: rightBase.map { registers[$0]! }
-      )
+        rightLogits: rightHead == nil ? rightResult.map { registers[$0]! } : nil,
+        rightHeadInput: rightHead.map { registers[$0.input]! },
+        rightBase: rightBase.map { registers[$0]! })
     }
   }
 }
