@@ -19,10 +19,12 @@
 # (benchmarks/duplicate_views.py: MiddEval3's Teddy) are removed from pv3 and pv3c since session
 # 33; before that the bundled model's default scored pv3 3.5990, pv3c 4.0854 and pvh 5.4264 in
 # `float`, 3.5994, 4.0897 and 5.4296 in bfloat16 (docs/RUNS.md has the new figures).
-# DIR is $JUDGES_DIR, else runs/judges (git ignores runs/). Build first: swift build -c release --product wnet.
+# DIR is $JUDGES_DIR, else runs/judges (git ignores runs/); the binary is $WNET, else
+# .build/release/wnet (build first: swift build -c release --product wnet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+wnet="${WNET:-.build/release/wnet}"
 command="${1:-}"
 shift || true
 dir="${JUDGES_DIR:-runs/judges}"
@@ -30,7 +32,7 @@ data=(--data ../shared/data/eth3d-two-view --data ../shared/data/middlebury-2014
   --data ../shared/data/kitti-odometry-sample --data ../shared/data/real-unlabelled)
 # proxies OUTPUT FRACTION STEPS: the README's first recipe, only for its cache of SGBM's proxies.
 proxies() {
-  .build/release/wnet train --preset matching "${data[@]}" \
+  "$wnet" train --preset matching "${data[@]}" \
     --validation-fraction "$2" --synthetic-share 0.25 --learning-rate 1e-3 --ssim \
     --smoothness-weight 0.01 --occlusion-mask --proxy-weight 0.1 --max-scale 2.5 \
     --min-coverage 0.03 --cosine-correlation --steps "$3" --learning-rate-drops 7000 \
@@ -72,7 +74,7 @@ score)
   for judge in pv3 pv3c pvh pv3s pvhs; do
     [ -d "$dir/$judge" ] || continue
     json="$dir/scores/$label.$judge.json"
-    .build/release/wnet eval --data "$dir/$judge" --json-file "$json" "$@" >/dev/null 2>&1 \
+    "$wnet" eval --data "$dir/$judge" --json-file "$json" "$@" >/dev/null 2>&1 \
       || { echo "$label: wnet eval on $dir/$judge failed" >&2; exit 1; }
     line="$line $(/usr/bin/python3 -c "import json, sys
 a = json.load(open(sys.argv[1]))['all']

@@ -24,7 +24,12 @@ import StereoTensor
 ///    mirrored right view and the new right view the mirrored left view. Mirroring alone would
 ///    reverse the sign of disparity; swapping keeps "a point at `x` in the left view is at
 ///    `x − d` in the right view, `d ≥ 0`".
-/// 3. **Photometric jitter**, the same for both views: `v ← v^γ`, then contrast `c` around the
+/// 3. **Vertical flip**, with probability `verticalFlipProbability` (0 by default): both views
+///    mirrored top to bottom, unswapped. Rows stay epipolar lines and disparities keep their
+///    values; the network sees what is above as below (lighting, ground, the tops of objects).
+///    Drawn last, and only when the probability is positive, so that its other draws, and every
+///    recipe without it, are unchanged.
+/// 4. **Photometric jitter**, the same for both views: `v ← v^γ`, then contrast `c` around the
 ///    pair's mean, brightness `b`, per-channel gain `g_c`, clamped to [0, 1]:
 ///    `v ← clamp(g_c · b · (m + c · (v − m)))`.
 public struct AugmentationConfiguration: Sendable, Hashable, Codable {
@@ -36,6 +41,8 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
   public var maximumScale: Float
   /// The probability of a flip with swapped views.
   public var flipProbability: Float
+  /// The probability of a vertical flip of both views.
+  public var verticalFlipProbability: Float
   /// The range of the brightness factor `b`.
   public var brightness: ClosedRange<Float>
   /// The range of the contrast factor `c`.
@@ -49,13 +56,14 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
   public init(
     minimumCoverage: Float = 0.25, maximumScale: Float = 1, flipProbability: Float = 0.5,
     brightness: ClosedRange<Float> = 0.8...1.2, contrast: ClosedRange<Float> = 0.8...1.2,
-    gamma: ClosedRange<Float> = 0.8...1.2, channelGain: ClosedRange<Float> = 0.9...1.1
+    gamma: ClosedRange<Float> = 0.8...1.2, channelGain: ClosedRange<Float> = 0.9...1.1,
+    verticalFlipProbability: Float = 0
   ) {
     let problems = Self.scaleProblems(minimumCoverage: minimumCoverage, maximumScale: maximumScale)
     precondition(problems.isEmpty, problems.joined(separator: "; "))
     precondition(
-      (0...1).contains(flipProbability), "flipProbability must be in [0, 1], got \(flipProbability)"
-    )
+      (0...1).contains(flipProbability) && (0...1).contains(verticalFlipProbability),
+      "flip probabilities must be in [0, 1], got \(flipProbability), \(verticalFlipProbability)")
     precondition(
       brightness.lowerBound > 0 && contrast.lowerBound >= 0 && gamma.lowerBound > 0
         && channelGain.lowerBound > 0,
@@ -63,6 +71,7 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
     self.minimumCoverage = minimumCoverage
     self.maximumScale = maximumScale
     self.flipProbability = flipProbability
+    self.verticalFlipProbability = verticalFlipProbability
     self.brightness = brightness
     self.contrast = contrast
     self.gamma = gamma
@@ -112,16 +121,19 @@ public struct AugmentationConfiguration: Sendable, Hashable, Codable {
 
 extension AugmentationConfiguration {
   private enum CodingKeys: String, CodingKey {
-    case minimumCoverage, maximumScale, flipProbability, brightness, contrast, gamma, channelGain
+    case minimumCoverage, maximumScale, flipProbability, verticalFlipProbability, brightness
+    case contrast, gamma, channelGain
   }
 
-  /// Decodes a configuration; ``maximumScale`` is 1 when absent (recipes written before it), so
-  /// older runs draw the same scales.
+  /// Decodes a configuration; ``maximumScale`` is 1 and ``verticalFlipProbability`` 0 when
+  /// absent (recipes written before them), so older runs draw the same pairs.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     minimumCoverage = try container.decode(Float.self, forKey: .minimumCoverage)
     maximumScale = try container.decodeIfPresent(Float.self, forKey: .maximumScale) ?? 1
     flipProbability = try container.decode(Float.self, forKey: .flipProbability)
+    verticalFlipProbability =
+      try container.decodeIfPresent(Float.self, forKey: .verticalFlipProbability) ?? 0
     brightness = try container.decode(ClosedRange<Float>.self, forKey: .brightness)
     contrast = try container.decode(ClosedRange<Float>.self, forKey: .contrast)
     gamma = try container.decode(ClosedRange<Float>.self, forKey: .gamma)
@@ -136,6 +148,7 @@ struct AugmentationPlan {
   var originX: Int
   var originY: Int
   var flip: Bool
+  var verticalFlip: Bool
   var gamma: Float
   var contrast: Float
   var brightness: Float
@@ -177,6 +190,10 @@ struct AugmentationPlan {
     contrast = Float.random(in: configuration.contrast, using: &generator)
     brightness = Float.random(in: configuration.brightness, using: &generator)
     gains = (0..<3).map { _ in Float.random(in: configuration.channelGain, using: &generator) }
+    // Last, and only when it can happen: the draws above stay those of a recipe without it.
+    verticalFlip =
+      configuration.verticalFlipProbability > 0
+      && Float.random(in: 0..<1, using: &generator) < configuration.verticalFlipProbability
   }
 
   /// Whether the photometric part changes nothing.
@@ -195,17 +212,20 @@ struct AugmentationPlan {
       sample.right, scale: scale, originX: originX, originY: originY, width: cropWidth,
       height: cropHeight)
     if flip { (left, right) = (right.flippedHorizontally(), left.flippedHorizontally()) }
+    if verticalFlip { (left, right) = (left.flippedVertically(), right.flippedVertically()) }
     if !isPhotometricIdentity { jitter(&left, &right) }
     return (left, right)
   }
 
   /// The proxy cut, scaled and flipped as ``apply(to:cropWidth:cropHeight:)`` cuts, scales and
-  /// flips the views: the same window, disparities times the scale, and with a flip the mirrored
-  /// right view's proxy becomes the left view's.
+  /// flips the views: the same window, disparities times the scale, with a flip the mirrored
+  /// right view's proxy becomes the left view's, and with a vertical flip both are mirrored top
+  /// to bottom.
   func apply(to proxy: StereoProxy, cropWidth: Int, cropHeight: Int) -> StereoProxy {
     let cut = proxy.resampled(
       scale: scale, originX: originX, originY: originY, width: cropWidth, height: cropHeight)
-    return flip ? cut.flippedWithSwappedViews() : cut
+    let flipped = flip ? cut.flippedWithSwappedViews() : cut
+    return verticalFlip ? flipped.flippedVertically() : flipped
   }
 
   /// A `width × height` window at `(originX, originY)` of `image` scaled by `scale`, antialiased

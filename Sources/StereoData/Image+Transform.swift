@@ -47,6 +47,17 @@ extension Image {
     return Image(width: width, height: height, channels: channels, pixels: values)
   }
 
+  /// The image mirrored top to bottom: `(y, x)` → `(H - 1 - y, x)`.
+  public func flippedVertically() -> Image {
+    let row = width * channels
+    var values = [Float]()
+    values.reserveCapacity(pixels.count)
+    for y in stride(from: height - 1, through: 0, by: -1) {
+      values.append(contentsOf: pixels[(y * row)..<((y + 1) * row)])
+    }
+    return Image(width: width, height: height, channels: channels, pixels: values)
+  }
+
   /// The image resized by bilinear interpolation with half-pixel centres, for colour images and
   /// other continuous values: `[H, W, C]` → `[height, width, C]`.
   ///

@@ -42,6 +42,16 @@ public struct StereoProxy: Sendable, Equatable {
       rightConfidence: leftConfidence.flippedHorizontally())
   }
 
+  /// The proxy of the pair mirrored top to bottom (both views, unswapped): every map mirrored,
+  /// disparities unchanged.
+  public func flippedVertically() -> StereoProxy {
+    StereoProxy(
+      leftDisparity: leftDisparity.flippedVertically(),
+      leftConfidence: leftConfidence.flippedVertically(),
+      rightDisparity: rightDisparity.flippedVertically(),
+      rightConfidence: rightConfidence.flippedVertically())
+  }
+
   /// The `width × height` window at `(originX, originY)` of the proxy scaled by `scale` (both
   /// axes), by nearest neighbour so no value is blended across an edge; disparities are
   /// multiplied by `scale`, since they are measured along x.

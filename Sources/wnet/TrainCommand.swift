@@ -235,6 +235,12 @@ extension WNetCommand {
           + "lower it to train on weakly textured views."))
     var minContrast: Float?
 
+    @Option(
+      help: ArgumentHelp(
+        "With --data, the probability of mirroring a real pair's views top to bottom (both, "
+          + "unswapped; rows stay epipolar lines), in [0, 1] (default 0)."))
+    var verticalFlip: Float?
+
     /// The preset of a new run: `--preset`, else the bundled default model's.
     var newRunPreset: WNetPreset { preset ?? PretrainedModel.defaultPreset }
 
@@ -305,6 +311,9 @@ extension WNetCommand {
       let maxContrast = AugmentationConfiguration.standard.contrast.upperBound
       if let minContrast, !(minContrast > 0 && minContrast <= maxContrast) {
         throw ValidationError("'--min-contrast' must lie in (0, \(maxContrast)].")
+      }
+      if let verticalFlip, !(0...1).contains(verticalFlip) {
+        throw ValidationError("'--vertical-flip' must lie in [0, 1].")
       }
       if let thinBars, thinBars < 0 { throw ValidationError("'--thin-bars' must not be negative.") }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
@@ -417,6 +426,7 @@ extension WNetCommand {
           + (maxScale == nil ? [] : ["--max-scale"])
           + (minCoverage == nil ? [] : ["--min-coverage"])
           + (minContrast == nil ? [] : ["--min-contrast"])
+          + (verticalFlip == nil ? [] : ["--vertical-flip"])
           + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
           + (proxyHoles == nil ? [] : ["--proxy-holes"])
           + (proxyTeacherMedian ? ["--proxy-teacher-median"] : [])
@@ -429,6 +439,7 @@ extension WNetCommand {
       if let syntheticShare { revised.syntheticShare = syntheticShare }
       if let maxScale { revised.augmentation.maximumScale = maxScale }
       if let minCoverage { revised.augmentation.minimumCoverage = minCoverage }
+      if let verticalFlip { revised.augmentation.verticalFlipProbability = verticalFlip }
       if let minContrast {
         revised.augmentation.contrast = minContrast...revised.augmentation.contrast.upperBound
       }
