@@ -120,6 +120,68 @@ struct AugmentationTests {
     #expect(try JSONDecoder().decode(AugmentationConfiguration.self, from: data) == enlarging)
   }
 
+  @Test("Vertical flips: the same draws otherwise, both views and proxies mirrored top to bottom")
+  func verticalFlips() {
+    // By hand: a 2×3 one-channel image mirrored top to bottom.
+    let small = Image(width: 2, height: 3, channels: 1, pixels: [1, 2, 3, 4, 5, 6])
+    #expect(small.flippedVertically().pixels == [5, 6, 3, 4, 1, 2])
+    let (width, height) = (48, 30)
+    let pair = constantShiftPair(batch: 1, height: height, width: width, shift: 2, seed: 4)
+    let sample = StereoSample(
+      left: Image(pair.left), right: Image(pair.right), source: "s", identifier: "s")
+    func map(_ seed: UInt64) -> Image {
+      Image(randomTensor([1, height, width, 1], seed: seed, in: 0...20))
+    }
+    let proxy = StereoProxy(
+      leftDisparity: map(1), leftConfidence: map(2), rightDisparity: map(3),
+      rightConfidence: map(4))
+    var flips = 0
+    for seed in UInt64(0)..<400 {
+      var never = SeededGenerator(seed: seed), always = SeededGenerator(seed: seed)
+      var half = SeededGenerator(seed: seed)
+      let plain = AugmentationPlan(
+        configuration: .standard, imageWidth: width, imageHeight: height, cropWidth: 32,
+        cropHeight: 16, using: &never)
+      let flipped = AugmentationPlan(
+        configuration: AugmentationConfiguration(verticalFlipProbability: 1), imageWidth: width,
+        imageHeight: height, cropWidth: 32, cropHeight: 16, using: &always)
+      let sometimes = AugmentationPlan(
+        configuration: AugmentationConfiguration(verticalFlipProbability: 0.5),
+        imageWidth: width, imageHeight: height, cropWidth: 32, cropHeight: 16, using: &half)
+      if sometimes.verticalFlip { flips += 1 }
+      #expect(!plain.verticalFlip && flipped.verticalFlip)
+      #expect(
+        plain.scale == flipped.scale && plain.originX == flipped.originX
+          && plain.originY == flipped.originY && plain.flip == flipped.flip
+          && plain.gamma == flipped.gamma && plain.gains == flipped.gains)
+      guard seed < 8 else { continue }
+      let views = (
+        plain.apply(to: sample, cropWidth: 32, cropHeight: 16),
+        flipped.apply(to: sample, cropWidth: 32, cropHeight: 16)
+      )
+      // Within rounding: the jitter's mean sums the mirrored pixels in another order.
+      #expect(largestDifference(views.1.left, views.0.left.flippedVertically()) < 1e-5)
+      #expect(largestDifference(views.1.right, views.0.right.flippedVertically()) < 1e-5)
+      #expect(largestDifference(views.1.left, views.0.left) > 0.01)
+      let proxies = (
+        plain.apply(to: proxy, cropWidth: 32, cropHeight: 16),
+        flipped.apply(to: proxy, cropWidth: 32, cropHeight: 16)
+      )
+      #expect(
+        proxies.1.leftDisparity.pixels == proxies.0.leftDisparity.flippedVertically().pixels
+          && proxies.1.rightConfidence.pixels
+            == proxies.0.rightConfidence.flippedVertically().pixels
+      )
+    }
+    // Binomial: 400 draws at 1/2, σ = 10.
+    #expect(abs(flips - 200) < 45, "\(flips) of 400 flipped")
+  }
+
+  /// The largest absolute difference between two images' values.
+  private func largestDifference(_ a: Image, _ b: Image) -> Float {
+    zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? 0
+  }
+
   @Test("Scale settings out of range are problems")
   func problems() {
     #expect(AugmentationConfiguration.scaleProblems(minimumCoverage: 0.01, maximumScale: 4) == [])

@@ -2,7 +2,8 @@ import Foundation
 import StereoDepth
 import Testing
 
-/// `wnet train --max-scale S --min-coverage C` (and `--min-contrast`): stored in the recipe's augmentation, checked,
+/// `wnet train --max-scale S --min-coverage C` (and `--min-contrast`, `--vertical-flip`): stored
+/// in the recipe's augmentation, checked,
 /// and refused without `--data`; training pairs with ground truth are named in a note;
 /// `--census` reaches the stored loss; a new matching run has cosine correlation by default.
 @Suite("wnet train: random-scale options", .serialized)
@@ -10,7 +11,7 @@ struct TrainAugmentationCommandTests {
   typealias CLI = CommandLineErrorTests
 
   @Test(
-    "--max-scale, --min-coverage and --min-contrast reach the stored recipe; bad values are refused"
+    "--max-scale, --min-coverage, --min-contrast and --vertical-flip reach the stored recipe; bad values are refused"
   )
   func scaleOptions() throws {
     let folder = try CLI.temporaryDirectory()
@@ -19,7 +20,8 @@ struct TrainAugmentationCommandTests {
     let run = folder.appendingPathComponent("run")
     let outcome = try CLI.run([
       "train", "--data", data.path, "--synthetic-share", "0", "--max-scale", "2.5",
-      "--min-coverage", "0.05", "--min-contrast", "0.4", "--census", "--steps", "1", "--batch-size",
+      "--min-coverage", "0.05", "--min-contrast", "0.4", "--vertical-flip", "0.5", "--census",
+      "--steps", "1", "--batch-size",
       "1", "--height", "16",
       "--width",
       "32", "--validate-every", "0", "--output", run.path,
@@ -28,7 +30,7 @@ struct TrainAugmentationCommandTests {
     let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
     let augmentation = try WNetCheckpoint.read(checkpoint).metadata.training?.data.augmentation
     #expect(augmentation?.maximumScale == 2.5 && augmentation?.minimumCoverage == 0.05)
-    #expect(augmentation?.contrast == 0.4...1.2)
+    #expect(augmentation?.contrast == 0.4...1.2 && augmentation?.verticalFlipProbability == 0.5)
     #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.loss.census == true)
     // A new matching run correlates by cosine and hands on local estimates unless told
     // otherwise (the bundled model's architecture); `--no-cosine-correlation` turns it off.
@@ -61,6 +63,8 @@ struct TrainAugmentationCommandTests {
       (["--data", data.path, "--min-coverage", "0"], "--min-coverage"),
       (["--min-contrast", "0.5"], "--min-contrast"),
       (["--data", data.path, "--min-contrast", "0"], "--min-contrast"),
+      (["--vertical-flip", "0.5"], "--vertical-flip"),
+      (["--data", data.path, "--vertical-flip", "1.5"], "--vertical-flip"),
     ] {
       let refused = try CLI.run(
         ["train"] + arguments + ["--output", folder.appendingPathComponent("other").path])
