@@ -49,7 +49,8 @@ public final class InferencePlan: @unchecked Sendable {
   /// 2 with one scale dropped). Outputs are `[N, H/f, W/f, 1]`.
   public let outputFactor: Int
   /// A view's last head that runs on the narrow kernel (at most eight scores, no ReLU, the last
-  /// reader of its input): its step, input register, filter and bias.
+  /// reader of its input, its scores read by no other step): its step, input register, filter
+  /// and bias.
   struct FusedHead {
     let step: Int
     let input: Int
@@ -119,7 +120,7 @@ public final class InferencePlan: @unchecked Sendable {
     func fused(_ last: Int?) -> FusedHead? {
       guard let last, let head = compiler.narrowHeads[last],
         let index = steps.firstIndex(where: { $0.output == last }),
-        releases[index].contains(head.input)
+        releases[index].contains(head.input), !steps.contains(where: { $0.inputs.contains(last) })
       else { return nil }
       return FusedHead(step: index, input: head.input, filter: head.filter, bias: head.bias)
     }
