@@ -46,6 +46,31 @@ struct PrecisionOptionsTests {
     #expect(try float.run { Backends.current.name } == Backends.current.name)
   }
 
+  /// Read from oneDNN's own log (`DNNL_VERBOSE`): the 3-input-channel convolutions (the RGB
+  /// features) of the matching map, in bfloat16 with oneDNN limited to AVX512-BF16 (no AMX),
+  /// run in `Float`, and in bfloat16 with `WNET_FEW_CHANNELS_BFLOAT16=1`. Only where the CPU has
+  /// AVX512-BF16 (oneDNN cannot be raised above the CPU).
+  @Test("In bfloat16 without AMX, oneDNN's few-channel convolutions run in Float")
+  func fewChannelsInFloat() throws {
+    guard DNNLBackend.bfloat16Supported, Backends.defaultBackend is DNNLBackend else { return }
+    let arguments = [
+      "bench", "--preset", "matching", "--width", "64", "--height", "48", "--max-disparity", "32",
+      "--runs", "1", "--warmup", "0", "--marked",
+    ]
+    let emulated = [
+      "DNNL_VERBOSE": "1", "DNNL_MAX_CPU_ISA": "AVX512_CORE_BF16", "WNET_NARROW_AMX": "0",
+    ]
+    for (extra, source) in [([:], "src_f32"), (["WNET_FEW_CHANNELS_BFLOAT16": "1"], "src_bf16")] {
+      let outcome = try CLI.run(arguments, environment: emulated.merging(extra) { $1 })
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let rgb = (outcome.standardOutput + outcome.standardError).split(separator: "\n").filter {
+        $0.hasPrefix("onednn_verbose,exec,cpu,convolution") && $0.contains("_ic3oc")
+      }
+      #expect(
+        !rgb.isEmpty && rgb.allSatisfy { $0.contains(source) }, "\(extra): \(rgb.first ?? "")")
+    }
+  }
+
   @Test("eval names bfloat16 in its method where it ran so, and not with --precision float32")
   func evalMethod() throws {
     let folder = try CLI.temporaryDirectory()

@@ -314,7 +314,9 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// eight, from at least sixteen inputs) runs on
   /// ``StereoTensor/Tensor/winogradConvolution3x3(_:filter:bias:relu:)`` where
   /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (wherever oneDNN would not run it on
-  /// AMX), its filter transformed once, when it first runs there; elsewhere on oneDNN.
+  /// AMX), its filter transformed once, when it first runs there; elsewhere on oneDNN. Every other
+  /// convolution runs on oneDNN, in `Float` where it has few inputs and bfloat16 has no AMX
+  /// (``StereoTensor/Backends/inferenceConvolutionBackend(inputChannels:)``).
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil
@@ -367,8 +369,10 @@ struct InferencePlanCompiler: NetworkBuilder {
           $0[0], filter: transformed.value, bias: bias, relu: relu)
       }
     }
+    // The rest on oneDNN, few-channel layers in `Float` where bfloat16 has no AMX.
+    let inputChannels = filter.shape.last ?? 0
     return add([x], name) {
-      Backends.current.convolution2DInference(
+      Backends.inferenceConvolutionBackend(inputChannels: inputChannels).convolution2DInference(
         $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
     }
   }

@@ -276,6 +276,30 @@ public enum Backends {
     return (backend as? DNNLBackend)?.inferencePrecision ?? .float32
   }
 
+  /// The widest input of an inference convolution that runs in `Float` rather than bfloat16 where
+  /// oneDNN has bfloat16 but no AMX (``inferenceConvolutionBackend(inputChannels:)``).
+  public static let fewInputChannels = 24
+
+  /// The backend that runs an inference convolution with `inputChannels` inputs on oneDNN.
+  ///
+  /// ``current``, except in bfloat16 (``currentInferencePrecision``) where oneDNN has no AMX
+  /// (AVX512-BF16 alone, as on AMD's Zen 4 and 5) and the layer has at most
+  /// ``fewInputChannels`` inputs: then oneDNN in `Float` (``DNNLBackend/shared()``, profiled as
+  /// ``current`` is). There oneDNN's bfloat16 kernels for few channels took 1.6× the time of its
+  /// `Float` ones on a Xeon, and every call first converted its input to bfloat16 (0.2 ms for a
+  /// 640×480 view): docs/RUNS.md, "oneDNN's few-channel layers in `float32` where bfloat16 has
+  /// no AMX". `WNET_FEW_CHANNELS_BFLOAT16=1` keeps them in bfloat16, for comparison.
+  public static func inferenceConvolutionBackend(inputChannels: Int) -> any Backend {
+    guard inputChannels <= fewInputChannels, currentInferencePrecision == .bfloat16,
+      !DNNLBackend.amxSupported, !fewChannelsStayBFloat16,
+      let float = try? DNNLBackend.shared()
+    else { return current }
+    return current is ProfilingBackend ? ProfilingBackend(wrapping: float) : float
+  }
+
+  private static let fewChannelsStayBFloat16 =
+    ProcessInfo.processInfo.environment["WNET_FEW_CHANNELS_BFLOAT16"] == "1"
+
   /// The backend that runs inference with `precision` in place of ``current``: ``current`` itself
   /// for `.float32`; for `.bfloat16`, ``DNNLBackend/sharedBFloat16()`` when ``current`` is oneDNN
   /// in `Float` and the CPU has BF16, else `nil` (nothing to switch to).
