@@ -46,10 +46,12 @@ struct PrecisionOptionsTests {
     #expect(try float.run { Backends.current.name } == Backends.current.name)
   }
 
-  /// Read from oneDNN's own log (`DNNL_VERBOSE`): the 3-input-channel convolutions (the RGB
-  /// features) of the matching map, in bfloat16 with oneDNN limited to AVX512-BF16 (no AMX),
-  /// run in `Float`, and in bfloat16 with `WNET_FEW_CHANNELS_BFLOAT16=1`. Only where the CPU has
-  /// AVX512-BF16 (oneDNN cannot be raised above the CPU).
+  /// The RGB features' precision in bfloat16 without AMX, as oneDNN logs it.
+  ///
+  /// Read from `DNNL_VERBOSE`: the 3-input-channel convolutions of the matching map, in bfloat16
+  /// with oneDNN limited to AVX512-BF16 (no AMX), run in `Float`, and in bfloat16 with
+  /// `WNET_FEW_CHANNELS_BFLOAT16=1`. Only where the CPU has AVX512-BF16 (oneDNN cannot be raised
+  /// above the CPU).
   @Test("In bfloat16 without AMX, oneDNN's few-channel convolutions run in Float")
   func fewChannelsInFloat() throws {
     guard DNNLBackend.bfloat16Supported, Backends.defaultBackend is DNNLBackend else { return }
