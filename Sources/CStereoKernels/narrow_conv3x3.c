@@ -125,12 +125,14 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void store_stag
 }
 
 // Where the outputs end (wnet_narrow_conv3x3_rows_expected): one output row's base disparity
-// and peak (or NULL), the first candidate and the exponential's constants.
+// and peak (or NULL), the first candidate, the exponential's constants, and the window radius of
+// a local expectation (wnet_local_expected8's; -1 for the whole softmax).
 struct summary {
   const float *base;
   float *peak;
   float first;
   const float *constants;
+  int localRadius;
 };
 
 // Instead of writing `count` staged pixels out: their softmax summary, with the operations of
@@ -144,10 +146,35 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void summarize_
   for (int half = 0; half < LANES / 8 && 8 * half < count; half++) {
     __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count - 8 * half), lanes);
     __m256 v[8], peakLogit = _mm256_set1_ps(-3.40282347e+38f);
-    for (int o = 0; o < COUT; o++) {
-      v[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
-      peakLogit = _mm256_max_ps(v[o], peakLogit);
+    for (int o = 0; o < COUT; o++) v[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
+    long at = x + 8 * half;
+    if (s->localRadius >= 0) {
+      // wnet_local_expected8's operations: the first largest score, then the scores within the
+      // radius of it (the others add 0), the weighted sum divided by the sum.
+      __m256 best = _mm256_setzero_ps(), sum = _mm256_setzero_ps(), weighted = sum;
+      peakLogit = v[0];
+      for (int o = 1; o < COUT; o++) {
+        __m256 larger = _mm256_cmp_ps(v[o], peakLogit, _CMP_GT_OQ);
+        best = _mm256_blendv_ps(best, _mm256_set1_ps((float)o), larger);
+        peakLogit = _mm256_blendv_ps(peakLogit, v[o], larger);
+      }
+      const __m256 reach = _mm256_set1_ps((float)s->localRadius);
+      for (int o = 0; o < COUT; o++) {
+        __m256 k = _mm256_set1_ps((float)o);
+        __m256 distance = _mm256_max_ps(_mm256_sub_ps(k, best), _mm256_sub_ps(best, k));
+        __m256 e = _mm256_and_ps(
+          exp_of_non_positive(_mm256_sub_ps(v[o], peakLogit), s->constants),
+          _mm256_cmp_ps(distance, reach, _CMP_LE_OQ));
+        sum = _mm256_add_ps(sum, e);
+        weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, k));
+      }
+      __m256 expected =
+        _mm256_add_ps(_mm256_set1_ps(s->first), _mm256_div_ps(weighted, sum));
+      __m256 base = s->base ? _mm256_maskload_ps(s->base + at, mask) : _mm256_setzero_ps();
+      _mm256_maskstore_ps(disparity + at, mask, _mm256_add_ps(expected, base));
+      continue;
     }
+    for (int o = 0; o < COUT; o++) peakLogit = _mm256_max_ps(v[o], peakLogit);
     __m256 sum = _mm256_setzero_ps(), weighted = _mm256_setzero_ps();
     for (int o = 0; o < COUT; o++) {
       __m256 e = exp_of_non_positive(_mm256_sub_ps(v[o], peakLogit), s->constants);
@@ -156,7 +183,6 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void summarize_
     }
     __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1), sum);
     __m256 expected = _mm256_add_ps(_mm256_set1_ps(s->first), _mm256_mul_ps(weighted, inverse));
-    long at = x + 8 * half;
     if (s->base) expected = _mm256_add_ps(expected, _mm256_maskload_ps(s->base + at, mask));
     _mm256_maskstore_ps(disparity + at, mask, expected);
     if (s->peak) _mm256_maskstore_ps(s->peak + at, mask, inverse);
@@ -525,9 +551,9 @@ void wnet_narrow_conv3x3_rows(
 void wnet_narrow_conv3x3_rows_expected(
   const float *input, int height, int width, int cin, const float *weights, const float *bias,
   int cout, int lanes, int bfloat16, const float *base, float first, const float *constants,
-  float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch) {
+  int localRadius, float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch) {
   struct stored_input stored = {input, width, cin, 0, cin};
-  struct summary summary = {base, peak, first, constants};
+  struct summary summary = {base, localRadius >= 0 ? NULL : peak, first, constants, localRadius};
   narrow_rows(fill_from_stored, &stored, height, width, cin, weights, bias, cout, 0, lanes,
               bfloat16, disparity, rowBegin, rowEnd, scratch, &summary);
 }

@@ -39,6 +39,34 @@ struct FusedHeadTests {
     }
   }
 
+  /// The local expectation that hands a scale's estimate on, fused the same way: every kernel,
+  /// radii 0-2, bit for bit the stored scores' local expectation.
+  @Test("The fused local expectation gives the stored scores' one, bit for bit")
+  func fusedLocalMatchesStored() {
+    guard Tensor.narrowConvolutionAvailable else { return }
+    let input = randomTensor([2, 4, 29, 8], seed: 13, in: -1...1)
+    var modes = Tensor.narrowConvolutionLaneChoices.map { (lanes: $0, bfloat16: false, amx: false) }
+    if Tensor.narrowConvolutionBFloat16Supported { modes.append((16, true, false)) }
+    if Tensor.narrowConvolutionAMXSupported { modes.append((16, true, true)) }
+    for (index, (scores, radius)) in [(5, 1), (5, 0), (3, 2), (8, 1)].enumerated() {
+      let filter = randomTensor([scores, 3, 3, 8], seed: 50 + UInt64(index), in: -2...2)
+      let bias = randomTensor([scores], seed: 60 + UInt64(index), in: -1...1)
+      let base = index % 2 == 0 ? randomTensor([2, 4, 29, 1], seed: 41, in: 0...50) : nil
+      for mode in modes {
+        let stored = Tensor.narrowConvolution3x3(
+          input, channels: 0..<8, filter: filter, bias: bias, relu: false, lanes: mode.lanes,
+          bfloat16: mode.bfloat16, amx: mode.amx)
+        let expected = DisparityConfidence.localExpectedDisparity(
+          logits: stored, minimumDisparity: -2, radius: radius, base: base)
+        let fused = Tensor.narrowConvolution3x3LocalExpectation(
+          input, filter: filter, bias: bias, base: base, first: -2, radius: radius,
+          expConstants: VectorKernels.expConstants, lanes: mode.lanes, bfloat16: mode.bfloat16,
+          amx: mode.amx)
+        #expect(differing(fused, expected) == 0, "\(scores) r\(radius) \(mode)")
+      }
+    }
+  }
+
   /// The bundled model's marked-map plan fuses both views' last heads, and both views' maps are
   /// those of the unfused scores, bit for bit.
   @Test("The matching plan's both-view maps end in the fused head")
@@ -49,6 +77,11 @@ struct FusedHeadTests {
     let right = left.padded(axis: 2, before: 7, after: 0, mode: .replicate).slice(axis: 2, 0..<128)
     let plan = InferencePlan(model.network, views: .both, rightDroppingScales: 1)
     #expect(plan.fusedHead != nil && plan.rightFusedHead != nil)
+    // The heads whose scores only hand an estimate on are fused into that step: no steps left.
+    let names = Set(plan.steps.map(\.name))
+    #expect(
+      names.isDisjoint(with: ["refine.0.head.left", "refine.0.head.right", "refine.1.head.left"]))
+    #expect(names.contains("refine.1.left.disparity") && names.contains("refine.2.head.left"))
     withBackend(Backends.backend(precision: .float32)!) {
       let both = plan.bothViews(left: left, right: right)
       let scores = plan.scores(left: left, right: right)

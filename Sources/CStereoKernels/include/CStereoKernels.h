@@ -91,7 +91,9 @@ void wnet_narrow_conv3x3_rows_filled(
 ///     peak = 1 / S
 ///
 /// with the operations of `wnet_softmax_summary8`, in its order (its `constants`), so the same
-/// bits as the stored outputs summarized there.
+/// bits as the stored outputs summarized there. With `localRadius` >= 0, `wnet_local_expected8`'s
+/// local expectation instead (over the outputs within `localRadius` of the first largest, the
+/// weighted sum divided by the sum), its bits too, and no peak.
 ///
 /// - base: `[batch * height, width]` or NULL; disparity: `[batch * height, width]`; peak: the
 ///   same or NULL. Rows `rowBegin..<rowEnd` are written.
@@ -99,7 +101,7 @@ void wnet_narrow_conv3x3_rows_filled(
 void wnet_narrow_conv3x3_rows_expected(
   const float *input, int height, int width, int cin, const float *weights, const float *bias,
   int cout, int lanes, int bfloat16, const float *base, float first, const float *constants,
-  float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch);
+  int localRadius, float *disparity, float *peak, int rowBegin, int rowEnd, float *scratch);
 
 /// The floats of scratch `wnet_narrow_conv3x3_rows`, `wnet_narrow_conv3x3_rows_filled` and
 /// `wnet_narrow_conv3x3_rows_expected` need.

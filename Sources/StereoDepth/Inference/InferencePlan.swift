@@ -508,11 +508,29 @@ struct InferencePlanCompiler: NetworkBuilder {
     }
   }
 
+  /// The local expectation of a scale's scores; of a head on the narrow kernel, the head and the
+  /// expectation in one kernel where it runs now (its scores' step then left out when nothing
+  /// else reads them), else the head on oneDNN first.
   mutating func localExpectedDisparity(
     _ logits: Int, minimumDisparity: Int, candidateCount: Int, radius: Int, base: Int?,
     name: String
   ) -> Int {
-    add([logits] + (base.map { [$0] } ?? []), name) {
+    if let head = narrowHeads[logits] {
+      return add([head.input] + (base.map { [$0] } ?? []), name) {
+        let base = $0.count > 1 ? $0[1] : nil
+        guard Tensor.narrowConvolutionPreferred else {
+          let scores = Backends.current.convolution2DInference(
+            $0[0], filter: head.filter, bias: head.bias,
+            geometry: ConvolutionGeometry(stride: 1, padding: 1), activation: nil)
+          return DisparityConfidence.localExpectedDisparity(
+            logits: scores, minimumDisparity: minimumDisparity, radius: radius, base: base)
+        }
+        return DisparityConfidence.localExpectedDisparity(
+          headInput: $0[0], filter: head.filter, bias: head.bias,
+          minimumDisparity: minimumDisparity, radius: radius, base: base)
+      }
+    }
+    return add([logits] + (base.map { [$0] } ?? []), name) {
       DisparityConfidence.localExpectedDisparity(
         logits: $0[0], minimumDisparity: minimumDisparity, radius: radius,
         base: $0.count > 1 ? $0[1] : nil)

@@ -30,6 +30,30 @@ extension DisparityConfidence {
       vectorized: VectorKernels.available)
   }
 
+  /// ``localExpectedDisparity(logits:minimumDisparity:radius:base:)`` of the scores a head (a 3×3
+  /// convolution of `headInput` with at most eight outputs, no ReLU) would give, the scores never
+  /// stored: the head and the expectation in one kernel
+  /// (``StereoTensor/Tensor/narrowConvolution3x3LocalExpectation(_:filter:bias:base:first:radius:expConstants:lanes:bfloat16:amx:)``),
+  /// the same bits as the head's stored scores' local expectation.
+  ///
+  /// - Parameters:
+  ///   - headInput: `[N, H, W, C]`.
+  ///   - filter: `[K, 3, 3, C]`, `K ≤ 8`.
+  ///   - bias: `[K]` or `nil`.
+  ///   - minimumDisparity: The first candidate.
+  ///   - radius: The window's half width, `≥ 0`.
+  ///   - base: `[N, H, W, 1]`, or `nil`.
+  /// - Returns: `[N, H, W, 1]`.
+  /// - Precondition: ``StereoTensor/Tensor/narrowConvolutionAvailable``.
+  public static func localExpectedDisparity(
+    headInput: Tensor, filter: Tensor, bias: Tensor?, minimumDisparity: Int, radius: Int,
+    base: Tensor? = nil
+  ) -> Tensor {
+    Tensor.narrowConvolution3x3LocalExpectation(
+      headInput, filter: filter, bias: bias, base: base, first: Float(minimumDisparity),
+      radius: radius, expConstants: VectorKernels.expConstants)
+  }
+
   /// ``localExpectedDisparity(logits:minimumDisparity:radius:base:)`` through its C kernel
   /// (`vectorized`, where `K ≤ 8`) or in Swift alone.
   package static func localExpectedDisparity(

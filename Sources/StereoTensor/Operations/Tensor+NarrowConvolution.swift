@@ -210,15 +210,51 @@ extension Tensor {
     expConstants: [Float], lanes: Int = narrowConvolutionLanes,
     bfloat16: Bool = narrowConvolutionUsesBFloat16, amx: Bool = narrowConvolutionUsesAMX
   ) -> (disparity: Tensor, peak: Tensor) {
+    let peak = Tensor(uninitializedShape: input.shape.dropLast() + [1])
+    let disparity = narrowConvolution3x3Summary(
+      input, filter: filter, bias: bias, base: base, first: first, localRadius: -1, peak: peak,
+      expConstants: expConstants, lanes: lanes, bfloat16: bfloat16, amx: amx)
+    return (disparity, peak)
+  }
+
+  /// ``narrowConvolution3x3Expectation(_:filter:bias:base:first:expConstants:lanes:bfloat16:amx:)``
+  /// ending in a local expectation instead: over the scores within `radius` of the first
+  /// largest `s_b`,
+  ///
+  ///     e_k = exp(s_k − s_b) for |k − b| ≤ radius    d = first + (Σ_k k·e_k) / (Σ_k e_k) + base
+  ///
+  /// with the operations of `wnet_local_expected8`, in its order: the same bits as the stored
+  /// scores' local expectation (StereoDepth's `DisparityConfidence.localExpectedDisparity`).
+  ///
+  /// - Parameters: As there, and `radius ≥ 0`.
+  /// - Returns: `[N, H, W, 1]`.
+  public static func narrowConvolution3x3LocalExpectation(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, base: Tensor?, first: Float, radius: Int,
+    expConstants: [Float], lanes: Int = narrowConvolutionLanes,
+    bfloat16: Bool = narrowConvolutionUsesBFloat16, amx: Bool = narrowConvolutionUsesAMX
+  ) -> Tensor {
+    precondition(radius >= 0, "narrowConvolution3x3LocalExpectation: radius \(radius)")
+    return narrowConvolution3x3Summary(
+      input, filter: filter, bias: bias, base: base, first: first,
+      localRadius: Int32(Swift.min(radius, Int(Int32.max))), peak: nil,
+      expConstants: expConstants, lanes: lanes, bfloat16: bfloat16, amx: amx)
+  }
+
+  /// The two summaries' shared path: the checks, the output, the rows (`localRadius` −1 for the
+  /// whole softmax, writing `peak`).
+  private static func narrowConvolution3x3Summary(
+    _ input: Tensor, filter: Tensor, bias: Tensor?, base: Tensor?, first: Float,
+    localRadius: Int32, peak: Tensor?, expConstants: [Float], lanes: Int, bfloat16: Bool,
+    amx: Bool
+  ) -> Tensor {
     let (n, h, w, c) = input.nhwc("narrowConvolution3x3Expectation input")
     precondition(
       filter.shape.count == 4 && (1...8).contains(filter.shape[0])
         && (base == nil || base!.shape == [n, h, w, 1]) && expConstants.count >= 11,
       "narrowConvolution3x3Expectation: filter \(filter.shape), base \(base?.shape ?? []), "
         + "input \(input.shape)")
-    let peak = Tensor(uninitializedShape: [n, h, w, 1])
     let pointers = UncheckedSendable(
-      (input.unsafePointer, base?.unsafePointer, peak.unsafeMutablePointer))
+      (input.unsafePointer, base?.unsafePointer, peak?.unsafeMutablePointer))
     let disparity = expConstants.withUnsafeBufferPointer { constants in
       let constants = UncheckedSendable(constants.baseAddress!)
       return narrowConvolutionRows(
@@ -228,11 +264,11 @@ extension Tensor {
         let (source, bases, peaks) = pointers.value
         wnet_narrow_conv3x3_rows_expected(
           source, Int32(h), Int32(w), Int32(c), weights, biases, Int32(filter.shape[0]),
-          Int32(lanes), mode, bases, first, constants.value, destination, peaks,
+          Int32(lanes), mode, bases, first, constants.value, localRadius, destination, peaks,
           Int32(rows.lowerBound), Int32(rows.upperBound), scratch)
       }
     }
-    return withExtendedLifetime((input, base)) { (disparity, peak) }
+    return withExtendedLifetime((input, base, peak)) { disparity }
   }
 }
 
