@@ -217,9 +217,11 @@ extension Tensor {
     return (disparity, peak)
   }
 
+  /// A head's narrow convolution ending in its scores' local expectation.
+  ///
   /// ``narrowConvolution3x3Expectation(_:filter:bias:base:first:expConstants:lanes:bfloat16:amx:)``
-  /// ending in a local expectation instead: over the scores within `radius` of the first
-  /// largest `s_b`,
+  /// with a local expectation instead of the whole softmax: over the scores within `radius` of
+  /// the first largest `s_b`,
   ///
   ///     e_k = exp(s_k − s_b) for |k − b| ≤ radius    d = first + (Σ_k k·e_k) / (Σ_k e_k) + base
   ///
