@@ -15,27 +15,16 @@ struct FusedHeadTests {
   func fusedMatchesStored() {
     guard Tensor.narrowConvolutionAvailable else { return }  // no AVX2, or turned off
     let input = randomTensor([2, 5, 37, 8], seed: 11, in: -1...1)
-    var modes = Tensor.narrowConvolutionLaneChoices.map { (lanes: $0, bfloat16: false, amx: false) }
-    if Tensor.narrowConvolutionBFloat16Supported { modes.append((16, true, false)) }
-    if Tensor.narrowConvolutionAMXSupported { modes.append((16, true, true)) }
-    for (index, scores) in [5, 1, 3, 8].enumerated() {
-      let filter = randomTensor([scores, 3, 3, 8], seed: 20 + UInt64(index), in: -2...2)
-      let bias = randomTensor([scores], seed: 30 + UInt64(index), in: -1...1)
-      let base = index % 2 == 0 ? randomTensor([2, 5, 37, 1], seed: 40, in: 0...50) : nil
-      for mode in modes {
-        let stored = Tensor.narrowConvolution3x3(
-          input, channels: 0..<8, filter: filter, bias: bias, relu: false, lanes: mode.lanes,
-          bfloat16: mode.bfloat16, amx: mode.amx)
-        let expected = DisparityConfidence.disparityAndPeak(
-          logits: stored, minimumDisparity: -2, base: base)
-        let fused = Tensor.narrowConvolution3x3Expectation(
-          input, filter: filter, bias: bias, base: base, first: -2,
-          expConstants: VectorKernels.expConstants, lanes: mode.lanes, bfloat16: mode.bfloat16,
-          amx: mode.amx)
-        #expect(fused.disparity.shape == [2, 5, 37, 1] && fused.peak.shape == [2, 5, 37, 1])
-        #expect(differing(fused.disparity, expected.disparity) == 0, "\(scores) \(mode)")
-        #expect(differing(fused.peak, expected.peak) == 0, "\(scores) \(mode)")
-      }
+    forEachHead(input, scoreCounts: [5, 1, 3, 8], seed: 20) { stored, head, mode, _ in
+      let expected = DisparityConfidence.disparityAndPeak(
+        logits: stored, minimumDisparity: -2, base: head.base)
+      let fused = Tensor.narrowConvolution3x3Expectation(
+        input, filter: head.filter, bias: head.bias, base: head.base, first: -2,
+        expConstants: VectorKernels.expConstants, lanes: mode.lanes, bfloat16: mode.bfloat16,
+        amx: mode.amx)
+      #expect(fused.disparity.shape == [2, 5, 37, 1] && fused.peak.shape == [2, 5, 37, 1])
+      #expect(differing(fused.disparity, expected.disparity) == 0, "\(head.filter.shape) \(mode)")
+      #expect(differing(fused.peak, expected.peak) == 0, "\(head.filter.shape) \(mode)")
     }
   }
 
@@ -45,24 +34,43 @@ struct FusedHeadTests {
   func fusedLocalMatchesStored() {
     guard Tensor.narrowConvolutionAvailable else { return }
     let input = randomTensor([2, 4, 29, 8], seed: 13, in: -1...1)
+    let radii = [1, 0, 2, 1]
+    forEachHead(input, scoreCounts: [5, 5, 3, 8], seed: 50) { stored, head, mode, index in
+      let expected = DisparityConfidence.localExpectedDisparity(
+        logits: stored, minimumDisparity: -2, radius: radii[index], base: head.base)
+      let fused = Tensor.narrowConvolution3x3LocalExpectation(
+        input, filter: head.filter, bias: head.bias, base: head.base, first: -2,
+        radius: radii[index], expConstants: VectorKernels.expConstants, lanes: mode.lanes,
+        bfloat16: mode.bfloat16, amx: mode.amx)
+      #expect(differing(fused, expected) == 0, "\(head.filter.shape) r\(radii[index]) \(mode)")
+    }
+  }
+
+  /// For each head of `scoreCounts[i]` outputs on `input` (`[N, H, W, 8]`; random filter and
+  /// bias from `seed`, a random base for every other head) and each kernel this CPU runs (8 and
+  /// 16 lanes in `Float`, bfloat16 and AMX where it has them): `check(the head's stored scores,
+  /// the head, the kernel, i)`.
+  private func forEachHead(
+    _ input: Tensor, scoreCounts: [Int], seed: UInt64,
+    _ check: (
+      Tensor, (filter: Tensor, bias: Tensor, base: Tensor?),
+      (lanes: Int, bfloat16: Bool, amx: Bool),
+      Int
+    ) -> Void
+  ) {
     var modes = Tensor.narrowConvolutionLaneChoices.map { (lanes: $0, bfloat16: false, amx: false) }
     if Tensor.narrowConvolutionBFloat16Supported { modes.append((16, true, false)) }
     if Tensor.narrowConvolutionAMXSupported { modes.append((16, true, true)) }
-    for (index, (scores, radius)) in [(5, 1), (5, 0), (3, 2), (8, 1)].enumerated() {
-      let filter = randomTensor([scores, 3, 3, 8], seed: 50 + UInt64(index), in: -2...2)
-      let bias = randomTensor([scores], seed: 60 + UInt64(index), in: -1...1)
-      let base = index % 2 == 0 ? randomTensor([2, 4, 29, 1], seed: 41, in: 0...50) : nil
+    let (n, h, w, c) = input.nhwc("forEachHead")
+    for (index, scores) in scoreCounts.enumerated() {
+      let filter = randomTensor([scores, 3, 3, c], seed: seed + UInt64(index), in: -2...2)
+      let bias = randomTensor([scores], seed: seed + 10 + UInt64(index), in: -1...1)
+      let base = index % 2 == 0 ? randomTensor([n, h, w, 1], seed: seed + 20, in: 0...50) : nil
       for mode in modes {
         let stored = Tensor.narrowConvolution3x3(
-          input, channels: 0..<8, filter: filter, bias: bias, relu: false, lanes: mode.lanes,
+          input, channels: 0..<c, filter: filter, bias: bias, relu: false, lanes: mode.lanes,
           bfloat16: mode.bfloat16, amx: mode.amx)
-        let expected = DisparityConfidence.localExpectedDisparity(
-          logits: stored, minimumDisparity: -2, radius: radius, base: base)
-        let fused = Tensor.narrowConvolution3x3LocalExpectation(
-          input, filter: filter, bias: bias, base: base, first: -2, radius: radius,
-          expConstants: VectorKernels.expConstants, lanes: mode.lanes, bfloat16: mode.bfloat16,
-          amx: mode.amx)
-        #expect(differing(fused, expected) == 0, "\(scores) r\(radius) \(mode)")
+        check(stored, (filter, bias, base), mode, index)
       }
     }
   }
