@@ -7,8 +7,8 @@
 // plus 2), so the tap (ky, kx) of a vector of pixels from x0 is one unaligned load at x0 + kx. Rows
 // outside the image read an all-zero row. A row stays in its slot (row mod 3) while it is needed.
 #include "CStereoKernels.h"
-#include "exp_avx2.h"
 #include "planes.h"
+#include "summary_avx2.h"
 
 #include <cpuid.h>
 #include <immintrin.h>
@@ -135,52 +135,27 @@ struct summary {
   int localRadius;
 };
 
-// Instead of writing `count` staged pixels out: their softmax summary, with the operations of
-// wnet_softmax_summary8 in its order (so the same bits as the stored outputs summarized there),
-// eight pixels at a time. The expected disparity goes to disparity[x...], the peak 1 / S to
-// s->peak[x...].
+// Instead of writing `count` staged pixels out: their softmax summary (or local expectation),
+// with wnet_softmax_summary8's (wnet_local_expected8's) operations from summary_avx2.h, so the
+// same bits as the stored outputs summarized there, eight pixels at a time. The expected
+// disparity goes to disparity[x...], the peak 1 / S to s->peak[x...].
 static inline __attribute__((always_inline, target("avx2,fma"))) void summarize_staged(
   const float *stage, const int LANES, int count, const int COUT, const struct summary *s, int x,
   float *disparity) {
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (int half = 0; half < LANES / 8 && 8 * half < count; half++) {
     __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count - 8 * half), lanes);
-    __m256 v[8], peakLogit = _mm256_set1_ps(-3.40282347e+38f);
+    __m256 v[8];
     for (int o = 0; o < COUT; o++) v[o] = _mm256_loadu_ps(stage + LANES * o + 8 * half);
     long at = x + 8 * half;
     if (s->localRadius >= 0) {
-      // wnet_local_expected8's operations: the first largest score, then the scores within the
-      // radius of it (the others add 0), the weighted sum divided by the sum.
-      __m256 best = _mm256_setzero_ps(), sum = _mm256_setzero_ps(), weighted = sum;
-      peakLogit = v[0];
-      for (int o = 1; o < COUT; o++) {
-        __m256 larger = _mm256_cmp_ps(v[o], peakLogit, _CMP_GT_OQ);
-        best = _mm256_blendv_ps(best, _mm256_set1_ps((float)o), larger);
-        peakLogit = _mm256_blendv_ps(peakLogit, v[o], larger);
-      }
-      const __m256 reach = _mm256_set1_ps((float)s->localRadius);
-      for (int o = 0; o < COUT; o++) {
-        __m256 k = _mm256_set1_ps((float)o);
-        __m256 distance = _mm256_max_ps(_mm256_sub_ps(k, best), _mm256_sub_ps(best, k));
-        __m256 e = _mm256_and_ps(
-          exp_of_non_positive(_mm256_sub_ps(v[o], peakLogit), s->constants),
-          _mm256_cmp_ps(distance, reach, _CMP_LE_OQ));
-        sum = _mm256_add_ps(sum, e);
-        weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, k));
-      }
-      __m256 expected =
-        _mm256_add_ps(_mm256_set1_ps(s->first), _mm256_div_ps(weighted, sum));
+      __m256 expected = local_expected8(v, COUT, s->first, s->localRadius, s->constants);
       __m256 base = s->base ? _mm256_maskload_ps(s->base + at, mask) : _mm256_setzero_ps();
       _mm256_maskstore_ps(disparity + at, mask, _mm256_add_ps(expected, base));
       continue;
     }
-    for (int o = 0; o < COUT; o++) peakLogit = _mm256_max_ps(v[o], peakLogit);
-    __m256 sum = _mm256_setzero_ps(), weighted = _mm256_setzero_ps();
-    for (int o = 0; o < COUT; o++) {
-      __m256 e = exp_of_non_positive(_mm256_sub_ps(v[o], peakLogit), s->constants);
-      sum = _mm256_add_ps(sum, e);
-      weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, _mm256_set1_ps((float)o)));
-    }
+    __m256 sum, weighted;
+    softmax_sums8(v, COUT, s->constants, &sum, &weighted, NULL);
     __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1), sum);
     __m256 expected = _mm256_add_ps(_mm256_set1_ps(s->first), _mm256_mul_ps(weighted, inverse));
     if (s->base) expected = _mm256_add_ps(expected, _mm256_maskload_ps(s->base + at, mask));

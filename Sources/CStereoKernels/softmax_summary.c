@@ -2,7 +2,7 @@
 // eight pixels per vector. The same operations, in the same order, as DisparityConfidence's
 // eight-pixel path and VectorMath's exponential (no contraction into FMAs), so the same bits.
 #include "CStereoKernels.h"
-#include "exp_avx2.h"
+#include "summary_avx2.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -51,30 +51,12 @@ __attribute__((target("avx2,fma"))) long wnet_local_expected8(
   long pixel = 0;
   struct transpose tables;
   transpose_tables(count, &tables);
-  const __m256 zero = _mm256_setzero_ps(), reach = _mm256_set1_ps((float)radius);
   for (; pixel + 8 <= pixels; pixel += 8) {
     __m256 v[8];
     load_candidates(logits + pixel * count, count, &tables, v);
-    // The first largest candidate: a later one replaces it only if strictly larger.
-    __m256 best = zero, peakLogit = v[0];
-    for (int j = 1; j < count; j++) {
-      __m256 larger = _mm256_cmp_ps(v[j], peakLogit, _CMP_GT_OQ);
-      best = _mm256_blendv_ps(best, _mm256_set1_ps((float)j), larger);
-      peakLogit = _mm256_blendv_ps(peakLogit, v[j], larger);
-    }
-    // Candidates within the radius of the best, in ascending order; the others add 0.
-    __m256 sum = zero, weighted = zero;
-    for (int j = 0; j < count; j++) {
-      __m256 k = _mm256_set1_ps((float)j);
-      __m256 distance = _mm256_max_ps(_mm256_sub_ps(k, best), _mm256_sub_ps(best, k));
-      __m256 e = _mm256_and_ps(
-        exp_of_non_positive(_mm256_sub_ps(v[j], peakLogit), constants),
-        _mm256_cmp_ps(distance, reach, _CMP_LE_OQ));
-      sum = _mm256_add_ps(sum, e);
-      weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, k));
-    }
-    __m256 expected = _mm256_add_ps(_mm256_set1_ps(first), _mm256_div_ps(weighted, sum));
-    expected = _mm256_add_ps(expected, base ? _mm256_loadu_ps(base + pixel) : zero);
+    __m256 expected = local_expected8(v, count, first, radius, constants);
+    expected = _mm256_add_ps(
+      expected, base ? _mm256_loadu_ps(base + pixel) : _mm256_setzero_ps());
     _mm256_storeu_ps(disparity + pixel, expected);
   }
   return pixel;
@@ -90,20 +72,8 @@ __attribute__((target("avx2,fma"))) long wnet_softmax_summary8(
   for (; pixel + 8 <= pixels; pixel += 8) {
     __m256 v[8];
     load_candidates(logits + pixel * count, count, &tables, v);
-    __m256 peakLogit = _mm256_set1_ps(-3.40282347e+38f);
-    for (int j = 0; j < count; j++) {
-      // v > peak ? v : peak
-      peakLogit = _mm256_max_ps(v[j], peakLogit);
-    }
-    __m256 sum = _mm256_setzero_ps(), weighted = _mm256_setzero_ps();
-    __m256 entropy = _mm256_setzero_ps();
-    for (int j = 0; j < count; j++) {
-      __m256 shifted = _mm256_sub_ps(v[j], peakLogit);
-      __m256 e = exp_of_non_positive(shifted, constants);
-      sum = _mm256_add_ps(sum, e);
-      weighted = _mm256_add_ps(weighted, _mm256_mul_ps(e, _mm256_set1_ps((float)j)));
-      entropy = _mm256_add_ps(entropy, _mm256_mul_ps(e, shifted));
-    }
+    __m256 sum, weighted, entropy;
+    softmax_sums8(v, count, constants, &sum, &weighted, confidence ? &entropy : NULL);
     __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1), sum);
     __m256 expected = _mm256_add_ps(_mm256_set1_ps(first), _mm256_mul_ps(weighted, inverse));
     if (base) expected = _mm256_add_ps(expected, _mm256_loadu_ps(base + pixel));
