@@ -9,12 +9,16 @@
 #     prunes ROOT/matching-warm instead, by the third run (2000 steps at rate 1e-3, proxy weight
 #     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3};
 #   bash scripts/retrain-slim.sh ROOT soup
-#     the bundled matching model's recipe since session 41 (README): the lineage's first three
-#     runs slim (as `lineage`), then the first of the last four runs (`local`) with the seeds of
-#     the variants K = 200, 0, 100, 300 and 400 (205, 5, 105, 305, 405; into
-#     ROOT/slim-lineage/local and ROOT/slim-lineage/seedK/local, shared with `lineage`), and the
-#     average of the five's weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (five
-#     since session 42; docs/RUNS.md, "A five-seed soup");
+#     the bundled matching model's recipe since session 46 (README): the lineage's first three
+#     runs slim (as `lineage`), then the first of the last four runs (`local`) with
+#     `--smoothness-weight 0.003` and the seeds of the variants K = 200, 0, 100, 300 and 400 (205,
+#     5, 105, 305, 405; into ROOT/slim-lineage/smooth/seedK/local), and the average of the five's
+#     weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (docs/RUNS.md, "Less smoothing,
+#     or a stronger pull towards SGBM, in the last fine-tune");
+#   bash scripts/retrain-slim.sh ROOT soup-42
+#     the file bundled in sessions 42-45: the same with the recipe's smoothness (0.01), its
+#     `local` runs in ROOT/slim-lineage/local and ROOT/slim-lineage/seedK/local (shared with
+#     `lineage`; scripts/screen-lever.sh's controls), into ROOT/slim-lineage/soup-42/;
 #   bash scripts/retrain-slim.sh ROOT coarse
 #     the slim coarse scales (`--slim-coarse-scales`: the coarse units 24 wide instead of 48, the
 #     1/4 refinement units 12 instead of 24; docs/RUNS.md, "The slim coarse scales, pruned"):
@@ -40,16 +44,16 @@ source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" "${@:2}"
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
-  lineage | soup) out=slim-lineage ;;
+  lineage | soup | soup-42) out=slim-lineage ;;
   coarse) out=slim-coarse ;;
   coarse-lineage) out=slim-coarse-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse|coarse-lineage]]" >&2; exit 1 ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
-if [[ "${wanted[0]:-}" =~ ^(soup|coarse|coarse-lineage)$ ]]; then
-  seeds=(200 0 100 300 400) flags=(--slim-half-scale)
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
+if [[ "${wanted[0]:-}" =~ ^(soup|soup-42|coarse|coarse-lineage)$ ]]; then
+  seeds=(200 0 100 300 400) flags=(--slim-half-scale) soup="$out/soup" fine=()
   if [ "$out" = slim-coarse-lineage ]; then
     seeds=(200 0 100) flags+=(--slim-coarse-scales)
     first_three "$out/" "${flags[@]}"
@@ -61,17 +65,19 @@ if [[ "${wanted[0]:-}" =~ ^(soup|coarse|coarse-lineage)$ ]]; then
       --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
   else
     first_three "$out/" "${flags[@]}"
+    if [ "${wanted[0]}" = soup-42 ]; then soup="$out/soup-42"; else fine=(--smoothness-weight 0.003); fi
   fi
   models=()
   for k in "${seeds[@]}"; do
     prefix="$out/"
-    if [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
+    if [ ${#fine[@]} -gt 0 ]; then prefix="$out/smooth/seed$k/"
+    elif [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
-      "${flags[@]}"
+      "${flags[@]}" "${fine[@]}"
     models+=(--model "$root/${prefix}local/checkpoint.safetensors")
   done
-  mkdir -p "$root/$out/soup"
-  "$wnet" export "${models[@]}" --weights "$root/$out/soup/wnet-matching.safetensors" \
+  mkdir -p "$root/$soup"
+  "$wnet" export "${models[@]}" --weights "$root/$soup/wnet-matching.safetensors" \
     --propagation 2
   exit 0
 fi
