@@ -9,8 +9,10 @@ import _StereoTestSupport
 /// The pair is random (`[1, 64, 128, 3]` from `seed`), its right view the left shifted by 9 px so
 /// that the model sees a real stereo pair; the plan scores both views in `Float`, once inside
 /// `path(true, run)` and once inside `path(false, run)` (each sets its task-local choice and calls
-/// `run`). The maps of both views must agree within 1e-3 px (`Float` rounding in another order;
-/// a lost bias, ReLU or tap moves them by pixels), and differ somewhere (the other path ran).
+/// `run`). The maps of both views must agree within 5e-3 px (`Float` rounding in another order,
+/// carried through some twenty layers and softmaxes over up to 256 candidates: up to 0.9e-3 px
+/// with session 42's weights and 1.4e-3 with session 46's on these random views; a lost bias,
+/// ReLU or tap moves them by pixels), and differ somewhere (the other path ran).
 func expectPlanPathsAgree(
   seed: UInt64,
   _ path: (Bool, () -> (left: Tensor, right: Tensor)) -> (left: Tensor, right: Tensor)
@@ -30,7 +32,7 @@ func expectPlanPathsAgree(
   let (chosen, other) = (maps(true), maps(false))
   let spread = chosen.left.max().scalar - chosen.left.min().scalar
   #expect(spread > 1, "the model should give varied disparities, spread \(spread)")
-  #expect(maximumAbsoluteDifference(chosen.left, other.left) < 1e-3)
-  #expect(maximumAbsoluteDifference(chosen.right, other.right) < 1e-3)
+  #expect(maximumAbsoluteDifference(chosen.left, other.left) < 5e-3)
+  #expect(maximumAbsoluteDifference(chosen.right, other.right) < 5e-3)
   #expect(chosen.left.scalars != other.left.scalars)
 }

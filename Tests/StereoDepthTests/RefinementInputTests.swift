@@ -96,7 +96,7 @@ struct RefinementInputTests {
   /// The narrow layers sent to oneDNN, as on AMX with `WNET_NARROW_AMX=0` (forced here in `Float`).
   ///
   /// The fused refinement inputs are built first, filters, biases and ReLUs passed on. The
-  /// bundled model's maps of both views then equal the kernel's within 1e-3 px (`Float`
+  /// bundled model's maps of both views then equal the kernel's within 5e-3 px (`Float`
   /// rounding in another order); a lost bias or ReLU moves them by pixels.
   @Test("The matching plan with its narrow layers on oneDNN gives the kernel's maps")
   func narrowLayersOnOneDNN() throws {
