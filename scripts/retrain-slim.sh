@@ -70,7 +70,7 @@ if [[ "${wanted[0]:-}" =~ ^(soup|soup-42|coarse|coarse-lineage)$ ]]; then
   models=()
   for k in "${seeds[@]}"; do
     prefix="$out/"
-    if [ ${#fine[@]} -gt 0 ]; then prefix="$out/smooth/seed$k/"
+    if [ "${wanted[0]}" = soup ]; then prefix="$out/smooth/seed$k/"
     elif [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
       "${flags[@]}" "${fine[@]}"
