@@ -70,6 +70,36 @@ extension MatchingWNet {
     return values
   }
 
+  /// The slim full-resolution scale's parameter values pruned from a wider network's.
+  ///
+  /// As ``prunedHalfScale(from:)`` one scale finer: the full-resolution features
+  /// (`features.full`, read by the first 8 inputs of `refine.2.0`) and the full-resolution
+  /// refinement unit (`refine.2.0`, read by `refine.2.head`) keep ``slimFullWidth`` channels
+  /// each, and the unit's weights on the full-resolution correlation, a mean over the features'
+  /// channels, are scaled by `4/8`. `source` holds the parameters of a `matching` network
+  /// without `slimFullScale` or `quarterCoarse` (whose full-resolution level is `refine.1`); the
+  /// result holds `features.full.*`, `refine.2.0.*` and `refine.2.head.*`.
+  ///
+  /// - Precondition: `source` has those parameters, 8 channels wide at full resolution.
+  public static func prunedFullScale(from source: Parameters) -> [String: Tensor] {
+    var values: [String: Tensor] = [:]
+    let width = slimFullWidth
+    prune(
+      unit: "features.full", keeping: width, readers: [("refine.2.0", batchNorm: true)],
+      source: source, into: &values)
+    let name = "refine.2.0.conv.filter"
+    let filter = values[name]!
+    let inputs = filter.shape[3]
+    let ratio = Float(width) / Float(source["features.full.bn.scale"]!.value.count)
+    values[name] = Tensor(
+      shape: filter.shape,
+      scalars: filter.scalars.enumerated().map { $0 % inputs >= width ? $1 * ratio : $1 })
+    prune(
+      unit: "refine.2.0", keeping: width, readers: [("refine.2.head", batchNorm: false)],
+      source: source, into: &values)
+    return values
+  }
+
   /// The `slimCoarseScales` units' parameter values pruned from a wider network's.
   ///
   /// `source` holds the parameters of a `matching` network without `slimCoarseScales`,

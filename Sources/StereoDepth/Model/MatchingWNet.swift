@@ -10,7 +10,7 @@ import StereoTensor
 ///                conv 3×3/2 16→24, conv 3×3 24→24               H/4    f¼
 ///                conv 3×3/2 24→32, conv 3×3 32→32               H/8    f⅛
 ///                with `deepFeatures`, three more conv 3×3 32→32  H/8
-///                conv 3×3 3→8                                   H      f¹
+///                conv 3×3 3→8 (→4 with `slimFullScale`)         H      f¹
 ///     coarse:    corr(f⅛_L, f⅛_R) over D8 absolute candidates   [N, H/8, W/8, D8]
 ///                concat f⅛ of the view, conv 3×3 (32+D8)→48, 48→48, conv 3×3 48→D8 (bias)
 ///                (24 wide instead of 48 with `slimCoarseScales`)
@@ -22,7 +22,8 @@ import StereoTensor
 ///                w  = the other view's f^s warped by d0         (linear, edge replication)
 ///                corr(f^s, w) over the offsets −2…2             [N, H·s, W·s, 5]
 ///                concat f^s, convs (¼: 29→24, 24→24, or 29→12, 12→12 with
-///                `slimCoarseScales`; ½: 21→16, or 13→8 with `slimHalfScale`; 1: 13→8),
+///                `slimCoarseScales`; ½: 21→16, or 13→8 with `slimHalfScale`; 1: 13→8, or 9→4
+///                with `slimFullScale`),
 ///                conv 3×3 → 5 (bias)
 ///
 /// With `cosineCorrelation`, the correlations at 1/8 and 1/4 compare features scaled to unit
@@ -116,6 +117,13 @@ public final class MatchingWNet: StereoNetwork {
   }
   /// The full-resolution feature width.
   public static let fullResolutionWidth = 8
+  /// The full-resolution features' and refinement unit's width with `slimFullScale`.
+  public static let slimFullWidth = 4
+  /// The full-resolution feature width of a network of `configuration`:
+  /// ``fullResolutionWidth``, or ``slimFullWidth`` with `slimFullScale`.
+  public static func fullResolutionWidth(_ configuration: WNetConfiguration) -> Int {
+    configuration.slimFullScale ? slimFullWidth : fullResolutionWidth
+  }
   /// The coarse aggregation width.
   public static let coarseWidth = 48
   /// The coarse aggregation width with `slimCoarseScales`.
@@ -138,7 +146,7 @@ public final class MatchingWNet: StereoNetwork {
   /// The widths of the features each refinement scale reads, at 1/4, 1/2 and 1/1.
   static func refinedFeatureWidths(_ configuration: WNetConfiguration) -> [Int] {
     let widths = featureWidths(configuration)
-    return [widths[1], widths[0], fullResolutionWidth]
+    return [widths[1], widths[0], fullResolutionWidth(configuration)]
   }
   /// The offset radius `r` of a refinement scale: offsets `−r…r` (the finest scale's always).
   public static let refinementRadius = 2
@@ -213,7 +221,8 @@ public final class MatchingWNet: StereoNetwork {
     }
     self.features = features
     fullResolutionFeatures = ConvBatchNormReLU(
-      inputChannels: 3, outputChannels: Self.fullResolutionWidth, kernelSize: 3, using: &generator)
+      inputChannels: 3, outputChannels: Self.fullResolutionWidth(configuration), kernelSize: 3,
+      using: &generator)
     let d8 = Self.coarseRange(configuration).count
     let cw = Self.coarseWidth(configuration)
     var coarse = [

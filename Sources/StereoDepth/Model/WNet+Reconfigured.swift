@@ -62,7 +62,9 @@ extension WNet {
   /// Into a `slimHalfScale` network from one without it, the 1/2 scale is pruned instead
   /// (``MatchingWNet/prunedHalfScale(from:)``): none of its parameters stays seeded. Likewise
   /// the coarse and 1/4 units into a `slimCoarseScales` network from one without it, neither
-  /// having `coarseContext` or `quarterCoarse` (``MatchingWNet/prunedCoarseScales(from:)``).
+  /// having `coarseContext` or `quarterCoarse` (``MatchingWNet/prunedCoarseScales(from:)``), and
+  /// the full-resolution scale into a `slimFullScale` network from one without it, neither having
+  /// `quarterCoarse` (``MatchingWNet/prunedFullScale(from:)``).
   ///
   /// - Precondition: the same preset and candidate range.
   public func transplanted(
@@ -81,6 +83,11 @@ extension WNet {
       && !configuration.quarterCoarse && !self.configuration.quarterCoarse
     {
       pruned.merge(MatchingWNet.prunedCoarseScales(from: source)) { $1 }
+    }
+    if configuration.slimFullScale && !self.configuration.slimFullScale
+      && !configuration.quarterCoarse && !self.configuration.quarterCoarse
+    {
+      pruned.merge(MatchingWNet.prunedFullScale(from: source)) { $1 }
     }
     var fresh: [String] = []
     for (name, parameter) in target.parameters.entries {

@@ -99,6 +99,16 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// (``MatchingWNet/prunedCoarseScales(from:)``). Checkpoints written before it existed decode
   /// as `false`.
   public var slimCoarseScales: Bool
+  /// `matching` only: whether the full-resolution scale is 4 channels wide instead of 8: its
+  /// features (``MatchingWNet/fullResolutionWidth(_:)``, conv 3→4) and its refinement unit, 9→4
+  /// instead of 13→8. Why: on a CPU with AVX2 alone the full-resolution unit was the largest
+  /// single step of the marked map at 640×480 (about a seventh of its time) and the full-resolution
+  /// features of both views another seventh (docs/RUNS.md, "The slim full-resolution scale");
+  /// dropping the scale altogether (`--finest-scale half`) costs the judges about 0.28. A wider
+  /// model's full-resolution scale can be pruned into it by `wnet train --init-from MODEL
+  /// --transplant` (``MatchingWNet/prunedFullScale(from:)``). Checkpoints written before it
+  /// existed decode as `false`.
+  public var slimFullScale: Bool
   /// `matching` only: how many times the 1/4 scale refines, with the same weights.
   ///
   /// Each pass searches its offsets around the previous pass's estimate (the first around the
@@ -131,8 +141,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     coarseContext: Bool = false, cosineCorrelation: Bool = false, deepFeatures: Bool = false,
     localCoarseEstimate: Bool = false, localRefinementEstimates: Bool = false,
     correlationSkip: Bool = false, wideRefinement: Bool = false, quarterCoarse: Bool = false,
-    slimHalfScale: Bool = false, slimCoarseScales: Bool = false, quarterPasses: Int = 1,
-    propagation: Int = 0
+    slimHalfScale: Bool = false, slimCoarseScales: Bool = false, slimFullScale: Bool = false,
+    quarterPasses: Int = 1, propagation: Int = 0
   ) {
     let defaults = WNetConfiguration.defaultRange(for: preset)
     self.preset = preset
@@ -148,6 +158,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     self.quarterCoarse = quarterCoarse
     self.slimHalfScale = slimHalfScale
     self.slimCoarseScales = slimCoarseScales
+    self.slimFullScale = slimFullScale
     self.quarterPasses = quarterPasses
     self.propagation = propagation
     precondition(
@@ -181,7 +192,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The settings that exist only in the `matching` preset and are on here, by their stored names
   /// in declaration order (`coarseContext`, `cosineCorrelation`, `deepFeatures`,
   /// `localCoarseEstimate`, `localRefinementEstimates`, `correlationSkip`, `wideRefinement`,
-  /// `quarterCoarse`, `slimHalfScale`, `slimCoarseScales`);
+  /// `quarterCoarse`, `slimHalfScale`, `slimCoarseScales`, `slimFullScale`);
   /// ``problems`` refuses any of them
   /// on another preset.
   public var matchingOnlySettings: [String] {
@@ -191,6 +202,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
       (.localRefinementEstimates, localRefinementEstimates), (.correlationSkip, correlationSkip),
       (.wideRefinement, wideRefinement), (.quarterCoarse, quarterCoarse),
       (.slimHalfScale, slimHalfScale), (.slimCoarseScales, slimCoarseScales),
+      (.slimFullScale, slimFullScale),
     ]
     return settings.filter { $0.1 }.map { $0.0.stringValue }
   }
@@ -274,8 +286,8 @@ extension WNetConfiguration {
   enum CodingKeys: String, CodingKey {
     case preset, minimumDisparity, maximumDisparity, coarseContext, cosineCorrelation
     case deepFeatures, localCoarseEstimate, localRefinementEstimates, correlationSkip
-    case wideRefinement, quarterCoarse, slimHalfScale, slimCoarseScales, quarterPasses
-    case propagation
+    case wideRefinement, quarterCoarse, slimHalfScale, slimCoarseScales, slimFullScale
+    case quarterPasses, propagation
   }
 
   /// Any key, to find the ones this version does not know.
@@ -317,6 +329,7 @@ extension WNetConfiguration {
     slimHalfScale = try container.decodeIfPresent(Bool.self, forKey: .slimHalfScale) ?? false
     slimCoarseScales =
       try container.decodeIfPresent(Bool.self, forKey: .slimCoarseScales) ?? false
+    slimFullScale = try container.decodeIfPresent(Bool.self, forKey: .slimFullScale) ?? false
     quarterPasses = try container.decodeIfPresent(Int.self, forKey: .quarterPasses) ?? 1
     propagation = try container.decodeIfPresent(Int.self, forKey: .propagation) ?? 0
   }
@@ -340,6 +353,7 @@ extension WNetConfiguration {
     if quarterCoarse { try container.encode(true, forKey: .quarterCoarse) }
     if slimHalfScale { try container.encode(true, forKey: .slimHalfScale) }
     if slimCoarseScales { try container.encode(true, forKey: .slimCoarseScales) }
+    if slimFullScale { try container.encode(true, forKey: .slimFullScale) }
     if quarterPasses != 1 { try container.encode(quarterPasses, forKey: .quarterPasses) }
     if propagation != 0 { try container.encode(propagation, forKey: .propagation) }
   }

@@ -3,7 +3,8 @@ import StereoDepth
 
 /// `--coarse-context`, `--cosine-correlation`, `--deep-features`, `--local-coarse-estimate`,
 /// `--local-refinement-estimates`, `--correlation-skip`, `--wide-refinement`, `--quarter-coarse`,
-/// `--slim-half-scale`, `--slim-coarse-scales` (each with `--no-`), `--quarter-passes N`:
+/// `--slim-half-scale`, `--slim-coarse-scales`, `--slim-full-scale` (each with `--no-`),
+/// `--quarter-passes N`:
 /// the `matching` architecture settings (``WNetConfiguration/matchingOnlySettings``), shared by
 /// `train` and `bench model`. An option
 /// left out is `nil`: the bundled model's architecture for a new model, the stored one on resume.
@@ -85,6 +86,14 @@ struct ArchitectureOptions: ParsableArguments {
         + "bundled model's architecture)."))
   var slimCoarseScales: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      "matching: make the full-resolution scale 4 channels wide instead of 8 (its features and "
+        + "its refinement unit), for speed; with --init-from and --transplant, a wider model's "
+        + "full-resolution scale is pruned into it (default: the bundled model's architecture)."))
+  var slimFullScale: Bool?
+
   @Option(
     help: ArgumentHelp(
       "matching: refine at 1/4 resolution this many times, each pass around the last's "
@@ -123,6 +132,7 @@ struct ArchitectureOptions: ParsableArguments {
     model.quarterCoarse = quarterCoarse ?? model.quarterCoarse
     model.slimHalfScale = slimHalfScale ?? model.slimHalfScale
     model.slimCoarseScales = slimCoarseScales ?? model.slimCoarseScales
+    model.slimFullScale = slimFullScale ?? model.slimFullScale
     model.quarterPasses = quarterPasses ?? model.quarterPasses
     model.propagation = propagation ?? model.propagation
     return model
