@@ -7,7 +7,8 @@ ONNXGraphBuilder+Matching.swift), NCHW:
 
     features (shared by the views): conv 3x3/2 3->16 (f1/2); 3x3/2 16->24, 24->24 (f1/4);
         3x3/2 24->32, 32->32 (f1/8), with deep features (--deep-features, or a checkpoint that
-        has them) three more 32->32 at 1/8; conv 3x3 3->8 at full resolution (f1)
+        has them) three more 32->32 at 1/8; conv 3x3 3->8 at full resolution (f1; 3->4, and a
+        9->4 unit there, with --slim-full-scale)
     coarse: corr(f1/8 L, f1/8 R) over D8 absolute candidates (32 for 0...255), concat f1/8,
         conv 3x3 (32+D8)->48, 48->48, head conv 3x3 48->D8 (bias); d = softmax expectation;
         with the coarse context branch (--coarse-context, or a checkpoint that has it), the
@@ -80,6 +81,7 @@ from torch_wnet import edge_aware, select  # noqa: E402  (the realtime twin's lo
 FEATURE_WIDTHS = [16, 24, 32]
 SLIM_HALF_WIDTH = 8  # the 1/2 features' width with slimHalfScale (MatchingWNet.slimHalfWidth)
 FULL_WIDTH = 8
+SLIM_FULL_WIDTH = 4  # the full-resolution features and unit with slimFullScale
 COARSE_WIDTH = 48
 SLIM_COARSE_WIDTH = 24  # with slimCoarseScales (MatchingWNet.slimCoarseWidth)
 SLIM_QUARTER_WIDTH = 12  # the 1/4 refinement units with slimCoarseScales
@@ -195,7 +197,8 @@ def column_grid(d):
 class MatchingWNet(nn.Module):
     def __init__(self, minimum=0, maximum=255, coarse_context=False, cosine=False, deep=False,
                  local=False, skip=False, wide=False, local_refinement=False, quarter=False,
-                 slim_half=False, quarter_passes=1, propagation=0, slim_coarse=False):
+                 slim_half=False, quarter_passes=1, propagation=0, slim_coarse=False,
+                 slim_full=False):
         super().__init__()
         # How many hand-ons, coarsest first, propagate the neighbours' estimates (propagation).
         self.propagation = propagation
@@ -221,7 +224,8 @@ class MatchingWNet(nn.Module):
         cw = w[len(stages) - 1]  # the coarse features' width
         stages[-1] += [ConvBNReLU(cw, cw) for _ in range(DEEP_FEATURE_UNITS if deep else 0)]
         self.features = nn.ModuleList([nn.Sequential(*stage) for stage in stages])
-        self.features_full = ConvBNReLU(3, FULL_WIDTH)
+        full = SLIM_FULL_WIDTH if slim_full else FULL_WIDTH  # the full-resolution width
+        self.features_full = ConvBNReLU(3, full)
         if coarse_context:
             self.coarse = nn.Sequential(ConvBNReLU(cw + self.d8, aw))
             self.context = nn.Sequential(*[ConvBNReLU(aw, aw) for _ in range(3)])
@@ -232,7 +236,7 @@ class MatchingWNet(nn.Module):
         self.refine = nn.ModuleList()
         self.refine_heads = nn.ModuleList()
         for level in self.levels:
-            inputs, units, radius = [w[1], w[0], FULL_WIDTH][level], [2, 1, 1][level], self.radii[level]
+            inputs, units, radius = [w[1], w[0], full][level], [2, 1, 1][level], self.radii[level]
             # The units' width: the scale's features', the 1/4 one narrower with slim_coarse.
             width = SLIM_QUARTER_WIDTH if slim_coarse and level == 0 else inputs
             k = 2 * radius + 1
@@ -456,7 +460,8 @@ def load_model(path):
                          configuration.get("slimHalfScale", False),
                          configuration.get("quarterPasses", 1),
                          configuration.get("propagation", 0),
-                         configuration.get("slimCoarseScales", False))
+                         configuration.get("slimCoarseScales", False),
+                         configuration.get("slimFullScale", False))
     load_checkpoint(model, tensors)
     return model.eval()
 
@@ -511,6 +516,8 @@ def main():
                         help="the 1/2 features and refinement unit 8 wide instead of 16")
     parser.add_argument("--slim-coarse-scales", action="store_true",
                         help="the coarse units 24 wide instead of 48, the 1/4 units 12 not 24")
+    parser.add_argument("--slim-full-scale", action="store_true",
+                        help="the full-resolution features and refinement unit 4 wide, not 8")
     parser.add_argument("--threads", type=int, default=2)
     # NCHW here, unlike the other twins: with channels_last, PyTorch 1.13's training step of
     # this network took 26x as long (batch 1, 96x168, measured), falling back to slow kernels
@@ -540,7 +547,8 @@ def main():
                          local_refinement=args.local_refinement_estimates,
                          quarter=args.quarter_coarse,
                          slim_half=args.slim_half_scale,
-                         slim_coarse=args.slim_coarse_scales).to(memory_format=memory_format)
+                         slim_coarse=args.slim_coarse_scales,
+                         slim_full=args.slim_full_scale).to(memory_format=memory_format)
     left = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     right = torch.rand(batch, 3, args.height, args.width).contiguous(memory_format=memory_format)
     runs = args.runs or (10 if args.train else 50)
@@ -578,7 +586,8 @@ def main():
         + (" wide-refinement" if args.wide_refinement else "")
         + (" quarter-coarse" if args.quarter_coarse else "")
         + (" slim-half-scale" if args.slim_half_scale else "")
-        + (" slim-coarse-scales" if args.slim_coarse_scales else ""),
+        + (" slim-coarse-scales" if args.slim_coarse_scales else "")
+        + (" slim-full-scale" if args.slim_full_scale else ""),
         "mode": "train" if args.train else "infer",
         "batch": batch,
         "height": args.height,

@@ -71,6 +71,11 @@ struct NetworkConsumersTests {
     Case(
       configuration: .init(
         preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+        localRefinementEstimates: true, slimHalfScale: true, slimFullScale: true, propagation: 3),
+      height: 40, width: 72),
+    Case(
+      configuration: .init(
+        preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
         localRefinementEstimates: true, quarterPasses: 2),
       height: 40, width: 72),
     Case(

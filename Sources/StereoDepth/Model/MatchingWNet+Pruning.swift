@@ -77,8 +77,9 @@ extension MatchingWNet {
   /// refinement unit (`refine.2.0`, read by `refine.2.head`) keep ``slimFullWidth`` channels
   /// each, and the unit's weights on the full-resolution correlation, a mean over the features'
   /// channels, are scaled by `4/8`. `source` holds the parameters of a `matching` network
-  /// without `slimFullScale` or `quarterCoarse` (whose full-resolution level is `refine.1`); the
-  /// result holds `features.full.*`, `refine.2.0.*` and `refine.2.head.*`.
+  /// without `slimFullScale` (names as ``parameters``; the full-resolution level is `refine.2`
+  /// with or without `quarterCoarse`); the result holds `features.full.*`, `refine.2.0.*` and
+  /// `refine.2.head.*`.
   ///
   /// - Precondition: `source` has those parameters, 8 channels wide at full resolution.
   public static func prunedFullScale(from source: Parameters) -> [String: Tensor] {

@@ -63,8 +63,8 @@ extension WNet {
   /// (``MatchingWNet/prunedHalfScale(from:)``): none of its parameters stays seeded. Likewise
   /// the coarse and 1/4 units into a `slimCoarseScales` network from one without it, neither
   /// having `coarseContext` or `quarterCoarse` (``MatchingWNet/prunedCoarseScales(from:)``), and
-  /// the full-resolution scale into a `slimFullScale` network from one without it, neither having
-  /// `quarterCoarse` (``MatchingWNet/prunedFullScale(from:)``).
+  /// the full-resolution scale into a `slimFullScale` network from one without it
+  /// (``MatchingWNet/prunedFullScale(from:)``).
   ///
   /// - Precondition: the same preset and candidate range.
   public func transplanted(
@@ -84,9 +84,7 @@ extension WNet {
     {
       pruned.merge(MatchingWNet.prunedCoarseScales(from: source)) { $1 }
     }
-    if configuration.slimFullScale && !self.configuration.slimFullScale
-      && !configuration.quarterCoarse && !self.configuration.quarterCoarse
-    {
+    if configuration.slimFullScale && !self.configuration.slimFullScale {
       pruned.merge(MatchingWNet.prunedFullScale(from: source)) { $1 }
     }
     var fresh: [String] = []
