@@ -11,8 +11,9 @@
 # proxies are not carried: the first resumed run computes them again (about two minutes).
 # Remove checkpoints/carried/ once its runs are finished and their result is recorded, unless
 # they are kept as the start of more runs (since session 41: the bundled matching model's runs,
-# eight since session 42 and thirteen since session 46, so that scripts/screen-lever.sh can start
-# from their matching-proxy and retrain-slim.sh soup rewrites the bundled file; docs/RUNS.md).
+# eight since session 42, thirteen since session 46 and eighteen since session 47, so that
+# scripts/screen-lever.sh can start from their matching-proxy and retrain-slim.sh soup and
+# soup-46 rewrite the bundled files; docs/RUNS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command="${1:-}" root="${2:-}"

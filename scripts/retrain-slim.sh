@@ -9,12 +9,17 @@
 #     prunes ROOT/matching-warm instead, by the third run (2000 steps at rate 1e-3, proxy weight
 #     1), then the last four, into ROOT/slim-warm/{matching-proxy,local,teach,teach2,teach3};
 #   bash scripts/retrain-slim.sh ROOT soup
-#     the bundled matching model's recipe since session 46 (README): the lineage's first three
+#     the bundled matching model's recipe since session 47 (README): the lineage's first three
 #     runs slim (as `lineage`), then the first of the last four runs (`local`) with
-#     `--smoothness-weight 0.003` and the seeds of the variants K = 200, 0, 100, 300 and 400 (205,
-#     5, 105, 305, 405; into ROOT/slim-lineage/smooth/seedK/local), and the average of the five's
-#     weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (docs/RUNS.md, "Less smoothing,
-#     or a stronger pull towards SGBM, in the last fine-tune");
+#     `--smoothness-weight 0.003`, its full-resolution scale pruned at the start (`--transplant
+#     --slim-full-scale`), and the seeds of the variants K = 200, 0, 100, 300 and 400 (205, 5,
+#     105, 305, 405; into ROOT/slim-lineage/slim-full/seedK/local), and the average of the five's
+#     weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (docs/RUNS.md, "The slim
+#     full-resolution scale");
+#   bash scripts/retrain-slim.sh ROOT soup-46
+#     the file bundled in session 46: the same without the pruning, its `local` runs in
+#     ROOT/slim-lineage/smooth/seedK/local, into ROOT/slim-lineage/soup-46/ (docs/RUNS.md, "Less
+#     smoothing, or a stronger pull towards SGBM, in the last fine-tune");
 #   bash scripts/retrain-slim.sh ROOT soup-42
 #     the file bundled in sessions 42-45: the same with the recipe's smoothness (0.01), its
 #     `local` runs in ROOT/slim-lineage/local and ROOT/slim-lineage/seedK/local (shared with
@@ -44,15 +49,15 @@ source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" "${@:2}"
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
-  lineage | soup | soup-42) out=slim-lineage ;;
+  lineage | soup | soup-46 | soup-42) out=slim-lineage ;;
   coarse) out=slim-coarse ;;
   coarse-lineage) out=slim-coarse-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-46|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
-if [[ "${wanted[0]:-}" =~ ^(soup|soup-42|coarse|coarse-lineage)$ ]]; then
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-46|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
+if [[ "${wanted[0]:-}" =~ ^(soup|soup-46|soup-42|coarse|coarse-lineage)$ ]]; then
   seeds=(200 0 100 300 400) flags=(--slim-half-scale) soup="$out/soup" fine=()
   if [ "$out" = slim-coarse-lineage ]; then
     seeds=(200 0 100) flags+=(--slim-coarse-scales)
@@ -65,12 +70,17 @@ if [[ "${wanted[0]:-}" =~ ^(soup|soup-42|coarse|coarse-lineage)$ ]]; then
       --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3
   else
     first_three "$out/" "${flags[@]}"
-    if [ "${wanted[0]}" = soup-42 ]; then soup="$out/soup-42"; else fine=(--smoothness-weight 0.003); fi
+    case "${wanted[0]}" in
+      soup-42) soup="$out/soup-42" ;;
+      soup-46) soup="$out/soup-46" fine=(--smoothness-weight 0.003) ;;
+      *) fine=(--smoothness-weight 0.003 --transplant --slim-full-scale) ;;
+    esac
   fi
   models=()
   for k in "${seeds[@]}"; do
     prefix="$out/"
-    if [ "${wanted[0]}" = soup ]; then prefix="$out/smooth/seed$k/"
+    if [ "${wanted[0]}" = soup ]; then prefix="$out/slim-full/seed$k/"
+    elif [ "${wanted[0]}" = soup-46 ]; then prefix="$out/smooth/seed$k/"
     elif [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
       "${flags[@]}" "${fine[@]}"

@@ -105,6 +105,9 @@ struct NarrowConvolutionTests {
     Case(input: [1, 5, 17, 8], channels: 0..<8, outputs: 5, bias: true, relu: false),
     Case(input: [2, 4, 9, 16], channels: 0..<16, outputs: 5, bias: true, relu: false),
     Case(input: [1, 3, 40, 24], channels: 0..<24, outputs: 5, bias: true, relu: false),
+    // The slim full-resolution scale's unit and head (`slimFullScale`): 9→4, 4→5.
+    Case(input: [1, 6, 21, 9], channels: 0..<9, outputs: 4, bias: true, relu: true),
+    Case(input: [1, 5, 17, 4], channels: 0..<4, outputs: 5, bias: true, relu: false),
     Case(input: [2, 7, 33, 6], channels: 3..<6, outputs: 8, bias: true, relu: true),
     Case(input: [1, 1, 5, 3], channels: 0..<3, outputs: 1, bias: false, relu: false),
     Case(input: [1, 2, 3, 2], channels: 0..<2, outputs: 2, bias: false, relu: true),

@@ -300,10 +300,12 @@ struct InferencePlanCompiler: NetworkBuilder {
 
   /// A folded convolution step, with ReLU fused when `relu`.
   ///
-  /// A 3×3, stride-1, padding-1 convolution with at most sixteen outputs and at least eight
+  /// A 3×3, stride-1, padding-1 convolution with at most sixteen outputs and at least four
   /// inputs runs on ``StereoTensor/Tensor/narrowConvolution3x3(_:channels:filter:bias:relu:)``
   /// where the CPU allows (oneDNN wastes most of its 16-channel vectors on these layers; with 3
-  /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those). On a fused
+  /// inputs, the RGB features, both took 1.33 ms at 640×480, so oneDNN keeps those; the
+  /// `slimFullScale` head, 4→5, took 3.1 ms on oneDNN with AVX2 and its summary 2.2 more, against
+  /// one fused step on the narrow kernel). On a fused
   /// refinement input (the full-resolution scale's), it reads the input as it is built
   /// (``OffsetSelection/refinementConvolution(features:other:baseDisparity:side:radius:filter:bias:relu:)``).
   /// Where ``StereoTensor/Tensor/narrowConvolutionPreferred`` is false when the step runs
@@ -322,7 +324,7 @@ struct InferencePlanCompiler: NetworkBuilder {
     let activation: Activation? = relu ? .relu : nil
     if Tensor.narrowConvolutionAvailable, filter.shape.count == 4,
       filter.shape[1] == 3, filter.shape[2] == 3,
-      filter.shape[0] <= Tensor.narrowConvolutionMaximumOutputs, filter.shape[3] >= 8,
+      filter.shape[0] <= Tensor.narrowConvolutionMaximumOutputs, filter.shape[3] >= 4,
       g == ConvolutionGeometry(stride: 1, padding: 1)
     {
       if let input = refinementInputs[x] {
