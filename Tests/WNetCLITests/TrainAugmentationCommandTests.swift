@@ -39,9 +39,13 @@ struct TrainAugmentationCommandTests {
     let bundledFile = try #require(PretrainedModel.url(for: .matching))
     var bundled = try WNetCheckpoint.read(bundledFile).metadata.configuration
     // The bundled model was trained with the bilinear hand-ons and runs with propagation at two
-    // of them (a forward-pass setting its file stores); new runs train as it was trained.
+    // of them (a forward-pass setting its file stores); new runs train as it was trained. Its
+    // full-resolution scale was pruned to 4 channels only in its last fine-tunes (`--transplant
+    // --slim-full-scale`, session 47): a new run trains the 8-wide scale its first runs had.
     #expect(bundled.propagation == 2 && model.propagation == 0)
+    #expect(bundled.slimFullScale && !model.slimFullScale)
     bundled.propagation = 0
+    bundled.slimFullScale = false
     #expect(model == bundled)
     let plain = folder.appendingPathComponent("plain")
     let plainOutcome = try CLI.run([

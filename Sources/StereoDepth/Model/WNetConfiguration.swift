@@ -99,9 +99,10 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// (``MatchingWNet/prunedCoarseScales(from:)``). Checkpoints written before it existed decode
   /// as `false`.
   public var slimCoarseScales: Bool
-  /// `matching` only: whether the full-resolution scale is 4 channels wide instead of 8: its
-  /// features (``MatchingWNet/fullResolutionWidth(_:)``, conv 3→4) and its refinement unit, 9→4
-  /// instead of 13→8. Why: on a CPU with AVX2 alone the full-resolution unit was the largest
+  /// `matching` only: whether the full-resolution scale is 4 channels wide instead of 8.
+  ///
+  /// Its features (``MatchingWNet/fullResolutionWidth(_:)``, conv 3→4) and its refinement unit,
+  /// 9→4 instead of 13→8, and so its head 4→5. Why: on a CPU with AVX2 alone the full-resolution unit was the largest
   /// single step of the marked map at 640×480 (about a seventh of its time) and the full-resolution
   /// features of both views another seventh (docs/RUNS.md, "The slim full-resolution scale");
   /// dropping the scale altogether (`--finest-scale half`) costs the judges about 0.28. A wider
@@ -173,6 +174,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// three evaluation sets; README "How it does"; and since session 41 the slim 1/2 scale, whose
   /// lineage scored better on the label-free judges, docs/RUNS.md). `propagation` stays 0: the bundled model was
   /// trained with the bilinear hand-ons and its file adds propagation for inference only.
+  /// `slimFullScale` stays `false`: the bundled model's first runs trained the 8-wide
+  /// full-resolution scale, and only its last fine-tunes prune it (`--transplant
+  /// --slim-full-scale`, session 47); a whole run with the slim scale is not measured.
   /// Decoding keeps `false` for a missing setting, so older checkpoints still build the network
   /// they were trained as.
   public static func trainingDefault(
