@@ -36,31 +36,14 @@ struct MatchingWNetCoarsePruningTests {
   }
 
   /// A wide model whose coarse units have 24 of 48 channels and whose 1/4 units have 12 of 24
-  /// that are always zero (batch norm shift −50 at a tiny scale); `dead` gives them.
+  /// that are always zero; `dead` gives them.
   static func wideWithDeadChannels() -> (model: WNet, dead: [String: [Int]]) {
     let model = WNet(configuration: wide, seed: 11)
-    var generator = SeededGenerator(seed: 4)
-    var deadChannels: [String: [Int]] = [:]
-    for (unit, width) in [
-      ("coarse.0", 48), ("coarse.1", 48), ("refine.0.0", 24), ("refine.0.1", 24),
-    ] {
-      let dead = Array((0..<width).shuffled(using: &generator).prefix(width / 2)).sorted()
-      deadChannels[unit] = dead
-      model.parameters["\(unit).bn.scale"]!.value = Tensor(
-        shape: [width],
-        scalars: (0..<width).map {
-          dead.contains($0) ? 1e-3 : Float.random(in: 0.5...1.5, using: &generator)
-        })
-      model.parameters["\(unit).bn.shift"]!.value = Tensor(
-        shape: [width],
-        scalars: (0..<width).map {
-          dead.contains($0) ? -50 : Float.random(in: -0.3...0.3, using: &generator)
-        })
-      model.parameters["\(unit).bn.running_mean"]!.value = Tensor(
-        shape: [width],
-        scalars: (0..<width).map { _ in Float.random(in: -0.2...0.2, using: &generator) })
-    }
-    return (model, deadChannels)
+    let dead = silenceHalfTheChannels(
+      of: model,
+      units: [("coarse.0", 48), ("coarse.1", 48), ("refine.0.0", 24), ("refine.0.1", 24)],
+      seed: 4)
+    return (model, dead)
   }
 
   @Test("Pruning channels that are always zero keeps the network's output")
@@ -88,4 +71,32 @@ struct MatchingWNetCoarsePruningTests {
     #expect(fresh.contains("coarse.0.conv.filter"))
     #expect(fresh.contains("refine.0.0.conv.filter"))
   }
+}
+
+/// Makes half of each unit's channels, drawn at random, always zero (batch norm shift −50 at a
+/// tiny scale) and gives the others random batch-norm parameters; returns the dead channels of
+/// each unit, in order.
+func silenceHalfTheChannels(
+  of model: WNet, units: [(name: String, width: Int)], seed: UInt64
+) -> [String: [Int]] {
+  var generator = SeededGenerator(seed: seed)
+  var deadChannels: [String: [Int]] = [:]
+  for (unit, width) in units {
+    let dead = Array((0..<width).shuffled(using: &generator).prefix(width / 2)).sorted()
+    deadChannels[unit] = dead
+    model.parameters["\(unit).bn.scale"]!.value = Tensor(
+      shape: [width],
+      scalars: (0..<width).map {
+        dead.contains($0) ? 1e-3 : Float.random(in: 0.5...1.5, using: &generator)
+      })
+    model.parameters["\(unit).bn.shift"]!.value = Tensor(
+      shape: [width],
+      scalars: (0..<width).map {
+        dead.contains($0) ? -50 : Float.random(in: -0.3...0.3, using: &generator)
+      })
+    model.parameters["\(unit).bn.running_mean"]!.value = Tensor(
+      shape: [width],
+      scalars: (0..<width).map { _ in Float.random(in: -0.2...0.2, using: &generator) })
+  }
+  return deadChannels
 }

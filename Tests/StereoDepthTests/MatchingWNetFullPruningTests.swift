@@ -33,28 +33,12 @@ struct MatchingWNetFullPruningTests {
   }
 
   /// A wide model whose full-resolution features and unit have 4 of their 8 channels always
-  /// zero (batch norm shift −50 at a tiny scale); `dead` gives them.
+  /// zero; `dead` gives them.
   static func wideWithDeadChannels() -> (model: WNet, dead: [String: [Int]]) {
     let model = WNet(configuration: wide, seed: 11)
-    var generator = SeededGenerator(seed: 5)
-    var deadChannels: [String: [Int]] = [:]
-    for unit in ["features.full", "refine.2.0"] {
-      let dead = Array((0..<8).shuffled(using: &generator).prefix(4)).sorted()
-      deadChannels[unit] = dead
-      model.parameters["\(unit).bn.scale"]!.value = Tensor(
-        shape: [8],
-        scalars: (0..<8).map {
-          dead.contains($0) ? 1e-3 : Float.random(in: 0.5...1.5, using: &generator)
-        })
-      model.parameters["\(unit).bn.shift"]!.value = Tensor(
-        shape: [8],
-        scalars: (0..<8).map {
-          dead.contains($0) ? -50 : Float.random(in: -0.3...0.3, using: &generator)
-        })
-      model.parameters["\(unit).bn.running_mean"]!.value = Tensor(
-        shape: [8], scalars: (0..<8).map { _ in Float.random(in: -0.2...0.2, using: &generator) })
-    }
-    return (model, deadChannels)
+    let dead = silenceHalfTheChannels(
+      of: model, units: [("features.full", 8), ("refine.2.0", 8)], seed: 5)
+    return (model, dead)
   }
 
   /// The output is kept only if the unit's weights on the correlation are rescaled: the

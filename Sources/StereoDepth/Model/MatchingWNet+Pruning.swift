@@ -49,25 +49,9 @@ extension MatchingWNet {
   ///
   /// - Precondition: `source` has those parameters, 16 channels wide at 1/2.
   public static func prunedHalfScale(from source: Parameters) -> [String: Tensor] {
-    var values: [String: Tensor] = [:]
-    let width = slimHalfWidth
-    prune(
-      unit: "features.0.0", keeping: width,
-      readers: [("features.1.0", batchNorm: true), ("refine.1.0", batchNorm: true)],
-      source: source, into: &values)
-    // The correlation's five channels follow the features in refine.1.0's input; it was a mean
-    // over the source's 1/2 channels, now over `width`.
-    let name = "refine.1.0.conv.filter"
-    let filter = values[name]!
-    let inputs = filter.shape[3]
-    let ratio = Float(width) / Float(source["features.0.0.bn.scale"]!.value.count)
-    values[name] = Tensor(
-      shape: filter.shape,
-      scalars: filter.scalars.enumerated().map { $0 % inputs >= width ? $1 * ratio : $1 })
-    prune(
-      unit: "refine.1.0", keeping: width, readers: [("refine.1.head", batchNorm: false)],
-      source: source, into: &values)
-    return values
+    prunedScale(
+      features: "features.0.0", featureReaders: [("features.1.0", batchNorm: true)],
+      unit: "refine.1.0", head: "refine.1.head", keeping: slimHalfWidth, source: source)
   }
 
   /// The slim full-resolution scale's parameter values pruned from a wider network's.
@@ -83,21 +67,34 @@ extension MatchingWNet {
   ///
   /// - Precondition: `source` has those parameters, 8 channels wide at full resolution.
   public static func prunedFullScale(from source: Parameters) -> [String: Tensor] {
+    prunedScale(
+      features: "features.full", featureReaders: [], unit: "refine.2.0", head: "refine.2.head",
+      keeping: slimFullWidth, source: source)
+  }
+
+  /// One scale's features and refinement unit pruned to `width` channels each: `features` (read
+  /// by `featureReaders` and by the first inputs of `unit`), then `unit` (read by `head`, a
+  /// convolution with bias). The unit's weights on the scale's correlation, a mean over the
+  /// features' channels that follows them in its input, are scaled by `width / C` (`C` the
+  /// source's feature width), so that the kept channels' correlation keeps the wide model's scale.
+  static func prunedScale(
+    features: String, featureReaders: [(name: String, batchNorm: Bool)], unit: String,
+    head: String, keeping width: Int, source: Parameters
+  ) -> [String: Tensor] {
     var values: [String: Tensor] = [:]
-    let width = slimFullWidth
     prune(
-      unit: "features.full", keeping: width, readers: [("refine.2.0", batchNorm: true)],
+      unit: features, keeping: width, readers: featureReaders + [(unit, batchNorm: true)],
       source: source, into: &values)
-    let name = "refine.2.0.conv.filter"
+    let name = "\(unit).conv.filter"
     let filter = values[name]!
     let inputs = filter.shape[3]
-    let ratio = Float(width) / Float(source["features.full.bn.scale"]!.value.count)
+    let ratio = Float(width) / Float(source["\(features).bn.scale"]!.value.count)
     values[name] = Tensor(
       shape: filter.shape,
       scalars: filter.scalars.enumerated().map { $0 % inputs >= width ? $1 * ratio : $1 })
     prune(
-      unit: "refine.2.0", keeping: width, readers: [("refine.2.head", batchNorm: false)],
-      source: source, into: &values)
+      unit: unit, keeping: width, readers: [(head, batchNorm: false)], source: source,
+      into: &values)
     return values
   }
 
