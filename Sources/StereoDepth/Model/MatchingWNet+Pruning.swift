@@ -75,9 +75,10 @@ extension MatchingWNet {
   /// One scale's features and refinement unit pruned to `width` channels each.
   ///
   /// First `features` (read by `featureReaders` and by the first inputs of `unit`), then `unit`
-  /// (read by `head`, a convolution with bias). The unit's weights on the scale's correlation, a mean over the
-  /// features' channels that follows them in its input, are scaled by `width / C` (`C` the
-  /// source's feature width), so that the kept channels' correlation keeps the wide model's scale.
+  /// (read by `head`, a convolution with bias). The unit's weights on the scale's correlation,
+  /// a mean over the features' channels that follows them in its input, are scaled by `width / C`
+  /// (`C` the source's feature width), so that the kept channels' correlation keeps the wide
+  /// model's scale.
   static func prunedScale(
     features: String, featureReaders: [(name: String, batchNorm: Bool)], unit: String,
     head: String, keeping width: Int, source: Parameters

@@ -102,10 +102,11 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// `matching` only: whether the full-resolution scale is 4 channels wide instead of 8.
   ///
   /// Its features (``MatchingWNet/fullResolutionWidth(_:)``, conv 3→4) and its refinement unit,
-  /// 9→4 instead of 13→8, and so its head 4→5. Why: on a CPU with AVX2 alone the full-resolution unit was the largest
-  /// single step of the marked map at 640×480 (about a seventh of its time) and the full-resolution
-  /// features of both views another seventh (docs/RUNS.md, "The slim full-resolution scale");
-  /// dropping the scale altogether (`--finest-scale half`) costs the judges about 0.28. A wider
+  /// 9→4 instead of 13→8, and so its head 4→5. Why: on a CPU with AVX2 alone the
+  /// full-resolution unit was the largest single step of the marked map at 640×480 (about a
+  /// seventh of its time under the profiler) and the full-resolution features of both views
+  /// another sixteenth (docs/RUNS.md, "The slim full-resolution scale"); dropping the scale
+  /// altogether (`--finest-scale half`) costs the judges about 0.28. A wider
   /// model's full-resolution scale can be pruned into it by `wnet train --init-from MODEL
   /// --transplant` (``MatchingWNet/prunedFullScale(from:)``). Checkpoints written before it
   /// existed decode as `false`.
