@@ -95,7 +95,7 @@ extension WNetCommand {
     var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
 
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
-    var borderPadding = InvalidPixelRule.standard.borderPadding
+    var borderPadding: Int?
 
     @Option(
       help: ArgumentHelp(
@@ -148,7 +148,7 @@ extension WNetCommand {
       guard lrRightDrop >= 0 else {
         throw ValidationError("'--lr-right-drop' must not be negative.")
       }
-      guard borderPadding >= 0 else {
+      guard (borderPadding ?? 0) >= 0 else {
         throw ValidationError("'--border-padding' must not be negative.")
       }
       guard (left == nil) == (right == nil) else {

@@ -169,7 +169,7 @@ struct InvalidPixelRuleTests {
   }
 
   @Test(
-    "Border padding: the maps of views widened by hand (edge columns repeated), cropped back",
+    "Border padding: the maps of views widened by hand at the left (edge column repeated), cropped back",
     arguments: [(0, 3, 3), (0, 8, 8), (1, 3, 4)])
   func borderPadding(dropped: Int, padding: Int, columns: Int) throws {
     let (_, estimator, pair) = Self.smallMatching()
@@ -178,7 +178,7 @@ struct InvalidPixelRuleTests {
     // `columns`: the padding rounded up to the output factor (2 with one scale dropped).
     func widened(_ view: Tensor) -> Tensor {
       let (h, w, c) = (view.shape[1], view.shape[2], view.shape[3])
-      let wide = w + 2 * columns
+      let wide = w + columns
       let source = view.scalars
       var result = [Float](repeating: 0, count: h * wide * c)
       for y in 0..<h {
@@ -219,6 +219,30 @@ struct InvalidPixelRuleTests {
     let plain = estimator.estimateBothViews(
       left: pair.left, right: pair.right, droppingFinestScales: dropped)
     #expect(Self.maximumDifference(padded.disparity, plain.disparity) > 1e-3)
+  }
+
+  @Test("The rule's default border padding is the model's: 16 columns for matching, 0 for realtime")
+  func defaultBorderPadding() throws {
+    let (_, matching, pair) = Self.smallMatching()
+    let (left, right) = (Image(pair.left), Image(pair.right))
+    func disparity(_ estimator: DisparityEstimator, _ padding: Int?, _ range: Float) throws
+      -> [Float]
+    {
+      let rule = InvalidPixelRule(speckles: .off, median: nil, holes: nil, borderPadding: padding)
+      return try estimator.predict(
+        left: left, right: right, maximumDisparity: range, invalidPixels: rule
+      ).disparity.pixels
+    }
+    let byDefault = try disparity(matching, nil, 31)
+    #expect(byDefault == (try disparity(matching, 16, 31)))
+    #expect(byDefault != (try disparity(matching, 0, 31)), "the padding changes the map")
+    let realtime = DisparityEstimator(
+      model: WNet(
+        configuration: WNetConfiguration(
+          preset: .realtime, minimumDisparity: 0, maximumDisparity: 15),
+        seed: 2))
+    #expect((try disparity(realtime, nil, 15)) == (try disparity(realtime, 0, 15)))
+    #expect((try disparity(realtime, nil, 15)) != (try disparity(realtime, 8, 15)))
   }
 
   @Test("predict marks exactly the pixels the rule rejects; dense keeps all and skips the check")

@@ -48,11 +48,12 @@ struct TeacherProxyCacheTests {
         left.flippedHorizontally(), true
       ),
     ] {
-      // The teacher's right view at the left view's scale, no median and no hole fill, as every
-      // teacher so far.
+      // The teacher's right view at the left view's scale, no median, no hole fill and no
+      // border padding, as every teacher so far.
       let run = try estimator.predict(
         left: l, right: r,
-        invalidPixels: InvalidPixelRule(median: nil, rightViewScalesDropped: 0, holes: nil),
+        invalidPixels: InvalidPixelRule(
+          median: nil, rightViewScalesDropped: 0, holes: nil, borderPadding: 0),
         compactMemory: true, upscale: .automatic)
       let difference = try #require(run.leftRightDifference)
       let expected = flip ? run.validDisparity.flippedHorizontally() : run.validDisparity

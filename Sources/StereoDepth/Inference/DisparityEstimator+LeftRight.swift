@@ -10,9 +10,9 @@ extension DisparityEstimator {
   ///   - droppingFinestScales: As in ``estimate(left:right:droppingFinestScales:)``.
   ///   - rightDroppingScales: End the right view's estimate this many scales earlier still,
   ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:)``).
-  ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at each side first (`P`
-  ///     rounded up to a multiple of the plan's output factor), and the maps lose them again
-  ///     before the check (``InvalidPixelRule/borderPadding``).
+  ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at their left side
+  ///     first (`P` rounded up to a multiple of the plan's output factor), and the maps lose them
+  ///     again before the check (``InvalidPixelRule/borderPadding``).
   /// - Returns: `[N, H, W, 1]` each: expected disparity and peak probability (working pixels,
   ///   as ``estimate(left:right:droppingFinestScales:)``; no entropy confidence), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked), and
@@ -32,12 +32,12 @@ extension DisparityEstimator {
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       precondition(borderPadding >= 0, "DisparityEstimator: negative border padding")
       let factor = plan.outputFactor
-      let sides = (borderPadding + factor - 1) / factor * factor
+      let columns = (borderPadding + factor - 1) / factor * factor
       var maps = plan.bothViews(
-        left: padded(left, sides: sides), right: padded(right, sides: sides))
+        left: padded(left, left: columns), right: padded(right, left: columns))
       let (height, width) = Self.outputSize(height: h, width: w, factor: factor)
       if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
-        let first = sides / factor
+        let first = columns / factor
         func crop(_ map: Tensor) -> Tensor {
           map.slice(axis: 1, 0..<height).slice(axis: 2, first..<(first + width))
         }

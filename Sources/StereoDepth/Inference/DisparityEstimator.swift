@@ -338,7 +338,7 @@ public final class DisparityEstimator {
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
           left: l, right: r, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
-          borderPadding: invalidPixels!.borderPadding)
+          borderPadding: invalidPixels!.borderPadding ?? model.configuration.defaultBorderPadding)
         (disparity, peak, confidence) = (both.disparity, both.peak, nil)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {
@@ -391,19 +391,19 @@ public final class DisparityEstimator {
     Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
   }
 
-  /// `[N, H, W, C]` edge-padded by `sides` columns on the left and right
-  /// (``InvalidPixelRule/borderPadding``), then on the bottom and right to the model's size
-  /// multiple: `[N, ⌈H⌉, ⌈W + 2·sides⌉, C]`, one copy per axis padded.
-  func padded(_ tensor: Tensor, sides: Int = 0) -> Tensor {
+  /// `[N, H, W, C]` edge-padded by `left` columns on the left (``InvalidPixelRule/borderPadding``),
+  /// then on the bottom and right to the model's size multiple: `[N, ⌈H⌉, ⌈W + left⌉, C]`, one
+  /// copy per axis padded.
+  func padded(_ tensor: Tensor, left: Int = 0) -> Tensor {
     let multiple = model.configuration.sizeMultiple
     let (_, h, w, _) = tensor.nhwc("DisparityEstimator input")
     let paddedHeight = (h + multiple - 1) / multiple * multiple
-    let paddedWidth = (w + 2 * sides + multiple - 1) / multiple * multiple
+    let paddedWidth = (w + left + multiple - 1) / multiple * multiple
     let rows =
       paddedHeight == h
       ? tensor : tensor.padded(axis: 1, before: 0, after: paddedHeight - h, mode: .replicate)
     guard paddedWidth != w else { return rows }
-    return rows.padded(axis: 2, before: sides, after: paddedWidth - w - sides, mode: .replicate)
+    return rows.padded(axis: 2, before: left, after: paddedWidth - w - left, mode: .replicate)
   }
 
   /// The image as 3 channels (grey repeated).

@@ -271,6 +271,11 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// inference needs no shrinking for disparities inside the range): `matching`.
   public var isCoarseToFine: Bool { preset == .matching }
 
+  /// The edge-replicated columns the marked map adds at the left side of both views by default
+  /// (``InvalidPixelRule/borderPadding``): 16 for a coarse-to-fine network (the one judged:
+  /// docs/RUNS.md, "The left border padded by default"), 0 for the others.
+  public var defaultBorderPadding: Int { isCoarseToFine ? 16 : 0 }
+
   /// D, the number of candidates.
   public var candidateCount: Int { maximumDisparity - minimumDisparity + 1 }
 

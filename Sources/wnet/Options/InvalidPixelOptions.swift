@@ -72,11 +72,11 @@ struct InvalidPixelOptions: ParsableArguments {
 
   @Option(
     help: """
-      Widen both views by this many edge-replicated columns at each side before the network \
-      (the maps are cropped back before the left-right check), so that every stage sees the \
-      border columns as interior ones, not beside its zero padding (default 0). 32: mean bad-3 \
-      8.68% against 8.84% on the evaluation sets, for about 8% more time (docs/RUNS.md). Not \
-      with --dense.
+      Widen both views by this many edge-replicated columns at their left side before the \
+      network (the maps are cropped back before the left-right check), so that every stage sees \
+      the left border columns as interior ones, not beside its zero padding (default: 16 for \
+      the matching preset, about 3% more time; 0 for the others; docs/RUNS.md). Not with \
+      --dense.
       """)
   var borderPadding: Int?
 
@@ -117,7 +117,7 @@ struct InvalidPixelOptions: ParsableArguments {
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
         holes: fillHoles ?? true ? .standard : nil,
-        borderPadding: borderPadding ?? InvalidPixelRule.standard.borderPadding)
+        borderPadding: borderPadding)
   }
 }
 
