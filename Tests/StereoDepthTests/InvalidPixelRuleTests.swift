@@ -245,6 +245,33 @@ struct InvalidPixelRuleTests {
     #expect((try disparity(realtime, nil, 15)) != (try disparity(realtime, 8, 15)))
   }
 
+  @Test(
+    "predict builds the views padded as estimateBothViews pads them; the kept distribution is the unpadded views'"
+  )
+  func predictPadsOnce() throws {
+    let (_, estimator, pair) = Self.smallMatching()
+    let (left, right) = (Image(pair.left), Image(pair.right))
+    let rule = InvalidPixelRule(speckles: .off, median: nil, holes: nil, borderPadding: 8)
+    let marked = try estimator.predict(
+      left: left, right: right, maximumDisparity: 31, keepProbabilities: true,
+      invalidPixels: rule)
+    let both = estimator.estimateBothViews(
+      left: pair.left, right: pair.right, rightDroppingScales: rule.rightViewScalesDropped,
+      borderPadding: 8)
+    #expect(marked.disparity.pixels == both.disparity.scalars)
+    let difference = try #require(marked.leftRightDifference).pixels
+    #expect(
+      zip(difference, both.leftRightDifference.scalars).allSatisfy { $0 == $1 },
+      "the left-right disagreement of the padded views")
+    let plain = try estimator.predict(
+      left: left, right: right, maximumDisparity: 31, keepProbabilities: true)
+    let kept = try #require(marked.probabilities)
+    // The finest scale's offsets, at the views' size, not the padded views'.
+    #expect(kept.shape.prefix(3) == [1, 32, 64])
+    #expect(kept.scalars == (try #require(plain.probabilities)).scalars)
+    #expect(plain.disparity.pixels != marked.disparity.pixels, "the padding changes the map")
+  }
+
   @Test("predict marks exactly the pixels the rule rejects; dense keeps all and skips the check")
   func predictMarks() throws {
     let configuration = WNetConfiguration(

@@ -24,25 +24,36 @@ extension DisparityEstimator {
     disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
   ) {
     withoutGradients {
-      let (_, h, w, _) = left.nhwc("DisparityEstimator left")
-      precondition(
-        left.shape == right.shape,
-        "Left \(left.shape) and right \(right.shape) views differ in size")
       let plan = self.plan(
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
-      precondition(borderPadding >= 0, "DisparityEstimator: negative border padding")
+      return estimateBothViews(
+        paddedViews(
+          left: left, right: right, columns: Self.borderColumns(borderPadding, plan: plan)),
+        droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+    }
+  }
+
+  /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:)``
+  /// on views padded already (their ``PaddedViews/columns`` a multiple of the plan's output
+  /// factor, ``borderColumns(_:plan:)``).
+  func estimateBothViews(
+    _ views: PaddedViews, droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int
+  ) -> (
+    disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
+  ) {
+    withoutGradients {
+      let plan = self.plan(
+        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       let factor = plan.outputFactor
-      let columns = (borderPadding + factor - 1) / factor * factor
-      var maps = plan.bothViews(
-        left: padded(left, left: columns), right: padded(right, left: columns))
-      let (height, width) = Self.outputSize(height: h, width: w, factor: factor)
-      if maps.disparity.shape[1] != height || maps.disparity.shape[2] != width {
-        let first = columns / factor
-        func crop(_ map: Tensor) -> Tensor {
-          map.slice(axis: 1, 0..<height).slice(axis: 2, first..<(first + width))
-        }
-        maps = (crop(maps.disparity), crop(maps.peak), crop(maps.rightDisparity))
-      }
+      precondition(
+        views.columns % factor == 0,
+        "\(views.columns) padded columns are not whole pixels at 1/\(factor)")
+      // Reassigned, so that the padded maps are freed once cropped.
+      var maps = plan.bothViews(left: views.left, right: views.right)
+      maps = (
+        views.cropped(maps.disparity, factor: factor), views.cropped(maps.peak, factor: factor),
+        views.cropped(maps.rightDisparity, factor: factor)
+      )
       // Cropped before the check: padded columns are not the other view's content.
       let difference = Profiler.measure("left-right check") {
         LeftRightConsistency.difference(

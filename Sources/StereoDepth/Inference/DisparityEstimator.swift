@@ -165,20 +165,23 @@ public final class DisparityEstimator {
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
     withoutGradients {
-      let (_, h, w, _) = left.nhwc("DisparityEstimator left")
-      precondition(
-        left.shape == right.shape,
-        "Left \(left.shape) and right \(right.shape) views differ in size")
+      estimate(paddedViews(left: left, right: right, columns: 0), droppingFinestScales: dropped)
+    }
+  }
+
+  /// ``estimate(left:right:droppingFinestScales:)`` on views padded already (no left columns).
+  func estimate(_ views: PaddedViews, droppingFinestScales dropped: Int) -> (
+    disparity: Tensor, peak: Tensor, confidence: Tensor
+  ) {
+    withoutGradients {
+      precondition(views.columns == 0, "The left view's estimate has no left border padding")
       let plan = self.plan(views: .left, droppingFinestScales: dropped)
-      let (disparity, peak, confidence) = plan(left: padded(left), right: padded(right))
-      let (height, width) = Self.outputSize(height: h, width: w, factor: plan.outputFactor)
-      guard disparity.shape[1] != height || disparity.shape[2] != width else {
-        return (disparity, peak, confidence)
-      }
-      func crop(_ map: Tensor) -> Tensor {
-        map.slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
-      }
-      return (crop(disparity), crop(peak), crop(confidence))
+      let (disparity, peak, confidence) = plan(left: views.left, right: views.right)
+      let factor = plan.outputFactor
+      return (
+        views.cropped(disparity, factor: factor), views.cropped(peak, factor: factor),
+        views.cropped(confidence, factor: factor)
+      )
     }
   }
 
@@ -284,13 +287,11 @@ public final class DisparityEstimator {
       preset: model.configuration.preset, inputWidth: left.width, inputHeight: left.height,
       workingWidth: width, workingHeight: height, adapting: (adaptation?.steps ?? 0) > 0,
       compact: compactMemory)
-    let (l, r) = withoutGradients {
-      (resized(left, width: width, height: height), resized(right, width: width, height: height))
-    }
     var estimator = self
     var adaptationLosses: (before: Float, after: Float)?
     if let adaptation, adaptation.steps > 0 {
-      let result = try adaptation.adapted(model, left: padded(l), right: padded(r))
+      let views = paddedViews(left: left, right: right, width: width, height: height, columns: 0)
+      let result = try adaptation.adapted(model, left: views.left, right: views.right)
       estimator = DisparityEstimator(
         model: result.model, defaultDisparityFraction: defaultDisparityFraction)
       adaptationLosses = (result.before, result.after)
@@ -305,9 +306,19 @@ public final class DisparityEstimator {
     // Ending early at the input's size, the right view keeps the scale it would have ended at.
     let rightDropped = max(
       0, (invalidPixels?.rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
+    // The views are built padded once, so that no unpadded copy is held beside them.
+    let columns = invalidPixels.map {
+      Self.borderColumns(
+        $0.borderPadding ?? model.configuration.defaultBorderPadding,
+        plan: estimator.plan(
+          views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped))
+    }
     let run = {
       estimator.finish(
-        left: left, l: l, r: r, width: width, height: height, scale: scale,
+        left: left, right: right,
+        views: estimator.paddedViews(
+          left: left, right: right, width: width, height: height, columns: columns ?? 0),
+        scale: scale,
         droppingFinestScales: dropped, rightDroppingScales: rightDropped,
         keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
         adaptationLosses: adaptationLosses)
@@ -316,12 +327,13 @@ public final class DisparityEstimator {
   }
 
   /// The rest of ``predict(left:right:maximumDisparity:keepProbabilities:adaptation:invalidPixels:compactMemory:upscale:)``
-  /// after resizing and adaptation: the network on the working-size views `l` and `r`
-  /// (`[1, height, width, 3]`), ending `droppingFinestScales` scales early, its maps resized to
-  /// `left`'s size and scaled by `scale` (input pixels per output pixel); the right view (with
-  /// `invalidPixels`) ends `rightDroppingScales` scales before the left one.
+  /// after resizing and adaptation: the network on the working-size views of `left` and `right`
+  /// (`views`, padded with `invalidPixels`' border columns), ending `droppingFinestScales`
+  /// scales early, its maps resized to `left`'s size and scaled by `scale` (input pixels per
+  /// output pixel); the right view (with `invalidPixels`) ends `rightDroppingScales` scales
+  /// before the left one.
   private func finish(
-    left: Image, l: Tensor, r: Tensor, width: Int, height: Int, scale: Float,
+    left: Image, right: Image, views: PaddedViews, scale: Float,
     droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int,
     keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
     adaptationLosses: (before: Float, after: Float)?
@@ -337,8 +349,7 @@ public final class DisparityEstimator {
       var rightDisparity: Image?
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
-          left: l, right: r, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
-          borderPadding: invalidPixels!.borderPadding ?? model.configuration.defaultBorderPadding)
+          views, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
         (disparity, peak, confidence) = (both.disparity, both.peak, nil)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {
@@ -350,13 +361,18 @@ public final class DisparityEstimator {
           }
         }
       } else {
-        (disparity, peak, confidence) = estimator.estimate(
-          left: l, right: r, droppingFinestScales: dropped)
+        (disparity, peak, confidence) = estimator.estimate(views, droppingFinestScales: dropped)
       }
       var probabilities: Tensor?
       if keepProbabilities {
-        let logits = estimator.plan.logits(Tensor.concatenate([padded(l), padded(r)], axis: 3))
-        probabilities = logits.softmax().slice(axis: 1, 0..<height).slice(axis: 2, 0..<width)
+        // The distribution of the views without left padding, as the plain estimate's.
+        let plain =
+          views.columns == 0
+          ? views
+          : estimator.paddedViews(
+            left: left, right: right, width: views.width, height: views.height, columns: 0)
+        let logits = estimator.plan.logits(Tensor.concatenate([plain.left, plain.right], axis: 3))
+        probabilities = plain.cropped(logits.softmax(), factor: 1)
       }
       let (dense, peakProbability) = Profiler.measure("maps to the input's size") {
         (
@@ -379,7 +395,7 @@ public final class DisparityEstimator {
       return DisparityPrediction(
         disparity: dense, peakProbability: peakProbability, entropyConfidence: confidence.map(full),
         probabilities: probabilities,
-        workingWidth: width, workingHeight: height, disparityScale: scale,
+        workingWidth: views.width, workingHeight: views.height, disparityScale: scale,
         adaptationLosses: adaptationLosses, invalidPixelRule: invalidPixels,
         leftRightDifference: difference, validDisparity: valid, confidence: combined,
         density: density)

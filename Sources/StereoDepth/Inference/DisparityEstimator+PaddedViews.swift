@@ -1,0 +1,62 @@
+import StereoData
+import StereoTensor
+
+/// A batch of views edge-padded for an ``InferencePlan``: `columns` copies of the first column
+/// at the left side (``InvalidPixelRule/borderPadding``), then rows at the bottom and columns at
+/// the right up to the model's size multiple.
+struct PaddedViews {
+  /// `[N, H', W', 3]` each, `H' = ⌈H⌉` and `W' = ⌈W + columns⌉` rounded up to the model's size
+  /// multiple.
+  let left: Tensor
+  let right: Tensor
+  /// `H` and `W`: the views' own size.
+  let height: Int
+  let width: Int
+  /// The columns added at the left side, a multiple of the plan's output factor.
+  let columns: Int
+
+  /// A plan's `[N, H'/f, W'/f, C]` map cropped back to the views' `[N, H/f, W/f, C]` (`f`, the
+  /// plan's output factor, must divide `H`, `W` and ``columns``); the map itself when nothing
+  /// was padded.
+  func cropped(_ map: Tensor, factor: Int) -> Tensor {
+    let (height, width) = DisparityEstimator.outputSize(
+      height: height, width: width, factor: factor)
+    guard map.shape[1] != height || map.shape[2] != width else { return map }
+    let first = columns / factor
+    return map.slice(axis: 1, 0..<height).slice(axis: 2, first..<(first + width))
+  }
+}
+
+extension DisparityEstimator {
+  /// `P` columns of left padding rounded up to a multiple of `plan`'s output factor, so that the
+  /// crop removes whole output pixels.
+  static func borderColumns(_ padding: Int, plan: InferencePlan) -> Int {
+    precondition(padding >= 0, "DisparityEstimator: negative border padding \(padding)")
+    let factor = plan.outputFactor
+    return (padding + factor - 1) / factor * factor
+  }
+
+  /// `left` and `right` (`[N, H, W, 3]`, the same shape) padded by ``padded(_:left:)``.
+  func paddedViews(left: Tensor, right: Tensor, columns: Int) -> PaddedViews {
+    let (_, h, w, _) = left.nhwc("DisparityEstimator left")
+    precondition(
+      left.shape == right.shape,
+      "Left \(left.shape) and right \(right.shape) views differ in size")
+    return PaddedViews(
+      left: padded(left, left: columns), right: padded(right, left: columns), height: h,
+      width: w, columns: columns)
+  }
+
+  /// Two images resized to `width × height` and padded, one view at a time: the pass holds only
+  /// the padded copies (`[1, H', W', 3]` each), never an unpadded one beside them.
+  func paddedViews(
+    left: Image, right: Image, width: Int, height: Int, columns: Int
+  ) -> PaddedViews {
+    withoutGradients {
+      PaddedViews(
+        left: padded(resized(left, width: width, height: height), left: columns),
+        right: padded(resized(right, width: width, height: height), left: columns),
+        height: height, width: width, columns: columns)
+    }
+  }
+}
