@@ -77,9 +77,9 @@ extension WNetCommand {
           "'--method sgbm' does not take '--predictions', '--adapt', '--confidence', '--upscale' or '--finest-scale'."
         )
       }
-      if invalid.fillHoles == true && (classic.method == .sgbm || predictions != nil) {
+      if let option = invalid.fillOption, classic.method == .sgbm || predictions != nil {
         throw ValidationError(
-          "'--fill-holes' fills the model's marked map: not with '--method sgbm' or "
+          "'\(option)' fills the model's marked map: not with '--method sgbm' or "
             + "'--predictions'.")
       }
       if invalid.borderPadding != nil && (classic.method == .sgbm || predictions != nil) {

@@ -158,9 +158,9 @@ extension WNetCommand {
           "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
             + "'--fill'.")
       }
-      if invalid.fillHoles == true && (video != nil || stream || classic.method == .sgbm) {
+      if let option = invalid.fillOption, video != nil || stream || classic.method == .sgbm {
         throw ValidationError(
-          "'--fill-holes' fills the network's marked map: not with '--video', '--stream' (always "
+          "'\(option)' fills the network's marked map: not with '--video', '--stream' (always "
             + "dense) or '--method sgbm'.")
       }
       if invalid.borderPadding != nil && (video != nil || stream || classic.method == .sgbm) {

@@ -189,8 +189,11 @@ struct HoleFillTests {
 
   @Test(
     "The C kernel gives the Swift path's map bit for bit, at every lane width this CPU runs",
-    arguments: [(1, 2, 1), (3, 3, 1), (3, 8, 4), (1, 6, 3), (3, 9, 2)])
-  func kernelAgainstSwift(channels: Int, radius: Int, step: Int) {
+    arguments: [
+      (1, 2, 1, 0.2), (3, 3, 1, 0.2), (3, 8, 4, 0.2), (3, 8, 4, 0.1), (1, 6, 3, 0.2),
+      (3, 9, 2, 0.1),
+    ] as [(Int, Int, Int, Float)])
+  func kernelAgainstSwift(channels: Int, radius: Int, step: Int, sigma: Float) {
     let lanes = WeightedMedianFilter.laneChoices
     guard !lanes.isEmpty else { return }
     var generator = SeededGenerator(seed: UInt64(channels * 1000 + radius * 10 + step))
@@ -215,7 +218,7 @@ struct HoleFillTests {
     let flat = Image(
       width: width, height: height, channels: channels,
       pixels: [Float](repeating: 0.25, count: width * height * channels))
-    let fill = HoleFill(radius: radius, step: step, minimumWeight: 0.5)
+    let fill = HoleFill(radius: radius, step: step, sigmaColour: sigma, minimumWeight: 0.5)
     for guide in [guide, flat] {
       let swift = fill.apply(
         to: disparity, guide: guide, right: right, maximumDifference: 3, lanes: nil)
@@ -247,6 +250,6 @@ struct HoleFillTests {
     #expect(count == 6)
     #expect(abs(marked.pixels[2] - 1.1) < 1e-6 && marked.pixels[3] == .infinity)
     #expect(InvalidPixelRule.standard.holes == .standard)
-    #expect(HoleFill.standard == HoleFill(radius: 8, step: 4, sigmaColour: 0.1, minimumWeight: 2))
+    #expect(HoleFill.standard == HoleFill(radius: 8, step: 4, sigmaColour: 0.2, minimumWeight: 2))
   }
 }

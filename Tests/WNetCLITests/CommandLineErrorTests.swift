@@ -131,6 +131,23 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["eval", "--data", folder.path, "--method", "sgbm", "--fill-holes"],
       mentioning: "--fill-holes")
+    for sigma in ["0", "-1", "inf", "nan"] {
+      try expectOneLineError(
+        ["infer", small.path, small.path, "--fill-sigma", sigma] + model,
+        mentioning: "--fill-sigma")
+    }
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--fill-sigma", "0.1", "--dense"] + model,
+      mentioning: "--fill-sigma")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--fill-sigma", "0.1", "--no-fill-holes"] + model,
+      mentioning: "--fill-sigma")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--method", "sgbm", "--fill-sigma", "0.1"],
+      mentioning: "--fill-sigma")
+    try expectOneLineError(
+      ["eval", "--data", folder.path, "--method", "sgbm", "--fill-sigma", "0.1"],
+      mentioning: "--fill-sigma")
     try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")

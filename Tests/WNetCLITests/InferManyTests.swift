@@ -96,7 +96,8 @@ struct InferManyTests {
   }
 
   @Test(
-    "The marked map's holes are filled by default; --no-fill-holes leaves them, kept pixels equal")
+    "The marked map's holes are filled by default; --no-fill-holes leaves them, kept pixels equal; --fill-sigma sets the colour weight"
+  )
   func holeFillByDefault() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -130,8 +131,9 @@ struct InferManyTests {
     try ImageIO.writePNG(left, to: folder.appendingPathComponent("l.png"))
     try ImageIO.writePNG(right, to: folder.appendingPathComponent("r.png"))
     var maps: [[Float]] = []
-    for flags in [[], ["--no-fill-holes"]] {
-      let out = folder.appendingPathComponent(flags.isEmpty ? "filled" : "unfilled")
+    let variants = [[], ["--no-fill-holes"], ["--fill-sigma", "0.2"], ["--fill-sigma", "0.01"]]
+    for (index, flags) in variants.enumerated() {
+      let out = folder.appendingPathComponent("out\(index)")
       let outcome = try CLI.run(
         [
           "infer", folder.appendingPathComponent("l.png").path,
@@ -147,5 +149,9 @@ struct InferManyTests {
     )
     #expect(knownUnfilled < filled.count, "the check rejects some pixels")
     #expect(known > knownUnfilled, "the fill fills some: \(known) against \(knownUnfilled)")
+    // σ = 0.2 is the default; a narrow colour weight (0.01) fills other pixels or values.
+    #expect(maps[2] == filled)
+    #expect(maps[3] != filled, "the colour weight changes the fill")
+    #expect(zip(maps[3], unfilled).allSatisfy { !$1.isFinite || $0 == $1 })
   }
 }

@@ -64,6 +64,19 @@ struct InvalidPixelOptions: ParsableArguments {
 
   @Option(
     help: """
+      The hole fill's colour weight: votes weigh exp(-|I(p) - I(q)|^2 / (2 sigma^2)), colours in \
+      [0, 1] (default: 0.2, chosen on the label-free judges in session 49; 0.1 before). Not with \
+      --dense or --no-fill-holes.
+      """)
+  var fillSigma: Float?
+
+  /// The option that asks for the hole fill explicitly, if any: `--fill-sigma` or `--fill-holes`.
+  var fillOption: String? {
+    fillSigma != nil ? "--fill-sigma" : fillHoles == true ? "--fill-holes" : nil
+  }
+
+  @Option(
+    help: """
       End the right view's estimate for the left-right check this many scales before the \
       left view's (up-sampled; 0: the same scale). 1 saves the right view's finest \
       refinement, about a sixth of the marked map's time, for 0.07 points of mean bad-3.
@@ -98,8 +111,16 @@ struct InvalidPixelOptions: ParsableArguments {
     guard !(dense && borderPadding != nil) else {
       throw ValidationError("'--border-padding' widens the marked map's views: not with '--dense'.")
     }
-    guard !(dense && fillHoles == true) else {
-      throw ValidationError("'--fill-holes' fills the marked map's holes: not with '--dense'.")
+    if let fillSigma {
+      guard fillSigma > 0 && fillSigma.isFinite else {
+        throw ValidationError("'--fill-sigma' must be positive and finite.")
+      }
+      guard fillHoles != false else {
+        throw ValidationError("'--fill-sigma' sets the hole fill: not with '--no-fill-holes'.")
+      }
+    }
+    if let fillOption, dense {
+      throw ValidationError("'\(fillOption)' fills the marked map's holes: not with '--dense'.")
     }
     guard !(dense && (weightedMedian || median == .full)) else {
       throw ValidationError(
@@ -116,7 +137,7 @@ struct InvalidPixelOptions: ParsableArguments {
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-        holes: fillHoles ?? true ? .standard : nil,
+        holes: fillHoles ?? true ? fillSigma.map { HoleFill(sigmaColour: $0) } ?? .standard : nil,
         borderPadding: borderPadding)
   }
 }
