@@ -44,16 +44,19 @@ struct WeightedMedianKernelTests {
   @Test(
     "Every lane width gives the Swift path's sums, map and count, bit for bit",
     arguments: [
-      (37, 23, 3, 3, 1, 0), (64, 20, 3, 9, 1, 0), (65, 31, 1, 4, 2, 0), (50, 40, 3, 9, 2, 4),
-      (17, 9, 3, 9, 3, 0), (8, 8, 1, 2, 1, 2),
-    ])
+      (37, 23, 3, 3, 1, 0, 0.1, 1), (64, 20, 3, 9, 1, 0, 0.1, 1), (65, 31, 1, 4, 2, 0, 0.1, 1),
+      (50, 40, 3, 9, 2, 4, 0.1, 1), (17, 9, 3, 9, 3, 0, 0.1, 1), (8, 8, 1, 2, 1, 2, 0.1, 1),
+      // A wider colour weight and a smaller tolerance (judged in session 49, docs/RUNS.md).
+      (50, 40, 3, 9, 2, 4, 0.4, 0.5), (37, 23, 1, 9, 2, 4, 0.4, 0.5),
+    ] as [(Int, Int, Int, Int, Int, Int, Double, Float)])
   func kernelsMatchSwift(
-    width: Int, height: Int, channels: Int, radius: Int, step: Int, edgeSpan: Int
+    width: Int, height: Int, channels: Int, radius: Int, step: Int, edgeSpan: Int,
+    sigma: Double, tolerance: Float
   ) {
     let (map, guide) = Self.scene(
       width: width, height: height, channels: channels, seed: UInt64(width * 31 + radius))
     let filter = WeightedMedianFilter(
-      radius: radius, sigmaColour: 0.1, tolerance: 1, step: step, edgeSpan: edgeSpan)
+      radius: radius, sigmaColour: sigma, tolerance: tolerance, step: step, edgeSpan: edgeSpan)
     // Each filtered pixel's three sums as well as the maps: the maps alone would hide a change
     // in the last bits of a weight.
     var swiftSums = [Float](repeating: .nan, count: 3 * width * height)
