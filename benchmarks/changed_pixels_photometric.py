@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A label-free check of two inference settings: which one matches the right view better at the
+pixels where their maps differ.
+
+    changed_pixels_photometric.py A B DATA
+
+A and B are `wnet eval --data DATA --output A` (and B) folders of the same pairs with two
+settings; DATA holds each pair's views (`im0.png`, `im1.png`, as the judges' folders do). Over
+the pixels that both maps keep and that differ by more than 0.25 px, with `x − d` inside the
+right view (d rounded), it pools
+
+    census cost  = Hamming distance of the 5×5 census transforms (grey) of L(x) and R(x − d)
+    grey cost    = |L(x) − R(x − d)|, grey in 0…255
+
+per setting, and counts the pairs where B's mean census cost is lower. No ground truth and no
+SGBM: a second opinion for settings that shape depth edges, where the label-free judges (SGBM's
+proxies) can prefer SGBM-like edges (docs/RUNS.md, "The weighted median's settings judged, and
+not shipped"). Pixels that only one map keeps are not compared.
+"""
+import glob
+import sys
+
+import cv2
+import numpy as np
+
+from pfm import read_pfm
+
+
+def census(grey, radius=2):
+    """`[H, W, (2r+1)² − 1]` booleans: each neighbour darker than the centre (edges replicated)."""
+    h, w = grey.shape
+    padded = np.pad(grey, radius, mode="edge")
+    bits = [padded[radius + dy:radius + dy + h, radius + dx:radius + dx + w] < grey
+            for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
+            if (dy, dx) != (0, 0)]
+    return np.stack(bits, -1)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: changed_pixels_photometric.py A B DATA")
+    first, second, data = sys.argv[1:]
+    census_a = census_b = grey_a = grey_b = 0.0
+    pixels = pairs = wins = 0
+    for path in sorted(glob.glob(f"{first}/*/disparity.pfm")):
+        scene = path.split("/")[-2]
+        a, b = read_pfm(path), read_pfm(f"{second}/{scene}/disparity.pfm")
+        left = cv2.imread(f"{data}/{scene}/im0.png", cv2.IMREAD_GRAYSCALE)
+        right = cv2.imread(f"{data}/{scene}/im1.png", cv2.IMREAD_GRAYSCALE)
+        if left is None or right is None or a.shape != left.shape:
+            continue
+        left, right = left.astype(np.float32), right.astype(np.float32)
+        with np.errstate(invalid="ignore"):
+            changed = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) > 0.25)
+        ys, xs = np.nonzero(changed)
+        xa = np.rint(xs - a[ys, xs]).astype(int)
+        xb = np.rint(xs - b[ys, xs]).astype(int)
+        inside = (xa >= 0) & (xb >= 0) & (xa < left.shape[1]) & (xb < left.shape[1])
+        ys, xs, xa, xb = ys[inside], xs[inside], xa[inside], xb[inside]
+        if len(ys) == 0:
+            continue
+        census_left, census_right = census(left), census(right)
+        cost_a = (census_left[ys, xs] != census_right[ys, xa]).sum(-1)
+        cost_b = (census_left[ys, xs] != census_right[ys, xb]).sum(-1)
+        census_a += cost_a.sum()
+        census_b += cost_b.sum()
+        grey_a += np.abs(left[ys, xs] - right[ys, xa]).sum()
+        grey_b += np.abs(left[ys, xs] - right[ys, xb]).sum()
+        pixels += len(ys)
+        pairs += 1
+        wins += int(cost_b.mean() < cost_a.mean())
+    if pixels == 0:
+        sys.exit("no pixel differs between the two maps")
+    print(f"{pixels} changed pixels in {pairs} pairs: census cost {census_a / pixels:.3f} (A) "
+          f"against {census_b / pixels:.3f} (B); grey cost {grey_a / pixels:.2f} against "
+          f"{grey_b / pixels:.2f}; B lower in {wins} of {pairs} pairs")
+
+
+if __name__ == "__main__":
+    main()
