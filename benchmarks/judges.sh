@@ -9,16 +9,23 @@
 #
 #   bash benchmarks/judges.sh build                  # $DIR/pv3, pv3c, pvh, pv3s, pvhs (about 6 minutes)
 #   bash benchmarks/judges.sh score LABEL [-- WNET_EVAL_OPTIONS...]
+#   bash benchmarks/judges.sh photometric LABEL_A LABEL_B
 #
 # `build` runs 60 steps of the README's first training recipe only for SGBM's proxies of the 107
 # training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py; for pvh, 200 steps with
 # no pair held out (DIR/pvh-proxies, pv3's proxies copied in first) so that every pair's proxy is
 # cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
 # each and keeps the JSON as DIR/scores/LABEL.JUDGE.json
-# (benchmarks/judge_sources.py splits them by source). Scenes that are evaluation scenes
-# (benchmarks/duplicate_views.py: MiddEval3's Teddy) are removed from pv3 and pv3c since session
-# 33; before that the bundled model's default scored pv3 3.5990, pv3c 4.0854 and pvh 5.4264 in
-# `float`, 3.5994, 4.0897 and 5.4296 in bfloat16 (docs/RUNS.md has the new figures).
+# (benchmarks/judge_sources.py splits them by source); with JUDGES_MAPS=1 it also keeps LABEL's
+# maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.5 GB a label).
+# `photometric` compares two labels' kept maps without SGBM or labels
+# (benchmarks/changed_pixels_photometric.py: the census cost of L(x) against R(x − d) at the
+# pixels where the maps differ), the second judge that settings shaping depth edges must also
+# pass (docs/RUNS.md, "Two judges for settings that shape depth edges"). Scenes that are
+# evaluation scenes (benchmarks/duplicate_views.py: MiddEval3's Teddy) are removed from pv3 and
+# pv3c since session 33; before that the bundled model's default scored pv3 3.5990, pv3c 4.0854
+# and pvh 5.4264 in `float`, 3.5994, 4.0897 and 5.4296 in bfloat16 (docs/RUNS.md has the new
+# figures).
 # DIR is $JUDGES_DIR, else runs/judges (git ignores runs/); the binary is $WNET, else
 # .build/release/wnet (build first: swift build -c release --product wnet).
 set -euo pipefail
@@ -74,7 +81,12 @@ score)
   for judge in pv3 pv3c pvh pv3s pvhs; do
     [ -d "$dir/$judge" ] || continue
     json="$dir/scores/$label.$judge.json"
-    "$wnet" eval --data "$dir/$judge" --json-file "$json" "$@" >/dev/null 2>&1 \
+    maps=()
+    if [ "${JUDGES_MAPS:-0}" = 1 ] && { [ "$judge" = pv3 ] || [ "$judge" = pvh ]; }; then
+      rm -rf "${dir:?}/maps/$label/$judge"
+      maps=(--output "$dir/maps/$label/$judge")
+    fi
+    "$wnet" eval --data "$dir/$judge" --json-file "$json" "${maps[@]}" "$@" >/dev/null 2>&1 \
       || { echo "$label: wnet eval on $dir/$judge failed" >&2; exit 1; }
     line="$line $(/usr/bin/python3 -c "import json, sys
 a = json.load(open(sys.argv[1]))['all']
@@ -82,8 +94,21 @@ print('$judge %.4f (density %.2f)' % (100 * a['bad3'], 100 * a['density']))" "$j
   done
   echo "$line"
   ;;
+photometric)
+  first="${1:?usage: judges.sh photometric LABEL_A LABEL_B}"
+  second="${2:?usage: judges.sh photometric LABEL_A LABEL_B}"
+  for judge in pv3 pvh; do
+    for label in "$first" "$second"; do
+      [ -d "$dir/maps/$label/$judge" ] ||
+        { echo "no maps of $label on $judge: JUDGES_MAPS=1 judges.sh score $label" >&2; exit 1; }
+    done
+    echo "$judge: $(/usr/bin/python3 benchmarks/changed_pixels_photometric.py \
+      "$dir/maps/$first/$judge" "$dir/maps/$second/$judge" "$dir/$judge")"
+  done
+  ;;
 *)
-  echo "usage: bash benchmarks/judges.sh build | score LABEL [-- OPTIONS...]" >&2
+  echo "usage: bash benchmarks/judges.sh build | score LABEL [-- OPTIONS...]" \
+    "| photometric LABEL_A LABEL_B" >&2
   exit 1
   ;;
 esac
