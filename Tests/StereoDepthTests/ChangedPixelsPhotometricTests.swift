@@ -2,12 +2,14 @@ import Foundation
 import Testing
 import _StereoTestSupport
 
-/// `benchmarks/changed_pixels_photometric.py`, the second judge of settings that shape depth
-/// edges (`benchmarks/judges.sh photometric`), on a pair whose truth is known by construction: a
-/// random texture `T` of width `W + 7`, the left view `T[:, 0..<W]` and the right view
-/// `T[:, 7..<W+7]`, so `R(x − 7) = L(x)` everywhere. Between columns 9 and `W − 3` neither
-/// census window meets an image border, so a map of 7 there has census and grey cost exactly 0,
-/// and a map of 9 a positive one. Runs in Debian's `/usr/bin/python3` (the script needs `cv2`).
+/// The label-free photometric check's script on a pair whose truth is known by construction.
+///
+/// `benchmarks/changed_pixels_photometric.py` is the second judge of settings that shape depth
+/// edges (`benchmarks/judges.sh photometric`). The pair: a random texture `T` of width `W + 7`,
+/// the left view `T[:, 0..<W]` and the right view `T[:, 7..<W+7]`, so `R(x − 7) = L(x)`
+/// everywhere. Between columns 9 and `W − 3` neither census window meets an image border, so a
+/// map of 7 there has census and grey cost exactly 0, and a map of 9 a positive one. Runs in
+/// Debian's `/usr/bin/python3` (the script needs `cv2`).
 @Suite("The changed-pixel photometric check")
 struct ChangedPixelsPhotometricTests {
   static let interpreter = "/usr/bin/python3"
