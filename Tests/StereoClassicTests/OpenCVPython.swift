@@ -8,15 +8,10 @@ import _StereoTestSupport
 /// Tests that use it carry `.enabled(if: OpenCVPython.isAvailable, OpenCVPython.skipNote)`.
 enum OpenCVPython {
   /// The interpreter: Debian's, whose `cv2` needs Debian's NumPy 1.x.
-  static let interpreter = "/usr/bin/python3"
+  static let interpreter = DebianPython.path
 
   /// Whether the interpreter imports `cv2` and `numpy`.
-  static let isAvailable: Bool = {
-    guard FileManager.default.isExecutableFile(atPath: interpreter),
-      let result = try? run(arguments: ["-c", "import cv2, numpy"])
-    else { return false }
-    return result.status == 0
-  }()
+  static let isAvailable = DebianPython.hasOpenCV
 
   /// The note shown when the cross-checks are skipped.
   static let skipNote: Comment =

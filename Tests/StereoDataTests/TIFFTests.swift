@@ -33,14 +33,9 @@ private let writeScript = """
 
 @Suite("TIFF input") struct TIFFTests {
   /// Debian's interpreter, whose `cv2` (python3-opencv) writes TIFF through libtiff.
-  static let python = "/usr/bin/python3"
+  static let python = DebianPython.path
 
-  static let hasOpenCV: Bool = {
-    guard FileManager.default.isExecutableFile(atPath: python),
-      let result = try? PythonInterpreter.run(command: [python], arguments: ["-c", "import cv2"])
-    else { return false }
-    return result.status == 0
-  }()
+  static let hasOpenCV = DebianPython.hasOpenCV
 
   /// One file written by cv2: its size, channels after dropping alpha, and sample type.
   struct Case: Sendable, CustomTestStringConvertible {

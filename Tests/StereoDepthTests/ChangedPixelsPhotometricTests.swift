@@ -12,14 +12,7 @@ import _StereoTestSupport
 /// Debian's `/usr/bin/python3` (the script needs `cv2`).
 @Suite("The changed-pixel photometric check")
 struct ChangedPixelsPhotometricTests {
-  static let interpreter = "/usr/bin/python3"
-  static let available: Bool = {
-    guard FileManager.default.isExecutableFile(atPath: interpreter),
-      let result = try? PythonInterpreter.run(
-        command: [interpreter], arguments: ["-c", "import cv2, numpy"])
-    else { return false }
-    return result.status == 0
-  }()
+  static let interpreter = DebianPython.path
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("benchmarks/changed_pixels_photometric.py")
@@ -56,7 +49,8 @@ struct ChangedPixelsPhotometricTests {
 
   @Test(
     "The true shift costs nothing and wins; the order of the maps only swaps the columns",
-    .enabled(if: available, "/usr/bin/python3 with cv2 not found; the check is skipped"))
+    .enabled(
+      if: DebianPython.hasOpenCV, "/usr/bin/python3 with cv2 not found; the check is skipped"))
   func trueShiftWins() throws {
     let folder = try TemporaryFolder()
     _ = try PythonInterpreter.runScript(

@@ -2,6 +2,7 @@ import Foundation
 import StereoData
 import StereoTensor
 import Testing
+import _StereoTestSupport
 
 /// Compares `wnet infer --method sgbm`'s outputs with cv2.StereoSGBM on the same files: argv =
 /// left right output-dir numDisparities blockSize uniquenessRatio. Prints the number of
@@ -30,14 +31,7 @@ private let compareScript = """
 
 @Suite("wnet with OpenCV: --method sgbm, rectify, calibration files", .serialized)
 struct ClassicMethodTests {
-  static let hasOpenCVPython: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = ["-c", "import cv2, numpy"]
-    guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
-    return process.terminationStatus == 0
-  }()
+  static let hasOpenCVPython = DebianPython.hasOpenCV
 
   @Test(
     "infer --method sgbm equals cv2.StereoSGBM bit for bit; invalid pixels are inf, 0, black",
@@ -63,7 +57,7 @@ struct ClassicMethodTests {
     let script = folder.appendingPathComponent("compare.py")
     try Data(compareScript.utf8).write(to: script)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.executableURL = URL(fileURLWithPath: DebianPython.path)
     process.arguments = [script.path, left.path, right.path, output.path, "48", "5", "10"]
     let pipe = Pipe()
     process.standardOutput = pipe

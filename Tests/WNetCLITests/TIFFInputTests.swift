@@ -19,13 +19,7 @@ private let pairScript = """
 
 @Suite("wnet infer with TIFF views", .serialized)
 struct TIFFInputTests {
-  static let hasOpenCVPython: Bool = {
-    guard
-      let result = try? PythonInterpreter.run(
-        command: ["/usr/bin/python3"], arguments: ["-c", "import cv2"])
-    else { return false }
-    return result.status == 0
-  }()
+  static let hasOpenCVPython = DebianPython.hasOpenCV
 
   @Test(
     "infer L.tif R.tif writes what infer L.png R.png writes for the same pixels (cv2 files)",
@@ -33,7 +27,7 @@ struct TIFFInputTests {
   func tiffMatchesPNG() throws {
     let folder = try TemporaryFolder()
     _ = try PythonInterpreter.runScript(
-      pairScript, command: ["/usr/bin/python3"], arguments: [folder.url.path])
+      pairScript, command: [DebianPython.path], arguments: [folder.url.path])
     var disparities: [Data] = []
     for format in ["tif", "png"] {
       let output = folder.file("out-\(format)")
