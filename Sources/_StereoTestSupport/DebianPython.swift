@@ -7,8 +7,10 @@ package enum DebianPython {
   /// The interpreter's path.
   package static let path = "/usr/bin/python3"
 
-  /// Whether it exists and runs `import cv2, numpy`. Tests that need it carry
-  /// `.enabled(if: DebianPython.hasOpenCV, …)` and skip, saying why, on a machine without it.
+  /// Whether it exists and runs `import cv2, numpy`.
+  ///
+  /// Tests that need it carry `.enabled(if: DebianPython.hasOpenCV, …)` and skip, saying why, on
+  /// a machine without it.
   package static let hasOpenCV: Bool = {
     guard FileManager.default.isExecutableFile(atPath: path),
       let result = try? PythonInterpreter.run(
