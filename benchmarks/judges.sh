@@ -17,7 +17,7 @@
 # cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
 # each and keeps the JSON as DIR/scores/LABEL.JUDGE.json
 # (benchmarks/judge_sources.py splits them by source); with JUDGES_MAPS=1 it also keeps LABEL's
-# maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.5 GB a label).
+# maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.3 GB a label).
 # `photometric` compares two labels' kept maps without SGBM or labels
 # (benchmarks/changed_pixels_photometric.py: the census cost of L(x) against R(x − d) at the
 # pixels where the maps differ), the second judge that settings shaping depth edges must also
