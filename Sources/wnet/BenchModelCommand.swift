@@ -92,7 +92,7 @@ extension WNetCommand {
     var fillHoles: Bool?
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
-    var lrRightDrop = InvalidPixelRule.standard.rightViewScalesDropped
+    var lrRightDrop: Int?
 
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
     var borderPadding: Int?
@@ -145,7 +145,7 @@ extension WNetCommand {
       guard !(weightedMedian || median == .full) || marked else {
         throw ValidationError("'--median full' filters the marked map: add '--marked'.")
       }
-      guard lrRightDrop >= 0 else {
+      guard (lrRightDrop ?? 0) >= 0 else {
         throw ValidationError("'--lr-right-drop' must not be negative.")
       }
       guard (borderPadding ?? 0) >= 0 else {

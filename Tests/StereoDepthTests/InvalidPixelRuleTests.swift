@@ -256,7 +256,8 @@ struct InvalidPixelRuleTests {
       left: left, right: right, maximumDisparity: 31, keepProbabilities: true,
       invalidPixels: rule)
     let both = estimator.estimateBothViews(
-      left: pair.left, right: pair.right, rightDroppingScales: rule.rightViewScalesDropped,
+      left: pair.left, right: pair.right,
+      rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped(adapting: false),
       borderPadding: 8)
     #expect(marked.disparity.pixels == both.disparity.scalars)
     let difference = try #require(marked.leftRightDifference).pixels

@@ -304,8 +304,11 @@ public final class DisparityEstimator {
       ? 1 : 0
     let scale = Float(left.width) / Float(width >> dropped)
     // Ending early at the input's size, the right view keeps the scale it would have ended at.
-    let rightDropped = max(
-      0, (invalidPixels?.rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
+    let rightViewScalesDropped = invalidPixels.map {
+      $0.rightViewScalesDropped
+        ?? InvalidPixelRule.defaultRightViewScalesDropped(adapting: adaptationLosses != nil)
+    }
+    let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
     // The views are built padded once, so that no unpadded copy is held beside them.
     let columns = invalidPixels.map {
       Self.borderColumns(
