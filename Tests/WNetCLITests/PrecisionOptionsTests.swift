@@ -73,6 +73,43 @@ struct PrecisionOptionsTests {
     }
   }
 
+  /// Which layers of the matching map run on AMX tiles in bfloat16, as oneDNN logs them and the
+  /// profile counts them.
+  ///
+  /// On AMX, the convolutions whose outputs are not a multiple of 16 run in `Float`: those left
+  /// to oneDNN on its `Float` kernels (`src_f32`, and none of them on `amx`), the wide 3×3 ones on
+  /// the Winograd kernel (its profile row); with `WNET_AMX_ALL_OUTPUTS=1` all on the tiles and
+  /// no Winograd call. Layers of 32 and 48 outputs stay on the tiles either way. Only where
+  /// oneDNN has AMX.
+  @Test("In bfloat16 on AMX, layers whose outputs fill no whole tile run in Float")
+  func partialTilesInFloat() throws {
+    guard DNNLBackend.amxSupported, Backends.defaultBackend is DNNLBackend else { return }
+    let arguments = [
+      "bench", "--preset", "matching", "--width", "64", "--height", "48", "--max-disparity", "32",
+      "--runs", "1", "--warmup", "0", "--marked", "--profile",
+    ]
+    for allOnTiles in [false, true] {
+      let outcome = try CLI.run(
+        arguments,
+        environment: ["DNNL_VERBOSE": "1"].merging(allOnTiles ? ["WNET_AMX_ALL_OUTPUTS": "1"] : [:])
+        { $1 })
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let lines = (outcome.standardOutput + outcome.standardError).split(separator: "\n")
+      let convolutions = lines.filter { $0.hasPrefix("onednn_verbose,exec,cpu,convolution") }
+      let partial = convolutions.filter {
+        $0.contains("oc4_") || $0.contains("oc8_") || $0.contains("oc24_")
+      }
+      let whole = convolutions.filter { $0.contains("oc32_") || $0.contains("oc48_") }
+      #expect(
+        !partial.isEmpty && !whole.isEmpty, "\(allOnTiles): \(convolutions.count) convolutions")
+      #expect(partial.allSatisfy { $0.contains("amx") == allOnTiles }, "\(partial.first ?? "")")
+      #expect(partial.allSatisfy { $0.contains("src_f32") != allOnTiles }, "\(partial.first ?? "")")
+      #expect(whole.allSatisfy { $0.contains("amx") }, "\(whole.first ?? "")")
+      let winograd = lines.contains { $0.hasPrefix("conv.winograd 3x3") }
+      #expect(winograd != allOnTiles, "the Winograd kernel runs exactly where layers leave tiles")
+    }
+  }
+
   @Test("eval names bfloat16 in its method where it ran so, and not with --precision float32")
   func evalMethod() throws {
     let folder = try CLI.temporaryDirectory()

@@ -315,10 +315,12 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// A wider 3×3, stride-1, padding-1 convolution (more than sixteen outputs, a multiple of
   /// eight, from at least sixteen inputs) runs on
   /// ``StereoTensor/Tensor/winogradConvolution3x3(_:filter:bias:relu:)`` where
-  /// ``StereoTensor/Tensor/winogradConvolutionPreferred`` (wherever oneDNN would not run it on
-  /// AMX), its filter transformed once, when it first runs there; elsewhere on oneDNN. Every other
-  /// convolution runs on oneDNN, in `Float` where it has few inputs and bfloat16 has no AMX
-  /// (``StereoTensor/Backends/inferenceConvolutionBackend(inputChannels:)``).
+  /// ``StereoTensor/Tensor/winogradConvolutionPreferred(outputs:)`` (wherever oneDNN would not
+  /// run it on AMX, or its outputs fill no whole AMX tile), its filter transformed once, when it
+  /// first runs there; elsewhere on oneDNN. Every other convolution runs on oneDNN, in `Float`
+  /// where it has few inputs and bfloat16 has no AMX, or its outputs fill no whole tile and
+  /// bfloat16 has AMX
+  /// (``StereoTensor/Backends/inferenceConvolutionBackend(inputChannels:outputs:)``).
   mutating func folded(_ x: Int, _ folded: FoldedConvolution, relu: Bool, name: String) -> Int {
     let (filter, bias, g) = (folded.filter, folded.bias, folded.geometry)
     let activation: Activation? = relu ? .relu : nil
@@ -362,8 +364,9 @@ struct InferencePlanCompiler: NetworkBuilder {
       g == ConvolutionGeometry(stride: 1, padding: 1)
     {
       let transformed = LazyWinogradFilter(filter)
+      let outputs = filter.shape[0]
       return add([x], name) {
-        guard Tensor.winogradConvolutionPreferred else {
+        guard Tensor.winogradConvolutionPreferred(outputs: outputs) else {
           return Backends.current.convolution2DInference(
             $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
         }
@@ -371,11 +374,13 @@ struct InferencePlanCompiler: NetworkBuilder {
           $0[0], filter: transformed.value, bias: bias, relu: relu)
       }
     }
-    // The rest on oneDNN, few-channel layers in `Float` where bfloat16 has no AMX.
-    let inputChannels = filter.shape.last ?? 0
+    // The rest on oneDNN, few-channel layers in `Float` where bfloat16 has no AMX, and layers
+    // whose outputs fill no whole tile in `Float` where it has AMX.
+    let (inputChannels, outputs) = (filter.shape.last ?? 0, filter.shape.first ?? 0)
     return add([x], name) {
-      Backends.inferenceConvolutionBackend(inputChannels: inputChannels).convolution2DInference(
-        $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
+      Backends.inferenceConvolutionBackend(inputChannels: inputChannels, outputs: outputs)
+        .convolution2DInference(
+          $0[0], filter: filter, bias: bias, geometry: g, activation: activation)
     }
   }
 

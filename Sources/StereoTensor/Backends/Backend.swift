@@ -277,28 +277,49 @@ public enum Backends {
   }
 
   /// The widest input of an inference convolution that runs in `Float` rather than bfloat16 where
-  /// oneDNN has bfloat16 but no AMX (``inferenceConvolutionBackend(inputChannels:)``).
+  /// oneDNN has bfloat16 but no AMX (``inferenceConvolutionBackend(inputChannels:outputs:)``).
   public static let fewInputChannels = 24
 
-  /// The backend that runs an inference convolution with `inputChannels` inputs on oneDNN.
+  /// The backend that runs an inference convolution with `inputChannels` inputs and `outputs`
+  /// outputs on oneDNN.
   ///
   /// ``current``, except in bfloat16 (``currentInferencePrecision``) where oneDNN has no AMX
   /// (AVX512-BF16 alone, as on AMD's Zen 4 and 5) and the layer has at most
-  /// ``fewInputChannels`` inputs: then oneDNN in `Float` (``DNNLBackend/shared()``, profiled as
-  /// ``current`` is). There oneDNN's bfloat16 kernels for few channels took 1.6× the time of its
-  /// `Float` ones on a Xeon, and every call first converted its input to bfloat16 (0.2 ms for a
-  /// 640×480 view): docs/RUNS.md, "oneDNN's few-channel layers in `float32` where bfloat16 has
-  /// no AMX". `WNET_FEW_CHANNELS_BFLOAT16=1` keeps them in bfloat16, for comparison.
-  public static func inferenceConvolutionBackend(inputChannels: Int) -> any Backend {
-    guard inputChannels <= fewInputChannels, currentInferencePrecision == .bfloat16,
-      !DNNLBackend.amxSupported, !fewChannelsStayBFloat16,
-      let float = try? DNNLBackend.shared()
-    else { return current }
+  /// ``fewInputChannels`` inputs, or where it has AMX and ``keepsOffTiles(outputs:)``: then
+  /// oneDNN in `Float` (``DNNLBackend/shared()``, profiled as ``current`` is). Without AMX,
+  /// oneDNN's bfloat16 kernels for few channels took 1.6× the time of its `Float` ones on a
+  /// Xeon, and every call first converted its input to bfloat16 (0.2 ms for a 640×480 view):
+  /// docs/RUNS.md, "oneDNN's few-channel layers in `float32` where bfloat16 has no AMX".
+  /// `WNET_FEW_CHANNELS_BFLOAT16=1` keeps them in bfloat16, for comparison.
+  public static func inferenceConvolutionBackend(inputChannels: Int, outputs: Int) -> any Backend {
+    let inFloat =
+      currentInferencePrecision == .bfloat16
+      && (DNNLBackend.amxSupported
+        ? keepsOffTiles(outputs: outputs)
+        : inputChannels <= fewInputChannels && !fewChannelsStayBFloat16)
+    guard inFloat, let float = try? DNNLBackend.shared() else { return current }
     return current is ProfilingBackend ? ProfilingBackend(wrapping: float) : float
   }
 
   private static let fewChannelsStayBFloat16 =
     ProcessInfo.processInfo.environment["WNET_FEW_CHANNELS_BFLOAT16"] == "1"
+
+  /// Whether a bfloat16 inference convolution with `outputs` outputs stays off oneDNN's AMX tiles
+  /// where it has them: when `outputs` is not a multiple of 16, one tile's width.
+  ///
+  /// oneDNN 2.6 took 35-97 ms to create each such `brgconv` primitive (the `matching` map's three
+  /// layers of 24 outputs; other layers 0.2-6.5 ms), again for every new input size, so that the
+  /// first bfloat16 map of a size took 2-4× the `float32` one's time: docs/RUNS.md, "The first
+  /// map of a size on AMX". Such layers then run in `Float` (the Winograd kernel for the wide
+  /// 3×3 ones, ``Tensor/winogradConvolutionPreferred(outputs:)``). `WNET_AMX_ALL_OUTPUTS=1`
+  /// keeps them on the tiles, for comparison.
+  public static func keepsOffTiles(outputs: Int) -> Bool {
+    outputs % 16 != 0 && !allOutputsOnTiles && currentInferencePrecision == .bfloat16
+      && DNNLBackend.amxSupported
+  }
+
+  private static let allOutputsOnTiles =
+    ProcessInfo.processInfo.environment["WNET_AMX_ALL_OUTPUTS"] == "1"
 
   /// The backend that runs inference with `precision` in place of ``current``: ``current`` itself
   /// for `.float32`; for `.bfloat16`, ``DNNLBackend/sharedBFloat16()`` when ``current`` is oneDNN

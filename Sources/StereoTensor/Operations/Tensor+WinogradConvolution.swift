@@ -84,6 +84,14 @@ extension Tensor {
         ?? (Backends.currentInferencePrecision == .float32 || !DNNLBackend.amxSupported))
   }
 
+  /// ``winogradConvolutionPreferred`` for a layer of `outputs` outputs: also on AMX in bfloat16
+  /// when the layer stays off the tiles (``Backends/keepsOffTiles(outputs:)``).
+  public static func winogradConvolutionPreferred(outputs: Int) -> Bool {
+    winogradConvolutionAvailable
+      && (winogradConvolutionPreference
+        ?? (winogradConvolutionPreferred || Backends.keepsOffTiles(outputs: outputs)))
+  }
+
   /// When set, ``winogradConvolutionPreferred`` within the task (if the kernel is available), so
   /// that tests can compare the paths.
   @TaskLocal public static var winogradConvolutionPreference: Bool?
