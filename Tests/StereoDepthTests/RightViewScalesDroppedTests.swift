@@ -29,25 +29,17 @@ struct RightViewScalesDroppedTests {
     var difference: [Float]
   }
 
-  @Test("Without adaptation the default is 1; the right view at full resolution differs")
-  func withoutAdaptation() throws {
-    #expect(InvalidPixelRule.defaultRightViewScalesDropped(adapting: false) == 1)
-    let byDefault = try Self.marked(dropped: nil, adaptSteps: 0)
-    let one = try Self.marked(dropped: 1, adaptSteps: 0)
-    let sameAsOne = byDefault == one
-    #expect(sameAsOne, "the default is the right view one scale coarser")
-    let sameAsZero = byDefault.difference == (try Self.marked(dropped: 0, adaptSteps: 0)).difference
-    #expect(!sameAsZero, "the right view's scale changes e")
-  }
-
-  @Test("With adaptation the default is 0: the right view at the left view's scale")
-  func withAdaptation() throws {
-    #expect(InvalidPixelRule.defaultRightViewScalesDropped(adapting: true) == 0)
-    let byDefault = try Self.marked(dropped: nil, adaptSteps: 1)
-    let zero = try Self.marked(dropped: 0, adaptSteps: 1)
-    let sameAsZero = byDefault == zero
-    #expect(sameAsZero, "adapted, the default is the right view at the left view's scale")
-    let sameAsOne = byDefault.difference == (try Self.marked(dropped: 1, adaptSteps: 1)).difference
-    #expect(!sameAsOne, "an explicit 1 is kept under adaptation")
+  @Test(
+    "The default is 1 without adaptation and 0 with it; the other value gives another e",
+    arguments: [(0, 1), (1, 0)])
+  func defaultScale(adaptSteps: Int, expected: Int) throws {
+    let rule = InvalidPixelRule.defaultRightViewScalesDropped(adapting: adaptSteps > 0)
+    #expect(rule == expected)
+    let byDefault = try Self.marked(dropped: nil, adaptSteps: adaptSteps)
+    let same = byDefault == (try Self.marked(dropped: expected, adaptSteps: adaptSteps))
+    #expect(same, "the default is \(expected) scales dropped")
+    let other = try Self.marked(dropped: 1 - expected, adaptSteps: adaptSteps)
+    let sameAsOther = byDefault.difference == other.difference
+    #expect(!sameAsOther, "an explicit \(1 - expected) is kept, and changes e")
   }
 }
