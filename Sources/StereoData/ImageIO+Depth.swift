@@ -6,7 +6,8 @@ extension ImageIO {
 
   /// Writes a `[H, W, 1]` depth map in metres as a 16-bit grey PNG in millimetres, the convention
   /// of RealSense and Azure Kinect tools: `round(Z · 1000)`; unknown (non-finite), non-positive
-  /// and farther than ``millimetreDepthLimit`` values become 0 (no depth).
+  /// and farther than ``millimetreDepthLimit`` values become 0 (no depth). zlib level 1, as
+  /// ``writeKITTIDisparity(_:to:)``.
   ///
   /// - Throws: ``StereoDataError`` of kind `.unwritable`.
   public static func writeDepthMillimetres(_ depth: Image, to url: URL) throws {
@@ -17,7 +18,7 @@ extension ImageIO {
       return UInt16(millimetres)
     }
     let data = try ImageCodecs.encodePNG(
-      samples, width: depth.width, height: depth.height, channels: 1, compressionLevel: 6,
+      samples, width: depth.width, height: depth.height, channels: 1, compressionLevel: 1,
       url: url)
     try FileContents.write(data, to: url)
   }

@@ -1,6 +1,7 @@
 import StereoData
-import StereoDepth
 import Testing
+
+@testable import StereoDepth
 
 @Suite("Turbo colormap and disparity colouring")
 struct DisparityColorizerTests {
@@ -66,5 +67,32 @@ struct DisparityColorizerTests {
     let empty = Image(width: 2, height: 1, channels: 1, repeating: .nan)
     #expect(DisparityColorizer().resolvedRange(for: empty) == nil)
     #expect(DisparityColorizer().colorized(empty).pixels.allSatisfy { $0 == 0 })
+  }
+
+  /// The oracle: sort, then ``DisparityColorizer/percentile(_:ofSorted:)``.
+  @Test(
+    "Percentiles by selection are the sorted values' exactly, with duplicates and any count",
+    arguments: [1, 2, 3, 7, 64, 1000, 4097])
+  func percentilesBySelection(count: Int) {
+    var seed: UInt64 = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {  // SplitMix64: the same values on every run
+      seed &+= 0x9E37_79B9_7F4A_7C15
+      var z = seed
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    let ps: [Double] = [0, 1, 25, 50, 75, 99, 100, 33.3, 0.01]
+    // Distinct values, SGBM-like sixteenths with many repeats, and a constant map.
+    let kinds: [[Float]] = [
+      (0..<count).map { _ in Float(next() % 1_000_000) / 1000 - 100 },
+      (0..<count).map { _ in Float(next() % 64) / 16 },
+      [Float](repeating: 3.5, count: count),
+    ]
+    for values in kinds {
+      let sorted = values.sorted()
+      let expected = ps.map { DisparityColorizer.percentile($0, ofSorted: sorted) }
+      #expect(DisparityColorizer.percentiles(ps, of: values) == expected, "\(count) values")
+    }
   }
 }

@@ -52,9 +52,28 @@ public struct DisparityColorizer: Sendable, Equatable {
     case .fixed(let minimum, let maximum):
       return (minimum, maximum)
     case .percentiles(let lower, let upper):
-      let values = map.pixels.filter(\.isFinite).sorted()
+      let values = map.pixels.filter(\.isFinite)
       guard !values.isEmpty else { return nil }
-      return (Self.percentile(lower, ofSorted: values), Self.percentile(upper, ofSorted: values))
+      let ends = Self.percentiles([lower, upper], of: values)
+      return (ends[0], ends[1])
+    }
+  }
+
+  /// Percentiles `ps` (0…100) of `values` (finite), as ``percentile(_:ofSorted:)`` gives them
+  /// from the sorted values, the order statistics found by selection (``OrderStatistics``)
+  /// instead of a sort.
+  static func percentiles(_ ps: [Double], of values: [Float]) -> [Float] {
+    let last = values.count - 1
+    let positions = ps.map { p -> (below: Int, above: Int, fraction: Double) in
+      let position = p / 100 * Double(last)
+      let below = Int(position.rounded(.down))
+      return (below, min(below + 1, last), position - Double(below))
+    }
+    let stats = OrderStatistics.values(
+      at: positions.flatMap { [$0.below, $0.above] }, of: values)
+    return positions.indices.map { i in
+      let (a, b, fraction) = (stats[2 * i], stats[2 * i + 1], positions[i].fraction)
+      return Float((1 - fraction) * Double(a) + fraction * Double(b))
     }
   }
 
