@@ -6,8 +6,9 @@ extension ImageIO {
 
   /// Writes a `[H, W, 1]` depth map in metres as a 16-bit grey PNG in millimetres, the convention
   /// of RealSense and Azure Kinect tools: `round(Z · 1000)`; unknown (non-finite), non-positive
-  /// and farther than ``millimetreDepthLimit`` values become 0 (no depth). zlib level 1, as
-  /// ``writeKITTIDisparity(_:to:)``.
+  /// and farther than ``millimetreDepthLimit`` values become 0 (no depth).
+  ///
+  /// At zlib level 1, as ``writeKITTIDisparity(_:to:)``.
   ///
   /// - Throws: ``StereoDataError`` of kind `.unwritable`.
   public static func writeDepthMillimetres(_ depth: Image, to url: URL) throws {
