@@ -36,6 +36,7 @@ extension WNetCommand.Infer {
   /// each pair's files in `OUTPUT/<name>/`. A pair that fails is reported and skipped; the
   /// command then exits with status 1 after the others.
   func runMany(_ pairs: [NamedStereoPair]) throws {
+    OpenMPWaitPolicy.restartIfNeeded(pairCount: pairs.count)
     let rig = try calibration.rig()
     let makeCamera = calibration.cameraMaker(rig: rig)
     if ply && calibration.focal == nil && rig == nil {
@@ -47,7 +48,9 @@ extension WNetCommand.Infer {
     let template = writer(base, camera: nil)
     let progress = BatchProgress(total: pairs.count)
     let adaptation = self.adaptation.adaptation(metadata: metadata, label: "a pair")
-    Console.note("\(pairs.count) pairs → \(base.path)/<name>/")
+    Console.note(
+      "\(pairs.count) pairs → \(base.path)/<name>/"
+        + (OpenMPWaitPolicy.isRestart ? " (OMP_WAIT_POLICY=passive for many pairs)" : ""))
     let failures = estimator.predictPipelined(
       count: pairs.count, maximumDisparity: maxDisparity, adaptation: adaptation,
       invalidPixels: invalid.rule, upscale: resolution.rule,

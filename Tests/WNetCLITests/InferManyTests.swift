@@ -3,6 +3,8 @@ import StereoData
 import StereoTensor
 import Testing
 
+@testable import wnet
+
 /// `wnet infer` on many pairs in one process: folders, `left/` + `right/`, `--list`, a failing
 /// pair skipped with exit status 1.
 @Suite("wnet infer: many pairs", .serialized)
@@ -80,6 +82,39 @@ struct InferManyTests {
     #expect(
       FileManager.default.fileExists(
         atPath: folder.appendingPathComponent("e/000000/disparity.pfm").path))
+  }
+
+  /// The restart is seen in its note; the maps are the same either way.
+  @Test(
+    "Many pairs restart with OMP_WAIT_POLICY=passive unless a policy is set; the same maps")
+  func waitPolicy() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for (index, name) in ["a", "b"].enumerated() {
+      try Self.writePair(
+        folder, left: "L/\(name).png", right: "R/\(name).png", seed: Float(index + 3))
+    }
+    var maps: [Image] = []
+    // Unset here unless the tests themselves run with a policy (then kept, so no restart).
+    let inherited = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] != nil
+    for (policy, restarts) in [("", !inherited), ("active", false)] {
+      let output = folder.appendingPathComponent("out-\(policy)")
+      let outcome = try CLI.run(
+        [
+          "infer", folder.appendingPathComponent("L").path,
+          folder.appendingPathComponent("R").path, "-o", output.path,
+        ],
+        environment: policy.isEmpty ? [:] : ["OMP_WAIT_POLICY": policy])
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let restarted = outcome.standardError.contains("(OMP_WAIT_POLICY=passive for many pairs)")
+      #expect(restarted == restarts, "\(policy): \(outcome.standardError)")
+      maps.append(try ImageIO.read(output.appendingPathComponent("b/disparity.pfm")))
+    }
+    #expect(maps[0] == maps[1], "the wait policy changes no value")
+    #expect(OpenMPWaitPolicy.restartsPassive(pairCount: 2, environment: [:]))
+    #expect(!OpenMPWaitPolicy.restartsPassive(pairCount: 1, environment: [:]))
+    #expect(
+      !OpenMPWaitPolicy.restartsPassive(pairCount: 5, environment: ["OMP_WAIT_POLICY": "active"]))
   }
 
   @Test("Bad batch inputs: a folder without left/ and right/, a folder beside a file")
