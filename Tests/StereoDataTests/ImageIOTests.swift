@@ -16,6 +16,18 @@ import _StereoTestSupport
     #expect(read == image)
   }
 
+  @Test("8-bit PNG quantization: clamped to [0, 1], ×255, half up; unknown is 0 (by hand)")
+  func png8Quantization() throws {
+    let folder = try TemporaryFolder()
+    let values: [Float] = [-0.1, 0, 0.49 / 255, 0.5 / 255, 100.4 / 255, 100.6 / 255, 1, 1.2, .nan]
+    let expected: [Float] = [0, 0, 0, 1, 100, 101, 255, 255, 0]
+    let url = folder.file("q.png")
+    try ImageIO.writePNG(
+      Image(width: values.count, height: 1, channels: 1, pixels: values), to: url, bitDepth: 8)
+    let samples = try ImageIO.decodeSamples(try Data(contentsOf: url), url: url)
+    #expect(samples.image.pixels == expected)
+  }
+
   @Test("16-bit PNG round-trips exactly", arguments: [1, 3])
   func png16RoundTrip(channels: Int) throws {
     let folder = try TemporaryFolder()
