@@ -33,7 +33,8 @@ extension WNetCommand {
     var seed: UInt64 = 1
 
     func run() throws {
-      try precision.run(runInPrecision)
+      // Each scene is a size of its own: one pair each (`--precision auto`).
+      try precision.run(singlePair: true, runInPrecision)
     }
 
     private func runInPrecision() throws {

@@ -181,7 +181,15 @@ extension WNetCommand {
     }
 
     func run() throws {
-      try precision.run(runInPrecision)
+      try precision.run(singlePair: mapsOnePair, runInPrecision)
+    }
+
+    /// Whether this run maps a single pair (two image files, no stream, video or list): then
+    /// `--precision auto` takes ``Backends/defaultInferencePrecision(singlePair:)``'s choice for
+    /// one pair.
+    var mapsOnePair: Bool {
+      video == nil && !stream && list == nil && views.count == 2
+        && !views.contains { StereoPairList.isFolder(URL(fileURLWithPath: $0)) }
     }
 
     private func runInPrecision() throws {

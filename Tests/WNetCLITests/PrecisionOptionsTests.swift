@@ -1,4 +1,5 @@
 import Foundation
+import StereoData
 import StereoTensor
 import Testing
 
@@ -123,5 +124,62 @@ struct PrecisionOptionsTests {
       let method = try #require((parsed as? [String: Any])?["method"] as? String)
       #expect(method.hasSuffix(", bfloat16") == expected, "\(arguments): \(method)")
     }
+  }
+}
+
+/// `--precision auto` for one pair against many (``Backends/defaultInferencePrecision(singlePair:)``).
+@Suite("--precision auto: one pair or many", .serialized)
+struct SinglePairPrecisionTests {
+  typealias CLI = CommandLineErrorTests
+
+  /// The map `wnet infer` writes for pair `a` of `folder` (`L/a.png`, `R/a.png`), given alone or
+  /// with pair `b` as two folders.
+  static func map(_ folder: URL, many: Bool, _ arguments: [String]) throws -> Image {
+    let output = folder.appendingPathComponent("out-\(many)-\(arguments.joined(separator: "-"))")
+    let views =
+      many
+      ? ["L", "R"].map { folder.appendingPathComponent($0).path }
+      : ["L/a.png", "R/a.png"].map { folder.appendingPathComponent($0).path }
+    let outcome = try CLI.run(
+      ["infer"] + views + ["--max-disparity", "24", "-o", output.path] + arguments)
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    return try ImageIO.read(
+      output.appendingPathComponent(many ? "a/disparity.pfm" : "disparity.pfm"))
+  }
+
+  /// Where oneDNN has AMX, a single pair's default map is `--precision float32`'s and not
+  /// bfloat16's; two pairs' default maps are bfloat16's. Elsewhere with BF16 both are bfloat16's.
+  /// Only where the CPU has BF16 (else every choice is float32).
+  @Test("A single pair runs in float32 where oneDNN has AMX; many pairs in bfloat16")
+  func singlePairOnAMX() throws {
+    guard DNNLBackend.bfloat16Supported, Backends.defaultBackend is DNNLBackend else { return }
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let synthetic = SyntheticStereoGenerator(
+      configuration: .init(width: 96, height: 64, minimumDisparity: 2, maximumDisparity: 20))
+    var generator = SeededGenerator(seed: 5)
+    for name in ["a", "b"] {
+      let pair = synthetic.makePair(using: &generator)
+      for (side, image) in [("L", pair.left), ("R", pair.right)] {
+        let url = folder.appendingPathComponent("\(side)/\(name).png")
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try ImageIO.writePNG(image, to: url)
+      }
+    }
+    let float = try Self.map(folder, many: false, ["--precision", "float32"])
+    let bfloat = try Self.map(folder, many: false, ["--precision", "bfloat16"])
+    // Compared as flags, so that a failure names the case rather than printing the maps.
+    let precisionsDiffer = float != bfloat
+    try #require(precisionsDiffer, "the two precisions must differ on this pair for the test")
+    let single = try Self.map(folder, many: false, [])
+    let singleIsFloat = single == float
+    let singleIsBFloat = single == bfloat
+    #expect(singleIsFloat == DNNLBackend.amxSupported, "one pair runs in float32 only on AMX")
+    #expect(singleIsBFloat == !DNNLBackend.amxSupported, "one pair runs in bfloat16 elsewhere")
+    let many = try Self.map(folder, many: true, [])
+    let manyIsBFloat = many == (try Self.map(folder, many: true, ["--precision", "bfloat16"]))
+    let manyIsFloat = many == (try Self.map(folder, many: true, ["--precision", "float32"]))
+    #expect(manyIsBFloat && !manyIsFloat, "two pairs run in bfloat16")
   }
 }

@@ -268,6 +268,20 @@ public enum Backends {
     backend(precision: .bfloat16) == nil ? .float32 : .bfloat16
   }
 
+  /// The precision inference runs in unless asked otherwise, for a run that maps `singlePair`
+  /// (one pair per input size, as one `wnet infer` of a pair or the demo) or many maps of a
+  /// size (streams, videos, folders, evaluations).
+  ///
+  /// ``defaultInferencePrecision``, except `.float32` for a single pair where oneDNN has AMX
+  /// (``DNNLBackend/amxSupported``): there oneDNN spends about 0.2 s creating its bfloat16 AMX
+  /// kernels for each new input size of Aloe's (1282×1110), which only maps of the same size
+  /// repay. One `wnet infer` of Aloe then takes 0.73× the process time, of a 640×480 pair the
+  /// same, and the label-free judges score 16.811 against bfloat16's 16.827 (docs/RUNS.md,
+  /// "`float32` for a single pair on AMX").
+  public static func defaultInferencePrecision(singlePair: Bool) -> DNNLBackend.Precision {
+    singlePair && DNNLBackend.amxSupported ? .float32 : defaultInferencePrecision
+  }
+
   /// The precision ``current`` runs inference convolutions in (seen through a
   /// ``ProfilingBackend``): `.float32` for any backend but oneDNN in bfloat16.
   public static var currentInferencePrecision: DNNLBackend.Precision {

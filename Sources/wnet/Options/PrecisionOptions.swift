@@ -3,8 +3,8 @@ import StereoTensor
 
 /// `--precision`: the arithmetic of the network's oneDNN inference convolutions.
 ///
-/// `auto` (the default) is ``Backends/defaultInferencePrecision``: bfloat16 where the CPU has BF16,
-/// float32 elsewhere. `bfloat16` asked for on a CPU without it prints a note and runs in float32.
+/// `auto` (the default) is ``Backends/defaultInferencePrecision(singlePair:)``: bfloat16 where the
+/// CPU has BF16, float32 elsewhere, and float32 for a single pair where oneDNN has AMX. `bfloat16` asked for on a CPU without it prints a note and runs in float32.
 /// Training stays float32. `--bfloat16` is the earlier spelling of `--precision bfloat16`.
 struct PrecisionOptions: ParsableArguments {
   enum Choice: String, ExpressibleByArgument, CaseIterable {
@@ -17,8 +17,9 @@ struct PrecisionOptions: ParsableArguments {
         + "the marked map at 640x480, the same accuracy, slightly different values; without AMX "
         + "the wide layers stay float32, on the faster Winograd kernel), float32 (the ONNX "
         + "export's and the Swift reference's arithmetic: their maps within float rounding), or "
-        + "auto: bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX), else float32. Training is "
-        + "float32.",
+        + "auto: bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX), else float32, and "
+        + "float32 for a single pair (infer, demo) where it has AMX, whose bfloat16 kernels take "
+        + "long to build for each new size. Training is float32.",
       valueName: "auto|float32|bfloat16"))
   var precision: Choice = .auto
 
@@ -34,11 +35,13 @@ struct PrecisionOptions: ParsableArguments {
     }
   }
 
-  /// Runs `body` on the backend the choice asks for.
-  func run<R>(_ body: () throws -> R) throws -> R {
+  /// Runs `body` on the backend the choice asks for; `auto` is
+  /// ``Backends/defaultInferencePrecision(singlePair:)`` (`singlePair`: the command maps one pair
+  /// of each size it meets).
+  func run<R>(singlePair: Bool = false, _ body: () throws -> R) throws -> R {
     let precision: DNNLBackend.Precision
     switch choice {
-    case .auto: precision = Backends.defaultInferencePrecision
+    case .auto: precision = Backends.defaultInferencePrecision(singlePair: singlePair)
     case .float32: precision = .float32
     case .bfloat16: precision = .bfloat16
     }
