@@ -147,6 +147,8 @@ struct SinglePairPrecisionTests {
       output.appendingPathComponent(many ? "a/disparity.pfm" : "disparity.pfm"))
   }
 
+  /// The default precision of one pair and of two, seen in their maps.
+  ///
   /// Where oneDNN has AMX, a single pair's default map is `--precision float32`'s and not
   /// bfloat16's; two pairs' default maps are bfloat16's. Elsewhere with BF16 both are bfloat16's.
   /// Only where the CPU has BF16 (else every choice is float32).
