@@ -57,24 +57,30 @@ struct InferManyTests {
     defer { try? FileManager.default.removeItem(at: folder) }
     try Self.writePair(folder, left: "x/left/000000.png", right: "x/right/000000.png", seed: 1)
     try Self.writePair(folder, left: "x/left/000001.png", right: "x/right/000001.png", seed: 2)
-    let extracted = try CLI.run([
-      "infer", folder.appendingPathComponent("x").path, "-o",
-      folder.appendingPathComponent("e").path,
-    ])
+    // One precision for all three: by default a single pair runs in float32 where oneDNN has AMX
+    // and many pairs in bfloat16 (`Backends.defaultInferencePrecision(singlePair:)`).
+    let precision = ["--precision", "float32"]
+    let extracted = try CLI.run(
+      [
+        "infer", folder.appendingPathComponent("x").path, "-o",
+        folder.appendingPathComponent("e").path,
+      ] + precision)
     #expect(extracted.status == 0, "\(extracted.standardError)")
     try Data(
       "x/left/000001.png x/right/000001.png second\n".utf8
     ).write(to: folder.appendingPathComponent("list.txt"))
-    let listed = try CLI.run([
-      "infer", "--list", folder.appendingPathComponent("list.txt").path, "--output",
-      folder.appendingPathComponent("l").path,
-    ])
+    let listed = try CLI.run(
+      [
+        "infer", "--list", folder.appendingPathComponent("list.txt").path, "--output",
+        folder.appendingPathComponent("l").path,
+      ] + precision)
     #expect(listed.status == 0, "\(listed.standardError)")
-    let single = try CLI.run([
-      "infer", folder.appendingPathComponent("x/left/000001.png").path,
-      folder.appendingPathComponent("x/right/000001.png").path, "-o",
-      folder.appendingPathComponent("s").path,
-    ])
+    let single = try CLI.run(
+      [
+        "infer", folder.appendingPathComponent("x/left/000001.png").path,
+        folder.appendingPathComponent("x/right/000001.png").path, "-o",
+        folder.appendingPathComponent("s").path,
+      ] + precision)
     #expect(single.status == 0, "\(single.standardError)")
     let reference = try ImageIO.read(folder.appendingPathComponent("s/disparity.pfm"))
     #expect(try ImageIO.read(folder.appendingPathComponent("e/000001/disparity.pfm")) == reference)
