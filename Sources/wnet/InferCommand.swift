@@ -181,21 +181,20 @@ extension WNetCommand {
     }
 
     func run() throws {
-      try precision.run(singlePair: mapsOnePair, runInPrecision)
+      // Folders and lists are read once, here: a single pair (two image files, no stream or
+      // video) takes `--precision auto`'s choice for one pair
+      // (`Backends.defaultInferencePrecision(singlePair:)`).
+      let pairs = video == nil && !stream ? try Self.pairs(views: views, list: list) : nil
+      try precision.run(singlePair: video == nil && !stream && pairs == nil) {
+        try runInPrecision(pairs: pairs)
+      }
     }
 
-    /// Whether this run maps a single pair (two image files, no stream, video or list): then
-    /// `--precision auto` takes ``Backends/defaultInferencePrecision(singlePair:)``'s choice for
-    /// one pair.
-    var mapsOnePair: Bool {
-      video == nil && !stream && list == nil && views.count == 2
-        && !views.contains { StereoPairList.isFolder(URL(fileURLWithPath: $0)) }
-    }
-
-    private func runInPrecision() throws {
+    /// The run on `pairs` (``pairs(views:list:)``'s; `nil` for a video, a stream or one pair).
+    private func runInPrecision(pairs: [NamedStereoPair]?) throws {
       if let video { return try runVideo(URL(fileURLWithPath: video)) }
       if stream { return try runStream() }
-      if let pairs = try Self.pairs(views: views, list: list) {
+      if let pairs {
         guard classic.method != .sgbm else {
           throw CLIError("--method sgbm takes two image files, not folders or a list")
         }

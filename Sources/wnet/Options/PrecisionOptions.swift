@@ -4,8 +4,9 @@ import StereoTensor
 /// `--precision`: the arithmetic of the network's oneDNN inference convolutions.
 ///
 /// `auto` (the default) is ``Backends/defaultInferencePrecision(singlePair:)``: bfloat16 where the
-/// CPU has BF16, float32 elsewhere, and float32 for a single pair where oneDNN has AMX. `bfloat16` asked for on a CPU without it prints a note and runs in float32.
-/// Training stays float32. `--bfloat16` is the earlier spelling of `--precision bfloat16`.
+/// CPU has BF16, float32 elsewhere, and float32 for a single pair where oneDNN has AMX.
+/// `bfloat16` asked for on a CPU without it prints a note and runs in float32. Training stays
+/// float32. `--bfloat16` is the earlier spelling of `--precision bfloat16`.
 struct PrecisionOptions: ParsableArguments {
   enum Choice: String, ExpressibleByArgument, CaseIterable {
     case auto, float32, bfloat16
