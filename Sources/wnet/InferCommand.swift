@@ -184,8 +184,9 @@ extension WNetCommand {
       // Folders and lists are read once, here: a single pair (two image files, no stream or
       // video) takes `--precision auto`'s choice for one pair
       // (`Backends.defaultInferencePrecision(singlePair:)`).
-      let pairs = video == nil && !stream ? try Self.pairs(views: views, list: list) : nil
-      try precision.run(singlePair: video == nil && !stream && pairs == nil) {
+      let onPairs = video == nil && !stream
+      let pairs = onPairs ? try Self.pairs(views: views, list: list) : nil
+      try precision.run(singlePair: onPairs && pairs == nil) {
         try runInPrecision(pairs: pairs)
       }
     }
