@@ -47,6 +47,9 @@ extension WNetCommand {
     @Option(help: "The most thin bars (1-4 px thick, at any angle) per scene, after its objects.")
     var thinBars = 0
 
+    @Option(help: "The share of scenes whose background is folded into a valley (0-1).")
+    var folds: Float = 0
+
     @Option(help: "The random seed.")
     var seed: UInt64 = 0
 
@@ -70,6 +73,7 @@ extension WNetCommand {
         throw ValidationError("'--min-objects' must be between 0 and '--max-objects'.")
       }
       guard thinBars >= 0 else { throw ValidationError("'--thin-bars' must not be negative.") }
+      guard (0...1).contains(folds) else { throw ValidationError("'--folds' must lie in [0, 1].") }
     }
 
     func run() throws {
@@ -96,7 +100,7 @@ extension WNetCommand {
       SyntheticStereoGenerator.Configuration(
         width: width, height: height, minimumDisparity: minDisparity,
         maximumDisparity: maxDisparity, objectCount: minObjects...maxObjects,
-        thinBars: 0...thinBars)
+        thinBars: 0...thinBars, foldProbability: folds)
     }
 
     /// What an image holds, which decides its file format.

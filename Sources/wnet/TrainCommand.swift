@@ -213,6 +213,12 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
+        "The share of synthetic scenes whose background is folded: two planes meeting in a "
+          + "valley, as a book's gutter or a room's corner (0-1, default 0)."))
+    var syntheticFolds: Float?
+
+    @Option(
+      help: ArgumentHelp(
         "With --data, the largest scale a real pair is drawn at (default 2.5 for matching, else "
           + "1: pairs larger than the crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
           + "them, up to this factor where --min-coverage allows it.",
@@ -316,6 +322,9 @@ extension WNetCommand {
         throw ValidationError("'--vertical-flip' must lie in [0, 1].")
       }
       if let thinBars, thinBars < 0 { throw ValidationError("'--thin-bars' must not be negative.") }
+      if let syntheticFolds, !(0...1).contains(syntheticFolds) {
+        throw ValidationError("'--synthetic-folds' must lie in [0, 1].")
+      }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
@@ -420,6 +429,7 @@ extension WNetCommand {
         if !recipe.hasRealPairs { revised.syntheticShare = 0.5 }
       }
       if let thinBars { revised.synthetic.thinBars = 0...thinBars }
+      if let syntheticFolds { revised.synthetic.foldProbability = syntheticFolds }
       guard revised.hasRealPairs else {
         let given =
           data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])

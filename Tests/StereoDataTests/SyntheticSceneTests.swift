@@ -209,6 +209,47 @@ struct SyntheticSceneTests {
     }
   }
 
+  /// A folded background is the nearer of two planes crossing at the crease: the left view's
+  /// truth there is `max(p₁, p₂)`, both planes are seen, and the valley stays in range.
+  @Test("A folded background is two crossing planes, the nearer seen, in range; none by default")
+  func folds() throws {
+    func scene(folds: Float, seed: UInt64) -> SyntheticScene {
+      var random = SeededGenerator(seed: seed)
+      return SyntheticStereoGenerator(
+        configuration: .init(
+          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47,
+          objectCount: 0...0, foldProbability: folds)
+      ).makeScene(using: &random)
+    }
+    for seed: UInt64 in [3, 4, 5] {
+      var random = SeededGenerator(seed: seed)
+      let unset = SyntheticStereoGenerator(
+        configuration: .init(
+          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: 0...0)
+      ).makeScene(using: &random)
+      #expect(scene(folds: 0, seed: seed) == unset)
+      #expect(unset.surfaces.count == 1)
+      let folded = scene(folds: 1, seed: seed)
+      #expect(folded.surfaces.count == 2)
+      #expect(folded.surfaces.allSatisfy { $0.shape == .everywhere })
+      let (p1, p2) = (folded.surfaces[0].plane, folded.surfaces[1].plane)
+      #expect(abs(p1.a) <= 0.5 + 1e-6 && abs(p2.a) <= 0.5 + 1e-6)
+      let pair = folded.render()
+      var seen = [0, 0]
+      for y in 0..<80 {
+        for x in 0..<120 {
+          let (u, v) = (Float(x), Float(y))
+          let expected = max(p1.disparity(x: u, y: v), p2.disparity(x: u, y: v))
+          #expect(abs(pair.leftDisparity[y, x, 0] - expected) < 1e-4, "(\(x), \(y))")
+          seen[p1.disparity(x: u, y: v) >= p2.disparity(x: u, y: v) ? 0 : 1] += 1
+        }
+      }
+      #expect(seen[0] > 0 && seen[1] > 0, "the crease crosses the image: \(seen)")
+      let disparities = pair.leftDisparity.pixels + pair.rightDisparity.pixels
+      #expect(disparities.allSatisfy { $0.isFinite && $0 >= -1e-3 && $0 <= 47 + 1e-3 })
+    }
+  }
+
   @Test("The same seed gives the same pair; another seed another")
   func seeded() {
     let generator = SyntheticStereoGenerator(

@@ -21,4 +21,19 @@ struct SyntheticSceneSettingsTests {
       barred.generatorConfiguration(width: 64, height: 32, model: model).thinBars == 0...3)
     #expect(SyntheticSceneSettings(thinBars: -1...2).problems.count == 1)
   }
+
+  @Test("Folds are written only when set, round-trip, reach the generator and are checked")
+  func folds() throws {
+    let text = String(decoding: try JSONEncoder().encode(SyntheticSceneSettings()), as: UTF8.self)
+    #expect(!text.contains("foldProbability"), "\(text)")
+    let folded = SyntheticSceneSettings(foldProbability: 0.5)
+    let decoded = try JSONDecoder().decode(
+      SyntheticSceneSettings.self, from: JSONEncoder().encode(folded))
+    #expect(decoded == folded && decoded.foldProbability == 0.5)
+    let model = WNetConfiguration(preset: .matching)
+    #expect(
+      folded.generatorConfiguration(width: 64, height: 32, model: model).foldProbability == 0.5)
+    #expect(SyntheticSceneSettings(foldProbability: 1.5).problems.count == 1)
+    #expect(SyntheticSceneSettings(foldProbability: -0.1).problems.count == 1)
+  }
 }

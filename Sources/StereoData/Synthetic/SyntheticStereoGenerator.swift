@@ -1,3 +1,5 @@
+import Foundation
+
 /// Draws random synthetic scenes: a slanted background plane and nearer occluding rectangles and
 /// ellipses, each with its own procedural texture.
 ///
@@ -15,6 +17,11 @@
 ///   thick and 20–60 % of the width long, at any angle, drawn as the objects are (nearer than the
 ///   background at their centres, half of them slanted), so that the scenes hold thin structures
 ///   in front of a farther background (rods, cables, a lamp's arm).
+/// - **Folds** (``Configuration/foldProbability``, 0 by default): with that probability the
+///   background is two planes that cross along a line through the image, the nearer of them
+///   seen at each point: `d = d_c + g·(p − c) + k·|n·(p − c)|`, a valley whose floor is the
+///   crease (a book's gutter, a room's corner, a wall meeting the floor;
+///   ``foldedBackground(centre:disparity:slope:normal:rise:columns:rows:)``).
 ///
 /// Each plane is then shifted (and, if steeper than the range allows, flattened) so that its
 /// disparity stays in range wherever a pixel of either view can see it: for the background every
@@ -42,12 +49,15 @@ public struct SyntheticStereoGenerator: Sendable {
     /// How many thin bars a scene has, after its objects (`0...0`: none, and the random stream
     /// of the scenes without them).
     public var thinBars: ClosedRange<Int>
+    /// The probability that a scene's background is folded (0: never, and the random stream of
+    /// the scenes without folds).
+    public var foldProbability: Float
 
     /// Creates a configuration.
     public init(
       width: Int, height: Int, minimumDisparity: Float, maximumDisparity: Float,
       objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 4, verticalSamples: Int = 2,
-      thinBars: ClosedRange<Int> = 0...0
+      thinBars: ClosedRange<Int> = 0...0, foldProbability: Float = 0
     ) {
       precondition(width > 1 && height > 1, "Bad scene size \(width)x\(height)")
       precondition(
@@ -55,6 +65,8 @@ public struct SyntheticStereoGenerator: Sendable {
         "Disparity range [\(minimumDisparity), \(maximumDisparity)] is empty")
       precondition(objectCount.lowerBound >= 0, "Object count \(objectCount) is negative")
       precondition(thinBars.lowerBound >= 0, "Thin-bar count \(thinBars) is negative")
+      precondition(
+        (0...1).contains(foldProbability), "Fold probability \(foldProbability) is not in 0...1")
       self.width = width
       self.height = height
       self.minimumDisparity = minimumDisparity
@@ -63,6 +75,7 @@ public struct SyntheticStereoGenerator: Sendable {
       self.horizontalSamples = horizontalSamples
       self.verticalSamples = verticalSamples
       self.thinBars = thinBars
+      self.foldProbability = foldProbability
     }
   }
 
@@ -100,6 +113,32 @@ public struct SyntheticStereoGenerator: Sendable {
         plane: backgroundPlane, shape: .everywhere,
         texture: .random(using: &generator))
     ]
+    // A folded background: a second plane crossing the first along a line through the image.
+    if configuration.foldProbability > 0
+      && uniform(0...1) < configuration.foldProbability
+    {
+      let crease = SIMD2(uniform(0.2...0.8) * width, uniform(0.2...0.8) * height)
+      let angle = uniform(0...Float.pi)
+      let normal = SIMD2(Float(cos(Double(angle))), Float(sin(Double(angle))))
+      let planes = foldedBackground(
+        centre: crease, disparity: low + uniform(0.05...0.35) * range,
+        slope: SIMD2(
+          uniform(-0.1...0.1) * range / width, uniform(-0.1...0.1) * range / height),
+        normal: normal, rise: uniform(0.05...0.3) * range / width,
+        columns: visibleColumns, rows: rows)
+      let sameTexture = Bool.random(using: &generator)
+      surfaces = [
+        SyntheticSurface(plane: planes.0, shape: .everywhere, texture: surfaces[0].texture),
+        SyntheticSurface(
+          plane: planes.1, shape: .everywhere,
+          texture: sameTexture ? surfaces[0].texture : .random(using: &generator)),
+      ]
+    }
+    let backgroundPlanes = surfaces.map(\.plane)
+    /// The background's disparity at `point`: the nearest of its planes.
+    func background(at point: SIMD2<Float>) -> Float {
+      backgroundPlanes.map { $0.disparity(x: point.x, y: point.y) }.max()!
+    }
 
     // Stage 2: occluding objects, nearer than the background at their centres; stage 3: thin
     // bars, the same way (drawn after the objects, so that the objects do not change with them).
@@ -122,7 +161,7 @@ public struct SyntheticStereoGenerator: Sendable {
           shape = .ellipse(center: objectCentre, radii: half, angle: uniform(0...Float.pi))
         }
       }
-      let behind = backgroundPlane.disparity(x: objectCentre.x, y: objectCentre.y)
+      let behind = background(at: objectCentre)
       let nearest = min(behind + 0.1 * range, high)
       let disparity = uniform(nearest...high)
       let slope =

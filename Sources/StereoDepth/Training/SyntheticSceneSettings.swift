@@ -22,11 +22,16 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
   /// How many thin bars a scene has (``SyntheticStereoGenerator/Configuration/thinBars``;
   /// `0...0`, none, is what every run used before it was settable).
   public var thinBars: ClosedRange<Int>
+  /// The probability that a scene's background is folded
+  /// (``SyntheticStereoGenerator/Configuration/foldProbability``; 0, what every run used before
+  /// it was settable).
+  public var foldProbability: Float
 
   /// Creates settings; the defaults are those every run used before they were settable.
   public init(
     disparityMargin: Float = 2, objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 2,
-    verticalSamples: Int = 1, validationBatches: Int = 1, thinBars: ClosedRange<Int> = 0...0
+    verticalSamples: Int = 1, validationBatches: Int = 1, thinBars: ClosedRange<Int> = 0...0,
+    foldProbability: Float = 0
   ) {
     self.disparityMargin = disparityMargin
     self.objectCount = objectCount
@@ -34,14 +39,15 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     self.verticalSamples = verticalSamples
     self.validationBatches = validationBatches
     self.thinBars = thinBars
+    self.foldProbability = foldProbability
   }
 
   private enum CodingKeys: String, CodingKey {
     case disparityMargin, objectCount, horizontalSamples, verticalSamples, validationBatches
-    case thinBars
+    case thinBars, foldProbability
   }
 
-  /// Decodes settings; files written before thin bars existed have none.
+  /// Decodes settings; files written before thin bars and folds existed have none.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     disparityMargin = try container.decode(Float.self, forKey: .disparityMargin)
@@ -50,10 +56,12 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     verticalSamples = try container.decode(Int.self, forKey: .verticalSamples)
     validationBatches = try container.decode(Int.self, forKey: .validationBatches)
     thinBars = try container.decodeIfPresent(ClosedRange<Int>.self, forKey: .thinBars) ?? 0...0
+    foldProbability =
+      try container.decodeIfPresent(Float.self, forKey: .foldProbability) ?? 0
   }
 
-  /// Encodes the settings; thin bars only when there are some, so that files without them stay
-  /// as they were.
+  /// Encodes the settings; thin bars and folds only when there are some, so that files without
+  /// them stay as they were.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(disparityMargin, forKey: .disparityMargin)
@@ -62,6 +70,7 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     try container.encode(verticalSamples, forKey: .verticalSamples)
     try container.encode(validationBatches, forKey: .validationBatches)
     if thinBars != 0...0 { try container.encode(thinBars, forKey: .thinBars) }
+    if foldProbability != 0 { try container.encode(foldProbability, forKey: .foldProbability) }
   }
 
   /// The problems with these settings, as one-line messages (empty when valid).
@@ -75,6 +84,9 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     }
     if thinBars.lowerBound < 0 {
       problems.append("the synthetic thin-bar count must not be negative, got \(thinBars)")
+    }
+    if !(0...1).contains(foldProbability) {
+      problems.append("the synthetic fold probability must lie in [0, 1], got \(foldProbability)")
     }
     if horizontalSamples < 1 || verticalSamples < 1 {
       problems.append(
@@ -96,6 +108,6 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     return SyntheticStereoGenerator.Configuration(
       width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin,
       objectCount: objectCount, horizontalSamples: horizontalSamples,
-      verticalSamples: verticalSamples, thinBars: thinBars)
+      verticalSamples: verticalSamples, thinBars: thinBars, foldProbability: foldProbability)
   }
 }
