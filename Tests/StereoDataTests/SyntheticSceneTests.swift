@@ -174,15 +174,22 @@ struct SyntheticSceneTests {
     #expect(checked > 1000)
   }
 
+  /// A 120×80 scene with disparities 0…47 drawn from `seed`.
+  static func scene(
+    seed: UInt64, objects: ClosedRange<Int>, thinBars: ClosedRange<Int> = 0...0, folds: Float = 0
+  ) -> SyntheticScene {
+    var random = SeededGenerator(seed: seed)
+    return SyntheticStereoGenerator(
+      configuration: .init(
+        width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: objects,
+        thinBars: thinBars, foldProbability: folds)
+    ).makeScene(using: &random)
+  }
+
   @Test("Thin bars come after the objects, leave them as they were, and are 1-4 px thick")
   func thinBars() throws {
     func scene(bars: ClosedRange<Int>, seed: UInt64) -> SyntheticScene {
-      var random = SeededGenerator(seed: seed)
-      return SyntheticStereoGenerator(
-        configuration: .init(
-          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47,
-          objectCount: 1...3, thinBars: bars)
-      ).makeScene(using: &random)
+      Self.scene(seed: seed, objects: 1...3, thinBars: bars)
     }
     for seed: UInt64 in [5, 6, 7] {
       let plain = scene(bars: 0...0, seed: seed)
@@ -214,12 +221,7 @@ struct SyntheticSceneTests {
   @Test("A folded background is two crossing planes, the nearer seen, in range; none by default")
   func folds() throws {
     func scene(folds: Float, seed: UInt64) -> SyntheticScene {
-      var random = SeededGenerator(seed: seed)
-      return SyntheticStereoGenerator(
-        configuration: .init(
-          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47,
-          objectCount: 0...0, foldProbability: folds)
-      ).makeScene(using: &random)
+      Self.scene(seed: seed, objects: 0...0, folds: folds)
     }
     for seed: UInt64 in [3, 4, 5] {
       var random = SeededGenerator(seed: seed)
