@@ -1,7 +1,8 @@
 extension SyntheticStereoGenerator {
-  /// The two planes of a folded background, which cross along the line through `centre`
-  /// perpendicular to `normal` (a unit vector); the renderer shows the nearer one, so the seen
-  /// surface is
+  /// The two planes of a folded background.
+  ///
+  /// They cross along the line through `centre` perpendicular to `normal` (a unit vector); the
+  /// renderer shows the nearer one, so the seen surface is
   ///
   ///     d(p) = max(p₁(p), p₂(p)) = d_c + g·(p − c) + k·|n·(p − c)|,
   ///     p₁ = d_c + (g − k·n)·(p − c),   p₂ = d_c + (g + k·n)·(p − c),
