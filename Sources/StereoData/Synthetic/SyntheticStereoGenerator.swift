@@ -201,11 +201,23 @@ public struct SyntheticStereoGenerator: Sendable {
     centre: SIMD2<Float>, disparity: Float, slope: SIMD2<Float>, columns: ClosedRange<Float>,
     rows: ClosedRange<Float>
   ) -> DisparityPlane {
-    let low = configuration.minimumDisparity
-    let high = configuration.maximumDisparity
     var slope = slope
     // ∂d/∂x < 1 keeps the plane visible from the right camera; stay well below.
     slope.x = min(max(slope.x, -0.5), 0.5)
+    return fitted(
+      centre: centre, disparity: disparity, slopes: [slope], columns: columns, rows: rows)[0]
+  }
+
+  /// The planes through `disparity` at `centre` with gradients `slopes`, kept in range over the
+  /// box together: if their joint spread over it exceeds the range, all gradients shrink by one
+  /// factor; then all shift by one amount, so that where they meet at `centre` stays shared.
+  func fitted(
+    centre: SIMD2<Float>, disparity: Float, slopes: [SIMD2<Float>], columns: ClosedRange<Float>,
+    rows: ClosedRange<Float>
+  ) -> [DisparityPlane] {
+    let low = configuration.minimumDisparity
+    let high = configuration.maximumDisparity
+    var slopes = slopes
     func extremes(_ slope: SIMD2<Float>) -> (Float, Float) {
       // An affine function's extremes over a box are at its corners.
       let spreadX = [columns.lowerBound - centre.x, columns.upperBound - centre.x].map {
@@ -217,15 +229,21 @@ public struct SyntheticStereoGenerator: Sendable {
         disparity + (spreadX.max() ?? 0) + (spreadY.max() ?? 0)
       )
     }
-    var (lowest, highest) = extremes(slope)
+    func jointExtremes() -> (Float, Float) {
+      let each = slopes.map(extremes)
+      return (each.map(\.0).min()!, each.map(\.1).max()!)
+    }
+    var (lowest, highest) = jointExtremes()
     if highest - lowest > high - low {
-      slope *= (high - low) / (highest - lowest) * 0.99
-      (lowest, highest) = extremes(slope)
+      slopes = slopes.map { $0 * ((high - low) / (highest - lowest) * 0.99) }
+      (lowest, highest) = jointExtremes()
     }
     var shift: Float = 0
     if lowest < low { shift = low - lowest }
     if highest + shift > high { shift = high - highest }
-    return DisparityPlane(
-      a: slope.x, b: slope.y, c: disparity + shift - slope.x * centre.x - slope.y * centre.y)
+    return slopes.map { slope in
+      DisparityPlane(
+        a: slope.x, b: slope.y, c: disparity + shift - slope.x * centre.x - slope.y * centre.y)
+    }
   }
 }
