@@ -91,7 +91,7 @@ public final class DisparityEstimator {
     views: ScoredViews, droppingFinestScales dropped: Int = 0,
     rightDroppingScales rightDropped: Int = 0
   ) -> InferencePlan {
-    let key = 64 * rightDropped + 2 * dropped + (views == .both ? 1 : 0) + 4096 * (MatchingWNet.prototypeLimit ?? 0)
+    let key = 64 * rightDropped + 2 * dropped + (views == .both ? 1 : 0)
     if let plan = cachedPlans[key] { return plan }
     let plan = InferencePlan(
       model.network, views: views, droppingFinestScales: dropped,
@@ -303,10 +303,6 @@ public final class DisparityEstimator {
       halfScaleFinish || (factor >= 2 && canEndEarly && width % 2 == 0 && height % 2 == 0)
       ? 1 : 0
     let scale = Float(left.width) / Float(width >> dropped)
-    if ProcessInfo.processInfo.environment["WNET_PROTO_CAP"] != nil, let maximumDisparity {
-      let margin = Float(ProcessInfo.processInfo.environment["WNET_PROTO_CAP"]!) ?? 0
-      MatchingWNet.prototypeLimit = Int((maximumDisparity * Float(width) / Float(left.width) + margin).rounded(.up))
-    }
     // Ending early at the input's size, the right view keeps the scale it would have ended at.
     let rightViewScalesDropped = invalidPixels.map {
       $0.rightViewScalesDropped

@@ -84,7 +84,6 @@ import StereoTensor
 /// 2018) and HITNet (Tankovich et al. 2021) for coarse-to-fine refinement around an up-sampled
 /// estimate.
 public final class MatchingWNet: StereoNetwork {
-  nonisolated(unsafe) public static var prototypeLimit: Int? = nil
   public let configuration: WNetConfiguration
   /// The feature extractor's units to 1/2, 1/4 and 1/8 resolution (one array per scale).
   public let features: [[ConvBatchNormReLU]]
@@ -359,20 +358,13 @@ public final class MatchingWNet: StereoNetwork {
         scores[side] = builder.scaledSum(
           scores[side]!, volume, scale: correlationSkipScale, name: "coarse.skip.\(side.rawValue)")
       }
-      var kept = d8
-      var estimated = scores[side]!
-      if let limit = MatchingWNet.prototypeLimit {
-        let f = Self.coarseFactor(configuration)
-        kept = max(2, min(d8, (limit + f - 1) / f - coarseMinimum + 1))
-        if kept < d8 { estimated = builder.channels(estimated, 0..<kept, name: "\(name).kept") }
-      }
       disparity[side] =
         configuration.localCoarseEstimate
         ? builder.localExpectedDisparity(
-          estimated, minimumDisparity: coarseMinimum, candidateCount: kept,
+          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8,
           radius: Self.localEstimateRadius, base: nil, name: "\(name).disparity")
         : builder.expectedDisparity(
-          estimated, minimumDisparity: coarseMinimum, candidateCount: kept, base: nil,
+          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
           name: "\(name).disparity")
     }
     var result = [
