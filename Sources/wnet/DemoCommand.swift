@@ -39,7 +39,7 @@ extension WNetCommand {
 
     private func runInPrecision() throws {
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, metadata: metadata)
+      let estimator = modelOptions.estimator(model, metadata)
       Console.note(
         "WNet demo: \(model.configuration.preset.rawValue) model (\(model.parameters.trainableCount) parameters, step \(metadata.step)), \(Backends.current.name), \(Parallel.threadCount) threads."
       )

@@ -117,7 +117,7 @@ extension WNetCommand {
         method = classic.methodDescription
       } else if predictions == nil {
         let (model, metadata) = try modelOptions.load()
-        estimator = DisparityEstimator(model: model, metadata: metadata)
+        estimator = modelOptions.estimator(model, metadata)
         method =
           "wnet \(model.configuration.preset.rawValue) (\(modelOptions.model ?? "bundled model"))"
         if model.configuration.quarterPasses > 1 {
@@ -126,6 +126,7 @@ extension WNetCommand {
         if model.configuration.propagation > 0 {
           method += ", propagation at \(model.configuration.propagation) hand-ons"
         }
+        if modelOptions.boundedSearch { method += ", search bounded by the stated maximum" }
         if adapt > 0 {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"

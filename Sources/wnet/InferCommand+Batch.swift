@@ -43,7 +43,7 @@ extension WNetCommand.Infer {
       throw CLIError("--ply needs a calibration: --focal and --baseline, or --calibration FILE")
     }
     let (model, metadata) = try modelOptions.load()
-    let estimator = DisparityEstimator(model: model, metadata: metadata)
+    let estimator = modelOptions.estimator(model, metadata)
     let base = outputFolder
     let template = writer(base, camera: nil)
     let progress = BatchProgress(total: pairs.count)

@@ -25,7 +25,7 @@ extension WNetCommand.Infer {
     let reader = try RawFrameReader(
       handle: FileHandle.standardInput, width: size.width, height: size.height, layout: layout)
     let (model, metadata) = try modelOptions.load()
-    let estimator = DisparityEstimator(model: model, metadata: metadata)
+    let estimator = modelOptions.estimator(model, metadata)
     let target = output ?? "wnet-stream.mp4"
     let toStandardOutput = target == "-"
     var video: VideoWriter?

@@ -221,7 +221,7 @@ extension WNetCommand {
       }
       if classic.method == .sgbm { return try runClassic(leftImage, rightImage, camera: camera) }
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, metadata: metadata)
+      let estimator = modelOptions.estimator(model, metadata)
       let start = Date()
       let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction = try estimator.predict(
@@ -270,7 +270,7 @@ extension WNetCommand {
       let reader = try VideoFrameReader(url: url, layout: layout, framesPerSecond: rate, info: info)
       defer { reader.close() }
       let (model, metadata) = try modelOptions.load()
-      let estimator = DisparityEstimator(model: model, metadata: metadata)
+      let estimator = modelOptions.estimator(model, metadata)
       var writer: VideoWriter?
       var colorizer = DisparityColorizer()
       var bar = ProgressBar(total: max(reader.expectedFrameCount ?? 1, 1))

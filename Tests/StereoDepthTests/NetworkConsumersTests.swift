@@ -19,9 +19,10 @@ struct NetworkConsumersTests {
         configuration.quarterPasses == 1 ? [] : ["quarterPasses \(configuration.quarterPasses)"]
       let propagation =
         configuration.propagation == 0 ? [] : ["propagation \(configuration.propagation)"]
+      let bound = configuration.searchMaximum.map { ["searchMaximum \($0)"] } ?? []
       return
         ([configuration.preset.rawValue] + configuration.matchingOnlySettings + passes
-        + propagation)
+        + propagation + bound)
         .joined(separator: " ") + " \(height)x\(width)"
     }
   }
@@ -87,7 +88,22 @@ struct NetworkConsumersTests {
       configuration: .init(
         preset: .matching, cosineCorrelation: true, quarterCoarse: true, propagation: 2),
       height: 36, width: 68),
+    Case(
+      configuration: bounded(
+        .init(
+          preset: .matching, cosineCorrelation: true, localCoarseEstimate: true,
+          localRefinementEstimates: true),
+        at: 20),
+      height: 40, width: 72),
+    Case(configuration: bounded(.init(preset: .matching), at: 33), height: 40, width: 72),
   ]
+
+  /// `configuration` with its coarse search bounded at `maximum` working pixels.
+  static func bounded(_ configuration: WNetConfiguration, at maximum: Int) -> WNetConfiguration {
+    var configuration = configuration
+    configuration.searchMaximum = maximum
+    return configuration
+  }
 
   // `propagation` chooses between candidates by their features' match: with random weights,
   // ReLU leaves many features 0 in one consumer and 1e-9 in the other, so those choices are

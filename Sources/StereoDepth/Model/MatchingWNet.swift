@@ -58,6 +58,10 @@ import StereoTensor
 /// features each one warps match the pixel's own (``DisparityPropagation``), so the edges
 /// between depths stay sharp. A forward-pass setting with no parameters of its own.
 ///
+/// With `searchMaximum` = M (an inference setting), the coarse estimate handed on is the
+/// expectation over the candidates up to `⌈M/8⌉` only (``boundedCoarseCount(_:)``): a stated
+/// bound on the scene's disparities keeps false matches beyond it out of the search.
+///
 /// With `quarterCoarse`, the features stop at 1/4 (`deepFeatures` adds its units there, 24→24),
 /// the whole range is matched at 1/4 (`corr(f¼_L, f¼_R)` over `D4` candidates in 1/4 pixels,
 /// concat f¼, the same coarse units from 24+D4 channels), and the refinement runs at 1/2 and 1/1
@@ -189,6 +193,16 @@ public final class MatchingWNet: StereoNetwork {
     let minimum = Int((Double(configuration.minimumDisparity) / Double(f)).rounded(.down))
     let span = configuration.maximumDisparity - f * minimum + 1
     return (minimum, max(2, (span + f - 1) / f))
+  }
+
+  /// The coarse candidates, from the first, that the estimate handed to the finer scales runs
+  /// over: all `D8` of ``coarseRange(_:)``, or with ``WNetConfiguration/searchMaximum`` M those
+  /// up to `⌈M/f⌉` (`f` = ``coarseFactor(_:)``), at least two.
+  public static func boundedCoarseCount(_ configuration: WNetConfiguration) -> Int {
+    let (minimum, count) = coarseRange(configuration)
+    guard let maximum = configuration.searchMaximum else { return count }
+    let top = Int((Double(maximum) / Double(coarseFactor(configuration))).rounded(.up))
+    return max(2, min(count, top - minimum + 1))
   }
 
   /// Creates the network with seeded He-normal weights.
@@ -358,13 +372,18 @@ public final class MatchingWNet: StereoNetwork {
         scores[side] = builder.scaledSum(
           scores[side]!, volume, scale: correlationSkipScale, name: "coarse.skip.\(side.rawValue)")
       }
+      // A stated maximum leaves the candidates above it out of the estimate (not the scores).
+      let kept = Self.boundedCoarseCount(configuration)
+      let estimated =
+        kept < d8
+        ? builder.channels(scores[side]!, 0..<kept, name: "\(name).bounded") : scores[side]!
       disparity[side] =
         configuration.localCoarseEstimate
         ? builder.localExpectedDisparity(
-          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8,
+          estimated, minimumDisparity: coarseMinimum, candidateCount: kept,
           radius: Self.localEstimateRadius, base: nil, name: "\(name).disparity")
         : builder.expectedDisparity(
-          scores[side]!, minimumDisparity: coarseMinimum, candidateCount: d8, base: nil,
+          estimated, minimumDisparity: coarseMinimum, candidateCount: kept, base: nil,
           name: "\(name).disparity")
     }
     var result = [

@@ -5,13 +5,15 @@ extension WNetConfiguration {
   /// The configuration with the settings that change no parameter cleared: the hand-offs
   /// between scales (`localCoarseEstimate`, `localRefinementEstimates`), which choose how an
   /// estimate is read from a distribution, not what computes it, `quarterPasses`, which runs
-  /// the same 1/4 weights again, and `propagation`, which chooses where the finer scales start.
+  /// the same 1/4 weights again, `propagation`, which chooses where the finer scales start, and
+  /// `searchMaximum`, which bounds the coarse estimate.
   public var parameterLayout: WNetConfiguration {
     var layout = self
     layout.localCoarseEstimate = false
     layout.localRefinementEstimates = false
     layout.quarterPasses = 1
     layout.propagation = 0
+    layout.searchMaximum = nil
     return layout
   }
 

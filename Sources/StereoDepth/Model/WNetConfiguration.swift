@@ -133,6 +133,15 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// pass only (no parameter; ``parameterLayout`` clears it), so a trained model can run with it
   /// (`--propagation N`).
   public var propagation: Int
+  /// `matching` only, at inference: the largest disparity, in working pixels, that the coarse
+  /// estimate may take, or `nil` for the whole range.
+  ///
+  /// The expectation that the 1/4 scale starts from runs over the coarse candidates up to
+  /// `⌈M / f⌉` only (``MatchingWNet/boundedCoarseCount(_:)``); the scores, the cost volume and the
+  /// weights are unchanged. ``DisparityEstimator`` sets it per pair from a stated maximum
+  /// (`--bounded-search`); it is never stored in a checkpoint (decoding leaves it `nil`), and
+  /// ``parameterLayout`` clears it.
+  public var searchMaximum: Int? = nil
 
   /// The most passes of the 1/4 scale (``quarterPasses``).
   public static let quarterPassLimit = 4
@@ -248,6 +257,9 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
     }
     if propagation != 0 && preset != .matching {
       return ["'propagation' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
+    }
+    if searchMaximum != nil && preset != .matching {
+      return ["'searchMaximum' exists only in the 'matching' preset, not '\(preset.rawValue)'"]
     }
     let handOns = quarterCoarse ? 2 : 3
     guard (0...handOns).contains(propagation) else {

@@ -5,7 +5,8 @@ import StereoDepth
 /// `--model FILE|PRESET`: a checkpoint, or the name of a bundled model, instead of the default;
 /// `--quarter-passes N`: run its 1/4 scale N times (``WNetConfiguration/quarterPasses``);
 /// `--propagation N`: start the first N finer scales from the neighbours' best estimate at depth
-/// edges (``WNetConfiguration/propagation``).
+/// edges (``WNetConfiguration/propagation``); `--bounded-search`: a stated maximum bounds the
+/// coarse search (``DisparityEstimator/boundsSearch``).
 struct ModelOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -31,6 +32,21 @@ struct ModelOptions: ParsableArguments {
         + "features match best, not their bilinear mix (sharper depth edges; default: the "
         + "model's own, 2 for the bundled model).", valueName: "n"))
   var propagation: Int?
+
+  @Flag(
+    help: ArgumentHelp(
+      "matching: keep the coarse search within the largest disparity stated (--max-disparity; "
+        + "in 'eval', the dataset's bound where it gives one): candidates above it are left "
+        + "out of the estimate, as SGBM searches only its range. Off by default: the label-free "
+        + "judges did not prefer it (docs/RUNS.md)."))
+  var boundedSearch = false
+
+  /// The estimator of `model`, with `--bounded-search` (``DisparityEstimator/boundsSearch``).
+  func estimator(_ model: WNet, _ metadata: CheckpointMetadata) -> DisparityEstimator {
+    let estimator = DisparityEstimator(model: model, metadata: metadata)
+    estimator.boundsSearch = boundedSearch
+    return estimator
+  }
 
   /// The model and its metadata, with `--quarter-passes` and `--propagation` applied.
   func load() throws -> (model: WNet, metadata: CheckpointMetadata) {
