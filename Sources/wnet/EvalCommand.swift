@@ -39,7 +39,7 @@ extension WNetCommand {
 
     @Option(
       help:
-        "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width)."
+        "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width); with --bounded-search it bounds matching's coarse search."
     )
     var maxDisparity: Float?
 

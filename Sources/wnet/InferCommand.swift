@@ -102,7 +102,7 @@ extension WNetCommand {
 
     @Option(
       help:
-        "The largest disparity expected, in input pixels; the pair is scaled so that it fits the model's candidates (default: the training set's share of the image width)."
+        "The largest disparity expected, in input pixels; a pair whose disparities exceed the model's candidates is shrunk to fit them (realtime and original: default the training set's share of the image width; matching: 0...255 at the input's own size, no default); with --bounded-search it also bounds matching's coarse search."
     )
     var maxDisparity: Float?
 

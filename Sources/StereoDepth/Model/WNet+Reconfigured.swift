@@ -66,7 +66,10 @@ extension WNet {
   /// the coarse and 1/4 units into a `slimCoarseScales` network from one without it, neither
   /// having `coarseContext` or `quarterCoarse` (``MatchingWNet/prunedCoarseScales(from:)``), and
   /// the full-resolution scale into a `slimFullScale` network from one without it
-  /// (``MatchingWNet/prunedFullScale(from:)``).
+  /// (``MatchingWNet/prunedFullScale(from:)``). Into a `coarseContext` network from one without
+  /// it (neither with `slimCoarseScales`), the merge unit takes the second coarse unit's values so
+  /// that the map is the same (``MatchingWNet/contextMerge(from:)``); only the context units stay
+  /// seeded.
   ///
   /// - Precondition: the same preset and candidate range.
   public func transplanted(
@@ -88,6 +91,11 @@ extension WNet {
     }
     if configuration.slimFullScale && !self.configuration.slimFullScale {
       pruned.merge(MatchingWNet.prunedFullScale(from: source)) { $1 }
+    }
+    if configuration.coarseContext && !self.configuration.coarseContext
+      && !configuration.slimCoarseScales && !self.configuration.slimCoarseScales
+    {
+      pruned.merge(MatchingWNet.contextMerge(from: source)) { $1 }
     }
     var fresh: [String] = []
     for (name, parameter) in target.parameters.entries {
