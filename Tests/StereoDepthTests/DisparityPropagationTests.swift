@@ -166,17 +166,8 @@ struct DisparityPropagationTests {
     var configuration = bundled.configuration
     configuration.propagation = count
     let model = bundled.reconfigured(configuration)
-    let generator = SyntheticStereoGenerator(
-      configuration: SyntheticStereoGenerator.Configuration(
-        width: 128, height: 96, minimumDisparity: 0, maximumDisparity: 40))
-    var random = SeededGenerator(seed: 3)
-    let pair = generator.makePair(using: &random)
-    let input = Tensor.concatenate([pair.left.tensor, pair.right.tensor], axis: 3)
-    var builder = TrainingGraphBuilder(context: ForwardContext.inference)
-    let network = try #require(model.network as? MatchingWNet)
-    let scales = withoutGradients {
-      network.buildScales(TrainingGraphBuilder.Value(input), views: .left, into: &builder)
-    }
+    let (scales, builder) = try leftScales(
+      model, input: syntheticInput(width: 128, height: 96, maximumDisparity: 40, seed: 3))
     #expect(scales.count == 4)
     for index in 1..<scales.count {
       let previous = scales[index - 1]

@@ -58,18 +58,9 @@ struct SearchBoundTests {
     let bounded = bundled.reconfigured(configuration)
     let kept = MatchingWNet.boundedCoarseCount(configuration)
     #expect(kept == 4)
-    let generator = SyntheticStereoGenerator(
-      configuration: SyntheticStereoGenerator.Configuration(
-        width: 128, height: 96, minimumDisparity: 0, maximumDisparity: 48))
-    var random = SeededGenerator(seed: 5)
-    let pair = generator.makePair(using: &random)
-    let input = Tensor.concatenate([pair.left.tensor, pair.right.tensor], axis: 3)
+    let input = syntheticInput(width: 128, height: 96, maximumDisparity: 48, seed: 5)
     func scales(_ model: WNet) throws -> (coarse: Tensor, base: [Float]) {
-      var builder = TrainingGraphBuilder(context: ForwardContext.inference)
-      let network = try #require(model.network as? MatchingWNet)
-      let scales = withoutGradients {
-        network.buildScales(TrainingGraphBuilder.Value(input), views: .left, into: &builder)
-      }
+      let (scales, builder) = try leftScales(model, input: input)
       return (
         builder.tensor(scales[0].left), builder.tensor(try #require(scales[1].leftBase)).scalars
       )
