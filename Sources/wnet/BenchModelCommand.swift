@@ -97,6 +97,9 @@ extension WNetCommand {
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
     var borderPadding: Int?
 
+    @Option(help: "With --marked: as 'wnet infer --row-padding'.")
+    var rowPadding: Int?
+
     @Option(
       help: ArgumentHelp(
         "As 'wnet infer --upscale' (small, auto or a factor; batch 1). Default: small with "
@@ -151,6 +154,9 @@ extension WNetCommand {
       guard (borderPadding ?? 0) >= 0 else {
         throw ValidationError("'--border-padding' must not be negative.")
       }
+      guard (rowPadding ?? 0) >= 0 else {
+        throw ValidationError("'--row-padding' must not be negative.")
+      }
       guard (left == nil) == (right == nil) else {
         throw ValidationError("'--left' and '--right' go together.")
       }
@@ -199,7 +205,8 @@ extension WNetCommand {
         marked
         ? InvalidPixelRule(
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-          holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding)
+          holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding,
+          rowPadding: rowPadding)
         : nil
       var benchmark = ModelBenchmark(
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,

@@ -82,9 +82,9 @@ extension WNetCommand {
           "'\(option)' fills the model's marked map: not with '--method sgbm' or "
             + "'--predictions'.")
       }
-      if invalid.borderPadding != nil && (classic.method == .sgbm || predictions != nil) {
+      if let option = invalid.paddingOption, classic.method == .sgbm || predictions != nil {
         throw ValidationError(
-          "'--border-padding' widens the model's marked map: not with '--method sgbm' or "
+          "'\(option)' widens the model's marked map: not with '--method sgbm' or "
             + "'--predictions'.")
       }
       if invalid.dense && (classic.method == .sgbm || predictions != nil) {

@@ -163,9 +163,9 @@ extension WNetCommand {
           "'\(option)' fills the network's marked map: not with '--video', '--stream' (always "
             + "dense) or '--method sgbm'.")
       }
-      if invalid.borderPadding != nil && (video != nil || stream || classic.method == .sgbm) {
+      if let option = invalid.paddingOption, video != nil || stream || classic.method == .sgbm {
         throw ValidationError(
-          "'--border-padding' widens the network's marked map: not with '--video', '--stream' "
+          "'\(option)' widens the network's marked map: not with '--video', '--stream' "
             + "(always dense) or '--method sgbm'.")
       }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {

@@ -167,6 +167,17 @@ struct CommandLineErrorTests {
       ["bench", "--preset", "matching", "--marked", "--border-padding=-2"],
       mentioning: "--border-padding")
     try expectOneLineError(
+      ["infer", small.path, small.path, "--row-padding=-1"] + model, mentioning: "--row-padding")
+    try expectOneLineError(
+      ["infer", small.path, small.path, "--row-padding", "8", "--dense"] + model,
+      mentioning: "--row-padding")
+    try expectOneLineError(
+      ["eval", "--data", folder.path, "--method", "sgbm", "--row-padding", "8"],
+      mentioning: "--row-padding")
+    try expectOneLineError(
+      ["bench", "--preset", "matching", "--marked", "--row-padding=-2"],
+      mentioning: "--row-padding")
+    try expectOneLineError(
       ["bench", "--preset", "matching", "--weighted-median"], mentioning: "--marked")
     try expectOneLineError(
       ["bench", "--preset", "matching", "--fill-holes"], mentioning: "--marked")

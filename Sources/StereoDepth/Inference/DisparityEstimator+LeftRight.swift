@@ -13,13 +13,15 @@ extension DisparityEstimator {
   ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at their left side
   ///     first (`P` rounded up to a multiple of the plan's output factor), and the maps lose them
   ///     again before the check (``InvalidPixelRule/borderPadding``).
+  ///   - rowPadding: `R`: as many rows, `R'` (rounded up as `P`), at their top and at their
+  ///     bottom, cropped as the columns are (``InvalidPixelRule/rowPadding``).
   /// - Returns: `[N, H, W, 1]` each: expected disparity and peak probability (working pixels,
   ///   as ``estimate(left:right:droppingFinestScales:)``; no entropy confidence), and
   ///   `e = |d_L(x) − d_R(x − d_L(x))|` (``LeftRightConsistency``, `+∞` where unchecked), and
   ///   the right view's disparity `d_R`.
   public func estimateBothViews(
     left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
-    rightDroppingScales rightDropped: Int = 0, borderPadding: Int = 0
+    rightDroppingScales rightDropped: Int = 0, borderPadding: Int = 0, rowPadding: Int = 0
   ) -> (
     disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
   ) {
@@ -28,14 +30,15 @@ extension DisparityEstimator {
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       return estimateBothViews(
         paddedViews(
-          left: left, right: right, columns: Self.borderColumns(borderPadding, plan: plan)),
+          left: left, right: right, columns: Self.borderColumns(borderPadding, plan: plan),
+          rows: Self.borderRows(rowPadding, plan: plan)),
         droppingFinestScales: dropped, rightDroppingScales: rightDropped)
     }
   }
 
-  /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:)``
-  /// on views padded already (their ``PaddedViews/columns`` a multiple of the plan's output
-  /// factor, ``borderColumns(_:plan:)``).
+  /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:rowPadding:)``
+  /// on views padded already (their ``PaddedViews/columns`` and ``PaddedViews/rows`` multiples of
+  /// the plan's output factor, ``borderColumns(_:plan:)``).
   func estimateBothViews(
     _ views: PaddedViews, droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int
   ) -> (
@@ -46,15 +49,15 @@ extension DisparityEstimator {
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       let factor = plan.outputFactor
       precondition(
-        views.columns % factor == 0,
-        "\(views.columns) padded columns are not whole pixels at 1/\(factor)")
+        views.columns % factor == 0 && views.rows % factor == 0,
+        "\(views.columns) padded columns or \(views.rows) rows are not whole pixels at 1/\(factor)")
       // Reassigned, so that the padded maps are freed once cropped.
       var maps = plan.bothViews(left: views.left, right: views.right)
       maps = (
         views.cropped(maps.disparity, factor: factor), views.cropped(maps.peak, factor: factor),
         views.cropped(maps.rightDisparity, factor: factor)
       )
-      // Cropped before the check: padded columns are not the other view's content.
+      // Cropped before the check: padded columns and rows are not the other view's content.
       let difference = Profiler.measure("left-right check") {
         LeftRightConsistency.difference(
           own: maps.disparity, other: maps.rightDisparity, direction: -1)

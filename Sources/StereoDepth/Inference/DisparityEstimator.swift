@@ -211,12 +211,13 @@ public final class DisparityEstimator {
     }
   }
 
-  /// ``estimate(left:right:droppingFinestScales:)`` on views padded already (no left columns).
+  /// ``estimate(left:right:droppingFinestScales:)`` on views padded already (no border
+  /// padding).
   func estimate(_ views: PaddedViews, droppingFinestScales dropped: Int) -> (
     disparity: Tensor, peak: Tensor, confidence: Tensor
   ) {
     withoutGradients {
-      precondition(views.columns == 0, "The left view's estimate has no left border padding")
+      precondition(!views.isBordered, "The left view's estimate has no border padding")
       let plan = self.plan(views: .left, droppingFinestScales: dropped)
       let (disparity, peak, confidence) = plan(left: views.left, right: views.right)
       let factor = plan.outputFactor
@@ -355,17 +356,21 @@ public final class DisparityEstimator {
     }
     let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
     // The views are built padded once, so that no unpadded copy is held beside them.
+    let bothPlan = estimator.plan(
+      views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
     let columns = invalidPixels.map {
       Self.borderColumns(
-        $0.borderPadding ?? model.configuration.defaultBorderPadding,
-        plan: estimator.plan(
-          views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped))
+        $0.borderPadding ?? model.configuration.defaultBorderPadding, plan: bothPlan)
+    }
+    let rows = invalidPixels.map {
+      Self.borderRows($0.rowPadding ?? model.configuration.defaultRowPadding, plan: bothPlan)
     }
     let run = {
       estimator.finish(
         left: left, right: right,
         views: estimator.paddedViews(
-          left: left, right: right, width: width, height: height, columns: columns ?? 0),
+          left: left, right: right, width: width, height: height, columns: columns ?? 0,
+          rows: rows ?? 0),
         scale: scale,
         droppingFinestScales: dropped, rightDroppingScales: rightDropped,
         keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
@@ -413,9 +418,9 @@ public final class DisparityEstimator {
       }
       var probabilities: Tensor?
       if keepProbabilities {
-        // The distribution of the views without left padding, as the plain estimate's.
+        // The distribution of the views without border padding, as the plain estimate's.
         let plain =
-          views.columns == 0
+          !views.isBordered
           ? views
           : estimator.paddedViews(
             left: left, right: right, width: views.width, height: views.height, columns: 0)
@@ -455,17 +460,19 @@ public final class DisparityEstimator {
     Self.rgb(image).tensor.resizedBilinear(height: height, width: width)
   }
 
-  /// `[N, H, W, C]` edge-padded by `left` columns on the left (``InvalidPixelRule/borderPadding``),
-  /// then on the bottom and right to the model's size multiple: `[N, ⌈H⌉, ⌈W + left⌉, C]`, one
-  /// copy per axis padded.
-  func padded(_ tensor: Tensor, left: Int = 0) -> Tensor {
+  /// `[N, H, W, C]` edge-padded by `left` columns on the left (``InvalidPixelRule/borderPadding``)
+  /// and `rows` rows at the top and the bottom (``InvalidPixelRule/rowPadding``), then on the
+  /// bottom and right to the model's size multiple: `[N, ⌈H + 2·rows⌉, ⌈W + left⌉, C]`, one copy
+  /// per axis padded.
+  func padded(_ tensor: Tensor, left: Int = 0, rows top: Int = 0) -> Tensor {
     let multiple = model.configuration.sizeMultiple
     let (_, h, w, _) = tensor.nhwc("DisparityEstimator input")
-    let paddedHeight = (h + multiple - 1) / multiple * multiple
+    let paddedHeight = (h + 2 * top + multiple - 1) / multiple * multiple
     let paddedWidth = (w + left + multiple - 1) / multiple * multiple
     let rows =
       paddedHeight == h
-      ? tensor : tensor.padded(axis: 1, before: 0, after: paddedHeight - h, mode: .replicate)
+      ? tensor
+      : tensor.padded(axis: 1, before: top, after: paddedHeight - h - top, mode: .replicate)
     guard paddedWidth != w else { return rows }
     return rows.padded(axis: 2, before: left, after: paddedWidth - w - left, mode: .replicate)
   }

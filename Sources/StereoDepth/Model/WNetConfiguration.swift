@@ -288,6 +288,11 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// docs/RUNS.md, "The left border padded by default"), 0 for the others.
   public var defaultBorderPadding: Int { isCoarseToFine ? 16 : 0 }
 
+  /// The edge-replicated rows the marked map adds at the top and at the bottom of both views by
+  /// default (``InvalidPixelRule/rowPadding``): 0 (docs/RUNS.md, "Rows padded at the top and
+  /// bottom").
+  public var defaultRowPadding: Int { 0 }
+
   /// D, the number of candidates.
   public var candidateCount: Int { maximumDisparity - minimumDisparity + 1 }
 

@@ -67,7 +67,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// `matching`, 0 for the others).
   ///
   /// The maps are cropped back before the check
-  /// (``DisparityEstimator/estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:)``).
+  /// (``DisparityEstimator/estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:rowPadding:)``).
   /// Every stage (features, coarse aggregation, refinements) then computes the left border
   /// columns as interior ones, `P` columns away from its convolutions' zero padding: the matches
   /// that land in the right view's first columns, and the left band `x < d` filled from them, go
@@ -78,6 +78,13 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// default"). 16 for `matching` lowers its label-free judges' sum by 0.12 for about 3% of the
   /// marked map's time.
   public var borderPadding: Int?
+  /// `R`, the edge-replicated rows added at the top and at the bottom of both views.
+  ///
+  /// They are added before the network, rounded up to whole output pixels, and cropped before
+  /// the check, as ``borderPadding``'s columns; `nil` means the model's default
+  /// (``WNetConfiguration/defaultRowPadding``). The convolutions then pad rows that are copies of
+  /// the border rows with zeros, `R` rows away from the views' first and last rows.
+  public var rowPadding: Int?
 
   /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
   /// weighted median at depth edges, the right view's estimate one scale coarser (at the left
@@ -96,20 +103,24 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - holes: the fill of the unknown pixels applied last, or `nil` for none.
   ///   - borderPadding: `P`, the columns added at the left side of the views, `≥ 0`, or `nil`
   ///     (the default) for the model's own (``WNetConfiguration/defaultBorderPadding``).
+  ///   - rowPadding: `R`, the rows added at the top and at the bottom of the views, `≥ 0`, or
+  ///     `nil` (the default) for the model's own (``WNetConfiguration/defaultRowPadding``).
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
     rightViewScalesDropped: Int? = nil, holes: HoleFill? = .standard,
-    borderPadding: Int? = nil
+    borderPadding: Int? = nil, rowPadding: Int? = nil
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
-        && (rightViewScalesDropped ?? 0) >= 0 && (borderPadding ?? 0) >= 0,
+        && (rightViewScalesDropped ?? 0) >= 0 && (borderPadding ?? 0) >= 0
+        && (rowPadding ?? 0) >= 0,
       "Invalid-pixel rule needs τ > 0, p_min in [0, 1], scales dropped ≥ 0 and padding ≥ 0, got "
         + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped ?? 0), "
-        + "\(borderPadding ?? 0)")
+        + "\(borderPadding ?? 0), \(rowPadding ?? 0)")
     self.rightViewScalesDropped = rightViewScalesDropped
     self.borderPadding = borderPadding
+    self.rowPadding = rowPadding
     self.maximumLeftRightDifference = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles

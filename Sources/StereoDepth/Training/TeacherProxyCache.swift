@@ -109,7 +109,8 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     let prediction = try estimator.predict(
       left: left, right: right,
       invalidPixels: InvalidPixelRule(
-        median: median, rightViewScalesDropped: 0, holes: nil, borderPadding: 0),
+        median: median, rightViewScalesDropped: 0, holes: nil, borderPadding: 0,
+        rowPadding: 0),
       compactMemory: true, upscale: .automatic)
     let map = prediction.validDisparity
     var confidence = Image(width: map.width, height: map.height, channels: 1)

@@ -95,6 +95,20 @@ struct InvalidPixelOptions: ParsableArguments {
       """)
   var borderPadding: Int?
 
+  @Option(
+    help: """
+      Add this many edge-replicated rows at the top and at the bottom of both views before the \
+      network (the maps are cropped back before the left-right check), so that every stage sees \
+      the border rows as interior ones (default: 0; docs/RUNS.md, "Rows padded at the top and \
+      bottom"). Not with --dense.
+      """)
+  var rowPadding: Int?
+
+  /// The padding option given (`--border-padding` or `--row-padding`), for the commands' checks.
+  var paddingOption: String? {
+    borderPadding != nil ? "--border-padding" : rowPadding != nil ? "--row-padding" : nil
+  }
+
   func validate() throws {
     guard lrThreshold > 0 && lrThreshold.isFinite else {
       throw ValidationError("'--lr-threshold' must be positive and finite.")
@@ -112,8 +126,11 @@ struct InvalidPixelOptions: ParsableArguments {
     guard (borderPadding ?? 0) >= 0 else {
       throw ValidationError("'--border-padding' must not be negative.")
     }
-    guard !(dense && borderPadding != nil) else {
-      throw ValidationError("'--border-padding' widens the marked map's views: not with '--dense'.")
+    guard (rowPadding ?? 0) >= 0 else {
+      throw ValidationError("'--row-padding' must not be negative.")
+    }
+    if let paddingOption, dense {
+      throw ValidationError("'\(paddingOption)' widens the marked map's views: not with '--dense'.")
     }
     if let fillSigma {
       guard fillSigma > 0 && fillSigma.isFinite else {
@@ -142,7 +159,7 @@ struct InvalidPixelOptions: ParsableArguments {
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
         holes: fillHoles ?? true ? fillSigma.map { HoleFill(sigmaColour: $0) } ?? .standard : nil,
-        borderPadding: borderPadding)
+        borderPadding: borderPadding, rowPadding: rowPadding)
   }
 }
 
