@@ -16,6 +16,15 @@
 #     105, 305, 405; into ROOT/slim-lineage/slim-full/seedK/local), and the average of the five's
 #     weights, ROOT/slim-lineage/soup/wnet-matching.safetensors (docs/RUNS.md, "The slim
 #     full-resolution scale");
+#   bash scripts/retrain-slim.sh ROOT context
+#     the bundled matching model's recipe since session 55 (README): `soup`'s first three runs,
+#     then one start for all five fine-tunes, ROOT/slim-lineage/context/start (the lineage's
+#     matching-proxy pruned at full resolution and given the coarse context branch, `--transplant
+#     --slim-full-scale --coarse-context`, its context units seeded by `--seed 1`, written by one
+#     step at rate 1e-12), the same five `local` runs from it with `--coarse-context` (into
+#     ROOT/slim-lineage/context/seedK/local) and their average,
+#     ROOT/slim-lineage/context/soup/wnet-matching.safetensors (docs/RUNS.md, "The five members
+#     from one transplanted start");
 #   bash scripts/retrain-slim.sh ROOT soup-46
 #     the file bundled in session 46: the same without the pruning, its `local` runs in
 #     ROOT/slim-lineage/smooth/seedK/local, into ROOT/slim-lineage/soup-46/ (docs/RUNS.md, "Less
@@ -49,16 +58,17 @@ source "$(dirname "$0")/runs-common.sh" "${1:-runs/clean}" "${@:2}"
 case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
-  lineage | soup | soup-46 | soup-42) out=slim-lineage ;;
+  lineage | soup | context | soup-46 | soup-42) out=slim-lineage ;;
   coarse) out=slim-coarse ;;
   coarse-lineage) out=slim-coarse-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-46|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|soup-46|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|soup-46|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
-if [[ "${wanted[0]:-}" =~ ^(soup|soup-46|soup-42|coarse|coarse-lineage)$ ]]; then
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|soup-46|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
+if [[ "${wanted[0]:-}" =~ ^(soup|context|soup-46|soup-42|coarse|coarse-lineage)$ ]]; then
   seeds=(200 0 100 300 400) flags=(--slim-half-scale) soup="$out/soup" fine=()
+  start="$root/$out/matching-proxy/checkpoint.safetensors"
   if [ "$out" = slim-coarse-lineage ]; then
     seeds=(200 0 100) flags+=(--slim-coarse-scales)
     first_three "$out/" "${flags[@]}"
@@ -73,6 +83,12 @@ if [[ "${wanted[0]:-}" =~ ^(soup|soup-46|soup-42|coarse|coarse-lineage)$ ]]; the
     case "${wanted[0]}" in
       soup-42) soup="$out/soup-42" ;;
       soup-46) soup="$out/soup-46" fine=(--smoothness-weight 0.003) ;;
+      context)
+        soup="$out/context/soup" fine=(--slim-full-scale --smoothness-weight 0.003 --coarse-context)
+        stage "$out/context/start" 1 --init-from "$start" --transplant --slim-half-scale \
+          --slim-full-scale --coarse-context --learning-rate 1e-12 --proxy-weight 1 \
+          --local-coarse-estimate --local-refinement-estimates --smoothness-weight 0.003 --seed 1
+        start="$root/$out/context/start/checkpoint.safetensors" ;;
       *) fine=(--smoothness-weight 0.003 --transplant --slim-full-scale) ;;
     esac
   fi
@@ -80,10 +96,10 @@ if [[ "${wanted[0]:-}" =~ ^(soup|soup-46|soup-42|coarse|coarse-lineage)$ ]]; the
   for k in "${seeds[@]}"; do
     prefix="$out/"
     if [ "${wanted[0]}" = soup ]; then prefix="$out/slim-full/seed$k/"
+    elif [ "${wanted[0]}" = context ]; then prefix="$out/context/seed$k/"
     elif [ "${wanted[0]}" = soup-46 ]; then prefix="$out/smooth/seed$k/"
     elif [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
-    first_fine_tune "${prefix}local" "$root/$out/matching-proxy/checkpoint.safetensors" "$k" \
-      "${flags[@]}" "${fine[@]}"
+    first_fine_tune "${prefix}local" "$start" "$k" "${flags[@]}" "${fine[@]}"
     models+=(--model "$root/${prefix}local/checkpoint.safetensors")
   done
   mkdir -p "$root/$soup"

@@ -41,11 +41,14 @@ struct TrainAugmentationCommandTests {
     // The bundled model was trained with the bilinear hand-ons and runs with propagation at two
     // of them (a forward-pass setting its file stores); new runs train as it was trained. Its
     // full-resolution scale was pruned to 4 channels only in its last fine-tunes (`--transplant
-    // --slim-full-scale`, session 47): a new run trains the 8-wide scale its first runs had.
+    // --slim-full-scale`, session 47), and its coarse context branch added only there too
+    // (`--coarse-context`, session 55): a new run trains the form its first runs had.
     #expect(bundled.propagation == 2 && model.propagation == 0)
     #expect(bundled.slimFullScale && !model.slimFullScale)
+    #expect(bundled.coarseContext && !model.coarseContext)
     bundled.propagation = 0
     bundled.slimFullScale = false
+    bundled.coarseContext = false
     #expect(model == bundled)
     let plain = folder.appendingPathComponent("plain")
     let plainOutcome = try CLI.run([
