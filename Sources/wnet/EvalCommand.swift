@@ -39,7 +39,7 @@ extension WNetCommand {
 
     @Option(
       help:
-        "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width); with --bounded-search it bounds matching's coarse search."
+        "The largest disparity expected, in input pixels (default: the dataset's bound where it gives one, Middlebury's ndisp or info.txt, else the training set's share of the width); it also bounds matching's coarse search (--no-bounded-search: not)."
     )
     var maxDisparity: Float?
 
@@ -126,7 +126,7 @@ extension WNetCommand {
         if model.configuration.propagation > 0 {
           method += ", propagation at \(model.configuration.propagation) hand-ons"
         }
-        if modelOptions.boundedSearch { method += ", search bounded by the stated maximum" }
+        if !modelOptions.boundedSearch { method += ", search not bounded by the stated maximum" }
         if adapt > 0 {
           adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"

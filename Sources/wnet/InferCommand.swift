@@ -102,7 +102,7 @@ extension WNetCommand {
 
     @Option(
       help:
-        "The largest disparity expected, in input pixels; a pair whose disparities exceed the model's candidates is shrunk to fit them (realtime and original: default the training set's share of the image width; matching: 0...255 at the input's own size, no default); with --bounded-search it also bounds matching's coarse search."
+        "The largest disparity expected, in input pixels; a pair whose disparities exceed the model's candidates is shrunk to fit them (realtime and original: default the training set's share of the image width; matching: 0...255 at the input's own size, no default); it also bounds matching's coarse search (--no-bounded-search: not)."
     )
     var maxDisparity: Float?
 

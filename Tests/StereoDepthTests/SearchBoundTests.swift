@@ -81,10 +81,13 @@ struct SearchBoundTests {
   }
 
   /// The estimator bounds the search in working pixels (the stated maximum times the working
-  /// width over the input's), only when asked and only where a candidate is left out.
+  /// width over the input's), by default and only where a candidate is left out; not when
+  /// turned off.
   @Test("The estimator's bound")
   func estimatorBound() throws {
     let estimator = DisparityEstimator(model: try PretrainedModel.load().model)
+    #expect(estimator.boundsSearch, "on by default")
+    estimator.boundsSearch = false
     #expect(estimator.searchBound(maximumDisparity: 40, inputWidth: 128, workingWidth: 128) == nil)
     estimator.boundsSearch = true
     #expect(estimator.searchBound(maximumDisparity: 40, inputWidth: 128, workingWidth: 128) == 40)
@@ -97,8 +100,9 @@ struct SearchBoundTests {
       estimator.searchBound(maximumDisparity: 250, inputWidth: 400, workingWidth: 400) == nil)
   }
 
-  /// With the bound, a pair whose disparities reach 40 px run with a stated maximum of 16 gives
-  /// another map than without it; without `boundsSearch` the stated maximum changes nothing.
+  /// With the bound (the default), a pair whose disparities reach 40 px run with a stated
+  /// maximum of 16 gives another map than without it; with `boundsSearch` off the stated
+  /// maximum changes nothing.
   @Test("A stated maximum changes the map only with the bound")
   func predictions() throws {
     let generator = SyntheticStereoGenerator(
@@ -108,6 +112,7 @@ struct SearchBoundTests {
     let pair = generator.makePair(using: &random)
     let model = try PretrainedModel.load().model
     let estimator = DisparityEstimator(model: model)
+    estimator.boundsSearch = false
     let plain = try estimator.predict(left: pair.left, right: pair.right).disparity.pixels
     let stated = try estimator.predict(left: pair.left, right: pair.right, maximumDisparity: 16)
     #expect(stated.disparity.pixels == plain)

@@ -34,12 +34,14 @@ struct ModelOptions: ParsableArguments {
   var propagation: Int?
 
   @Flag(
+    inversion: .prefixedNo,
     help: ArgumentHelp(
       "matching: keep the coarse search within the largest disparity stated (--max-disparity; "
         + "in 'eval', the dataset's bound where it gives one): candidates above it are left "
-        + "out of the estimate, as SGBM searches only its range. Off by default: the label-free "
-        + "judges did not prefer it (docs/RUNS.md)."))
-  var boundedSearch = false
+        + "out of the estimate, as SGBM searches only its range. On by default (the label-free "
+        + "judges preferred it; docs/RUNS.md); --no-bounded-search searches the model's whole "
+        + "range whatever the stated maximum."))
+  var boundedSearch = true
 
   /// The estimator of `model`, with `--bounded-search` (``DisparityEstimator/boundsSearch``).
   func estimator(_ model: WNet, _ metadata: CheckpointMetadata) -> DisparityEstimator {
