@@ -72,12 +72,13 @@ first_three() {
     --learning-rate 1e-3 --proxy-weight 1 --learning-rate-drops 1500 --seed 3 "$@"
 }
 # first_fine_tune NAME START K [FLAGS...]: the recipe's first fine-tune (`local`, the last run of
-# the bundled model's recipe since session 41): 1000 steps into ROOT/NAME from START at rate 1e-4
+# the bundled model's recipe since session 41): 1000 steps (FINE_TUNE_STEPS, when set, instead)
+# into ROOT/NAME from START at rate 1e-4
 # with SGBM's proxy (weight 1) and both local hand-offs, seed 5 + K, FLAGS added.
 first_fine_tune() {
   local name="$1" start="$2" k="$3"
   shift 3
-  stage "$name" 1000 --init-from "$start" --proxy-weight 1 --learning-rate 1e-4 \
+  stage "$name" "${FINE_TUNE_STEPS:-1000}" --init-from "$start" --proxy-weight 1 --learning-rate 1e-4 \
     --local-coarse-estimate --local-refinement-estimates --seed $((5 + k)) "$@"
 }
 # last_four PREFIX START K FIRST [FLAGS...]: the bundled matching recipe's last four runs
