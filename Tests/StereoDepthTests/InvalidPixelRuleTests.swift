@@ -169,56 +169,56 @@ struct InvalidPixelRuleTests {
   }
 
   @Test(
-    "Border padding: the maps of views widened by hand at the left (edge column repeated), cropped back",
-    arguments: [(0, 3, 3), (0, 8, 8), (1, 3, 4)])
-  func borderPadding(dropped: Int, padding: Int, columns: Int) throws {
+    "Border padding: the maps of views padded by hand (edge columns at the left, or edge rows at the top and bottom), cropped back",
+    arguments: [
+      (0, 3, 3, false), (0, 8, 8, false), (1, 3, 4, false), (0, 3, 3, true), (0, 8, 8, true),
+      (1, 3, 4, true),
+    ])
+  func borderPadding(dropped: Int, padding: Int, rounded: Int, rows: Bool) throws {
     let (_, estimator, pair) = Self.smallMatching()
     let padded = estimator.estimateBothViews(
-      left: pair.left, right: pair.right, droppingFinestScales: dropped, borderPadding: padding)
-    // `columns`: the padding rounded up to the output factor (2 with one scale dropped).
-    func widened(_ view: Tensor) -> Tensor {
-      let (h, w, c) = (view.shape[1], view.shape[2], view.shape[3])
-      let wide = w + columns
-      let source = view.scalars
-      var result = [Float](repeating: 0, count: h * wide * c)
-      for y in 0..<h {
-        for x in 0..<wide {
-          let from = Swift.min(Swift.max(x - columns, 0), w - 1)
-          for channel in 0..<c {
-            result[(y * wide + x) * c + channel] = source[(y * w + from) * c + channel]
-          }
-        }
-      }
-      return Tensor(shape: [1, h, wide, c], scalars: result)
+      left: pair.left, right: pair.right, droppingFinestScales: dropped,
+      borderPadding: rows ? 0 : padding, rowPadding: rows ? padding : 0)
+    // `rounded`: the padding rounded up to the output factor (2 with one scale dropped).
+    func byHand(_ view: Tensor) -> Tensor {
+      Self.edgePadded(view, left: rows ? 0 : rounded, rows: rows ? rounded : 0)
     }
-    let wide = estimator.estimateBothViews(
-      left: widened(pair.left), right: widened(pair.right), droppingFinestScales: dropped)
+    let hand = estimator.estimateBothViews(
+      left: byHand(pair.left), right: byHand(pair.right), droppingFinestScales: dropped)
     let factor = 1 << dropped
-    let (height, width, first) = (32 / factor, 64 / factor, columns / factor)
+    let (height, width, first) = (32 / factor, 64 / factor, rounded / factor)
     func cropped(_ map: Tensor) -> Tensor {
-      var result: [Float] = []
-      let w = map.shape[2]
-      for y in 0..<height {
-        for x in first..<(first + width) { result.append(map.scalars[y * w + x]) }
-      }
-      return Tensor(shape: [1, height, width, 1], scalars: result)
+      map.slice(axis: 1, rows ? first..<(first + height) : 0..<height)
+        .slice(axis: 2, rows ? 0..<width : first..<(first + width))
     }
     #expect(padded.disparity.shape == [1, height, width, 1])
-    #expect(Self.maximumDifference(padded.disparity, cropped(wide.disparity)) < 1e-5)
-    #expect(Self.maximumDifference(padded.peak, cropped(wide.peak)) < 1e-5)
-    #expect(Self.maximumDifference(padded.rightDisparity, cropped(wide.rightDisparity)) < 1e-5)
     // The check runs on the cropped maps: a match beyond the view's edge is unchecked (+∞)
-    // even where the widened maps had a padded column there.
-    let expected = LeftRightConsistency.difference(
-      own: cropped(wide.disparity), other: cropped(wide.rightDisparity), direction: -1)
-    let pairs = zip(padded.leftRightDifference.scalars, expected.scalars)
-    #expect(pairs.filter { $0.0.isFinite != $0.1.isFinite }.isEmpty)
-    let finite = pairs.filter { $0.0.isFinite }
-    #expect(finite.count > 0 && finite.allSatisfy { abs($0.0 - $0.1) < 1e-4 })
-    // The test can fail: the padding changes the maps near the borders.
-    let plain = estimator.estimateBothViews(
-      left: pair.left, right: pair.right, droppingFinestScales: dropped)
-    #expect(Self.maximumDifference(padded.disparity, plain.disparity) > 1e-3)
+    // even where the padded maps had a padded column there. The test can fail: the padding
+    // changes the maps near the borders.
+    Self.expectCropped(
+      padded, of: hand, by: cropped,
+      unlike: estimator.estimateBothViews(
+        left: pair.left, right: pair.right, droppingFinestScales: dropped
+      ).disparity)
+  }
+
+  /// `view` (`[1, H, W, C]`) with its first column repeated `left` times at its left side and its
+  /// first and last rows `rows` times above and below it, built by hand.
+  static func edgePadded(_ view: Tensor, left: Int, rows: Int) -> Tensor {
+    let (h, w, c) = (view.shape[1], view.shape[2], view.shape[3])
+    let (tall, wide) = (h + 2 * rows, w + left)
+    let source = view.scalars
+    var result = [Float](repeating: 0, count: tall * wide * c)
+    for y in 0..<tall {
+      let row = Swift.min(Swift.max(y - rows, 0), h - 1)
+      for x in 0..<wide {
+        let from = Swift.max(x - left, 0)
+        for channel in 0..<c {
+          result[(y * wide + x) * c + channel] = source[(row * w + from) * c + channel]
+        }
+      }
+    }
+    return Tensor(shape: [1, tall, wide, c], scalars: result)
   }
 
   @Test("The rule's default border padding is the model's: 16 columns for matching, 0 for realtime")
@@ -359,6 +359,30 @@ struct InvalidPixelRuleTests {
       model, DisparityEstimator(model: model),
       constantShiftPair(batch: 1, height: 32, width: 64, shift: 4, seed: 3)
     )
+  }
+
+  /// The maps of `estimateBothViews` on padded views against those of views padded by hand
+  /// (`byHand`), `crop`ped back: the same maps, and the left-right check of the cropped maps;
+  /// the disparity differs from `unpadded` (the views' own map) somewhere.
+  static func expectCropped(
+    _ padded: (
+      disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
+    ),
+    of byHand: (
+      disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
+    ),
+    by crop: (Tensor) -> Tensor, unlike unpadded: Tensor
+  ) {
+    #expect(maximumDifference(padded.disparity, unpadded) > 1e-3)
+    #expect(maximumDifference(padded.disparity, crop(byHand.disparity)) < 1e-5)
+    #expect(maximumDifference(padded.peak, crop(byHand.peak)) < 1e-5)
+    #expect(maximumDifference(padded.rightDisparity, crop(byHand.rightDisparity)) < 1e-5)
+    let expected = LeftRightConsistency.difference(
+      own: crop(byHand.disparity), other: crop(byHand.rightDisparity), direction: -1)
+    let pairs = zip(padded.leftRightDifference.scalars, expected.scalars)
+    #expect(pairs.filter { $0.0.isFinite != $0.1.isFinite }.isEmpty)
+    let finite = pairs.filter { $0.0.isFinite }
+    #expect(finite.count > 0 && finite.allSatisfy { abs($0.0 - $0.1) < 1e-4 })
   }
 
   static func maximumDifference(_ a: Tensor, _ b: Tensor) -> Float {

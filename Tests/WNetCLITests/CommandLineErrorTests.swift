@@ -151,32 +151,20 @@ struct CommandLineErrorTests {
     try expectOneLineError(
       ["infer", small.path, small.path, "--lr-right-drop=-1"] + model,
       mentioning: "--lr-right-drop")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--border-padding=-1"] + model,
-      mentioning: "--border-padding")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--border-padding", "8", "--dense"] + model,
-      mentioning: "--border-padding")
-    try expectOneLineError(
-      ["infer", "--video", small.path, "--layout", "sbs", "--border-padding", "8"] + model,
-      mentioning: "--border-padding")
-    try expectOneLineError(
-      ["eval", "--data", folder.path, "--method", "sgbm", "--border-padding", "8"],
-      mentioning: "--border-padding")
-    try expectOneLineError(
-      ["bench", "--preset", "matching", "--marked", "--border-padding=-2"],
-      mentioning: "--border-padding")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--row-padding=-1"] + model, mentioning: "--row-padding")
-    try expectOneLineError(
-      ["infer", small.path, small.path, "--row-padding", "8", "--dense"] + model,
-      mentioning: "--row-padding")
-    try expectOneLineError(
-      ["eval", "--data", folder.path, "--method", "sgbm", "--row-padding", "8"],
-      mentioning: "--row-padding")
-    try expectOneLineError(
-      ["bench", "--preset", "matching", "--marked", "--row-padding=-2"],
-      mentioning: "--row-padding")
+    // Both paddings: negative, with --dense, with a video, with SGBM, and in bench.
+    for padding in ["--border-padding", "--row-padding"] {
+      try expectOneLineError(
+        ["infer", small.path, small.path, "\(padding)=-1"] + model, mentioning: padding)
+      try expectOneLineError(
+        ["infer", small.path, small.path, padding, "8", "--dense"] + model, mentioning: padding)
+      try expectOneLineError(
+        ["infer", "--video", small.path, "--layout", "sbs", padding, "8"] + model,
+        mentioning: padding)
+      try expectOneLineError(
+        ["eval", "--data", folder.path, "--method", "sgbm", padding, "8"], mentioning: padding)
+      try expectOneLineError(
+        ["bench", "--preset", "matching", "--marked", "\(padding)=-2"], mentioning: padding)
+    }
     try expectOneLineError(
       ["bench", "--preset", "matching", "--weighted-median"], mentioning: "--marked")
     try expectOneLineError(
