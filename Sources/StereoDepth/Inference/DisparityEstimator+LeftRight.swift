@@ -30,15 +30,15 @@ extension DisparityEstimator {
         views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
       return estimateBothViews(
         paddedViews(
-          left: left, right: right, columns: Self.borderColumns(borderPadding, plan: plan),
-          rows: Self.borderRows(rowPadding, plan: plan)),
+          left: left, right: right, columns: Self.wholeBorder(borderPadding, plan: plan),
+          rows: Self.wholeBorder(rowPadding, plan: plan)),
         droppingFinestScales: dropped, rightDroppingScales: rightDropped)
     }
   }
 
   /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:rowPadding:)``
   /// on views padded already (their ``PaddedViews/columns`` and ``PaddedViews/rows`` multiples of
-  /// the plan's output factor, ``borderColumns(_:plan:)``).
+  /// the plan's output factor, ``wholeBorder(_:plan:)``).
   func estimateBothViews(
     _ views: PaddedViews, droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int
   ) -> (

@@ -34,18 +34,12 @@ struct PaddedViews {
 }
 
 extension DisparityEstimator {
-  /// `P` columns of left padding rounded up to a multiple of `plan`'s output factor, so that the
-  /// crop removes whole output pixels.
-  static func borderColumns(_ padding: Int, plan: InferencePlan) -> Int {
+  /// A border padding (`P` columns at the left, or `R` rows at the top and bottom) rounded up to
+  /// a multiple of `plan`'s output factor, so that the crop removes whole output pixels.
+  static func wholeBorder(_ padding: Int, plan: InferencePlan) -> Int {
     precondition(padding >= 0, "DisparityEstimator: negative border padding \(padding)")
     let factor = plan.outputFactor
     return (padding + factor - 1) / factor * factor
-  }
-
-  /// `R` rows of top and bottom padding rounded up to a multiple of `plan`'s output factor
-  /// (``InvalidPixelRule/rowPadding``), as ``borderColumns(_:plan:)``.
-  static func borderRows(_ padding: Int, plan: InferencePlan) -> Int {
-    borderColumns(padding, plan: plan)
   }
 
   /// `left` and `right` (`[N, H, W, 3]`, the same shape) padded by ``padded(_:left:rows:)``.

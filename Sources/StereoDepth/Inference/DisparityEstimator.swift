@@ -360,11 +360,11 @@ public final class DisparityEstimator {
     let bothPlan = estimator.plan(
       views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
     let columns = invalidPixels.map {
-      Self.borderColumns(
+      Self.wholeBorder(
         $0.borderPadding ?? model.configuration.defaultBorderPadding, plan: bothPlan)
     }
     let rows = invalidPixels.map {
-      Self.borderRows($0.rowPadding ?? model.configuration.defaultRowPadding, plan: bothPlan)
+      Self.wholeBorder($0.rowPadding ?? model.configuration.defaultRowPadding, plan: bothPlan)
     }
     let run = {
       estimator.finish(
