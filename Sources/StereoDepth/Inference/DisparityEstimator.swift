@@ -75,7 +75,8 @@ public struct InferenceError: Error, CustomStringConvertible {
 /// `--max-disparity` within the model's range (0…255 by default) therefore leaves the size as
 /// it is, and no width-based default applies; with ``boundsSearch`` (on by default;
 /// `--no-bounded-search` turns it off) it bounds the coarse estimate instead
-/// (``WNetConfiguration/searchMaximum``), else it changes nothing. They may also run enlarged (``InferenceUpscale``, `--upscale`):
+/// (``WNetConfiguration/searchMaximum``), else it changes nothing. They may also run enlarged
+/// (``InferenceUpscale``, `--upscale`):
 /// the working size is then `f ×` the input's, and the disparity is divided by `f`.
 public final class DisparityEstimator {
   public let model: WNet
