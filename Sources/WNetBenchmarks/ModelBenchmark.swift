@@ -49,6 +49,10 @@ public struct ModelBenchmark {
   /// How inference enlarges the pair (`wnet infer --upscale`): with anything but ``InferenceUpscale/none``
   /// the dense map, too, is predicted from images (batch 1).
   public var upscale: InferenceUpscale = .none
+  /// The maximum disparity stated for a map predicted from images (`wnet infer
+  /// --max-disparity`), in input pixels, or `nil` for none: with a `matching` model it bounds the
+  /// coarse search as `wnet infer` does (``DisparityEstimator/boundsSearch``).
+  public var maximumDisparity: Float?
 
   public init(
     model: WNetConfiguration, height: Int = 192, width: Int = 336, batch: Int? = nil,
@@ -110,8 +114,8 @@ public struct ModelBenchmark {
           let start = DispatchTime.now().uptimeNanoseconds
           if let images {
             _ = try estimator.predict(
-              left: images.left, right: images.right, invalidPixels: invalidPixels,
-              upscale: upscale)
+              left: images.left, right: images.right, maximumDisparity: maximumDisparity,
+              invalidPixels: invalidPixels, upscale: upscale)
           } else {
             _ = estimator.estimate(left: left, right: right)
           }

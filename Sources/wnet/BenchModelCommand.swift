@@ -51,7 +51,9 @@ extension WNetCommand {
 
     @Option(
       name: .customLong("max-disparity"),
-      help: "The largest candidate disparity, px (default: the preset's own range).")
+      help:
+        "The largest candidate disparity, px (default: the preset's own range); with --left and --right, the maximum stated to 'wnet infer', which bounds the matching preset's coarse search."
+    )
     var maximumDisparity: Int?
 
     @OptionGroup var architecture: ArchitectureOptions
@@ -212,6 +214,8 @@ extension WNetCommand {
         model: model, height: height, width: width, batch: batch, training: train, runs: runs,
         warmup: warmup, invalidPixels: rule, pair: pair, network: network)
       if !train {
+        // A real pair's map is bounded by the stated maximum, as `wnet infer`'s is.
+        if network != nil { benchmark.maximumDisparity = maximumDisparity.map(Float.init) }
         benchmark.upscale =
           upscale.flatMap(InferenceUpscale.init) ?? (marked ? .standard : .none)
         benchmark.upscale.endsAtHalfScale = finestScale == .half

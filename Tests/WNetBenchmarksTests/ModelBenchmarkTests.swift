@@ -39,4 +39,21 @@ struct ModelBenchmarkTests {
     #expect(
       profile.contains { $0.name == "left-right check" }, "the marked map runs the check")
   }
+
+  /// The stated maximum reaches `predict`, as `wnet infer --max-disparity` does: one beyond the
+  /// pair's width is refused there (`InferenceError`), one within it times the bounded map.
+  @Test("A real pair's map is predicted with the stated maximum disparity")
+  func statedMaximum() throws {
+    var generator = SeededGenerator(seed: 5)
+    let left = Image(Tensor.randomUniform([1, 32, 48, 3], in: 0...1, using: &generator))
+    let right = Image(Tensor.randomUniform([1, 32, 48, 3], in: 0...1, using: &generator))
+    let model = WNetConfiguration(preset: .matching)
+    var benchmark = ModelBenchmark(
+      model: model, runs: 1, warmup: 0, invalidPixels: .standard, pair: (left, right),
+      network: WNet(configuration: model, seed: 1))
+    benchmark.maximumDisparity = 49
+    #expect(throws: InferenceError.self) { try benchmark.run() }
+    benchmark.maximumDisparity = 16
+    #expect(try benchmark.run().result.median_ms > 0)
+  }
 }
