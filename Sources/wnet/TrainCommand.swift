@@ -172,6 +172,14 @@ extension WNetCommand {
     var proxyTeacherMedian = false
 
     @Option(
+      help: """
+        With --proxy-teacher, adapt the teacher to each pair with this many steps of \
+        'wnet infer --adapt' before its maps become proxies (at the standard upscale, not \
+        'auto'; default: 0, none).
+        """)
+    var proxyTeacherAdapt: Int?
+
+    @Option(
       help:
         "The weight of the smoothness term per view (default: the preset's, 0.01 for matching, 0.1 for realtime, 0.001 for original)."
     )
@@ -440,6 +448,7 @@ extension WNetCommand {
           + (proxyTeacher == nil ? [] : ["--proxy-teacher"])
           + (proxyHoles == nil ? [] : ["--proxy-holes"])
           + (proxyTeacherMedian ? ["--proxy-teacher-median"] : [])
+          + (proxyTeacherAdapt == nil ? [] : ["--proxy-teacher-adapt"])
           + (evaluationData.isEmpty ? [] : ["--evaluation-data"])
           + (data.givesSplitPolicy ? ["--hold-out/--validation-fraction/--split-seed"] : [])
         if let first = given.first { throw CLIError("'\(first)' needs '--data'") }
@@ -457,9 +466,18 @@ extension WNetCommand {
       if let proxyTeacher { revised.proxyTeacher = Self.absolute(proxyTeacher) }
       if let proxyHoles { revised.proxyHoles = proxyHoles }
       if proxyTeacherMedian { revised.proxyTeacherMedian = true }
+      if let proxyTeacherAdapt {
+        guard proxyTeacherAdapt >= 0 else {
+          throw CLIError("'--proxy-teacher-adapt' must be non-negative, got \(proxyTeacherAdapt)")
+        }
+        revised.proxyTeacherAdaptation = proxyTeacherAdapt
+      }
       if !evaluationData.isEmpty { revised.evaluationSources = evaluationData.map(Self.absolute) }
       if revised.proxyTeacherMedian && revised.proxyTeacher == nil {
         throw CLIError("'--proxy-teacher-median' needs '--proxy-teacher'")
+      }
+      if revised.proxyTeacherAdaptation != 0 && revised.proxyTeacher == nil {
+        throw CLIError("'--proxy-teacher-adapt' needs '--proxy-teacher'")
       }
       if revised.proxyHoles != .empty && revised.proxyTeacher == nil {
         throw CLIError("'--proxy-holes \(revised.proxyHoles.rawValue)' needs '--proxy-teacher'")
@@ -499,6 +517,7 @@ extension WNetCommand {
       check("--proxy-weight", proxyWeight, stored.loss.proxyWeight)
       check("--proxy-teacher", proxyTeacher.map(Self.absolute), stored.data.proxyTeacher ?? "SGBM")
       check("--proxy-holes", proxyHoles?.rawValue, stored.data.proxyHoles.rawValue)
+      check("--proxy-teacher-adapt", proxyTeacherAdapt, stored.data.proxyTeacherAdaptation)
       if proxyTeacherMedian && !stored.data.proxyTeacherMedian {
         conflicts.append("'--proxy-teacher-median' (the run's teacher has no median)")
       }

@@ -90,4 +90,45 @@ struct TeacherProxyCacheTests {
     #expect(sharpened.leftConfidence == proxy.leftConfidence)
     #expect(sharpened.rightConfidence == proxy.rightConfidence)
   }
+
+  /// `--proxy-teacher-adapt N`: the left view's proxy is exactly the marked map `wnet infer
+  /// --adapt N` writes with the teacher's rule (one adaptation, through `predict`), and the
+  /// right view's comes from the same adapted weights on the mirrored pair.
+  @Test("An adapted teacher: infer --adapt's own map, both views from one adaptation")
+  func adaptedTeacher() throws {
+    let temporary = try TemporaryFolder()
+    let folder = temporary.url
+    let teacher = try #require(
+      PretrainedModel.candidates(for: .matching).first {
+        FileManager.default.fileExists(atPath: $0.path)
+      })
+    let plain = try TeacherProxyCache(teacher: teacher, folder: folder)
+    let cache = try TeacherProxyCache(teacher: teacher, folder: folder, adaptationSteps: 2)
+    #expect(cache.key == plain.key + "-adapt2")
+    #expect(
+      try TeacherProxyCache(teacher: teacher, folder: folder, adaptationSteps: 0).key == plain.key)
+    let (left, right) = DisparityEstimatorTests.shiftedPair(
+      width: 96, height: 64, shift: 12, seed: 17)
+    let files = StereoSampleFiles(
+      identifier: "scene/pair", source: "scene", left: folder.appendingPathComponent("l.png"),
+      right: folder.appendingPathComponent("r.png"))
+    let sample = StereoSample(left: left, right: right, source: "scene", identifier: "scene/pair")
+    let proxy = try cache.proxy(for: files, sample: sample)
+
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
+    let estimator = DisparityEstimator(model: model, metadata: metadata)
+    let rule = InvalidPixelRule(
+      median: nil, rightViewScalesDropped: 0, holes: nil, borderPadding: 0, rowPadding: 0)
+    let adapting = TestTimeAdaptation(steps: 2, loss: metadata.training?.loss)
+    let run = try estimator.predict(
+      left: left, right: right, adaptation: adapting, invalidPixels: rule, compactMemory: true,
+      upscale: .standard)
+    #expect(run.adaptationLosses != nil)
+    #expect(proxy.leftDisparity == run.validDisparity)
+    let unadapted = try plain.proxy(for: files, sample: sample)
+    #expect(proxy.leftDisparity != unadapted.leftDisparity, "the adaptation changes the map")
+    let kept = proxy.rightDisparity.pixels.filter(\.isFinite).map { abs($0 - 12) }.sorted()
+    #expect(kept.count > proxy.rightDisparity.pixels.count / 2)
+    #expect(kept[kept.count / 2] < 0.5, "median error of the right view \(kept[kept.count / 2])")
+  }
 }

@@ -135,4 +135,35 @@ struct TrainProxyCommandTests {
     #expect(alone.standardError.contains("'--proxy-teacher-median' needs '--proxy-teacher'"))
     #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
   }
+
+  @Test(
+    "--proxy-teacher-adapt caches the adapted teacher's proxies under their own key; it needs a teacher"
+  )
+  func adaptRun() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (data, _, run, proxies) = try Self.teacherRun(in: folder, ["--proxy-teacher-adapt", "1"])
+    #expect(!Self.completePairs(proxies, key: "-adapt1.").isEmpty, "\(proxies)")
+    let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+    #expect(try WNetCheckpoint.read(checkpoint).metadata.training?.data.proxyTeacherAdaptation == 1)
+    let other = try CLI.run([
+      "train", "--resume", "--proxy-teacher-adapt", "2", "--steps", "2", "--output", run.path,
+    ])
+    #expect(other.status == 1 && other.standardError.contains("--proxy-teacher-adapt"))
+    for (arguments, message) in [
+      (["--proxy-teacher-adapt", "1"], "'--proxy-teacher-adapt' needs '--proxy-teacher'"),
+      (
+        ["--proxy-teacher", checkpoint.path, "--proxy-weight", "1", "--proxy-teacher-adapt=-1"],
+        "'--proxy-teacher-adapt' must be non-negative"
+      ),
+    ] {
+      let alone = try CLI.run(
+        ["train", "--data", data.path] + arguments + [
+          "--output", folder.appendingPathComponent("alone").path,
+        ])
+      #expect(alone.status == 1, "\(alone.standardError)")
+      #expect(alone.standardError.contains(message), "\(alone.standardError)")
+      #expect(alone.standardError.split(separator: "\n").count == 1, "\(alone.standardError)")
+    }
+  }
 }

@@ -193,6 +193,17 @@ public final class DisparityEstimator {
       max(multiple, Int((Float(height) * scale).rounded()))
     )
   }
+  /// ``workingSize(width:height:maximumDisparity:)`` enlarged by `factor` when it is above 1
+  /// (an ``InferenceUpscale`` factor), each side rounded to the nearest pixel.
+  func workingSize(width: Int, height: Int, maximumDisparity: Float?, factor: Float) -> (
+    width: Int, height: Int
+  ) {
+    let size = workingSize(width: width, height: height, maximumDisparity: maximumDisparity)
+    guard factor > 1 else { return size }
+    return (
+      Int((Float(size.width) * factor).rounded()), Int((Float(size.height) * factor).rounded())
+    )
+  }
 
   /// The left view's disparity and confidences for a batch at the network's resolution.
   ///
@@ -318,12 +329,7 @@ public final class DisparityEstimator {
     factor: Float, endingAtHalfScale: Bool = false
   ) throws -> DisparityPrediction {
     var (width, height) = workingSize(
-      width: left.width, height: left.height, maximumDisparity: maximumDisparity)
-    if factor > 1 {
-      (width, height) = (
-        Int((Float(width) * factor).rounded()), Int((Float(height) * factor).rounded())
-      )
-    }
+      width: left.width, height: left.height, maximumDisparity: maximumDisparity, factor: factor)
     // Only a coarse-to-fine model can end early, and not when its finest distribution is kept.
     let canEndEarly = model.configuration.isCoarseToFine && !keepProbabilities
     let halfScaleFinish = endingAtHalfScale && factor < 2 && canEndEarly
@@ -337,8 +343,8 @@ public final class DisparityEstimator {
     var estimator = bound.map(bounded) ?? self
     var adaptationLosses: (before: Float, after: Float)?
     if let adaptation, adaptation.steps > 0 {
-      let views = paddedViews(left: left, right: right, width: width, height: height, columns: 0)
-      let result = try adaptation.adapted(model, left: views.left, right: views.right)
+      let result = try adaptedModel(
+        left: left, right: right, width: width, height: height, adaptation: adaptation)
       estimator = DisparityEstimator(
         model: bound.map { Self.bounded(result.model, $0) } ?? result.model,
         defaultDisparityFraction: defaultDisparityFraction)

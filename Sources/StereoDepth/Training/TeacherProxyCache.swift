@@ -18,11 +18,18 @@ import StereoData
 /// With a ``median``, each view's kept pixels then go through that weighted median (guided by
 /// that view), as `wnet infer --median full` does; the confidence stays `1/(1 + e)`.
 ///
+/// With an ``adaptation`` (`wnet train --proxy-teacher-adapt N`), the teacher is first adapted
+/// to each pair as `wnet infer --adapt N` adapts it (``DisparityEstimator/adapted(toLeft:right:adaptation:upscale:)``,
+/// at ``InferenceUpscale/standard``'s one factor, the SGBM proxy term included when the
+/// teacher's objective has one), and both views' maps come from the adapted weights at that
+/// factor instead of the search.
+///
 /// Files: `<identifier>.<key>.{left,left-confidence,right,right-confidence}.pfm` in ``folder``,
 /// `<key>` being `teacher-` and 16 hex digits of the FNV-1a hash of the teacher file's bytes
 /// (then `-median2` with the standard median, `-median2-R-σ-tolerance[-step-span]` with another;
 /// `2`: the filter's single-precision definition of session 22, whose maps differ slightly from
-/// the files of the earlier `-median` keys), so another teacher or filter gives other files. Written atomically; a pair is recomputed when any of its
+/// the files of the earlier `-median` keys; then `-adaptN` with an adaptation of `N` steps at
+/// its default rate), so another teacher, filter or adaptation gives other files. Written atomically; a pair is recomputed when any of its
 /// four files is missing.
 public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The teacher's checkpoint.
@@ -33,19 +40,36 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   public let key: String
   /// The weighted median applied to the teacher's kept pixels, or `nil`.
   public let median: WeightedMedianFilter?
+  /// The adaptation to each pair before its maps, or `nil` for none.
+  public let adaptation: TestTimeAdaptation?
   private let estimator: DisparityEstimator
   private let lock = NSLock()
 
   /// Loads the teacher (a `matching` checkpoint or any WNet file) and hashes its file.
   ///
+  /// - Parameters:
+  ///   - teacher: The teacher's file.
+  ///   - folder: Where the proxies' files go.
+  ///   - median: The weighted median of the teacher's kept pixels, or `nil`.
+  ///   - adaptationSteps: `N` of ``adaptation``: the teacher adapted to each pair with `wnet
+  ///     infer --adapt N`'s defaults (its rate, the teacher's own training objective); 0 for
+  ///     none.
   /// - Throws: When the file cannot be read or is not a model.
-  public init(teacher: URL, folder: URL, median: WeightedMedianFilter? = nil) throws {
+  public init(
+    teacher: URL, folder: URL, median: WeightedMedianFilter? = nil, adaptationSteps: Int = 0
+  ) throws {
+    precondition(adaptationSteps >= 0, "Negative adaptation steps: \(adaptationSteps)")
     let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
     estimator = DisparityEstimator(model: model, metadata: metadata)
     self.teacher = teacher
     self.folder = folder
     self.median = median
-    key = "teacher-" + FNV1a.hex(try Data(contentsOf: teacher)) + Self.suffix(median)
+    adaptation =
+      adaptationSteps > 0
+      ? TestTimeAdaptation(steps: adaptationSteps, loss: metadata.training?.loss) : nil
+    key =
+      "teacher-" + FNV1a.hex(try Data(contentsOf: teacher)) + Self.suffix(median)
+      + (self.adaptation.map { "-adapt\($0.steps)" } ?? "")
   }
 
   /// The key's suffix for a median: empty without one.
@@ -77,7 +101,8 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
       return cached
     }
     let proxy = try Self.proxy(
-      estimator: estimator, left: sample.left, right: sample.right, median: median)
+      estimator: estimator, left: sample.left, right: sample.right, median: median,
+      adaptation: adaptation)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     try proxy.write(urls)
     return proxy
@@ -85,33 +110,42 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
 
   /// A pair's proxy from a teacher, as described above.
   public static func proxy(
-    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter? = nil
+    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter? = nil,
+    adaptation: TestTimeAdaptation? = nil
   ) throws -> StereoProxy {
+    var (estimator, upscale) = (estimator, InferenceUpscale.automatic)
+    if let adaptation, adaptation.steps > 0 {
+      upscale = .standard
+      estimator = try estimator.adapted(
+        toLeft: left, right: right, adaptation: adaptation, upscale: upscale)
+    }
     let (leftMap, leftConfidence) = try checked(
-      estimator: estimator, left: left, right: right, median: median)
+      estimator: estimator, left: left, right: right, median: median, upscale: upscale)
     let (rightMap, rightConfidence) = try checked(
       estimator: estimator, left: right.flippedHorizontally(), right: left.flippedHorizontally(),
-      median: median)
+      median: median, upscale: upscale)
     return StereoProxy(
       leftDisparity: leftMap, leftConfidence: leftConfidence,
       rightDisparity: rightMap.flippedHorizontally(),
       rightConfidence: rightConfidence.flippedHorizontally())
   }
 
-  /// The left view's disparity at ``InferenceUpscale/automatic``, `+∞` where the teacher's
+  /// The left view's disparity at `upscale` (``InferenceUpscale/automatic`` but after
+  /// adaptation), `+∞` where the teacher's
   /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
   /// it (``InvalidPixelRule/standard`` with the right view at the left view's scale, no hole
   /// fill and no border padding, as every teacher so far was run; then `median` if given), and
   /// its confidence `1/(1 + e)` (0 where rejected).
   static func checked(
-    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?
+    estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?,
+    upscale: InferenceUpscale = .automatic
   ) throws -> (disparity: Image, confidence: Image) {
     let prediction = try estimator.predict(
       left: left, right: right,
       invalidPixels: InvalidPixelRule(
         median: median, rightViewScalesDropped: 0, holes: nil, borderPadding: 0,
         rowPadding: 0),
-      compactMemory: true, upscale: .automatic)
+      compactMemory: true, upscale: upscale)
     let map = prediction.validDisparity
     var confidence = Image(width: map.width, height: map.height, channels: 1)
     if let difference = prediction.leftRightDifference {

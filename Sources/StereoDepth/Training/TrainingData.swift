@@ -83,7 +83,8 @@ public struct TrainingData {
         if let teacher = data.proxyTeacher {
           let cache = try TeacherProxyCache(
             teacher: URL(fileURLWithPath: teacher), folder: folder,
-            median: data.proxyTeacherMedian ? .standard : nil)
+            median: data.proxyTeacherMedian ? .standard : nil,
+            adaptationSteps: data.proxyTeacherAdaptation)
           switch data.proxyHoles {
           case .empty: proxyProvider = cache
           case .sgbm, .sgbmConflicts:

@@ -39,6 +39,10 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
   /// (``WeightedMedianFilter/standard``, as `wnet infer --median full`) before they are
   /// proxies. Off by default, and in recipes stored before it existed.
   public var proxyTeacherMedian = false
+  /// With ``proxyTeacher``: the teacher is adapted to each pair with this many steps of
+  /// `wnet infer --adapt` before its maps become proxies (``TeacherProxyCache/adaptation``);
+  /// 0 (the default, and in recipes stored before it existed) for none.
+  public var proxyTeacherAdaptation = 0
   /// Evaluation datasets (paths absolute), whose pictures training leaves out.
   ///
   /// A pair of ``sources`` whose left view is the same picture as one of theirs
@@ -108,6 +112,13 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     if proxyTeacherMedian && proxyTeacher == nil {
       problems.append("the weighted median filters only a teacher's proxies")
     }
+    if proxyTeacherAdaptation != 0 && proxyTeacher == nil {
+      problems.append("only a teacher is adapted to the pairs")
+    }
+    if proxyTeacherAdaptation < 0 {
+      problems.append(
+        "the teacher's adaptation steps must not be negative, got \(proxyTeacherAdaptation)")
+    }
     if validationSamples < 0 {
       problems.append("the held-out sample count must not be negative, got \(validationSamples)")
     }
@@ -153,6 +164,10 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
       changes.append(
         "teacher's weighted median \(other.proxyTeacherMedian) → \(proxyTeacherMedian)")
     }
+    if proxyTeacherAdaptation != other.proxyTeacherAdaptation {
+      changes.append(
+        "teacher's adaptation steps \(other.proxyTeacherAdaptation) → \(proxyTeacherAdaptation)")
+    }
     if evaluationSources != other.evaluationSources {
       changes.append("evaluation data \(other.evaluationSources) → \(evaluationSources)")
     }
@@ -193,7 +208,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case sources, syntheticShare, synthetic, splitPolicy, split, augmentation, validationSamples
-    case proxies, proxyTeacher, proxyHoles, proxyTeacherMedian, evaluationSources
+    case proxies, proxyTeacher, proxyHoles, proxyTeacherMedian, proxyTeacherAdaptation
+    case evaluationSources
   }
 
   /// Decodes a data recipe; fields other than ``sources`` take their defaults when absent.
@@ -219,6 +235,8 @@ public struct TrainingDataRecipe: Codable, Sendable, Equatable {
     proxyHoles = try container.decodeIfPresent(ProxyHoles.self, forKey: .proxyHoles) ?? .empty
     proxyTeacherMedian =
       try container.decodeIfPresent(Bool.self, forKey: .proxyTeacherMedian) ?? false
+    proxyTeacherAdaptation =
+      try container.decodeIfPresent(Int.self, forKey: .proxyTeacherAdaptation) ?? 0
     evaluationSources =
       try container.decodeIfPresent([String].self, forKey: .evaluationSources) ?? []
   }
