@@ -8,22 +8,31 @@ import _StereoTestSupport
 /// `wnet train --proxy-teacher`: a model's own left-right-checked disparities as proxies.
 @Suite("TeacherProxyCache: a model's disparities as proxies")
 struct TeacherProxyCacheTests {
-  @Test("The bundled model's proxies of a known shift: both views, each run's own check, cached")
-  func knownShift() throws {
-    let temporary = try TemporaryFolder()
-    let folder = temporary.url
+  /// The bundled file as the teacher, and a 96×64 pair shifted by 12 px as a dataset pair whose
+  /// proxies go to `folder`.
+  static func fixture(in folder: URL) throws -> (
+    teacher: URL, left: Image, right: Image, files: StereoSampleFiles, sample: StereoSample
+  ) {
     let teacher = try #require(
       PretrainedModel.candidates(for: .matching).first {
         FileManager.default.fileExists(atPath: $0.path)
       })
-    let cache = try TeacherProxyCache(teacher: teacher, folder: folder)
-    #expect(cache.key.hasPrefix("teacher-") && cache.key.count == 24)
     let (left, right) = DisparityEstimatorTests.shiftedPair(
       width: 96, height: 64, shift: 12, seed: 17)
     let files = StereoSampleFiles(
       identifier: "scene/pair", source: "scene", left: folder.appendingPathComponent("l.png"),
       right: folder.appendingPathComponent("r.png"))
     let sample = StereoSample(left: left, right: right, source: "scene", identifier: "scene/pair")
+    return (teacher, left, right, files, sample)
+  }
+
+  @Test("The bundled model's proxies of a known shift: both views, each run's own check, cached")
+  func knownShift() throws {
+    let temporary = try TemporaryFolder()
+    let folder = temporary.url
+    let (teacher, left, right, files, sample) = try Self.fixture(in: folder)
+    let cache = try TeacherProxyCache(teacher: teacher, folder: folder)
+    #expect(cache.key.hasPrefix("teacher-") && cache.key.count == 24)
     let proxy = try cache.proxy(for: files, sample: sample)
     for (map, confidence) in [
       (proxy.leftDisparity, proxy.leftConfidence), (proxy.rightDisparity, proxy.rightConfidence),
@@ -98,21 +107,12 @@ struct TeacherProxyCacheTests {
   func adaptedTeacher() throws {
     let temporary = try TemporaryFolder()
     let folder = temporary.url
-    let teacher = try #require(
-      PretrainedModel.candidates(for: .matching).first {
-        FileManager.default.fileExists(atPath: $0.path)
-      })
+    let (teacher, left, right, files, sample) = try Self.fixture(in: folder)
     let plain = try TeacherProxyCache(teacher: teacher, folder: folder)
     let cache = try TeacherProxyCache(teacher: teacher, folder: folder, adaptationSteps: 2)
     #expect(cache.key == plain.key + "-adapt2")
     #expect(
       try TeacherProxyCache(teacher: teacher, folder: folder, adaptationSteps: 0).key == plain.key)
-    let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 96, height: 64, shift: 12, seed: 17)
-    let files = StereoSampleFiles(
-      identifier: "scene/pair", source: "scene", left: folder.appendingPathComponent("l.png"),
-      right: folder.appendingPathComponent("r.png"))
-    let sample = StereoSample(left: left, right: right, source: "scene", identifier: "scene/pair")
     let proxy = try cache.proxy(for: files, sample: sample)
 
     let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
