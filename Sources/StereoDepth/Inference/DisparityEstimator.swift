@@ -193,6 +193,7 @@ public final class DisparityEstimator {
       max(multiple, Int((Float(height) * scale).rounded()))
     )
   }
+
   /// ``workingSize(width:height:maximumDisparity:)`` enlarged by `factor` when it is above 1
   /// (an ``InferenceUpscale`` factor), each side rounded to the nearest pixel.
   func workingSize(width: Int, height: Int, maximumDisparity: Float?, factor: Float) -> (
