@@ -206,12 +206,14 @@ struct NarrowConvolutionTests {
     #expect(zip(actual.scalars, float).contains { abs($0 - $1) > 1e-3 })
   }
 
+  /// Agrees with oneDNN within the rounding of a sum taken in another order.
+  ///
   /// oneDNN sums each output's `9·C` products in an order of its own, which depends on the CPU
-  /// (its AVX-512 and AVX2 kernels differ), so the two agree within the rounding of a sum in
-  /// another order: at most about `n·u·Σ|x·w|` (`u = 2⁻²⁴`), held here to `10⁻⁶·(Σ|x·w| + |b|)`
-  /// per output (about 17 ulp of the sum's magnitude; an AVX2-only Zen 3 differed by 1.05e-5
-  /// where that magnitude is about 45, 2.3e-7 of it). One weight moved by 0.01 gives 3·10⁻⁴
-  /// to 9·10⁻⁴; a wrong tap or channel moves an output by the order of one product, `10⁻¹`-1.
+  /// (its AVX-512 and AVX2 kernels differ): the two differ by at most about `n·u·Σ|x·w|`
+  /// (`u = 2⁻²⁴`), held here to `10⁻⁶·(Σ|x·w| + |b|)` per output (about 17 ulp of the sum's
+  /// magnitude; an AVX2-only Zen 3 differed by 1.05e-5 where that magnitude is about 45, 2.3e-7
+  /// of it). One weight moved by 0.01 gives 3·10⁻⁴ to 9·10⁻⁴; a wrong tap or channel moves an
+  /// output by the order of one product, `10⁻¹`-1.
   @Test("Matches oneDNN's fused inference convolution on a 13→8, an 8→5 and a 21→16 layer")
   func matchesOneDNN() {
     var generator = SeededGenerator(seed: 7)
