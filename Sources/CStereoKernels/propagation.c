@@ -51,46 +51,68 @@ static __attribute__((target("avx2"))) void errors_of(
     _mm256_storeu_si256(
       (__m256i *)(rights + k), _mm256_min_epi32(_mm256_add_epi32(left, one), lastIndex));
   }
-  __m256 sums[CANDIDATES];
-  for (int k = 0; k < CANDIDATES; k++) sums[k] = _mm256_setzero_ps();
-  float ownTail[8], aTail[8], bTail[8];
-  for (int chunk = 0; chunk < channels; chunk += 8) {
-    const int full = chunk + 8 <= channels, count = channels - chunk;
-    __m256 ownChunk;
-    if (full) {
-      ownChunk = _mm256_loadu_ps(ownPixel + chunk);
-    } else {  // the tail, zero-padded: its empty lanes add exactly 0
-      memset(ownTail, 0, sizeof ownTail);
-      memcpy(ownTail, ownPixel + chunk, sizeof(float) * count);
-      ownChunk = _mm256_loadu_ps(ownTail);
+  if (channels <= 4) {
+    // Two candidates per vector (k in the low half, k + 1 in the high one). Lanes 4-7 of the
+    // eight-lane form hold 0 here, so its tree ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
+    // is (l0 + l2) + (l1 + l3) bit for bit, which each half sums below.
+    // Exactly four channels load whole pixels; fewer are masked (their other lanes load 0).
+    const __m128i mask4 = _mm_cmpgt_epi32(_mm_set1_epi32(channels), _mm_setr_epi32(0, 1, 2, 3));
+    const int whole = channels == 4;
+#define LOAD4(pointer) (whole ? _mm_loadu_ps(pointer) : _mm_maskload_ps((pointer), mask4))
+    const __m128 own4 = LOAD4(ownPixel);
+    const __m256 ownBoth = _mm256_set_m128(own4, own4);
+    for (int k = 0; k < CANDIDATES; k += 2) {
+      const __m256 a = _mm256_set_m128(
+        LOAD4(otherRow + (long)lefts[k + 1] * channels), LOAD4(otherRow + (long)lefts[k] * channels));
+      const __m256 b = _mm256_set_m128(
+        LOAD4(otherRow + (long)rights[k + 1] * channels),
+        LOAD4(otherRow + (long)rights[k] * channels));
+      const __m256 t = _mm256_set_m128(_mm_set1_ps(ts[k + 1]), _mm_set1_ps(ts[k]));
+      const __m256 u = _mm256_set_m128(_mm_set1_ps(1 - ts[k + 1]), _mm_set1_ps(1 - ts[k]));
+      const __m256 sample = _mm256_add_ps(_mm256_mul_ps(u, a), _mm256_mul_ps(t, b));
+      const __m256 difference = _mm256_sub_ps(ownBoth, sample);
+      const __m256 squares = _mm256_mul_ps(difference, difference);
+      // Per half: (l0 + l2, l1 + l3), then their sum.
+      const __m256 pairs = _mm256_add_ps(squares, _mm256_permute_ps(squares, 0x4E));
+      const __m256 totals = _mm256_add_ps(pairs, _mm256_permute_ps(pairs, 0xB1));
+      e[k] = _mm256_cvtss_f32(totals);
+      e[k + 1] = _mm_cvtss_f32(_mm256_extractf128_ps(totals, 1));
     }
-    for (int k = 0; k < CANDIDATES; k++) {
-      const float *a = otherRow + (long)lefts[k] * channels + chunk;
-      const float *b = otherRow + (long)rights[k] * channels + chunk;
-      __m256 aChunk, bChunk;
-      if (full) {
-        aChunk = _mm256_loadu_ps(a);
-        bChunk = _mm256_loadu_ps(b);
-      } else {
-        memset(aTail, 0, sizeof aTail);
-        memset(bTail, 0, sizeof bTail);
-        memcpy(aTail, a, sizeof(float) * count);
-        memcpy(bTail, b, sizeof(float) * count);
-        aChunk = _mm256_loadu_ps(aTail);
-        bChunk = _mm256_loadu_ps(bTail);
-      }
-      __m256 sample = _mm256_add_ps(
-        _mm256_mul_ps(_mm256_set1_ps(1 - ts[k]), aChunk),
-        _mm256_mul_ps(_mm256_set1_ps(ts[k]), bChunk));
-      __m256 difference = _mm256_sub_ps(ownChunk, sample);
-      sums[k] = _mm256_add_ps(sums[k], _mm256_mul_ps(difference, difference));
-    }
+#undef LOAD4
+    return;
   }
-  // Each sum's lanes as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), two sums at a time.
+  // Two candidates at a time, each summed over the chunks in order (its additions as in any
+  // other order of the candidates), then each sum's lanes as
+  // ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). The tail's empty lanes load 0 (masked), so
+  // they add exactly 0, as a zero-padded copy did.
+  const int tail = channels % 8;
+  const __m256i tailMask =
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   for (int k = 0; k < CANDIDATES; k += 2) {
+    const float *a0 = otherRow + (long)lefts[k] * channels;
+    const float *b0 = otherRow + (long)rights[k] * channels;
+    const float *a1 = otherRow + (long)lefts[k + 1] * channels;
+    const float *b1 = otherRow + (long)rights[k + 1] * channels;
+    const __m256 t0 = _mm256_set1_ps(ts[k]), u0 = _mm256_set1_ps(1 - ts[k]);
+    const __m256 t1 = _mm256_set1_ps(ts[k + 1]), u1 = _mm256_set1_ps(1 - ts[k + 1]);
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+    for (int chunk = 0; chunk < channels; chunk += 8) {
+      const int full = chunk + 8 <= channels;
+#define LOAD8(pointer) \
+  (full ? _mm256_loadu_ps(pointer) : _mm256_maskload_ps((pointer), tailMask))
+      const __m256 ownChunk = LOAD8(ownPixel + chunk);
+      const __m256 sample0 = _mm256_add_ps(
+        _mm256_mul_ps(u0, LOAD8(a0 + chunk)), _mm256_mul_ps(t0, LOAD8(b0 + chunk)));
+      const __m256 sample1 = _mm256_add_ps(
+        _mm256_mul_ps(u1, LOAD8(a1 + chunk)), _mm256_mul_ps(t1, LOAD8(b1 + chunk)));
+#undef LOAD8
+      const __m256 difference0 = _mm256_sub_ps(ownChunk, sample0);
+      const __m256 difference1 = _mm256_sub_ps(ownChunk, sample1);
+      sum0 = _mm256_add_ps(sum0, _mm256_mul_ps(difference0, difference0));
+      sum1 = _mm256_add_ps(sum1, _mm256_mul_ps(difference1, difference1));
+    }
     __m256 halves = _mm256_add_ps(
-      _mm256_permute2f128_ps(sums[k], sums[k + 1], 0x20),
-      _mm256_permute2f128_ps(sums[k], sums[k + 1], 0x31));
+      _mm256_permute2f128_ps(sum0, sum1, 0x20), _mm256_permute2f128_ps(sum0, sum1, 0x31));
     __m256 pairs = _mm256_add_ps(halves, _mm256_permute_ps(halves, 0x4E));
     __m256 totals = _mm256_add_ps(pairs, _mm256_permute_ps(pairs, 0xB1));
     e[k] = _mm256_cvtss_f32(totals);
@@ -137,13 +159,20 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
     }
     for (int x = 0; x < width; x++) {
       if (!cells[x / 2]) continue;
+      // Candidates 0-7 in one vector and 8-9 apart: each sum's additions in the box's row
+      // order, as one at a time.
+      __m256 low = _mm256_setzero_ps();
       float sums[CANDIDATES] = {0};
       for (int v = y - reach > 0 ? y - reach : 0; v <= y + reach && v < height; v++) {
         const float *errors = ring + (long)(v % slots) * width * CANDIDATES;
         for (int u = x - reach > 0 ? x - reach : 0; u <= x + reach && u < width; u++) {
-          for (int k = 0; k < CANDIDATES; k++) sums[k] += errors[(long)u * CANDIDATES + k];
+          const float *e = errors + (long)u * CANDIDATES;
+          low = _mm256_add_ps(low, _mm256_loadu_ps(e));
+          sums[8] += e[8];
+          sums[9] += e[9];
         }
       }
+      _mm256_storeu_ps(sums, low);
       int best = 0;
       float bestCost = INFINITY;
       for (int k = 0; k < CANDIDATES; k++) {

@@ -96,6 +96,9 @@ extension WNetCommand {
     @Option(help: "With --marked: as 'wnet infer --lr-right-drop'.")
     var lrRightDrop: Int?
 
+    @Option(help: "With --marked: as 'wnet infer --lr-right-hand-on'.")
+    var lrRightHandOn: RightHandOnChoice?
+
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
     var borderPadding: Int?
 
@@ -207,6 +210,7 @@ extension WNetCommand {
         marked
         ? InvalidPixelRule(
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
+          rightViewHandOn: lrRightHandOn?.handOn,
           holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding,
           rowPadding: rowPadding)
         : nil

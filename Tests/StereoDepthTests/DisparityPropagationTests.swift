@@ -102,7 +102,7 @@ struct DisparityPropagationTests {
   }
 
   @Test(
-    "The C kernel gives the Swift path's bits", arguments: [3, 8, 16, 24], [1, 3, 5])
+    "The C kernel gives the Swift path's bits", arguments: [1, 3, 4, 8, 12, 16, 24], [1, 3, 5])
   func kernelMatchesSwift(_ channels: Int, _ window: Int) {
     let coarse = randomTensor([2, 5, 7, 1], seed: UInt64(channels), in: 0...8)
     let own = randomTensor([2, 10, 14, channels], seed: 30, in: -1...1)

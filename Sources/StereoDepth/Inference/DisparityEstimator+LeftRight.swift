@@ -9,7 +9,9 @@ extension DisparityEstimator {
   ///   - right: The right views, the same shape.
   ///   - droppingFinestScales: As in ``estimate(left:right:droppingFinestScales:)``.
   ///   - rightDroppingScales: End the right view's estimate this many scales earlier still,
-  ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:)``).
+  ///     up-sampled to the left view's size (``InferencePlan/init(_:views:droppingFinestScales:rightDroppingScales:rightHandOnPropagated:)``).
+  ///   - rightHandOnPropagated: Hand the right view's last estimate on by propagation
+  ///     (``InvalidPixelRule/rightViewHandOn``).
   ///   - borderPadding: `P`: both views get `P'` edge-replicated columns at their left side
   ///     first (`P` rounded up to a multiple of the plan's output factor), and the maps lose them
   ///     again before the check (``InvalidPixelRule/borderPadding``).
@@ -21,32 +23,37 @@ extension DisparityEstimator {
   ///   the right view's disparity `d_R`.
   public func estimateBothViews(
     left: Tensor, right: Tensor, droppingFinestScales dropped: Int = 0,
-    rightDroppingScales rightDropped: Int = 0, borderPadding: Int = 0, rowPadding: Int = 0
+    rightDroppingScales rightDropped: Int = 0, rightHandOnPropagated: Bool = false,
+    borderPadding: Int = 0, rowPadding: Int = 0
   ) -> (
     disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
   ) {
     withoutGradients {
       let plan = self.plan(
-        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+        rightHandOnPropagated: rightHandOnPropagated)
       return estimateBothViews(
         paddedViews(
           left: left, right: right, columns: Self.wholeBorder(borderPadding, plan: plan),
           rows: Self.wholeBorder(rowPadding, plan: plan)),
-        droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+        droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+        rightHandOnPropagated: rightHandOnPropagated)
     }
   }
 
-  /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:borderPadding:rowPadding:)``
+  /// ``estimateBothViews(left:right:droppingFinestScales:rightDroppingScales:rightHandOnPropagated:borderPadding:rowPadding:)``
   /// on views padded already (their ``PaddedViews/columns`` and ``PaddedViews/rows`` multiples of
   /// the plan's output factor, ``wholeBorder(_:plan:)``).
   func estimateBothViews(
-    _ views: PaddedViews, droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int
+    _ views: PaddedViews, droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int,
+    rightHandOnPropagated: Bool = false
   ) -> (
     disparity: Tensor, peak: Tensor, leftRightDifference: Tensor, rightDisparity: Tensor
   ) {
     withoutGradients {
       let plan = self.plan(
-        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+        views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+        rightHandOnPropagated: rightHandOnPropagated)
       let factor = plan.outputFactor
       precondition(
         views.columns % factor == 0 && views.rows % factor == 0,

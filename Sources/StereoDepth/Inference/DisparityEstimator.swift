@@ -98,16 +98,19 @@ public final class DisparityEstimator {
   private var cachedPlans: [Int: InferencePlan] = [:]
 
   /// The compiled plan scoring `views` and ending `droppingFinestScales` scales before the
-  /// finest, the right view `rightDroppingScales` more (built on first use).
+  /// finest, the right view `rightDroppingScales` more, its last hand-on propagated with
+  /// `rightHandOnPropagated` (built on first use).
   public func plan(
     views: ScoredViews, droppingFinestScales dropped: Int = 0,
-    rightDroppingScales rightDropped: Int = 0
+    rightDroppingScales rightDropped: Int = 0, rightHandOnPropagated: Bool = false
   ) -> InferencePlan {
-    let key = 64 * rightDropped + 2 * dropped + (views == .both ? 1 : 0)
+    let key =
+      4096 * (rightHandOnPropagated ? 1 : 0) + 64 * rightDropped + 2 * dropped
+      + (views == .both ? 1 : 0)
     if let plan = cachedPlans[key] { return plan }
     let plan = InferencePlan(
       model.network, views: views, droppingFinestScales: dropped,
-      rightDroppingScales: rightDropped)
+      rightDroppingScales: rightDropped, rightHandOnPropagated: rightHandOnPropagated)
     cachedPlans[key] = plan
     return plan
   }
@@ -364,9 +367,14 @@ public final class DisparityEstimator {
         ?? InvalidPixelRule.defaultRightViewScalesDropped(adapting: adaptationLosses != nil)
     }
     let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
+    let rightPropagated =
+      invalidPixels.map {
+        ($0.rightViewHandOn ?? InvalidPixelRule.defaultRightViewHandOn) == .propagated
+      } ?? false
     // The views are built padded once, so that no unpadded copy is held beside them.
     let bothPlan = estimator.plan(
-      views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+      views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+      rightHandOnPropagated: rightPropagated)
     let columns = invalidPixels.map {
       Self.wholeBorder(
         $0.borderPadding ?? model.configuration.defaultBorderPadding, plan: bothPlan)
@@ -382,6 +390,7 @@ public final class DisparityEstimator {
           rows: rows ?? 0),
         scale: scale,
         droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+        rightHandOnPropagated: rightPropagated,
         keepProbabilities: keepProbabilities, invalidPixels: invalidPixels,
         adaptationLosses: adaptationLosses)
     }
@@ -397,7 +406,7 @@ public final class DisparityEstimator {
   private func finish(
     left: Image, right: Image, views: PaddedViews, scale: Float,
     droppingFinestScales dropped: Int, rightDroppingScales rightDropped: Int,
-    keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
+    rightHandOnPropagated: Bool, keepProbabilities: Bool, invalidPixels: InvalidPixelRule?,
     adaptationLosses: (before: Float, after: Float)?
   ) -> DisparityPrediction {
     let estimator = self
@@ -411,7 +420,8 @@ public final class DisparityEstimator {
       var rightDisparity: Image?
       if invalidPixels != nil {
         let both = estimator.estimateBothViews(
-          views, droppingFinestScales: dropped, rightDroppingScales: rightDropped)
+          views, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
+          rightHandOnPropagated: rightHandOnPropagated)
         (disparity, peak, confidence) = (both.disparity, both.peak, nil)
         // In input pixels when the pair was enlarged, so that τ keeps its meaning.
         difference = Profiler.measure("maps to the input's size") {

@@ -32,7 +32,8 @@ extension InferencePlan {
   private func summarizeBothViews(_ scores: Scores) -> (
     disparity: Tensor, peak: Tensor, rightDisparity: Tensor
   ) {
-    precondition(rightResult != nil, "bothViews needs a plan compiled with views: .both")
+    precondition(
+      rightResult != nil || rightBase != nil, "bothViews needs a plan compiled with views: .both")
     let (base, rightBase) = (scores.base, scores.rightBase)
     return Profiler.measure("softmax+expectation") {
       withoutGradients {
@@ -53,10 +54,12 @@ extension InferencePlan {
               headInput: headInput, filter: head.filter, bias: head.bias,
               minimumDisparity: rightMinimumDisparity, base: rightBase
             ).disparity
-          } else {
+          } else if let rightLogits = scores.rightLogits {
             DisparityConfidence.expectedDisparity(
-              logits: scores.rightLogits!, minimumDisparity: rightMinimumDisparity,
-              base: rightBase)
+              logits: rightLogits, minimumDisparity: rightMinimumDisparity, base: rightBase)
+          } else {
+            // A propagated hand-on (rightHandOnPropagated): the base is the estimate.
+            rightBase!
           }
         if rightOutputFactor != outputFactor {
           let (_, height, width, _) = left.disparity.nhwc("bothViews")

@@ -33,7 +33,8 @@ public final class InferencePlan: @unchecked Sendable {
   let minimumDisparity: Int
   /// For each step, the registers it reads for the last time.
   let releases: [[Int]]
-  /// The right view's last scores and base disparity (a ``ScoredViews/both`` plan only).
+  /// The right view's last scores and base disparity (a ``ScoredViews/both`` plan only); with
+  /// its hand-on propagated (`rightHandOnPropagated`), no scores: the base is its disparity.
   let rightResult: Int?
   let rightBase: Int?
   /// The right view's last scale's first candidate.
@@ -77,23 +78,37 @@ public final class InferencePlan: @unchecked Sendable {
   ///     scales before the left one (0, the default: both end at the same scale). Its steps at
   ///     the finer scales are left out; ``bothViews(_:)`` up-samples its disparity to the left
   ///     view's size. A left-right check needs the right view only where the left one lands.
+  ///   - rightHandOnPropagated: With the right view ending early, hand its last estimate on to
+  ///     the next finer scale by propagation (``DisparityPropagation``: the neighbours'
+  ///     estimates as candidates, chosen by that scale's features) instead of leaving it to the
+  ///     bilinear up-sampling; its units at that scale do not run. The right view's outputs are
+  ///     then that hand-on's disparity alone, one scale finer (``rightOutputFactor``).
   public init(
     _ network: any StereoNetwork, views: ScoredViews = .left, droppingFinestScales dropped: Int = 0,
-    rightDroppingScales rightDropped: Int = 0
+    rightDroppingScales rightDropped: Int = 0, rightHandOnPropagated: Bool = false
   ) {
     configuration = network.configuration
     var compiler = InferencePlanCompiler()
-    let scales = network.buildScales(0, views: views, into: &compiler)
+    var scales = network.buildScales(0, views: views, into: &compiler)
     precondition(
       dropped >= 0 && dropped < scales.count && rightDropped >= 0,
       "Cannot drop \(dropped) of \(scales.count) scales, nor \(rightDropped) of the right view's")
     let rightDropped = min(rightDropped, scales.count - 1 - dropped)
+    // The scale whose base is the right view's propagated hand-on: the one after its last.
+    let handOnScale = scales.count - dropped - rightDropped
+    let handingOn = rightHandOnPropagated && views == .both && rightDropped > 0
+    if handingOn {
+      // Built again with that hand-on propagated (a scale's refinement is its index − 1).
+      compiler = InferencePlanCompiler(rightPropagatedRefinement: handOnScale - 1)
+      scales = network.buildScales(0, views: views, into: &compiler)
+    }
     let finest = scales[scales.count - 1 - dropped]
-    let rightLast = scales[scales.count - 1 - dropped - rightDropped]
+    let rightLast = scales[handingOn ? handOnScale : handOnScale - 1]
     outputFactor = finest.factor
     result = finest.left
     base = finest.leftBase
-    rightResult = rightLast.right
+    let rightScores = handingOn ? nil : rightLast.right
+    rightResult = rightScores
     rightBase = rightLast.rightBase
     rightMinimumDisparity = rightLast.minimumDisparity
     rightOutputFactor = rightLast.factor
@@ -101,7 +116,7 @@ public final class InferencePlan: @unchecked Sendable {
     // Both views' last scores and bases are results (the right view's in a `.both` plan).
     let steps = Self.withoutDeadSteps(
       compiler.steps,
-      keeping: [finest.left, finest.leftBase, rightLast.right, rightLast.rightBase].compactMap {
+      keeping: [finest.left, finest.leftBase, rightScores, rightLast.rightBase].compactMap {
         $0
       })
     var lastReader = [Int](repeating: -1, count: compiler.registerCount)
@@ -284,6 +299,8 @@ struct InferencePlanCompiler: NetworkBuilder {
   /// The narrow-kernel steps without ReLU and with at most eight outputs (heads), by output
   /// register: their input, filter and bias (``InferencePlan/fusedHead``).
   var narrowHeads: [Int: (input: Int, filter: Tensor, bias: Tensor?)] = [:]
+  /// The refinement whose right-view base is propagated whatever the configuration says.
+  var rightPropagatedRefinement: Int?
   /// The correlation steps' arguments, by output register.
   var correlations:
     [Int: (

@@ -405,6 +405,7 @@ public final class MatchingWNet: StereoNetwork {
         let baseName = "refine.\(level).\(side.rawValue).base"
         var base =
           index < configuration.propagation
+            || (side == .right && index == builder.rightPropagatedRefinement)
           ? builder.propagatedDisparity(
             disparity[side]!, own: ownMatched(side)[pyramidIndex],
             other: otherMatched(side)[pyramidIndex], side: side, name: baseName)

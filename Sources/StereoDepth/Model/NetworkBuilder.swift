@@ -132,6 +132,17 @@ public protocol NetworkBuilder {
   /// `[N, H, W, C]`, `[N, H, W, 1]` → `[N, H, W, C]`; differentiable in the features only.
   mutating func warped(_ features: Value, by disparity: Value, side: StereoSide, name: String)
     -> Value
+
+  /// The refinement (0: the first after the coarse scale) whose right-view base a
+  /// coarse-to-fine network builds with ``propagatedDisparity(_:own:other:side:name:)`` whatever
+  /// its configuration's `propagation` says, or `nil` (the default): an inference plan whose
+  /// right view ends early for the left-right check hands its last estimate on this way
+  /// (``InferencePlan``'s `rightHandOnPropagated`).
+  var rightPropagatedRefinement: Int? { get }
+}
+
+extension NetworkBuilder {
+  public var rightPropagatedRefinement: Int? { nil }
 }
 
 /// One scale's scores, as a builder's values: what every consumer reads from a network.

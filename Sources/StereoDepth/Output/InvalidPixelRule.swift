@@ -62,6 +62,23 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// to full resolution again"). An adapted pair takes seconds, where those milliseconds do not
   /// count ("The right view refined to full resolution where adaptation runs").
   public static func defaultRightViewScalesDropped(adapting: Bool) -> Int { adapting ? 0 : 1 }
+
+  /// How the right view's estimate reaches the next finer scale when it ends early
+  /// (``rightViewScalesDropped`` ≥ 1).
+  public enum RightViewHandOn: String, CaseIterable, Sendable {
+    /// Bilinear up-sampling (times 2) all the way to the left view's scale.
+    case bilinear
+    /// The first hand-on after its last scale by propagation (``DisparityPropagation``: each
+    /// finer pixel takes the bilinear estimate, or where the coarser 3×3 neighbours disagree by
+    /// more than 2 px the neighbour whose features match best; its features at that scale are
+    /// computed for it), then bilinear up-sampling for any scale left.
+    case propagated
+  }
+  /// The right view's hand-on when it ends early, or `nil` (the default) for
+  /// ``defaultRightViewHandOn``.
+  public var rightViewHandOn: RightViewHandOn?
+  /// ``rightViewHandOn``'s default: ``RightViewHandOn/bilinear``.
+  public static let defaultRightViewHandOn = RightViewHandOn.bilinear
   /// `P`, the edge-replicated columns added at the left side of both views before the network,
   /// or `nil` for the model's default (``WNetConfiguration/defaultBorderPadding``: 16 for
   /// `matching`, 0 for the others).
@@ -100,6 +117,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`, or `nil`
   ///     (the default) for ``defaultRightViewScalesDropped(adapting:)``.
+  ///   - rightViewHandOn: how the right view's estimate reaches the next scale when it ends
+  ///     early, or `nil` (the default) for ``defaultRightViewHandOn``.
   ///   - holes: the fill of the unknown pixels applied last, or `nil` for none.
   ///   - borderPadding: `P`, the columns added at the left side of the views, `≥ 0`, or `nil`
   ///     (the default) for the model's own (``WNetConfiguration/defaultBorderPadding``).
@@ -108,8 +127,8 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public init(
     maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
-    rightViewScalesDropped: Int? = nil, holes: HoleFill? = .standard,
-    borderPadding: Int? = nil, rowPadding: Int? = nil
+    rightViewScalesDropped: Int? = nil, rightViewHandOn: RightViewHandOn? = nil,
+    holes: HoleFill? = .standard, borderPadding: Int? = nil, rowPadding: Int? = nil
   ) {
     precondition(
       maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
@@ -119,6 +138,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
         + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped ?? 0), "
         + "\(borderPadding ?? 0), \(rowPadding ?? 0)")
     self.rightViewScalesDropped = rightViewScalesDropped
+    self.rightViewHandOn = rightViewHandOn
     self.borderPadding = borderPadding
     self.rowPadding = rowPadding
     self.maximumLeftRightDifference = maximumLeftRightDifference

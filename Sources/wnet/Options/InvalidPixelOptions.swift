@@ -87,6 +87,17 @@ struct InvalidPixelOptions: ParsableArguments {
 
   @Option(
     help: """
+      How the right view's estimate for the left-right check reaches the next finer scale \
+      when it ends early (--lr-right-drop 1 or more): bilinear (the default) up-samples it; \
+      propagated hands it on as the network's first hand-ons do, each pixel taking the \
+      neighbour's estimate whose features match best where the neighbours disagree, instead \
+      of running the right view's finest refinement (docs/RUNS.md, "The right view's \
+      full-resolution hand-on propagated for the check").
+      """)
+  var lrRightHandOn: RightHandOnChoice?
+
+  @Option(
+    help: """
       Widen both views by this many edge-replicated columns at their left side before the \
       network (the maps are cropped back before the left-right check), so that every stage sees \
       the left border columns as interior ones, not beside its zero padding (default: 16 for \
@@ -158,8 +169,18 @@ struct InvalidPixelOptions: ParsableArguments {
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
+        rightViewHandOn: lrRightHandOn?.handOn,
         holes: fillHoles ?? true ? fillSigma.map { HoleFill(sigmaColour: $0) } ?? .standard : nil,
         borderPadding: borderPadding, rowPadding: rowPadding)
+  }
+}
+
+/// `--lr-right-hand-on`: ``InvalidPixelRule/RightViewHandOn``.
+enum RightHandOnChoice: String, ExpressibleByArgument, CaseIterable {
+  case bilinear, propagated
+
+  var handOn: InvalidPixelRule.RightViewHandOn {
+    self == .bilinear ? .bilinear : .propagated
   }
 }
 
