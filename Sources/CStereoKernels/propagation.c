@@ -6,6 +6,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -146,19 +147,26 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
       for (int r = top + 1; r <= bottom; r++)
         for (int j = 0; j < w; j++) columns[j] |= marked[(long)r * w + j];
       float *errors = ring + (long)slot * width * CANDIDATES;
-      for (int x = 0; x < width; x++) {
-        const int first = (x - reach > 0 ? x - reach : 0) / 2;
-        const int last = (x + reach < width ? x + reach : width - 1) / 2;
-        int needed = 0;
-        for (int j = first; j <= last; j++) needed |= columns[j];
-        if (needed)
+      // The pixels whose box reaches a marked cell j are 2j − reach … 2j + 1 + reach; the
+      // cells in increasing order, each pixel once (`next`: the first not yet computed).
+      int next = 0;
+      for (int j = 0; j < w; j++) {
+        if (!columns[j]) continue;
+        int first = 2 * j - reach, last = 2 * j + 1 + reach;
+        if (first < next) first = next;
+        if (last > width - 1) last = width - 1;
+        for (int x = first; x <= last; x++)
           errors_of(
             coarse, h, w, bilinear, own, other, width, channels, sigma, v, x,
             errors + (long)x * CANDIDATES);
+        if (last + 1 > next) next = last + 1;
       }
     }
     for (int x = 0; x < width; x++) {
-      if (!cells[x / 2]) continue;
+      if (!cells[x / 2]) {
+        x |= 1;  // the cell's second pixel is not marked either
+        continue;
+      }
       // Candidates 0-7 in one vector and 8-9 apart: each sum's additions in the box's row
       // order, as one at a time.
       __m256 low = _mm256_setzero_ps();
@@ -189,18 +197,38 @@ __attribute__((target("avx2"))) void wnet_propagation_rows(
   }
 }
 
-void wnet_propagation_marks(const float *coarse, int h, int w, float threshold, unsigned char *marked) {
+__attribute__((target("avx2"))) void wnet_propagation_marks(
+  const float *coarse, int h, int w, float threshold, unsigned char *marked) {
+  // Separably: each column's extremes over the rows y − 1 … y + 1 (clipped), then each
+  // cell's over the columns x − 1 … x + 1. min and max are exact in any order, and a NaN is
+  // skipped at every step as in one pass over the nine values (`a < b ? a : b`).
+  float *low = malloc(sizeof(float) * 2 * (size_t)w), *high = low + w;
+  if (!low) return;
   for (int y = 0; y < h; y++) {
+    const float *above = coarse + (long)(y > 0 ? y - 1 : 0) * w;
+    const float *row = coarse + (long)y * w;
+    const float *below = coarse + (long)(y + 1 < h ? y + 1 : h - 1) * w;
     for (int x = 0; x < w; x++) {
-      float low = INFINITY, high = -INFINITY;
-      for (int v = y > 0 ? y - 1 : 0; v <= y + 1 && v < h; v++) {
-        for (int u = x > 0 ? x - 1 : 0; u <= x + 1 && u < w; u++) {
-          float value = 2 * coarse[(long)v * w + u];
-          low = value < low ? value : low;
-          high = value > high ? value : high;
-        }
-      }
-      marked[(long)y * w + x] = high - low > threshold;
+      float l = INFINITY, u = -INFINITY, a = 2 * above[x], b = 2 * row[x], c = 2 * below[x];
+      l = a < l ? a : l;
+      u = a > u ? a : u;
+      l = b < l ? b : l;
+      u = b > u ? b : u;
+      l = c < l ? c : l;
+      u = c > u ? c : u;
+      low[x] = l;
+      high[x] = u;
+    }
+    unsigned char *out = marked + (long)y * w;
+    for (int x = 0; x < w; x++) {
+      const int left = x > 0 ? x - 1 : 0, right = x + 1 < w ? x + 1 : w - 1;
+      float l = low[left], u = high[left];
+      l = low[x] < l ? low[x] : l;
+      u = high[x] > u ? high[x] : u;
+      l = low[right] < l ? low[right] : l;
+      u = high[right] > u ? high[right] : u;
+      out[x] = u - l > threshold;
     }
   }
+  free(low);
 }
