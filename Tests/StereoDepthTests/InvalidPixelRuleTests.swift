@@ -258,6 +258,7 @@ struct InvalidPixelRuleTests {
     let both = estimator.estimateBothViews(
       left: pair.left, right: pair.right,
       rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped(adapting: false),
+      rightHandOnPropagated: InvalidPixelRule.defaultRightViewHandOn == .propagated,
       borderPadding: 8)
     #expect(marked.disparity.pixels == both.disparity.scalars)
     let difference = try #require(marked.leftRightDifference).pixels

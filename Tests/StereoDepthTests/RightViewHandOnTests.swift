@@ -72,10 +72,10 @@ struct RightViewHandOnTests {
     #expect(maps.rightDisparity.scalars == half.upsampled2xScaled(by: 2).scalars)
   }
 
-  @Test("The rule's default is the bilinear up-sampling, and predict follows the rule")
+  @Test("The rule's default is the propagated hand-on, and predict follows the rule")
   func ruleReachesThePlan() throws {
     #expect(InvalidPixelRule.standard.rightViewHandOn == nil)
-    #expect(InvalidPixelRule.defaultRightViewHandOn == .bilinear)
+    #expect(InvalidPixelRule.defaultRightViewHandOn == .propagated)
     let bundled = try PretrainedModel.load().model
     let generator = SyntheticStereoGenerator(
       configuration: SyntheticStereoGenerator.Configuration(
@@ -96,7 +96,7 @@ struct RightViewHandOnTests {
       difference(nil), difference(.bilinear), difference(.propagated)
     )
     func same(_ a: Float, _ b: Float) -> Bool { a == b || (a.isNaN && b.isNaN) }
-    #expect(unset.elementsEqual(bilinear, by: same))
+    #expect(unset.elementsEqual(propagated, by: same))
     #expect(!bilinear.elementsEqual(propagated, by: same))
   }
 }

@@ -88,11 +88,12 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(
     help: """
       How the right view's estimate for the left-right check reaches the next finer scale \
-      when it ends early (--lr-right-drop 1 or more): bilinear (the default) up-samples it; \
-      propagated hands it on as the network's first hand-ons do, each pixel taking the \
-      neighbour's estimate whose features match best where the neighbours disagree, instead \
-      of running the right view's finest refinement (docs/RUNS.md, "The right view's \
-      full-resolution hand-on propagated for the check").
+      when it ends early (--lr-right-drop 1 or more): propagated (the default since session \
+      58) hands it on as the network's first hand-ons do, each pixel taking the neighbour's \
+      estimate whose features match best where the neighbours disagree, instead of running \
+      the right view's finest refinement (more accurate on the label-free judges, about 3% \
+      more time; docs/RUNS.md, "The right view's full-resolution hand-on propagated for the \
+      check"); bilinear up-samples it, the default before.
       """)
   var lrRightHandOn: RightHandOnChoice?
 
