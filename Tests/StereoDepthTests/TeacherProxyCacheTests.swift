@@ -57,12 +57,13 @@ struct TeacherProxyCacheTests {
         left.flippedHorizontally(), true
       ),
     ] {
-      // The teacher's right view at the left view's scale, no median, no hole fill and no
-      // border padding, as every teacher so far.
+      // τ = 1, the teacher's right view at the left view's scale, no median, no hole fill and
+      // no border padding, as every teacher so far.
       let run = try estimator.predict(
         left: l, right: r,
         invalidPixels: InvalidPixelRule(
-          median: nil, rightViewScalesDropped: 0, holes: nil, borderPadding: 0),
+          maximumLeftRightDifference: 1, median: nil, rightViewScalesDropped: 0, holes: nil,
+          borderPadding: 0),
         compactMemory: true, upscale: .automatic)
       let difference = try #require(run.leftRightDifference)
       let expected = flip ? run.validDisparity.flippedHorizontally() : run.validDisparity
@@ -118,6 +119,7 @@ struct TeacherProxyCacheTests {
     let (model, metadata, _) = try WNetCheckpoint.loadModel(teacher)
     let estimator = DisparityEstimator(model: model, metadata: metadata)
     let rule = InvalidPixelRule(
+      maximumLeftRightDifference: 1,
       median: nil, rightViewScalesDropped: 0, holes: nil, borderPadding: 0, rowPadding: 0)
     let adapting = TestTimeAdaptation(steps: 2, loss: metadata.training?.loss)
     let run = try estimator.predict(

@@ -288,6 +288,13 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// docs/RUNS.md, "The left border padded by default"), 0 for the others.
   public var defaultBorderPadding: Int { isCoarseToFine ? 16 : 0 }
 
+  /// The left-right check's `τ` by default (``InvalidPixelRule/leftRightThreshold``): 1.25 px
+  /// for a coarse-to-fine model (`matching`; its label-free judges preferred it to 1 with the
+  /// propagated right view, 16.362 against 16.459, and the photometric check agreed: docs/RUNS.md,
+  /// "The check's threshold judged again with the propagated right view"), 1 px for the others
+  /// (not judged again).
+  public var defaultLeftRightThreshold: Float { isCoarseToFine ? 1.25 : 1 }
+
   /// The edge-replicated rows the marked map adds at the top and at the bottom of both views by
   /// default (``InvalidPixelRule/rowPadding``): 0 (docs/RUNS.md, "Rows padded at the top and
   /// bottom").

@@ -14,8 +14,9 @@ import StereoTensor
 ///     valid(x)       = e ≤ τ  and  p ≥ p_min
 ///     confidence(x)  = p · exp(−e / τ)            (0 where e is not finite)
 ///
-/// `τ` is ``maximumLeftRightDifference`` (1 px by default, as SGBM's `disp12MaxDiff`-style
-/// checks and KITTI's usual left-right check), `p_min` ``minimumPeakProbability`` (0 by default:
+/// `τ` is ``maximumLeftRightDifference`` (the model's own by default,
+/// ``WNetConfiguration/defaultLeftRightThreshold``: 1.25 px for `matching` since session 58, 1 px
+/// for the others, as SGBM's `disp12MaxDiff`-style checks and KITTI's usual left-right check), `p_min` ``minimumPeakProbability`` (0 by default:
 /// the peak's scale depends on the number of candidates, 48 for `realtime`, 5 offsets for
 /// `matching`'s finest scale, so one default would mean different things). The confidence lies
 /// in [0, 1]: the distribution's own certainty, discounted by `e^{−1} ≈ 0.37` at the threshold.
@@ -33,8 +34,17 @@ import StereoTensor
 /// point), exactly as a classical matcher's unknown pixels.
 public struct InvalidPixelRule: Sendable, Equatable {
   /// `τ`: the largest left-right disagreement kept, in the network's pixels (the input's for
-  /// `matching`, which runs at the input's size or, enlarged, has its disagreement converted).
-  public var maximumLeftRightDifference: Float
+  /// `matching`, which runs at the input's size or, enlarged, has its disagreement converted):
+  /// ``leftRightThreshold``, or 1 where that is `nil` (a rule not yet given a model's default by
+  /// ``resolved(for:)``).
+  public var maximumLeftRightDifference: Float {
+    get { leftRightThreshold ?? 1 }
+    set { leftRightThreshold = newValue }
+  }
+  /// `τ` as given, or `nil` (the default) for the model's own
+  /// (``WNetConfiguration/defaultLeftRightThreshold``), which ``resolved(for:)`` fills in; a
+  /// prediction's rule (``DisparityPrediction/invalidPixelRule``) is always resolved.
+  public var leftRightThreshold: Float?
   /// `p_min`: the smallest peak probability kept.
   public var minimumPeakProbability: Float
   /// The speckle filter applied to the pixels the check kept (``SpeckleFilter/off`` for none).
@@ -117,10 +127,19 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// model's own border padding.
   public static let standard = InvalidPixelRule()
 
+  /// The rule with the model-dependent defaults left `nil` filled in from `configuration`:
+  /// ``leftRightThreshold`` (``WNetConfiguration/defaultLeftRightThreshold``).
+  public func resolved(for configuration: WNetConfiguration) -> InvalidPixelRule {
+    var rule = self
+    rule.leftRightThreshold = leftRightThreshold ?? configuration.defaultLeftRightThreshold
+    return rule
+  }
+
   /// Creates a rule.
   ///
   /// - Parameters:
-  ///   - maximumLeftRightDifference: `τ`, positive.
+  ///   - maximumLeftRightDifference: `τ`, positive, or `nil` (the default) for the model's own
+  ///     (``WNetConfiguration/defaultLeftRightThreshold``).
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
   ///   - speckles: the speckle filter applied after the check.
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
@@ -134,23 +153,23 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - rowPadding: `R`, the rows added at the top and at the bottom of the views, `≥ 0`, or
   ///     `nil` (the default) for the model's own (``WNetConfiguration/defaultRowPadding``).
   public init(
-    maximumLeftRightDifference: Float = 1, minimumPeakProbability: Float = 0,
+    maximumLeftRightDifference: Float? = nil, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
     rightViewScalesDropped: Int? = nil, rightViewHandOn: RightViewHandOn? = nil,
     holes: HoleFill? = .standard, borderPadding: Int? = nil, rowPadding: Int? = nil
   ) {
     precondition(
-      maximumLeftRightDifference > 0 && (0...1).contains(minimumPeakProbability)
+      (maximumLeftRightDifference ?? 1) > 0 && (0...1).contains(minimumPeakProbability)
         && (rightViewScalesDropped ?? 0) >= 0 && (borderPadding ?? 0) >= 0
         && (rowPadding ?? 0) >= 0,
       "Invalid-pixel rule needs τ > 0, p_min in [0, 1], scales dropped ≥ 0 and padding ≥ 0, got "
-        + "\(maximumLeftRightDifference), \(minimumPeakProbability), \(rightViewScalesDropped ?? 0), "
+        + "\(maximumLeftRightDifference ?? 1), \(minimumPeakProbability), \(rightViewScalesDropped ?? 0), "
         + "\(borderPadding ?? 0), \(rowPadding ?? 0)")
     self.rightViewScalesDropped = rightViewScalesDropped
     self.rightViewHandOn = rightViewHandOn
     self.borderPadding = borderPadding
     self.rowPadding = rowPadding
-    self.maximumLeftRightDifference = maximumLeftRightDifference
+    self.leftRightThreshold = maximumLeftRightDifference
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles
     self.median = median

@@ -133,8 +133,8 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The left view's disparity at `upscale` (``InferenceUpscale/automatic`` but after
   /// adaptation), `+∞` where the teacher's
   /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
-  /// it (``InvalidPixelRule/standard`` with the right view at the left view's scale, no hole
-  /// fill and no border padding, as every teacher so far was run; then `median` if given), and
+  /// it (``InvalidPixelRule/standard`` with `τ = 1`, the right view at the left view's scale, no
+  /// hole fill and no border padding, as every teacher so far was run; then `median` if given), and
   /// its confidence `1/(1 + e)` (0 where rejected).
   static func checked(
     estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?,
@@ -143,8 +143,8 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     let prediction = try estimator.predict(
       left: left, right: right,
       invalidPixels: InvalidPixelRule(
-        median: median, rightViewScalesDropped: 0, holes: nil, borderPadding: 0,
-        rowPadding: 0),
+        maximumLeftRightDifference: 1, median: median, rightViewScalesDropped: 0, holes: nil,
+        borderPadding: 0, rowPadding: 0),
       compactMemory: true, upscale: upscale)
     let map = prediction.validDisparity
     var confidence = Image(width: map.width, height: map.height, channels: 1)
