@@ -368,10 +368,7 @@ public final class DisparityEstimator {
         ?? InvalidPixelRule.defaultRightViewScalesDropped(adapting: adaptationLosses != nil)
     }
     let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
-    let rightPropagated =
-      invalidPixels.map {
-        ($0.rightViewHandOn ?? InvalidPixelRule.defaultRightViewHandOn) == .propagated
-      } ?? false
+    let rightPropagated = invalidPixels?.rightViewHandOn == .propagated
     // The views are built padded once, so that no unpadded copy is held beside them.
     let bothPlan = estimator.plan(
       views: .both, droppingFinestScales: dropped, rightDroppingScales: rightDropped,

@@ -16,8 +16,8 @@ import StereoTensor
 ///
 /// `τ` is ``maximumLeftRightDifference`` (the model's own by default,
 /// ``WNetConfiguration/defaultLeftRightThreshold``: 1.25 px for `matching` since session 58, 1 px
-/// for the others, as SGBM's `disp12MaxDiff`-style checks and KITTI's usual left-right check), `p_min` ``minimumPeakProbability`` (0 by default:
-/// the peak's scale depends on the number of candidates, 48 for `realtime`, 5 offsets for
+/// for the others, as SGBM's `disp12MaxDiff`-style checks and KITTI's usual left-right check),
+/// `p_min` ``minimumPeakProbability`` (0 by default: the peak's scale depends on the number of candidates, 48 for `realtime`, 5 offsets for
 /// `matching`'s finest scale, so one default would mean different things). The confidence lies
 /// in [0, 1]: the distribution's own certainty, discounted by `e^{−1} ≈ 0.37` at the threshold.
 /// Then the valid pixels' speckles are removed (``speckles``, OpenCV's `filterSpeckles`: connected
@@ -121,17 +121,19 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// the border rows with zeros, `R` rows away from the views' first and last rows.
   public var rowPadding: Int?
 
-  /// The default: `τ = 1`, `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
+  /// The default: the model's `τ` (``WNetConfiguration/defaultLeftRightThreshold``), `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
   /// weighted median at depth edges, the right view's estimate one scale coarser and handed on
   /// by propagation (at the left view's scale where the pair is adapted), the holes filled, the
   /// model's own border padding.
   public static let standard = InvalidPixelRule()
 
-  /// The rule with the model-dependent defaults left `nil` filled in from `configuration`:
-  /// ``leftRightThreshold`` (``WNetConfiguration/defaultLeftRightThreshold``).
+  /// The rule with the defaults left `nil` filled in: ``leftRightThreshold`` from
+  /// `configuration` (``WNetConfiguration/defaultLeftRightThreshold``) and ``rightViewHandOn``
+  /// (``defaultRightViewHandOn``).
   public func resolved(for configuration: WNetConfiguration) -> InvalidPixelRule {
     var rule = self
     rule.leftRightThreshold = leftRightThreshold ?? configuration.defaultLeftRightThreshold
+    rule.rightViewHandOn = rightViewHandOn ?? Self.defaultRightViewHandOn
     return rule
   }
 
