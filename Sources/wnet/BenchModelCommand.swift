@@ -97,7 +97,7 @@ extension WNetCommand {
     var lrRightDrop: Int?
 
     @Option(help: "With --marked: as 'wnet infer --lr-right-hand-on'.")
-    var lrRightHandOn: RightHandOnChoice?
+    var lrRightHandOn: InvalidPixelRule.RightViewHandOn?
 
     @Option(help: "With --marked: as 'wnet infer --border-padding'.")
     var borderPadding: Int?
@@ -210,7 +210,7 @@ extension WNetCommand {
         marked
         ? InvalidPixelRule(
           median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-          rightViewHandOn: lrRightHandOn?.handOn,
+          rightViewHandOn: lrRightHandOn,
           holes: fillHoles ?? true ? .standard : nil, borderPadding: borderPadding,
           rowPadding: rowPadding)
         : nil

@@ -95,7 +95,7 @@ struct InvalidPixelOptions: ParsableArguments {
       more time; docs/RUNS.md, "The right view's full-resolution hand-on propagated for the \
       check"); bilinear up-samples it, the default before.
       """)
-  var lrRightHandOn: RightHandOnChoice?
+  var lrRightHandOn: InvalidPixelRule.RightViewHandOn?
 
   @Option(
     help: """
@@ -170,20 +170,14 @@ struct InvalidPixelOptions: ParsableArguments {
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
         median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
-        rightViewHandOn: lrRightHandOn?.handOn,
+        rightViewHandOn: lrRightHandOn,
         holes: fillHoles ?? true ? fillSigma.map { HoleFill(sigmaColour: $0) } ?? .standard : nil,
         borderPadding: borderPadding, rowPadding: rowPadding)
   }
 }
 
-/// `--lr-right-hand-on`: ``InvalidPixelRule/RightViewHandOn``.
-enum RightHandOnChoice: String, ExpressibleByArgument, CaseIterable {
-  case bilinear, propagated
-
-  var handOn: InvalidPixelRule.RightViewHandOn {
-    self == .bilinear ? .bilinear : .propagated
-  }
-}
+/// `--lr-right-hand-on`.
+extension InvalidPixelRule.RightViewHandOn: ExpressibleByArgument {}
 
 /// `--median`: which ``WeightedMedianFilter`` the marked map ends with.
 enum MedianChoice: String, ExpressibleByArgument, CaseIterable {
