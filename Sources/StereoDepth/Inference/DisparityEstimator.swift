@@ -413,7 +413,7 @@ public final class DisparityEstimator {
       func full(_ map: Tensor) -> Image {
         Image(map.resizedBilinear(height: left.height, width: left.width))
       }
-      var disparity: Tensor, peak: Tensor, confidence: Tensor?
+      let disparity: Tensor, peak: Tensor, confidence: Tensor?
       var difference: Image?
       var rightDisparity: Image?
       if invalidPixels != nil {
@@ -428,29 +428,6 @@ public final class DisparityEstimator {
         if invalidPixels!.holes != nil {
           rightDisparity = Profiler.measure("maps to the input's size") {
             scale == 1 ? full(both.rightDisparity) : full(both.rightDisparity * scale)
-          }
-        }
-        if let mode = ProcessInfo.processInfo.environment["WNET_FLIP_PROTO"] {
-          let flippedViews = estimator.paddedViews(
-            left: right.flippedHorizontally(), right: left.flippedHorizontally(),
-            width: views.width, height: views.height, columns: views.columns, rows: views.rows)
-          let flipped = estimator.estimateBothViews(
-            flippedViews, droppingFinestScales: dropped, rightDroppingScales: rightDropped,
-            rightHandOnPropagated: rightHandOnPropagated)
-          func mirror(_ map: Tensor) -> Tensor { Image(map).flippedHorizontally().tensor }
-          let (fromFlipLeft, fromFlipRight) = (mirror(flipped.rightDisparity), mirror(flipped.disparity))
-          let leftMap: Tensor, rightMap: Tensor
-          switch mode {
-          case "best": (leftMap, rightMap) = (both.disparity, fromFlipRight)
-          default:
-            leftMap = (both.disparity + fromFlipLeft) * 0.5
-            rightMap = (both.rightDisparity + fromFlipRight) * 0.5
-          }
-          disparity = leftMap
-          let difference2 = LeftRightConsistency.difference(own: leftMap, other: rightMap, direction: -1)
-          difference = full(scale < 1 ? difference2 * scale : difference2)
-          if invalidPixels!.holes != nil {
-            rightDisparity = scale == 1 ? full(rightMap) : full(rightMap * scale)
           }
         }
       } else {
