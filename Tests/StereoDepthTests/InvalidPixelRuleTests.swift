@@ -257,7 +257,7 @@ struct InvalidPixelRuleTests {
       invalidPixels: rule)
     let both = estimator.estimateBothViews(
       left: pair.left, right: pair.right,
-      rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped(adapting: false),
+      rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped,
       rightHandOnPropagated: InvalidPixelRule.defaultRightViewHandOn == .propagated,
       borderPadding: 8)
     #expect(marked.disparity.pixels == both.disparity.scalars)

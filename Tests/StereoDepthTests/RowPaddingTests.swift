@@ -21,7 +21,7 @@ struct RowPaddingTests {
     }
     let both = estimator.estimateBothViews(
       left: pair.left, right: pair.right,
-      rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped(adapting: false),
+      rightDroppingScales: InvalidPixelRule.defaultRightViewScalesDropped,
       borderPadding: 8, rowPadding: 8)
     #expect((try marked(8)) == both.disparity.scalars)
     #expect((try marked(nil)) == (try marked(0)), "no rows by default")

@@ -364,8 +364,7 @@ public final class DisparityEstimator {
     let scale = Float(left.width) / Float(width >> dropped)
     // Ending early at the input's size, the right view keeps the scale it would have ended at.
     let rightViewScalesDropped = invalidPixels.map {
-      $0.rightViewScalesDropped
-        ?? InvalidPixelRule.defaultRightViewScalesDropped(adapting: adaptationLosses != nil)
+      $0.rightViewScalesDropped ?? InvalidPixelRule.defaultRightViewScalesDropped
     }
     let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
     let rightPropagated = invalidPixels?.rightViewHandOn == .propagated

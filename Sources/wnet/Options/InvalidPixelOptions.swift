@@ -78,10 +78,11 @@ struct InvalidPixelOptions: ParsableArguments {
   @Option(
     help: """
       End the right view's estimate for the left-right check this many scales before the \
-      left view's (up-sampled; 0: the same scale). Default: 1, which skips the right view's \
-      finest refinement (0 takes about 1.16 times the marked map's time at 640x480 with AVX2, \
-      and is slightly more accurate); 0 with --adapt, where a pair takes seconds anyway \
-      (docs/RUNS.md).
+      left view's (up-sampled; 0: the same scale). Default: 1, with or without --adapt, which \
+      skips the right view's finest refinement and hands its 1/2 estimate on \
+      (--lr-right-hand-on): with the propagated hand-on the most accurate on the label-free \
+      judges (0 and 2 score worse) and cheaper than 0 (docs/RUNS.md, "The right view ending \
+      two scales early, handed on by propagation").
       """)
   var lrRightDrop: Int?
 
