@@ -332,7 +332,7 @@ public final class DisparityEstimator {
     adaptation: TestTimeAdaptation?, invalidPixels: InvalidPixelRule?, compactMemory: Bool,
     factor: Float, endingAtHalfScale: Bool = false
   ) throws -> DisparityPrediction {
-    let invalidPixels = invalidPixels?.resolved(for: model.configuration, factor: factor)
+    let invalidPixels = invalidPixels?.resolved(for: model.configuration)
     var (width, height) = workingSize(
       width: left.width, height: left.height, maximumDisparity: maximumDisparity, factor: factor)
     // Only a coarse-to-fine model can end early, and not when its finest distribution is kept.

@@ -24,8 +24,7 @@ import StereoTensor
 /// regions of at most 100 pixels whose neighbours differ by at most 2 px, the settings of the SGBM
 /// proxies): small islands that differ from everything around them, mostly on weakly textured
 /// surfaces. The confidence is left as it is there. Then (``median``; by default
-/// ``WeightedMedianFilter/edges``, and none for a pair run enlarged,
-/// ``medianOnEnlargedPairs``) the kept pixels near depth edges go through a weighted median
+/// ``WeightedMedianFilter/edges``) the kept pixels near depth edges go through a weighted median
 /// guided by the left view (``WeightedMedianFilter``): those more than 1 px from the median of
 /// the neighbours with their colour take that median, which moves the foreground spread over the
 /// background at depth edges back onto its surface. Last (``holes``; by default
@@ -53,21 +52,6 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// The weighted median applied to the kept pixels last (``WeightedMedianFilter/edges`` by
   /// default), or `nil` for none.
   public var median: WeightedMedianFilter?
-  /// Whether ``median`` applies to a pair run enlarged (``InferenceUpscale``: a factor above 1,
-  /// such as the small pairs the default size policy enlarges), or `nil` (the default) for
-  /// ``defaultMedianOnEnlargedPairs``; ``resolved(for:factor:)`` removes the median where it
-  /// does not apply.
-  public var medianOnEnlargedPairs: Bool?
-  /// ``medianOnEnlargedPairs``'s default: `false` since session 59.
-  ///
-  /// An enlarged pair's map is computed at up to 1.5× the input's resolution and brought back,
-  /// so its depth edges are sharper than a map's at the input's size, while the median's window
-  /// at the input's size spans more working pixels. With the bundled model the label-free
-  /// judges' sum fell from 16.362 to 16.068 (the half-size judges, whose pairs are all enlarged,
-  /// by 0.076 and 0.217; no judge up), and the photometric check preferred it on 102 of 103 and
-  /// 57 of 57 half-size pairs (docs/RUNS.md, "No weighted median for enlarged pairs", a rule
-  /// written after the figures that suggested it).
-  public static let defaultMedianOnEnlargedPairs = false
   /// The fill of the unknown pixels applied last (``HoleFill``: the colour-weighted median of
   /// the kept disparities around each, kept where the right view agrees with it within `τ`;
   /// ``HoleFill/standard`` by default), or `nil` for none.
@@ -139,25 +123,19 @@ public struct InvalidPixelRule: Sendable, Equatable {
   /// the border rows with zeros, `R` rows away from the views' first and last rows.
   public var rowPadding: Int?
 
-  /// The default: the model's `τ` (``WNetConfiguration/defaultLeftRightThreshold``), `p_min =
-  /// 0`, speckles of up to 100 pixels within 2 px removed, the weighted median at depth edges
-  /// (not for a pair run enlarged), the right view's estimate one scale coarser and handed on by
-  /// propagation, the holes filled, the model's own border padding.
+  /// The default: the model's `τ` (``WNetConfiguration/defaultLeftRightThreshold``), `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
+  /// weighted median at depth edges, the right view's estimate one scale coarser and handed on
+  /// by propagation (at the left view's scale where the pair is adapted), the holes filled, the
+  /// model's own border padding.
   public static let standard = InvalidPixelRule()
 
   /// The rule with the defaults left `nil` filled in: ``leftRightThreshold`` from
-  /// `configuration` (``WNetConfiguration/defaultLeftRightThreshold``), ``rightViewHandOn``
-  /// (``defaultRightViewHandOn``) and ``medianOnEnlargedPairs``
-  /// (``defaultMedianOnEnlargedPairs``), for a pair run at `factor` times its size (1: its own
-  /// size): above 1, ``median`` becomes `nil` unless ``medianOnEnlargedPairs``.
-  public func resolved(for configuration: WNetConfiguration, factor: Float = 1) -> InvalidPixelRule
-  {
+  /// `configuration` (``WNetConfiguration/defaultLeftRightThreshold``) and ``rightViewHandOn``
+  /// (``defaultRightViewHandOn``).
+  public func resolved(for configuration: WNetConfiguration) -> InvalidPixelRule {
     var rule = self
     rule.leftRightThreshold = leftRightThreshold ?? configuration.defaultLeftRightThreshold
     rule.rightViewHandOn = rightViewHandOn ?? Self.defaultRightViewHandOn
-    let onEnlarged = medianOnEnlargedPairs ?? Self.defaultMedianOnEnlargedPairs
-    rule.medianOnEnlargedPairs = onEnlarged
-    if factor > 1 && !onEnlarged { rule.median = nil }
     return rule
   }
 
@@ -169,8 +147,6 @@ public struct InvalidPixelRule: Sendable, Equatable {
   ///   - minimumPeakProbability: `p_min`, in [0, 1].
   ///   - speckles: the speckle filter applied after the check.
   ///   - median: the weighted median applied to the kept pixels last, or `nil` for none.
-  ///   - medianOnEnlargedPairs: whether `median` applies to pairs run enlarged, or `nil` (the
-  ///     default) for ``defaultMedianOnEnlargedPairs``.
   ///   - rightViewScalesDropped: scales the right view's estimate ends early, `≥ 0`, or `nil`
   ///     (the default) for ``defaultRightViewScalesDropped``.
   ///   - rightViewHandOn: how the right view's estimate reaches the next scale when it ends
@@ -183,8 +159,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public init(
     maximumLeftRightDifference: Float? = nil, minimumPeakProbability: Float = 0,
     speckles: SpeckleFilter = .standard, median: WeightedMedianFilter? = .edges,
-    medianOnEnlargedPairs: Bool? = nil, rightViewScalesDropped: Int? = nil,
-    rightViewHandOn: RightViewHandOn? = nil,
+    rightViewScalesDropped: Int? = nil, rightViewHandOn: RightViewHandOn? = nil,
     holes: HoleFill? = .standard, borderPadding: Int? = nil, rowPadding: Int? = nil
   ) {
     precondition(
@@ -202,7 +177,6 @@ public struct InvalidPixelRule: Sendable, Equatable {
     self.minimumPeakProbability = minimumPeakProbability
     self.speckles = speckles
     self.median = median
-    self.medianOnEnlargedPairs = medianOnEnlargedPairs
     self.holes = holes
   }
 

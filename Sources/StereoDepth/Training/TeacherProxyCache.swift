@@ -134,8 +134,7 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// adaptation), `+∞` where the teacher's
   /// left-right check (`e ≤ 1` px against the same run's right view) or speckle filter rejects
   /// it (``InvalidPixelRule/standard`` with `τ = 1`, the right view at the left view's scale, no
-  /// hole fill and no border padding, as every teacher so far was run; then `median` if given,
-  /// enlarged pairs too), and
+  /// hole fill and no border padding, as every teacher so far was run; then `median` if given), and
   /// its confidence `1/(1 + e)` (0 where rejected).
   static func checked(
     estimator: DisparityEstimator, left: Image, right: Image, median: WeightedMedianFilter?,
@@ -144,8 +143,7 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
     let prediction = try estimator.predict(
       left: left, right: right,
       invalidPixels: InvalidPixelRule(
-        maximumLeftRightDifference: 1, median: median, medianOnEnlargedPairs: true,
-        rightViewScalesDropped: 0, holes: nil,
+        maximumLeftRightDifference: 1, median: median, rightViewScalesDropped: 0, holes: nil,
         borderPadding: 0, rowPadding: 0),
       compactMemory: true, upscale: upscale)
     let map = prediction.validDisparity

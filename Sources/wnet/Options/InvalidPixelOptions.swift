@@ -45,11 +45,9 @@ struct InvalidPixelOptions: ParsableArguments {
       the median of the kept disparities around it (19x19, weighted by colour similarity in the \
       left view) takes that median, which sharpens depth edges and thin structures. edges \
       (the default): only pixels near a depth edge, votes from every second row and column; \
-      full: every pixel and vote (about 12 times the time); off. Not with --dense. By default \
-      a pair run enlarged (small pairs, --upscale) gets none (session 59: its map's edges are \
-      sharper already); a --median given applies to every pair.
+      full: every pixel and vote (about 12 times the time); off. Not with --dense.
       """)
-  var median: MedianChoice?
+  var median: MedianChoice = .edges
 
   @Flag(help: .hidden)
   var weightedMedian = false
@@ -172,9 +170,7 @@ struct InvalidPixelOptions: ParsableArguments {
       : InvalidPixelRule(
         maximumLeftRightDifference: lrThreshold, minimumPeakProbability: minConfidence,
         speckles: SpeckleFilter(maximumSize: speckleSize, maximumDifference: speckleDifference),
-        median: (weightedMedian ? .full : median ?? .edges).filter,
-        medianOnEnlargedPairs: weightedMedian || median != nil ? true : nil,
-        rightViewScalesDropped: lrRightDrop,
+        median: (weightedMedian ? .full : median).filter, rightViewScalesDropped: lrRightDrop,
         rightViewHandOn: lrRightHandOn,
         holes: fillHoles ?? true ? fillSigma.map { HoleFill(sigmaColour: $0) } ?? .standard : nil,
         borderPadding: borderPadding, rowPadding: rowPadding)
