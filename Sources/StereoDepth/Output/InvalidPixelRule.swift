@@ -125,7 +125,7 @@ public struct InvalidPixelRule: Sendable, Equatable {
 
   /// The default: the model's `τ` (``WNetConfiguration/defaultLeftRightThreshold``), `p_min = 0`, speckles of up to 100 pixels within 2 px removed, the
   /// weighted median at depth edges, the right view's estimate one scale coarser and handed on
-  /// by propagation (at the left view's scale where the pair is adapted), the holes filled, the
+  /// by propagation (adapted pairs too, since session 59), the holes filled, the
   /// model's own border padding.
   public static let standard = InvalidPixelRule()
 
