@@ -2,7 +2,7 @@
 """A label-free check of two inference settings: which one matches the right view better at the
 pixels where their maps differ.
 
-    changed_pixels_photometric.py A B DATA
+    changed_pixels_photometric.py A B DATA [--visible]
 
 A and B are `wnet eval --data DATA --output A` (and B) folders of the same pairs with two
 settings; DATA holds each pair's views (`im0.png`, `im1.png`, as the judges' folders do). Over
@@ -16,6 +16,13 @@ per setting, and counts the pairs where B's mean census cost is lower. No ground
 SGBM: a second opinion for settings that shape depth edges, where the label-free judges (SGBM's
 proxies) can prefer SGBM-like edges (docs/RUNS.md, "The weighted median's settings judged, and
 not shipped"). Pixels that only one map keeps are not compared.
+
+With `--visible`, only the pixels that neither map itself implies occluded are compared: a pixel
+`x` of a row is occluded by a map `d` when a pixel to its right lands at least half a pixel
+further left in the right view, `min_{x' > x} (x' − d(x')) < x − d(x) − 0.5` (its kept pixels
+only). Settings that move pixels at depth edges (the weighted median) mostly move pixels one of
+the maps puts behind an occluder, where the census cost of either value says little
+(docs/RUNS.md, "No weighted median for enlarged pairs").
 """
 import glob
 import sys
@@ -36,10 +43,24 @@ def census(grey, radius=2):
     return np.stack(bits, -1)
 
 
+def occluded(disparity):
+    """`[H, W]` booleans: the pixels `disparity` (`inf` where unknown) itself puts behind a pixel
+    to their right, `min_{x' > x} (x' − d(x')) < x − d(x) − 0.5`."""
+    landing = np.arange(disparity.shape[1], dtype=np.float32)[None, :] - disparity
+    landing = np.where(np.isfinite(landing), landing, np.inf)
+    # The smallest landing of the pixels strictly to the right: a reversed running minimum.
+    right_min = np.minimum.accumulate(landing[:, ::-1], axis=1)[:, ::-1]
+    right_min = np.concatenate([right_min[:, 1:], np.full((len(landing), 1), np.inf)], axis=1)
+    with np.errstate(invalid="ignore"):
+        return right_min < landing - 0.5
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: changed_pixels_photometric.py A B DATA")
-    first, second, data = sys.argv[1:]
+    arguments = [a for a in sys.argv[1:] if a != "--visible"]
+    visible = len(arguments) != len(sys.argv) - 1
+    if len(arguments) != 3:
+        sys.exit("usage: changed_pixels_photometric.py A B DATA [--visible]")
+    first, second, data = arguments
     census_a = census_b = grey_a = grey_b = 0.0
     pixels = pairs = wins = 0
     for path in sorted(glob.glob(f"{first}/*/disparity.pfm")):
@@ -52,6 +73,8 @@ def main():
         left, right = left.astype(np.float32), right.astype(np.float32)
         with np.errstate(invalid="ignore"):
             changed = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) > 0.25)
+        if visible:
+            changed &= ~occluded(a) & ~occluded(b)
         ys, xs = np.nonzero(changed)
         xa = np.rint(xs - a[ys, xs]).astype(int)
         xb = np.rint(xs - b[ys, xs]).astype(int)
