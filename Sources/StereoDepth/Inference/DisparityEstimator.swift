@@ -363,10 +363,8 @@ public final class DisparityEstimator {
       ? 1 : 0
     let scale = Float(left.width) / Float(width >> dropped)
     // Ending early at the input's size, the right view keeps the scale it would have ended at.
-    let rightViewScalesDropped = invalidPixels.map {
-      $0.rightViewScalesDropped ?? InvalidPixelRule.defaultRightViewScalesDropped
-    }
-    let rightDropped = max(0, (rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
+    let rightDropped = max(
+      0, (invalidPixels?.rightViewScalesDropped ?? 0) - (halfScaleFinish ? 1 : 0))
     let rightPropagated = invalidPixels?.rightViewHandOn == .propagated
     // The views are built padded once, so that no unpadded copy is held beside them.
     let bothPlan = estimator.plan(

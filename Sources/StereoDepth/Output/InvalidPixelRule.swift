@@ -130,11 +130,13 @@ public struct InvalidPixelRule: Sendable, Equatable {
   public static let standard = InvalidPixelRule()
 
   /// The rule with the defaults left `nil` filled in: ``leftRightThreshold`` from
-  /// `configuration` (``WNetConfiguration/defaultLeftRightThreshold``) and ``rightViewHandOn``
+  /// `configuration` (``WNetConfiguration/defaultLeftRightThreshold``),
+  /// ``rightViewScalesDropped`` (``defaultRightViewScalesDropped``) and ``rightViewHandOn``
   /// (``defaultRightViewHandOn``).
   public func resolved(for configuration: WNetConfiguration) -> InvalidPixelRule {
     var rule = self
     rule.leftRightThreshold = leftRightThreshold ?? configuration.defaultLeftRightThreshold
+    rule.rightViewScalesDropped = rightViewScalesDropped ?? Self.defaultRightViewScalesDropped
     rule.rightViewHandOn = rightViewHandOn ?? Self.defaultRightViewHandOn
     return rule
   }
