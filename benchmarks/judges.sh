@@ -10,6 +10,8 @@
 #   bash benchmarks/judges.sh build                  # $DIR/pv3, pv3c, pvh, pv3s, pvhs (about 6 minutes)
 #   bash benchmarks/judges.sh score LABEL [-- WNET_EVAL_OPTIONS...]
 #   bash benchmarks/judges.sh photometric LABEL_A LABEL_B
+#   bash benchmarks/judges.sh temporal-maps LABEL [-- WNET_INFER_OPTIONS...]
+#   bash benchmarks/judges.sh temporal LABEL_A LABEL_B
 #
 # `build` runs 60 steps of the README's first training recipe only for SGBM's proxies of the 107
 # training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py; for pvh, 200 steps with
@@ -21,7 +23,11 @@
 # `photometric` compares two labels' kept maps without SGBM or labels
 # (benchmarks/changed_pixels_photometric.py: the census cost of L(x) against R(x − d) at the
 # pixels where the maps differ), the second judge that settings shaping depth edges must also
-# pass (docs/RUNS.md, "Two judges for settings that shape depth edges"). Scenes that are
+# pass (docs/RUNS.md, "Two judges for settings that shape depth edges"). `temporal-maps` keeps
+# LABEL's maps of the KITTI odometry sample's two sequences (DIR/temporal/LABEL, `wnet infer`)
+# and `temporal` compares two labels' by how well each rebuilds the next frames of the moving
+# camera (benchmarks/temporal_judge.py: a signal the network is not trained on; docs/RUNS.md, "A
+# third judge: the next frames"). Scenes that are
 # evaluation scenes (benchmarks/duplicate_views.py: MiddEval3's Teddy) are removed from pv3 and
 # pv3c since session 33; before that the bundled model's default scored pv3 3.5990, pv3c 4.0854
 # and pvh 5.4264 in `float`, 3.5994, 4.0897 and 5.4296 in bfloat16 (docs/RUNS.md has the new
@@ -106,9 +112,31 @@ photometric)
       "$dir/maps/$first/$judge" "$dir/maps/$second/$judge" "$dir/$judge")"
   done
   ;;
+temporal-maps)
+  label="${1:?usage: judges.sh temporal-maps LABEL [-- OPTIONS...]}"
+  shift
+  [ "${1:-}" = "--" ] && shift
+  for sequence in ../shared/data/kitti-odometry-sample/sequence*; do
+    out="$dir/temporal/$label/$(basename "$sequence")"
+    rm -rf "$out"
+    "$wnet" infer "$sequence" -o "$out" "$@" >/dev/null 2>&1 ||
+      { echo "$label: wnet infer on $sequence failed" >&2; exit 1; }
+  done
+  ;;
+temporal)
+  first="${1:?usage: judges.sh temporal LABEL_A LABEL_B}"
+  second="${2:?usage: judges.sh temporal LABEL_A LABEL_B}"
+  for label in "$first" "$second"; do
+    [ -d "$dir/temporal/$label" ] ||
+      { echo "no temporal maps of $label: judges.sh temporal-maps $label" >&2; exit 1; }
+  done
+  /usr/bin/python3 benchmarks/temporal_judge.py "$dir/temporal/$first" "$dir/temporal/$second" \
+    --poses "$dir/temporal-poses"
+  ;;
 *)
   echo "usage: bash benchmarks/judges.sh build | score LABEL [-- OPTIONS...]" \
-    "| photometric LABEL_A LABEL_B" >&2
+    "| photometric LABEL_A LABEL_B | temporal-maps LABEL [-- OPTIONS...]" \
+    "| temporal LABEL_A LABEL_B" >&2
   exit 1
   ;;
 esac
