@@ -11,7 +11,7 @@
 #   bash benchmarks/judges.sh score LABEL [-- WNET_EVAL_OPTIONS...]
 #   bash benchmarks/judges.sh photometric LABEL_A LABEL_B
 #   bash benchmarks/judges.sh temporal-maps LABEL [-- WNET_INFER_OPTIONS...]
-#   bash benchmarks/judges.sh temporal LABEL_A LABEL_B
+#   bash benchmarks/judges.sh temporal LABEL_A LABEL_B [--visible]
 #
 # `build` runs 60 steps of the README's first training recipe only for SGBM's proxies of the 107
 # training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py; for pvh, 200 steps with
@@ -131,7 +131,7 @@ temporal)
       { echo "no temporal maps of $label: judges.sh temporal-maps $label" >&2; exit 1; }
   done
   /usr/bin/python3 benchmarks/temporal_judge.py "$dir/temporal/$first" "$dir/temporal/$second" \
-    --poses "$dir/temporal-poses"
+    --poses "$dir/temporal-poses" "${@:3}"
   ;;
 *)
   echo "usage: bash benchmarks/judges.sh build | score LABEL [-- OPTIONS...]" \

@@ -2,7 +2,7 @@
 """A third label-free judge: time. Which of two maps of the same frames rebuilds the *next*
 frames of a moving stereo camera better, at the pixels where the maps differ.
 
-    temporal_judge.py A B [--data SEQUENCES] [--poses DIR]
+    temporal_judge.py A B [--data SEQUENCES] [--poses DIR] [--visible]
 
 A and B are folders of `wnet infer` maps of the KITTI odometry sample's sequences, one
 subfolder per sequence (A/sequence1/000000/disparity.pfm …), as `benchmarks/judges.sh
@@ -20,7 +20,9 @@ inside frame t + k in front of the camera, it pools
                   I_{t+k}(round(x'))
     grey cost   = |I_t(x) − I_{t+k}(x')|, bilinear, grey in 0…255
 
-per map, and counts the frame pairs where B's mean census cost is lower.
+per map, and counts the frame pairs where B's mean census cost is lower. With `--visible`, a
+pixel is compared only if neither map hides it in frame t + k: its moved depth within 5% of the
+nearest moved depth of that map's kept pixels landing on the same rounded pixel.
 
 Why: the network is trained to make the *stereo* pair's photometric error small, so the stereo
 photometric check (changed_pixels_photometric.py) favours its raw per-pixel minimiser, and
@@ -127,6 +129,31 @@ def landing(disparity, rows, columns, k, baseline, rotation, translation):
     return k[0, 0] * moved[0] / depth + k[0, 2], k[1, 1] * moved[1] / depth + k[1, 2], ahead
 
 
+def hidden(disparity, k, baseline, rotation, translation, tolerance=0.05):
+    """`[H, W]` booleans: the kept pixels of `disparity` that the map itself hides in the other
+    frame (a moved depth more than `tolerance` beyond the nearest moved depth that lands on the
+    same rounded pixel)."""
+    h, w = disparity.shape
+    with np.errstate(invalid="ignore"):
+        rows, columns = np.nonzero(np.isfinite(disparity) & (disparity > 0.5))
+    d = disparity[rows, columns]
+    z = k[0, 0] * baseline / d
+    world = np.stack([(columns - k[0, 2]) / k[0, 0] * z, (rows - k[1, 2]) / k[1, 1] * z, z])
+    moved = rotation @ world + translation[:, None]
+    ahead = moved[2] > 0.5
+    depth = np.where(ahead, moved[2], 1)
+    x = np.rint(k[0, 0] * moved[0] / depth + k[0, 2]).astype(np.int64)
+    y = np.rint(k[1, 1] * moved[1] / depth + k[1, 2]).astype(np.int64)
+    inside = ahead & (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    index = y[inside] * w + x[inside]
+    nearest = np.full(h * w, np.inf)
+    np.minimum.at(nearest, index, moved[2][inside])
+    result = np.zeros((h, w), bool)
+    behind = moved[2][inside] > nearest[index] * (1 + tolerance)
+    result[rows[inside][behind], columns[inside][behind]] = True
+    return result
+
+
 def bilinear(image, x, y):
     x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
     fx, fy = x - x0, y - y0
@@ -134,7 +161,7 @@ def bilinear(image, x, y):
             + fy * ((1 - fx) * image[y0 + 1, x0] + fx * image[y0 + 1, x0 + 1]))
 
 
-def judge(first, second, data, cache):
+def judge(first, second, data, cache, visible=False):
     totals = {"census_a": 0.0, "census_b": 0.0, "grey_a": 0.0, "grey_b": 0.0}
     report = []
     for sequence in sorted(glob.glob(os.path.join(data, "sequence*"))):
@@ -154,6 +181,9 @@ def judge(first, second, data, cache):
             with np.errstate(invalid="ignore"):
                 changed = (np.isfinite(a) & np.isfinite(b) & (a > 0.5) & (b > 0.5)
                            & (np.abs(a - b) > 0.25))
+            if visible:
+                changed &= ~hidden(a, k, baseline, rotation, translation)
+                changed &= ~hidden(b, k, baseline, rotation, translation)
             rows, columns = np.nonzero(changed)
             rows_f, columns_f = rows.astype(np.float64), columns.astype(np.float64)
             h, w = a.shape
@@ -198,12 +228,14 @@ def main():
     parser.add_argument("first")
     parser.add_argument("second")
     parser.add_argument("--data", default=DATA)
+    parser.add_argument("--visible", action="store_true",
+                        help="compare only the pixels that neither map hides in the later frame")
     parser.add_argument("--poses", default=None,
                         help="where the camera motions are cached (default: A/../poses)")
     arguments = parser.parse_args()
     cache = arguments.poses or os.path.join(os.path.dirname(os.path.abspath(
         os.path.normpath(arguments.first))), "poses")
-    judge(arguments.first, arguments.second, arguments.data, cache)
+    judge(arguments.first, arguments.second, arguments.data, cache, arguments.visible)
 
 
 if __name__ == "__main__":
