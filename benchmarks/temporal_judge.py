@@ -162,7 +162,6 @@ def bilinear(image, x, y):
 
 
 def judge(first, second, data, cache, visible=False):
-    totals = {"census_a": 0.0, "census_b": 0.0, "grey_a": 0.0, "grey_b": 0.0}
     report = []
     for sequence in sorted(glob.glob(os.path.join(data, "sequence*"))):
         name = os.path.basename(sequence)
@@ -216,8 +215,6 @@ def judge(first, second, data, cache, visible=False):
                 f"{sums['census_a'] / pixels:.3f} (A) against {sums['census_b'] / pixels:.3f} "
                 f"(B); grey cost {sums['grey_a'] / pixels:.2f} against "
                 f"{sums['grey_b'] / pixels:.2f}; B lower in {wins} of {pairs}")
-        for key in totals:
-            totals[key] += sums[key]
     if not report:
         raise SystemExit("no pixel differs between the two maps")
     print("\n".join(report))
