@@ -15,6 +15,9 @@ int wnet_narrow_conv3x3_bf16_available(void);
 /// enabled by the OS for this process, which this call requests once).
 int wnet_narrow_conv3x3_amx_available(void);
 
+/// Whether the CPU is Intel's (CPUID's vendor "GenuineIntel"): 1 or 0.
+int wnet_cpu_is_intel(void);
+
 /// A 3x3, stride-1, zero-padded (1 pixel) convolution with few output channels, NHWC, with the
 /// bias and an optional ReLU fused:
 ///

@@ -260,26 +260,40 @@ public enum Backends {
     return (try? DNNLBackend.shared()) ?? reference
   }()
 
-  /// The precision inference runs in unless asked otherwise: `.bfloat16` where
-  /// ``backend(precision:)`` offers it (oneDNN on a CPU with AVX512-BF16 or AMX: about 0.8× the
-  /// `matching` marked map's time for the same accuracy, docs/RUNS.md, "bfloat16 by default"),
-  /// else `.float32`.
+  /// The precision inference runs in unless asked otherwise, for many maps of a size:
+  /// ``automaticInferencePrecision(bfloat16:amx:intel:singlePair:)`` for this CPU, `bfloat16`
+  /// being whether ``backend(precision:)`` offers it.
   public static var defaultInferencePrecision: DNNLBackend.Precision {
-    backend(precision: .bfloat16) == nil ? .float32 : .bfloat16
+    defaultInferencePrecision(singlePair: false)
   }
 
   /// The precision inference runs in unless asked otherwise, for a run that maps `singlePair`
   /// (one pair per input size, as one `wnet infer` of a pair or the demo) or many maps of a
-  /// size (streams, videos, folders, evaluations).
-  ///
-  /// ``defaultInferencePrecision``, except `.float32` for a single pair where oneDNN has AMX
-  /// (``DNNLBackend/amxSupported``): there oneDNN spends about 0.2 s creating its bfloat16 AMX
-  /// kernels for each new input size of Aloe's (1282×1110), which only maps of the same size
-  /// repay. One `wnet infer` of Aloe then takes 0.73× the process time, of a 640×480 pair the
-  /// same, and the label-free judges score 16.811 against bfloat16's 16.827 (docs/RUNS.md,
-  /// "`float32` for a single pair on AMX").
+  /// size (streams, videos, folders, evaluations), on this CPU.
   public static func defaultInferencePrecision(singlePair: Bool) -> DNNLBackend.Precision {
-    singlePair && DNNLBackend.amxSupported ? .float32 : defaultInferencePrecision
+    automaticInferencePrecision(
+      bfloat16: backend(precision: .bfloat16) != nil, amx: DNNLBackend.amxSupported,
+      intel: DNNLBackend.cpuIsIntel, singlePair: singlePair)
+  }
+
+  /// `--precision auto`'s rule: `.bfloat16` where oneDNN runs it (`bfloat16`: AVX512-BF16 or
+  /// AMX), else `.float32`, with two exceptions.
+  ///
+  /// - `.float32` on Intel's CPUs with BF16 and no AMX (`intel`, `amx` false): their bfloat16
+  ///   kernels are slower than `float32` (the marked map 0.90× and at 192×336 0.88× bfloat16's
+  ///   time, the judges within 0.004; docs/RUNS.md, "`float32` by default on Intel's CPUs with
+  ///   BF16 and no AMX"). AMD's Zen 4 and 5 keep bfloat16 (0.81× `float`'s time, session 32).
+  /// - `.float32` for a single pair where oneDNN has AMX (`amx`): there oneDNN spends about 0.2 s
+  ///   creating its bfloat16 AMX kernels for each new input size of Aloe's (1282×1110), which
+  ///   only maps of the same size repay. One `wnet infer` of Aloe then takes 0.73× the process
+  ///   time, of a 640×480 pair the same, and the label-free judges score 16.811 against
+  ///   bfloat16's 16.827 (docs/RUNS.md, "`float32` for a single pair on AMX").
+  public static func automaticInferencePrecision(
+    bfloat16: Bool, amx: Bool, intel: Bool, singlePair: Bool
+  ) -> DNNLBackend.Precision {
+    guard bfloat16 else { return .float32 }
+    if amx { return singlePair ? .float32 : .bfloat16 }
+    return intel ? .float32 : .bfloat16
   }
 
   /// The precision ``current`` runs inference convolutions in (seen through a

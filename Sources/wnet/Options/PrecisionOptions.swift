@@ -4,7 +4,8 @@ import StereoTensor
 /// `--precision`: the arithmetic of the network's oneDNN inference convolutions.
 ///
 /// `auto` (the default) is ``Backends/defaultInferencePrecision(singlePair:)``: bfloat16 where the
-/// CPU has BF16, float32 elsewhere, and float32 for a single pair where oneDNN has AMX.
+/// CPU has BF16, float32 elsewhere, float32 for a single pair where oneDNN has AMX, and float32
+/// on Intel's CPUs with BF16 and no AMX.
 /// `bfloat16` asked for on a CPU without it prints a note and runs in float32. Training stays
 /// float32. `--bfloat16` is the earlier spelling of `--precision bfloat16`.
 struct PrecisionOptions: ParsableArguments {
@@ -18,9 +19,10 @@ struct PrecisionOptions: ParsableArguments {
         + "the marked map at 640x480, the same accuracy, slightly different values; without AMX "
         + "the wide layers stay float32, on the faster Winograd kernel), float32 (the ONNX "
         + "export's and the Swift reference's arithmetic: their maps within float rounding), or "
-        + "auto: bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX), else float32, and "
-        + "float32 for a single pair (infer, demo) where it has AMX, whose bfloat16 kernels take "
-        + "long to build for each new size. Training is float32.",
+        + "auto: bfloat16 where the CPU has BF16 (AVX512-BF16 or AMX), else float32; float32 "
+        + "for a single pair (infer, demo) where it has AMX, whose bfloat16 kernels take long to "
+        + "build for each new size; and float32 on Intel's CPUs with BF16 but no AMX, whose "
+        + "bfloat16 kernels are slower. Training is float32.",
       valueName: "auto|float32|bfloat16"))
   var precision: Choice = .auto
 

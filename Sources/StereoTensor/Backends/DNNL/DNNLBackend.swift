@@ -1,4 +1,5 @@
 internal import CDNNL
+internal import CStereoKernels
 import Foundation
 import Synchronization
 
@@ -69,6 +70,10 @@ public final class DNNLBackend: Backend, @unchecked Sendable {
     let amx = dnnl_cpu_isa_avx512_core_amx.rawValue
     return isa & amx == amx
   }
+
+  /// Whether the CPU is Intel's (CPUID's vendor "GenuineIntel"), whose bfloat16 kernels without
+  /// AMX are slower than `float32` (``Backends/automaticInferencePrecision(bfloat16:amx:intel:singlePair:)``).
+  public static let cpuIsIntel: Bool = wnet_cpu_is_intel() != 0
 
   /// The widest instruction set oneDNN uses here, as it sees the CPU.
   ///
