@@ -25,7 +25,7 @@ extension WNetCommand.Infer {
     let reader = try RawFrameReader(
       handle: FileHandle.standardInput, width: size.width, height: size.height, layout: layout)
     let (model, metadata) = try modelOptions.load()
-    let estimator = modelOptions.estimator(model, metadata)
+    var estimator = modelOptions.estimator(model, metadata)
     let target = output ?? "wnet-stream.mp4"
     let toStandardOutput = target == "-"
     var video: VideoWriter?
@@ -41,9 +41,15 @@ extension WNetCommand.Infer {
       "streaming \(size.width)x\(size.height) \(layout.rawValue) frames from standard input → "
         + (toStandardOutput ? "float32 on standard output" : target))
     while let frame = try reader.next() {
-      let received = Date()
-      if start == nil { start = received }
+      var received = Date()
       let (left, right) = frame.views()
+      if start == nil && adaptation.adapt > 0 {
+        // The first frame's adaptation (`--adapt`) counts neither in its latency nor in the rate.
+        estimator = try adaptation.adaptedToFirstFrame(
+          estimator, metadata: metadata, left: left, right: right)
+        received = Date()
+      }
+      if start == nil { start = received }
       let prediction = try estimator.predict(
         left: left, right: right, maximumDisparity: maxDisparity)
       if toStandardOutput {

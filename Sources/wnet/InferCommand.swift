@@ -270,7 +270,7 @@ extension WNetCommand {
       let reader = try VideoFrameReader(url: url, layout: layout, framesPerSecond: rate, info: info)
       defer { reader.close() }
       let (model, metadata) = try modelOptions.load()
-      let estimator = modelOptions.estimator(model, metadata)
+      var estimator = modelOptions.estimator(model, metadata)
       var writer: VideoWriter?
       var colorizer = DisparityColorizer()
       var bar = ProgressBar(total: max(reader.expectedFrameCount ?? 1, 1))
@@ -278,6 +278,10 @@ extension WNetCommand {
       var inferenceSeconds = 0.0
       while let frame = try reader.next() {
         let (left, right) = frame.views()
+        if writer == nil {
+          estimator = try adaptation.adaptedToFirstFrame(
+            estimator, metadata: metadata, left: left, right: right)
+        }
         let began = Date()
         let prediction = try estimator.predict(
           left: left, right: right, maximumDisparity: maxDisparity)
