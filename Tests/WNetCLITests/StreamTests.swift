@@ -110,8 +110,9 @@ struct StreamTests {
       index: 0, time: 0, layout: .sideBySide, width: width, height: height, rgb: bytes)
   }
 
-  /// `--adapt N` with `--stream`: N steps on the first frame only, whose adapted weights map
-  /// every frame. The first frame's map must be what `wnet infer --adapt N --dense` writes for that
+  /// `--adapt N` with `--stream` adapts once.
+  ///
+  /// N steps on the first frame only, whose adapted weights map every frame. The first frame's map must be what `wnet infer --adapt N --dense` writes for that
   /// frame's two views as image files (the same adaptation, at the same size and precision), and
   /// the later frames' must differ from the unadapted model's.
   @Test("--adapt adapts once, on the first frame, and its weights map every frame")
