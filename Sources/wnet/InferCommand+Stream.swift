@@ -25,7 +25,7 @@ extension WNetCommand.Infer {
     let reader = try RawFrameReader(
       handle: FileHandle.standardInput, width: size.width, height: size.height, layout: layout)
     let (model, metadata) = try modelOptions.load()
-    var estimator = modelOptions.estimator(model, metadata)
+    let estimator = modelOptions.estimator(model, metadata)
     let target = output ?? "wnet-stream.mp4"
     let toStandardOutput = target == "-"
     var video: VideoWriter?
@@ -41,17 +41,13 @@ extension WNetCommand.Infer {
       "streaming \(size.width)x\(size.height) \(layout.rawValue) frames from standard input → "
         + (toStandardOutput ? "float32 on standard output" : target))
     while let frame = try reader.next() {
-      var received = Date()
-      let (left, right) = frame.views()
-      if start == nil && adaptation.adapt > 0 {
-        // The first frame's adaptation (`--adapt`) counts neither in its latency nor in the rate.
-        estimator = try adaptation.adaptedToFirstFrame(
-          estimator, metadata: metadata, left: left, right: right)
-        received = Date()
-      }
+      let received = Date()
       if start == nil { start = received }
+      let (left, right) = frame.views()
+      // `--adapt`: each frame from the model's own weights (in its latency).
       let prediction = try estimator.predict(
-        left: left, right: right, maximumDisparity: maxDisparity)
+        left: left, right: right, maximumDisparity: maxDisparity,
+        adaptation: adaptation.adaptation(metadata: metadata, label: "frame \(latencies.count)"))
       if toStandardOutput {
         FileHandle.standardOutput.write(RawDisparityStream.frame(prediction.disparity))
       } else {

@@ -270,7 +270,7 @@ extension WNetCommand {
       let reader = try VideoFrameReader(url: url, layout: layout, framesPerSecond: rate, info: info)
       defer { reader.close() }
       let (model, metadata) = try modelOptions.load()
-      var estimator = modelOptions.estimator(model, metadata)
+      let estimator = modelOptions.estimator(model, metadata)
       var writer: VideoWriter?
       var colorizer = DisparityColorizer()
       var bar = ProgressBar(total: max(reader.expectedFrameCount ?? 1, 1))
@@ -278,13 +278,12 @@ extension WNetCommand {
       var inferenceSeconds = 0.0
       while let frame = try reader.next() {
         let (left, right) = frame.views()
-        if writer == nil {
-          estimator = try adaptation.adaptedToFirstFrame(
-            estimator, metadata: metadata, left: left, right: right)
-        }
         let began = Date()
+        // `--adapt`: each frame from the model's own weights, as each pair of a folder.
         let prediction = try estimator.predict(
-          left: left, right: right, maximumDisparity: maxDisparity)
+          left: left, right: right, maximumDisparity: maxDisparity,
+          adaptation: adaptation.adaptation(
+            metadata: metadata, label: "frame \(writer?.frameCount ?? 0)"))
         inferenceSeconds += Date().timeIntervalSince(began)
         if writer == nil {
           // Candidates up to the model's largest, in input pixels.

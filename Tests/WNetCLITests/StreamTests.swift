@@ -92,39 +92,44 @@ struct StreamTests {
     #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "96,64,30", "\(text)")
   }
 
-  /// The first testsrc frame of `size` as ffmpeg writes it to the pipe, packed side by side.
-  static func firstFrame(size: String, width: Int, height: Int) throws -> VideoFrame {
+  /// Testsrc frame `index` of `size` as ffmpeg writes it to the pipe, packed side by side.
+  static func testFrame(_ index: Int, size: String, width: Int, height: Int) throws -> VideoFrame {
     let ffmpeg = Process()
     ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     ffmpeg.arguments = [
       "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=\(size):rate=30", "-frames:v",
-      "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+      String(index + 1), "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
     ]
     let output = Pipe()
     ffmpeg.standardOutput = output
     try ffmpeg.run()
     let bytes = [UInt8](output.fileHandleForReading.readDataToEndOfFile())
     ffmpeg.waitUntilExit()
-    try #require(bytes.count == width * height * 3)
+    let frameBytes = width * height * 3
+    try #require(bytes.count == (index + 1) * frameBytes)
     return VideoFrame(
-      index: 0, time: 0, layout: .sideBySide, width: width, height: height, rgb: bytes)
+      index: index, time: 0, layout: .sideBySide, width: width, height: height,
+      rgb: Array(bytes[(index * frameBytes)...]))
   }
 
-  /// `--adapt N` with `--stream` adapts once.
+  /// `--adapt N` with `--stream` adapts every frame.
   ///
-  /// N steps on the first frame only, whose adapted weights map every frame. The first frame's map must be what `wnet infer --adapt N --dense` writes for that
-  /// frame's two views as image files (the same adaptation, at the same size and precision), and
-  /// the later frames' must differ from the unadapted model's.
-  @Test("--adapt adapts once, on the first frame, and its weights map every frame")
-  func adaptedOnFirstFrame() throws {
+  /// N steps on each frame, each from the model's own weights, as for each pair of a folder: a
+  /// frame's map must be what `wnet infer --adapt N --dense` writes for that frame's two views as
+  /// image files (the same adaptation, at the same size and precision), and differ from the
+  /// unadapted model's.
+  @Test("--adapt adapts each frame from the model's own weights")
+  func adaptedFrames() throws {
     let common = [
       "--frame-size", "256x96", "--layout", "sbs", "-o", "-", "--precision", "float32",
     ]
     let plain = try Self.pipe(frames: 3, size: "256x96", arguments: common)
     let adapted = try Self.pipe(frames: 3, size: "256x96", arguments: common + ["--adapt", "2"])
     #expect(plain.status == 0 && adapted.status == 0, "\(adapted.error)")
-    let steps = adapted.error.components(separatedBy: "adapting the first frame: step").count - 1
-    #expect(steps == 2, "\(adapted.error)")
+    for index in 0..<3 {
+      let steps = adapted.error.components(separatedBy: "adapting frame \(index): step").count - 1
+      #expect(steps == 2, "frame \(index): \(adapted.error)")
+    }
     func maps(_ data: Data) -> [[Float]] {
       let values = data.dropFirst(16).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       return stride(from: 0, to: values.count, by: 128 * 96).map {
@@ -133,29 +138,28 @@ struct StreamTests {
     }
     let (before, after) = (maps(plain.output), maps(adapted.output))
     try #require(before.count == 3 && after.count == 3)
-    for index in 1..<3 {
-      let change = zip(before[index], after[index]).map { abs($0 - $1) }.max() ?? 0
-      #expect(change > 1e-3, "frame \(index) is the unadapted model's map")
-    }
-    // The first frame's views as PNG files, mapped by `wnet infer` with the same adaptation.
     let folder = try CommandLineErrorTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let views = try Self.firstFrame(size: "256x96", width: 256, height: 96).views()
-    let (left, right) = (
-      folder.appendingPathComponent("l.png"), folder.appendingPathComponent("r.png")
-    )
-    try ImageIO.writePNG(views.left, to: left)
-    try ImageIO.writePNG(views.right, to: right)
-    let out = folder.appendingPathComponent("out")
-    let single = try CommandLineErrorTests.run([
-      "infer", left.path, right.path, "--adapt", "2", "--dense", "--upscale", "1", "--precision",
-      "float32", "-o", out.path,
-    ])
-    #expect(single.status == 0, "\(single.standardError)")
-    let expected = try ImageIO.read(out.appendingPathComponent("disparity.pfm"))
-    try #require(expected.width == 128 && expected.height == 96)
-    let difference = zip(expected.pixels, after[0]).map { abs($0 - $1) }.max() ?? .infinity
-    #expect(difference < 1e-3, "the stream's first map is \(difference) px from infer's")
+    for index in [0, 2] {
+      let change = zip(before[index], after[index]).map { abs($0 - $1) }.max() ?? 0
+      #expect(change > 1e-3, "frame \(index) is the unadapted model's map")
+      // The frame's views as PNG files, mapped by `wnet infer` with the same adaptation.
+      let views = try Self.testFrame(index, size: "256x96", width: 256, height: 96).views()
+      let left = folder.appendingPathComponent("l\(index).png")
+      let right = folder.appendingPathComponent("r\(index).png")
+      try ImageIO.writePNG(views.left, to: left)
+      try ImageIO.writePNG(views.right, to: right)
+      let out = folder.appendingPathComponent("out\(index)")
+      let single = try CommandLineErrorTests.run([
+        "infer", left.path, right.path, "--adapt", "2", "--dense", "--upscale", "1",
+        "--precision", "float32", "-o", out.path,
+      ])
+      #expect(single.status == 0, "\(single.standardError)")
+      let expected = try ImageIO.read(out.appendingPathComponent("disparity.pfm"))
+      try #require(expected.width == 128 && expected.height == 96)
+      let difference = zip(expected.pixels, after[index]).map { abs($0 - $1) }.max() ?? .infinity
+      #expect(difference < 1e-3, "frame \(index): \(difference) px from infer's map")
+    }
   }
 
   @Test("A truncated last frame stops with an error naming the frame size and format")

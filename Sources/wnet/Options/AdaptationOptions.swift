@@ -1,5 +1,4 @@
 import ArgumentParser
-import StereoData
 import StereoDepth
 
 /// `--adapt N` and its learning rate: test-time adaptation, shared by `infer` and `eval`.
@@ -7,8 +6,8 @@ struct AdaptationOptions: ParsableArguments {
   @Option(
     help: """
       Test-time adaptation: this many self-supervised steps on each pair before inferring \
-      (progress on standard error); with --video or --stream, once, on the first frame, whose \
-      adapted weights then map every frame.
+      (progress on standard error); with --video or --stream on each frame, each from the \
+      model's own weights.
       """)
   var adapt = 0
 
@@ -32,18 +31,6 @@ struct AdaptationOptions: ParsableArguments {
     if let adaptProxyWeight, !(adaptProxyWeight >= 0 && adaptProxyWeight.isFinite) {
       throw ValidationError("'--adapt-proxy-weight' must be non-negative and finite.")
     }
-  }
-
-  /// `estimator` adapted to the first frame's views `left`, `right` (``DisparityEstimator/adapted(toLeft:right:adaptation:upscale:)``),
-  /// or `estimator` itself without `--adapt`: a video's or stream's frames share one adaptation,
-  /// so that every frame after the first is mapped at the unadapted model's speed.
-  func adaptedToFirstFrame(
-    _ estimator: DisparityEstimator, metadata: CheckpointMetadata, left: Image, right: Image
-  ) throws -> DisparityEstimator {
-    guard let adaptation = adaptation(metadata: metadata, label: "the first frame") else {
-      return estimator
-    }
-    return try estimator.adapted(toLeft: left, right: right, adaptation: adaptation)
   }
 
   /// The adaptation, or `nil` without `--adapt`; progress lines name the pair `label`.
