@@ -43,10 +43,7 @@ struct ClassicMethodTests {
     let pair = SyntheticStereoGenerator(
       configuration: .init(width: 128, height: 80, minimumDisparity: 2, maximumDisparity: 30)
     ).makeScene(using: &generator).render()
-    let left = folder.appendingPathComponent("left.png")
-    let right = folder.appendingPathComponent("right.png")
-    try ImageIO.writePNG(pair.left, to: left)
-    try ImageIO.writePNG(pair.right, to: right)
+    let (left, right) = try CommandLineErrorTests.writeViews(pair.left, pair.right, in: folder)
     let output = folder.appendingPathComponent("out")
     // --max-disparity 40 → numDisparities 48.
     let outcome = try CommandLineErrorTests.run([

@@ -62,6 +62,19 @@ struct CommandLineErrorTests {
       standardError: String(decoding: errorData, as: UTF8.self))
   }
 
+  /// Writes two views as `folder/PREFIXleft.png` and `folder/PREFIXright.png`; returns their URLs.
+  static func writeViews(_ left: Image, _ right: Image, in folder: URL, prefix: String = "") throws
+    -> (left: URL, right: URL)
+  {
+    let urls = (
+      left: folder.appendingPathComponent("\(prefix)left.png"),
+      right: folder.appendingPathComponent("\(prefix)right.png")
+    )
+    try ImageIO.writePNG(left, to: urls.left)
+    try ImageIO.writePNG(right, to: urls.right)
+    return urls
+  }
+
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wnet-cli-\(UUID().uuidString.prefix(8))")

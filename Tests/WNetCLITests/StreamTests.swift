@@ -145,10 +145,8 @@ struct StreamTests {
       #expect(change > 1e-3, "frame \(index) is the unadapted model's map")
       // The frame's views as PNG files, mapped by `wnet infer` with the same adaptation.
       let views = try Self.testFrame(index, size: "256x96", width: 256, height: 96).views()
-      let left = folder.appendingPathComponent("l\(index).png")
-      let right = folder.appendingPathComponent("r\(index).png")
-      try ImageIO.writePNG(views.left, to: left)
-      try ImageIO.writePNG(views.right, to: right)
+      let (left, right) = try CommandLineErrorTests.writeViews(
+        views.left, views.right, in: folder, prefix: "\(index)-")
       let out = folder.appendingPathComponent("out\(index)")
       let single = try CommandLineErrorTests.run([
         "infer", left.path, right.path, "--adapt", "2", "--dense", "--upscale", "1",
