@@ -13,8 +13,9 @@ extension WNetCommand {
         Runs the model over every pair with ground truth, or reads another method's disparities \
         with --predictions DIR (files ID.pfm, ID/disparity.pfm, or KITTI 16-bit ID.png), and scores \
         them with the same code: over all ground-truth pixels and over non-occluded ones where the \
-        dataset has a mask. Missing estimates are filled as the KITTI devkit's background \
-        interpolation does, and the density column is the share that was not missing: SGBM's \
+        dataset has a mask. Missing estimates (not finite, negative or 0, as 0 is in a KITTI PNG) \
+        are filled as the KITTI devkit's background interpolation does, and the density column \
+        is the share that was not missing: SGBM's \
         unknown pixels, or the model's pixels that fail the left-right check (as 'wnet infer' \
         marks them; --dense scores the model's every pixel as it is). \
         Prints a table; --json prints JSON instead (the table then goes to \

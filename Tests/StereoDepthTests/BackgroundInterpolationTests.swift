@@ -25,7 +25,7 @@ struct BackgroundInterpolationTests {
 
   @Test("A minimum estimate of -infinity keeps negative disparities")
   func negativeAllowed() {
-    let filled = BackgroundInterpolation.filling(row([-1.5, .nan, 3]), minimumEstimate: -.infinity)
+    let filled = BackgroundInterpolation.filling(row([-1.5, .nan, 3]), estimatesAbove: -.infinity)
     // The run at x = 1 lies between -1.5 and 3: min is -1.5.
     #expect(filled.pixels == [-1.5, -1.5, 3])
   }

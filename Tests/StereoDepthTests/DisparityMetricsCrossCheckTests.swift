@@ -76,7 +76,7 @@ struct DisparityMetricsCrossCheckTests {
             arrays.append(np.frombuffer(data, dtype="<f4", count=h * w, offset=offset).reshape(h, w))
             offset += 4 * h * w
         gt, est, mask, conf = arrays
-        known = np.isfinite(est) & (est >= np.float32(minimum))
+        known = np.isfinite(est) & (est > np.float32(minimum))
         filled = fill(est, known)
         sel = np.isfinite(gt) & (mask >= np.float32(0.999))
         idx = np.flatnonzero(sel.ravel())
@@ -117,13 +117,13 @@ struct DisparityMetricsCrossCheckTests {
     var estimate: Image
     var mask: Image
     var confidence: Image
-    var minimumEstimate: Float
+    var estimatesAbove: Float
   }
 
   /// A random case: ground truth in (0, 64) with 15 % unknown; estimates near it with outliers,
-  /// holes (NaN, ±∞, negative), runs of holes at the borders and some whole empty rows; a mask
+  /// holes (NaN, ±∞, negative, exactly the bound), runs of holes at the borders and some whole empty rows; a mask
   /// of white, black and grey; confidences with ties and NaNs.
-  static func makeCase(width: Int, height: Int, seed: UInt64, minimumEstimate: Float) -> Case {
+  static func makeCase(width: Int, height: Int, seed: UInt64, estimatesAbove: Float) -> Case {
     var generator = SeededGenerator(seed: seed)
     func uniform() -> Float { Float.random(in: 0..<1, using: &generator) }
     let count = width * height
@@ -150,6 +150,9 @@ struct DisparityMetricsCrossCheckTests {
           estimate[index] = -.infinity
         } else if hole < 0.15 {
           estimate[index] = -2 * uniform()
+        } else if hole < 0.17 {
+          // Exactly the bound (0 for KITTI): missing, as a KITTI PNG's 0 is.
+          estimate[index] = estimatesAbove.isFinite ? estimatesAbove : 0
         }
         if x < leadingHole || x >= width - trailingHole || emptyRows.contains(y) {
           estimate[index] = .nan
@@ -165,7 +168,7 @@ struct DisparityMetricsCrossCheckTests {
     }
     return Case(
       groundTruth: image(truth), estimate: image(estimate), mask: image(mask),
-      confidence: image(confidence), minimumEstimate: minimumEstimate)
+      confidence: image(confidence), estimatesAbove: estimatesAbove)
   }
 
   static func encode(_ cases: [Case]) -> Data {
@@ -175,7 +178,7 @@ struct DisparityMetricsCrossCheckTests {
     for item in cases {
       append(Int32(item.groundTruth.height).littleEndian)
       append(Int32(item.groundTruth.width).littleEndian)
-      append(item.minimumEstimate.bitPattern.littleEndian)
+      append(item.estimatesAbove.bitPattern.littleEndian)
       for image in [item.groundTruth, item.estimate, item.mask, item.confidence] {
         for value in image.pixels { append(value.bitPattern.littleEndian) }
       }
@@ -205,11 +208,11 @@ struct DisparityMetricsCrossCheckTests {
     .enabled(if: PythonSupport.hasNumPy, PythonSupport.skipNote))
   func crossCheck() throws {
     let cases = [
-      Self.makeCase(width: 37, height: 23, seed: 1, minimumEstimate: 0),
-      Self.makeCase(width: 64, height: 48, seed: 2, minimumEstimate: 0),
-      Self.makeCase(width: 5, height: 40, seed: 3, minimumEstimate: 0),
-      Self.makeCase(width: 50, height: 3, seed: 4, minimumEstimate: -.infinity),
-      Self.makeCase(width: 31, height: 17, seed: 5, minimumEstimate: 10),
+      Self.makeCase(width: 37, height: 23, seed: 1, estimatesAbove: 0),
+      Self.makeCase(width: 64, height: 48, seed: 2, estimatesAbove: 0),
+      Self.makeCase(width: 5, height: 40, seed: 3, estimatesAbove: 0),
+      Self.makeCase(width: 50, height: 3, seed: 4, estimatesAbove: -.infinity),
+      Self.makeCase(width: 31, height: 17, seed: 5, estimatesAbove: 10),
     ]
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -220,9 +223,9 @@ struct DisparityMetricsCrossCheckTests {
     try #require(results.count == cases.count)
 
     for (number, (item, result)) in zip(cases, results).enumerated() {
-      let configuration = DisparityMetrics.Configuration(minimumEstimate: item.minimumEstimate)
+      let configuration = DisparityMetrics.Configuration(estimatesAbove: item.estimatesAbove)
       let filled = BackgroundInterpolation.filling(
-        item.estimate, minimumEstimate: item.minimumEstimate)
+        item.estimate, estimatesAbove: item.estimatesAbove)
       #expect(filled.pixels == result.filled, "case \(number): filled estimate")
       let metrics = DisparityMetrics(
         estimate: item.estimate, groundTruth: item.groundTruth, mask: item.mask,

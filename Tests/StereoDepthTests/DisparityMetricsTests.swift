@@ -78,7 +78,7 @@ struct DisparityMetricsTests {
   /// Negative estimates, missing or not.
   ///
   /// With the default configuration -2 is missing and is filled by the border rule from 5;
-  /// with `minimumEstimate = -∞` it is an estimate. Ground truth [-2, 5]:
+  /// with `estimatesAbove = -∞` it is an estimate. Ground truth [-2, 5]:
   /// default → e = [5, 5], ε = [7, 0], D1 (7/2) 1, density ½; -∞ → ε = [0, 0], density 1.
   @Test("What counts as missing is configurable")
   func negativeEstimates() {
@@ -88,8 +88,24 @@ struct DisparityMetricsTests {
     #expect(kitti.density == 0.5 && kitti.d1Outliers == 1 && kitti.absoluteErrorSum == 7)
     let signed = DisparityMetrics(
       estimate: estimate, groundTruth: truth,
-      configuration: .init(minimumEstimate: -.infinity))
+      configuration: .init(estimatesAbove: -.infinity))
     #expect(signed.density == 1 && signed.d1Outliers == 0 && signed.absoluteErrorSum == 0)
+  }
+
+  /// An estimate of exactly 0 is missing by default, as a KITTI PNG's 0 is.
+  ///
+  /// OpenCV SGBM writes such zeros. Estimate [3, 0, 0, 5], ground truth [3, 4, 4, 5]: the run x = 1…2 lies
+  /// between 3 and 5 → min 3, ε = [0, 1, 1, 0], density ½, EPE ½. With `estimatesAbove = -∞`
+  /// the zeros are estimates: ε = [0, 4, 4, 0], bad-3 2, EPE 2, density 1.
+  @Test("An estimate of exactly 0 is missing, as in a KITTI PNG")
+  func zeroEstimates() {
+    let estimate = map([3, 0, 0, 5])
+    let truth = map([3, 4, 4, 5])
+    let kitti = DisparityMetrics(estimate: estimate, groundTruth: truth)
+    #expect(kitti.density == 0.5 && kitti.endPointError == 0.5 && kitti.bad1Pixels == 0)
+    let signed = DisparityMetrics(
+      estimate: estimate, groundTruth: truth, configuration: .init(estimatesAbove: -.infinity))
+    #expect(signed.density == 1 && signed.endPointError == 2 && signed.bad3Pixels == 2)
   }
 
   @Test("Aggregation sums counts instead of averaging rates")

@@ -75,6 +75,48 @@ struct ConsistentCommandLineTests {
     #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) is [String: Any])
   }
 
+  /// `eval --predictions` scores a map alike from its PFM and its KITTI PNG.
+  ///
+  /// The map has zeros and holes; the KITTI PNG that `wnet infer` writes holds 0 for unknown.
+  /// Before session 62 the PFM's zeros (OpenCV SGBM writes them) counted as estimates of 0.
+  @Test("eval --predictions scores a map alike from its PFM and its KITTI PNG, zeros missing")
+  func predictionsFormatsAgree() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try CLI.synthesizeScenes(in: folder)
+    let pfm = folder.appendingPathComponent("pfm"), png = folder.appendingPathComponent("png")
+    for directory in [pfm, png] {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+    for scene in ["scene-0000", "scene-0001"] {
+      let truth = try ImageIO.read(
+        data.appendingPathComponent(scene).appendingPathComponent("disp0GT.pfm"))
+      var estimate = truth
+      // On the PNG's grid (1/256 px), a zero every 5th pixel and a hole every 7th.
+      estimate.pixels = truth.pixels.enumerated().map { index, value in
+        index % 5 == 0
+          ? 0 : index % 7 == 0 ? .infinity : ((value.isFinite ? value : 1) * 256).rounded() / 256
+      }
+      try ImageIO.writePFM(estimate, to: pfm.appendingPathComponent(scene + ".pfm"))
+      try ImageIO.writeKITTIDisparity(estimate, to: png.appendingPathComponent(scene + ".png"))
+    }
+    func scores(_ predictions: URL) throws -> [String: Any] {
+      let outcome = try CLI.run([
+        "eval", "--data", data.path, "--predictions", predictions.path, "--json",
+      ])
+      #expect(outcome.status == 0, "\(outcome.standardError)")
+      let parsed = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8))
+      return try #require((parsed as? [String: Any])?["all"] as? [String: Any])
+    }
+    let fromPFM = try scores(pfm), fromPNG = try scores(png)
+    for key in ["estimatedPixels", "evaluatedPixels", "bad1Pixels", "bad3Pixels", "d1Outliers"] {
+      #expect((fromPFM[key] as? Int) == (fromPNG[key] as? Int), "\(key): \(fromPFM) \(fromPNG)")
+    }
+    let estimated = try #require(fromPFM["estimatedPixels"] as? Int)
+    let evaluated = try #require(fromPFM["evaluatedPixels"] as? Int)
+    #expect(Double(estimated) < 0.8 * Double(evaluated), "the zeros are missing")
+  }
+
   @Test(
     "infer --video without --output writes wnet-output.mp4; --frames-output writes frames; --adapt on every frame"
   )

@@ -97,17 +97,17 @@ public enum BackgroundInterpolation {
   }
 
   /// Fills the pixels of an estimate that are missing by ``DisparityMetrics/Configuration``'s rule:
-  /// non-finite, or below `minimumEstimate`.
+  /// non-finite, or at most `estimatesAbove`.
   ///
   /// - Parameters:
   ///   - estimate: A `[H, W, 1]` disparity map.
-  ///   - minimumEstimate: The smallest value that counts as an estimate (KITTI: 0).
+  ///   - estimatesAbove: The value that estimates must exceed (KITTI: 0, a PNG's unknown).
   /// - Returns: The filled `[H, W, 1]` map.
-  public static func filling(_ estimate: Image, minimumEstimate: Float = 0) -> Image {
+  public static func filling(_ estimate: Image, estimatesAbove: Float = 0) -> Image {
     filling(
       estimate,
       isMissing: estimate.pixels.map {
-        DisparityMetrics.Configuration.isMissing($0, minimumEstimate: minimumEstimate)
+        DisparityMetrics.Configuration.isMissing($0, estimatesAbove: estimatesAbove)
       })
   }
 }

@@ -16,9 +16,10 @@ import StereoData
 /// comparisons follow the KITTI devkit bit for bit: `ε` and `ε / |g|` are `Float`, compared with
 /// the `Double` thresholds 3.0 and 0.05.
 ///
-/// **Missing estimates.** An estimate is *missing* where it is non-finite (NaN or ±∞) or below
-/// ``Configuration/minimumEstimate`` (0 by default: KITTI's PNG files cannot hold negative
-/// values and its devkit treats `d < 0` as invalid). Missing pixels are filled by
+/// **Missing estimates.** An estimate is *missing* where it is non-finite (NaN or ±∞) or not
+/// above ``Configuration/estimatesAbove`` (0 by default: a KITTI PNG file holds 0 for an
+/// unknown pixel and cannot hold negative values, so a map scores the same from its PFM as from
+/// its KITTI PNG; OpenCV SGBM's disparities of exactly 0 are missing too). Missing pixels are filled by
 /// ``BackgroundInterpolation`` before scoring, as the KITTI devkit does, so an estimate cannot
 /// improve its score by leaving hard pixels out; ``density`` tells how much was left out, and
 /// ``d1Estimated`` gives the D1 rate over the estimated pixels alone (KITTI's "result" columns).
@@ -28,21 +29,21 @@ import StereoData
 public struct DisparityMetrics: Sendable, Equatable {
   /// How estimates are read.
   public struct Configuration: Sendable, Equatable, Codable {
-    /// The smallest value that counts as an estimate.
+    /// The value that estimates must exceed.
     ///
-    /// Values below it, and non-finite values, are missing. KITTI: 0. Use `-.infinity` for rigs
-    /// whose disparities can be negative.
-    public var minimumEstimate: Float
+    /// Values at or below it, and non-finite values, are missing. KITTI: 0 (its PNG files write
+    /// an unknown pixel as 0). Use `-.infinity` for rigs whose disparities can be negative or 0.
+    public var estimatesAbove: Float
 
     /// Creates a configuration.
-    public init(minimumEstimate: Float = 0) {
-      self.minimumEstimate = minimumEstimate
+    public init(estimatesAbove: Float = 0) {
+      self.estimatesAbove = estimatesAbove
     }
 
-    /// Whether `value` is a missing estimate: non-finite, or below `minimumEstimate`.
+    /// Whether `value` is a missing estimate: non-finite, or at most `estimatesAbove`.
     @inlinable
-    public static func isMissing(_ value: Float, minimumEstimate: Float) -> Bool {
-      !value.isFinite || value < minimumEstimate
+    public static func isMissing(_ value: Float, estimatesAbove: Float) -> Bool {
+      !value.isFinite || value <= estimatesAbove
     }
   }
 
@@ -197,7 +198,7 @@ struct ScoredPixels {
       )
     }
     let isMissing = estimate.pixels.map {
-      DisparityMetrics.Configuration.isMissing($0, minimumEstimate: configuration.minimumEstimate)
+      DisparityMetrics.Configuration.isMissing($0, estimatesAbove: configuration.estimatesAbove)
     }
     let filled = BackgroundInterpolation.filling(estimate, isMissing: isMissing)
     pixels = []

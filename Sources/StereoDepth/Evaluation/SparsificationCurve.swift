@@ -97,7 +97,7 @@ public struct SparsificationCurve: Sendable, Equatable, Codable {
     configuration: DisparityMetrics.Configuration = DisparityMetrics.Configuration()
   ) -> SparsificationCurve {
     let filled = BackgroundInterpolation.filling(
-      estimate, minimumEstimate: configuration.minimumEstimate)
+      estimate, estimatesAbove: configuration.estimatesAbove)
     var confidence = groundTruth
     confidence.pixels = zip(groundTruth.pixels, filled.pixels).map { -abs($0 - $1) }
     return SparsificationCurve(
