@@ -92,11 +92,21 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
 
   /// The number of disparities that covers `minimumDisparity … maximumDisparity` (both
   /// included), rounded up to a multiple of 16:
-  /// `16 · ⌈(⌊maximumDisparity⌋ − minimumDisparity + 1) / 16⌉`, at least 16.
+  /// `16 · ⌈(⌊maximumDisparity⌋ − minimumDisparity + 1) / 16⌉`, at least 16; a maximum beyond
+  /// ``largestDisparity`` (or not finite) counts as just beyond it, so that ``validate(channels:)``
+  /// refuses it instead of the conversion trapping.
   public static func disparityCount(maximumDisparity: Float, minimumDisparity: Int = 0) -> Int {
-    let span = Int(maximumDisparity.rounded(.down)) - minimumDisparity + 1
+    let top =
+      maximumDisparity.isNaN
+      ? Float(largestDisparity + 1)
+      : min(max(maximumDisparity, -Float(largestDisparity) - 1), Float(largestDisparity + 1))
+    let bottom = min(max(minimumDisparity, -largestDisparity - 1), largestDisparity + 1)
+    let span = Int(top.rounded(.down)) - bottom + 1
     return max(16, (span + 15) / 16 * 16)
   }
+
+  /// The largest disparity OpenCV's fixed-point output can hold: `CV_16S` at 16 × pixels.
+  public static let largestDisparity = Int(Int16.max) / 16
 
   /// Sets ``disparityCount`` so that disparities up to `maximumDisparity` are searched.
   public mutating func setMaximumDisparity(_ maximumDisparity: Float) {
@@ -123,8 +133,23 @@ public struct SemiGlobalMatcher: Sendable, Hashable, Codable {
       throw ClassicStereoError(
         "numDisparities must be a positive multiple of 16, got \(disparityCount)")
     }
-    guard blockSize >= 1, blockSize % 2 == 1 else {
-      throw ClassicStereoError("blockSize must be odd and positive, got \(blockSize)")
+    guard abs(minimumDisparity) <= Self.largestDisparity,
+      minimumDisparity + disparityCount - 1 <= Self.largestDisparity
+    else {
+      throw ClassicStereoError(
+        "disparities from \(minimumDisparity) over \(disparityCount) reach beyond "
+          + "\(Self.largestDisparity), the most OpenCV's fixed-point output holds")
+    }
+    guard blockSize >= 1, blockSize % 2 == 1, blockSize <= 255 else {
+      throw ClassicStereoError("blockSize must be odd and in 1...255, got \(blockSize)")
+    }
+    for (name, value) in [
+      ("P1", smallPenalty ?? 0), ("P2", largePenalty ?? 0),
+      ("disp12MaxDiff", maximumLeftRightDifference), ("preFilterCap", preFilterCap),
+      ("uniquenessRatio", uniquenessRatio), ("speckleWindowSize", speckleWindowSize),
+      ("speckleRange", speckleRange),
+    ] where Int32(exactly: value) == nil {
+      throw ClassicStereoError("\(name) must fit in 32 bits, got \(value)")
     }
     let (small, large) = penalties(channels: channels)
     guard small >= 0, large >= 0 else { throw ClassicStereoError("P1 and P2 must not be negative") }

@@ -6,7 +6,8 @@ extension StereoRigCalibration {
   ///
   /// - Parameters:
   ///   - url: The file; for ROS `CameraInfo`, the left camera's.
-  ///   - right: The right camera's ROS `CameraInfo` file (only for ROS).
+  ///   - right: The right camera's ROS `CameraInfo` file (only for ROS; an error with another
+  ///     format, which describes both cameras).
   /// - Throws: ``ClassicStereoError`` with one line naming the file and the key that is missing,
   ///   malformed or out of range (singular or non-rotation `R`, non-positive focal length or
   ///   baseline, non-finite values).
@@ -17,9 +18,15 @@ extension StereoRigCalibration {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ClassicStereoError("\(path): cannot be read")
     }
-    if url.pathExtension.lowercased() == "json" { return try readJSON(data, source: path) }
     let text = String(decoding: data, as: UTF8.self)
-    if text.contains("camera_matrix:") && text.contains("projection_matrix:") {
+    let isROS = text.contains("camera_matrix:") && text.contains("projection_matrix:")
+    if let right, !isROS || url.pathExtension.lowercased() == "json" {
+      throw ClassicStereoError(
+        "\(right.path): a right camera's file goes with a ROS CameraInfo file; \(path) describes "
+          + "both cameras")
+    }
+    if url.pathExtension.lowercased() == "json" { return try readJSON(data, source: path) }
+    if isROS {
       guard let right else {
         throw ClassicStereoError(
           "\(path): a ROS CameraInfo file describes one camera; give the right camera's file too")

@@ -25,10 +25,12 @@ public final class RawFrameReader {
     handle: FileHandle, width: Int, height: Int, layout: StereoVideoLayout,
     name: String = "standard input"
   ) throws {
-    guard width > 0, height > 0, width * height <= 1 << 28 else {
+    guard (1...1 << 16).contains(width), (1...1 << 16).contains(height),
+      width * height <= 1 << 28
+    else {
       throw StereoDataError(.invalidRequest, path: name, "bad frame size \(width)x\(height)")
     }
-    try layout.validate(frameWidth: width, frameHeight: height, of: URL(fileURLWithPath: name))
+    try layout.validate(frameWidth: width, frameHeight: height, path: name)
     self.handle = handle
     self.width = width
     self.height = height

@@ -28,10 +28,23 @@ public enum StereoPairList {
   /// extension in `rightFolder`, sorted by name.
   ///
   /// - Throws: ``StereoDataError`` when a folder is unreadable or empty, or when a file in one
-  ///   folder has no partner in the other (naming the first such file).
+  ///   folder has no partner in the other (naming the first such file), or when two files of
+  ///   one folder have the same name without extension (`a.png` and `a.jpg`).
   public static func pairs(leftFolder: URL, rightFolder: URL) throws -> [NamedStereoPair] {
     let leftFiles = try images(in: leftFolder)
     let rightFiles = try images(in: rightFolder)
+    for files in [leftFiles, rightFiles] {
+      var seen: [String: URL] = [:]
+      for file in files {
+        let stem = file.deletingPathExtension().lastPathComponent
+        if let other = seen[stem] {
+          throw StereoDataError(
+            .mismatch, file,
+            "has the same name as \(other.lastPathComponent): which one pairs is ambiguous")
+        }
+        seen[stem] = file
+      }
+    }
     let rightByName = Dictionary(
       rightFiles.map { ($0.deletingPathExtension().lastPathComponent, $0) },
       uniquingKeysWith: { first, _ in first })
@@ -77,7 +90,8 @@ public enum StereoPairList {
   /// resolved against the list file's folder. Paths with spaces are not supported.
   ///
   /// - Throws: ``StereoDataError`` naming the file and line when a line has one or more than
-  ///   three fields, when a given name repeats, or when the list holds no pair.
+  ///   three fields, when a given name repeats or equals another pair's name from its file, or
+  ///   when the list holds no pair.
   public static func pairs(listFile: URL) throws -> [NamedStereoPair] {
     let text = String(decoding: try FileContents.read(listFile), as: UTF8.self)
     let base = listFile.deletingLastPathComponent()
@@ -109,9 +123,17 @@ public enum StereoPairList {
       throw StereoDataError(.corrupt, listFile, "the name '\(repeated)' is given twice")
     }
     let names = uniqueNames(files.map(\.left))
-    return files.enumerated().map { index, file in
+    let pairs = files.enumerated().map { index, file in
       NamedStereoPair(name: file.name ?? names[index], left: file.left, right: file.right)
     }
+    // A given name may equal another pair's name from its file: both would write one folder.
+    if let repeated = duplicates(pairs.map(\.name)).first {
+      throw StereoDataError(
+        .corrupt, listFile,
+        "two pairs would be named '\(repeated)' (one given, one from its file's name); "
+          + "give that pair another name")
+    }
+    return pairs
   }
 
   /// A name for each left file, following the rule in the type's documentation.

@@ -41,10 +41,16 @@ public enum StereoVideoLayout: String, Sendable, Hashable, Codable, CaseIterable
   ///
   /// - Throws: ``StereoDataError`` naming `url` when the split dimension is odd or too small.
   public func validate(frameWidth width: Int, frameHeight height: Int, of url: URL) throws {
+    try validate(frameWidth: width, frameHeight: height, path: url.path)
+  }
+
+  /// ``validate(frameWidth:frameHeight:of:)`` for a source named `path` (a file's path, or
+  /// "standard input").
+  public func validate(frameWidth width: Int, frameHeight height: Int, path: String) throws {
     let (dimension, name) = isSideBySide ? (width, "width") : (height, "height")
     guard dimension >= 2, dimension % 2 == 0 else {
       throw StereoDataError(
-        .unsupported, url,
+        .unsupported, path: path,
         "a \(rawValue) layout splits the frame's \(name) into two equal halves, but the frames are "
           + "\(width)x\(height) (odd \(name))")
     }

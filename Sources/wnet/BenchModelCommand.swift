@@ -132,9 +132,11 @@ extension WNetCommand {
       try architecture.check(for: preset)
       // Without the range, which is checked below: a reversed one would trap.
       let multiple = architecture.model(for: preset).sizeMultiple
-      guard height > 0, width > 0, height % multiple == 0, width % multiple == 0 else {
+      guard (1...8192).contains(height), (1...8192).contains(width), height % multiple == 0,
+        width % multiple == 0
+      else {
         throw ValidationError(
-          "'--height' and '--width' must be positive multiples of \(multiple) for the \(preset.rawValue) preset."
+          "'--height' and '--width' must be multiples of \(multiple) in 1...8192 for the \(preset.rawValue) preset."
         )
       }
       if let maximumDisparity {
@@ -146,13 +148,23 @@ extension WNetCommand {
               + " for the \(preset.rawValue) preset, got \(maximumDisparity).")
         }
       }
-      if let batch, batch < 1 { throw ValidationError("'--batch-size' must be positive.") }
+      if let batch, !(1...256).contains(batch) {
+        throw ValidationError("'--batch-size' must lie in 1...256.")
+      }
       guard fillHoles != true || marked else {
         throw ValidationError("'--fill-holes' fills the marked map: add '--marked'.")
       }
-      guard !(weightedMedian || median == .full) || marked else {
-        throw ValidationError("'--median full' filters the marked map: add '--marked'.")
+      guard !(weightedMedian || median != .edges) || marked else {
+        throw ValidationError("'--median' filters the marked map: add '--marked'.")
       }
+      let markedOptions: [(String, Bool)] = [
+        ("--lr-right-drop", lrRightDrop != nil), ("--lr-right-hand-on", lrRightHandOn != nil),
+        ("--border-padding", borderPadding != nil), ("--row-padding", rowPadding != nil),
+      ]
+      if !marked, let (option, _) = markedOptions.first(where: \.1) {
+        throw ValidationError("'\(option)' sets the marked map: add '--marked'.")
+      }
+      if let warmup, warmup < 0 { throw ValidationError("'--warmup' must not be negative.") }
       guard (lrRightDrop ?? 0) >= 0 else {
         throw ValidationError("'--lr-right-drop' must not be negative.")
       }

@@ -49,6 +49,10 @@ extension WNetCommand {
         throw ValidationError(
           "'--benchmark', '--batch-size', '--height', '--width' and '--workers' must be positive.")
       }
+      guard height <= 8192, width <= 8192, batchSize <= 1024 else {
+        throw ValidationError(
+          "'--height' and '--width' must be at most 8192 and '--batch-size' at most 1024.")
+      }
     }
 
     func run() throws {

@@ -11,8 +11,9 @@ extension WNetCommand {
       discussion: """
         Renders a synthetic scene with exact ground truth, and uses the real stereo pairs it can \
         find (Middlebury's Aloe, unpacked by scripts/fetch-samples.sh from Debian's opencv-doc into \
-        ~/.cache/wnet/samples; ../shared/data when present). For each it infers disparity with the \
-        bundled model, writes the pictures, and prints the error against the ground truth. \
+        ~/.cache/wnet/samples, or the folder WNET_SAMPLES names). For each it infers disparity with \
+        the \
+        bundled model (or --model), writes the pictures, and prints the error against the ground truth. \
         Needs no download.
 
         Examples:
@@ -107,11 +108,15 @@ extension WNetCommand {
     func scenes(model: WNet) throws -> [Scene] {
       let range = model.configuration
       let width = 384
-      let largest = min(Float(range.maximumDisparity) - 2, Float(width / 4))
+      // Inside the model's range by 2 px, at most a quarter of the width unless the range starts
+      // beyond it; a range too narrow for the margins is used whole.
+      let (low, high) = (Float(range.minimumDisparity), Float(range.maximumDisparity))
+      var (smallest, largest) = (low + 2, min(high - 2, max(Float(width / 4), low + 10)))
+      if largest <= smallest { (smallest, largest) = (low, high) }
+      largest = min(largest, smallest + Float(width) / 2)
       let synthetic = SyntheticStereoGenerator(
         configuration: .init(
-          width: width, height: 256, minimumDisparity: Float(range.minimumDisparity) + 2,
-          maximumDisparity: largest))
+          width: width, height: 256, minimumDisparity: smallest, maximumDisparity: largest))
       var generator = SeededGenerator(seed: seed)
       let pair = synthetic.makePair(using: &generator)
       var scenes = [

@@ -69,8 +69,29 @@ extension WNetCommand {
         throw ValidationError("'--max-disparity' must be positive and finite.")
       }
       try classic.validate()
+      try classic.validate(maximumDisparity: maxDisparity)
       try invalid.validate()
       try resolution.validate()
+      if data.givesSplitPolicy {
+        throw ValidationError(
+          "'--hold-out', '--validation-fraction' and '--split-seed' split a training set: "
+            + "'eval' scores every pair with ground truth.")
+      }
+      if classic.method == .sgbm || predictions != nil,
+        let option = modelOptions.givenOption ?? precision.givenOption ?? invalid.ruleOption
+      {
+        throw ValidationError(
+          "'\(option)' sets the model: not with '--method sgbm' or '--predictions'.")
+      }
+      if predictions != nil,
+        let option = output != nil
+          ? "--output"
+          : maxDisparity != nil
+            ? "--max-disparity" : nil
+      {
+        throw ValidationError(
+          "'\(option)' applies to the disparities eval computes: not with '--predictions'.")
+      }
       if classic.method == .sgbm
         && (predictions != nil || adapt > 0 || confidence || resolution.isSet)
       {

@@ -87,6 +87,12 @@ extension WNetCommand {
       if !model.isEmpty && seed != nil {
         throw ValidationError("'--seed' only applies to a fresh model, not to '--model'.")
       }
+      if seed != nil && preset == nil {
+        throw ValidationError("'--seed' goes with '--preset' (the fresh model's architecture).")
+      }
+      if probabilities && weights != nil {
+        throw ValidationError("'--probabilities' adds an ONNX output: not with '--weights'.")
+      }
       if quarterPasses != nil && (preset != nil || seed != nil) {
         throw ValidationError("'--quarter-passes' applies to a trained model, not to '--preset'.")
       }
@@ -125,7 +131,7 @@ extension WNetCommand {
       guard model.isEmpty, preset != nil || seed != nil else {
         let loaded =
           model.count > 1
-          ? try WNetCheckpoint.average(model.map { URL(fileURLWithPath: $0) })
+          ? try WNetCheckpoint.average(model.map(Self.checkpointURL))
           : try ModelOptions.load(model.first)
         let name = loaded.metadata.configuration.preset.rawValue
         let source =
@@ -141,6 +147,18 @@ extension WNetCommand {
       let seed = seed ?? 0
       let wnet = WNet(configuration: WNetConfiguration(preset: preset), seed: seed)
       return (wnet, "untrained '\(preset.rawValue)' model, seed \(seed)", nil)
+    }
+
+    /// A `--model` value as a file: a bundled model's name (when no such file exists) is its
+    /// bundled file, as ``ModelOptions/load(_:)`` reads it.
+    static func checkpointURL(_ name: String) throws -> URL {
+      if let preset = WNetPreset(rawValue: name), !FileManager.default.fileExists(atPath: name) {
+        guard let url = PretrainedModel.url(for: preset) else {
+          throw CLIError("the bundled '\(name)' model is not installed")
+        }
+        return url
+      }
+      return URL(fileURLWithPath: name)
     }
 
     /// Reads a preset name; a one-line error lists the valid ones.

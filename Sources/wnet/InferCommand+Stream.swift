@@ -3,11 +3,11 @@ import StereoData
 import StereoDepth
 
 extension WNetCommand.Infer {
-  /// `WIDTHxHEIGHT` → (width, height), or `nil` when malformed or not positive.
+  /// `WIDTHxHEIGHT` → (width, height), or `nil` when malformed or outside 1...65536.
   static func parseSize(_ text: String) -> (width: Int, height: Int)? {
     let parts = text.lowercased().split(separator: "x")
-    guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0,
-      height > 0
+    guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
+      (1...65536).contains(width), (1...65536).contains(height)
     else { return nil }
     return (width, height)
   }

@@ -114,7 +114,10 @@ extension WNetCommand {
     var ply = false
 
     @Option(help: "Leave out points farther than this many metres from the PLY.")
-    var maxDepth: Float = 100
+    var maxDepth: Float = Self.defaultMaximumDepth
+
+    /// `--max-depth`'s default, in metres.
+    static let defaultMaximumDepth: Float = 100
 
     func validate() throws {
       let inputs =
@@ -152,11 +155,17 @@ extension WNetCommand {
       guard maxDepth > 0 else { throw ValidationError("'--max-depth' must be positive.") }
       try calibration.validate()
       try classic.validate()
+      try classic.validate(maximumDisparity: maxDisparity)
       try invalid.validate()
       if classic.method == .sgbm && invalid.dense {
         throw ValidationError(
           "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
             + "'--fill'.")
+      }
+      if let option = invalid.ruleOption, video != nil || stream || classic.method == .sgbm {
+        throw ValidationError(
+          "'\(option)' sets which pixels the network's marked map keeps: not with '--video', "
+            + "'--stream' (always dense) or '--method sgbm'.")
       }
       if let option = invalid.fillOption, video != nil || stream || classic.method == .sgbm {
         throw ValidationError(
@@ -170,6 +179,38 @@ extension WNetCommand {
       }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
+      }
+      if classic.method == .sgbm, let option = modelOptions.givenOption ?? precision.givenOption {
+        throw ValidationError("'\(option)' sets the network: not with '--method sgbm'.")
+      }
+      if video == nil && !stream {
+        if layout != nil { throw ValidationError("'--layout' goes with '--video' or '--stream'.") }
+        if framesPerSecond != nil {
+          throw ValidationError("'--fps' goes with '--video' or '--stream'.")
+        }
+      }
+      let calibrated = calibration.focal != nil || calibration.calibration != nil
+      for (option, given) in [("--ply", ply), ("--depth-png", files.depthPng)]
+      where given && !calibrated {
+        throw ValidationError(
+          "'\(option)' needs a calibration: '--focal' and '--baseline', or '--calibration FILE'.")
+      }
+      if maxDepth != Self.defaultMaximumDepth && !ply {
+        throw ValidationError("'--max-depth' sets the point cloud: it goes with '--ply'.")
+      }
+      let fileOptions: [String] =
+        (ply ? ["--ply"] : []) + (files.npy ? ["--npy"] : [])
+        + (files.depthPng ? ["--depth-png"] : [])
+      if stream, let option = calibration.givenOption ?? fileOptions.first {
+        throw ValidationError(
+          "'\(option)': '--stream' writes disparity only (a video, or float32 maps with -o -; "
+            + "depth is f·B/(d + doffs)); give pairs or '--video' with '--frames-output' for "
+            + "files and depth.")
+      }
+      let frameFileOptions: [String] = (calibration.focal != nil ? ["--focal"] : []) + fileOptions
+      if video != nil && framesOutput == nil, let option = frameFileOptions.first {
+        throw ValidationError(
+          "'\(option)' writes each frame's files: with '--video' it needs '--frames-output DIR'.")
       }
       try resolution.validate()
       if resolution.isSet && (classic.method == .sgbm || video != nil || stream) {
@@ -224,9 +265,16 @@ extension WNetCommand {
       let estimator = modelOptions.estimator(model, metadata)
       let start = Date()
       let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
-      let prediction = try estimator.predict(
-        left: leftImage, right: rightImage, maximumDisparity: maxDisparity, adaptation: adaptation,
-        invalidPixels: invalid.rule, compactMemory: true, upscale: resolution.rule)
+      let prediction: DisparityPrediction
+      do {
+        prediction = try estimator.predict(
+          left: leftImage, right: rightImage, maximumDisparity: maxDisparity,
+          adaptation: adaptation, invalidPixels: invalid.rule, compactMemory: true,
+          upscale: resolution.rule)
+      } catch let error as InferenceError {
+        // The library's one line does not know the files: name them.
+        throw CLIError("\(left), \(right): \(error.description)")
+      }
       let seconds = Date().timeIntervalSince(start)
       if let losses = prediction.adaptationLosses {
         print(
@@ -271,13 +319,26 @@ extension WNetCommand {
       defer { reader.close() }
       let (model, metadata) = try modelOptions.load()
       let estimator = modelOptions.estimator(model, metadata)
+      // A raw rig's frames are rectified (the maps built once, for the first frame's size), and
+      // each frame's files get depth and points with a calibration, as a pair's do.
+      let rig = try calibration.rig()
+      var rectification: RectificationMaps?
+      var camera: RectifiedStereoCamera?
       var writer: VideoWriter?
       var colorizer = DisparityColorizer()
       var bar = ProgressBar(total: max(reader.expectedFrameCount ?? 1, 1))
       let start = Date()
       var inferenceSeconds = 0.0
       while let frame = try reader.next() {
-        let (left, right) = frame.views()
+        var (left, right) = frame.views()
+        if writer == nil {
+          if let rig, rig.needsRectification {
+            rectification = try RectificationMaps(
+              calibration: rig, width: left.width, height: left.height)
+          }
+          camera = try calibration.camera(width: left.width, height: left.height, rig: rig)
+        }
+        if let rectification { (left, right) = try rectification.rectify(left: left, right: right) }
         let began = Date()
         // `--adapt`: each frame from the model's own weights, as each pair of a folder.
         let prediction = try estimator.predict(
@@ -300,9 +361,8 @@ extension WNetCommand {
         }
         if let framesOutput {
           let name = String(format: "%06d", writer!.frameCount)
-          try PredictionWriter(
-            directory: URL(fileURLWithPath: framesOutput).appendingPathComponent(name),
-            formats: files.formats
+          try self.writer(
+            URL(fileURLWithPath: framesOutput).appendingPathComponent(name), camera: camera
           ).write(prediction, left: left)
         }
         let colored = colorizer.colorized(prediction.disparity)

@@ -60,8 +60,8 @@ extension WNetCommand {
 
     func validate() throws {
       guard count > 0 else { throw ValidationError("'--count' must be positive.") }
-      guard width >= 2 && height >= 2 else {
-        throw ValidationError("'--width' and '--height' must be at least 2.")
+      guard (2...8192).contains(width) && (2...8192).contains(height) else {
+        throw ValidationError("'--width' and '--height' must lie in 2...8192.")
       }
       guard minDisparity.isFinite && maxDisparity.isFinite && minDisparity <= maxDisparity else {
         throw ValidationError("'--min-disparity' must not exceed '--max-disparity'.")

@@ -143,6 +143,26 @@ struct ConsistentCommandLineTests {
       let file = folder.appendingPathComponent("frames/\(frame)/disparity.npy")
       #expect(FileManager.default.fileExists(atPath: file.path), "\(file.path) missing")
     }
+    // A calibration gives each frame's files depth (Z = f·B/d) and points, as a pair's.
+    let calibrated = try CLI.run(
+      [
+        "infer", "--video", video.path, "--layout", "sbs", "--frames-output", "calibrated",
+        "--focal", "100", "--baseline", "0.1", "--ply", "--depth-png", "-o", "calibrated.mp4",
+      ], in: folder)
+    #expect(calibrated.status == 0, "\(calibrated.standardError)")
+    let frame = folder.appendingPathComponent("calibrated/000001")
+    for file in ["depth.pfm", "depth.png", "points.ply"] {
+      let path = frame.appendingPathComponent(file).path
+      #expect(FileManager.default.fileExists(atPath: path), "\(path) missing")
+    }
+    let disparity = try ImageIO.read(frame.appendingPathComponent("disparity.pfm"))
+    let depth = try ImageIO.read(frame.appendingPathComponent("depth.pfm"))
+    var worst: Float = 0
+    for (d, z) in zip(disparity.pixels, depth.pixels) where d > 0.5 {
+      let expected: Float = 100 * 0.1 / d
+      worst = max(worst, abs(z - expected) / expected)
+    }
+    #expect(worst < 1e-5, "depth is not f·B/d: relative error \(worst)")
     // --adapt: on every frame, each from the model's own weights.
     let adapted = try CLI.run(
       [

@@ -33,4 +33,25 @@ struct DemoCommandTests {
     }
     #expect(!black.isEmpty)
   }
+
+  /// A model whose range is narrower than the synthetic scene's margins (0...3 px) used to trap
+  /// in the scene's generator; the demo runs it on its whole range.
+  @Test("--model with a narrow range runs the synthetic scene")
+  func narrowRange() throws {
+    let folder = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let run = folder.appendingPathComponent("narrow")
+    let trained = try CLI.run([
+      "train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32",
+      "--max-disparity", "3", "--output", run.path,
+    ])
+    #expect(trained.status == 0, "\(trained.standardError)")
+    let outcome = try CLI.run(
+      [
+        "demo", "--model", run.appendingPathComponent("checkpoint.safetensors").path, "-o",
+        folder.appendingPathComponent("demo").path,
+      ], environment: ["WNET_SAMPLES": folder.appendingPathComponent("none").path])
+    #expect(outcome.status == 0, "\(outcome.standardError)")
+    #expect(outcome.standardOutput.contains("synthetic"), "\(outcome.standardOutput)")
+  }
 }

@@ -31,12 +31,13 @@ struct ExportCommandTests {
   }
 
   @Test(
-    "Rejects neither or both of --onnx and --weights, an unknown preset, and --model with --preset or --seed",
+    "Rejects neither or both of --onnx and --weights, an unknown preset, --model with --preset or --seed, --seed alone, --probabilities with --weights",
     arguments: [
       [] as [String], ["--onnx", "m.onnx", "--weights", "w.safetensors"],
       ["--onnx", "m.onnx", "--preset", "fast"],
       ["--onnx", "m.onnx", "--model", "c.safetensors", "--preset", "realtime"],
       ["--onnx", "m.onnx", "--model", "c.safetensors", "--seed", "1"],
+      ["--onnx", "m.onnx", "--seed", "1"], ["--weights", "w.safetensors", "--probabilities"],
     ])
   func rejects(arguments: [String]) {
     #expect(throws: (any Error).self) { try WNetCommand.Export.parse(arguments) }
@@ -50,7 +51,8 @@ struct ExportCommandTests {
     var files: [Data] = []
     for name in ["a", "b"] {
       let url = directory.appendingPathComponent("\(name)/model.onnx")
-      try WNetCommand.Export.parse(["--onnx", url.path, "--seed", "4"]).run()
+      try WNetCommand.Export.parse(["--onnx", url.path, "--preset", "realtime", "--seed", "4"])
+        .run()
       files.append(try Data(contentsOf: url))
     }
     #expect(files[0] == files[1])

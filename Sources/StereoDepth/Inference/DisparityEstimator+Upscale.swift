@@ -27,8 +27,13 @@ extension DisparityEstimator {
     }
     guard factors.count > 1 else {
       guard upscale.targetPixels != nil, factors[0] > 1 else { return try run(factors[0]) }
-      // A policy by size gives way to memory: only the memory check throws here.
-      do { return try run(factors[0]) } catch is InferenceError { return try run(1) }
+      // A policy by size gives way to memory, and to nothing else (a diverged adaptation
+      // is reported, not run again at another size).
+      do {
+        return try run(factors[0])
+      } catch let error as InferenceError where error.kind == .memory {
+        return try run(1)
+      }
     }
     let (leftRGB, rightRGB) = (Self.rgb(left), Self.rgb(right))
     var best: (prediction: DisparityPrediction, error: Double)?
@@ -37,9 +42,8 @@ extension DisparityEstimator {
       let prediction: DisparityPrediction
       do {
         prediction = try run(factor)
-      } catch is InferenceError where factor > 1 && best != nil {
-        // Only the memory check throws here (the inputs were validated): an enlargement that
-        // would not fit is skipped, and the smaller ones stand.
+      } catch let error as InferenceError where error.kind == .memory && factor > 1 && best != nil {
+        // An enlargement that would not fit in memory is skipped, and the smaller ones stand.
         trials.append(UpscaleTrial(factor: factor, reconstructionError: nil))
         continue
       }

@@ -44,8 +44,21 @@ public struct DisparityPrediction: Sendable {
 
 /// A problem with an inference input, in one line.
 public struct InferenceError: Error, CustomStringConvertible {
+  /// What went wrong, as far as a caller may recover from it.
+  public enum Kind: Sendable, Equatable {
+    /// The pair would not fit in memory (``InferenceMemory/check(preset:inputWidth:inputHeight:workingWidth:workingHeight:adapting:compact:)``):
+    /// a smaller working size may.
+    case memory
+    /// Anything else (a bad input, a diverged adaptation).
+    case other
+  }
+
   public let description: String
-  public init(_ description: String) { self.description = description }
+  public let kind: Kind
+  public init(_ description: String, kind: Kind = .other) {
+    self.description = description
+    self.kind = kind
+  }
 }
 
 /// The one inference entry point: runs a trained W-net on a rectified pair of any size

@@ -90,7 +90,7 @@ public enum InferenceMemory {
       "a \(inputWidth)x\(inputHeight) pair (network at \(workingWidth)x\(workingHeight)"
         + (adapting ? ", adapting" : "") + ") needs about \(gigabytes(needed)) of memory, "
         + "more than the \(gigabytes(available)) available; use smaller images, or a larger "
-        + "--max-disparity to run the network at a lower resolution")
+        + "--max-disparity to run the network at a lower resolution", kind: .memory)
   }
 
   /// "1.23 GB".

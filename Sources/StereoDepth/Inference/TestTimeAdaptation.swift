@@ -126,6 +126,14 @@ public struct TestTimeAdaptation: Sendable {
             + "finite); try a lower --adapt-learning-rate")
       }
     }
-    return (copy, before, evaluate())
+    // The last step's update is only seen here: weights that turned non-finite give a
+    // non-finite loss, and the adapted model must not be used.
+    let after = evaluate()
+    guard after.isFinite else {
+      throw InferenceError(
+        "test-time adaptation diverged at step \(steps) (loss \(after) after it); try a lower "
+          + "--adapt-learning-rate")
+    }
+    return (copy, before, after)
   }
 }

@@ -12,7 +12,10 @@ struct AdaptationOptions: ParsableArguments {
   var adapt = 0
 
   @Option(help: "Adam's learning rate for --adapt.")
-  var adaptLearningRate: Float = 5e-4
+  var adaptLearningRate: Float = Self.defaultLearningRate
+
+  /// `--adapt-learning-rate`'s default.
+  static let defaultLearningRate: Float = 5e-4
 
   @Option(
     help: """
@@ -24,9 +27,19 @@ struct AdaptationOptions: ParsableArguments {
   var adaptProxyWeight: Float?
 
   func validate() throws {
-    guard adapt >= 0 else { throw ValidationError("'--adapt' must be non-negative.") }
-    guard adaptLearningRate > 0 else {
-      throw ValidationError("'--adapt-learning-rate' must be positive.")
+    guard (0...1_000_000).contains(adapt) else {
+      throw ValidationError("'--adapt' must lie in 0...1000000.")
+    }
+    if adapt == 0 {
+      if adaptLearningRate != Self.defaultLearningRate {
+        throw ValidationError("'--adapt-learning-rate' goes with '--adapt N'.")
+      }
+      if adaptProxyWeight != nil {
+        throw ValidationError("'--adapt-proxy-weight' goes with '--adapt N'.")
+      }
+    }
+    guard adaptLearningRate > 0 && adaptLearningRate.isFinite else {
+      throw ValidationError("'--adapt-learning-rate' must be positive and finite.")
     }
     if let adaptProxyWeight, !(adaptProxyWeight >= 0 && adaptProxyWeight.isFinite) {
       throw ValidationError("'--adapt-proxy-weight' must be non-negative and finite.")

@@ -60,14 +60,41 @@ struct ClassicMatcherOptions: ParsableArguments {
       """)
   var fill = false
 
+  /// The first SGBM option given a value other than its default, or `nil`.
+  var sgbmOption: String? {
+    if fill { return "--fill" }
+    if blockSize != 3 { return "--block-size" }
+    if minDisparity != 0 { return "--min-disparity" }
+    if p1 != nil { return "--p1" }
+    if p2 != nil { return "--p2" }
+    if uniquenessRatio != 0 { return "--uniqueness-ratio" }
+    if disp12MaxDiff != 0 { return "--disp12-max-diff" }
+    if speckleWindowSize != 0 { return "--speckle-window-size" }
+    if speckleRange != 0 { return "--speckle-range" }
+    if preFilterCap != 0 { return "--pre-filter-cap" }
+    if sgbmMode != .sgbm { return "--sgbm-mode" }
+    return nil
+  }
+
   func validate() throws {
-    if method == .wnet && fill {
-      throw ValidationError("'--fill' applies to '--method sgbm'.")
+    if method == .wnet, let option = sgbmOption {
+      throw ValidationError("'\(option)' applies to '--method sgbm'.")
     }
     do {
       try matcher(maximumDisparity: 64).validate()
     } catch {
       throw ValidationError("SGBM: \(error.description)")
+    }
+  }
+
+  /// With `--method sgbm`: whether OpenCV can search up to `--max-disparity` (its fixed-point
+  /// output holds disparities up to ``SemiGlobalMatcher/largestDisparity``).
+  func validate(maximumDisparity: Float?) throws {
+    guard method == .sgbm, let maximumDisparity else { return }
+    do {
+      try matcher(maximumDisparity: maximumDisparity).validate()
+    } catch {
+      throw ValidationError("'--max-disparity \(maximumDisparity)' with SGBM: \(error.description)")
     }
   }
 

@@ -117,6 +117,22 @@ struct InvalidPixelOptions: ParsableArguments {
       """)
   var rowPadding: Int?
 
+  /// The first option of the marked map's rule given a value other than its default (the
+  /// check's threshold and right view, the confidence threshold, the speckle filter, the
+  /// median), or `nil`: options that only the marked map reads, for the commands' checks.
+  var ruleOption: String? {
+    if lrThreshold != nil { return "--lr-threshold" }
+    if minConfidence != 0 { return "--min-confidence" }
+    if speckleSize != SpeckleFilter.standard.maximumSize { return "--speckle-size" }
+    if speckleDifference != SpeckleFilter.standard.maximumDifference {
+      return "--speckle-difference"
+    }
+    if median != .edges || weightedMedian { return "--median" }
+    if lrRightDrop != nil { return "--lr-right-drop" }
+    if lrRightHandOn != nil { return "--lr-right-hand-on" }
+    return nil
+  }
+
   /// The padding option given (`--border-padding` or `--row-padding`), for the commands' checks.
   var paddingOption: String? {
     borderPadding != nil ? "--border-padding" : rowPadding != nil ? "--row-padding" : nil
@@ -129,18 +145,20 @@ struct InvalidPixelOptions: ParsableArguments {
     guard (0...1).contains(minConfidence) else {
       throw ValidationError("'--min-confidence' must lie in [0, 1].")
     }
-    guard speckleSize >= 0 else { throw ValidationError("'--speckle-size' must not be negative.") }
+    guard (0...100_000_000).contains(speckleSize) else {
+      throw ValidationError("'--speckle-size' must lie in 0...100000000.")
+    }
     guard speckleDifference >= 0 && speckleDifference.isFinite else {
       throw ValidationError("'--speckle-difference' must be finite and not negative.")
     }
     guard (lrRightDrop ?? 0) >= 0 else {
       throw ValidationError("'--lr-right-drop' must not be negative.")
     }
-    guard (borderPadding ?? 0) >= 0 else {
-      throw ValidationError("'--border-padding' must not be negative.")
+    guard (0...4096).contains(borderPadding ?? 0) else {
+      throw ValidationError("'--border-padding' must lie in 0...4096.")
     }
-    guard (rowPadding ?? 0) >= 0 else {
-      throw ValidationError("'--row-padding' must not be negative.")
+    guard (0...4096).contains(rowPadding ?? 0) else {
+      throw ValidationError("'--row-padding' must lie in 0...4096.")
     }
     if let paddingOption, dense {
       throw ValidationError("'\(paddingOption)' widens the marked map's views: not with '--dense'.")
@@ -160,6 +178,10 @@ struct InvalidPixelOptions: ParsableArguments {
       throw ValidationError(
         "'\(weightedMedian ? "--weighted-median" : "--median full")' filters the kept pixels: "
           + "not with '--dense'.")
+    }
+    if let ruleOption, dense {
+      throw ValidationError(
+        "'\(ruleOption)' sets which pixels the marked map keeps: not with '--dense'.")
     }
   }
 

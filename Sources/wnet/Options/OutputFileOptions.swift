@@ -6,7 +6,7 @@ struct OutputFileOptions: ParsableArguments {
   @Flag(
     help: """
       Also write disparity.npy (and depth.npy with a calibration): float32 arrays for \
-      numpy.load, unknown = inf.
+      numpy.load, unknown = inf in disparity.npy and NaN in depth.npy (as in the PFM files).
       """)
   var npy = false
 

@@ -29,6 +29,11 @@ struct PrecisionOptions: ParsableArguments {
   @Flag(help: .hidden)
   var bfloat16 = false
 
+  /// `--precision` or `--bfloat16` when given, for the commands' checks where no network runs.
+  var givenOption: String? {
+    bfloat16 ? "--bfloat16" : precision != .auto ? "--precision" : nil
+  }
+
   /// The choice after the `--bfloat16` alias.
   var choice: Choice { bfloat16 ? .bfloat16 : precision }
 

@@ -47,8 +47,8 @@ struct CalibrationOptions: ParsableArguments {
     if calibration != nil && focal != nil {
       throw ValidationError("Give either '--calibration' or '--focal'/'--baseline', not both.")
     }
-    if (cx != nil || cy != nil) && focal == nil {
-      throw ValidationError("'--cx' and '--cy' go with '--focal' and '--baseline'.")
+    if (cx != nil || cy != nil || doffs != 0) && focal == nil {
+      throw ValidationError("'--cx', '--cy' and '--doffs' go with '--focal' and '--baseline'.")
     }
     if rightCalibration != nil && calibration == nil {
       throw ValidationError("'--right-calibration' goes with '--calibration'.")
@@ -56,6 +56,11 @@ struct CalibrationOptions: ParsableArguments {
     for value in [cx, cy, doffs].compactMap({ $0 }) where !value.isFinite {
       throw ValidationError("'--cx', '--cy' and '--doffs' must be finite.")
     }
+  }
+
+  /// The first calibration option given, or `nil` without a calibration.
+  var givenOption: String? {
+    calibration != nil ? "--calibration" : focal != nil ? "--focal" : nil
   }
 
   /// The calibration file's contents, or `nil` without `--calibration`.

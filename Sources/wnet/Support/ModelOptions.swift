@@ -43,6 +43,16 @@ struct ModelOptions: ParsableArguments {
         + "range whatever the stated maximum."))
   var boundedSearch = true
 
+  /// The first of these options given (a value other than the default), or `nil`: for the
+  /// commands' checks where no network runs.
+  var givenOption: String? {
+    if model != nil { return "--model" }
+    if quarterPasses != nil { return "--quarter-passes" }
+    if propagation != nil { return "--propagation" }
+    if !boundedSearch { return "--no-bounded-search" }
+    return nil
+  }
+
   /// The estimator of `model`, with `--bounded-search` (``DisparityEstimator/boundsSearch``).
   func estimator(_ model: WNet, _ metadata: CheckpointMetadata) -> DisparityEstimator {
     let estimator = DisparityEstimator(model: model, metadata: metadata)
