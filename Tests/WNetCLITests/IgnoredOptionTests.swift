@@ -18,6 +18,12 @@ struct IgnoredOptionTests {
     try ImageIO.writePNG(Image(width: 16, height: 8, channels: 3, repeating: 0.5), to: small)
     let pair = ["infer", small.path, small.path]
     let video = ["infer", "--video", small.path, "--layout", "sbs"]
+    // A Middlebury calib.txt describes both cameras: a right camera's file has no place.
+    let calibration = folder.appendingPathComponent("calib.txt")
+    try Data(
+      "cam0=[20 0 8; 0 20 4; 0 0 1]\ncam1=[20 0 8; 0 20 4; 0 0 1]\ndoffs=0\nbaseline=100\nwidth=16\nheight=8\n"
+        .utf8
+    ).write(to: calibration)
     let stream = ["infer", "--stream", "--frame-size", "16x8", "--layout", "sbs"]
     let cases: [([String], String)] = [
       (pair + ["--dense", "--lr-threshold", "2"], "--lr-threshold"),
@@ -39,6 +45,13 @@ struct IgnoredOptionTests {
       (stream + ["--npy"], "--npy"),
       (video + ["--npy"], "--frames-output"),
       (["eval", "--data", folder.path, "--block-size", "5"], "--block-size"),
+      (["eval", "--data", folder.path, "--hold-out", "x"], "--hold-out"),
+      (["eval", "--data", folder.path, "--predictions", folder.path, "--model", "x"], "--model"),
+      (["bench", "--border-padding", "8"], "--border-padding"),
+      (["bench", "--median", "off"], "--median"),
+      (
+        pair + ["--calibration", calibration.path, "--right-calibration", "nope.yaml"], "nope.yaml"
+      ),
     ]
     for (arguments, option) in cases {
       try CLI().expectOneLineError(arguments, mentioning: option)
@@ -68,6 +81,10 @@ struct IgnoredOptionTests {
         ["infer", "--stream", "--frame-size", "9999999999x9999999999", "--layout", "sbs"],
         "--frame-size"
       ),
+      (["bench", "--warmup=-5"], "--warmup"),
+      (["bench", "--height", "65536", "--width", "65536"], "8192"),
+      (["synth", "--width", "100000", "--height", "100000", "-o", folder.path], "8192"),
+      (["dataset", "--data", folder.path, "--height", "100000"], "8192"),
     ]
     for (arguments, fragment) in cases {
       try CLI().expectOneLineError(arguments, mentioning: fragment)
