@@ -590,12 +590,12 @@ extension WNetCommand {
           trainer = try Trainer(recipe: newRunRecipe)
         }
       } else {
-        let (checkpoint, skipped) = try rotation.resumable()
+        let (readable, skipped) = try rotation.resumable()
         for problem in skipped { Console.note("Skipping a damaged checkpoint: \(problem)") }
-        let metadata = try WNetCheckpoint.read(checkpoint).metadata
+        let metadata = try WNetCheckpoint.read(readable).metadata
         guard let stored = metadata.training else {
           throw CLIError(
-            "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
+            "\(readable.path) holds no training state (an exported model?); it cannot be resumed")
         }
         let conflicts = conflicts(with: stored)
         if !conflicts.isEmpty {
@@ -605,6 +605,14 @@ extension WNetCommand {
               + "the intervals and the data may change")
         }
         let recipe = try revising(stored)
+        // The damaged newer files go aside, so that saving never rotates one into checkpoint.1
+        // in place of the readable checkpoint.
+        let (checkpoint, setAside) = try rotation.promote(readable)
+        for url in setAside {
+          Console.note(
+            "Kept the damaged checkpoint as \(url.lastPathComponent); "
+              + "\(readable.lastPathComponent) is now \(checkpoint.lastPathComponent).")
+        }
         trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
         // The run's provenance stays the command that started it; the last resume is added.
         notes = metadata.notes.merging(["resumed": command]) { _, resumed in resumed }
