@@ -186,6 +186,15 @@ public enum ImageIO {
   public static func writePNG(
     _ image: Image, to url: URL, bitDepth: Int = 8, compressionLevel: Int = 6
   ) throws {
+    try FileContents.write(
+      pngData(image, for: url, bitDepth: bitDepth, compressionLevel: compressionLevel), to: url)
+  }
+
+  /// The bytes ``writePNG(_:to:bitDepth:compressionLevel:)`` writes; `url` names the file in
+  /// errors.
+  static func pngData(
+    _ image: Image, for url: URL, bitDepth: Int = 8, compressionLevel: Int = 6
+  ) throws -> Data {
     precondition(bitDepth == 8 || bitDepth == 16, "PNG bit depth must be 8 or 16, got \(bitDepth)")
     precondition(
       image.channels == 1 || image.channels == 3,
@@ -204,7 +213,7 @@ public enum ImageIO {
         height: image.height, channels: image.channels, compressionLevel: compressionLevel, url: url
       )
     }
-    try FileContents.write(data, to: url)
+    return data
   }
 
   /// Writes a 1- or 3-channel image with values in [0, 1] as an 8-bit JPEG without chroma

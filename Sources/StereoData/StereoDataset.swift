@@ -76,23 +76,33 @@ public struct StereoDataset: Sendable {
   }
 
   /// One dataset made of several; with more than one, every source is prefixed with its root's
-  /// folder name (`eth3d-two-view/playground_1l`) so that sources stay distinct.
+  /// folder name (`eth3d-two-view/playground_1l`) so that sources stay distinct, and so is every
+  /// pair identifier that names the same files as a pair of another dataset.
+  ///
+  /// Identifiers name files: proxy caches (`/` → `_`), `wnet eval -o` outputs and the
+  /// predictions `wnet eval --predictions` reads. Two datasets holding `scene-0000` give
+  /// `wA/scene-0000` and `wB/scene-0000`; identifiers that only one dataset holds stay as they
+  /// are, so merging datasets without shared names changes no file name. Two identifiers
+  /// collide when they are equal with `/` read as `_`. Where roots share a folder name, the
+  /// prefix of a colliding identifier also carries the dataset's position (`data-2/scene-0000`,
+  /// counting from 1). Videos' frames are named by their (prefixed) source already.
   public init(merging datasets: [StereoDataset]) {
     precondition(!datasets.isEmpty, "Merging needs at least one dataset")
     guard datasets.count > 1 else {
       self = datasets[0]
       return
     }
-    var samples: [StereoSampleFiles] = []
+    let prefixes = datasets.map(\.root.lastPathComponent)
+    var samples: [[StereoSampleFiles]] = []
     var videos: [StereoVideoSource] = []
     var formats: Set<StereoDatasetFormat> = []
-    for dataset in datasets {
-      let prefix = dataset.root.lastPathComponent
-      samples += dataset.samples.map { sample in
-        var renamed = sample
-        renamed.source = "\(prefix)/\(sample.source)"
-        return renamed
-      }
+    for (dataset, prefix) in zip(datasets, prefixes) {
+      samples.append(
+        dataset.samples.map { sample in
+          var renamed = sample
+          renamed.source = "\(prefix)/\(sample.source)"
+          return renamed
+        })
       videos += dataset.videos.map { video in
         var renamed = video
         renamed.source = "\(prefix)/\(video.source)"
@@ -100,6 +110,39 @@ public struct StereoDataset: Sendable {
       }
       formats.formUnion(dataset.formats)
     }
-    self.init(root: datasets[0].root, samples: samples, videos: videos, formats: formats)
+    Self.disambiguateIdentifiers(&samples, prefixes: prefixes)
+    self.init(
+      root: datasets[0].root, samples: samples.flatMap { $0 }, videos: videos, formats: formats)
+  }
+
+  /// Prefixes the identifiers that name the same files in more than one of `datasets` (each
+  /// dataset's pairs, in `--data` order) with their dataset's prefix, until none does.
+  static func disambiguateIdentifiers(
+    _ datasets: inout [[StereoSampleFiles]], prefixes: [String]
+  ) {
+    // A folder name given twice gets the dataset's position too.
+    let prefixes = prefixes.enumerated().map { index, prefix in
+      prefixes.filter { $0 == prefix }.count > 1 ? "\(prefix)-\(index + 1)" : prefix
+    }
+    // Each round lengthens every colliding identifier; two rounds settle any real layout.
+    for _ in 0..<8 {
+      var holders: [String: Set<Int>] = [:]
+      for (index, samples) in datasets.enumerated() {
+        for sample in samples { holders[fileName(sample.identifier), default: []].insert(index) }
+      }
+      guard holders.values.contains(where: { $0.count > 1 }) else { return }
+      for index in datasets.indices {
+        for position in datasets[index].indices
+        where holders[fileName(datasets[index][position].identifier)]?.count ?? 0 > 1 {
+          datasets[index][position].identifier =
+            "\(prefixes[index])/\(datasets[index][position].identifier)"
+        }
+      }
+    }
+  }
+
+  /// An identifier as the proxy caches name their files: `/` → `_`.
+  private static func fileName(_ identifier: String) -> String {
+    identifier.replacingOccurrences(of: "/", with: "_")
   }
 }

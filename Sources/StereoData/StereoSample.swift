@@ -29,7 +29,8 @@ public struct StereoSample: Sendable {
   /// What the pair belongs to for splitting: a scene folder, a KITTI sequence, a video (or a
   /// segment of one). Samples of one source always land on the same side of a split.
   public var source: String
-  /// A name unique within the dataset, e.g. `teddy`, `training/000012_10` or `movie.mkv@12.000s`.
+  /// A name unique within the dataset, e.g. `teddy`, `training/000012_10` or `movie.mkv@12.000s`
+  /// (prefixed with its folder's name where merged datasets share it: ``StereoDataset/init(merging:)``).
   public var identifier: String
 
   /// Creates a sample; the views must have the same size and 3 channels.

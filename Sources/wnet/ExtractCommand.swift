@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StereoData
+import StereoDepth
 
 extension WNetCommand {
   struct Extract: ParsableCommand {
@@ -9,7 +10,9 @@ extension WNetCommand {
       discussion: """
         Decodes the video with ffmpeg at the given rate and writes OUTPUT/left/000000.png and \
         OUTPUT/right/000000.png, and so on. Half layouts are stretched back to full aspect. \
-        Extract each video into its own folder: a folder is one source when splitting.
+        Extract each video into its own folder: a folder is one source when splitting. \
+        SIGINT, SIGTERM or SIGHUP stops after the pair being written: every left view has its \
+        right view, and the folder reads as a dataset.
 
         Examples:
           wnet extract movie.mkv --layout half-sbs --fps 1 -o frames
@@ -51,11 +54,28 @@ extension WNetCommand {
 
     func run() throws {
       let folder = URL(fileURLWithPath: output)
-      let count = try VideoExtraction.extract(
-        URL(fileURLWithPath: video), layout: layout, framesPerSecond: framesPerSecond, to: folder,
-        start: start, duration: duration, maximumFrames: maxFrames, overwrite: overwrite
-      ) { written in
-        if written % 25 == 0 { FileHandle.standardError.write(Data("\(written) pairs\n".utf8)) }
+      // A signal ends the extraction between pairs, never between a pair's two files.
+      let signals = StopSignals()
+      defer { signals.cancel() }
+      var count = 0
+      do {
+        count = try VideoExtraction.extract(
+          URL(fileURLWithPath: video), layout: layout, framesPerSecond: framesPerSecond,
+          to: folder, start: start, duration: duration, maximumFrames: maxFrames,
+          overwrite: overwrite, stoppingWhen: { signals.receivedSignal != nil }
+        ) { written in
+          count = written
+          if written % 25 == 0 { FileHandle.standardError.write(Data("\(written) pairs\n".utf8)) }
+        }
+      } catch {
+        // ffmpeg, in the same process group, stops on Ctrl-C too: the pairs written stand.
+        guard signals.receivedSignal != nil else { throw error }
+      }
+      if let signal = signals.receivedSignal {
+        throw CLIError(
+          "stopped by \(StopSignals.name(of: signal)) after \(count) pairs; each is complete in "
+            + "\(folder.path) (extract again with --overwrite, or into another folder, for the rest)"
+        )
       }
       print("wrote \(count) pairs to \(folder.path)")
     }

@@ -40,7 +40,10 @@ extension WNetCommand {
 
     @OptionGroup var architecture: ArchitectureOptions
 
-    @Option(help: "The number of optimisation steps to train for (default: 10000).")
+    @Option(
+      help:
+        "The number of optimisation steps in all, counted from the run's start (on --resume too); default 10000."
+    )
     var steps: Int?
 
     @Option(help: "Stereo pairs per step (default: 6).")
@@ -298,8 +301,8 @@ extension WNetCommand {
           )
         }
       }
-      if let smoothnessWeight, !(smoothnessWeight >= 0) {
-        throw ValidationError("'--smoothness-weight' must be non-negative.")
+      if let smoothnessWeight, !(smoothnessWeight >= 0 && smoothnessWeight.isFinite) {
+        throw ValidationError("'--smoothness-weight' must be non-negative and finite.")
       }
       if let secondOrderSmoothness, !(secondOrderSmoothness >= 0 && secondOrderSmoothness.isFinite)
       {
@@ -558,6 +561,8 @@ extension WNetCommand {
       let initial = try initialWeights.map { try WNetCheckpoint.loadModel($0) }
       let newRunRecipe =
         resume ? nil : try newRecipe(startingFrom: initial?.metadata.configuration)
+      // The recipe's own limits (a crop past 8192 px) fail before the folder is created.
+      if let problem = newRunRecipe?.problems.first { throw CLIError(problem) }
       try AtomicFile.createFolder(at: directory)
       let lock = try TrainingLock.acquire(in: directory)
       defer { lock.release() }
@@ -590,12 +595,12 @@ extension WNetCommand {
           trainer = try Trainer(recipe: newRunRecipe)
         }
       } else {
-        let (checkpoint, skipped) = try rotation.resumable()
+        let (readable, skipped) = try rotation.resumable()
         for problem in skipped { Console.note("Skipping a damaged checkpoint: \(problem)") }
-        let metadata = try WNetCheckpoint.read(checkpoint).metadata
+        let metadata = try WNetCheckpoint.read(readable).metadata
         guard let stored = metadata.training else {
           throw CLIError(
-            "\(checkpoint.path) holds no training state (an exported model?); it cannot be resumed")
+            "\(readable.path) holds no training state (an exported model?); it cannot be resumed")
         }
         let conflicts = conflicts(with: stored)
         if !conflicts.isEmpty {
@@ -605,6 +610,20 @@ extension WNetCommand {
               + "the intervals and the data may change")
         }
         let recipe = try revising(stored)
+        guard metadata.step <= recipe.steps else {
+          throw CLIError(
+            "'--steps \(recipe.steps)' is below the step the run in \(directory.path) has reached "
+              + "(\(metadata.step)); --steps counts from the run's start: give more than "
+              + "\(metadata.step) to train on")
+        }
+        // The damaged newer files go aside, so that saving never rotates one into checkpoint.1
+        // in place of the readable checkpoint.
+        let (checkpoint, setAside) = try rotation.promote(readable)
+        for url in setAside {
+          Console.note(
+            "Kept the damaged checkpoint as \(url.lastPathComponent); "
+              + "\(readable.lastPathComponent) is now \(checkpoint.lastPathComponent).")
+        }
         trainer = try Trainer(resumingFrom: checkpoint, recipe: recipe)
         // The run's provenance stays the command that started it; the last resume is added.
         notes = metadata.notes.merging(["resumed": command]) { _, resumed in resumed }

@@ -99,6 +99,51 @@ struct ProxyDisparityTests {
     #expect(FileManager.default.fileExists(atPath: otherURLs[3].path))
   }
 
+  @Test("Is computed again when other views take the pair's name, to the same bits as before")
+  func recomputesForOtherViews() throws {
+    let folder = try TemporaryFolder()
+    let (leftURL, rightURL) = (folder.file("scene/im0.png"), folder.file("scene/im1.png"))
+    let files = StereoSampleFiles(
+      identifier: "scene", source: "scene", left: leftURL, right: rightURL)
+    /// Writes `pair`'s views as the pair's files and decodes them, with the scenes' bound.
+    func place(_ pair: SyntheticStereoPair) throws -> StereoSample {
+      try ImageIO.writePNG(pair.left, to: leftURL)
+      try ImageIO.writePNG(pair.right, to: rightURL)
+      var sample = try files.load()
+      sample.maximumDisparity = 30
+      return sample
+    }
+    let cache = ProxyDisparityCache(folder: folder.file("proxies"))
+    let urls = cache.files(for: files, maximumDisparity: 30)
+    let views = cache.viewsFile(for: files, maximumDisparity: 30)
+    #expect(
+      views.lastPathComponent
+        == urls[0].lastPathComponent.replacingOccurrences(of: ".left.pfm", with: ".views"))
+    let first = try cache.proxy(for: files, sample: try place(syntheticPair(seed: 21)))
+    let firstBytes = try urls.map { try Data(contentsOf: $0) }
+    // Other views under the same name (a resumed run's other --data): their own proxy, as the
+    // matcher gives it directly, not the cached one.
+    let second = try place(syntheticPair(seed: 8))
+    let expected = try StereoProxy.semiGlobal(
+      left: second.left, right: second.right, maximumDisparity: 30)
+    #expect(expected.leftDisparity != first.leftDisparity)
+    let cached = try cache.proxy(for: files, sample: second)
+    #expect(cached.leftDisparity == expected.leftDisparity)
+    #expect(cached.rightConfidence == expected.rightConfidence)
+    #expect(try Data(contentsOf: urls[0]) != firstBytes[0])
+    // The first views again, with their files but no record (a cache written before records
+    // existed), one value planted: computed again, to the very bytes they had.
+    let again = try place(syntheticPair(seed: 21))
+    for (url, bytes) in zip(urls, firstBytes) { try bytes.write(to: url) }
+    try FileManager.default.removeItem(at: views)
+    var planted = first.leftDisparity
+    planted.pixels[0] = 123.5
+    try ImageIO.writePFM(planted, to: urls[0])
+    _ = try cache.proxy(for: files, sample: again)
+    #expect(try urls.map { try Data(contentsOf: $0) } == firstBytes)
+    #expect(FileManager.default.fileExists(atPath: views.path))
+  }
+
   @Test("The loader delivers cached proxies in its batches")
   func loaderCarriesProxies() throws {
     let folder = try TemporaryFolder()

@@ -264,6 +264,66 @@ import _StereoTestSupport
     }
   }
 
+  /// Pair files under `/data/<root>/<identifier>` (nothing is read).
+  private func files(_ identifier: String, in root: String) -> StereoSampleFiles {
+    let folder = URL(fileURLWithPath: "/data/\(root)/\(identifier)")
+    return StereoSampleFiles(
+      identifier: identifier, source: identifier,
+      left: folder.appendingPathComponent("left.png"),
+      right: folder.appendingPathComponent("right.png"))
+  }
+
+  @Test("Merging prefixes the identifiers that several datasets hold, and only those")
+  func mergingSharedIdentifiers() {
+    let first = StereoDataset(
+      root: URL(fileURLWithPath: "/data/wA"),
+      samples: ["scene-0000", "scene-0001", "kitti/000001", "only-a"].map { files($0, in: "wA") })
+    let second = StereoDataset(
+      root: URL(fileURLWithPath: "/data/wB"),
+      samples: ["scene-0000", "scene-0001", "kitti_000001", "only-b"].map { files($0, in: "wB") })
+    let merged = StereoDataset(merging: [first, second])
+    // kitti/000001 and kitti_000001 name the same proxy file (`/` → `_`).
+    #expect(
+      merged.samples.map(\.identifier) == [
+        "wA/scene-0000", "wA/scene-0001", "wA/kitti/000001", "only-a",
+        "wB/scene-0000", "wB/scene-0001", "wB/kitti_000001", "only-b",
+      ])
+    #expect(merged.samples.map(\.source).prefix(2) == ["wA/scene-0000", "wA/scene-0001"])
+    // Nothing shared: every identifier as it was.
+    let third = StereoDataset(
+      root: URL(fileURLWithPath: "/data/wC"), samples: ["c0", "c1"].map { files($0, in: "wC") })
+    let apart = StereoDataset(merging: [first, third])
+    #expect(
+      apart.samples.map(\.identifier) == [
+        "scene-0000", "scene-0001", "kitti/000001", "only-a", "c0", "c1",
+      ])
+  }
+
+  @Test("Merging roots of one folder name tells shared identifiers apart by position")
+  func mergingRootsOfOneName() {
+    let first = StereoDataset(
+      root: URL(fileURLWithPath: "/x/data"),
+      samples: [files("scene", in: "x"), files("a", in: "x")])
+    let second = StereoDataset(
+      root: URL(fileURLWithPath: "/y/data"), samples: [files("scene", in: "y")])
+    let merged = StereoDataset(merging: [first, second])
+    #expect(merged.samples.map(\.identifier) == ["data-1/scene", "a", "data-2/scene"])
+  }
+
+  @Test(
+    "The README recipe's training sets share no pair name: merging them renames none",
+    .enabled(if: sharedDataRoot != nil, "../shared/data is absent"))
+  func recipeNamesUnchanged() throws {
+    let root = try #require(sharedDataRoot)
+    let datasets = try [
+      "eth3d-two-view", "middlebury-2014-quarter", "kitti-odometry-sample", "real-unlabelled",
+    ].map { try StereoDataset(contentsOf: root.appendingPathComponent($0)) }
+    let merged = StereoDataset(merging: datasets)
+    // Their proxy files, named by these, must keep their names (docs/RUNS.md's runs read them).
+    #expect(merged.samples.map(\.identifier) == datasets.flatMap { $0.samples.map(\.identifier) })
+    #expect(merged.samples.count == 27 + 13 + 102 + 21)
+  }
+
   @Test(
     "The shared development data is recognised",
     .enabled(if: sharedDataRoot != nil, "../shared/data is absent"))

@@ -136,6 +136,42 @@ struct VideoTests {
     }
   }
 
+  @Test("A stop request ends extraction between pairs; views left alone are removed first")
+  func stopBetweenPairs() throws {
+    let folder = try TemporaryFolder()
+    let pairs = distinctPairs(width: 20, height: 12)
+    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: pairs)
+    let output = folder.url.appendingPathComponent("extracted")
+    var asked = 0
+    let count = try VideoExtraction.extract(
+      video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate), to: output,
+      stoppingWhen: {
+        asked += 1
+        return asked > 2
+      })
+    #expect(count == 2)
+    func names(_ side: String) throws -> [String] {
+      try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent(side).path)
+        .sorted()
+    }
+    #expect(try names("left") == ["000000.png", "000001.png"])
+    #expect(try names("right") == ["000000.png", "000001.png"])
+    #expect(try ImageIO.read(output.appendingPathComponent("right/000001.png")) == pairs[1].1)
+    // Views a killed extraction left alone: the folder is not a dataset until they go.
+    try ImageIO.writePNG(pairs[2].0, to: output.appendingPathComponent("left/000002.png"))
+    try ImageIO.writePNG(pairs[3].1, to: output.appendingPathComponent("right/000003.png"))
+    #expect(throws: StereoDataError.self) { try StereoDataset(contentsOf: output) }
+    #expect(
+      VideoExtraction.removeUnpairedFrames(in: output) == ["left/000002.png", "right/000003.png"])
+    #expect(try StereoDataset(contentsOf: output).samples.count == 2)
+    // The next extraction removes them first, even when it then refuses the folder.
+    try ImageIO.writePNG(pairs[2].0, to: output.appendingPathComponent("left/000002.png"))
+    #expect(throws: StereoDataError.self) {
+      try VideoExtraction.extract(video, layout: .sideBySide, framesPerSecond: 1, to: output)
+    }
+    #expect(try names("left") == ["000000.png", "000001.png"])
+  }
+
   @Test("Top-bottom frames come back bit for bit")
   func topBottomExact() throws {
     let folder = try TemporaryFolder()

@@ -60,6 +60,36 @@ struct TrainingSafetyTests {
     #expect(skipped.count == 1 && skipped[0].contains("CRC-32"), "\(skipped)")
   }
 
+  @Test("Resuming past a damaged latest sets it aside; the readable one stays the previous")
+  func damagedLatestSetAside() throws {
+    let folder = try Self.folder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (session, _) = try Self.session(steps: 2, interval: 1, in: folder)
+    #expect(try session.run() == .finished)
+    let rotation = CheckpointRotation(directory: folder)
+    var damaged = try Data(contentsOf: rotation.url(age: 0))
+    damaged[damaged.count - 7] ^= 0x01
+    try damaged.write(to: rotation.url(age: 0))
+    let (readable, _) = try rotation.resumable()
+    #expect(readable == rotation.url(age: 1))
+    let (latest, setAside) = try rotation.promote(readable)
+    #expect(latest == rotation.url(age: 0))
+    #expect(setAside == [folder.appendingPathComponent("checkpoint.damaged.safetensors")])
+    #expect(try Data(contentsOf: rotation.damagedURL(age: 0)) == damaged)
+    #expect(!FileManager.default.fileExists(atPath: rotation.url(age: 1).path))
+    // One more step from it, saved once: step 1 stays readable as the previous checkpoint.
+    let trainer = try Trainer(
+      resumingFrom: latest, recipe: CheckpointValidationTests.recipe(steps: 2, interval: 1))
+    #expect(trainer.step == 1)
+    let resumed = try TrainingSession(
+      trainer: trainer, source: Source(), validation: [], directory: folder)
+    #expect(try resumed.run() == .finished)
+    #expect(try WNetCheckpoint.read(rotation.url(age: 0)).metadata.step == 2)
+    #expect(try WNetCheckpoint.read(rotation.url(age: 1)).metadata.step == 1)
+    // The latest needs no promotion.
+    #expect(try rotation.promote(rotation.url(age: 0)) == (rotation.url(age: 0), []))
+  }
+
   @Test("A weight that becomes infinite stops the run and keeps the last finite checkpoint")
   func nonFiniteWeight() throws {
     let folder = try Self.folder()

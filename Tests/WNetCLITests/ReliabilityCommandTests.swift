@@ -71,6 +71,18 @@ struct ReliabilityCommandTests {
     try checks.expectOneLineError(
       ["train", "--second-order-smoothness=-1", "--output", run.path + "-other"],
       mentioning: "--second-order-smoothness")
+    for value in ["inf", "nan"] {
+      try checks.expectOneLineError(
+        ["train", "--smoothness-weight", value, "--output", run.path + "-other"],
+        mentioning: "'--smoothness-weight' must be non-negative and finite")
+    }
+    // A size the options' own check passes (2^62 is a multiple of 8) but the recipe's limit
+    // refuses: no folder is left behind.
+    try checks.expectOneLineError(
+      ["train", "--height", "4611686018427387904", "--width", "8", "--output", run.path + "-big"],
+      mentioning: "at most 8192")
+    #expect(!FileManager.default.fileExists(atPath: run.path + "-big"))
+
     try Data("1\n".utf8).write(to: TrainingLock.url(in: run))
     try checks.expectOneLineError(
       ["train", "--resume", "--steps", "2", "--output", run.path], mentioning: "process 1")
@@ -80,6 +92,12 @@ struct ReliabilityCommandTests {
     #expect(resumed.status == 0, "\(resumed.standardError)")
     #expect(resumed.standardError.contains("Took over the lock of process 4194400"))
     #expect(!FileManager.default.fileExists(atPath: TrainingLock.url(in: run).path))
+    // The run is at step 2: fewer steps are an error naming --steps; as many train nothing.
+    try checks.expectOneLineError(
+      ["train", "--resume", "--steps", "1", "--output", run.path], mentioning: "'--steps 1'")
+    let finished = try CLI.run(["train", "--resume", "--steps", "2", "--output", run.path])
+    #expect(finished.status == 0, "\(finished.standardError)")
+    #expect(finished.standardOutput.contains("Trained to step 2"), "\(finished.standardOutput)")
   }
 
   @Test(

@@ -95,6 +95,30 @@ struct TrainResumeTests {
     #expect(try WNetCheckpoint.read(checkpoint).metadata.step == 6)
   }
 
+  @Test("Resuming past a damaged latest checkpoint keeps the readable one as the previous")
+  func resumePastDamagedLatest() throws {
+    let folder = try CommandLineErrorTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let run = folder.appendingPathComponent("run")
+    _ = try Self.trainTinyRun(["--steps", "2", "--checkpoint-every", "1"], into: run)
+    let rotation = CheckpointRotation(directory: run)
+    var damaged = try Data(contentsOf: rotation.url(age: 0))
+    damaged[damaged.count / 2] ^= 0x01
+    try damaged.write(to: rotation.url(age: 0))
+    // Resumes step 1 and saves once, at step 2.
+    let resumed = try CommandLineErrorTests.run([
+      "train", "--resume", "--steps", "2", "--output", run.path,
+    ])
+    #expect(resumed.status == 0, "\(resumed.standardError)")
+    #expect(
+      resumed.standardError.contains(
+        "Kept the damaged checkpoint as "
+          + "checkpoint.damaged.safetensors"), "\(resumed.standardError)")
+    #expect(try WNetCheckpoint.read(rotation.url(age: 0)).metadata.step == 2)
+    #expect(try WNetCheckpoint.read(rotation.url(age: 1)).metadata.step == 1)
+    #expect(try Data(contentsOf: rotation.damagedURL(age: 0)) == damaged)
+  }
+
   @Test("--init-from starts a new run from a model's weights; its architecture cannot change")
   func initFrom() throws {
     let folder = try CommandLineErrorTests.temporaryDirectory()

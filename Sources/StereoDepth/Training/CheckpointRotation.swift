@@ -14,7 +14,8 @@ import StereoTensor
 /// `checkpoint.1` through a hard link renamed into place, so that at every instant
 /// `checkpoint.safetensors` is a complete file and the older ones are intact. A run killed at
 /// any point, or a latest file damaged afterwards, leaves an older readable checkpoint
-/// (``resumable()`` finds it).
+/// (``resumable()`` finds it); a resumed run first makes that one the latest (``promote(_:)``),
+/// so that its saves never rotate an unreadable file into `checkpoint.1` in its place.
 public struct CheckpointRotation: Sendable {
   /// The run directory.
   public let directory: URL
@@ -82,6 +83,49 @@ public struct CheckpointRotation: Sendable {
           + "(expected \(url(age: 0).lastPathComponent))")
     }
     throw CheckpointError(first)
+  }
+
+  /// Where ``promote(_:)`` sets aside an unreadable checkpoint `age` places older than the
+  /// latest: `checkpoint.damaged.safetensors` for the latest, `checkpoint.<age>.damaged.safetensors`
+  /// for an older one.
+  public func damagedURL(age: Int) -> URL {
+    directory.appendingPathComponent(
+      age == 0 ? "checkpoint.damaged.safetensors" : "checkpoint.\(age).damaged.safetensors")
+  }
+
+  /// Makes `url`, the checkpoint ``resumable()`` chose, the latest before a resumed run saves:
+  /// each newer checkpoint (unreadable, since ``resumable()`` passed over it) is renamed to
+  /// ``damagedURL(age:)``, then `url` to `checkpoint.safetensors`.
+  ///
+  /// Without this, the next ``save(_:)`` would keep the unreadable latest as `checkpoint.1` and
+  /// drop the readable one it replaced: after the first save of the resumed run the only good
+  /// older checkpoint would be gone. Every step is a `rename`, so a run killed in between still
+  /// leaves `url`'s checkpoint under one of its names, where ``resumable()`` finds it. Damaged
+  /// files are kept, not deleted, for inspection; an older one of the same name is replaced.
+  ///
+  /// - Returns: The checkpoint's new location (``url(age:)`` 0) and the files set aside.
+  /// - Throws: ``AtomicFile/WriteError`` when a file cannot be renamed.
+  @discardableResult
+  public func promote(_ url: URL) throws -> (url: URL, setAside: [URL]) {
+    let ages = 0..<max(count, 2)
+    guard let age = ages.first(where: { self.url(age: $0).path == url.path }), age > 0 else {
+      return (url, [])
+    }
+    var setAside: [URL] = []
+    for newer in 0..<age where FileManager.default.fileExists(atPath: self.url(age: newer).path) {
+      try move(self.url(age: newer), to: damagedURL(age: newer))
+      setAside.append(damagedURL(age: newer))
+    }
+    try move(url, to: self.url(age: 0))
+    return (self.url(age: 0), setAside)
+  }
+
+  /// Renames `source` over `destination`.
+  private func move(_ source: URL, to destination: URL) throws {
+    guard rename(source.path, destination.path) == 0 else {
+      throw AtomicFile.WriteError(
+        path: destination.path, reason: String(cString: strerror(errno)))
+    }
   }
 
   /// Removes temporary files (`.NAME.tmp-…`) that a killed run left in the directory.

@@ -12,7 +12,7 @@ struct DataOptions: ParsableArguments {
     help: ArgumentHelp(
       "A dataset folder or a 3D video file (repeatable).",
       discussion:
-        "Folders are searched for each layout's files; see docs/DATA.md. With several, their sources are prefixed with each root's name.",
+        "Folders are searched for each layout's files; see docs/DATA.md. With several, their sources are prefixed with each root's name, and so are the pair names that more than one of them holds (the names of proxy files and of 'wnet eval' outputs and predictions: wA/scene-0000 and wB/scene-0000).",
       valueName: "path"))
   var paths: [String] = []
 
