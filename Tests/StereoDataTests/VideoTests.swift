@@ -42,6 +42,16 @@ struct VideoTests {
       process.terminationStatus == 0, "ffmpeg \(arguments.joined(separator: " ")) failed")
   }
 
+  /// A side-by-side video of ``distinctPairs(width:height:)`` (20×12 views) and the folder to
+  /// extract it into.
+  private func extractionInputs(in folder: TemporaryFolder) throws
+    -> (pairs: [(Image, Image)], video: URL, output: URL)
+  {
+    let pairs = distinctPairs(width: 20, height: 12)
+    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: pairs)
+    return (pairs, video, folder.url.appendingPathComponent("extracted"))
+  }
+
   private func distinctPairs(width: Int, height: Int) -> [(Image, Image)] {
     var pairs: [(Image, Image)] = []
     for index in 0..<Self.frameCount {
@@ -81,9 +91,7 @@ struct VideoTests {
   @Test("Extraction at half the rate writes every other frame as PNG pairs")
   func extractAtLowerRate() throws {
     let folder = try TemporaryFolder()
-    let pairs = distinctPairs(width: 20, height: 12)
-    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: pairs)
-    let output = folder.url.appendingPathComponent("extracted")
+    let (pairs, video, output) = try extractionInputs(in: folder)
     let count = try VideoExtraction.extract(
       video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate) / 2, to: output)
     #expect(count == Self.frameCount / 2)
@@ -139,9 +147,7 @@ struct VideoTests {
   @Test("A stop request ends extraction between pairs; views left alone are removed first")
   func stopBetweenPairs() throws {
     let folder = try TemporaryFolder()
-    let pairs = distinctPairs(width: 20, height: 12)
-    let video = try makeVideo("sbs.mkv", in: folder, pack: "[0][1]hstack", pairs: pairs)
-    let output = folder.url.appendingPathComponent("extracted")
+    let (pairs, video, output) = try extractionInputs(in: folder)
     var asked = 0
     let count = try VideoExtraction.extract(
       video, layout: .sideBySide, framesPerSecond: Double(Self.inputRate), to: output,
