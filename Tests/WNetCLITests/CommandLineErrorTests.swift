@@ -338,12 +338,13 @@ struct CommandLineErrorTests {
   }
 
   /// A tiny checkpoint trained for one step, for commands that need a model.
-  static func smallModel(in folder: URL) throws -> URL {
+  static func smallModel(in folder: URL, arguments extra: [String] = []) throws -> URL {
     let directory = folder.appendingPathComponent("model-run")
-    let outcome = try run([
-      "train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32", "--output",
-      directory.path,
-    ])
+    let outcome = try run(
+      [
+        "train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32",
+        "--output", directory.path,
+      ] + extra)
     #expect(outcome.status == 0, "\(outcome.standardError)")
     return directory.appendingPathComponent("checkpoint.safetensors")
   }

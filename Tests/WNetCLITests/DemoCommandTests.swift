@@ -40,16 +40,10 @@ struct DemoCommandTests {
   func narrowRange() throws {
     let folder = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let run = folder.appendingPathComponent("narrow")
-    let trained = try CLI.run([
-      "train", "--steps", "1", "--batch-size", "1", "--height", "16", "--width", "32",
-      "--max-disparity", "3", "--output", run.path,
-    ])
-    #expect(trained.status == 0, "\(trained.standardError)")
+    let model = try CLI.smallModel(in: folder, arguments: ["--max-disparity", "3"])
     let outcome = try CLI.run(
       [
-        "demo", "--model", run.appendingPathComponent("checkpoint.safetensors").path, "-o",
-        folder.appendingPathComponent("demo").path,
+        "demo", "--model", model.path, "-o", folder.appendingPathComponent("demo").path,
       ], environment: ["WNET_SAMPLES": folder.appendingPathComponent("none").path])
     #expect(outcome.status == 0, "\(outcome.standardError)")
     #expect(outcome.standardOutput.contains("synthetic"), "\(outcome.standardOutput)")
