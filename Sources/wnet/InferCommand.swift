@@ -322,6 +322,11 @@ extension WNetCommand {
       // A raw rig's frames are rectified (the maps built once, for the first frame's size), and
       // each frame's files get depth and points with a calibration, as a pair's do.
       let rig = try calibration.rig()
+      if let rig, !rig.needsRectification, framesOutput == nil {
+        throw CLIError(
+          "\(calibration.calibration ?? "the calibration") describes rectified cameras: with "
+            + "--video it gives each frame's depth, which needs --frames-output DIR")
+      }
       var rectification: RectificationMaps?
       var camera: RectifiedStereoCamera?
       var writer: VideoWriter?

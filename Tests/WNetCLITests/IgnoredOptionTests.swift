@@ -44,6 +44,7 @@ struct IgnoredOptionTests {
       (stream + ["--focal", "100", "--baseline", "0.1"], "--focal"),
       (stream + ["--npy"], "--npy"),
       (video + ["--npy"], "--frames-output"),
+      (video + ["--calibration", calibration.path], "--frames-output"),
       (["eval", "--data", folder.path, "--block-size", "5"], "--block-size"),
       (["eval", "--data", folder.path, "--hold-out", "x"], "--hold-out"),
       (["eval", "--data", folder.path, "--predictions", folder.path, "--model", "x"], "--model"),
