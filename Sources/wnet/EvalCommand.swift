@@ -79,6 +79,7 @@ extension WNetCommand {
       }
       if classic.method == .sgbm || predictions != nil,
         let option = modelOptions.givenOption ?? precision.givenOption ?? invalid.ruleOption
+          ?? invalid.fillOption ?? invalid.paddingOption
       {
         throw ValidationError(
           "'\(option)' sets the model: not with '--method sgbm' or '--predictions'.")
@@ -98,16 +99,6 @@ extension WNetCommand {
         throw ValidationError(
           "'--method sgbm' does not take '--predictions', '--adapt', '--confidence', '--upscale' or '--finest-scale'."
         )
-      }
-      if let option = invalid.fillOption, classic.method == .sgbm || predictions != nil {
-        throw ValidationError(
-          "'\(option)' fills the model's marked map: not with '--method sgbm' or "
-            + "'--predictions'.")
-      }
-      if let option = invalid.paddingOption, classic.method == .sgbm || predictions != nil {
-        throw ValidationError(
-          "'\(option)' widens the model's marked map: not with '--method sgbm' or "
-            + "'--predictions'.")
       }
       if invalid.dense && (classic.method == .sgbm || predictions != nil) {
         throw ValidationError(

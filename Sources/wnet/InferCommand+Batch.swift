@@ -39,9 +39,6 @@ extension WNetCommand.Infer {
     OpenMPWaitPolicy.restartIfNeeded(pairCount: pairs.count)
     let rig = try calibration.rig()
     let makeCamera = calibration.cameraMaker(rig: rig)
-    if ply && calibration.focal == nil && rig == nil {
-      throw CLIError("--ply needs a calibration: --focal and --baseline, or --calibration FILE")
-    }
     let (model, metadata) = try modelOptions.load()
     let estimator = modelOptions.estimator(model, metadata)
     let base = outputFolder

@@ -162,20 +162,13 @@ extension WNetCommand {
           "'--dense' applies to the network; '--method sgbm' fills its unknown pixels with "
             + "'--fill'.")
       }
-      if let option = invalid.ruleOption, video != nil || stream || classic.method == .sgbm {
+      // The marked map's settings, fill and padding: the network's marked map alone reads them.
+      if let option = invalid.ruleOption ?? invalid.fillOption ?? invalid.paddingOption,
+        video != nil || stream || classic.method == .sgbm
+      {
         throw ValidationError(
-          "'\(option)' sets which pixels the network's marked map keeps: not with '--video', "
-            + "'--stream' (always dense) or '--method sgbm'.")
-      }
-      if let option = invalid.fillOption, video != nil || stream || classic.method == .sgbm {
-        throw ValidationError(
-          "'\(option)' fills the network's marked map: not with '--video', '--stream' (always "
+          "'\(option)' shapes the network's marked map: not with '--video', '--stream' (always "
             + "dense) or '--method sgbm'.")
-      }
-      if let option = invalid.paddingOption, video != nil || stream || classic.method == .sgbm {
-        throw ValidationError(
-          "'\(option)' widens the network's marked map: not with '--video', '--stream' "
-            + "(always dense) or '--method sgbm'.")
       }
       if classic.method == .sgbm && (video != nil || adapt > 0 || list != nil || views.count != 2) {
         throw ValidationError("'--method sgbm' takes two views, without '--adapt'.")
@@ -189,9 +182,8 @@ extension WNetCommand {
           throw ValidationError("'--fps' goes with '--video' or '--stream'.")
         }
       }
-      let calibrated = calibration.focal != nil || calibration.calibration != nil
       for (option, given) in [("--ply", ply), ("--depth-png", files.depthPng)]
-      where given && !calibrated {
+      where given && calibration.givenOption == nil {
         throw ValidationError(
           "'\(option)' needs a calibration: '--focal' and '--baseline', or '--calibration FILE'.")
       }
@@ -257,9 +249,6 @@ extension WNetCommand {
       (leftImage, rightImage) = try Self.rectifiedIfRaw(leftImage, rightImage, rig: rig)
       let camera = try calibration.camera(
         width: leftImage.width, height: leftImage.height, rig: rig)
-      if ply && camera == nil {
-        throw CLIError("--ply needs a calibration: --focal and --baseline, or --calibration FILE")
-      }
       if classic.method == .sgbm { return try runClassic(leftImage, rightImage, camera: camera) }
       let (model, metadata) = try modelOptions.load()
       let estimator = modelOptions.estimator(model, metadata)
