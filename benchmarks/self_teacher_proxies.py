@@ -10,7 +10,10 @@ right view, as `InferenceUpscale`). Both views' disparities are then checked aga
 (within 1 px, then speckles of up to 100 pixels within 2 px removed), and written in the proxy
 cache's layout under the same file names: `NAME.KEY.left.pfm`, `…left-confidence`, `…right`,
 `…right-confidence`, unknown `+inf` with confidence 0, confidence `1/(1 + Δ)` as SGBM's
-cross-check. Copy them into a new run's `proxies/` before it starts and `wnet train` reads them.
+cross-check, and last the record `NAME.KEY.views` of the views they come from (the 64-bit FNV-1a
+hashes of the two view files' bytes, as `ProxyDisparityCache` writes it: without it `wnet train`
+computes SGBM's proxies again over these files). Copy them into a new run's `proxies/` before it
+starts and `wnet train` reads them.
 
     OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/self_teacher_proxies.py MODEL LIKE OUT \\
         [--data FOLDER ...]
@@ -74,6 +77,15 @@ def checked(own, other, sign):
             np.where(keep, 1 / (1 + delta), 0).astype(np.float32))
 
 
+def fnv1a(path):
+    """16 lowercase hex digits of the 64-bit FNV-1a hash of a file's bytes (`FNV1a.hex`)."""
+    value = 0xCBF29CE484222325
+    with open(path, "rb") as f:
+        for byte in f.read():
+            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model")
@@ -90,9 +102,11 @@ def main():
     os.makedirs(arguments.output, exist_ok=True)
     for stem in stems:
         name = stem.rsplit(".", 1)[0]
-        if os.path.exists(os.path.join(arguments.output, stem + ".right-confidence.pfm")):
-            continue
         left_path, right_path = views(name, folders)
+        record = os.path.join(arguments.output, stem + ".views")
+        fingerprint = "%s %s\n" % (fnv1a(left_path), fnv1a(right_path))
+        if os.path.exists(record) and open(record).read() == fingerprint:
+            continue
         left, right = twin.read_rgb(left_path), twin.read_rgb(right_path)
         h, w = left.shape[:2]
         best = None
@@ -107,6 +121,9 @@ def main():
         maps = checked(d_left, d_right, -1) + checked(d_right, d_left, 1)
         for suffix, image in zip(MAPS, maps):
             write_pfm(os.path.join(arguments.output, "%s.%s.pfm" % (stem, suffix)), image)
+        with open(record + ".tmp", "w") as f:
+            f.write(fingerprint)
+        os.replace(record + ".tmp", record)
         print("%s ×%g error %.4f kept %.1f%%" % (name, factor, error,
                                                  100 * np.isfinite(maps[0]).mean()), flush=True)
 

@@ -8,9 +8,9 @@ import _StereoTestSupport
 /// `wnet train --proxy-teacher`: a model's own left-right-checked disparities as proxies.
 @Suite("TeacherProxyCache: a model's disparities as proxies")
 struct TeacherProxyCacheTests {
-  /// The bundled file as the teacher, and a 96×64 pair shifted by 12 px as a dataset pair whose
-  /// proxies go to `folder`.
-  static func fixture(in folder: URL) throws -> (
+  /// The bundled file as the teacher, and a 96×64 pair shifted by `shift` px as a dataset pair
+  /// whose views are written to `folder` (`l.png`, `r.png`) and whose proxies go there too.
+  static func fixture(in folder: URL, shift: Int = 12, seed: UInt64 = 17) throws -> (
     teacher: URL, left: Image, right: Image, files: StereoSampleFiles, sample: StereoSample
   ) {
     let teacher = try #require(
@@ -18,10 +18,12 @@ struct TeacherProxyCacheTests {
         FileManager.default.fileExists(atPath: $0.path)
       })
     let (left, right) = DisparityEstimatorTests.shiftedPair(
-      width: 96, height: 64, shift: 12, seed: 17)
+      width: 96, height: 64, shift: shift, seed: seed)
     let files = StereoSampleFiles(
       identifier: "scene/pair", source: "scene", left: folder.appendingPathComponent("l.png"),
       right: folder.appendingPathComponent("r.png"))
+    try ImageIO.writePNG(left, to: files.left)
+    try ImageIO.writePNG(right, to: files.right)
     let sample = StereoSample(left: left, right: right, source: "scene", identifier: "scene/pair")
     return (teacher, left, right, files, sample)
   }
@@ -99,6 +101,45 @@ struct TeacherProxyCacheTests {
     #expect(sharpened.rightDisparity == rightExpected.disparity.flippedHorizontally())
     #expect(sharpened.leftConfidence == proxy.leftConfidence)
     #expect(sharpened.rightConfidence == proxy.rightConfidence)
+  }
+
+  /// A resumed run whose `--data` gives other views the same name (or views rewritten in
+  /// place) must not train on the old views' proxies: the record beside the files names the
+  /// views' bytes, and a pair whose record is missing or names other views is computed again.
+  @Test("Is computed again when other views take the pair's name, or the record is missing")
+  func recomputesForOtherViews() throws {
+    let temporary = try TemporaryFolder()
+    let folder = temporary.url
+    let first = try Self.fixture(in: folder)
+    let cache = try TeacherProxyCache(teacher: first.teacher, folder: folder)
+    let urls = cache.files(for: first.files)
+    let views = cache.viewsFile(for: first.files)
+    #expect(views.lastPathComponent == "scene_pair.\(cache.key).views")
+    let proxy = try cache.proxy(for: first.files, sample: first.sample)
+    let bytes = try urls.map { try Data(contentsOf: $0) }
+    #expect(
+      try String(contentsOf: views, encoding: .utf8)
+        == (try StereoProxy.viewsFingerprint(left: first.files.left, right: first.files.right))
+        + "\n")
+    // Other views under the same name: their own proxy, as the teacher gives it directly.
+    let second = try Self.fixture(in: folder, shift: 7, seed: 5)
+    let (model, metadata, _) = try WNetCheckpoint.loadModel(first.teacher)
+    let expected = try TeacherProxyCache.proxy(
+      estimator: DisparityEstimator(model: model, metadata: metadata), left: second.left,
+      right: second.right)
+    #expect(expected.leftDisparity != proxy.leftDisparity)
+    #expect(try cache.proxy(for: second.files, sample: second.sample) == expected)
+    // The first views again with their old files but no record (a cache written before the
+    // records, or by hand), one value planted: computed again, to the bytes they had.
+    let again = try Self.fixture(in: folder)
+    for (url, data) in zip(urls, bytes) { try data.write(to: url) }
+    try FileManager.default.removeItem(at: views)
+    var planted = proxy.leftDisparity
+    planted.pixels[0] = 123.5
+    try ImageIO.writePFM(planted, to: urls[0])
+    #expect(try cache.proxy(for: again.files, sample: again.sample) == proxy)
+    #expect(try urls.map { try Data(contentsOf: $0) } == bytes)
+    #expect(FileManager.default.fileExists(atPath: views.path))
   }
 
   /// `--proxy-teacher-adapt N`: the left view's proxy is exactly the marked map `wnet infer

@@ -29,8 +29,12 @@ import StereoData
 /// (then `-median2` with the standard median, `-median2-R-σ-tolerance[-step-span]` with another;
 /// `2`: the filter's single-precision definition of session 22, whose maps differ slightly from
 /// the files of the earlier `-median` keys; then `-adaptN` with an adaptation of `N` steps at
-/// its default rate), so another teacher, filter or adaptation gives other files. Written atomically; a pair is recomputed when any of its
-/// four files is missing.
+/// its default rate), so another teacher, filter or adaptation gives other files. Beside them,
+/// `<identifier>.<key>.views` records the views they were computed from
+/// (``StereoProxy/viewsFingerprint(left:right:)``), as ``ProxyDisparityCache`` records them.
+/// Written atomically, the record last; a pair is recomputed when any of its four files or its
+/// record is missing, or when the record names other views (a resumed run's other `--data`,
+/// views rewritten under the same name).
 public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
   /// The teacher's checkpoint.
   public let teacher: URL
@@ -83,29 +87,44 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
 
   /// The four files of a pair's proxy: left, left confidence, right, right confidence.
   public func files(for files: StereoSampleFiles) -> [URL] {
-    let name = files.identifier.replacingOccurrences(of: "/", with: "_")
-    return StereoProxy.files(base: folder.appendingPathComponent(name), key: key)
+    StereoProxy.files(base: base(for: files), key: key)
   }
 
-  /// The proxy of a dataset pair: read from its files, or computed and written there.
+  /// The record of the views a pair's proxy was computed from (``StereoProxy/viewsFile(base:key:)``).
+  public func viewsFile(for files: StereoSampleFiles) -> URL {
+    StereoProxy.viewsFile(base: base(for: files), key: key)
+  }
+
+  /// The proxy of a dataset pair: read from its files when their record names the pair's
+  /// views, or computed and written there.
+  ///
+  /// - Throws: When a view or cache file cannot be read or written, a cache file of these views
+  ///   holds maps of another size, or the teacher fails.
   public func proxy(for files: StereoSampleFiles, sample: StereoSample) throws -> StereoProxy {
     let urls = self.files(for: files)
-    if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
-      return cached
+    let views = viewsFile(for: files)
+    let fingerprint = try StereoProxy.viewsFingerprint(left: files.left, right: files.right)
+    func cached() throws -> StereoProxy? {
+      try StereoProxy.read(
+        urls, width: sample.width, height: sample.height, views: views, fingerprint: fingerprint)
     }
+    if let cached = try cached() { return cached }
     // One pair at a time: the estimator's plans are not shared across threads. Another
     // thread may have written this pair meanwhile.
     lock.lock()
     defer { lock.unlock() }
-    if let cached = try StereoProxy.read(urls, width: sample.width, height: sample.height) {
-      return cached
-    }
+    if let cached = try cached() { return cached }
     let proxy = try Self.proxy(
       estimator: estimator, left: sample.left, right: sample.right, median: median,
       adaptation: adaptation)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try proxy.write(urls)
+    try proxy.write(urls, views: views, fingerprint: fingerprint)
     return proxy
+  }
+
+  /// Where a pair's file names start: its identifier (`/` → `_`) in ``folder``.
+  private func base(for files: StereoSampleFiles) -> URL {
+    folder.appendingPathComponent(files.identifier.replacingOccurrences(of: "/", with: "_"))
   }
 
   /// A pair's proxy from a teacher, as described above.
