@@ -50,6 +50,9 @@ extension WNetCommand {
     @Option(help: "The share of scenes whose background is folded into a valley (0-1).")
     var folds: Float = 0
 
+    @Option(help: "The share of surfaces painted like wood, their grain along the rows (0-1).")
+    var grain: Float = 0
+
     @Option(help: "The random seed.")
     var seed: UInt64 = 0
 
@@ -74,6 +77,7 @@ extension WNetCommand {
       }
       guard thinBars >= 0 else { throw ValidationError("'--thin-bars' must not be negative.") }
       guard (0...1).contains(folds) else { throw ValidationError("'--folds' must lie in [0, 1].") }
+      guard (0...1).contains(grain) else { throw ValidationError("'--grain' must lie in [0, 1].") }
     }
 
     func run() throws {
@@ -100,7 +104,7 @@ extension WNetCommand {
       SyntheticStereoGenerator.Configuration(
         width: width, height: height, minimumDisparity: minDisparity,
         maximumDisparity: maxDisparity, objectCount: minObjects...maxObjects,
-        thinBars: 0...thinBars, foldProbability: folds)
+        thinBars: 0...thinBars, foldProbability: folds, grainProbability: grain)
     }
 
     /// What an image holds, which decides its file format.

@@ -230,6 +230,13 @@ extension WNetCommand {
 
     @Option(
       help: ArgumentHelp(
+        "The share of synthetic surfaces painted like wood: their texture's noise stretched "
+          + "along the rows, so that matching along a row is ambiguous there, as on a plank "
+          + "(0-1, default 0)."))
+    var syntheticGrain: Float?
+
+    @Option(
+      help: ArgumentHelp(
         "With --data, the largest scale a real pair is drawn at (default 2.5 for matching, else "
           + "1: pairs larger than the crop are only shrunk). Above 1, pairs may be enlarged (bilinear), disparities with "
           + "them, up to this factor where --min-coverage allows it.",
@@ -336,6 +343,9 @@ extension WNetCommand {
       if let syntheticFolds, !(0...1).contains(syntheticFolds) {
         throw ValidationError("'--synthetic-folds' must lie in [0, 1].")
       }
+      if let syntheticGrain, !(0...1).contains(syntheticGrain) {
+        throw ValidationError("'--synthetic-grain' must lie in [0, 1].")
+      }
       if let syntheticShare, !(0...1).contains(syntheticShare) {
         throw ValidationError("'--synthetic-share' must lie in [0, 1].")
       }
@@ -441,6 +451,7 @@ extension WNetCommand {
       }
       if let thinBars { revised.synthetic.thinBars = 0...thinBars }
       if let syntheticFolds { revised.synthetic.foldProbability = syntheticFolds }
+      if let syntheticGrain { revised.synthetic.grainProbability = syntheticGrain }
       guard revised.hasRealPairs else {
         let given =
           data.givenSourceSettings + (syntheticShare == nil ? [] : ["--synthetic-share"])

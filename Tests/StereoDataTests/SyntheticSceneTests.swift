@@ -176,14 +176,68 @@ struct SyntheticSceneTests {
 
   /// A 120×80 scene with disparities 0…47 drawn from `seed`.
   static func scene(
-    seed: UInt64, objects: ClosedRange<Int>, thinBars: ClosedRange<Int> = 0...0, folds: Float = 0
+    seed: UInt64, objects: ClosedRange<Int>, thinBars: ClosedRange<Int> = 0...0, folds: Float = 0,
+    grain: Float = 0
   ) -> SyntheticScene {
     var random = SeededGenerator(seed: seed)
     return SyntheticStereoGenerator(
       configuration: .init(
         width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: objects,
-        thinBars: thinBars, foldProbability: folds)
+        thinBars: thinBars, foldProbability: folds, grainProbability: grain)
     ).makeScene(using: &random)
+  }
+
+  /// A wood-like texture is the isotropic one with its noise stretched along the rows by `g`:
+  /// without a pattern its colour at `(u, v)` is the unstretched texture's at `(u/g, v)`, so it
+  /// changes `g` times more slowly along a row than down a column.
+  @Test("Wood grain stretches the noise along the rows; none by default, the stream unchanged")
+  func grain() throws {
+    let plain = ProceduralTexture(
+      seed: 41, palette: [SIMD3(0.2, 0.3, 0.1), SIMD3(0.8, 0.6, 0.4), SIMD3(0.5, 0.5, 0.9)],
+      coarseScale: 20, fineScale: 3, fineAmplitude: 0.2)
+    var grained = plain
+    grained.grain = 8
+    var (along, across) = (Float(0), Float(0))
+    for y in 0..<40 {
+      for x in 0..<60 {
+        let (u, v) = (Float(x) + 0.3, Float(y) + 0.7)
+        #expect(grained.color(u: u, v: v) == plain.color(u: u / 8, v: v), "(\(u), \(v))")
+        let here = grained.color(u: u, v: v)
+        func change(_ other: SIMD3<Float>) -> Float {
+          let d = other - here
+          return abs(d.x) + abs(d.y) + abs(d.z)
+        }
+        along += change(grained.color(u: u + 1, v: v))
+        across += change(grained.color(u: u, v: v + 1))
+      }
+    }
+    #expect(along * 3 < across, "along the rows \(along), across \(across)")
+    for seed: UInt64 in [3, 4, 5] {
+      // Probability 0 draws nothing: the scenes of before, to the bit.
+      var random = SeededGenerator(seed: seed)
+      let unset = SyntheticStereoGenerator(
+        configuration: .init(
+          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: 1...3)
+      ).makeScene(using: &random)
+      #expect(Self.scene(seed: seed, objects: 1...3, grain: 0) == unset)
+      #expect(unset.surfaces.allSatisfy { $0.texture.grain == 1 })
+      // Probability 1: every surface wood-like, stretched 6-20 times, no pattern or stripes
+      // across the columns (along the rows), the planes and shapes drawn as before them.
+      let wood = Self.scene(seed: seed, objects: 1...3, grain: 1)
+      #expect(wood.surfaces.first?.plane == unset.surfaces.first?.plane)
+      for surface in wood.surfaces {
+        #expect((6...20).contains(surface.texture.grain))
+        switch surface.texture.pattern {
+        case .none: break
+        case .stripes(let period, let angle):
+          #expect((5...16).contains(period) && abs(angle - Float.pi / 2) <= 0.05)
+        default: Issue.record("a wood-like texture with \(surface.texture.pattern)")
+        }
+      }
+      let pair = wood.render()
+      #expect(
+        pair.leftDisparity.pixels.allSatisfy { $0.isFinite && $0 >= -1e-3 && $0 <= 47 + 1e-3 })
+    }
   }
 
   @Test("Thin bars come after the objects, leave them as they were, and are 1-4 px thick")

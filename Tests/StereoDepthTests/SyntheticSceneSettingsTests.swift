@@ -36,4 +36,19 @@ struct SyntheticSceneSettingsTests {
     #expect(SyntheticSceneSettings(foldProbability: 1.5).problems.count == 1)
     #expect(SyntheticSceneSettings(foldProbability: -0.1).problems.count == 1)
   }
+
+  @Test("Wood grain is written only when set, round-trips, reaches the generator and is checked")
+  func grain() throws {
+    let text = String(decoding: try JSONEncoder().encode(SyntheticSceneSettings()), as: UTF8.self)
+    #expect(!text.contains("grainProbability"), "\(text)")
+    let grained = SyntheticSceneSettings(grainProbability: 0.3)
+    let decoded = try JSONDecoder().decode(
+      SyntheticSceneSettings.self, from: JSONEncoder().encode(grained))
+    #expect(decoded == grained && decoded.grainProbability == 0.3)
+    let model = WNetConfiguration(preset: .matching)
+    #expect(
+      grained.generatorConfiguration(width: 64, height: 32, model: model).grainProbability == 0.3)
+    #expect(SyntheticSceneSettings(grainProbability: 1.5).problems.count == 1)
+    #expect(SyntheticSceneSettings(grainProbability: -0.1).problems.count == 1)
+  }
 }

@@ -5,10 +5,14 @@ import Foundation
 ///
 /// The colour at `(u, v)` (pixels) is built in layers, then clamped to [0, 1]:
 ///
-///     n    = fbm(u, v; coarseScale, 4 octaves)             value noise in [0, 1]
+///     n    = fbm(u/g, v; coarseScale, 4 octaves)           value noise in [0, 1]
 ///     rgb  = mix(palette[0], palette[1], n)                 smooth colour variation
 ///     rgb  = mix(rgb, palette[2], strength·pattern(u, v))   stripes, checker or blobs
-///     rgb += fineAmplitude·(2·fbm(u, v; fineScale, 2) − 1)  pixel-scale grain, all channels
+///     rgb += fineAmplitude·(2·fbm(u/g, v; fineScale, 2) − 1)  pixel-scale grain, all channels
+///
+/// `g` is ``grain``, the noise's stretch along the rows: 1 for the isotropic textures, 6-20 for
+/// the wood-like ones (``random(using:grainProbability:)``), whose rows change so little along
+/// a row that matching them is ambiguous there, as on a plank whose grain runs along the rows.
 ///
 /// `fbm` sums octaves of value noise (random values on an integer lattice, blended with the
 /// quintic fade `6t⁵ − 15t⁴ + 10t³`), each at half the scale and half the amplitude of the last,
@@ -42,15 +46,19 @@ public struct ProceduralTexture: Sendable, Equatable {
   public var pattern: Pattern
   /// How strongly the pattern shows, in [0, 1].
   public var patternStrength: Float
+  /// The noise layers' stretch along the rows, `g` above (1: isotropic).
+  public var grain: Float
 
   /// Creates a texture.
   public init(
     seed: UInt64, palette: [SIMD3<Float>], coarseScale: Float = 24, fineScale: Float = 3,
-    fineAmplitude: Float = 0.2, pattern: Pattern = .none, patternStrength: Float = 0.5
+    fineAmplitude: Float = 0.2, pattern: Pattern = .none, patternStrength: Float = 0.5,
+    grain: Float = 1
   ) {
     precondition(palette.count == 3, "A texture needs 3 palette colours, got \(palette.count)")
     precondition(
       coarseScale > 0 && fineScale > 0, "Scales must be positive: \(coarseScale), \(fineScale)")
+    precondition(grain > 0, "The grain's stretch must be positive: \(grain)")
     self.seed = seed
     self.palette = palette
     self.coarseScale = coarseScale
@@ -58,10 +66,17 @@ public struct ProceduralTexture: Sendable, Equatable {
     self.fineAmplitude = fineAmplitude
     self.pattern = pattern
     self.patternStrength = patternStrength
+    self.grain = grain
   }
 
-  /// A random texture: palette, scales and one of the four patterns drawn from `generator`.
-  public static func random(using generator: inout some RandomNumberGenerator) -> Self {
+  /// A random texture: palette, scales and one of the four patterns drawn from `generator`;
+  /// then, with probability `grainProbability` (no draw when it is 0, so that the stream is
+  /// that of the isotropic textures), a wood-like one: its noise stretched along the rows by
+  /// ``grain`` drawn in [6, 20], and its pattern none or horizontal stripes (period 5-16 px, the
+  /// angle within 0.05 rad of the rows) in equal shares.
+  public static func random(
+    using generator: inout some RandomNumberGenerator, grainProbability: Float = 0
+  ) -> Self {
     func uniform(_ range: ClosedRange<Float>) -> Float {
       Float.random(in: range, using: &generator)
     }
@@ -76,21 +91,29 @@ public struct ProceduralTexture: Sendable, Equatable {
     case 2: pattern = .checker(size: uniform(4...12), angle: angle)
     default: pattern = .blobs(scale: uniform(10...30))
     }
-    return ProceduralTexture(
+    var texture = ProceduralTexture(
       seed: generator.next(), palette: palette, coarseScale: uniform(12...40),
       fineScale: uniform(2.5...5), fineAmplitude: uniform(0.12...0.25), pattern: pattern,
       patternStrength: uniform(0.3...0.7))
+    if grainProbability > 0 && uniform(0...1) < grainProbability {
+      texture.grain = uniform(6...20)
+      texture.pattern =
+        Bool.random(using: &generator)
+        ? .none : .stripes(period: uniform(5...16), angle: Float.pi / 2 + uniform(-0.05...0.05))
+    }
+    return texture
   }
 
   /// The colour at texture coordinate `(u, v)`, RGB in [0, 1].
   @inlinable
   public func color(u: Float, v: Float) -> SIMD3<Float> {
-    let coarse = Self.fractalNoise(u: u, v: v, scale: coarseScale, octaves: 4, seed: seed)
+    let coarse = Self.fractalNoise(u: u / grain, v: v, scale: coarseScale, octaves: 4, seed: seed)
     var rgb = palette[0] + coarse * (palette[1] - palette[0])
     let layer = patternStrength * patternValue(u: u, v: v)
     rgb += layer * (palette[2] - rgb)
-    let grain = Self.fractalNoise(u: u, v: v, scale: fineScale, octaves: 2, seed: seed &+ 0x51)
-    rgb += fineAmplitude * (2 * grain - 1)
+    let fine = Self.fractalNoise(
+      u: u / grain, v: v, scale: fineScale, octaves: 2, seed: seed &+ 0x51)
+    rgb += fineAmplitude * (2 * fine - 1)
     return rgb.clamped(lowerBound: SIMD3(repeating: 0), upperBound: SIMD3(repeating: 1))
   }
 

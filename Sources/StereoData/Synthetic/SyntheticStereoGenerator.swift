@@ -22,6 +22,10 @@ import Foundation
 ///   seen at each point: `d = d_c + g·(p − c) + k·|n·(p − c)|`, a valley whose floor is the
 ///   crease (a book's gutter, a room's corner, a wall meeting the floor;
 ///   ``foldedBackground(centre:disparity:slope:normal:rise:columns:rows:)``).
+/// - **Wood grain** (``Configuration/grainProbability``, 0 by default): each surface's texture is
+///   wood-like with that probability, its noise stretched along the rows
+///   (``ProceduralTexture/random(using:grainProbability:)``), so that matching along its rows is
+///   ambiguous, as on Middlebury's Wood2 planks.
 ///
 /// Each plane is then shifted (and, if steeper than the range allows, flattened) so that its
 /// disparity stays in range wherever a pixel of either view can see it: for the background every
@@ -52,12 +56,15 @@ public struct SyntheticStereoGenerator: Sendable {
     /// The probability that a scene's background is folded (0: never, and the random stream of
     /// the scenes without folds).
     public var foldProbability: Float
+    /// The probability that a surface's texture is wood-like (0: never, and the random stream
+    /// of the scenes without such textures).
+    public var grainProbability: Float
 
     /// Creates a configuration.
     public init(
       width: Int, height: Int, minimumDisparity: Float, maximumDisparity: Float,
       objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 4, verticalSamples: Int = 2,
-      thinBars: ClosedRange<Int> = 0...0, foldProbability: Float = 0
+      thinBars: ClosedRange<Int> = 0...0, foldProbability: Float = 0, grainProbability: Float = 0
     ) {
       precondition(width > 1 && height > 1, "Bad scene size \(width)x\(height)")
       precondition(
@@ -67,6 +74,9 @@ public struct SyntheticStereoGenerator: Sendable {
       precondition(thinBars.lowerBound >= 0, "Thin-bar count \(thinBars) is negative")
       precondition(
         (0...1).contains(foldProbability), "Fold probability \(foldProbability) is not in 0...1")
+      precondition(
+        (0...1).contains(grainProbability),
+        "Grain probability \(grainProbability) is not in 0...1")
       self.width = width
       self.height = height
       self.minimumDisparity = minimumDisparity
@@ -76,6 +86,7 @@ public struct SyntheticStereoGenerator: Sendable {
       self.verticalSamples = verticalSamples
       self.thinBars = thinBars
       self.foldProbability = foldProbability
+      self.grainProbability = grainProbability
     }
   }
 
@@ -111,7 +122,7 @@ public struct SyntheticStereoGenerator: Sendable {
     var surfaces = [
       SyntheticSurface(
         plane: backgroundPlane, shape: .everywhere,
-        texture: .random(using: &generator))
+        texture: .random(using: &generator, grainProbability: configuration.grainProbability))
     ]
     // A folded background: a second plane crossing the first along a line through the image.
     if configuration.foldProbability > 0
@@ -131,7 +142,9 @@ public struct SyntheticStereoGenerator: Sendable {
         SyntheticSurface(plane: planes.0, shape: .everywhere, texture: surfaces[0].texture),
         SyntheticSurface(
           plane: planes.1, shape: .everywhere,
-          texture: sameTexture ? surfaces[0].texture : .random(using: &generator)),
+          texture: sameTexture
+            ? surfaces[0].texture
+            : .random(using: &generator, grainProbability: configuration.grainProbability)),
       ]
     }
     let backgroundPlanes = surfaces.map(\.plane)
@@ -176,7 +189,9 @@ public struct SyntheticStereoGenerator: Sendable {
         centre: objectCentre, disparity: disparity, slope: slope,
         columns: bounds.minimum.x...bounds.maximum.x, rows: bounds.minimum.y...bounds.maximum.y)
       surfaces.append(
-        SyntheticSurface(plane: plane, shape: shape, texture: .random(using: &generator)))
+        SyntheticSurface(
+          plane: plane, shape: shape,
+          texture: .random(using: &generator, grainProbability: configuration.grainProbability)))
     }
     let count = Int.random(in: configuration.objectCount, using: &generator)
     for _ in 0..<count { addSurface(bar: false) }

@@ -67,7 +67,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// Middlebury's *Wood2* the 8000-step model's coarse estimate is 12 px short on the pixels with
   /// 100-130 px of disparity, the 1/4 scale takes their bad-3 only from 85% to 65%, and the 1/2
   /// and full-resolution scales then change bad-3 by at most a point. Trained with the shipped
-  /// recipe for 4000 steps it was worse on every evaluation scene (README "How it does"), so the
+  /// recipe for 4000 steps it was worse on every evaluation scene (docs/HISTORY.md, "How it does"), so the
   /// bundled model does not use it. Checkpoints written before it existed decode as `false`.
   public var wideRefinement: Bool
   /// `matching` only: whether the whole range is matched at 1/4 resolution instead of 1/8
@@ -181,7 +181,7 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// The architecture of a new `wnet train` run (and of `wnet bench`) unless options say
   /// otherwise: the bundled model's (`matching`: cosine correlation, measured better on
   /// 2001-2003 and 2005-2006 at 4000 steps, and both local hand-offs, measured better on the
-  /// three evaluation sets; README "How it does"; and since session 41 the slim 1/2 scale, whose
+  /// three evaluation sets; docs/HISTORY.md, "How it does"; and since session 41 the slim 1/2 scale, whose
   /// lineage scored better on the label-free judges, docs/RUNS.md). `propagation` stays 0: the bundled model was
   /// trained with the bilinear hand-ons and its file adds propagation for inference only.
   /// `slimFullScale` stays `false`: the bundled model's first runs trained the 8-wide

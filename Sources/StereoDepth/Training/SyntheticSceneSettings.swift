@@ -26,12 +26,16 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
   /// (``SyntheticStereoGenerator/Configuration/foldProbability``; 0, what every run used before
   /// it was settable).
   public var foldProbability: Float
+  /// The probability that a surface's texture is wood-like, its grain along the rows
+  /// (``SyntheticStereoGenerator/Configuration/grainProbability``; 0, what every run used before
+  /// it was settable).
+  public var grainProbability: Float
 
   /// Creates settings; the defaults are those every run used before they were settable.
   public init(
     disparityMargin: Float = 2, objectCount: ClosedRange<Int> = 2...6, horizontalSamples: Int = 2,
     verticalSamples: Int = 1, validationBatches: Int = 1, thinBars: ClosedRange<Int> = 0...0,
-    foldProbability: Float = 0
+    foldProbability: Float = 0, grainProbability: Float = 0
   ) {
     self.disparityMargin = disparityMargin
     self.objectCount = objectCount
@@ -40,14 +44,15 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     self.validationBatches = validationBatches
     self.thinBars = thinBars
     self.foldProbability = foldProbability
+    self.grainProbability = grainProbability
   }
 
   private enum CodingKeys: String, CodingKey {
     case disparityMargin, objectCount, horizontalSamples, verticalSamples, validationBatches
-    case thinBars, foldProbability
+    case thinBars, foldProbability, grainProbability
   }
 
-  /// Decodes settings; files written before thin bars and folds existed have none.
+  /// Decodes settings; files written before thin bars, folds and grain existed have none.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     disparityMargin = try container.decode(Float.self, forKey: .disparityMargin)
@@ -58,9 +63,11 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     thinBars = try container.decodeIfPresent(ClosedRange<Int>.self, forKey: .thinBars) ?? 0...0
     foldProbability =
       try container.decodeIfPresent(Float.self, forKey: .foldProbability) ?? 0
+    grainProbability =
+      try container.decodeIfPresent(Float.self, forKey: .grainProbability) ?? 0
   }
 
-  /// Encodes the settings; thin bars and folds only when there are some, so that files without
+  /// Encodes the settings; thin bars, folds and grain only when there are some, so that files without
   /// them stay as they were.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -71,6 +78,9 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     try container.encode(validationBatches, forKey: .validationBatches)
     if thinBars != 0...0 { try container.encode(thinBars, forKey: .thinBars) }
     if foldProbability != 0 { try container.encode(foldProbability, forKey: .foldProbability) }
+    if grainProbability != 0 {
+      try container.encode(grainProbability, forKey: .grainProbability)
+    }
   }
 
   /// The problems with these settings, as one-line messages (empty when valid).
@@ -87,6 +97,10 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     }
     if !(0...1).contains(foldProbability) {
       problems.append("the synthetic fold probability must lie in [0, 1], got \(foldProbability)")
+    }
+    if !(0...1).contains(grainProbability) {
+      problems.append(
+        "the synthetic grain probability must lie in [0, 1], got \(grainProbability)")
     }
     if horizontalSamples < 1 || verticalSamples < 1 {
       problems.append(
@@ -108,6 +122,7 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
     return SyntheticStereoGenerator.Configuration(
       width: width, height: height, minimumDisparity: low + margin, maximumDisparity: high - margin,
       objectCount: objectCount, horizontalSamples: horizontalSamples,
-      verticalSamples: verticalSamples, thinBars: thinBars, foldProbability: foldProbability)
+      verticalSamples: verticalSamples, thinBars: thinBars, foldProbability: foldProbability,
+      grainProbability: grainProbability)
   }
 }
