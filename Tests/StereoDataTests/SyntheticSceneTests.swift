@@ -187,6 +187,16 @@ struct SyntheticSceneTests {
     ).makeScene(using: &random)
   }
 
+  /// The same scene with the configuration's defaults for everything else (no thin bars, folds
+  /// or grain given at all): what an option left at 0 must reproduce.
+  static func unsetScene(seed: UInt64, objects: ClosedRange<Int>) -> SyntheticScene {
+    var random = SeededGenerator(seed: seed)
+    return SyntheticStereoGenerator(
+      configuration: .init(
+        width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: objects)
+    ).makeScene(using: &random)
+  }
+
   /// A wood-like texture is the isotropic one with its noise stretched along the rows by `g`:
   /// without a pattern its colour at `(u, v)` is the unstretched texture's at `(u/g, v)`, so it
   /// changes `g` times more slowly along a row than down a column.
@@ -214,11 +224,7 @@ struct SyntheticSceneTests {
     #expect(along * 3 < across, "along the rows \(along), across \(across)")
     for seed: UInt64 in [3, 4, 5] {
       // Probability 0 draws nothing: the scenes of before, to the bit.
-      var random = SeededGenerator(seed: seed)
-      let unset = SyntheticStereoGenerator(
-        configuration: .init(
-          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: 1...3)
-      ).makeScene(using: &random)
+      let unset = Self.unsetScene(seed: seed, objects: 1...3)
       #expect(Self.scene(seed: seed, objects: 1...3, grain: 0) == unset)
       #expect(unset.surfaces.allSatisfy { $0.texture.grain == 1 })
       // Probability 1: every surface wood-like, stretched 6-20 times, no pattern or stripes
@@ -278,11 +284,7 @@ struct SyntheticSceneTests {
       Self.scene(seed: seed, objects: 0...0, folds: folds)
     }
     for seed: UInt64 in [3, 4, 5] {
-      var random = SeededGenerator(seed: seed)
-      let unset = SyntheticStereoGenerator(
-        configuration: .init(
-          width: 120, height: 80, minimumDisparity: 0, maximumDisparity: 47, objectCount: 0...0)
-      ).makeScene(using: &random)
+      let unset = Self.unsetScene(seed: seed, objects: 0...0)
       #expect(scene(folds: 0, seed: seed) == unset)
       #expect(unset.surfaces.count == 1)
       let folded = scene(folds: 1, seed: seed)
