@@ -77,6 +77,6 @@ public struct ProxyDisparityCache: StereoProxyProvider {
   /// Where a pair's file names start: its identifier in ``folder``, else beside its left view.
   private func base(for files: StereoSampleFiles) -> URL {
     guard let folder else { return files.left.deletingPathExtension() }
-    return folder.appendingPathComponent(files.identifier.replacingOccurrences(of: "/", with: "_"))
+    return folder.appendingPathComponent(StereoDataset.fileName(files.identifier))
   }
 }

@@ -141,8 +141,8 @@ public struct StereoDataset: Sendable {
     }
   }
 
-  /// An identifier as the proxy caches name their files: `/` → `_`.
-  private static func fileName(_ identifier: String) -> String {
+  /// An identifier as the proxy caches (SGBM's and the teacher's) name their files: `/` → `_`.
+  public static func fileName(_ identifier: String) -> String {
     identifier.replacingOccurrences(of: "/", with: "_")
   }
 }

@@ -67,8 +67,8 @@ public struct WNetConfiguration: Codable, Equatable, Sendable {
   /// Middlebury's *Wood2* the 8000-step model's coarse estimate is 12 px short on the pixels with
   /// 100-130 px of disparity, the 1/4 scale takes their bad-3 only from 85% to 65%, and the 1/2
   /// and full-resolution scales then change bad-3 by at most a point. Trained with the shipped
-  /// recipe for 4000 steps it was worse on every evaluation scene (docs/HISTORY.md, "How it does"), so the
-  /// bundled model does not use it. Checkpoints written before it existed decode as `false`.
+  /// recipe for 4000 steps it was worse on every evaluation scene (docs/HISTORY.md, "How it
+  /// does"), so the bundled model does not use it. Checkpoints written before it existed decode as `false`.
   public var wideRefinement: Bool
   /// `matching` only: whether the whole range is matched at 1/4 resolution instead of 1/8
   /// (``MatchingWNet/coarseFactor(_:)``), from the 1/4 features, with refinement at 1/2 and 1/1

@@ -67,8 +67,8 @@ public struct SyntheticSceneSettings: Codable, Sendable, Equatable {
       try container.decodeIfPresent(Float.self, forKey: .grainProbability) ?? 0
   }
 
-  /// Encodes the settings; thin bars, folds and grain only when there are some, so that files without
-  /// them stay as they were.
+  /// Encodes the settings; thin bars, folds and grain only when there are some, so that files
+  /// without them stay as they were.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(disparityMargin, forKey: .disparityMargin)

@@ -124,7 +124,7 @@ public final class TeacherProxyCache: StereoProxyProvider, @unchecked Sendable {
 
   /// Where a pair's file names start: its identifier (`/` → `_`) in ``folder``.
   private func base(for files: StereoSampleFiles) -> URL {
-    folder.appendingPathComponent(files.identifier.replacingOccurrences(of: "/", with: "_"))
+    folder.appendingPathComponent(StereoDataset.fileName(files.identifier))
   }
 
   /// A pair's proxy from a teacher, as described above.
