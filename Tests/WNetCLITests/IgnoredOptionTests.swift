@@ -41,6 +41,7 @@ struct IgnoredOptionTests {
       (pair + ["--max-depth", "5"], "--max-depth"),
       (pair + ["--doffs", "3"], "--doffs"),
       (pair + ["--adapt-learning-rate", "0.1"], "--adapt-learning-rate"),
+      (pair + ["--adapt-proxy-mode", "3way"], "--adapt-proxy-mode"),
       (stream + ["--focal", "100", "--baseline", "0.1"], "--focal"),
       (stream + ["--npy"], "--npy"),
       (video + ["--npy"], "--frames-output"),

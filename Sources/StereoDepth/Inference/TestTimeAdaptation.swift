@@ -16,7 +16,8 @@ import StereoTensor
 /// SGBM's proxy disparities of the very pair being adapted
 /// (``StereoProxy/semiGlobal(left:right:configuration:maximumDisparity:)``, both views,
 /// cross-checked, computed once at the working resolution, searched up to the model's largest
-/// candidate), the ``ProxyLoss`` term `λ · Σ c·|d − p| / Σ c` of training.
+/// candidate), the ``ProxyLoss`` term `λ · Σ c·|d − p| / Σ c` of training. The matcher is
+/// ``proxyConfiguration``: training's (5-path) by default.
 public struct TestTimeAdaptation: Sendable {
   /// Called after each adaptation step with the step (1…total), the step count and that step's
   /// loss (before its update).
@@ -33,10 +34,14 @@ public struct TestTimeAdaptation: Sendable {
   /// `λ` of the SGBM proxy term; `nil` keeps the objective's own (0 unless the checkpoint was
   /// trained with one).
   public var proxyWeight: Float?
+  /// How the proxy term's SGBM disparities are made (``ProxyDisparityConfiguration/standard``,
+  /// training's, by default).
+  public var proxyConfiguration: ProxyDisparityConfiguration
 
   public init(
     steps: Int, learningRate: Float = 5e-4, loss: LossConfiguration? = nil,
-    progress: Progress? = nil, proxyWeight: Float? = nil
+    progress: Progress? = nil, proxyWeight: Float? = nil,
+    proxyConfiguration: ProxyDisparityConfiguration = .standard
   ) {
     precondition(
       steps >= 0 && learningRate > 0,
@@ -46,6 +51,7 @@ public struct TestTimeAdaptation: Sendable {
     self.loss = loss
     self.progress = progress
     self.proxyWeight = proxyWeight
+    self.proxyConfiguration = proxyConfiguration
   }
 
   /// The objective used for `model`: ``loss`` (or the preset's), with ``proxyWeight`` if set.
@@ -55,13 +61,14 @@ public struct TestTimeAdaptation: Sendable {
     return configuration
   }
 
-  /// SGBM's proxy targets for the pairs `left`, `right` (`[N, h, w, 3]`), searched up to the
-  /// model's largest candidate (at most `w − 1`).
+  /// SGBM's proxy targets for the pairs `left`, `right` (`[N, h, w, 3]`), made as
+  /// `configuration` says and searched up to the model's largest candidate (at most `w − 1`).
   ///
   /// - Throws: ``InferenceError`` when OpenCV fails.
-  public static func proxyTargets(_ model: WNet, left: Tensor, right: Tensor) throws
-    -> ProxyTargets
-  {
+  public static func proxyTargets(
+    _ model: WNet, left: Tensor, right: Tensor,
+    configuration: ProxyDisparityConfiguration = .standard
+  ) throws -> ProxyTargets {
     let (n, _, w, _) = left.nhwc("TestTimeAdaptation proxy")
     let maximum = Float(max(1, min(model.configuration.maximumDisparity, w - 1)))
     var proxies: [StereoProxy] = []
@@ -70,7 +77,7 @@ public struct TestTimeAdaptation: Sendable {
         proxies.append(
           try StereoProxy.semiGlobal(
             left: Image(left, batchIndex: index), right: Image(right, batchIndex: index),
-            maximumDisparity: maximum))
+            configuration: configuration, maximumDisparity: maximum))
       } catch {
         throw InferenceError("the SGBM proxy for adaptation failed: \(error)")
       }
@@ -98,7 +105,8 @@ public struct TestTimeAdaptation: Sendable {
       configuration: configuration, minimumDisparity: model.configuration.minimumDisparity)
     let proxy =
       configuration.proxyWeight > 0
-      ? try Self.proxyTargets(model, left: left, right: right) : nil
+      ? try Self.proxyTargets(
+        model, left: left, right: right, configuration: proxyConfiguration) : nil
     let update = TrainingStep(
       model: copy, loss: objective, optimizer: Adam(learningRate: learningRate))
     func evaluate() -> Float {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StereoClassic
 import StereoDepth
 
 /// `--adapt N` and its learning rate: test-time adaptation, shared by `infer` and `eval`.
@@ -26,6 +27,14 @@ struct AdaptationOptions: ParsableArguments {
       """)
   var adaptProxyWeight: Float?
 
+  @Option(
+    help: """
+      With --adapt: the aggregation mode of the SGBM that makes the proxy term's disparities: \
+      sgbm (5 paths, training's), hh (8 paths), 3way or hh4; block 5 and training's other proxy \
+      settings either way.
+      """)
+  var adaptProxyMode: SemiGlobalMatcher.Mode?
+
   func validate() throws {
     guard (0...1_000_000).contains(adapt) else {
       throw ValidationError("'--adapt' must lie in 0...1000000.")
@@ -36,6 +45,9 @@ struct AdaptationOptions: ParsableArguments {
       }
       if adaptProxyWeight != nil {
         throw ValidationError("'--adapt-proxy-weight' goes with '--adapt N'.")
+      }
+      if adaptProxyMode != nil {
+        throw ValidationError("'--adapt-proxy-mode' goes with '--adapt N'.")
       }
     }
     guard adaptLearningRate > 0 && adaptLearningRate.isFinite else {
@@ -51,6 +63,14 @@ struct AdaptationOptions: ParsableArguments {
     guard adapt > 0 else { return nil }
     return TestTimeAdaptation(
       steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
-      progress: AdaptationProgress.lines(label: label), proxyWeight: adaptProxyWeight)
+      progress: AdaptationProgress.lines(label: label), proxyWeight: adaptProxyWeight,
+      proxyConfiguration: proxyConfiguration)
+  }
+
+  /// The proxy term's SGBM settings: training's, with `--adapt-proxy-mode`'s mode if given.
+  var proxyConfiguration: ProxyDisparityConfiguration {
+    var configuration = ProxyDisparityConfiguration.standard
+    if let adaptProxyMode { configuration.matcher.mode = adaptProxyMode }
+    return configuration
   }
 }
