@@ -141,7 +141,7 @@ extension WNetCommand {
         }
         if !modelOptions.boundedSearch { method += ", search not bounded by the stated maximum" }
         if adapt > 0 {
-          adaptation = self.adaptation.adaptation(metadata: metadata, label: "")
+          adaptation = try self.adaptation.adaptation(metadata: metadata, label: "")
           method += ", adapted \(adapt) steps"
         }
         method += resolution.methodSuffix(configuration: model.configuration)

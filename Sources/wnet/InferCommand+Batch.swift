@@ -44,7 +44,7 @@ extension WNetCommand.Infer {
     let base = outputFolder
     let template = writer(base, camera: nil)
     let progress = BatchProgress(total: pairs.count)
-    let adaptation = self.adaptation.adaptation(metadata: metadata, label: "a pair")
+    let adaptation = try self.adaptation.adaptation(metadata: metadata, label: "a pair")
     Console.note(
       "\(pairs.count) pairs → \(base.path)/<name>/"
         + (OpenMPWaitPolicy.isRestart ? " (OMP_WAIT_POLICY=passive for many pairs)" : ""))

@@ -47,7 +47,8 @@ extension WNetCommand.Infer {
       // `--adapt`: each frame from the model's own weights (in its latency).
       let prediction = try estimator.predict(
         left: left, right: right, maximumDisparity: maxDisparity,
-        adaptation: adaptation.adaptation(metadata: metadata, label: "frame \(latencies.count)"))
+        adaptation: try adaptation.adaptation(metadata: metadata, label: "frame \(latencies.count)")
+      )
       if toStandardOutput {
         FileHandle.standardOutput.write(RawDisparityStream.frame(prediction.disparity))
       } else {

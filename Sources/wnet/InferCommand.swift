@@ -253,7 +253,7 @@ extension WNetCommand {
       let (model, metadata) = try modelOptions.load()
       let estimator = modelOptions.estimator(model, metadata)
       let start = Date()
-      let adaptation = self.adaptation.adaptation(metadata: metadata, label: "the pair")
+      let adaptation = try self.adaptation.adaptation(metadata: metadata, label: "the pair")
       let prediction: DisparityPrediction
       do {
         prediction = try estimator.predict(

@@ -42,6 +42,15 @@ struct IgnoredOptionTests {
       (pair + ["--doffs", "3"], "--doffs"),
       (pair + ["--adapt-learning-rate", "0.1"], "--adapt-learning-rate"),
       (pair + ["--adapt-proxy-mode", "3way"], "--adapt-proxy-mode"),
+      // A model that adapts without a proxy term has no proxies for the mode to make.
+      (
+        pair + ["--model", "realtime", "--adapt", "1", "--adapt-proxy-mode", "3way"],
+        "--adapt-proxy-mode"
+      ),
+      (
+        pair + ["--adapt", "1", "--adapt-proxy-weight", "0", "--adapt-proxy-mode", "hh"],
+        "--adapt-proxy-mode"
+      ),
       (stream + ["--focal", "100", "--baseline", "0.1"], "--focal"),
       (stream + ["--npy"], "--npy"),
       (video + ["--npy"], "--frames-output"),

@@ -56,9 +56,15 @@ public struct TestTimeAdaptation: Sendable {
 
   /// The objective used for `model`: ``loss`` (or the preset's), with ``proxyWeight`` if set.
   public func objective(for model: WNet) -> LossConfiguration {
-    var configuration = loss ?? LossConfiguration.preset(model.configuration.preset)
-    if let proxyWeight { configuration.proxyWeight = proxyWeight }
-    return configuration
+    objective(for: model.configuration)
+  }
+
+  /// The objective used for a model of `configuration`: ``loss`` (or its preset's), with
+  /// ``proxyWeight`` if set. A proxy weight of 0 means ``proxyConfiguration`` is not used.
+  public func objective(for configuration: WNetConfiguration) -> LossConfiguration {
+    var objective = loss ?? LossConfiguration.preset(configuration.preset)
+    if let proxyWeight { objective.proxyWeight = proxyWeight }
+    return objective
   }
 
   /// SGBM's proxy targets for the pairs `left`, `right` (`[N, h, w, 3]`), made as

@@ -59,12 +59,21 @@ struct AdaptationOptions: ParsableArguments {
   }
 
   /// The adaptation, or `nil` without `--adapt`; progress lines name the pair `label`.
-  func adaptation(metadata: CheckpointMetadata, label: String) -> TestTimeAdaptation? {
+  ///
+  /// - Throws: `ValidationError` when `--adapt-proxy-mode` is given and the objective has no
+  ///   proxy term (the checkpoint's proxy weight or `--adapt-proxy-weight` is 0).
+  func adaptation(metadata: CheckpointMetadata, label: String) throws -> TestTimeAdaptation? {
     guard adapt > 0 else { return nil }
-    return TestTimeAdaptation(
+    let adaptation = TestTimeAdaptation(
       steps: adapt, learningRate: adaptLearningRate, loss: metadata.training?.loss,
       progress: AdaptationProgress.lines(label: label), proxyWeight: adaptProxyWeight,
       proxyConfiguration: proxyConfiguration)
+    if adaptProxyMode != nil, adaptation.objective(for: metadata.configuration).proxyWeight == 0 {
+      throw ValidationError(
+        "'--adapt-proxy-mode' has no proxy term to make: this model adapts with proxy weight 0 "
+          + "(give '--adapt-proxy-weight W' above 0).")
+    }
+    return adaptation
   }
 
   /// The proxy term's SGBM settings: training's, with `--adapt-proxy-mode`'s mode if given.
