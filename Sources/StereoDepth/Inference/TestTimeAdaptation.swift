@@ -60,7 +60,9 @@ public struct TestTimeAdaptation: Sendable {
   }
 
   /// The objective used for a model of `configuration`: ``loss`` (or its preset's), with
-  /// ``proxyWeight`` if set. A proxy weight of 0 means ``proxyConfiguration`` is not used.
+  /// ``proxyWeight`` if set.
+  ///
+  /// A proxy weight of 0 means ``proxyConfiguration`` is not used.
   public func objective(for configuration: WNetConfiguration) -> LossConfiguration {
     var objective = loss ?? LossConfiguration.preset(configuration.preset)
     if let proxyWeight { objective.proxyWeight = proxyWeight }
