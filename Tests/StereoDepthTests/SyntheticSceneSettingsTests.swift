@@ -1,4 +1,5 @@
 import Foundation
+import StereoData
 import StereoDepth
 import Testing
 
@@ -22,33 +23,37 @@ struct SyntheticSceneSettingsTests {
     #expect(SyntheticSceneSettings(thinBars: -1...2).problems.count == 1)
   }
 
+  /// A probability setting is written only when set, round-trips, reaches the generator and is
+  /// checked: `make` builds the settings with it, `key` is its JSON key, `read` reads it back from
+  /// the settings and `generated` from the generator's configuration; `value` is the one set.
+  func checkProbability(
+    key: String, value: Float, make: (Float) -> SyntheticSceneSettings,
+    read: (SyntheticSceneSettings) -> Float,
+    generated: (SyntheticStereoGenerator.Configuration) -> Float
+  ) throws {
+    let text = String(decoding: try JSONEncoder().encode(SyntheticSceneSettings()), as: UTF8.self)
+    #expect(!text.contains(key), "\(text)")
+    let set = make(value)
+    let decoded = try JSONDecoder().decode(
+      SyntheticSceneSettings.self, from: JSONEncoder().encode(set))
+    #expect(decoded == set && read(decoded) == value)
+    let model = WNetConfiguration(preset: .matching)
+    #expect(generated(set.generatorConfiguration(width: 64, height: 32, model: model)) == value)
+    #expect(make(1.5).problems.count == 1)
+    #expect(make(-0.1).problems.count == 1)
+  }
+
   @Test("Folds are written only when set, round-trip, reach the generator and are checked")
   func folds() throws {
-    let text = String(decoding: try JSONEncoder().encode(SyntheticSceneSettings()), as: UTF8.self)
-    #expect(!text.contains("foldProbability"), "\(text)")
-    let folded = SyntheticSceneSettings(foldProbability: 0.5)
-    let decoded = try JSONDecoder().decode(
-      SyntheticSceneSettings.self, from: JSONEncoder().encode(folded))
-    #expect(decoded == folded && decoded.foldProbability == 0.5)
-    let model = WNetConfiguration(preset: .matching)
-    #expect(
-      folded.generatorConfiguration(width: 64, height: 32, model: model).foldProbability == 0.5)
-    #expect(SyntheticSceneSettings(foldProbability: 1.5).problems.count == 1)
-    #expect(SyntheticSceneSettings(foldProbability: -0.1).problems.count == 1)
+    try checkProbability(
+      key: "foldProbability", value: 0.5, make: { SyntheticSceneSettings(foldProbability: $0) },
+      read: \.foldProbability, generated: \.foldProbability)
   }
 
   @Test("Wood grain is written only when set, round-trips, reaches the generator and is checked")
   func grain() throws {
-    let text = String(decoding: try JSONEncoder().encode(SyntheticSceneSettings()), as: UTF8.self)
-    #expect(!text.contains("grainProbability"), "\(text)")
-    let grained = SyntheticSceneSettings(grainProbability: 0.3)
-    let decoded = try JSONDecoder().decode(
-      SyntheticSceneSettings.self, from: JSONEncoder().encode(grained))
-    #expect(decoded == grained && decoded.grainProbability == 0.3)
-    let model = WNetConfiguration(preset: .matching)
-    #expect(
-      grained.generatorConfiguration(width: 64, height: 32, model: model).grainProbability == 0.3)
-    #expect(SyntheticSceneSettings(grainProbability: 1.5).problems.count == 1)
-    #expect(SyntheticSceneSettings(grainProbability: -0.1).problems.count == 1)
+    try checkProbability(
+      key: "grainProbability", value: 0.3, make: { SyntheticSceneSettings(grainProbability: $0) },
+      read: \.grainProbability, generated: \.grainProbability)
   }
 }
