@@ -7,7 +7,11 @@ This splits that score, per scene, into
 
     kept:  density and bad-3 over the ground-truth pixels the method kept;
     holes: the share of the filled pixels that are wrong (> 3 px) after the fill;
-    total: bad-3 over all ground-truth pixels after the fill (should equal `wnet eval`'s).
+    total: bad-3 over all ground-truth pixels after the fill (should equal `wnet eval`'s);
+    band / occluded / visible: the total's wrong pixels in points of the scene, split into the
+           left band `x < d_true` (no match in the right view: the fill alone decides it), the
+           other occluded pixels and the non-occluded ones (the dataset's mask; scenes without
+           one, as Aloe, leave the last two empty).
 
 Everything is recomputed here with NumPy and cv2 from the disparities `wnet eval -o` writes,
 the fill included (each row: a run of holes takes the smaller of its two valid neighbours, or
@@ -50,11 +54,24 @@ def ground_truth(scene):
     return gt
 
 
+def non_occluded(scene, shape):
+    """The dataset's non-occluded mask (`mask0nocc.png` 255 or `nonocc.png` 255), or `None`."""
+    for name in ("mask0nocc.png", "nonocc.png"):
+        path = os.path.join(scene, name)
+        if os.path.exists(path):
+            mask = cv2.imread(path, cv2.IMREAD_GRAYSCALE) == 255
+            return mask if mask.shape == shape else None
+    return None
+
+
 def devkit_fill(disparity):
-    """KITTI's background interpolation, row by row, of the non-finite pixels."""
+    """KITTI's background interpolation, row by row, of the unknown pixels (not finite, or 0 and
+    below, as `wnet eval` reads them since session 62: SGBM's zeros are holes, as in a KITTI
+    PNG)."""
     filled = disparity.copy()
     for row in filled:
-        known = np.isfinite(row)
+        with np.errstate(invalid="ignore"):
+            known = np.isfinite(row) & (row > 0)
         if not known.any():
             row[:] = 0
             continue
@@ -73,18 +90,34 @@ def devkit_fill(disparity):
     return filled
 
 
-def split(prediction, gt):
+def split(prediction, gt, visible=None):
+    """The score's parts (fractions); `visible` is the non-occluded mask or `None`."""
     truth = np.isfinite(gt)
-    kept = np.isfinite(prediction) & truth
-    holes = ~np.isfinite(prediction) & truth
-    wrong = np.abs(devkit_fill(prediction) - gt) > 3
-    return {
+    with np.errstate(invalid="ignore"):
+        known = np.isfinite(prediction) & (prediction > 0)
+    kept = known & truth
+    holes = ~known & truth
+    with np.errstate(invalid="ignore"):
+        wrong = (np.abs(devkit_fill(prediction) - gt) > 3) & truth
+        band = truth & (np.arange(gt.shape[1])[None, :] < gt)
+    parts = {
         "density": kept.sum() / truth.sum(),
         "kept": wrong[kept].mean() if kept.any() else 0.0,
         "holes": wrong[holes].mean() if holes.any() else 0.0,
         "hole share": holes.sum() / truth.sum(),
         "total": wrong[truth].mean(),
+        "band": (wrong & band).sum() / truth.sum(),
+        "occluded": None,
+        "visible": None,
     }
+    if visible is not None:
+        parts["occluded"] = (wrong & ~band & ~visible).sum() / truth.sum()
+        parts["visible"] = (wrong & ~band & visible).sum() / truth.sum()
+    return parts
+
+
+def points(value):
+    return "" if value is None else f"{100 * value:.2f}"
 
 
 def main():
@@ -97,8 +130,8 @@ def main():
     data = [d.split("=", 1) for d in options.data] or default_data()
 
     print("| method | scene | density | bad-3 kept | holes | holes wrong | bad-3 total "
-          "| `wnet eval` |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          "| band | other occluded | visible | `wnet eval` |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, args in (row.split("=", 1) for row in options.rows):
         for _, path in data:
             with tempfile.TemporaryDirectory() as folder:
@@ -108,10 +141,14 @@ def main():
                     name = os.path.basename(os.path.dirname(scene))
                     source = os.path.join(path, name) if os.path.isdir(
                         os.path.join(path, name)) else path
-                    s = split(read_pfm(scene).astype(np.float64), ground_truth(source))
+                    gt = ground_truth(source)
+                    s = split(read_pfm(scene).astype(np.float64), gt,
+                              non_occluded(source, gt.shape))
                     print(f"| {label} | {name} | {100 * s['density']:.1f} | "
                           f"{100 * s['kept']:.2f} | {100 * s['hole share']:.1f} | "
                           f"{100 * s['holes']:.1f} | {100 * s['total']:.2f} | "
+                          f"{points(s['band'])} | {points(s['occluded'])} | "
+                          f"{points(s['visible'])} | "
                           f"{100 * scored[name]['all']['bad3']:.2f} |")
 
 
