@@ -64,14 +64,18 @@ def non_occluded(scene, shape):
     return None
 
 
+def estimated(disparity):
+    """Where `disparity` has an estimate: finite and above 0, as `wnet eval` reads a map since
+    session 62 (SGBM's zeros are holes, as in a KITTI PNG)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(disparity) & (disparity > 0)
+
+
 def devkit_fill(disparity):
-    """KITTI's background interpolation, row by row, of the unknown pixels (not finite, or 0 and
-    below, as `wnet eval` reads them since session 62: SGBM's zeros are holes, as in a KITTI
-    PNG)."""
+    """KITTI's background interpolation, row by row, of the pixels without an estimate."""
     filled = disparity.copy()
     for row in filled:
-        with np.errstate(invalid="ignore"):
-            known = np.isfinite(row) & (row > 0)
+        known = estimated(row)
         if not known.any():
             row[:] = 0
             continue
@@ -93,10 +97,8 @@ def devkit_fill(disparity):
 def split(prediction, gt, visible=None):
     """The score's parts (fractions); `visible` is the non-occluded mask or `None`."""
     truth = np.isfinite(gt)
-    with np.errstate(invalid="ignore"):
-        known = np.isfinite(prediction) & (prediction > 0)
-    kept = known & truth
-    holes = ~known & truth
+    kept = estimated(prediction) & truth
+    holes = ~estimated(prediction) & truth
     with np.errstate(invalid="ignore"):
         wrong = (np.abs(devkit_fill(prediction) - gt) > 3) & truth
         band = truth & (np.arange(gt.shape[1])[None, :] < gt)
