@@ -97,8 +97,9 @@ def devkit_fill(disparity):
 def split(prediction, gt, visible=None):
     """The score's parts (fractions); `visible` is the non-occluded mask or `None`."""
     truth = np.isfinite(gt)
-    kept = estimated(prediction) & truth
-    holes = ~estimated(prediction) & truth
+    known = estimated(prediction)
+    kept = known & truth
+    holes = ~known & truth
     with np.errstate(invalid="ignore"):
         wrong = (np.abs(devkit_fill(prediction) - gt) > 3) & truth
         band = truth & (np.arange(gt.shape[1])[None, :] < gt)
