@@ -74,6 +74,10 @@ build)
     [ -e "$dir/pv3/$name" ] || mv "$scene" "$dir/pvh/"
   done
   rm -rf "$dir/pvh-all"
+  # pv3 lost Teddy above, so the loop moved it here: removed again (session 67).
+  for scene in $(/usr/bin/python3 benchmarks/duplicate_views.py --duplicates-in "$dir/pvh"); do
+    rm -rf "${dir:?}/pvh/$scene"
+  done
   # The same at half size, for what an inference setting does to small pairs (session 33).
   /usr/bin/python3 benchmarks/half_size_judge.py "$dir/pv3" "$dir/pv3s"
   /usr/bin/python3 benchmarks/half_size_judge.py "$dir/pvh" "$dir/pvhs"

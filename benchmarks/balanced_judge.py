@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The source-balanced judge, pvb: each kind of scene weighs the same (docs/RUNS.md, "A judge
+that weighs each kind of scene the same").
+
+The pooled judges (pv3, pvh) sum bad-3 pixels over all their pairs, so the driving pairs, which
+hold most of the pixels, decide: 58 of pv3's 106 pairs and 54 of pvh's 56 are KITTI, Karlsruhe
+or ZED frames, while the evaluation sets are indoor close-ups. pvb reads the scores that
+`benchmarks/judges.sh score LABEL` keeps (no new inference), joins the pairs of pv3 and pvh, and
+splits them into four groups:
+
+    driving      KITTI odometry, KITTI 2012/2015 frames, Karlsruhe, ZED
+    eth3d        ETH3D two-view
+    middlebury   Middlebury 2014 quarter
+    oak-d        the OAK-D indoor pairs
+
+Each group's figure is its pooled bad-3 (%) against SGBM's cross-checked proxies, as `wnet eval`
+pools it; pvb is the unweighted mean of the four figures. Only pairs whose folder the judge
+directories hold now are counted, so a scene removed from the judges (an evaluation scene's
+views, `benchmarks/duplicate_views.py`) leaves older scores too. No ground truth is read.
+
+    /usr/bin/python3 benchmarks/balanced_judge.py LABEL [LABEL ...] [--judges DIR]
+
+prints one column per label; with two labels, the second minus the first as a last column.
+"""
+import argparse
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GROUPS = ["driving", "eth3d", "middlebury", "oak-d"]
+JUDGES = ["pv3", "pvh"]
+
+
+def group(name):
+    """The group of a pair by its folder name, or None for a pair of no group."""
+    if name.startswith(("sequence", "kitti", "karlsruhe", "zed")):
+        return "driving"
+    if name.startswith("oakd"):
+        return "oak-d"
+    data = os.path.join(ROOT, "..", "shared", "data")
+    if os.path.isdir(os.path.join(data, "eth3d-two-view", name)):
+        return "eth3d"
+    if os.path.isdir(os.path.join(data, "middlebury-2014-quarter", name)):
+        return "middlebury"
+    return None
+
+
+def held(judges):
+    """Names of the pairs the judge directories hold now."""
+    names = set()
+    for judge in JUDGES:
+        folder = os.path.join(judges, judge)
+        if not os.path.isdir(folder):
+            sys.exit("%s: no such judge directory (benchmarks/judges.sh build)" % folder)
+        names |= {n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n))}
+    return names
+
+
+def figures(judges, label, names):
+    """{group: pooled bad-3 %} and the pair count per group, for one label."""
+    bad = {g: 0 for g in GROUPS}
+    total = {g: 0 for g in GROUPS}
+    count = {g: 0 for g in GROUPS}
+    for judge in JUDGES:
+        path = os.path.join(judges, "scores", "%s.%s.json" % (label, judge))
+        if not os.path.isfile(path):
+            sys.exit("%s: no such score (benchmarks/judges.sh score %s)" % (path, label))
+        with open(path) as f:
+            result = json.load(f)
+        for pair in result["pairs"]:
+            name = pair["identifier"]
+            kind = group(name)
+            if name not in names or kind is None:
+                continue
+            bad[kind] += pair["all"]["bad3Pixels"]
+            total[kind] += pair["all"]["evaluatedPixels"]
+            count[kind] += 1
+    if any(total[g] == 0 for g in GROUPS):
+        sys.exit("%s: a group has no evaluated pixels" % label)
+    return {g: 100 * bad[g] / total[g] for g in GROUPS}, count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("labels", nargs="+")
+    parser.add_argument("--judges", default=os.environ.get("JUDGES_DIR",
+                                                          os.path.join(ROOT, "runs", "judges")))
+    arguments = parser.parse_args()
+    names = held(arguments.judges)
+    columns = []
+    counts = None
+    for label in arguments.labels:
+        values, count = figures(arguments.judges, label, names)
+        if counts is not None and count != counts:
+            sys.exit("%s: other pairs than %s" % (label, arguments.labels[0]))
+        counts = count
+        values["pvb"] = sum(values[g] for g in GROUPS) / len(GROUPS)
+        columns.append(values)
+    two = len(columns) == 2
+    print(" | ".join(["group", "pairs"] + arguments.labels + (["difference"] if two else [])))
+    for row in GROUPS + ["pvb"]:
+        pairs = str(sum(counts.values())) if row == "pvb" else str(counts[row])
+        cells = ["%.4f" % c[row] for c in columns]
+        if two:
+            cells.append("%+.4f" % (columns[1][row] - columns[0][row]))
+        print(" | ".join([row, pairs] + cells))
+
+
+if __name__ == "__main__":
+    main()
