@@ -25,6 +25,12 @@
 #     ROOT/slim-lineage/context/seedK/local) and their average,
 #     ROOT/slim-lineage/context/soup/wnet-matching.safetensors (docs/RUNS.md, "The five members
 #     from one transplanted start");
+#   bash scripts/retrain-slim.sh ROOT held-out
+#     `context` with 13 indoor pairs held out of every run (`--hold-out`, below: every other
+#     Middlebury 2014 scene in name order with both Playtable views, and every other OAK-D pair),
+#     into ROOT/slim-heldout/ (laid out as `context`'s slim-lineage/): a lineage that has never
+#     seen them, so that a judge of the indoor scenes can score held-out pairs (docs/RUNS.md, "A
+#     lineage that holds indoor pairs out, for an indoor judge");
 #   bash scripts/retrain-slim.sh ROOT soup-46
 #     the file bundled in session 46: the same without the pruning, its `local` runs in
 #     ROOT/slim-lineage/smooth/seedK/local, into ROOT/slim-lineage/soup-46/ (docs/RUNS.md, "Less
@@ -59,15 +65,22 @@ case "${wanted[0]:-}" in
   "") out=slim ;;
   warm) out=slim-warm ;;
   lineage | soup | context | soup-46 | soup-42) out=slim-lineage ;;
+  held-out) out=slim-heldout ;;
   coarse) out=slim-coarse ;;
   coarse-lineage) out=slim-coarse-lineage ;;
-  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|soup-46|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
+  *) echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|held-out|soup-46|soup-42|coarse|coarse-lineage]]" >&2; exit 1 ;;
 esac
 k="${wanted[1]:-200}"
 [[ "$k" =~ ^[0-9]+$ && ("${wanted[0]:-}" = lineage || -z "${wanted[1]:-}") ]] ||
-  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|soup-46|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
-if [[ "${wanted[0]:-}" =~ ^(soup|context|soup-46|soup-42|coarse|coarse-lineage)$ ]]; then
+  { echo "usage: retrain-slim.sh [ROOT [warm|lineage [K]|soup|context|held-out|soup-46|soup-42|coarse|coarse-lineage]], K a whole number" >&2; exit 1; }
+if [[ "${wanted[0]:-}" =~ ^(soup|context|held-out|soup-46|soup-42|coarse|coarse-lineage)$ ]]; then
   seeds=(200 0 100 300 400) flags=(--slim-half-scale) soup="$out/soup" fine=()
+  if [ "${wanted[0]}" = held-out ]; then
+    m=middlebury-2014-quarter o=real-unlabelled/oakd
+    flags+=(--hold-out "$m/Adirondack,$m/Jadeplant,$m/Pipes,$m/Recycle,$m/Vintage,$m/Playtable"
+      --hold-out "$m/PlaytableP,$o-bedroom_chair,$o-cycles,$o-donkey_toy,$o-living_room"
+      --hold-out "$o-pov_hands,$o-stairs")
+  fi
   start="$root/$out/matching-proxy/checkpoint.safetensors"
   if [ "$out" = slim-coarse-lineage ]; then
     seeds=(200 0 100) flags+=(--slim-coarse-scales)
@@ -83,9 +96,9 @@ if [[ "${wanted[0]:-}" =~ ^(soup|context|soup-46|soup-42|coarse|coarse-lineage)$
     case "${wanted[0]}" in
       soup-42) soup="$out/soup-42" ;;
       soup-46) soup="$out/soup-46" fine=(--smoothness-weight 0.003) ;;
-      context)
+      context | held-out)
         soup="$out/context/soup" fine=(--slim-full-scale --smoothness-weight 0.003 --coarse-context)
-        stage "$out/context/start" 1 --init-from "$start" --transplant --slim-half-scale \
+        stage "$out/context/start" 1 --init-from "$start" --transplant "${flags[@]}" \
           --slim-full-scale --coarse-context --learning-rate 1e-12 --proxy-weight 1 \
           --local-coarse-estimate --local-refinement-estimates --smoothness-weight 0.003 --seed 1
         start="$root/$out/context/start/checkpoint.safetensors" ;;
@@ -96,7 +109,7 @@ if [[ "${wanted[0]:-}" =~ ^(soup|context|soup-46|soup-42|coarse|coarse-lineage)$
   for k in "${seeds[@]}"; do
     prefix="$out/"
     if [ "${wanted[0]}" = soup ]; then prefix="$out/slim-full/seed$k/"
-    elif [ "${wanted[0]}" = context ]; then prefix="$out/context/seed$k/"
+    elif [[ "${wanted[0]}" =~ ^(context|held-out)$ ]]; then prefix="$out/context/seed$k/"
     elif [ "${wanted[0]}" = soup-46 ]; then prefix="$out/smooth/seed$k/"
     elif [ "$k" -ne 200 ]; then prefix="$out/seed$k/"; fi
     first_fine_tune "${prefix}local" "$start" "$k" "${flags[@]}" "${fine[@]}"
