@@ -19,12 +19,20 @@ directories hold now are counted, so a scene removed from the judges (an evaluat
 views, `benchmarks/duplicate_views.py`) leaves older scores too. No ground truth is read.
 
     /usr/bin/python3 benchmarks/balanced_judge.py LABEL [LABEL ...] [--judges DIR]
+        [--held-out-of CHECKPOINT] [--groups GROUP,...]
 
-prints one column per label; with two labels, the second minus the first as a last column.
+prints one column per label (its last row, `mean`, is pvb when all four groups are averaged);
+with two labels, the second minus the first as a last column. `--held-out-of` keeps only the pairs of the sources a checkpoint's run held out (its stored
+split's validation sources: for `scripts/retrain-slim.sh ROOT held-out`'s members, pvh's pairs
+and 13 indoor ones), and `--groups` averages only the groups named. pvi, the held-out indoor
+judge (docs/RUNS.md, "A lineage that holds indoor pairs out, for an indoor judge"), is
+
+    balanced_judge.py --held-out-of MEMBER.safetensors --groups middlebury,oak-d LABEL ...
 """
 import argparse
 import json
 import os
+import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,11 +65,28 @@ def held(judges):
     return names
 
 
-def figures(judges, label, names):
+def held_out_sources(checkpoint):
+    """Folder names of the sources a checkpoint's run held out (its stored split)."""
+    with open(checkpoint, "rb") as f:
+        header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+    notes = json.loads(header.get("__metadata__", {}).get("wnet", "{}"))
+    split = notes.get("training", {}).get("data", {}).get("split")
+    if split is None:
+        sys.exit("%s: no stored split (not a `wnet train` checkpoint)" % checkpoint)
+    return {source.rsplit("/", 1)[-1] for source in split["validationSources"]}
+
+
+def in_sources(name, sources):
+    """Whether a pair belongs to one of the sources: a scene folder, or a KITTI sequence whose
+    frames the judges name `sequenceN_FRAME`."""
+    return name in sources or (name.startswith("sequence") and name.split("_", 1)[0] in sources)
+
+
+def figures(judges, label, names, groups):
     """{group: pooled bad-3 %} and the pair count per group, for one label."""
-    bad = {g: 0 for g in GROUPS}
-    total = {g: 0 for g in GROUPS}
-    count = {g: 0 for g in GROUPS}
+    bad = {g: 0 for g in groups}
+    total = {g: 0 for g in groups}
+    count = {g: 0 for g in groups}
     for judge in JUDGES:
         path = os.path.join(judges, "scores", "%s.%s.json" % (label, judge))
         if not os.path.isfile(path):
@@ -71,14 +96,14 @@ def figures(judges, label, names):
         for pair in result["pairs"]:
             name = pair["identifier"]
             kind = group(name)
-            if name not in names or kind is None:
+            if name not in names or kind not in groups:
                 continue
             bad[kind] += pair["all"]["bad3Pixels"]
             total[kind] += pair["all"]["evaluatedPixels"]
             count[kind] += 1
-    if any(total[g] == 0 for g in GROUPS):
+    if any(total[g] == 0 for g in groups):
         sys.exit("%s: a group has no evaluated pixels" % label)
-    return {g: 100 * bad[g] / total[g] for g in GROUPS}, count
+    return {g: 100 * bad[g] / total[g] for g in groups}, count
 
 
 def main():
@@ -86,21 +111,29 @@ def main():
     parser.add_argument("labels", nargs="+")
     parser.add_argument("--judges", default=os.environ.get("JUDGES_DIR",
                                                           os.path.join(ROOT, "runs", "judges")))
+    parser.add_argument("--held-out-of", metavar="CHECKPOINT")
+    parser.add_argument("--groups", default=",".join(GROUPS))
     arguments = parser.parse_args()
+    groups = arguments.groups.split(",")
+    if not groups or any(g not in GROUPS for g in groups):
+        sys.exit("--groups: choose among %s" % ",".join(GROUPS))
     names = held(arguments.judges)
+    if arguments.held_out_of:
+        sources = held_out_sources(arguments.held_out_of)
+        names = {n for n in names if in_sources(n, sources)}
     columns = []
     counts = None
     for label in arguments.labels:
-        values, count = figures(arguments.judges, label, names)
+        values, count = figures(arguments.judges, label, names, groups)
         if counts is not None and count != counts:
             sys.exit("%s: other pairs than %s" % (label, arguments.labels[0]))
         counts = count
-        values["pvb"] = sum(values[g] for g in GROUPS) / len(GROUPS)
+        values["mean"] = sum(values[g] for g in groups) / len(groups)
         columns.append(values)
     two = len(columns) == 2
     print(" | ".join(["group", "pairs"] + arguments.labels + (["difference"] if two else [])))
-    for row in GROUPS + ["pvb"]:
-        pairs = str(sum(counts.values())) if row == "pvb" else str(counts[row])
+    for row in groups + ["mean"]:
+        pairs = str(sum(counts.values())) if row == "mean" else str(counts[row])
         cells = ["%.4f" % c[row] for c in columns]
         if two:
             cells.append("%+.4f" % (columns[1][row] - columns[0][row]))

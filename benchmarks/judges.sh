@@ -18,7 +18,8 @@
 # no pair held out (DIR/pvh-proxies, pv3's proxies copied in first) so that every pair's proxy is
 # cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
 # each and keeps the JSON as DIR/scores/LABEL.JUDGE.json
-# (benchmarks/judge_sources.py splits them by source); with JUDGES_MAPS=1 it also keeps LABEL's
+# (benchmarks/judge_sources.py splits them by source; benchmarks/balanced_judge.py reads them as
+# pvb, each kind of scene weighing the same, or as pvi, a held-out lineage's indoor pairs); with JUDGES_MAPS=1 it also keeps LABEL's
 # maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.3 GB a label).
 # `photometric` compares two labels' kept maps without SGBM or labels
 # (benchmarks/changed_pixels_photometric.py: the census cost of L(x) against R(x − d) at the
