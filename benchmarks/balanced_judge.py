@@ -3,7 +3,7 @@
 that weighs each kind of scene the same").
 
 The pooled judges (pv3, pvh) sum bad-3 pixels over all their pairs, so the driving pairs, which
-hold most of the pixels, decide: 58 of pv3's 106 pairs and 54 of pvh's 56 are KITTI, Karlsruhe
+hold most of the pixels, decide: 58 of pv3's 106 pairs and 53 of pvh's 56 are KITTI, Karlsruhe
 or ZED frames, while the evaluation sets are indoor close-ups. pvb reads the scores that
 `benchmarks/judges.sh score LABEL` keeps (no new inference), joins the pairs of pv3 and pvh, and
 splits them into four groups:
