@@ -55,6 +55,9 @@ proxies() {
 }
 case "$command" in
 build)
+  # The sets are written afresh: the writers keep what a folder already holds, so a stale scene
+  # (session 67 found Teddy kept in pvhs) would survive a rebuild over an older build.
+  rm -rf "${dir:?}/pv3" "${dir:?}/pv3c" "${dir:?}/pvh" "${dir:?}/pv3s" "${dir:?}/pvhs"
   proxies "$dir/pv-proxies" 0.1 60
   /usr/bin/python3 benchmarks/proxy_validation.py "$dir/pv-proxies/proxies" "$dir/pv3" --occlusions
   /usr/bin/python3 benchmarks/proxy_validation.py "$dir/pv-proxies/proxies" "$dir/pv3c" \
