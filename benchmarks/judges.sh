@@ -17,7 +17,7 @@
 # training pairs (DIR/pv-proxies), then benchmarks/proxy_validation.py; for pvh, 200 steps with
 # no pair held out (DIR/pvh-proxies, pv3's proxies copied in first) so that every pair's proxy is
 # cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
-# each and keeps the JSON as DIR/scores/LABEL.JUDGE.json
+# each, then pvb (benchmarks/balanced_judge.py), and keeps the JSON as DIR/scores/LABEL.JUDGE.json
 # (benchmarks/judge_sources.py splits them by source; benchmarks/balanced_judge.py reads them as
 # pvb, each kind of scene weighing the same, or as pvi, a held-out lineage's indoor pairs); with JUDGES_MAPS=1 it also keeps LABEL's
 # maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.3 GB a label).
@@ -106,6 +106,10 @@ score)
 a = json.load(open(sys.argv[1]))['all']
 print('$judge %.4f (density %.2f)' % (100 * a['bad3'], 100 * a['density']))" "$json")"
   done
+  if [ -f "$dir/scores/$label.pv3.json" ] && [ -f "$dir/scores/$label.pvh.json" ]; then
+    line="$line pvb $(/usr/bin/python3 benchmarks/balanced_judge.py --judges "$dir" "$label" |
+      tail -1 | awk -F' [|] ' '{print $3}')"
+  fi
   echo "$line"
   ;;
 photometric)
