@@ -19,8 +19,9 @@
 # cached, keeping the pairs pv3 lacks. `score` prints LABEL's pooled bad-3 (%) and density on
 # each, then pvb (benchmarks/balanced_judge.py), and keeps the JSON as DIR/scores/LABEL.JUDGE.json
 # (benchmarks/judge_sources.py splits them by source; benchmarks/balanced_judge.py reads them as
-# pvb, each kind of scene weighing the same, or as pvi, a held-out lineage's indoor pairs); with JUDGES_MAPS=1 it also keeps LABEL's
-# maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval --output`, about 0.3 GB a label).
+# pvb, each kind of scene weighing the same, or as pvi, a held-out lineage's indoor pairs); with
+# JUDGES_MAPS=1 it also keeps LABEL's maps on pv3 and pvh (DIR/maps/LABEL/JUDGE, `wnet eval
+# --output`, about 0.3 GB a label).
 # `photometric` compares two labels' kept maps without SGBM or labels
 # (benchmarks/changed_pixels_photometric.py: the census cost of L(x) against R(x − d) at the
 # pixels where the maps differ), the second judge that settings shaping depth edges must also
