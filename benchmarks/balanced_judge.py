@@ -22,9 +22,10 @@ views, `benchmarks/duplicate_views.py`) leaves older scores too. No ground truth
         [--held-out-of CHECKPOINT] [--groups GROUP,...]
 
 prints one column per label (its last row, `mean`, is pvb when all four groups are averaged);
-with two labels, the second minus the first as a last column. `--held-out-of` keeps only the pairs of the sources a checkpoint's run held out (its stored
-split's validation sources: for `scripts/retrain-slim.sh ROOT held-out`'s members, pvh's pairs
-and 12 indoor ones), and `--groups` averages only the groups named. pvi, the held-out indoor
+with two labels, the second minus the first as a last column. `--held-out-of` keeps only the
+pairs of the sources a checkpoint's run held out (its stored split's validation sources: for
+`scripts/retrain-slim.sh ROOT held-out`'s members, pvh's pairs and 12 indoor ones), and
+`--groups` averages only the groups named. pvi, the held-out indoor
 judge (docs/RUNS.md, "A lineage that holds indoor pairs out, for an indoor judge"), is
 
     balanced_judge.py --held-out-of MEMBER.safetensors --groups middlebury,oak-d LABEL ...
