@@ -19,13 +19,14 @@ directories hold now are counted, so a scene removed from the judges (an evaluat
 views, `benchmarks/duplicate_views.py`) leaves older scores too. No ground truth is read.
 
     /usr/bin/python3 benchmarks/balanced_judge.py LABEL [LABEL ...] [--judges DIR]
-        [--held-out-of CHECKPOINT] [--groups GROUP,...]
+        [--held-out-of CHECKPOINT] [--groups GROUP,...] [--data DIR]
 
 prints one column per label (its last row, `mean`, is pvb when all four groups are averaged);
 with two labels, the second minus the first as a last column. `--held-out-of` keeps only the
 pairs of the sources a checkpoint's run held out (its stored split's validation sources: for
 `scripts/retrain-slim.sh ROOT held-out`'s members, pvh's pairs and 12 indoor ones), and
-`--groups` averages only the groups named. pvi, the held-out indoor
+`--groups` averages only the groups named; `--data` is where the ETH3D and Middlebury 2014 folders
+are looked up (`../shared/data` by default). pvi, the held-out indoor
 judge (docs/RUNS.md, "A lineage that holds indoor pairs out, for an indoor judge"), is
 
     balanced_judge.py --held-out-of MEMBER.safetensors --groups middlebury,oak-d LABEL ...
@@ -41,13 +42,13 @@ GROUPS = ["driving", "eth3d", "middlebury", "oak-d"]
 JUDGES = ["pv3", "pvh"]
 
 
-def group(name):
-    """The group of a pair by its folder name, or None for a pair of no group."""
+def group(name, data):
+    """The group of a pair by its folder name (ETH3D and Middlebury by the folders of `data`), or
+    None for a pair of no group."""
     if name.startswith(("sequence", "kitti", "karlsruhe", "zed")):
         return "driving"
     if name.startswith("oakd"):
         return "oak-d"
-    data = os.path.join(ROOT, "..", "shared", "data")
     if os.path.isdir(os.path.join(data, "eth3d-two-view", name)):
         return "eth3d"
     if os.path.isdir(os.path.join(data, "middlebury-2014-quarter", name)):
@@ -83,7 +84,7 @@ def in_sources(name, sources):
     return name in sources or (name.startswith("sequence") and name.split("_", 1)[0] in sources)
 
 
-def figures(judges, label, names, groups):
+def figures(judges, label, names, groups, data):
     """{group: pooled bad-3 %} and the pair count per group, for one label."""
     bad = {g: 0 for g in groups}
     total = {g: 0 for g in groups}
@@ -96,7 +97,7 @@ def figures(judges, label, names, groups):
             result = json.load(f)
         for pair in result["pairs"]:
             name = pair["identifier"]
-            kind = group(name)
+            kind = group(name, data)
             if name not in names or kind not in groups:
                 continue
             bad[kind] += pair["all"]["bad3Pixels"]
@@ -114,6 +115,7 @@ def main():
                                                           os.path.join(ROOT, "runs", "judges")))
     parser.add_argument("--held-out-of", metavar="CHECKPOINT")
     parser.add_argument("--groups", default=",".join(GROUPS))
+    parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     arguments = parser.parse_args()
     groups = arguments.groups.split(",")
     if not groups or any(g not in GROUPS for g in groups):
@@ -125,7 +127,7 @@ def main():
     columns = []
     counts = None
     for label in arguments.labels:
-        values, count = figures(arguments.judges, label, names, groups)
+        values, count = figures(arguments.judges, label, names, groups, arguments.data)
         if counts is not None and count != counts:
             sys.exit("%s: other pairs than %s" % (label, arguments.labels[0]))
         counts = count
