@@ -37,23 +37,22 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import judge_sources  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GROUPS = ["driving", "eth3d", "middlebury", "oak-d"]
 JUDGES = ["pv3", "pvh"]
 
 
-def group(name, data):
-    """The group of a pair by its folder name (ETH3D and Middlebury by the folders of `data`), or
-    None for a pair of no group."""
-    if name.startswith(("sequence", "kitti", "karlsruhe", "zed")):
-        return "driving"
-    if name.startswith("oakd"):
-        return "oak-d"
-    if os.path.isdir(os.path.join(data, "eth3d-two-view", name)):
-        return "eth3d"
-    if os.path.isdir(os.path.join(data, "middlebury-2014-quarter", name)):
-        return "middlebury"
-    return None
+# judge_sources.py's source labels, gathered into the four groups.
+GROUP_OF_SOURCE = {"kitti, karlsruhe": "driving", "zed": "driving", "eth3d-two-view": "eth3d",
+                   "middlebury-2014-quarter": "middlebury", "oak-d": "oak-d"}
+
+
+def group(name, folders):
+    """The group of a pair, or None (`folders`: `judge_sources.sources` of the data folder)."""
+    return GROUP_OF_SOURCE.get(judge_sources.label(name, folders))
 
 
 def held(judges):
@@ -84,7 +83,7 @@ def in_sources(name, sources):
     return name in sources or (name.startswith("sequence") and name.split("_", 1)[0] in sources)
 
 
-def figures(judges, label, names, groups, data):
+def figures(judges, label, names, groups, folders):
     """{group: pooled bad-3 %} and the pair count per group, for one label."""
     bad = {g: 0 for g in groups}
     total = {g: 0 for g in groups}
@@ -97,7 +96,7 @@ def figures(judges, label, names, groups, data):
             result = json.load(f)
         for pair in result["pairs"]:
             name = pair["identifier"]
-            kind = group(name, data)
+            kind = group(name, folders)
             if name not in names or kind not in groups:
                 continue
             bad[kind] += pair["all"]["bad3Pixels"]
@@ -124,10 +123,11 @@ def main():
     if arguments.held_out_of:
         sources = held_out_sources(arguments.held_out_of)
         names = {n for n in names if in_sources(n, sources)}
+    folders = judge_sources.sources(arguments.data)
     columns = []
     counts = None
     for label in arguments.labels:
-        values, count = figures(arguments.judges, label, names, groups, arguments.data)
+        values, count = figures(arguments.judges, label, names, groups, folders)
         if counts is not None and count != counts:
             sys.exit("%s: other pairs than %s" % (label, arguments.labels[0]))
         counts = count
